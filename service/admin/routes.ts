@@ -1,0 +1,33 @@
+// Admin API (bearer CRON_SECRET or an admin session): switches for crons and providers.
+import { Router } from "express";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { requireAdmin } from "../http/auth-middleware.ts";
+import { notFound } from "../http/errors.ts";
+import { parse, requireJsonBody } from "../http/validate.ts";
+
+const switchBody = z.object({
+  enabled: z.boolean({ message: "enabled must be true or false." }),
+  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").optional(),
+});
+
+export function adminRoutes(ctx: AppContext): Router {
+  const r = Router();
+  r.use(requireAdmin(ctx));
+
+  r.get("/switches", async (_req, res) => {
+    res.json({ switches: await ctx.switches.list() });
+  });
+
+  r.put("/switches/:name", requireJsonBody, async (req, res) => {
+    const name = String(req.params.name);
+    if (!ctx.switches.isKnown(name)) throw notFound(`Unknown switch "${name}". GET /api/admin/switches lists them.`);
+    const body = parse(switchBody, req.body);
+    const by = req.viaCronSecret ? (req.get("x-tatu-operator")?.slice(0, 100) || "cron-secret") : req.user!.email;
+    const state = await ctx.switches.set(name, body.enabled, body.reason ?? null, by);
+    ctx.log.warn({ switch: name, enabled: body.enabled, reason: body.reason, by }, "switch changed");
+    res.json(state);
+  });
+
+  return r;
+}

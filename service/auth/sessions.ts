@@ -1,0 +1,54 @@
+// Server-side sessions: an httpOnly cookie holds a random token; Postgres holds its hash,
+// so a session can be revoked and a stolen database row cannot be replayed as a cookie.
+import { randomBytes } from "node:crypto";
+import type { Request, Response } from "express";
+import type { AppContext } from "../context.ts";
+import { hashToken, newToken } from "./crypto.ts";
+
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+const TOUCH_EVERY_MS = 5 * 60 * 1000;
+
+export interface SessionUser { id: string; email: string; name: string; role: "customer" | "artist"; isAdmin: boolean }
+
+export function cookieNames(ctx: AppContext) {
+  const secure = ctx.config.publicUrl.startsWith("https://");
+  // __Host- binds the cookie to this exact host over https (no Domain, Path=/).
+  return { session: secure ? "__Host-tatu_session" : "tatu_session", csrf: secure ? "__Host-tatu_csrf" : "tatu_csrf", secure };
+}
+
+export async function startSession(ctx: AppContext, req: Request, res: Response, userId: string): Promise<string> {
+  const { token, hash } = newToken();
+  const csrfToken = randomBytes(24).toString("base64url");
+  await ctx.db.session.create({
+    data: {
+      userId, tokenHash: hash, csrfToken,
+      userAgent: req.get("user-agent")?.slice(0, 300), ip: req.ip,
+      expiresAt: new Date(Date.now() + SESSION_TTL_MS),
+    },
+  });
+  const names = cookieNames(ctx);
+  const base = { sameSite: "lax" as const, secure: names.secure, path: "/", maxAge: SESSION_TTL_MS };
+  res.cookie(names.session, token, { ...base, httpOnly: true });
+  // Readable by the page's script, which echoes it in x-csrf-token (double submit).
+  res.cookie(names.csrf, csrfToken, { ...base, httpOnly: false });
+  return csrfToken;
+}
+
+export async function loadSession(ctx: AppContext, req: Request) {
+  const token = req.cookies?.[cookieNames(ctx).session];
+  if (typeof token !== "string" || !token) return undefined;
+  const session = await ctx.db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  if (!session || session.revokedAt || session.expiresAt < new Date()) return undefined;
+  if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS)
+    await ctx.db.session.update({ where: { id: session.id }, data: { lastSeenAt: new Date() } });
+  const u = session.user;
+  const user: SessionUser = { id: u.id, email: u.email, name: u.name, role: u.role, isAdmin: ctx.config.adminEmails.includes(u.email) };
+  return { id: session.id, csrfToken: session.csrfToken, user };
+}
+
+export async function endSession(ctx: AppContext, res: Response, sessionId: string): Promise<void> {
+  await ctx.db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
+  const names = cookieNames(ctx);
+  res.clearCookie(names.session, { path: "/" });
+  res.clearCookie(names.csrf, { path: "/" });
+}

@@ -1,0 +1,70 @@
+// Builds the process-wide AppContext: config → logger → database (real or embedded) →
+// Redis → queue, mail, realtime, switches. `close()` releases everything in reverse.
+import { Redis } from "ioredis";
+import { loadConfig, secretValues, type Config } from "./config/load.ts";
+import type { AppContext } from "./context.ts";
+import { createDb } from "./db/client.ts";
+import { startEmbeddedDb } from "./db/embedded.ts";
+import { migrateDeploy } from "./db/migrations.ts";
+import { createLimits } from "./http/rate-limit.ts";
+import { createQueue } from "./jobs/queue.ts";
+import { Switches } from "./jobs/switches.ts";
+import { createMailer } from "./mail/mailer.ts";
+import { createLogger, type Logger } from "./observability/logger.ts";
+import { initSentry } from "./observability/sentry.ts";
+import { createRealtime } from "./realtime/hub.ts";
+
+export interface Booted { ctx: AppContext; close(): Promise<void> }
+
+export function redisClient(config: Config, log: Logger): Redis | undefined {
+  const r = config.redis;
+  if (!r) return undefined;
+  const opts = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
+  const redis = "url" in r ? new Redis(r.url, opts) : new Redis({ host: r.host, port: r.port, password: r.password, ...opts });
+  let last = 0;
+  redis.on("error", (err) => {
+    // Reconnects are automatic; log at most every 10 s instead of on every retry.
+    if (Date.now() - last > 10_000) log.warn({ err: err.message }, "redis connection error");
+    last = Date.now();
+  });
+  return redis;
+}
+
+export async function boot(opts: { config?: Config; log?: Logger } = {}): Promise<Booted> {
+  const config = opts.config ?? loadConfig();
+  const log = opts.log ?? createLogger({ level: config.logLevel, secrets: secretValues(config) });
+  initSentry(config.sentryDsn, config.isProduction ? "production" : "development");
+
+  let databaseUrl = config.databaseUrl;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (!databaseUrl) {
+    const embedded = await startEmbeddedDb(config.dataDir);
+    databaseUrl = embedded.url;
+    stopEmbedded = embedded.stop;
+    await migrateDeploy(databaseUrl);
+    log.info({ dataDir: config.dataDir }, "embedded database ready (set DATABASE_URL to use PostgreSQL)");
+  }
+  const db = createDb(databaseUrl, config.databasePoolSize);
+  const redis = redisClient(config, log);
+
+  const ctx: AppContext = {
+    config, log, db, redis,
+    mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.emailFrom, db, log }),
+    limits: createLimits(config, redis),
+    queue: createQueue(config, () => ctx),
+    realtime: createRealtime({ jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime` }),
+    switches: new Switches(db),
+  };
+  if (config.isProduction && ctx.mailer.mode === "dev-outbox") throw new Error("SMTP_URL is required in production");
+
+  return {
+    ctx,
+    async close() {
+      await ctx.realtime.close();
+      await ctx.queue.close().catch(() => undefined);
+      await redis?.quit().catch(() => undefined);
+      await db.$disconnect();
+      await stopEmbedded?.();
+    },
+  };
+}

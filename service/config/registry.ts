@@ -1,0 +1,127 @@
+// The one list of every environment variable Tatu knows. The service parses its config
+// from it at boot; the `tatu env check` command reads the same list. Names follow the
+// launch runbook exactly (production projects already have them set).
+import { z } from "zod";
+
+export const integrations = [
+  "core", "auth", "database", "queue", "mail", "storage", "monitoring", "rate-limits",
+  "gmail", "outlook", "meta", "twitter", "twilio", "stripe", "openai", "calendar", "vercel",
+] as const;
+export type Integration = (typeof integrations)[number];
+
+export interface EnvVarSpec {
+  integration: Integration;
+  /** In production a missing launch-critical variable stops the boot. */
+  launchCritical: boolean;
+  /** Secrets are never printed, only masked. */
+  secret: boolean;
+  /** Format of the value (strings in, typed values out). */
+  format: z.ZodType;
+  /** Where to get it, in one line. */
+  description: string;
+  /** Used outside production when unset. Secrets get a generated per-data-dir value instead. */
+  devDefault?: string;
+}
+
+const url = z.url({ message: "must be a URL" });
+const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" });
+const nonEmpty = z.string().min(1, "must not be empty");
+const longSecret = z.string().min(32, "must be at least 32 characters (use `openssl rand -base64 48`)");
+const port = z.coerce.number().int().min(0).max(65535);
+const emailList = z.string().transform((v) => v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean));
+/** "count/window" with a window in s, m or h, e.g. "10/10m". */
+const rateLimit = z
+  .string()
+  .regex(/^\d+\/\d+[smh]$/, "must look like 10/10m (count/window in s, m or h)")
+  .transform((v) => {
+    const [count, window] = v.split("/") as [string, string];
+    const unit = { s: 1, m: 60, h: 3600 }[window.slice(-1) as "s" | "m" | "h"];
+    return { points: Number(count), durationSec: Number(window.slice(0, -1)) * unit };
+  });
+/** 32 bytes, base64 or hex: AES-256-GCM key for provider tokens at rest. */
+const aesKey = z
+  .string()
+  .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, "must be 32 bytes as 64 hex chars or base64 (`openssl rand -base64 32`)");
+
+const spec = <T extends EnvVarSpec>(s: T) => s;
+
+export const envRegistry = {
+  // --- core -------------------------------------------------------------------------
+  NODE_ENV: spec({ integration: "core", launchCritical: false, secret: false, format: z.enum(["development", "test", "production"]), description: "`production` on deployed hosts (Vercel sets it); enables the production checks.", devDefault: "development" }),
+  NEXTAUTH_URL: spec({ integration: "core", launchCritical: true, secret: false, format: httpUrl, description: "Public base URL of the app, e.g. https://tatu.example.com (used in email links, cookies' Secure flag, OAuth callbacks)." }),
+  PORT: spec({ integration: "core", launchCritical: false, secret: false, format: port, description: "HTTP port for `npm start` / a Node host.", devDefault: "3000" }),
+  TATU_DATA_DIR: spec({ integration: "core", launchCritical: false, secret: false, format: nonEmpty, description: "Local data folder: embedded database, dev secrets, local attachment storage.", devDefault: "./.tatu" }),
+  TATU_SCHEDULER: spec({ integration: "core", launchCritical: false, secret: false, format: z.enum(["on", "off"]), description: "Run the built-in cron scheduler in this process (off on Vercel, which calls the cron routes itself).", devDefault: "on" }),
+  TRUST_PROXY: spec({ integration: "core", launchCritical: false, secret: false, format: nonEmpty, description: "Express `trust proxy` setting (hop count or subnet list) so client IPs are right behind a load balancer.", devDefault: "loopback" }),
+  LOG_LEVEL: spec({ integration: "core", launchCritical: false, secret: false, format: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), description: "pino log level.", devDefault: "info" }),
+  ADMIN_EMAILS: spec({ integration: "core", launchCritical: false, secret: false, format: emailList, description: "Comma-separated account emails that get the admin role (ops status, switches).", devDefault: "" }),
+
+  // --- auth -------------------------------------------------------------------------
+  NEXTAUTH_SECRET: spec({ integration: "auth", launchCritical: true, secret: true, format: longSecret, description: "Strong random secret for sessions and signing (`openssl rand -base64 48`)." }),
+  JWT_SECRET: spec({ integration: "auth", launchCritical: false, secret: true, format: longSecret, description: "Signs WebSocket tokens; falls back to NEXTAUTH_SECRET when unset." }),
+  CRON_SECRET: spec({ integration: "auth", launchCritical: true, secret: true, format: z.string().min(16, "must be at least 16 characters"), description: "Bearer token Vercel Cron sends to /api/cron/*; also authorises the admin API for the CLI." }),
+  TOKEN_ENCRYPTION_KEY: spec({ integration: "auth", launchCritical: true, secret: true, format: aesKey, description: "AES-256 key encrypting provider tokens at rest (`openssl rand -base64 32`)." }),
+
+  // --- database ---------------------------------------------------------------------
+  DATABASE_URL: spec({ integration: "database", launchCritical: true, secret: true, format: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgresql:// URL" }), description: "PostgreSQL connection string (Supabase, Neon, RDS…). Unset outside production: an embedded database under TATU_DATA_DIR." }),
+  DATABASE_POOL_SIZE: spec({ integration: "database", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(200), description: "Connections per process in the Postgres pool.", devDefault: "10" }),
+
+  // --- queue / redis ----------------------------------------------------------------
+  REDIS_URL: spec({ integration: "queue", launchCritical: false, secret: true, format: z.url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" }), description: "Redis for the BullMQ queue, rate limits and realtime fan-out. Without it jobs run inline." }),
+  REDIS_HOST: spec({ integration: "queue", launchCritical: false, secret: false, format: nonEmpty, description: "Alternative to REDIS_URL: Redis host." }),
+  REDIS_PORT: spec({ integration: "queue", launchCritical: false, secret: false, format: port, description: "Alternative to REDIS_URL: Redis port (default 6379)." }),
+  REDIS_PASSWORD: spec({ integration: "queue", launchCritical: false, secret: true, format: nonEmpty, description: "Alternative to REDIS_URL: Redis password." }),
+  UPSTASH_REDIS_REST_URL: spec({ integration: "queue", launchCritical: false, secret: false, format: httpUrl, description: "Upstash REST endpoint (Upstash console → Database → REST API)." }),
+  UPSTASH_REDIS_REST_TOKEN: spec({ integration: "queue", launchCritical: false, secret: true, format: nonEmpty, description: "Upstash REST token (Upstash console → Database → REST API)." }),
+  TATU_REDIS_PREFIX: spec({ integration: "queue", launchCritical: false, secret: false, format: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "letters, digits, : _ - only"), description: "Key prefix for everything Tatu stores in Redis (lets several environments share one Redis).", devDefault: "tatu" }),
+  WORKER_CONCURRENCY: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(64), description: "Jobs one worker process runs at once.", devDefault: "4" }),
+  WORKER_SYNC_BUDGET_MS: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(100).max(280_000), description: "How long one /api/worker/sync call drains the queue (keep inside the serverless limit).", devDefault: "8000" }),
+
+  // --- mail -------------------------------------------------------------------------
+  SMTP_URL: spec({ integration: "mail", launchCritical: true, secret: true, format: z.url({ protocol: /^smtps?$/, message: "must be an smtp:// or smtps:// URL" }), description: "Outgoing mail server, e.g. smtps://user:pass@smtp.postmarkapp.com:465. Unset outside production: a dev outbox." }),
+  EMAIL_FROM: spec({ integration: "mail", launchCritical: true, secret: false, format: nonEmpty, description: "Sender of account emails, e.g. \"Tatu <hello@tatu.example.com>\"." , devDefault: "Tatu <no-reply@localhost>" }),
+
+  // --- rate limits ------------------------------------------------------------------
+  RATE_LIMIT_SIGNUP: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Signups per client IP per window.", devDefault: "10/10m" }),
+  RATE_LIMIT_LOGIN_FAILURES: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Failed logins per account per window.", devDefault: "10/15m" }),
+  RATE_LIMIT_RESEND: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Verification resends per address per window.", devDefault: "3/1h" }),
+
+  // --- monitoring -------------------------------------------------------------------
+  SENTRY_DSN: spec({ integration: "monitoring", launchCritical: false, secret: true, format: url, description: "Sentry project DSN (Sentry → Project settings → Client Keys)." }),
+
+  // --- storage (S3) -----------------------------------------------------------------
+  S3_BUCKET: spec({ integration: "storage", launchCritical: false, secret: false, format: nonEmpty, description: "Attachment bucket; unset = local disk under TATU_DATA_DIR." }),
+  S3_REGION: spec({ integration: "storage", launchCritical: false, secret: false, format: nonEmpty, description: "Bucket region, e.g. eu-west-1." }),
+  S3_ACCESS_KEY_ID: spec({ integration: "storage", launchCritical: false, secret: true, format: nonEmpty, description: "IAM access key with read/write on the bucket." }),
+  S3_SECRET_ACCESS_KEY: spec({ integration: "storage", launchCritical: false, secret: true, format: nonEmpty, description: "IAM secret key for S3_ACCESS_KEY_ID." }),
+  S3_ENDPOINT: spec({ integration: "storage", launchCritical: false, secret: false, format: httpUrl, description: "S3-compatible endpoint (R2, MinIO); unset for AWS." }),
+
+  // --- providers --------------------------------------------------------------------
+  GOOGLE_CLIENT_ID: spec({ integration: "gmail", launchCritical: false, secret: false, format: nonEmpty, description: "Google Cloud console → APIs & Services → Credentials → OAuth client (Gmail + Calendar)." }),
+  GOOGLE_CLIENT_SECRET: spec({ integration: "gmail", launchCritical: false, secret: true, format: nonEmpty, description: "Secret of the Google OAuth client." }),
+  OUTLOOK_CLIENT_ID: spec({ integration: "outlook", launchCritical: false, secret: false, format: nonEmpty, description: "Azure portal → App registrations → Application (client) ID (Outlook, Hotmail, MSN)." }),
+  OUTLOOK_CLIENT_SECRET: spec({ integration: "outlook", launchCritical: false, secret: true, format: nonEmpty, description: "Azure app registration → Certificates & secrets." }),
+  OUTLOOK_REDIRECT_URI: spec({ integration: "outlook", launchCritical: false, secret: false, format: httpUrl, description: "Redirect URI registered in Azure, e.g. https://<domain>/api/integrations/outlook/callback." }),
+  FACEBOOK_APP_ID: spec({ integration: "meta", launchCritical: false, secret: false, format: nonEmpty, description: "Meta for Developers → App → Settings → Basic → App ID." }),
+  FACEBOOK_APP_SECRET: spec({ integration: "meta", launchCritical: false, secret: true, format: nonEmpty, description: "Meta app secret (also signs webhooks: X-Hub-Signature-256)." }),
+  FACEBOOK_WEBHOOK_VERIFY_TOKEN: spec({ integration: "meta", launchCritical: false, secret: true, format: nonEmpty, description: "Any random string; the same value goes in Meta's webhook settings." }),
+  TWITTER_API_KEY: spec({ integration: "twitter", launchCritical: false, secret: false, format: nonEmpty, description: "X developer portal → Project → Keys and tokens → API key." }),
+  TWITTER_API_SECRET: spec({ integration: "twitter", launchCritical: false, secret: true, format: nonEmpty, description: "X API key secret." }),
+  TWITTER_OAUTH_CALLBACK: spec({ integration: "twitter", launchCritical: false, secret: false, format: httpUrl, description: "Callback URL registered in the X app, e.g. https://<domain>/api/integrations/twitter/callback." }),
+  TWILIO_ACCOUNT_SID: spec({ integration: "twilio", launchCritical: false, secret: false, format: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex characters"), description: "Twilio console → Account info → Account SID." }),
+  TWILIO_AUTH_TOKEN: spec({ integration: "twilio", launchCritical: false, secret: true, format: nonEmpty, description: "Twilio console → Account info → Auth token (also signs webhooks)." }),
+  TWILIO_PHONE_NUMBER: spec({ integration: "twilio", launchCritical: false, secret: false, format: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be E.164, e.g. +15551234567"), description: "The Twilio number that sends and receives SMS." }),
+  STRIPE_SECRET_KEY: spec({ integration: "stripe", launchCritical: false, secret: true, format: z.string().regex(/^(sk|rk)_(test|live)_/, "must start with sk_live_/sk_test_ (or rk_)"), description: "Stripe dashboard → Developers → API keys." }),
+  STRIPE_WEBHOOK_SECRET: spec({ integration: "stripe", launchCritical: false, secret: true, format: z.string().startsWith("whsec_", "must start with whsec_"), description: "Stripe dashboard → Developers → Webhooks → endpoint signing secret." }),
+  STRIPE_PUBLISHABLE_KEY: spec({ integration: "stripe", launchCritical: false, secret: false, format: z.string().regex(/^pk_(test|live)_/, "must start with pk_live_/pk_test_"), description: "Stripe publishable key (browser checkout)." }),
+  OPENAI_API_KEY: spec({ integration: "openai", launchCritical: false, secret: true, format: nonEmpty, description: "platform.openai.com → API keys (suggested replies)." }),
+
+  // --- deploy tooling (CLI) ---------------------------------------------------------
+  VERCEL_TOKEN: spec({ integration: "vercel", launchCritical: false, secret: true, format: nonEmpty, description: "Vercel → Account settings → Tokens (used by `tatu env check --vercel`, rollback)." }),
+  VERCEL_PROJECT_ID: spec({ integration: "vercel", launchCritical: false, secret: false, format: nonEmpty, description: "Vercel project → Settings → General → Project ID." }),
+  VERCEL_TEAM_ID: spec({ integration: "vercel", launchCritical: false, secret: false, format: nonEmpty, description: "Vercel team ID (team-owned projects only)." }),
+} satisfies Record<string, EnvVarSpec>;
+
+export type EnvName = keyof typeof envRegistry;
+export type EnvValues = { [K in EnvName]: z.output<(typeof envRegistry)[K]["format"]> | undefined };
+export const envNames = Object.keys(envRegistry) as EnvName[];

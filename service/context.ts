@@ -1,0 +1,23 @@
+// Everything a request handler, job or cron needs, built once per process (see boot.ts).
+import type { Redis } from "ioredis";
+import type { Config } from "./config/load.ts";
+import type { Db } from "./db/client.ts";
+import type { Logger } from "./observability/logger.ts";
+import type { Mailer } from "./mail/mailer.ts";
+import type { Limits } from "./http/rate-limit.ts";
+import type { JobQueue } from "./jobs/queue.ts";
+import type { Realtime } from "./realtime/hub.ts";
+import type { Switches } from "./jobs/switches.ts";
+
+export interface AppContext {
+  config: Config;
+  db: Db;
+  log: Logger;
+  /** General-purpose Redis connection, when Redis is configured. */
+  redis: Redis | undefined;
+  mailer: Mailer;
+  limits: Limits;
+  queue: JobQueue;
+  realtime: Realtime;
+  switches: Switches;
+}

@@ -1,0 +1,61 @@
+// The Express application: middleware order is security headers → request logging →
+// body parsing → session → routes → 404 → one error handler.
+import { randomUUID } from "node:crypto";
+import express from "express";
+import cookieParser from "cookie-parser";
+import { pinoHttp } from "pino-http";
+import type { AppContext } from "../context.ts";
+import { adminRoutes } from "../admin/routes.ts";
+import { authRoutes } from "../auth/routes.ts";
+import { devRoutes } from "../dev/routes.ts";
+import { healthRoutes } from "../health/routes.ts";
+import { cronRoutes } from "../jobs/routes.ts";
+import { realtimeRoutes } from "../realtime/routes.ts";
+import { webRoutes } from "../web/static.ts";
+import { sessionMiddleware } from "./auth-middleware.ts";
+import { errorHandler, notFoundHandler } from "./errors.ts";
+
+export const JSON_BODY_LIMIT = "1mb";
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", ctx.config.trustProxy);
+
+  app.use((_req, res, next) => {
+    res.set({ "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "strict-origin-when-cross-origin" });
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const incoming = req.headers["x-request-id"];
+        const id = typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === "/api/health" },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "info" : "debug"),
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: String(req.url).split("?")[0] }) },
+    }),
+  );
+
+  const api = express.Router();
+  api.use(express.json({ limit: JSON_BODY_LIMIT }));
+  api.use(cookieParser());
+  api.use("/health", healthRoutes(ctx));
+  api.use(sessionMiddleware(ctx));
+  api.use("/auth", authRoutes(ctx));
+  api.use("/realtime", realtimeRoutes(ctx));
+  api.use("/admin", adminRoutes(ctx));
+  if (!ctx.config.isProduction) api.use("/dev", devRoutes(ctx));
+  api.use(notFoundHandler);
+
+  app.use(cronRoutes(ctx)); // full paths: /api/cron/* and /api/worker/sync
+  app.use("/api", api);
+  app.use(webRoutes());
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,46 @@
+// Rate limits for signup, failed logins and verification resends: shared across replicas
+// through Redis when configured (falling back to memory if Redis is down), in memory otherwise.
+import type { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Config, RateLimitSetting } from "../config/load.ts";
+import { tooManyRequests } from "./errors.ts";
+
+export class Limiter {
+  constructor(private readonly limiter: RateLimiterAbstract) {}
+
+  /** Counts one hit; throws a 429 HttpError (with Retry-After) when over the limit. */
+  async hit(key: string, message?: string): Promise<void> {
+    try {
+      await this.limiter.consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)), message);
+      throw err;
+    }
+  }
+
+  /** Throws a 429 if the key is already over the limit, without counting a hit. */
+  async check(key: string, message?: string): Promise<void> {
+    const res = await this.limiter.get(key);
+    if (res && res.remainingPoints <= 0 && res.consumedPoints >= this.limiter.points)
+      throw tooManyRequests(Math.max(1, Math.ceil(res.msBeforeNext / 1000)), message);
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.limiter.delete(key);
+  }
+}
+
+function build(name: string, setting: RateLimitSetting, redis: Redis | undefined, prefix: string): Limiter {
+  const opts = { points: setting.points, duration: setting.durationSec, keyPrefix: `${prefix}:rl:${name}` };
+  const memory = new RateLimiterMemory(opts);
+  return new Limiter(redis ? new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: memory }) : memory);
+}
+
+export function createLimits(config: Config, redis: Redis | undefined) {
+  return {
+    signup: build("signup", config.rateLimits.signup, redis, config.redisPrefix),
+    loginFailures: build("login-fail", config.rateLimits.loginFailures, redis, config.redisPrefix),
+    resend: build("resend", config.rateLimits.resend, redis, config.redisPrefix),
+  };
+}
+export type Limits = ReturnType<typeof createLimits>;

@@ -1,0 +1,158 @@
+// The sync queue. With Redis: BullMQ (retries with exponential backoff, failed jobs kept
+// and countable). Without Redis: the same handlers run inline, the runbook's fallback.
+import { randomUUID } from "node:crypto";
+import { Queue, Worker, type Job, type ConnectionOptions } from "bullmq";
+import type { AppContext } from "../context.ts";
+import type { Config } from "../config/load.ts";
+import { jobHandler, type JobCounts, type JobSpec } from "./registry.ts";
+import { recordRun, recordSkipped } from "./runs.ts";
+
+export const QUEUE_NAME = "sync";
+export const DEFAULT_ATTEMPTS = 5;
+export const DEFAULT_BACKOFF_MS = 5_000;
+
+export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number; completed: number }
+export interface AddOptions { attempts?: number; backoffMs?: number }
+export interface AddResult { id: string; mode: "bullmq" | "inline"; status: "queued" | "duplicate" | "done" | "failed" | "skipped"; error?: string }
+export interface DrainResult { processed: number; failed: number; timedOut: boolean }
+
+export interface JobQueue {
+  readonly mode: "bullmq" | "inline";
+  add(spec: JobSpec, opts?: AddOptions): Promise<AddResult>;
+  /** Processes queued jobs for at most budgetMs (the serverless worker route). */
+  drain(ctx: AppContext, budgetMs: number): Promise<DrainResult>;
+  counts(): Promise<QueueCounts>;
+  /** A long-running worker in this process; returns a stop function. */
+  startWorker(ctx: AppContext, concurrency?: number): () => Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Runs one attempt of a job: kill switch, handler lookup, run record. */
+export async function runJob(ctx: AppContext, spec: Pick<JobSpec, "name" | "data" | "provider">, job: { id: string; attempt: number }): Promise<JobCounts | void> {
+  if (spec.provider && !(await ctx.switches.isEnabled(`provider.${spec.provider}`))) {
+    await recordSkipped(ctx, "job", spec.name, `provider.${spec.provider} is disabled`);
+    return { skipped: 1 };
+  }
+  const handler = jobHandler(spec.name);
+  if (!handler) throw new Error(`No handler for job "${spec.name}"`);
+  return recordRun(ctx, "job", spec.name, () => handler(ctx, spec.data, job), job);
+}
+
+export function redisConnection(config: Config): ConnectionOptions | undefined {
+  const r = config.redis;
+  if (!r) return undefined;
+  // maxRetriesPerRequest null: BullMQ workers wait out Redis restarts instead of crashing.
+  return "url" in r ? { url: r.url, maxRetriesPerRequest: null } : { host: r.host, port: r.port, password: r.password, maxRetriesPerRequest: null };
+}
+
+type JobPayload = Pick<JobSpec, "name" | "data" | "provider">;
+
+class BullQueue implements JobQueue {
+  readonly mode = "bullmq" as const;
+  private readonly queue: Queue<JobPayload>;
+
+  constructor(private readonly connection: ConnectionOptions, private readonly prefix: string) {
+    this.queue = new Queue<JobPayload>(QUEUE_NAME, { connection, prefix });
+    this.queue.on("error", () => undefined); // surfaced through readiness, not as crashes
+  }
+
+  async add(spec: JobSpec, opts: AddOptions = {}): Promise<AddResult> {
+    const jobId = spec.jobId ?? randomUUID();
+    if (spec.jobId) {
+      const existing = await this.queue.getJob(spec.jobId);
+      const state = existing ? await existing.getState() : undefined;
+      if (state && ["waiting", "active", "delayed", "prioritized", "waiting-children"].includes(state))
+        return { id: jobId, mode: this.mode, status: "duplicate" };
+      if (existing) await existing.remove().catch(() => undefined); // finished copy: make room for a new run
+    }
+    await this.queue.add(spec.name, { name: spec.name, data: spec.data, provider: spec.provider }, {
+      jobId,
+      attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
+      backoff: { type: "exponential", delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS },
+      removeOnComplete: { count: 1000, age: 24 * 3600 },
+      removeOnFail: false,
+    });
+    return { id: jobId, mode: this.mode, status: "queued" };
+  }
+
+  private process(ctx: AppContext) {
+    return (job: Job<JobPayload>) => runJob(ctx, job.data, { id: job.id!, attempt: job.attemptsMade + 1 });
+  }
+
+  async drain(ctx: AppContext, budgetMs: number): Promise<DrainResult> {
+    const deadline = Date.now() + budgetMs;
+    const worker = new Worker<JobPayload>(QUEUE_NAME, null, { connection: this.connection, prefix: this.prefix, autorun: false });
+    const token = randomUUID();
+    const run = this.process(ctx);
+    let processed = 0, failed = 0;
+    try {
+      while (Date.now() < deadline) {
+        const job = (await worker.getNextJob(token, { block: false })) as Job<JobPayload> | undefined;
+        if (!job) return { processed, failed, timedOut: false };
+        try {
+          const result = await run(job);
+          await job.moveToCompleted(result ?? {}, token, false);
+          processed++;
+        } catch (err) {
+          await job.moveToFailed(err as Error, token, false);
+          failed++;
+        }
+      }
+      return { processed, failed, timedOut: true };
+    } finally {
+      await worker.close();
+    }
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const c = await this.queue.getJobCounts("waiting", "active", "delayed", "failed", "completed", "prioritized");
+    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, completed: c.completed ?? 0 };
+  }
+
+  startWorker(ctx: AppContext, concurrency = 4): () => Promise<void> {
+    const worker = new Worker<JobPayload>(QUEUE_NAME, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency });
+    worker.on("error", (err) => ctx.log.warn({ err: err.message }, "queue worker error"));
+    worker.on("failed", (job, err) => ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"));
+    return () => worker.close();
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+class InlineQueue implements JobQueue {
+  readonly mode = "inline" as const;
+  constructor(private readonly ctx: () => AppContext) {}
+
+  /** Runs the job now, once: the next cron run is the retry. */
+  async add(spec: JobSpec): Promise<AddResult> {
+    const id = spec.jobId ?? `inline-${randomUUID()}`;
+    try {
+      const result = await runJob(this.ctx(), spec, { id, attempt: 1 });
+      return { id, mode: this.mode, status: result && "skipped" in result ? "skipped" : "done" };
+    } catch (err) {
+      return { id, mode: this.mode, status: "failed", error: (err as Error).message };
+    }
+  }
+  async drain(): Promise<DrainResult> {
+    return { processed: 0, failed: 0, timedOut: false };
+  }
+  async counts(): Promise<QueueCounts> {
+    return { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 };
+  }
+  startWorker(): () => Promise<void> {
+    return async () => undefined;
+  }
+  async close(): Promise<void> {}
+}
+
+export function createQueue(config: Config, ctx: () => AppContext): JobQueue {
+  const connection = redisConnection(config);
+  return connection ? new BullQueue(connection, `${config.redisPrefix}:bull`) : new InlineQueue(ctx);
+}
+
+/** Enqueue helper used by features and crons (the runbook's `addSyncJob()`). */
+export function addSyncJob(ctx: AppContext, spec: JobSpec, opts?: AddOptions): Promise<AddResult> {
+  return ctx.queue.add(spec, opts);
+}

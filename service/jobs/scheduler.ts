@@ -1,0 +1,21 @@
+// Built-in scheduler for single-process installs: the same cron handlers, on the same
+// schedules as vercel.json (UTC, like Vercel Cron). `protect` skips a tick while the
+// previous run of that cron is still going.
+import { Cron } from "croner";
+import type { AppContext } from "../context.ts";
+import { crons, runCron } from "./crons.ts";
+
+export function startScheduler(ctx: AppContext): () => void {
+  const jobs = crons.map(
+    (c) =>
+      new Cron(c.schedule, { timezone: "UTC", protect: true, name: c.name }, async () => {
+        try {
+          const result = await runCron(ctx, c.name);
+          ctx.log.info({ cron: c.name, result }, "scheduled cron finished");
+        } catch (err) {
+          ctx.log.error({ cron: c.name, err: (err as Error).message }, "scheduled cron failed");
+        }
+      }),
+  );
+  return () => jobs.forEach((j) => j.stop());
+}

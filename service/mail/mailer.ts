@@ -1,0 +1,39 @@
+// Outgoing mail. With SMTP_URL, nodemailer sends it; without (outside production) it
+// lands in a dev outbox table, is logged with its links, and is listed at /api/dev/outbox.
+import nodemailer from "nodemailer";
+import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../observability/logger.ts";
+
+export interface Email { to: string; subject: string; text: string; html?: string }
+export interface Mailer {
+  readonly mode: "smtp" | "dev-outbox";
+  /** Resolves when the mail is handed over; rejects when it could not be. */
+  send(mail: Email): Promise<void>;
+}
+
+export function createMailer(opts: { smtpUrl?: string; from: string; db: Db; log: Logger }): Mailer {
+  if (opts.smtpUrl) {
+    // Short timeouts: a dead mail server must not hold a signup request for minutes.
+    const transport = nodemailer.createTransport({
+      url: opts.smtpUrl,
+      connectionTimeout: 5_000,
+      greetingTimeout: 5_000,
+      socketTimeout: 10_000,
+    } as SMTPTransport.Options);
+    return {
+      mode: "smtp",
+      async send(mail) {
+        await transport.sendMail({ from: opts.from, ...mail });
+      },
+    };
+  }
+  return {
+    mode: "dev-outbox",
+    async send(mail) {
+      await opts.db.devEmail.create({ data: { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html } });
+      const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
+      opts.log.info({ to: mail.to, subject: mail.subject, links }, "dev outbox: email stored (no SMTP_URL configured)");
+    },
+  };
+}
