@@ -42,7 +42,7 @@ export function createApp(ctx: AppContext): express.Express {
   );
 
   const api = express.Router();
-  api.use(express.json({ limit: JSON_BODY_LIMIT }));
+  api.use(express.json({ limit: JSON_BODY_LIMIT, strict: false }));
   api.use(cookieParser());
   api.use("/health", healthRoutes(ctx));
   api.use(sessionMiddleware(ctx));

@@ -16,15 +16,15 @@ export function createLogger(opts: { level?: string; secrets?: string[]; destina
     {
       level: opts.level ?? "info",
       redact: { paths: redactPaths, censor: "[redacted]" },
-      hooks: secrets.length
-        ? {
-            // Last line of defence: mask secret values inside any string argument.
-            logMethod(args, method) {
-              const masked = args.map((a) => (typeof a === "string" ? maskSecrets(a, secrets) : a));
-              return method.apply(this, masked as Parameters<typeof method>);
-            },
-          }
-        : undefined,
+      ...(secrets.length && {
+        hooks: {
+          // Last line of defence: mask secret values inside any string argument.
+          logMethod(args, method) {
+            const masked = args.map((a) => (typeof a === "string" ? maskSecrets(a, secrets) : a));
+            return method.apply(this, masked as Parameters<typeof method>);
+          },
+        },
+      }),
       formatters: { level: (label) => ({ level: label }) },
     },
     opts.destination,

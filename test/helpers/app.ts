@@ -1,0 +1,53 @@
+// Boots the real service (real Postgres, optional real Redis) on a random port for a test.
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import { boot } from "../../service/boot.ts";
+import { loadConfig } from "../../service/config/load.ts";
+import type { AppContext } from "../../service/context.ts";
+import { createLogger } from "../../service/observability/logger.ts";
+import { startHttpServer } from "../../service/server.ts";
+import { HttpClient } from "./http.ts";
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export interface TestApp {
+  url: string;
+  ctx: AppContext;
+  client(): HttpClient;
+  close(): Promise<void>;
+}
+
+export function uniqueEmail(tag = "user"): string {
+  return `${tag}-${randomBytes(5).toString("hex")}@example.test`;
+}
+
+/**
+ * env: extra environment for this instance. `redis: true` connects to the real Redis with a
+ * prefix unique to this test (or the given one, to make two instances share it).
+ */
+export async function startTestApp(opts: { env?: Record<string, string>; redis?: boolean | string; databaseUrl?: string } = {}): Promise<TestApp> {
+  const prefix = typeof opts.redis === "string" ? opts.redis : `tatu-test-${randomBytes(4).toString("hex")}`;
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: "test",
+    DATABASE_URL: opts.databaseUrl ?? inject("databaseUrl"),
+    TATU_DATA_DIR: `/tmp/tatu-test-${inject("runId")}`,
+    TATU_SCHEDULER: "off",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    RATE_LIMIT_SIGNUP: "1000/10m",
+    TATU_REDIS_PREFIX: prefix,
+    ...(opts.redis ? { REDIS_URL: REDIS_URL } : {}),
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const booted = await boot({ config, log: createLogger({ level: config.logLevel }) });
+  const http = await startHttpServer(booted.ctx, 0, "127.0.0.1");
+  return {
+    url: http.url,
+    ctx: booted.ctx,
+    client: () => new HttpClient(http.url),
+    async close() {
+      await http.close();
+      await booted.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// A tiny cookie-keeping HTTP client, so tests talk to the service the way a browser does.
+export interface Res<T = any> { status: number; body: T; headers: Headers; text: string }
+
+export class HttpClient {
+  private readonly cookies = new Map<string, string>();
+  constructor(readonly base: string) {}
+
+  get csrf(): string | undefined {
+    return this.cookies.get("tatu_csrf");
+  }
+
+  async request<T = any>(method: string, path: string, opts: { json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Res<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    if (opts.json !== undefined) headers["content-type"] ??= "application/json";
+    if (this.csrf && !["GET", "HEAD"].includes(method)) headers["x-csrf-token"] ??= this.csrf;
+    const res = await fetch(this.base + path, {
+      method, headers, redirect: "manual",
+      body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body,
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(";");
+      const [k, ...v] = pair!.split("=");
+      const value = v.join("=");
+      if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(k!.trim());
+      else this.cookies.set(k!.trim(), value);
+    }
+    const text = await res.text();
+    let body: any = text;
+    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, body, headers: res.headers, text };
+  }
+
+  get<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>("GET", path, { headers }); }
+  post<T = any>(path: string, json?: unknown, headers?: Record<string, string>) { return this.request<T>("POST", path, { json, headers }); }
+  put<T = any>(path: string, json?: unknown, headers?: Record<string, string>) { return this.request<T>("PUT", path, { json, headers }); }
+}
