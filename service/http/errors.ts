@@ -45,7 +45,7 @@ export function validationError(error: z.ZodError): HttpError {
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, "NOT_FOUND", `No route for ${req.method} ${req.path}.`));
+  next(new HttpError(404, "NOT_FOUND", `No route for ${req.method} ${req.originalUrl.split("?")[0]}.`));
 };
 
 /** Errors raised by body parsers (express.json etc.), mapped to the status they deserve. */

@@ -30,7 +30,8 @@ export function createRealtime(opts: { jwtSecret: string; log: Logger; redis?: R
   if (opts.redis) {
     subscriber = opts.redis.duplicate();
     subscriber.on("error", (err) => opts.log.warn({ err: err.message }, "realtime subscriber error"));
-    void subscriber.subscribe(opts.channel);
+    // ioredis re-subscribes by itself after reconnecting; a failed first attempt is only logged.
+    subscriber.subscribe(opts.channel).catch((err) => opts.log.warn({ err: err.message }, "realtime subscribe failed; will retry on reconnect"));
     subscriber.on("message", (_channel, message) => {
       try {
         const { userId, event } = JSON.parse(message) as { userId: string; event: RealtimeEvent };

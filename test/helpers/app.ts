@@ -47,6 +47,11 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
     client: () => new HttpClient(http.url),
     async close() {
       await http.close();
+      // Leave the shared Redis as we found it: drop this instance's keys (not a shared prefix's).
+      if (opts.redis === true && booted.ctx.redis) {
+        const keys = await booted.ctx.redis.keys(`${prefix}:*`).catch(() => [] as string[]);
+        if (keys.length) await booted.ctx.redis.del(...keys).catch(() => undefined);
+      }
       await booted.close();
     },
   };

@@ -9,7 +9,7 @@ export class HttpClient {
     return this.cookies.get("tatu_csrf");
   }
 
-  async request<T = any>(method: string, path: string, opts: { json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Res<T>> {
+  async request<T = any>(method: string, path: string, opts: { json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<Res<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (opts.json !== undefined) headers["content-type"] ??= "application/json";

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// `npm test`: makes sure what the tests need is there (Prisma client, PostgreSQL, Redis),
+// starting local services when they are down, then type-checks and runs the suite.
+// When something cannot be provided it stops with one line saying what is missing.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+
+const root = new URL("..", import.meta.url).pathname;
+process.chdir(root);
+
+function reachable(host, port, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok) => { s.destroy(); resolve(ok); };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+  });
+}
+
+function run(cmd, args) {
+  try {
+    execFileSync(cmd, args, { stdio: "ignore", shell: false });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureService(name, host, port, start) {
+  if (await reachable(host, port)) return;
+  console.log(`· ${name} is not answering on ${host}:${port}; starting it`);
+  start();
+  for (let i = 0; i < 40; i++) {
+    if (await reachable(host, port)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  console.error(`✗ Missing: ${name} on ${host}:${port} (could not start it; install/start it, or point ${name === "PostgreSQL" ? "TEST_PG_ADMIN_URL" : "TEST_REDIS_URL"} at one)`);
+  process.exit(1);
+}
+
+const pgUrl = new URL(process.env.TEST_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
+const redisUrl = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+
+if (!fs.existsSync("node_modules")) {
+  console.error("✗ Missing: node_modules (run `npm ci` first)");
+  process.exit(1);
+}
+if (!fs.existsSync("service/db/generated/client.ts")) {
+  console.log("· generating the Prisma client");
+  if (!run(process.execPath, ["scripts/prisma.mjs", "generate"])) { console.error("✗ Missing: Prisma client (`node scripts/prisma.mjs generate` failed)"); process.exit(1); }
+}
+
+await ensureService("PostgreSQL", pgUrl.hostname, Number(pgUrl.port || 5432), () => {
+  const versions = fs.existsSync("/etc/postgresql") ? fs.readdirSync("/etc/postgresql") : [];
+  for (const v of versions) run("pg_ctlcluster", ["--skip-systemctl-redirect", v, "main", "start"]);
+});
+await ensureService("Redis", redisUrl.hostname, Number(redisUrl.port || 6379), () => {
+  fs.mkdirSync("/var/lib/redis", { recursive: true });
+  fs.mkdirSync("/var/log/redis", { recursive: true });
+  run("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", String(redisUrl.port || 6379), "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]);
+});
+
+console.log("· type-checking");
+let r = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit"], { stdio: "inherit" });
+if (r.status !== 0) process.exit(r.status ?? 1);
+
+console.log("· running the test suite");
+r = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+process.exit(r.status ?? 1);

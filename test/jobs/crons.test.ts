@@ -1,0 +1,120 @@
+// Cron routes, their switches, provider kill switches, and the admin switches API.
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { crons } from "../../service/jobs/crons.ts";
+import { addJobSource, defineJob } from "../../service/jobs/registry.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { signedInUser } from "../helpers/accounts.ts";
+
+// A feature's contribution to the message-sync cron: one job per "account".
+let sourceCalls = 0;
+const synced: string[] = [];
+addJobSource("sync-messages", async () => {
+  sourceCalls++;
+  return [
+    { name: "test-sync-account", data: { account: "gmail-1" }, provider: "gmail" },
+    { name: "test-sync-account", data: { account: "twilio-1" }, provider: "twilio" },
+  ];
+});
+defineJob("test-sync-account", async (_ctx, data) => {
+  synced.push(String(data.account));
+  return { messages: 1 };
+});
+
+let app: TestApp;
+const ADMIN = "ops-admin@example.test";
+beforeAll(async () => { app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN } }); });
+afterAll(async () => { await app?.close(); });
+const bearer = () => ({ authorization: `Bearer ${app.ctx.config.cronSecret}` });
+
+describe("cron routes", () => {
+  it("vercel.json schedules exactly the runbook's crons, all served by the app", () => {
+    const vercel = JSON.parse(fs.readFileSync("vercel.json", "utf8"));
+    expect(vercel.crons).toEqual([
+      { path: "/api/cron/sync-messages", schedule: "*/10 * * * *" },
+      { path: "/api/cron/sync-calendars", schedule: "*/15 * * * *" },
+      { path: "/api/worker/sync", schedule: "*/5 * * * *" },
+      { path: "/api/cron/appointment-reminders", schedule: "0 9 * * *" },
+    ]);
+    expect(vercel.crons).toEqual(crons.map((c) => ({ path: c.path, schedule: c.schedule })));
+  });
+
+  it.each(crons.map((c) => c.path))("%s requires the CRON_SECRET bearer (401 otherwise)", async (path) => {
+    expect((await app.client().get(path)).status).toBe(401);
+    const wrong = await app.client().get(path, { authorization: "Bearer not-the-secret" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe("CRON_UNAUTHORIZED");
+    expect((await app.client().get(path, bearer())).status).toBe(200);
+  });
+
+  it("sync-messages enqueues one job per connected account (inline here) and records the run", async () => {
+    synced.length = 0;
+    const res = await app.client().get("/api/cron/sync-messages", bearer());
+    expect(res.body).toMatchObject({ cron: "sync-messages", skipped: false, counts: { done: 2, failed: 0 } });
+    expect(synced.sort()).toEqual(["gmail-1", "twilio-1"]);
+    const run = await app.ctx.db.jobRun.findFirstOrThrow({ where: { kind: "cron", name: "sync-messages" }, orderBy: { startedAt: "desc" } });
+    expect(run.status).toBe("ok");
+    expect(run.finishedAt).toBeInstanceOf(Date);
+  });
+
+  it("a disabled cron answers 200 {skipped:true, reason:'disabled'} and does nothing", async () => {
+    await app.client().put("/api/admin/switches/cron.sync-messages", { enabled: false, reason: "rollback drill" }, bearer());
+    const calls = sourceCalls;
+    const res = await app.client().get("/api/cron/sync-messages", bearer());
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ skipped: true, reason: "disabled" });
+    expect(sourceCalls).toBe(calls);
+    expect((await app.ctx.db.jobRun.findFirstOrThrow({ where: { kind: "cron", name: "sync-messages" }, orderBy: { startedAt: "desc" } })).status).toBe("skipped");
+
+    await app.client().put("/api/admin/switches/cron.sync-messages", { enabled: true }, bearer());
+    expect((await app.client().get("/api/cron/sync-messages", bearer())).body.skipped).toBe(false);
+  });
+
+  it("a provider kill switch skips only that provider's work", async () => {
+    await app.client().put("/api/admin/switches/provider.twilio", { enabled: false, reason: "Twilio webhook storm" }, bearer());
+    synced.length = 0;
+    const res = await app.client().get("/api/cron/sync-messages", bearer());
+    expect(res.body.counts).toMatchObject({ done: 1, skipped: 1 });
+    expect(synced).toEqual(["gmail-1"]);
+    await app.client().put("/api/admin/switches/provider.twilio", { enabled: true }, bearer());
+  });
+});
+
+describe("admin switches API", () => {
+  it("lists every cron and provider switch (on by default)", async () => {
+    const res = await app.client().get("/api/admin/switches", bearer());
+    expect(res.status).toBe(200);
+    const names = res.body.switches.map((s: { name: string }) => s.name);
+    expect(names).toEqual(expect.arrayContaining(["cron.sync-messages", "cron.sync-calendars", "cron.worker-sync", "cron.appointment-reminders", "provider.gmail", "provider.outlook", "provider.yahoo", "provider.facebook", "provider.instagram", "provider.twitter", "provider.twilio"]));
+  });
+
+  it("refuses anonymous (401) and non-admin users (403)", async () => {
+    expect((await app.client().get("/api/admin/switches")).status).toBe(401);
+    const { client } = await signedInUser(app);
+    expect((await client.get("/api/admin/switches")).status).toBe(403);
+    expect((await client.put("/api/admin/switches/cron.sync-messages", { enabled: false })).status).toBe(403);
+  });
+
+  it("lets an admin session flip a switch, recording who and why", async () => {
+    const { client } = await signedInUser(app, { email: ADMIN });
+    const res = await client.put("/api/admin/switches/cron.sync-calendars", { enabled: false, reason: "Google 5xx spike" });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: "cron.sync-calendars", enabled: false, reason: "Google 5xx spike", updatedBy: ADMIN });
+    expect((await app.client().get("/api/cron/sync-calendars", bearer())).body).toMatchObject({ skipped: true, reason: "disabled" });
+    await client.put("/api/admin/switches/cron.sync-calendars", { enabled: true });
+  });
+
+  it("records the operator name sent by the CLI with the bearer", async () => {
+    const res = await app.client().put("/api/admin/switches/provider.gmail", { enabled: true, reason: "re-enable" }, { ...bearer(), "x-tatu-operator": "Rita (release commander)" });
+    expect(res.body.updatedBy).toBe("Rita (release commander)");
+  });
+
+  it("answers 404 for an unknown switch and 400 for a bad body", async () => {
+    const unknown = await app.client().put("/api/admin/switches/cron.nope", { enabled: false }, bearer());
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toMatch(/Unknown switch/);
+    const bad = await app.client().put("/api/admin/switches/cron.sync-messages", { enabled: "no" }, bearer());
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fields.enabled).toBeDefined();
+  });
+});
