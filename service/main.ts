@@ -3,24 +3,32 @@ import { ConfigError } from "./config/load.ts";
 import { boot } from "./boot.ts";
 import { startHttpServer } from "./server.ts";
 import { startScheduler } from "./jobs/scheduler.ts";
-import { flushSentry } from "./observability/sentry.ts";
+import { randomUUID } from "node:crypto";
+import { flushSentry, reportError } from "./observability/sentry.ts";
 
 async function main() {
   const { ctx, close } = await boot();
   const http = await startHttpServer(ctx);
   const stopWorker = ctx.queue.startWorker(ctx, ctx.config.workerConcurrency);
-  const stopScheduler = ctx.config.scheduler ? startScheduler(ctx) : () => undefined;
+  const scheduler = ctx.config.scheduler ? startScheduler(ctx) : undefined;
   ctx.log.info(
     { url: ctx.config.publicUrl, port: http.port, queue: ctx.queue.mode, mail: ctx.mailer.mode, scheduler: ctx.config.scheduler },
     `Tatu is running on http://localhost:${http.port}`,
   );
+
+  // A stray rejection must not take the whole service down: log it and report it.
+  process.on("unhandledRejection", (err) => {
+    const errorId = randomUUID();
+    ctx.log.error({ err, errorId }, "unhandled promise rejection");
+    reportError(err, { errorId });
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     ctx.log.info({ signal }, "shutting down");
-    stopScheduler();
+    scheduler?.stop();
     await http.close();
     await stopWorker();
     await close();

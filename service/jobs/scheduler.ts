@@ -5,7 +5,9 @@ import { Cron } from "croner";
 import type { AppContext } from "../context.ts";
 import { crons, runCron } from "./crons.ts";
 
-export function startScheduler(ctx: AppContext): () => void {
+export interface Scheduler { jobs: Cron[]; stop(): void }
+
+export function startScheduler(ctx: AppContext): Scheduler {
   const jobs = crons.map(
     (c) =>
       new Cron(c.schedule, { timezone: "UTC", protect: true, name: c.name }, async () => {
@@ -17,5 +19,5 @@ export function startScheduler(ctx: AppContext): () => void {
         }
       }),
   );
-  return () => jobs.forEach((j) => j.stop());
+  return { jobs, stop: () => jobs.forEach((j) => j.stop()) };
 }

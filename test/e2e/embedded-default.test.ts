@@ -1,24 +1,17 @@
 // `npm start` from nothing: no DATABASE_URL, no REDIS_URL, no SMTP — embedded Postgres
 // under TATU_DATA_DIR, dev outbox, inline jobs. Sign up, verify, log in, restart, log in again.
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, expect, it } from "vitest";
+import { freePort } from "../helpers/net.ts";
 import { HttpClient } from "../helpers/http.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-embedded-"));
 let proc: ResultPromise | undefined;
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function start(port: number): Promise<HttpClient> {
   // Only what a fresh shell has: PATH and HOME. Nothing from this test run leaks in.

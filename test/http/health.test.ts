@@ -1,8 +1,8 @@
 // Liveness, readiness per dependency, and the single error path.
-import net from "node:net";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { deadPort } from "../helpers/net.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { migrationNames } from "../../service/db/migrations.ts";
 
@@ -10,13 +10,6 @@ let app: TestApp;
 beforeAll(async () => { app = await startTestApp({ redis: true }); });
 afterAll(async () => { await app?.close(); });
 
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe("health", () => {
   it("GET /api/health answers 200 (liveness)", async () => {

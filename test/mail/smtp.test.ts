@@ -1,7 +1,8 @@
 // Verification mail through a real SMTP server, and signup surviving a dead one.
-import net from "node:net";
+import type net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SMTPServer } from "smtp-server";
+import { deadPort } from "../helpers/net.ts";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { PASSWORD } from "../helpers/accounts.ts";
 
@@ -28,14 +29,6 @@ function startSmtp(): Promise<{ port: number; received: Received[]; close(): Pro
   );
 }
 
-/** A port nothing listens on: connections are refused at once. */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe("verification email over SMTP", () => {
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
