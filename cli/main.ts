@@ -12,7 +12,10 @@ export function buildProgram(): Command {
     .option("--json", "machine-readable JSON output (for CI)")
     .option("--url <base>", "base URL of the deployed app", process.env.NEXTAUTH_URL)
     .option("-y, --yes", "answer yes to confirmations (non-interactive)")
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .action(function showHelp(this: Command) {
+      this.help(); // bare `tatu` prints help (exit 0)
+    });
 }
 
 await buildProgram().parseAsync(process.argv);
