@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: makes sure what the tests need is there (Prisma client, PostgreSQL, Redis),
+// `npm test`: makes sure what the tests need is there (Prisma client, PostgreSQL, Redis,
+// Chromium),
 // starting local services when they are down, then type-checks and runs the suite.
 // When something cannot be provided it stops with one line saying what is missing.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -61,6 +62,17 @@ await ensureService("Redis", redisUrl.hostname, Number(redisUrl.port || 6379), (
   fs.mkdirSync("/var/log/redis", { recursive: true });
   run("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", String(redisUrl.port || 6379), "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]);
 });
+
+// Browser tests drive Debian's Chromium (never a downloaded browser).
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!fs.existsSync(chromium)) {
+  console.log("· Chromium is missing; installing Debian's chromium package");
+  const apt = (args) => run("apt-get", ["-y", "-q", ...args]);
+  if (!(apt(["install", "chromium"]) || (apt(["update"]) && apt(["install", "chromium"]))) || !fs.existsSync(chromium)) {
+    console.error(`✗ Missing: Chromium at ${chromium} (install Debian's package: apt-get install -y chromium, or set CHROMIUM_PATH)`);
+    process.exit(1);
+  }
+}
 
 console.log("· type-checking");
 let r = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit"], { stdio: "inherit" });
