@@ -3,11 +3,10 @@
 // bookkeeping table so readiness can say which migrations are missing.
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import { repoRoot } from "../paths.ts";
 import type { Db } from "./client.ts";
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const migrationsDir = path.join(repoRoot, "prisma/migrations");
 
 export function migrationNames(): string[] {

@@ -21,7 +21,7 @@ export class Limiter {
   /** Throws a 429 if the key is already over the limit, without counting a hit. */
   async check(key: string, message?: string): Promise<void> {
     const res = await this.limiter.get(key);
-    if (res && res.remainingPoints <= 0 && res.consumedPoints >= this.limiter.points)
+    if (res && res.consumedPoints >= this.limiter.points)
       throw tooManyRequests(Math.max(1, Math.ceil(res.msBeforeNext / 1000)), message);
   }
 

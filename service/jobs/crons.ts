@@ -29,7 +29,8 @@ async function fanOut(ctx: AppContext, cron: FanoutCron): Promise<JobCounts> {
         continue;
       }
       const { status } = await addSyncJob(ctx, spec);
-      counts[status === "queued" ? "enqueued" : status] = (counts[status === "queued" ? "enqueued" : status] ?? 0) + 1;
+      const key = status === "queued" ? "enqueued" : status;
+      counts[key] = (counts[key] ?? 0) + 1;
     }
   }
   return counts;

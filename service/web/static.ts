@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import express, { Router } from "express";
-import { repoRoot } from "../db/migrations.ts";
+import { repoRoot } from "../paths.ts";
 
 export function webRoutes(): Router {
   const dist = path.join(repoRoot, "web/dist");

@@ -7,6 +7,7 @@ import type { AppContext } from "../../service/context.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { startHttpServer } from "../../service/server.ts";
 import { HttpClient } from "./http.ts";
+import { isolatedDatabase } from "./global-setup.ts";
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -15,6 +16,11 @@ export interface TestApp {
   ctx: AppContext;
   client(): HttpClient;
   close(): Promise<void>;
+}
+
+/** A private, migrated database for test files that change global state (switches, cron runs). */
+export function isolatedDatabaseUrl(): Promise<string> {
+  return isolatedDatabase(inject("runId"), inject("templateDatabase"));
 }
 
 export function uniqueEmail(tag = "user"): string {

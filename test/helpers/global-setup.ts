@@ -23,18 +23,42 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A migrated template database nobody connects to, so test files that change global state
+ * (switches, cron runs) can get a private copy of their own in milliseconds.
+ */
 export default async function setup(project: TestProject) {
-  const name = `tatu_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = databaseUrl(name);
-  await migrateDeploy(url);
-  project.provide("databaseUrl", url);
-  project.provide("runId", name);
+  const runId = `tatu_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  const template = `${runId}_tpl`;
+  await admin((c) => c.query(`CREATE DATABASE "${template}"`));
+  await migrateDeploy(databaseUrl(template));
+  await admin((c) => c.query(`CREATE DATABASE "${runId}" TEMPLATE "${template}"`));
+  project.provide("databaseUrl", databaseUrl(runId));
+  project.provide("templateDatabase", template);
+  project.provide("runId", runId);
   return async () => {
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await admin(async (c) => {
+      const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${runId}%`]);
+      for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    });
   };
 }
 
+/** A fresh, migrated database for one test file (dropped with the run). */
+export async function isolatedDatabase(runId: string, template: string): Promise<string> {
+  const name = `${runId}_${randomBytes(4).toString("hex")}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+      return databaseUrl(name);
+    } catch (err) {
+      // Two copies of one template at the same instant can collide; try again shortly.
+      if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 declare module "vitest" {
-  export interface ProvidedContext { databaseUrl: string; runId: string }
+  export interface ProvidedContext { databaseUrl: string; templateDatabase: string; runId: string }
 }

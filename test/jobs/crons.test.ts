@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crons } from "../../service/jobs/crons.ts";
 import { addJobSource, defineJob } from "../../service/jobs/registry.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 
 // A feature's contribution to the message-sync cron: one job per "account".
@@ -23,7 +23,7 @@ defineJob("test-sync-account", async (_ctx, data) => {
 
 let app: TestApp;
 const ADMIN = "ops-admin@example.test";
-beforeAll(async () => { app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN } }); });
+beforeAll(async () => { app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN } }); });
 afterAll(async () => { await app?.close(); });
 const bearer = () => ({ authorization: `Bearer ${app.ctx.config.cronSecret}` });
 

@@ -2,10 +2,11 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { crons } from "../../service/jobs/crons.ts";
 import { startScheduler } from "../../service/jobs/scheduler.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 
 let app: TestApp;
-beforeAll(async () => { app = await startTestApp(); });
+// Own database: switches and cron runs are global state other files change.
+beforeAll(async () => { app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl() }); });
 afterAll(async () => { await app?.close(); });
 
 it("schedules every cron in UTC with its runbook schedule", () => {
@@ -27,7 +28,7 @@ it("schedules every cron in UTC with its runbook schedule", () => {
 it("a scheduled tick runs the cron handler and records it like a route call", async () => {
   const scheduler = startScheduler(app.ctx);
   try {
-    const before = await app.ctx.db.jobRun.count({ where: { kind: "cron", name: "sync-calendars" } });
+    const before = await app.ctx.db.jobRun.count({ where: { kind: "cron", name: "sync-calendars", status: "ok" } });
     await scheduler.jobs.find((j) => j.name === "sync-calendars")!.trigger();
     expect(await app.ctx.db.jobRun.count({ where: { kind: "cron", name: "sync-calendars", status: "ok" } })).toBe(before + 1);
   } finally {
