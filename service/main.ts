@@ -1,9 +1,9 @@
 // `npm start`: HTTP API + WebSocket + web UI + built-in scheduler + in-process worker.
+import { randomUUID } from "node:crypto";
 import { ConfigError } from "./config/load.ts";
 import { boot } from "./boot.ts";
 import { startHttpServer } from "./server.ts";
 import { startScheduler } from "./jobs/scheduler.ts";
-import { randomUUID } from "node:crypto";
 import { flushSentry, reportError } from "./observability/sentry.ts";
 
 async function main() {

@@ -6,7 +6,12 @@ export class HttpClient {
   constructor(readonly base: string) {}
 
   get csrf(): string | undefined {
-    return this.cookies.get("tatu_csrf");
+    return this.cookie("tatu_csrf");
+  }
+
+  /** The value of a cookie this client holds (as a browser would). */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
   }
 
   async request<T = any>(method: string, path: string, opts: { json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<Res<T>> {

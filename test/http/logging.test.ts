@@ -41,7 +41,7 @@ it("logs JSON lines with request ids and no passwords, cookies, tokens or secret
   expect(all).not.toContain(CRON_SECRET);
   expect(all).not.toContain(booted.ctx.config.sessionSecret);
   expect(all).toContain("operator pasted [redacted] by mistake");
-  const sessionToken = (client as unknown as { cookies: Map<string, string> }).cookies.get("tatu_session")!;
+  const sessionToken = client.cookie("tatu_session")!;
   expect(sessionToken.length).toBeGreaterThan(20);
   expect(all).not.toContain(sessionToken);
 });
