@@ -5,7 +5,7 @@ import { z } from "zod";
 
 export const integrations = [
   "core", "auth", "database", "queue", "mail", "storage", "monitoring", "rate-limits",
-  "gmail", "outlook", "meta", "twitter", "twilio", "stripe", "openai", "calendar", "vercel",
+  "gmail", "outlook", "yahoo", "meta", "twitter", "twilio", "stripe", "openai", "calendar", "vercel",
 ] as const;
 export type Integration = (typeof integrations)[number];
 
@@ -95,6 +95,8 @@ export const envRegistry = {
   S3_ACCESS_KEY_ID: spec({ integration: "storage", launchCritical: false, secret: true, format: nonEmpty, description: "IAM access key with read/write on the bucket." }),
   S3_SECRET_ACCESS_KEY: spec({ integration: "storage", launchCritical: false, secret: true, format: nonEmpty, description: "IAM secret key for S3_ACCESS_KEY_ID." }),
   S3_ENDPOINT: spec({ integration: "storage", launchCritical: false, secret: false, format: httpUrl, description: "S3-compatible endpoint (R2, MinIO); unset for AWS." }),
+  ATTACHMENT_MAX_MB: spec({ integration: "storage", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(100), description: "Largest single attachment accepted on upload or stored from a provider, in MB.", devDefault: "25" }),
+  INBOX_BACKFILL_DAYS: spec({ integration: "core", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(3650), description: "How far back the first sync of a newly connected mailbox reaches.", devDefault: "30" }),
 
   // --- providers --------------------------------------------------------------------
   GOOGLE_CLIENT_ID: spec({ integration: "gmail", launchCritical: false, secret: false, format: nonEmpty, description: "Google Cloud console → APIs & Services → Credentials → OAuth client (Gmail + Calendar)." }),
@@ -102,6 +104,16 @@ export const envRegistry = {
   OUTLOOK_CLIENT_ID: spec({ integration: "outlook", launchCritical: false, secret: false, format: nonEmpty, description: "Azure portal → App registrations → Application (client) ID (Outlook, Hotmail, MSN)." }),
   OUTLOOK_CLIENT_SECRET: spec({ integration: "outlook", launchCritical: false, secret: true, format: nonEmpty, description: "Azure app registration → Certificates & secrets." }),
   OUTLOOK_REDIRECT_URI: spec({ integration: "outlook", launchCritical: false, secret: false, format: httpUrl, description: "Redirect URI registered in Azure, e.g. https://<domain>/api/integrations/outlook/callback." }),
+  GOOGLE_OAUTH_BASE_URL: spec({ integration: "gmail", launchCritical: false, secret: false, format: httpUrl, description: "Override Google's OAuth hosts (accounts.google.com + oauth2.googleapis.com) with one base URL — only for stand-ins / `tatu launch --rehearse`." }),
+  GOOGLE_API_BASE_URL: spec({ integration: "gmail", launchCritical: false, secret: false, format: httpUrl, description: "Override the Google APIs root (Gmail, Calendar) — only for stand-ins / rehearsal." }),
+  MICROSOFT_LOGIN_BASE_URL: spec({ integration: "outlook", launchCritical: false, secret: false, format: httpUrl, description: "Override the Microsoft identity platform host (login.microsoftonline.com) — only for stand-ins / rehearsal." }),
+  MICROSOFT_GRAPH_BASE_URL: spec({ integration: "outlook", launchCritical: false, secret: false, format: httpUrl, description: "Override the Microsoft Graph root (graph.microsoft.com) — only for stand-ins / rehearsal." }),
+  YAHOO_IMAP_HOST: spec({ integration: "yahoo", launchCritical: false, secret: false, format: nonEmpty, description: "IMAP host of the Yahoo (generic IMAP/SMTP) provider; default imap.mail.yahoo.com." }),
+  YAHOO_IMAP_PORT: spec({ integration: "yahoo", launchCritical: false, secret: false, format: port, description: "IMAP port; default 993." }),
+  YAHOO_IMAP_SECURE: spec({ integration: "yahoo", launchCritical: false, secret: false, format: z.enum(["true", "false"]).transform((v) => v === "true"), description: "IMAP over TLS (true) or plain (false, local test servers only); default true." }),
+  YAHOO_SMTP_HOST: spec({ integration: "yahoo", launchCritical: false, secret: false, format: nonEmpty, description: "SMTP host for sending; default smtp.mail.yahoo.com." }),
+  YAHOO_SMTP_PORT: spec({ integration: "yahoo", launchCritical: false, secret: false, format: port, description: "SMTP port; default 465." }),
+  YAHOO_SMTP_SECURE: spec({ integration: "yahoo", launchCritical: false, secret: false, format: z.enum(["true", "false"]).transform((v) => v === "true"), description: "SMTP over implicit TLS (true) or plain/STARTTLS (false); default true." }),
   FACEBOOK_APP_ID: spec({ integration: "meta", launchCritical: false, secret: false, format: nonEmpty, description: "Meta for Developers → App → Settings → Basic → App ID." }),
   FACEBOOK_APP_SECRET: spec({ integration: "meta", launchCritical: false, secret: true, format: nonEmpty, description: "Meta app secret (also signs webhooks: X-Hub-Signature-256)." }),
   FACEBOOK_WEBHOOK_VERIFY_TOKEN: spec({ integration: "meta", launchCritical: false, secret: true, format: nonEmpty, description: "Any random string; the same value goes in Meta's webhook settings." }),
@@ -115,6 +127,8 @@ export const envRegistry = {
   STRIPE_WEBHOOK_SECRET: spec({ integration: "stripe", launchCritical: false, secret: true, format: z.string().startsWith("whsec_", "must start with whsec_"), description: "Stripe dashboard → Developers → Webhooks → endpoint signing secret." }),
   STRIPE_PUBLISHABLE_KEY: spec({ integration: "stripe", launchCritical: false, secret: false, format: z.string().regex(/^pk_(test|live)_/, "must start with pk_live_/pk_test_"), description: "Stripe publishable key (browser checkout)." }),
   OPENAI_API_KEY: spec({ integration: "openai", launchCritical: false, secret: true, format: nonEmpty, description: "platform.openai.com → API keys (suggested replies)." }),
+  OPENAI_BASE_URL: spec({ integration: "openai", launchCritical: false, secret: false, format: httpUrl, description: "Override the OpenAI API base URL (Azure/OpenAI-compatible gateways, or the stand-in)." }),
+  OPENAI_MODEL: spec({ integration: "openai", launchCritical: false, secret: false, format: nonEmpty, description: "Model used to draft suggested replies.", devDefault: "gpt-4o-mini" }),
 
   // --- deploy tooling (CLI) ---------------------------------------------------------
   VERCEL_TOKEN: spec({ integration: "vercel", launchCritical: false, secret: true, format: nonEmpty, description: "Vercel → Account settings → Tokens (used by `tatu env check --vercel`, rollback)." }),
