@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: makes sure what the tests need is there (Prisma client, PostgreSQL, Redis,
-// Chromium),
+// Chromium, Dovecot),
 // starting local services when they are down, then type-checks and runs the suite.
 // When something cannot be provided it stops with one line saying what is missing.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -63,13 +63,30 @@ await ensureService("Redis", redisUrl.hostname, Number(redisUrl.port || 6379), (
   run("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", String(redisUrl.port || 6379), "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]);
 });
 
+/** apt-get install, with one `apt-get update` retry when the package lists are stale. */
+function aptInstall(packages) {
+  process.env.DEBIAN_FRONTEND ??= "noninteractive";
+  const apt = (args) => run("apt-get", ["-y", "-q", ...args]);
+  return apt(["install", ...packages]) || (apt(["update"]) && apt(["install", ...packages]));
+}
+
 // Browser tests drive Debian's Chromium (never a downloaded browser).
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (!fs.existsSync(chromium)) {
   console.log("· Chromium is missing; installing Debian's chromium package");
-  const apt = (args) => run("apt-get", ["-y", "-q", ...args]);
-  if (!(apt(["install", "chromium"]) || (apt(["update"]) && apt(["install", "chromium"]))) || !fs.existsSync(chromium)) {
+  if (!aptInstall(["chromium"]) || !fs.existsSync(chromium)) {
     console.error(`✗ Missing: Chromium at ${chromium} (install Debian's package: apt-get install -y chromium, or set CHROMIUM_PATH)`);
+    process.exit(1);
+  }
+}
+
+// The IMAP/SMTP (Yahoo) provider tests run a real Dovecot per test file (test/peers/dovecot.ts).
+const dovecotPackages = ["dovecot-imapd", "dovecot-lmtpd", "dovecot-submissiond"];
+const dovecot = process.env.DOVECOT_PATH ?? "/usr/sbin/dovecot";
+if (!fs.existsSync(dovecot)) {
+  console.log(`· Dovecot is missing; installing Debian's ${dovecotPackages.join(", ")}`);
+  if (!aptInstall(dovecotPackages) || !fs.existsSync(dovecot)) {
+    console.error(`✗ Missing: Dovecot at ${dovecot} (install Debian's packages: apt-get install -y ${dovecotPackages.join(" ")}, or set DOVECOT_PATH)`);
     process.exit(1);
   }
 }

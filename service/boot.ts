@@ -7,6 +7,8 @@ import { createDb } from "./db/client.ts";
 import { startEmbeddedDb } from "./db/embedded.ts";
 import { migrateDeploy } from "./db/migrations.ts";
 import { createLimits } from "./http/rate-limit.ts";
+import { createBlobStore } from "./storage/index.ts";
+import "./inbox/jobs.ts"; // registers the inbox jobs and the sync-messages job sources
 import { createQueue } from "./jobs/queue.ts";
 import { Switches } from "./jobs/switches.ts";
 import { createMailer } from "./mail/mailer.ts";
@@ -54,6 +56,7 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
     queue: createQueue(config, () => ctx),
     realtime: createRealtime({ jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime` }),
     switches: new Switches(db),
+    storage: createBlobStore(config),
   };
 
   return {

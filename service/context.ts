@@ -8,6 +8,7 @@ import type { Limits } from "./http/rate-limit.ts";
 import type { JobQueue } from "./jobs/queue.ts";
 import type { Realtime } from "./realtime/hub.ts";
 import type { Switches } from "./jobs/switches.ts";
+import type { BlobStore } from "./storage/types.ts";
 
 export interface AppContext {
   config: Config;
@@ -20,4 +21,6 @@ export interface AppContext {
   queue: JobQueue;
   realtime: Realtime;
   switches: Switches;
+  /** Attachment bytes (local disk or S3). */
+  storage: BlobStore;
 }

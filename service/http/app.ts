@@ -9,6 +9,9 @@ import { adminRoutes } from "../admin/routes.ts";
 import { authRoutes } from "../auth/routes.ts";
 import { devRoutes } from "../dev/routes.ts";
 import { healthRoutes } from "../health/routes.ts";
+import { attachmentRoutes } from "../inbox/attachment-routes.ts";
+import { inboxRoutes } from "../inbox/routes.ts";
+import { integrationRoutes } from "../integrations/routes.ts";
 import { cronRoutes } from "../jobs/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { webRoutes } from "../web/static.ts";
@@ -49,6 +52,9 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/auth", authRoutes(ctx));
   api.use("/realtime", realtimeRoutes(ctx));
   api.use("/admin", adminRoutes(ctx));
+  api.use("/inbox", inboxRoutes(ctx));
+  api.use("/integrations", integrationRoutes(ctx));
+  api.use("/attachments", attachmentRoutes(ctx));
   if (!ctx.config.isProduction) api.use("/dev", devRoutes(ctx));
   api.use(notFoundHandler);
 

@@ -10,7 +10,7 @@ export interface CronDef { name: string; path: string; schedule: string; descrip
 export const crons = [
   { name: "sync-messages", path: "/api/cron/sync-messages", schedule: "*/10 * * * *", description: "Enqueue a mailbox/social sync for every connected account." },
   { name: "sync-calendars", path: "/api/cron/sync-calendars", schedule: "*/15 * * * *", description: "Enqueue a calendar sync for every connected calendar." },
-  { name: "worker-sync", path: "/api/worker/sync", schedule: "*/5 * * * *", description: "Drain queued jobs for a bounded time (serverless worker)." },
+  { name: "worker-sync", path: "/api/worker/sync", schedule: "*/5 * * * *", description: "Enqueue message syncs, then drain queued jobs for a bounded time (serverless worker)." },
   { name: "appointment-reminders", path: "/api/cron/appointment-reminders", schedule: "0 9 * * *", description: "Send the day's appointment reminders." },
 ] as const satisfies readonly CronDef[];
 
@@ -40,9 +40,12 @@ const runners: Record<CronName, (ctx: AppContext) => Promise<JobCounts>> = {
   "sync-messages": (ctx) => fanOut(ctx, "sync-messages"),
   "sync-calendars": (ctx) => fanOut(ctx, "sync-calendars"),
   "appointment-reminders": (ctx) => fanOut(ctx, "appointment-reminders"),
+  // The serverless worker also enqueues the message syncs (job ids dedupe against the
+  // sync-messages cron), so mail keeps flowing even when only this route is scheduled.
   "worker-sync": async (ctx) => {
+    const enqueued = await fanOut(ctx, "sync-messages");
     const r = await ctx.queue.drain(ctx, ctx.config.workerSyncBudgetMs);
-    return { processed: r.processed, failed: r.failed, timedOut: r.timedOut ? 1 : 0 };
+    return { ...enqueued, processed: r.processed, failed: r.failed, timedOut: r.timedOut ? 1 : 0 };
   },
 };
 

@@ -47,6 +47,19 @@ export function redisConnection(config: Config): ConnectionOptions | undefined {
 
 type JobPayload = Pick<JobSpec, "name" | "data" | "provider">;
 
+/** Errors may carry the provider's Retry-After (ProviderError.retryAfterMs): it wins over
+ *  the exponential schedule, so a rate-limited account waits exactly as long as asked. */
+export function retryDelayMs(attemptsMade: number, baseMs: number, err?: Error): number {
+  const asked = (err as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  if (typeof asked === "number" && asked >= 0) return asked;
+  return baseMs * 2 ** Math.max(0, attemptsMade - 1);
+}
+
+const backoffStrategy = (attemptsMade: number, _type?: string, err?: Error, job?: { opts?: { backoff?: unknown } }) => {
+  const backoff = job?.opts?.backoff as { delay?: number } | undefined;
+  return retryDelayMs(attemptsMade, backoff?.delay ?? DEFAULT_BACKOFF_MS, err);
+};
+
 class BullQueue implements JobQueue {
   readonly mode = "bullmq" as const;
   private readonly queue: Queue<JobPayload>;
@@ -68,7 +81,7 @@ class BullQueue implements JobQueue {
     await this.queue.add(spec.name, { name: spec.name, data: spec.data, provider: spec.provider }, {
       jobId,
       attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
-      backoff: { type: "exponential", delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS },
+      backoff: { type: "provider-aware", delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS },
       removeOnComplete: { count: 1000, age: 24 * 3600 },
       removeOnFail: false,
     });
@@ -81,7 +94,7 @@ class BullQueue implements JobQueue {
 
   async drain(ctx: AppContext, budgetMs: number): Promise<DrainResult> {
     const deadline = Date.now() + budgetMs;
-    const worker = new Worker<JobPayload>(QUEUE_NAME, null, { connection: this.connection, prefix: this.prefix, autorun: false });
+    const worker = new Worker<JobPayload>(QUEUE_NAME, null, { connection: this.connection, prefix: this.prefix, autorun: false, settings: { backoffStrategy } });
     const token = randomUUID();
     const run = this.process(ctx);
     let processed = 0, failed = 0;
@@ -110,7 +123,7 @@ class BullQueue implements JobQueue {
   }
 
   startWorker(ctx: AppContext, concurrency = 4): () => Promise<void> {
-    const worker = new Worker<JobPayload>(QUEUE_NAME, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency });
+    const worker = new Worker<JobPayload>(QUEUE_NAME, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency, settings: { backoffStrategy } });
     worker.on("error", (err) => ctx.log.warn({ err: err.message }, "queue worker error"));
     worker.on("failed", (job, err) => ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"));
     return () => worker.close();

@@ -14,7 +14,16 @@ export class HttpClient {
     return this.cookies.get(name);
   }
 
-  async request<T = any>(method: string, path: string, opts: { json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<Res<T>> {
+  async request<T = any>(method: string, path: string, opts: { json?: unknown; body?: string | FormData; headers?: Record<string, string> } = {}): Promise<Res<T>> {
+    const res = await this.raw(method, path, opts);
+    const text = await res.text();
+    let body: any = text;
+    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, body, headers: res.headers, text };
+  }
+
+  /** The fetch Response itself (for bytes, streams, redirects). */
+  async raw(method: string, path: string, opts: { json?: unknown; body?: string | FormData; headers?: Record<string, string> } = {}): Promise<Response> {
     const headers: Record<string, string> = { ...opts.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (opts.json !== undefined) headers["content-type"] ??= "application/json";
@@ -30,13 +39,17 @@ export class HttpClient {
       if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(k!.trim());
       else this.cookies.set(k!.trim(), value);
     }
-    const text = await res.text();
-    let body: any = text;
-    try { body = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: res.status, body, headers: res.headers, text };
+    return res;
   }
 
   get<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>("GET", path, { headers }); }
   post<T = any>(path: string, json?: unknown, headers?: Record<string, string>) { return this.request<T>("POST", path, { json, headers }); }
   put<T = any>(path: string, json?: unknown, headers?: Record<string, string>) { return this.request<T>("PUT", path, { json, headers }); }
+  delete<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>("DELETE", path, { headers }); }
+  /** multipart/form-data (fetch sets the boundary). */
+  form<T = any>(path: string, form: FormData, headers?: Record<string, string>) { return this.request<T>("POST", path, { body: form, headers }); }
+  async bytes(path: string): Promise<{ status: number; headers: Headers; body: Buffer }> {
+    const res = await this.raw("GET", path);
+    return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+  }
 }

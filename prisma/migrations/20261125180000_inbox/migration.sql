@@ -25,6 +25,8 @@ CREATE TABLE "ConnectedAccount" (
     "lastError" TEXT,
     "lastErrorClass" TEXT,
     "lastErrorAt" TIMESTAMP(3),
+    "syncLeaseUntil" TIMESTAMP(3),
+    "syncLeaseOwner" TEXT,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 

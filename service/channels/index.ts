@@ -1,0 +1,20 @@
+// The inbox channels Tatu knows, by id. Adding a channel = one folder + one line here.
+import type { ChannelId, ChannelProvider } from "./types.ts";
+import { gmailProvider } from "./gmail/index.ts";
+import { outlookProvider } from "./outlook/index.ts";
+import { yahooProvider } from "./yahoo/index.ts";
+
+export const channelProviders: Record<ChannelId, ChannelProvider> = {
+  gmail: gmailProvider,
+  outlook: outlookProvider,
+  yahoo: yahooProvider,
+};
+
+export function channelProvider(id: string): ChannelProvider | undefined {
+  return Object.hasOwn(channelProviders, id) ? channelProviders[id as ChannelId] : undefined;
+}
+
+/** By the URL segment of /api/integrations/<route>/… ("google" → gmail). */
+export function channelByRoute(route: string): ChannelProvider | undefined {
+  return Object.values(channelProviders).find((p) => p.connect.route === route);
+}

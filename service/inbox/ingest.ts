@@ -1,0 +1,230 @@
+// Stores one page of synced messages, idempotently and in bulk. Everything of a page —
+// contacts, conversations, messages, attachments and the account's cursor — commits in one
+// transaction, so a crash (even kill -9) between pages resumes from the last committed
+// cursor, and the unique (accountId, externalId) index makes any overlap harmless.
+// A page costs a fixed number of statements whatever its size (bulk unnest inserts).
+import { createHash, randomUUID } from "node:crypto";
+import type { AppContext } from "../context.ts";
+import type { Address, ChannelId, InboundMessage, SyncPage } from "../channels/types.ts";
+import { Prisma } from "../db/client.ts";
+import { baseSubject, sanitizeMessageHtml, snippetOf } from "./content.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export interface IngestTarget {
+  id: string;
+  userId: string;
+  channel: ChannelId;
+  identityKind: string;
+}
+
+export interface StoredMessage { id: string; conversationId: string; direction: "inbound" | "outbound" }
+export interface IngestResult { fetched: number; inserted: StoredMessage[] }
+
+/** Inline-kept attachments above this are dropped with a log line (see ATTACHMENT_MAX_MB). */
+export interface IngestOptions { maxAttachmentBytes: number }
+
+const normalizeHandle = (kind: string, handle: string) => (kind === "email" ? handle.trim().toLowerCase() : handle.trim());
+
+/** The person on the other side of the conversation. */
+function counterpart(m: InboundMessage): Address {
+  return m.direction === "inbound" ? m.from : (m.to[0] ?? m.cc[0] ?? m.from);
+}
+
+interface Prepared {
+  m: InboundMessage;
+  threadKey: string;
+  contactHandle: string;
+  html: string | null;
+  snippet: string;
+  attachments: { filename: string; contentType: string; size: number; sha256: string; storageKey: string; contentId: string | null }[];
+}
+
+export async function ingestPage(ctx: AppContext, account: IngestTarget, page: SyncPage, opts: IngestOptions): Promise<IngestResult> {
+  const fetched = page.messages.length;
+  // One copy per external id within the page; known ids are skipped before any blob work.
+  const unique = [...new Map(page.messages.map((m) => [m.externalId, m])).values()];
+  const known = unique.length
+    ? new Set((await ctx.db.message.findMany({ where: { accountId: account.id, externalId: { in: unique.map((m) => m.externalId) } }, select: { externalId: true } })).map((r) => r.externalId))
+    : new Set<string>();
+  const fresh = unique.filter((m) => !known.has(m.externalId)).sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime());
+
+  const prepared = await Promise.all(fresh.map((m) => prepare(ctx, account, m, opts)));
+
+  const inserted = await ctx.db.$transaction(async (tx) => {
+    const stored = prepared.length ? await store(tx, account, prepared) : [];
+    await tx.connectedAccount.update({ where: { id: account.id }, data: { syncCursor: page.cursor as Prisma.InputJsonValue, lastSyncAt: new Date() } });
+    return stored;
+  }, { timeout: 60_000, maxWait: 10_000 });
+
+  await announce(ctx, account, inserted);
+  return { fetched, inserted };
+}
+
+async function prepare(ctx: AppContext, account: IngestTarget, m: InboundMessage, opts: IngestOptions): Promise<Prepared> {
+  const attachments: Prepared["attachments"] = [];
+  for (const a of m.attachments) {
+    if (a.content.length > opts.maxAttachmentBytes) {
+      ctx.log.warn({ accountId: account.id, size: a.content.length }, "attachment over ATTACHMENT_MAX_MB not stored");
+      continue;
+    }
+    const sha256 = createHash("sha256").update(a.content).digest("hex");
+    // Content-addressed per user: re-storing the same bytes is a no-op and never collides across users.
+    const storageKey = `${account.userId}/${sha256.slice(0, 2)}/${sha256}`;
+    await ctx.storage.put(storageKey, a.content, a.contentType);
+    attachments.push({ filename: a.filename || "attachment", contentType: a.contentType || "application/octet-stream", size: a.content.length, sha256, storageKey, contentId: a.contentId ?? null });
+  }
+  return {
+    m,
+    threadKey: m.threadKey ?? "",
+    contactHandle: normalizeHandle(account.identityKind, counterpart(m).handle),
+    html: m.html ? sanitizeMessageHtml(m.html) : null,
+    snippet: snippetOf(m.text || (m.html ? sanitizeMessageHtml(m.html).replace(/<[^>]+>/g, " ") : "")),
+    attachments,
+  };
+}
+
+async function store(tx: Tx, account: IngestTarget, items: Prepared[]): Promise<StoredMessage[]> {
+  await resolveThreads(tx, account, items);
+  const contactIds = await upsertContacts(tx, account, items);
+
+  // Conversations: one row per thread, created on first sight.
+  const threads = new Map<string, Prepared>();
+  for (const p of items) if (!threads.has(p.threadKey)) threads.set(p.threadKey, p);
+  const keys = [...threads.keys()];
+  const convRows = await tx.$queryRaw<{ id: string; threadKey: string; created: boolean }[]>`
+    INSERT INTO "Conversation" (id, "userId", "accountId", "contactId", channel, "threadKey", subject, "lastMessageAt", "unreadCount", "createdAt")
+    SELECT gen_random_uuid(), ${account.userId}::uuid, ${account.id}::uuid, t.contact, ${account.channel}, t.key, t.subject, 'epoch'::timestamp, 0, now()
+    FROM unnest(${keys}::text[], ${keys.map((k) => contactIds.get(threads.get(k)!.contactHandle) ?? null)}::uuid[], ${keys.map((k) => baseSubject(threads.get(k)!.m.subject) ?? null)}::text[]) AS t(key, contact, subject)
+    ON CONFLICT ("accountId", "threadKey") DO UPDATE SET "contactId" = COALESCE("Conversation"."contactId", EXCLUDED."contactId")
+    RETURNING id, "threadKey", (xmax = 0) AS created`;
+  const convByKey = new Map(convRows.map((r) => [r.threadKey, r.id]));
+
+  const rows = items.map((p) => ({ p, conversationId: convByKey.get(p.threadKey)! }));
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  const insertedRows = await tx.$queryRaw<{ id: string; externalId: string }[]>`
+    INSERT INTO "Message" (id, "userId", "accountId", "conversationId", "externalId", direction, "fromName", "fromHandle", "to", cc, subject, text, html, "sentAt", "rfc822MessageId", "inReplyTo", "references", status, "createdAt")
+    SELECT gen_random_uuid(), ${account.userId}::uuid, ${account.id}::uuid, t.conv, t.ext, t.dir::"MessageDirection", t.fname, t.fhandle, t.too, t.cc, t.subj, t.txt, t.html, t.sent,
+           t.rfc, t.irt, ARRAY(SELECT jsonb_array_elements_text(t.refs)), t.status::"DeliveryStatus", now()
+    FROM unnest(
+      ${col((r) => r.conversationId)}::uuid[], ${col((r) => r.p.m.externalId)}::text[], ${col((r) => r.p.m.direction)}::text[],
+      ${col((r) => r.p.m.from.name ?? null)}::text[], ${col((r) => normalizeHandle(account.identityKind, r.p.m.from.handle))}::text[],
+      ${col((r) => JSON.stringify(r.p.m.to))}::jsonb[], ${col((r) => JSON.stringify(r.p.m.cc))}::jsonb[], ${col((r) => r.p.m.subject ?? null)}::text[],
+      ${col((r) => r.p.m.text)}::text[], ${col((r) => r.p.html)}::text[], ${col((r) => r.p.m.sentAt.toISOString())}::timestamp(3)[],
+      ${col((r) => r.p.m.rfc822MessageId ?? null)}::text[], ${col((r) => r.p.m.inReplyTo ?? null)}::text[], ${col((r) => JSON.stringify(r.p.m.references ?? []))}::jsonb[],
+      ${col((r) => (r.p.m.direction === "inbound" ? "received" : "sent"))}::text[]
+    ) AS t(conv, ext, dir, fname, fhandle, too, cc, subj, txt, html, sent, rfc, irt, refs, status)
+    ON CONFLICT ("accountId", "externalId") DO NOTHING
+    RETURNING id, "externalId"`;
+  const idByExternal = new Map(insertedRows.map((r) => [r.externalId, r.id]));
+  const done = rows.filter((r) => idByExternal.has(r.p.m.externalId));
+
+  const atts = done.flatMap((r) => r.p.attachments.map((a) => ({ ...a, messageId: idByExternal.get(r.p.m.externalId)! })));
+  if (atts.length) {
+    await tx.$executeRaw`
+      INSERT INTO "Attachment" (id, "userId", "messageId", filename, "contentType", size, sha256, "storageKey", "contentId", "createdAt")
+      SELECT gen_random_uuid(), ${account.userId}::uuid, t.mid, t.fn, t.ct, t.sz, t.sha, t.sk, t.cid, now()
+      FROM unnest(${atts.map((a) => a.messageId)}::uuid[], ${atts.map((a) => a.filename)}::text[], ${atts.map((a) => a.contentType)}::text[],
+                  ${atts.map((a) => a.size)}::int[], ${atts.map((a) => a.sha256)}::text[], ${atts.map((a) => a.storageKey)}::text[], ${atts.map((a) => a.contentId)}::text[])
+        AS t(mid, fn, ct, sz, sha, sk, cid)`;
+  }
+
+  // Conversation aggregates from what was really inserted (duplicates change nothing).
+  const agg = new Map<string, { last: Date; snippet: string; unread: number; inbound: number }>();
+  for (const r of done) {
+    const a = agg.get(r.conversationId) ?? { last: new Date(0), snippet: "", unread: 0, inbound: 0 };
+    if (r.p.m.sentAt >= a.last) { a.last = r.p.m.sentAt; a.snippet = r.p.snippet; }
+    if (r.p.m.direction === "inbound") { a.inbound++; if (!r.p.m.seen) a.unread++; }
+    agg.set(r.conversationId, a);
+  }
+  if (agg.size) {
+    const ids = [...agg.keys()], v = [...agg.values()];
+    await tx.$executeRaw`
+      UPDATE "Conversation" c SET
+        "lastMessageAt" = GREATEST(c."lastMessageAt", v.last),
+        -- Mail dates have one-second precision: within the same second the later arrival wins.
+        snippet = CASE WHEN date_trunc('second', v.last) >= date_trunc('second', c."lastMessageAt") THEN v.snippet ELSE c.snippet END,
+        "unreadCount" = c."unreadCount" + v.unread,
+        "archivedAt" = CASE WHEN v.inbound > 0 THEN NULL ELSE c."archivedAt" END
+      FROM unnest(${ids}::uuid[], ${v.map((x) => x.last.toISOString())}::timestamp(3)[], ${v.map((x) => x.snippet)}::text[], ${v.map((x) => x.unread)}::int[], ${v.map((x) => x.inbound)}::int[])
+        AS v(id, last, snippet, unread, inbound)
+      WHERE c.id = v.id`;
+  }
+  // A thread created for messages that all turned out to be known elsewhere stays invisible.
+  const created = convRows.filter((r) => r.created && !agg.has(r.id)).map((r) => r.id);
+  if (created.length)
+    await tx.$executeRaw`DELETE FROM "Conversation" c WHERE c.id = ANY(${created}::uuid[]) AND NOT EXISTS (SELECT 1 FROM "Message" m WHERE m."conversationId" = c.id)`;
+
+  return done.map((r) => ({ id: idByExternal.get(r.p.m.externalId)!, conversationId: r.conversationId, direction: r.p.m.direction }));
+}
+
+/** Mail without a provider thread id joins the thread of any message it references
+ *  (In-Reply-To first, then References newest→oldest), else starts one keyed by its own id. */
+async function resolveThreads(tx: Tx, account: IngestTarget, items: Prepared[]): Promise<void> {
+  const keyless = items.filter((p) => !p.threadKey);
+  if (!keyless.length) return;
+  const refsOf = (m: InboundMessage) => [m.inReplyTo, ...[...(m.references ?? [])].reverse()].filter((x): x is string => Boolean(x));
+  const wanted = [...new Set(keyless.flatMap((p) => refsOf(p.m)))];
+  const map = new Map<string, string>();
+  if (wanted.length) {
+    const found = await tx.$queryRaw<{ rfc: string; key: string }[]>`
+      SELECT m."rfc822MessageId" AS rfc, c."threadKey" AS key FROM "Message" m JOIN "Conversation" c ON c.id = m."conversationId"
+      WHERE m."accountId" = ${account.id}::uuid AND m."rfc822MessageId" = ANY(${wanted}::text[])`;
+    for (const f of found) map.set(f.rfc, f.key);
+  }
+  for (const p of items) {
+    if (!p.threadKey) {
+      const ref = refsOf(p.m).find((r) => map.has(r));
+      p.threadKey = ref ? map.get(ref)! : (p.m.rfc822MessageId ?? p.m.externalId);
+    }
+    if (p.m.rfc822MessageId && !map.has(p.m.rfc822MessageId)) map.set(p.m.rfc822MessageId, p.threadKey);
+  }
+}
+
+/** Contact per counterpart handle; the unique (userId, kind, handle) index decides races. */
+async function upsertContacts(tx: Tx, account: IngestTarget, items: Prepared[]): Promise<Map<string, string>> {
+  const names = new Map<string, string | null>();
+  for (const p of items) if (p.contactHandle) names.set(p.contactHandle, counterpart(p.m).name ?? names.get(p.contactHandle) ?? null);
+  const handles = [...names.keys()];
+  const result = new Map<string, string>();
+  if (!handles.length) return result;
+  const select = async (hs: string[]) => {
+    const rows = await tx.contactIdentity.findMany({ where: { userId: account.userId, kind: account.identityKind, handle: { in: hs } }, select: { handle: true, contactId: true } });
+    for (const r of rows) result.set(r.handle, r.contactId);
+  };
+  await select(handles);
+  const missing = handles.filter((h) => !result.has(h));
+  if (missing.length) {
+    const ids = missing.map(() => randomUUID());
+    await tx.contact.createMany({ data: missing.map((h, i) => ({ id: ids[i]!, userId: account.userId, name: names.get(h) ?? null })) });
+    const claimed = await tx.$queryRaw<{ handle: string }[]>`
+      INSERT INTO "ContactIdentity" (id, "userId", "contactId", kind, handle, name)
+      SELECT gen_random_uuid(), ${account.userId}::uuid, t.cid, ${account.identityKind}, t.handle, t.name
+      FROM unnest(${ids}::uuid[], ${missing}::text[], ${missing.map((h) => names.get(h) ?? null)}::text[]) AS t(cid, handle, name)
+      ON CONFLICT ("userId", kind, handle) DO NOTHING RETURNING handle`;
+    const won = new Set(claimed.map((c) => c.handle));
+    missing.forEach((h, i) => { if (won.has(h)) result.set(h, ids[i]!); });
+    const lost = missing.filter((h) => !won.has(h));
+    if (lost.length) {
+      await tx.contact.deleteMany({ where: { id: { in: missing.map((h, i) => (won.has(h) ? "" : ids[i]!)).filter(Boolean) } } });
+      await select(lost);
+    }
+  }
+  return result;
+}
+
+/** Realtime: one event per new message; a big back-fill sends one summary instead of a flood. */
+async function announce(ctx: AppContext, account: IngestTarget, inserted: StoredMessage[]): Promise<void> {
+  if (!inserted.length) return;
+  try {
+    if (inserted.length > 50) {
+      await ctx.realtime.publish(account.userId, { type: "inbox.synced", accountId: account.id, inserted: inserted.length });
+      return;
+    }
+    for (const m of inserted)
+      await ctx.realtime.publish(account.userId, { type: "message.created", accountId: account.id, conversationId: m.conversationId, messageId: m.id, direction: m.direction, channel: account.channel });
+  } catch (err) {
+    // Stored is what matters; clients catch up on their next list fetch.
+    ctx.log.warn({ err: (err as Error).message }, "realtime publish failed");
+  }
+}

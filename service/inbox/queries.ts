@@ -1,0 +1,76 @@
+// Read side of the inbox: the cross-channel conversation list and a thread's messages,
+// both newest first with keyset pagination (constant cost at any depth).
+import type { AppContext } from "../context.ts";
+import { Prisma } from "../db/client.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+
+export interface ConversationFilter { channel?: string; unread?: boolean; archived?: boolean; q?: string; cursor?: string; limit: number }
+
+export interface ConversationItem {
+  id: string; channel: string; accountId: string;
+  contact: { name: string | null; handle: string | null };
+  subject: string | null; snippet: string | null; lastMessageAt: Date; unreadCount: number; archived: boolean;
+}
+
+export async function listConversations(ctx: AppContext, userId: string, f: ConversationFilter): Promise<{ items: ConversationItem[]; nextCursor: string | null }> {
+  const after = decodeCursor(f.cursor);
+  const where: Prisma.Sql[] = [Prisma.sql`c."userId" = ${userId}::uuid`];
+  where.push(f.archived ? Prisma.sql`c."archivedAt" IS NOT NULL` : Prisma.sql`c."archivedAt" IS NULL`);
+  if (f.channel) where.push(Prisma.sql`c.channel = ${f.channel}`);
+  if (f.unread) where.push(Prisma.sql`c."unreadCount" > 0`);
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    // Subject, contact and every message's text: what an artist remembers of a thread.
+    where.push(Prisma.sql`(c.subject ILIKE ${like} OR ct.name ILIKE ${like}
+      OR EXISTS (SELECT 1 FROM "ContactIdentity" i WHERE i."contactId" = c."contactId" AND i.handle ILIKE ${like})
+      OR EXISTS (SELECT 1 FROM "Message" m WHERE m."conversationId" = c.id AND (m.text ILIKE ${like} OR m.subject ILIKE ${like})))`);
+  }
+  if (after) where.push(Prisma.sql`(c."lastMessageAt", c.id) < (${after.at.toISOString()}::timestamp(3), ${after.id}::uuid)`);
+
+  const rows = await ctx.db.$queryRaw<(Omit<ConversationItem, "contact" | "archived"> & { contactName: string | null; contactHandle: string | null; archivedAt: Date | null })[]>`
+    SELECT c.id, c.channel, c."accountId", c.subject, c.snippet, c."lastMessageAt", c."unreadCount", c."archivedAt",
+           ct.name AS "contactName",
+           (SELECT i.handle FROM "ContactIdentity" i WHERE i."contactId" = c."contactId" ORDER BY i.kind, i.handle LIMIT 1) AS "contactHandle"
+    FROM "Conversation" c LEFT JOIN "Contact" ct ON ct.id = c."contactId"
+    WHERE ${Prisma.join(where, " AND ")}
+    ORDER BY c."lastMessageAt" DESC, c.id DESC
+    LIMIT ${f.limit + 1}`;
+  const page = rows.slice(0, f.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({
+      id: r.id, channel: r.channel, accountId: r.accountId,
+      contact: { name: r.contactName, handle: r.contactHandle },
+      subject: r.subject, snippet: r.snippet, lastMessageAt: r.lastMessageAt, unreadCount: r.unreadCount, archived: r.archivedAt !== null,
+    })),
+    nextCursor: rows.length > f.limit && last ? encodeCursor(last.lastMessageAt, last.id) : null,
+  };
+}
+
+export async function getConversation(ctx: AppContext, userId: string, id: string) {
+  return ctx.db.conversation.findFirst({
+    where: { id, userId },
+    include: { contact: { include: { identities: { select: { kind: true, handle: true, name: true } } } }, account: { select: { id: true, provider: true, address: true, aliasLabel: true, status: true } } },
+  });
+}
+
+export async function listMessages(ctx: AppContext, conversationId: string, cursor: string | undefined, limit: number) {
+  const after = decodeCursor(cursor);
+  const rows = await ctx.db.message.findMany({
+    where: { conversationId, ...(after ? { OR: [{ sentAt: { lt: after.at } }, { sentAt: after.at, id: { lt: after.id } }] } : {}) },
+    orderBy: [{ sentAt: "desc" }, { id: "desc" }],
+    take: limit + 1,
+    include: { attachments: { select: { id: true, filename: true, contentType: true, size: true, contentId: true } } },
+  });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((m) => ({
+      id: m.id, direction: m.direction, status: m.status, statusError: m.statusError,
+      from: { name: m.fromName, handle: m.fromHandle }, to: m.to, cc: m.cc,
+      subject: m.subject, text: m.text, html: m.html, sentAt: m.sentAt,
+      attachments: m.attachments.map((a) => ({ ...a, url: `/api/attachments/${a.id}` })),
+    })),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.sentAt, last.id) : null,
+  };
+}

@@ -1,0 +1,125 @@
+// Replies: recorded first as a pending outbound message (so nothing the artist wrote is
+// ever lost), then sent through the conversation's own channel from the queue, with the
+// delivery status pushed to the artist's open tabs.
+import { createHash, randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import type { AppContext } from "../context.ts";
+import { channelProvider } from "../channels/index.ts";
+import { ProviderError, plainWords } from "../channels/errors.ts";
+import type { Address, Draft } from "../channels/types.ts";
+import { conflict, notFound } from "../http/errors.ts";
+import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
+import { addSyncJob } from "../jobs/queue.ts";
+import { replySubject, snippetOf } from "./content.ts";
+
+export interface UploadedFile { filename: string; contentType: string; content: Buffer }
+export const SEND_ATTEMPTS = 5;
+export const PENDING_GIVE_UP_MS = 60 * 60 * 1000;
+
+export async function createReply(ctx: AppContext, userId: string, conversationId: string, input: { text: string; files: UploadedFile[] }) {
+  const conv = await ctx.db.conversation.findFirst({ where: { id: conversationId, userId }, include: { account: true } });
+  if (!conv) throw notFound("Conversation not found.");
+  if (conv.account.status !== "active")
+    throw conflict(`This ${conv.account.provider} account needs to be reconnected before you can reply.`, conv.account.status === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED");
+
+  const replyTo = (await ctx.db.message.findFirst({ where: { conversationId, direction: "inbound" }, orderBy: [{ sentAt: "desc" }, { id: "desc" }] }))
+    ?? (await ctx.db.message.findFirst({ where: { conversationId }, orderBy: [{ sentAt: "desc" }, { id: "desc" }] }));
+  if (!replyTo) throw conflict("This conversation has no message to reply to.", "NOTHING_TO_REPLY_TO");
+  const to: Address[] = replyTo.direction === "inbound" ? [{ handle: replyTo.fromHandle, ...(replyTo.fromName ? { name: replyTo.fromName } : {}) }] : (replyTo.to as unknown as Address[]);
+
+  const stored: { userId: string; filename: string; contentType: string; size: number; sha256: string; storageKey: string }[] = [];
+  for (const f of input.files) {
+    const sha256 = createHash("sha256").update(f.content).digest("hex");
+    const storageKey = `${userId}/${sha256.slice(0, 2)}/${sha256}`;
+    await ctx.storage.put(storageKey, f.content, f.contentType);
+    stored.push({ userId, filename: f.filename, contentType: f.contentType, size: f.content.length, sha256, storageKey });
+  }
+  const now = new Date();
+  const references = [...replyTo.references, ...(replyTo.rfc822MessageId ? [replyTo.rfc822MessageId] : [])];
+  const message = await ctx.db.$transaction(async (tx) => {
+    const m = await tx.message.create({
+      data: {
+        userId, accountId: conv.accountId, conversationId, externalId: `local:${randomUUID()}`, direction: "outbound",
+        fromHandle: conv.account.address, fromName: conv.account.displayName, to: to as object[], cc: [],
+        subject: replySubject(conv.subject ?? replyTo.subject), text: input.text, sentAt: now,
+        inReplyTo: replyTo.rfc822MessageId, references, status: "pending",
+        attachments: { create: stored },
+      },
+    });
+    await tx.conversation.update({ where: { id: conversationId }, data: { lastMessageAt: now, snippet: snippetOf(input.text) } });
+    return m;
+  });
+  await ctx.realtime.publish(userId, { type: "message.created", accountId: conv.accountId, conversationId, messageId: message.id, direction: "outbound", channel: conv.channel }).catch(() => undefined);
+
+  await addSyncJob(ctx, { name: "send-message", data: { messageId: message.id, maxAttempts: SEND_ATTEMPTS }, jobId: `send-message_${message.id}`, provider: conv.channel as never }, { attempts: SEND_ATTEMPTS, backoffMs: 2_000 });
+  const after = await ctx.db.message.findUniqueOrThrow({ where: { id: message.id }, select: { status: true, statusError: true } });
+  return { messageId: message.id, status: after.status, ...(after.statusError ? { error: after.statusError } : {}) };
+}
+
+export type SendResult = { status: "sent" | "failed" | "already" } | { status: "retry"; error: ProviderError };
+
+export async function sendOutbound(ctx: AppContext, messageId: string, opts: { finalAttempt: boolean }): Promise<SendResult> {
+  const m = await ctx.db.message.findUnique({ where: { id: messageId }, include: { attachments: true, conversation: { include: { account: true } } } });
+  if (!m || m.status !== "pending") return { status: "already" }; // a retried job never re-sends
+  const account = m.conversation.account;
+  const provider = channelProvider(account.provider);
+  const publish = (status: string, error?: string) =>
+    ctx.realtime.publish(m.userId, { type: "message.status", conversationId: m.conversationId, messageId: m.id, status, ...(error ? { error } : {}) }).catch(() => undefined);
+  const fail = async (error: string) => {
+    await ctx.db.message.update({ where: { id: m.id }, data: { status: "failed", statusError: error } });
+    await publish("failed", error);
+    return { status: "failed" as const };
+  };
+  if (!provider) return fail("This channel is no longer available.");
+  if (account.status !== "active") return fail(`Reconnect your ${provider.label} account, then send again.`);
+
+  const attachments = [];
+  for (const a of m.attachments) {
+    const stream = await ctx.storage.get(a.storageKey);
+    if (!stream) return fail(`The attachment ${a.filename} is missing from storage.`);
+    attachments.push({ filename: a.filename, contentType: a.contentType, content: await toBuffer(stream) });
+  }
+  const draft: Draft = {
+    threadKey: m.conversation.threadKey,
+    subject: m.subject ?? undefined,
+    to: m.to as unknown as Address[],
+    cc: m.cc as unknown as Address[],
+    text: m.text,
+    replyTo: m.inReplyTo ? await replyTarget(ctx, account.id, m.inReplyTo) : undefined,
+    attachments,
+  };
+  try {
+    const sent = await provider.send(providerEnv(ctx), toProviderAccount(ctx, account), draft);
+    await ctx.db.$transaction(async (tx) => {
+      // A sync that ran between the provider's accept and now may have stored the sent copy already.
+      await tx.message.deleteMany({ where: { accountId: account.id, externalId: sent.externalId, id: { not: m.id } } });
+      await tx.message.update({
+        where: { id: m.id },
+        data: { externalId: sent.externalId, status: sent.status, sentAt: sent.sentAt, rfc822MessageId: sent.rfc822MessageId ?? null, ...(sent.references ? { references: sent.references } : {}) },
+      });
+    });
+    await publish(sent.status);
+    return { status: "sent" };
+  } catch (err) {
+    const error = err instanceof ProviderError ? err : provider.classifyError(err);
+    if (error.errorClass === "auth") {
+      await ctx.db.connectedAccount.update({ where: { id: account.id }, data: { status: "reauth_required", lastError: plainWords("auth", provider.label), lastErrorClass: "auth", lastErrorAt: new Date() } });
+      return fail(`Reconnect your ${provider.label} account, then send again.`);
+    }
+    // Give up after the queue's attempts, or after an hour of retries through the cron (inline mode).
+    const final = opts.finalAttempt || Date.now() - m.createdAt.getTime() > PENDING_GIVE_UP_MS;
+    if ((error.errorClass === "transient" || error.errorClass === "rate_limit") && !final) return { status: "retry", error };
+    return fail(error.errorClass === "permanent" ? `${provider.label} refused the message: ${error.message}` : plainWords(error.errorClass, provider.label));
+  }
+}
+
+async function replyTarget(ctx: AppContext, accountId: string, rfc822MessageId: string): Promise<Draft["replyTo"]> {
+  const original = await ctx.db.message.findFirst({ where: { accountId, rfc822MessageId }, select: { externalId: true, rfc822MessageId: true, references: true } });
+  return original ? { externalId: original.externalId, rfc822MessageId: original.rfc822MessageId ?? undefined, references: original.references } : { externalId: "", rfc822MessageId };
+}
+
+async function toBuffer(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  return Buffer.concat(chunks);
+}

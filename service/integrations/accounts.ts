@@ -1,0 +1,55 @@
+// Connected accounts: create/refresh from a connect, decrypt for a provider, and the public
+// view the API returns (never credentials).
+import type { AppContext } from "../context.ts";
+import type { ConnectedAccount } from "../db/generated/client.ts";
+import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv } from "../channels/types.ts";
+import { openJson, sealJson } from "../security/secret-box.ts";
+
+export function providerEnv(ctx: AppContext): ProviderEnv {
+  return { config: ctx.config, log: ctx.log };
+}
+
+/** Reconnecting the same mailbox revives the existing account (and its history). */
+export async function upsertAccount(ctx: AppContext, userId: string, provider: ChannelProvider, acc: NewAccount): Promise<ConnectedAccount> {
+  const sealed = sealJson(ctx.config.tokenEncryptionKey, acc.credentials);
+  const common = { address: acc.address, displayName: acc.displayName ?? null, aliasLabel: acc.aliasLabel ?? null, credentials: sealed, scopes: acc.scopes, status: "active" as const, lastError: null, lastErrorClass: null, lastErrorAt: null };
+  return ctx.db.connectedAccount.upsert({
+    where: { userId_provider_externalId: { userId, provider: provider.id, externalId: acc.externalId } },
+    create: { userId, provider: provider.id, externalId: acc.externalId, ...common },
+    update: common,
+  });
+}
+
+export function toProviderAccount(ctx: AppContext, row: ConnectedAccount): ProviderAccount {
+  const account: ProviderAccount = {
+    id: row.id,
+    userId: row.userId,
+    externalId: row.externalId,
+    address: row.address,
+    credentials: openJson<Record<string, unknown>>(ctx.config.tokenEncryptionKey, row.credentials),
+    async saveCredentials(next) {
+      account.credentials = next;
+      await ctx.db.connectedAccount.update({ where: { id: row.id }, data: { credentials: sealJson(ctx.config.tokenEncryptionKey, next) } });
+    },
+  };
+  return account;
+}
+
+export function publicAccount(row: ConnectedAccount, provider: ChannelProvider | undefined) {
+  return {
+    id: row.id,
+    provider: row.provider,
+    label: provider?.label ?? row.provider,
+    address: row.address,
+    aliasLabel: row.aliasLabel,
+    displayName: row.displayName,
+    status: row.status,
+    scopes: row.scopes,
+    lastSyncAt: row.lastSyncAt,
+    lastSuccessAt: row.lastSuccessAt,
+    lastError: row.lastError,
+    lastErrorAt: row.lastErrorAt,
+    needsReconnect: row.status === "reauth_required",
+    createdAt: row.createdAt,
+  };
+}

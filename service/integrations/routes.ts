@@ -1,0 +1,168 @@
+// /api/integrations — connect, list, sync and disconnect the user's channel accounts.
+// OAuth providers: GET /<route>/auth → provider consent → GET /<route>/callback.
+// Credential providers (Yahoo app password): POST /<route>/connect.
+import { Router, type Response } from "express";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { channelByRoute, channelProvider, channelProviders } from "../channels/index.ts";
+import { ProviderError } from "../channels/errors.ts";
+import type { ChannelProvider, NewAccount } from "../channels/types.ts";
+import type { EnvName } from "../config/registry.ts";
+import { badRequest, conflict, HttpError, notFound } from "../http/errors.ts";
+import { requireUser } from "../http/auth-middleware.ts";
+import { parse, requireJsonBody } from "../http/validate.ts";
+import { addSyncJob } from "../jobs/queue.ts";
+import { syncJob } from "../inbox/jobs.ts";
+import { syncAccount } from "../inbox/sync.ts";
+import { providerEnv, publicAccount, toProviderAccount, upsertAccount } from "./accounts.ts";
+import { consumeOAuthState, createOAuthState } from "./oauth-state.ts";
+import { sealJson } from "../security/secret-box.ts";
+
+/** Server-side credentials an OAuth provider needs before anyone can connect it. */
+const requiredEnv: Partial<Record<string, EnvName[]>> = {
+  gmail: ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
+  outlook: ["OUTLOOK_CLIENT_ID", "OUTLOOK_CLIENT_SECRET"],
+};
+
+const resyncBody = z.object({
+  since: z.iso.datetime({ offset: true, message: "must be an ISO date-time, e.g. 2026-11-01T00:00:00Z" }).or(z.iso.date({ message: "must be a date like 2026-11-01" }))
+    .transform((v) => new Date(v))
+    .refine((d) => d.getTime() <= Date.now(), "must not be in the future")
+    .refine((d) => d.getTime() >= Date.now() - 366 * 86_400_000, "can reach back at most one year"),
+});
+
+const isUuid = (v: string) => z.uuid().safeParse(v).success;
+
+export function integrationRoutes(ctx: AppContext): Router {
+  const r = Router();
+  r.use(requireUser);
+  const configured = (p: ChannelProvider) => (requiredEnv[p.id] ?? []).every((name) => ctx.config.env[name] !== undefined);
+
+  async function usable(p: ChannelProvider): Promise<void> {
+    if (!configured(p)) throw new HttpError(503, "PROVIDER_NOT_CONFIGURED", `${p.label} is not set up on this server yet (missing ${requiredEnv[p.id]!.join(", ")}).`);
+    if (!(await ctx.switches.isEnabled(`provider.${p.id}`))) throw new HttpError(503, "PROVIDER_DISABLED", `${p.label} is temporarily turned off. Try again later.`);
+  }
+
+  /** Stores the account and starts its first sync (queued with Redis; in the background inline). */
+  async function connected(userId: string, p: ChannelProvider, acc: NewAccount) {
+    const row = await upsertAccount(ctx, userId, p, acc);
+    const job = addSyncJob(ctx, syncJob(row.id, p.id, "connect"));
+    if (ctx.queue.mode === "bullmq") await job;
+    else job.catch((err) => ctx.log.warn({ err: (err as Error).message }, "first sync failed to start"));
+    return row;
+  }
+
+  const ownedAccount = async (userId: string, id: string) => {
+    const row = isUuid(id) ? await ctx.db.connectedAccount.findFirst({ where: { id, userId } }) : null;
+    if (!row) throw notFound("Connected account not found.");
+    return row;
+  };
+
+  r.get("/", async (req, res) => {
+    const rows = await ctx.db.connectedAccount.findMany({ where: { userId: req.user!.id }, orderBy: { createdAt: "asc" } });
+    res.json({
+      items: rows.map((row) => publicAccount(row, channelProvider(row.provider))),
+      providers: Object.values(channelProviders).map((p) => ({ id: p.id, label: p.label, route: p.connect.route, connect: p.connect.kind, configured: configured(p) })),
+    });
+  });
+
+  // --- OAuth -------------------------------------------------------------------------
+  r.get("/:route/auth", async (req, res) => {
+    const p = channelByRoute(String(req.params.route));
+    if (!p || p.connect.kind !== "oauth") throw notFound("Unknown integration.");
+    await usable(p);
+    const { state, codeChallenge } = await createOAuthState(ctx, req.user!.id, p.id);
+    const url = p.connect.authorizationUrl(providerEnv(ctx), { state, codeChallenge, redirectUri: p.connect.redirectUri(providerEnv(ctx)) });
+    if (req.query.format === "json" || req.accepts(["html", "json"]) === "json") return res.json({ url });
+    res.redirect(302, url);
+  });
+
+  r.get("/:route/callback", async (req, res) => {
+    const p = channelByRoute(String(req.params.route));
+    if (!p || p.connect.kind !== "oauth") throw notFound("Unknown integration.");
+    const q = parse(z.object({ state: z.string().min(1, "is missing").max(200), code: z.string().max(4096).optional(), error: z.string().max(200).optional() }), req.query);
+    const checked = await consumeOAuthState(ctx, q.state, req.user!.id, p.id);
+    if ("problem" in checked) throw badRequest("This sign-in link is invalid or was already used. Start connecting again from Integrations.", checked.problem);
+    if (q.error || !q.code) return backToIntegrations(res, ctx, { provider: p.id, error: q.error === "access_denied" ? "ACCESS_DENIED" : "OAUTH_FAILED" });
+    let acc: NewAccount;
+    try {
+      acc = await p.connect.exchangeCode(providerEnv(ctx), { code: q.code, codeVerifier: checked.codeVerifier, redirectUri: p.connect.redirectUri(providerEnv(ctx)) });
+    } catch (err) {
+      const e = err instanceof ProviderError ? err : p.classifyError(err);
+      ctx.log.warn({ provider: p.id, code: e.code, errorClass: e.errorClass }, "oauth code exchange failed");
+      return backToIntegrations(res, ctx, { provider: p.id, error: e.code });
+    }
+    const row = await connected(req.user!.id, p, acc);
+    backToIntegrations(res, ctx, { provider: p.id, connected: row.id });
+  });
+
+  // --- Credentials (Yahoo app password) -------------------------------------------------
+  r.post("/:route/connect", requireJsonBody, async (req, res) => {
+    const p = channelByRoute(String(req.params.route));
+    if (!p || p.connect.kind !== "credentials") throw notFound("Unknown integration.");
+    await usable(p);
+    const input = parse(p.connect.schema, req.body);
+    let acc: NewAccount;
+    try {
+      acc = await p.connect.connect(providerEnv(ctx), input);
+    } catch (err) {
+      const e = err instanceof ProviderError ? err : p.classifyError(err);
+      if (e.errorClass === "auth") throw new HttpError(400, e.code, e.message);
+      throw new HttpError(502, e.code, `${p.label} could not be reached to check these details. Try again in a moment.`);
+    }
+    const row = await connected(req.user!.id, p, acc);
+    res.status(201).json({ account: publicAccount(row, p) });
+  });
+
+  // --- One account -------------------------------------------------------------------------
+  r.get("/:id", async (req, res) => {
+    const row = await ownedAccount(req.user!.id, String(req.params.id));
+    const runs = await ctx.db.syncRun.findMany({ where: { accountId: row.id }, orderBy: { startedAt: "desc" }, take: 10, select: { trigger: true, status: true, fetched: true, inserted: true, errorClass: true, startedAt: true, finishedAt: true } });
+    res.json({ account: publicAccount(row, channelProvider(row.provider)), recentSyncs: runs });
+  });
+
+  r.post("/:id/sync", async (req, res) => {
+    const row = await ownedAccount(req.user!.id, String(req.params.id));
+    const out = await syncAccount(ctx, { accountId: row.id, trigger: "manual" });
+    if (out.status === "busy") throw conflict("A sync of this account is already running.", "SYNC_IN_PROGRESS");
+    if (out.status === "inactive") throw conflict("Reconnect this account before syncing it.", out.accountStatus === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED");
+    if (out.status === "ok") return res.json({ status: "ok", fetched: out.fetched, inserted: out.inserted });
+    const fresh = await ctx.db.connectedAccount.findUniqueOrThrow({ where: { id: row.id } });
+    const extra = { fetched: out.fetched, inserted: out.inserted, errorClass: out.error.errorClass };
+    if (out.error.errorClass === "auth") throw new HttpError(409, "ACCOUNT_NEEDS_RECONNECT", fresh.lastError ?? "Reconnect this account.", extra);
+    if (out.error.errorClass === "rate_limit") {
+      const sec = String(Math.ceil((out.error.retryAfterMs ?? 60_000) / 1000));
+      throw new HttpError(503, "PROVIDER_RATE_LIMITED", fresh.lastError ?? "Try again later.", { ...extra, retryAfterSec: Number(sec) }, { "Retry-After": sec });
+    }
+    throw new HttpError(502, "SYNC_FAILED", fresh.lastError ?? "The sync failed.", extra);
+  });
+
+  r.post("/:id/resync", requireJsonBody, async (req, res) => {
+    const row = await ownedAccount(req.user!.id, String(req.params.id));
+    if (row.status !== "active") throw conflict("Reconnect this account before back-filling it.", row.status === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED");
+    const { since } = parse(resyncBody, req.body);
+    const job = await addSyncJob(ctx, syncJob(row.id, row.provider, "resync", since));
+    res.status(202).json({ accountId: row.id, since, job: { id: job.id, status: job.status } });
+  });
+
+  r.delete("/:id", async (req, res) => {
+    const row = await ownedAccount(req.user!.id, String(req.params.id));
+    const p = channelProvider(row.provider);
+    if (p?.disconnect && row.status !== "disabled") {
+      try {
+        await p.disconnect(providerEnv(ctx), toProviderAccount(ctx, row));
+      } catch (err) {
+        ctx.log.warn({ provider: row.provider, err: (err as Error).message }, "revoking the grant failed; tokens are dropped anyway");
+      }
+    }
+    // History stays readable; the credentials are gone and nothing syncs or sends any more.
+    const updated = await ctx.db.connectedAccount.update({ where: { id: row.id }, data: { status: "disabled", credentials: sealJson(ctx.config.tokenEncryptionKey, {}) } });
+    res.json({ account: publicAccount(updated, p) });
+  });
+
+  return r;
+}
+
+function backToIntegrations(res: Response, ctx: AppContext, q: Record<string, string>): void {
+  res.redirect(303, `${ctx.config.publicUrl}/integrations?${new URLSearchParams(q)}`);
+}

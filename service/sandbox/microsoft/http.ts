@@ -1,0 +1,88 @@
+// Wire helpers for the Microsoft stand-in: JSON/empty answers, the two error envelopes
+// (identity platform and Graph), and request body reading.
+import { randomUUID } from "node:crypto";
+import type http from "node:http";
+
+export type Req = http.IncomingMessage;
+export type Res = http.ServerResponse;
+
+export async function readBody(req: Req, limit = 8 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new PayloadTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export class PayloadTooLarge extends Error {}
+
+export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** 202/204 answers carry no body (and no Content-Type), like Graph's sendMail / send. */
+export function sendEmpty(res: Res, status: number, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "Content-Length": "0", ...headers });
+  res.end();
+}
+
+function graphDate(d = new Date()): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "");
+}
+
+/** Graph's error envelope: {"error":{"code","message","innerError":{date,request-id,client-request-id}}}. */
+export function sendGraphError(res: Res, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  const requestId = randomUUID();
+  sendJson(
+    res,
+    status,
+    { error: { code, message, innerError: { date: graphDate(), "request-id": requestId, "client-request-id": requestId } } },
+    { "request-id": requestId, "client-request-id": requestId, ...headers },
+  );
+}
+
+/** AAD's token-endpoint error: AADSTS code prefix and the Trace/Correlation/Timestamp trailer. */
+export function sendAadError(res: Res, status: number, error: string, aadsts: number, text: string): void {
+  const traceId = randomUUID();
+  const correlationId = randomUUID();
+  const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
+  sendJson(res, status, {
+    error,
+    error_description: `AADSTS${aadsts}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+    error_codes: [aadsts],
+    timestamp,
+    trace_id: traceId,
+    correlation_id: correlationId,
+    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+  }, { "Cache-Control": "no-store", Pragma: "no-cache" });
+}
+
+/** The login host renders errors it cannot redirect (bad client, bad redirect URI) as a page. */
+export function sendLoginErrorPage(res: Res, aadsts: number, text: string): void {
+  const body = `<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><h1>Sorry, but we're having trouble signing you in.</h1><p>AADSTS${aadsts}: ${escapeHtml(text)}</p></body></html>`;
+  res.writeHead(400, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/** `Prefer` may arrive as one comma-separated header or several headers. */
+export function preferences(req: Req): Map<string, string> {
+  const raw = req.headers.prefer;
+  const all = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((v) => v.split(","));
+  const out = new Map<string, string>();
+  for (const item of all) {
+    const eq = item.indexOf("=");
+    const key = (eq === -1 ? item : item.slice(0, eq)).trim().toLowerCase();
+    const value = eq === -1 ? "" : item.slice(eq + 1).trim().replace(/^"|"$/g, "");
+    if (key) out.set(key, value);
+  }
+  return out;
+}
