@@ -15,7 +15,8 @@ export async function suggestReply(ctx: AppContext, user: SessionUser, conversat
   const recent = await ctx.db.message.findMany({ where: { conversationId }, orderBy: [{ sentAt: "desc" }, { id: "desc" }], take: MAX_MESSAGES, select: { direction: true, text: true, fromName: true, subject: true } });
   if (!recent.length) throw new HttpError(409, "NOTHING_TO_REPLY_TO", "This conversation has no message to answer yet.");
 
-  const client = new OpenAI({ apiKey, baseURL: ctx.config.env.OPENAI_BASE_URL, maxRetries: 1, timeout: 20_000 });
+  // No SDK retries: the artist is waiting, and a busy answer tells the UI when to try again.
+  const client = new OpenAI({ apiKey, baseURL: ctx.config.env.OPENAI_BASE_URL, maxRetries: 0, timeout: 20_000 });
   const thread = recent.reverse().map((m) => ({
     role: m.direction === "inbound" ? ("user" as const) : ("assistant" as const),
     content: m.text.slice(0, MAX_CHARS_PER_MESSAGE) || "(no text)",

@@ -189,6 +189,8 @@ describe("Yahoo mailbox in the unified inbox", () => {
     expect(wrongType.body.error.code).toBe("UNSUPPORTED_ATTACHMENT_TYPE");
     const plain = await artist.client.request("POST", `/api/inbox/conversations/${conversationId}/reply`, { body: "text=hi", headers: { "content-type": "text/plain" } });
     expect(plain.status).toBe(415);
+    const suggest = await artist.client.post(`/api/inbox/conversations/${conversationId}/suggest-reply`);
+    expect([suggest.status, suggest.body.error.code]).toEqual([503, "SUGGESTIONS_UNAVAILABLE"]);
     // Nothing of the rejected replies was stored.
     expect(await app.ctx.db.message.count({ where: { conversationId, direction: "outbound" } })).toBe(1);
   });
