@@ -43,9 +43,12 @@ const runners: Record<CronName, (ctx: AppContext) => Promise<JobCounts>> = {
   // The serverless worker also enqueues the message syncs (job ids dedupe against the
   // sync-messages cron), so mail keeps flowing even when only this route is scheduled.
   "worker-sync": async (ctx) => {
-    const enqueued = await fanOut(ctx, "sync-messages");
+    const fan = await fanOut(ctx, "sync-messages"); // inline mode runs them right here ("done")
     const r = await ctx.queue.drain(ctx, ctx.config.workerSyncBudgetMs);
-    return { ...enqueued, processed: r.processed, failed: r.failed, timedOut: r.timedOut ? 1 : 0 };
+    return {
+      enqueued: fan.enqueued ?? 0, duplicate: fan.duplicate ?? 0, skipped: fan.skipped ?? 0,
+      processed: r.processed + (fan.done ?? 0), failed: r.failed + (fan.failed ?? 0), timedOut: r.timedOut ? 1 : 0,
+    };
   },
 };
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
 import { startOpenAIStandIn, type OpenAIStandIn } from "../../service/sandbox/openai/index.ts";
-import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { openSocket, until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -32,7 +32,7 @@ beforeAll(async () => {
   [google, microsoft, openai] = await Promise.all([startGoogleStandIn(), startMicrosoftStandIn(), startOpenAIStandIn()]);
   google.addMailbox(gmailAddress, { name: "Ink Studio" });
   microsoft.addUser(hotmailAddress, { displayName: "Old School Ink" });
-  app = await startTestApp({ env: { ...google.env(), ...microsoft.env(), ...openai.env() } });
+  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ...google.env(), ...microsoft.env(), ...openai.env() } });
   artist = await signedInUser(app, { role: "artist" });
 });
 afterAll(async () => {

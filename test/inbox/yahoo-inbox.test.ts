@@ -6,7 +6,7 @@ import { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
 import { simpleParser } from "mailparser";
 import { startMailPeer, type MailPeer } from "../peers/dovecot.ts";
-import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { openSocket, until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   peer = await startMailPeer();
   await peer.addUser(artistMail, artistPass.replace(/\s+/g, ""));
   await peer.addUser(customerMail, customerPass);
-  app = await startTestApp({ env: { ...peer.env(), ATTACHMENT_MAX_MB: "1" } });
+  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ...peer.env(), ATTACHMENT_MAX_MB: "1" } });
   artist = await signedInUser(app, { role: "artist" });
 });
 afterAll(async () => {

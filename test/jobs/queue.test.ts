@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addSyncJob } from "../../service/jobs/queue.ts";
 import { defineJob } from "../../service/jobs/registry.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 
 // Test jobs: behaviour a real sync has — succeed, fail a few times then succeed, or keep failing.
 const attemptsSeen = new Map<string, number>();
@@ -30,7 +30,7 @@ const waitFor = async <T>(fn: () => Promise<T | undefined | false>, ms = 10_000)
 
 describe("with Redis (BullMQ)", () => {
   let app: TestApp;
-  beforeAll(async () => { app = await startTestApp({ redis: true, env: { WORKER_SYNC_BUDGET_MS: "3000" } }); });
+  beforeAll(async () => { app = await startTestApp({ redis: true, databaseUrl: await isolatedDatabaseUrl(), env: { WORKER_SYNC_BUDGET_MS: "3000" } }); });
   afterAll(async () => { await app?.close(); });
   const drain = () => app.client().get("/api/worker/sync", { authorization: `Bearer ${app.ctx.config.cronSecret}` });
 
