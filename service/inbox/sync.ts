@@ -39,6 +39,9 @@ export async function syncAccount(ctx: AppContext, req: SyncRequest): Promise<Sy
 
   const owner = randomUUID();
   if (!(await takeLease(ctx, row.id, owner))) return { status: "busy" };
+  // Holding the lease, no other run of this account is alive: a run still marked "running"
+  // died with its process (kill -9, OOM, deploy) and would otherwise look in progress forever.
+  await ctx.db.syncRun.updateMany({ where: { accountId: row.id, status: "running" }, data: { status: "error", errorClass: "transient", error: "interrupted: the sync process stopped", finishedAt: new Date() } });
   const run = await ctx.db.syncRun.create({ data: { accountId: row.id, trigger: req.trigger } });
   let fetched = 0, inserted = 0;
   try {
@@ -52,7 +55,9 @@ export async function syncAccount(ctx: AppContext, req: SyncRequest): Promise<Sy
       const r = await ingestPage(ctx, { id: row.id, userId: row.userId, channel: provider.id, identityKind: provider.identityKind }, page, { maxAttachmentBytes: maxBytes });
       fetched += r.fetched;
       inserted += r.inserted.length;
-      await takeLease(ctx, row.id, owner); // renew: a long back-fill keeps its lease
+      // Renew: a long back-fill keeps its lease. Lost it (a page took longer than the lease)?
+      // Stop here; everything so far is committed and the other run carries on.
+      if (!(await takeLease(ctx, row.id, owner))) throw new ProviderError("transient", "Another sync took over this account.", { code: "LEASE_LOST" });
     }
     const now = new Date();
     await ctx.db.$transaction([
