@@ -9,7 +9,9 @@ import { migrateDeploy } from "./db/migrations.ts";
 import { createLimits } from "./http/rate-limit.ts";
 import { createBlobStore } from "./storage/index.ts";
 import "./inbox/jobs.ts"; // registers the inbox jobs and the sync-messages job sources
+import "./webhooks/jobs.ts"; // webhook processing job + the sweep of unfinished items
 import { createQueue } from "./jobs/queue.ts";
+import { createBackground } from "./jobs/background.ts";
 import { Switches } from "./jobs/switches.ts";
 import { createMailer } from "./mail/mailer.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
@@ -57,11 +59,13 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
     realtime: createRealtime({ jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime` }),
     switches: new Switches(db),
     storage: createBlobStore(config),
+    background: createBackground((err) => log.warn({ err: (err as Error)?.message }, "background task failed")),
   };
 
   return {
     ctx,
     async close() {
+      await ctx.background.drain();
       await ctx.realtime.close();
       await ctx.queue.close().catch(() => undefined);
       await redis?.quit().catch(() => undefined);

@@ -9,6 +9,7 @@ import type { JobQueue } from "./jobs/queue.ts";
 import type { Realtime } from "./realtime/hub.ts";
 import type { Switches } from "./jobs/switches.ts";
 import type { BlobStore } from "./storage/types.ts";
+import type { Background } from "./jobs/background.ts";
 
 export interface AppContext {
   config: Config;
@@ -23,4 +24,6 @@ export interface AppContext {
   switches: Switches;
   /** Attachment bytes (local disk or S3). */
   storage: BlobStore;
+  /** Fire-and-forget work that shutdown still waits for. */
+  background: Background;
 }

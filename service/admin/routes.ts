@@ -1,10 +1,12 @@
-// Admin API (bearer CRON_SECRET or an admin session): switches for crons and providers.
+// Admin API (bearer CRON_SECRET or an admin session): switches for crons and providers,
+// and the hypercare metrics.
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { requireAdmin } from "../http/auth-middleware.ts";
 import { notFound } from "../http/errors.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
+import { collectMetrics } from "../observability/metrics.ts";
 
 const switchBody = z.object({
   enabled: z.boolean({ message: "enabled must be true or false." }),
@@ -14,6 +16,10 @@ const switchBody = z.object({
 export function adminRoutes(ctx: AppContext): Router {
   const r = Router();
   r.use(requireAdmin(ctx));
+
+  r.get("/metrics", async (_req, res) => {
+    res.json(await collectMetrics(ctx));
+  });
 
   r.get("/switches", async (_req, res) => {
     res.json({ switches: await ctx.switches.list() });

@@ -4,7 +4,7 @@ import { gmailProvider } from "./gmail/index.ts";
 import { outlookProvider } from "./outlook/index.ts";
 import { yahooProvider } from "./yahoo/index.ts";
 
-export const channelProviders: Record<ChannelId, ChannelProvider> = {
+export const channelProviders: { [K in ChannelId]?: ChannelProvider } = {
   gmail: gmailProvider,
   outlook: outlookProvider,
   yahoo: yahooProvider,
@@ -14,7 +14,11 @@ export function channelProvider(id: string): ChannelProvider | undefined {
   return Object.hasOwn(channelProviders, id) ? channelProviders[id as ChannelId] : undefined;
 }
 
+export function allChannelProviders(): ChannelProvider[] {
+  return Object.values(channelProviders).filter((p): p is ChannelProvider => Boolean(p));
+}
+
 /** By the URL segment of /api/integrations/<route>/… ("google" → gmail). */
 export function channelByRoute(route: string): ChannelProvider | undefined {
-  return Object.values(channelProviders).find((p) => p.connect.route === route);
+  return allChannelProviders().find((p) => p.connect.route === route);
 }

@@ -6,7 +6,7 @@ import type { Config } from "../config/load.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ErrorClass, ProviderError } from "./errors.ts";
 
-export type ChannelId = "gmail" | "outlook" | "yahoo";
+export type ChannelId = "gmail" | "outlook" | "yahoo" | "facebook" | "instagram" | "twitter" | "twilio";
 
 export interface Address { name?: string; handle: string }
 
@@ -84,6 +84,8 @@ export interface SentMessage {
 
 /** What a connect produces; the inbox encrypts `credentials` and upserts the account. */
 export interface NewAccount {
+  /** Another channel than the connecting provider's (a Facebook connect also yields Instagram accounts). */
+  provider?: ChannelId;
   externalId: string;
   address: string;
   displayName?: string;
@@ -91,6 +93,9 @@ export interface NewAccount {
   aliasLabel?: string;
   credentials: Record<string, unknown>;
   scopes: string[];
+  /** Accounts connected by the same grant (a Facebook login yields one per Page and per linked
+   *  Instagram account; the first Page is the primary, the rest come here). */
+  linked?: NewAccount[];
 }
 
 /** A connected account as a provider sees it (credentials already decrypted). */
@@ -116,6 +121,15 @@ export interface OAuthConnect {
   redirectUri(env: ProviderEnv): string;
 }
 
+/** OAuth 1.0a (X/Twitter): a request token whose secret stays on the server until the callback. */
+export interface OAuth1Connect {
+  kind: "oauth1";
+  route: string;
+  callbackUrl(env: ProviderEnv): string;
+  requestToken(env: ProviderEnv, p: { callbackUrl: string }): Promise<{ url: string; token: string; tokenSecret: string }>;
+  exchange(env: ProviderEnv, p: { token: string; tokenSecret: string; verifier: string }): Promise<NewAccount>;
+}
+
 export interface CredentialsConnect<S extends z.ZodType = z.ZodType> {
   kind: "credentials";
   route: string;
@@ -131,8 +145,10 @@ export interface ChannelProvider {
   label: string;
   /** Contact identity kind of this channel's handles ("email" for all mail providers). */
   identityKind: "email" | "facebook" | "instagram" | "twitter" | "sms";
+  /** replyWindowHours: replies are only allowed this long after the contact's last message
+   *  (Meta's 24-hour messaging window); the inbox refuses later replies with REPLY_WINDOW_CLOSED. */
   capabilities: { attachments: boolean; webhooks: boolean; replyWindowHours?: number };
-  connect: OAuthConnect | CredentialsConnect;
+  connect: OAuthConnect | OAuth1Connect | CredentialsConnect;
   /** Pages of new messages since `cursor` (null = first sync: back-fill `since`). */
   sync(env: ProviderEnv, account: ProviderAccount, cursor: SyncCursor | null, opts: SyncOptions): AsyncIterable<SyncPage>;
   send(env: ProviderEnv, account: ProviderAccount, draft: Draft): Promise<SentMessage>;

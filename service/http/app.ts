@@ -15,6 +15,8 @@ import { integrationRoutes } from "../integrations/routes.ts";
 import { cronRoutes } from "../jobs/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { webRoutes } from "../web/static.ts";
+import { webhookRoutes } from "../webhooks/routes.ts";
+import { serverErrorRecorder } from "../observability/server-errors.ts";
 import { sessionMiddleware } from "./auth-middleware.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 
@@ -44,6 +46,8 @@ export function createApp(ctx: AppContext): express.Express {
     }),
   );
 
+  app.use(serverErrorRecorder(ctx));
+
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT, strict: false }));
   api.use(cookieParser());
@@ -59,6 +63,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use(notFoundHandler);
 
   app.use(cronRoutes(ctx)); // full paths: /api/cron/* and /api/worker/sync
+  app.use(webhookRoutes(ctx)); // /api/webhooks/*: raw bodies, before any JSON parsing
   app.use("/api", api);
   app.use(webRoutes());
   app.use(notFoundHandler);

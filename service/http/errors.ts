@@ -24,7 +24,7 @@ export const badRequest = (message: string, code = "BAD_REQUEST", extra?: Record
 export const unauthorized = (message = "Sign in to continue.", code = "UNAUTHORIZED") => new HttpError(401, code, message);
 export const forbidden = (message = "You do not have access to this.", code = "FORBIDDEN") => new HttpError(403, code, message);
 export const notFound = (message = "Not found.") => new HttpError(404, "NOT_FOUND", message);
-export const conflict = (message: string, code = "CONFLICT") => new HttpError(409, code, message);
+export const conflict = (message: string, code = "CONFLICT", extra?: Record<string, unknown>) => new HttpError(409, code, message, extra);
 export const tooManyRequests = (retryAfterSec: number, message = "Too many attempts. Try again later.") =>
   new HttpError(429, "RATE_LIMITED", message, { retryAfter: retryAfterSec }, { "Retry-After": String(retryAfterSec) });
 export const serviceUnavailable = (message = "The service is temporarily unavailable. Try again shortly.") =>

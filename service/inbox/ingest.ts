@@ -41,9 +41,14 @@ interface Prepared {
 }
 
 export async function ingestPage(ctx: AppContext, account: IngestTarget, page: SyncPage, opts: IngestOptions): Promise<IngestResult> {
-  const fetched = page.messages.length;
+  return ingestMessages(ctx, account, page.messages, { ...opts, cursor: page.cursor });
+}
+
+/** Stores messages (from a sync page, or a webhook with no cursor to advance). */
+export async function ingestMessages(ctx: AppContext, account: IngestTarget, messages: InboundMessage[], opts: IngestOptions & { cursor?: SyncPage["cursor"] }): Promise<IngestResult> {
+  const fetched = messages.length;
   // One copy per external id within the page; known ids are skipped before any blob work.
-  const unique = [...new Map(page.messages.map((m) => [m.externalId, m])).values()];
+  const unique = [...new Map(messages.map((m) => [m.externalId, m])).values()];
   const known = unique.length
     ? new Set((await ctx.db.message.findMany({ where: { accountId: account.id, externalId: { in: unique.map((m) => m.externalId) } }, select: { externalId: true } })).map((r) => r.externalId))
     : new Set<string>();
@@ -53,7 +58,7 @@ export async function ingestPage(ctx: AppContext, account: IngestTarget, page: S
 
   const inserted = await ctx.db.$transaction(async (tx) => {
     const stored = prepared.length ? await store(tx, account, prepared) : [];
-    await tx.connectedAccount.update({ where: { id: account.id }, data: { syncCursor: page.cursor as Prisma.InputJsonValue, lastSyncAt: new Date() } });
+    if (opts.cursor) await tx.connectedAccount.update({ where: { id: account.id }, data: { syncCursor: opts.cursor as Prisma.InputJsonValue, lastSyncAt: new Date() } });
     return stored;
   }, { timeout: 60_000, maxWait: 10_000 });
 

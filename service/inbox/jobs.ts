@@ -44,7 +44,7 @@ addJobSource("sync-messages", async (ctx: AppContext) => {
 // or inline mode hit a transient failure) get another attempt; the job id dedupes.
 addJobSource("sync-messages", async (ctx: AppContext) => {
   const pending = await ctx.db.message.findMany({
-    where: { direction: "outbound", status: "pending", createdAt: { lt: new Date(Date.now() - 60_000) } },
+    where: { direction: "outbound", status: "pending", externalId: { startsWith: "local:" }, createdAt: { lt: new Date(Date.now() - 60_000) } },
     select: { id: true, conversation: { select: { channel: true } } },
     take: 500,
   });

@@ -8,7 +8,7 @@ import { HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse } from "../http/validate.ts";
 import { getConversation, listConversations, listMessages } from "./queries.ts";
-import { createReply } from "./send.ts";
+import { createReply, replyWindow } from "./send.ts";
 import { suggestReply } from "./suggest.ts";
 import { replyUploads, uploadedFiles } from "./uploads.ts";
 
@@ -45,6 +45,7 @@ export function inboxRoutes(ctx: AppContext): Router {
   r.get("/conversations/:id", async (req, res) => {
     const c = await owned(req.user!.id, String(req.params.id));
     res.json({
+      replyWindow: await replyWindow(ctx, c.channel, c.id),
       id: c.id, channel: c.channel, subject: c.subject, lastMessageAt: c.lastMessageAt, unreadCount: c.unreadCount, archived: c.archivedAt !== null,
       account: { ...c.account, label: channelProvider(c.account.provider)?.label ?? c.account.provider },
       contact: c.contact ? { id: c.contact.id, name: c.contact.name, identities: c.contact.identities } : null,

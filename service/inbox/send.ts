@@ -25,6 +25,9 @@ export async function createReply(ctx: AppContext, userId: string, conversationI
   const replyTo = (await ctx.db.message.findFirst({ where: { conversationId, direction: "inbound" }, orderBy: [{ sentAt: "desc" }, { id: "desc" }] }))
     ?? (await ctx.db.message.findFirst({ where: { conversationId }, orderBy: [{ sentAt: "desc" }, { id: "desc" }] }));
   if (!replyTo) throw conflict("This conversation has no message to reply to.", "NOTHING_TO_REPLY_TO");
+  const window = await replyWindow(ctx, conv.channel, conversationId);
+  if (window && !window.open)
+    throw conflict(`${channelProvider(conv.channel)?.label ?? conv.channel} only allows replies within ${window.hours} hours of the customer's last message. Ask them to message you again.`, "REPLY_WINDOW_CLOSED", { closedAt: window.closesAt });
   const to: Address[] = replyTo.direction === "inbound" ? [{ handle: replyTo.fromHandle, ...(replyTo.fromName ? { name: replyTo.fromName } : {}) }] : (replyTo.to as unknown as Address[]);
 
   const stored: { userId: string; filename: string; contentType: string; size: number; sha256: string; storageKey: string }[] = [];
@@ -56,11 +59,21 @@ export async function createReply(ctx: AppContext, userId: string, conversationI
   return { messageId: message.id, status: after.status, ...(after.statusError ? { error: after.statusError } : {}) };
 }
 
+/** Meta's messaging window: replies only within N hours of the contact's last message. */
+export async function replyWindow(ctx: AppContext, channel: string, conversationId: string): Promise<{ hours: number; open: boolean; closesAt: Date | null } | null> {
+  const hours = channelProvider(channel)?.capabilities.replyWindowHours;
+  if (!hours) return null;
+  const last = await ctx.db.message.findFirst({ where: { conversationId, direction: "inbound" }, orderBy: { sentAt: "desc" }, select: { sentAt: true } });
+  const closesAt = last ? new Date(last.sentAt.getTime() + hours * 3_600_000) : null;
+  return { hours, open: Boolean(closesAt && closesAt.getTime() > Date.now()), closesAt };
+}
+
 export type SendResult = { status: "sent" | "failed" | "already" } | { status: "retry"; error: ProviderError };
 
 export async function sendOutbound(ctx: AppContext, messageId: string, opts: { finalAttempt: boolean }): Promise<SendResult> {
   const m = await ctx.db.message.findUnique({ where: { id: messageId }, include: { attachments: true, conversation: { include: { account: true } } } });
-  if (!m || m.status !== "pending") return { status: "already" }; // a retried job never re-sends
+  // Handed to the provider already (its id replaced our local one): a retried job never re-sends.
+  if (!m || m.status !== "pending" || !m.externalId.startsWith("local:")) return { status: "already" };
   const account = m.conversation.account;
   const provider = channelProvider(account.provider);
   const publish = (status: string, error?: string) =>

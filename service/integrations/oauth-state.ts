@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { AppContext } from "../context.ts";
 import { hashToken } from "../auth/crypto.ts";
+import { seal } from "../security/secret-box.ts";
 
 const TTL_MS = 10 * 60 * 1000;
 
@@ -11,6 +12,11 @@ export async function createOAuthState(ctx: AppContext, userId: string, provider
   const codeVerifier = randomBytes(48).toString("base64url");
   await ctx.db.oAuthState.create({ data: { stateHash: hashToken(state), userId, provider, codeVerifier, expiresAt: new Date(Date.now() + TTL_MS) } });
   return { state, codeChallenge: createHash("sha256").update(codeVerifier).digest("base64url") };
+}
+
+/** OAuth 1.0a: the request token plays the state; its secret is stored sealed until the callback. */
+export async function storeOAuth1Token(ctx: AppContext, userId: string, provider: string, token: string, tokenSecret: string): Promise<void> {
+  await ctx.db.oAuthState.create({ data: { stateHash: hashToken(token), userId, provider, codeVerifier: seal(ctx.config.tokenEncryptionKey, tokenSecret), expiresAt: new Date(Date.now() + TTL_MS) } });
 }
 
 export type StateProblem = "OAUTH_STATE_INVALID" | "OAUTH_STATE_USED" | "OAUTH_STATE_EXPIRED" | "OAUTH_STATE_MISMATCH";

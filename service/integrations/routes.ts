@@ -4,9 +4,9 @@
 import { Router, type Response } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { channelByRoute, channelProvider, channelProviders } from "../channels/index.ts";
+import { allChannelProviders, channelByRoute, channelProvider } from "../channels/index.ts";
 import { ProviderError } from "../channels/errors.ts";
-import type { ChannelProvider, NewAccount } from "../channels/types.ts";
+import type { ChannelProvider, NewAccount, OAuth1Connect } from "../channels/types.ts";
 import type { EnvName } from "../config/registry.ts";
 import { badRequest, conflict, HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
@@ -15,13 +15,17 @@ import { addSyncJob } from "../jobs/queue.ts";
 import { syncJob } from "../inbox/jobs.ts";
 import { syncAccount } from "../inbox/sync.ts";
 import { providerEnv, publicAccount, toProviderAccount, upsertAccount } from "./accounts.ts";
-import { consumeOAuthState, createOAuthState } from "./oauth-state.ts";
-import { sealJson } from "../security/secret-box.ts";
+import { consumeOAuthState, createOAuthState, storeOAuth1Token } from "./oauth-state.ts";
+import { open, sealJson } from "../security/secret-box.ts";
 
 /** Server-side credentials an OAuth provider needs before anyone can connect it. */
 const requiredEnv: Partial<Record<string, EnvName[]>> = {
   gmail: ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
   outlook: ["OUTLOOK_CLIENT_ID", "OUTLOOK_CLIENT_SECRET"],
+  facebook: ["FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"],
+  instagram: ["FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"],
+  twitter: ["TWITTER_API_KEY", "TWITTER_API_SECRET"],
+  twilio: ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
 };
 
 const resyncBody = z.object({
@@ -45,11 +49,17 @@ export function integrationRoutes(ctx: AppContext): Router {
 
   /** Stores the account and starts its first sync (queued with Redis; in the background inline). */
   async function connected(userId: string, p: ChannelProvider, acc: NewAccount) {
-    const row = await upsertAccount(ctx, userId, p, acc);
-    const job = addSyncJob(ctx, syncJob(row.id, p.id, "connect"));
-    if (ctx.queue.mode === "bullmq") await job;
-    else job.catch((err) => ctx.log.warn({ err: (err as Error).message }, "first sync failed to start"));
-    return row;
+    // One grant can connect several accounts (a Facebook login: every Page and Instagram account).
+    const rows = [];
+    for (const one of [acc, ...(acc.linked ?? [])]) {
+      const provider = (one.provider && channelProvider(one.provider)) || p;
+      const row = await upsertAccount(ctx, userId, provider, one);
+      rows.push(row);
+      const job = addSyncJob(ctx, syncJob(row.id, provider.id, "connect"));
+      if (ctx.queue.mode === "bullmq") await job;
+      else ctx.background.run(job); // inline: the first sync runs on after the redirect
+    }
+    return rows[0]!;
   }
 
   const ownedAccount = async (userId: string, id: string) => {
@@ -62,24 +72,36 @@ export function integrationRoutes(ctx: AppContext): Router {
     const rows = await ctx.db.connectedAccount.findMany({ where: { userId: req.user!.id }, orderBy: { createdAt: "asc" } });
     res.json({
       items: rows.map((row) => publicAccount(row, channelProvider(row.provider))),
-      providers: Object.values(channelProviders).map((p) => ({ id: p.id, label: p.label, route: p.connect.route, connect: p.connect.kind, configured: configured(p) })),
+      providers: allChannelProviders().map((p) => ({ id: p.id, label: p.label, route: p.connect.route, connect: p.connect.kind, configured: configured(p) })),
     });
   });
 
   // --- OAuth -------------------------------------------------------------------------
   r.get("/:route/auth", async (req, res) => {
     const p = channelByRoute(String(req.params.route));
-    if (!p || p.connect.kind !== "oauth") throw notFound("Unknown integration.");
+    if (!p || p.connect.kind === "credentials") throw notFound("Unknown integration.");
     await usable(p);
-    const { state, codeChallenge } = await createOAuthState(ctx, req.user!.id, p.id);
-    const url = p.connect.authorizationUrl(providerEnv(ctx), { state, codeChallenge, redirectUri: p.connect.redirectUri(providerEnv(ctx)) });
+    let url: string;
+    if (p.connect.kind === "oauth1") {
+      // OAuth 1.0a: the request token is the state; its secret never leaves the server.
+      const t = await p.connect.requestToken(providerEnv(ctx), { callbackUrl: p.connect.callbackUrl(providerEnv(ctx)) }).catch((err) => {
+        const e = err instanceof ProviderError ? err : p.classifyError(err);
+        throw new HttpError(502, e.code, `${p.label} could not start the sign-in. Try again in a moment.`);
+      });
+      await storeOAuth1Token(ctx, req.user!.id, p.id, t.token, t.tokenSecret);
+      url = t.url;
+    } else {
+      const { state, codeChallenge } = await createOAuthState(ctx, req.user!.id, p.id);
+      url = p.connect.authorizationUrl(providerEnv(ctx), { state, codeChallenge, redirectUri: p.connect.redirectUri(providerEnv(ctx)) });
+    }
     if (req.query.format === "json" || req.accepts(["html", "json"]) === "json") return res.json({ url });
     res.redirect(302, url);
   });
 
   r.get("/:route/callback", async (req, res) => {
     const p = channelByRoute(String(req.params.route));
-    if (!p || p.connect.kind !== "oauth") throw notFound("Unknown integration.");
+    if (!p || p.connect.kind === "credentials") throw notFound("Unknown integration.");
+    if (p.connect.kind === "oauth1") return oauth1Callback(req.user!.id, p, p.connect, req.query, res);
     const q = parse(z.object({ state: z.string().min(1, "is missing").max(200), code: z.string().max(4096).optional(), error: z.string().max(200).optional() }), req.query);
     const checked = await consumeOAuthState(ctx, q.state, req.user!.id, p.id);
     if ("problem" in checked) throw badRequest("This sign-in link is invalid or was already used. Start connecting again from Integrations.", checked.problem);
@@ -95,6 +117,24 @@ export function integrationRoutes(ctx: AppContext): Router {
     const row = await connected(req.user!.id, p, acc);
     backToIntegrations(res, ctx, { provider: p.id, connected: row.id });
   });
+
+  async function oauth1Callback(userId: string, p: ChannelProvider, connect: OAuth1Connect, query: unknown, res: Response) {
+    const q = parse(z.object({ oauth_token: z.string().min(1, "is missing").max(500), oauth_verifier: z.string().max(500).optional(), denied: z.string().max(500).optional() }), query);
+    const token = q.denied ?? q.oauth_token;
+    const checked = await consumeOAuthState(ctx, token, userId, p.id);
+    if ("problem" in checked) throw badRequest("This sign-in link is invalid or was already used. Start connecting again from Integrations.", checked.problem);
+    if (q.denied || !q.oauth_verifier) return backToIntegrations(res, ctx, { provider: p.id, error: "ACCESS_DENIED" });
+    let acc: NewAccount;
+    try {
+      acc = await connect.exchange(providerEnv(ctx), { token: q.oauth_token, tokenSecret: open(ctx.config.tokenEncryptionKey, checked.codeVerifier), verifier: q.oauth_verifier });
+    } catch (err) {
+      const e = err instanceof ProviderError ? err : p.classifyError(err);
+      ctx.log.warn({ provider: p.id, code: e.code, errorClass: e.errorClass }, "oauth1 token exchange failed");
+      return backToIntegrations(res, ctx, { provider: p.id, error: e.code });
+    }
+    const row = await connected(userId, p, acc);
+    backToIntegrations(res, ctx, { provider: p.id, connected: row.id });
+  }
 
   // --- Credentials (Yahoo app password) -------------------------------------------------
   r.post("/:route/connect", requireJsonBody, async (req, res) => {

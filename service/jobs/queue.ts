@@ -35,7 +35,7 @@ export async function runJob(ctx: AppContext, spec: Pick<JobSpec, "name" | "data
   }
   const handler = jobHandler(spec.name);
   if (!handler) throw new Error(`No handler for job "${spec.name}"`);
-  return recordRun(ctx, "job", spec.name, () => handler(ctx, spec.data, job), job);
+  return recordRun(ctx, "job", spec.name, () => handler(ctx, spec.data, job), { ...job, provider: spec.provider });
 }
 
 export function redisConnection(config: Config): ConnectionOptions | undefined {

@@ -9,9 +9,9 @@ export async function recordRun<T extends { counts?: JobCounts } | JobCounts | v
   kind: Kind,
   name: string,
   fn: () => Promise<T>,
-  job?: { id: string; attempt: number },
+  job?: { id: string; attempt: number; provider?: string },
 ): Promise<T> {
-  const run = await ctx.db.jobRun.create({ data: { kind, name, jobId: job?.id, attempt: job?.attempt } });
+  const run = await ctx.db.jobRun.create({ data: { kind, name, jobId: job?.id, attempt: job?.attempt, provider: job?.provider } });
   try {
     const result = await fn();
     const counts = result && typeof result === "object" ? ("counts" in result ? result.counts : result) : undefined;

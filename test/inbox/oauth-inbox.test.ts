@@ -177,6 +177,12 @@ describe("when providers push back", () => {
     expect(account.status).toBe("active");
     expect(account.lastError).toMatch(/slow down/i);
     expect((await artist.client.post(`/api/integrations/${gmailAccount}/sync`)).body.status).toBe("ok");
+    // Hypercare sees it: one sync error and one 5xx for Gmail in the last 15 minutes.
+    const metrics = () => app.client().get("/api/admin/metrics", { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+    await until(async () => (await metrics()).body.windows["15m"].providers.gmail.serverErrors === 1, 3000, "the 5xx to be counted");
+    const m = await metrics();
+    expect(m.body.windows["15m"].providers.gmail).toMatchObject({ syncRunsError: 1, serverErrors: 1 });
+    expect(m.body.windows["15m"].providers.gmail.syncRunsOk).toBeGreaterThanOrEqual(2);
   });
 
   it("a refreshed access token is saved and syncing goes on", async () => {

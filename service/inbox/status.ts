@@ -1,0 +1,41 @@
+// Delivery/read news for outbound messages. Statuses only move forward
+// (pending → sent → failed|delivered → read), so webhooks arriving out of order, or twice,
+// end in the right state.
+import type { AppContext } from "../context.ts";
+import type { StatusUpdate } from "../webhooks/types.ts";
+
+const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'failed' THEN 2 WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 ELSE -1 END`;
+const RANK: Record<string, number> = { pending: 0, sent: 1, failed: 2, delivered: 3, read: 4 };
+
+export type StatusResult = { applied: number; unknown: boolean };
+
+export async function applyStatus(ctx: AppContext, account: { id: string; userId: string }, update: StatusUpdate): Promise<StatusResult> {
+  const rank = RANK[update.status]!;
+  let rows: { id: string; conversationId: string }[];
+  if (update.kind === "message") {
+    rows = await ctx.db.$queryRawUnsafe<{ id: string; conversationId: string }[]>(
+      `UPDATE "Message" SET status = $1::"DeliveryStatus", "statusError" = $2
+       WHERE "accountId" = $3::uuid AND "externalId" = $4 AND direction = 'outbound' AND ${RANK_SQL} < $5
+       RETURNING id, "conversationId"`,
+      update.status, update.error ?? null, account.id, update.externalId, rank);
+    if (!rows.length) {
+      // Not applied: either already at/after this status, or we have not recorded the send yet
+      // (the provider's callback beat our own bookkeeping) — then the event is retried later.
+      const known = await ctx.db.message.count({ where: { accountId: account.id, externalId: update.externalId } });
+      if (!known) return { applied: 0, unknown: true };
+    }
+  } else {
+    // Watermark (Meta): everything we sent to this person up to `upTo` has been read/delivered.
+    rows = await ctx.db.$queryRawUnsafe<{ id: string; conversationId: string }[]>(
+      `UPDATE "Message" m SET status = $1::"DeliveryStatus"
+       FROM "Conversation" c
+       WHERE c.id = m."conversationId" AND c."accountId" = $2::uuid AND c."threadKey" = $3
+         AND m.direction = 'outbound' AND m."sentAt" <= $4::timestamp(3) AND m."externalId" NOT LIKE 'local:%'
+         AND ${RANK_SQL.replace(/status/g, "m.status")} < $5
+       RETURNING m.id, m."conversationId"`,
+      update.status, account.id, update.counterpartHandle, update.upTo.toISOString(), rank);
+  }
+  for (const r of rows)
+    await ctx.realtime.publish(account.userId, { type: "message.status", conversationId: r.conversationId, messageId: r.id, status: update.status, ...(update.kind === "message" && update.error ? { error: update.error } : {}) }).catch(() => undefined);
+  return { applied: rows.length, unknown: false };
+}

@@ -1,0 +1,29 @@
+// Queue wiring of the webhook layer: one "process-webhook" job per stored item, and a sweep
+// on the sync-messages cron for items whose processing was lost or has to wait (a status
+// callback that beat our own send bookkeeping, a crash, inline mode after the response).
+import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
+import { processWebhookEvent } from "./process.ts";
+import { providerOfSource } from "./sources.ts";
+import type { ProviderId } from "../config/providers.ts";
+
+export const MAX_WEBHOOK_ATTEMPTS = 8;
+
+export function processJob(id: string, source: string): JobSpec {
+  return { name: "process-webhook", data: { id }, jobId: `webhook_${id}`, provider: providerOfSource(source) as ProviderId };
+}
+
+defineJob("process-webhook", async (ctx, data) => {
+  const outcome = await processWebhookEvent(ctx, String(data.id));
+  if (outcome === "retry") throw Object.assign(new Error("The message this status is about is not recorded yet."), { retryAfterMs: 2_000 });
+  return { [outcome]: 1 };
+});
+
+addJobSource("sync-messages", async (ctx) => {
+  const stale = await ctx.db.webhookEvent.findMany({
+    where: { status: { in: ["received", "failed"] }, attempts: { lt: MAX_WEBHOOK_ATTEMPTS }, receivedAt: { lt: new Date(Date.now() - 60_000) } },
+    select: { id: true, source: true },
+    orderBy: { receivedAt: "asc" },
+    take: 500,
+  });
+  return stale.map((e) => processJob(e.id, e.source));
+});

@@ -1,0 +1,77 @@
+// Processing one stored webhook item (a queue job, inline without Redis): a message goes
+// into the inbox of every account it belongs to, a status moves messages forward, a Stripe
+// event reaches the features that subscribed to its type. Idempotent: a processed row is
+// never processed again, and the inbox itself dedupes by provider message id.
+import type { AppContext } from "../context.ts";
+import { channelProvider } from "../channels/index.ts";
+import type { InboundAttachment } from "../channels/types.ts";
+import { ProviderError } from "../channels/errors.ts";
+import { providerEnv } from "../integrations/accounts.ts";
+import { ingestMessages } from "../inbox/ingest.ts";
+import { applyStatus } from "../inbox/status.ts";
+import { stripeHandlers } from "./stripe.ts";
+import { revive } from "./store.ts";
+import { webhookHandler } from "./sources.ts";
+import type Stripe from "stripe";
+
+export type ProcessOutcome = "processed" | "ignored" | "already" | "retry";
+
+export async function processWebhookEvent(ctx: AppContext, id: string): Promise<ProcessOutcome> {
+  const row = await ctx.db.webhookEvent.findUnique({ where: { id } });
+  if (!row || row.status === "processed" || row.status === "ignored" || row.status === "rejected") return "already";
+  await ctx.db.webhookEvent.update({ where: { id }, data: { attempts: { increment: 1 } } });
+  try {
+    const outcome = await handle(ctx, row.source, revive(row.payload));
+    if (outcome === "retry") {
+      await ctx.db.webhookEvent.update({ where: { id }, data: { status: "received", error: "waiting for the message this status is about" } });
+      return "retry";
+    }
+    await ctx.db.webhookEvent.update({ where: { id }, data: { status: outcome, processedAt: new Date(), error: null } });
+    return outcome;
+  } catch (err) {
+    await ctx.db.webhookEvent.update({ where: { id }, data: { status: "failed", error: String((err as Error).message).slice(0, 500) } });
+    throw err;
+  }
+}
+
+async function handle(ctx: AppContext, source: string, item: ReturnType<typeof revive>): Promise<"processed" | "ignored" | "retry"> {
+  if (item.eventType && source === "stripe") {
+    const handlers = stripeHandlers(item.eventType);
+    for (const h of handlers) await h(ctx, item.payload as Stripe.Event);
+    return handlers.length ? "processed" : "ignored";
+  }
+  if (!item.channel || !item.accountExternalId) return "ignored";
+  const provider = channelProvider(item.channel);
+  const accounts = await ctx.db.connectedAccount.findMany({ where: { provider: item.channel, externalId: item.accountExternalId, status: { not: "disabled" } } });
+  if (!provider || !accounts.length) return "ignored"; // nobody connected this page/number (any more)
+
+  if (item.message) {
+    const attachments = await download(ctx, source, item.remoteAttachments ?? []);
+    const maxAttachmentBytes = (ctx.config.env.ATTACHMENT_MAX_MB ?? 25) * 1024 * 1024;
+    for (const a of accounts)
+      await ingestMessages(ctx, { id: a.id, userId: a.userId, channel: provider.id, identityKind: provider.identityKind }, [{ ...item.message, attachments }], { maxAttachmentBytes });
+  }
+  if (item.status) {
+    let unknown = 0;
+    for (const a of accounts) if ((await applyStatus(ctx, a, item.status)).unknown) unknown++;
+    if (unknown === accounts.length && !item.message) return "retry";
+  }
+  return "processed";
+}
+
+async function download(ctx: AppContext, source: string, remote: NonNullable<ReturnType<typeof revive>["remoteAttachments"]>): Promise<InboundAttachment[]> {
+  const handler = webhookHandler(source);
+  if (!remote.length || !handler?.download) return [];
+  const out: InboundAttachment[] = [];
+  for (const r of remote) {
+    try {
+      const got = await handler.download(providerEnv(ctx), r);
+      out.push({ filename: got.filename, contentType: got.contentType, content: got.content });
+    } catch (err) {
+      // A vanished CDN link must not lose the message itself; retry the item on transient failures.
+      if (err instanceof ProviderError && err.errorClass !== "permanent") throw err;
+      ctx.log.warn({ source, err: (err as Error).message }, "webhook attachment could not be downloaded");
+    }
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+// POST /api/webhooks/<source>: raw bytes → content type → signature → parse → store once →
+// acknowledge → process from the queue. GET /api/webhooks/{facebook,instagram}: Meta's
+// verification handshake. Every rejection is recorded for the hypercare metrics.
+import { timingSafeEqual } from "node:crypto";
+import express, { Router, type Request, type Response, type NextFunction } from "express";
+import type { AppContext } from "../context.ts";
+import { HttpError, notFound } from "../http/errors.ts";
+import { providerEnv } from "../integrations/accounts.ts";
+import { addSyncJob } from "../jobs/queue.ts";
+import { processJob } from "./jobs.ts";
+import { processWebhookEvent } from "./process.ts";
+import { webhookHandler } from "./sources.ts";
+import { recordRejected, storeItems } from "./store.ts";
+import { WebhookParseError, type WebhookSource, type WebhookSourceHandler } from "./types.ts";
+
+const safeEqual = (a: string, b: string) => {
+  const x = Buffer.from(a), y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+export function webhookRoutes(ctx: AppContext): Router {
+  const r = Router();
+  const limit = (ctx.config.env.WEBHOOK_BODY_LIMIT_KB ?? 512) * 1024;
+  const rawParser = express.raw({ type: () => true, limit });
+
+  /** Raw body, with oversized/aborted bodies recorded as rejections before the 413/400. */
+  const rawBody = (source: WebhookSource) => (req: Request, res: Response, next: NextFunction) =>
+    rawParser(req, res, (err?: unknown) => {
+      if (err) void recordRejected(ctx, source, (err as { type?: string }).type === "entity.too.large" ? "too_large" : "unreadable", String((err as Error).message));
+      next(err);
+    });
+
+  for (const source of ["facebook", "instagram"] as const) {
+    r.get(`/api/webhooks/${source}`, (req, res) => {
+      const expected = ctx.config.env.FACEBOOK_WEBHOOK_VERIFY_TOKEN;
+      const { "hub.mode": mode, "hub.verify_token": token, "hub.challenge": challenge } = req.query as Record<string, string | undefined>;
+      if (mode === "subscribe" && expected && typeof token === "string" && safeEqual(token, expected) && typeof challenge === "string")
+        return res.status(200).type("text/plain").send(challenge);
+      res.status(403).json({ error: { code: "WEBHOOK_VERIFY_FAILED", message: "hub.verify_token does not match FACEBOOK_WEBHOOK_VERIFY_TOKEN." } });
+    });
+  }
+
+  const receive = (handler: WebhookSourceHandler) => async (req: Request, res: Response) => {
+    const source = handler.source;
+    const type = (req.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!handler.contentTypes.includes(type)) {
+      await recordRejected(ctx, source, "content_type", type || "none");
+      throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `${source} webhooks must be sent as ${handler.contentTypes.join(" or ")}.`);
+    }
+    const raw = {
+      rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v])),
+      publicUrl: `${ctx.config.publicUrl}${req.originalUrl}`,
+    };
+    const env = providerEnv(ctx);
+    const verified = handler.verify(env, raw);
+    if (!verified.ok) {
+      await recordRejected(ctx, source, "signature", verified.reason);
+      throw new HttpError(handler.rejectStatus, "WEBHOOK_SIGNATURE_INVALID", `The ${source} webhook signature is missing or wrong.`);
+    }
+    let items;
+    try {
+      items = handler.parse(env, raw);
+    } catch (err) {
+      if (!(err instanceof WebhookParseError)) throw err;
+      await recordRejected(ctx, source, "malformed", err.message);
+      throw new HttpError(400, "WEBHOOK_MALFORMED", err.message);
+    }
+    const fresh = await storeItems(ctx, source, items);
+    if (ctx.queue.mode === "bullmq") {
+      // Enqueued before the ack: once we answer 200, the work is durable in Redis and Postgres.
+      for (const id of fresh) await addSyncJob(ctx, processJob(id, source));
+    }
+    res.status(200).type(handler.ack.contentType).send(handler.ack.body);
+    if (ctx.queue.mode === "inline") {
+      // No queue: process after answering (the provider is not kept waiting); anything
+      // interrupted here is picked up by the sweep on the next sync-messages cron.
+      ctx.background.run((async () => {
+        for (const id of fresh) await processWebhookEvent(ctx, id).catch((err) => ctx.log.warn({ source, id, err: (err as Error).message }, "webhook processing failed; the sweep retries it"));
+      })());
+    }
+  };
+
+  r.post("/api/webhooks/twilio/status", (req, res, next) => {
+    const handler = webhookHandler("twilio-status");
+    if (!handler) return next(notFound("Unknown webhook."));
+    rawBody("twilio-status")(req, res, (err?: unknown) => (err ? next(err) : receive(handler)(req, res).catch(next)));
+  });
+  r.post("/api/webhooks/:source", (req, res, next) => {
+    const handler = webhookHandler(String(req.params.source));
+    if (!handler) return next(notFound("Unknown webhook."));
+    rawBody(handler.source)(req, res, (err?: unknown) => (err ? next(err) : receive(handler)(req, res).catch(next)));
+  });
+  return r;
+}
