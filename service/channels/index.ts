@@ -3,11 +3,18 @@ import type { ChannelId, ChannelProvider } from "./types.ts";
 import { gmailProvider } from "./gmail/index.ts";
 import { outlookProvider } from "./outlook/index.ts";
 import { yahooProvider } from "./yahoo/index.ts";
+import { facebookProvider, instagramProvider } from "./meta/index.ts";
+import { twitterProvider } from "./twitter/index.ts";
+import { twilioProvider } from "./twilio/index.ts";
 
 export const channelProviders: { [K in ChannelId]?: ChannelProvider } = {
   gmail: gmailProvider,
   outlook: outlookProvider,
   yahoo: yahooProvider,
+  facebook: facebookProvider,
+  instagram: instagramProvider,
+  twitter: twitterProvider,
+  twilio: twilioProvider,
 };
 
 export function channelProvider(id: string): ChannelProvider | undefined {

@@ -1,8 +1,14 @@
 // Every webhook source Tatu accepts, by the URL segment of POST /api/webhooks/<source>.
+import { facebookWebhook, instagramWebhook } from "../channels/meta/webhook.ts";
+import { twilioInboundWebhook, twilioStatusWebhook } from "../channels/twilio/webhook.ts";
 import { stripeWebhook } from "./stripe.ts";
 import type { WebhookSource, WebhookSourceHandler } from "./types.ts";
 
 export const webhookHandlers: Partial<Record<WebhookSource, WebhookSourceHandler>> = {
+  facebook: facebookWebhook,
+  instagram: instagramWebhook,
+  twilio: twilioInboundWebhook,
+  "twilio-status": twilioStatusWebhook,
   stripe: stripeWebhook,
 };
 

@@ -1,4 +1,5 @@
 // Boots the real service (real Postgres, optional real Redis) on a random port for a test.
+import { freePort } from "./net.ts";
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { boot } from "../../service/boot.ts";
@@ -31,7 +32,9 @@ export function uniqueEmail(tag = "user"): string {
  * env: extra environment for this instance. `redis: true` connects to the real Redis with a
  * prefix unique to this test (or the given one, to make two instances share it).
  */
-export async function startTestApp(opts: { env?: Record<string, string>; redis?: boolean | string; databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; redis?: boolean | string; databaseUrl?: string; publicUrl?: boolean } = {}): Promise<TestApp> {
+  // publicUrl: NEXTAUTH_URL is this instance's real address (providers that sign the URL they call, e.g. Twilio).
+  const port = opts.publicUrl ? await freePort() : 0;
   const prefix = typeof opts.redis === "string" ? opts.redis : `tatu-test-${randomBytes(4).toString("hex")}`;
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: "test",
@@ -42,11 +45,12 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
     RATE_LIMIT_SIGNUP: "1000/10m",
     TATU_REDIS_PREFIX: prefix,
     ...(opts.redis ? { REDIS_URL: REDIS_URL } : {}),
+    ...(opts.publicUrl ? { NEXTAUTH_URL: `http://127.0.0.1:${port}` } : {}),
     ...opts.env,
   };
   const config = loadConfig(env);
   const booted = await boot({ config, log: createLogger({ level: config.logLevel }) });
-  const http = await startHttpServer(booted.ctx, 0, "127.0.0.1");
+  const http = await startHttpServer(booted.ctx, port, "127.0.0.1");
   return {
     url: http.url,
     ctx: booted.ctx,

@@ -1,0 +1,80 @@
+// Facebook Messenger (Pages) and Instagram Direct (Page-linked professional accounts) through
+// the Graph API. One Facebook login connects every Page of the user and every Instagram
+// account linked to them; messages arrive by webhook (webhook.ts), sync() is the catch-up.
+import { z } from "zod";
+import { plainWords } from "../errors.ts";
+import type { ChannelProvider, ProviderAccount, ProviderEnv, SmokeResult } from "../types.ts";
+import { FACEBOOK_ROUTE, INSTAGRAM_ROUTE, redirectUriFor, type MetaChannel } from "./config.ts";
+import { authorizationUrl, exchangeFacebook, exchangeInstagram } from "./connect.ts";
+import { accountCredentials } from "./credentials.ts";
+import { classifyMetaError } from "./errors.ts";
+import { GraphClient } from "./graph.ts";
+import { sendMeta } from "./send.ts";
+import { syncMeta } from "./sync.ts";
+
+export { classifyMetaError } from "./errors.ts";
+export { facebookWebhook, instagramWebhook, hubChallenge } from "./webhook.ts";
+
+const LABEL: Record<MetaChannel, string> = { facebook: "Facebook Messenger", instagram: "Instagram" };
+
+async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAccount): Promise<SmokeResult> {
+  const checks: SmokeResult["checks"] = [];
+  const run = async (name: string, fn: () => Promise<string>) => {
+    try {
+      checks.push({ name, ok: true, detail: await fn() });
+    } catch (err) {
+      checks.push({ name, ok: false, detail: plainWords(classifyMetaError(err).errorClass, LABEL[channel]) });
+    }
+  };
+  await run(channel === "facebook" ? "page" : "instagram account", async () => {
+    const creds = accountCredentials(channel, account);
+    const graph = new GraphClient(env);
+    const node = z.object({ id: z.string() }).parse(await graph.call(channel === "facebook" ? "me" : creds.ownId, {
+      token: creds.pageAccessToken,
+      query: { fields: channel === "facebook" ? "id,name" : "id,username" },
+    }));
+    return node.id === creds.ownId ? "page token valid" : "the token belongs to another Page";
+  });
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+function provider(channel: MetaChannel): ChannelProvider {
+  const route = channel === "facebook" ? FACEBOOK_ROUTE : INSTAGRAM_ROUTE;
+  return {
+    id: channel,
+    label: LABEL[channel],
+    identityKind: channel,
+    capabilities: { attachments: true, webhooks: true, replyWindowHours: 24 },
+    connect: {
+      kind: "oauth",
+      route,
+      // Meta has no PKCE: the challenge/verifier are not sent; `state` is checked by the caller.
+      authorizationUrl: (env, p) => authorizationUrl(env, p),
+      exchangeCode: (env, p) => (channel === "facebook" ? exchangeFacebook(env, p) : exchangeInstagram(env, p)),
+      redirectUri: redirectUriFor(route),
+    },
+    async *sync(env, account, cursor, opts) {
+      try {
+        yield* syncMeta(env, channel, account, cursor, opts);
+      } catch (err) {
+        throw classifyMetaError(err);
+      }
+    },
+    async send(env, account, draft) {
+      try {
+        return await sendMeta(env, channel, account, draft);
+      } catch (err) {
+        throw classifyMetaError(err);
+      }
+    },
+    // Nothing to revoke per account: a Page's webhook subscription also carries its linked
+    // Instagram account, and DELETE /me/permissions would end every Page of the login. The
+    // inbox drops the stored tokens; the user can remove Tatu under Business Integrations.
+    async disconnect() {},
+    classifyError: classifyMetaError,
+    smoke: (env, account) => smoke(env, channel, account),
+  };
+}
+
+export const facebookProvider = provider("facebook");
+export const instagramProvider = provider("instagram");

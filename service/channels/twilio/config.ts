@@ -1,0 +1,30 @@
+// Where the Twilio provider talks to and what it needs from the server's config. Twilio is
+// connected with server-wide credentials (one Twilio account per Tatu deployment); a studio
+// account only names one of that account's phone numbers.
+import { ProviderError } from "../errors.ts";
+import type { ProviderEnv } from "../types.ts";
+
+export const ROUTE = "twilio";
+export const E164 = /^\+[1-9]\d{6,14}$/;
+export const DEFAULT_API_BASE = "https://api.twilio.com";
+
+/** TWILIO_API_BASE_URL (stand-ins / rehearsal only); the real API otherwise. */
+export function apiBase(env: ProviderEnv): string {
+  const v = (env.config.env as Record<string, unknown>).TWILIO_API_BASE_URL;
+  return (typeof v === "string" && v.trim() ? v.trim() : DEFAULT_API_BASE).replace(/\/+$/, "");
+}
+
+export interface ServerCredentials { accountSid: string; authToken: string }
+
+export function serverCredentials(env: ProviderEnv): ServerCredentials {
+  const accountSid = env.config.env.TWILIO_ACCOUNT_SID;
+  const authToken = env.config.env.TWILIO_AUTH_TOKEN;
+  if (!accountSid || !authToken)
+    throw new ProviderError("permanent", "Text messaging is not set up on this server: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are missing.", { code: "TWILIO_NOT_CONFIGURED" });
+  return { accountSid, authToken };
+}
+
+/** Twilio's "Messaging URL" of a connected number: inbound SMS/MMS are posted here. */
+export const inboundWebhookUrl = (env: ProviderEnv) => `${env.config.publicUrl}/api/webhooks/twilio`;
+/** StatusCallback of every message Tatu sends. */
+export const statusWebhookUrl = (env: ProviderEnv) => `${env.config.publicUrl}/api/webhooks/twilio/status`;

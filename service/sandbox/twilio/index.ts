@@ -1,0 +1,240 @@
+// Stand-in for Twilio Programmable Messaging on one loopback port: the 2010-04-01 REST API
+// the twilio SDK calls (messages, media with its CDN redirect, incoming phone numbers) with
+// basic auth, and Twilio calling Tatu back (signed inbound-SMS webhooks and status callbacks).
+// The SDK reaches it through TWILIO_API_BASE_URL (see env()). Used by the Twilio provider
+// tests, the webhook end-to-end tests and `tatu launch --rehearse`.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { postSigned, type PostOptions, type WebhookDelivery } from "./callbacks.ts";
+import { PayloadTooLarge, twilioError } from "./http.ts";
+import { handleRest } from "./rest.ts";
+import { API_VERSION, segments, TwilioState, type MessageRecord, type SentRecord } from "./state.ts";
+
+export type { PostOptions, SentRecord, WebhookDelivery };
+
+export interface Fault {
+  /** HTTP status (401, 429, 500, 503…). */
+  status: number;
+  /** Twilio error code; default per status (20003, 20429, 20500, 20503). */
+  code?: number;
+  message?: string;
+  /** Seconds, sent as Retry-After. */
+  retryAfter?: number;
+  /** Only requests whose "METHOD /path" contains this (e.g. "POST /2010-04-01", "Messages.json"). */
+  match?: string;
+  /** Let this many matching requests through before the first failure (e.g. fail page 2 of a list). */
+  after?: number;
+}
+
+export interface InboundInput {
+  from: string;
+  to: string;
+  body?: string;
+  /** MMS media (Twilio stores them; the webhook carries MediaUrl{i}/MediaContentType{i}). */
+  media?: { contentType: string; content: Buffer }[];
+  /** When Twilio received it (date_sent); default now. */
+  at?: Date;
+}
+
+export interface HistoryInput {
+  direction: "inbound" | "outbound";
+  from: string;
+  to: string;
+  body?: string;
+  media?: { contentType: string; content: Buffer }[];
+  /** date_sent; default now. */
+  at?: Date;
+  /** Outbound only: default "delivered". */
+  status?: "queued" | "sent" | "delivered" | "undelivered" | "failed";
+}
+
+export type CallbackStatus = "sent" | "delivered" | "undelivered" | "failed" | "read";
+
+export interface TwilioStandIn {
+  url: string;
+  accountSid: string;
+  authToken: string;
+  /** TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER (the default number), TWILIO_API_BASE_URL. */
+  env(): Record<string, string>;
+  close(): Promise<void>;
+  /** A number owned by the account (idempotent). */
+  addNumber(e164: string, opts?: { friendlyName?: string }): { sid: string; phoneNumber: string };
+  /** A number's current webhook configuration (what connect set). */
+  number(e164: string): { sid: string; phoneNumber: string; smsUrl: string; smsMethod: string } | undefined;
+  /** A text reaches one of the account's numbers: stored, then posted, signed, to `url`
+   *  (default: the number's SmsUrl). */
+  inbound(url: string | undefined, msg: InboundInput, opts?: PostOptions): Promise<WebhookDelivery & { sid: string; mediaUrls: string[] }>;
+  /** Message history without any webhook (texts that arrived while Tatu was down). */
+  addMessage(input: HistoryInput): { sid: string; mediaSids: string[] };
+  /** Moves a message to `status` and posts the signed status callback to its StatusCallback
+   *  (undefined when it has none). */
+  deliverStatus(sid: string, status: CallbackStatus, opts?: PostOptions & { errorCode?: number }): Promise<WebhookDelivery | undefined>;
+  /** Any signed form POST (Twilio-style) to `url`. */
+  postWebhook(url: string, params: Record<string, string>, opts?: PostOptions): Promise<WebhookDelivery>;
+  /** The recipient texted STOP: sends to it fail with 21610. */
+  optOut(e164: string): void;
+  failNext(n: number, fault: Fault): void;
+  /** Post "sent" then "delivered" callbacks by itself after every create (rehearsal). */
+  setAutoDeliver(on: boolean): void;
+  /** The Message resource JSON as the API returns it. */
+  message(sid: string): Record<string, unknown> | undefined;
+  sent(): SentRecord[];
+  deliveries(): WebhookDelivery[];
+  /** "METHOD /path" of every REST request served. */
+  requests(): string[];
+}
+
+const DEFAULT_NUMBER = "+15017122661";
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Twilio's lookup fields on inbound webhooks (blank when unknown). */
+const GEO = { FromCity: "", FromState: "", FromZip: "", FromCountry: "US", ToCity: "", ToState: "", ToZip: "", ToCountry: "US" };
+
+export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: string } = {}): Promise<TwilioStandIn> {
+  const state = new TwilioState();
+  const defaultNumber = opts.phoneNumber ?? DEFAULT_NUMBER;
+  state.addNumber(defaultNumber);
+  const faults: Fault[] = [];
+  const log: string[] = [];
+  const deliveries: WebhookDelivery[] = [];
+  let autoDeliver = false;
+  let base = "";
+
+  const post = async (url: string, params: Record<string, string>, o: PostOptions = {}) => {
+    const d = await postSigned(state.authToken, url, params, o);
+    deliveries.push(d);
+    return d;
+  };
+
+  const deliverStatus = async (sid: string, status: CallbackStatus, o: PostOptions & { errorCode?: number } = {}) => {
+    const m = state.messages.get(sid);
+    if (!m) throw new Error(`unknown message ${sid}`);
+    const failed = status === "failed" || status === "undelivered";
+    state.setStatus(m, status, failed ? (o.errorCode ?? 30008) : undefined, failed ? "Unknown error" : undefined);
+    if (!m.statusCallback) return undefined;
+    const params: Record<string, string> = {
+      SmsSid: m.sid, SmsStatus: status, MessageStatus: status, To: m.to, MessageSid: m.sid,
+      AccountSid: state.accountSid, From: m.from, ApiVersion: API_VERSION,
+    };
+    if (failed) params.ErrorCode = String(m.errorCode);
+    if (status === "delivered" || status === "undelivered") params.RawDlrDoneDate = rawDlr(new Date());
+    const { errorCode: _e, ...postOpts } = o;
+    return post(m.statusCallback, params, postOpts);
+  };
+
+  const onCreated = (m: MessageRecord) => {
+    if (!autoDeliver || !m.statusCallback) return;
+    setImmediate(() => {
+      deliverStatus(m.sid, "sent").then(() => deliverStatus(m.sid, "delivered")).catch(() => { /* recorded in deliveries when it got an answer */ });
+    });
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", base);
+    const line = `${req.method} ${url.pathname}`;
+    log.push(line);
+    if (url.pathname.startsWith(`/${API_VERSION}/`)) {
+      const at = faults.findIndex((f) => !f.match || line.includes(f.match));
+      const fault = faults[at];
+      if (fault?.after) fault.after--;
+      else if (fault) return answerFault(res, faults.splice(at, 1)[0]!);
+    }
+    handleRest({ state, base, onCreated }, req, res, url).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof PayloadTooLarge) return twilioError(res, 413, 20001, "Request body too large.");
+      twilioError(res, 500, 20500, "An internal server error has occurred");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const mediaUrl = (m: MessageRecord, meSid: string) => `${base}${state.accountPath()}/Messages/${m.sid}/Media/${meSid}`;
+
+  return {
+    url: base,
+    accountSid: state.accountSid,
+    authToken: state.authToken,
+    env: () => ({
+      TWILIO_ACCOUNT_SID: state.accountSid,
+      TWILIO_AUTH_TOKEN: state.authToken,
+      TWILIO_PHONE_NUMBER: defaultNumber,
+      TWILIO_API_BASE_URL: base,
+    }),
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    addNumber: (e164, o) => {
+      if (!E164.test(e164)) throw new Error(`not an E.164 number: ${e164}`);
+      const n = state.addNumber(e164, o?.friendlyName);
+      return { sid: n.sid, phoneNumber: n.phoneNumber };
+    },
+    number: (e164) => {
+      const n = state.numbers.get(e164);
+      return n && { sid: n.sid, phoneNumber: n.phoneNumber, smsUrl: n.smsUrl, smsMethod: n.smsMethod };
+    },
+    async inbound(url, msg, o = {}) {
+      const number = state.numbers.get(msg.to);
+      if (!number) throw new Error(`${msg.to} is not a number of this Twilio account (addNumber first)`);
+      const target = url ?? number.smsUrl;
+      const at = msg.at ?? new Date();
+      const m = state.addMessage({
+        from: msg.from, to: msg.to, body: msg.body ?? "", direction: "inbound", status: "received",
+        dateCreated: at, dateSent: at, errorCode: null, errorMessage: null, media: msg.media,
+      });
+      const params: Record<string, string> = {
+        ToCountry: GEO.ToCountry, ToState: GEO.ToState, SmsMessageSid: m.sid, NumMedia: String(m.media.length),
+        ToCity: GEO.ToCity, FromZip: GEO.FromZip, SmsSid: m.sid, FromState: GEO.FromState, SmsStatus: "received",
+        FromCity: GEO.FromCity, Body: m.body, FromCountry: GEO.FromCountry, To: m.to, ToZip: GEO.ToZip,
+        NumSegments: String(segments(m.body)), ReferralNumMedia: "0", MessageSid: m.sid,
+        AccountSid: state.accountSid, From: m.from, ApiVersion: API_VERSION,
+      };
+      const mediaUrls = m.media.map((x) => mediaUrl(m, x.sid));
+      m.media.forEach((x, i) => {
+        params[`MediaContentType${i}`] = x.contentType;
+        params[`MediaUrl${i}`] = mediaUrls[i]!;
+      });
+      const d = await post(target, params, o);
+      return { ...d, sid: m.sid, mediaUrls };
+    },
+    addMessage: (input) => {
+      const at = input.at ?? new Date();
+      const inbound = input.direction === "inbound";
+      const m = state.addMessage({
+        from: input.from, to: input.to, body: input.body ?? "",
+        direction: inbound ? "inbound" : "outbound-api",
+        status: inbound ? "received" : (input.status ?? "delivered"),
+        dateCreated: at, dateSent: inbound || (input.status ?? "delivered") !== "queued" ? at : null,
+        errorCode: null, errorMessage: null, media: input.media,
+      });
+      return { sid: m.sid, mediaSids: m.media.map((x) => x.sid) };
+    },
+    deliverStatus,
+    postWebhook: (url, params, o) => post(url, params, o),
+    optOut: (e164) => { state.optedOut.add(e164); },
+    // `after` delays the first of the n failures only; the rest follow back to back.
+    failNext: (n, fault) => { for (let i = 0; i < n; i++) faults.push({ ...fault, after: i === 0 ? fault.after : 0 }); },
+    setAutoDeliver: (on) => { autoDeliver = on; },
+    message: (sid) => { const m = state.messages.get(sid); return m && state.messageJson(m); },
+    sent: () => [...state.sent],
+    deliveries: () => [...deliveries],
+    requests: () => [...log],
+  };
+}
+
+function answerFault(res: http.ServerResponse, fault: Fault): void {
+  const defaults: Record<number, [number, string]> = {
+    401: [20003, "Authenticate"],
+    403: [20403, "Forbidden"],
+    404: [20404, "The requested resource was not found"],
+    429: [20429, "Too Many Requests"],
+    500: [20500, "An internal server error has occurred"],
+    503: [20503, "Service Unavailable"],
+  };
+  const [code, message] = defaults[fault.status] ?? [20500, "An internal server error has occurred"];
+  const headers: Record<string, string> = fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {};
+  twilioError(res, fault.status, fault.code ?? code, fault.message ?? message, headers);
+}
+
+/** RawDlrDoneDate: the carrier's delivery receipt time as YYMMDDhhmm. */
+function rawDlr(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}`;
+}

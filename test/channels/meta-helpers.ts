@@ -1,0 +1,99 @@
+// Shared plumbing for the Facebook/Instagram tests: a ProviderEnv pointed at the Meta stand-in,
+// the browser leg of Facebook Login, accounts built from a connect, sync draining with
+// inbox-style dedup, and webhook requests signed with an HMAC computed here (node:crypto),
+// independent of the code under test.
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig } from "../../service/config/load.ts";
+import { createLogger } from "../../service/observability/logger.ts";
+import type { ChannelProvider, InboundMessage, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/channels/types.ts";
+import type { RawWebhook } from "../../service/webhooks/types.ts";
+import type { MetaStandIn } from "../../service/sandbox/meta/index.ts";
+
+export const PUBLIC_URL = "https://tatu.example.com";
+export const REDIRECT_URI = `${PUBLIC_URL}/api/integrations/facebook/callback`;
+
+export function providerEnv(overrides: Record<string, string>): ProviderEnv {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-meta-"));
+  return {
+    config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dir, NEXTAUTH_URL: PUBLIC_URL, ...overrides }),
+    log: createLogger({ level: "silent" }),
+  };
+}
+
+export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** What the user's browser does: open the login dialog and follow the redirect back. */
+export async function authorize(env: ProviderEnv, provider: ChannelProvider, standIn: MetaStandIn, userId: string, redirectUri = REDIRECT_URI): Promise<URL> {
+  standIn.consentAs(userId);
+  const state = randomBytes(12).toString("base64url");
+  const url = new URL((provider.connect as OAuthConnect).authorizationUrl(env, { state, redirectUri, codeChallenge: "unused-by-meta" }));
+  const res = await fetch(url, { redirect: "manual" });
+  if (res.status !== 302) throw new Error(`login dialog answered ${res.status}`);
+  const back = new URL(res.headers.get("location")!);
+  if (back.searchParams.get("state") !== state) throw new Error("state was not echoed");
+  return back;
+}
+
+export interface TestAccount extends ProviderAccount { connected: NewAccount }
+
+export function accountFrom(connected: NewAccount): TestAccount {
+  const account: TestAccount = {
+    id: `acct-${randomBytes(4).toString("hex")}`,
+    userId: "user-1",
+    externalId: connected.externalId,
+    address: connected.address,
+    // Through JSON, as the inbox stores them (encrypted) and hands them back.
+    credentials: JSON.parse(JSON.stringify(connected.credentials)) as Record<string, unknown>,
+    connected,
+    async saveCredentials(next) {
+      account.credentials = next;
+    },
+  };
+  return account;
+}
+
+export async function connect(env: ProviderEnv, provider: ChannelProvider, standIn: MetaStandIn, userId: string): Promise<NewAccount> {
+  const back = await authorize(env, provider, standIn, userId);
+  const code = back.searchParams.get("code");
+  if (!code) throw new Error(`no code: ${back.searchParams.get("error_reason")}`);
+  return (provider.connect as OAuthConnect).exchangeCode(env, { code, redirectUri: REDIRECT_URI, codeVerifier: "unused-by-meta" });
+}
+
+/** Stands in for the inbox: keeps every message once per externalId, counts re-deliveries. */
+export class Store {
+  readonly byId = new Map<string, InboundMessage>();
+  yielded = 0;
+  cursor: SyncCursor | null = null;
+  add(page: SyncPage): void {
+    for (const m of page.messages) {
+      this.yielded++;
+      if (!this.byId.has(m.externalId)) this.byId.set(m.externalId, m);
+    }
+    this.cursor = page.cursor;
+  }
+}
+
+export async function drain(provider: ChannelProvider, env: ProviderEnv, account: ProviderAccount, store: Store, opts: SyncOptions = {}, stopAfter = Infinity): Promise<SyncPage[]> {
+  const pages: SyncPage[] = [];
+  for await (const page of provider.sync(env, account, store.cursor, opts)) {
+    // Messages and cursor committed together; the cursor goes through JSON (a database column).
+    store.add({ messages: page.messages, cursor: JSON.parse(JSON.stringify(page.cursor)) as SyncCursor });
+    pages.push(page);
+    if (pages.length >= stopAfter) break;
+  }
+  return pages;
+}
+
+/** A webhook request as Tatu's endpoint receives it, signed here with node:crypto. */
+export function signedWebhook(payload: unknown, secret: string, opts: { header?: string | null; body?: Buffer } = {}): RawWebhook {
+  const rawBody = opts.body ?? Buffer.from(JSON.stringify(payload));
+  const header = opts.header === undefined ? `sha256=${createHmac("sha256", secret).update(rawBody).digest("hex")}` : opts.header;
+  return {
+    rawBody,
+    headers: { "content-type": "application/json", ...(header !== null ? { "x-hub-signature-256": header } : {}) },
+    publicUrl: `${PUBLIC_URL}/api/webhooks/facebook`,
+  };
+}
