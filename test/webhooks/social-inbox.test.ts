@@ -167,6 +167,15 @@ describe("SMS through Twilio", () => {
   });
 });
 
+describe("OAuth state cannot be tampered with", () => {
+  it("rejects a forged Facebook state and an unknown X request token", async () => {
+    const fb = await artist.client.get("/api/integrations/facebook/callback?code=abc&state=forged");
+    expect([fb.status, fb.body.error.code]).toEqual([400, "OAUTH_STATE_INVALID"]);
+    const tw = await artist.client.get("/api/integrations/twitter/callback?oauth_token=forged&oauth_verifier=123");
+    expect([tw.status, tw.body.error.code]).toEqual([400, "OAUTH_STATE_INVALID"]);
+  });
+});
+
 describe("X direct messages", () => {
   it("connects with OAuth 1.0a, polls DMs through the cron, and replies in the conversation", async () => {
     const me = x.addUser({ username: "inkbyjo", name: "Ink by Jo" });
