@@ -51,3 +51,21 @@ export async function availability(ctx: AppContext, artistId: string, q: SlotQue
   const busy = await busyIntervals(ctx, artistId, q.from, q.to, profile.bufferMinutes);
   return { timeZone: profile.timeZone, slots: freeSlots(working, busy, { ...q, bufferMinutes: profile.bufferMinutes }) };
 }
+
+/** Is [start, start+duration) bookable right now (working hours, calendars, appointments)? */
+export async function isSlotFree(ctx: AppContext, artistId: string, start: Date, durationMinutes: number, opts: { ignoreAppointmentId?: string } = {}): Promise<boolean> {
+  const profile = await ctx.db.artistProfile.findUnique({ where: { userId: artistId } });
+  if (!profile) return false;
+  const end = new Date(start.getTime() + durationMinutes * 60_000);
+  const hours = workingHoursSchema.parse(profile.workingHours ?? {});
+  const dayFrom = new Date(start.getTime() - 86_400_000), dayTo = new Date(end.getTime() + 86_400_000);
+  const inHours = workingIntervals(hours, profile.timeZone, dayFrom, dayTo).some((w) => w.start <= start && end <= w.end);
+  if (!inHours) return false;
+  let busy = await busyIntervals(ctx, artistId, start, end, profile.bufferMinutes);
+  if (opts.ignoreAppointmentId) {
+    const own = await ctx.db.appointment.findUnique({ where: { id: opts.ignoreAppointmentId }, select: { start: true, blockEnd: true } });
+    if (own) busy = busy.filter((b) => !(b.start.getTime() === own.start.getTime() && b.end.getTime() === own.blockEnd.getTime()));
+  }
+  const blockEnd = end.getTime() + profile.bufferMinutes * 60_000;
+  return !busy.some((b) => b.start.getTime() < blockEnd && start.getTime() < b.end.getTime());
+}

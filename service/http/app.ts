@@ -12,6 +12,7 @@ import { healthRoutes } from "../health/routes.ts";
 import { attachmentRoutes } from "../inbox/attachment-routes.ts";
 import { inboxRoutes } from "../inbox/routes.ts";
 import { integrationRoutes } from "../integrations/routes.ts";
+import { availabilityRoutes, bookingRoutes } from "../booking/routes.ts";
 import { cronRoutes } from "../jobs/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { webRoutes } from "../web/static.ts";
@@ -59,6 +60,8 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/inbox", inboxRoutes(ctx));
   api.use("/integrations", integrationRoutes(ctx));
   api.use("/attachments", attachmentRoutes(ctx));
+  api.use("/bookings", bookingRoutes(ctx));
+  api.use("/artists", availabilityRoutes(ctx)); // GET /api/artists/:id/availability
   if (!ctx.config.isProduction) api.use("/dev", devRoutes(ctx));
   api.use(notFoundHandler);
 

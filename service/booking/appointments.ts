@@ -1,0 +1,56 @@
+// Appointments: created, moved and cancelled inside transactions where the database's
+// exclusion constraint ("Appointment_no_overlap") is the final word on double booking.
+import { randomUUID } from "node:crypto";
+import type { AppContext } from "../context.ts";
+import type { Prisma } from "../db/client.ts";
+import { conflict } from "../http/errors.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export const SLOT_TAKEN = () => conflict("That time was just booked by someone else. Pick another slot.", "SLOT_TAKEN");
+
+export function isOverlapViolation(err: unknown): boolean {
+  const text = `${(err as Error)?.message ?? ""} ${JSON.stringify((err as { meta?: unknown })?.meta ?? {})} ${String((err as { cause?: unknown })?.cause ?? "")}`;
+  return /23P01|Appointment_no_overlap|exclusion constraint/i.test(text);
+}
+
+export interface NewAppointment {
+  artistId: string; customerId: string; projectId?: string; serviceId?: string;
+  start: Date; end: Date; bufferMinutes: number; timeZone: string; status: "pending_deposit" | "confirmed";
+}
+
+/** Inserts or answers 409 SLOT_TAKEN; never a 500 for a lost race. */
+export async function insertAppointment(tx: Tx, a: NewAppointment): Promise<string> {
+  const id = randomUUID();
+  const blockEnd = new Date(a.end.getTime() + a.bufferMinutes * 60_000);
+  try {
+    // A savepoint keeps the surrounding transaction usable after a constraint violation.
+    await tx.$executeRaw`SAVEPOINT insert_appointment`;
+    await tx.$executeRaw`
+      INSERT INTO "Appointment" (id, "artistId", "customerId", "projectId", "serviceId", start, "end", "blockEnd", "timeZone", status, "createdAt", "updatedAt")
+      VALUES (${id}::uuid, ${a.artistId}::uuid, ${a.customerId}::uuid, ${a.projectId ?? null}::uuid, ${a.serviceId ?? null}::uuid,
+              ${a.start.toISOString()}::timestamp(3), ${a.end.toISOString()}::timestamp(3), ${blockEnd.toISOString()}::timestamp(3),
+              ${a.timeZone}, ${a.status}::"AppointmentStatus", now(), now())`;
+    await tx.$executeRaw`RELEASE SAVEPOINT insert_appointment`;
+    return id;
+  } catch (err) {
+    if (isOverlapViolation(err)) {
+      await tx.$executeRaw`ROLLBACK TO SAVEPOINT insert_appointment`;
+      throw SLOT_TAKEN();
+    }
+    throw err;
+  }
+}
+
+export async function moveAppointment(ctx: AppContext, id: string, start: Date, end: Date, bufferMinutes: number): Promise<void> {
+  const blockEnd = new Date(end.getTime() + bufferMinutes * 60_000);
+  try {
+    await ctx.db.$executeRaw`
+      UPDATE "Appointment" SET start = ${start.toISOString()}::timestamp(3), "end" = ${end.toISOString()}::timestamp(3),
+             "blockEnd" = ${blockEnd.toISOString()}::timestamp(3), "updatedAt" = now()
+      WHERE id = ${id}::uuid`;
+  } catch (err) {
+    if (isOverlapViolation(err)) throw SLOT_TAKEN();
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+// Appointment changes fan out to whoever cares (the calendar two-way sync, realtime pushes),
+// without booking knowing about them.
+import type { AppContext } from "../context.ts";
+
+export type AppointmentChange = "created" | "confirmed" | "moved" | "cancelled";
+type Listener = (ctx: AppContext, appointmentId: string, change: AppointmentChange) => Promise<void>;
+const listeners: Listener[] = [];
+
+export function onAppointmentChange(listener: Listener): void {
+  listeners.push(listener);
+}
+
+export async function appointmentChanged(ctx: AppContext, appointmentId: string, change: AppointmentChange): Promise<void> {
+  const a = await ctx.db.appointment.findUnique({ where: { id: appointmentId }, select: { artistId: true, customerId: true, status: true, start: true, end: true } });
+  if (a) {
+    const event = { type: "appointment.updated", appointmentId, change, status: a.status, start: a.start, end: a.end };
+    await Promise.all([ctx.realtime.publish(a.artistId, event), ctx.realtime.publish(a.customerId, event)]).catch(() => undefined);
+  }
+  for (const l of listeners) {
+    try {
+      await l(ctx, appointmentId, change);
+    } catch (err) {
+      ctx.log.warn({ appointmentId, change, err: (err as Error).message }, "appointment listener failed");
+    }
+  }
+}

@@ -1,0 +1,125 @@
+// /api/bookings — booking requests, offers, appointments; and the public availability of an
+// artist at /api/artists/:id/availability. Everything is scoped to the two parties.
+import { Router } from "express";
+import { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { HttpError, notFound } from "../http/errors.ts";
+import { requireUser } from "../http/auth-middleware.ts";
+import { parse, requireJsonBody } from "../http/validate.ts";
+import { replyUploads, uploadedFiles } from "../inbox/uploads.ts";
+import { availability } from "./availability.ts";
+import { acceptBody, availabilityQuery, cancelBody, declineBody, offerBody, requestBody, rescheduleBody, sessionBody } from "./schemas.ts";
+import { acceptSlot, addSession, assertArtist, cancel, createRequest, declineRequest, offerSlots, reschedule } from "./workflow.ts";
+
+const isUuid = (v: string) => z.uuid().safeParse(v).success;
+const id = (v: unknown) => {
+  const s = String(v);
+  if (!isUuid(s)) throw notFound("Not found.");
+  return s;
+};
+
+export function bookingRoutes(ctx: AppContext): Router {
+  const r = Router();
+  r.use(requireUser);
+  const maxBytes = (ctx.config.env.ATTACHMENT_MAX_MB ?? 25) * 1024 * 1024;
+
+  r.post("/requests", replyUploads(maxBytes), async (req, res) => {
+    if (!req.is("application/json") && !req.is("multipart/form-data")) throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json or multipart/form-data.");
+    const input = parse(requestBody, req.body);
+    res.status(201).json(await createRequest(ctx, req.user!.id, input, uploadedFiles(req.files)));
+  });
+
+  r.get("/requests", async (req, res) => {
+    const as = req.query.as === "artist" ? "artist" : "customer";
+    const items = await ctx.db.bookingRequest.findMany({
+      where: as === "artist" ? { artistId: req.user!.id } : { customerId: req.user!.id },
+      orderBy: { createdAt: "desc" },
+      take: 100,
+      include: { references: { select: { id: true, filename: true, contentType: true, size: true } }, project: { select: { id: true, depositCents: true, currency: true, depositStatus: true } } },
+    });
+    res.json({ items });
+  });
+
+  r.get("/requests/:id", async (req, res) => {
+    const found = await ctx.db.bookingRequest.findFirst({
+      where: { id: id(req.params.id), OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }] },
+      include: { references: { select: { id: true, filename: true, contentType: true, size: true } }, project: { include: { appointments: true } } },
+    });
+    if (!found) throw notFound("Booking request not found.");
+    res.json(found);
+  });
+
+  r.get("/requests/:id/references/:refId", async (req, res) => {
+    const ref = await ctx.db.bookingReference.findFirst({ where: { id: id(req.params.refId), request: { id: id(req.params.id), OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }] } } });
+    const stream = ref ? await ctx.storage.get(ref.storageKey) : undefined;
+    if (!ref || !stream) throw notFound("Reference not found.");
+    res.set({ "Content-Type": ref.contentType, "Content-Length": String(ref.size), "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, max-age=3600" });
+    stream.pipe(res);
+  });
+
+  r.post("/requests/:id/offer", requireJsonBody, async (req, res) => {
+    assertArtist(req.user!);
+    res.json(await offerSlots(ctx, req.user!.id, id(req.params.id), parse(offerBody, req.body)));
+  });
+  r.post("/requests/:id/decline", requireJsonBody, async (req, res) => {
+    assertArtist(req.user!);
+    res.json(await declineRequest(ctx, req.user!.id, id(req.params.id), parse(declineBody, req.body ?? {}).reason));
+  });
+  r.post("/requests/:id/accept", requireJsonBody, async (req, res) => {
+    res.status(201).json(await acceptSlot(ctx, req.user!, id(req.params.id), parse(acceptBody, req.body)));
+  });
+
+  r.get("/appointments", async (req, res) => {
+    const q = parse(z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() }), req.query);
+    const items = await ctx.db.appointment.findMany({
+      where: {
+        OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }],
+        ...(q.from ? { end: { gt: new Date(q.from) } } : {}),
+        ...(q.to ? { start: { lt: new Date(q.to) } } : {}),
+      },
+      orderBy: { start: "asc" },
+      take: 500,
+    });
+    res.json({ items });
+  });
+  r.post("/appointments", requireJsonBody, async (req, res) => {
+    assertArtist(req.user!);
+    res.status(201).json(await addSession(ctx, req.user!.id, parse(sessionBody, req.body)));
+  });
+  r.get("/appointments/:id", async (req, res) => {
+    const a = await ctx.db.appointment.findFirst({ where: { id: id(req.params.id), OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }] }, include: { project: true } });
+    if (!a) throw notFound("Appointment not found.");
+    res.json(a);
+  });
+  r.post("/appointments/:id/reschedule", requireJsonBody, async (req, res) => {
+    res.json(await reschedule(ctx, req.user!.id, id(req.params.id), parse(rescheduleBody, req.body).start));
+  });
+  r.post("/appointments/:id/cancel", requireJsonBody, async (req, res) => {
+    res.json(await cancel(ctx, req.user!.id, id(req.params.id), parse(cancelBody, req.body ?? {}).reason));
+  });
+  return r;
+}
+
+/** Public: free slots of an artist (free/busy only, never what the busy time is). */
+export function availabilityRoutes(ctx: AppContext): Router {
+  const r = Router();
+  r.get("/:id/availability", async (req, res) => {
+    const artistId = id(req.params.id);
+    const q = parse(availabilityQuery, req.query);
+    const from = q.from ?? new Date();
+    const to = q.to ?? new Date(from.getTime() + 14 * 86_400_000);
+    if (to <= from) throw new HttpError(400, "VALIDATION_FAILED", "to must be after from.");
+    if (to.getTime() - from.getTime() > 62 * 86_400_000) throw new HttpError(400, "VALIDATION_FAILED", "Ask for at most 62 days at once.");
+    let duration = q.durationMinutes ?? 60;
+    if (q.serviceId) {
+      const service = await ctx.db.service.findFirst({ where: { id: q.serviceId, artistId, active: true } });
+      if (!service) throw notFound("Service not found.");
+      duration = service.durationMinutes;
+    }
+    const visible = await ctx.db.artistProfile.findFirst({ where: { userId: artistId, visible: true, user: { emailVerifiedAt: { not: null } } }, select: { userId: true } });
+    const result = visible ? await availability(ctx, artistId, { from, to, durationMinutes: duration }) : undefined;
+    if (!result) throw notFound("Artist not found.");
+    res.json({ artistId, durationMinutes: duration, ...result });
+  });
+  return r;
+}

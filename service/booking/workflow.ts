@@ -1,0 +1,187 @@
+// The tattoo booking flow: request (idea, placement, size, references) → the artist offers
+// slots or declines → the customer picks one → optional Stripe deposit, confirmed only by
+// the verified webhook → confirmed. Reschedule/cancel follow the artist's recorded policy.
+import { createHash } from "node:crypto";
+import type { z } from "zod";
+import type { AppContext } from "../context.ts";
+import { badRequest, conflict, forbidden, notFound } from "../http/errors.ts";
+import { createDepositCheckout, refundDeposit, stripeClient } from "../payments/stripe.ts";
+import { onStripeEvent } from "../webhooks/stripe.ts";
+import { insertAppointment, moveAppointment, SLOT_TAKEN } from "./appointments.ts";
+import { isSlotFree } from "./availability.ts";
+import { appointmentChanged } from "./events.ts";
+import type { acceptBody, offerBody, requestBody, sessionBody } from "./schemas.ts";
+
+export interface UploadedRef { filename: string; contentType: string; content: Buffer }
+
+export async function createRequest(ctx: AppContext, customerId: string, input: z.output<typeof requestBody>, files: UploadedRef[]) {
+  if (input.artistId === customerId) throw badRequest("You cannot send a booking request to yourself.", "SELF_BOOKING");
+  const artist = await ctx.db.artistProfile.findUnique({ where: { userId: input.artistId } });
+  if (!artist) throw notFound("Artist not found.");
+  if (!artist.bookingOpen) throw conflict(`${artist.displayName} is not taking booking requests right now.`, "BOOKING_CLOSED");
+  if (input.serviceId && !(await ctx.db.service.findFirst({ where: { id: input.serviceId, artistId: input.artistId, active: true } })))
+    throw badRequest("That service is not offered by this artist.", "UNKNOWN_SERVICE");
+  const refs = [];
+  for (const f of files) {
+    const sha256 = createHash("sha256").update(f.content).digest("hex");
+    const storageKey = `${customerId}/${sha256.slice(0, 2)}/${sha256}`;
+    await ctx.storage.put(storageKey, f.content, f.contentType);
+    refs.push({ filename: f.filename, contentType: f.contentType, size: f.content.length, sha256, storageKey });
+  }
+  const request = await ctx.db.bookingRequest.create({
+    data: { artistId: input.artistId, customerId, serviceId: input.serviceId, idea: input.idea, placement: input.placement, size: input.size, budget: input.budget, references: { create: refs } },
+    include: { references: { select: { id: true, filename: true, contentType: true, size: true } } },
+  });
+  await ctx.realtime.publish(input.artistId, { type: "booking.request", requestId: request.id }).catch(() => undefined);
+  return request;
+}
+
+async function ownRequest(ctx: AppContext, id: string, by: { artistId?: string; customerId?: string }) {
+  const r = await ctx.db.bookingRequest.findFirst({ where: { id, ...by }, include: { project: true } });
+  if (!r) throw notFound("Booking request not found.");
+  return r;
+}
+
+export async function offerSlots(ctx: AppContext, artistId: string, requestId: string, body: z.output<typeof offerBody>) {
+  const r = await ownRequest(ctx, requestId, { artistId });
+  if (!["pending", "offered"].includes(r.status)) throw conflict(`This request is ${r.status}; it can no longer be offered slots.`, "REQUEST_CLOSED");
+  const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId, active: true } });
+  if (!service) throw badRequest("Pick one of your active services.", "UNKNOWN_SERVICE");
+  const slots = [];
+  for (const s of body.slots) {
+    if (!(await isSlotFree(ctx, artistId, s.start, service.durationMinutes)))
+      throw conflict(`${s.start.toISOString()} is not free (outside your hours, or busy in a calendar or another booking).`, "SLOT_NOT_FREE", { start: s.start });
+    slots.push({ start: s.start.toISOString(), end: new Date(s.start.getTime() + service.durationMinutes * 60_000).toISOString() });
+  }
+  const depositCents = body.depositCents ?? service.depositCents;
+  await ctx.db.$transaction([
+    ctx.db.project.upsert({
+      where: { requestId },
+      create: { requestId, artistId, customerId: r.customerId, title: body.title ?? service.name, depositCents, currency: service.currency },
+      update: { title: body.title ?? service.name, depositCents, currency: service.currency },
+    }),
+    ctx.db.bookingRequest.update({ where: { id: requestId }, data: { status: "offered", serviceId: service.id, offeredSlots: slots } }),
+  ]);
+  await ctx.realtime.publish(r.customerId, { type: "booking.offer", requestId }).catch(() => undefined);
+  return { requestId, status: "offered", slots, depositCents, currency: service.currency };
+}
+
+export async function declineRequest(ctx: AppContext, artistId: string, requestId: string, reason?: string) {
+  const r = await ownRequest(ctx, requestId, { artistId });
+  if (!["pending", "offered"].includes(r.status)) throw conflict(`This request is ${r.status} already.`, "REQUEST_CLOSED");
+  await ctx.db.bookingRequest.update({ where: { id: requestId }, data: { status: "declined", declineReason: reason } });
+  await ctx.realtime.publish(r.customerId, { type: "booking.declined", requestId }).catch(() => undefined);
+  return { requestId, status: "declined" };
+}
+
+export async function acceptSlot(ctx: AppContext, customer: { id: string; email: string }, requestId: string, body: z.output<typeof acceptBody>) {
+  const r = await ownRequest(ctx, requestId, { customerId: customer.id });
+  if (r.status !== "offered" || !r.project || !r.serviceId) throw conflict("There is no open offer on this request.", "NO_OPEN_OFFER");
+  const offered = (r.offeredSlots as { start: string; end: string }[] | null) ?? [];
+  const slot = offered.find((s) => new Date(s.start).getTime() === body.start.getTime());
+  if (!slot) throw badRequest("Pick one of the offered slots.", "SLOT_NOT_OFFERED");
+  const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: r.artistId } });
+  const start = new Date(slot.start), end = new Date(slot.end);
+  if (!(await isSlotFree(ctx, r.artistId, start, (end.getTime() - start.getTime()) / 60_000))) throw SLOT_TAKEN();
+  const needsDeposit = r.project.depositCents > 0 && Boolean(stripeClient(ctx));
+  const appointmentId = await ctx.db.$transaction(async (tx) => {
+    const id = await insertAppointment(tx, { artistId: r.artistId, customerId: customer.id, projectId: r.project!.id, serviceId: r.serviceId!, start, end, bufferMinutes: profile.bufferMinutes, timeZone: profile.timeZone, status: needsDeposit ? "pending_deposit" : "confirmed" });
+    await tx.bookingRequest.update({ where: { id: requestId }, data: { status: "booked" } });
+    await tx.project.update({ where: { id: r.project!.id }, data: { depositAppointmentId: id, ...(needsDeposit ? { depositStatus: "pending" } : {}) } });
+    return id;
+  });
+  let checkoutUrl: string | undefined;
+  if (needsDeposit) {
+    const checkout = await createDepositCheckout(ctx, { projectId: r.project.id, appointmentId, amountCents: r.project.depositCents, currency: r.project.currency, title: r.project.title, customerEmail: customer.email });
+    checkoutUrl = checkout.url;
+  }
+  await appointmentChanged(ctx, appointmentId, needsDeposit ? "created" : "confirmed");
+  return { appointmentId, status: needsDeposit ? "pending_deposit" : "confirmed", start, end, ...(checkoutUrl ? { checkoutUrl } : {}) };
+}
+
+export async function addSession(ctx: AppContext, artistId: string, body: z.output<typeof sessionBody>) {
+  const project = await ctx.db.project.findFirst({ where: { id: body.projectId, artistId } });
+  if (!project) throw notFound("Project not found.");
+  const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId } });
+  if (!service) throw badRequest("Pick one of your services.", "UNKNOWN_SERVICE");
+  const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: artistId } });
+  if (!(await isSlotFree(ctx, artistId, body.start, service.durationMinutes))) throw SLOT_TAKEN();
+  const end = new Date(body.start.getTime() + service.durationMinutes * 60_000);
+  const id = await ctx.db.$transaction(async (tx) => {
+    const id = await insertAppointment(tx, { artistId, customerId: project.customerId, projectId: project.id, serviceId: service.id, start: body.start, end, bufferMinutes: profile.bufferMinutes, timeZone: profile.timeZone, status: "confirmed" });
+    if (body.applyDeposit) await tx.project.update({ where: { id: project.id }, data: { depositAppointmentId: id } });
+    return id;
+  });
+  await appointmentChanged(ctx, id, "confirmed");
+  return { appointmentId: id, status: "confirmed", start: body.start, end };
+}
+
+async function liveAppointment(ctx: AppContext, id: string, userId: string) {
+  const a = await ctx.db.appointment.findFirst({ where: { id, OR: [{ artistId: userId }, { customerId: userId }] }, include: { project: true } });
+  if (!a) throw notFound("Appointment not found.");
+  if (a.status === "cancelled" || a.status === "completed") throw conflict(`This appointment is ${a.status}.`, "APPOINTMENT_CLOSED");
+  return a;
+}
+
+export async function reschedule(ctx: AppContext, userId: string, id: string, start: Date) {
+  const a = await liveAppointment(ctx, id, userId);
+  const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } });
+  const durationMin = (a.end.getTime() - a.start.getTime()) / 60_000;
+  if (!(await isSlotFree(ctx, a.artistId, start, durationMin, { ignoreAppointmentId: a.id }))) throw SLOT_TAKEN();
+  await moveAppointment(ctx, a.id, start, new Date(start.getTime() + durationMin * 60_000), profile.bufferMinutes);
+  await appointmentChanged(ctx, a.id, "moved");
+  return { appointmentId: a.id, start, end: new Date(start.getTime() + durationMin * 60_000), rescheduledBy: userId === a.artistId ? "artist" : "customer" };
+}
+
+/** The policy: the artist cancelling refunds the deposit; the customer cancelling with less
+ *  notice than the artist's cancelNoticeHours forfeits it. The outcome is recorded either way. */
+export async function cancel(ctx: AppContext, userId: string, id: string, reason?: string) {
+  const a = await liveAppointment(ctx, id, userId);
+  const byArtist = userId === a.artistId;
+  const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } });
+  const noticeHours = (a.start.getTime() - Date.now()) / 3_600_000;
+  const depositHere = a.project?.depositStatus === "paid" && a.project.depositAppointmentId === a.id;
+  let depositOutcome: "kept" | "refunded" | null = null;
+  if (depositHere) depositOutcome = byArtist || noticeHours >= profile.cancelNoticeHours ? "refunded" : "kept";
+  await ctx.db.appointment.update({ where: { id: a.id }, data: { status: "cancelled", cancelledBy: byArtist ? "artist" : "customer", cancelReason: reason, depositOutcome } });
+  if (depositHere && a.project) {
+    if (depositOutcome === "refunded") {
+      const payment = await ctx.db.payment.findFirst({ where: { projectId: a.project.id, status: "paid" } });
+      if (payment?.stripePaymentIntentId) await refundDeposit(ctx, payment.stripePaymentIntentId, reason ?? "appointment cancelled");
+      if (payment) await ctx.db.payment.update({ where: { id: payment.id }, data: { status: "refunded" } });
+    }
+    await ctx.db.project.update({ where: { id: a.project.id }, data: { depositStatus: depositOutcome === "refunded" ? "refunded" : "kept" } });
+  }
+  await appointmentChanged(ctx, a.id, "cancelled");
+  return { appointmentId: a.id, status: "cancelled", cancelledBy: byArtist ? "artist" : "customer", depositOutcome, policy: { cancelNoticeHours: profile.cancelNoticeHours, noticeGivenHours: Math.max(0, Math.round(noticeHours * 10) / 10) } };
+}
+
+export function assertArtist(user: { role: string }) {
+  if (user.role !== "artist") throw forbidden("Only artist accounts can do this.", "ARTIST_ONLY");
+}
+
+// --- Deposits, confirmed only by Stripe's verified webhook --------------------------------
+
+onStripeEvent("checkout.session.completed", async (ctx, event) => {
+  const session = event.data.object as { id: string; payment_intent?: string | null; payment_status?: string };
+  const payment = await ctx.db.payment.findUnique({ where: { stripeCheckoutSessionId: session.id } });
+  if (!payment || payment.status === "paid" || session.payment_status !== "paid") return;
+  await ctx.db.$transaction([
+    ctx.db.payment.update({ where: { id: payment.id }, data: { status: "paid", stripePaymentIntentId: session.payment_intent ?? null } }),
+    ctx.db.project.update({ where: { id: payment.projectId }, data: { depositStatus: "paid" } }),
+    ctx.db.appointment.updateMany({ where: { id: payment.appointmentId ?? "", status: "pending_deposit" }, data: { status: "confirmed" } }),
+  ]);
+  if (payment.appointmentId) await appointmentChanged(ctx, payment.appointmentId, "confirmed");
+});
+
+onStripeEvent("checkout.session.expired", async (ctx, event) => {
+  const session = event.data.object as { id: string };
+  const payment = await ctx.db.payment.findUnique({ where: { stripeCheckoutSessionId: session.id } });
+  if (!payment || payment.status !== "open") return;
+  const freed = await ctx.db.$transaction(async (tx) => {
+    await tx.payment.update({ where: { id: payment.id }, data: { status: "expired" } });
+    await tx.project.update({ where: { id: payment.projectId }, data: { depositStatus: "none" } });
+    return tx.appointment.updateMany({ where: { id: payment.appointmentId ?? "", status: "pending_deposit" }, data: { status: "cancelled", cancelledBy: "system", cancelReason: "The deposit was not paid in time." } });
+  });
+  if (freed.count && payment.appointmentId) await appointmentChanged(ctx, payment.appointmentId, "cancelled");
+});
