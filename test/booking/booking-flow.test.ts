@@ -107,7 +107,7 @@ describe("request → offer → accept", () => {
 describe("no double booking", () => {
   it("20 customers accepting the same slot at once: exactly one gets it", async () => {
     const customers = await Promise.all(Array.from({ length: 20 }, () => signedInUser(app, { role: "customer" })));
-    const requests = [];
+    const requests: string[] = [];
     for (const c of customers) requests.push(await customerRequest(c.client));
     for (const id of requests) expect((await artist.client.post(`/api/bookings/requests/${id}/offer`, { serviceId, slots: [{ start: at(10) }] })).status).toBe(200);
     const results = await Promise.all(customers.map((c, i) => c.client.post(`/api/bookings/requests/${requests[i]}/accept`, { start: at(10) })));
