@@ -13,6 +13,7 @@ import { attachmentRoutes } from "../inbox/attachment-routes.ts";
 import { inboxRoutes } from "../inbox/routes.ts";
 import { integrationRoutes } from "../integrations/routes.ts";
 import { availabilityRoutes, bookingRoutes } from "../booking/routes.ts";
+import { calendarRoutes } from "../calendars/routes.ts";
 import { cronRoutes } from "../jobs/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { webRoutes } from "../web/static.ts";
@@ -61,6 +62,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/integrations", integrationRoutes(ctx));
   api.use("/attachments", attachmentRoutes(ctx));
   api.use("/bookings", bookingRoutes(ctx));
+  api.use("/calendars", calendarRoutes(ctx));
   api.use("/artists", availabilityRoutes(ctx)); // GET /api/artists/:id/availability
   if (!ctx.config.isProduction) api.use("/dev", devRoutes(ctx));
   api.use(notFoundHandler);

@@ -10,7 +10,7 @@ export function providerEnv(ctx: AppContext): ProviderEnv {
 }
 
 /** Reconnecting the same mailbox revives the existing account (and its history). */
-export async function upsertAccount(ctx: AppContext, userId: string, provider: ChannelProvider, acc: NewAccount): Promise<ConnectedAccount> {
+export async function upsertAccount(ctx: AppContext, userId: string, provider: { id: string }, acc: NewAccount): Promise<ConnectedAccount> {
   const sealed = sealJson(ctx.config.tokenEncryptionKey, acc.credentials);
   const common = { address: acc.address, displayName: acc.displayName ?? null, aliasLabel: acc.aliasLabel ?? null, credentials: sealed, scopes: acc.scopes, status: "active" as const, lastError: null, lastErrorClass: null, lastErrorAt: null };
   return ctx.db.connectedAccount.upsert({

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { ParsedMail } from "mailparser";
 import { gmailRouter } from "./gmail.ts";
+import { calendarControl, calendarRouter, type GoogleCalendarControl } from "./calendar.ts"; // Calendar v3 (calendar.ts)
 import { googleError } from "./http.ts";
 import { deliver, type DeliverInput, type Delivered } from "./mailbox.ts";
 import { oauthRouter } from "./oauth.ts";
@@ -29,7 +30,7 @@ export interface FailOptions {
 
 export interface MessageSummary { id: string; threadId: string; labelIds: string[]; historyId: string; internalDate: string; subject?: string; messageId?: string }
 
-export interface GoogleStandIn {
+export interface GoogleStandIn extends GoogleCalendarControl {
   url: string;
   clientId: string;
   clientSecret: string;
@@ -71,6 +72,7 @@ export async function startGoogleStandIn(opts: { port?: number; accessTokenTtlSe
   app.disable("x-powered-by");
   app.use(await oauthRouter(state));
   app.use(gmailRouter(state));
+  app.use(calendarRouter(state)); // Calendar v3 (calendar.ts)
   const extra = express.Router(); // routers added later with mount(), ahead of the catch-alls
   app.use(extra);
   app.use((_req: Request, res: Response) => googleError(res, 404, "Requested entity was not found.", "notFound"));
@@ -92,6 +94,7 @@ export async function startGoogleStandIn(opts: { port?: number; accessTokenTtlSe
     clientSecret: state.clientSecret,
     state,
     mount: (router) => void extra.use(router),
+    ...calendarControl(state), // Calendar v3 control: calendarAdd, calendarEvent, expireSyncTokens, calendarEvents
     env: () => ({
       GOOGLE_CLIENT_ID: state.clientId,
       GOOGLE_CLIENT_SECRET: state.clientSecret,

@@ -5,6 +5,7 @@
 // resolving once the message moves.
 import { z } from "zod";
 import { preferences, readBody, sendEmpty, sendGraphError, sendJson, type Req, type Res } from "./http.ts";
+import { handleCalendar, isCalendarPath } from "./calendar.ts"; // Outlook Calendar hook-in
 import {
   folderNames, newConversationId, newInternetMessageId, newItemId, opaque,
   type DeltaItem, type DeltaQuery, type DeltaState, type FolderName, type Recipient, type StandInState,
@@ -101,6 +102,8 @@ async function route(ctx: GraphContext, user: User, req: Req, res: Res, url: URL
   const method = req.method ?? "GET";
   const is = (...parts: (string | null)[]) => parts.length === lower.length && parts.every((p, i) => p === null || p === lower[i]);
 
+  // Outlook Calendar hook-in: calendars, events, calendarView(/delta) and $batch live in calendar.ts.
+  if (isCalendarPath(lower)) return handleCalendar(ctx, user, req, res, url, seg);
   if (lower[0] !== "me") throw new HttpProblem(400, "BadRequest", `Resource not found for the segment '${seg[0] ?? ""}'.`);
   if (is("me") && method === "GET") return sendJson(res, 200, me(ctx, user));
   if (is("me", "mailfolders", null, "messages", "delta") && method === "GET") return delta(ctx, user, resolveFolder(user, seg[2]!), req, res, url);

@@ -4,6 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleGraph } from "./graph.ts";
+import { calendarControls, type CalendarControls } from "./calendar.ts"; // Outlook Calendar hook-in
 import { PayloadTooLarge, sendAadError, sendGraphError } from "./http.ts";
 import { handleIdentity, isIdentityPath } from "./identity.ts";
 import {
@@ -38,7 +39,8 @@ export interface Fault {
   match?: string;
 }
 
-export interface MicrosoftStandIn {
+/** Calendar controls (calendarAdd, calendarEvent, expireCalendarDelta, calendarEvents, defaultCalendarId) come from calendar.ts. */
+export interface MicrosoftStandIn extends CalendarControls {
   url: string;
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -111,6 +113,7 @@ export async function startMicrosoftStandIn(opts: { port?: number; clientId?: st
     expireAccessTokens: () => { for (const g of state.accessTokens.values()) g.expiresAt = 0; },
     sent: (email) => [...(state.sent.get(email.toLowerCase()) ?? [])],
     requests: () => [...log],
+    ...calendarControls(state), // Outlook Calendar hook-in
   };
 }
 
