@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: makes sure what the tests need is there (Prisma client, PostgreSQL, Redis,
-// Chromium, Dovecot),
+// Chromium, Dovecot, Radicale),
 // starting local services when they are down, then type-checks and runs the suite.
 // When something cannot be provided it stops with one line saying what is missing.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -87,6 +87,19 @@ if (!fs.existsSync(dovecot)) {
   console.log(`· Dovecot is missing; installing Debian's ${dovecotPackages.join(", ")}`);
   if (!aptInstall(dovecotPackages) || !fs.existsSync(dovecot)) {
     console.error(`✗ Missing: Dovecot at ${dovecot} (install Debian's packages: apt-get install -y ${dovecotPackages.join(" ")}, or set DOVECOT_PATH)`);
+    process.exit(1);
+  }
+}
+
+// The Apple (CalDAV) calendar provider tests run a real Radicale per test file
+// (test/peers/radicale.ts), as a module of Debian's python3 (not whatever python3 is on PATH).
+const radicalePython = process.env.RADICALE_PYTHON ?? "/usr/bin/python3";
+// With RADICALE_PYTHON set (another interpreter with the module), only the module counts.
+const hasRadicale = () => (!!process.env.RADICALE_PYTHON || fs.existsSync("/usr/bin/radicale")) && run(radicalePython, ["-c", "import radicale"]);
+if (!hasRadicale()) {
+  console.log("· Radicale is missing; installing Debian's radicale package");
+  if (!aptInstall(["radicale"]) || !hasRadicale()) {
+    console.error(`✗ Missing: Radicale (/usr/bin/radicale and the radicale module of ${radicalePython}; install Debian's package: apt-get install -y radicale, or set RADICALE_PYTHON)`);
     process.exit(1);
   }
 }
