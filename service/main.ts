@@ -1,13 +1,15 @@
 // `npm start`: HTTP API + WebSocket + web UI + built-in scheduler + in-process worker.
 import { randomUUID } from "node:crypto";
-import { ConfigError } from "./config/load.ts";
-import { boot } from "./boot.ts";
-import { startHttpServer } from "./server.ts";
-import { startScheduler } from "./jobs/scheduler.ts";
-import { flushSentry, reportError } from "./observability/sentry.ts";
+import { ConfigError, loadConfig } from "./config/load.ts";
 
 async function main() {
-  const { ctx, close } = await boot();
+  // Configuration first: a misconfigured deploy fails in a moment, before the provider SDKs
+  // (googleapis alone is large) are even loaded.
+  const config = loadConfig();
+  const [{ boot }, { startHttpServer }, { startScheduler }, { flushSentry, reportError }] = await Promise.all([
+    import("./boot.ts"), import("./server.ts"), import("./jobs/scheduler.ts"), import("./observability/sentry.ts"),
+  ]);
+  const { ctx, close } = await boot({ config });
   const http = await startHttpServer(ctx);
   const stopWorker = ctx.queue.startWorker(ctx, ctx.config.workerConcurrency);
   const scheduler = ctx.config.scheduler ? startScheduler(ctx) : undefined;

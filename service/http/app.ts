@@ -14,6 +14,7 @@ import { inboxRoutes } from "../inbox/routes.ts";
 import { integrationRoutes } from "../integrations/routes.ts";
 import { availabilityRoutes, bookingRoutes } from "../booking/routes.ts";
 import { calendarRoutes } from "../calendars/routes.ts";
+import { artistProfileRoutes, artistRoutes } from "../artists/index.ts";
 import { cronRoutes } from "../jobs/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { webRoutes } from "../web/static.ts";
@@ -64,6 +65,8 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/bookings", bookingRoutes(ctx));
   api.use("/calendars", calendarRoutes(ctx));
   api.use("/artists", availabilityRoutes(ctx)); // GET /api/artists/:id/availability
+  api.use("/artists", artistRoutes(ctx)); // public search + profiles
+  api.use("/me/artist-profile", artistProfileRoutes(ctx));
   if (!ctx.config.isProduction) api.use("/dev", devRoutes(ctx));
   api.use(notFoundHandler);
 

@@ -12,7 +12,9 @@ export const DEFAULT_ATTEMPTS = 5;
 export const DEFAULT_BACKOFF_MS = 5_000;
 
 export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number; completed: number }
-export interface AddOptions { attempts?: number; backoffMs?: number }
+/** fresh: the caller knows this job id has never been used (e.g. a just-stored webhook row),
+ *  so the duplicate check's two Redis round trips are skipped. */
+export interface AddOptions { attempts?: number; backoffMs?: number; fresh?: boolean }
 export interface AddResult { id: string; mode: "bullmq" | "inline"; status: "queued" | "duplicate" | "done" | "failed" | "skipped"; error?: string }
 export interface DrainResult { processed: number; failed: number; timedOut: boolean }
 
@@ -71,7 +73,7 @@ class BullQueue implements JobQueue {
 
   async add(spec: JobSpec, opts: AddOptions = {}): Promise<AddResult> {
     const jobId = spec.jobId ?? randomUUID();
-    if (spec.jobId) {
+    if (spec.jobId && !opts.fresh) {
       const existing = await this.queue.getJob(spec.jobId);
       const state = existing ? await existing.getState() : undefined;
       if (state && ["waiting", "active", "delayed", "prioritized", "waiting-children"].includes(state))

@@ -2,6 +2,7 @@
 // acknowledge → process from the queue. GET /api/webhooks/{facebook,instagram}: Meta's
 // verification handshake. Every rejection is recorded for the hypercare metrics.
 import { timingSafeEqual } from "node:crypto";
+import pLimit from "p-limit";
 import express, { Router, type Request, type Response, type NextFunction } from "express";
 import type { AppContext } from "../context.ts";
 import { HttpError, notFound } from "../http/errors.ts";
@@ -22,6 +23,7 @@ export function webhookRoutes(ctx: AppContext): Router {
   const r = Router();
   const limit = (ctx.config.env.WEBHOOK_BODY_LIMIT_KB ?? 512) * 1024;
   const rawParser = express.raw({ type: () => true, limit });
+  const inlineProcessing = pLimit(2);
 
   /** Raw body, with oversized/aborted bodies recorded as rejections before the 413/400. */
   const rawBody = (source: WebhookSource) => (req: Request, res: Response, next: NextFunction) =>
@@ -69,15 +71,15 @@ export function webhookRoutes(ctx: AppContext): Router {
     const fresh = await storeItems(ctx, source, items);
     if (ctx.queue.mode === "bullmq") {
       // Enqueued before the ack: once we answer 200, the work is durable in Redis and Postgres.
-      for (const id of fresh) await addSyncJob(ctx, processJob(id, source));
+      for (const id of fresh) await addSyncJob(ctx, processJob(id, source), { fresh: true });
     }
     res.status(200).type(handler.ack.contentType).send(handler.ack.body);
     if (ctx.queue.mode === "inline") {
       // No queue: process after answering (the provider is not kept waiting); anything
       // interrupted here is picked up by the sweep on the next sync-messages cron.
-      ctx.background.run((async () => {
-        for (const id of fresh) await processWebhookEvent(ctx, id).catch((err) => ctx.log.warn({ source, id, err: (err as Error).message }, "webhook processing failed; the sweep retries it"));
-      })());
+      // Bounded: a burst of webhooks must not starve the acknowledgements of the next ones.
+      for (const id of fresh)
+        ctx.background.run(inlineProcessing(() => processWebhookEvent(ctx, id).catch((err) => ctx.log.warn({ source, id, err: (err as Error).message }, "webhook processing failed; the sweep retries it"))));
     }
   };
 

@@ -7,6 +7,8 @@ import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { latestVerificationToken, PASSWORD } from "../helpers/accounts.ts";
 
 let app: TestApp;
+// Signup hashes with scrypt and pages poll the API: give a busy machine seconds, not the default 1 s.
+const POLL = { timeout: 15_000 };
 let browser: Browser;
 beforeAll(async () => {
   app = await startTestApp();
@@ -30,7 +32,7 @@ async function signUp(page: Page, email: string, role: "artist" | "customer" = "
   await page.getByLabel("Password").fill(PASSWORD);
   await page.locator(`#signup-role-${role}`).check();
   await page.locator("#signup-form [type=submit]").click();
-  await expect.poll(() => page.locator("[data-testid=status]").innerText()).toMatch(/check your inbox/i);
+  await expect.poll(() => page.locator("[data-testid=status]").innerText(), POLL).toMatch(/check your inbox/i);
 }
 
 it("signs up, verifies from the email link, logs in and out", async () => {
@@ -40,22 +42,22 @@ it("signs up, verifies from the email link, logs in and out", async () => {
 
   const token = await latestVerificationToken(app, email);
   await page.goto(`${app.url}/verify-email?token=${token}`);
-  await expect.poll(() => page.locator("#verify").getAttribute("data-state")).toBe("success");
+  await expect.poll(() => page.locator("#verify").getAttribute("data-state"), POLL).toBe("success");
   expect(await page.locator("main").innerText()).toMatch(/email verified/i);
 
   // The same link again: a clear failure state, not a crash.
   await page.goto(`${app.url}/verify-email?token=${token}`);
-  await expect.poll(() => page.locator("#verify").getAttribute("data-state")).toBe("error");
+  await expect.poll(() => page.locator("#verify").getAttribute("data-state"), POLL).toBe("error");
   expect(await page.locator("main").innerText()).toMatch(/already been used/);
 
   await page.goto(`${app.url}/login`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.locator("#login-form [type=submit]").click();
-  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => "")).toContain(email);
+  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => ""), POLL).toContain(email);
 
   await page.locator("#logout").click();
-  await expect.poll(() => page.locator("[data-testid=signed-in]").count()).toBe(0);
+  await expect.poll(() => page.locator("[data-testid=signed-in]").count(), POLL).toBe(0);
   expect((await app.client().get("/api/auth/me")).status).toBe(401);
   await page.close();
 });
@@ -66,7 +68,7 @@ it("shows field errors from the API next to the fields", async () => {
   await page.getByLabel("Email").fill("not-an-email");
   await page.getByLabel("Password").fill("short");
   await page.locator("#signup-form [type=submit]").click();
-  await expect.poll(() => page.locator("#signup-email-error").innerText()).toMatch(/valid email/);
+  await expect.poll(() => page.locator("#signup-email-error").innerText(), POLL).toMatch(/valid email/);
   expect(await page.locator("#signup-password-error").innerText()).toMatch(/at least 8/);
   expect(await page.locator("#signup-name-error").innerText()).toMatch(/required/);
   expect(await page.locator("#signup-email").getAttribute("aria-invalid")).toBe("true");
@@ -83,10 +85,10 @@ it("guides an unverified user to verify, with a working Resend verification butt
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.locator("#login-form [type=submit]").click();
-  await expect.poll(() => page.locator("[data-testid=status]").innerText()).toMatch(/verify your email/i);
+  await expect.poll(() => page.locator("[data-testid=status]").innerText(), POLL).toMatch(/verify your email/i);
 
   await page.locator("#resend-verification").click();
-  await expect.poll(() => page.locator("[data-testid=status]").innerText()).toMatch(/new link is on its way/);
+  await expect.poll(() => page.locator("[data-testid=status]").innerText(), POLL).toMatch(/new link is on its way/);
   const second = await latestVerificationToken(app, email);
   expect(second).not.toBe(first);
   await page.close();
