@@ -1,0 +1,146 @@
+// Load generator of the webhook benchmark: autocannon in a worker thread (so it does not share
+// the event loop with the servers under test), with ONE request counter shared by every
+// connection. autocannon's own `requests` array restarts at index 0 on each connection (10
+// connections would send body #0 ten times, and dedup would make the run trivial); here each
+// pre-signed request is handed out exactly once, and the answer to each one is recorded by its
+// index, so the bench knows exactly which webhooks were accepted.
+//
+// The main thread calls runLoad(); the worker imports this same file through tsx's API (a
+// worker thread does not inherit tsx's loader hooks) and runs the branch at the bottom.
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import autocannon from "autocannon";
+
+export interface LoadRequest {
+  method: "GET" | "POST";
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadOptions {
+  /** Origin of the server under load, e.g. http://127.0.0.1:4321. */
+  url: string;
+  requests: LoadRequest[];
+  connections: number;
+  /** "once": every request exactly once (bounded by count); "cycle": loop over them for durationSec. */
+  mode: "once" | "cycle";
+  durationSec?: number;
+  /** Hard stop for a "once" run (the time bound). */
+  maxSec: number;
+  timeoutSec?: number;
+}
+
+export interface LoadResult {
+  /** Responses per second over the whole run (total / wall time). */
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  durationSec: number;
+  /** Responses received. */
+  total: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCounts: Record<string, number>;
+  /** "once" runs: last HTTP status per request index (0 = no answer). */
+  statusByIndex: number[];
+  /** "once" runs: whether the request was handed to a connection at all. */
+  sentByIndex: boolean[];
+  /** Requests handed out beyond the list (cycled; only after a reconnect). */
+  extraSends: number;
+  stoppedByTimeBound: boolean;
+}
+
+interface Job extends LoadOptions { webhooksBenchLoad: true }
+
+/** Runs one load in a fresh worker thread and resolves with its result. */
+export function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  const api = import.meta.resolve("tsx/esm/api");
+  const self = import.meta.url;
+  const source = `import(${JSON.stringify(api)}).then(({ tsImport }) => tsImport(${JSON.stringify(self)}, ${JSON.stringify(self)}))`;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(source, { eval: true, workerData: { ...opts, webhooksBenchLoad: true } satisfies Job });
+    let done = false;
+    worker.once("message", (msg: { ok: true; result: LoadResult } | { ok: false; error: string }) => {
+      done = true;
+      void worker.terminate();
+      if (msg.ok) resolve(msg.result);
+      else reject(new Error(`load generator: ${msg.error}`));
+    });
+    worker.once("error", (err) => { done = true; reject(err); });
+    worker.once("exit", (code) => { if (!done) reject(new Error(`load generator exited with code ${code} before answering`)); });
+  });
+}
+
+function generate(job: Job): Promise<LoadResult> {
+  const n = job.requests.length;
+  const statusByIndex = new Array<number>(n).fill(0);
+  const sentByIndex = new Array<boolean>(n).fill(false);
+  let next = 0;
+  let extraSends = 0;
+  let stoppedByTimeBound = false;
+  const once = job.mode === "once";
+
+  return new Promise((resolve, reject) => {
+    const options = {
+      url: job.url,
+      connections: Math.min(job.connections, once ? n : job.connections),
+      pipelining: 1,
+      timeout: job.timeoutSec ?? 10,
+      ...(once ? { amount: n } : { duration: job.durationSec ?? 3 }),
+      requests: [
+        {
+          setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
+            const i = next++ % n;
+            if (next > n && once) extraSends++;
+            sentByIndex[i] = true;
+            context.i = i;
+            const r = job.requests[i]!;
+            return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body ?? "" };
+          },
+          onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
+            statusByIndex[context.i as number] = status;
+          },
+        } as unknown as autocannon.Request,
+      ],
+    };
+    const instance = autocannon(options, (err, raw) => {
+      clearTimeout(bound);
+      if (err) return reject(err);
+      // Off the main thread autocannon hands back its raw, encoded histograms (it expects its
+      // own worker manager to aggregate them): aggregate here.
+      const aggregate = (autocannon as unknown as { aggregateResult(results: unknown[], opts: object): autocannon.Result }).aggregateResult;
+      const r: autocannon.Result = (raw as { latency?: unknown }).latency ? raw : aggregate([raw], { url: job.url, connections: options.connections });
+      const statusCounts: Record<string, number> = {};
+      for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCounts[code] = s.count ?? 0;
+      resolve({
+        rps: r.duration > 0 ? r.requests.total / r.duration : 0,
+        p50: r.latency.p50,
+        p90: r.latency.p90,
+        p99: r.latency.p99,
+        max: r.latency.max,
+        durationSec: r.duration,
+        total: r.requests.total,
+        non2xx: r.non2xx,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        statusCounts,
+        statusByIndex: once ? statusByIndex : [],
+        sentByIndex: once ? sentByIndex : [],
+        extraSends,
+        stoppedByTimeBound,
+      });
+    });
+    const bound = setTimeout(() => { stoppedByTimeBound = true; instance.stop(); }, job.maxSec * 1000);
+  });
+}
+
+const job = workerData as Job | undefined;
+if (!isMainThread && job?.webhooksBenchLoad) {
+  generate(job).then(
+    (result) => parentPort!.postMessage({ ok: true, result }),
+    (err: unknown) => parentPort!.postMessage({ ok: false, error: String((err as Error)?.stack ?? err) }),
+  );
+}
