@@ -11,6 +11,7 @@ import { createBlobStore } from "./storage/index.ts";
 import "./inbox/jobs.ts"; // registers the inbox jobs and the sync-messages job sources
 import "./webhooks/jobs.ts"; // webhook processing job + the sweep of unfinished items
 import "./calendars/jobs.ts"; // calendar sync per connection + appointment write-back
+import "./reminders/index.ts"; // appointment reminders + aftercare, exactly once
 import { createQueue } from "./jobs/queue.ts";
 import { createBackground } from "./jobs/background.ts";
 import { Switches } from "./jobs/switches.ts";

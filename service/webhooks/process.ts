@@ -10,6 +10,7 @@ import { providerEnv } from "../integrations/accounts.ts";
 import { ingestMessages } from "../inbox/ingest.ts";
 import { applyStatus } from "../inbox/status.ts";
 import { stripeHandlers } from "./stripe.ts";
+import { applyReminderDeliveryStatus } from "../reminders/index.ts";
 import { revive } from "./store.ts";
 import { webhookHandler } from "./sources.ts";
 import type Stripe from "stripe";
@@ -40,6 +41,8 @@ async function handle(ctx: AppContext, source: string, item: ReturnType<typeof r
     for (const h of handlers) await h(ctx, item.payload as Stripe.Event);
     return handlers.length ? "processed" : "ignored";
   }
+  // Twilio status callbacks for reminder texts (not inbox messages).
+  if (source === "twilio-status" && item.status && (await applyReminderDeliveryStatus(ctx, item.status))) return "processed";
   if (!item.channel || !item.accountExternalId) return "ignored";
   const provider = channelProvider(item.channel);
   const accounts = await ctx.db.connectedAccount.findMany({ where: { provider: item.channel, externalId: item.accountExternalId, status: { not: "disabled" } } });

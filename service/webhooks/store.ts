@@ -13,18 +13,48 @@ export async function recordRejected(ctx: AppContext, source: WebhookSource, rea
     .catch((err) => ctx.log.warn({ err: (err as Error).message, source }, "could not record a rejected webhook"));
 }
 
-/** Stores the items; answers the ids of those seen for the first time (replays drop out here). */
-export async function storeItems(ctx: AppContext, source: WebhookSource, items: WebhookItem[]): Promise<string[]> {
-  if (!items.length) return [];
-  // One set-based statement on the acknowledgement path (measured ~4× cheaper in CPU than the
-  // ORM's createManyAndReturn); the unique (source, eventId) index drops replays.
-  const rows = await ctx.db.$queryRaw<{ id: string }[]>`
-    INSERT INTO "WebhookEvent" (id, source, "eventId", status, "signatureOk", payload, attempts, "receivedAt")
-    SELECT gen_random_uuid(), ${source}, t.eid, 'received'::"WebhookStatus", true, t.payload, 0, now()
-    FROM unnest(${items.map((i) => i.eventId)}::text[], ${items.map((i) => JSON.stringify(serialize(i)))}::jsonb[]) AS t(eid, payload)
-    ON CONFLICT (source, "eventId") DO NOTHING
-    RETURNING id`;
-  return rows.map((r) => r.id);
+/** Stores the items; answers the ids of those seen for the first time (replays drop out here).
+ *  Webhooks arriving together (same event-loop turn) share one INSERT: under load the
+ *  acknowledgement path costs one statement per batch, not per request. */
+export function storeItems(ctx: AppContext, source: WebhookSource, items: WebhookItem[]): Promise<string[]> {
+  if (!items.length) return Promise.resolve([]);
+  let batch = batches.get(ctx);
+  if (!batch) {
+    batch = [];
+    batches.set(ctx, batch);
+    setImmediate(() => void flush(ctx));
+  }
+  return new Promise((resolve, reject) => batch!.push({ source, items, resolve, reject }));
+}
+
+interface Waiting { source: WebhookSource; items: WebhookItem[]; resolve: (ids: string[]) => void; reject: (err: unknown) => void }
+const batches = new WeakMap<AppContext, Waiting[]>();
+
+async function flush(ctx: AppContext): Promise<void> {
+  const waiting = batches.get(ctx) ?? [];
+  batches.delete(ctx);
+  const rows = waiting.flatMap((w) => w.items.map((item) => ({ source: w.source, eventId: item.eventId, payload: JSON.stringify(serialize(item)) })));
+  try {
+    // The unique (source, eventId) index drops replays, also two copies inside one batch.
+    const inserted = await ctx.db.$queryRaw<{ id: string; source: string; eventId: string }[]>`
+      INSERT INTO "WebhookEvent" (id, source, "eventId", status, "signatureOk", payload, attempts, "receivedAt")
+      SELECT gen_random_uuid(), t.src, t.eid, 'received'::"WebhookStatus", true, t.payload, 0, now()
+      FROM unnest(${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.eventId)}::text[], ${rows.map((r) => r.payload)}::jsonb[]) AS t(src, eid, payload)
+      ON CONFLICT (source, "eventId") DO NOTHING
+      RETURNING id, source, "eventId"`;
+    const ids = new Map(inserted.map((r) => [`${r.source}\u0000${r.eventId}`, r.id]));
+    for (const w of waiting) {
+      const mine: string[] = [];
+      for (const item of w.items) {
+        const key = `${w.source}\u0000${item.eventId}`;
+        const id = ids.get(key);
+        if (id) { mine.push(id); ids.delete(key); } // the first request carrying an event owns it
+      }
+      w.resolve(mine);
+    }
+  } catch (err) {
+    for (const w of waiting) w.reject(err);
+  }
 }
 
 /** JSON-safe copy (dates as ISO strings; webhook messages carry no inline bytes). */

@@ -1,0 +1,370 @@
+// Reminder benchmark: 100,000 confirmed appointments due at once (90,000 reminders for
+// tomorrow, 10,000 aftercare notes for sessions that ended today), seeded with set-based SQL
+// into a scratch PostgreSQL database migrated with `prisma migrate deploy`. The real
+// `appointment-reminders` cron runs (plan ranges → one batch job per range through the queue
+// → claim → send → record) against the Twilio stand-in (official twilio SDK over HTTP; the
+// stand-in in its own process, as the real Twilio would be) and the dev outbox for email.
+// Modes (BENCH_REMINDERS_MODES, default both): `inline` — no Redis, the cron runs the batch
+// jobs itself; `bullmq` — the cron enqueues them in Redis and BENCH_REMINDERS_WORKERS worker
+// processes (default 2) share them. Timed: cron start → every batch done. Then exactly-once
+// is verified by counting: Reminder rows by status/channel, texts the stand-in received (and
+// distinct recipients), DevEmail rows (and distinct recipients); a second cron run must send
+// nothing. Speed is never asserted. Exit: 0 ok; 1 a count is wrong; 2 setup failure.
+// Writes bench/RESULTS-reminders.md and one line in bench/RESULTS.md.
+//
+//   npm run bench:reminders
+//   BENCH_REMINDERS_COUNT=10000 BENCH_REMINDERS_MODES=inline npx tsx bench/reminders.ts   # quick
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { AppContext } from "../service/context.ts";
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const TARGET_SEC = 20;
+
+// ------------------------------------------------------------- stand-in process
+// `tsx bench/reminders.ts --standin`: the Twilio stand-in alone, answering count requests
+// over IPC, so its CPU is not the job runner's.
+if (process.argv[2] === "--worker") {
+  await workerMain();
+} else if (process.argv[2] === "--standin") {
+  const { startTwilioStandIn } = await import("../service/sandbox/twilio/index.ts");
+  const t = await startTwilioStandIn();
+  process.on("message", (m: { type: string }) => {
+    if (m.type !== "counts") return;
+    const sent = t.sent();
+    process.send!({ type: "counts", sent: sent.length, recipients: new Set(sent.map((x) => x.to)).size });
+  });
+  process.on("disconnect", () => void t.close().then(() => process.exit(0)));
+  process.send!({ type: "ready", env: t.env() });
+} else {
+  await main();
+}
+
+// ------------------------------------------------------------------- settings
+
+function intEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`bench: ${name} must be an integer >= ${min} (got "${raw}")`);
+    process.exit(2);
+  }
+  return n;
+}
+
+// ----------------------------------------------------------------------- seed
+
+/** Deterministic ids (md5 → uuid) so each table is one INSERT … SELECT FROM generate_series. */
+async function seed(c: pg.Client, o: { reminders: number; aftercare: number; artists: number; asOfMs: number; phonePct: number; optOutPct: number }): Promise<void> {
+  const total = o.reminders + o.aftercare;
+  await c.query(`
+    INSERT INTO "User" (id, email, name, role, "passwordHash", "updatedAt")
+    SELECT md5('artist' || g)::uuid, 'artist-' || g || '@bench.test', 'Artist ' || g, 'artist', 'x', now()
+    FROM generate_series(1, $1::int) g`, [o.artists]);
+  await c.query(`
+    INSERT INTO "ArtistProfile" ("userId", "displayName", "timeZone", "updatedAt")
+    SELECT md5('artist' || g)::uuid, 'Studio ' || g, CASE WHEN g % 2 = 0 THEN 'Europe/Berlin' ELSE 'America/New_York' END, now()
+    FROM generate_series(1, $1::int) g`, [o.artists]);
+  // Customer g: a phone for phonePct % of them; opted out: every (100/optOutPct)-th.
+  await c.query(`
+    INSERT INTO "User" (id, email, name, role, "passwordHash", "updatedAt", phone, "remindersOptOut")
+    SELECT md5('customer' || g)::uuid, 'customer-' || g || '@bench.test', 'Client ' || g, 'customer', 'x', now(),
+      CASE WHEN g % 100 < $2::int THEN '+1555' || lpad(g::text, 7, '0') END,
+      $3::int > 0 AND g % (100 / $3::int) = 7
+    FROM generate_series(1, $1::int) g`, [total, o.phonePct, o.optOutPct]);
+  // Reminders: customer g with artist g mod A, slot (g / A) of 20 minutes from asOf + 25 h.
+  // Aftercare: sessions of 20 minutes that ended 20 h … 1 h before asOf (no service = session).
+  await c.query(`
+    WITH base AS (SELECT to_timestamp($4::float8 / 1000.0) AT TIME ZONE 'UTC' AS t)
+    INSERT INTO "Appointment" (id, "artistId", "customerId", start, "end", "blockEnd", "timeZone", status, "updatedAt")
+    SELECT md5('appt' || g)::uuid, md5('artist' || ((g - 1) % $2::int + 1))::uuid, md5('customer' || g)::uuid,
+      s.start, s.start + interval '20 minutes', s.start + interval '20 minutes',
+      CASE WHEN ((g - 1) % $2::int + 1) % 2 = 0 THEN 'Europe/Berlin' ELSE 'America/New_York' END,
+      (CASE WHEN g <= $1::int THEN 'confirmed' ELSE 'completed' END)::"AppointmentStatus", now()
+    FROM generate_series(1, $3::int) g, base,
+    LATERAL (SELECT CASE WHEN g <= $1::int
+      THEN base.t + interval '25 hours' + ((g - 1) / $2::int) * interval '20 minutes'
+      ELSE base.t - interval '20 hours' + ((g - $1::int - 1) / $2::int) * interval '20 minutes' END AS start) s`,
+  [o.reminders, o.artists, total, o.asOfMs]);
+  await c.query(`ANALYZE "User"; ANALYZE "Appointment"; ANALYZE "ArtistProfile"; ANALYZE "Reminder"`);
+}
+
+// ---------------------------------------------------------------------- boot
+
+/** The service context as `npm start` / `npm run worker` build it, plus the reminders module. */
+async function bootService(env: Record<string, string>) {
+  const { boot } = await import("../service/boot.ts");
+  const { loadConfig } = await import("../service/config/load.ts");
+  const { createLogger } = await import("../service/observability/logger.ts");
+  await import("../service/reminders/index.ts");
+  const run = await import("../service/reminders/run.ts");
+  const n = (k: string) => (env[k] ? Number(env[k]) : undefined);
+  Object.assign(run.DEFAULTS, { ...(n("BENCH_REMINDERS_CONCURRENCY") ? { concurrency: n("BENCH_REMINDERS_CONCURRENCY") } : {}), ...(n("BENCH_REMINDERS_BATCH") ? { batchSize: n("BENCH_REMINDERS_BATCH") } : {}) });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-bench-reminders-"));
+  const config = loadConfig({ NODE_ENV: "development", TATU_DATA_DIR: dataDir, TATU_SCHEDULER: "off", LOG_LEVEL: "silent", NEXTAUTH_URL: "http://127.0.0.1:3000", ...env });
+  return boot({ config, log: createLogger({ level: "silent" }) });
+}
+
+/** `tsx bench/reminders.ts --worker`: one queue worker process (env from the parent). */
+async function workerMain(): Promise<void> {
+  const booted = await bootService(JSON.parse(process.env.BENCH_SERVICE_ENV!));
+  const stop = booted.ctx.queue.startWorker(booted.ctx, Number(process.env.BENCH_WORKER_JOBS ?? 2));
+  const cpu0 = process.cpuUsage();
+  process.on("message", async (m: { type: string }) => {
+    if (m.type !== "stop") return;
+    const cpu = process.cpuUsage(cpu0);
+    await stop();
+    await booted.close();
+    process.send!({ type: "stopped", cpuMs: (cpu.user + cpu.system) / 1000 }, () => process.exit(0));
+  });
+  process.send!({ type: "ready" });
+}
+
+interface Child { send(m: object): void; next<T>(type: string): Promise<T>; close(): void }
+
+function child(mode: "--standin" | "--worker", env: NodeJS.ProcessEnv = process.env): Promise<Child & { first: any }> {
+  const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", SELF, mode], { stdio: ["ignore", "inherit", "inherit", "ipc"], env });
+  const next = <T>(type: string) => new Promise<T>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`${mode} process exited (${code})`));
+    proc.once("exit", onExit);
+    const onMsg = (m: { type: string }) => {
+      if (m.type !== type) return;
+      proc.off("message", onMsg);
+      proc.off("exit", onExit);
+      resolve(m as T);
+    };
+    proc.on("message", onMsg);
+  });
+  return next<any>("ready").then((first) => ({
+    first,
+    send: (m: object) => void proc.send(m),
+    next,
+    close: () => { if (proc.connected) proc.disconnect(); },
+  }));
+}
+
+async function standInCounts(standIn: Child): Promise<{ sent: number; recipients: number }> {
+  const answer = standIn.next<{ sent: number; recipients: number }>("counts");
+  standIn.send({ type: "counts" });
+  return answer;
+}
+
+// ----------------------------------------------------------------------- main
+
+type Mode = "inline" | "bullmq";
+interface ModeResult {
+  mode: Mode; workers: number; wallMs: number; cpuMs: number; jobs: number; planned: unknown;
+  again: unknown; againMs: number; checks: [string, boolean, string][]; byStatus: { status: string; channel: string; n: string }[];
+}
+
+async function main(): Promise<void> {
+  const settings = {
+    count: intEnv("BENCH_REMINDERS_COUNT", 100_000, 100),
+    phonePct: intEnv("BENCH_REMINDERS_PHONE_PCT", 50, 0),
+    optOutPct: intEnv("BENCH_REMINDERS_OPTOUT_PCT", 1, 0),
+    concurrency: intEnv("BENCH_REMINDERS_CONCURRENCY", 16, 1),
+    batchSize: intEnv("BENCH_REMINDERS_BATCH", 500, 1),
+    workers: intEnv("BENCH_REMINDERS_WORKERS", 2, 1),
+    workerJobs: intEnv("BENCH_REMINDERS_WORKER_JOBS", 2, 1),
+  };
+  const modes = (process.env.BENCH_REMINDERS_MODES?.trim() || "inline,bullmq").split(",").map((m) => m.trim()) as Mode[];
+  if (!modes.length || modes.some((m) => m !== "inline" && m !== "bullmq")) {
+    console.error(`bench: BENCH_REMINDERS_MODES must list inline and/or bullmq (got "${process.env.BENCH_REMINDERS_MODES}")`);
+    process.exit(2);
+  }
+  const aftercare = Math.round(settings.count / 10);
+  const reminders = settings.count - aftercare;
+  const artists = Math.max(1, Math.ceil(reminders / 45)); // ≤ 45 slots of 20 min each (15 h of the 24 h window)
+  const adminUrl = process.env.BENCH_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  const dbName = `tatu_bench_reminders_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const prefix = `tatu-bench-reminders-${randomBytes(4).toString("hex")}`;
+  const log = (s: string) => console.log(`[reminders] ${s}`);
+  const admin = async (sql: string) => {
+    const c = new pg.Client(adminUrl);
+    await c.connect();
+    try { await c.query(sql); } finally { await c.end(); }
+  };
+
+  const results: ModeResult[] = [];
+  let seedMs = 0;
+  let exitCode = 0;
+  const db = new pg.Client(dbUrl.toString());
+  try {
+    const t0 = performance.now();
+    await admin(`CREATE DATABASE "${dbName}"`);
+    const { migrateDeploy } = await import("../service/db/migrations.ts");
+    await migrateDeploy(dbUrl.toString());
+    log(`scratch database ${dbName} migrated (${Math.round(performance.now() - t0)} ms)`);
+    await db.connect();
+    const asOfMs = Date.now();
+    const ts = performance.now();
+    await seed(db, { reminders, aftercare, artists, asOfMs, phonePct: settings.phonePct, optOutPct: settings.optOutPct });
+    seedMs = performance.now() - ts;
+    log(`seeded ${settings.count.toLocaleString("en")} appointments (${reminders} reminders, ${aftercare} aftercare) for ${artists} artists in ${Math.round(seedMs)} ms`);
+
+    for (const mode of modes) {
+      await db.query(`TRUNCATE "Reminder", "DevEmail", "JobRun"`);
+      const r = await runMode(mode, { db, dbUrl: dbUrl.toString(), prefix: `${prefix}-${mode}`, settings, log });
+      results.push(r);
+      for (const [name, ok, detail] of r.checks) log(`${mode}: ${ok ? "✅" : "❌"} ${name}: ${detail}`);
+      if (r.checks.some(([, ok]) => !ok)) exitCode = 1;
+    }
+    if (process.env.BENCH_REMINDERS_WRITE !== "0") writeResults({
+      date: new Date().toISOString(), node: process.version, cpu: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}`,
+      load: os.loadavg().map((x) => x.toFixed(1)).join(" / "), settings, reminders, aftercare, artists, seedMs, results,
+    });
+    log(process.env.BENCH_REMINDERS_WRITE !== "0" ? "wrote bench/RESULTS-reminders.md and its line in bench/RESULTS.md" : "results not written (BENCH_REMINDERS_WRITE=0)");
+  } catch (err) {
+    console.error(`[reminders] setup failed: ${(err as Error).stack ?? err}`);
+    exitCode = 2;
+  } finally {
+    await db.end().catch(() => undefined);
+    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) => console.error(`[reminders] could not drop ${dbName}: ${(e as Error).message}`));
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect().then(async () => {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+    }).catch(() => undefined);
+    redis.disconnect();
+  }
+  process.exit(exitCode);
+}
+
+async function runMode(mode: Mode, o: { db: pg.Client; dbUrl: string; prefix: string; settings: { count: number; concurrency: number; batchSize: number; workers: number; workerJobs: number }; log: (s: string) => void }): Promise<ModeResult> {
+  const standIn = await child("--standin");
+  const env: Record<string, string> = {
+    DATABASE_URL: o.dbUrl, ...standIn.first.env,
+    BENCH_REMINDERS_CONCURRENCY: String(o.settings.concurrency), BENCH_REMINDERS_BATCH: String(o.settings.batchSize),
+    ...(mode === "bullmq" ? { REDIS_URL, TATU_REDIS_PREFIX: o.prefix } : {}),
+  };
+  const booted = await bootService(env);
+  const workers: Child[] = [];
+  try {
+    const ctx: AppContext = booted.ctx;
+    if (ctx.queue.mode !== mode || ctx.mailer.mode !== "dev-outbox") throw new Error(`expected ${mode} queue + dev outbox, got ${ctx.queue.mode} + ${ctx.mailer.mode}`);
+    const { runCron } = await import("../service/jobs/crons.ts");
+    const { BATCH_JOB } = await import("../service/reminders/run.ts");
+    if (mode === "bullmq")
+      for (let i = 0; i < o.settings.workers; i++)
+        workers.push(await child("--worker", { ...process.env, BENCH_SERVICE_ENV: JSON.stringify(env), BENCH_WORKER_JOBS: String(o.settings.workerJobs) }));
+
+    // ---- the measured run: the cron as Vercel/the scheduler fires it, until every batch is done
+    const cpu0 = process.cpuUsage();
+    const t1 = performance.now();
+    const planned = await runCron(ctx, "appointment-reminders");
+    if (mode === "bullmq") {
+      for (;;) {
+        const c = await ctx.queue.counts();
+        if (c.waiting + c.active + c.delayed === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const wallMs = performance.now() - t1;
+    const cpu = process.cpuUsage(cpu0);
+    let cpuMs = (cpu.user + cpu.system) / 1000;
+    o.log(`${mode}: cron + batches finished in ${(wallMs / 1000).toFixed(2)} s: ${JSON.stringify(planned)}`);
+    const jobs = await ctx.db.jobRun.count({ where: { kind: "job", name: BATCH_JOB, status: "ok" } });
+
+    // ---- exactly once, by counting
+    const q = async <T>(sql: string) => (await o.db.query(sql)).rows as T[];
+    const byStatus = await q<{ status: string; channel: string; n: string }>(`SELECT status::text, channel, count(*) n FROM "Reminder" GROUP BY 1, 2 ORDER BY 1, 2`);
+    const count = (status: string, channel?: string) => byStatus.filter((r) => r.status === status && (!channel || r.channel === channel)).reduce((a, r) => a + Number(r.n), 0);
+    const [rows] = await q<{ total: string; keys: string; retried: string }>(`SELECT count(*) total, count(DISTINCT ("appointmentId", kind)) keys, count(*) FILTER (WHERE attempts > 1) retried FROM "Reminder"`);
+    const [missing] = await q<{ n: string }>(`SELECT count(*) n FROM "Appointment" a WHERE NOT EXISTS (SELECT 1 FROM "Reminder" r WHERE r."appointmentId" = a.id)`);
+    const [mail] = await q<{ n: string; recipients: string }>(`SELECT count(*) n, count(DISTINCT "to") recipients FROM "DevEmail"`);
+    const [expected] = await q<{ sms: string; email: string; skipped: string }>(`
+      SELECT count(*) FILTER (WHERE NOT u."remindersOptOut" AND u.phone IS NOT NULL) sms,
+             count(*) FILTER (WHERE NOT u."remindersOptOut" AND u.phone IS NULL) email,
+             count(*) FILTER (WHERE u."remindersOptOut") skipped
+      FROM "Appointment" a JOIN "User" u ON u.id = a."customerId"`);
+    const [claimers] = await q<{ n: string }>(`SELECT count(DISTINCT "claimedBy") n FROM "Reminder"`);
+    const twilio = await standInCounts(standIn);
+
+    // ---- a second run finds nothing to do
+    const t2 = performance.now();
+    const again = await runCron(ctx, "appointment-reminders");
+    const againMs = performance.now() - t2;
+    const twilioAfter = await standInCounts(standIn);
+    const [mailAfter] = await q<{ n: string }>(`SELECT count(*) n FROM "DevEmail"`);
+
+    for (const w of workers) {
+      const stopped = w.next<{ cpuMs: number }>("stopped");
+      w.send({ type: "stop" });
+      cpuMs += (await stopped).cpuMs;
+    }
+    const n = o.settings.count;
+    const checks: [string, boolean, string][] = [
+      ["one Reminder row per appointment", Number(rows!.total) === n && Number(rows!.keys) === n && Number(missing!.n) === 0, `${rows!.total} rows, ${rows!.keys} distinct (appointment, kind), ${missing!.n} appointments without one; claimed by ${claimers!.n} batch runs`],
+      ["texts: one per SMS customer", twilio.sent === Number(expected!.sms) && twilio.recipients === twilio.sent && count("sent", "sms") === twilio.sent, `stand-in received ${twilio.sent} (${twilio.recipients} distinct numbers); rows sent/sms ${count("sent", "sms")}; expected ${expected!.sms}`],
+      ["emails: one per email customer", Number(mail!.n) === Number(expected!.email) && Number(mail!.recipients) === Number(mail!.n) && count("sent", "email") === Number(mail!.n), `DevEmail ${mail!.n} (${mail!.recipients} distinct addresses); rows sent/email ${count("sent", "email")}; expected ${expected!.email}`],
+      ["opted-out customers skipped", count("skipped") === Number(expected!.skipped), `${count("skipped")} skipped; expected ${expected!.skipped}`],
+      ["nothing failed or left claimed", count("failed") === 0 && count("claimed") === 0 && Number(rows!.retried) === 0, `failed ${count("failed")}, claimed ${count("claimed")}, attempts > 1: ${rows!.retried}`],
+      ["second run sends nothing", twilioAfter.sent === twilio.sent && Number(mailAfter!.n) === Number(mail!.n), `texts ${twilioAfter.sent}, emails ${mailAfter!.n} after it (${(againMs / 1000).toFixed(2)} s)`],
+    ];
+    return { mode, workers: mode === "bullmq" ? o.settings.workers : 0, wallMs, cpuMs, jobs, planned, again, againMs, checks, byStatus };
+  } finally {
+    for (const w of workers) w.close();
+    await booted.close().catch(() => undefined);
+    standIn.close();
+  }
+}
+
+// --------------------------------------------------------------------- report
+
+interface Report {
+  date: string; node: string; cpu: string; load: string;
+  settings: { count: number; phonePct: number; optOutPct: number; concurrency: number; batchSize: number; workers: number; workerJobs: number };
+  reminders: number; aftercare: number; artists: number; seedMs: number; results: ModeResult[];
+}
+
+
+function writeResults(r: Report): void {
+  const ok = r.results.every((m) => m.checks.every(([, pass]) => pass));
+  const label = (m: ModeResult) => (m.mode === "inline" ? "inline (no Redis, cron runs the batches)" : `BullMQ, ${m.workers} worker processes × ${r.settings.workerJobs} jobs`);
+  const secs = (m: ModeResult) => m.wallMs / 1000;
+  const md = `# Reminder benchmark results
+
+Generated by \`npm run bench:reminders\` (\`bench/reminders.ts\`) — overwritten on every run. Method in [README.md](README.md#reminder-benchmark).
+
+- **Date:** ${r.date}
+- **Node:** ${r.node} · **CPU:** ${r.cpu} · **load average at the end (1/5/15 min):** ${r.load}
+- **Data:** ${r.settings.count.toLocaleString("en")} due appointments (${r.reminders.toLocaleString("en")} reminders 24–48 h ahead, ${r.aftercare.toLocaleString("en")} aftercare notes for sessions that ended in the last 24 h), ${r.artists.toLocaleString("en")} artists (Berlin / New York); ${r.settings.phonePct} % of customers have a phone (SMS), the others get email; ${r.settings.optOutPct} % opted out. Seeded with set-based SQL in ${(r.seedMs / 1000).toFixed(1)} s.
+- **Run:** the \`appointment-reminders\` cron (\`runCron\`): plan ranges → one batch job per range (≤ ${r.settings.batchSize} claims per statement, ${r.settings.concurrency} sends in flight per batch). Twilio stand-in in its own process (official twilio SDK over HTTP), email into the dev outbox. Each mode starts from an empty "Reminder"/"DevEmail" and a fresh stand-in.
+
+| Mode | Wall time (target ≤ ${TARGET_SEC} s) | Reminders/s | Batch jobs | CPU of service + workers | Second run |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${r.results.map((m) => `| ${label(m)} | **${secs(m).toFixed(1)} s** ${secs(m) <= TARGET_SEC ? "✅" : "❌"} | ${Math.round(r.settings.count / secs(m)).toLocaleString("en")} | ${m.jobs} | ${(m.cpuMs / 1000).toFixed(1)} s | ${(m.againMs / 1000).toFixed(2)} s, nothing sent |`).join("\n")}
+
+${r.results.map((m) => `### ${label(m)} — ${m.checks.every(([, p]) => p) ? "✅ exactly once, all counts exact" : "❌ a count is wrong"}
+
+Cron answer: \`${JSON.stringify(m.planned)}\` · second run: \`${JSON.stringify(m.again)}\` · rows: ${m.byStatus.map((b) => `${b.status}/${b.channel} ${Number(b.n).toLocaleString("en")}`).join(", ")}
+
+| Check | | Counts |
+| --- | :---: | --- |
+${m.checks.map(([name, pass, detail]) => `| ${name} | ${pass ? "✅" : "❌"} | ${detail} |`).join("\n")}
+`).join("\n")}`;
+  fs.writeFileSync(path.join(benchDir, "RESULTS-reminders.md"), md);
+  const times = r.results.map((m) => `${m.mode} ${secs(m).toFixed(1)} s ${secs(m) <= TARGET_SEC ? "✅" : "❌"}`).join(", ");
+  const line = `- Reminders (${r.date.slice(0, 10)}): ${r.settings.count.toLocaleString("en")} due appointments, ${r.settings.phonePct} % by SMS (Twilio stand-in): ${times} (target ≤ ${TARGET_SEC} s); exactly-once counts ${ok ? "exact ✅" : "WRONG ❌"} — details in [RESULTS-reminders.md](RESULTS-reminders.md) <!-- reminders-bench (one line, written by bench/reminders.ts) -->`;
+  const file = path.join(benchDir, "RESULTS.md");
+  const lines = (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "").split("\n");
+  const at = lines.findIndex((l) => l.includes("<!-- reminders-bench"));
+  if (at >= 0) lines[at] = line;
+  else {
+    while (lines.length && lines[lines.length - 1] === "") lines.pop();
+    lines.push("", line, "");
+  }
+  fs.writeFileSync(file, lines.join("\n"));
+}

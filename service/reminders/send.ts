@@ -1,0 +1,110 @@
+// Handing one claimed reminder to its channel: SMS through the Twilio channel's client (the
+// official SDK, TWILIO_API_BASE_URL honoured) or email through the app's mailer.
+//
+// The crash window between "the provider accepted it" and "we recorded it" cannot be closed
+// by a database alone; for a row that was claimed before (attempts > 1) we first ask the
+// provider whether an earlier attempt got through:
+//  - SMS: list the messages from our number to the customer and look for this reminder's
+//    exact body (rendering is deterministic) created since the previous attempt claimed the
+//    row; if found, its SID is recorded instead of sending again.
+//  - dev outbox: the same check against the DevEmail rows (it is our own table).
+//  - SMTP: nothing to ask. A crash in that window (milliseconds: the result is written as
+//    soon as it is known) can repeat one email after the lease runs out (at-least-once).
+import type { AppContext } from "../context.ts";
+import { ProviderError } from "../channels/errors.ts";
+import { TwilioSession } from "../channels/twilio/client.ts";
+import { statusWebhookUrl } from "../channels/twilio/config.ts";
+import { classifyTwilioError } from "../channels/twilio/errors.ts";
+import { providerEnv } from "../integrations/accounts.ts";
+import { reminderEmail, reminderText, type ReminderFacts } from "./message.ts";
+import type { ClaimedRow } from "./sql.ts";
+
+export type SendOutcome =
+  | { ok: true; providerId: string; alreadySent: boolean }
+  | { ok: false; error: string; retryAfterMs?: number };
+
+/** Twilio is usable when the server has an account and a sending number. */
+export function twilioConfigured(ctx: AppContext): boolean {
+  const e = ctx.config.env;
+  return Boolean(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_PHONE_NUMBER);
+}
+
+export function factsOf(row: ClaimedRow): ReminderFacts {
+  return { kind: row.kind, start: new Date(row.startMs), end: new Date(row.endMs), timeZone: row.timeZone, artistName: row.artistName, customerName: row.customerName };
+}
+
+/** Provider clocks may differ from the database's by a little. */
+const CLOCK_SLACK_MS = 5 * 60_000;
+
+/**
+ * Where to start looking for an earlier attempt's message: the previous attempt sent (if at
+ * all) after it claimed the row, and any attempt before it was itself checked the same way
+ * when that previous attempt began. A message found must also carry this reminder's exact
+ * text, which names the artist and the local date and time.
+ */
+function earlierAttemptSince(row: ClaimedRow): Date {
+  return new Date((row.prevClaimedMs ?? 0) - CLOCK_SLACK_MS);
+}
+
+/** "[class] CODE: words" — the class decides whether a later run retries (not "[permanent]"). */
+export function errorText(err: ProviderError | { errorClass: string; code?: string; message: string }): string {
+  return `[${err.errorClass}] ${err.code ? `${err.code}: ` : ""}${err.message}`.slice(0, 1000);
+}
+
+/** One per batch: a single SDK client (and its connection pool) for all texts of the batch. */
+export class Channels {
+  private twilio: TwilioSession | undefined;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  private session(): TwilioSession {
+    this.twilio ??= new TwilioSession(providerEnv(this.ctx));
+    return this.twilio;
+  }
+
+  async send(row: ClaimedRow): Promise<SendOutcome> {
+    return row.channel === "sms" ? this.sms(row) : this.email(row);
+  }
+
+  private async sms(row: ClaimedRow): Promise<SendOutcome> {
+    const from = this.ctx.config.env.TWILIO_PHONE_NUMBER;
+    if (!twilioConfigured(this.ctx) || !from || !row.phone)
+      return { ok: false, error: errorText({ errorClass: "transient", code: "TWILIO_NOT_CONFIGURED", message: "Text messaging is not set up on this server any more." }) };
+    const body = reminderText(factsOf(row));
+    try {
+      const session = this.session();
+      if (row.attempts > 1) {
+        const since = earlierAttemptSince(row).getTime();
+        const earlier = await session.call((c) => c.messages.list({ to: row.phone!, from, limit: 50 }));
+        const hit = earlier.find((m) => m.body === body && (m.dateCreated?.getTime() ?? 0) >= since && m.status !== "failed" && m.status !== "canceled");
+        if (hit) return { ok: true, providerId: hit.sid, alreadySent: true };
+      }
+      const msg = await session.call((c) => c.messages.create({ from, to: row.phone!, body, statusCallback: statusWebhookUrl(providerEnv(this.ctx)) }));
+      return { ok: true, providerId: msg.sid, alreadySent: false };
+    } catch (err) {
+      const e = classifyTwilioError(err);
+      return { ok: false, error: errorText(e), ...(e.errorClass === "rate_limit" ? { retryAfterMs: e.retryAfterMs } : {}) };
+    }
+  }
+
+  private async email(row: ClaimedRow): Promise<SendOutcome> {
+    const mail = reminderEmail(row.email, factsOf(row));
+    if (row.attempts > 1 && this.ctx.mailer.mode === "dev-outbox") {
+      const earlier = await this.ctx.db.devEmail.findFirst({
+        where: { to: mail.to, subject: mail.subject, text: mail.text, createdAt: { gte: earlierAttemptSince(row) } },
+        select: { id: true },
+      });
+      if (earlier) return { ok: true, providerId: `dev-outbox:${earlier.id}`, alreadySent: true };
+    }
+    try {
+      await this.ctx.mailer.send(mail);
+      // The mailer does not hand back the SMTP Message-ID; the row's own id identifies the mail.
+      return { ok: true, providerId: `${this.ctx.mailer.mode}:${row.id}`, alreadySent: false };
+    } catch (err) {
+      // SMTP 5xx = the server refused this recipient for good; anything else may pass later.
+      const code = Number((err as { responseCode?: unknown }).responseCode);
+      const permanent = code >= 500 && code < 600;
+      return { ok: false, error: errorText({ errorClass: permanent ? "permanent" : "transient", code: permanent ? `SMTP_${code}` : "MAIL_UNAVAILABLE", message: permanent ? "The mail server refused this address." : "The mail server could not be reached." }) };
+    }
+  }
+}
