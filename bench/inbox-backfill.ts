@@ -120,7 +120,7 @@ export async function benchBackfill(env: BenchEnv): Promise<Section> {
     notes: [
       `Mailbox: ${fmtInt(messages.length)} generated messages over a year (${fmtInt(threads)} threads of 1–20 messages, ${fmtInt(contacts)} distinct contacts, ~${Math.round((100 * withHtml) / messages.length)} % with an HTML alternative, ~${Math.round(avgBytes)} bytes of text+HTML each, quoted replies, Message-ID/References chains, no attachments), stored newest page first like a Gmail back-fill, one \`ingestPage\` call (one transaction) per page, for a fresh user into emptied inbox tables; the time includes everything \`ingestPage\` does (dedup lookup, HTML sanitising and snippets, contacts + identities, conversations, messages, aggregates, cursor, realtime summary).`,
       "Baseline (same run, same pages): one plain `INSERT … SELECT FROM unnest(…)` of the same message rows per page through `pg` into `bench_raw_message` (`CREATE TABLE … (LIKE \"Message\" INCLUDING ALL)`: same columns, types, defaults and indexes, no foreign keys), raw HTML, thread → conversation id mapped in memory. The ratio is ingest throughput ÷ baseline throughput, so it says what the bookkeeping costs and compares across machines. The text-only row stores the same mailbox with the HTML alternatives removed, to show what sanitising HTML costs.",
-      `Target: ≥ ${fmtInt(TARGET_PER_SEC)} messages/s with batched writes, judged on pages of ${HEADLINE_PAGE} (the size real back-fills use is the provider's page: Gmail 100, so the 100 row matters too).`,
+      `Target: ≥ ${fmtInt(TARGET_PER_SEC)} messages/s with batched writes, judged on pages of ${HEADLINE_PAGE} (the Gmail provider pages by 100 today, so the 100 row is what a Gmail back-fill sees).`,
     ],
   };
 }

@@ -98,10 +98,14 @@ async function store(tx: Tx, account: IngestTarget, items: Prepared[]): Promise<
   for (const p of items) if (!threads.has(p.threadKey)) threads.set(p.threadKey, p);
   const keys = [...threads.keys()];
   const convRows = await tx.$queryRaw<{ id: string; threadKey: string; created: boolean }[]>`
-    INSERT INTO "Conversation" (id, "userId", "accountId", "contactId", channel, "threadKey", subject, "lastMessageAt", "unreadCount", "createdAt")
-    SELECT gen_random_uuid(), ${account.userId}::uuid, ${account.id}::uuid, t.contact, ${account.channel}, t.key, t.subject, 'epoch'::timestamp, 0, now()
-    FROM unnest(${keys}::text[], ${keys.map((k) => contactIds.get(threads.get(k)!.contactHandle) ?? null)}::uuid[], ${keys.map((k) => baseSubject(threads.get(k)!.m.subject) ?? null)}::text[]) AS t(key, contact, subject)
-    ON CONFLICT ("accountId", "threadKey") DO UPDATE SET "contactId" = COALESCE("Conversation"."contactId", EXCLUDED."contactId")
+    INSERT INTO "Conversation" (id, "userId", "accountId", "contactId", "contactName", "contactHandle", channel, "threadKey", subject, "lastMessageAt", "unreadCount", "createdAt")
+    SELECT gen_random_uuid(), ${account.userId}::uuid, ${account.id}::uuid, t.contact, t.cname, t.chandle, ${account.channel}, t.key, t.subject, 'epoch'::timestamp, 0, now()
+    FROM unnest(${keys}::text[], ${keys.map((k) => contactIds.get(threads.get(k)!.contactHandle) ?? null)}::uuid[], ${keys.map((k) => baseSubject(threads.get(k)!.m.subject) ?? null)}::text[],
+                ${keys.map((k) => counterpart(threads.get(k)!.m).name ?? null)}::text[], ${keys.map((k) => threads.get(k)!.contactHandle || null)}::text[]) AS t(key, contact, subject, cname, chandle)
+    ON CONFLICT ("accountId", "threadKey") DO UPDATE SET
+      "contactId" = COALESCE("Conversation"."contactId", EXCLUDED."contactId"),
+      "contactName" = COALESCE("Conversation"."contactName", EXCLUDED."contactName"),
+      "contactHandle" = COALESCE("Conversation"."contactHandle", EXCLUDED."contactHandle")
     RETURNING id, "threadKey", (xmax = 0) AS created`;
   const convByKey = new Map(convRows.map((r) => [r.threadKey, r.id]));
 

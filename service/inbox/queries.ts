@@ -21,17 +21,14 @@ export async function listConversations(ctx: AppContext, userId: string, f: Conv
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     // Subject, contact and every message's text: what an artist remembers of a thread.
-    where.push(Prisma.sql`(c.subject ILIKE ${like} OR ct.name ILIKE ${like}
-      OR EXISTS (SELECT 1 FROM "ContactIdentity" i WHERE i."contactId" = c."contactId" AND i.handle ILIKE ${like})
+    where.push(Prisma.sql`(c.subject ILIKE ${like} OR c."contactName" ILIKE ${like} OR c."contactHandle" ILIKE ${like}
       OR EXISTS (SELECT 1 FROM "Message" m WHERE m."conversationId" = c.id AND (m.text ILIKE ${like} OR m.subject ILIKE ${like})))`);
   }
   if (after) where.push(Prisma.sql`(c."lastMessageAt", c.id) < (${after.at.toISOString()}::timestamp(3), ${after.id}::uuid)`);
 
   const rows = await ctx.db.$queryRaw<(Omit<ConversationItem, "contact" | "archived"> & { contactName: string | null; contactHandle: string | null; archivedAt: Date | null })[]>`
-    SELECT c.id, c.channel, c."accountId", c.subject, c.snippet, c."lastMessageAt", c."unreadCount", c."archivedAt",
-           ct.name AS "contactName",
-           (SELECT i.handle FROM "ContactIdentity" i WHERE i."contactId" = c."contactId" ORDER BY i.kind, i.handle LIMIT 1) AS "contactHandle"
-    FROM "Conversation" c LEFT JOIN "Contact" ct ON ct.id = c."contactId"
+    SELECT c.id, c.channel, c."accountId", c.subject, c.snippet, c."lastMessageAt", c."unreadCount", c."archivedAt", c."contactName", c."contactHandle"
+    FROM "Conversation" c
     WHERE ${Prisma.join(where, " AND ")}
     ORDER BY c."lastMessageAt" DESC, c.id DESC
     LIMIT ${f.limit + 1}`;
