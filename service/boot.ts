@@ -3,7 +3,7 @@
 import { Redis } from "ioredis";
 import { loadConfig, secretValues, type Config } from "./config/load.ts";
 import type { AppContext } from "./context.ts";
-import { createDb } from "./db/client.ts";
+import { createDbWithPool } from "./db/client.ts";
 import { startEmbeddedDb } from "./db/embedded.ts";
 import { migrateDeploy } from "./db/migrations.ts";
 import { createLimits } from "./http/rate-limit.ts";
@@ -50,11 +50,11 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
     await migrateDeploy(databaseUrl);
     log.info({ dataDir: config.dataDir }, "embedded database ready (set DATABASE_URL to use PostgreSQL)");
   }
-  const db = createDb(databaseUrl, config.databasePoolSize);
+  const { db, pool } = createDbWithPool(databaseUrl, config.databasePoolSize);
   const redis = redisClient(config, log);
 
   const ctx: AppContext = {
-    config, log, db, redis,
+    config, log, db, pg: pool, redis,
     mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.emailFrom, db, log }),
     limits: createLimits(config, redis),
     queue: createQueue(config, () => ctx),
@@ -72,6 +72,7 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
       await ctx.queue.close().catch(() => undefined);
       await redis?.quit().catch(() => undefined);
       await db.$disconnect();
+      await pool.end().catch(() => undefined);
       await stopEmbedded?.();
     },
   };

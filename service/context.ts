@@ -1,5 +1,6 @@
 // Everything a request handler, job or cron needs, built once per process (see boot.ts).
 import type { Redis } from "ioredis";
+import type pg from "pg";
 import type { Config } from "./config/load.ts";
 import type { Db } from "./db/client.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -14,6 +15,8 @@ import type { Background } from "./jobs/background.ts";
 export interface AppContext {
   config: Config;
   db: Db;
+  /** The pg pool under Prisma, for the measured hot paths (service/db/sql.ts). */
+  pg: pg.Pool;
   log: Logger;
   /** General-purpose Redis connection, when Redis is configured. */
   redis: Redis | undefined;

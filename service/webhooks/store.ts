@@ -2,7 +2,8 @@
 // without an event id (counted by hypercare), and the serialised item for processing.
 import type { AppContext } from "../context.ts";
 import type { InboundMessage } from "../channels/types.ts";
-import type { Prisma } from "../db/client.ts";
+import { Prisma } from "../db/client.ts";
+import { queryOn } from "../db/sql.ts";
 import type { WebhookItem, WebhookSource } from "./types.ts";
 
 export type RejectReason = "signature" | "malformed" | "content_type" | "too_large" | "unreadable";
@@ -36,12 +37,12 @@ async function flush(ctx: AppContext): Promise<void> {
   const rows = waiting.flatMap((w) => w.items.map((item) => ({ source: w.source, eventId: item.eventId, payload: JSON.stringify(serialize(item)) })));
   try {
     // The unique (source, eventId) index drops replays, also two copies inside one batch.
-    const inserted = await ctx.db.$queryRaw<{ id: string; source: string; eventId: string }[]>`
+    const inserted = await queryOn(ctx.pg)<{ id: string; source: string; eventId: string }>(Prisma.sql`
       INSERT INTO "WebhookEvent" (id, source, "eventId", status, "signatureOk", payload, attempts, "receivedAt")
       SELECT gen_random_uuid(), t.src, t.eid, 'received'::"WebhookStatus", true, t.payload, 0, now()
       FROM unnest(${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.eventId)}::text[], ${rows.map((r) => r.payload)}::jsonb[]) AS t(src, eid, payload)
       ON CONFLICT (source, "eventId") DO NOTHING
-      RETURNING id, source, "eventId"`;
+      RETURNING id, source, "eventId"`);
     const ids = new Map(inserted.map((r) => [`${r.source}\u0000${r.eventId}`, r.id]));
     for (const w of waiting) {
       const mine: string[] = [];
