@@ -102,6 +102,11 @@ async function seed(env: BenchEnv, userId: string): Promise<{ seconds: number; a
              CASE WHEN g % 11 = 3 THEN now()::timestamp - interval '1 day' ELSE NULL END,
              now()
       FROM generate_series(1, $5) g`, [userId, gmail, outlook, yahoo, N, contacts]);
+    // The inbox copies the contact's name and handle onto each conversation (as ingest does).
+    await c.query(`
+      UPDATE "Conversation" cv SET "contactName" = ct.name,
+        "contactHandle" = (SELECT i.handle FROM "ContactIdentity" i WHERE i."contactId" = cv."contactId" ORDER BY i.kind, i.handle LIMIT 1)
+      FROM "Contact" ct WHERE ct.id = cv."contactId" AND cv."userId" = $1::uuid`, [userId]);
     await c.query(`
       INSERT INTO "Message" (id, "userId", "accountId", "conversationId", "externalId", direction, "fromName", "fromHandle", "to", cc, subject, text, html, "sentAt", "rfc822MessageId", "inReplyTo", "references", status, "createdAt")
       SELECT gen_random_uuid(), c."userId", c."accountId", c.id, c."threadKey" || '.' || k,

@@ -20,6 +20,9 @@ export function createDbWithPool(connectionString: string, poolSize = 10): { db:
     // Fail fast instead of hanging when the database is down: requests then get a 503.
     connectionTimeoutMillis: 5_000,
     allowExitOnIdle: true,
+    // Columns are zone-less timestamps holding UTC; raw SQL compares them with now(), so every
+    // connection works in UTC whatever the server's default zone is.
+    options: "-c TimeZone=UTC",
   });
   pool.on("error", () => undefined); // idle-client errors (a restarted server) surface on the next query
   return { db: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };
