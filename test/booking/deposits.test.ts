@@ -1,0 +1,82 @@
+// Deposits through Stripe Checkout on the stand-in: the slot is held while the deposit is
+// pending, confirmed only by Stripe's verified webhook (never by the browser's return), freed
+// when the session expires, and refunded or kept by the artist's cancellation policy.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DateTime } from "luxon";
+import { startStripeStandIn, type StripeStandIn } from "../../service/sandbox/stripe/index.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import { signedInUser } from "../helpers/accounts.ts";
+import { until } from "../helpers/realtime.ts";
+import type { HttpClient } from "../helpers/http.ts";
+
+let stripe: StripeStandIn;
+let app: TestApp;
+let artist: { client: HttpClient; userId: string };
+let serviceId: string;
+const ZONE = "Europe/Berlin";
+const day = DateTime.now().setZone(ZONE).plus({ days: 12 }).startOf("day");
+const at = (h: number) => day.set({ hour: h }).toUTC().toISO()!;
+const webhookUrl = () => `${app.url}/api/webhooks/stripe`;
+
+async function book(start: string) {
+  const customer = await signedInUser(app, { role: "customer" });
+  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Dragon", placement: "back", size: "30 cm" });
+  const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start }] });
+  expect(offer.body.depositCents).toBe(5000);
+  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
+  expect(accepted.status).toBe(201);
+  return { customer, accepted: accepted.body };
+}
+const statusOf = async (id: string) => (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id } })).status;
+const sessionFor = (appointmentId: string) => stripe.sessions().find((s) => s.metadata.appointmentId === appointmentId)!;
+
+beforeAll(async () => {
+  stripe = await startStripeStandIn();
+  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: stripe.env() });
+  artist = await signedInUser(app, { role: "artist" });
+  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
+  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Jo", timeZone: ZONE, workingHours: week, bufferMinutes: 0, visible: true, cancelNoticeHours: 48 } });
+  serviceId = (await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Back piece", durationMinutes: 180, depositCents: 5000 } })).id;
+});
+afterAll(async () => {
+  await app?.close();
+  await stripe?.close();
+});
+
+describe("Stripe deposits", () => {
+  it("holds the slot while the deposit is pending and confirms only on the verified webhook", async () => {
+    const { accepted } = await book(at(10));
+    expect(accepted).toMatchObject({ status: "pending_deposit", checkoutUrl: expect.stringContaining("/c/pay/cs_test_") });
+    const session = sessionFor(accepted.appointmentId);
+    expect(session).toMatchObject({ amount_total: 5000, currency: "eur", mode: "payment" });
+    // Nobody else can take it meanwhile.
+    const avail = await app.client().get(`/api/artists/${artist.userId}/availability?from=${encodeURIComponent(at(9))}&to=${encodeURIComponent(at(18))}&serviceId=${serviceId}`);
+    expect(avail.body.slots.map((s: { start: string }) => new Date(s.start).toISOString())).not.toContain(new Date(at(10)).toISOString());
+    // A forged "paid" event changes nothing.
+    const forged = await fetch(webhookUrl(), { method: "POST", headers: { "content-type": "application/json", "stripe-signature": "t=1,v1=deadbeef" }, body: JSON.stringify({ id: "evt_forged", object: "event", type: "checkout.session.completed", data: { object: { ...session, payment_status: "paid" } } }) });
+    expect(forged.status).toBe(400);
+    expect(await statusOf(accepted.appointmentId)).toBe("pending_deposit");
+
+    expect((await stripe.completeCheckout(session.id, webhookUrl())).status).toBe(200);
+    await until(async () => (await statusOf(accepted.appointmentId)) === "confirmed", 5000, "the deposit confirmation");
+    const project = await app.ctx.db.project.findFirstOrThrow({ where: { depositAppointmentId: accepted.appointmentId } });
+    expect(project.depositStatus).toBe("paid");
+  });
+
+  it("frees the slot when the checkout expires unpaid", async () => {
+    const { accepted } = await book(at(14));
+    expect((await stripe.expireCheckout(sessionFor(accepted.appointmentId).id, webhookUrl())).status).toBe(200);
+    await until(async () => (await statusOf(accepted.appointmentId)) === "cancelled", 5000, "the expiry");
+    const again = await book(at(14)); // the same time can be booked again
+    expect(again.accepted.status).toBe("pending_deposit");
+  });
+
+  it("refunds the paid deposit through Stripe when the artist cancels", async () => {
+    const paid = await app.ctx.db.appointment.findFirstOrThrow({ where: { artistId: artist.userId, status: "confirmed" } });
+    const res = await artist.client.post(`/api/bookings/appointments/${paid.id}/cancel`, { reason: "artist is ill" });
+    expect(res.body).toMatchObject({ status: "cancelled", depositOutcome: "refunded" });
+    const session = sessionFor(paid.id);
+    expect(stripe.refunds()).toEqual([expect.objectContaining({ payment_intent: session.payment_intent, amount: 5000 })]);
+    expect((await app.ctx.db.payment.findFirstOrThrow({ where: { appointmentId: paid.id } })).status).toBe("refunded");
+  });
+});
