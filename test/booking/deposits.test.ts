@@ -18,7 +18,7 @@ const day = DateTime.now().setZone(ZONE).plus({ days: 12 }).startOf("day");
 const at = (h: number) => day.set({ hour: h }).toUTC().toISO()!;
 const webhookUrl = () => `${app.url}/api/webhooks/stripe`;
 
-async function book(start: string) {
+async function book(start: string): Promise<{ customer: { client: HttpClient }; accepted: { appointmentId: string; status: string; checkoutUrl?: string } }> {
   const customer = await signedInUser(app, { role: "customer" });
   const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Dragon", placement: "back", size: "30 cm" });
   const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start }] });
@@ -78,5 +78,19 @@ describe("Stripe deposits", () => {
     const session = sessionFor(paid.id);
     expect(stripe.refunds()).toEqual([expect.objectContaining({ payment_intent: session.payment_intent, amount: 5000 })]);
     expect((await app.ctx.db.payment.findFirstOrThrow({ where: { appointmentId: paid.id } })).status).toBe("refunded");
+  });
+
+  it("keeps the deposit when the customer cancels with less notice than the artist's policy", async () => {
+    // Tomorrow 10:00 Berlin is always less than 48 h away.
+    const soon = DateTime.now().setZone(ZONE).plus({ days: 1 }).startOf("day").set({ hour: 10 }).toUTC().toISO()!;
+    const { customer, accepted } = await book(soon);
+    await stripe.completeCheckout(sessionFor(accepted.appointmentId).id, webhookUrl());
+    await until(async () => (await statusOf(accepted.appointmentId)) === "confirmed", 5000, "the deposit confirmation");
+    const refundsBefore = stripe.refunds().length;
+    const res = await customer.client.post(`/api/bookings/appointments/${accepted.appointmentId}/cancel`, { reason: "changed my mind" });
+    expect(res.body).toMatchObject({ status: "cancelled", cancelledBy: "customer", depositOutcome: "kept", policy: { cancelNoticeHours: 48 } });
+    expect(res.body.policy.noticeGivenHours).toBeLessThan(48);
+    expect(stripe.refunds()).toHaveLength(refundsBefore);
+    expect((await app.ctx.db.project.findFirstOrThrow({ where: { depositAppointmentId: accepted.appointmentId } })).depositStatus).toBe("kept");
   });
 });
