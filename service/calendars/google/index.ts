@@ -3,6 +3,7 @@
 // singleEvents=true and sync tokens (sync.ts); Tatu's appointments are written with
 // events.import so the event keeps Tatu's iCalUID. Endpoints follow GOOGLE_API_BASE_URL,
 // so the same code runs against the Google stand-in (service/sandbox/google/calendar.ts).
+import { smokeChecks } from "../../channels/smoke.ts";
 import type { calendar_v3 } from "googleapis";
 import { ProviderError } from "../../channels/errors.ts";
 import type { SmokeResult } from "../../channels/types.ts";
@@ -92,15 +93,7 @@ export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTu
     },
 
     async smoke(env, account): Promise<SmokeResult> {
-      const checks: SmokeResult["checks"] = [];
-      const run = async (name: string, fn: () => Promise<string | undefined>) => {
-        try {
-          const detail = await fn();
-          checks.push({ name, ok: true, ...(detail && { detail }) });
-        } catch (err) {
-          checks.push({ name, ok: false, detail: classifyCalendarError(err).message });
-        }
-      };
+      const { run, result } = smokeChecks((err) => classifyCalendarError(err).message);
       let session: CalendarSession | undefined;
       await run("credentials", async () => { session = new CalendarSession(env, account); return undefined; });
       if (session) {
@@ -108,7 +101,7 @@ export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTu
         await run("calendarList.list", async () => `${(await s.call((c) => c.calendarList.list({ maxResults: 250 }))).items?.length ?? 0} calendars`);
         await run("events.list", async () => `${(await s.call((c) => c.events.list({ calendarId: "primary", maxResults: 1 }))).items?.length ?? 0} listed`);
       }
-      return { ok: checks.every((c) => c.ok), checks };
+      return result();
     },
   };
 }

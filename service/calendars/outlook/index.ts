@@ -1,5 +1,6 @@
 // Outlook Calendar through Microsoft Graph, on the Outlook mailbox's grant (same account,
 // same credentials, same token refresh: GraphSession from the mail provider).
+import { smokeChecks } from "../../channels/smoke.ts";
 import { z } from "zod";
 import { plainWords } from "../../channels/errors.ts";
 import { classifyOutlookError } from "../../channels/outlook/errors.ts";
@@ -63,14 +64,7 @@ async function deleteEvent(env: ProviderEnv, account: ProviderAccount, calendarI
 }
 
 async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult> {
-  const checks: SmokeResult["checks"] = [];
-  const run = async (name: string, fn: () => Promise<string>) => {
-    try {
-      checks.push({ name, ok: true, detail: await fn() });
-    } catch (err) {
-      checks.push({ name, ok: false, detail: plainWords(classifyOutlookError(err).errorClass, "Outlook Calendar") });
-    }
-  };
+  const { run, result, checks } = smokeChecks((err) => plainWords(classifyOutlookError(err).errorClass, "Outlook Calendar"));
   let session: GraphSession | undefined;
   await run("calendars", async () => {
     session = new GraphSession(env, account);
@@ -89,7 +83,7 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
       return page.value.length ? "events readable" : "events readable (none this week)";
     });
   }
-  return { ok: checks.length > 0 && checks.every((c) => c.ok), checks };
+  return result();
 }
 
 export const outlookCalendarProvider: CalendarProvider = {

@@ -2,6 +2,7 @@
 // send via users.messages.send, all through the official googleapis SDK. Endpoints follow
 // GOOGLE_OAUTH_BASE_URL / GOOGLE_API_BASE_URL so the same code runs against the stand-in
 // (service/sandbox/google) in tests and `tatu launch --rehearse`.
+import { smokeChecks } from "../smoke.ts";
 import type { ChannelProvider, SmokeResult } from "../types.ts";
 import { GmailSession, oauthClient } from "./client.ts";
 import { googleConnect } from "./connect.ts";
@@ -42,14 +43,7 @@ export function createGmailProvider(overrides: Partial<GmailTuning> = {}): Chann
     },
 
     async smoke(env, account): Promise<SmokeResult> {
-      const checks: SmokeResult["checks"] = [];
-      const run = async (name: string, fn: () => Promise<string | undefined>) => {
-        try {
-          checks.push({ name, ok: true, ...(await fn().then((detail) => (detail ? { detail } : {}))) });
-        } catch (err) {
-          checks.push({ name, ok: false, detail: classifyGmailError(err).message });
-        }
-      };
+      const { run, result } = smokeChecks((err) => classifyGmailError(err).message);
       let session: GmailSession | undefined;
       await run("credentials", async () => { session = new GmailSession(env, account); return undefined; });
       if (session) {
@@ -64,7 +58,7 @@ export function createGmailProvider(overrides: Partial<GmailTuning> = {}): Chann
           return `${l.resultSizeEstimate ?? 0} listed`;
         });
       }
-      return { ok: checks.every((c) => c.ok), checks };
+      return result();
     },
   };
 }

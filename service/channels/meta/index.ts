@@ -1,6 +1,7 @@
 // Facebook Messenger (Pages) and Instagram Direct (Page-linked professional accounts) through
 // the Graph API. One Facebook login connects every Page of the user and every Instagram
 // account linked to them; messages arrive by webhook (webhook.ts), sync() is the catch-up.
+import { smokeChecks } from "../smoke.ts";
 import { z } from "zod";
 import { plainWords } from "../errors.ts";
 import type { ChannelProvider, ProviderAccount, ProviderEnv, SmokeResult } from "../types.ts";
@@ -18,14 +19,7 @@ export { facebookWebhook, instagramWebhook, hubChallenge } from "./webhook.ts";
 const LABEL: Record<MetaChannel, string> = { facebook: "Facebook Messenger", instagram: "Instagram" };
 
 async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAccount): Promise<SmokeResult> {
-  const checks: SmokeResult["checks"] = [];
-  const run = async (name: string, fn: () => Promise<string>) => {
-    try {
-      checks.push({ name, ok: true, detail: await fn() });
-    } catch (err) {
-      checks.push({ name, ok: false, detail: plainWords(classifyMetaError(err).errorClass, LABEL[channel]) });
-    }
-  };
+  const { run, result } = smokeChecks((err) => plainWords(classifyMetaError(err).errorClass, LABEL[channel]));
   await run(channel === "facebook" ? "page" : "instagram account", async () => {
     const creds = accountCredentials(channel, account);
     const graph = new GraphClient(env);
@@ -35,7 +29,7 @@ async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAc
     }));
     return node.id === creds.ownId ? "page token valid" : "the token belongs to another Page";
   });
-  return { ok: checks.every((c) => c.ok), checks };
+  return result();
 }
 
 function provider(channel: MetaChannel): ChannelProvider {

@@ -1,5 +1,6 @@
 // Outlook.com / Hotmail / Live / MSN (and work accounts) through Microsoft Graph.
 // One provider id ("outlook"); personal-account domains only change the label users see.
+import { smokeChecks } from "../smoke.ts";
 import { z } from "zod";
 import { ProviderError, plainWords } from "../errors.ts";
 import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../types.ts";
@@ -56,14 +57,7 @@ async function exchangeCode(env: ProviderEnv, p: { code: string; redirectUri: st
 }
 
 async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult> {
-  const checks: SmokeResult["checks"] = [];
-  const run = async (name: string, fn: () => Promise<string>) => {
-    try {
-      checks.push({ name, ok: true, detail: await fn() });
-    } catch (err) {
-      checks.push({ name, ok: false, detail: plainWords(classifyOutlookError(err).errorClass, "Outlook") });
-    }
-  };
+  const { run, result } = smokeChecks((err) => plainWords(classifyOutlookError(err).errorClass, "Outlook"));
   let session: GraphSession | undefined;
   await run("profile", async () => {
     session = new GraphSession(env, account);
@@ -76,7 +70,7 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
       return page.value.length ? "inbox readable" : "inbox readable (empty)";
     });
   }
-  return { ok: checks.every((c) => c.ok), checks };
+  return result();
 }
 
 export const outlookProvider: ChannelProvider = {
