@@ -1,12 +1,13 @@
-// The `tatu` CLI: the launch runbook as executable steps. Commands arrive with the CLI
-// issue; this shell ships the program, its global flags and version.
+// The `tatu` CLI: the launch runbook as executable steps. Global flags live here; commands
+// register themselves from cli/commands/.
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerCommands } from "./commands/index.ts";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string; description: string };
 
 export function buildProgram(): Command {
-  return new Command("tatu")
+  const program = new Command("tatu")
     .description("Tatu launch CLI: env checks, migrations, webhook tests, provider smoke tests, crons, rollback, go/no-go, hypercare, sign-off.")
     .version(pkg.version, "-v, --version", "print the tatu version")
     .option("--json", "machine-readable JSON output (for CI)")
@@ -16,6 +17,8 @@ export function buildProgram(): Command {
     .action(function showHelp(this: Command) {
       this.help(); // bare `tatu` prints help (exit 0)
     });
+  registerCommands(program);
+  return program;
 }
 
 await buildProgram().parseAsync(process.argv);

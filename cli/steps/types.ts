@@ -1,0 +1,34 @@
+// A step is one automated check or action of a runbook (`env.check`, `smoke.gmail`, ...).
+// Commands run steps directly; the runbook engine binds checklist items to them by id.
+import type { OutputMode } from "../output/mode.ts";
+
+export interface StepContext {
+  /** Base URL of the service under test (the deployed app, or the rehearsal's local one). */
+  baseUrl: string;
+  /** Environment the checks read (process.env, or an --env-file merged over it). */
+  env: NodeJS.ProcessEnv;
+  mode: OutputMode;
+  /** Who runs this (recorded in logs and with switch changes as X-Tatu-Operator). */
+  operator: string;
+  /** Progress lines for people; the caller decides where they go (listr2 task output, log). */
+  progress(line: string): void;
+  signal?: AbortSignal;
+}
+
+export interface StepResult {
+  ok: boolean;
+  /** One line for the launch log and summary tables. Never contains secret values. */
+  summary: string;
+  /** Structured detail for --json output and the JSON-lines log. */
+  details?: unknown;
+  /** The target could not be reached at all (exit code 3 rather than 1). */
+  unreachable?: boolean;
+}
+
+export interface Step {
+  id: string;
+  title: string;
+  /** Changes something (a switch, a deployment, the database): confirm unless --yes. */
+  destructive?: boolean;
+  run(ctx: StepContext): Promise<StepResult>;
+}
