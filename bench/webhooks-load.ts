@@ -82,6 +82,10 @@ function generate(job: Job): Promise<LoadResult> {
   let extraSends = 0;
   let stoppedByTimeBound = false;
   const once = job.mode === "once";
+  // autocannon only notices the end of an `amount` run on its 1 s sampling tick, so its own
+  // duration is quantised to whole seconds: time the window from first send to last answer here.
+  let firstSendAt = 0;
+  let lastAnswerAt = 0;
 
   return new Promise((resolve, reject) => {
     const options = {
@@ -93,6 +97,7 @@ function generate(job: Job): Promise<LoadResult> {
       requests: [
         {
           setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
+            if (!firstSendAt) firstSendAt = performance.now();
             const i = next++ % n;
             if (next > n && once) extraSends++;
             sentByIndex[i] = true;
@@ -102,6 +107,7 @@ function generate(job: Job): Promise<LoadResult> {
           },
           onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
             statusByIndex[context.i as number] = status;
+            lastAnswerAt = performance.now();
           },
         } as unknown as autocannon.Request,
       ],
@@ -115,13 +121,14 @@ function generate(job: Job): Promise<LoadResult> {
       const r: autocannon.Result = (raw as { latency?: unknown }).latency ? raw : aggregate([raw], { url: job.url, connections: options.connections });
       const statusCounts: Record<string, number> = {};
       for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCounts[code] = s.count ?? 0;
+      const windowSec = lastAnswerAt > firstSendAt ? (lastAnswerAt - firstSendAt) / 1000 : r.duration;
       resolve({
-        rps: r.duration > 0 ? r.requests.total / r.duration : 0,
+        rps: windowSec > 0 ? r.requests.total / windowSec : 0,
         p50: r.latency.p50,
         p90: r.latency.p90,
         p99: r.latency.p99,
         max: r.latency.max,
-        durationSec: r.duration,
+        durationSec: windowSec,
         total: r.requests.total,
         non2xx: r.non2xx,
         errors: r.errors,

@@ -87,9 +87,9 @@ const stageOrder = ["verify", "parse", "store", "floor", "enqueue", "process"];
 const stageNames: Record<string, string> = {
   verify: "verify signature",
   parse: "parse",
-  store: "store: storeItems (Prisma createManyAndReturn)",
+  store: "store: storeItems (batched INSERT … ON CONFLICT DO NOTHING)",
   floor: "(floor: same INSERT through plain pg)",
-  enqueue: "enqueue: addSyncJob (getJob + getState + add)",
+  enqueue: "enqueue: enqueueProcessing (batched addBulk)",
   process: "process: processWebhookEvent (after the ack)",
 };
 /** Stages on the acknowledgement path (the floor is a comparison, not a stage). */
@@ -192,7 +192,7 @@ ${mdTable(stageTable(report), 3)}
 
 ${analysis(report).map((a) => `- ${a}`).join("\n")}
 
-${profileLines(report).length ? `CPU self time of the server thread during each measured run (BENCH_WEBHOOKS_CPUPROF=1; top buckets by package or file):\n\n${profileLines(report).map((p) => `- ${p}`).join("\n")}\n\n` : ""}"server loop busy" is the event-loop utilisation of the process hosting Tatu (and, in BullMQ mode, its worker) during the measured run: near 100 % means the ack path is CPU-bound in Node, well below means it waits on PostgreSQL or Redis. Stages are timed in-process, one item after another, on fresh items, calling the same functions the route calls (\`handler.verify\`, \`handler.parse\`, \`storeItems\`, \`addSyncJob\` / \`processWebhookEvent\`). Under load these costs overlap across connections, so they explain the shape, not the exact figure. Latencies from autocannon have 1 ms resolution. On a 2-core machine the load generator, the server, PostgreSQL${report.modes.some((m) => m.mode === "bullmq" && !m.skipped) ? ", Redis" : ""} and (inline) the processing all share the same two cores: run-to-run noise of 10–30 % is normal, compare ratios.
+${profileLines(report).length ? `CPU self time of the server thread during each measured run (BENCH_WEBHOOKS_CPUPROF=1; top buckets by package or file):\n\n${profileLines(report).map((p) => `- ${p}`).join("\n")}\n\n` : ""}"server loop busy" is the event-loop utilisation of the process hosting Tatu (and, in BullMQ mode, its worker) during the measured run: near 100 % means the ack path is CPU-bound in Node, well below means it waits on PostgreSQL or Redis. Stages are timed in-process, one item after another, on fresh items, calling the same functions the route calls (\`handler.verify\`, \`handler.parse\`, \`storeItems\`, \`enqueueProcessing\` / \`processWebhookEvent\`). Under load these costs overlap across connections, so they explain the shape, not the exact figure. Latencies from autocannon have 1 ms resolution. On a 2-core machine the load generator, the server, PostgreSQL${report.modes.some((m) => m.mode === "bullmq" && !m.skipped) ? ", Redis" : ""} and (inline) the processing all share the same two cores: run-to-run noise of 10–30 % is normal, compare ratios.
 ${report.problems.length ? `\n## Problems\n\n${report.problems.map((p) => `- ${p}`).join("\n")}\n` : ""}`;
 }
 

@@ -31,12 +31,11 @@ import { channelProvider } from "../service/channels/index.ts";
 import { loadConfig } from "../service/config/load.ts";
 import { migrateDeploy } from "../service/db/migrations.ts";
 import { providerEnv, upsertAccount } from "../service/integrations/accounts.ts";
-import { addSyncJob } from "../service/jobs/queue.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startMetaStandIn, type MetaStandIn } from "../service/sandbox/meta/index.ts";
 import { startTwilioStandIn, type TwilioStandIn } from "../service/sandbox/twilio/index.ts";
 import { startHttpServer } from "../service/server.ts";
-import { processJob } from "../service/webhooks/jobs.ts";
+import { enqueueProcessing } from "../service/webhooks/jobs.ts";
 import { processWebhookEvent } from "../service/webhooks/process.ts";
 import { webhookHandler } from "../service/webhooks/sources.ts";
 import { storeItems } from "../service/webhooks/store.ts";
@@ -365,7 +364,7 @@ async function profileStages(ctx: AppContext, publicBase: string, batch: SignedB
     lap("store");
     await floor.insert(batch.source, items);
     lap("floor");
-    if (ctx.queue.mode === "bullmq") for (const id of fresh) await addSyncJob(ctx, processJob(id, batch.source));
+    if (ctx.queue.mode === "bullmq") await enqueueProcessing(ctx, batch.source, fresh);
     else for (const id of fresh) await processWebhookEvent(ctx, id);
     lap(after);
   }

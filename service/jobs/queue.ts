@@ -21,6 +21,8 @@ export interface DrainResult { processed: number; failed: number; timedOut: bool
 export interface JobQueue {
   readonly mode: "bullmq" | "inline";
   add(spec: JobSpec, opts?: AddOptions): Promise<AddResult>;
+  /** Enqueues jobs whose ids have never been used, in one round trip (e.g. just-stored webhook rows). */
+  addFresh(specs: JobSpec[], opts?: Omit<AddOptions, "fresh">): Promise<void>;
   /** Processes queued jobs for at most budgetMs (the serverless worker route). */
   drain(ctx: AppContext, budgetMs: number): Promise<DrainResult>;
   counts(): Promise<QueueCounts>;
@@ -80,14 +82,23 @@ class BullQueue implements JobQueue {
         return { id: jobId, mode: this.mode, status: "duplicate" };
       if (existing) await existing.remove().catch(() => undefined); // finished copy: make room for a new run
     }
-    await this.queue.add(spec.name, { name: spec.name, data: spec.data, provider: spec.provider }, {
+    await this.queue.add(spec.name, { name: spec.name, data: spec.data, provider: spec.provider }, this.jobOptions(jobId, opts));
+    return { id: jobId, mode: this.mode, status: "queued" };
+  }
+
+  async addFresh(specs: JobSpec[], opts: Omit<AddOptions, "fresh"> = {}): Promise<void> {
+    if (!specs.length) return;
+    await this.queue.addBulk(specs.map((spec) => ({ name: spec.name, data: { name: spec.name, data: spec.data, provider: spec.provider }, opts: this.jobOptions(spec.jobId ?? randomUUID(), opts) })));
+  }
+
+  private jobOptions(jobId: string, opts: AddOptions) {
+    return {
       jobId,
       attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
       backoff: { type: "provider-aware", delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS },
       removeOnComplete: { count: 1000, age: 24 * 3600 },
       removeOnFail: false,
-    });
-    return { id: jobId, mode: this.mode, status: "queued" };
+    };
   }
 
   private process(ctx: AppContext) {
@@ -149,6 +160,9 @@ class InlineQueue implements JobQueue {
     } catch (err) {
       return { id, mode: this.mode, status: "failed", error: (err as Error).message };
     }
+  }
+  async addFresh(specs: JobSpec[]): Promise<void> {
+    for (const spec of specs) await this.add(spec);
   }
   async drain(): Promise<DrainResult> {
     return { processed: 0, failed: 0, timedOut: false };

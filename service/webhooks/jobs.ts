@@ -1,6 +1,8 @@
 // Queue wiring of the webhook layer: one "process-webhook" job per stored item, and a sweep
 // on the sync-messages cron for items whose processing was lost or has to wait (a status
 // callback that beat our own send bookkeeping, a crash, inline mode after the response).
+import type { AppContext } from "../context.ts";
+import { batcherPer, createBatcher } from "../concurrency/batcher.ts";
 import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
 import { processWebhookEvent } from "./process.ts";
 import { providerOfSource } from "./sources.ts";
@@ -11,6 +13,19 @@ export const MAX_WEBHOOK_ATTEMPTS = 8;
 export function processJob(id: string, source: string): JobSpec {
   return { name: "process-webhook", data: { id }, jobId: `webhook_${id}`, provider: providerOfSource(source) as ProviderId };
 }
+
+/** Enqueues the processing of just-stored events; concurrent requests share one Redis round trip. */
+export function enqueueProcessing(ctx: AppContext, source: string, ids: string[]): Promise<void> {
+  if (!ids.length) return Promise.resolve();
+  return enqueueBatcher(ctx).push(ids.map((id) => processJob(id, source)));
+}
+
+const enqueueBatcher = batcherPer((ctx: AppContext) =>
+  createBatcher<JobSpec[], void>(async (perRequest) => {
+    await ctx.queue.addFresh(perRequest.flat());
+    return perRequest.map(() => undefined);
+  }),
+);
 
 defineJob("process-webhook", async (ctx, data) => {
   const outcome = await processWebhookEvent(ctx, String(data.id));

@@ -7,8 +7,7 @@ import express, { Router, type Request, type Response, type NextFunction } from 
 import type { AppContext } from "../context.ts";
 import { HttpError, notFound } from "../http/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
-import { addSyncJob } from "../jobs/queue.ts";
-import { processJob } from "./jobs.ts";
+import { enqueueProcessing } from "./jobs.ts";
 import { processWebhookEvent } from "./process.ts";
 import { webhookHandler } from "./sources.ts";
 import { recordRejected, storeItems } from "./store.ts";
@@ -71,7 +70,7 @@ export function webhookRoutes(ctx: AppContext): Router {
     const fresh = await storeItems(ctx, source, items);
     if (ctx.queue.mode === "bullmq") {
       // Enqueued before the ack: once we answer 200, the work is durable in Redis and Postgres.
-      for (const id of fresh) await addSyncJob(ctx, processJob(id, source), { fresh: true });
+      await enqueueProcessing(ctx, source, fresh);
     }
     res.status(200).type(handler.ack.contentType).send(handler.ack.body);
     if (ctx.queue.mode === "inline") {

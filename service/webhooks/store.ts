@@ -4,6 +4,7 @@ import type { AppContext } from "../context.ts";
 import type { InboundMessage } from "../channels/types.ts";
 import { Prisma } from "../db/client.ts";
 import { queryOn } from "../db/sql.ts";
+import { batcherPer, createBatcher } from "../concurrency/batcher.ts";
 import type { WebhookItem, WebhookSource } from "./types.ts";
 
 export type RejectReason = "signature" | "malformed" | "content_type" | "too_large" | "unreadable";
@@ -15,47 +16,36 @@ export async function recordRejected(ctx: AppContext, source: WebhookSource, rea
 }
 
 /** Stores the items; answers the ids of those seen for the first time (replays drop out here).
- *  Webhooks arriving together (same event-loop turn) share one INSERT: under load the
+ *  Concurrent webhooks share one INSERT (single-flight batching): under load the
  *  acknowledgement path costs one statement per batch, not per request. */
 export function storeItems(ctx: AppContext, source: WebhookSource, items: WebhookItem[]): Promise<string[]> {
   if (!items.length) return Promise.resolve([]);
-  let batch = batches.get(ctx);
-  if (!batch) {
-    batch = [];
-    batches.set(ctx, batch);
-    setImmediate(() => void flush(ctx));
-  }
-  return new Promise((resolve, reject) => batch!.push({ source, items, resolve, reject }));
+  return storeBatcher(ctx).push({ source, items });
 }
 
-interface Waiting { source: WebhookSource; items: WebhookItem[]; resolve: (ids: string[]) => void; reject: (err: unknown) => void }
-const batches = new WeakMap<AppContext, Waiting[]>();
+interface StoreRequest { source: WebhookSource; items: WebhookItem[] }
 
-async function flush(ctx: AppContext): Promise<void> {
-  const waiting = batches.get(ctx) ?? [];
-  batches.delete(ctx);
-  const rows = waiting.flatMap((w) => w.items.map((item) => ({ source: w.source, eventId: item.eventId, payload: JSON.stringify(serialize(item)) })));
-  try {
-    // The unique (source, eventId) index drops replays, also two copies inside one batch.
-    const inserted = await queryOn(ctx.pg)<{ id: string; source: string; eventId: string }>(Prisma.sql`
-      INSERT INTO "WebhookEvent" (id, source, "eventId", status, "signatureOk", payload, attempts, "receivedAt")
-      SELECT gen_random_uuid(), t.src, t.eid, 'received'::"WebhookStatus", true, t.payload, 0, now()
-      FROM unnest(${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.eventId)}::text[], ${rows.map((r) => r.payload)}::jsonb[]) AS t(src, eid, payload)
-      ON CONFLICT (source, "eventId") DO NOTHING
-      RETURNING id, source, "eventId"`);
-    const ids = new Map(inserted.map((r) => [`${r.source}\u0000${r.eventId}`, r.id]));
-    for (const w of waiting) {
-      const mine: string[] = [];
-      for (const item of w.items) {
-        const key = `${w.source}\u0000${item.eventId}`;
-        const id = ids.get(key);
-        if (id) { mine.push(id); ids.delete(key); } // the first request carrying an event owns it
-      }
-      w.resolve(mine);
+const storeBatcher = batcherPer((ctx: AppContext) => createBatcher<StoreRequest, string[]>((requests) => insertBatch(ctx, requests)));
+
+async function insertBatch(ctx: AppContext, requests: StoreRequest[]): Promise<string[][]> {
+  const rows = requests.flatMap((w) => w.items.map((item) => ({ source: w.source, eventId: item.eventId, payload: JSON.stringify(serialize(item)) })));
+  // The unique (source, eventId) index drops replays, also two copies inside one batch.
+  const inserted = await queryOn(ctx.pg)<{ id: string; source: string; eventId: string }>(Prisma.sql`
+    INSERT INTO "WebhookEvent" (id, source, "eventId", status, "signatureOk", payload, attempts, "receivedAt")
+    SELECT gen_random_uuid(), t.src, t.eid, 'received'::"WebhookStatus", true, t.payload, 0, now()
+    FROM unnest(${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.eventId)}::text[], ${rows.map((r) => r.payload)}::jsonb[]) AS t(src, eid, payload)
+    ON CONFLICT (source, "eventId") DO NOTHING
+    RETURNING id, source, "eventId"`);
+  const ids = new Map(inserted.map((r) => [`${r.source}\u0000${r.eventId}`, r.id]));
+  return requests.map((w) => {
+    const mine: string[] = [];
+    for (const item of w.items) {
+      const key = `${w.source}\u0000${item.eventId}`;
+      const id = ids.get(key);
+      if (id) { mine.push(id); ids.delete(key); } // the first request carrying an event owns it
     }
-  } catch (err) {
-    for (const w of waiting) w.reject(err);
-  }
+    return mine;
+  });
 }
 
 /** JSON-safe copy (dates as ISO strings; webhook messages carry no inline bytes). */
