@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { AppContext } from "../service/context.ts";
+import { DEFAULTS as REMINDER_DEFAULTS } from "../service/reminders/run.ts";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -172,8 +173,8 @@ async function main(): Promise<void> {
     count: intEnv("BENCH_REMINDERS_COUNT", 100_000, 100),
     phonePct: intEnv("BENCH_REMINDERS_PHONE_PCT", 50, 0),
     optOutPct: intEnv("BENCH_REMINDERS_OPTOUT_PCT", 1, 0),
-    concurrency: intEnv("BENCH_REMINDERS_CONCURRENCY", 16, 1),
-    batchSize: intEnv("BENCH_REMINDERS_BATCH", 500, 1),
+    concurrency: intEnv("BENCH_REMINDERS_CONCURRENCY", REMINDER_DEFAULTS.concurrency, 1),
+    batchSize: intEnv("BENCH_REMINDERS_BATCH", REMINDER_DEFAULTS.batchSize, 1),
     workers: intEnv("BENCH_REMINDERS_WORKERS", 2, 1),
     workerJobs: intEnv("BENCH_REMINDERS_WORKER_JOBS", 2, 1),
   };

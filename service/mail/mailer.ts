@@ -2,6 +2,7 @@
 // lands in a dev outbox table, is logged with its links, and is listed at /api/dev/outbox.
 import nodemailer from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
+import { createBatcher } from "../concurrency/batcher.ts";
 import type { Db } from "../db/client.ts";
 import type { Logger } from "../observability/logger.ts";
 
@@ -15,8 +16,11 @@ export interface Mailer {
 export function createMailer(opts: { smtpUrl?: string; from: string; db: Db; log: Logger }): Mailer {
   if (opts.smtpUrl) {
     // Short timeouts: a dead mail server must not hold a signup request for minutes.
+    // Pooled: reminder runs send thousands of mails; one TLS handshake per mail would dominate.
     const transport = nodemailer.createTransport({
       url: opts.smtpUrl,
+      pool: true,
+      maxConnections: 5,
       connectionTimeout: 5_000,
       greetingTimeout: 5_000,
       socketTimeout: 10_000,
@@ -28,10 +32,15 @@ export function createMailer(opts: { smtpUrl?: string; from: string; db: Db; log
       },
     };
   }
+  // Mails handed over together (a reminder run) share one INSERT.
+  const outbox = createBatcher<Email, void>(async (mails) => {
+    await opts.db.devEmail.createMany({ data: mails.map((m) => ({ to: m.to, subject: m.subject, text: m.text, html: m.html })) });
+    return mails.map(() => undefined);
+  });
   return {
     mode: "dev-outbox",
     async send(mail) {
-      await opts.db.devEmail.create({ data: { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html } });
+      await outbox.push(mail);
       const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
       opts.log.info({ to: mail.to, subject: mail.subject, links }, "dev outbox: email stored (no SMTP_URL configured)");
     },

@@ -25,7 +25,7 @@ export interface ReminderOptions {
 
 export const DEFAULTS: ReminderOptions = {
   batchSize: 500,
-  concurrency: 16,
+  concurrency: 48,
   leaseMs: 10 * 60_000,
   renewAfterMs: 2 * 60_000,
   maxAttempts: 5,

@@ -21,7 +21,8 @@ class RebasingRequestClient extends twilio.RequestClient {
   lastHeaders: Record<string, unknown> = {};
   constructor(private readonly base: string) {
     // No SDK-side 429 retries: the sync orchestrator owns retry timing (Retry-After).
-    super({ autoRetry: false, timeout: 30_000 });
+    // Keep-alive: a reminder run sends thousands of texts; a TLS handshake per text would dominate.
+    super({ autoRetry: false, timeout: 30_000, keepAlive: true, maxSockets: 32 });
   }
   override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse.default<TData>> {
     this.lastHeaders = {};
