@@ -217,7 +217,7 @@ async function main() {
   const counts = (await pool.query(`SELECT count(*) FILTER (WHERE a.visible AND u."emailVerifiedAt" IS NOT NULL)::int AS searchable, count(*)::int AS total FROM "ArtistProfile" a JOIN "User" u ON u.id = a."userId"`)).rows[0] as { searchable: number; total: number };
   log(`seeded ${fmtInt(counts.total)} profiles (${fmtInt(counts.searchable)} visible + verified) in ${seedSec.toFixed(1)} s`);
 
-  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, TATU_SCHEDULER: "off", LOG_LEVEL: "silent", TATU_DATA_DIR: path.join(os.tmpdir(), `tatu-bench-search-${process.pid}`) });
+  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, TATU_SCHEDULER: "off", LOG_LEVEL: "silent", RATE_LIMIT_SEARCH: "1000000/1m", TATU_DATA_DIR: path.join(os.tmpdir(), `tatu-bench-search-${process.pid}`) });
   const booted = await boot({ config, log: createLogger({ level: "silent" }) }).catch((err) => abort(`boot failed: ${(err as Error).message}`, 2));
   cleanups.push(() => booted.close());
   const server = await startServer(booted);

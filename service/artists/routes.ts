@@ -16,6 +16,11 @@ const isUuid = (v: string) => z.uuid().safeParse(v).success;
 
 export function artistRoutes(ctx: AppContext): Router {
   const r = Router();
+  // Per client IP, over search, profiles and portfolio images alike: the directory is public.
+  r.use(async (req, _res, next) => {
+    await ctx.limits.search.hit(req.ip ?? "unknown", "Too many artist searches from this network. Try again in a minute.");
+    next();
+  });
 
   r.get("/", async (req, res) => {
     const q = parse(searchQuery, req.query);

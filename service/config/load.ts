@@ -37,7 +37,7 @@ export interface Config {
   workerSyncBudgetMs: number;
   redisPrefix: string;
   workerConcurrency: number;
-  rateLimits: { signup: RateLimitSetting; loginFailures: RateLimitSetting; resend: RateLimitSetting };
+  rateLimits: { signup: RateLimitSetting; loginFailures: RateLimitSetting; resend: RateLimitSetting; search: RateLimitSetting };
 }
 
 /** Values that only exist to make a first run work: persisted per data dir so sessions survive restarts. */
@@ -125,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signup: v.RATE_LIMIT_SIGNUP ?? { points: 10, durationSec: 600 },
       loginFailures: v.RATE_LIMIT_LOGIN_FAILURES ?? { points: 10, durationSec: 900 },
       resend: v.RATE_LIMIT_RESEND ?? { points: 3, durationSec: 3600 },
+      search: v.RATE_LIMIT_SEARCH ?? { points: 300, durationSec: 60 },
     },
   };
 }

@@ -84,6 +84,7 @@ export const envRegistry = {
   // --- rate limits ------------------------------------------------------------------
   RATE_LIMIT_SIGNUP: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Signups per client IP per window.", devDefault: "10/10m" }),
   RATE_LIMIT_LOGIN_FAILURES: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Failed logins per account per window.", devDefault: "10/15m" }),
+  RATE_LIMIT_SEARCH: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Public artist searches and profile views per client IP per window (the map/search is open to scrapers).", devDefault: "300/1m" }),
   RATE_LIMIT_RESEND: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Verification resends per address per window.", devDefault: "3/1h" }),
 
   // --- monitoring -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// Rate limits for signup, failed logins and verification resends: shared across replicas
+// Rate limits for signup, failed logins, verification resends and the public artist search: shared across replicas
 // through Redis when configured (falling back to memory if Redis is down), in memory otherwise.
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
@@ -41,6 +41,7 @@ export function createLimits(config: Config, redis: Redis | undefined) {
     signup: build("signup", config.rateLimits.signup, redis, config.redisPrefix),
     loginFailures: build("login-fail", config.rateLimits.loginFailures, redis, config.redisPrefix),
     resend: build("resend", config.rateLimits.resend, redis, config.redisPrefix),
+    search: build("search", config.rateLimits.search, redis, config.redisPrefix),
   };
 }
 export type Limits = ReturnType<typeof createLimits>;

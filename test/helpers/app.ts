@@ -43,6 +43,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
     TATU_SCHEDULER: "off",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     RATE_LIMIT_SIGNUP: "1000/10m",
+    RATE_LIMIT_SEARCH: "100000/1m",
     TATU_REDIS_PREFIX: prefix,
     ...(opts.redis ? { REDIS_URL: REDIS_URL } : {}),
     ...(opts.publicUrl ? { NEXTAUTH_URL: `http://127.0.0.1:${port}` } : {}),
