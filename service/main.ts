@@ -11,10 +11,10 @@ async function main() {
   ]);
   const { ctx, close } = await boot({ config });
   const http = await startHttpServer(ctx);
-  const stopWorker = ctx.queue.startWorker(ctx, ctx.config.workerConcurrency);
+  const stopWorker = ctx.config.inProcessWorker ? ctx.queue.startWorker(ctx, ctx.config.workerConcurrency) : async () => undefined;
   const scheduler = ctx.config.scheduler ? startScheduler(ctx) : undefined;
   ctx.log.info(
-    { url: ctx.config.publicUrl, port: http.port, queue: ctx.queue.mode, mail: ctx.mailer.mode, scheduler: ctx.config.scheduler },
+    { url: ctx.config.publicUrl, port: http.port, queue: ctx.queue.mode, inProcessWorker: ctx.config.inProcessWorker, mail: ctx.mailer.mode, scheduler: ctx.config.scheduler },
     `Tatu is running on http://localhost:${http.port}`,
   );
 

@@ -37,6 +37,8 @@ export interface Config {
   workerSyncBudgetMs: number;
   redisPrefix: string;
   workerConcurrency: number;
+  /** `npm start` runs a queue worker too (off: API replica only, workers elsewhere). */
+  inProcessWorker: boolean;
   rateLimits: { signup: RateLimitSetting; loginFailures: RateLimitSetting; resend: RateLimitSetting; search: RateLimitSetting };
 }
 
@@ -121,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerSyncBudgetMs: v.WORKER_SYNC_BUDGET_MS ?? 8000,
     redisPrefix: v.TATU_REDIS_PREFIX ?? "tatu",
     workerConcurrency: v.WORKER_CONCURRENCY ?? 4,
+    inProcessWorker: (v.IN_PROCESS_WORKER ?? "on") === "on",
     rateLimits: {
       signup: v.RATE_LIMIT_SIGNUP ?? { points: 10, durationSec: 600 },
       loginFailures: v.RATE_LIMIT_LOGIN_FAILURES ?? { points: 10, durationSec: 900 },

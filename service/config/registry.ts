@@ -75,6 +75,7 @@ export const envRegistry = {
   UPSTASH_REDIS_REST_TOKEN: spec({ integration: "queue", launchCritical: false, secret: true, format: nonEmpty, description: "Upstash REST token (Upstash console → Database → REST API)." }),
   TATU_REDIS_PREFIX: spec({ integration: "queue", launchCritical: false, secret: false, format: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "letters, digits, : _ - only"), description: "Key prefix for everything Tatu stores in Redis (lets several environments share one Redis).", devDefault: "tatu" }),
   WORKER_CONCURRENCY: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(64), description: "Jobs one worker process runs at once.", devDefault: "4" }),
+  IN_PROCESS_WORKER: spec({ integration: "queue", launchCritical: false, secret: false, format: z.enum(["on", "off"]), description: "`npm start` also runs a queue worker (on), or serves HTTP only while `npm run worker` processes run elsewhere (off; API replicas in a scaled-out deploy).", devDefault: "on" }),
   WORKER_SYNC_BUDGET_MS: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(100).max(280_000), description: "How long one /api/worker/sync call drains the queue (keep inside the serverless limit).", devDefault: "8000" }),
 
   // --- mail -------------------------------------------------------------------------
