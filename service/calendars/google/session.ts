@@ -3,7 +3,7 @@
 // and only adds the calendar_v3 client on top of its auth. SDK retries are off (retry:false,
 // as for Gmail): a failure surfaces at once and the job queue decides when to retry.
 import { google, type calendar_v3 } from "googleapis";
-import { GmailSession } from "../../channels/gmail/client.ts";
+import { GmailSession, GOOGLE_REQUEST_TIMEOUT_MS } from "../../channels/gmail/client.ts";
 import type { ProviderAccount, ProviderEnv } from "../../channels/types.ts";
 import { classifyCalendarError } from "./errors.ts";
 
@@ -22,7 +22,7 @@ export class CalendarSession {
     } catch (err) {
       throw classifyCalendarError(err);
     }
-    this.api = google.calendar({ version: "v3", auth: this.grant.client, rootUrl: calendarRoot(env), retry: false });
+    this.api = google.calendar({ version: "v3", auth: this.grant.client, rootUrl: calendarRoot(env), retry: false, timeout: GOOGLE_REQUEST_TIMEOUT_MS });
   }
 
   /** One SDK call; refreshed tokens are saved before it returns; errors are ProviderErrors. */

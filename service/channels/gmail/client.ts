@@ -40,12 +40,16 @@ export function oauthClient(env: ProviderEnv, redirectUri?: string): OAuth2Clien
     endpoints: { oauth2AuthBaseUrl: ep.authUrl, oauth2TokenUrl: ep.tokenUrl, oauth2RevokeUrl: ep.revokeUrl },
     // A 401 on a token we believe valid (revoked server-side, clock skew) → refresh once and retry.
     forceRefreshOnFailure: true,
-    transporterOptions: { retryConfig: { retry: 0, noResponseRetries: 0 } },
+    transporterOptions: { retryConfig: { retry: 0, noResponseRetries: 0 }, timeout: GOOGLE_REQUEST_TIMEOUT_MS },
   });
 }
 
+/** A Google API call that hangs must not hold a sync (and its account lease) forever: it fails
+ *  as a transient TimeoutError and the queue retries it later. */
+export const GOOGLE_REQUEST_TIMEOUT_MS = 30_000;
+
 export function gmailApi(env: ProviderEnv, auth: OAuth2Client): gmail_v1.Gmail {
-  return google.gmail({ version: "v1", auth, rootUrl: googleEndpoints(env).apiRoot, retry: false });
+  return google.gmail({ version: "v1", auth, rootUrl: googleEndpoints(env).apiRoot, retry: false, timeout: GOOGLE_REQUEST_TIMEOUT_MS });
 }
 
 const TOKEN_FIELDS = ["refresh_token", "access_token", "expiry_date", "scope", "token_type"] as const;
