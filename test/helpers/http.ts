@@ -2,8 +2,12 @@
 export interface Res<T = any> { status: number; body: T; headers: Headers; text: string }
 
 export class HttpClient {
-  private readonly cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
+  constructor(readonly base: string, private readonly cookies = new Map<string, string>()) {}
+
+  /** The same browser talking to another address (e.g. another replica behind a load balancer). */
+  at(base: string): HttpClient {
+    return new HttpClient(base, this.cookies);
+  }
 
   get csrf(): string | undefined {
     return this.cookie("tatu_csrf");
