@@ -44,6 +44,8 @@ export interface ClusterOptions {
   workers?: number;
   /** Extra environment (stand-in base URLs, provider credentials, rate limits…). */
   env?: Record<string, string>;
+  /** Workers log at info by default (their readiness line); "warn" is not allowed: it hides it. */
+  workerLogLevel?: "info" | "debug";
   /** Redis key prefix shared by the cluster (default: unique per cluster). */
   redisPrefix?: string;
 }
@@ -95,7 +97,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     TATU_DATA_DIR: dataDir,
     TATU_SCHEDULER: "off", // crons come from outside (Vercel Cron / the test), as in production
     IN_PROCESS_WORKER: "off",
-    LOG_LEVEL: "info",
+    LOG_LEVEL: "warn", // replicas: no per-request lines (workers log at info: "worker running")
     // One public URL for the whole cluster (a load balancer would own it): replica 0's address.
     NEXTAUTH_URL: `http://127.0.0.1:${firstPort}`,
     NEXTAUTH_SECRET: randomBytes(48).toString("base64"),
@@ -116,7 +118,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     return replica;
   };
   const startWorker = async (): Promise<ClusterProcess> => {
-    const proc = launch(`worker-${workers.length}`, "service/worker.ts", env);
+    const proc = launch(`worker-${workers.length}`, "service/worker.ts", { ...env, LOG_LEVEL: opts.workerLogLevel ?? "info" });
     await waitFor(proc, async () => proc.output().includes("worker running"), "running");
     workers.push(proc);
     return proc;
