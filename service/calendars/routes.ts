@@ -60,6 +60,16 @@ export function calendarRoutes(ctx: AppContext): Router {
     res.json({ items: rows.map(view) });
   });
 
+  // The artist's own busy time imported from calendars (the week view of the web app); titles are never kept.
+  r.get("/busy", async (req, res) => {
+    const q = parse(z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }), req.query);
+    const items = await ctx.db.busyBlock.findMany({
+      where: { userId: req.user!.id, cancelled: false, transparent: false, appointmentId: null, start: { lt: new Date(q.to) }, end: { gt: new Date(q.from) }, connection: { status: "active" } },
+      orderBy: { start: "asc" }, take: 500, select: { id: true, start: true, end: true, allDay: true, connection: { select: { name: true, provider: true } } },
+    });
+    res.json({ items: items.map((b) => ({ id: b.id, start: b.start, end: b.end, allDay: b.allDay, calendar: b.connection.name, provider: b.connection.provider })) });
+  });
+
   // Google / Outlook: the calendar scope comes with the mailbox grant.
   for (const id of ["google-calendar", "outlook-calendar"] as const) {
     r.post(`/${id === "google-calendar" ? "google" : "outlook"}`, async (req, res) => {
@@ -114,11 +124,12 @@ export function calendarRoutes(ctx: AppContext): Router {
     const c = await owned(req.user!.id, String(req.params.id));
     const out = await syncCalendar(ctx, c.id);
     if (out.status === "busy") throw conflict("A sync of this calendar is already running.", "SYNC_IN_PROGRESS");
+    if (out.status === "inactive" && out.connectionStatus === "deleted") throw notFound("Calendar not found.");
     if (out.status === "inactive") throw conflict("Reconnect this calendar before syncing it.", "CALENDAR_NEEDS_RECONNECT");
     if (out.status === "error") {
-      const fresh = await ctx.db.calendarConnection.findUniqueOrThrow({ where: { id: c.id } });
-      if (out.error.errorClass === "auth") throw new HttpError(409, "CALENDAR_NEEDS_RECONNECT", fresh.lastError ?? "Reconnect this calendar.");
-      throw new HttpError(out.error.errorClass === "rate_limit" ? 503 : 502, "SYNC_FAILED", fresh.lastError ?? "The sync failed.");
+      const fresh = await ctx.db.calendarConnection.findUnique({ where: { id: c.id } });
+      if (out.error.errorClass === "auth") throw new HttpError(409, "CALENDAR_NEEDS_RECONNECT", fresh?.lastError ?? "Reconnect this calendar.");
+      throw new HttpError(out.error.errorClass === "rate_limit" ? 503 : 502, "SYNC_FAILED", fresh?.lastError ?? "The sync failed.");
     }
     res.json({ status: "ok", events: out.events });
   });

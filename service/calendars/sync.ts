@@ -66,10 +66,12 @@ export async function syncCalendar(ctx: AppContext, connectionId: string): Promi
     return { status: "ok", events };
   } catch (err) {
     const error = err instanceof ProviderError ? err : provider.classifyError(err);
-    await ctx.db.calendarConnection.update({
+    const recorded = await ctx.db.calendarConnection.updateMany({
       where: { id: conn.id },
       data: { lastSyncAt: new Date(), lastError: plainWords(error.errorClass, provider.label), lastErrorClass: error.errorClass, ...(error.errorClass === "auth" ? { status: "reauth_required" } : {}) },
     });
+    // Disconnected while it synced: the failure came from the row being gone, not the provider.
+    if (recorded.count === 0) return { status: "inactive", connectionStatus: "deleted" };
     if (error.errorClass === "auth") await ctx.realtime.publish(conn.userId, { type: "calendar.status", connectionId: conn.id, status: "reauth_required" }).catch(() => undefined);
     return { status: "error", events, error };
   } finally {

@@ -12,17 +12,16 @@ const redactPaths = [
 
 export function createLogger(opts: { level?: string; secrets?: string[]; destination?: pino.DestinationStream } = {}): Logger {
   const secrets = (opts.secrets ?? []).filter((s) => s.length >= 8);
+  const jsonForms = [...new Set(secrets.flatMap((s) => [JSON.stringify(s).slice(1, -1), s]))];
   return pino(
     {
       level: opts.level ?? "info",
       redact: { paths: redactPaths, censor: "[redacted]" },
       ...(secrets.length && {
         hooks: {
-          // Last line of defence: mask secret values inside any string argument.
-          logMethod(args, method) {
-            const masked = args.map((a) => (typeof a === "string" ? maskSecrets(a, secrets) : a));
-            return method.apply(this, masked as Parameters<typeof method>);
-          },
+          // Last line of defence: mask secret values anywhere in the finished line — messages,
+          // object fields, error messages and stacks alike (as written and JSON-escaped).
+          streamWrite: (line: string) => maskSecrets(line, jsonForms),
         },
       }),
       formatters: { level: (label) => ({ level: label }) },

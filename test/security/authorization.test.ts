@@ -1,0 +1,117 @@
+// Authorisation matrix generated from the router: every /api route has an entry in
+// auth-matrix.ts, and for every route acting on a user's data, a second user (B) using
+// artist A's real ids is refused (404 like a missing id, or the entry's documented answer)
+// and A's data is unchanged afterwards. Anonymous callers get 401 on everything not public.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../service/http/app.ts";
+import type { HttpClient, Res } from "../helpers/http.ts";
+import { authMatrix, defaultDeny, splitKey, type Probe } from "./auth-matrix.ts";
+import { listRoutes } from "./router-walk.ts";
+import { startWorld, type World } from "./world.ts";
+
+let w: World;
+beforeAll(async () => { w = await startWorld(); }, 90_000);
+afterAll(async () => { await w?.close(); });
+
+const entries = Object.entries(authMatrix);
+const send = (client: HttpClient, method: string, p: Probe): Promise<Res> =>
+  p.form ? client.request(method, p.path, { body: p.form() }) : client.request(method, p.path, p.json === undefined ? {} : { json: p.json });
+
+/** Everything of A's that a stranger's request could change, read straight from the database. */
+async function snapshotOfA() {
+  const { db } = w.app.ctx, i = w.ids;
+  return JSON.stringify(await Promise.all([
+    db.conversation.findUnique({ where: { id: i.conversationId }, select: { unreadCount: true, archivedAt: true } }),
+    db.message.count({ where: { conversationId: i.conversationId } }),
+    db.attachment.findUnique({ where: { id: i.attachmentId }, select: { id: true } }),
+    db.connectedAccount.findUnique({ where: { id: i.accountId }, select: { status: true, credentials: true } }),
+    db.calendarConnection.findUnique({ where: { id: i.calendarId }, select: { isPrimary: true, status: true } }),
+    db.bookingRequest.findUnique({ where: { id: i.requestId }, select: { status: true } }),
+    db.appointment.findMany({ where: { projectId: i.projectId }, select: { id: true, status: true, start: true } }),
+    db.service.findUnique({ where: { id: i.serviceId }, select: { name: true, active: true } }),
+    db.portfolioImage.findUnique({ where: { id: i.imageId }, select: { caption: true, position: true } }),
+    db.connectedAccount.count({ where: { userId: w.b.userId } }),
+  ]));
+}
+
+describe("the matrix covers the router", () => {
+  it("every /api route has an entry and every entry is a route", () => {
+    const routes = listRoutes(createApp(w.app.ctx)).filter((r) => r.path.startsWith("/api/")).map((r) => `${r.method} ${r.path}`);
+    expect(routes.length).toBeGreaterThan(50);
+    const missing = routes.filter((r) => !(r in authMatrix));
+    const stale = Object.keys(authMatrix).filter((k) => !routes.includes(k));
+    expect(missing, "routes without an entry in test/security/auth-matrix.ts").toEqual([]);
+    expect(stale, "entries in test/security/auth-matrix.ts that match no route").toEqual([]);
+  });
+});
+
+describe("a second user cannot reach A's data", () => {
+  const owned = entries.filter(([, a]) => a.kind === "owned");
+
+  it("A's own reads succeed with the same ids (the probes aim at real data)", async () => {
+    for (const [key, access] of owned) {
+      const [method] = splitKey(key);
+      if (method !== "GET" || access.kind !== "owned" || access.deny) continue;
+      const res = await send(w.a.client, method, await access.probe(w.ids, w));
+      expect(res.status, `${key} as A`).toBe(200);
+    }
+  });
+
+  it("B gets 404 (or the documented refusal) on every route acting on A's ids, and nothing of A's changes", async () => {
+    const before = await snapshotOfA();
+    const answers: string[] = [];
+    for (const [key, access] of owned) {
+      if (access.kind !== "owned") continue;
+      const [method] = splitKey(key);
+      const res = await send(w.b.client, method, await access.probe(w.ids, w));
+      const deny = access.deny ?? defaultDeny;
+      expect(deny, `${key} as B answered ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
+      expect(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
+      answers.push(`${res.status} ${key}`);
+    }
+    expect(answers).toHaveLength(owned.length);
+    expect(await snapshotOfA()).toBe(before);
+  });
+
+  it("B's own lists and pages mention none of A's ids", async () => {
+    const aIds = Object.values(w.ids);
+    let probed = 0;
+    for (const [key, access] of entries) {
+      if (access.kind !== "self" || !access.probe) continue;
+      const [method] = splitKey(key);
+      const res = await send(w.b.client, method, access.probe(w.ids));
+      expect(access.ok ?? [200], `${key} as B: ${res.text.slice(0, 200)}`).toContain(res.status);
+      for (const id of aIds) expect(res.text, `${key} leaks one of A's ids`).not.toContain(id);
+      probed++;
+    }
+    expect(probed).toBeGreaterThanOrEqual(8);
+    // ...while A's own list does show A's conversation (the check above can fail).
+    expect((await w.a.client.get("/api/inbox/conversations")).text).toContain(w.ids.conversationId);
+  });
+
+  it("operator routes refuse a signed-in user: admin → 403, cron → 401", async () => {
+    for (const [key, access] of entries) {
+      if (access.kind !== "admin" && access.kind !== "cron") continue;
+      const [method, path] = splitKey(key);
+      const res = await send(w.b.client, method, { path: path.replace(":name", "cron.sync-messages"), json: method === "PUT" ? { enabled: false } : undefined });
+      expect(res.status, `${key} as B`).toBe(access.kind === "admin" ? 403 : 401);
+    }
+  });
+});
+
+describe("anonymous callers", () => {
+  it("get 401 with a message on every route that is not public or a webhook", async () => {
+    const anon = w.app.client();
+    let checked = 0;
+    for (const [key, access] of entries) {
+      if (access.kind === "public" || access.kind === "webhook") continue;
+      const [method, path] = splitKey(key);
+      const probe = access.kind === "owned" ? await access.probe(w.ids, w) : access.kind === "self" && access.probe ? access.probe(w.ids) : { path: path.replace(/:(\w+)/g, "00000000-0000-4000-8000-000000000000"), json: method === "GET" ? undefined : {} };
+      const res = await send(anon, method, probe);
+      expect(res.status, `${key} anonymously: ${res.text.slice(0, 200)}`).toBe(401);
+      expect(res.body.error.message).toEqual(expect.any(String));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+});
