@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "test/chaos/**"], // the chaos suite: npm run chaos
     globalSetup: ["test/helpers/global-setup.ts"],
     pool: "forks",
     testTimeout: 30_000,

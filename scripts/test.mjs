@@ -107,6 +107,12 @@ if (!hasRadicale()) {
 console.log("· type-checking");
 let r = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit"], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
+r = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "web/tsconfig.json"], { stdio: "inherit" });
+if (r.status !== 0) process.exit(r.status ?? 1);
+
+// The browser tests drive the built web app: rebuild web/dist whenever its inputs changed.
+r = spawnSync(process.execPath, ["scripts/ensure-web-build.mjs"], { stdio: "inherit" });
+if (r.status !== 0) { console.error("✗ Missing: the web app build (web/dist); `npm run build:web` failed"); process.exit(1); }
 
 console.log("· running the test suite");
 r = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });

@@ -158,6 +158,6 @@ describe("email verification", () => {
     const res = await app.client().get("/verify-email?token=abc");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/text\/html/);
-    expect(res.text).toContain("/app.js");
+    expect(res.text).toMatch(/<script type="module"[^>]* src="\/assets\/[^"]+\.js"/); // the SPA's entry
   });
 });

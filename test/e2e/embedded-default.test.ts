@@ -15,8 +15,11 @@ let proc: ResultPromise | undefined;
 
 async function start(port: number): Promise<HttpClient> {
   // Only what a fresh shell has: PATH and HOME. Nothing from this test run leaks in.
-  // Exactly what `npm start` runs, without npm in between (npm does not pass SIGTERM on).
-  const [cmd, ...args] = pkg.scripts.start.split(" ");
+  // Exactly what `npm start` runs, without npm in between (npm does not pass SIGTERM on):
+  // its last command is the service; the ones before it (the web build check) run first.
+  const commands = pkg.scripts.start.split(" && ").map((c) => c.split(" "));
+  for (const [cmd, ...args] of commands.slice(0, -1)) await execa(cmd!, args, { preferLocal: true });
+  const [cmd, ...args] = commands.at(-1)!;
   proc = execa(cmd!, args, { preferLocal: true, env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), TATU_DATA_DIR: dataDir, LOG_LEVEL: "warn" }, extendEnv: false, reject: false, all: true });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

@@ -1,0 +1,88 @@
+// The artist's profile editor (location by clicking the map, then found by the public search)
+// and the admins' ops page (readiness, switches, hypercare metrics) in the browser.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { launchBrowser } from "../helpers/browser.ts";
+import { isolatedDatabaseUrl, startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
+import { signedInUser } from "../helpers/accounts.ts";
+import { freshWebBuild, logIn, newContext, POLL, screenshots, startTileStub, tileConfigScript, type TileStub } from "./support.ts";
+
+const ADMIN = uniqueEmail("ops-admin");
+let app: TestApp;
+let browser: Browser;
+let tiles: TileStub;
+
+beforeAll(async () => {
+  await freshWebBuild();
+  tiles = await startTileStub();
+  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN } });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await tiles?.close();
+});
+
+it("an artist creates their profile, sets the studio by clicking the map, and is then found on it", async () => {
+  const artist = await signedInUser(app, { role: "artist" });
+  const context = await newContext(browser, app, { init: tileConfigScript(tiles.template) });
+  await logIn(context, artist.email);
+  const page = await context.newPage();
+  await page.goto("/profile");
+  await expect.poll(() => page.getByText("Your profile is not public yet.").count(), POLL).toBe(1);
+
+  await page.getByLabel("Name customers know you by").fill("Lou Dotwork");
+  await page.getByLabel("City").fill("Leipzig");
+  await page.getByLabel("Dotwork").check();
+  // Showing the profile without a location is refused by the API, next to the field.
+  await page.getByLabel("Show me on the map").check();
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await expect.poll(() => page.locator("#profile-visible-error").innerText(), POLL).toMatch(/location/i);
+
+  // Click the middle of the map (the editor opens on 50°N 10°E).
+  const map = page.getByRole("region", { name: "Click to set your studio location" });
+  const box = (await map.boundingBox())!;
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await expect.poll(() => page.getByTestId("location").innerText(), POLL).toMatch(/Location set: 5\d\.\d+, \d+\.\d+/);
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await expect.poll(() => page.getByText("Saved. Your profile is on the map.").count(), POLL).toBe(1);
+  await screenshots(page, "profile-editor");
+
+  const own = (await artist.client.get("/api/me/artist-profile")).body;
+  expect(own).toMatchObject({ displayName: "Lou Dotwork", city: "Leipzig", styles: ["dotwork"], visible: true });
+  expect(Math.abs(own.lat - 50)).toBeLessThan(1);
+  expect(Math.abs(own.lng - 10)).toBeLessThan(1);
+  const found = await app.client().get(`/api/artists?bbox=${own.lng - 0.5},${own.lat - 0.5},${own.lng + 0.5},${own.lat + 0.5}&style=dotwork`);
+  expect(found.body.items.map((a: { displayName: string }) => a.displayName)).toEqual(["Lou Dotwork"]);
+  await context.close();
+});
+
+it("an admin sees readiness and metrics and flips a switch; others are told the page is for admins", async () => {
+  const admin = await signedInUser(app, { role: "artist", email: ADMIN });
+  const context = await newContext(browser, app);
+  await logIn(context, admin.email);
+  const page = await context.newPage();
+  page.on("dialog", (d) => void d.accept("paused for the ops test"));
+  await page.goto("/ops");
+  await expect.poll(() => page.getByTestId("readiness").innerText().catch(() => ""), POLL).toBe("Ready");
+  await expect.poll(() => page.getByTestId("metrics").locator("tbody tr").count(), POLL).toBeGreaterThan(1);
+  expect(await page.getByTestId("queue").innerText()).toMatch(/mode: inline/);
+
+  const toggle = page.getByRole("switch", { name: "cron.sync-messages" });
+  expect(await toggle.isChecked()).toBe(true);
+  await toggle.click();
+  await expect.poll(async () => (await admin.client.get("/api/admin/switches")).body.switches.find((s: { name: string }) => s.name === "cron.sync-messages"), POLL)
+    .toMatchObject({ enabled: false, reason: "paused for the ops test", updatedBy: ADMIN });
+  await expect.poll(() => toggle.isChecked(), POLL).toBe(false);
+  await screenshots(page, "ops");
+  await context.close();
+
+  const other = await signedInUser(app, { role: "artist" });
+  const ctx2 = await newContext(browser, app);
+  await logIn(ctx2, other.email);
+  const p2 = await ctx2.newPage();
+  await p2.goto("/ops");
+  await expect.poll(() => p2.getByRole("alert").allInnerTexts().then((t) => t.join(" ")), POLL).toMatch(/for Tatu admins/);
+  await ctx2.close();
+});

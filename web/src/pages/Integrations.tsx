@@ -1,0 +1,228 @@
+// Connect and look after every channel and calendar: OAuth links, the Yahoo app-password form
+// with a how-to, status in plain words, last successful sync, sync now, disconnect.
+import { useState, type FormEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useSearchParams } from "react-router-dom";
+import { api, messageOf } from "../api.ts";
+import { apiFields, type FieldErrors } from "../forms.ts";
+import { RequireUser } from "../guard.tsx";
+import type { Account, Calendar, ProviderInfo } from "../types.ts";
+import { ErrorBox, Field, fmtAgo, Loading, PageTitle } from "../ui.tsx";
+
+export default function IntegrationsPage() {
+  return <RequireUser role="artist" title="Integrations">{() => <Integrations />}</RequireUser>;
+}
+
+const STATUS_WORDS: Record<string, string> = { active: "Connected", reauth_required: "Needs reconnecting", disabled: "Disconnected", error: "Having trouble" };
+
+function Integrations() {
+  const [params] = useSearchParams();
+  const q = useQuery({
+    queryKey: ["integrations"],
+    queryFn: () => api<{ items: Account[]; providers: ProviderInfo[] }>("/api/integrations"),
+    refetchInterval: (query) => (query.state.data?.items.some((a) => a.status === "active" && !a.lastSyncAt) ? 2000 : false),
+  });
+  const connectedMsg = params.get("connected") ? "Connected. The first sync is running — new messages will appear in your inbox." : "";
+  const errorMsg = params.get("error") ? (params.get("error") === "ACCESS_DENIED" ? "You cancelled the sign-in, so nothing was connected." : `Connecting failed (${params.get("error")}). Try again.`) : "";
+  return (
+    <>
+      <PageTitle>Integrations</PageTitle>
+      <p className="muted">Connect your mailboxes, social inboxes, SMS and calendars. Tatu reads new messages every few minutes and never changes your mailbox.</p>
+      {connectedMsg ? <p className="banner banner-info" role="status">{connectedMsg}</p> : null}
+      {errorMsg ? <p className="banner banner-error" role="alert">{errorMsg}</p> : null}
+      <h2>Messages</h2>
+      {q.isLoading ? <Loading /> : q.isError ? <ErrorBox error={q.error} retry={() => q.refetch()} /> : (
+        <ul className="cards">
+          {q.data!.providers.map((p) => <ProviderCard key={p.id} p={p} accounts={q.data!.items.filter((a) => a.provider === p.id)} />)}
+        </ul>
+      )}
+      <h2>Calendars</h2>
+      <Calendars accounts={q.data?.items ?? []} />
+    </>
+  );
+}
+
+function AccountRow({ a }: { a: Account }) {
+  const qc = useQueryClient();
+  const [msg, setMsg] = useState<{ info?: string; error?: string }>({});
+  const done = () => void qc.invalidateQueries({ queryKey: ["integrations"] });
+  const sync = useMutation({
+    mutationFn: () => api<{ fetched: number; inserted: number }>(`/api/integrations/${a.id}/sync`, { method: "POST" }),
+    onSuccess: (r) => setMsg({ info: r.inserted ? `Synced: ${r.inserted} new message${r.inserted === 1 ? "" : "s"}.` : "Synced: nothing new." }),
+    onError: (err) => setMsg({ error: messageOf(err) }),
+    onSettled: done,
+  });
+  const disconnect = useMutation({
+    mutationFn: () => api(`/api/integrations/${a.id}`, { method: "DELETE" }),
+    onSuccess: () => setMsg({ info: "Disconnected. Past conversations stay readable." }),
+    onError: (err) => setMsg({ error: messageOf(err) }),
+    onSettled: done,
+  });
+  const off = a.status === "disabled";
+  return (
+    <li className="account" data-testid="account" data-provider={a.provider} data-status={a.status}>
+      <p><strong>{a.aliasLabel ?? a.address}</strong> <span className={`pill pill-${a.status}`}>{STATUS_WORDS[a.status] ?? a.status}</span></p>
+      <p className="muted small">{a.lastSyncAt || a.status !== "active" ? `Last successful sync: ${fmtAgo(a.lastSuccessAt)}` : "First sync running…"}</p>
+      {a.lastError && !off ? <p className="msg-error">{a.lastError}</p> : null}
+      {!off ? (
+        <div className="actions">
+          <button type="button" className="secondary small" onClick={() => sync.mutate()} disabled={sync.isPending || a.needsReconnect}>{sync.isPending ? "Syncing…" : "Sync now"}</button>
+          <button type="button" className="secondary small danger" onClick={() => { if (confirm(`Disconnect ${a.address}? Past messages stay readable.`)) disconnect.mutate(); }} disabled={disconnect.isPending}>Disconnect</button>
+        </div>
+      ) : null}
+      <p className="msg" role="status">{msg.info}</p>
+      <p className="msg msg-error" role="alert">{msg.error}</p>
+    </li>
+  );
+}
+
+function ProviderCard({ p, accounts }: { p: ProviderInfo; accounts: Account[] }) {
+  const needsReconnect = accounts.some((a) => a.needsReconnect);
+  return (
+    <li className="card" data-testid={`provider-${p.id}`}>
+      <h3>{p.label}</h3>
+      {accounts.length ? <ul className="accounts">{accounts.map((a) => <AccountRow key={a.id} a={a} />)}</ul> : <p className="muted">Not connected.</p>}
+      {!p.configured ? (
+        <p className="muted small">{p.label} is not set up on this server yet. Ask your Tatu admin.</p>
+      ) : p.connect === "credentials" ? (
+        p.id === "yahoo" ? (accounts.some((a) => a.status === "active") ? <details><summary>Connect another Yahoo account</summary><YahooForm /></details> : <YahooForm />) : <SmsForm />
+      ) : (
+        <a className="button" href={`/api/integrations/${p.route}/auth`}>{needsReconnect ? `Reconnect ${p.label}` : accounts.length ? `Connect another ${p.label} account` : `Connect ${p.label}`}</a>
+      )}
+    </li>
+  );
+}
+
+function useConnect(path: string) {
+  const qc = useQueryClient();
+  const [fields, setFields] = useState<FieldErrors>({});
+  const [msg, setMsg] = useState<{ info?: string; error?: string }>({});
+  const m = useMutation({
+    mutationFn: (body: unknown) => api<{ account?: Account }>(path, { body }),
+    onMutate: () => { setFields({}); setMsg({}); },
+    onSuccess: () => { setMsg({ info: "Connected. The first sync is running." }); void qc.invalidateQueries({ queryKey: ["integrations"] }); void qc.invalidateQueries({ queryKey: ["calendars"] }); },
+    onError: (err) => { setFields(apiFields(err)); setMsg({ error: messageOf(err) }); },
+  });
+  return { m, fields, msg };
+}
+
+function YahooForm() {
+  const { m, fields, msg } = useConnect("/api/integrations/yahoo/connect");
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const d = new FormData(form);
+    // The app password never stays in the page once Yahoo accepted it.
+    m.mutate({ email: String(d.get("email") ?? ""), appPassword: String(d.get("appPassword") ?? "") }, { onSuccess: () => form.reset() });
+  }
+  return (
+    <form id="yahoo-form" noValidate onSubmit={submit} aria-busy={m.isPending}>
+      <details>
+        <summary>How to get a Yahoo app password</summary>
+        <ol className="small">
+          <li>Sign in at login.yahoo.com and open <strong>Account security</strong>.</li>
+          <li>Choose <strong>Generate app password</strong> (turn on 2-step verification first if asked).</li>
+          <li>Name it “Tatu”, then copy the 16 letters Yahoo shows (spaces are fine).</li>
+        </ol>
+        <p className="small">Tatu uses it only to read and send your mail. Remove it at Yahoo any time to cut access.</p>
+      </details>
+      <Field form="yahoo" name="email" label="Yahoo email address" type="email" autoComplete="email" error={fields.email} />
+      <Field form="yahoo" name="appPassword" label="App password" type="password" autoComplete="off" error={fields.appPassword} />
+      <button type="submit" disabled={m.isPending}>{m.isPending ? "Checking…" : "Connect Yahoo"}</button>
+      <p className="msg" role="status">{msg.info}</p>
+      <p className="msg msg-error" role="alert">{msg.error}</p>
+    </form>
+  );
+}
+
+function SmsForm() {
+  const { m, fields, msg } = useConnect("/api/integrations/twilio/connect");
+  return (
+    <form id="sms-form" noValidate onSubmit={(e) => { e.preventDefault(); const n = String(new FormData(e.currentTarget).get("phoneNumber") ?? "").trim(); m.mutate(n ? { phoneNumber: n } : {}); }}>
+      <Field form="sms" name="phoneNumber" label="Studio phone number (optional)" type="tel" placeholder="+15551234567" error={fields.phoneNumber} hint="Leave empty to use the studio number set up for Tatu." />
+      <button type="submit" disabled={m.isPending}>Connect SMS</button>
+      <p className="msg" role="status">{msg.info}</p>
+      <p className="msg msg-error" role="alert">{msg.error}</p>
+    </form>
+  );
+}
+
+function Calendars({ accounts }: { accounts: Account[] }) {
+  const qc = useQueryClient();
+  // A new connection syncs in the background: poll until its first sync has run.
+  const q = useQuery({
+    queryKey: ["calendars"],
+    queryFn: () => api<{ items: Calendar[] }>("/api/calendars"),
+    refetchInterval: (query) => (query.state.data?.items.some((c) => c.status === "active" && !c.lastSyncAt) ? 2000 : false),
+  });
+  const [msg, setMsg] = useState<{ info?: string; error?: string }>({});
+  const run = useMutation({
+    mutationFn: ({ path, method, body }: { path: string; method: "POST" | "PUT" | "DELETE"; body?: unknown }) => api(path, { method, body }),
+    onMutate: () => setMsg({}),
+    onSuccess: () => setMsg({ info: "Done." }),
+    onError: (err) => setMsg({ error: messageOf(err) }),
+    onSettled: () => void qc.invalidateQueries({ queryKey: ["calendars"] }),
+  });
+  const has = (p: string) => accounts.some((a) => a.provider === p && a.status === "active");
+  return (
+    <section aria-label="Calendars">
+      {q.isLoading ? <Loading /> : q.isError ? <ErrorBox error={q.error} retry={() => q.refetch()} /> : q.data!.items.length === 0 ? <p className="muted">No calendars connected. Busy times from connected calendars keep customers from booking over them.</p> : (
+        <ul className="cards">
+          {q.data!.items.map((c) => (
+            <li key={c.id} className="card" data-testid="calendar">
+              <p><strong>{c.name}</strong> · {c.label} <span className={`pill pill-${c.status}`}>{STATUS_WORDS[c.status] ?? c.status}</span> {c.isPrimary ? <span className="pill">Tatu writes here</span> : null}</p>
+              <p className="muted small">{c.lastSyncAt || c.status !== "active" ? `Last successful sync: ${fmtAgo(c.lastSuccessAt)}` : "First sync running…"}{c.readOnly ? " · read-only" : ""}</p>
+              {c.lastError ? <p className="msg-error">{c.lastError}</p> : null}
+              <div className="actions">
+                <button type="button" className="secondary small" onClick={() => run.mutate({ path: `/api/calendars/${c.id}/sync`, method: "POST" })}>Sync now</button>
+                {!c.isPrimary && !c.readOnly ? <button type="button" className="secondary small" onClick={() => run.mutate({ path: `/api/calendars/${c.id}`, method: "PUT", body: { isPrimary: true } })}>Write appointments here</button> : null}
+                <button type="button" className="secondary small danger" onClick={() => run.mutate({ path: `/api/calendars/${c.id}`, method: "DELETE" })}>Remove</button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {!has("gmail") || !has("outlook") ? <p className="hint small">Google and Outlook calendars use the mailbox you connect above: connect Gmail or Outlook first.</p> : null}
+      <div className="actions">
+        <button type="button" className="secondary" disabled={!has("gmail")} title={has("gmail") ? undefined : "Connect Gmail first"} onClick={() => run.mutate({ path: "/api/calendars/google", method: "POST" })}>Add Google Calendar</button>
+        <button type="button" className="secondary" disabled={!has("outlook")} title={has("outlook") ? undefined : "Connect Outlook first"} onClick={() => run.mutate({ path: "/api/calendars/outlook", method: "POST" })}>Add Outlook Calendar</button>
+      </div>
+      <p className="msg" role="status">{msg.info}</p>
+      <p className="msg msg-error" role="alert">{msg.error}</p>
+      <AppleForm />
+      <SquareForm />
+    </section>
+  );
+}
+
+function AppleForm() {
+  const { m, fields, msg } = useConnect("/api/calendars/apple/connect");
+  return (
+    <details className="card">
+      <summary>Connect Apple (iCloud) Calendar</summary>
+      <p className="small">Create an app-specific password at account.apple.com → Sign-In and Security → App-Specific Passwords.</p>
+      <form id="apple-form" noValidate onSubmit={(e) => { e.preventDefault(); const d = new FormData(e.currentTarget); m.mutate({ appleId: String(d.get("appleId") ?? ""), appPassword: String(d.get("appPassword") ?? "") }); }}>
+        <Field form="apple" name="appleId" label="Apple Account email" type="email" error={fields.appleId} />
+        <Field form="apple" name="appPassword" label="App-specific password" type="password" autoComplete="off" error={fields.appPassword} />
+        <button type="submit" disabled={m.isPending}>Connect Apple Calendar</button>
+        <p className="msg" role="status">{msg.info}</p>
+        <p className="msg msg-error" role="alert">{msg.error}</p>
+      </form>
+    </details>
+  );
+}
+
+function SquareForm() {
+  const { m, fields, msg } = useConnect("/api/calendars/square/connect");
+  return (
+    <details className="card">
+      <summary>Connect Square Appointments</summary>
+      <form id="square-form" noValidate onSubmit={(e) => { e.preventDefault(); m.mutate({ accessToken: String(new FormData(e.currentTarget).get("accessToken") ?? "") }); }}>
+        <Field form="square" name="accessToken" label="Square access token" type="password" autoComplete="off" error={fields.accessToken} hint="Square Developer Dashboard → your app → Credentials → Access token." />
+        <button type="submit" disabled={m.isPending}>Connect Square</button>
+        <p className="msg" role="status">{msg.info}</p>
+        <p className="msg msg-error" role="alert">{msg.error}</p>
+      </form>
+    </details>
+  );
+}

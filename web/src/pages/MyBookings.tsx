@@ -1,0 +1,70 @@
+// The customer's side: booking requests, the times an artist offered (pick one), appointments.
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
+import { api, messageOf } from "../api.ts";
+import { RequireUser } from "../guard.tsx";
+import type { Appointment, BookingRequest } from "../types.ts";
+import { Empty, ErrorBox, fmtDateTime, Loading, money, PageTitle } from "../ui.tsx";
+
+export default function MyBookingsPage() {
+  return <RequireUser title="My bookings">{() => <MyBookings />}</RequireUser>;
+}
+
+const REQUEST_WORDS: Record<string, string> = { pending: "Waiting for the artist", offered: "Times offered — pick one", declined: "Declined", booked: "Booked", cancelled: "Cancelled" };
+
+function MyBookings() {
+  const requests = useQuery({ queryKey: ["requests", "customer"], queryFn: () => api<{ items: BookingRequest[] }>("/api/bookings/requests") });
+  const appts = useQuery({ queryKey: ["appointments", "mine"], queryFn: () => api<{ items: Appointment[] }>("/api/bookings/appointments") });
+  return (
+    <>
+      <PageTitle>My bookings</PageTitle>
+      <h2>Appointments</h2>
+      {appts.isLoading ? <Loading /> : appts.isError ? <ErrorBox error={appts.error} retry={() => appts.refetch()} /> : appts.data!.items.length === 0 ? <Empty><p>No appointments yet.</p></Empty> : (
+        <ul className="cards" data-testid="my-appointments">
+          {appts.data!.items.map((a) => <li key={a.id} className="card" data-status={a.status}><strong>{fmtDateTime(a.start, a.timeZone)}</strong> <span className={`pill pill-${a.status}`}>{a.status.replace("_", " ")}</span></li>)}
+        </ul>
+      )}
+      <h2>Requests</h2>
+      {requests.isLoading ? <Loading /> : requests.isError ? <ErrorBox error={requests.error} retry={() => requests.refetch()} /> : requests.data!.items.length === 0 ? (
+        <Empty><p>No requests yet. <Link to="/artists">Find an artist</Link> and send one.</p></Empty>
+      ) : (
+        <ul className="cards" data-testid="my-requests">{requests.data!.items.map((r) => <RequestCard key={r.id} r={r} />)}</ul>
+      )}
+    </>
+  );
+}
+
+function RequestCard({ r }: { r: BookingRequest }) {
+  const qc = useQueryClient();
+  const [pick, setPick] = useState("");
+  const accept = useMutation({
+    mutationFn: () => api<{ status: string; checkoutUrl?: string }>(`/api/bookings/requests/${r.id}/accept`, { body: { start: pick } }),
+    onSuccess: (res) => {
+      if (res.checkoutUrl) window.location.assign(res.checkoutUrl);
+      void qc.invalidateQueries({ queryKey: ["requests"] });
+      void qc.invalidateQueries({ queryKey: ["appointments"] });
+    },
+  });
+  return (
+    <li className="card" data-testid="request" data-status={r.status}>
+      <p><strong>{r.idea}</strong></p>
+      <p className="muted small">{r.placement} · {r.size} · sent {fmtDateTime(r.createdAt)}</p>
+      <p><span className={`pill pill-${r.status}`}>{REQUEST_WORDS[r.status] ?? r.status}</span>{r.declineReason ? ` — ${r.declineReason}` : ""}</p>
+      {r.status === "offered" && r.offeredSlots?.length ? (
+        <form onSubmit={(e) => { e.preventDefault(); if (pick) accept.mutate(); }}>
+          <fieldset>
+            <legend>Pick a time</legend>
+            {r.offeredSlots.map((s) => (
+              <label key={s.start} className="choice"><input type="radio" name={`slot-${r.id}`} value={s.start} checked={pick === s.start} onChange={() => setPick(s.start)} /> {fmtDateTime(s.start)} – {new Date(s.end).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}</label>
+            ))}
+          </fieldset>
+          {r.project?.depositCents ? <p className="small">A deposit of {money(r.project.depositCents, r.project.currency)} confirms the booking.</p> : null}
+          <p className="msg msg-error" role="alert">{accept.isError ? messageOf(accept.error) : ""}</p>
+          <button type="submit" disabled={!pick || accept.isPending}>{accept.isPending ? "Booking…" : "Accept this time"}</button>
+        </form>
+      ) : null}
+      {accept.isSuccess ? <p role="status" className="msg" data-testid="booking-confirmed">{accept.data.status === "confirmed" ? "Booked — see you then!" : "Almost there: pay the deposit to confirm."}</p> : null}
+    </li>
+  );
+}

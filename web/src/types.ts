@@ -1,0 +1,58 @@
+// Shapes of the API answers the screens read (mirrors of service/* views; dates arrive as ISO strings).
+export type Role = "artist" | "customer";
+export interface User { id: string; email: string; name: string; role: Role; isAdmin?: boolean }
+
+export interface ConversationItem {
+  id: string; channel: string; accountId: string;
+  contact: { name: string | null; handle: string | null };
+  subject: string | null; snippet: string | null; lastMessageAt: string; unreadCount: number; archived: boolean;
+}
+export interface Conversation {
+  id: string; channel: string; subject: string | null; lastMessageAt: string; unreadCount: number; archived: boolean;
+  replyWindow: { hours: number; open: boolean; closesAt: string | null } | null;
+  account: { id: string; provider: string; address: string; aliasLabel: string | null; status: string; label: string };
+  contact: { id: string; name: string | null; identities: { kind: string; handle: string; name: string | null }[] } | null;
+}
+export interface Attachment { id: string; filename: string; contentType: string; size: number; url: string }
+export interface Message {
+  id: string; direction: "inbound" | "outbound"; status: string; statusError: string | null;
+  from: { name: string | null; handle: string | null }; subject: string | null; text: string | null; html: string | null; sentAt: string;
+  attachments: Attachment[];
+}
+export interface Page<T> { items: T[]; nextCursor: string | null }
+
+export interface Account {
+  id: string; provider: string; label: string; address: string; aliasLabel: string | null; displayName: string | null;
+  status: string; lastSyncAt: string | null; lastSuccessAt: string | null; lastError: string | null; lastErrorAt: string | null; needsReconnect: boolean;
+}
+export interface ProviderInfo { id: string; label: string; route: string; connect: "oauth" | "oauth1" | "credentials"; configured: boolean }
+export interface Calendar {
+  id: string; provider: string; label: string; name: string; timeZone: string | null; readOnly: boolean; isPrimary: boolean;
+  status: string; needsReconnect: boolean; lastSyncAt: string | null; lastSuccessAt: string | null; lastError: string | null;
+}
+
+export interface ArtistSummary {
+  id: string; displayName: string; studio: string | null; styles: string[]; city: string | null; country: string | null;
+  location: { lat: number; lng: number }; distanceKm: number | null; bookingOpen: boolean; portfolioPreview: string | null;
+}
+export interface Service { id: string; kind: "consultation" | "session"; name: string; durationMinutes: number; depositCents: number; currency: string; active?: boolean }
+export interface PublicArtist {
+  id: string; displayName: string; studio: string | null; styles: string[]; bio: string | null; city: string | null; country: string | null;
+  location: { lat: number; lng: number }; bookingOpen: boolean; timeZone: string; cancelNoticeHours: number;
+  portfolio: { id: string; url: string; contentType: string; caption: string | null }[];
+  services: Service[];
+}
+export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+export interface OwnProfile {
+  id: string; displayName: string; studio: string | null; styles: string[]; bio: string | null; city: string | null; country: string | null;
+  lat: number | null; lng: number | null; visible: boolean; bookingOpen: boolean; timeZone: string;
+  workingHours: Record<Weekday, { start: string; end: string }[]>; bufferMinutes: number; cancelNoticeHours: number;
+  portfolio: { id: string; url: string; caption: string | null }[]; services: Service[];
+}
+export interface BookingRequest {
+  id: string; artistId: string; customerId: string; serviceId: string | null; idea: string; placement: string; size: string; budget: string | null;
+  status: "pending" | "offered" | "declined" | "booked" | "cancelled" | string; offeredSlots: { start: string; end: string }[] | null; declineReason: string | null;
+  createdAt: string; references: { id: string; filename: string; contentType: string; size: number }[];
+  project: { id: string; depositCents: number; currency: string; depositStatus: string } | null;
+}
+export interface Appointment { id: string; artistId: string; customerId: string; projectId: string | null; start: string; end: string; status: string; timeZone: string; calendarState: string | null }

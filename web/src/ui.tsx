@@ -1,0 +1,88 @@
+// Small shared building blocks: labelled fields with their error line, the status region,
+// and the loading / empty / error states every screen uses.
+import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "react";
+import { ApiError, messageOf } from "./api.ts";
+
+export function Field(props: { form: string; name: string; label: string; error?: string; hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
+  const { form, name, label, error, hint, ...input } = props;
+  const id = `${form}-${name}`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {hint ? <p className="hint" id={`${id}-hint`}>{hint}</p> : null}
+      <input id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={`${id}-error${hint ? ` ${id}-hint` : ""}`} {...input} />
+      <p id={`${id}-error`} className="field-error" data-error-for={name}>{error ?? ""}</p>
+    </div>
+  );
+}
+
+/** The polite status line and the assertive alert line (data-testid="status"). */
+export function Status({ info, error, children }: { info?: ReactNode; error?: ReactNode; children?: ReactNode }) {
+  return (
+    <div className="status" data-testid="status">
+      <p className="msg" role="status" aria-live="polite">{info}</p>
+      <p className="msg msg-error" role="alert">{error}</p>
+      {children}
+    </div>
+  );
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return <p className="loading" role="status" aria-live="polite"><span className="spinner" aria-hidden="true" /> {label}</p>;
+}
+
+export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
+  // A 400 names what was wrong per field: show those words, not only the summary.
+  const fields = error instanceof ApiError ? Object.entries(error.fields) : [];
+  return (
+    <div className="error-box" role="alert">
+      <p>{messageOf(error)}</p>
+      {fields.length ? <ul>{fields.map(([k, m]) => <li key={k}>{k === "_" ? m : `${k}: ${m}`}</li>)}</ul> : null}
+      {retry ? <button type="button" className="secondary" onClick={retry}>Try again</button> : null}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+/** Sets the document title and moves focus to the page heading on navigation. */
+export function PageTitle({ children, title }: { children: ReactNode; title?: string }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  const text = title ?? (typeof children === "string" ? children : "Tatu");
+  useEffect(() => {
+    document.title = text === "Tatu" ? "Tatu" : `${text} · Tatu`;
+    ref.current?.focus({ preventScroll: true });
+  }, [text]);
+  return <h1 id="page-title" tabIndex={-1} ref={ref}>{children}</h1>;
+}
+
+// Letter marks rather than emoji: they render on every system (no emoji font needed).
+const CHANNEL: Record<string, { icon: string; name: string }> = {
+  gmail: { icon: "G", name: "Gmail" },
+  outlook: { icon: "O", name: "Outlook" },
+  yahoo: { icon: "Y!", name: "Yahoo" },
+  facebook: { icon: "f", name: "Messenger" },
+  instagram: { icon: "IG", name: "Instagram" },
+  twitter: { icon: "X", name: "X" },
+  twilio: { icon: "SMS", name: "SMS" },
+};
+export const channelName = (c: string) => CHANNEL[c]?.name ?? c;
+export function ChannelIcon({ channel }: { channel: string }) {
+  const c = CHANNEL[channel] ?? { icon: "•", name: channel };
+  return <span className={`channel channel-${channel}`} title={c.name}><span aria-hidden="true">{c.icon}</span><span className="sr-only">{c.name}</span></span>;
+}
+
+export const fmtDateTime = (iso: string | null | undefined, timeZone?: string) =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", ...(timeZone ? { timeZone } : {}) }) : "never";
+export const fmtTime = (iso: string, timeZone?: string) => new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", ...(timeZone ? { timeZone } : {}) });
+export function fmtAgo(iso: string | null | undefined): string {
+  if (!iso) return "never";
+  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 60) return "just now";
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return fmtDateTime(iso);
+}
+export const money = (cents: number, currency: string) => new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
