@@ -100,8 +100,10 @@ export async function acceptSlot(ctx: AppContext, customer: { id: string; email:
 }
 
 export async function addSession(ctx: AppContext, artistId: string, body: z.output<typeof sessionBody>) {
-  const project = await ctx.db.project.findFirst({ where: { id: body.projectId, artistId } });
+  const project = await ctx.db.project.findFirst({ where: { id: body.projectId, artistId }, include: { request: { select: { status: true } } } });
   if (!project) throw notFound("Project not found.");
+  // More sessions only for a piece the customer booked (accepted a slot), not a pending offer or a declined request.
+  if (project.request.status !== "booked") throw conflict("The customer has not booked this project yet; sessions can be added once they accept a slot.", "PROJECT_NOT_BOOKED");
   const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId } });
   if (!service) throw badRequest("Pick one of your services.", "UNKNOWN_SERVICE");
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: artistId } });
