@@ -6,7 +6,8 @@ import type { ProviderId } from "../config/providers.ts";
 import { addSyncJob } from "../jobs/queue.ts";
 import { addJobSource, defineJob } from "../jobs/registry.ts";
 import { syncCalendar } from "./sync.ts";
-import { isRetryable, writeAppointment } from "./write.ts";
+import type { AppContext } from "../context.ts";
+import { isRetryable, writeAppointment, WRITE_PENDING } from "./write.ts";
 
 export const calendarSyncJob = (id: string, provider: string) => ({ name: "sync-calendar", data: { connectionId: id }, jobId: `sync-calendar_${id}`, provider: provider as ProviderId });
 
@@ -38,11 +39,29 @@ addJobSource("sync-calendars", async (ctx) => {
   return rows.map((r) => calendarSyncJob(r.id, r.provider));
 });
 
+/** A write still pending this long was lost: inline mode runs it once (a provider outage then
+ *  leaves it pending), and BullMQ gives up after its attempts (~75 s of backoff). */
+export const writeSweepAfterMs = (ctx: AppContext) => (ctx.queue.mode === "inline" ? 5_000 : 10 * 60_000);
+
+// The sync-calendars cron retries appointment writes that never reached the calendar.
+addJobSource("sync-calendars", async (ctx) => {
+  const stale = await ctx.db.appointment.findMany({
+    where: { calendarState: WRITE_PENDING, updatedAt: { lt: new Date(Date.now() - writeSweepAfterMs(ctx)) } },
+    select: { id: true, artistId: true },
+    take: 500,
+  });
+  const primaries = await ctx.db.calendarConnection.findMany({ where: { userId: { in: [...new Set(stale.map((a) => a.artistId))] }, isPrimary: true, status: "active" }, select: { userId: true, provider: true } });
+  const providerOf = new Map(primaries.map((c) => [c.userId, c.provider]));
+  return stale.filter((a) => providerOf.has(a.artistId)).map((a) => ({ name: "calendar-write", data: { appointmentId: a.id }, jobId: `calendar-write-retry_${a.id}`, provider: providerOf.get(a.artistId) as ProviderId }));
+});
+
 onAppointmentChange(async (ctx, appointmentId) => {
   const a = await ctx.db.appointment.findUnique({ where: { id: appointmentId }, select: { artistId: true } });
   if (!a) return;
   const primary = await ctx.db.calendarConnection.findFirst({ where: { userId: a.artistId, isPrimary: true, status: "active" }, select: { provider: true } });
   if (!primary) return;
+  // Marked first: until the write lands (state "synced"/"deleted"), the cron sweep above retries it.
+  await ctx.db.appointment.updateMany({ where: { id: appointmentId }, data: { calendarState: WRITE_PENDING } });
   const job = addSyncJob(ctx, { name: "calendar-write", data: { appointmentId }, provider: primary.provider as ProviderId });
   if (ctx.queue.mode === "bullmq") await job;
   else ctx.background.run(job);

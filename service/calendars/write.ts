@@ -9,25 +9,29 @@ import type { EventDraft } from "./types.ts";
 
 export const eventUid = (appointmentId: string) => `tatu-${appointmentId}@tatu.app`;
 
+/** Appointment.calendarState while a change has not reached the calendar yet. */
+export const WRITE_PENDING = "write_pending";
+
 export async function writeAppointment(ctx: AppContext, appointmentId: string): Promise<"created" | "updated" | "deleted" | "skipped"> {
   const a = await ctx.db.appointment.findUnique({ where: { id: appointmentId }, include: { project: true } });
   if (!a) return "skipped";
   const conn = a.calendarConnectionId
     ? await ctx.db.calendarConnection.findUnique({ where: { id: a.calendarConnectionId } })
     : await ctx.db.calendarConnection.findFirst({ where: { userId: a.artistId, isPrimary: true, status: "active", readOnly: false } });
-  if (!conn || conn.status !== "active") return "skipped";
+  if (!conn) return settle(ctx, a.id); // its calendar was disconnected: nothing left to write to
+  if (conn.status !== "active") return "skipped"; // written once the artist reconnects
   const provider = calendarProvider(conn.provider);
   const accountRow = await ctx.db.connectedAccount.findUnique({ where: { id: conn.accountId } });
   if (!provider || !accountRow || accountRow.status !== "active") return "skipped";
   const env = providerEnv(ctx), account = toProviderAccount(ctx, accountRow);
 
   if (a.status === "cancelled") {
-    if (!a.calendarEventId) return "skipped";
+    if (!a.calendarEventId) return settle(ctx, a.id);
     await provider.deleteEvent(env, account, conn.calendarExternalId, a.calendarEventId);
     await ctx.db.appointment.update({ where: { id: a.id }, data: { calendarState: "deleted" } });
     return "deleted";
   }
-  if (a.status !== "confirmed") return "skipped"; // pending deposits are not in the calendar yet
+  if (a.status !== "confirmed") return settle(ctx, a.id); // pending deposits are not in the calendar yet
   const customer = await ctx.db.user.findUnique({ where: { id: a.customerId }, select: { name: true, email: true, phone: true } });
   const draft: EventDraft = {
     appointmentId: a.id,
@@ -42,6 +46,12 @@ export async function writeAppointment(ctx: AppContext, appointmentId: string): 
     : await provider.createEvent(env, account, conn.calendarExternalId, draft);
   await ctx.db.appointment.update({ where: { id: a.id }, data: { calendarConnectionId: conn.id, calendarEventId: written.externalId, calendarEtag: written.etag ?? null, calendarState: "synced" } });
   return a.calendarEventId ? "updated" : "created";
+}
+
+/** Nothing to write (yet): the change is settled, the sweep leaves it alone. */
+async function settle(ctx: AppContext, appointmentId: string): Promise<"skipped"> {
+  await ctx.db.appointment.updateMany({ where: { id: appointmentId, calendarState: WRITE_PENDING }, data: { calendarState: null } });
+  return "skipped";
 }
 
 export function isRetryable(err: unknown): boolean {

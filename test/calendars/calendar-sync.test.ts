@@ -103,6 +103,27 @@ describe("Google Calendar", () => {
     expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState).toBe("deleted_in_calendar");
   });
 
+  it("a write lost to a provider outage is retried by the next sync-calendars cron, once", async () => {
+    const customer = await signedInUser(app, { role: "customer" });
+    const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Moth", placement: "chest", size: "8 cm" });
+    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: at(14) }] });
+    google.failNext(1, { status: 503, match: "/events" }); // Calendar is down for the write
+    const { appointmentId } = (await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(14) })).body;
+    const state = async () => (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState;
+    await until(async () => google.requests().some((r) => r.status === 503), 5000, "the failed write");
+    const tagged = () => google.calendarEvents(mailbox, mailbox).filter((e) => e.extendedProperties?.private?.tatuAppointmentId === appointmentId && e.status !== "cancelled");
+    expect(tagged()).toHaveLength(0);
+    expect(await state()).toBe("write_pending");
+
+    await new Promise((r) => setTimeout(r, 5_500)); // older than the inline sweep's grace
+    const cron = () => app.client().post("/api/cron/sync-calendars", undefined, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+    expect((await cron()).status).toBe(200);
+    await until(async () => (await state()) === "synced", 10_000, "the retried write");
+    expect(tagged()).toHaveLength(1);
+    expect((await cron()).status).toBe(200); // nothing pending any more: no second event
+    expect(tagged()).toHaveLength(1);
+  }, 40_000);
+
   it("lists connections with health, and another user cannot touch them", async () => {
     const list = await artist.client.get("/api/calendars");
     expect(list.body.items.find((c: { id: string }) => c.id === calendarId)).toMatchObject({ lastError: null, needsReconnect: false, lastSuccessAt: expect.any(String) });
