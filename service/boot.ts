@@ -50,7 +50,11 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
     await migrateDeploy(databaseUrl);
     log.info({ dataDir: config.dataDir }, "embedded database ready (set DATABASE_URL to use PostgreSQL)");
   }
-  const { db, pool } = createDbWithPool(databaseUrl, config.databasePoolSize);
+  // PGlite is one database session behind its socket server, which interleaves extended-protocol
+  // messages of concurrent connections ("bind message supplies 1 parameters, but prepared
+  // statement "" requires 4" under load): one connection serialises every query correctly.
+  const poolSize = stopEmbedded ? 1 : config.databasePoolSize;
+  const { db, pool } = createDbWithPool(databaseUrl, poolSize);
   const redis = redisClient(config, log);
 
   const ctx: AppContext = {

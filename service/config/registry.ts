@@ -64,7 +64,7 @@ export const envRegistry = {
 
   // --- database ---------------------------------------------------------------------
   DATABASE_URL: spec({ integration: "database", launchCritical: true, secret: true, format: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgresql:// URL" }), description: "PostgreSQL connection string (Supabase, Neon, RDS…). Unset outside production: an embedded database under TATU_DATA_DIR." }),
-  DATABASE_POOL_SIZE: spec({ integration: "database", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(200), description: "Connections per process in the Postgres pool.", devDefault: "10" }),
+  DATABASE_POOL_SIZE: spec({ integration: "database", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(200), description: "Connections per process in the Postgres pool (the embedded database always uses 1: PGlite is a single session).", devDefault: "10" }),
 
   // --- queue / redis ----------------------------------------------------------------
   REDIS_URL: spec({ integration: "queue", launchCritical: false, secret: true, format: z.url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" }), description: "Redis for the BullMQ queue, rate limits and realtime fan-out. Without it jobs run inline." }),
@@ -76,6 +76,9 @@ export const envRegistry = {
   TATU_REDIS_PREFIX: spec({ integration: "queue", launchCritical: false, secret: false, format: z.string().regex(/^[a-zA-Z0-9:_-]+$/, "letters, digits, : _ - only"), description: "Key prefix for everything Tatu stores in Redis (lets several environments share one Redis).", devDefault: "tatu" }),
   WORKER_CONCURRENCY: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(64), description: "Jobs one worker process runs at once.", devDefault: "4" }),
   IN_PROCESS_WORKER: spec({ integration: "queue", launchCritical: false, secret: false, format: z.enum(["on", "off"]), description: "`npm start` also runs a queue worker (on), or serves HTTP only while `npm run worker` processes run elsewhere (off; API replicas in a scaled-out deploy).", devDefault: "on" }),
+  SYNC_LEASE_SECONDS: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(5).max(3600), description: "How long one account's sync lease lasts without renewal (renewed every page): the longest an account waits after its worker was killed mid-sync.", devDefault: "120" }),
+  WORKER_STALLED_SECONDS: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(2).max(600), description: "How long a job claimed by a worker that died (kill -9, OOM, lost host) stays claimed before another worker takes it over (BullMQ lock duration and stalled check).", devDefault: "30" }),
+  WEBHOOK_SWEEP_AFTER_SECONDS: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(86_400), description: "Stored webhooks still unprocessed after this long are queued again by the sync-messages cron (lost jobs, a Redis restart).", devDefault: "60" }),
   WORKER_SYNC_BUDGET_MS: spec({ integration: "queue", launchCritical: false, secret: false, format: z.coerce.number().int().min(100).max(280_000), description: "How long one /api/worker/sync call drains the queue (keep inside the serverless limit).", devDefault: "8000" }),
 
   // --- mail -------------------------------------------------------------------------
@@ -106,6 +109,7 @@ export const envRegistry = {
   OUTLOOK_CLIENT_ID: spec({ integration: "outlook", launchCritical: false, secret: false, format: nonEmpty, description: "Azure portal → App registrations → Application (client) ID (Outlook, Hotmail, MSN)." }),
   OUTLOOK_CLIENT_SECRET: spec({ integration: "outlook", launchCritical: false, secret: true, format: nonEmpty, description: "Azure app registration → Certificates & secrets." }),
   OUTLOOK_REDIRECT_URI: spec({ integration: "outlook", launchCritical: false, secret: false, format: httpUrl, description: "Redirect URI registered in Azure, e.g. https://<domain>/api/integrations/outlook/callback." }),
+  PROVIDER_TIMEOUT_MS: spec({ integration: "core", launchCritical: false, secret: false, format: z.coerce.number().int().min(100).max(300_000), description: "How long one provider API call (Gmail) may take before it fails as a transient timeout and the queue retries.", devDefault: "30000" }),
   GOOGLE_OAUTH_BASE_URL: spec({ integration: "gmail", launchCritical: false, secret: false, format: httpUrl, description: "Override Google's OAuth hosts (accounts.google.com + oauth2.googleapis.com) with one base URL — only for stand-ins / `tatu launch --rehearse`." }),
   GOOGLE_API_BASE_URL: spec({ integration: "gmail", launchCritical: false, secret: false, format: httpUrl, description: "Override the Google APIs root (Gmail, Calendar) — only for stand-ins / rehearsal." }),
   MICROSOFT_LOGIN_BASE_URL: spec({ integration: "outlook", launchCritical: false, secret: false, format: httpUrl, description: "Override the Microsoft identity platform host (login.microsoftonline.com) — only for stand-ins / rehearsal." }),
