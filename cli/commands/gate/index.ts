@@ -1,0 +1,1 @@
+export { registerGate } from "./run.ts";

@@ -1,0 +1,1 @@
+export { registerHypercare } from "./run.ts";

@@ -1,0 +1,1 @@
+export { registerRollback } from "./run.ts";

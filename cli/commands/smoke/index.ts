@@ -1,0 +1,1 @@
+export { registerSmoke } from "./run.ts";

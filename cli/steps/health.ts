@@ -1,0 +1,17 @@
+// health.ready: the deployed service's readiness (database, migrations, Redis).
+import { defineStep } from "./registry.ts";
+import { HttpSession } from "./lib/http.ts";
+import { fail, guarded, pass } from "./lib/results.ts";
+import type { StepContext, StepResult } from "./types.ts";
+
+export async function readiness(ctx: StepContext): Promise<StepResult> {
+  return guarded(async () => {
+    const res = await new HttpSession(ctx.baseUrl).get("/api/health/ready");
+    const checks = (res.body?.checks ?? {}) as Record<string, { ok?: boolean; error?: string }>;
+    const bad = Object.entries(checks).filter(([, c]) => c?.ok === false).map(([name, c]) => `${name}: ${c.error ?? "not ok"}`);
+    if (res.status === 200) return pass(`ready (${Object.keys(checks).join(", ")} ok)`, res.body);
+    return fail(`not ready (${res.status})${bad.length ? `: ${bad.join("; ")}` : ""}`, res.body);
+  });
+}
+
+export const healthReadyStep = defineStep({ id: "health.ready", title: "Service readiness (database, migrations, Redis)", run: readiness });

@@ -1,0 +1,54 @@
+// The service's admin API (bearer CRON_SECRET): switches and hypercare metrics.
+import { z } from "zod";
+import { providerIds } from "../../../service/config/providers.ts";
+import { CliExit, EXIT } from "../../output/exit-codes.ts";
+import { envValue } from "./env.ts";
+import { describeResponse, HttpSession } from "./http.ts";
+
+/** The runbook's "sync crons" (service/jobs/crons.ts names; not imported: that pulls BullMQ into every CLI start). */
+export const syncCrons = ["sync-messages", "sync-calendars", "worker-sync"] as const;
+export { providerIds };
+
+const switchState = z.object({ name: z.string(), kind: z.enum(["cron", "provider"]), enabled: z.boolean(), reason: z.string().nullable(), updatedBy: z.string().nullable(), updatedAt: z.string().nullable() });
+export type SwitchState = z.infer<typeof switchState>;
+
+export class AdminApi {
+  private readonly http: HttpSession;
+  constructor(baseUrl: string, env: NodeJS.ProcessEnv, operator: string) {
+    const secret = envValue(env, "CRON_SECRET");
+    if (!secret) throw new CliExit(EXIT.usage, "the admin API needs CRON_SECRET (the deployed app's value) in the environment.");
+    this.http = new HttpSession(baseUrl, { authorization: `Bearer ${secret}`, "x-tatu-operator": operator.slice(0, 100) });
+  }
+
+  private async ok(res: Promise<import("./http.ts").HttpResponse>, what: string) {
+    const r = await res;
+    if (r.status === 401 || r.status === 403) throw new Error(`${what}: ${describeResponse(r)} (is CRON_SECRET the deployed app's?)`);
+    if (r.status >= 300) throw new Error(`${what}: ${describeResponse(r)}`);
+    return r.body;
+  }
+
+  async switches(): Promise<SwitchState[]> {
+    return z.object({ switches: z.array(switchState) }).parse(await this.ok(this.http.get("/api/admin/switches"), "listing switches")).switches;
+  }
+
+  async setSwitch(name: string, enabled: boolean, reason?: string): Promise<SwitchState> {
+    return switchState.parse(await this.ok(this.http.put(`/api/admin/switches/${encodeURIComponent(name)}`, { enabled, ...(reason ? { reason: reason.slice(0, 500) } : {}) }), `switch ${name}`));
+  }
+
+  async metrics(): Promise<Metrics> {
+    return metricsSchema.parse(await this.ok(this.http.get("/api/admin/metrics"), "reading metrics"));
+  }
+}
+
+const providerMetrics = z.object({
+  webhooksAccepted: z.number(), webhooksRejectedSignature: z.number(), webhooksRejectedOther: z.number(), webhooksFailedProcessing: z.number(),
+  syncRunsOk: z.number(), syncRunsError: z.number(), jobsRetried: z.number(), serverErrors: z.number(),
+});
+const windowMetrics = z.object({ providers: z.record(z.string(), providerMetrics), totals: providerMetrics });
+const metricsSchema = z.object({
+  generatedAt: z.string(),
+  windows: z.object({ "15m": windowMetrics, "1h": windowMetrics, "24h": windowMetrics }),
+  queue: z.record(z.string(), z.unknown()),
+});
+export type Metrics = z.infer<typeof metricsSchema>;
+export type ProviderMetrics = z.infer<typeof providerMetrics>;

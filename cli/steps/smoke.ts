@@ -1,0 +1,210 @@
+// smoke.<name>: the runbook's per-provider checks against the deployed app, as its test user
+// (TATU_SMOKE_EMAIL / TATU_SMOKE_PASSWORD, a dedicated account whose providers are connected):
+// the account is connected and healthy, a manual sync succeeds, a reply goes out.
+// smoke.signup automates runbooks/signup-smoke.md with a fresh address, reading the
+// verification mail from the dev outbox, or from a real test mailbox over IMAP.
+import { randomBytes } from "node:crypto";
+import { defineStep } from "./registry.ts";
+import { envValue } from "./lib/env.ts";
+import { describeResponse, HttpSession } from "./lib/http.ts";
+import { verificationLinkFromImap } from "./lib/mailbox.ts";
+import { fail, guarded, pass } from "./lib/results.ts";
+import type { StepContext, StepResult } from "./types.ts";
+
+export const channelSmokes = ["gmail", "outlook", "hotmail", "yahoo", "facebook", "instagram", "twitter", "sms"] as const;
+export const smokeNames = ["signup", ...channelSmokes, "calendar", "search"] as const;
+export type SmokeName = (typeof smokeNames)[number];
+
+interface Item { name: string; ok: boolean; note: string }
+const item = (name: string, ok: boolean, note: string): Item => ({ name, ok, note });
+
+function verdict(label: string, items: Item[]): StepResult {
+  const bad = items.filter((i) => !i.ok);
+  const summary = bad.length ? `${label}: ${bad.map((i) => `${i.name} — ${i.note}`).join("; ")}` : `${label}: ${items.map((i) => i.name).join(", ")} ok`;
+  return bad.length ? fail(summary, { items }) : pass(summary, { items });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// --- signup -----------------------------------------------------------------------------
+
+export async function signupSmoke(ctx: StepContext): Promise<StepResult> {
+  return guarded(async () => {
+    const http = new HttpSession(ctx.baseUrl);
+    const id = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+    const template = envValue(ctx.env, "TATU_SMOKE_SIGNUP_EMAIL");
+    const email = template ? template.replace("{id}", id) : `tatu-smoke-${id}@${envValue(ctx.env, "TATU_SMOKE_SIGNUP_DOMAIN") ?? "smoke.tatu.test"}`;
+    const imapUrl = envValue(ctx.env, "TATU_SMOKE_IMAP_URL");
+    const started = new Date();
+    const password = `Smoke-${randomBytes(12).toString("base64url")}`;
+    const items: Item[] = [];
+    ctx.progress(`signup: creating ${email}`);
+    const created = await http.post("/api/auth/signup", { email, password, name: "Tatu Smoke", role: "customer" });
+    items.push(item("signup.create-customer", created.status === 201, created.status === 201 ? "201" : describeResponse(created)));
+    if (created.status !== 201) return verdict("signup", items);
+    const shape = typeof created.body?.userId === "string" && typeof created.body?.verificationEmailSent === "boolean";
+    items.push(item("signup.response-shape", shape, shape ? `userId + verificationEmailSent=${created.body.verificationEmailSent}` : `body was ${created.text.slice(0, 100)}`));
+
+    const early = await http.post("/api/auth/login", { email, password });
+    const guided = early.status === 403 && early.body?.error?.code === "EMAIL_NOT_VERIFIED";
+    items.push(item("signup.unverified-guidance", guided, guided ? "403 EMAIL_NOT_VERIFIED" : describeResponse(early)));
+
+    const resend = await http.post("/api/auth/resend-verification", { email });
+    items.push(item("signup.resend", resend.status === 202, describeResponse(resend)));
+
+    const link = imapUrl ? await verificationLinkFromImap(imapUrl, email, started) : await verificationLink(http, email);
+    if (!link.url) {
+      items.push(item("signup.verify-link", false, link.problem!));
+      return verdict("signup", items);
+    }
+    const token = new URL(link.url).searchParams.get("token") ?? "";
+    const linkShape = new URL(link.url).pathname === "/verify-email" && token.length > 0;
+    const verified = await http.get(`/api/auth/verify-email?token=${encodeURIComponent(token)}`);
+    items.push(item("signup.verify-link", linkShape && verified.status === 200 && verified.body?.verified === true, linkShape ? describeResponse(verified) : `unexpected link path ${new URL(link.url).pathname}`));
+
+    const login = await http.post("/api/auth/login", { email, password });
+    items.push(item("signup.login-verified", login.status === 200, describeResponse(login)));
+    return verdict("signup", items);
+  });
+}
+
+/** The newest verification link sent to this address, from the dev outbox (non-production). */
+async function verificationLink(http: HttpSession, email: string): Promise<{ url?: string; problem?: string }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const res = await http.get(`/api/dev/outbox?to=${encodeURIComponent(email)}`);
+    if (res.status === 404) return { problem: "no dev outbox on this deployment (production): set TATU_SMOKE_SIGNUP_EMAIL + TATU_SMOKE_IMAP_URL (a test mailbox)" };
+    const links: string[] = (res.body?.emails ?? []).flatMap((e: { links?: string[] }) => e.links ?? []);
+    const url = links.find((l) => l.includes("/verify-email?token="));
+    if (url) return { url };
+    await sleep(250);
+  }
+  return { problem: "no verification email arrived in the dev outbox within 5 s" };
+}
+
+// --- signed-in smokes -------------------------------------------------------------------
+
+async function signIn(ctx: StepContext): Promise<HttpSession | StepResult> {
+  const email = envValue(ctx.env, "TATU_SMOKE_EMAIL");
+  const password = envValue(ctx.env, "TATU_SMOKE_PASSWORD");
+  if (!email || !password) return fail("TATU_SMOKE_EMAIL and TATU_SMOKE_PASSWORD (the smoke test account) are not set");
+  const http = new HttpSession(ctx.baseUrl);
+  const res = await http.post("/api/auth/login", { email, password });
+  if (res.status !== 200) return fail(`the smoke account cannot sign in: ${describeResponse(res)}`);
+  return http;
+}
+
+interface Account { id: string; provider: string; address: string | null; aliasLabel: string | null; status: string; needsReconnect: boolean; lastError: string | null }
+
+const providerOf: Record<(typeof channelSmokes)[number], string> = {
+  gmail: "gmail", outlook: "outlook", hotmail: "outlook", yahoo: "yahoo", facebook: "facebook", instagram: "instagram", twitter: "twitter", sms: "twilio",
+};
+const isHotmail = (a: Account) => /hotmail|msn|live/i.test(`${a.aliasLabel ?? ""} ${a.address ?? ""}`);
+
+function pickAccount(name: (typeof channelSmokes)[number], items: Account[]): Account | undefined {
+  const candidates = items.filter((a) => a.provider === providerOf[name] && a.status !== "disabled");
+  if (name === "hotmail") return candidates.find(isHotmail);
+  if (name === "outlook") return candidates.find((a) => !isHotmail(a)) ?? candidates[0];
+  return candidates.find((a) => a.status === "active") ?? candidates[0];
+}
+
+async function manualSync(http: HttpSession, path: string): Promise<{ ok: boolean; note: string }> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const res = await http.post(path);
+    if (res.status === 200) return { ok: true, note: `${res.body?.fetched ?? res.body?.events ?? 0} fetched` };
+    if (res.status !== 409 || res.body?.error?.code !== "SYNC_IN_PROGRESS") return { ok: false, note: describeResponse(res) };
+    await sleep(500); // a scheduled sync holds the lease: wait for it
+  }
+  return { ok: false, note: "a sync stayed in progress for 5 s" };
+}
+
+/** Replies on the smoke account's newest conversation and waits until the provider took it. */
+async function replyGoesOut(ctx: StepContext, http: HttpSession, channel: string, accountId: string): Promise<Item> {
+  const list = await http.get(`/api/inbox/conversations?channel=${encodeURIComponent(channel)}&limit=50`);
+  const conv = (list.body?.items ?? []).find((c: { accountId?: string }) => c.accountId === accountId);
+  if (!conv) return item("reply", false, `no ${channel} conversation on the smoke account to reply to (send it a message first)`);
+  const text = `Tatu launch smoke test ${new Date().toISOString()} — please ignore.`;
+  const sent = await http.post(`/api/inbox/conversations/${conv.id}/reply`, { text });
+  if (sent.status !== 202) return item("reply", false, describeResponse(sent));
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const msgs = await http.get(`/api/inbox/conversations/${conv.id}/messages?limit=10`);
+    const mine = (msgs.body?.items ?? []).find((m: { text?: string; direction?: string }) => m.direction === "outbound" && m.text?.includes(text));
+    if (mine?.status && mine.status !== "pending") {
+      const ok = ["sent", "delivered", "read"].includes(mine.status);
+      return item("reply", ok, ok ? `reply ${mine.status}` : `reply ${mine.status}: ${mine.statusError ?? "no reason"}`);
+    }
+    if (attempt === 0) ctx.progress(`${channel}: waiting for the reply to go out`);
+    await sleep(500);
+  }
+  return item("reply", false, "the reply was still pending after 30 s (is the queue worker running?)");
+}
+
+export async function channelSmoke(ctx: StepContext, name: (typeof channelSmokes)[number]): Promise<StepResult> {
+  return guarded(async () => {
+    const http = await signIn(ctx);
+    if (!(http instanceof HttpSession)) return http;
+    const list = await http.get("/api/integrations");
+    if (list.status !== 200) return fail(`${name}: listing integrations: ${describeResponse(list)}`);
+    const account = pickAccount(name, list.body.items ?? []);
+    if (!account) return fail(`${name}: the smoke account has no connected ${name} account`);
+    const items: Item[] = [item("connected", true, account.address ?? account.id)];
+    const healthy = account.status === "active" && !account.needsReconnect;
+    items.push(item("healthy", healthy, healthy ? "active" : `${account.status}${account.lastError ? `: ${account.lastError}` : ""}`));
+    if (!healthy) return verdict(name, items);
+    ctx.progress(`${name}: manual sync of ${account.address ?? account.id}`);
+    const sync = await manualSync(http, `/api/integrations/${account.id}/sync`);
+    items.push(item("manual sync", sync.ok, sync.note));
+    items.push(await replyGoesOut(ctx, http, account.provider, account.id));
+    return verdict(name, items);
+  });
+}
+
+export async function calendarSmoke(ctx: StepContext): Promise<StepResult> {
+  return guarded(async () => {
+    const http = await signIn(ctx);
+    if (!(http instanceof HttpSession)) return http;
+    const list = await http.get("/api/calendars");
+    if (list.status !== 200) return fail(`calendar: ${describeResponse(list)}`);
+    const calendars: { id: string; provider?: string; status?: string; name?: string }[] = list.body.items ?? [];
+    if (!calendars.length) return fail("calendar: the smoke account has no connected calendar");
+    const items: Item[] = [];
+    for (const c of calendars) {
+      const sync = await manualSync(http, `/api/calendars/${c.id}/sync`);
+      items.push(item(`${c.provider ?? "calendar"} sync`, sync.ok, sync.note));
+    }
+    return verdict("calendar", items);
+  });
+}
+
+export async function searchSmoke(ctx: StepContext): Promise<StepResult> {
+  return guarded(async () => {
+    const query = envValue(ctx.env, "TATU_SMOKE_SEARCH");
+    const res = await new HttpSession(ctx.baseUrl).get(`/api/artists?${query ?? "q=tattoo"}`);
+    if (res.status !== 200 || !Array.isArray(res.body?.items)) return fail(`search: ${describeResponse(res)}`);
+    const n = res.body.items.length;
+    if (query && n === 0) return fail(`search: no visible artist for ${query}`, { count: n });
+    return pass(`search: ${n} artist(s) for ${query ?? "q=tattoo"}`, { count: n });
+  });
+}
+
+export function runSmoke(ctx: StepContext, name: SmokeName): Promise<StepResult> {
+  if (name === "signup") return signupSmoke(ctx);
+  if (name === "calendar") return calendarSmoke(ctx);
+  if (name === "search") return searchSmoke(ctx);
+  return channelSmoke(ctx, name);
+}
+
+const titles: Record<SmokeName, string> = {
+  signup: "Signup smoke: signup, guidance, resend, verify link, login",
+  gmail: "Gmail: connected, healthy, manual sync, reply goes out",
+  outlook: "Outlook: connected, healthy, manual sync, reply goes out",
+  hotmail: "Hotmail/MSN alias: connected, healthy, manual sync, reply goes out",
+  yahoo: "Yahoo (app password): connected, healthy, manual sync, reply goes out",
+  facebook: "Facebook Messenger: connected, healthy, manual sync, reply goes out",
+  instagram: "Instagram: connected, healthy, manual sync, reply goes out",
+  twitter: "X/Twitter DMs: connected, healthy, manual sync, reply goes out",
+  sms: "Twilio SMS: connected, healthy, manual sync, reply goes out",
+  calendar: "Calendars: every connected calendar syncs",
+  search: "Map/search: visible artists answer",
+};
+
+export const smokeSteps = Object.fromEntries(smokeNames.map((n) => [n, defineStep({ id: `smoke.${n}`, title: titles[n], run: (ctx) => runSmoke(ctx, n) })]));

@@ -1,0 +1,71 @@
+// cron.* and provider.*: the service's kill switches, flipped through the admin API with the
+// operator recorded (X-Tatu-Operator).
+import { defineStep } from "./registry.ts";
+import { AdminApi, providerIds, syncCrons, type SwitchState } from "./lib/admin.ts";
+import { envValue } from "./lib/env.ts";
+import { fail, guarded, pass } from "./lib/results.ts";
+import type { StepContext, StepResult } from "./types.ts";
+
+const admin = (ctx: StepContext) => new AdminApi(ctx.baseUrl, ctx.env, ctx.operator);
+const line = (s: SwitchState) => `${s.name}=${s.enabled ? "on" : "off"}`;
+
+export async function cronStatus(ctx: StepContext): Promise<StepResult> {
+  return guarded(async () => {
+    const crons = (await admin(ctx).switches()).filter((s) => s.kind === "cron");
+    const off = crons.filter((s) => !s.enabled);
+    const summary = off.length ? `${off.length} cron(s) disabled: ${off.map((s) => `${s.name}${s.reason ? ` (${s.reason})` : ""}`).join(", ")}` : `all ${crons.length} crons active`;
+    return off.length ? fail(summary, { switches: crons }) : pass(summary, { switches: crons });
+  });
+}
+
+export async function setSwitches(ctx: StepContext, names: string[], enabled: boolean, reason?: string): Promise<StepResult> {
+  return guarded(async () => {
+    const api = admin(ctx);
+    const changed: SwitchState[] = [];
+    for (const name of names) changed.push(await api.setSwitch(name, enabled, reason));
+    return pass(`${changed.map(line).join(", ")} (by ${ctx.operator})`, { switches: changed });
+  });
+}
+
+/** The cron switches the deployed app knows (its own list is the truth, not this CLI's version). */
+export async function knownCronSwitches(ctx: StepContext): Promise<string[]> {
+  return (await admin(ctx).switches()).filter((s) => s.kind === "cron").map((s) => s.name);
+}
+
+export function cronSwitchNames(name: string | undefined, all: boolean, known: string[]): string[] {
+  if (all) return known;
+  if (!name) throw new Error("name a cron or pass --all");
+  const full = `cron.${name.replace(/^cron\./, "")}`;
+  if (!known.includes(full)) throw new Error(`unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
+  return [full];
+}
+
+export function providerSwitchName(provider: string): string {
+  const bare = provider.replace(/^provider\./, "");
+  if (!(providerIds as readonly string[]).includes(bare)) throw new Error(`unknown provider "${provider}" (one of: ${providerIds.join(", ")})`);
+  return `provider.${bare}`;
+}
+
+export const cronStatusStep = defineStep({ id: "cron.status", title: "Cron jobs active (sync-messages, sync-calendars, worker-sync, reminders)", run: cronStatus });
+export const cronDisableSyncStep = defineStep({
+  id: "cron.disable-sync", title: "Disable the sync crons (rollback quick action)", destructive: true,
+  run: (ctx) => setSwitches(ctx, syncCrons.map((n) => `cron.${n}`), false, "rollback: sync crons paused"),
+});
+export const cronEnableAllStep = defineStep({
+  id: "cron.enable-all", title: "Re-enable every cron", destructive: true,
+  run: async (ctx) => guarded(async () => setSwitches(ctx, await knownCronSwitches(ctx), true, "re-enabled")),
+});
+
+/** The provider comes from TATU_PROVIDER (set by the runbook engine or `tatu rollback --provider`). */
+function providerStep(id: string, enabled: boolean) {
+  return defineStep({
+    id, title: `${enabled ? "Enable" : "Disable"} one provider integration (TATU_PROVIDER)`, destructive: true,
+    run: async (ctx) => {
+      const p = envValue(ctx.env, "TATU_PROVIDER");
+      if (!p) return fail("TATU_PROVIDER is not set: which provider?");
+      return setSwitches(ctx, [providerSwitchName(p)], enabled, enabled ? "re-enabled" : "disabled by the release commander");
+    },
+  });
+}
+export const providerDisableStep = providerStep("provider.disable", false);
+export const providerEnableStep = providerStep("provider.enable", true);

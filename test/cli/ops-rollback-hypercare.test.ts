@@ -1,0 +1,170 @@
+// `tatu rollback` and `tatu hypercare` against a running service (Redis-backed queue), the
+// Vercel stand-in (production really moves back) and the Sentry stand-in (error volume).
+import { randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { isolatedDatabaseUrl, REDIS_URL, startTestApp, type TestApp } from "../helpers/app.ts";
+import { freePort } from "../helpers/net.ts";
+import { flushSentry, reportError } from "../../service/observability/sentry.ts";
+import { startSentryStandIn, type SentryStandIn } from "../../service/sandbox/sentry/index.ts";
+import { startVercelStandIn, type VercelStandIn } from "../../service/sandbox/vercel/index.ts";
+import { secret, tatu, tatuInTerminal, tempLaunchDir } from "./ops-helpers.ts";
+import { until } from "../helpers/realtime.ts";
+
+// Every test spawns the real CLI several times; on a loaded 2-core machine one spawn can take seconds.
+vi.setConfig({ testTimeout: 90_000 });
+
+const prefix = `tatu-test-ops-${randomBytes(4).toString("hex")}`;
+const appSecrets = { CRON_SECRET: secret("cron-"), FACEBOOK_APP_SECRET: secret("fb-"), FACEBOOK_WEBHOOK_VERIFY_TOKEN: secret("verify-") };
+
+let app: TestApp, vercel: VercelStandIn, sentry: SentryStandIn;
+let databaseUrl: string, launchDir: string;
+let cliEnv: Record<string, string>;
+let secrets: string[];
+
+beforeAll(async () => {
+  [vercel, sentry] = await Promise.all([startVercelStandIn({ deployments: 3 }), startSentryStandIn()]);
+  databaseUrl = await isolatedDatabaseUrl();
+  // The app reports to the Sentry stand-in through the real @sentry/node SDK.
+  app = await startTestApp({ databaseUrl, redis: prefix, env: { ...appSecrets, SENTRY_DSN: sentry.dsn } });
+  launchDir = tempLaunchDir();
+  cliEnv = { ...appSecrets, ...vercel.env(), ...sentry.env(), DATABASE_URL: databaseUrl, REDIS_URL, TATU_REDIS_PREFIX: prefix, TATU_LAUNCH_DIR: launchDir };
+  secrets = [...Object.values(appSecrets), vercel.token, sentry.authToken];
+});
+afterAll(async () => {
+  const keys = await app?.ctx.redis?.keys(`${prefix}:*`).catch(() => [] as string[]);
+  if (keys?.length) await app.ctx.redis!.del(...keys);
+  await app?.close();
+  await Promise.all([vercel?.close(), sentry?.close()]);
+  fs.rmSync(launchDir, { recursive: true, force: true });
+});
+
+const incidents = () => {
+  const file = path.join(launchDir, "incidents.jsonl");
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
+};
+
+describe("tatu rollback", () => {
+  it("refuses to change production without a terminal or --yes (exit 2), changing nothing", async () => {
+    const before = vercel.production().uid;
+    const res = await tatu(["--json", "--url", app.url, "rollback", "--provider", "facebook"], cliEnv, secrets);
+    expect(res.exitCode).toBe(2);
+    expect(res.json.error).toMatch(/--yes/);
+    expect(vercel.production().uid).toBe(before);
+    expect(await app.ctx.switches.isEnabled("cron.sync-messages")).toBe(true);
+    expect(incidents()).toEqual([]);
+  });
+
+  it("--yes runs the quick actions in order: crons off, provider off, Vercel back one deployment, SQL, incident", async () => {
+    const [older, previous, current] = vercel.deployments();
+    expect(vercel.production().uid).toBe(current!.uid);
+    const sql = path.join(launchDir, "0001-probe.sql");
+    fs.writeFileSync(sql, "CREATE TABLE tatu_rollback_probe (id int); INSERT INTO tatu_rollback_probe VALUES (1);");
+
+    const res = await tatu(["--json", "--yes", "--url", app.url, "rollback", "--provider", "facebook", "--sql", sql, "--title", "Inbox sync failing", "--severity", "sev1"], cliEnv, secrets);
+    expect(res.exitCode, res.stdout).toBe(0);
+    expect(res.json.steps.map((s: { id: string }) => s.id)).toEqual(["cron.disable-sync", "provider.disable", "rollback.vercel", "rollback.sql", "incident.record"]);
+
+    // Production really moved back to the previous deployment (not an older one).
+    expect(vercel.production().uid).toBe(previous!.uid);
+    expect(vercel.production().uid).not.toBe(older!.uid);
+    expect(res.json.steps[2].details).toMatchObject({ from: current!.uid, to: previous!.uid, nowServing: previous!.uid });
+    for (const cron of ["sync-messages", "sync-calendars", "worker-sync"]) expect(await app.ctx.switches.isEnabled(`cron.${cron}`)).toBe(false);
+    expect(await app.ctx.switches.isEnabled("cron.appointment-reminders")).toBe(true);
+    expect(await app.ctx.switches.isEnabled("provider.facebook")).toBe(false);
+    expect(await app.ctx.db.$queryRawUnsafe<{ id: number }[]>("SELECT id FROM tatu_rollback_probe")).toEqual([{ id: 1 }]);
+
+    const [incident] = incidents();
+    expect(incident).toMatchObject({ severity: "sev1", title: "Inbox sync failing", operator: "ci-test", source: "tatu rollback" });
+    expect(incident.mitigations.join("\n")).toContain(`${current!.uid} → ${previous!.uid}`);
+    for (const s of secrets) expect(JSON.stringify(incident)).not.toContain(s);
+  });
+
+  it("a failing action is reported (exit 1) and the incident still recorded", async () => {
+    const res = await tatu(["--json", "--yes", "--url", app.url, "rollback", "--skip-vercel", "--sql", path.join(launchDir, "missing.sql")], cliEnv, secrets);
+    expect(res.exitCode).toBe(2); // validated before anything changes
+    const broken = path.join(launchDir, "0002-broken.sql");
+    fs.writeFileSync(broken, "SELECT * FROM no_such_table;");
+    const failed = await tatu(["--json", "--yes", "--url", app.url, "rollback", "--skip-vercel", "--sql", broken], cliEnv, secrets);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.json.steps.find((s: { id: string }) => s.id === "rollback.sql").summary).toMatch(/failed and was rolled back: relation "no_such_table" does not exist/);
+    expect(incidents()).toHaveLength(2);
+  });
+  it("in a terminal each action is asked: a declined Vercel rollback is skipped and recorded", async () => {
+    const serving = vercel.production().uid;
+    const run = await tatuInTerminal(["--url", app.url, "rollback", "--provider", "twilio", "--title", "SMS delays"], cliEnv, [
+      { prompt: /Disable the sync crons/, keys: "y\r" },
+      { prompt: /Disable provider\.twilio/, keys: "y\r" },
+      { prompt: /Roll back the Vercel production deployment/, keys: "n\r" },
+    ], secrets);
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.output).toMatch(/rollback\.vercel .*skipped: declined/);
+    expect(vercel.production().uid).toBe(serving);
+    expect(await app.ctx.switches.isEnabled("provider.twilio")).toBe(false);
+    expect((await app.ctx.db.switch.findUnique({ where: { name: "provider.twilio" } }))?.updatedBy).toBe("tty-operator");
+    expect(incidents().at(-1)).toMatchObject({ title: "SMS delays", operator: "tty-operator" });
+  });
+});
+
+describe("tatu hypercare", () => {
+  it("--once on a quiet service: no trigger (exit 0), readings from metrics, BullMQ and Sentry", async () => {
+    const res = await tatu(["--json", "--url", app.url, "hypercare", "--once"], cliEnv, secrets);
+    expect(res.exitCode, res.stdout).toBe(0);
+    expect(res.json.rollbackRecommended).toBe(false);
+    const readings = res.json.steps[0].details.readings;
+    expect(readings.queue).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+    expect(readings.sentryErrors1h).toBe(0);
+    expect(readings.metrics["15m"]).toMatchObject({ serverErrors: 0, webhooksRejectedSignature: 0 });
+  });
+
+  it("a Sentry error spike → ROLLBACK RECOMMENDED with the command (exit 1)", async () => {
+    for (let i = 0; i < 3; i++) reportError(new Error(`signup exploded ${i}`), { errorId: randomUUID(), path: "/api/auth/signup" });
+    await flushSentry(5000);
+    await until(() => sentry.events().length >= 3, 10_000, "three Sentry events");
+    expect(sentry.events().map((e) => e.message).sort()).toEqual(["signup exploded 0", "signup exploded 1", "signup exploded 2"]);
+    const res = await tatu(["--url", app.url, "hypercare", "--once", "--max-sentry-errors", "3"], cliEnv, secrets);
+    expect(res.exitCode).toBe(1);
+    expect(res.stdout).toMatch(/ROLLBACK RECOMMENDED: 3 errors in Sentry in the last hour \(threshold 3\)/);
+    expect(res.stdout).toContain(`run: tatu rollback --url ${app.url}`);
+    expect(incidents().at(-1)).toMatchObject({ severity: "sev2", title: "Rollback trigger: sentry-errors", source: "tatu hypercare" });
+  });
+
+  it("webhook signature failures point at the provider to disable", async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${app.url}/api/webhooks/instagram`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, body: "{}" });
+      expect(res.status).toBe(401);
+    }
+    const res = await tatu(["--json", "--url", app.url, "hypercare", "--once", "--max-signature-failures", "3", "--max-sentry-errors", "1000"], cliEnv, secrets);
+    expect(res.exitCode).toBe(1);
+    expect(res.json.triggers).toEqual([expect.objectContaining({ id: "signature-failures", message: expect.stringMatching(/^3 webhook signature failures.*most on instagram/) })]);
+    expect(res.json.rollbackCommand).toBe(`tatu rollback --url ${app.url} --provider instagram`);
+  });
+
+  it("watches on a schedule until --for ends, re-running the configured smokes; an unreachable service is exit 3", async () => {
+    const res = await tatu(["--json", "--url", app.url, "hypercare", "--every", "1s", "--for", "2500ms", "--smoke-every", "1s", "--max-signature-failures", "100", "--max-sentry-errors", "1000"], { ...cliEnv, TATU_SMOKE_PROVIDERS: "search" }, secrets);
+    expect(res.exitCode, res.stdout).toBe(0);
+    const ids = res.json.steps.map((s: { id: string }) => s.id);
+    expect(ids.filter((id: string) => id === "hypercare.once").length).toBeGreaterThanOrEqual(2);
+    expect(ids).toContain("smoke.search");
+    const down = await tatu(["--json", "--url", `http://127.0.0.1:${await freePort()}`, "hypercare", "--once"], cliEnv, secrets);
+    expect(down.exitCode).toBe(3);
+    expect(down.json).toMatchObject({ rollbackRecommended: false, steps: [{ unreachable: true, summary: expect.stringMatching(/^cannot evaluate: .* is unreachable: ECONNREFUSED/) }] });
+    expect(incidents().at(-1).title).not.toMatch(/unreachable/); // "could not look" is not an incident
+  });
+});
+
+describe("tatu gate --vercel", () => {
+  it("checks the Vercel project's variables instead of the CI's own: NO-GO until they are there, then GO", async () => {
+    const env = { ...cliEnv, TATU_SMOKE_PROVIDERS: "signup" };
+    const nogo = await tatu(["--json", "--url", app.url, "gate", "--vercel"], env, secrets);
+    expect(nogo.exitCode, nogo.stdout).toBe(1);
+    expect(nogo.json).toMatchObject({ decision: "NO-GO", failed: ["env.vercel"] });
+    expect(nogo.json.steps[0].summary).toMatch(/launch-critical missing \(.*NEXTAUTH_SECRET/);
+
+    for (const key of ["NEXTAUTH_URL", "NEXTAUTH_SECRET", "CRON_SECRET", "TOKEN_ENCRYPTION_KEY", "DATABASE_URL", "SMTP_URL", "EMAIL_FROM"]) vercel.setEnv(key, ["production"]);
+    const go = await tatu(["--json", "--url", app.url, "gate", "--vercel"], env, secrets);
+    expect(go.exitCode, go.stdout).toBe(0);
+    expect(go.json.steps.map((s: { id: string }) => s.id)).toEqual(["env.vercel", "migrate.status", "health.ready", "webhooks.facebook", "webhooks.instagram", "smoke.signup"]);
+  });
+});

@@ -1,0 +1,138 @@
+// `tatu smoke`, `tatu meta check` and `tatu gate` against a running service whose smoke
+// account has Gmail (Google stand-in) and a Facebook Page + Instagram account (Meta stand-in)
+// connected through the real OAuth routes: health, manual sync, a reply that really goes out.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import { PASSWORD, signedInUser } from "../helpers/accounts.ts";
+import type { HttpClient } from "../helpers/http.ts";
+import { until } from "../helpers/realtime.ts";
+import { metaManualItems } from "../../cli/steps/meta.ts";
+import { secret, tatu, tatuInTerminal } from "./ops-helpers.ts";
+
+// Every test spawns the real CLI several times; on a loaded 2-core machine one spawn can take seconds.
+vi.setConfig({ testTimeout: 90_000 });
+
+const gmailAddress = "smoke.studio@gmail.test";
+const cronSecret = secret("cron-");
+let google: GoogleStandIn, meta: MetaStandIn, app: TestApp;
+let smoke: { client: HttpClient; email: string };
+let databaseUrl: string;
+let cliEnv: Record<string, string>;
+let secrets: string[];
+
+async function connectVia(client: HttpClient, route: string) {
+  const start = await client.raw("GET", `/api/integrations/${route}/auth`);
+  const consent = await fetch(start.headers.get("location")!, { redirect: "manual" });
+  const callback = new URL(consent.headers.get("location")!);
+  const done = await client.raw("GET", callback.pathname + callback.search);
+  expect(done.status).toBe(303);
+}
+
+beforeAll(async () => {
+  [google, meta] = await Promise.all([startGoogleStandIn(), startMetaStandIn()]);
+  databaseUrl = await isolatedDatabaseUrl();
+  app = await startTestApp({ databaseUrl, publicUrl: true, env: { ...google.env(), ...meta.env(), CRON_SECRET: cronSecret } });
+  smoke = await signedInUser(app, { role: "artist" });
+
+  // The smoke account's providers, connected as a person would.
+  google.addMailbox(gmailAddress, { name: "Smoke Studio" });
+  await google.deliver(gmailAddress, { from: "QA Person <qa@example.test>", subject: "Smoke thread", text: "Reply here, smoke test." });
+  google.consentAs(gmailAddress);
+  await connectVia(smoke.client, "google");
+  const owner = meta.addUser({ name: "Smoke Owner" });
+  const page = meta.addPage(owner.id, { name: "Smoke Tattoo", instagram: { username: "smoke.tattoo" } });
+  meta.consentAs(owner.id);
+  await connectVia(smoke.client, "facebook");
+  expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, meta.customerMessage(page.id, { psid: newPsid(), name: "QA Fan", text: "smoke hello" }))).status).toBe(200);
+  expect((await meta.postWebhook(`${app.url}/api/webhooks/instagram`, meta.customerMessage(page.instagram!.id, { psid: newPsid(), name: "QA Insta", text: "smoke hi" }))).status).toBe(200);
+  await until(async () => (await smoke.client.get("/api/inbox/conversations")).body.items.length === 3, 15_000, "gmail, facebook and instagram conversations");
+
+  const m = meta.env();
+  cliEnv = { TATU_SMOKE_EMAIL: smoke.email, TATU_SMOKE_PASSWORD: PASSWORD, FACEBOOK_APP_ID: m.FACEBOOK_APP_ID!, FACEBOOK_APP_SECRET: m.FACEBOOK_APP_SECRET!, FACEBOOK_WEBHOOK_VERIFY_TOKEN: m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!, CRON_SECRET: cronSecret };
+  secrets = [PASSWORD, m.FACEBOOK_APP_SECRET!, m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!, cronSecret];
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+  await Promise.all([google?.close(), meta?.close()]);
+});
+
+describe("tatu smoke", () => {
+  it("signup, gmail, facebook, instagram, search in parallel: every item passes and the replies really went out", async () => {
+    const res = await tatu(["--json", "--url", app.url, "smoke", "signup", "gmail", "facebook", "instagram", "search"], cliEnv, secrets);
+    expect(res.exitCode, res.stdout).toBe(0);
+    const byId = Object.fromEntries(res.json.steps.map((s: { id: string }) => [s.id, s]));
+    expect(byId["smoke.signup"].details.items.map((i: { name: string; ok: boolean }) => [i.name, i.ok])).toEqual([
+      ["signup.create-customer", true], ["signup.response-shape", true], ["signup.unverified-guidance", true],
+      ["signup.resend", true], ["signup.verify-link", true], ["signup.login-verified", true],
+    ]);
+    for (const id of ["smoke.gmail", "smoke.facebook", "smoke.instagram"])
+      expect(byId[id].details.items.map((i: { name: string }) => i.name), id).toEqual(["connected", "healthy", "manual sync", "reply"]);
+    // The providers received the smoke replies.
+    expect(google.sent(gmailAddress).some((s) => s.parsed.text?.includes("Tatu launch smoke test"))).toBe(true);
+    // Parallel: the wall time is close to the slowest smoke, not the sum.
+    const { wallMs, slowestMs, sumMs } = res.json.timing;
+    expect(wallMs).toBeLessThan(sumMs);
+    console.log(`smoke parallel: wall ${wallMs} ms, slowest ${slowestMs} ms, sum ${sumMs} ms (ratio ${(wallMs / slowestMs).toFixed(2)})`);
+  });
+
+  it("a provider the account lacks, a broken login and an unknown smoke fail with exit 1 / 2; plain lines without a TTY", async () => {
+    const missing = await tatu(["--url", app.url, "smoke", "outlook"], cliEnv, secrets);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stdout).toMatch(/✖ smoke\.outlook .*no connected outlook account/);
+    const wrong = await tatu(["--json", "--url", app.url, "smoke", "gmail"], { ...cliEnv, TATU_SMOKE_PASSWORD: "wrong-password-123" }, ["wrong-password-123"]);
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.json.steps[0].summary).toMatch(/cannot sign in: 401/);
+    expect((await tatu(["--json", "--url", app.url, "smoke", "myspace"], cliEnv)).exitCode).toBe(2);
+    const noName = await tatu(["smoke"], cliEnv); // commander's own usage error, also 2
+    expect(noName.exitCode).toBe(2);
+    expect(noName.stderr).toMatch(/missing required argument 'names'/);
+  });
+});
+
+describe("tatu meta check", () => {
+  it("automated items pass; manual items fail without a TTY, need --reason with --yes, and pass with it", async () => {
+    const plain = await tatu(["--json", "--url", app.url, "meta", "check"], cliEnv, secrets);
+    expect(plain.exitCode).toBe(1);
+    const auto = plain.json.steps.filter((s: { id: string }) => ["meta.env", "meta.webhook-facebook", "meta.webhook-instagram", "meta.accounts"].includes(s.id));
+    expect(auto.map((s: { ok: boolean }) => s.ok)).toEqual([true, true, true, true]);
+    expect(plain.json.steps.find((s: { id: string }) => s.id === "meta.app-review")).toMatchObject({ ok: false });
+
+    expect((await tatu(["--json", "--yes", "--url", app.url, "meta", "check"], cliEnv, secrets)).exitCode).toBe(2);
+    const confirmed = await tatu(["--json", "--yes", "--url", app.url, "meta", "check", "--reason", "approved in Meta dashboard 2026-11-20"], cliEnv, secrets);
+    expect(confirmed.exitCode).toBe(0);
+    expect(confirmed.json.steps.find((s: { id: string }) => s.id === "meta.app-review").summary).toBe("confirmed with --yes by ci-test: approved in Meta dashboard 2026-11-20");
+  });
+  it("in a terminal the operator confirms manual items with a note; one declined → exit 1", async () => {
+    // The start of each title (long ones wrap in the terminal).
+    const escape = (t: string) => new RegExp(t.slice(0, 30).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const answers = metaManualItems.flatMap((item, i) => i < metaManualItems.length - 1
+      ? [{ prompt: escape(item.title), keys: "y\r" }, { prompt: /Note \(optional\)/, keys: `checked ${i}\r` }]
+      : [{ prompt: escape(item.title), keys: "n\r" }]);
+    const run = await tatuInTerminal(["--url", app.url, "meta", "check"], cliEnv, answers, secrets);
+    expect(run.exitCode, run.output).toBe(1);
+    expect(run.output).toMatch(/✔ meta\.app-review .*confirmed by tty-operator: checked 5/);
+    expect(run.output).toMatch(/✖ meta\.business-verification .*not confirmed by tty-operator/);
+  });
+});
+
+describe("tatu gate", () => {
+  it("GO (exit 0, JSON summary) with env, migrations, readiness, webhooks and the configured smokes; NO-GO names what failed", async () => {
+    const env = {
+      ...cliEnv,
+      NEXTAUTH_URL: app.url, NEXTAUTH_SECRET: secret(), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      DATABASE_URL: databaseUrl, SMTP_URL: "smtp://127.0.0.1:2525", EMAIL_FROM: "Tatu <hello@example.test>",
+      TATU_SMOKE_PROVIDERS: "signup,gmail",
+    };
+    const go = await tatu(["--json", "gate"], env, [...secrets, env.NEXTAUTH_SECRET, env.TOKEN_ENCRYPTION_KEY]);
+    expect(go.exitCode, go.stdout).toBe(0);
+    expect(go.json).toMatchObject({ decision: "GO", failed: [] });
+    expect(go.json.steps.map((s: { id: string }) => s.id)).toEqual(["env.check", "migrate.status", "health.ready", "webhooks.facebook", "webhooks.instagram", "smoke.signup", "smoke.gmail"]);
+
+    const nogo = await tatu(["--json", "gate"], { ...env, TATU_SMOKE_PROVIDERS: "signup,hotmail" }, secrets);
+    expect(nogo.exitCode).toBe(1);
+    expect(nogo.json).toMatchObject({ decision: "NO-GO", failed: ["smoke.hotmail"] });
+  });
+});
