@@ -114,6 +114,15 @@ if (r.status !== 0) process.exit(r.status ?? 1);
 r = spawnSync(process.execPath, ["scripts/ensure-web-build.mjs"], { stdio: "inherit" });
 if (r.status !== 0) { console.error("✗ Missing: the web app build (web/dist); `npm run build:web` failed"); process.exit(1); }
 
+const vitest = (args) => spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...args], { stdio: "inherit", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+const filters = process.argv.slice(2);
 console.log("· running the test suite");
-r = spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+r = vitest(filters);
+if (r.status !== 0) process.exit(r.status ?? 1);
+// The chaos suite kills workers and restarts its own private Redis/PostgreSQL: it runs alone,
+// after the main suite (skipped only when the caller picked specific test files).
+if (!filters.length) {
+  console.log("· running the chaos suite (faults: kill -9, Redis/PostgreSQL restarts, provider failures)");
+  r = vitest(["--config", "vitest.chaos.config.ts"]);
+}
 process.exit(r.status ?? 1);

@@ -9,7 +9,8 @@ import type { SyncCursor } from "../channels/types.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import { ingestPage } from "./ingest.ts";
 
-const LEASE_MS = 2 * 60 * 1000;
+/** SYNC_LEASE_SECONDS (default 2 min): renewed every page, so it only bounds how long a crashed sync blocks the account. */
+const leaseMs = (ctx: AppContext) => (ctx.config.env.SYNC_LEASE_SECONDS ?? 120) * 1000;
 
 export type SyncTrigger = "cron" | "manual" | "resync" | "connect";
 export interface SyncRequest { accountId: string; trigger: SyncTrigger; since?: Date }
@@ -20,7 +21,7 @@ export type SyncOutcome =
   | { status: "error"; fetched: number; inserted: number; runId: string; error: ProviderError };
 
 async function takeLease(ctx: AppContext, accountId: string, owner: string): Promise<boolean> {
-  const until = new Date(Date.now() + LEASE_MS);
+  const until = new Date(Date.now() + leaseMs(ctx));
   const r = await ctx.db.$executeRaw`
     UPDATE "ConnectedAccount" SET "syncLeaseUntil" = ${until}, "syncLeaseOwner" = ${owner}
     WHERE id = ${accountId}::uuid AND ("syncLeaseUntil" IS NULL OR "syncLeaseUntil" < now() OR "syncLeaseOwner" = ${owner})`;

@@ -136,7 +136,9 @@ class BullQueue implements JobQueue {
   }
 
   startWorker(ctx: AppContext, concurrency = 4): () => Promise<void> {
-    const worker = new Worker<JobPayload>(QUEUE_NAME, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency, settings: { backoffStrategy } });
+    // A dead worker's jobs are handed to a live one after the lock lapses (lock renewed at half of it).
+    const stalledMs = (ctx.config.env.WORKER_STALLED_SECONDS ?? 30) * 1000;
+    const worker = new Worker<JobPayload>(QUEUE_NAME, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency, lockDuration: stalledMs, stalledInterval: stalledMs, settings: { backoffStrategy } });
     worker.on("error", (err) => ctx.log.warn({ err: err.message }, "queue worker error"));
     worker.on("failed", (job, err) => ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"));
     return () => worker.close();

@@ -20,6 +20,24 @@ export function enqueueProcessing(ctx: AppContext, source: string, ids: string[]
   return enqueueBatcher(ctx).push(ids.map((id) => processJob(id, source)));
 }
 
+/** How long an acknowledgement waits for Redis. The rows are already durable in Postgres, so a
+ *  Redis outage must not hold the provider's request open (it would time out and retry): past
+ *  this, the webhook is acknowledged anyway and the sweep below queues it once Redis is back. */
+export const ENQUEUE_WAIT_MS = 1_000;
+
+/** enqueueProcessing, bounded by ENQUEUE_WAIT_MS; never throws (a failure is logged, the sweep covers it). */
+export async function enqueueProcessingBounded(ctx: AppContext, source: string, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    enqueueProcessing(ctx, source, ids).then(() => "queued" as const, (err: Error) => err),
+    new Promise<"timeout">((resolve) => { timer = setTimeout(() => resolve("timeout"), ENQUEUE_WAIT_MS); }),
+  ]);
+  clearTimeout(timer);
+  if (outcome !== "queued")
+    ctx.log.warn({ source, count: ids.length, err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhook stored but not queued; the sweep will queue it");
+}
+
 const enqueueBatcher = batcherPer((ctx: AppContext) =>
   createBatcher<JobSpec[], void>(async (perRequest) => {
     await ctx.queue.addFresh(perRequest.flat());
@@ -35,7 +53,7 @@ defineJob("process-webhook", async (ctx, data) => {
 
 addJobSource("sync-messages", async (ctx) => {
   const stale = await ctx.db.webhookEvent.findMany({
-    where: { status: { in: ["received", "failed"] }, attempts: { lt: MAX_WEBHOOK_ATTEMPTS }, receivedAt: { lt: new Date(Date.now() - 60_000) } },
+    where: { status: { in: ["received", "failed"] }, attempts: { lt: MAX_WEBHOOK_ATTEMPTS }, receivedAt: { lt: new Date(Date.now() - (ctx.config.env.WEBHOOK_SWEEP_AFTER_SECONDS ?? 60) * 1000) } },
     select: { id: true, source: true },
     orderBy: { receivedAt: "asc" },
     take: 500,

@@ -7,7 +7,7 @@ import express, { Router, type Request, type Response, type NextFunction } from 
 import type { AppContext } from "../context.ts";
 import { HttpError, notFound } from "../http/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
-import { enqueueProcessing } from "./jobs.ts";
+import { enqueueProcessingBounded } from "./jobs.ts";
 import { processWebhookEvent } from "./process.ts";
 import { webhookHandler } from "./sources.ts";
 import { recordRejected, storeItems } from "./store.ts";
@@ -69,8 +69,9 @@ export function webhookRoutes(ctx: AppContext): Router {
     }
     const fresh = await storeItems(ctx, source, items);
     if (ctx.queue.mode === "bullmq") {
-      // Enqueued before the ack: once we answer 200, the work is durable in Redis and Postgres.
-      await enqueueProcessing(ctx, source, fresh);
+      // Enqueued before the ack while Redis answers; stored in Postgres either way, so a Redis
+      // outage delays processing (the sweep queues it) but never the acknowledgement.
+      await enqueueProcessingBounded(ctx, source, fresh);
     }
     res.status(200).type(handler.ack.contentType).send(handler.ack.body);
     if (ctx.queue.mode === "inline") {

@@ -40,16 +40,17 @@ export function oauthClient(env: ProviderEnv, redirectUri?: string): OAuth2Clien
     endpoints: { oauth2AuthBaseUrl: ep.authUrl, oauth2TokenUrl: ep.tokenUrl, oauth2RevokeUrl: ep.revokeUrl },
     // A 401 on a token we believe valid (revoked server-side, clock skew) → refresh once and retry.
     forceRefreshOnFailure: true,
-    transporterOptions: { retryConfig: { retry: 0, noResponseRetries: 0 }, timeout: GOOGLE_REQUEST_TIMEOUT_MS },
+    transporterOptions: { retryConfig: { retry: 0, noResponseRetries: 0 }, timeout: googleTimeoutMs(env) },
   });
 }
 
 /** A Google API call that hangs must not hold a sync (and its account lease) forever: it fails
  *  as a transient TimeoutError and the queue retries it later. */
 export const GOOGLE_REQUEST_TIMEOUT_MS = 30_000;
+const googleTimeoutMs = (env: ProviderEnv) => env.config.env.PROVIDER_TIMEOUT_MS ?? GOOGLE_REQUEST_TIMEOUT_MS;
 
 export function gmailApi(env: ProviderEnv, auth: OAuth2Client): gmail_v1.Gmail {
-  return google.gmail({ version: "v1", auth, rootUrl: googleEndpoints(env).apiRoot, retry: false, timeout: GOOGLE_REQUEST_TIMEOUT_MS });
+  return google.gmail({ version: "v1", auth, rootUrl: googleEndpoints(env).apiRoot, retry: false, timeout: googleTimeoutMs(env) });
 }
 
 const TOKEN_FIELDS = ["refresh_token", "access_token", "expiry_date", "scope", "token_type"] as const;

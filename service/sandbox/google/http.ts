@@ -59,14 +59,31 @@ export function faultsAndLog(state: GoogleState, target: Fault["target"]) {
   return (req: Request, res: Response, next: NextFunction) => {
     res.on("finish", () => state.requests.push({ method: req.method, path: req.originalUrl, status: res.statusCode }));
     const f = state.takeFault(target, req.originalUrl);
-    if (!f) return next();
-    if (target === "oauth") {
-      if (f.retryAfter !== undefined) res.setHeader("Retry-After", String(f.retryAfter));
-      res.status(f.status).json({ error: f.status === 429 ? "rate_limit_exceeded" : "internal_failure", error_description: f.message ?? "Injected failure." });
+    const delayMs = (f?.delayMs ?? 0) + (target === "api" ? state.apiDelayMs : 0);
+    if (delayMs > 0) {
+      setTimeout(() => (res.destroyed ? undefined : answer(target, f, res, next)), delayMs);
       return;
     }
-    sendFault(res, f);
+    answer(target, f, res, next);
   };
+}
+
+/** A truncated Gmail list body: valid JSON up to where the provider's answer got cut off. */
+const MALFORMED_BODY = '{"messages":[{"id":"18c0ffee","threadId":"18c0ffee"},{"id":"18c0';
+
+function answer(target: Fault["target"], f: Fault | undefined, res: Response, next: NextFunction): void {
+  if (!f || f.mode === "delay") return next(); // slow but correct
+  if (f.mode === "hang") return; // keep the connection open, say nothing
+  if (f.mode === "malformed") {
+    res.status(200).type("application/json").send(MALFORMED_BODY);
+    return;
+  }
+  if (target === "oauth") {
+    if (f.retryAfter !== undefined) res.setHeader("Retry-After", String(f.retryAfter));
+    res.status(f.status).json({ error: f.status === 429 ? "rate_limit_exceeded" : "internal_failure", error_description: f.message ?? "Injected failure." });
+    return;
+  }
+  sendFault(res, f);
 }
 
 export interface Authed extends Request { token?: AccessToken }

@@ -18,7 +18,14 @@ export type { DeliverInput, Delivered };
 export { GoogleState };
 
 export interface FailOptions {
-  status: number;
+  /** The error status to answer (mode "error", default 500); ignored by the other modes. */
+  status?: number;
+  /** "error" (default, or "delay" when only delayMs is given): `status` with Google's error body;
+   *  "hang": never answered (exercises client timeouts); "malformed": 200 with a truncated JSON
+   *  body; "delay": served normally after delayMs. */
+  mode?: "error" | "hang" | "malformed" | "delay";
+  /** Answer only after this many ms (any mode). */
+  delayMs?: number;
   /** Retry-After header value: seconds, or an HTTP date. */
   retryAfter?: number | string;
   /** Only requests whose path contains this / matches this count (e.g. "/history"). */
@@ -51,8 +58,11 @@ export interface GoogleStandIn extends GoogleCalendarControl {
   historyId(email: string): string;
   /** history.list answers 404 for every startHistoryId older than `historyId` (default: the current one). */
   expireHistoryBefore(email: string, historyId?: string): void;
-  /** The next `n` matching requests answer `status` with Google's error body. */
+  /** The next `n` matching requests answer `status` with Google's error body (or hang, or a
+   *  malformed body, or are only delayed: see FailOptions). */
   failNext(n: number, opts: FailOptions): void;
+  /** Every Gmail/Calendar API request waits this long before being served (0 = off). */
+  setApiDelay(ms: number): void;
   /** Like the user removing Tatu's access: refresh tokens → invalid_grant, access tokens → 401. */
   revokeRefreshTokens(email: string): void;
   /** Issued access tokens stop working now (401), while clients still think they are valid. */
@@ -129,9 +139,11 @@ export async function startGoogleStandIn(opts: { port?: number; accessTokenTtlSe
       box.historyFloor = historyId ? Number(historyId) : box.historyId;
     },
     failNext: (n, o) => {
-      const fault: Fault = { remaining: n, status: o.status, retryAfter: o.retryAfter, match: o.match, target: o.target ?? "api", message: o.message };
+      const mode = o.mode ?? (o.status === undefined && o.delayMs ? "delay" : "error");
+      const fault: Fault = { remaining: n, mode, status: o.status ?? 500, delayMs: o.delayMs, retryAfter: o.retryAfter, match: o.match, target: o.target ?? "api", message: o.message };
       if (n > 0) state.faults.push(fault);
     },
+    setApiDelay: (ms) => { state.apiDelayMs = Math.max(0, ms); },
     revokeRefreshTokens: (email) => {
       for (const g of state.grants.values()) if (g.email === email.toLowerCase()) g.revoked = true;
     },

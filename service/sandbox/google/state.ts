@@ -72,7 +72,13 @@ export interface PendingCode {
 
 export interface Fault {
   remaining: number;
+  /** "error" (default): answer `status` with Google's error body; "hang": never answer (the
+   *  client's timeout must fire); "malformed": 200 with a truncated JSON body; "delay": serve
+   *  the request normally after `delayMs`. */
+  mode?: "error" | "hang" | "malformed" | "delay";
   status: number;
+  /** Wait this long before answering (or before passing the request on, for delay-only faults). */
+  delayMs?: number;
   retryAfter?: number | string;
   /** Only requests whose path contains this string / matches this RegExp count. */
   match?: string | RegExp;
@@ -92,6 +98,8 @@ export class GoogleState {
   consentEmail: string | undefined;
   consentScopes: string[] | undefined;
   denyNextConsent = false;
+  /** Added to every API (not OAuth) request: a slow provider, so a sync takes measurable time. */
+  apiDelayMs = 0;
   private seq = 0;
 
   constructor(readonly accessTokenTtlSec: number) {}
