@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
+import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";
 import { until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
 import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
 
 let peer: CalDavPeer;
 let app: TestApp;
-let artist: { client: HttpClient; userId: string; email: string };
+let artist: BookableArtist;
 let connectionId: string;
 let calendar: string; // the Radicale calendar's URL
 const appleId = `studio.jo.${randomBytes(3).toString("hex")}@icloud.test`;
@@ -30,7 +31,7 @@ const utcStamp = (v: string) => DateTime.fromISO(v).toUTC().toFormat("yyyyMMdd'T
 const berlinWall = (v: string) => DateTime.fromISO(v).setZone(ZONE).toFormat("yyyyMMdd'T'HHmmss");
 let serviceId: string;
 
-const freeStarts = async () => (await app.client().get(`/api/artists/${artist.userId}/availability?from=${encodeURIComponent(at(9))}&to=${encodeURIComponent(at(19))}&durationMinutes=60`)).body.slots.map((s: { start: string }) => iso(s.start));
+const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
 const sync = async () => {
   const res = await artist.client.post(`/api/calendars/${connectionId}/sync`);
   expect(res.status).toBe(200);
@@ -50,24 +51,15 @@ async function tatuObject(appointmentId: string): Promise<string | undefined> {
   return res.status === 200 ? res.body : undefined;
 }
 
-async function confirmedAppointment(start: string): Promise<{ appointmentId: string; customer: { client: HttpClient } }> {
-  const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Moth", placement: "sternum", size: "15 cm" });
-  expect((await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start }] })).status).toBe(200);
-  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
-  expect(accepted.body.status).toBe("confirmed");
-  return { appointmentId: accepted.body.appointmentId, customer };
-}
+const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Moth");
 
 beforeAll(async () => {
   peer = await startCalDavPeer();
   await peer.addUser(appleId, appPassword);
   calendar = await peer.makeCalendar(appleId, appPassword, "home", { displayName: "Home", timeZone: ZONE });
   app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: peer.env() });
-  artist = await signedInUser(app, { role: "artist" });
-  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Jo", timeZone: ZONE, workingHours: week, bufferMinutes: 0, visible: true } });
-  serviceId = (await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Session", durationMinutes: 60 } })).id;
+  artist = await bookableArtist(app, { zone: ZONE, name: "Jo" });
+  serviceId = artist.serviceId;
 }, 30_000);
 afterAll(async () => {
   await app?.close();
@@ -168,12 +160,6 @@ describe("Apple Calendar (CalDAV)", () => {
   });
 
   it("lists the connection with health, and another user gets 404 on it", async () => {
-    const list = await artist.client.get("/api/calendars");
-    expect(list.body.items.find((c: { id: string }) => c.id === connectionId)).toMatchObject({ lastError: null, needsReconnect: false, lastSuccessAt: expect.any(String) });
-    const other = await signedInUser(app, { role: "artist" });
-    expect((await other.client.post(`/api/calendars/${connectionId}/sync`)).status).toBe(404);
-    expect((await other.client.put(`/api/calendars/${connectionId}`, { isPrimary: true })).status).toBe(404);
-    expect((await other.client.delete(`/api/calendars/${connectionId}`)).status).toBe(404);
-    expect((await other.client.get("/api/calendars")).body.items).toEqual([]);
+    await expectHealthyAndPrivate(app, artist.client, connectionId);
   });
 });

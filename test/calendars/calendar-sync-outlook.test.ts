@@ -11,12 +11,13 @@ import { TATU_PROPERTY_ID } from "../../service/calendars/outlook/events.ts";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
+import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";
 import { until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
 let ms: MicrosoftStandIn;
 let app: TestApp;
-let artist: { client: HttpClient; userId: string; email: string };
+let artist: BookableArtist;
 let connectionId: string;
 let outlookCalendar: string; // Graph's id of the default calendar
 const mailbox = "studio.jo@outlook.com";
@@ -26,7 +27,7 @@ const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()
 const iso = (v: string | Date) => new Date(v).toISOString();
 let serviceId: string;
 
-const freeStarts = async () => (await app.client().get(`/api/artists/${artist.userId}/availability?from=${encodeURIComponent(at(9))}&to=${encodeURIComponent(at(19))}&durationMinutes=60`)).body.slots.map((s: { start: string }) => iso(s.start));
+const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
 const sync = async () => {
   const res = await artist.client.post(`/api/calendars/${connectionId}/sync`);
   expect(res.status).toBe(200);
@@ -42,24 +43,15 @@ const startOf = (e: { start: { dateTime: string; timeZone: string } }) => {
   return DateTime.fromISO(e.start.dateTime, { zone }).toUTC().toISO()!;
 };
 
-async function confirmedAppointment(start: string): Promise<{ appointmentId: string; customer: { client: HttpClient } }> {
-  const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Swallow", placement: "forearm", size: "8 cm" });
-  expect((await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start }] })).status).toBe(200);
-  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
-  expect(accepted.body.status).toBe("confirmed");
-  return { appointmentId: accepted.body.appointmentId, customer };
-}
+const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Swallow");
 
 beforeAll(async () => {
   ms = await startMicrosoftStandIn();
   ms.addUser(mailbox, { displayName: "Studio Jo" });
   outlookCalendar = ms.defaultCalendarId(mailbox);
   app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: ms.env() });
-  artist = await signedInUser(app, { role: "artist" });
-  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Jo", timeZone: ZONE, workingHours: week, bufferMinutes: 0, visible: true } });
-  serviceId = (await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Session", durationMinutes: 60 } })).id;
+  artist = await bookableArtist(app, { zone: ZONE, name: "Jo" });
+  serviceId = artist.serviceId;
 });
 afterAll(async () => {
   await app?.close();
@@ -159,13 +151,7 @@ describe("Outlook Calendar", () => {
   });
 
   it("lists the connection with health, and another user gets 404 on it", async () => {
-    const list = await artist.client.get("/api/calendars");
-    expect(list.body.items.find((c: { id: string }) => c.id === connectionId)).toMatchObject({ lastError: null, needsReconnect: false, lastSuccessAt: expect.any(String) });
-    const other = await signedInUser(app, { role: "artist" });
-    expect((await other.client.post(`/api/calendars/${connectionId}/sync`)).status).toBe(404);
-    expect((await other.client.put(`/api/calendars/${connectionId}`, { isPrimary: true })).status).toBe(404);
-    expect((await other.client.delete(`/api/calendars/${connectionId}`)).status).toBe(404);
-    expect((await other.client.get("/api/calendars")).body.items).toEqual([]);
-    expect((await other.client.get(`/api/calendars/busy?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(23))}`)).body.items).toEqual([]);
+    const other = await expectHealthyAndPrivate(app, artist.client, connectionId);
+    expect((await other.get(`/api/calendars/busy?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(23))}`)).body.items).toEqual([]);
   });
 });

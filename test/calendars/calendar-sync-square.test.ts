@@ -12,13 +12,14 @@ import { DateTime } from "luxon";
 import { startSquareStandIn, type Booking, type MerchantHandle, type SquareStandIn } from "../../service/sandbox/square/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
+import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";
 import { until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
 let square: SquareStandIn;
 let studio: MerchantHandle;
 let app: TestApp;
-let artist: { client: HttpClient; userId: string; email: string };
+let artist: BookableArtist;
 let connectionId: string; // Kai's calendar: the artist's own
 const ZONE = "Europe/Berlin";
 const day = DateTime.now().setZone(ZONE).plus({ days: 6 }).startOf("day");
@@ -27,7 +28,7 @@ const iso = (v: string | Date) => new Date(v).toISOString();
 let serviceId: string;
 let jo: string, kai: string; // Square team member ids
 
-const freeStarts = async () => (await app.client().get(`/api/artists/${artist.userId}/availability?from=${encodeURIComponent(at(9))}&to=${encodeURIComponent(at(19))}&durationMinutes=60`)).body.slots.map((s: { start: string }) => iso(s.start));
+const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
 const sync = async (id = connectionId) => {
   const res = await artist.client.post(`/api/calendars/${id}/sync`);
   expect(res.status).toBe(200);
@@ -38,14 +39,7 @@ const CANCELLED = ["CANCELLED_BY_SELLER", "CANCELLED_BY_CUSTOMER", "DECLINED"];
 /** Tatu's live Square bookings for an appointment (marked in the seller note). */
 const tagged = (appointmentId: string): Booking[] => square.bookings(studio.merchantId).filter((b) => b.seller_note.includes(`Tatu appointment: ${appointmentId}`) && !CANCELLED.includes(b.status));
 
-async function confirmedAppointment(start: string): Promise<{ appointmentId: string; customer: { client: HttpClient } }> {
-  const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Anchor", placement: "calf", size: "12 cm" });
-  expect((await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start }] })).status).toBe(200);
-  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
-  expect(accepted.body.status).toBe("confirmed");
-  return { appointmentId: accepted.body.appointmentId, customer };
-}
+const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Anchor");
 
 beforeAll(async () => {
   square = await startSquareStandIn();
@@ -57,10 +51,8 @@ beforeAll(async () => {
   });
   [jo, kai] = studio.teamMemberIds as [string, string];
   app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { SQUARE_API_BASE_URL: square.url } });
-  artist = await signedInUser(app, { role: "artist" });
-  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Kai", timeZone: ZONE, workingHours: week, bufferMinutes: 0, visible: true } });
-  serviceId = (await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Session", durationMinutes: 60 } })).id;
+  artist = await bookableArtist(app, { zone: ZONE, name: "Kai" });
+  serviceId = artist.serviceId;
 });
 afterAll(async () => {
   await app?.close();
@@ -168,12 +160,6 @@ describe("Square Appointments", () => {
   });
 
   it("lists the connection with health, and another user gets 404 on it", async () => {
-    const list = await artist.client.get("/api/calendars");
-    expect(list.body.items.find((c: { id: string }) => c.id === connectionId)).toMatchObject({ lastError: null, needsReconnect: false, lastSuccessAt: expect.any(String) });
-    const other = await signedInUser(app, { role: "artist" });
-    expect((await other.client.post(`/api/calendars/${connectionId}/sync`)).status).toBe(404);
-    expect((await other.client.put(`/api/calendars/${connectionId}`, { isPrimary: true })).status).toBe(404);
-    expect((await other.client.delete(`/api/calendars/${connectionId}`)).status).toBe(404);
-    expect((await other.client.get("/api/calendars")).body.items).toEqual([]);
+    await expectHealthyAndPrivate(app, artist.client, connectionId);
   });
 });

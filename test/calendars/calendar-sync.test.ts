@@ -6,12 +6,13 @@ import { DateTime } from "luxon";
 import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
+import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";
 import { until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
 let google: GoogleStandIn;
 let app: TestApp;
-let artist: { client: HttpClient; userId: string; email: string };
+let artist: BookableArtist;
 let calendarId: string; // our connection id
 const mailbox = "studio.jo@gmail.test";
 const ZONE = "Europe/Berlin";
@@ -19,17 +20,15 @@ const day = DateTime.now().setZone(ZONE).plus({ days: 5 }).startOf("day");
 const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()!;
 let serviceId: string;
 
-const freeStarts = async () => (await app.client().get(`/api/artists/${artist.userId}/availability?from=${encodeURIComponent(at(9))}&to=${encodeURIComponent(at(19))}&durationMinutes=60`)).body.slots.map((s: { start: string }) => new Date(s.start).toISOString());
+const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
 const iso = (v: string) => new Date(v).toISOString();
 
 beforeAll(async () => {
   google = await startGoogleStandIn();
   google.addMailbox(mailbox, { name: "Studio Jo" });
   app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: google.env() });
-  artist = await signedInUser(app, { role: "artist" });
-  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Jo", timeZone: ZONE, workingHours: week, bufferMinutes: 0, visible: true } });
-  serviceId = (await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Session", durationMinutes: 60 } })).id;
+  artist = await bookableArtist(app, { zone: ZONE, name: "Jo" });
+  serviceId = artist.serviceId;
 });
 afterAll(async () => {
   await app?.close();

@@ -1,0 +1,45 @@
+// What every calendar-sync test through the API needs: an artist open every day 10:00–18:00
+// in their zone with one 60-minute session, confirmed appointments booked the customer's way
+// (request → offer → accept), free slots as the public sees them, and the check that another
+// artist cannot touch a connection.
+import { expect } from "vitest";
+import { signedInUser } from "../helpers/accounts.ts";
+import type { TestApp } from "../helpers/app.ts";
+import type { HttpClient } from "../helpers/http.ts";
+
+export interface BookableArtist { client: HttpClient; userId: string; email: string; serviceId: string }
+
+export async function bookableArtist(app: TestApp, opts: { zone: string; name?: string }): Promise<BookableArtist> {
+  const artist = await signedInUser(app, { role: "artist" });
+  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
+  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: opts.name ?? "Jo", timeZone: opts.zone, workingHours: week, bufferMinutes: 0, visible: true } });
+  const service = await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Session", durationMinutes: 60 } });
+  return { ...artist, serviceId: service.id };
+}
+
+export async function confirmedAppointment(app: TestApp, artist: BookableArtist, start: string, idea = "Swallow"): Promise<{ appointmentId: string; customer: { client: HttpClient } }> {
+  const customer = await signedInUser(app, { role: "customer" });
+  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea, placement: "forearm", size: "8 cm" });
+  expect((await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId: artist.serviceId, slots: [{ start }] })).status).toBe(200);
+  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
+  expect(accepted.body.status).toBe("confirmed");
+  return { appointmentId: accepted.body.appointmentId, customer };
+}
+
+/** Start times of the free 60-minute slots between two instants, as ISO strings. */
+export async function freeStarts(app: TestApp, artistId: string, from: string, to: string): Promise<string[]> {
+  const res = await app.client().get(`/api/artists/${artistId}/availability?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&durationMinutes=60`);
+  return res.body.slots.map((s: { start: string }) => new Date(s.start).toISOString());
+}
+
+/** The owner sees the connection healthy; another artist gets 404 on it and sees nothing. */
+export async function expectHealthyAndPrivate(app: TestApp, owner: HttpClient, connectionId: string): Promise<HttpClient> {
+  const list = await owner.get("/api/calendars");
+  expect(list.body.items.find((c: { id: string }) => c.id === connectionId)).toMatchObject({ lastError: null, needsReconnect: false, lastSuccessAt: expect.any(String) });
+  const other = await signedInUser(app, { role: "artist" });
+  expect((await other.client.post(`/api/calendars/${connectionId}/sync`)).status).toBe(404);
+  expect((await other.client.put(`/api/calendars/${connectionId}`, { isPrimary: true })).status).toBe(404);
+  expect((await other.client.delete(`/api/calendars/${connectionId}`)).status).toBe(404);
+  expect((await other.client.get("/api/calendars")).body.items).toEqual([]);
+  return other.client;
+}
