@@ -1,7 +1,7 @@
 // Signed-webhook benchmark: Meta (Messenger) and Twilio (inbound SMS) webhooks under bounded
 // load on 127.0.0.1, through the real HTTP stack and webhook layer (raw body → signature →
 // parse → store once → ack → process), in both queue modes: inline (no Redis: processed in this
-// process after the ack) and BullMQ (Redis: enqueued before the ack, processed by a worker in
+// process after the ack) and BullMQ (Redis: stored before the ack, enqueued right after it, processed by a worker in
 // this same process). Every request is a distinct, correctly signed provider event.
 //
 // Reported: ack throughput as a ratio to a bare Express 200 handler measured in the same run

@@ -67,13 +67,12 @@ export function webhookRoutes(ctx: AppContext): Router {
       await recordRejected(ctx, source, "malformed", err.message);
       throw new HttpError(400, "WEBHOOK_MALFORMED", err.message);
     }
+    // Once the row is in PostgreSQL the event is durable: acknowledge, then queue it. A crash
+    // or a Redis outage between the two delays processing (the sweep queues what is still
+    // "received" after WEBHOOK_SWEEP_AFTER_SECONDS) but never loses or holds up the event.
     const fresh = await storeItems(ctx, source, items);
-    if (ctx.queue.mode === "bullmq") {
-      // Enqueued before the ack while Redis answers; stored in Postgres either way, so a Redis
-      // outage delays processing (the sweep queues it) but never the acknowledgement.
-      await enqueueProcessingBounded(ctx, source, fresh);
-    }
     res.status(200).type(handler.ack.contentType).send(handler.ack.body);
+    if (ctx.queue.mode === "bullmq") ctx.background.run(enqueueProcessingBounded(ctx, source, fresh));
     if (ctx.queue.mode === "inline") {
       // No queue: process after answering (the provider is not kept waiting); anything
       // interrupted here is picked up by the sweep on the next sync-messages cron.
