@@ -3,6 +3,7 @@
 import { SCOPES } from "../../service/channels/meta/config.ts";
 import { defineStep } from "./registry.ts";
 import { envValue } from "./lib/env.ts";
+import { providerChecks } from "./smoke.ts";
 import { describeResponse, HttpSession } from "./lib/http.ts";
 import { fail, guarded, pass } from "./lib/results.ts";
 import { testMetaWebhook } from "./webhooks.ts";
@@ -12,7 +13,6 @@ export const metaManualItems = [
   { id: "meta.app-domain", title: "App domain configured in Meta settings" },
   { id: "meta.privacy-terms", title: "Privacy Policy URL and Terms URL configured in the Meta app" },
   { id: "meta.oauth-redirect", title: "OAuth redirect URI https://<domain>/api/integrations/facebook/callback added; Facebook Login enabled" },
-  { id: "meta.webhook-fields", title: "Webhook subscriptions (Page + Instagram) cover the messaging fields" },
   { id: "meta.dev-mode-testing", title: "Development-mode testing complete with app roles/test users" },
   { id: "meta.app-review", title: "App Review approvals complete for production use" },
   { id: "meta.business-verification", title: "Business verification completed (if required by the granted scopes)" },
@@ -24,7 +24,9 @@ export function metaEnv(ctx: StepContext): StepResult {
   return missing.length ? fail(`missing: ${missing.join(", ")}`) : pass(`${names.join(", ")} set`);
 }
 
-/** The smoke account has an active Facebook Page and Instagram account with every scope Tatu asks for. */
+/** The smoke account has an active Facebook Page and Instagram account whose grant, as Meta's
+ *  debug_token reports it, has every scope Tatu needs, and whose Page is subscribed to the app's
+ *  messaging webhooks (checked by the service, which holds the Page tokens). */
 export async function metaAccounts(ctx: StepContext): Promise<StepResult> {
   return guarded(async () => {
     const email = envValue(ctx.env, "TATU_SMOKE_EMAIL"), password = envValue(ctx.env, "TATU_SMOKE_PASSWORD");
@@ -32,7 +34,7 @@ export async function metaAccounts(ctx: StepContext): Promise<StepResult> {
     const http = new HttpSession(ctx.baseUrl);
     const login = await http.post("/api/auth/login", { email, password });
     if (login.status !== 200) return fail(`the smoke account cannot sign in: ${describeResponse(login)}`);
-    const items: { provider: string; status: string; scopes: string[] }[] = (await http.get("/api/integrations")).body?.items ?? [];
+    const items: { id: string; provider: string; status: string }[] = (await http.get("/api/integrations")).body?.items ?? [];
     const problems: string[] = [];
     for (const provider of ["facebook", "instagram"]) {
       const acc = items.find((a) => a.provider === provider && a.status === "active");
@@ -40,10 +42,10 @@ export async function metaAccounts(ctx: StepContext): Promise<StepResult> {
         problems.push(`no active ${provider} account connected`);
         continue;
       }
-      const missing = SCOPES.filter((s) => !acc.scopes.includes(s));
-      if (missing.length) problems.push(`${provider} lacks scopes ${missing.join(", ")}`);
+      const checks = await providerChecks(http, acc.id);
+      for (const c of checks.filter((c) => !c.ok)) problems.push(`${provider} ${c.name}: ${c.note}`);
     }
-    return problems.length ? fail(problems.join("; ")) : pass(`Facebook Page + Instagram account connected with ${SCOPES.join(", ")}`);
+    return problems.length ? fail(problems.join("; ")) : pass(`Facebook Page + Instagram account connected; Meta reports ${SCOPES.join(", ")} granted and the Page subscribed to the messaging webhooks`);
   });
 }
 
@@ -52,7 +54,7 @@ export async function metaAutomated(ctx: StepContext): Promise<{ id: string; tit
     { id: "meta.env", title: "FACEBOOK_APP_ID, FACEBOOK_APP_SECRET, FACEBOOK_WEBHOOK_VERIFY_TOKEN set", result: metaEnv(ctx) },
     { id: "meta.webhook-facebook", title: "Facebook endpoint: handshake + signature validation", result: await testMetaWebhook(ctx, "facebook") },
     { id: "meta.webhook-instagram", title: "Instagram endpoint: handshake + signature validation", result: await testMetaWebhook(ctx, "instagram") },
-    { id: "meta.accounts", title: "Page + Instagram account connected with the required scopes", result: await metaAccounts(ctx) },
+    { id: "meta.accounts", title: "Page + Instagram account connected; scopes (debug_token) and webhook subscription (subscribed_apps) as Meta reports them", result: await metaAccounts(ctx) },
   ];
 }
 

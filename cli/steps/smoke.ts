@@ -1,6 +1,7 @@
 // smoke.<name>: the runbook's per-provider checks against the deployed app, as its test user
 // (TATU_SMOKE_EMAIL / TATU_SMOKE_PASSWORD, a dedicated account whose providers are connected):
-// the account is connected and healthy, a manual sync succeeds, a reply goes out.
+// the account is connected and healthy, the provider's own checks pass (token round trip; Meta
+// scopes and webhook subscription), a manual sync succeeds, a reply goes out.
 // smoke.signup automates runbooks/signup-smoke.md with a fresh address, reading the
 // verification mail from the dev outbox, or from a real test mailbox over IMAP.
 import { randomBytes } from "node:crypto";
@@ -138,6 +139,15 @@ async function replyGoesOut(ctx: StepContext, http: HttpSession, channel: string
   return item("reply", false, "the reply was still pending after 30 s (is the queue worker running?)");
 }
 
+/** The provider's own checks run by the service (it holds the tokens): an authenticated round
+ *  trip, and for Meta the granted scopes and the Page's webhook subscription. */
+export async function providerChecks(http: HttpSession, accountId: string): Promise<Item[]> {
+  const res = await http.post(`/api/integrations/${accountId}/smoke`, {});
+  if (res.status !== 200) return [item("provider checks", false, describeResponse(res))];
+  const checks = (res.body?.checks ?? []) as { name: string; ok: boolean; detail?: string }[];
+  return checks.map((c) => item(c.name, c.ok, c.detail ?? (c.ok ? "ok" : "failed")));
+}
+
 export async function channelSmoke(ctx: StepContext, name: (typeof channelSmokes)[number]): Promise<StepResult> {
   return guarded(async () => {
     const http = await signIn(ctx);
@@ -150,6 +160,7 @@ export async function channelSmoke(ctx: StepContext, name: (typeof channelSmokes
     const healthy = account.status === "active" && !account.needsReconnect;
     items.push(item("healthy", healthy, healthy ? "active" : `${account.status}${account.lastError ? `: ${account.lastError}` : ""}`));
     if (!healthy) return verdict(name, items);
+    items.push(...(await providerChecks(http, account.id)));
     ctx.progress(`${name}: manual sync of ${account.address ?? account.id}`);
     const sync = await manualSync(http, `/api/integrations/${account.id}/sync`);
     items.push(item("manual sync", sync.ok, sync.note));

@@ -2,6 +2,9 @@
 // order, each recording ok or the failure in plain words, never an SDK error with secrets in it.
 import type { SmokeResult } from "./types.ts";
 
+/** A check's own finding (e.g. "not granted: pages_messaging"): its message is safe to show as is. */
+export class SmokeFinding extends Error {}
+
 export function smokeChecks(describeFailure: (err: unknown) => string) {
   const checks: SmokeResult["checks"] = [];
   return {
@@ -13,7 +16,7 @@ export function smokeChecks(describeFailure: (err: unknown) => string) {
         checks.push({ name, ok: true, ...(detail ? { detail } : {}) });
         return true;
       } catch (err) {
-        checks.push({ name, ok: false, detail: describeFailure(err) });
+        checks.push({ name, ok: false, detail: err instanceof SmokeFinding ? err.message : describeFailure(err) });
         return false;
       }
     },

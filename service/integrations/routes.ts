@@ -177,6 +177,18 @@ export function integrationRoutes(ctx: AppContext): Router {
     throw new HttpError(502, "SYNC_FAILED", fresh.lastError ?? "The sync failed.", extra);
   });
 
+  // The provider's own smoke checks (`tatu smoke <provider>`): a cheap authenticated round trip
+  // plus what the provider can tell about the grant (e.g. Meta's granted scopes and webhook
+  // subscription). Reports; changes nothing.
+  r.post("/:id/smoke", async (req, res) => {
+    const row = await ownedAccount(req.user!.id, String(req.params.id));
+    const p = channelProvider(row.provider);
+    if (!p) throw notFound("Unknown provider.");
+    if (row.status !== "active") throw conflict("Reconnect this account before checking it.", row.status === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED");
+    const result = await p.smoke(providerEnv(ctx), toProviderAccount(ctx, row));
+    res.json({ provider: row.provider, ...result });
+  });
+
   r.post("/:id/resync", requireJsonBody, async (req, res) => {
     const row = await ownedAccount(req.user!.id, String(req.params.id));
     if (row.status !== "active") throw conflict("Reconnect this account before back-filling it.", row.status === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED");

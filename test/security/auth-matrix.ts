@@ -84,6 +84,7 @@ export const authMatrix: Record<string, Access> = {
   "POST /api/integrations/:route/connect": { kind: "self", reason: "connects an account for the caller", probe: () => ({ path: "/api/integrations/yahoo/connect", json: { email: "b@yahoo.test" } }), ok: [400] },
   "GET /api/integrations/:id": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}` }) },
   "POST /api/integrations/:id/sync": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}/sync`, json: {} }) },
+  "POST /api/integrations/:id/smoke": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}/smoke`, json: {} }) },
   "POST /api/integrations/:id/resync": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}/resync`, json: { since: new Date(Date.now() - 86_400_000).toISOString() } }) },
   "DELETE /api/integrations/:id": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}` }) },
 

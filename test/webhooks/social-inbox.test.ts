@@ -54,6 +54,30 @@ describe("Facebook Messenger and Instagram", () => {
     expect(meta.subscriptions().map((s) => s.pageId)).toContain(page.id);
   });
 
+  it("the smoke check reads the granted scopes and the webhook subscription from Meta", async () => {
+    const items = (await artist.client.get("/api/integrations")).body.items as { id: string; provider: string }[];
+    for (const provider of ["facebook", "instagram"]) {
+      const smoke = await artist.client.post(`/api/integrations/${items.find((a) => a.provider === provider)!.id}/smoke`);
+      expect(smoke.status).toBe(200);
+      expect(smoke.body).toMatchObject({ provider, ok: true });
+      expect(smoke.body.checks.map((c: { name: string }) => c.name)).toEqual([provider === "facebook" ? "page" : "instagram account", "granted scopes", "webhook subscription"]);
+    }
+    // A Page owner who later removes a permission in their Facebook settings: the smoke names it.
+    const user = meta.addUser({ name: "Partial Owner" });
+    meta.addPage(user.id, { name: "Half Granted" });
+    meta.consentAs(user.id);
+    await connectVia("facebook");
+    meta.revokePermission(user.id, "pages_messaging");
+    const half = ((await artist.client.get("/api/integrations")).body.items as { id: string; address: string }[]).find((a) => a.address === "Half Granted")!;
+    const smoke = await artist.client.post(`/api/integrations/${half.id}/smoke`);
+    expect(smoke.body.ok).toBe(false);
+    expect(smoke.body.checks.find((c: { name: string }) => c.name === "granted scopes")).toMatchObject({ ok: false, detail: "not granted: pages_messaging" });
+    expect(JSON.stringify(smoke.body)).not.toContain(meta.env().FACEBOOK_APP_SECRET!);
+    const other = (await signedInUser(app, { role: "artist" })).client;
+    expect((await other.post(`/api/integrations/${half.id}/smoke`)).status).toBe(404);
+    expect((await artist.client.delete(`/api/integrations/${half.id}`)).status).toBe(200);
+  });
+
   it("a signed message lands in the inbox once and is pushed live; replays and shuffled receipts change nothing", async () => {
     const socket = await openSocket(app.url, artist.client);
     const psid = newPsid();

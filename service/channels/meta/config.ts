@@ -12,6 +12,8 @@ export const FACEBOOK_ROUTE = "facebook";
 export const INSTAGRAM_ROUTE = "facebook-instagram";
 
 /** Pages the user manages, messaging them, subscribing them to webhooks, and their linked IG accounts. */
+/** What Messenger needs of a Page (connect refuses without them). */
+export const PAGE_SCOPES = ["pages_show_list", "pages_messaging", "pages_manage_metadata"];
 export const SCOPES = ["pages_show_list", "pages_messaging", "pages_manage_metadata", "instagram_basic", "instagram_manage_messages"];
 
 /** Page webhook fields the app subscribes each Page to (IG fields are set on the app itself). */

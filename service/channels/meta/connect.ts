@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { ProviderError } from "../errors.ts";
 import type { NewAccount, ProviderEnv } from "../types.ts";
-import { appCredentials, dialogBase, GRAPH_VERSION, SCOPES, SUBSCRIBED_FIELDS } from "./config.ts";
+import { appCredentials, dialogBase, GRAPH_VERSION, PAGE_SCOPES, SCOPES, SUBSCRIBED_FIELDS } from "./config.ts";
 import { classifyMetaError } from "./errors.ts";
 import { GraphClient, nextCursor } from "./graph.ts";
 
@@ -60,7 +60,7 @@ export async function redeem(env: ProviderEnv, p: { code: string; redirectUri: s
 
     const granted = permissions.parse(await graph.call("me/permissions", { token: userAccessToken })).data
       .filter((x) => x.status === "granted").map((x) => x.permission);
-    const missing = ["pages_show_list", "pages_messaging", "pages_manage_metadata"].filter((s) => !granted.includes(s));
+    const missing = PAGE_SCOPES.filter((s) => !granted.includes(s));
     if (missing.length)
       throw new ProviderError("permanent", "Facebook did not grant the Page messaging permissions Tatu needs. Connect again and keep every permission switched on.", { code: "META_PERMISSIONS_DECLINED" });
 

@@ -74,6 +74,7 @@ export async function handleGraph(ctx: GraphContext, req: Req, res: Res, url: UR
   const [first, second, ...rest] = segments;
   if (rest.length || !first) return unknownPath(res, url);
   if (first === "oauth" && second === "access_token") return accessToken(ctx.state, res, p.values);
+  if (first === "debug_token" && second === undefined && method === "GET") return debugToken(ctx, req, res, p);
 
   const auth = authenticate(ctx, req, res, p);
   if (!auth) return;
@@ -118,6 +119,32 @@ function node(ctx: GraphContext, res: Res, auth: Authed, id: string, p: Params):
   sendGraphError(res, 400, {
     message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
     code: 100, subcode: 33, type: "GraphMethodException",
+  });
+}
+
+/** GET /debug_token?input_token=…, authorised with the app token "{app-id}|{app-secret}". A page
+ *  token carries the scopes its user granted; an unknown token is 200 with is_valid:false. */
+function debugToken(ctx: GraphContext, req: Req, res: Res, p: Params): void {
+  const { state } = ctx;
+  const appToken = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ""))?.[1]?.trim() ?? p.values.get("access_token") ?? "";
+  if (appToken !== `${state.appId}|${state.appSecret}`)
+    return sendGraphError(res, 400, { message: "Invalid OAuth access token signature.", code: 190 });
+  const input = p.values.get("input_token");
+  if (!input) return sendGraphError(res, 400, { message: "(#100) The parameter input_token is required", code: 100 });
+  const grant = state.tokens.get(input);
+  if (!grant) return sendJson(res, 200, { data: { is_valid: false, scopes: [], error: { code: 190, message: "Invalid OAuth access token." } } });
+  const userScopes = new Set<string>();
+  for (const g of state.tokens.values()) if (g.kind === "user" && g.userId === grant.userId && !g.expired) for (const s of g.scopes) userScopes.add(s);
+  const scopes = grant.kind === "user" ? grant.scopes : [...userScopes];
+  sendJson(res, 200, {
+    data: {
+      app_id: state.appId, type: grant.kind.toUpperCase(), application: "Tatu",
+      data_access_expires_at: Math.floor(Date.now() / 1000) + 90 * 86_400,
+      expires_at: grant.kind === "page" || grant.longLived ? 0 : Math.floor(Date.now() / 1000) + 3600,
+      is_valid: !grant.expired, issued_at: Math.floor(Date.now() / 1000), scopes,
+      granular_scopes: scopes.map((scope) => ({ scope })),
+      user_id: grant.userId, ...(grant.pageId ? { profile_id: grant.pageId } : {}),
+    },
   });
 }
 

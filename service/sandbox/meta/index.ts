@@ -41,6 +41,8 @@ export interface MetaStandIn {
   /** The user the login dialog consents as (auto-consent); `decline` switches permissions off. */
   consentAs(userId: string | undefined, opts?: { decline?: string[] }): void;
   denyNextConsent(): void;
+  /** The user removes one of the app's permissions in their Facebook settings (after connecting). */
+  revokePermission(userId: string, scope: string): void;
   /** Records a person's message to a Page / IG account and returns the webhook Meta would send. */
   customerMessage(pageOrIgId: string, msg: { psid?: string; name?: string; text?: string; attachments?: CustomerAttachment[]; at?: Date }): WebhookPayload;
   /** A button tap (messaging_postbacks); it opens the reply window like a message. */
@@ -142,6 +144,9 @@ export async function startMetaStandIn(opts: { port?: number; appId?: string; ap
     },
     consentAs: (userId, o) => { state.consentAs = userId; state.declineScopes = o?.decline ?? []; },
     denyNextConsent: () => { state.denyNext = true; },
+    revokePermission: (userId, scope) => {
+      for (const g of state.tokens.values()) if (g.userId === userId) g.scopes = g.scopes.filter((s) => s !== scope);
+    },
     customerMessage: (id, msg) => {
       const account = accountOf(id);
       const psid = msg.psid ?? newPsid();
