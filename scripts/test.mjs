@@ -114,10 +114,16 @@ if (r.status !== 0) process.exit(r.status ?? 1);
 r = spawnSync(process.execPath, ["scripts/ensure-web-build.mjs"], { stdio: "inherit" });
 if (r.status !== 0) { console.error("✗ Missing: the web app build (web/dist); `npm run build:web` failed"); process.exit(1); }
 
-const vitest = (args) => spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...args], { stdio: "inherit", env: { ...process.env, CHECKPOINT_DISABLE: "1" } });
+// Every log line and response of the main suite is captured there and scanned for secret values
+// by the global teardown (test/helpers/capture.ts); the directory is removed afterwards.
+const captureDir = fs.mkdtempSync(`${(await import("node:os")).tmpdir()}/tatu-capture-`);
+const vitest = (args, extraEnv = {}) => spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...args], { stdio: "inherit", env: { ...process.env, CHECKPOINT_DISABLE: "1", ...extraEnv } });
 const filters = process.argv.slice(2);
 console.log("· running the test suite");
-r = vitest(filters);
+r = vitest(filters, { TATU_TEST_CAPTURE_DIR: captureDir });
+if (r.status === 0 && !filters.length)
+  r = spawnSync(process.execPath, ["--import", "tsx", "scripts/scan-captured-secrets.ts", captureDir], { stdio: "inherit" });
+fs.rmSync(captureDir, { recursive: true, force: true });
 if (r.status !== 0) process.exit(r.status ?? 1);
 // The chaos suite kills workers and restarts its own private Redis/PostgreSQL: it runs alone,
 // after the main suite (skipped only when the caller picked specific test files).

@@ -3,12 +3,15 @@ import { freePort } from "./net.ts";
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { boot } from "../../service/boot.ts";
-import { loadConfig } from "../../service/config/load.ts";
+import pino from "pino";
+import { loadConfig, secretValues } from "../../service/config/load.ts";
 import type { AppContext } from "../../service/context.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { startHttpServer } from "../../service/server.ts";
 import { HttpClient } from "./http.ts";
 import { isolatedDatabase } from "./global-setup.ts";
+import { captureDir, newLogFile, recordSecrets } from "./capture.ts";
+import { configuredSecrets, storedProviderSecrets } from "../security/secrets-scan.ts";
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -50,7 +53,12 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
     ...opts.env,
   };
   const config = loadConfig(env);
-  const booted = await boot({ config, log: createLogger({ level: config.logLevel }) });
+  // Capturing for the suite-wide secret scan: info-level logs into a file, masking on as in production.
+  const logFile = newLogFile();
+  const log = logFile
+    ? createLogger({ level: config.logLevel === "silent" ? "info" : config.logLevel, secrets: secretValues(config), destination: pino.destination({ dest: logFile, sync: true }) })
+    : createLogger({ level: config.logLevel });
+  const booted = await boot({ config, log });
   const http = await startHttpServer(booted.ctx, port, "127.0.0.1");
   return {
     url: http.url,
@@ -58,6 +66,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
     client: () => new HttpClient(http.url),
     async close() {
       await http.close();
+      if (captureDir) recordSecrets([...configuredSecrets(booted.ctx.config), ...(await storedProviderSecrets(booted.ctx).catch(() => []))]);
       // Leave the shared Redis as we found it: drop this instance's keys (not a shared prefix's).
       if (opts.redis === true && booted.ctx.redis) {
         const keys = await booted.ctx.redis.keys(`${prefix}:*`).catch(() => [] as string[]);

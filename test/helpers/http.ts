@@ -1,4 +1,5 @@
 // A tiny cookie-keeping HTTP client, so tests talk to the service the way a browser does.
+import { recordResponse } from "./capture.ts";
 export interface Res<T = any> { status: number; body: T; headers: Headers; text: string }
 
 export class HttpClient {
@@ -36,6 +37,7 @@ export class HttpClient {
       method, headers, redirect: "manual",
       body: opts.json !== undefined ? JSON.stringify(opts.json) : opts.body,
     });
+    await recordResponse(method, this.base + path, res);
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(";");
       const [k, ...v] = pair!.split("=");

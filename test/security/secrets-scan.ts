@@ -61,15 +61,27 @@ function encodings(value: string): string[] {
  */
 export function scanForSecrets(captured: Captured[], secrets: Secret[], notSecret: Iterable<string> = []): Finding[] {
   const skip = new Set(notSecret);
+  // Every encoding of every secret, indexed by its first MIN_SECRET_LENGTH characters: one pass
+  // over each text finds them all, however many secrets and however much text (a whole suite's).
+  const byPrefix = new Map<string, { form: string; name: string }[]>();
+  for (const s of secrets.filter((x) => worthScanning(x, skip)))
+    for (const form of encodings(s.value)) {
+      const key = form.slice(0, MIN_SECRET_LENGTH);
+      byPrefix.set(key, [...(byPrefix.get(key) ?? []), { form, name: s.name }]);
+    }
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  for (const s of secrets.filter((x) => worthScanning(x, skip))) {
-    const forms = encodings(s.value);
-    for (const c of captured) {
-      if (!forms.some((f) => c.text.includes(f))) continue;
-      const key = `${s.name}@${c.where}`;
-      if (!seen.has(key)) findings.push({ secret: s.name, where: c.where });
-      seen.add(key);
+  if (!byPrefix.size) return findings;
+  for (const c of captured) {
+    for (let i = 0; i + MIN_SECRET_LENGTH <= c.text.length; i++) {
+      const candidates = byPrefix.get(c.text.slice(i, i + MIN_SECRET_LENGTH));
+      if (!candidates) continue;
+      for (const { form, name } of candidates) {
+        if (!c.text.startsWith(form, i)) continue;
+        const key = `${name}@${c.where}`;
+        if (!seen.has(key)) findings.push({ secret: name, where: c.where });
+        seen.add(key);
+      }
     }
   }
   return findings;
