@@ -14,10 +14,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import express from "express";
-import pg from "pg";
 import { boot, type Booted } from "../service/boot.ts";
 import { loadConfig } from "../service/config/load.ts";
-import { migrateDeploy } from "../service/db/migrations.ts";
+import { redactUrl, scratchDatabase } from "./lib/database.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startHttpServer, type RunningServer } from "../service/server.ts";
 
@@ -120,37 +119,11 @@ async function startBareExpress(): Promise<{ url: string; close(): Promise<void>
 
 // ---------------------------------------------------------------- database + Tatu service
 
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return u.toString();
-}
 
 async function createDatabase(): Promise<string> {
-  const name = `tatu_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: settings.pgAdminUrl, connectionTimeoutMillis: 10_000 });
-  try {
-    await admin.connect();
-  } catch (err) {
-    return abort(`cannot connect to PostgreSQL at ${redact(settings.pgAdminUrl)} (set BENCH_PG_ADMIN_URL): ${(err as Error).message}`, 2);
-  }
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  onCleanup("drop database", async () => {
-    const c = new pg.Client({ connectionString: settings.pgAdminUrl, connectionTimeoutMillis: 10_000 });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const url = new URL(settings.pgAdminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await scratchDatabase("http", settings.pgAdminUrl).catch((err: Error) => abort(err.message, 2));
+  onCleanup("drop database", db.drop);
+  return db.url;
 }
 
 async function startTatu(databaseUrl: string): Promise<RunningServer> {
@@ -354,8 +327,7 @@ async function main(): Promise<void> {
 
   // Set the real service up first, so a setup failure shows before any time is spent measuring.
   const databaseUrl = await createDatabase();
-  console.log(`bench: database ${redact(databaseUrl)} created; migrating …`);
-  await migrateDeploy(databaseUrl);
+  console.log(`bench: database ${redactUrl(databaseUrl)} created and migrated`);
   const tatu = await startTatu(databaseUrl);
   const user = await createVerifiedUser(tatu.url);
   console.log(`bench: Tatu listening on ${tatu.url}, verified user ${user.email} ready`);

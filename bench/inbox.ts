@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { boot, type Booted } from "../service/boot.ts";
 import { loadConfig } from "../service/config/load.ts";
-import { migrateDeploy } from "../service/db/migrations.ts";
+import { redactUrl, scratchDatabase } from "./lib/database.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startGoogleStandIn } from "../service/sandbox/google/index.ts";
 import { startHttpServer } from "../service/server.ts";
@@ -71,39 +71,12 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void a
 
 // ---------------------------------------------------------------- setup
 
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return u.toString();
-}
 
 async function createDatabase(): Promise<string> {
-  const name = `tatu_bench_inbox_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: settings.pgAdminUrl, connectionTimeoutMillis: 10_000 });
-  try {
-    await admin.connect();
-  } catch (err) {
-    return abort(`cannot connect to PostgreSQL at ${redact(settings.pgAdminUrl)} (set BENCH_PG_ADMIN_URL): ${(err as Error).message}`, 2);
-  }
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  if (process.env.BENCH_INBOX_KEEP_DB === "1") {
-    console.log(`bench: BENCH_INBOX_KEEP_DB=1: database "${name}" is kept (drop it yourself)`);
-  } else onCleanup("drop database", async () => {
-    const c = new pg.Client({ connectionString: settings.pgAdminUrl, connectionTimeoutMillis: 10_000 });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const url = new URL(settings.pgAdminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await scratchDatabase("inbox", settings.pgAdminUrl).catch((err: Error) => abort(err.message, 2));
+  if (process.env.BENCH_INBOX_KEEP_DB === "1") console.log(`bench: BENCH_INBOX_KEEP_DB=1: database "${db.name}" is kept (drop it yourself)`);
+  else onCleanup("drop database", db.drop);
+  return db.url;
 }
 
 // ---------------------------------------------------------------- reporting
@@ -162,8 +135,7 @@ async function main(): Promise<void> {
   let google: Awaited<ReturnType<typeof startGoogleStandIn>>;
   try {
     const databaseUrl = await createDatabase();
-    log(`database ${redact(databaseUrl)} created; migrating …`);
-    await migrateDeploy(databaseUrl);
+    log(`database ${redactUrl(databaseUrl)} created and migrated`);
     google = await startGoogleStandIn();
     onCleanup("close Google stand-in", () => google.close());
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-bench-inbox-"));

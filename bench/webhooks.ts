@@ -25,11 +25,10 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import express from "express";
 import { Redis } from "ioredis";
-import pg from "pg";
 import { boot, type Booted } from "../service/boot.ts";
 import { channelProvider } from "../service/channels/index.ts";
 import { loadConfig } from "../service/config/load.ts";
-import { migrateDeploy } from "../service/db/migrations.ts";
+import { redactUrl, scratchDatabase } from "./lib/database.ts";
 import { providerEnv, upsertAccount } from "../service/integrations/accounts.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startMetaStandIn, type MetaStandIn } from "../service/sandbox/meta/index.ts";
@@ -135,37 +134,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- setup helpers
 
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return u.toString();
-}
 
 async function createDatabase(): Promise<string> {
-  const name = `tatu_bench_webhooks_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: settings.pgAdminUrl, connectionTimeoutMillis: 10_000 });
-  try {
-    await admin.connect();
-  } catch (err) {
-    return abort(`cannot connect to PostgreSQL at ${redact(settings.pgAdminUrl)} (set BENCH_PG_ADMIN_URL): ${(err as Error).message}`, 2);
-  }
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  onCleanup("drop database", async () => {
-    const c = new pg.Client({ connectionString: settings.pgAdminUrl, connectionTimeoutMillis: 10_000 });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const url = new URL(settings.pgAdminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const db = await scratchDatabase("webhooks", settings.pgAdminUrl).catch((err: Error) => abort(err.message, 2));
+  onCleanup("drop database", db.drop);
+  return db.url;
 }
 
 /** A loopback port that was free a moment ago: Tatu must know its public URL (Twilio signs it) before it boots. */
@@ -391,12 +364,12 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
   if (mode === "bullmq") {
     const why = await redisReachable(settings.redisUrl);
     if (why) {
-      result.skipped = `no Redis at ${redact(settings.redisUrl)} (${why}); set BENCH_REDIS_URL`;
+      result.skipped = `no Redis at ${redactUrl(settings.redisUrl)} (${why}); set BENCH_REDIS_URL`;
       log(`BullMQ mode SKIPPED: ${result.skipped}`);
       return result;
     }
   }
-  log(`— mode ${mode}${mode === "bullmq" ? ` (Redis ${redact(settings.redisUrl)}, prefix ${prefix}, worker in this process, concurrency ${settings.workerConcurrency}${settings.workerDuringLoad ? "" : ", paused during the measured runs"})` : " (no Redis: processed in this process after the ack)"} —`);
+  log(`— mode ${mode}${mode === "bullmq" ? ` (Redis ${redactUrl(settings.redisUrl)}, prefix ${prefix}, worker in this process, concurrency ${settings.workerConcurrency}${settings.workerDuringLoad ? "" : ", paused during the measured runs"})` : " (no Redis: processed in this process after the ack)"} —`);
 
   const config = loadConfig({
     NODE_ENV: "test",
@@ -593,8 +566,7 @@ async function main(): Promise<void> {
   log(`node ${process.version}, ${os.cpus().length} CPU(s), ${settings.connections} connections; ${settings.count} measured + ${settings.warmup} warm-up webhooks per source and mode; modes ${settings.modes.join(", ")}`);
 
   const databaseUrl = await createDatabase();
-  log(`database ${redact(databaseUrl)} created; migrating …`);
-  await migrateDeploy(databaseUrl);
+  log(`database ${redactUrl(databaseUrl)} created and migrated`);
   const checker = new Checker(databaseUrl);
   onCleanup("close checker", () => checker.close());
   const floor = new StoreFloor(databaseUrl);

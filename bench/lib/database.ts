@@ -5,26 +5,45 @@ import { migrateDeploy } from "../../service/db/migrations.ts";
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres";
 
-export interface ScratchDatabase { url: string; drop(): Promise<void> }
+export interface ScratchDatabase { url: string; name: string; drop(): Promise<void> }
 
-export async function scratchDatabase(tag: string): Promise<ScratchDatabase> {
-  const name = `tatu_bench_${tag}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
+/** A URL fit for logs: the password masked. */
+export function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
+}
+
+async function onAdmin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
   try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
+    await c.connect();
+  } catch (err) {
+    throw new Error(`cannot connect to PostgreSQL at ${redactUrl(adminUrl)} (set BENCH_PG_ADMIN_URL): ${(err as Error).message}`);
   }
-  const url = new URL(PG_ADMIN_URL);
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Creates `tatu_bench_<tag>_<random>` and applies every migration (`prisma migrate deploy`). */
+export async function scratchDatabase(tag: string, adminUrl = PG_ADMIN_URL): Promise<ScratchDatabase> {
+  const name = `tatu_bench_${tag}_${Date.now()}_${randomBytes(3).toString("hex")}`;
+  await onAdmin(adminUrl, (c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  await migrateDeploy(url.toString());
-  return {
+  const db: ScratchDatabase = {
     url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => c.end());
-    },
+    name,
+    drop: () => onAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
+  try {
+    await migrateDeploy(db.url);
+  } catch (err) {
+    await db.drop().catch(() => undefined);
+    throw err;
+  }
+  return db;
 }
