@@ -1,34 +1,21 @@
 // Starting or resuming a run of a runbook: state + launch log + engine, shared by
 // `tatu runbook run`, `tatu launch` and the rehearsal.
 import { CliExit, EXIT } from "../output/exit-codes.ts";
-import type { OutputMode } from "../output/mode.ts";
-import type { StepContext } from "../steps/types.ts";
-import { RunbookEngine, type RunSummary } from "./engine.ts";
+import { RunbookEngine, type EngineOptions, type RunSummary } from "./engine.ts";
 import { LaunchLog } from "./log.ts";
-import type { Runbook, RunbookItem } from "./parse.ts";
-import type { Prompter } from "./prompter.ts";
-import type { Reporter } from "./reporter.ts";
+import type { Runbook } from "./parse.ts";
 import { collectRoles, type RoleOptions } from "./roles.ts";
 import { findStep, loadSteps } from "./steps.ts";
 import { DONE, listRuns, loadState, newRunId, saveState, type Roles, type RunState } from "./store.ts";
 
-export interface RunOptions {
+/** What a run needs: the engine's own options (documented there) plus where to start from. */
+export interface RunOptions extends Pick<EngineOptions, "ctx" | "mode" | "prompter" | "reporter" | "reason" | "skips" | "overrides" | "rehearsal" | "beforeItem" | "env"> {
   runbook: Runbook;
-  ctx: StepContext;
-  mode: OutputMode;
-  prompter: Prompter;
-  reporter: Reporter;
   /** true = the newest unfinished run of this runbook; a string = that run id. */
   resume?: boolean | string;
   roles?: RoleOptions;
   /** Roles decided by the caller (the rehearsal) instead of flags/prompts. */
   presetRoles?: { roles: Roles; window: string };
-  reason?: string;
-  skips?: Map<string, string>;
-  overrides?: Map<string, { by: string; reason: string }>;
-  rehearsal?: boolean;
-  beforeItem?(item: RunbookItem, state: RunState): Promise<void>;
-  env?: NodeJS.ProcessEnv;
 }
 
 function resumable(runbook: string, resume: true | string, env: NodeJS.ProcessEnv | undefined): RunState {

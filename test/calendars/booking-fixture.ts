@@ -43,3 +43,10 @@ export async function expectHealthyAndPrivate(app: TestApp, owner: HttpClient, c
   expect((await other.client.get("/api/calendars")).body.items).toEqual([]);
   return other.client;
 }
+
+/** "Sync now" on a connection, which must answer 200; returns its body. */
+export async function syncNow(owner: HttpClient, connectionId: string): Promise<{ status: string; events: number }> {
+  const res = await owner.post(`/api/calendars/${connectionId}/sync`);
+  expect(res.status).toBe(200);
+  return res.body;
+}

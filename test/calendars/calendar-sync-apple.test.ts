@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";
+import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, syncNow, type BookableArtist } from "./booking-fixture.ts";
 import { until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
 import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
@@ -32,11 +32,7 @@ const berlinWall = (v: string) => DateTime.fromISO(v).setZone(ZONE).toFormat("yy
 let serviceId: string;
 
 const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
-const sync = async () => {
-  const res = await artist.client.post(`/api/calendars/${connectionId}/sync`);
-  expect(res.status).toBe(200);
-  return res.body;
-};
+const sync = () => syncNow(artist.client, connectionId);
 const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: { id } });
 
 /** An event as another client (Apple Calendar on the phone) writes it. */

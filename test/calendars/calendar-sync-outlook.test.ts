@@ -11,7 +11,7 @@ import { TATU_PROPERTY_ID } from "../../service/calendars/outlook/events.ts";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";
+import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, syncNow, type BookableArtist } from "./booking-fixture.ts";
 import { until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
@@ -28,11 +28,7 @@ const iso = (v: string | Date) => new Date(v).toISOString();
 let serviceId: string;
 
 const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
-const sync = async () => {
-  const res = await artist.client.post(`/api/calendars/${connectionId}/sync`);
-  expect(res.status).toBe(200);
-  return res.body;
-};
+const sync = () => syncNow(artist.client, connectionId);
 const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: { id } });
 /** Tatu's events in Outlook for an appointment (by Tatu's extended property). */
 const tagged = (appointmentId: string) => ms.calendarEvents(mailbox, outlookCalendar)

@@ -12,7 +12,7 @@ import { DateTime } from "luxon";
 import { startSquareStandIn, type Booking, type MerchantHandle, type SquareStandIn } from "../../service/sandbox/square/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";
+import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, syncNow, type BookableArtist } from "./booking-fixture.ts";
 import { until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
@@ -29,11 +29,7 @@ let serviceId: string;
 let jo: string, kai: string; // Square team member ids
 
 const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
-const sync = async (id = connectionId) => {
-  const res = await artist.client.post(`/api/calendars/${id}/sync`);
-  expect(res.status).toBe(200);
-  return res.body;
-};
+const sync = (id = connectionId) => syncNow(artist.client, id);
 const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: { id } });
 const CANCELLED = ["CANCELLED_BY_SELLER", "CANCELLED_BY_CUSTOMER", "DECLINED"];
 /** Tatu's live Square bookings for an appointment (marked in the seller note). */
