@@ -66,9 +66,19 @@ function fromBodyParser(err: { type?: string; status?: number; limit?: number })
   }
 }
 
+/** PostgreSQL refuses text it cannot store (a NUL character: SQLSTATE 22021/22P05) in whatever
+ *  value reached a query; that is the client's input, so a 400, on every route at once. */
+function isUnstorableText(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++)
+    if (e.code === "22021" || e.code === "22P05" || /invalid byte sequence for encoding|unsupported Unicode escape sequence/.test(String(e.message ?? ""))) return true;
+  return false;
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = err instanceof HttpError ? err : err instanceof z.ZodError ? validationError(err) : fromBodyParser(err);
-  const http = known ?? (isDbUnavailable(err) ? serviceUnavailable() : undefined);
+  const http = known
+    ?? (isDbUnavailable(err) ? serviceUnavailable() : undefined)
+    ?? (isUnstorableText(err) ? new HttpError(400, "INVALID_TEXT", "The request contains characters that cannot be stored (e.g. a NUL character).") : undefined);
   if (http) {
     if (http.status >= 500) req.log?.warn({ err, code: http.code }, "request failed: dependency unavailable");
     res.status(http.status).set(http.headers).json({ error: { code: http.code, message: http.message, ...http.extra } });
