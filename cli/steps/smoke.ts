@@ -1,7 +1,9 @@
 // smoke.<name>: the runbook's per-provider checks against the deployed app, as its test user
 // (TATU_SMOKE_EMAIL / TATU_SMOKE_PASSWORD, a dedicated account whose providers are connected):
 // the account is connected and healthy, the provider's own checks pass (token round trip; Meta
-// scopes and webhook subscription), a manual sync succeeds, a reply goes out.
+// scopes and webhook subscription), a reply goes out, a manual sync succeeds, and the provider
+// reports the sent message back (the Sent folder or DM list on that sync, or an echo / delivery
+// webhook): the send-and-receive round trip of the runbook's T-2h checks.
 // smoke.signup automates runbooks/signup-smoke.md with a fresh address, reading the
 // verification mail from the dev outbox, or from a real test mailbox over IMAP.
 import { randomBytes } from "node:crypto";
@@ -118,25 +120,49 @@ async function manualSync(http: HttpSession, path: string): Promise<{ ok: boolea
   return { ok: false, note: "a sync stayed in progress for 5 s" };
 }
 
+interface SentReply { conversationId: string; messageId: string; sentAt: number }
+interface OutboundView { id: string; direction?: string; text?: string; status?: string; statusError?: string | null; seenBack?: { at: string; via: string } | null }
+
 /** Replies on the smoke account's newest conversation and waits until the provider took it. */
-async function replyGoesOut(ctx: StepContext, http: HttpSession, channel: string, accountId: string): Promise<Item> {
+async function replyGoesOut(ctx: StepContext, http: HttpSession, channel: string, accountId: string): Promise<{ item: Item; sent?: SentReply }> {
   const list = await http.get(`/api/inbox/conversations?channel=${encodeURIComponent(channel)}&limit=50`);
   const conv = (list.body?.items ?? []).find((c: { accountId?: string }) => c.accountId === accountId);
-  if (!conv) return item("reply", false, `no ${channel} conversation on the smoke account to reply to (send it a message first)`);
+  if (!conv) return { item: item("reply", false, `no ${channel} conversation on the smoke account to reply to (send it a message first)`) };
   const text = `Tatu launch smoke test ${new Date().toISOString()} — please ignore.`;
   const sent = await http.post(`/api/inbox/conversations/${conv.id}/reply`, { text });
-  if (sent.status !== 202) return item("reply", false, describeResponse(sent));
+  if (sent.status !== 202) return { item: item("reply", false, describeResponse(sent)) };
   for (let attempt = 0; attempt < 60; attempt++) {
     const msgs = await http.get(`/api/inbox/conversations/${conv.id}/messages?limit=10`);
-    const mine = (msgs.body?.items ?? []).find((m: { text?: string; direction?: string }) => m.direction === "outbound" && m.text?.includes(text));
+    const mine = ((msgs.body?.items ?? []) as OutboundView[]).find((m) => m.direction === "outbound" && m.text?.includes(text));
     if (mine?.status && mine.status !== "pending") {
       const ok = ["sent", "delivered", "read"].includes(mine.status);
-      return item("reply", ok, ok ? `reply ${mine.status}` : `reply ${mine.status}: ${mine.statusError ?? "no reason"}`);
+      return {
+        item: item("reply", ok, ok ? `reply ${mine.status}` : `reply ${mine.status}: ${mine.statusError ?? "no reason"}`),
+        ...(ok ? { sent: { conversationId: conv.id, messageId: mine.id, sentAt: Date.now() } } : {}),
+      };
     }
     if (attempt === 0) ctx.progress(`${channel}: waiting for the reply to go out`);
     await sleep(500);
   }
-  return item("reply", false, "the reply was still pending after 30 s (is the queue worker running?)");
+  return { item: item("reply", false, "the reply was still pending after 30 s (is the queue worker running?)") };
+}
+
+/** The sent reply comes back from the provider: listed by the manual sync just run (Sent
+ *  folder, DM events, conversation) or reported by an echo / delivery webhook. Webhooks may
+ *  trail the send by seconds, so this waits up to TATU_SMOKE_ROUNDTRIP_SECONDS (default 30). */
+async function comesBack(ctx: StepContext, http: HttpSession, channel: string, reply: SentReply): Promise<Item> {
+  const seconds = Number(envValue(ctx.env, "TATU_SMOKE_ROUNDTRIP_SECONDS") ?? 30);
+  const deadline = Date.now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 30) * 1000;
+  for (let attempt = 0; ; attempt++) {
+    const msgs = await http.get(`/api/inbox/conversations/${reply.conversationId}/messages?limit=20`);
+    const mine = ((msgs.body?.items ?? []) as OutboundView[]).find((m) => m.id === reply.messageId);
+    if (!mine) return item("round trip", false, "the sent reply is no longer in the conversation");
+    if (mine.seenBack) return item("round trip", true, `the provider reported the reply back by ${mine.seenBack.via}`);
+    if (Date.now() >= deadline) break;
+    if (attempt === 0) ctx.progress(`${channel}: waiting for the reply to come back by sync or webhook`);
+    await sleep(500);
+  }
+  return item("round trip", false, `the provider did not report the reply back within ${Math.round((deadline - reply.sentAt) / 1000)} s (no Sent copy on sync, no echo or delivery webhook: check the webhook subscription and the sync cursor)`);
 }
 
 /** The provider's own checks run by the service (it holds the tokens): an authenticated round
@@ -161,10 +187,13 @@ export async function channelSmoke(ctx: StepContext, name: (typeof channelSmokes
     items.push(item("healthy", healthy, healthy ? "active" : `${account.status}${account.lastError ? `: ${account.lastError}` : ""}`));
     if (!healthy) return verdict(name, items);
     items.push(...(await providerChecks(http, account.id)));
+    const reply = await replyGoesOut(ctx, http, account.provider, account.id);
+    items.push(reply.item);
+    // After the send, so the sync is also the first chance to see the reply come back.
     ctx.progress(`${name}: manual sync of ${account.address ?? account.id}`);
     const sync = await manualSync(http, `/api/integrations/${account.id}/sync`);
     items.push(item("manual sync", sync.ok, sync.note));
-    items.push(await replyGoesOut(ctx, http, account.provider, account.id));
+    if (reply.sent) items.push(await comesBack(ctx, http, account.provider, reply.sent));
     return verdict(name, items);
   });
 }
@@ -206,14 +235,14 @@ export function runSmoke(ctx: StepContext, name: SmokeName): Promise<StepResult>
 
 const titles: Record<SmokeName, string> = {
   signup: "Signup smoke: signup, guidance, resend, verify link, login",
-  gmail: "Gmail: connected, healthy, manual sync, reply goes out",
-  outlook: "Outlook: connected, healthy, manual sync, reply goes out",
-  hotmail: "Hotmail/MSN alias: connected, healthy, manual sync, reply goes out",
-  yahoo: "Yahoo (app password): connected, healthy, manual sync, reply goes out",
-  facebook: "Facebook Messenger: connected, healthy, manual sync, reply goes out",
-  instagram: "Instagram: connected, healthy, manual sync, reply goes out",
-  twitter: "X/Twitter DMs: connected, healthy, manual sync, reply goes out",
-  sms: "Twilio SMS: connected, healthy, manual sync, reply goes out",
+  gmail: "Gmail: connected, healthy, reply goes out and comes back, manual sync",
+  outlook: "Outlook: connected, healthy, reply goes out and comes back, manual sync",
+  hotmail: "Hotmail/MSN alias: connected, healthy, reply goes out and comes back, manual sync",
+  yahoo: "Yahoo (app password): connected, healthy, reply goes out and comes back, manual sync",
+  facebook: "Facebook Messenger: connected, healthy, reply goes out and comes back, manual sync",
+  instagram: "Instagram: connected, healthy, reply goes out and comes back, manual sync",
+  twitter: "X/Twitter DMs: connected, healthy, reply goes out and comes back, manual sync",
+  sms: "Twilio SMS: connected, healthy, reply goes out and comes back, manual sync",
   calendar: "Calendars: every connected calendar syncs",
   search: "Map/search: visible artists answer",
 };

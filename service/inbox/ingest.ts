@@ -21,8 +21,9 @@ export interface IngestTarget {
 export interface StoredMessage { id: string; conversationId: string; direction: "inbound" | "outbound" }
 export interface IngestResult { fetched: number; inserted: StoredMessage[] }
 
-/** Inline-kept attachments above this are dropped with a log line (see ATTACHMENT_MAX_MB). */
-export interface IngestOptions { maxAttachmentBytes: number }
+/** Inline-kept attachments above this are dropped with a log line (see ATTACHMENT_MAX_MB).
+ *  `via`: the path these messages came by; default "sync" when a cursor advances, else "webhook". */
+export interface IngestOptions { maxAttachmentBytes: number; via?: "sync" | "webhook" }
 
 const normalizeHandle = (kind: string, handle: string) => (kind === "email" ? handle.trim().toLowerCase() : handle.trim());
 
@@ -53,6 +54,9 @@ export async function ingestMessages(ctx: AppContext, account: IngestTarget, mes
     ? new Set((await queryOn(ctx.pg)<{ externalId: string }>(Prisma.sql`SELECT "externalId" FROM "Message" WHERE "accountId" = ${account.id}::uuid AND "externalId" = ANY(${unique.map((m) => m.externalId)}::text[])`)).map((r) => r.externalId))
     : new Set<string>();
   const fresh = unique.filter((m) => !known.has(m.externalId)).sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime());
+  // Our own sends reported back (Sent folder, DM events, an echo): the provider round trip.
+  const seenBack = unique.filter((m) => m.direction === "outbound" && known.has(m.externalId)).map((m) => m.externalId);
+  const via = opts.via ?? (opts.cursor ? "sync" : "webhook");
 
   const prepared = await Promise.all(fresh.map((m) => prepare(ctx, account, m, opts)));
 
@@ -60,6 +64,9 @@ export async function ingestMessages(ctx: AppContext, account: IngestTarget, mes
   // overhead measured 2–3× the statements themselves here).
   const inserted = await withTransaction(ctx.pg, async (q) => {
     const stored = prepared.length ? await store(q, account, prepared) : [];
+    if (seenBack.length)
+      await q(Prisma.sql`UPDATE "Message" SET "seenBackAt" = now(), "seenBackVia" = ${via}
+        WHERE "accountId" = ${account.id}::uuid AND "externalId" = ANY(${seenBack}::text[]) AND direction = 'outbound' AND "seenBackAt" IS NULL`);
     if (opts.cursor) await q(Prisma.sql`UPDATE "ConnectedAccount" SET "syncCursor" = ${JSON.stringify(opts.cursor)}::jsonb, "lastSyncAt" = now(), "updatedAt" = now() WHERE id = ${account.id}::uuid`);
     return stored;
   });

@@ -66,6 +66,7 @@ export async function listMessages(ctx: AppContext, conversationId: string, curs
   return {
     items: page.map((m) => ({
       id: m.id, direction: m.direction, status: m.status, statusError: m.statusError,
+      ...(m.direction === "outbound" ? { seenBack: m.seenBackAt ? { at: m.seenBackAt, via: m.seenBackVia } : null } : {}),
       from: { name: m.fromName, handle: m.fromHandle }, to: m.to, cc: m.cc,
       subject: m.subject, text: m.text, html: m.html, sentAt: m.sentAt,
       attachments: m.attachments.map((a) => ({ ...a, url: `/api/attachments/${a.id}` })),

@@ -5,6 +5,8 @@ import type { AppContext } from "../context.ts";
 import type { StatusUpdate } from "../webhooks/types.ts";
 
 const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'failed' THEN 2 WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 ELSE -1 END`;
+/** Delivery news is the provider reporting our message back (statuses arrive by webhook). */
+const SEEN_BACK_SQL = `"seenBackAt" = COALESCE("seenBackAt", now()), "seenBackVia" = COALESCE("seenBackVia", 'webhook')`;
 const RANK: Record<string, number> = { pending: 0, sent: 1, failed: 2, delivered: 3, read: 4 };
 
 export type StatusResult = { applied: number; unknown: boolean };
@@ -14,7 +16,7 @@ export async function applyStatus(ctx: AppContext, account: { id: string; userId
   let rows: { id: string; conversationId: string }[];
   if (update.kind === "message") {
     rows = await ctx.db.$queryRawUnsafe<{ id: string; conversationId: string }[]>(
-      `UPDATE "Message" SET status = $1::"DeliveryStatus", "statusError" = $2
+      `UPDATE "Message" SET status = $1::"DeliveryStatus", "statusError" = $2, ${SEEN_BACK_SQL}
        WHERE "accountId" = $3::uuid AND "externalId" = $4 AND direction = 'outbound' AND ${RANK_SQL} < $5
        RETURNING id, "conversationId"`,
       update.status, update.error ?? null, account.id, update.externalId, rank);
@@ -27,7 +29,7 @@ export async function applyStatus(ctx: AppContext, account: { id: string; userId
   } else {
     // Watermark (Meta): everything we sent to this person up to `upTo` has been read/delivered.
     rows = await ctx.db.$queryRawUnsafe<{ id: string; conversationId: string }[]>(
-      `UPDATE "Message" m SET status = $1::"DeliveryStatus"
+      `UPDATE "Message" m SET status = $1::"DeliveryStatus", ${SEEN_BACK_SQL}
        FROM "Conversation" c
        WHERE c.id = m."conversationId" AND c."accountId" = $2::uuid AND c."threadKey" = $3
          AND m.direction = 'outbound' AND m."sentAt" <= $4::timestamp(3) AND m."externalId" NOT LIKE 'local:%'

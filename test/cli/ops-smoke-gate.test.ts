@@ -71,13 +71,38 @@ describe("tatu smoke", () => {
     // The provider's own checks run by the service between health and the manual sync.
     const providerChecks = { "smoke.gmail": ["credentials", "users.getProfile", "users.messages.list"], "smoke.facebook": ["page", "granted scopes", "webhook subscription"], "smoke.instagram": ["instagram account", "granted scopes", "webhook subscription"] } as Record<string, string[]>;
     for (const id of ["smoke.gmail", "smoke.facebook", "smoke.instagram"])
-      expect(byId[id].details.items.map((i: { name: string }) => i.name), id).toEqual(["connected", "healthy", ...providerChecks[id]!, "manual sync", "reply"]);
+      expect(byId[id].details.items.map((i: { name: string }) => i.name), id).toEqual(["connected", "healthy", ...providerChecks[id]!, "reply", "manual sync", "round trip"]);
+    // Each reply came back from its provider: Gmail's SENT copy and Meta's conversation on the sync after the send.
+    for (const id of ["smoke.gmail", "smoke.facebook", "smoke.instagram"])
+      expect(byId[id].details.items.find((i: { name: string }) => i.name === "round trip"), id).toMatchObject({ ok: true, note: expect.stringMatching(/reported the reply back by (sync|webhook)/) });
     // The providers received the smoke replies.
     expect(google.sent(gmailAddress).some((s) => s.parsed.text?.includes("Tatu launch smoke test"))).toBe(true);
     // Parallel: the wall time is close to the slowest smoke, not the sum.
     const { wallMs, slowestMs, sumMs } = res.json.timing;
     expect(wallMs).toBeLessThan(sumMs);
     console.log(`smoke parallel: wall ${wallMs} ms, slowest ${slowestMs} ms, sum ${sumMs} ms (ratio ${(wallMs / slowestMs).toFixed(2)})`);
+  });
+
+  it("a reply the provider never reports back fails the round trip, with the reason", async () => {
+    // The sent copy vanishes from the mailbox before any sync can list it (as if deleted at once).
+    let stop = false;
+    const known = new Set(google.sent(gmailAddress).map((s) => s.id));
+    const remover = (async () => {
+      while (!stop) {
+        for (const s of google.sent(gmailAddress)) if (!known.has(s.id)) { known.add(s.id); google.deleteMessage(gmailAddress, s.id); }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      const res = await tatu(["--json", "--url", app.url, "smoke", "gmail"], { ...cliEnv, TATU_SMOKE_ROUNDTRIP_SECONDS: "2" }, secrets);
+      expect(res.exitCode, res.stdout).toBe(1);
+      const items = res.json.steps[0].details.items as { name: string; ok: boolean; note: string }[];
+      expect(items.filter((i) => !i.ok).map((i) => i.name)).toEqual(["round trip"]);
+      expect(items.find((i) => i.name === "round trip")!.note).toMatch(/did not report the reply back within 2 s/);
+    } finally {
+      stop = true;
+      await remover;
+    }
   });
 
   it("a provider the account lacks, a broken login and an unknown smoke fail with exit 1 / 2; plain lines without a TTY", async () => {

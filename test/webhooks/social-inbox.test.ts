@@ -102,6 +102,7 @@ describe("Facebook Messenger and Instagram", () => {
     const [sent] = meta.sent(page.id);
     expect(sent).toMatchObject({ recipientId: psid, text: "Walk-ins on Saturdays!", messagingType: "RESPONSE" });
     const stored = await app.ctx.db.message.findUniqueOrThrow({ where: { id: reply.body.messageId } });
+    expect((await messagesOf(conv.id))[0]).toMatchObject({ id: stored.id, seenBack: null }); // sent, not yet reported back
     const payloads = [
       meta.echo(page.id, stored.externalId),
       meta.deliveryReceipt(page.id, { psid, mids: [stored.externalId] }),
@@ -111,6 +112,8 @@ describe("Facebook Messenger and Instagram", () => {
     await until(async () => (await app.ctx.db.message.findUniqueOrThrow({ where: { id: stored.id } })).status === "read", 5000, "the read receipt");
     await until(async () => (await app.ctx.db.webhookEvent.count({ where: { source: "facebook", status: "received" } })) === 0, 5000, "processing");
     expect(await app.ctx.db.message.count({ where: { conversationId: conv.id } })).toBe(2); // the echo is our reply, not a third message
+    // Meta reported the reply back: the round trip `tatu smoke facebook` checks.
+    expect((await messagesOf(conv.id))[0]).toMatchObject({ id: stored.id, seenBack: { via: "webhook", at: expect.any(String) } });
   });
 
   it("rejects forged, tampered and unsigned posts with 401 and stores no message", async () => {
