@@ -134,7 +134,9 @@ async function workerMain(): Promise<void> {
 interface Child { send(m: object): void; next<T>(type: string): Promise<T>; close(): void }
 
 function child(mode: "--standin" | "--worker", env: NodeJS.ProcessEnv = process.env): Promise<Child & { first: any }> {
-  const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", SELF, mode], { stdio: ["ignore", "inherit", "inherit", "ipc"], env });
+  // BENCH_CPU_PROF_DIR=<dir>: each child writes a V8 CPU profile there (open in Chrome DevTools).
+  const prof = process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const proc: ChildProcess = spawn(process.execPath, [...prof, "--import", "tsx", SELF, mode], { stdio: ["ignore", "inherit", "inherit", "ipc"], env });
   const next = <T>(type: string) => new Promise<T>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`${mode} process exited (${code})`));
     proc.once("exit", onExit);

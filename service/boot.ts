@@ -39,7 +39,7 @@ export function redisClient(config: Config, log: Logger): Redis | undefined {
 export async function boot(opts: { config?: Config; log?: Logger } = {}): Promise<Booted> {
   const config = opts.config ?? loadConfig();
   const log = opts.log ?? createLogger({ level: config.logLevel, secrets: secretValues(config) });
-  initSentry(config.sentryDsn, config.isProduction ? "production" : "development");
+  await initSentry(config.sentryDsn, config.isProduction ? "production" : "development");
 
   let databaseUrl = config.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | undefined;

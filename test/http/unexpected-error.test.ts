@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => sentry.close(() => r())));
 
 it("answers 500 with an error id, logs it, and reports it to Sentry without leaking internals", async () => {
-  initSentry(`http://publickey@127.0.0.1:${sentryPort}/1`, "test");
+  await initSentry(`http://publickey@127.0.0.1:${sentryPort}/1`, "test");
   const lines: string[] = [];
   const log = createLogger({ level: "info", destination: new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } }) as never });
 

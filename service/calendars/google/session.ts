@@ -2,7 +2,9 @@
 // provider's GmailSession (same OAuth2 client, same refresh-and-save-before-next-call logic)
 // and only adds the calendar_v3 client on top of its auth. SDK retries are off (retry:false,
 // as for Gmail): a failure surfaces at once and the job queue decides when to retry.
-import { google, type calendar_v3 } from "googleapis";
+import type { calendar_v3 } from "googleapis";
+// The Calendar module alone (see channels/gmail/client.ts: the package index loads every API).
+import { calendar } from "googleapis/build/src/apis/calendar/index.js";
 import { GmailSession, GOOGLE_REQUEST_TIMEOUT_MS } from "../../channels/gmail/client.ts";
 import type { ProviderAccount, ProviderEnv } from "../../channels/types.ts";
 import { classifyCalendarError } from "./errors.ts";
@@ -22,7 +24,7 @@ export class CalendarSession {
     } catch (err) {
       throw classifyCalendarError(err);
     }
-    this.api = google.calendar({ version: "v3", auth: this.grant.client, rootUrl: calendarRoot(env), retry: false, timeout: GOOGLE_REQUEST_TIMEOUT_MS });
+    this.api = calendar({ version: "v3", auth: this.grant.client, rootUrl: calendarRoot(env), retry: false, timeout: GOOGLE_REQUEST_TIMEOUT_MS });
   }
 
   /** One SDK call; refreshed tokens are saved before it returns; errors are ProviderErrors. */

@@ -1,8 +1,9 @@
 // Where the Square provider talks to and what a connected Square account stores.
 // SQUARE_API_BASE_URL (stand-ins / rehearsal) wins; else SQUARE_ENVIRONMENT=sandbox selects
 // Square's sandbox; else production.
-import { SquareClient, SquareEnvironment } from "square";
+import type { SquareClient } from "square";
 import { z } from "zod";
+import { loadSquareSdk } from "./sdk.ts";
 import { ProviderError } from "../../channels/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../../channels/types.ts";
 
@@ -13,14 +14,19 @@ function envValue(env: ProviderEnv, name: string): string | undefined {
   return typeof v === "string" && v.trim() ? v.trim() : undefined;
 }
 
+/** The SDK's SquareEnvironment values (kept here so reading config does not load the SDK). */
+export const SQUARE_HOSTS = { Production: "https://connect.squareup.com", Sandbox: "https://connect.squareupsandbox.com" } as const;
+
 export function apiBase(env: ProviderEnv): string {
   const explicit = envValue(env, "SQUARE_API_BASE_URL");
   if (explicit) return explicit.replace(/\/+$/, "");
-  return envValue(env, "SQUARE_ENVIRONMENT")?.toLowerCase() === "sandbox" ? SquareEnvironment.Sandbox : SquareEnvironment.Production;
+  return envValue(env, "SQUARE_ENVIRONMENT")?.toLowerCase() === "sandbox" ? SQUARE_HOSTS.Sandbox : SQUARE_HOSTS.Production;
 }
 
-/** One client per call site; no SDK retries: the sync orchestrator owns retry timing. */
-export function squareClient(env: ProviderEnv, token: string): SquareClient {
+/** One client per call site; no SDK retries: the sync orchestrator owns retry timing.
+ *  The SDK (~20 MB of heap) loads on first use: most processes never talk to Square. */
+export async function squareClient(env: ProviderEnv, token: string): Promise<SquareClient> {
+  const { SquareClient } = await loadSquareSdk();
   return new SquareClient({ token, baseUrl: apiBase(env), maxRetries: 0, timeoutInSeconds: 30 });
 }
 
@@ -41,7 +47,7 @@ export function credentialsOf(account: ProviderAccount): SquareCredentials {
   return parsed.data;
 }
 
-export function accountClient(env: ProviderEnv, account: ProviderAccount): { client: SquareClient; creds: SquareCredentials } {
+export async function accountClient(env: ProviderEnv, account: ProviderAccount): Promise<{ client: SquareClient; creds: SquareCredentials }> {
   const creds = credentialsOf(account);
-  return { client: squareClient(env, creds.accessToken), creds };
+  return { client: await squareClient(env, creds.accessToken), creds };
 }

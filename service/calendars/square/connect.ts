@@ -17,7 +17,7 @@ export const connectSchema = z.object({
 });
 
 export async function connectSquare(env: ProviderEnv, input: z.output<typeof connectSchema>): Promise<NewAccount> {
-  const client = squareClient(env, input.accessToken);
+  const client = await squareClient(env, input.accessToken);
   try {
     const locations = await listLocations(client);
     const candidates = input.locationId ? locations.filter((l) => l.id === input.locationId) : locations.filter((l) => l.status === "ACTIVE");

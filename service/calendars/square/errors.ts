@@ -1,7 +1,8 @@
 // Maps `square` SDK failures (SquareError with the v2 error list, SquareTimeoutError, fetch
 // failures) to the four ProviderError classes. Messages are for the artist: plain words, no
 // tokens and no Square error details (they can echo customer data).
-import { SquareError, SquareTimeoutError } from "square";
+import type { SquareError as SquareErrorType } from "square";
+import { loadedSquareSdk } from "./sdk.ts";
 import { ZodError } from "zod";
 import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../../channels/errors.ts";
 
@@ -9,25 +10,32 @@ import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../../channe
 const VERSION_CODES = new Set(["CONFLICT", "VERSION_MISMATCH"]);
 const SCOPE_CODES = new Set(["INSUFFICIENT_SCOPES", "FORBIDDEN", "UNAUTHORIZED", "ACCESS_TOKEN_EXPIRED", "ACCESS_TOKEN_REVOKED"]);
 
+/** The SDK throws these only once loaded, so an unloaded SDK means "not a Square error". */
+function isSquareError(err: unknown): err is SquareErrorType {
+  const sdk = loadedSquareSdk();
+  return sdk !== undefined && err instanceof sdk.SquareError;
+}
+
 export function squareCodes(err: unknown): string[] {
-  return err instanceof SquareError ? err.errors.map((e) => String(e.code)) : [];
+  return isSquareError(err) ? err.errors.map((e) => String(e.code)) : [];
 }
 
 export function isSquareNotFound(err: unknown): boolean {
-  return err instanceof SquareError && (err.statusCode === 404 || squareCodes(err).includes("NOT_FOUND"));
+  return isSquareError(err) && (err.statusCode === 404 || squareCodes(err).includes("NOT_FOUND"));
 }
 
 export function isVersionMismatch(err: unknown): boolean {
-  return err instanceof SquareError && (err.statusCode === 409 || squareCodes(err).some((c) => VERSION_CODES.has(c)));
+  return isSquareError(err) && (err.statusCode === 409 || squareCodes(err).some((c) => VERSION_CODES.has(c)));
 }
 
 export function classifySquareError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
   if (err instanceof ZodError)
     return new ProviderError("permanent", "Square answered in an unexpected shape.", { code: "SQUARE_UNEXPECTED_RESPONSE", cause: err });
-  if (err instanceof SquareTimeoutError)
+  const sdk = loadedSquareSdk();
+  if (sdk && err instanceof sdk.SquareTimeoutError)
     return new ProviderError("transient", "Square did not answer in time. Tatu will retry automatically.", { code: "SQUARE_TIMEOUT", cause: err });
-  if (err instanceof SquareError) {
+  if (isSquareError(err)) {
     const status = err.statusCode;
     const codes = squareCodes(err);
     const categories = err.errors.map((e) => String(e.category));

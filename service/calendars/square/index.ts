@@ -16,7 +16,7 @@ import { syncDefaults, syncSquare, type SyncTuning } from "./sync.ts";
 import { cancelBooking, createBooking, updateBooking } from "./write.ts";
 
 async function listCalendars(env: ProviderEnv, account: ProviderAccount): Promise<CalendarInfo[]> {
-  const { client, creds } = accountClient(env, account);
+  const { client, creds } = await accountClient(env, account);
   const location = (await listLocations(client)).find((l) => l.id === creds.locationId);
   const members = await bookableMembers(client, creds.locationId);
   // Seller-level API writes need Square Appointments Plus/Premium; without it Tatu only reads.
@@ -34,7 +34,7 @@ async function listCalendars(env: ProviderEnv, account: ProviderAccount): Promis
 async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult> {
   const checks: SmokeResult["checks"] = [];
   try {
-    const { client, creds } = accountClient(env, account);
+    const { client, creds } = await accountClient(env, account);
     const location = (await listLocations(client)).find((l) => l.id === creds.locationId);
     const ok = location?.status === "ACTIVE";
     checks.push({ name: "locations", ok, detail: ok ? `location ${location?.name ?? creds.locationId} is active` : "the connected location is gone or inactive: reconnect Square" });

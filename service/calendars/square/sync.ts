@@ -76,7 +76,7 @@ function missingIds(state: State, pass: Pass): string[] {
 export async function* syncSquare(
   env: ProviderEnv, account: ProviderAccount, calendarId: string, cursor: CalendarCursor | null, opts: CalendarSyncOptions, tuning: SyncTuning,
 ): AsyncGenerator<CalendarSyncPage> {
-  const { client, creds } = accountClient(env, account);
+  const { client, creds } = await accountClient(env, account);
   const parsed = cursor === null ? undefined : cursorSchema.safeParse(cursor);
   const prior = parsed?.success && parsed.data.calendar === calendarId ? parsed.data : undefined;
   // An unreadable cursor (or one of another calendar): read everything again, and tell the

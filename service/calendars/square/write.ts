@@ -24,7 +24,7 @@ function minutesOf(draft: EventDraft): number {
 const startAt = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export async function createBooking(env: ProviderEnv, account: ProviderAccount, calendarId: string, draft: EventDraft): Promise<WrittenEvent> {
-  const { client, creds } = accountClient(env, account);
+  const { client, creds } = await accountClient(env, account);
   const durationMinutes = minutesOf(draft);
   const note = sellerNote(draft);
   const customerId = await ensureCustomer(client, draft);
@@ -72,7 +72,7 @@ function retimed(b: Square.Booking, minutes: number, teamMemberId: string): Squa
 }
 
 export async function updateBooking(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string, draft: EventDraft): Promise<WrittenEvent> {
-  const { client } = accountClient(env, account);
+  const { client } = await accountClient(env, account);
   const minutes = minutesOf(draft);
   const b = await current(client, externalId);
   if (!b) throw new ProviderError("permanent", "This booking no longer exists in Square.", { code: "SQUARE_NOT_FOUND" });
@@ -97,7 +97,7 @@ export async function updateBooking(env: ProviderEnv, account: ProviderAccount, 
  *  race (the merchant touched it meanwhile) is retried once with the fresh version: the
  *  intent to cancel does not depend on what changed. */
 export async function cancelBooking(env: ProviderEnv, account: ProviderAccount, externalId: string): Promise<void> {
-  const { client } = accountClient(env, account);
+  const { client } = await accountClient(env, account);
   for (let attempt = 0; ; attempt++) {
     const b = await current(client, externalId);
     if (!b || isCancelled(b)) return;
