@@ -1,6 +1,7 @@
 // Queue wiring of the webhook layer: one "process-webhook" job per stored item, and a sweep
 // on the sync-messages cron for items whose processing was lost or has to wait (a status
 // callback that beat our own send bookkeeping, a crash, inline mode after the response).
+import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { batcherPer, createBatcher } from "../concurrency/batcher.ts";
 import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
@@ -17,7 +18,7 @@ export function processJob(id: string, source: string): JobSpec {
 /** Enqueues the processing of just-stored events; concurrent requests share one Redis round trip. */
 export function enqueueProcessing(ctx: AppContext, source: string, ids: string[]): Promise<void> {
   if (!ids.length) return Promise.resolve();
-  return enqueueBatcher(ctx).push(ids.map((id) => processJob(id, source)));
+  return enqueueBatcher(ctx).push({ source, ids });
 }
 
 /** How long an acknowledgement waits for Redis. The rows are already durable in Postgres, so a
@@ -38,10 +39,30 @@ export async function enqueueProcessingBounded(ctx: AppContext, source: string, 
     ctx.log.warn({ source, count: ids.length, err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhook stored but not queued; the sweep will queue it");
 }
 
+/** Most ids one "process-webhooks" job carries: big enough that a burst costs few queue adds,
+ *  small enough that a burst still spreads over every worker slot. */
+export const WEBHOOK_BATCH_MAX = 25;
+
+/** The jobs for events stored together: one job per source and up to WEBHOOK_BATCH_MAX ids.
+ *  A BullMQ add costs the acknowledging process about 0.3 ms of CPU whether it carries one id
+ *  or many, which under load was half the cost of an acknowledgement. A lone event keeps its
+ *  own "process-webhook" job (the id the sweep uses, so the two never run it twice at once). */
+export function processJobs(source: string, ids: string[]): JobSpec[] {
+  if (ids.length === 1) return [processJob(ids[0]!, source)];
+  const jobs: JobSpec[] = [];
+  for (let i = 0; i < ids.length; i += WEBHOOK_BATCH_MAX) {
+    const chunk = ids.slice(i, i + WEBHOOK_BATCH_MAX);
+    jobs.push({ name: "process-webhooks", data: { source, ids: chunk }, jobId: `webhooks_${chunk[0]}_${chunk.length}`, provider: providerOfSource(source) as ProviderId });
+  }
+  return jobs;
+}
+
 const enqueueBatcher = batcherPer((ctx: AppContext) =>
-  createBatcher<JobSpec[], void>(async (perRequest) => {
-    await ctx.queue.addFresh(perRequest.flat());
-    return perRequest.map(() => undefined);
+  createBatcher<{ source: string; ids: string[] }, void>(async (requests) => {
+    const bySource = new Map<string, string[]>();
+    for (const r of requests) bySource.set(r.source, [...(bySource.get(r.source) ?? []), ...r.ids]);
+    await ctx.queue.addFresh([...bySource].flatMap(([source, ids]) => processJobs(source, ids)));
+    return requests.map(() => undefined);
   }),
 );
 
@@ -49,6 +70,31 @@ defineJob("process-webhook", async (ctx, data) => {
   const outcome = await processWebhookEvent(ctx, String(data.id));
   if (outcome === "retry") throw Object.assign(new Error("The message this status is about is not recorded yet."), { retryAfterMs: 2_000 });
   return { [outcome]: 1 };
+});
+
+const batchData = z.object({ source: z.string().min(1), ids: z.array(z.string().uuid()).min(1) });
+
+defineJob("process-webhooks", async (ctx, data) => {
+  const { source, ids } = batchData.parse(data);
+  const counts: Record<string, number> = {};
+  const later: string[] = [];
+  for (const id of ids) {
+    try {
+      const outcome = await processWebhookEvent(ctx, id);
+      if (outcome === "retry") later.push(id);
+      else counts[outcome] = (counts[outcome] ?? 0) + 1;
+    } catch (err) {
+      ctx.log.warn({ source, id, err: (err as Error).message }, "webhook processing failed; retried as its own job");
+      later.push(id);
+    }
+  }
+  // One event's failure must not hold up or repeat the others: it gets its own job, with the
+  // usual retries and backoff (a status waiting for its message, a provider CDN hiccup…).
+  if (later.length) {
+    await ctx.queue.addFresh(later.map((id) => processJob(id, source)));
+    counts.requeued = later.length;
+  }
+  return counts;
 });
 
 addJobSource("sync-messages", async (ctx) => {
