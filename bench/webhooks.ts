@@ -61,16 +61,20 @@ function intEnv(name: string, fallback: number, min: number): number {
   return n;
 }
 
-export type Mode = "inline" | "bullmq";
-const modesRaw = (process.env.BENCH_WEBHOOKS_MODES?.trim() || "inline,bullmq").split(",").map((s) => s.trim()).filter(Boolean);
-if (!modesRaw.length || modesRaw.some((m) => m !== "inline" && m !== "bullmq")) {
+/** api: the production topology's API host — BullMQ, its worker on another host (here: paused
+ *  while the acks are measured, processing the backlog after). bullmq: `npm start`, the worker
+ *  in the same process. inline: no Redis, processed in the same process after the ack. */
+export type Mode = "api" | "bullmq" | "inline";
+const modesRaw = (process.env.BENCH_WEBHOOKS_MODES?.trim() || "api,bullmq,inline").split(",").map((s) => s.trim()).filter(Boolean);
+if (!modesRaw.length || modesRaw.some((m) => m !== "inline" && m !== "bullmq" && m !== "api")) {
   console.error(`bench: BENCH_WEBHOOKS_MODES must list inline and/or bullmq (got "${process.env.BENCH_WEBHOOKS_MODES}")`);
   process.exit(2);
 }
 
 export const settings = {
   count: intEnv("BENCH_WEBHOOKS_COUNT", 3000, 10),
-  warmup: intEnv("BENCH_WEBHOOKS_WARMUP", 100, 0),
+  // 1,000 unmeasured requests first: the JIT has settled by then (100 left the ratio ~20 % low).
+  warmup: intEnv("BENCH_WEBHOOKS_WARMUP", 1000, 0),
   perSender: intEnv("BENCH_WEBHOOKS_PER_SENDER", 4, 1),
   replay: intEnv("BENCH_WEBHOOKS_REPLAY", 200, 0),
   profile: intEnv("BENCH_WEBHOOKS_PROFILE", 100, 0),
@@ -358,10 +362,15 @@ function idsOf(batch: SignedBatch, r: LoadResult | undefined) {
   return { accepted, unanswered, unsent };
 }
 
+/** The worker sits out the measured acks in api mode (it runs on another host), and in every
+ *  BullMQ mode with BENCH_WEBHOOKS_WORKER_DURING_LOAD=0. */
+const workerPausedDuringLoad = (mode: Mode) => mode === "api" || (mode === "bullmq" && !settings.workerDuringLoad);
+
 async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<ModeResult> {
   const result: ModeResult = { mode, sources: [], failures: [] };
+  const queue = mode === "inline" ? "inline" : "bullmq";
   const prefix = `tatu_bench_wh_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
-  if (mode === "bullmq") {
+  if (queue === "bullmq") {
     const why = await redisReachable(settings.redisUrl);
     if (why) {
       result.skipped = `no Redis at ${redactUrl(settings.redisUrl)} (${why}); set BENCH_REDIS_URL`;
@@ -369,7 +378,7 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       return result;
     }
   }
-  log(`— mode ${mode}${mode === "bullmq" ? ` (Redis ${redactUrl(settings.redisUrl)}, prefix ${prefix}, worker in this process, concurrency ${settings.workerConcurrency}${settings.workerDuringLoad ? "" : ", paused during the measured runs"})` : " (no Redis: processed in this process after the ack)"} —`);
+  log(`— mode ${mode}${queue === "bullmq" ? ` (Redis ${redactUrl(settings.redisUrl)}, prefix ${prefix}, worker in this process, concurrency ${settings.workerConcurrency}${workerPausedDuringLoad(mode) ? ", paused during the measured runs" : ""})` : " (no Redis: processed in this process after the ack)"} —`);
 
   const config = loadConfig({
     NODE_ENV: "test",
@@ -380,19 +389,19 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
     NEXTAUTH_URL: shared.publicBase,
     ...shared.meta.env(),
     ...shared.twilio.env(),
-    ...(mode === "bullmq" ? { REDIS_URL: settings.redisUrl, TATU_REDIS_PREFIX: prefix } : {}),
+    ...(queue === "bullmq" ? { REDIS_URL: settings.redisUrl, TATU_REDIS_PREFIX: prefix } : {}),
   });
-  if (mode === "bullmq") onCleanup("drop Redis keys", async () => { await dropRedisPrefix(settings.redisUrl, prefix); });
+  if (queue === "bullmq") onCleanup("drop Redis keys", async () => { await dropRedisPrefix(settings.redisUrl, prefix); });
   const booted: Booted = await boot({ config, log: createLogger({ level: "silent" }) });
   const stopBoot = onCleanup(`stop Tatu (${mode})`, () => booted.close());
   const { ctx } = booted;
-  if (ctx.queue.mode !== mode) throw new Error(`booted in queue mode ${ctx.queue.mode}, expected ${mode}`);
+  if (ctx.queue.mode !== queue) throw new Error(`booted in queue mode ${ctx.queue.mode}, expected ${queue}`);
   const server = await startHttpServer(ctx, shared.port, HOST);
   const stopServer = onCleanup(`close Tatu http (${mode})`, () => server.close());
   // BullMQ: the worker runs in this process, as `npm start` runs it (paused only while the
   // stages are timed one by one, so their CPU figures are not the worker's).
   let stopWorker: (() => Promise<void>) | undefined;
-  const startWorker = () => { if (mode === "bullmq" && !stopWorker) stopWorker = onCleanup("stop queue worker", ctx.queue.startWorker(ctx, settings.workerConcurrency)); };
+  const startWorker = () => { if (queue === "bullmq" && !stopWorker) stopWorker = onCleanup("stop queue worker", ctx.queue.startWorker(ctx, settings.workerConcurrency)); };
   const pauseWorker = async () => { const stop = stopWorker; stopWorker = undefined; await stop?.(); };
   startWorker();
 
@@ -446,7 +455,7 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       const profiled = slice(batch, settings.warmup + settings.count);
       // BENCH_WEBHOOKS_WORKER_DURING_LOAD=0: the worker waits until the acks are measured (what
       // the web process does when `npm run worker` runs elsewhere); the backlog is processed after.
-      if (!settings.workerDuringLoad) await pauseWorker();
+      if (workerPausedDuringLoad(mode)) await pauseWorker();
       let warmR: LoadResult | undefined;
       if (warm.requests.length) warmR = await runLoad({ url: server.url, requests: warm.requests, connections: settings.connections, mode: "once", maxSec: settings.maxSec });
       const started = performance.now();

@@ -1,9 +1,7 @@
 // The Express application: middleware order is security headers → request logging →
 // body parsing → session → routes → 404 → one error handler.
-import { randomUUID } from "node:crypto";
 import express from "express";
 import cookieParser from "cookie-parser";
-import { pinoHttp } from "pino-http";
 import type { AppContext } from "../context.ts";
 import { adminRoutes } from "../admin/routes.ts";
 import { authRoutes } from "../auth/routes.ts";
@@ -22,6 +20,7 @@ import { webhookRoutes } from "../webhooks/routes.ts";
 import { serverErrorRecorder } from "../observability/server-errors.ts";
 import { sessionMiddleware } from "./auth-middleware.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
+import { requestLogger } from "./request-log.ts";
 
 export const JSON_BODY_LIMIT = "1mb";
 
@@ -34,20 +33,7 @@ export function createApp(ctx: AppContext): express.Express {
     res.set({ "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "strict-origin-when-cross-origin" });
     next();
   });
-  app.use(
-    pinoHttp({
-      logger: ctx.log,
-      genReqId: (req, res) => {
-        const incoming = req.headers["x-request-id"];
-        const id = typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader("X-Request-Id", id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === "/api/health" },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "info" : "debug"),
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: String(req.url).split("?")[0] }) },
-    }),
-  );
+  app.use(requestLogger(ctx.log, { ignore: (req) => req.url === "/api/health" }));
 
   app.use(serverErrorRecorder(ctx));
 
@@ -70,8 +56,8 @@ export function createApp(ctx: AppContext): express.Express {
   if (!ctx.config.isProduction) api.use("/dev", devRoutes(ctx));
   api.use(notFoundHandler);
 
+  app.use(webhookRoutes(ctx)); // /api/webhooks/*: raw bodies, before any JSON parsing (first: the busiest)
   app.use(cronRoutes(ctx)); // full paths: /api/cron/* and /api/worker/sync
-  app.use(webhookRoutes(ctx)); // /api/webhooks/*: raw bodies, before any JSON parsing
   app.use("/api", api);
   app.use(webRoutes());
   app.use(notFoundHandler);

@@ -28,12 +28,15 @@ interface StoreRequest { source: WebhookSource; items: WebhookItem[] }
 const storeBatcher = batcherPer((ctx: AppContext) => createBatcher<StoreRequest, string[]>((requests) => insertBatch(ctx, requests)));
 
 async function insertBatch(ctx: AppContext, requests: StoreRequest[]): Promise<string[][]> {
-  const rows = requests.flatMap((w) => w.items.map((item) => ({ source: w.source, eventId: item.eventId, payload: JSON.stringify(serialize(item)) })));
+  // One JSON document for the whole batch: PostgreSQL parses it once, and the driver sends one
+  // string instead of escaping every payload into an array literal (that escaping was the
+  // largest cost of this statement on the Node side).
+  const rows = `[${requests.flatMap((w) => w.items.map((item) => `{"src":${JSON.stringify(w.source)},"eid":${JSON.stringify(item.eventId)},"payload":${serialize(item)}}`)).join(",")}]`;
   // The unique (source, eventId) index drops replays, also two copies inside one batch.
   const inserted = await queryOn(ctx.pg)<{ id: string; source: string; eventId: string }>(Prisma.sql`
     INSERT INTO "WebhookEvent" (id, source, "eventId", status, "signatureOk", payload, attempts, "receivedAt")
     SELECT gen_random_uuid(), t.src, t.eid, 'received'::"WebhookStatus", true, t.payload, 0, now()
-    FROM unnest(${rows.map((r) => r.source)}::text[], ${rows.map((r) => r.eventId)}::text[], ${rows.map((r) => r.payload)}::jsonb[]) AS t(src, eid, payload)
+    FROM jsonb_to_recordset(${rows}::jsonb) AS t(src text, eid text, payload jsonb)
     ON CONFLICT (source, "eventId") DO NOTHING
     RETURNING id, source, "eventId"`);
   const ids = new Map(inserted.map((r) => [`${r.source}\u0000${r.eventId}`, r.id]));
@@ -48,9 +51,9 @@ async function insertBatch(ctx: AppContext, requests: StoreRequest[]): Promise<s
   });
 }
 
-/** JSON-safe copy (dates as ISO strings; webhook messages carry no inline bytes). */
-function serialize(item: WebhookItem): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify({ ...item, message: item.message ? { ...item.message, attachments: [] } : undefined })) as Prisma.InputJsonValue;
+/** The stored JSON (dates as ISO strings; webhook messages carry no inline bytes). */
+function serialize(item: WebhookItem): string {
+  return JSON.stringify({ ...item, message: item.message ? { ...item.message, attachments: [] } : undefined });
 }
 
 export function revive(payload: unknown): WebhookItem {
