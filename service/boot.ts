@@ -59,7 +59,7 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
 
   const ctx: AppContext = {
     config, log, db, pg: pool, redis,
-    mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.emailFrom, db, log }),
+    mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.emailFrom, pg: pool, log }),
     limits: createLimits(config, redis),
     queue: createQueue(config, () => ctx),
     realtime: createRealtime({ jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime` }),

@@ -78,7 +78,7 @@ class Recorder {
     try {
       while (this.pending.length && !this.failure) {
         const take = this.pending.splice(0, 1000);
-        const written = await recordResults(this.ctx.db, this.runId, take);
+        const written = await recordResults(this.ctx.pg, this.runId, take);
         // Fewer rows than results: another run took some over while we sent them (our lease
         // lapsed, e.g. the process stalled for minutes). Worth a look, never silent.
         if (written < take.length) this.ctx.log.warn({ runId: this.runId, results: take.length, written }, "reminders: results for rows no longer ours were dropped");
@@ -111,7 +111,7 @@ async function sendAll(ctx: AppContext, runId: string, rows: ClaimedRow[], o: Re
 
   const renew = async () => {
     const unsent = todo.slice(next).map((r) => r.id).filter((id) => held.has(id));
-    held = await renewLease(ctx.db, runId, unsent);
+    held = await renewLease(ctx.pg, runId, unsent);
     leaseAt = Date.now();
   };
 
@@ -165,11 +165,11 @@ export async function runReminderBatch(ctx: AppContext, input: { asOfMs: number;
   const counts: BatchCounts = { claimed: 0, reclaimed: 0, sent: 0, alreadySent: 0, failed: 0, optedOut: 0, lost: 0, expired: 0 };
   const sms = await smsAvailable(ctx);
 
-  counts.expired = await expireHopeless(ctx.db, w, input.range, policy);
+  counts.expired = await expireHopeless(ctx.pg, w, input.range, policy);
   for (;;) {
-    const fresh = await claimNew(ctx.db, w, input.range, { runId, limit: o.batchSize, smsAvailable: sms });
+    const fresh = await claimNew(ctx.pg, w, input.range, { runId, limit: o.batchSize, smsAvailable: sms });
     counts.claimed += fresh.length;
-    const again = fresh.length < o.batchSize ? await reclaim(ctx.db, w, input.range, { ...policy, runId, limit: o.batchSize - fresh.length }) : [];
+    const again = fresh.length < o.batchSize ? await reclaim(ctx.pg, w, input.range, { ...policy, runId, limit: o.batchSize - fresh.length }) : [];
     counts.reclaimed += again.length;
     if (!fresh.length && !again.length) return counts;
     await sendAll(ctx, runId, [...fresh, ...again], o, counts);
@@ -181,7 +181,7 @@ export const BATCH_JOB = "appointment-reminders-batch";
 /** The cron's fan-out: one batch job per range of about `batchSize` appointments with work. */
 export async function planReminderJobs(ctx: AppContext, asOfMs = Date.now(), opts: Partial<ReminderOptions> = {}) {
   const o = { ...DEFAULTS, ...opts };
-  const starts = await planRanges(ctx.db, windowsAt(asOfMs, o), { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, runStartedMs: await dbNowMs(ctx), size: o.batchSize });
+  const starts = await planRanges(ctx.pg, windowsAt(asOfMs, o), { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, runStartedMs: await dbNowMs(ctx), size: o.batchSize });
   return starts.map((from, i) => ({
     name: BATCH_JOB,
     // The first range is open below and the last open above: work that appears between

@@ -8,8 +8,19 @@
 //  - results are written only while the row is still ours (claimedBy + status 'claimed').
 // Timestamps are `timestamp(3)` holding UTC (Prisma's convention): times go in as epoch
 // milliseconds and come out as epoch milliseconds, never through the session time zone.
-import type { Db } from "../db/client.ts";
+import type pg from "pg";
 import type { ReminderKind } from "./message.ts";
+
+// On the pg pool directly: these statements move hundreds of rows and arrays of hundreds of
+// ids, where Prisma's raw-query layer cost more CPU than the statements. Every column read
+// back is text, int or float8 (times as epoch ms), so no driver-specific date handling applies.
+async function rows<T extends unknown[]>(pool: pg.Pool, sql: string, values: unknown[]): Promise<T> {
+  return (await pool.query(sql, values)).rows as T;
+}
+
+async function count(pool: pg.Pool, sql: string, values: unknown[]): Promise<number> {
+  return (await pool.query(sql, values)).rowCount ?? 0;
+}
 
 const NOW = `(now() AT TIME ZONE 'UTC')`;
 
@@ -141,7 +152,7 @@ const DETAILS = `
  * Claims up to `limit` due reminders of the range that nobody claimed yet. Opted-out customers
  * get their row too, already `skipped`, so that decision is recorded once like a send.
  */
-export function claimNew(db: Db, w: Windows, r: Range, o: { runId: string; limit: number; smsAvailable: boolean }): Promise<ClaimedRow[]> {
+export function claimNew(pool: pg.Pool, w: Windows, r: Range, o: { runId: string; limit: number; smsAvailable: boolean }): Promise<ClaimedRow[]> {
   const p = new Params();
   const sql = `
     WITH cand AS (
@@ -161,11 +172,11 @@ export function claimNew(db: Db, w: Windows, r: Range, o: { runId: string; limit
       RETURNING *, NULL::timestamp AS "prevClaimedAt"
     )
     ${DETAILS}`;
-  return db.$queryRawUnsafe<ClaimedRow[]>(sql, ...p.values);
+  return rows<ClaimedRow[]>(pool, sql, p.values);
 }
 
 /** Takes over stale claims and retryable failures of the range (attempts + 1). */
-export function reclaim(db: Db, w: Windows, r: Range, o: RetryPolicy & { runId: string; limit: number }): Promise<ClaimedRow[]> {
+export function reclaim(pool: pg.Pool, w: Windows, r: Range, o: RetryPolicy & { runId: string; limit: number }): Promise<ClaimedRow[]> {
   const p = new Params();
   const sql = `
     WITH pick AS (
@@ -180,14 +191,14 @@ export function reclaim(db: Db, w: Windows, r: Range, o: RetryPolicy & { runId: 
       RETURNING r.*, pick.prev AS "prevClaimedAt"
     )
     ${DETAILS}`;
-  return db.$queryRawUnsafe<ClaimedRow[]>(sql, ...p.values);
+  return rows<ClaimedRow[]>(pool, sql, p.values);
 }
 
 /**
  * Orphaned claims that can never be sent any more (attempts used up, or the appointment passed
  * or was cancelled meanwhile) become `failed`, so they stop looking in flight.
  */
-export function expireHopeless(db: Db, w: Windows, r: Range, o: RetryPolicy): Promise<number> {
+export function expireHopeless(pool: pg.Pool, w: Windows, r: Range, o: RetryPolicy): Promise<number> {
   const p = new Params();
   const max = p.add(o.maxAttempts, "int", "max");
   const sql = `
@@ -196,37 +207,37 @@ export function expireHopeless(db: Db, w: Windows, r: Range, o: RetryPolicy): Pr
     FROM "Appointment" a
     WHERE a.id = r."appointmentId" AND ${inRange(p, `r."appointmentId"`, r)} AND ${staleClaim(p, o)}
       AND (r.attempts >= ${max} OR NOT ${stillUseful(p, w)})`;
-  return db.$executeRawUnsafe(sql, ...p.values);
+  return count(pool, sql, p.values);
 }
 
 /** Renews the lease of rows still ours and unsent; returns the ids we still hold. */
-export async function renewLease(db: Db, runId: string, ids: string[]): Promise<Set<string>> {
+export async function renewLease(pool: pg.Pool, runId: string, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const rows = await db.$queryRawUnsafe<{ id: string }[]>(`
+  const held = await rows<{ id: string }[]>(pool, `
     UPDATE "Reminder" SET "claimedAt" = ${NOW}
     WHERE id = ANY($1::uuid[]) AND "claimedBy" = $2::text AND status = 'claimed'
-    RETURNING id::text`, ids, runId);
-  return new Set(rows.map((x) => x.id));
+    RETURNING id::text`, [ids, runId]);
+  return new Set(held.map((x) => x.id));
 }
 
 /** Writes outcomes in one statement; a row someone else took over meanwhile is left alone. */
-export function recordResults(db: Db, runId: string, results: Result[]): Promise<number> {
+export function recordResults(pool: pg.Pool, runId: string, results: Result[]): Promise<number> {
   if (!results.length) return Promise.resolve(0);
-  return db.$executeRawUnsafe(`
+  return count(pool, `
     UPDATE "Reminder" r SET status = v.status::"ReminderStatus",
       "sentAt" = CASE WHEN v.status = 'sent' THEN ${NOW} ELSE r."sentAt" END,
       "providerId" = COALESCE(v.pid, r."providerId"),
       error = v.err
     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS v(id, status, pid, err)
     WHERE r.id = v.id AND r."claimedBy" = $5::text AND r.status = 'claimed'`,
-    results.map((x) => x.id), results.map((x) => x.status), results.map((x) => x.providerId ?? null), results.map((x) => x.error ?? null), runId);
+    [results.map((x) => x.id), results.map((x) => x.status), results.map((x) => x.providerId ?? null), results.map((x) => x.error ?? null), runId]);
 }
 
 /**
  * Splits the run's work into ranges of about `size` appointments (by id) for the fan-out: new
  * work of both kinds plus what is due for a retry. Returns each range's first id.
  */
-export async function planRanges(db: Db, w: Windows, o: RetryPolicy & { size: number }): Promise<string[]> {
+export async function planRanges(pool: pg.Pool, w: Windows, o: RetryPolicy & { size: number }): Promise<string[]> {
   const p = new Params();
   const all: Range = { from: null, to: null };
   const sql = `
@@ -237,6 +248,6 @@ export async function planRanges(db: Db, w: Windows, o: RetryPolicy & { size: nu
     ), ids AS (SELECT DISTINCT aid FROM due)
     SELECT aid::text AS id FROM (SELECT aid, row_number() OVER (ORDER BY aid) AS rn FROM ids) n
     WHERE (rn - 1) % ${p.add(o.size, "int")} = 0 ORDER BY aid`;
-  const rows = await db.$queryRawUnsafe<{ id: string }[]>(sql, ...p.values);
-  return rows.map((x) => x.id);
+  const starts = await rows<{ id: string }[]>(pool, sql, p.values);
+  return starts.map((x) => x.id);
 }

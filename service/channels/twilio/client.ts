@@ -1,11 +1,13 @@
 // The official twilio SDK, pointed at TWILIO_API_BASE_URL. twilio-node has no base-URL
 // option, so a RequestClient subclass rewrites the origin of every request (the SDK builds
 // absolute https://api.twilio.com URLs, next-page links included). It also remembers the
-// last response's headers: RestException drops them, and Retry-After matters on a 429.
+// last response's headers: RestException drops them, and Retry-After matters on a 429. The HTTP
+// itself goes through transport.ts (Node http with keep-alive) rather than the bundled axios.
 import twilio from "twilio";
 import type RequestClient from "twilio/lib/base/RequestClient.js";
 import type * as TwilioResponse from "twilio/lib/http/response.js";
 import type { ProviderEnv } from "../types.ts";
+import { send } from "./transport.ts";
 import { apiBase, DEFAULT_API_BASE, serverCredentials, type ServerCredentials } from "./config.ts";
 
 
@@ -17,18 +19,25 @@ export function rebase(uri: string, base: string): string {
   return base + u.pathname + u.search;
 }
 
+const REQUEST_TIMEOUT_MS = 30_000;
+
 class RebasingRequestClient extends twilio.RequestClient {
   lastHeaders: Record<string, unknown> = {};
   constructor(private readonly base: string) {
     // No SDK-side 429 retries: the sync orchestrator owns retry timing (Retry-After).
-    // Keep-alive: a reminder run sends thousands of texts; a TLS handshake per text would dominate.
-    super({ autoRetry: false, timeout: 30_000, keepAlive: true, maxSockets: 32 });
+    super({ autoRetry: false, timeout: REQUEST_TIMEOUT_MS });
   }
   override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse.default<TData>> {
+    if (!opts.method) throw new Error("http method is required");
+    if (!opts.uri) throw new Error("uri is required");
     this.lastHeaders = {};
-    const res = await super.request<TData>({ ...opts, uri: rebase(opts.uri, this.base) });
-    this.lastHeaders = (res.headers ?? {}) as Record<string, unknown>;
-    return res;
+    const res = await send({
+      method: String(opts.method).toUpperCase(), uri: rebase(opts.uri, this.base), username: opts.username, password: opts.password,
+      headers: opts.headers as Record<string, string> | undefined, params: opts.params as Record<string, unknown> | undefined,
+      data: opts.data as Record<string, unknown> | undefined, timeout: opts.timeout,
+    }, REQUEST_TIMEOUT_MS);
+    this.lastHeaders = res.headers;
+    return res as unknown as TwilioResponse.default<TData>;
   }
 }
 
