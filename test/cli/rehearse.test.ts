@@ -39,7 +39,7 @@ it("rehearses the whole launch: GO, every automated item run, rollback path take
   // where the test suite runs), otherwise a skip that says so — never a faked pass.
   const yahoo = byId.get("t2h.yahoo");
   if (yahoo.outcome === "skipped") expect(yahoo.reason).toMatch(/no IMAP\/CalDAV server given/);
-  else expect(yahoo).toMatchObject({ outcome: "passed", summary: expect.stringMatching(/yahoo: connected, healthy, imap login, imap status INBOX, manual sync, reply ok/) });
+  else expect(yahoo).toMatchObject({ outcome: "passed", summary: expect.stringMatching(/yahoo: connected, healthy, imap login, imap status INBOX, reply, manual sync, round trip ok/) });
   // The one thing a rehearsal cannot have is SMTP (mail goes to the dev outbox): the env check
   // fails for exactly that, and Go/No-Go #1 goes through on the Release Commander's logged override.
   const env = byId.get("t24.env-vars");
