@@ -88,7 +88,9 @@ export async function addImages(ctx: AppContext, artistId: string, files: NewIma
 export async function deleteImage(ctx: AppContext, artistId: string, imageId: string): Promise<void> {
   const img = await ctx.db.portfolioImage.findFirst({ where: { id: imageId, artistId } });
   if (!img) throw notFound("Image not found.");
-  await ctx.db.portfolioImage.delete({ where: { id: img.id } });
+  // deleteMany: a concurrent delete of the same image makes this one a 404, not an error.
+  const { count } = await ctx.db.portfolioImage.deleteMany({ where: { id: img.id, artistId } });
+  if (!count) throw notFound("Image not found.");
   // After the row is gone nobody can reach the blob; a failed delete only leaves an orphan.
   await ctx.storage.delete(img.storageKey).catch((err) => ctx.log.warn({ err: (err as Error).message, imageId }, "portfolio blob delete failed"));
 }

@@ -74,11 +74,18 @@ function isUnstorableText(err: unknown): boolean {
   return false;
 }
 
+/** Prisma's "record to update/delete does not exist" (P2025): the row vanished between a route's
+ *  lookup and its write — a concurrent delete of the same item. For the caller it is gone: 404. */
+function isRecordGone(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2025";
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = err instanceof HttpError ? err : err instanceof z.ZodError ? validationError(err) : fromBodyParser(err);
   const http = known
     ?? (isDbUnavailable(err) ? serviceUnavailable() : undefined)
-    ?? (isUnstorableText(err) ? new HttpError(400, "INVALID_TEXT", "The request contains characters that cannot be stored (e.g. a NUL character).") : undefined);
+    ?? (isUnstorableText(err) ? new HttpError(400, "INVALID_TEXT", "The request contains characters that cannot be stored (e.g. a NUL character).") : undefined)
+    ?? (isRecordGone(err) ? new HttpError(404, "NOT_FOUND", "Not found: it was deleted a moment ago.") : undefined);
   if (http) {
     if (http.status >= 500) req.log?.warn({ err, code: http.code }, "request failed: dependency unavailable");
     res.status(http.status).set(http.headers).json({ error: { code: http.code, message: http.message, ...http.extra } });

@@ -253,6 +253,22 @@ describe("portfolio", () => {
     // Nothing half-stored: the valid image sent alongside the fake one was not kept either.
     expect((await db.query(`SELECT count(*)::int AS n FROM "PortfolioImage"`)).rows[0].n).toBe(before);
   });
+  it("the same image deleted (and captioned) by several requests at once: one 204, the rest 404, never a 500", async () => {
+    const racer = await signedInUser(app, { role: "artist" });
+    await racer.client.put("/api/me/artist-profile", { displayName: "Racer" });
+    for (let round = 0; round < 3; round++) {
+      const up = await racer.client.form("/api/me/artist-profile/portfolio", imageForm([{ bytes: png(64), type: "image/png", name: "r.png" }]));
+      const id = up.body.images[0].id as string;
+      const answers = await Promise.all([
+        ...Array.from({ length: 6 }, () => racer.client.delete(`/api/me/artist-profile/portfolio/${id}`)),
+        ...Array.from({ length: 2 }, () => racer.client.request("PATCH", `/api/me/artist-profile/portfolio/${id}`, { json: { caption: "late" } })),
+      ]);
+      const deletes = answers.slice(0, 6).map((a) => a.status).sort();
+      expect(deletes).toEqual([204, 404, 404, 404, 404, 404]);
+      for (const patch of answers.slice(6)) expect([200, 404]).toContain(patch.status);
+    }
+  });
+
   it("holds at most 60 images; a full portfolio answers 409 and keeps nothing of the refused upload", async () => {
     const full = await signedInUser(app, { role: "artist" });
     await full.client.put("/api/me/artist-profile", { displayName: "Prolific" });
