@@ -1,6 +1,6 @@
 // One log line per request, as pino-http wrote it ({ req: { id, method, url }, res: { statusCode },
 // responseTime }, "request completed"), without its per-request cost: the line is built only when
-// its level is enabled (2xx/3xx debug, 4xx info, 5xx or an error: error), and the request's
+// its level is enabled (2xx/3xx debug, 4xx info, 5xx error), and the request's
 // child logger (`req.log`, used on error paths) only on first use. A busy webhook route at the
 // default level pays for an id and a header, nothing more.
 import { randomUUID } from "node:crypto";
@@ -14,8 +14,7 @@ declare module "http" {
 const VALID_ID = /^[\w-]{1,64}$/;
 
 function levelOf(res: Response): "error" | "info" | "debug" {
-  if ((res as Response & { err?: unknown }).err || res.statusCode >= 500) return "error";
-  return res.statusCode >= 400 ? "info" : "debug";
+  return res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "info" : "debug";
 }
 
 export function requestLogger(log: Logger, opts: { ignore?: (req: Request) => boolean } = {}) {

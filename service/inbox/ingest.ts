@@ -21,9 +21,8 @@ export interface IngestTarget {
 export interface StoredMessage { id: string; conversationId: string; direction: "inbound" | "outbound" }
 export interface IngestResult { fetched: number; inserted: StoredMessage[] }
 
-/** Inline-kept attachments above this are dropped with a log line (see ATTACHMENT_MAX_MB).
- *  `via`: the path these messages came by; default "sync" when a cursor advances, else "webhook". */
-export interface IngestOptions { maxAttachmentBytes: number; via?: "sync" | "webhook" }
+/** Inline-kept attachments above this are dropped with a log line (see ATTACHMENT_MAX_MB). */
+export interface IngestOptions { maxAttachmentBytes: number }
 
 const normalizeHandle = (kind: string, handle: string) => (kind === "email" ? handle.trim().toLowerCase() : handle.trim());
 
@@ -56,7 +55,8 @@ export async function ingestMessages(ctx: AppContext, account: IngestTarget, mes
   const fresh = unique.filter((m) => !known.has(m.externalId)).sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime());
   // Our own sends reported back (Sent folder, DM events, an echo): the provider round trip.
   const seenBack = unique.filter((m) => m.direction === "outbound" && known.has(m.externalId)).map((m) => m.externalId);
-  const via = opts.via ?? (opts.cursor ? "sync" : "webhook");
+  // Sync pages advance a cursor; webhook items have none.
+  const via = opts.cursor ? "sync" : "webhook";
 
   const prepared = await Promise.all(fresh.map((m) => prepare(ctx, account, m, opts)));
 

@@ -60,7 +60,11 @@ export function processJobs(source: string, ids: string[]): JobSpec[] {
 const enqueueBatcher = batcherPer((ctx: AppContext) =>
   createBatcher<{ source: string; ids: string[] }, void>(async (requests) => {
     const bySource = new Map<string, string[]>();
-    for (const r of requests) bySource.set(r.source, [...(bySource.get(r.source) ?? []), ...r.ids]);
+    for (const r of requests) {
+      const ids = bySource.get(r.source) ?? [];
+      ids.push(...r.ids);
+      bySource.set(r.source, ids);
+    }
     await ctx.queue.addFresh([...bySource].flatMap(([source, ids]) => processJobs(source, ids)));
     return requests.map(() => undefined);
   }),
