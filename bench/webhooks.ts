@@ -41,7 +41,7 @@ import { storeItems } from "../service/webhooks/store.ts";
 import type { AppContext } from "../service/context.ts";
 import { Checker, type GlobalCounts, type SourceCounts } from "./webhooks-checks.ts";
 import { metaBatch, pick, slice, twilioBatch, type BenchSource, type SignedBatch } from "./webhooks-data.ts";
-import { runLoad, type LoadRequest, type LoadResult } from "./webhooks-load.ts";
+import { closeLoadGenerators, runLoad, type LoadRequest, type LoadResult } from "./webhooks-load.ts";
 import { startProfile, StoreFloor, summarise, type ProfileSummary } from "./webhooks-profile.ts";
 import { writeResults, printSummary, type Report } from "./webhooks-report.ts";
 
@@ -236,9 +236,10 @@ async function timed(name: string, run: () => Promise<LoadResult>, profileName?:
   const stopProfile = profileName && settings.cpuProfile ? await startProfile() : undefined;
   const elu0 = performance.eventLoopUtilization();
   const r = await run();
-  const elu = performance.eventLoopUtilization(elu0).utilization;
+  const eluDelta = performance.eventLoopUtilization(elu0);
+  const elu = eluDelta.utilization;
   const profile = stopProfile ? summarise(await stopProfile(), settings.cpuProfileDir, profileName!) : undefined;
-  console.log(`${Math.round(r.rps).toLocaleString("en-US")} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.total} responses, server loop ${Math.round(elu * 100)} % busy${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors  ← FAILED` : ""}`);
+  console.log(`${Math.round(r.rps).toLocaleString("en-US")} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.total} responses, server loop ${Math.round(elu * 100)} % busy (${Math.round((eluDelta.active * 1000) / (r.total || 1))} µs per request)${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors  ← FAILED` : ""}`);
   return { r, elu, profile };
 }
 
@@ -594,6 +595,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const bare = await startBareExpress();
   onCleanup("close bare Express", () => bare.close());
+  onCleanup("stop load generators", closeLoadGenerators);
   const shared: Shared = {
     databaseUrl, port, publicBase: `http://${HOST}:${port}`, meta, twilio, page, twilioNumber, checker, floor,
     baselineUrl: bare.url, problems: [], rows: [],
