@@ -107,6 +107,7 @@ function generate(job: Job): Promise<LoadResult> {
   // duration is quantised to whole seconds: time the window from first send to last answer here.
   let firstSendAt = 0;
   let lastAnswerAt = 0;
+  let answered = 0;
 
   return new Promise((resolve, reject) => {
     const options = {
@@ -129,6 +130,9 @@ function generate(job: Job): Promise<LoadResult> {
           onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
             statusByIndex[context.i as number] = status;
             lastAnswerAt = performance.now();
+            // Stop on the last answer rather than on autocannon's next 1 s tick, so the run's
+            // window (and the server's busy share over it) is the requests' own.
+            if (once && ++answered === n) instance.stop();
           },
         } as unknown as autocannon.Request,
       ],

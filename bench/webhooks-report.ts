@@ -89,7 +89,7 @@ const stageNames: Record<string, string> = {
   parse: "parse",
   store: "store: storeItems (batched INSERT … ON CONFLICT DO NOTHING)",
   floor: "(floor: same INSERT through plain pg)",
-  enqueue: "enqueue: enqueueProcessing (batched addBulk)",
+  enqueue: "enqueue: enqueueProcessing (gathered for 5 ms, one addBulk)",
   process: "process: processWebhookEvent (after the ack)",
 };
 /** Stages on the acknowledgement path (the floor is a comparison, not a stage). */

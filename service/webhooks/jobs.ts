@@ -3,7 +3,6 @@
 // callback that beat our own send bookkeeping, a crash, inline mode after the response).
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { batcherPer, createBatcher } from "../concurrency/batcher.ts";
 import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
 import { processWebhookEvent } from "./process.ts";
 import { providerOfSource } from "./sources.ts";
@@ -15,28 +14,57 @@ export function processJob(id: string, source: string): JobSpec {
   return { name: "process-webhook", data: { id }, jobId: `webhook_${id}`, provider: providerOfSource(source) as ProviderId };
 }
 
-/** Enqueues the processing of just-stored events; concurrent requests share one Redis round trip. */
-export function enqueueProcessing(ctx: AppContext, source: string, ids: string[]): Promise<void> {
-  if (!ids.length) return Promise.resolve();
-  return enqueueBatcher(ctx).push({ source, ids });
-}
-
-/** How long an acknowledgement waits for Redis. The rows are already durable in Postgres, so a
- *  Redis outage must not hold the provider's request open (it would time out and retry): past
- *  this, the webhook is acknowledged anyway and the sweep below queues it once Redis is back. */
+/** How long a flush waits for Redis. The rows are already durable in Postgres, so a Redis
+ *  outage must not pile up work here: past this the flush is given up (logged) and the sweep
+ *  below queues those events once Redis is back. */
 export const ENQUEUE_WAIT_MS = 1_000;
 
-/** enqueueProcessing, bounded by ENQUEUE_WAIT_MS; never throws (a failure is logged, the sweep covers it). */
-export async function enqueueProcessingBounded(ctx: AppContext, source: string, ids: string[]): Promise<void> {
-  if (!ids.length) return;
+/** The acknowledgement has gone out before its events are queued, so queue adds wait a few ms
+ *  for company: under load one BullMQ add carries WEBHOOK_BATCH_MAX ids instead of a handful,
+ *  and a lone webhook waits 5 ms before processing starts. */
+export const ENQUEUE_GATHER_MS = 5;
+
+interface Feeder { pending: Map<string, string[]>; timer?: NodeJS.Timeout; next?: Promise<void>; settleNext?: () => void; flushing: boolean }
+const feeders = new WeakMap<AppContext, Feeder>();
+
+/** Queues the processing of just-stored events, gathered with those of concurrent webhooks into
+ *  one addBulk per ENQUEUE_GATHER_MS. Costs the request nothing but an array push; resolves once
+ *  the flush carrying these ids is done, and never rejects (a failure is logged; the sweep
+ *  covers it). Graceful shutdown waits for the flush through ctx.background. */
+export function enqueueProcessing(ctx: AppContext, source: string, ids: string[]): Promise<void> {
+  if (!ids.length) return Promise.resolve();
+  let f = feeders.get(ctx);
+  if (!f) feeders.set(ctx, (f = { pending: new Map(), flushing: false }));
+  const list = f.pending.get(source);
+  if (list) list.push(...ids);
+  else f.pending.set(source, [...ids]);
+  if (!f.next) {
+    const feeder = f;
+    f.next = new Promise<void>((resolve) => { feeder.settleNext = resolve; });
+    ctx.background.run(f.next);
+    if (!f.flushing) f.timer = setTimeout(() => void flushFeeder(ctx, feeder), ENQUEUE_GATHER_MS);
+  }
+  return f.next;
+}
+
+async function flushFeeder(ctx: AppContext, f: Feeder): Promise<void> {
+  const batch = f.pending, done = f.settleNext!;
+  f.pending = new Map();
+  f.next = f.settleNext = f.timer = undefined;
+  f.flushing = true;
+  const jobs = [...batch].flatMap(([source, ids]) => processJobs(source, ids));
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    enqueueProcessing(ctx, source, ids).then(() => "queued" as const, (err: Error) => err),
+    ctx.queue.addFresh(jobs).then(() => "queued" as const, (err: Error) => err),
     new Promise<"timeout">((resolve) => { timer = setTimeout(() => resolve("timeout"), ENQUEUE_WAIT_MS); }),
   ]);
   clearTimeout(timer);
   if (outcome !== "queued")
-    ctx.log.warn({ source, count: ids.length, err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhook stored but not queued; the sweep will queue it");
+    ctx.log.warn({ sources: [...batch.keys()], count: [...batch.values()].reduce((n, ids) => n + ids.length, 0), err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhooks stored but not queued; the sweep will queue them");
+  f.flushing = false;
+  done();
+  // Ids that arrived during this flush go out next (one add in flight at a time).
+  if (f.next && !f.timer) f.timer = setTimeout(() => void flushFeeder(ctx, f), ENQUEUE_GATHER_MS);
 }
 
 /** Most ids one "process-webhooks" job carries: big enough that a burst costs few queue adds,
@@ -56,19 +84,6 @@ export function processJobs(source: string, ids: string[]): JobSpec[] {
   }
   return jobs;
 }
-
-const enqueueBatcher = batcherPer((ctx: AppContext) =>
-  createBatcher<{ source: string; ids: string[] }, void>(async (requests) => {
-    const bySource = new Map<string, string[]>();
-    for (const r of requests) {
-      const ids = bySource.get(r.source) ?? [];
-      ids.push(...r.ids);
-      bySource.set(r.source, ids);
-    }
-    await ctx.queue.addFresh([...bySource].flatMap(([source, ids]) => processJobs(source, ids)));
-    return requests.map(() => undefined);
-  }),
-);
 
 defineJob("process-webhook", async (ctx, data) => {
   const outcome = await processWebhookEvent(ctx, String(data.id));

@@ -7,7 +7,7 @@ import express, { Router, type Request, type Response, type NextFunction } from 
 import type { AppContext } from "../context.ts";
 import { HttpError, notFound } from "../http/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
-import { enqueueProcessingBounded } from "./jobs.ts";
+import { enqueueProcessing } from "./jobs.ts";
 import { processWebhookEvent } from "./process.ts";
 import { webhookHandler } from "./sources.ts";
 import { recordRejected, storeItems } from "./store.ts";
@@ -72,7 +72,7 @@ export function webhookRoutes(ctx: AppContext): Router {
     // "received" after WEBHOOK_SWEEP_AFTER_SECONDS) but never loses or holds up the event.
     const fresh = await storeItems(ctx, source, items);
     res.status(200).type(handler.ack.contentType).send(handler.ack.body);
-    if (ctx.queue.mode === "bullmq") ctx.background.run(enqueueProcessingBounded(ctx, source, fresh));
+    if (ctx.queue.mode === "bullmq") void enqueueProcessing(ctx, source, fresh);
     if (ctx.queue.mode === "inline") {
       // No queue: process after answering (the provider is not kept waiting); anything
       // interrupted here is picked up by the sweep on the next sync-messages cron.

@@ -4,7 +4,10 @@
 // up or repeating the others.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
-import { WEBHOOK_BATCH_MAX } from "../../service/webhooks/jobs.ts";
+import { enqueueProcessing, WEBHOOK_BATCH_MAX } from "../../service/webhooks/jobs.ts";
+import { storeItems } from "../../service/webhooks/store.ts";
+import { webhookHandler } from "../../service/webhooks/sources.ts";
+import { providerEnv } from "../../service/integrations/accounts.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -74,4 +77,25 @@ it("an event of a batch that has to wait is retried as its own job; the rest of 
   expect(fresh.status).toBe("received");
   expect(fresh.error).toMatch(/waiting for the message/);
   expect(await app.ctx.db.message.count({ where: { text: { startsWith: "mixed " } } })).toBe(20);
+});
+
+it("events handed to the queue within one gather window go out as one add of full batch jobs", async () => {
+  // What the route does after each acknowledgement, for 60 webhooks acknowledged at once.
+  const handler = webhookHandler("facebook")!;
+  const ids: string[][] = [];
+  for (let i = 0; i < 60; i++) {
+    const body = Buffer.from(JSON.stringify(meta.customerMessage(page.id, { psid: newPsid(), text: `gathered ${i}` })));
+    ids.push(await storeItems(app.ctx, "facebook", handler.parse(providerEnv(app.ctx), { rawBody: body, headers: {}, publicUrl: "" })));
+  }
+  const before = new Set((await jobRuns("process-webhooks")).map((r) => r.jobId));
+  // Acknowledgements a few event-loop turns apart still share the add (it waits ENQUEUE_GATHER_MS).
+  const handed = ids.slice(0, 30).map((mine) => enqueueProcessing(app.ctx, "facebook", mine));
+  await new Promise((resolve) => setImmediate(resolve));
+  handed.push(...ids.slice(30).map((mine) => enqueueProcessing(app.ctx, "facebook", mine)));
+  expect(new Set(handed).size).toBe(1); // one flush carries them all
+  await Promise.all(handed);
+  await until(async () => (await app.ctx.db.message.count({ where: { text: { startsWith: "gathered " } } })) === 60, 20_000, "all 60 messages");
+  await until(async () => (await jobRuns("process-webhooks")).filter((r) => !before.has(r.jobId) && r.finishedAt).length === 3, 20_000, "three batch jobs");
+  const mine = (await jobRuns("process-webhooks")).filter((r) => !before.has(r.jobId));
+  expect(mine.map((r) => Number((r.counts as Record<string, number>).processed)).sort((a, b) => a - b)).toEqual([10, 25, 25]);
 });
