@@ -18,6 +18,13 @@ const safeEqual = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/** Node already lower-cases header names and joins repeated ones; only set-cookie stays an array. */
+function headersOf(req: Request): Record<string, string | undefined> {
+  const h = req.headers;
+  if (h["set-cookie"] === undefined) return h as Record<string, string | undefined>;
+  return { ...h, "set-cookie": h["set-cookie"].join(",") };
+}
+
 export function webhookRoutes(ctx: AppContext): Router {
   const r = Router();
   const limit = (ctx.config.env.WEBHOOK_BODY_LIMIT_KB ?? 512) * 1024;
@@ -50,7 +57,7 @@ export function webhookRoutes(ctx: AppContext): Router {
     }
     const raw = {
       rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v])),
+      headers: headersOf(req),
       publicUrl: `${ctx.config.publicUrl}${req.originalUrl}`,
     };
     const env = providerEnv(ctx);

@@ -53,9 +53,12 @@ async function insertBatch(ctx: AppContext, requests: StoreRequest[]): Promise<s
   });
 }
 
-/** The stored JSON (dates as ISO strings; webhook messages carry no inline bytes). */
+/** The stored JSON (dates as ISO strings). Webhook messages carry no inline bytes (their media
+ *  are remoteAttachments, fetched while processing): should one ever hold some, they are dropped
+ *  here rather than stored as JSON byte arrays. */
 function serialize(item: WebhookItem): string {
-  return JSON.stringify({ ...item, message: item.message ? { ...item.message, attachments: [] } : undefined });
+  if (!item.message?.attachments.length) return JSON.stringify(item);
+  return JSON.stringify({ ...item, message: { ...item.message, attachments: [] } });
 }
 
 export function revive(payload: unknown): WebhookItem {
