@@ -437,7 +437,7 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       const health: LoadRequest[] = [{ method: "GET", path: "/api/health", headers: {} }];
       await runLoad({ url: server.url, requests: health, connections: settings.connections, mode: "cycle", durationSec: 1, maxSec: 10 });
       const t = await timed("Tatu GET /api/health (context)", () => runLoad({ url: server.url, requests: health, connections: settings.connections, mode: "cycle", durationSec: settings.baselineSec, maxSec: settings.baselineSec + 10 }));
-      shared.rows.push({ name: "Tatu GET /api/health", what: "liveness route through the real middleware stack (security headers, pino-http, error recorder): the HTTP cost without webhook work", ...t, warmupProblems: 0, base });
+      shared.rows.push({ name: "Tatu GET /api/health", what: "liveness route through the real middleware stack (security headers, request log, error recorder): the HTTP cost without webhook work", ...t, warmupProblems: 0, base });
     }
 
     // Pre-generate and sign every request of this mode before any load.
