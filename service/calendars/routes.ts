@@ -95,7 +95,7 @@ export function calendarRoutes(ctx: AppContext): Router {
       acc = await provider.connect.connect(providerEnv(ctx), input);
     } catch (err) {
       const e = err instanceof ProviderError ? err : provider.classifyError(err);
-      if (e.errorClass === "auth") throw new HttpError(400, e.code, e.message);
+      if (e.errorClass === "auth" || e.code === "CALDAV_SERVER_NOT_ALLOWED") throw new HttpError(400, e.code, e.message);
       throw new HttpError(502, e.code, `${provider.label} could not be reached to check these details. Try again in a moment.`);
     }
     const account = await upsertAccount(ctx, req.user!.id, provider, acc);

@@ -12,6 +12,7 @@ import path from "node:path";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appleCalendarProvider, createAppleCalendarProvider } from "../../service/calendars/caldav/index.ts";
+import { isPublicAddress } from "../../service/calendars/caldav/server-guard.ts";
 import type { CalendarCredentialsConnect, CalendarCursor, CalendarEvent, CalendarProvider, CalendarSyncOptions, CalendarSyncPage, EventDraft } from "../../service/calendars/types.ts";
 import { ProviderError } from "../../service/channels/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../../service/channels/types.ts";
@@ -168,8 +169,39 @@ describe("connect", () => {
 
   it("reports an unreachable server as transient/CALDAV_UNREACHABLE", async () => {
     const dead = `http://127.0.0.1:${await deadPort()}/`;
-    const err = await connect.connect(env, connect.schema.parse({ appleId: "someone@tatu.test", appPassword: "x", serverUrl: dead })).catch((e) => e);
+    const lan = envWith({ CALDAV_ALLOW_PRIVATE_SERVERS: "true" }); // a loopback server is only allowed so
+    const err = await connect.connect(lan, connect.schema.parse({ appleId: "someone@tatu.test", appPassword: "x", serverUrl: dead })).catch((e) => e);
     expect(err).toMatchObject({ errorClass: "transient", code: "CALDAV_UNREACHABLE" });
+  });
+
+  it("refuses servers a user may not point Tatu at (private, loopback, plain http) before sending them anything", async () => {
+    let hits = 0;
+    const port = await freePort();
+    const internal = http.createServer((req, res) => { hits++; req.resume(); res.writeHead(404).end(); });
+    await new Promise<void>((r) => internal.listen(port, "127.0.0.1", r));
+    try {
+      const form = (serverUrl: string) => connect.schema.parse({ appleId: "someone@tatu.test", appPassword: "abcd-efgh-ijkl-mnop", serverUrl });
+      for (const serverUrl of [`http://127.0.0.1:${port}/`, `https://localhost:${port}/`, "https://169.254.169.254/latest/", "https://[::1]/", "https://10.0.0.7/", "http://caldav.example.com/"]) {
+        const err = await connect.connect(env, form(serverUrl)).catch((e) => e);
+        expect(err, serverUrl).toMatchObject({ errorClass: "permanent", code: "CALDAV_SERVER_NOT_ALLOWED" });
+        expect(err.message).toMatch(/public https address/);
+      }
+      expect(hits).toBe(0);
+      // The operator's own server (CALDAV_SERVER_URL: the Radicale here) is always allowed, and a
+      // self-hosted install may open private servers up.
+      const u = await newUser();
+      expect(await connect.connect(env, connect.schema.parse({ appleId: u.email, appPassword: u.password, serverUrl: peer.url }))).toMatchObject({ address: u.email });
+      await connect.connect(envWith({ CALDAV_ALLOW_PRIVATE_SERVERS: "true" }), form(`http://127.0.0.1:${port}/`)).catch(() => undefined);
+      expect(hits).toBeGreaterThan(0);
+    } finally {
+      await new Promise((r) => internal.close(r));
+    }
+  });
+
+  it("tells public addresses from private, loopback, link-local and documentation ones", () => {
+    for (const a of ["17.253.144.10", "8.8.8.8", "2606:4700:4700::1111"]) expect(isPublicAddress(a), a).toBe(true);
+    for (const a of ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.10", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "not-an-ip"])
+      expect(isPublicAddress(a), a).toBe(false);
   });
 
   it("validates the form", () => {

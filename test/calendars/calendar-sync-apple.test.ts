@@ -72,6 +72,9 @@ describe("Apple Calendar (CalDAV)", () => {
     expect(JSON.stringify(wrong.body)).not.toContain("wxyz");
     const invalid = await artist.client.post("/api/calendars/apple/connect", { appleId: "not-an-email", appPassword });
     expect(invalid.status).toBe(400);
+    const internal = await artist.client.post("/api/calendars/apple/connect", { appleId, appPassword, serverUrl: "http://169.254.169.254/latest/" });
+    expect(internal.status).toBe(400);
+    expect(internal.body.error).toMatchObject({ code: "CALDAV_SERVER_NOT_ALLOWED", message: expect.stringMatching(/public https address/) });
 
     const res = await artist.client.post("/api/calendars/apple/connect", { appleId, appPassword });
     expect(res.status).toBe(201);

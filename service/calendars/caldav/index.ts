@@ -11,6 +11,7 @@ import {
   login, multiget, objectEtag, text, type AppleCredentials, type Creds,
 } from "./dav.ts";
 import { classifyCalDavError } from "./errors.ts";
+import { assertServerAllowed } from "./server-guard.ts";
 import { calendarZoneName } from "./ical.ts";
 import { createSyncEvents, type SyncSettings } from "./sync.ts";
 import { buildIcs, previousOf } from "./write.ts";
@@ -22,9 +23,11 @@ const connect: CalendarCredentialsConnect<typeof credentialsSchema> = {
   route: "apple",
   schema: credentialsSchema,
   /** A real sign-in and calendar listing: a wrong password → auth/CALDAV_AUTH_FAILED,
-   *  server down → transient/CALDAV_UNREACHABLE. */
+   *  server down → transient/CALDAV_UNREACHABLE, a server users may not use (server-guard.ts)
+   *  → permanent/CALDAV_SERVER_NOT_ALLOWED. */
   async connect(env: ProviderEnv, input: AppleCredentials): Promise<NewAccount> {
     const creds: Creds = { appleId: input.appleId, appPassword: input.appPassword, serverUrl: input.serverUrl ?? defaultServerUrl(env) };
+    await assertServerAllowed(env, creds.serverUrl); // before any request: nothing goes to a refused server
     try {
       const client = await login(creds);
       await client.fetchCalendars();
