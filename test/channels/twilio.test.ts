@@ -4,6 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twilioProvider } from "../../service/channels/twilio/index.ts";
+import { TwilioSession } from "../../service/channels/twilio/client.ts";
+import { classifyTwilioError } from "../../service/channels/twilio/errors.ts";
 import { twilioInboundWebhook, twilioStatusWebhook } from "../../service/channels/twilio/webhook.ts";
 import { PAGE_SIZE } from "../../service/channels/twilio/sync.ts";
 import { ProviderError } from "../../service/channels/errors.ts";
@@ -283,6 +285,20 @@ describe("send + status callbacks", () => {
     expect(await rejection(twilioProvider.send(env, account, draft(phone(), "hi")))).toMatchObject({ errorClass: "transient" });
     standIn.failNext(1, { status: 401, match: "POST /2010-04-01" });
     expect(await rejection(twilioProvider.send(env, account, draft(phone(), "hi")))).toMatchObject({ errorClass: "auth", code: "TWILIO_AUTH_FAILED" });
+  });
+
+  it("a 429 keeps its own Retry-After while other sends share the session (reminders send concurrently)", async () => {
+    const session = new TwilioSession(env);
+    const from = standIn.env().TWILIO_PHONE_NUMBER!;
+    standIn.failNext(1, { status: 429, retryAfter: 7, match: "POST /2010-04-01" });
+    let other: Promise<unknown> | undefined;
+    const err = await session.call((c) => c.messages.create({ to: phone(), from, body: "first" }).catch((e: unknown) => {
+      // Another send on the same session starts before this call's failure is read.
+      other = session.call((c2) => c2.messages.create({ to: phone(), from, body: "second" }));
+      throw e;
+    })).catch((e: unknown) => e);
+    expect(classifyTwilioError(err)).toMatchObject({ errorClass: "rate_limit", retryAfterMs: 7000 });
+    expect(await other).toMatchObject({ body: "second" });
   });
 
   it("refuses attachments instead of dropping them, and an unreachable API is transient", async () => {

@@ -1,8 +1,9 @@
 // The official twilio SDK, pointed at TWILIO_API_BASE_URL. twilio-node has no base-URL
 // option, so a RequestClient subclass rewrites the origin of every request (the SDK builds
-// absolute https://api.twilio.com URLs, next-page links included). It also remembers the
-// last response's headers: RestException drops them, and Retry-After matters on a 429. The HTTP
+// absolute https://api.twilio.com URLs, next-page links included). It also keeps each call's
+// last response headers: RestException drops them, and Retry-After matters on a 429. The HTTP
 // itself goes through transport.ts (Node http with keep-alive) rather than the bundled axios.
+import { AsyncLocalStorage } from "node:async_hooks";
 import twilio from "twilio";
 import type RequestClient from "twilio/lib/base/RequestClient.js";
 import type * as TwilioResponse from "twilio/lib/http/response.js";
@@ -21,8 +22,12 @@ export function rebase(uri: string, base: string): string {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** The headers of the latest response within one TwilioSession.call. Per call, not per client:
+ *  a session is shared by concurrent sends (reminders), and one send's 429 must not read the
+ *  Retry-After of another's answer. */
+const callHeaders = new AsyncLocalStorage<{ headers: Record<string, unknown> }>();
+
 class RebasingRequestClient extends twilio.RequestClient {
-  lastHeaders: Record<string, unknown> = {};
   constructor(private readonly base: string) {
     // No SDK-side 429 retries: the sync orchestrator owns retry timing (Retry-After).
     super({ autoRetry: false, timeout: REQUEST_TIMEOUT_MS });
@@ -30,13 +35,14 @@ class RebasingRequestClient extends twilio.RequestClient {
   override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse.default<TData>> {
     if (!opts.method) throw new Error("http method is required");
     if (!opts.uri) throw new Error("uri is required");
-    this.lastHeaders = {};
+    const call = callHeaders.getStore();
+    if (call) call.headers = {};
     const res = await send({
       method: String(opts.method).toUpperCase(), uri: rebase(opts.uri, this.base), username: opts.username, password: opts.password,
       headers: opts.headers as Record<string, string> | undefined, params: opts.params as Record<string, unknown> | undefined,
       data: opts.data as Record<string, unknown> | undefined, timeout: opts.timeout,
     }, REQUEST_TIMEOUT_MS);
-    this.lastHeaders = res.headers;
+    if (call) call.headers = res.headers;
     return res as unknown as TwilioResponse.default<TData>;
   }
 }
@@ -57,10 +63,11 @@ export class TwilioSession {
 
   /** Runs one SDK call; a failure keeps the Retry-After its response carried. */
   async call<T>(fn: (client: twilio.Twilio) => Promise<T>): Promise<T> {
+    const call = { headers: {} as Record<string, unknown> };
     try {
-      return await fn(this.client);
+      return await callHeaders.run(call, () => fn(this.client));
     } catch (err) {
-      const ra = this.http.lastHeaders["retry-after"];
+      const ra = call.headers["retry-after"];
       if (typeof err === "object" && err !== null && typeof ra === "string") retryAfterOf.set(err, ra);
       throw err;
     }
