@@ -7,12 +7,14 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appleCalendarProvider, createAppleCalendarProvider } from "../../service/calendars/caldav/index.ts";
 import { isPublicAddress } from "../../service/calendars/caldav/server-guard.ts";
+import { guardedFetch } from "../../service/calendars/caldav/dav.ts";
 import type { CalendarCredentialsConnect, CalendarCursor, CalendarEvent, CalendarProvider, CalendarSyncOptions, CalendarSyncPage, EventDraft } from "../../service/calendars/types.ts";
 import { ProviderError } from "../../service/channels/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../../service/channels/types.ts";
@@ -474,9 +476,16 @@ describe("error classes from real answers", () => {
     return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) };
   }
 
+  /** These throwaway servers sit on loopback: only an install that allows private servers may sync them. */
   async function syncAgainst(serverUrl: string): Promise<unknown> {
     const account: ProviderAccount = { id: "x", userId: "u", externalId: "x", address: "a@b.test", credentials: { appleId: "a@b.test", appPassword: "p", serverUrl }, saveCredentials: async () => {} };
-    return collect(appleCalendarProvider, { email: "", password: "", account, calendar: `${serverUrl}a%40b.test/work/` }, null).catch((e) => e);
+    const lan = envWith({ CALDAV_ALLOW_PRIVATE_SERVERS: "true" });
+    try {
+      for await (const _ of appleCalendarProvider.syncEvents(lan, account, `${serverUrl}a%40b.test/work/`, null, WINDOW)) { /* drain */ }
+      return undefined;
+    } catch (err) {
+      return err;
+    }
   }
 
   it.each([
@@ -500,6 +509,54 @@ describe("error classes from real answers", () => {
   it("a refused connection during sync is transient", async () => {
     const err = await syncAgainst(`http://127.0.0.1:${await deadPort()}/`);
     expect(err).toMatchObject({ errorClass: "transient", code: "CALDAV_UNREACHABLE" });
+  });
+
+  it("a stored server, or a calendar address it hands out, that users may not reach is refused before any connection", async () => {
+    let connections = 0;
+    const port = await freePort();
+    const internal = http.createServer((req, res) => { req.resume(); res.writeHead(207).end(); });
+    internal.on("connection", () => connections++);
+    await new Promise<void>((r) => internal.listen(port, "127.0.0.1", r));
+    try {
+      // Saved before the connect check existed (or edited in the database).
+      const stored: ProviderAccount = { id: "x", userId: "u", externalId: "x", address: "a@b.test", credentials: { appleId: "a@b.test", appPassword: "p", serverUrl: `http://127.0.0.1:${port}/` }, saveCredentials: async () => {} };
+      const err = await collect(appleCalendarProvider, { email: "", password: "", account: stored, calendar: `http://127.0.0.1:${port}/a%40b.test/work/` }, null).catch((e) => e);
+      expect(err).toMatchObject({ errorClass: "permanent", code: "CALDAV_SERVER_NOT_ALLOWED" });
+      // The configured server's account, with a calendar id pointing at another host's https port.
+      const u = await newUser();
+      const moved = await collect(appleCalendarProvider, { ...u, calendar: `https://127.0.0.1:${port}/cal/` }, null).catch((e) => e);
+      expect(moved).toMatchObject({ errorClass: "permanent", code: "CALDAV_SERVER_NOT_ALLOWED" });
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise((r) => internal.close(r));
+    }
+  });
+
+  it("redirects are followed hop by hop, each hop checked: a server cannot bounce a request somewhere refused", async () => {
+    const seen: string[] = [];
+    const start = async (handler: http.RequestListener) => {
+      const server = http.createServer(handler);
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    };
+    const target = await start((req, res) => { seen.push(`target ${req.method} ${req.url}`); req.resume(); res.writeHead(207, { "content-type": "application/xml" }).end("<multistatus xmlns='DAV:'/>"); });
+    const bouncer = await start((req, res) => { seen.push(`bouncer ${req.method} ${req.url}`); req.resume(); res.writeHead(301, { location: `${target.origin}/moved/` }).end(); });
+    try {
+      // A policy that lets the bouncer through (as a public server would be) and, first, not the target.
+      let allowTarget = false;
+      const policy = { check: async (url: URL) => { if (url.origin === target.origin && !allowTarget) throw new ProviderError("permanent", "refused", { code: "CALDAV_SERVER_NOT_ALLOWED" }); } };
+      const davFetch = guardedFetch(policy);
+      await expect(davFetch(`${bouncer.origin}/cal/`, { method: "PROPFIND", body: "<propfind/>" })).rejects.toMatchObject({ code: "CALDAV_SERVER_NOT_ALLOWED" });
+      expect(seen).toEqual(["bouncer PROPFIND /cal/"]);
+      allowTarget = true;
+      const res = await davFetch(`${bouncer.origin}/cal/`, { method: "PROPFIND", body: "<propfind/>" });
+      expect(res.status).toBe(207);
+      expect(seen.slice(1)).toEqual(["bouncer PROPFIND /cal/", "target PROPFIND /moved/"]);
+      // Asked for manual redirects (tsdav's discovery), the caller gets the 3xx itself.
+      expect((await davFetch(`${bouncer.origin}/.well-known/caldav`, { method: "PROPFIND", redirect: "manual" })).status).toBe(301);
+    } finally {
+      await Promise.all([target, bouncer].map(({ server }) => new Promise((r) => server.close(r))));
+    }
   });
 
   it("credentials are only sent to https or the configured server", async () => {

@@ -6,13 +6,12 @@ import { DAVClient, davRequest, getBasicAuthHeaders, propfind, type DAVResponse 
 import { z } from "zod";
 import { ProviderError, parseRetryAfter } from "../../channels/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../../channels/types.ts";
+import { defaultServerUrl, ICLOUD_CALDAV_URL, serverPolicy, type ServerPolicy } from "./server-guard.ts";
 
-export const ICLOUD_CALDAV_URL = "https://caldav.icloud.com";
 const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_REDIRECTS = 5;
 
-export function defaultServerUrl(env: ProviderEnv): string {
-  return env.config.env.CALDAV_SERVER_URL ?? ICLOUD_CALDAV_URL;
-}
+export { defaultServerUrl, ICLOUD_CALDAV_URL };
 
 /** Apple shows app-specific passwords as "abcd-efgh-ijkl-mnop"; people paste them with
  *  spaces too. Sixteen letters in four groups are brought to Apple's dashed form; anything
@@ -33,13 +32,19 @@ export const credentialsSchema = z.object({
 });
 export type AppleCredentials = z.output<typeof credentialsSchema>;
 
-export interface Creds { appleId: string; appPassword: string; serverUrl: string }
+/** What every request of one account needs: who signs in, where, and the fetch that only goes
+ *  where server-guard.ts allows. */
+export interface Creds { appleId: string; appPassword: string; serverUrl: string; fetch: typeof fetch }
+
+export function credsFor(env: ProviderEnv, input: AppleCredentials): Creds {
+  return { appleId: input.appleId, appPassword: input.appPassword, serverUrl: input.serverUrl ?? defaultServerUrl(env), fetch: guardedFetch(serverPolicy(env)) };
+}
 
 /** Stored credentials of a connected account; unreadable ones need a reconnect, not retries. */
 export function credentialsOf(env: ProviderEnv, account: ProviderAccount): Creds {
   const parsed = credentialsSchema.safeParse(account.credentials);
   if (!parsed.success) throw new ProviderError("auth", "The stored Apple Calendar sign-in is incomplete. Reconnect the account.", { code: "CREDENTIALS_INVALID" });
-  return { ...parsed.data, serverUrl: parsed.data.serverUrl ?? defaultServerUrl(env) };
+  return credsFor(env, parsed.data);
 }
 
 /** An HTTP answer ≥ 400. `condition` is the DAV precondition named in the error body, if any. */
@@ -82,6 +87,27 @@ export const davFetch: typeof fetch = async (input, init) => {
   throw new CalDavHttpError(res.status, method, parseRetryAfter(res.headers.get("retry-after")), condition);
 };
 
+/** davFetch behind a ServerPolicy: each URL is checked before anything is sent to it, and
+ *  redirects are followed here, hop by hop, so a server cannot bounce the request (and the
+ *  credentials) to an address the policy refuses. A caller asking for manual redirects (tsdav's
+ *  service discovery) gets the 3xx itself; its next request is checked like any other. */
+export function guardedFetch(policy: ServerPolicy): typeof fetch {
+  const go = async (input: Parameters<typeof fetch>[0], init: RequestInit | undefined, hops: number): Promise<Response> => {
+    const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+    await policy.check(url);
+    if (init?.redirect === "manual") return davFetch(input, init);
+    const res = await davFetch(input, { ...init, redirect: "manual" });
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
+    if (!location) return res;
+    await res.body?.cancel();
+    if (hops >= MAX_REDIRECTS) throw new CalDavHttpError(res.status, init?.method ?? "GET", undefined, "too many redirects");
+    // 303 turns into a GET (fetch's rule); DAV methods keep their method and body otherwise.
+    const next = res.status === 303 ? { ...init, method: "GET", body: undefined } : init;
+    return go(new URL(location, url).href, next, hops + 1);
+  };
+  return (input, init) => go(input, init, 0);
+}
+
 export function authHeaders(c: Creds): Record<string, string> {
   return getBasicAuthHeaders({ username: c.appleId, password: c.appPassword });
 }
@@ -93,7 +119,7 @@ export async function login(c: Creds): Promise<DAVClient> {
     credentials: { username: c.appleId, password: c.appPassword },
     authMethod: "Basic",
     defaultAccountType: "caldav",
-    fetch: davFetch,
+    fetch: c.fetch,
   });
   await client.login();
   return client;
@@ -155,7 +181,7 @@ export async function collectionState(c: Creds, url: URL): Promise<CollectionSta
     props: { "cs:getctag": {}, "d:sync-token": {}, "c:calendar-timezone": {}, "d:supported-report-set": {} },
     depth: "0",
     headers: authHeaders(c),
-    fetch: davFetch,
+    fetch: c.fetch,
   });
   const p = res?.props ?? {};
   const reports = p.supportedReportSet?.supportedReport;
@@ -173,7 +199,7 @@ export async function syncCollectionReport(c: Creds, url: URL, syncToken: string
       headers: { ...authHeaders(c), depth: "0" },
       body: { "sync-collection": { _attributes: { "xmlns:d": "DAV:" }, "sync-token": syncToken, "sync-level": 1, prop: { getetag: {} } } },
     },
-    fetch: davFetch,
+    fetch: c.fetch,
   });
   const changed = new Map<string, string | undefined>();
   const removed = new Set<string>();
@@ -200,7 +226,7 @@ export async function syncCollectionReport(c: Creds, url: URL, syncToken: string
 
 /** Every member's etag (Depth 1 PROPFIND): the ctag/etag fallback's view of the collection. */
 export async function listEtags(c: Creds, url: URL): Promise<Map<string, string>> {
-  const res = await propfind({ url: url.href, props: { "d:getetag": {} }, depth: "1", headers: authHeaders(c), fetch: davFetch });
+  const res = await propfind({ url: url.href, props: { "d:getetag": {} }, depth: "1", headers: authHeaders(c), fetch: c.fetch });
   const out = new Map<string, string>();
   const self = canonicalHref(url.pathname, url);
   for (const r of res) {
@@ -228,7 +254,7 @@ export async function queryHrefsFrom(c: Creds, url: URL, from: Date): Promise<st
         },
       },
     },
-    fetch: davFetch,
+    fetch: c.fetch,
   });
   const self = canonicalHref(url.pathname, url);
   return res.filter((r) => r.href && r.ok).map((r) => canonicalHref(r.href!, url)).filter((h) => h !== self && !h.endsWith("/"));
@@ -253,7 +279,7 @@ export async function multiget(c: Creds, url: URL, hrefs: string[]): Promise<Fet
         },
       },
     },
-    fetch: davFetch,
+    fetch: c.fetch,
   });
   const byHref = new Map<string, FetchedObject>();
   for (const r of res) {
@@ -274,6 +300,6 @@ export function icalUtc(d: Date): string {
 
 /** One object's current etag (for servers that do not return ETag on PUT). */
 export async function objectEtag(c: Creds, objectUrl: URL): Promise<string | undefined> {
-  const [res] = await propfind({ url: objectUrl.href, props: { "d:getetag": {} }, depth: "0", headers: authHeaders(c), fetch: davFetch });
+  const [res] = await propfind({ url: objectUrl.href, props: { "d:getetag": {} }, depth: "0", headers: authHeaders(c), fetch: c.fetch });
   return text(res?.props?.getetag);
 }

@@ -7,7 +7,7 @@ import type { NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../.
 import type { CalendarCredentialsConnect, CalendarInfo, CalendarProvider, EventDraft, WrittenEvent } from "../types.ts";
 import { ProviderError } from "../../channels/errors.ts";
 import {
-  authHeaders, calendarUrl, canonicalHref, CalDavHttpError, credentialsOf, credentialsSchema, davFetch, defaultServerUrl,
+  authHeaders, calendarUrl, canonicalHref, CalDavHttpError, credentialsOf, credentialsSchema, credsFor,
   login, multiget, objectEtag, text, type AppleCredentials, type Creds,
 } from "./dav.ts";
 import { classifyCalDavError } from "./errors.ts";
@@ -26,7 +26,7 @@ const connect: CalendarCredentialsConnect<typeof credentialsSchema> = {
    *  server down → transient/CALDAV_UNREACHABLE, a server users may not use (server-guard.ts)
    *  → permanent/CALDAV_SERVER_NOT_ALLOWED. */
   async connect(env: ProviderEnv, input: AppleCredentials): Promise<NewAccount> {
-    const creds: Creds = { appleId: input.appleId, appPassword: input.appPassword, serverUrl: input.serverUrl ?? defaultServerUrl(env) };
+    const creds = credsFor(env, input);
     await assertServerAllowed(env, creds.serverUrl); // before any request: nothing goes to a refused server
     try {
       const client = await login(creds);
@@ -111,7 +111,7 @@ async function replace(c: Creds, calendar: URL, objectUrl: URL, draft: EventDraf
         data: buildIcs(draft, previousOf(current.data)),
         etag: current.etag,
         headers: { ...authHeaders(c), ...ICS_HEADERS },
-        fetch: davFetch,
+        fetch: c.fetch,
       });
       return await written(c, calendar, objectUrl, res, draft.iCalUID);
     } catch (err) {
@@ -131,7 +131,7 @@ async function createEvent(env: ProviderEnv, account: ProviderAccount, calendarI
         url: objectUrl.href,
         data: buildIcs(draft),
         headers: { ...authHeaders(c), ...ICS_HEADERS, "if-none-match": "*" },
-        fetch: davFetch,
+        fetch: c.fetch,
       });
       return await written(c, calendar, objectUrl, res, draft.iCalUID);
     } catch (err) {
@@ -158,7 +158,7 @@ async function deleteEvent(env: ProviderEnv, account: ProviderAccount, calendarI
   try {
     const c = credentialsOf(env, account);
     const calendar = calendarUrl(c, calendarId);
-    await deleteObject({ url: objectUrlOf(calendar, externalId).href, headers: authHeaders(c), fetch: davFetch });
+    await deleteObject({ url: objectUrlOf(calendar, externalId).href, headers: authHeaders(c), fetch: c.fetch });
   } catch (err) {
     if (err instanceof CalDavHttpError && (err.status === 404 || err.status === 410)) return;
     throw classifyCalDavError(err);

@@ -9,7 +9,13 @@ import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { ProviderError } from "../../channels/errors.ts";
 import type { ProviderEnv } from "../../channels/types.ts";
-import { defaultServerUrl } from "./dav.ts";
+
+export const ICLOUD_CALDAV_URL = "https://caldav.icloud.com";
+
+/** The operator's CalDAV server: CALDAV_SERVER_URL, or iCloud. */
+export function defaultServerUrl(env: ProviderEnv): string {
+  return env.config.env.CALDAV_SERVER_URL ?? ICLOUD_CALDAV_URL;
+}
 
 /** Addresses that are not the public internet (RFC 6890 special-purpose ranges). */
 const nonPublic = new BlockList();
@@ -31,12 +37,34 @@ export function isPublicAddress(address: string): boolean {
 const refusal = (why: string) =>
   new ProviderError("permanent", `Tatu cannot connect to this CalDAV server: ${why}. Use your calendar provider's public https address (for iCloud, leave the server empty).`, { code: "CALDAV_SERVER_NOT_ALLOWED" });
 
+/** Decides, before each request, whether a URL may be contacted: the server the user named,
+ *  the collection URLs it hands out (iCloud serves them from other hosts), every redirect hop. */
+export interface ServerPolicy { check(url: URL): Promise<void> }
+
+/** Public https origins that passed recently: one DNS lookup a minute per host, not per request. */
+const passed = new Map<string, number>();
+const PASSED_TTL_MS = 60_000;
+
+export function serverPolicy(env: ProviderEnv): ServerPolicy {
+  const trusted = new URL(defaultServerUrl(env)).origin;
+  const open = Boolean(env.config.env.CALDAV_ALLOW_PRIVATE_SERVERS);
+  return {
+    async check(url) {
+      if (open || url.origin === trusted || (passed.get(url.origin) ?? 0) > Date.now()) return;
+      await assertPublicHttps(url);
+      if (passed.size > 1000) passed.clear();
+      passed.set(url.origin, Date.now() + PASSED_TTL_MS);
+    },
+  };
+}
+
 /** Throws CALDAV_SERVER_NOT_ALLOWED (a mistake in the form, never retried) for a server a user
  *  may not use; resolves for the configured server, or a public https one. */
-export async function assertServerAllowed(env: ProviderEnv, serverUrl: string): Promise<void> {
-  const url = new URL(serverUrl);
-  if (url.origin === new URL(defaultServerUrl(env)).origin) return;
-  if (env.config.env.CALDAV_ALLOW_PRIVATE_SERVERS) return;
+export function assertServerAllowed(env: ProviderEnv, serverUrl: string): Promise<void> {
+  return serverPolicy(env).check(new URL(serverUrl));
+}
+
+async function assertPublicHttps(url: URL): Promise<void> {
   if (url.protocol !== "https:") throw refusal("it is not an https address");
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let addresses: string[];
