@@ -17,12 +17,12 @@ export function processJob(id: string, source: string): JobSpec {
 /** How long a flush waits for Redis. The rows are already durable in Postgres, so a Redis
  *  outage must not pile up work here: past this the flush is given up (logged) and the sweep
  *  below queues those events once Redis is back. */
-export const ENQUEUE_WAIT_MS = 1_000;
+const ENQUEUE_WAIT_MS = 1_000;
 
 /** The acknowledgement has gone out before its events are queued, so queue adds wait a few ms
  *  for company: under load one BullMQ add carries WEBHOOK_BATCH_MAX ids instead of a handful,
  *  and a lone webhook waits 5 ms before processing starts. */
-export const ENQUEUE_GATHER_MS = 5;
+const ENQUEUE_GATHER_MS = 5;
 
 interface Feeder { pending: Map<string, string[]>; timer?: NodeJS.Timeout; next?: Promise<void>; settleNext?: () => void; flushing: boolean }
 const feeders = new WeakMap<AppContext, Feeder>();
