@@ -27,9 +27,9 @@ export async function insertAppointment(tx: Tx, a: NewAppointment): Promise<stri
     // A savepoint keeps the surrounding transaction usable after a constraint violation.
     await tx.$executeRaw`SAVEPOINT insert_appointment`;
     await tx.$executeRaw`
-      INSERT INTO "Appointment" (id, "artistId", "customerId", "projectId", "serviceId", start, "end", "blockEnd", "timeZone", status, "createdAt", "updatedAt")
+      INSERT INTO "Appointment" (id, "artistId", "customerId", "projectId", "serviceId", start, "end", "blockEnd", "policyStart", "timeZone", status, "createdAt", "updatedAt")
       VALUES (${id}::uuid, ${a.artistId}::uuid, ${a.customerId}::uuid, ${a.projectId ?? null}::uuid, ${a.serviceId ?? null}::uuid,
-              ${a.start.toISOString()}::timestamp(3), ${a.end.toISOString()}::timestamp(3), ${blockEnd.toISOString()}::timestamp(3),
+              ${a.start.toISOString()}::timestamp(3), ${a.end.toISOString()}::timestamp(3), ${blockEnd.toISOString()}::timestamp(3), ${a.start.toISOString()}::timestamp(3),
               ${a.timeZone}, ${a.status}::"AppointmentStatus", now(), now())`;
     await tx.$executeRaw`RELEASE SAVEPOINT insert_appointment`;
     return id;
@@ -42,12 +42,18 @@ export async function insertAppointment(tx: Tx, a: NewAppointment): Promise<stri
   }
 }
 
-export async function moveAppointment(ctx: AppContext, id: string, start: Date, end: Date, bufferMinutes: number): Promise<void> {
+/** Moves and clears any pending reschedule request. `resetPolicyStart` (the artist's own move)
+ *  makes the new start the one the deposit policy measures from; otherwise the start before the
+ *  move is kept there (SET sees the row's old values). */
+export async function moveAppointment(ctx: AppContext, id: string, start: Date, end: Date, bufferMinutes: number, opts: { resetPolicyStart: boolean }): Promise<void> {
   const blockEnd = new Date(end.getTime() + bufferMinutes * 60_000);
+  const newStart = start.toISOString();
   try {
     await ctx.db.$executeRaw`
-      UPDATE "Appointment" SET start = ${start.toISOString()}::timestamp(3), "end" = ${end.toISOString()}::timestamp(3),
-             "blockEnd" = ${blockEnd.toISOString()}::timestamp(3), "updatedAt" = now()
+      UPDATE "Appointment" SET start = ${newStart}::timestamp(3), "end" = ${end.toISOString()}::timestamp(3),
+             "blockEnd" = ${blockEnd.toISOString()}::timestamp(3),
+             "policyStart" = CASE WHEN ${opts.resetPolicyStart}::boolean THEN ${newStart}::timestamp(3) ELSE COALESCE("policyStart", start) END,
+             "requestedStart" = NULL, "requestedAt" = NULL, "updatedAt" = now()
       WHERE id = ${id}::uuid`;
   } catch (err) {
     if (isOverlapViolation(err)) throw SLOT_TAKEN();

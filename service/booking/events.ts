@@ -24,3 +24,10 @@ export async function appointmentChanged(ctx: AppContext, appointmentId: string,
     }
   }
 }
+
+/** Realtime only, to both parties: news about an appointment whose time did not change (so no
+ *  calendar write), e.g. a reschedule request waiting for the artist or the artist's "no". */
+export async function appointmentNotice(ctx: AppContext, a: { id: string; artistId: string; customerId: string }, type: "appointment.reschedule_requested" | "appointment.reschedule_declined", detail: Record<string, unknown>): Promise<void> {
+  const event = { type, appointmentId: a.id, ...detail };
+  await Promise.all([ctx.realtime.publish(a.artistId, event), ctx.realtime.publish(a.customerId, event)]).catch(() => undefined);
+}

@@ -9,7 +9,8 @@ import { parse, requireJsonBody } from "../http/validate.ts";
 import { replyUploads, uploadedFiles } from "../inbox/uploads.ts";
 import { availability } from "./availability.ts";
 import { acceptBody, availabilityQuery, cancelBody, declineBody, offerBody, requestBody, rescheduleBody, sessionBody } from "./schemas.ts";
-import { acceptSlot, addSession, assertArtist, cancel, createRequest, declineRequest, offerSlots, reschedule } from "./workflow.ts";
+import { approveReschedule, declineReschedule, reschedule } from "./reschedule.ts";
+import { acceptSlot, addSession, assertArtist, cancel, createRequest, declineRequest, offerSlots } from "./workflow.ts";
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 const id = (v: unknown) => {
@@ -70,12 +71,14 @@ export function bookingRoutes(ctx: AppContext): Router {
   });
 
   r.get("/appointments", async (req, res) => {
-    const q = parse(z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional() }), req.query);
+    const q = parse(z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(), rescheduleRequested: z.enum(["true"]).optional() }), req.query);
     const items = await ctx.db.appointment.findMany({
       where: {
         OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }],
         ...(q.from ? { end: { gt: new Date(q.from) } } : {}),
         ...(q.to ? { start: { lt: new Date(q.to) } } : {}),
+        // Reschedule requests waiting for an answer, whatever week they fall in.
+        ...(q.rescheduleRequested ? { requestedStart: { not: null }, status: { in: ["pending_deposit", "confirmed"] } } : {}),
       },
       orderBy: { start: "asc" },
       take: 500,
@@ -92,7 +95,15 @@ export function bookingRoutes(ctx: AppContext): Router {
     res.json(a);
   });
   r.post("/appointments/:id/reschedule", requireJsonBody, async (req, res) => {
-    res.json(await reschedule(ctx, req.user!.id, id(req.params.id), parse(rescheduleBody, req.body).start));
+    const answer = await reschedule(ctx, req.user!.id, id(req.params.id), parse(rescheduleBody, req.body).start);
+    res.status(answer.httpStatus).json(answer.body);
+  });
+  // The artist's answer to a customer's reschedule request (made inside the notice window).
+  r.post("/appointments/:id/reschedule/approve", requireJsonBody, async (req, res) => {
+    res.json(await approveReschedule(ctx, req.user!.id, id(req.params.id)));
+  });
+  r.post("/appointments/:id/reschedule/decline", requireJsonBody, async (req, res) => {
+    res.json(await declineReschedule(ctx, req.user!.id, id(req.params.id)));
   });
   r.post("/appointments/:id/cancel", requireJsonBody, async (req, res) => {
     res.json(await cancel(ctx, req.user!.id, id(req.params.id), parse(cancelBody, req.body ?? {}).reason));

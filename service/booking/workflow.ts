@@ -1,16 +1,18 @@
 // The tattoo booking flow: request (idea, placement, size, references) → the artist offers
 // slots or declines → the customer picks one → optional Stripe deposit, confirmed only by
-// the verified webhook → confirmed. Reschedule/cancel follow the artist's recorded policy.
+// the verified webhook → confirmed. Cancel follows the artist's recorded policy; reschedules
+// are in reschedule.ts.
 import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { badRequest, conflict, forbidden, notFound } from "../http/errors.ts";
 import { createDepositCheckout, refundDeposit, stripeClient } from "../payments/stripe.ts";
 import { onStripeEvent } from "../webhooks/stripe.ts";
-import { insertAppointment, moveAppointment, SLOT_TAKEN } from "./appointments.ts";
+import { insertAppointment, SLOT_TAKEN } from "./appointments.ts";
 import { isSlotFree } from "./availability.ts";
 import { appointmentChanged } from "./events.ts";
 import type { acceptBody, offerBody, requestBody, sessionBody } from "./schemas.ts";
+import { assertBookableStart } from "./start-rules.ts";
 
 export interface UploadedRef { filename: string; contentType: string; content: Buffer }
 
@@ -47,6 +49,7 @@ export async function offerSlots(ctx: AppContext, artistId: string, requestId: s
   if (!["pending", "offered"].includes(r.status)) throw conflict(`This request is ${r.status}; it can no longer be offered slots.`, "REQUEST_CLOSED");
   const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId, active: true } });
   if (!service) throw badRequest("Pick one of your active services.", "UNKNOWN_SERVICE");
+  for (const s of body.slots) assertBookableStart(ctx, s.start);
   const slots = [];
   for (const s of body.slots) {
     if (!(await isSlotFree(ctx, artistId, s.start, service.durationMinutes)))
@@ -80,6 +83,7 @@ export async function acceptSlot(ctx: AppContext, customer: { id: string; email:
   const offered = (r.offeredSlots as { start: string; end: string }[] | null) ?? [];
   const slot = offered.find((s) => new Date(s.start).getTime() === body.start.getTime());
   if (!slot) throw badRequest("Pick one of the offered slots.", "SLOT_NOT_OFFERED");
+  assertBookableStart(ctx, new Date(slot.start));
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: r.artistId } });
   const start = new Date(slot.start), end = new Date(slot.end);
   if (!(await isSlotFree(ctx, r.artistId, start, (end.getTime() - start.getTime()) / 60_000))) throw SLOT_TAKEN();
@@ -106,6 +110,7 @@ export async function addSession(ctx: AppContext, artistId: string, body: z.outp
   if (project.request.status !== "booked") throw conflict("The customer has not booked this project yet; sessions can be added once they accept a slot.", "PROJECT_NOT_BOOKED");
   const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId } });
   if (!service) throw badRequest("Pick one of your services.", "UNKNOWN_SERVICE");
+  assertBookableStart(ctx, body.start);
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: artistId } });
   if (!(await isSlotFree(ctx, artistId, body.start, service.durationMinutes))) throw SLOT_TAKEN();
   const end = new Date(body.start.getTime() + service.durationMinutes * 60_000);
@@ -118,34 +123,27 @@ export async function addSession(ctx: AppContext, artistId: string, body: z.outp
   return { appointmentId: id, status: "confirmed", start: body.start, end };
 }
 
-async function liveAppointment(ctx: AppContext, id: string, userId: string) {
+export async function liveAppointment(ctx: AppContext, id: string, userId: string) {
   const a = await ctx.db.appointment.findFirst({ where: { id, OR: [{ artistId: userId }, { customerId: userId }] }, include: { project: true } });
   if (!a) throw notFound("Appointment not found.");
   if (a.status === "cancelled" || a.status === "completed") throw conflict(`This appointment is ${a.status}.`, "APPOINTMENT_CLOSED");
   return a;
 }
 
-export async function reschedule(ctx: AppContext, userId: string, id: string, start: Date) {
-  const a = await liveAppointment(ctx, id, userId);
-  const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } });
-  const durationMin = (a.end.getTime() - a.start.getTime()) / 60_000;
-  if (!(await isSlotFree(ctx, a.artistId, start, durationMin, { ignoreAppointmentId: a.id }))) throw SLOT_TAKEN();
-  await moveAppointment(ctx, a.id, start, new Date(start.getTime() + durationMin * 60_000), profile.bufferMinutes);
-  await appointmentChanged(ctx, a.id, "moved");
-  return { appointmentId: a.id, start, end: new Date(start.getTime() + durationMin * 60_000), rescheduledBy: userId === a.artistId ? "artist" : "customer" };
-}
-
 /** The policy: the artist cancelling refunds the deposit; the customer cancelling with less
- *  notice than the artist's cancelNoticeHours forfeits it. The outcome is recorded either way. */
+ *  notice than the artist's cancelNoticeHours forfeits it. Notice counts before the earlier of
+ *  the current start and policyStart (the start as paid for, before any move of the customer's),
+ *  so moving an appointment away first buys no refund. The outcome is recorded either way. */
 export async function cancel(ctx: AppContext, userId: string, id: string, reason?: string) {
   const a = await liveAppointment(ctx, id, userId);
   const byArtist = userId === a.artistId;
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } });
-  const noticeHours = (a.start.getTime() - Date.now()) / 3_600_000;
+  const policyStart = a.policyStart && a.policyStart < a.start ? a.policyStart : a.start;
+  const noticeHours = (policyStart.getTime() - Date.now()) / 3_600_000;
   const depositHere = a.project?.depositStatus === "paid" && a.project.depositAppointmentId === a.id;
   let depositOutcome: "kept" | "refunded" | null = null;
   if (depositHere) depositOutcome = byArtist || noticeHours >= profile.cancelNoticeHours ? "refunded" : "kept";
-  await ctx.db.appointment.update({ where: { id: a.id }, data: { status: "cancelled", cancelledBy: byArtist ? "artist" : "customer", cancelReason: reason, depositOutcome } });
+  await ctx.db.appointment.update({ where: { id: a.id }, data: { status: "cancelled", cancelledBy: byArtist ? "artist" : "customer", cancelReason: reason, depositOutcome, requestedStart: null, requestedAt: null } });
   if (depositHere && a.project) {
     if (depositOutcome === "refunded") {
       const payment = await ctx.db.payment.findFirst({ where: { projectId: a.project.id, status: "paid" } });
@@ -172,6 +170,8 @@ onStripeEvent("checkout.session.completed", async (ctx, event) => {
     ctx.db.payment.update({ where: { id: payment.id }, data: { status: "paid", stripePaymentIntentId: session.payment_intent ?? null } }),
     ctx.db.project.update({ where: { id: payment.projectId }, data: { depositStatus: "paid" } }),
     ctx.db.appointment.updateMany({ where: { id: payment.appointmentId ?? "", status: "pending_deposit" }, data: { status: "confirmed" } }),
+    // The deposit pays for the appointment as it stands now: the start the policy measures from.
+    ctx.db.$executeRaw`UPDATE "Appointment" SET "policyStart" = start WHERE id = ${payment.appointmentId ?? null}::uuid`,
   ]);
   if (payment.appointmentId) await appointmentChanged(ctx, payment.appointmentId, "confirmed");
 });

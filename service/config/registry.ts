@@ -101,6 +101,7 @@ export const envRegistry = {
   S3_SECRET_ACCESS_KEY: spec({ integration: "storage", launchCritical: false, secret: true, format: nonEmpty, description: "IAM secret key for S3_ACCESS_KEY_ID." }),
   S3_ENDPOINT: spec({ integration: "storage", launchCritical: false, secret: false, format: httpUrl, description: "S3-compatible endpoint (R2, MinIO); unset for AWS." }),
   ATTACHMENT_MAX_MB: spec({ integration: "storage", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(100), description: "Largest single attachment accepted on upload or stored from a provider, in MB.", devDefault: "25" }),
+  BOOKING_HORIZON_DAYS: spec({ integration: "core", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(3650), description: "How far ahead an appointment may be offered, booked or moved, in days (default 365); later starts are refused with 400.", devDefault: "365" }),
   INBOX_BACKFILL_DAYS: spec({ integration: "core", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(3650), description: "How far back the first sync of a newly connected mailbox reaches.", devDefault: "30" }),
 
   // --- providers --------------------------------------------------------------------

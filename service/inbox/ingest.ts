@@ -176,26 +176,28 @@ async function store(q: Query, account: IngestTarget, items: Prepared[]): Promis
   return done.map((r) => ({ id: idByExternal.get(r.p.m.externalId)!, conversationId: r.conversationId, direction: r.p.m.direction }));
 }
 
-/** Mail without a provider thread id joins the thread of any message it references
- *  (In-Reply-To first, then References newest→oldest), else starts one keyed by its own id. */
+/** Mail without a provider thread id joins the thread of a message it references (In-Reply-To
+ *  first, then References newest→oldest) only when that thread is with the same contact
+ *  address; else it starts one keyed by its own id. Message-IDs leak and can be guessed, so a
+ *  reference alone must not let a stranger write into someone else's conversation. */
 async function resolveThreads(q: Query, account: IngestTarget, items: Prepared[]): Promise<void> {
   const keyless = items.filter((p) => !p.threadKey);
   if (!keyless.length) return;
   const refsOf = (m: InboundMessage) => [m.inReplyTo, ...[...(m.references ?? [])].reverse()].filter((x): x is string => Boolean(x));
   const wanted = [...new Set(keyless.flatMap((p) => refsOf(p.m)))];
-  const map = new Map<string, string>();
+  const map = new Map<string, { key: string; handle: string | null }>();
   if (wanted.length) {
-    const found = await q<{ rfc: string; key: string }>(Prisma.sql`
-      SELECT m."rfc822MessageId" AS rfc, c."threadKey" AS key FROM "Message" m JOIN "Conversation" c ON c.id = m."conversationId"
+    const found = await q<{ rfc: string; key: string; handle: string | null }>(Prisma.sql`
+      SELECT m."rfc822MessageId" AS rfc, c."threadKey" AS key, c."contactHandle" AS handle FROM "Message" m JOIN "Conversation" c ON c.id = m."conversationId"
       WHERE m."accountId" = ${account.id}::uuid AND m."rfc822MessageId" = ANY(${wanted}::text[])`);
-    for (const f of found) map.set(f.rfc, f.key);
+    for (const f of found) map.set(f.rfc, { key: f.key, handle: f.handle });
   }
   for (const p of items) {
     if (!p.threadKey) {
-      const ref = refsOf(p.m).find((r) => map.has(r));
-      p.threadKey = ref ? map.get(ref)! : (p.m.rfc822MessageId ?? p.m.externalId);
+      const ref = refsOf(p.m).find((r) => p.contactHandle && map.get(r)?.handle === p.contactHandle);
+      p.threadKey = ref ? map.get(ref)!.key : (p.m.rfc822MessageId ?? p.m.externalId);
     }
-    if (p.m.rfc822MessageId && !map.has(p.m.rfc822MessageId)) map.set(p.m.rfc822MessageId, p.threadKey);
+    if (p.m.rfc822MessageId && !map.has(p.m.rfc822MessageId)) map.set(p.m.rfc822MessageId, { key: p.threadKey, handle: p.contactHandle || null });
   }
 }
 

@@ -222,6 +222,26 @@ describe("Yahoo mailbox in the unified inbox", () => {
     expect(await app.ctx.db.message.count({ where: { accountId } })).toBe(before); // idempotent re-walk
   });
 
+  it("a stranger's mail quoting the customer's Message-ID starts its own conversation instead of joining the customer's", async () => {
+    // Message-IDs leak (quoted mail, forwarded headers, guessable generators): knowing one must
+    // not let anyone write into someone else's thread with the artist.
+    const target = await app.ctx.db.message.findUniqueOrThrow({ where: { id: firstMessageId } });
+    const before = await app.ctx.db.message.count({ where: { conversationId } });
+    await peer.deliver(artistMail, { from: "Jo's Studio <mallory@evil.test>", to: artistMail, subject: "Re: Sleeve idea", text: "New bank details for the deposit: pay here instead.", inReplyTo: target.rfc822MessageId!, references: [target.rfc822MessageId!] });
+    const sync = await artist.client.post(`/api/integrations/${accountId}/sync`);
+    expect(sync.body.inserted).toBe(1);
+    expect(await app.ctx.db.message.count({ where: { conversationId } })).toBe(before);
+    const injected = await app.ctx.db.message.findFirstOrThrow({ where: { accountId, fromHandle: "mallory@evil.test" }, include: { conversation: true } });
+    expect(injected.conversationId).not.toBe(conversationId);
+    expect(injected.conversation).toMatchObject({ contactHandle: "mallory@evil.test" });
+    const customerThread = (await artist.client.get(`/api/inbox/conversations/${conversationId}/messages`)).body.items;
+    expect(customerThread.map((m: { from: { handle: string } }) => m.from.handle)).not.toContain("mallory@evil.test");
+    // The customer's own answer to the same message still joins their conversation.
+    await peer.deliver(artistMail, { from: customerMail, to: artistMail, subject: "Re: Sleeve idea", text: "Still on for Friday", inReplyTo: target.rfc822MessageId!, references: [target.rfc822MessageId!] });
+    await artist.client.post(`/api/integrations/${accountId}/sync`);
+    expect(await app.ctx.db.message.count({ where: { conversationId } })).toBe(before + 1);
+  });
+
   it("a wrong password later (revoked app password) turns into reauth_required with plain words", async () => {
     await peer.addUser(artistMail, "rotated-password");
     await until(async () => { try { await (await imapAs(artistMail, "rotated-password")).logout(); return true; } catch { return false; } }, 5000, "the new password");

@@ -110,6 +110,8 @@ export const authMatrix: Record<string, Access> = {
   "POST /api/bookings/appointments": { kind: "owned", note: "another session in A's project", probe: (i) => ({ path: "/api/bookings/appointments", json: { projectId: i.projectId, serviceId: i.serviceId, start: at(14) } }) },
   "GET /api/bookings/appointments/:id": { kind: "owned", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}` }) },
   "POST /api/bookings/appointments/:id/reschedule": { kind: "owned", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule`, json: { start: at(13) } }) },
+  "POST /api/bookings/appointments/:id/reschedule/approve": { kind: "owned", note: "only the appointment's artist; its customer gets 403 ARTIST_ONLY (test/booking/reschedule-policy.test.ts)", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule/approve`, json: {} }) },
+  "POST /api/bookings/appointments/:id/reschedule/decline": { kind: "owned", note: "as for approve", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule/decline`, json: {} }) },
   "POST /api/bookings/appointments/:id/cancel": { kind: "owned", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/cancel`, json: { reason: "B cancels" } }) },
 
   // ---- the artist's own profile ----

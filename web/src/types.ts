@@ -55,4 +55,10 @@ export interface BookingRequest {
   createdAt: string; references: { id: string; filename: string; contentType: string; size: number }[];
   project: { id: string; depositCents: number; currency: string; depositStatus: string } | null;
 }
-export interface Appointment { id: string; artistId: string; customerId: string; projectId: string | null; start: string; end: string; status: string; timeZone: string; calendarState: string | null }
+export interface Appointment {
+  id: string; artistId: string; customerId: string; projectId: string | null; start: string; end: string; status: string; timeZone: string; calendarState: string | null;
+  /** A customer's new time waiting for the artist's approval (inside the cancellation-notice window). */
+  requestedStart: string | null;
+}
+/** What POST /api/bookings/appointments/:id/reschedule answers (202 with approval "pending" when the artist must agree). */
+export interface RescheduleAnswer { appointmentId: string; start: string; end: string; approval: "pending" | "not_needed"; requestedStart?: string; message?: string }

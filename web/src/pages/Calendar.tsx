@@ -40,6 +40,7 @@ function Calendar({ user }: { user: User }) {
     <>
       <PageTitle>Calendar &amp; bookings</PageTitle>
       <Requests user={user} />
+      <RescheduleRequests userId={user.id} />
       <Week />
       <Settings />
     </>
@@ -94,6 +95,37 @@ function Week() {
         </ol>
       )}
       {busy.isError ? <p className="msg-error small">Busy time from calendars could not be loaded: {messageOf(busy.error)}</p> : null}
+    </section>
+  );
+}
+
+/** Customers' new times asked for inside the cancellation notice: the appointment stays put until the artist answers. */
+function RescheduleRequests({ userId }: { userId: string }) {
+  const qc = useQueryClient();
+  const q = useQuery({ queryKey: ["appointments", "reschedule-requests"], queryFn: () => api<{ items: Appointment[] }>("/api/bookings/appointments?rescheduleRequested=true") });
+  const answer = useMutation({
+    mutationFn: ({ id, verdict }: { id: string; verdict: "approve" | "decline" }) => api(`/api/bookings/appointments/${id}/reschedule/${verdict}`, { body: {} }),
+    onSettled: () => { void qc.invalidateQueries({ queryKey: ["appointments"] }); },
+  });
+  const items = (q.data?.items ?? []).filter((a) => a.artistId === userId && a.requestedStart);
+  if (q.isError) return <ErrorBox error={q.error} retry={() => q.refetch()} />;
+  if (!items.length) return null;
+  return (
+    <section aria-labelledby="reschedule-title">
+      <h2 id="reschedule-title">Reschedule requests<span className="badge">{items.length}</span></h2>
+      <p className="muted small">Asked for inside your cancellation notice, so they need your approval; each appointment keeps its time until you answer.</p>
+      <ul className="stack">
+        {items.map((a) => (
+          <li key={a.id} className="card" data-testid="reschedule-request">
+            <p>From <strong>{fmtDateTime(a.start)}</strong> to <strong>{fmtDateTime(a.requestedStart)}</strong></p>
+            <div className="actions">
+              <button type="button" className="small" disabled={answer.isPending} onClick={() => answer.mutate({ id: a.id, verdict: "approve" })}>Approve new time</button>
+              <button type="button" className="secondary small danger" disabled={answer.isPending} onClick={() => answer.mutate({ id: a.id, verdict: "decline" })}>Decline</button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <p className="msg msg-error" role="alert">{answer.isError ? messageOf(answer.error) : ""}</p>
     </section>
   );
 }

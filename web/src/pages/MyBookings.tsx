@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
 import { RequireUser } from "../guard.tsx";
-import type { Appointment, BookingRequest } from "../types.ts";
+import type { Appointment, BookingRequest, RescheduleAnswer } from "../types.ts";
 import { Empty, ErrorBox, fmtDateTime, Loading, money, PageTitle } from "../ui.tsx";
 
 export default function MyBookingsPage() {
@@ -22,7 +22,7 @@ function MyBookings() {
       <h2>Appointments</h2>
       {appts.isLoading ? <Loading /> : appts.isError ? <ErrorBox error={appts.error} retry={() => appts.refetch()} /> : appts.data!.items.length === 0 ? <Empty><p>No appointments yet.</p></Empty> : (
         <ul className="cards" data-testid="my-appointments">
-          {appts.data!.items.map((a) => <li key={a.id} className="card" data-status={a.status}><strong>{fmtDateTime(a.start, a.timeZone)}</strong> <span className={`pill pill-${a.status}`}>{a.status.replace("_", " ")}</span></li>)}
+          {appts.data!.items.map((a) => <AppointmentCard key={a.id} a={a} />)}
         </ul>
       )}
       <h2>Requests</h2>
@@ -65,6 +65,42 @@ function RequestCard({ r }: { r: BookingRequest }) {
         </form>
       ) : null}
       {accept.isSuccess ? <p role="status" className="msg" data-testid="booking-confirmed">{accept.data.status === "confirmed" ? "Booked — see you then!" : "Almost there: pay the deposit to confirm."}</p> : null}
+    </li>
+  );
+}
+
+/** One appointment; a future, live one can be moved. Close to the start (inside the artist's
+ *  cancellation notice) the new time waits for the artist's approval and the card says so. */
+function AppointmentCard({ a }: { a: Appointment }) {
+  const qc = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [when, setWhen] = useState("");
+  const live = a.status === "confirmed" || a.status === "pending_deposit";
+  const movable = live && new Date(a.start).getTime() > Date.now();
+  const move = useMutation({
+    mutationFn: () => api<RescheduleAnswer>(`/api/bookings/appointments/${a.id}/reschedule`, { body: { start: new Date(when).toISOString() } }),
+    onSuccess: () => { setOpen(false); setWhen(""); void qc.invalidateQueries({ queryKey: ["appointments"] }); },
+  });
+  return (
+    <li className="card" data-testid="appointment" data-status={a.status}>
+      <strong>{fmtDateTime(a.start, a.timeZone)}</strong> <span className={`pill pill-${a.status}`}>{a.status.replace("_", " ")}</span>
+      {live && a.requestedStart ? (
+        <p className="small" data-testid="reschedule-pending"><span className="pill pill-pending">Awaiting artist approval</span> New time asked for: {fmtDateTime(a.requestedStart, a.timeZone)}. Until the artist approves, your appointment stays at its current time.</p>
+      ) : null}
+      {move.isSuccess && move.data.approval === "not_needed" ? <p role="status" className="msg small">Moved.</p> : null}
+      {movable ? (
+        open ? (
+          <form onSubmit={(e) => { e.preventDefault(); if (when) move.mutate(); }} aria-busy={move.isPending}>
+            <div className="field">
+              <label htmlFor={`move-${a.id}`}>New time</label>
+              <input id={`move-${a.id}`} type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
+            </div>
+            <p className="msg msg-error" role="alert">{move.isError ? messageOf(move.error) : ""}</p>
+            <button type="submit" disabled={!when || move.isPending}>Ask for this time</button>{" "}
+            <button type="button" className="secondary" onClick={() => setOpen(false)}>Keep the current time</button>
+          </form>
+        ) : <button type="button" className="secondary small" onClick={() => setOpen(true)}>Reschedule</button>
+      ) : null}
     </li>
   );
 }
