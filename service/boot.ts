@@ -19,6 +19,7 @@ import { createMailer } from "./mail/mailer.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { initSentry } from "./observability/sentry.ts";
 import { createRealtime } from "./realtime/hub.ts";
+import { configurePasswordHashing } from "./auth/crypto.ts";
 
 export interface Booted { ctx: AppContext; close(): Promise<void> }
 
@@ -56,6 +57,7 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
   const poolSize = stopEmbedded ? 1 : config.databasePoolSize;
   const { db, pool } = createDbWithPool(databaseUrl, poolSize);
   const redis = redisClient(config, log);
+  configurePasswordHashing(config.passwordHashing);
 
   const ctx: AppContext = {
     config, log, db, pg: pool, redis,

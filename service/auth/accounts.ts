@@ -63,17 +63,26 @@ export async function resendVerification(ctx: AppContext, email: string): Promis
   if (user && !user.emailVerifiedAt) await sendVerification(ctx, user);
 }
 
-export async function login(ctx: AppContext, email: string, password: string) {
-  await ctx.limits.loginFailures.check(email, "Too many failed sign-in attempts. Try again later.");
+const LOGIN_LIMITED = "Too many failed sign-in attempts. Try again later.";
+
+/**
+ * Failed logins are counted per client IP (checked before any hashing, so guessing cannot burn
+ * scrypt time) and per account+IP: a stranger's wrong passwords never lock the owner out from
+ * their own network. A correct password resets only the caller's account+IP counter.
+ */
+export async function login(ctx: AppContext, email: string, password: string, ip: string) {
+  const accountKey = `${email}|${ip}`;
+  await ctx.limits.loginFailuresIp.check(ip, LOGIN_LIMITED);
+  await ctx.limits.loginFailures.check(accountKey, LOGIN_LIMITED);
   const user = await ctx.db.user.findUnique({ where: { email } });
   const ok = user ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
   if (!user || !ok) {
-    await ctx.limits.loginFailures.hit(email, "Too many failed sign-in attempts. Try again later.");
+    await Promise.all([ctx.limits.loginFailuresIp.hit(ip, LOGIN_LIMITED), ctx.limits.loginFailures.hit(accountKey, LOGIN_LIMITED)]).catch(() => undefined);
     throw unauthorized("Email or password is incorrect.", "INVALID_CREDENTIALS");
   }
   // Only someone who knows the password learns the account is unverified.
   if (!user.emailVerifiedAt)
     throw new HttpError(403, "EMAIL_NOT_VERIFIED", "Verify your email before signing in. Check your inbox for the link, or request a new one.", { canResend: true });
-  await ctx.limits.loginFailures.reset(email);
+  await ctx.limits.loginFailures.reset(accountKey);
   return user;
 }

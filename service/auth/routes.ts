@@ -30,7 +30,7 @@ export function authRoutes(ctx: AppContext): Router {
 
   r.post("/login", requireJsonBody, async (req, res) => {
     const body = parse(loginBody, req.body);
-    const user = await login(ctx, body.email, body.password);
+    const user = await login(ctx, body.email, body.password, req.ip ?? "unknown");
     const csrfToken = await startSession(ctx, req, res, user.id);
     res.json({
       user: { id: user.id, email: user.email, name: user.name, role: user.role, isAdmin: ctx.config.adminEmails.includes(user.email) },
