@@ -64,7 +64,10 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
     mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.emailFrom, pg: pool, log }),
     limits: createLimits(config, redis),
     queue: createQueue(config, () => ctx),
-    realtime: createRealtime({ jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime` }),
+    realtime: createRealtime({
+      jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime`,
+      sessionLive: async (id) => (await db.session.count({ where: { id, revokedAt: null, expiresAt: { gt: new Date() } } })) === 1,
+    }),
     switches: new Switches(db),
     storage: createBlobStore(config),
     background: createBackground((err) => log.warn({ err: (err as Error)?.message }, "background task failed")),

@@ -29,11 +29,22 @@ export async function startSession(ctx: AppContext, req: Request, res: Response,
     },
   });
   const names = cookieNames(ctx);
-  const base = { sameSite: "lax" as const, secure: names.secure, path: "/", maxAge: SESSION_TTL_MS };
+  const base = { ...cookieAttributes(ctx), maxAge: SESSION_TTL_MS };
   res.cookie(names.session, token, { ...base, httpOnly: true });
   // Readable by the page's script, which echoes it in x-csrf-token (double submit).
   res.cookie(names.csrf, csrfToken, { ...base, httpOnly: false });
   return csrfToken;
+}
+
+/** Set and cleared with the same attributes: a browser ignores a `__Host-` Set-Cookie without Secure. */
+function cookieAttributes(ctx: AppContext) {
+  return { sameSite: "lax" as const, secure: cookieNames(ctx).secure, path: "/" };
+}
+
+export function clearSessionCookies(ctx: AppContext, res: Response): void {
+  const names = cookieNames(ctx);
+  res.clearCookie(names.session, { ...cookieAttributes(ctx), httpOnly: true });
+  res.clearCookie(names.csrf, cookieAttributes(ctx));
 }
 
 export async function loadSession(ctx: AppContext, req: Request) {
@@ -52,8 +63,26 @@ export async function loadSession(ctx: AppContext, req: Request) {
 }
 
 export async function endSession(ctx: AppContext, res: Response, sessionId: string): Promise<void> {
-  await ctx.db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
-  const names = cookieNames(ctx);
-  res.clearCookie(names.session, { path: "/" });
-  res.clearCookie(names.csrf, { path: "/" });
+  await revokeSessions(ctx, { sessionId });
+  clearSessionCookies(ctx, res);
+}
+
+/**
+ * Revokes live sessions (one, or all of a user's, optionally but one) and closes their WebSockets on
+ * every replica. Every revocation goes through here so no signed-out session keeps a live socket.
+ */
+export async function revokeSessions(
+  ctx: AppContext,
+  which: { sessionId: string } | { userId: string; exceptSessionId?: string },
+): Promise<string[]> {
+  const where = "sessionId" in which
+    ? Prisma.sql`id = ${which.sessionId}::uuid`
+    : which.exceptSessionId
+      ? Prisma.sql`"userId" = ${which.userId}::uuid AND id <> ${which.exceptSessionId}::uuid`
+      : Prisma.sql`"userId" = ${which.userId}::uuid`;
+  const rows = await queryOn(ctx.pg)<{ id: string }>(Prisma.sql`
+    UPDATE "Session" SET "revokedAt" = now() AT TIME ZONE 'UTC' WHERE ${where} AND "revokedAt" IS NULL RETURNING id`);
+  const ids = rows.map((r) => r.id);
+  await ctx.realtime.closeSessions(ids);
+  return ids;
 }
