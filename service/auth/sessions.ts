@@ -12,6 +12,14 @@ const TOUCH_EVERY_MS = 5 * 60 * 1000;
 
 export interface SessionUser { id: string; email: string; name: string; role: "customer" | "artist"; isAdmin: boolean }
 
+/**
+ * ADMIN_EMAILS grants admin only to a verified address whose password its owner set (verification
+ * link, reset link or a signed-in change): whoever typed a password at a stranger's signup never qualifies.
+ */
+export function isAdminAccount(ctx: AppContext, user: { email: string; emailVerifiedAt: Date | null; passwordSetByOwnerAt: Date | null }): boolean {
+  return ctx.config.adminEmails.includes(user.email) && user.emailVerifiedAt !== null && user.passwordSetByOwnerAt !== null;
+}
+
 export function cookieNames(ctx: AppContext) {
   const secure = ctx.config.publicUrl.startsWith("https://");
   // __Host- binds the cookie to this exact host over https (no Domain, Path=/).
@@ -51,14 +59,14 @@ export async function loadSession(ctx: AppContext, req: Request) {
   const token = req.cookies?.[cookieNames(ctx).session];
   if (typeof token !== "string" || !token) return undefined;
   // Every signed-in request runs this: one indexed join on the pool (two ORM queries before).
-  const [session] = await queryOn(ctx.pg)<{ id: string; csrfToken: string; lastSeenAt: Date; userId: string; email: string; name: string; role: "customer" | "artist" }>(Prisma.sql`
-    SELECT s.id, s."csrfToken", s."lastSeenAt", u.id AS "userId", u.email, u.name, u.role::text AS role
+  const [session] = await queryOn(ctx.pg)<{ id: string; csrfToken: string; lastSeenAt: Date; userId: string; email: string; name: string; role: "customer" | "artist"; emailVerifiedAt: Date | null; passwordSetByOwnerAt: Date | null }>(Prisma.sql`
+    SELECT s.id, s."csrfToken", s."lastSeenAt", u.id AS "userId", u.email, u.name, u.role::text AS role, u."emailVerifiedAt", u."passwordSetByOwnerAt"
     FROM "Session" s JOIN "User" u ON u.id = s."userId"
     WHERE s."tokenHash" = ${hashToken(token)} AND s."revokedAt" IS NULL AND s."expiresAt" > now()`);
   if (!session) return undefined;
   if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS)
     await ctx.db.session.update({ where: { id: session.id }, data: { lastSeenAt: new Date() } });
-  const user: SessionUser = { id: session.userId, email: session.email, name: session.name, role: session.role, isAdmin: ctx.config.adminEmails.includes(session.email) };
+  const user: SessionUser = { id: session.userId, email: session.email, name: session.name, role: session.role, isAdmin: isAdminAccount(ctx, session) };
   return { id: session.id, csrfToken: session.csrfToken, user };
 }
 
