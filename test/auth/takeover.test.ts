@@ -72,6 +72,18 @@ describe("pre-registration takeover", () => {
     expect((await login(email, OWNER_PW)).status).toBe(200);
   });
 
+  it("a resend for an address several signups used mails a choose-your-password link, not a verification of one of them", async () => {
+    const email = uniqueEmail("twice");
+    expect((await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" })).status).toBe(201);
+    expect((await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive", role: "customer" })).status).toBe(201);
+    expect((await app.client().post("/api/auth/resend-verification", { email })).status).toBe(202);
+    const newest = (await app.client().get(`/api/dev/outbox?to=${encodeURIComponent(email)}`)).body.emails[0];
+    expect(newest.links[0]).toMatch(/\/reset-password\?token=/);
+    expect((await app.client().post("/api/auth/reset-password", { token: await latestResetToken(app, email), password: NEW_PW })).status).toBe(200);
+    expect((await login(email, ATTACKER_PW)).status).toBe(401);
+    expect((await login(email, NEW_PW)).status).toBe(200);
+  });
+
   it("a signup for a verified address still answers 409 EMAIL_TAKEN and changes nothing", async () => {
     const { email } = await signedInUser(app);
     const res = await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "M", role: "artist" });
