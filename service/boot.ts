@@ -19,6 +19,7 @@ import { createMailer } from "./mail/mailer.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { initSentry } from "./observability/sentry.ts";
 import { createRealtime } from "./realtime/hub.ts";
+import { configurePasswordHashing } from "./auth/crypto.ts";
 
 export interface Booted { ctx: AppContext; close(): Promise<void> }
 
@@ -56,13 +57,17 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
   const poolSize = stopEmbedded ? 1 : config.databasePoolSize;
   const { db, pool } = createDbWithPool(databaseUrl, poolSize);
   const redis = redisClient(config, log);
+  configurePasswordHashing(config.passwordHashing);
 
   const ctx: AppContext = {
     config, log, db, pg: pool, redis,
     mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.emailFrom, pg: pool, log }),
     limits: createLimits(config, redis),
     queue: createQueue(config, () => ctx),
-    realtime: createRealtime({ jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime` }),
+    realtime: createRealtime({
+      jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime`,
+      sessionLive: async (id) => (await db.session.count({ where: { id, revokedAt: null, expiresAt: { gt: new Date() } } })) === 1,
+    }),
     switches: new Switches(db),
     storage: createBlobStore(config),
     background: createBackground((err) => log.warn({ err: (err as Error)?.message }, "background task failed")),

@@ -3,9 +3,9 @@ import { Router } from "express";
 import type { AppContext } from "../context.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
-import { login, resendVerification, signup, verifyEmail } from "./accounts.ts";
-import { loginBody, resendBody, signupBody, verifyQuery } from "./schemas.ts";
-import { endSession, startSession } from "./sessions.ts";
+import { changePassword, forgotPassword, login, resendVerification, resetPassword, signup, verifyEmail } from "./accounts.ts";
+import { changePasswordBody, forgotPasswordBody, loginBody, resendBody, resetPasswordBody, signupBody, verifyQuery } from "./schemas.ts";
+import { clearSessionCookies, endSession, isAdminAccount, revokeSessions, startSession } from "./sessions.ts";
 
 export function authRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -30,10 +30,10 @@ export function authRoutes(ctx: AppContext): Router {
 
   r.post("/login", requireJsonBody, async (req, res) => {
     const body = parse(loginBody, req.body);
-    const user = await login(ctx, body.email, body.password);
+    const user = await login(ctx, body.email, body.password, req.ip ?? "unknown");
     const csrfToken = await startSession(ctx, req, res, user.id);
     res.json({
-      user: { id: user.id, email: user.email, name: user.name, role: user.role, isAdmin: ctx.config.adminEmails.includes(user.email) },
+      user: { id: user.id, email: user.email, name: user.name, role: user.role, isAdmin: isAdminAccount(ctx, user) },
       csrfToken,
     });
   });
@@ -41,6 +41,43 @@ export function authRoutes(ctx: AppContext): Router {
   r.post("/logout", requireUser, async (req, res) => {
     await endSession(ctx, res, req.sessionId!);
     res.json({ ok: true });
+  });
+
+  r.post("/forgot-password", requireJsonBody, async (req, res) => {
+    const { email } = parse(forgotPasswordBody, req.body);
+    await forgotPassword(ctx, email, req.ip ?? "unknown");
+    res.status(202).json({ accepted: true, message: "If an account exists for that address, a link to choose a new password is on its way." });
+  });
+
+  r.post("/reset-password", requireJsonBody, async (req, res) => {
+    const body = parse(resetPasswordBody, req.body);
+    const { email } = await resetPassword(ctx, body.token, body.password);
+    // This browser's own session (if any) was revoked with the others.
+    if (req.sessionId) clearSessionCookies(ctx, res);
+    res.json({ ok: true, email, message: "Your password is set. Every device was signed out: log in with the new password." });
+  });
+
+  r.post("/change-password", requireUser, requireJsonBody, async (req, res) => {
+    const body = parse(changePasswordBody, req.body);
+    await changePassword(ctx, { userId: req.user!.id, sessionId: req.sessionId!, ip: req.ip ?? "unknown", ...body });
+    res.json({ ok: true, message: "Password changed. Your other devices were signed out." });
+  });
+
+  r.get("/sessions", requireUser, async (req, res) => {
+    const rows = await ctx.db.session.findMany({
+      where: { userId: req.user!.id, revokedAt: null, expiresAt: { gt: new Date() } },
+      orderBy: { lastSeenAt: "desc" },
+      select: { id: true, createdAt: true, lastSeenAt: true, userAgent: true, ip: true },
+    });
+    res.set("Cache-Control", "no-store");
+    res.json({ sessions: rows.map((s) => ({ ...s, current: s.id === req.sessionId })) });
+  });
+
+  /** "Sign out everywhere": every session of the caller, this one included, and their sockets. */
+  r.post("/sessions/revoke-all", requireUser, async (req, res) => {
+    const ids = await revokeSessions(ctx, { userId: req.user!.id });
+    clearSessionCookies(ctx, res);
+    res.json({ ok: true, revoked: ids.length });
   });
 
   r.get("/me", requireUser, (req, res) => {

@@ -29,4 +29,12 @@ export const loginBody = z.object({
 export const resendBody = z.object({ email });
 export const verifyQuery = z.object({ token: z.string({ message: "The link has no token." }).min(1, "The link has no token.").max(200) });
 
+const token = z.string({ message: "The link has no token." }).min(1, "The link has no token.").max(200);
+export const forgotPasswordBody = z.object({ email });
+export const resetPasswordBody = z.object({ token, password: newPassword });
+export const changePasswordBody = z.object({
+  currentPassword: z.string({ message: "Enter your current password." }).min(1, "Enter your current password.").max(200),
+  newPassword,
+});
+
 export type SignupBody = z.infer<typeof signupBody>;

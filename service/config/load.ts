@@ -39,7 +39,12 @@ export interface Config {
   workerConcurrency: number;
   /** `npm start` runs a queue worker too (off: API replica only, workers elsewhere). */
   inProcessWorker: boolean;
-  rateLimits: { signup: RateLimitSetting; loginFailures: RateLimitSetting; resend: RateLimitSetting; search: RateLimitSetting };
+  rateLimits: {
+    signup: RateLimitSetting; loginFailures: RateLimitSetting; loginFailuresIp: RateLimitSetting; resend: RateLimitSetting; search: RateLimitSetting;
+    passwordReset: RateLimitSetting; passwordResetIp: RateLimitSetting;
+  };
+  /** Bounds on concurrent scrypt work (service/auth/crypto.ts). */
+  passwordHashing: { concurrency: number; queue: number };
 }
 
 /** Values that only exist to make a first run work: persisted per data dir so sessions survive restarts. */
@@ -127,8 +132,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: {
       signup: v.RATE_LIMIT_SIGNUP ?? { points: 10, durationSec: 600 },
       loginFailures: v.RATE_LIMIT_LOGIN_FAILURES ?? { points: 10, durationSec: 900 },
+      loginFailuresIp: v.RATE_LIMIT_LOGIN_FAILURES_IP ?? { points: 100, durationSec: 900 },
+      passwordReset: v.RATE_LIMIT_PASSWORD_RESET ?? { points: 3, durationSec: 3600 },
+      passwordResetIp: v.RATE_LIMIT_PASSWORD_RESET_IP ?? { points: 20, durationSec: 3600 },
       resend: v.RATE_LIMIT_RESEND ?? { points: 3, durationSec: 3600 },
       search: v.RATE_LIMIT_SEARCH ?? { points: 300, durationSec: 60 },
+    },
+    passwordHashing: {
+      concurrency: v.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.floor((Number(env.UV_THREADPOOL_SIZE) || 4) / 2)),
+      queue: v.PASSWORD_HASH_QUEUE ?? 64,
     },
   };
 }

@@ -87,7 +87,12 @@ export const envRegistry = {
 
   // --- rate limits ------------------------------------------------------------------
   RATE_LIMIT_SIGNUP: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Signups per client IP per window.", devDefault: "10/10m" }),
-  RATE_LIMIT_LOGIN_FAILURES: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Failed logins per account per window.", devDefault: "10/15m" }),
+  RATE_LIMIT_LOGIN_FAILURES: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Failed logins per account and client IP per window (a stranger's guesses never lock the owner out from elsewhere).", devDefault: "10/15m" }),
+  RATE_LIMIT_LOGIN_FAILURES_IP: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Failed logins per client IP per window, whatever the account; checked before any password is hashed.", devDefault: "100/15m" }),
+  RATE_LIMIT_PASSWORD_RESET: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Password reset emails requested per address per window.", devDefault: "3/1h" }),
+  RATE_LIMIT_PASSWORD_RESET_IP: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Password reset requests per client IP per window.", devDefault: "20/1h" }),
+  PASSWORD_HASH_CONCURRENCY: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(64), description: "Password hashes (scrypt) run at once per process; keep it below the libuv pool (UV_THREADPOOL_SIZE, 4 by default) so disk and DNS always find a thread. Default: half the pool." }),
+  PASSWORD_HASH_QUEUE: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: z.coerce.number().int().min(0).max(100_000), description: "Logins/signups waiting for a hashing slot before new ones get 503 `SERVER_BUSY` with Retry-After.", devDefault: "64" }),
   RATE_LIMIT_SEARCH: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Public artist searches and profile views per client IP per window (the map/search is open to scrapers).", devDefault: "300/1m" }),
   RATE_LIMIT_RESEND: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Verification resends per address per window.", devDefault: "3/1h" }),
 

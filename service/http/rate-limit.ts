@@ -1,4 +1,4 @@
-// Rate limits for signup, failed logins, verification resends and the public artist search: shared across replicas
+// Rate limits for signup, failed logins (per account+IP and per IP), password resets, verification resends and the public artist search: shared across replicas
 // through Redis when configured (falling back to memory if Redis is down), in memory otherwise.
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
@@ -39,7 +39,12 @@ function build(name: string, setting: RateLimitSetting, redis: Redis | undefined
 export function createLimits(config: Config, redis: Redis | undefined) {
   return {
     signup: build("signup", config.rateLimits.signup, redis, config.redisPrefix),
+    /** Keyed by email + client IP: guesses from one network never lock the owner out from another. */
     loginFailures: build("login-fail", config.rateLimits.loginFailures, redis, config.redisPrefix),
+    /** Keyed by client IP alone, checked before scrypt runs. */
+    loginFailuresIp: build("login-fail-ip", config.rateLimits.loginFailuresIp, redis, config.redisPrefix),
+    passwordReset: build("pw-reset", config.rateLimits.passwordReset, redis, config.redisPrefix),
+    passwordResetIp: build("pw-reset-ip", config.rateLimits.passwordResetIp, redis, config.redisPrefix),
     resend: build("resend", config.rateLimits.resend, redis, config.redisPrefix),
     search: build("search", config.rateLimits.search, redis, config.redisPrefix),
   };

@@ -101,7 +101,7 @@ describe("sessions", () => {
 });
 
 describe("rate limits", () => {
-  it("limits failed logins per account (429 with Retry-After), and a correct password is refused meanwhile", async () => {
+  it("limits failed logins per account and client IP (429 with Retry-After): from that IP a correct password is refused meanwhile", async () => {
     const limited = await startTestApp({ env: { RATE_LIMIT_LOGIN_FAILURES: "3/15m" } });
     try {
       const { email } = await signedInUser(limited);

@@ -1,10 +1,13 @@
 // The signup smoke checklist in a real browser: sign up, verify from the email link,
-// log in, the unverified guidance with a working "Resend verification", log out.
+// log in, the unverified guidance with a working "Resend verification", log out; forgot/reset
+// password from the emailed link; change password and sign out everywhere on the account page.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.ts";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
-import { latestVerificationToken, PASSWORD } from "../helpers/accounts.ts";
+import { latestResetToken, latestVerificationToken, PASSWORD } from "../helpers/accounts.ts";
+
+const NEW_PASSWORD = "a-fresh-secret-7";
 
 let app: TestApp;
 // Signup hashes with scrypt and pages poll the API: give a busy machine seconds, not the default 1 s.
@@ -91,5 +94,79 @@ it("guides an unverified user to verify, with a working Resend verification butt
   await expect.poll(() => page.locator("[data-testid=status]").innerText(), POLL).toMatch(/new link is on its way/);
   const second = await latestVerificationToken(app, email);
   expect(second).not.toBe(first);
+  await page.close();
+});
+
+it("recovers a forgotten password from the login page through the emailed link", async () => {
+  const page = await newPage();
+  const email = uniqueEmail("forgot");
+  await signUp(page, email);
+  await page.goto(`${app.url}/verify-email?token=${await latestVerificationToken(app, email)}`);
+  await expect.poll(() => page.locator("#verify").getAttribute("data-state"), POLL).toBe("success");
+
+  await page.goto(`${app.url}/login`);
+  await page.locator("#forgot-password-link").click();
+  await page.waitForURL(/\/forgot-password$/);
+  await page.getByLabel("Email").fill(email);
+  await page.locator("#forgot-form [type=submit]").click();
+  await expect.poll(() => page.locator("[data-testid=status]").innerText(), POLL).toMatch(/on its way/i);
+
+  const token = await latestResetToken(app, email);
+  await page.goto(`${app.url}/reset-password?token=${token}`);
+  await page.getByLabel("New password", { exact: true }).fill("short");
+  await page.locator("#reset-form [type=submit]").click();
+  await expect.poll(() => page.locator("#reset-password-error").innerText(), POLL).toMatch(/at least 8/);
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await page.locator("#reset-form [type=submit]").click();
+  await expect.poll(() => page.locator("#reset").getAttribute("data-state").catch(() => null), POLL).toBe("success");
+
+  await page.locator("#reset").getByRole("link", { name: "Log in" }).click();
+  await page.waitForURL(/\/login$/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(NEW_PASSWORD);
+  await page.locator("#login-form [type=submit]").click();
+  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => ""), POLL).toContain(email);
+  // The link worked once.
+  expect((await app.client().post("/api/auth/reset-password", { token, password: "yet-another-5" })).body.error.code).toBe("TOKEN_USED");
+  await page.close();
+});
+
+it("changes the password and signs out everywhere from the account page", async () => {
+  const page = await newPage();
+  const email = uniqueEmail("account");
+  await signUp(page, email);
+  await page.goto(`${app.url}/verify-email?token=${await latestVerificationToken(app, email)}`);
+  await expect.poll(() => page.locator("#verify").getAttribute("data-state"), POLL).toBe("success");
+  await page.goto(`${app.url}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.locator("#login-form [type=submit]").click();
+  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => ""), POLL).toContain(email);
+  // A second device of the same user.
+  const other = app.client();
+  expect((await other.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+
+  await page.getByRole("button", { name: "Menu" }).click(); // a phone-width page: the menu is folded
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
+  await page.waitForURL(/\/account$/);
+  await expect.poll(() => page.locator("#sessions li").count(), POLL).toBe(2);
+  expect(await page.locator("#sessions li[data-current]").innerText()).toMatch(/this browser/);
+
+  await page.getByLabel("Current password").fill("not-my-password-1");
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await page.locator("#change-password-form [type=submit]").click();
+  await expect.poll(() => page.locator("#change-currentPassword-error").innerText(), POLL).toMatch(/incorrect/i);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await page.locator("#change-password-form [type=submit]").click();
+  await expect.poll(() => page.locator("#change-title ~ [data-testid=status]").innerText(), POLL).toMatch(/password changed/i);
+  expect((await other.get("/api/auth/me")).status).toBe(401); // the other device is out
+  await expect.poll(() => page.locator("#sessions li").count(), POLL).toBe(1);
+
+  await page.locator("#sign-out-everywhere").click();
+  await page.waitForURL(/\/login/);
+  await page.goto(`${app.url}/`);
+  await expect.poll(() => page.locator("#site-nav").textContent(), POLL).toMatch(/Log in/);
+  expect(await page.locator("[data-testid=signed-in]").count()).toBe(0);
   await page.close();
 });

@@ -12,6 +12,16 @@ export async function latestVerificationToken(app: TestApp, email: string): Prom
   return new URL(link).searchParams.get("token")!;
 }
 
+/** The token of the newest password reset link mailed to this address. */
+export async function latestResetToken(app: TestApp, email: string): Promise<string> {
+  const res = await app.client().get(`/api/dev/outbox?to=${encodeURIComponent(email)}`);
+  for (const mail of res.body.emails ?? []) {
+    const link: string | undefined = mail.links?.find((l: string) => l.includes("/reset-password?token="));
+    if (link) return new URL(link).searchParams.get("token")!;
+  }
+  throw new Error(`no password reset email for ${email}`);
+}
+
 /** A verified, signed-in user with their own cookie jar. */
 export async function signedInUser(app: TestApp, opts: { email?: string; role?: "artist" | "customer" } = {}): Promise<{ client: HttpClient; email: string; userId: string }> {
   const client = app.client();

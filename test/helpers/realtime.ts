@@ -2,13 +2,21 @@
 import WebSocket from "ws";
 import type { HttpClient } from "./http.ts";
 
-export interface Socket { events: any[]; waitFor(pred: (e: any) => boolean, ms?: number): Promise<any>; close(): void }
+export interface Socket {
+  events: any[];
+  waitFor(pred: (e: any) => boolean, ms?: number): Promise<any>;
+  close(): void;
+  /** Settles when the server (or we) close the socket. */
+  closed: Promise<{ code: number; reason: string }>;
+  isOpen(): boolean;
+}
 
 export async function openSocket(baseUrl: string, client: HttpClient): Promise<Socket> {
   const { body } = await client.get("/api/realtime/token");
   const ws = new WebSocket(`${baseUrl.replace("http", "ws")}/ws?token=${encodeURIComponent(body.token)}`);
   const events: any[] = [];
   ws.on("message", (m) => events.push(JSON.parse(String(m))));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: String(reason) })));
   await new Promise<void>((resolve, reject) => {
     ws.once("error", reject);
     const check = () => (events.some((e) => e.type === "ready") ? resolve() : setTimeout(check, 10));
@@ -26,6 +34,8 @@ export async function openSocket(baseUrl: string, client: HttpClient): Promise<S
       }
     },
     close: () => ws.close(),
+    closed,
+    isOpen: () => ws.readyState === WebSocket.OPEN,
   };
 }
 

@@ -147,6 +147,8 @@ function body(ids: string[]): fc.Arbitrary<FuzzBody> {
 
 const OTHER_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
+const SIGNS_OUT = new Set(["/api/auth/logout", "/api/auth/sessions/revoke-all"]);
+
 export function fuzzRequest(routes: RouteEntry[], ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const ids = Object.values(ctx.ids);
   return fc.constantFrom(...routes).chain((route) => {
@@ -163,8 +165,8 @@ export function fuzzRequest(routes: RouteEntry[], ctx: FuzzContext): fc.Arbitrar
     }).map(({ params, method, query, identity, body, contentType, headers, signed }): FuzzRequest => {
       let i = 0;
       const path = route.path.replace(/:(\w+)/g, () => params[i++]!);
-      // Logging out would end the session every other request uses.
-      const id = route.path === "/api/auth/logout" ? "anonymous" : identity;
+      // Logging out (or signing out everywhere) would end the session every other request uses.
+      const id = SIGNS_OUT.has(route.path) ? "anonymous" : identity;
       return { route: `${route.method} ${route.path}`, method, path, query, identity: id, body, contentType, headers, signed };
     });
   });

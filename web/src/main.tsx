@@ -16,7 +16,10 @@ const Auth = {
   Signup: lazy(() => import("./pages/Auth.tsx").then((m) => ({ default: m.Signup }))),
   Login: lazy(() => import("./pages/Auth.tsx").then((m) => ({ default: m.Login }))),
   Verify: lazy(() => import("./pages/Auth.tsx").then((m) => ({ default: m.VerifyEmail }))),
+  Forgot: lazy(() => import("./pages/Account.tsx").then((m) => ({ default: m.ForgotPassword }))),
+  Reset: lazy(() => import("./pages/Account.tsx").then((m) => ({ default: m.ResetPassword }))),
 };
+const Account = lazy(() => import("./pages/Account.tsx"));
 const Inbox = lazy(() => import("./pages/Inbox.tsx"));
 const Integrations = lazy(() => import("./pages/Integrations.tsx"));
 const Calendar = lazy(() => import("./pages/Calendar.tsx"));
@@ -73,6 +76,7 @@ function Shell({ children }: { children: ReactNode }) {
             {user?.role === "artist" ? <>{link("/inbox", "Inbox")}{link("/calendar", "Calendar")}{link("/integrations", "Integrations")}{link("/profile", "My profile")}</> : null}
             {user?.role === "customer" ? link("/bookings", "My bookings") : null}
             {user?.isAdmin ? link("/ops", "Ops") : null}
+            {user ? link("/account", "Account") : null}
             {user ? <li><LogoutButton id="nav-logout" className="link-button" /></li> : me.isLoading ? null : <>{link("/login", "Log in")}{link("/signup", "Sign up")}</>}
           </ul>
         </nav>
@@ -103,6 +107,9 @@ function App() {
         <Route path="/signup" element={<Auth.Signup />} />
         <Route path="/login" element={<Auth.Login />} />
         <Route path="/verify-email" element={<Auth.Verify />} />
+        <Route path="/forgot-password" element={<Auth.Forgot />} />
+        <Route path="/reset-password" element={<Auth.Reset />} />
+        <Route path="/account" element={<Account />} />
         <Route path="/inbox" element={<Inbox />} />
         <Route path="/inbox/:id" element={<Inbox />} />
         <Route path="/integrations" element={<Integrations />} />

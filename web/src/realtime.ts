@@ -54,7 +54,14 @@ export function useRealtime(enabled: boolean): LiveState {
             /* ignore malformed frames */
           }
         };
-        ws.onclose = () => retry();
+        ws.onclose = (e) => {
+          // 4001: the server ended this session (signed out here or elsewhere, password changed):
+          // re-ask who we are instead of reconnecting with a dead session.
+          if (e.code === 4001) {
+            setState("off");
+            void qc.invalidateQueries({ queryKey: ["me"] });
+          } else retry();
+        };
       } catch {
         retry();
       }

@@ -165,6 +165,7 @@ export function Login() {
           </div>
         ) : null}
       </Status>
+      <p><Link to="/forgot-password" id="forgot-password-link">Forgot your password?</Link></p>
       <p>New to Tatu? <Link to="/signup">Create an account</Link></p>
     </>
   );

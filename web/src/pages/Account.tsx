@@ -1,0 +1,214 @@
+// Password recovery (forgot → emailed link → reset) and the account's security page (change
+// password, devices signed in, sign out everywhere). Forms validate with the API's zod schemas.
+import { useRef, useState, type FormEvent } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { changePasswordBody, forgotPasswordBody, resetPasswordBody } from "../../../service/auth/schemas.ts";
+import { api, messageOf, setCsrfToken } from "../api.ts";
+import { apiFields, check, focusFirstInvalid, type FieldErrors } from "../forms.ts";
+import { RequireUser } from "../guard.tsx";
+import { ME_KEY } from "../session.ts";
+import { Field, PageTitle, Status } from "../ui.tsx";
+
+interface StatusState { info?: string; error?: string }
+const PASSWORD_HINT = "At least 8 characters, with a number or symbol.";
+
+export function ForgotPassword() {
+  const form = useRef<HTMLFormElement>(null);
+  const [fields, setFields] = useState<FieldErrors>({});
+  const [status, setStatus] = useState<StatusState>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    setStatus({});
+    const v = check(forgotPasswordBody, { email: String(new FormData(e.currentTarget).get("email") ?? "") });
+    if (!v.ok) {
+      setFields(v.fields);
+      return focusFirstInvalid(form.current);
+    }
+    setFields({});
+    setBusy(true);
+    try {
+      const r = await api<{ message?: string }>("/api/auth/forgot-password", { body: v.data });
+      setStatus({ info: r.message ?? "If an account exists for that address, a link is on its way." });
+    } catch (err) {
+      setFields(apiFields(err));
+      setStatus({ error: messageOf(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <PageTitle>Reset your password</PageTitle>
+      <p>Enter your email. We'll send a link to choose a new password; it works once, for one hour.</p>
+      <form id="forgot-form" ref={form} noValidate aria-labelledby="page-title" aria-busy={busy} onSubmit={submit}>
+        <Field form="forgot" name="email" label="Email" type="email" autoComplete="email" required error={fields.email} />
+        <button type="submit" disabled={busy}>{busy ? "Sending…" : "Send reset link"}</button>
+      </form>
+      <Status info={status.info} error={status.error} />
+      <p><Link to="/login">Back to log in</Link></p>
+    </>
+  );
+}
+
+export function ResetPassword() {
+  const form = useRef<HTMLFormElement>(null);
+  const qc = useQueryClient();
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const [fields, setFields] = useState<FieldErrors>({});
+  const [status, setStatus] = useState<StatusState>({});
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    setStatus({});
+    const v = check(resetPasswordBody, { token, password: String(new FormData(e.currentTarget).get("password") ?? "") });
+    if (!v.ok) {
+      setFields(v.fields);
+      if (v.fields.token) setStatus({ error: "This link is missing its token. Request a new one." });
+      return focusFirstInvalid(form.current);
+    }
+    setFields({});
+    setBusy(true);
+    try {
+      await api("/api/auth/reset-password", { body: v.data });
+      // Every session was signed out, this browser's too.
+      setCsrfToken(null);
+      qc.setQueryData(ME_KEY, null);
+      setDone(true);
+      setStatus({ info: "Your password is set. Every device was signed out." });
+    } catch (err) {
+      setFields(apiFields(err));
+      setStatus({ error: messageOf(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (done)
+    return (
+      <>
+        <PageTitle title="Password set">Password set</PageTitle>
+        <Status info={status.info} />
+        <div id="reset" data-state="success"><p><Link className="button" to="/login">Log in</Link></p></div>
+      </>
+    );
+  return (
+    <>
+      <PageTitle>Choose a new password</PageTitle>
+      <form id="reset-form" ref={form} noValidate aria-labelledby="page-title" aria-busy={busy} onSubmit={submit}>
+        <Field form="reset" name="password" label="New password" type="password" autoComplete="new-password" required error={fields.password} hint={PASSWORD_HINT} />
+        <button type="submit" disabled={busy || !token}>{busy ? "Saving…" : "Set password"}</button>
+      </form>
+      <Status info={status.info} error={status.error || (!token ? "This link is missing its token. Request a new one." : undefined)} />
+      <p><Link to="/forgot-password">Request a new link</Link></p>
+    </>
+  );
+}
+
+interface SessionRow { id: string; createdAt: string; lastSeenAt: string; userAgent: string | null; ip: string | null; current: boolean }
+
+function ChangePassword() {
+  const form = useRef<HTMLFormElement>(null);
+  const qc = useQueryClient();
+  const [fields, setFields] = useState<FieldErrors>({});
+  const [status, setStatus] = useState<StatusState>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    setStatus({});
+    const target = e.currentTarget;
+    const data = new FormData(target);
+    const v = check(changePasswordBody, { currentPassword: String(data.get("currentPassword") ?? ""), newPassword: String(data.get("newPassword") ?? "") });
+    if (!v.ok) {
+      setFields(v.fields);
+      return focusFirstInvalid(form.current);
+    }
+    setFields({});
+    setBusy(true);
+    try {
+      const r = await api<{ message?: string }>("/api/auth/change-password", { body: v.data });
+      target.reset();
+      setStatus({ info: r.message ?? "Password changed." });
+      void qc.invalidateQueries({ queryKey: ["sessions"] });
+    } catch (err) {
+      setFields(apiFields(err));
+      setStatus({ error: messageOf(err) });
+      focusFirstInvalid(form.current);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="change-title">
+      <h2 id="change-title">Change password</h2>
+      <form id="change-password-form" ref={form} noValidate aria-labelledby="change-title" aria-busy={busy} onSubmit={submit}>
+        <Field form="change" name="currentPassword" label="Current password" type="password" autoComplete="current-password" required error={fields.currentPassword} />
+        <Field form="change" name="newPassword" label="New password" type="password" autoComplete="new-password" required error={fields.newPassword} hint={PASSWORD_HINT} />
+        <button type="submit" disabled={busy}>{busy ? "Saving…" : "Change password"}</button>
+      </form>
+      <Status info={status.info} error={status.error} />
+    </section>
+  );
+}
+
+function Sessions() {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const q = useQuery({ queryKey: ["sessions"], queryFn: () => api<{ sessions: SessionRow[] }>("/api/auth/sessions") });
+
+  async function signOutEverywhere() {
+    setBusy(true);
+    setError("");
+    try {
+      await api("/api/auth/sessions/revoke-all", { method: "POST" });
+      setCsrfToken(null);
+      qc.setQueryData(ME_KEY, null);
+      qc.removeQueries({ predicate: (x) => x.queryKey[0] !== "me" });
+      navigate("/login");
+    } catch (err) {
+      setError(messageOf(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Signed-in devices</h2>
+      {q.isError ? <p role="alert">{messageOf(q.error)}</p> : null}
+      <ul id="sessions">
+        {(q.data?.sessions ?? []).map((s) => (
+          <li key={s.id} data-current={s.current || undefined}>
+            {s.userAgent ?? "Unknown browser"}{s.ip ? ` · ${s.ip}` : ""} · last active {new Date(s.lastSeenAt).toLocaleString()}{s.current ? " (this browser)" : ""}
+          </li>
+        ))}
+      </ul>
+      <button type="button" id="sign-out-everywhere" className="secondary" disabled={busy} onClick={signOutEverywhere}>Sign out everywhere</button>
+      {error ? <p role="alert" className="msg-error">{error}</p> : null}
+    </section>
+  );
+}
+
+export default function Account() {
+  return (
+    <RequireUser title="Account security">
+      {(user) => (
+        <>
+          <PageTitle>Account security</PageTitle>
+          <p>Signed in as {user.email}.</p>
+          <ChangePassword />
+          <Sessions />
+        </>
+      )}
+    </RequireUser>
+  );
+}
