@@ -20,10 +20,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { appleCalendarProvider } from "../../service/calendars/caldav/index.ts";
 import type { CalendarCredentialsConnect } from "../../service/calendars/types.ts";
 import type { ProviderEnv } from "../../service/channels/types.ts";
+import { facebookWebhook } from "../../service/channels/meta/webhook.ts";
+import { twilioInboundWebhook } from "../../service/channels/twilio/webhook.ts";
+import { downloadMedia as downloadTwitterMedia } from "../../service/channels/twitter/media.ts";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
+import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
 import { isPublicAddress } from "../../service/security/outbound/addresses.ts";
 import { outboundGuard, type Resolve } from "../../service/security/outbound/guard.ts";
+import { signedWebhook } from "../channels/meta-helpers.ts";
 
 const PUBLIC = "93.184.216.34";
 
@@ -46,6 +51,29 @@ function rebindingResolver(first = PUBLIC): Resolve & { calls: number } {
 function env(overrides: Record<string, string> = {}): ProviderEnv {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-outbound-"));
   return { config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dir, NEXTAUTH_URL: "https://tatu.example.com", ...overrides }), log: createLogger({ level: "silent" }) };
+}
+
+let restoreDns = () => {};
+
+/** The system resolver answers `first` for `name` the first time, 127.0.0.1 after. */
+function hostileDns(name: string, first = PUBLIC): void {
+  const original = { lookup: dns.lookup, promises: dns.promises.lookup };
+  let calls = 0;
+  const answer = (all: boolean | undefined) => {
+    const address = calls++ === 0 ? first : "127.0.0.1";
+    return all ? [{ address, family: 4 }] : { address, family: 4 };
+  };
+  dns.lookup = ((host: string, options: unknown, callback?: unknown) => {
+    const cb = (typeof options === "function" ? options : callback) as (...a: unknown[]) => void;
+    const opts = (typeof options === "object" && options ? options : {}) as { all?: boolean };
+    if (host !== name) return (original.lookup as (...a: unknown[]) => void)(host, options, callback);
+    const got = answer(opts.all);
+    process.nextTick(() => (Array.isArray(got) ? cb(null, got) : cb(null, got.address, got.family)));
+  }) as typeof dns.lookup;
+  dns.promises.lookup = (async (host: string, options?: { all?: boolean }) =>
+    host === name ? answer(options?.all) : original.promises(host, options as never)) as typeof dns.promises.lookup;
+  syncBuiltinESMExports();
+  restoreDns = () => { dns.lookup = original.lookup; dns.promises.lookup = original.promises; syncBuiltinESMExports(); restoreDns = () => {}; };
 }
 
 let internal: Awaited<ReturnType<typeof internalService>>;
@@ -105,29 +133,7 @@ describe("the guard checks the address when it connects", () => {
 });
 
 describe("CalDAV: a server name that rebinds after the check", () => {
-  let restore: (() => void) | undefined;
-  afterEach(() => { restore?.(); restore = undefined; });
-
-  /** The system resolver answers PUBLIC for `name` the first time, 127.0.0.1 after. */
-  function hostileDns(name: string): void {
-    const original = { lookup: dns.lookup, promises: dns.promises.lookup };
-    let calls = 0;
-    const answer = (all: boolean | undefined) => {
-      const address = calls++ === 0 ? PUBLIC : "127.0.0.1";
-      return all ? [{ address, family: 4 }] : { address, family: 4 };
-    };
-    dns.lookup = ((host: string, options: unknown, callback?: unknown) => {
-      const cb = (typeof options === "function" ? options : callback) as (...a: unknown[]) => void;
-      const opts = (typeof options === "object" && options ? options : {}) as { all?: boolean };
-      if (host !== name) return (original.lookup as (...a: unknown[]) => void)(host, options, callback);
-      const got = answer(opts.all);
-      process.nextTick(() => (Array.isArray(got) ? cb(null, got) : cb(null, got.address, got.family)));
-    }) as typeof dns.lookup;
-    dns.promises.lookup = (async (host: string, options?: { all?: boolean }) =>
-      host === name ? answer(options?.all) : original.promises(host, options as never)) as typeof dns.promises.lookup;
-    syncBuiltinESMExports();
-    restore = () => { dns.lookup = original.lookup; dns.promises.lookup = original.promises; syncBuiltinESMExports(); };
-  }
+  afterEach(() => restoreDns());
 
   it("the connect form's server passes the check (public) but its connections go nowhere near 127.0.0.1", async () => {
     // A TLS client's connection to a plain listener still counts: any socket is the breach.
@@ -145,6 +151,69 @@ describe("CalDAV: a server name that rebinds after the check", () => {
       expect(err).toMatchObject({ errorClass: "permanent", code: "CALDAV_SERVER_NOT_ALLOWED" });
     } finally {
       await new Promise((r) => tcp.close(r));
+    }
+  });
+});
+
+describe("media links from webhook payloads", () => {
+  let meta: MetaStandIn;
+  beforeAll(async () => { meta = await startMetaStandIn(); });
+  afterAll(async () => { await meta?.close(); });
+
+  it("Meta: an attachment URL pointing at 127.0.0.1 or the metadata service is refused and never contacted; the stand-in's CDN still downloads", async () => {
+    const metaEnv = env(meta.env());
+    const secret = meta.env().FACEBOOK_APP_SECRET!;
+    const user = meta.addUser({ name: "Rosa" });
+    const page = meta.addPage(user.id, { name: "Rosa Ink" });
+    const genuine = meta.customerMessage(page.id, { psid: newPsid(), attachments: [{ filename: "arm.jpg", contentType: "image/jpeg", content: Buffer.from("jpeg bytes") }] });
+    const cdnUrl = facebookWebhook.parse(metaEnv, signedWebhook(genuine, secret))[0]!.remoteAttachments![0]!.url;
+    // The configured stand-in (META_GRAPH_BASE_URL) is where the legitimate CDN link points.
+    expect((await facebookWebhook.download!(metaEnv, { url: cdnUrl })).content.toString()).toBe("jpeg bytes");
+
+    for (const hostile of [`${internal.origin}/admin`, `http://localhost:${internal.port}/`, "http://169.254.169.254/latest/meta-data/iam/security-credentials/"]) {
+      const payload = JSON.parse(JSON.stringify(genuine).replaceAll(JSON.stringify(cdnUrl).slice(1, -1), hostile));
+      const req = signedWebhook(payload, secret);
+      expect(facebookWebhook.verify(metaEnv, req)).toMatchObject({ ok: true });
+      const [item] = facebookWebhook.parse(metaEnv, req);
+      expect(item!.remoteAttachments![0]!.url).toBe(hostile);
+      const err = await facebookWebhook.download!(metaEnv, item!.remoteAttachments![0]!).catch((e: unknown) => e);
+      expect(internal.connections(), hostile).toBe(0);
+      expect(err, hostile).toMatchObject({ errorClass: "permanent", code: "META_ATTACHMENT_REFUSED" });
+    }
+  });
+
+  it("Twilio: a media redirect to 127.0.0.1 or the metadata service is refused and never contacted", async () => {
+    // Stands in for the Twilio API: the media resource redirects wherever the test says.
+    let location = "";
+    const seen: string[] = [];
+    const api = http.createServer((req, res) => { seen.push(`${req.url} ${req.headers.authorization ? "with" : "without"} credentials`); req.resume(); res.writeHead(302, { location }).end(); });
+    await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const twilioEnv = env({ TWILIO_ACCOUNT_SID: `AC${"1".repeat(32)}`, TWILIO_AUTH_TOKEN: "token", TWILIO_API_BASE_URL: base });
+    const media = `https://api.twilio.com/2010-04-01/Accounts/AC${"1".repeat(32)}/Messages/MM${"2".repeat(32)}/Media/ME${"3".repeat(32)}`;
+    try {
+      for (const target of [`${internal.origin}/steal`, "http://169.254.169.254/latest/meta-data/"]) {
+        location = target;
+        const err = await twilioInboundWebhook.download!(twilioEnv, { url: media }).catch((e: unknown) => e);
+        expect(internal.connections(), target).toBe(0);
+        expect(err, target).toMatchObject({ errorClass: "permanent", code: "TWILIO_MEDIA_REFUSED" });
+      }
+      // Each time only the API origin was asked (with the account's credentials), nothing behind the redirect.
+      const asked = `/2010-04-01/Accounts/AC${"1".repeat(32)}/Messages/MM${"2".repeat(32)}/Media/ME${"3".repeat(32)} with credentials`;
+      expect(seen).toEqual([asked, asked]);
+    } finally {
+      await new Promise((r) => api.close(r));
+    }
+  });
+
+  it("X: a DM photo on X's media host is fetched over a guarded socket: a host that resolves inside is refused", async () => {
+    const xEnv = env({ TWITTER_API_KEY: "key", TWITTER_API_SECRET: "secret" });
+    const creds = { accessToken: "1-token", accessSecret: "token-secret", userId: "1", screenName: "studio" };
+    hostileDns("ton.x.com", "127.0.0.1");
+    try {
+      expect(await downloadTwitterMedia(xEnv, creds, "https://ton.x.com/1.1/ton/data/dm/1/2/photo.jpg", 1_000_000)).toEqual({ ok: false, reason: "refused" });
+    } finally {
+      restoreDns();
     }
   });
 });
