@@ -13,7 +13,8 @@ import path from "node:path";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appleCalendarProvider, createAppleCalendarProvider } from "../../service/calendars/caldav/index.ts";
-import { isPublicAddress } from "../../service/calendars/caldav/server-guard.ts";
+import { isPublicAddress } from "../../service/security/outbound/addresses.ts";
+import { outboundGuard } from "../../service/security/outbound/guard.ts";
 import { guardedFetch } from "../../service/calendars/caldav/dav.ts";
 import type { CalendarCredentialsConnect, CalendarCursor, CalendarEvent, CalendarProvider, CalendarSyncOptions, CalendarSyncPage, EventDraft } from "../../service/calendars/types.ts";
 import { ProviderError } from "../../service/channels/errors.ts";
@@ -542,13 +543,11 @@ describe("error classes from real answers", () => {
     const target = await start((req, res) => { seen.push(`target ${req.method} ${req.url}`); req.resume(); res.writeHead(207, { "content-type": "application/xml" }).end("<multistatus xmlns='DAV:'/>"); });
     const bouncer = await start((req, res) => { seen.push(`bouncer ${req.method} ${req.url}`); req.resume(); res.writeHead(301, { location: `${target.origin}/moved/` }).end(); });
     try {
-      // A policy that lets the bouncer through (as a public server would be) and, first, not the target.
-      let allowTarget = false;
-      const policy = { check: async (url: URL) => { if (url.origin === target.origin && !allowTarget) throw new ProviderError("permanent", "refused", { code: "CALDAV_SERVER_NOT_ALLOWED" }); } };
-      const davFetch = guardedFetch(policy);
-      await expect(davFetch(`${bouncer.origin}/cal/`, { method: "PROPFIND", body: "<propfind/>" })).rejects.toMatchObject({ code: "CALDAV_SERVER_NOT_ALLOWED" });
+      // Rules that let the bouncer through (as a public server would be) and, first, not the target.
+      const strict = outboundGuard({ trustedOrigins: [bouncer.origin] });
+      await expect(guardedFetch(strict)(`${bouncer.origin}/cal/`, { method: "PROPFIND", body: "<propfind/>" })).rejects.toMatchObject({ code: "CALDAV_SERVER_NOT_ALLOWED" });
       expect(seen).toEqual(["bouncer PROPFIND /cal/"]);
-      allowTarget = true;
+      const davFetch = guardedFetch(outboundGuard({ trustedOrigins: [bouncer.origin, target.origin] }));
       const res = await davFetch(`${bouncer.origin}/cal/`, { method: "PROPFIND", body: "<propfind/>" });
       expect(res.status).toBe(207);
       expect(seen.slice(1)).toEqual(["bouncer PROPFIND /cal/", "target PROPFIND /moved/"]);

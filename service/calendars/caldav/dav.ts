@@ -6,7 +6,8 @@ import { DAVClient, davRequest, getBasicAuthHeaders, propfind, type DAVResponse 
 import { z } from "zod";
 import { ProviderError, parseRetryAfter } from "../../channels/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../../channels/types.ts";
-import { defaultServerUrl, ICLOUD_CALDAV_URL, serverPolicy, type ServerPolicy } from "./server-guard.ts";
+import { RedirectLimitError, refusalOf, type OutboundGuard } from "../../security/outbound/guard.ts";
+import { caldavGuard, defaultServerUrl, ICLOUD_CALDAV_URL, serverRefusal } from "./server-guard.ts";
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 5;
@@ -33,11 +34,11 @@ export const credentialsSchema = z.object({
 export type AppleCredentials = z.output<typeof credentialsSchema>;
 
 /** What every request of one account needs: who signs in, where, and the fetch that only goes
- *  where server-guard.ts allows. */
+ *  where the outbound guard allows (server-guard.ts). */
 export interface Creds { appleId: string; appPassword: string; serverUrl: string; fetch: typeof fetch }
 
 export function credsFor(env: ProviderEnv, input: AppleCredentials): Creds {
-  return { appleId: input.appleId, appPassword: input.appPassword, serverUrl: input.serverUrl ?? defaultServerUrl(env), fetch: guardedFetch(serverPolicy(env)) };
+  return { appleId: input.appleId, appPassword: input.appPassword, serverUrl: input.serverUrl ?? defaultServerUrl(env), fetch: guardedFetch(caldavGuard(env)) };
 }
 
 /** Stored credentials of a connected account; unreadable ones need a reconnect, not retries. */
@@ -71,41 +72,30 @@ export class CalDavNetworkError extends Error {
 /** DAV preconditions worth telling apart (RFC 4918 §16, RFC 6578 §3.7, RFC 4791 §5.3.2.1). */
 const conditions = ["valid-sync-token", "number-of-matches-within-limits", "need-privileges", "no-uid-conflict", "valid-calendar-data"];
 
-export const davFetch: typeof fetch = async (input, init) => {
-  const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
-  const method = init?.method ?? "GET";
-  let res: Response;
-  try {
-    res = await fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  } catch (err) {
-    throw new CalDavNetworkError(url.origin, err);
-  }
-  if (res.status < 400) return res;
-  let body = "";
-  try { body = (await res.text()).slice(0, 8192); } catch { /* the status says enough */ }
-  const condition = conditions.find((c) => body.includes(c));
-  throw new CalDavHttpError(res.status, method, parseRetryAfter(res.headers.get("retry-after")), condition);
-};
-
-/** davFetch behind a ServerPolicy: each URL is checked before anything is sent to it, and
- *  redirects are followed here, hop by hop, so a server cannot bounce the request (and the
- *  credentials) to an address the policy refuses. A caller asking for manual redirects (tsdav's
- *  service discovery) gets the 3xx itself; its next request is checked like any other. */
-export function guardedFetch(policy: ServerPolicy): typeof fetch {
-  const go = async (input: Parameters<typeof fetch>[0], init: RequestInit | undefined, hops: number): Promise<Response> => {
+/** The fetch every CalDAV request uses: through the outbound guard (each URL and redirect hop
+ *  checked, the address checked when the connection opens, so a server cannot bounce the
+ *  request and the credentials somewhere refused), throwing on any 4xx/5xx. A caller asking
+ *  for manual redirects (tsdav's service discovery) gets the 3xx itself; its next request is
+ *  checked like any other. */
+export function guardedFetch(guard: OutboundGuard): typeof fetch {
+  return async (input, init) => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
-    await policy.check(url);
-    if (init?.redirect === "manual") return davFetch(input, init);
-    const res = await davFetch(input, { ...init, redirect: "manual" });
-    const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
-    if (!location) return res;
-    await res.body?.cancel();
-    if (hops >= MAX_REDIRECTS) throw new CalDavHttpError(res.status, init?.method ?? "GET", undefined, "too many redirects");
-    // 303 turns into a GET (fetch's rule); DAV methods keep their method and body otherwise.
-    const next = res.status === 303 ? { ...init, method: "GET", body: undefined } : init;
-    return go(new URL(location, url).href, next, hops + 1);
+    const method = init?.method ?? "GET";
+    let res: Response;
+    try {
+      res = await guard.fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS), maxRedirects: MAX_REDIRECTS });
+    } catch (err) {
+      const refused = refusalOf(err);
+      if (refused) throw serverRefusal(refused);
+      if (err instanceof RedirectLimitError) throw new CalDavHttpError(err.status, method, undefined, "too many redirects");
+      throw new CalDavNetworkError(url.origin, err);
+    }
+    if (res.status < 400) return res;
+    let body = "";
+    try { body = (await res.text()).slice(0, 8192); } catch { /* the status says enough */ }
+    const condition = conditions.find((c) => body.includes(c));
+    throw new CalDavHttpError(res.status, method, parseRetryAfter(res.headers.get("retry-after")), condition);
   };
-  return (input, init) => go(input, init, 0);
 }
 
 export function authHeaders(c: Creds): Record<string, string> {

@@ -1,7 +1,12 @@
 // Fetches a Meta CDN attachment (fbcdn / lookaside URLs are pre-signed: a plain GET, no token),
-// refusing anything over ATTACHMENT_MAX_MB without reading it all into memory.
+// refusing anything over ATTACHMENT_MAX_MB without reading it all into memory. The link comes
+// from a payload, so it goes through the outbound guard: public addresses only (checked when
+// connecting, every redirect hop too), or the configured Graph origin (the stand-in's CDN).
 import path from "node:path";
+import { refusalOf } from "../../security/outbound/guard.ts";
+import { outboundGuardFor } from "../../security/outbound/policy.ts";
 import { ProviderError } from "../errors.ts";
+import type { ProviderEnv } from "../types.ts";
 
 export interface Downloaded { content: Buffer; contentType: string; filename: string }
 
@@ -23,14 +28,16 @@ function filenameOf(res: Response, url: URL, contentType: string, hint?: string)
   return ext ? `attachment.${ext}` : "attachment";
 }
 
-export async function downloadAttachment(rawUrl: string, maxBytes: number, hint: { filename?: string; contentType?: string } = {}): Promise<Downloaded> {
+export async function downloadAttachment(env: ProviderEnv, rawUrl: string, maxBytes: number, hint: { filename?: string; contentType?: string } = {}): Promise<Downloaded> {
   const url = new URL(rawUrl);
   if (url.protocol !== "https:" && url.protocol !== "http:")
     throw new ProviderError("permanent", "The attachment link is not a web address.", { code: "META_ATTACHMENT_URL" });
   let res: Response;
   try {
-    res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(120_000) });
+    res = await outboundGuardFor(env, "media").fetch(url, { signal: AbortSignal.timeout(120_000) });
   } catch (err) {
+    if (refusalOf(err))
+      throw new ProviderError("permanent", "The attachment link points at an address Tatu does not fetch from.", { code: "META_ATTACHMENT_REFUSED", cause: err });
     throw new ProviderError("transient", "Meta's attachment server could not be reached.", { code: "META_UNREACHABLE", cause: err });
   }
   if (!res.ok) {

@@ -223,7 +223,7 @@ async function toInbound(env: ProviderEnv, account: ProviderAccount, ownId: stri
     const url = a.image_data?.url ?? a.video_data?.url ?? a.file_url;
     if (!url) continue;
     try {
-      const got = await downloadAttachment(url, maxAttachmentBytes(env), { filename: a.name, contentType: a.mime_type });
+      const got = await downloadAttachment(env, url, maxAttachmentBytes(env), { filename: a.name, contentType: a.mime_type });
       attachments.push({ filename: got.filename, contentType: a.mime_type ?? got.contentType, content: got.content });
     } catch (err) {
       const e = classifyMetaError(err);

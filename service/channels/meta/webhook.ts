@@ -169,7 +169,7 @@ function parser(channel: MetaChannel, object: "page" | "instagram") {
 }
 
 async function download(env: ProviderEnv, att: RemoteAttachment) {
-  return downloadAttachment(att.url, maxAttachmentBytes(env), { filename: att.filename, contentType: att.contentType });
+  return downloadAttachment(env, att.url, maxAttachmentBytes(env), { filename: att.filename, contentType: att.contentType });
 }
 
 const ack = { contentType: "text/plain", body: "EVENT_RECEIVED" };

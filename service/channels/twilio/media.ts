@@ -1,5 +1,7 @@
 // MMS media: Twilio serves it at …/Messages/{MM}/Media/{ME} behind the account's basic auth,
 // redirecting to a short-lived CDN URL. Credentials only ever go to the Twilio API origin.
+import { refusalOf } from "../../security/outbound/guard.ts";
+import { outboundGuardFor } from "../../security/outbound/policy.ts";
 import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../errors.ts";
 import type { ProviderEnv } from "../types.ts";
 import { rebase } from "./client.ts";
@@ -49,13 +51,15 @@ export async function downloadMedia(env: ProviderEnv, rawUrl: string): Promise<{
   const max = maxAttachmentBytes(env);
   let res: Response;
   try {
-    // fetch follows the redirect to the CDN and drops Authorization if it leaves the origin.
-    res = await fetch(url, {
+    // The outbound guard follows the redirect to the CDN (a public address, checked when
+    // connecting) and drops Authorization when it leaves the origin.
+    res = await outboundGuardFor(env, "media").fetch(url, {
       headers: { Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString("base64")}` },
-      redirect: "follow",
       signal: AbortSignal.timeout(60_000),
     });
   } catch (err) {
+    if (refusalOf(err))
+      throw new ProviderError("permanent", "The picture link leads to an address Tatu does not fetch from.", { code: "TWILIO_MEDIA_REFUSED", cause: err });
     throw new ProviderError("transient", "Twilio could not be reached to fetch a picture. Tatu will retry automatically.", { code: "TWILIO_UNREACHABLE", cause: err });
   }
   if (!res.ok) {

@@ -66,12 +66,13 @@ function consumer(env: ProviderEnv): { appKey: string; appSecret: string } {
   return { appKey, appSecret };
 }
 
-export function twitterClient(env: ProviderEnv, tokens?: { accessToken: string; accessSecret: string }, plugins: ITwitterApiClientPlugin[] = []): TwitterApi {
+/** `agent` replaces the default one (media downloads pass the outbound guard's). */
+export function twitterClient(env: ProviderEnv, tokens?: { accessToken: string; accessSecret: string }, plugins: ITwitterApiClientPlugin[] = [], agent?: http.Agent): TwitterApi {
   const init: TwitterApiTokens = { ...consumer(env), ...(tokens ? { accessToken: tokens.accessToken, accessSecret: tokens.accessSecret } : {}) };
   const origin = apiOrigin(env);
   return new TwitterApi(init, {
     plugins: [...(origin ? [rebasePlugin(origin)] : []), ...plugins],
-    ...(origin?.startsWith("http:") ? { httpAgent: plainAgent } : {}),
+    ...(agent ? { httpAgent: agent } : origin?.startsWith("http:") ? { httpAgent: plainAgent } : {}),
   });
 }
 
