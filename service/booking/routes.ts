@@ -7,6 +7,7 @@ import { HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { replyUploads, uploadedFiles } from "../inbox/uploads.ts";
+import { publicDirectoryLimit } from "../artists/rate-limit.ts";
 import { availability } from "./availability.ts";
 import { acceptBody, availabilityQuery, cancelBody, declineBody, offerBody, requestBody, rescheduleBody, sessionBody } from "./schemas.ts";
 import { acceptSlot, addSession, assertArtist, cancel, createRequest, declineRequest, offerSlots, reschedule } from "./workflow.ts";
@@ -103,7 +104,8 @@ export function bookingRoutes(ctx: AppContext): Router {
 /** Public: free slots of an artist (free/busy only, never what the busy time is). */
 export function availabilityRoutes(ctx: AppContext): Router {
   const r = Router();
-  r.get("/:id/availability", async (req, res) => {
+  // Same budget, same key space as GET /api/artists: it is the same public directory.
+  r.get("/:id/availability", publicDirectoryLimit(ctx), async (req, res) => {
     const artistId = id(req.params.id);
     const q = parse(availabilityQuery, req.query);
     const from = q.from ?? new Date();

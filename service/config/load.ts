@@ -13,6 +13,8 @@ export class ConfigError extends Error {
 }
 
 export interface RateLimitSetting { points: number; durationSec: number }
+/** Per signed-in user: booking requests, suggested replies, manual syncs. */
+export interface UserRateLimits { bookingRequests: RateLimitSetting; suggestReply: RateLimitSetting; syncNow: RateLimitSetting }
 
 export interface Config {
   env: EnvValues;
@@ -39,7 +41,7 @@ export interface Config {
   workerConcurrency: number;
   /** `npm start` runs a queue worker too (off: API replica only, workers elsewhere). */
   inProcessWorker: boolean;
-  rateLimits: { signup: RateLimitSetting; loginFailures: RateLimitSetting; resend: RateLimitSetting; search: RateLimitSetting };
+  rateLimits: { signup: RateLimitSetting; loginFailures: RateLimitSetting; resend: RateLimitSetting; search: RateLimitSetting } & UserRateLimits;
 }
 
 /** Values that only exist to make a first run work: persisted per data dir so sessions survive restarts. */
@@ -129,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginFailures: v.RATE_LIMIT_LOGIN_FAILURES ?? { points: 10, durationSec: 900 },
       resend: v.RATE_LIMIT_RESEND ?? { points: 3, durationSec: 3600 },
       search: v.RATE_LIMIT_SEARCH ?? { points: 300, durationSec: 60 },
+      bookingRequests: v.RATE_LIMIT_BOOKING_REQUESTS ?? { points: 10, durationSec: 3600 },
+      suggestReply: v.RATE_LIMIT_SUGGEST_REPLY ?? { points: 30, durationSec: 600 },
+      syncNow: v.RATE_LIMIT_SYNC_NOW ?? { points: 30, durationSec: 600 },
     },
   };
 }

@@ -90,6 +90,9 @@ export const envRegistry = {
   RATE_LIMIT_LOGIN_FAILURES: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Failed logins per account per window.", devDefault: "10/15m" }),
   RATE_LIMIT_SEARCH: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Public artist searches and profile views per client IP per window (the map/search is open to scrapers).", devDefault: "300/1m" }),
   RATE_LIMIT_RESEND: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Verification resends per address per window.", devDefault: "3/1h" }),
+  RATE_LIMIT_BOOKING_REQUESTS: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Booking requests one signed-in user may send per window (429 with Retry-After above; counted before the body is read).", devDefault: "10/1h" }),
+  RATE_LIMIT_SUGGEST_REPLY: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Suggested replies (OpenAI drafts, paid per call) one user may ask for per window.", devDefault: "30/10m" }),
+  RATE_LIMIT_SYNC_NOW: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Manual \"sync now\" runs (inbox accounts and calendars together) one user may start per window; scheduled syncs are not counted.", devDefault: "30/10m" }),
 
   // --- monitoring -------------------------------------------------------------------
   SENTRY_DSN: spec({ integration: "monitoring", launchCritical: false, secret: true, format: url, description: "Sentry project DSN (Sentry → Project settings → Client Keys)." }),

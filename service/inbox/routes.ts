@@ -85,6 +85,8 @@ export function inboxRoutes(ctx: AppContext): Router {
 
   r.post("/conversations/:id/suggest-reply", async (req, res) => {
     const c = await owned(req.user!.id, String(req.params.id));
+    // Each draft is a paid OpenAI call: per user (RATE_LIMIT_SUGGEST_REPLY).
+    await ctx.limits.suggestReply.hit(req.user!.id, "You asked for many suggested replies in a short time. Try again in a few minutes.");
     res.json(await suggestReply(ctx, req.user!, c.id));
   });
 
