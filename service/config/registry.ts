@@ -104,6 +104,8 @@ export const envRegistry = {
   S3_SECRET_ACCESS_KEY: spec({ integration: "storage", launchCritical: false, secret: true, format: nonEmpty, description: "IAM secret key for S3_ACCESS_KEY_ID." }),
   S3_ENDPOINT: spec({ integration: "storage", launchCritical: false, secret: false, format: httpUrl, description: "S3-compatible endpoint (R2, MinIO); unset for AWS." }),
   ATTACHMENT_MAX_MB: spec({ integration: "storage", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(100), description: "Largest single attachment accepted on upload or stored from a provider, in MB.", devDefault: "25" }),
+  UPLOAD_REQUEST_MAX_MB: spec({ integration: "storage", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(1024), description: "Most file bytes one upload (a reply with attachments, a booking request with references) may carry in total, in MB; 413 UPLOAD_TOO_LARGE above, nothing kept.", devDefault: "25" }),
+  UPLOAD_QUOTA_MB: spec({ integration: "storage", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(1_048_576), description: "Most bytes one user may upload in total (reply attachments + booking references), in MB; 413 STORAGE_QUOTA_EXCEEDED above.", devDefault: "1024" }),
   INBOX_BACKFILL_DAYS: spec({ integration: "core", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(3650), description: "How far back the first sync of a newly connected mailbox reaches.", devDefault: "30" }),
 
   // --- providers --------------------------------------------------------------------
