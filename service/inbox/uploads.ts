@@ -3,7 +3,7 @@
 // ATTACHMENT_MAX_MB per file, UPLOAD_REQUEST_MAX_MB per request, UPLOAD_QUOTA_MB per user; over
 // any of them the answer is a 413 with a message and nothing of the upload is kept. Everything
 // that can refuse without the body (who asks, for what, Content-Length, quota) runs first:
-// `beforeBody` answers with `Connection: close`, so a refused body is not read at all.
+// `beforeBody` answers at once and does not read a refused body beyond a short linger.
 import { createHash, randomUUID } from "node:crypto";
 import { Transform } from "node:stream";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
@@ -36,21 +36,36 @@ const tooLarge = (ctx: AppContext) =>
 const fileTooLarge = (ctx: AppContext) =>
   new HttpError(413, "ATTACHMENT_TOO_LARGE", `Each attachment must be at most ${ctx.config.env.ATTACHMENT_MAX_MB ?? 25} MB.`);
 
+/** How long a refused body may keep coming (read and dropped) before the socket is closed. */
+const LINGER_MS = 5_000;
+
 /**
- * Wraps checks that must run before the body is read. When one refuses, the answer carries
- * `Connection: close`: Node then closes the socket instead of reading (and discarding) the
- * rest of what may be a 100 MB body.
+ * Wraps checks that must run before the body is read. When one refuses, the answer goes out at
+ * once; the rest of the body is read and dropped for at most LINGER_MS (so the client can still
+ * read the answer — closing right away would reset the connection under its unread response),
+ * then the socket is closed: a refused 100 MB body is neither stored nor read to the end.
  */
 export function beforeBody(check: (req: Request) => Promise<void>): (req: Request, res: Response, next: NextFunction) => Promise<void> {
   return async (req, res, next) => {
     try {
       await check(req);
     } catch (err) {
-      if (!req.readableEnded) res.set("Connection", "close");
+      if (!req.readableEnded) lingerThenClose(req, res);
       throw err;
     }
     next();
   };
+}
+
+function lingerThenClose(req: Request, res: Response): void {
+  res.once("finish", () => {
+    if (req.readableEnded) return;
+    req.resume();
+    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+    timer.unref();
+    req.once("end", () => clearTimeout(timer));
+    req.once("close", () => clearTimeout(timer));
+  });
 }
 
 interface Budget { limit: number; quotaBound: boolean; used: number; bytes: number }
