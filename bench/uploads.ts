@@ -130,10 +130,11 @@ async function main() {
   const db = await scratchDatabase("uploads");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-bench-uploads-"));
   console.log(`bench:uploads — ${PARALLEL} parallel posts of ${UPLOAD_MB} MB per scenario; database ${redactUrl(db.url)}`);
-  const { url, child } = await startServer({
+  const serverEnv = {
     NODE_ENV: "development", DATABASE_URL: db.url, TATU_DATA_DIR: dataDir, TATU_SCHEDULER: "off", IN_PROCESS_WORKER: "off", DEV_OUTBOX: "true",
     RATE_LIMIT_SIGNUP: "100000/1m", LOG_LEVEL: "silent",
-  });
+  };
+  let { url, child } = await startServer(serverEnv);
   try {
     const owner = await user(url, "artist", "owner");
     const stranger = await user(url, "artist", "stranger");
@@ -165,6 +166,11 @@ async function main() {
     ];
     const rows: Row[] = [];
     for (const s of scenarios) {
+      // A fresh server per scenario: memory a scenario grew stays with the process (V8, malloc),
+      // and would hide the next scenario's growth. The URL (port) is the same for all.
+      child.send("close");
+      await new Promise((r) => child.once("exit", r));
+      ({ url, child } = await startServer({ ...serverEnv, BENCH_PORT: new URL(url).port }));
       const row = await measure(child.pid!, s);
       rows.push(row);
       console.log(`  ${row.ok ? "ok " : "BAD"} ${row.name}: ${row.statuses} · server RSS idle ${row.idleMb} MB, peak growth +${row.peakGrowthMb} MB · ${row.seconds} s`);

@@ -7,7 +7,7 @@ import { startHttpServer } from "../../service/server.ts";
 
 const config = loadConfig(process.env);
 const booted = await boot({ config, log: createLogger({ level: "silent" }) });
-const http = await startHttpServer(booted.ctx, 0, "127.0.0.1");
+const http = await startHttpServer(booted.ctx, Number(process.env.BENCH_PORT ?? 0), "127.0.0.1");
 process.send?.({ url: http.url });
 process.on("message", async (m: unknown) => {
   if (m !== "close") return;
