@@ -72,6 +72,7 @@ export async function rehearse(run: CommandRun): Promise<number> {
     DATABASE_POOL_SIZE: "1",
     TATU_SCHEDULER: "off", LOG_LEVEL: run.env.TATU_REHEARSAL_LOG_LEVEL ?? "silent",
     RATE_LIMIT_SIGNUP: "1000/10m", RATE_LIMIT_RESEND: "100/1h",
+    RATE_LIMIT_SYNC_NOW: "1000/10m", // every smoke round syncs each provider by hand
     // What a production deploy must set, so the env check judges the rehearsal like launch day.
     NEXTAUTH_SECRET: randomBytes(48).toString("base64url"), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     EMAIL_FROM: "Tatu Rehearsal <no-reply@rehearsal.tatu.test>",

@@ -8,6 +8,7 @@ import type { AppContext } from "../context.ts";
 import { notFound } from "../http/errors.ts";
 import { parse } from "../http/validate.ts";
 import { streamImage } from "./portfolio.ts";
+import { publicDirectoryLimit } from "./rate-limit.ts";
 import { loadPublicProfile } from "./profile.ts";
 import { searchQuery } from "./schemas.ts";
 import { searchArtists } from "./search.ts";
@@ -17,10 +18,7 @@ const isUuid = (v: string) => z.uuid().safeParse(v).success;
 export function artistRoutes(ctx: AppContext): Router {
   const r = Router();
   // Per client IP, over search, profiles and portfolio images alike: the directory is public.
-  r.use(async (req, _res, next) => {
-    await ctx.limits.search.hit(req.ip ?? "unknown", "Too many artist searches from this network. Try again in a minute.");
-    next();
-  });
+  r.use(publicDirectoryLimit(ctx));
 
   r.get("/", async (req, res) => {
     const q = parse(searchQuery, req.query);

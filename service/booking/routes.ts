@@ -1,16 +1,17 @@
 // /api/bookings — booking requests, offers, appointments; and the public availability of an
 // artist at /api/artists/:id/availability. Everything is scoped to the two parties.
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { HttpError, notFound } from "../http/errors.ts";
+import { badRequest, fieldErrors, HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
-import { replyUploads, uploadedFiles } from "../inbox/uploads.ts";
+import { beforeBody, streamUploads, uploadedFiles, withStoredUploads } from "../inbox/uploads.ts";
+import { publicDirectoryLimit } from "../artists/rate-limit.ts";
 import { availability } from "./availability.ts";
 import { acceptBody, availabilityQuery, cancelBody, declineBody, offerBody, requestBody, rescheduleBody, sessionBody } from "./schemas.ts";
 import { approveReschedule, declineReschedule, reschedule } from "./reschedule.ts";
-import { acceptSlot, addSession, assertArtist, cancel, createRequest, declineRequest, offerSlots } from "./workflow.ts";
+import { acceptSlot, addSession, assertArtist, cancel, checkRequestTarget, createRequest, declineRequest, offerSlots } from "./workflow.ts";
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 const id = (v: unknown) => {
@@ -22,12 +23,21 @@ const id = (v: unknown) => {
 export function bookingRoutes(ctx: AppContext): Router {
   const r = Router();
   r.use(requireUser);
-  const maxBytes = (ctx.config.env.ATTACHMENT_MAX_MB ?? 25) * 1024 * 1024;
-
-  r.post("/requests", replyUploads(maxBytes), async (req, res) => {
+  // Before the body: the media type and the per-user request limit (RATE_LIMIT_BOOKING_REQUESTS).
+  const beforeRequestBody = beforeBody(async (req) => {
     if (!req.is("application/json") && !req.is("multipart/form-data")) throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json or multipart/form-data.");
-    const input = parse(requestBody, req.body);
-    res.status(201).json(await createRequest(ctx, req.user!.id, input, uploadedFiles(req.files)));
+    await ctx.limits.bookingRequests.hit(req.user!.id, "You sent many booking requests in a short time. Wait for the artists to answer, or try again later.");
+  });
+  // Before the first reference is stored: the text fields sent ahead of the files, and the artist.
+  const beforeFirstReference = async (req: Request) => {
+    const input = requestBody.safeParse(req.body);
+    if (!input.success) throw badRequest("Some fields need attention (send the text fields before the files).", "VALIDATION_FAILED", { fields: fieldErrors(input.error) });
+    await checkRequestTarget(ctx, req.user!.id, input.data);
+  };
+  r.post("/requests", beforeRequestBody, streamUploads(ctx, { beforeFirstFile: beforeFirstReference }), async (req, res) => {
+    const files = uploadedFiles(req.files);
+    const created = await withStoredUploads(ctx, req.user!.id, files, () => createRequest(ctx, req.user!.id, parse(requestBody, req.body), files));
+    res.status(201).json(created);
   });
 
   r.get("/requests", async (req, res) => {
@@ -114,7 +124,8 @@ export function bookingRoutes(ctx: AppContext): Router {
 /** Public: free slots of an artist (free/busy only, never what the busy time is). */
 export function availabilityRoutes(ctx: AppContext): Router {
   const r = Router();
-  r.get("/:id/availability", async (req, res) => {
+  // Same budget, same key space as GET /api/artists: it is the same public directory.
+  r.get("/:id/availability", publicDirectoryLimit(ctx), async (req, res) => {
     const artistId = id(req.params.id);
     const q = parse(availabilityQuery, req.query);
     const from = q.from ?? new Date();

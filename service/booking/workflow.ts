@@ -11,25 +11,26 @@ import { onStripeEvent } from "../webhooks/stripe.ts";
 import { insertAppointment, SLOT_TAKEN } from "./appointments.ts";
 import { isSlotFree } from "./availability.ts";
 import { appointmentChanged } from "./events.ts";
+import type { StoredUpload } from "../inbox/uploads.ts";
 import type { acceptBody, offerBody, requestBody, sessionBody } from "./schemas.ts";
 import { assertBookableStart } from "./start-rules.ts";
 
-export interface UploadedRef { filename: string; contentType: string; content: Buffer }
+/** A reference image already in the blob store (streamed there by inbox/uploads.ts). */
+export type UploadedRef = StoredUpload;
 
-export async function createRequest(ctx: AppContext, customerId: string, input: z.output<typeof requestBody>, files: UploadedRef[]) {
+/** Who and what a request is for: checked before any reference is stored (see the route). */
+export async function checkRequestTarget(ctx: AppContext, customerId: string, input: z.output<typeof requestBody>) {
   if (input.artistId === customerId) throw badRequest("You cannot send a booking request to yourself.", "SELF_BOOKING");
   const artist = await ctx.db.artistProfile.findUnique({ where: { userId: input.artistId } });
   if (!artist) throw notFound("Artist not found.");
   if (!artist.bookingOpen) throw conflict(`${artist.displayName} is not taking booking requests right now.`, "BOOKING_CLOSED");
   if (input.serviceId && !(await ctx.db.service.findFirst({ where: { id: input.serviceId, artistId: input.artistId, active: true } })))
     throw badRequest("That service is not offered by this artist.", "UNKNOWN_SERVICE");
-  const refs = [];
-  for (const f of files) {
-    const sha256 = createHash("sha256").update(f.content).digest("hex");
-    const storageKey = `${customerId}/${sha256.slice(0, 2)}/${sha256}`;
-    await ctx.storage.put(storageKey, f.content, f.contentType);
-    refs.push({ filename: f.filename, contentType: f.contentType, size: f.content.length, sha256, storageKey });
-  }
+}
+
+export async function createRequest(ctx: AppContext, customerId: string, input: z.output<typeof requestBody>, files: UploadedRef[]) {
+  await checkRequestTarget(ctx, customerId, input);
+  const refs = files.map((f) => ({ filename: f.filename, contentType: f.contentType, size: f.size, sha256: f.sha256, storageKey: f.storageKey }));
   const request = await ctx.db.bookingRequest.create({
     data: { artistId: input.artistId, customerId, serviceId: input.serviceId, idea: input.idea, placement: input.placement, size: input.size, budget: input.budget, references: { create: refs } },
     include: { references: { select: { id: true, filename: true, contentType: true, size: true } } },

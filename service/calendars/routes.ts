@@ -15,6 +15,7 @@ import { calendarSyncJob } from "./jobs.ts";
 import { syncCalendar } from "./sync.ts";
 import type { CalendarProvider } from "./types.ts";
 import type { ConnectedAccount } from "../db/generated/client.ts";
+import { countManualSync } from "../integrations/sync-now-limit.ts";
 
 const view = (c: { id: string; provider: string; name: string; calendarExternalId: string; timeZone: string | null; readOnly: boolean; isPrimary: boolean; status: string; lastSyncAt: Date | null; lastSuccessAt: Date | null; lastError: string | null; accountId: string }) => ({
   id: c.id, provider: c.provider, label: calendarProvider(c.provider)?.label ?? c.provider, name: c.name, timeZone: c.timeZone,
@@ -122,6 +123,7 @@ export function calendarRoutes(ctx: AppContext): Router {
 
   r.post("/:id/sync", async (req, res) => {
     const c = await owned(req.user!.id, String(req.params.id));
+    await countManualSync(ctx, req.user!.id);
     const out = await syncCalendar(ctx, c.id);
     if (out.status === "busy") throw conflict("A sync of this calendar is already running.", "SYNC_IN_PROGRESS");
     if (out.status === "inactive" && out.connectionStatus === "deleted") throw notFound("Calendar not found.");

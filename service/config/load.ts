@@ -13,6 +13,8 @@ export class ConfigError extends Error {
 }
 
 export interface RateLimitSetting { points: number; durationSec: number }
+/** Per signed-in user: booking requests, suggested replies, manual syncs. */
+export interface UserRateLimits { bookingRequests: RateLimitSetting; suggestReply: RateLimitSetting; syncNow: RateLimitSetting }
 
 export interface Config {
   env: EnvValues;
@@ -42,7 +44,7 @@ export interface Config {
   rateLimits: {
     signup: RateLimitSetting; loginFailures: RateLimitSetting; loginFailuresIp: RateLimitSetting; resend: RateLimitSetting; search: RateLimitSetting;
     passwordReset: RateLimitSetting; passwordResetIp: RateLimitSetting;
-  };
+  } & UserRateLimits;
   /** Bounds on concurrent scrypt work (service/auth/crypto.ts). */
   passwordHashing: { concurrency: number; queue: number };
 }
@@ -137,6 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       passwordResetIp: v.RATE_LIMIT_PASSWORD_RESET_IP ?? { points: 20, durationSec: 3600 },
       resend: v.RATE_LIMIT_RESEND ?? { points: 3, durationSec: 3600 },
       search: v.RATE_LIMIT_SEARCH ?? { points: 300, durationSec: 60 },
+      bookingRequests: v.RATE_LIMIT_BOOKING_REQUESTS ?? { points: 10, durationSec: 3600 },
+      suggestReply: v.RATE_LIMIT_SUGGEST_REPLY ?? { points: 30, durationSec: 600 },
+      syncNow: v.RATE_LIMIT_SYNC_NOW ?? { points: 30, durationSec: 600 },
     },
     passwordHashing: {
       concurrency: v.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.floor((Number(env.UV_THREADPOOL_SIZE) || 4) / 2)),

@@ -95,6 +95,9 @@ export const envRegistry = {
   PASSWORD_HASH_QUEUE: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: z.coerce.number().int().min(0).max(100_000), description: "Logins/signups waiting for a hashing slot before new ones get 503 `SERVER_BUSY` with Retry-After.", devDefault: "64" }),
   RATE_LIMIT_SEARCH: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Public artist searches and profile views per client IP per window (the map/search is open to scrapers).", devDefault: "300/1m" }),
   RATE_LIMIT_RESEND: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Verification resends per address per window.", devDefault: "3/1h" }),
+  RATE_LIMIT_BOOKING_REQUESTS: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Booking requests one signed-in user may send per window (429 with Retry-After above; counted before the body is read).", devDefault: "10/1h" }),
+  RATE_LIMIT_SUGGEST_REPLY: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Suggested replies (OpenAI drafts, paid per call) one user may ask for per window.", devDefault: "30/10m" }),
+  RATE_LIMIT_SYNC_NOW: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Manual \"sync now\" runs (inbox accounts and calendars together) one user may start per window; scheduled syncs are not counted.", devDefault: "30/10m" }),
 
   // --- monitoring -------------------------------------------------------------------
   SENTRY_DSN: spec({ integration: "monitoring", launchCritical: false, secret: true, format: url, description: "Sentry project DSN (Sentry → Project settings → Client Keys)." }),
@@ -107,6 +110,8 @@ export const envRegistry = {
   S3_ENDPOINT: spec({ integration: "storage", launchCritical: false, secret: false, format: httpUrl, description: "S3-compatible endpoint (R2, MinIO); unset for AWS." }),
   ATTACHMENT_MAX_MB: spec({ integration: "storage", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(100), description: "Largest single attachment accepted on upload or stored from a provider, in MB.", devDefault: "25" }),
   BOOKING_HORIZON_DAYS: spec({ integration: "core", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(3650), description: "How far ahead an appointment may be offered, booked or moved, in days (default 365); later starts are refused with 400.", devDefault: "365" }),
+  UPLOAD_REQUEST_MAX_MB: spec({ integration: "storage", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(1024), description: "Most file bytes one upload (a reply with attachments, a booking request with references) may carry in total, in MB; 413 UPLOAD_TOO_LARGE above, nothing kept.", devDefault: "25" }),
+  UPLOAD_QUOTA_MB: spec({ integration: "storage", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(1_048_576), description: "Most bytes one user may upload in total (reply attachments + booking references), in MB; 413 STORAGE_QUOTA_EXCEEDED above.", devDefault: "1024" }),
   INBOX_BACKFILL_DAYS: spec({ integration: "core", launchCritical: false, secret: false, format: z.coerce.number().int().min(1).max(3650), description: "How far back the first sync of a newly connected mailbox reaches.", devDefault: "30" }),
 
   // --- providers --------------------------------------------------------------------

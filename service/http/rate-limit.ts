@@ -47,6 +47,9 @@ export function createLimits(config: Config, redis: Redis | undefined) {
     passwordResetIp: build("pw-reset-ip", config.rateLimits.passwordResetIp, redis, config.redisPrefix),
     resend: build("resend", config.rateLimits.resend, redis, config.redisPrefix),
     search: build("search", config.rateLimits.search, redis, config.redisPrefix),
+    bookingRequests: build("booking-requests", config.rateLimits.bookingRequests, redis, config.redisPrefix),
+    suggestReply: build("suggest-reply", config.rateLimits.suggestReply, redis, config.redisPrefix),
+    syncNow: build("sync-now", config.rateLimits.syncNow, redis, config.redisPrefix),
   };
 }
 export type Limits = ReturnType<typeof createLimits>;

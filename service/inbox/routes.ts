@@ -10,7 +10,7 @@ import { parse } from "../http/validate.ts";
 import { getConversation, listConversations, listMessages } from "./queries.ts";
 import { createReply, replyWindow } from "./send.ts";
 import { suggestReply } from "./suggest.ts";
-import { replyUploads, uploadedFiles } from "./uploads.ts";
+import { beforeBody, streamUploads, uploadedFiles, withStoredUploads } from "./uploads.ts";
 
 const listQuery = z.object({
   channel: z.string().max(32).optional(),
@@ -73,18 +73,27 @@ export function inboxRoutes(ctx: AppContext): Router {
     res.json({ id: c.id, archived });
   });
 
-  const maxBytes = (ctx.config.env.ATTACHMENT_MAX_MB ?? 25) * 1024 * 1024;
-  r.post("/conversations/:id/reply", replyUploads(maxBytes), async (req, res) => {
+  // The conversation must be the user's before a byte of the body is read: a stranger's upload
+  // to someone else's conversation is a 404 without reading (or storing) anything.
+  const ownedBeforeBody = beforeBody(async (req) => {
     if (!req.is("application/json") && !req.is("multipart/form-data"))
       throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the reply as application/json or multipart/form-data.");
-    const c = await owned(req.user!.id, String(req.params.id));
-    const { text } = parse(replyBody, req.body);
-    const result = await createReply(ctx, req.user!.id, c.id, { text, files: uploadedFiles(req.files) });
+    await owned(req.user!.id, String(req.params.id));
+  });
+  r.post("/conversations/:id/reply", ownedBeforeBody, streamUploads(ctx), async (req, res) => {
+    const userId = req.user!.id;
+    const files = uploadedFiles(req.files);
+    const result = await withStoredUploads(ctx, userId, files, async () => {
+      const { text } = parse(replyBody, req.body);
+      return createReply(ctx, userId, String(req.params.id), { text, files });
+    });
     res.status(202).json(result);
   });
 
   r.post("/conversations/:id/suggest-reply", async (req, res) => {
     const c = await owned(req.user!.id, String(req.params.id));
+    // Each draft is a paid OpenAI call: per user (RATE_LIMIT_SUGGEST_REPLY).
+    await ctx.limits.suggestReply.hit(req.user!.id, "You asked for many suggested replies in a short time. Try again in a few minutes.");
     res.json(await suggestReply(ctx, req.user!, c.id));
   });
 

@@ -1,7 +1,7 @@
 // Replies: recorded first as a pending outbound message (so nothing the artist wrote is
 // ever lost), then sent through the conversation's own channel from the queue, with the
 // delivery status pushed to the artist's open tabs.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { AppContext } from "../context.ts";
 import { channelProvider } from "../channels/index.ts";
@@ -11,8 +11,10 @@ import { conflict, notFound } from "../http/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import { addSyncJob } from "../jobs/queue.ts";
 import { replySubject, snippetOf } from "./content.ts";
+import type { StoredUpload } from "./uploads.ts";
 
-export interface UploadedFile { filename: string; contentType: string; content: Buffer }
+/** An attachment already in the blob store (streamed there by inbox/uploads.ts). */
+export type UploadedFile = StoredUpload;
 export const SEND_ATTEMPTS = 5;
 export const PENDING_GIVE_UP_MS = 60 * 60 * 1000;
 
@@ -30,13 +32,7 @@ export async function createReply(ctx: AppContext, userId: string, conversationI
     throw conflict(`${channelProvider(conv.channel)?.label ?? conv.channel} only allows replies within ${window.hours} hours of the customer's last message. Ask them to message you again.`, "REPLY_WINDOW_CLOSED", { closedAt: window.closesAt });
   const to: Address[] = replyTo.direction === "inbound" ? [{ handle: replyTo.fromHandle, ...(replyTo.fromName ? { name: replyTo.fromName } : {}) }] : (replyTo.to as unknown as Address[]);
 
-  const stored: { userId: string; filename: string; contentType: string; size: number; sha256: string; storageKey: string }[] = [];
-  for (const f of input.files) {
-    const sha256 = createHash("sha256").update(f.content).digest("hex");
-    const storageKey = `${userId}/${sha256.slice(0, 2)}/${sha256}`;
-    await ctx.storage.put(storageKey, f.content, f.contentType);
-    stored.push({ userId, filename: f.filename, contentType: f.contentType, size: f.content.length, sha256, storageKey });
-  }
+  const stored = input.files.map((f) => ({ userId, filename: f.filename, contentType: f.contentType, size: f.size, sha256: f.sha256, storageKey: f.storageKey }));
   const now = new Date();
   const references = [...replyTo.references, ...(replyTo.rfc822MessageId ? [replyTo.rfc822MessageId] : [])];
   const message = await ctx.db.$transaction(async (tx) => {

@@ -17,6 +17,7 @@ import { syncAccount } from "../inbox/sync.ts";
 import { providerEnv, publicAccount, toProviderAccount, upsertAccount } from "./accounts.ts";
 import { consumeOAuthState, createOAuthState, storeOAuth1Token } from "./oauth-state.ts";
 import { open, sealJson } from "../security/secret-box.ts";
+import { countManualSync } from "./sync-now-limit.ts";
 
 /** Server-side credentials an OAuth provider needs before anyone can connect it. */
 const requiredEnv: Partial<Record<string, EnvName[]>> = {
@@ -163,6 +164,7 @@ export function integrationRoutes(ctx: AppContext): Router {
 
   r.post("/:id/sync", async (req, res) => {
     const row = await ownedAccount(req.user!.id, String(req.params.id));
+    await countManualSync(ctx, req.user!.id);
     const out = await syncAccount(ctx, { accountId: row.id, trigger: "manual" });
     if (out.status === "busy") throw conflict("A sync of this account is already running.", "SYNC_IN_PROGRESS");
     if (out.status === "inactive") throw conflict("Reconnect this account before syncing it.", out.accountStatus === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED");

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { BlobStore } from "./types.ts";
 
 export function createLocalStore(root: string): BlobStore {
@@ -23,6 +24,18 @@ export function createLocalStore(root: string): BlobStore {
       const tmp = `${file}.${randomUUID()}.tmp`;
       try {
         await fs.promises.writeFile(tmp, body);
+        await fs.promises.rename(tmp, file);
+      } catch (err) {
+        await fs.promises.rm(tmp, { force: true });
+        throw err;
+      }
+    },
+    async putStream(key, body) {
+      const file = resolve(key);
+      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${randomUUID()}.tmp`;
+      try {
+        await pipeline(body, fs.createWriteStream(tmp));
         await fs.promises.rename(tmp, file);
       } catch (err) {
         await fs.promises.rm(tmp, { force: true });

@@ -80,7 +80,7 @@ describe("env registry", () => {
     expect(config.jwtSecret).toBe(prodEnv.NEXTAUTH_SECRET);
     expect(config.redis).toEqual({ host: "redis.internal", port: 6380, password: "pw-pw-pw-pw" });
     expect(config.adminEmails).toEqual(["a@x.com", "b@y.com"]);
-    expect(config.rateLimits).toEqual({
+    expect(config.rateLimits).toMatchObject({
       signup: { points: 10, durationSec: 600 }, loginFailures: { points: 10, durationSec: 900 }, loginFailuresIp: { points: 100, durationSec: 900 },
       resend: { points: 3, durationSec: 3600 }, search: { points: 300, durationSec: 60 },
       passwordReset: { points: 3, durationSec: 3600 }, passwordResetIp: { points: 20, durationSec: 3600 },
@@ -88,6 +88,7 @@ describe("env registry", () => {
     // Below the libuv pool (4 threads unless UV_THREADPOOL_SIZE says otherwise).
     expect(config.passwordHashing).toEqual({ concurrency: 2, queue: 64 });
     expect(loadConfig({ ...prodEnv, UV_THREADPOOL_SIZE: "16" }).passwordHashing.concurrency).toBe(8);
+    expect(config.rateLimits).toMatchObject({ bookingRequests: { points: 10, durationSec: 3600 }, suggestReply: { points: 30, durationSec: 600 }, syncNow: { points: 30, durationSec: 600 } });
     expect(loadConfig({ ...prodEnv, JWT_SECRET: "j".repeat(40) }).jwtSecret).toBe("j".repeat(40));
     expect(secretValues(config)).toEqual(expect.arrayContaining([prodEnv.NEXTAUTH_SECRET, prodEnv.CRON_SECRET, prodEnv.DATABASE_URL, "pw-pw-pw-pw"]));
   });

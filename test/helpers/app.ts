@@ -47,6 +47,8 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     RATE_LIMIT_SIGNUP: "1000/10m",
     RATE_LIMIT_SEARCH: "100000/1m",
+    RATE_LIMIT_SYNC_NOW: "100000/1m",
+    RATE_LIMIT_BOOKING_REQUESTS: "100000/1m",
     TATU_REDIS_PREFIX: prefix,
     ...(opts.redis ? { REDIS_URL: REDIS_URL } : {}),
     ...(opts.publicUrl ? { NEXTAUTH_URL: `http://127.0.0.1:${port}` } : {}),

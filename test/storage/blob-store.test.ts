@@ -82,6 +82,20 @@ describe.each(["local", "s3"] as const)("%s blob store", (kind) => {
     await expect(store.delete(key)).resolves.toBeUndefined();
   });
 
+  it("stores a stream without buffering it, byte-identical; a stream that fails midway leaves nothing", async () => {
+    const store = storeFor(kind);
+    const body = randomBytes(3_000_000 + 7);
+    const key = "user_stream/uploads/ok";
+    await store.putStream(key, Readable.from([body.subarray(0, 1_000_000), body.subarray(1_000_000)]), "image/png");
+    expect(sha((await readAll(await store.get(key)))!)).toBe(sha(body));
+    const failing = new Readable({ read() {} });
+    failing.push(randomBytes(500_000));
+    setImmediate(() => failing.destroy(new Error("over the cap")));
+    await expect(store.putStream("user_stream/uploads/broken", failing, "image/png")).rejects.toThrow("over the cap");
+    expect(await store.get("user_stream/uploads/broken")).toBeUndefined();
+    if (kind === "local") expect(await fs.promises.readdir(path.join(tmp, "attachments", "user_stream", "uploads"))).toEqual(["ok"]);
+  });
+
   it("accepts a second put of the same key, and the latest bytes win", async () => {
     const store = storeFor(kind);
     const key = "user_2/ab/same-key.bin";
