@@ -187,6 +187,8 @@ describe("SMS through Twilio", () => {
     const [conv] = await conversations("twilio");
     const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, { text: "Got them — see you Friday" });
     expect(reply.status).toBe(202);
+    // The send runs from the queue after the 202 (inline: in the background).
+    await until(() => twilio.sent().some((s) => s.body === "Got them — see you Friday"), 5000, "the SMS send");
     const sent = twilio.sent().at(-1)!;
     expect(sent).toMatchObject({ from: number, to: "+14155550123", body: "Got them — see you Friday" });
     const stored = await app.ctx.db.message.findUniqueOrThrow({ where: { id: reply.body.messageId } });
