@@ -335,7 +335,7 @@ async function profileStages(ctx: AppContext, publicBase: string, batch: SignedB
       t = performance.now();
       c = process.cpuUsage();
     };
-    const v = handler.verify(env, raw);
+    const v = await handler.verify(env, raw);
     if (!v.ok) throw new Error(`profile: ${batch.source} signature rejected: ${v.reason}`);
     lap("verify");
     const items = handler.parse(env, raw);

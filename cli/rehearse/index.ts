@@ -85,7 +85,7 @@ export async function rehearse(run: CommandRun): Promise<number> {
     mark("start", t);
 
     t = Date.now();
-    const seeded = await seedSmokeAccount(service.url, standIns, imap.peer, say);
+    const seeded = await seedSmokeAccount(service.url, standIns, imap.peer, say, serviceEnv);
     mark("seed", t);
 
     const stepEnv: NodeJS.ProcessEnv = {

@@ -3,6 +3,7 @@
 // (Gmail + Google Calendar, Outlook, Hotmail, Facebook + Instagram, X, the Twilio number), each
 // with one customer message waiting so the smoke steps have a conversation to reply to.
 import { randomBytes } from "node:crypto";
+import { AdminApi } from "../steps/lib/admin.ts";
 import { describeResponse, HttpSession, type HttpResponse } from "../steps/lib/http.ts";
 import type { ImapPeer } from "./imap.ts";
 import type { StandIns } from "./standins.ts";
@@ -31,7 +32,8 @@ async function connectVia(http: HttpSession, route: string): Promise<void> {
 
 const WEEK = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "09:00", end: "19:00" }]]));
 
-export async function seedSmokeAccount(baseUrl: string, s: StandIns, imap: ImapPeer | undefined, progress: (line: string) => void): Promise<SeededAccount> {
+/** `env`: the service's environment (CRON_SECRET for the admin API). */
+export async function seedSmokeAccount(baseUrl: string, s: StandIns, imap: ImapPeer | undefined, progress: (line: string) => void, env: NodeJS.ProcessEnv): Promise<SeededAccount> {
   const email = `smoke-artist-${randomBytes(3).toString("hex")}@rehearsal.tatu.test`;
   const password = `Rehearse-${randomBytes(12).toString("base64url")}`;
   const http = new HttpSession(baseUrl);
@@ -100,9 +102,18 @@ export async function seedSmokeAccount(baseUrl: string, s: StandIns, imap: ImapP
   s.twitter.dm(fan.id, me.id, { text: "Are you booking in December?" });
   connected.push("twitter");
 
+  // SMS both ways: the server's default number, assigned to the smoke artist by the admin API
+  // (what `tatu provider twilio assign` calls), and a number of the studio's own Twilio account.
+  const serverNumber = s.twilio.env().TWILIO_PHONE_NUMBER!;
+  await new AdminApi(baseUrl, env, "rehearsal").assignTwilioNumber(serverNumber, email);
   const number = (await ok("twilio connect", http.post("/api/integrations/twilio/connect", {}))).body.account.address as string;
-  const sms = await s.twilio.inbound(undefined, { from: "+14155550199", to: number, body: "Hi! Do you do walk-ins?" });
-  if (sms.status !== 200) throw new Error(`seeding inbound SMS: webhook answered ${sms.status}`);
+  const own = s.twilio.addAccount();
+  const ownNumber = own.addNumber("+15017122662").phoneNumber;
+  await ok("twilio connect (own account)", http.post("/api/integrations/twilio/connect", { phoneNumber: ownNumber, accountSid: own.accountSid, authToken: own.authToken }), [201]);
+  for (const to of [number, ownNumber]) {
+    const sms = await s.twilio.inbound(undefined, { from: "+14155550199", to, body: "Hi! Do you do walk-ins?" });
+    if (sms.status !== 200) throw new Error(`seeding inbound SMS to ${to}: webhook answered ${sms.status}`);
+  }
   connected.push("sms");
   return { email, password, connected };
 }

@@ -180,22 +180,40 @@ export async function channelSmoke(ctx: StepContext, name: (typeof channelSmokes
     if (!(http instanceof HttpSession)) return http;
     const list = await http.get("/api/integrations");
     if (list.status !== 200) return fail(`${name}: listing integrations: ${describeResponse(list)}`);
+    // SMS has two ways in: a number of the server's Twilio account (assigned by an admin) and
+    // a studio's own Twilio account. Every connected one is checked, each with its own items.
+    if (name === "sms") {
+      const numbers = ((list.body.items ?? []) as (Account & { twilioAccount?: string })[]).filter((a) => a.provider === "twilio" && a.status !== "disabled");
+      if (!numbers.length) return fail("sms: the smoke account has no connected Twilio number");
+      const items: Item[] = [];
+      for (const a of numbers) {
+        const label = a.twilioAccount === "own" ? "own Twilio account" : "server number";
+        const checked = await accountSmoke(ctx, http, name, a);
+        items.push(...checked.map((i) => ({ ...i, name: `${label} ${a.address}: ${i.name}` })));
+      }
+      return verdict(name, items);
+    }
     const account = pickAccount(name, list.body.items ?? []);
     if (!account) return fail(`${name}: the smoke account has no connected ${name} account`);
-    const items: Item[] = [item("connected", true, account.address ?? account.id)];
-    const healthy = account.status === "active" && !account.needsReconnect;
-    items.push(item("healthy", healthy, healthy ? "active" : `${account.status}${account.lastError ? `: ${account.lastError}` : ""}`));
-    if (!healthy) return verdict(name, items);
-    items.push(...(await providerChecks(http, account.id)));
-    const reply = await replyGoesOut(ctx, http, account.provider, account.id);
-    items.push(reply.item);
-    // After the send, so the sync is also the first chance to see the reply come back.
-    ctx.progress(`${name}: manual sync of ${account.address ?? account.id}`);
-    const sync = await manualSync(http, `/api/integrations/${account.id}/sync`);
-    items.push(item("manual sync", sync.ok, sync.note));
-    if (reply.sent) items.push(await comesBack(ctx, http, account.provider, reply.sent));
-    return verdict(name, items);
+    return verdict(name, await accountSmoke(ctx, http, name, account));
   });
+}
+
+/** Connected, healthy, the provider's own checks, a reply goes out, a manual sync, the round trip. */
+async function accountSmoke(ctx: StepContext, http: HttpSession, name: string, account: Account): Promise<Item[]> {
+  const items: Item[] = [item("connected", true, account.address ?? account.id)];
+  const healthy = account.status === "active" && !account.needsReconnect;
+  items.push(item("healthy", healthy, healthy ? "active" : `${account.status}${account.lastError ? `: ${account.lastError}` : ""}`));
+  if (!healthy) return items;
+  items.push(...(await providerChecks(http, account.id)));
+  const reply = await replyGoesOut(ctx, http, account.provider, account.id);
+  items.push(reply.item);
+  // After the send, so the sync is also the first chance to see the reply come back.
+  ctx.progress(`${name}: manual sync of ${account.address ?? account.id}`);
+  const sync = await manualSync(http, `/api/integrations/${account.id}/sync`);
+  items.push(item("manual sync", sync.ok, sync.note));
+  if (reply.sent) items.push(await comesBack(ctx, http, account.provider, reply.sent));
+  return items;
 }
 
 export async function calendarSmoke(ctx: StepContext): Promise<StepResult> {
@@ -242,7 +260,7 @@ const titles: Record<SmokeName, string> = {
   facebook: "Facebook Messenger: connected, healthy, reply goes out and comes back, manual sync",
   instagram: "Instagram: connected, healthy, reply goes out and comes back, manual sync",
   twitter: "X/Twitter DMs: connected, healthy, reply goes out and comes back, manual sync",
-  sms: "Twilio SMS: connected, healthy, reply goes out and comes back, manual sync",
+  sms: "Twilio SMS (the assigned server number and/or the studio's own Twilio account): connected, healthy, reply goes out and comes back, manual sync",
   calendar: "Calendars: every connected calendar syncs",
   search: "Map/search: visible artists answer",
 };

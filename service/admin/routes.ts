@@ -1,5 +1,5 @@
 // Admin API (bearer CRON_SECRET or an admin session): switches for crons and providers,
-// and the hypercare metrics.
+// the hypercare metrics, and which artist may connect which of the server's Twilio numbers.
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
@@ -7,6 +7,7 @@ import { requireAdmin } from "../http/auth-middleware.ts";
 import { notFound } from "../http/errors.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { collectMetrics } from "../observability/metrics.ts";
+import { twilioNumberRoutes } from "./twilio-numbers.ts";
 
 const switchBody = z.object({
   enabled: z.boolean({ message: "enabled must be true or false." }),
@@ -34,6 +35,8 @@ export function adminRoutes(ctx: AppContext): Router {
     ctx.log.warn({ switch: name, enabled: body.enabled, reason: body.reason, by }, "switch changed");
     res.json(state);
   });
+
+  r.use("/twilio-numbers", twilioNumberRoutes(ctx));
 
   return r;
 }

@@ -92,6 +92,9 @@ export interface NewAccount {
   /** "Hotmail", "MSN", "Live" for Outlook personal-account aliases. */
   aliasLabel?: string;
   credentials: Record<string, unknown>;
+  /** The provider-side account the credentials belong to when a studio brought its own (a
+   *  Twilio AccountSid); stored in the clear to pick the key of that account's webhooks. */
+  providerAccountId?: string;
   scopes: string[];
   /** Accounts connected by the same grant (a Facebook login yields one per Page and per linked
    *  Instagram account; the first Page is the primary, the rest come here). */
@@ -109,7 +112,14 @@ export interface ProviderAccount {
   saveCredentials(next: Record<string, unknown>): Promise<void>;
 }
 
-export interface ProviderEnv { config: Config; log: Logger }
+/** Stored accounts as a provider may look them up (the service sets it; unit tests may not). */
+export interface AccountDirectory {
+  /** Decrypted credentials of the live accounts connected through the provider-side account
+   *  `providerAccountId` (a Twilio AccountSid a studio brought). */
+  credentialsOf(provider: ChannelId, providerAccountId: string): Promise<Record<string, unknown>[]>;
+}
+
+export interface ProviderEnv { config: Config; log: Logger; accounts?: AccountDirectory }
 
 export interface OAuthConnect {
   kind: "oauth";

@@ -6,13 +6,22 @@ import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv } from "
 import { openJson, sealJson } from "../security/secret-box.ts";
 
 export function providerEnv(ctx: AppContext): ProviderEnv {
-  return { config: ctx.config, log: ctx.log };
+  return {
+    config: ctx.config,
+    log: ctx.log,
+    accounts: {
+      async credentialsOf(provider, providerAccountId) {
+        const rows = await ctx.db.connectedAccount.findMany({ where: { provider, providerAccountId, status: { not: "disabled" } }, select: { credentials: true } });
+        return rows.map((r) => openJson<Record<string, unknown>>(ctx.config.tokenEncryptionKey, r.credentials));
+      },
+    },
+  };
 }
 
 /** Reconnecting the same mailbox revives the existing account (and its history). */
 export async function upsertAccount(ctx: AppContext, userId: string, provider: { id: string }, acc: NewAccount): Promise<ConnectedAccount> {
   const sealed = sealJson(ctx.config.tokenEncryptionKey, acc.credentials);
-  const common = { address: acc.address, displayName: acc.displayName ?? null, aliasLabel: acc.aliasLabel ?? null, credentials: sealed, scopes: acc.scopes, status: "active" as const, lastError: null, lastErrorClass: null, lastErrorAt: null };
+  const common = { providerAccountId: acc.providerAccountId ?? null, address: acc.address, displayName: acc.displayName ?? null, aliasLabel: acc.aliasLabel ?? null, credentials: sealed, scopes: acc.scopes, status: "active" as const, lastError: null, lastErrorClass: null, lastErrorAt: null };
   return ctx.db.connectedAccount.upsert({
     where: { userId_provider_externalId: { userId, provider: provider.id, externalId: acc.externalId } },
     create: { userId, provider: provider.id, externalId: acc.externalId, ...common },
@@ -50,6 +59,8 @@ export function publicAccount(row: ConnectedAccount, provider: ChannelProvider |
     lastError: row.lastError,
     lastErrorAt: row.lastErrorAt,
     needsReconnect: row.status === "reauth_required",
+    // SMS: a number of the studio's own Twilio account, or one of the server's.
+    ...(row.provider === "twilio" ? { twilioAccount: row.providerAccountId ? "own" : "server" } : {}),
     createdAt: row.createdAt,
   };
 }

@@ -1,14 +1,14 @@
 // /api/integrations — connect, list, sync and disconnect the user's channel accounts.
 // OAuth providers: GET /<route>/auth → provider consent → GET /<route>/callback.
 // Credential providers (Yahoo app password): POST /<route>/connect.
-import { Router, type Response } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { allChannelProviders, channelByRoute, channelProvider } from "../channels/index.ts";
 import { ProviderError } from "../channels/errors.ts";
 import type { ChannelProvider, NewAccount, OAuth1Connect } from "../channels/types.ts";
 import type { EnvName } from "../config/registry.ts";
-import { badRequest, conflict, HttpError, notFound } from "../http/errors.ts";
+import { badRequest, conflict, forbidden, HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { addSyncJob } from "../jobs/queue.ts";
@@ -18,6 +18,8 @@ import { providerEnv, publicAccount, toProviderAccount, upsertAccount } from "./
 import { consumeOAuthState, createOAuthState, storeOAuth1Token } from "./oauth-state.ts";
 import { open, sealJson } from "../security/secret-box.ts";
 import { countManualSync } from "./sync-now-limit.ts";
+import { connectTwilio, connectSchema as twilioConnectSchema } from "../channels/twilio/connect.ts";
+import { isNumberTaken, numberInUse, twilioConnectPlan } from "./twilio-numbers.ts";
 
 /** Server-side credentials an OAuth provider needs before anyone can connect it. */
 const requiredEnv: Partial<Record<string, EnvName[]>> = {
@@ -26,7 +28,7 @@ const requiredEnv: Partial<Record<string, EnvName[]>> = {
   facebook: ["FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"],
   instagram: ["FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"],
   twitter: ["TWITTER_API_KEY", "TWITTER_API_SECRET"],
-  twilio: ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
+  // Twilio needs nothing from the server: a studio may bring its own Twilio account.
 };
 
 const resyncBody = z.object({
@@ -37,6 +39,10 @@ const resyncBody = z.object({
 });
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
+
+/** Inbox channels are the studio's: customers have none to connect (and must not take one). */
+const requireArtist: RequestHandler = (req, _res, next) =>
+  next(req.user?.role === "artist" ? undefined : forbidden("Only artist accounts connect inbox channels. Sign up as an artist to connect your mailboxes, pages and numbers.", "ARTISTS_ONLY"));
 
 export function integrationRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -54,7 +60,14 @@ export function integrationRoutes(ctx: AppContext): Router {
     const rows = [];
     for (const one of [acc, ...(acc.linked ?? [])]) {
       const provider = (one.provider && channelProvider(one.provider)) || p;
-      const row = await upsertAccount(ctx, userId, provider, one);
+      let row;
+      try {
+        row = await upsertAccount(ctx, userId, provider, one);
+      } catch (err) {
+        // Two connects of one Twilio number raced: the unique index let one win.
+        if (provider.id === "twilio" && isNumberTaken(err)) throw numberInUse(one.externalId);
+        throw err;
+      }
       rows.push(row);
       const job = addSyncJob(ctx, syncJob(row.id, provider.id, "connect"));
       if (ctx.queue.mode === "bullmq") await job;
@@ -71,14 +84,18 @@ export function integrationRoutes(ctx: AppContext): Router {
 
   r.get("/", async (req, res) => {
     const rows = await ctx.db.connectedAccount.findMany({ where: { userId: req.user!.id }, orderBy: { createdAt: "asc" } });
+    const serverTwilio = Boolean(ctx.config.env.TWILIO_ACCOUNT_SID && ctx.config.env.TWILIO_AUTH_TOKEN);
+    const assigned = serverTwilio ? await ctx.db.twilioNumberAssignment.findMany({ where: { userId: req.user!.id }, orderBy: { phoneNumber: "asc" }, select: { phoneNumber: true } }) : [];
     res.json({
       items: rows.map((row) => publicAccount(row, channelProvider(row.provider))),
       providers: allChannelProviders().map((p) => ({ id: p.id, label: p.label, route: p.connect.route, connect: p.connect.kind, configured: configured(p) })),
+      // SMS: the numbers of the server's Twilio account an admin assigned to the caller.
+      twilio: { serverAccount: serverTwilio, assignedNumbers: assigned.map((a) => a.phoneNumber) },
     });
   });
 
   // --- OAuth -------------------------------------------------------------------------
-  r.get("/:route/auth", async (req, res) => {
+  r.get("/:route/auth", requireArtist, async (req, res) => {
     const p = channelByRoute(String(req.params.route));
     if (!p || p.connect.kind === "credentials") throw notFound("Unknown integration.");
     await usable(p);
@@ -99,7 +116,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     res.redirect(302, url);
   });
 
-  r.get("/:route/callback", async (req, res) => {
+  r.get("/:route/callback", requireArtist, async (req, res) => {
     const p = channelByRoute(String(req.params.route));
     if (!p || p.connect.kind === "credentials") throw notFound("Unknown integration.");
     if (p.connect.kind === "oauth1") return oauth1Callback(req.user!.id, p, p.connect, req.query, res);
@@ -137,8 +154,27 @@ export function integrationRoutes(ctx: AppContext): Router {
     backToIntegrations(res, ctx, { provider: p.id, connected: row.id });
   }
 
+  // --- SMS: a number of the server's Twilio account (assigned to the caller) or of the
+  // studio's own Twilio account (its credentials must own the number) ----------------------
+  r.post("/twilio/connect", requireArtist, requireJsonBody, async (req, res) => {
+    const p = channelProvider("twilio")!;
+    if (!(await ctx.switches.isEnabled("provider.twilio"))) throw new HttpError(503, "PROVIDER_DISABLED", `${p.label} is temporarily turned off. Try again later.`);
+    const input = parse(twilioConnectSchema, req.body);
+    const plan = await twilioConnectPlan(ctx, req.user!.id, input);
+    let acc: NewAccount;
+    try {
+      acc = await connectTwilio(providerEnv(ctx), { ...input, phoneNumber: plan.number }, plan.own);
+    } catch (err) {
+      const e = err instanceof ProviderError ? err : p.classifyError(err);
+      if (e.errorClass === "auth" || e.errorClass === "permanent") throw new HttpError(400, e.code, e.message);
+      throw new HttpError(502, e.code, `${p.label} could not be reached to check these details. Try again in a moment.`);
+    }
+    const row = await connected(req.user!.id, p, acc);
+    res.status(201).json({ account: publicAccount(row, p) });
+  });
+
   // --- Credentials (Yahoo app password) -------------------------------------------------
-  r.post("/:route/connect", requireJsonBody, async (req, res) => {
+  r.post("/:route/connect", requireArtist, requireJsonBody, async (req, res) => {
     const p = channelByRoute(String(req.params.route));
     if (!p || p.connect.kind !== "credentials") throw notFound("Unknown integration.");
     await usable(p);

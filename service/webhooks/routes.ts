@@ -61,7 +61,7 @@ export function webhookRoutes(ctx: AppContext): Router {
       publicUrl: `${ctx.config.publicUrl}${req.originalUrl}`,
     };
     const env = providerEnv(ctx);
-    const verified = handler.verify(env, raw);
+    const verified = await handler.verify(env, raw);
     if (!verified.ok) {
       await recordRejected(ctx, source, "signature", verified.reason);
       throw new HttpError(handler.rejectStatus, "WEBHOOK_SIGNATURE_INVALID", `The ${source} webhook signature is missing or wrong.`);

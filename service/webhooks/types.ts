@@ -2,7 +2,7 @@
 // twilio-status, stripe) verifies the signature over the raw bytes, then splits the body into
 // items, each with a provider event id: the layer stores each item once (unique per source +
 // event id), acknowledges, and processes it from the queue.
-import type { ChannelId, InboundMessage, ProviderEnv } from "../channels/types.ts";
+import type { ChannelId, InboundMessage, ProviderAccount, ProviderEnv } from "../channels/types.ts";
 
 export const webhookSources = ["facebook", "instagram", "twilio", "twilio-status", "stripe"] as const;
 export type WebhookSource = (typeof webhookSources)[number];
@@ -31,6 +31,9 @@ export interface WebhookItem {
   /** The accounts it belongs to: provider + the account's externalId (Page id, IG account id, Twilio number). */
   channel?: ChannelId;
   accountExternalId?: string;
+  /** The provider-side account the event came from (Twilio AccountSid): it reaches only the
+   *  account connected through that same provider account. */
+  providerAccountId?: string;
   /** A new message (inbound, or an echo of the account's own send). Attachments that are only
    *  links (Meta CDN, Twilio media) are listed in `remoteAttachments` and downloaded while processing. */
   message?: InboundMessage;
@@ -55,11 +58,12 @@ export interface WebhookSourceHandler {
   contentTypes: string[];
   /** HTTP status for a bad or missing signature (Meta 401, Twilio 403, Stripe 400). */
   rejectStatus: number;
-  verify(env: ProviderEnv, req: RawWebhook): Verification;
+  /** May look up the key (Twilio: the auth token of the request's AccountSid). */
+  verify(env: ProviderEnv, req: RawWebhook): Verification | Promise<Verification>;
   /** Throws WebhookParseError for a body that is signed but malformed (→ 400). */
   parse(env: ProviderEnv, req: RawWebhook): WebhookItem[];
   /** The acknowledgement body (Twilio wants empty TwiML, Meta any 200). */
   ack: { contentType: string; body: string };
   /** Downloads a remote attachment (Twilio media needs the account's basic auth). */
-  download?(env: ProviderEnv, att: RemoteAttachment): Promise<{ content: Buffer; contentType: string; filename: string }>;
+  download?(env: ProviderEnv, att: RemoteAttachment, account?: ProviderAccount): Promise<{ content: Buffer; contentType: string; filename: string }>;
 }

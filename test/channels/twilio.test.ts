@@ -72,7 +72,7 @@ describe("connect (server credentials + a studio number)", () => {
     expect(twilioProvider.identityKind).toBe("sms");
   });
 
-  it("refuses input that is not an E.164 number", () => {
+  it("refuses input that is not an E.164 number", async () => {
     expect(connect.schema.safeParse({ phoneNumber: "555-1234" }).success).toBe(false);
   });
 
@@ -96,42 +96,42 @@ describe("webhook signature (X-Twilio-Signature)", () => {
   const params = { MessageSid: `SM${randomBytes(16).toString("hex")}`, From: "+14155550100", To: "+15017122661", Body: "Hi! Is Friday free?", NumMedia: "0" };
   const token = () => standIn.authToken;
 
-  it("accepts a request signed for the exact public URL, on both sources", () => {
+  it("accepts a request signed for the exact public URL, on both sources", async () => {
     const raw = signedWebhook(params, { token: token(), signedUrl: INBOUND_URL });
-    expect(twilioInboundWebhook.verify(env, raw)).toEqual({ ok: true });
+    expect((await twilioInboundWebhook.verify(env, raw))).toEqual({ ok: true });
     const status = signedWebhook({ MessageSid: params.MessageSid, MessageStatus: "delivered" }, { token: token(), signedUrl: STATUS_URL });
-    expect(twilioStatusWebhook.verify(env, status)).toEqual({ ok: true });
+    expect((await twilioStatusWebhook.verify(env, status))).toEqual({ ok: true });
     expect([twilioInboundWebhook.rejectStatus, twilioStatusWebhook.rejectStatus]).toEqual([403, 403]);
   });
 
-  it("rejects an unsigned request", () => {
+  it("rejects an unsigned request", async () => {
     const raw = signedWebhook(params, { token: token(), signedUrl: INBOUND_URL });
     delete raw.headers["x-twilio-signature"];
-    expect(twilioInboundWebhook.verify(env, raw).ok).toBe(false);
+    expect((await twilioInboundWebhook.verify(env, raw)).ok).toBe(false);
   });
 
-  it("rejects a signature made with another auth token", () => {
-    expect(twilioInboundWebhook.verify(env, signedWebhook(params, { token: "another-accounts-token", signedUrl: INBOUND_URL })).ok).toBe(false);
+  it("rejects a signature made with another auth token", async () => {
+    expect((await twilioInboundWebhook.verify(env, signedWebhook(params, { token: "another-accounts-token", signedUrl: INBOUND_URL }))).ok).toBe(false);
   });
 
-  it("rejects a body changed after signing", () => {
+  it("rejects a body changed after signing", async () => {
     const raw = signedWebhook(params, { token: token(), signedUrl: INBOUND_URL, body: { ...params, Body: "Hi! Is Saturday free?" } });
-    expect(twilioInboundWebhook.verify(env, raw).ok).toBe(false);
+    expect((await twilioInboundWebhook.verify(env, raw)).ok).toBe(false);
     const added = signedWebhook(params, { token: token(), signedUrl: INBOUND_URL, body: { ...params, MediaUrl0: "https://api.twilio.com/x" } });
-    expect(twilioInboundWebhook.verify(env, added).ok).toBe(false);
+    expect((await twilioInboundWebhook.verify(env, added)).ok).toBe(false);
   });
 
-  it("rejects a signature for another URL (http vs https, extra query, other path)", () => {
+  it("rejects a signature for another URL (http vs https, extra query, other path)", async () => {
     for (const publicUrl of [INBOUND_URL.replace("https:", "http:"), `${INBOUND_URL}?x=1`, `${PUBLIC_URL}/api/webhooks/twilio/status`]) {
-      expect(twilioInboundWebhook.verify(env, signedWebhook(params, { token: token(), signedUrl: INBOUND_URL, publicUrl })).ok, publicUrl).toBe(false);
+      expect((await twilioInboundWebhook.verify(env, signedWebhook(params, { token: token(), signedUrl: INBOUND_URL, publicUrl }))).ok, publicUrl).toBe(false);
     }
     // …while a query Twilio did sign is fine.
-    expect(twilioInboundWebhook.verify(env, signedWebhook(params, { token: token(), signedUrl: `${INBOUND_URL}?studio=7` })).ok).toBe(true);
+    expect((await twilioInboundWebhook.verify(env, signedWebhook(params, { token: token(), signedUrl: `${INBOUND_URL}?studio=7` }))).ok).toBe(true);
   });
 
-  it("rejects everything when the server has no auth token", () => {
+  it("rejects everything when the server has no auth token", async () => {
     const noToken = providerEnv({ TWILIO_ACCOUNT_SID: standIn.accountSid });
-    expect(twilioInboundWebhook.verify(noToken, signedWebhook(params, { token: token(), signedUrl: INBOUND_URL })).ok).toBe(false);
+    expect((await twilioInboundWebhook.verify(noToken, signedWebhook(params, { token: token(), signedUrl: INBOUND_URL }))).ok).toBe(false);
   });
 });
 
@@ -145,7 +145,7 @@ describe("inbound texts (Twilio → Tatu, through the stand-in)", () => {
     expect(d).toMatchObject({ status: 200, body: EMPTY_TWIML });
     expect(d.contentType).toMatch(/^text\/xml/);
     const raw = lastAsRaw(capture, INBOUND_URL);
-    expect(twilioInboundWebhook.verify(env, raw)).toEqual({ ok: true });
+    expect((await twilioInboundWebhook.verify(env, raw))).toEqual({ ok: true });
     const items = twilioInboundWebhook.parse(env, raw);
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({
@@ -161,9 +161,9 @@ describe("inbound texts (Twilio → Tatu, through the stand-in)", () => {
 
   it("a tampered or unsigned delivery from the stand-in fails verification", async () => {
     await standIn.inbound(INBOUND_URL, { from: phone(), to: studio, body: "deposit sent" }, { postTo: capture.url, tamper: true });
-    expect(twilioInboundWebhook.verify(env, lastAsRaw(capture, INBOUND_URL)).ok).toBe(false);
+    expect((await twilioInboundWebhook.verify(env, lastAsRaw(capture, INBOUND_URL))).ok).toBe(false);
     await standIn.inbound(INBOUND_URL, { from: phone(), to: studio, body: "deposit sent" }, { postTo: capture.url, omitSignature: true });
-    expect(twilioInboundWebhook.verify(env, lastAsRaw(capture, INBOUND_URL)).ok).toBe(false);
+    expect((await twilioInboundWebhook.verify(env, lastAsRaw(capture, INBOUND_URL))).ok).toBe(false);
   });
 
   it("an MMS with two pictures lists both as remote attachments; download is byte-identical through the CDN redirect", async () => {
@@ -171,7 +171,7 @@ describe("inbound texts (Twilio → Tatu, through the stand-in)", () => {
     const media = [{ contentType: "image/jpeg", content: randomBytes(40_000) }, { contentType: "image/png", content: png(70_000) }];
     const d = await standIn.inbound(INBOUND_URL, { from: customer, to: studio, body: "", media }, { postTo: capture.url });
     const raw = lastAsRaw(capture, INBOUND_URL);
-    expect(twilioInboundWebhook.verify(env, raw).ok).toBe(true);
+    expect((await twilioInboundWebhook.verify(env, raw)).ok).toBe(true);
     const [item] = twilioInboundWebhook.parse(env, raw);
     expect(item!.message).toMatchObject({ externalId: d.sid, text: "", threadKey: customer });
     expect(item!.remoteAttachments).toEqual([
@@ -201,7 +201,7 @@ describe("inbound texts (Twilio → Tatu, through the stand-in)", () => {
     expect(capture.received.length).toBe(posts);
   });
 
-  it("malformed signed bodies are WebhookParseErrors", () => {
+  it("malformed signed bodies are WebhookParseErrors", async () => {
     const token = standIn.authToken;
     const bad: Record<string, string>[] = [
       { From: "+14155550100", To: studio, Body: "no sid" },
@@ -212,7 +212,7 @@ describe("inbound texts (Twilio → Tatu, through the stand-in)", () => {
     ];
     for (const params of bad) {
       const raw = signedWebhook(params, { token, signedUrl: INBOUND_URL });
-      expect(twilioInboundWebhook.verify(env, raw).ok).toBe(true);
+      expect((await twilioInboundWebhook.verify(env, raw)).ok).toBe(true);
       expect(() => twilioInboundWebhook.parse(env, raw), JSON.stringify(params)).toThrow(WebhookParseError);
     }
     const noStatus = signedWebhook({ MessageSid: "SM1", From: studio }, { token, signedUrl: STATUS_URL });
@@ -237,7 +237,7 @@ describe("send + status callbacks", () => {
       const d = await standIn.deliverStatus(sent.externalId, status, { postTo: capture.url });
       expect(d!.status).toBe(200);
       const raw = lastAsRaw(capture, STATUS_URL);
-      expect(twilioStatusWebhook.verify(env, raw)).toEqual({ ok: true });
+      expect((await twilioStatusWebhook.verify(env, raw))).toEqual({ ok: true });
       expect(twilioStatusWebhook.parse(env, raw)).toEqual([expect.objectContaining({
         eventId: `${sent.externalId}:${status}`, channel: "twilio", accountExternalId: studio,
         status: { kind: "message", externalId: sent.externalId, status, at: expect.any(Date) },
@@ -257,7 +257,7 @@ describe("send + status callbacks", () => {
     expect(undelivered).toMatchObject({ eventId: `${other.externalId}:undelivered`, status: { status: "failed", error: expect.stringMatching(/spam/) } });
   });
 
-  it("queued/sending callbacks are not news", () => {
+  it("queued/sending callbacks are not news", async () => {
     for (const s of ["queued", "sending", "accepted"]) {
       const raw = signedWebhook({ MessageSid: "SM1", MessageStatus: s, SmsStatus: s, From: studio }, { token: standIn.authToken, signedUrl: STATUS_URL });
       expect(twilioStatusWebhook.parse(env, raw)).toEqual([]);

@@ -44,6 +44,9 @@ export const authMatrix: Record<string, Access> = {
   "GET /api/admin/metrics": { kind: "admin", reason: "hypercare metrics" },
   "GET /api/admin/switches": { kind: "admin", reason: "kill switches" },
   "PUT /api/admin/switches/:name": { kind: "admin", reason: "flipping a kill switch" },
+  "GET /api/admin/twilio-numbers": { kind: "admin", reason: "which artist may connect which number of the server's Twilio account" },
+  "PUT /api/admin/twilio-numbers/:e164": { kind: "admin", reason: "assigning a server Twilio number to one artist" },
+  "DELETE /api/admin/twilio-numbers/:e164": { kind: "admin", reason: "unassigning a server Twilio number (its holder is disconnected)" },
   "GET /api/cron/sync-messages": { kind: "cron", reason: "Vercel Cron" },
   "POST /api/cron/sync-messages": { kind: "cron", reason: "operator-triggered cron run" },
   "GET /api/cron/sync-calendars": { kind: "cron", reason: "Vercel Cron" },
@@ -85,6 +88,10 @@ export const authMatrix: Record<string, Access> = {
       const state = new URL(start.body.url).searchParams.get("state");
       return { path: `/api/integrations/google/callback?state=${state}&code=stolen-code` };
     },
+  },
+  "POST /api/integrations/twilio/connect": {
+    kind: "self", ok: [403], reason: "connects a number for the caller: a server number only when an admin assigned it to the caller (B asking for the default number, A's, gets 403 TWILIO_NUMBER_NOT_ASSIGNED), one live account per number (409), customers 403",
+    probe: () => ({ path: "/api/integrations/twilio/connect", json: {} }),
   },
   "POST /api/integrations/:route/connect": { kind: "self", reason: "connects an account for the caller", probe: () => ({ path: "/api/integrations/yahoo/connect", json: { email: "b@yahoo.test" } }), ok: [400] },
   "GET /api/integrations/:id": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}` }) },

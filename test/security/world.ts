@@ -128,6 +128,8 @@ async function seedArtist(app: TestApp, s: StandIns, a: Person, b: Person, custo
   const serviceId = (await ok("service", a.client.post("/api/me/artist-profile/services", { kind: "session", name: "Half day", durationMinutes: 60 }))).id as string;
 
   // Channels: the studio's Twilio number (an inbound MMS with a picture) and a Facebook Page.
+  // The server's default number, assigned to A by an admin (bearer CRON_SECRET).
+  await ok("twilio assign", app.client().put(`/api/admin/twilio-numbers/${encodeURIComponent(s.twilio.env().TWILIO_PHONE_NUMBER!)}`, { email: a.email }, { authorization: `Bearer ${app.ctx.config.cronSecret}` }));
   const number = (await ok("twilio connect", a.client.post("/api/integrations/twilio/connect", {}))).account.address as string;
   const fbUser = s.meta.addUser({ name: "A Owner" });
   const page = s.meta.addPage(fbUser.id, { name: "A Studio", instagram: { username: "a.studio.ink" } });

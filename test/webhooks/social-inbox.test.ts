@@ -153,10 +153,15 @@ describe("Facebook Messenger and Instagram", () => {
 describe("SMS through Twilio", () => {
   let number: string;
   it("connects the studio number and points its SMS webhook at Tatu", async () => {
+    // A number of the server's account: an admin assigned it to this artist first.
+    const assigned = await app.client().put(`/api/admin/twilio-numbers/${encodeURIComponent(twilio.env().TWILIO_PHONE_NUMBER!)}`, { email: artist.email }, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+    expect(assigned.status).toBe(200);
     const res = await artist.client.post("/api/integrations/twilio/connect", {});
     expect(res.status).toBe(201);
     number = res.body.account.address;
     expect(twilio.number(number)!.smsUrl).toBe(`${app.url}/api/webhooks/twilio`);
+    // Assigned, but not on the server's Twilio account.
+    await app.client().put("/api/admin/twilio-numbers/%2B15550001111", { email: artist.email }, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
     const unknown = await artist.client.post("/api/integrations/twilio/connect", { phoneNumber: "+15550001111" });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe("TWILIO_NUMBER_NOT_FOUND");
@@ -182,6 +187,8 @@ describe("SMS through Twilio", () => {
     const [conv] = await conversations("twilio");
     const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, { text: "Got them — see you Friday" });
     expect(reply.status).toBe(202);
+    // The send runs from the queue after the 202 (inline: in the background).
+    await until(() => twilio.sent().some((s) => s.body === "Got them — see you Friday"), 5000, "the SMS send");
     const sent = twilio.sent().at(-1)!;
     expect(sent).toMatchObject({ from: number, to: "+14155550123", body: "Got them — see you Friday" });
     const stored = await app.ctx.db.message.findUniqueOrThrow({ where: { id: reply.body.messageId } });

@@ -25,6 +25,8 @@ export interface Account {
   id: string; provider: string; label: string; address: string; aliasLabel: string | null; displayName: string | null;
   status: string; lastSyncAt: string | null; lastSuccessAt: string | null; lastError: string | null; lastErrorAt: string | null; needsReconnect: boolean;
 }
+/** SMS: whether the server has its own Twilio account, and its numbers assigned to the caller. */
+export interface TwilioInfo { serverAccount: boolean; assignedNumbers: string[] }
 export interface ProviderInfo { id: string; label: string; route: string; connect: "oauth" | "oauth1" | "credentials"; configured: boolean }
 export interface Calendar {
   id: string; provider: string; label: string; name: string; timeZone: string | null; readOnly: boolean; isPrimary: boolean;

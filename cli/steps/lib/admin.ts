@@ -35,10 +35,28 @@ export class AdminApi {
     return switchState.parse(await this.ok(this.http.put(`/api/admin/switches/${encodeURIComponent(name)}`, { enabled, ...(reason ? { reason: reason.slice(0, 500) } : {}) }), `switch ${name}`));
   }
 
+  /** Numbers of the server's Twilio account and the artist each is assigned to. */
+  async twilioNumbers(): Promise<TwilioNumbers> {
+    return twilioNumbersSchema.parse(await this.ok(this.http.get("/api/admin/twilio-numbers"), "listing Twilio number assignments"));
+  }
+
+  async assignTwilioNumber(number: string, email: string): Promise<{ assignment: TwilioAssignment; disconnected: number }> {
+    return z.object({ assignment: twilioAssignment, disconnected: z.number() }).parse(await this.ok(this.http.put(`/api/admin/twilio-numbers/${encodeURIComponent(number)}`, { email }), `assigning ${number}`));
+  }
+
+  async unassignTwilioNumber(number: string): Promise<{ phoneNumber: string; disconnected: number }> {
+    return z.object({ phoneNumber: z.string(), disconnected: z.number() }).parse(await this.ok(this.http.delete(`/api/admin/twilio-numbers/${encodeURIComponent(number)}`), `unassigning ${number}`));
+  }
+
   async metrics(): Promise<Metrics> {
     return metricsSchema.parse(await this.ok(this.http.get("/api/admin/metrics"), "reading metrics"));
   }
 }
+
+const twilioAssignment = z.object({ phoneNumber: z.string(), userId: z.string(), email: z.string(), name: z.string(), assignedBy: z.string(), assignedAt: z.string() });
+export type TwilioAssignment = z.infer<typeof twilioAssignment>;
+const twilioNumbersSchema = z.object({ defaultNumber: z.string().nullable(), items: z.array(twilioAssignment.extend({ connected: z.boolean() })) });
+export type TwilioNumbers = z.infer<typeof twilioNumbersSchema>;
 
 const providerMetrics = z.object({
   webhooksAccepted: z.number(), webhooksRejectedSignature: z.number(), webhooksRejectedOther: z.number(), webhooksFailedProcessing: z.number(),

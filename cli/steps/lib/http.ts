@@ -60,6 +60,7 @@ export class HttpSession {
   get<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>("GET", path, { headers }); }
   post<T = any>(path: string, json?: unknown, headers?: Record<string, string>) { return this.request<T>("POST", path, { json, headers }); }
   put<T = any>(path: string, json?: unknown, headers?: Record<string, string>) { return this.request<T>("PUT", path, { json, headers }); }
+  delete<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>("DELETE", path, { headers }); }
 }
 
 /** "409 SYNC_IN_PROGRESS: A sync … is already running." from the service's error shape. */

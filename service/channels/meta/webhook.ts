@@ -174,7 +174,10 @@ async function download(env: ProviderEnv, att: RemoteAttachment) {
 
 const ack = { contentType: "text/plain", body: "EVENT_RECEIVED" };
 
-export const facebookWebhook: WebhookSourceHandler = {
+/** Meta's check is synchronous (one app secret), and callers may rely on that. */
+type MetaWebhook = Omit<WebhookSourceHandler, "verify"> & { verify: typeof verifySignature };
+
+export const facebookWebhook: MetaWebhook = {
   source: "facebook",
   contentTypes: ["application/json"],
   rejectStatus: 401,
@@ -184,7 +187,7 @@ export const facebookWebhook: WebhookSourceHandler = {
   download,
 };
 
-export const instagramWebhook: WebhookSourceHandler = {
+export const instagramWebhook: MetaWebhook = {
   source: "instagram",
   contentTypes: ["application/json"],
   rejectStatus: 401,

@@ -55,8 +55,9 @@ export class TwilioSession {
   readonly creds: ServerCredentials;
   private readonly http: RebasingRequestClient;
 
-  constructor(env: ProviderEnv) {
-    this.creds = serverCredentials(env);
+  /** `creds`: a studio's own Twilio account; the server's (TWILIO_*) when absent. */
+  constructor(env: ProviderEnv, creds?: ServerCredentials) {
+    this.creds = creds ?? serverCredentials(env);
     this.http = new RebasingRequestClient(apiBase(env));
     this.client = twilio(this.creds.accountSid, this.creds.authToken, { httpClient: this.http });
   }

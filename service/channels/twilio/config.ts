@@ -1,6 +1,7 @@
-// Where the Twilio provider talks to and what it needs from the server's config. Twilio is
-// connected with server-wide credentials (one Twilio account per Tatu deployment); a studio
-// account only names one of that account's phone numbers.
+// Where the Twilio provider talks to and with which credentials. A studio connects either a
+// number of the server's own Twilio account (TWILIO_*; an admin assigns it to one artist) or a
+// number of its own Twilio account, whose AccountSid + auth token are stored sealed with the
+// connected account and used for everything that account does.
 import { ProviderError } from "../errors.ts";
 import type { ProviderEnv } from "../types.ts";
 
@@ -15,6 +16,17 @@ export function apiBase(env: ProviderEnv): string {
 }
 
 export interface ServerCredentials { accountSid: string; authToken: string }
+
+/** Credentials a studio brought (its own Twilio account), as stored (sealed) with the account. */
+export function ownCredentials(credentials: Record<string, unknown>): ServerCredentials | undefined {
+  const { accountSid, authToken } = credentials;
+  return typeof accountSid === "string" && typeof authToken === "string" && accountSid && authToken ? { accountSid, authToken } : undefined;
+}
+
+/** The Twilio account an account's calls go to: its own, else the server's. */
+export function accountCredentials(env: ProviderEnv, account: { credentials: Record<string, unknown> }): ServerCredentials {
+  return ownCredentials(account.credentials) ?? serverCredentials(env);
+}
 
 export function serverCredentials(env: ProviderEnv): ServerCredentials {
   const accountSid = env.config.env.TWILIO_ACCOUNT_SID;

@@ -1,10 +1,10 @@
-// SMS/MMS through Twilio Programmable Messaging. The server owns one Twilio account
-// (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN); a studio connects one of its numbers.
+// SMS/MMS through Twilio Programmable Messaging. A studio connects a number of the server's
+// Twilio account (TWILIO_*, assigned to it by an admin) or of its own Twilio account.
 // Texts arrive by webhook (webhook.ts); sync() only catches up on what a webhook missed.
 import { plainWords } from "../errors.ts";
 import type { ChannelProvider, ProviderAccount, ProviderEnv, SmokeResult } from "../types.ts";
 import { TwilioSession } from "./client.ts";
-import { inboundWebhookUrl } from "./config.ts";
+import { accountCredentials, inboundWebhookUrl, ownCredentials } from "./config.ts";
 import { twilioConnect } from "./connect.ts";
 import { classifyTwilioError } from "./errors.ts";
 import { sendTwilio } from "./send.ts";
@@ -23,10 +23,10 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
   };
   let session: TwilioSession | undefined;
   await run("number", async () => {
-    session = new TwilioSession(env);
+    session = new TwilioSession(env, accountCredentials(env, account));
     const number = accountNumber(account);
     const found = (await session.call((c) => c.incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 }))).find((n) => n.phoneNumber === number);
-    if (!found) return { ok: false, detail: `${number} is no longer on the server's Twilio account` };
+    if (!found) return { ok: false, detail: `${number} is no longer on ${ownCredentials(account.credentials) ? "your" : "the server's"} Twilio account` };
     const hooked = found.smsUrl === inboundWebhookUrl(env);
     return { ok: hooked, detail: hooked ? "owned; inbound texts come to Tatu" : "owned, but its Messaging webhook points elsewhere: reconnect the number" };
   });
@@ -61,8 +61,8 @@ export const twilioProvider: ChannelProvider = {
       throw classifyTwilioError(err);
     }
   },
-  // The number stays on the server's Twilio account and may serve other studios' accounts
-  // of this server, so its webhook is left in place. Nothing to revoke.
+  // The number stays on its Twilio account and its webhook is left in place (a reconnect needs
+  // it). Nothing to revoke: the stored credentials are dropped by the disconnect itself.
   async disconnect() {},
   classifyError: classifyTwilioError,
   smoke,

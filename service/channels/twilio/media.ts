@@ -5,7 +5,7 @@ import { outboundGuardFor } from "../../security/outbound/policy.ts";
 import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../errors.ts";
 import type { ProviderEnv } from "../types.ts";
 import { rebase } from "./client.ts";
-import { apiBase, DEFAULT_API_BASE, serverCredentials } from "./config.ts";
+import { apiBase, DEFAULT_API_BASE, serverCredentials, type ServerCredentials } from "./config.ts";
 
 const EXT: Record<string, string> = {
   "image/jpeg": "jpg", "image/jpg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
@@ -45,8 +45,9 @@ function mediaContentUrl(env: ProviderEnv, raw: string): URL {
   return url;
 }
 
-export async function downloadMedia(env: ProviderEnv, rawUrl: string): Promise<{ content: Buffer; contentType: string }> {
-  const { accountSid, authToken } = serverCredentials(env);
+/** `creds`: the Twilio account the message belongs to (a studio's own, else the server's). */
+export async function downloadMedia(env: ProviderEnv, rawUrl: string, creds?: ServerCredentials): Promise<{ content: Buffer; contentType: string }> {
+  const { accountSid, authToken } = creds ?? serverCredentials(env);
   const url = mediaContentUrl(env, rawUrl);
   const max = maxAttachmentBytes(env);
   let res: Response;

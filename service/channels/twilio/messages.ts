@@ -32,7 +32,7 @@ async function mediaOf(env: ProviderEnv, session: TwilioSession, log: Logger, m:
   const list = await session.call((c) => c.messages(m.sid).media.list());
   for (const media of list) {
     try {
-      const { content, contentType } = await downloadMedia(env, media.uri);
+      const { content, contentType } = await downloadMedia(env, media.uri, session.creds);
       const type = media.contentType || contentType;
       out.push({ filename: mediaFilename(media.sid, type), contentType: type, content });
     } catch (err) {

@@ -4,7 +4,7 @@
 import { ProviderError } from "../errors.ts";
 import type { Draft, ProviderAccount, ProviderEnv, SentMessage } from "../types.ts";
 import { TwilioSession } from "./client.ts";
-import { statusWebhookUrl } from "./config.ts";
+import { accountCredentials, statusWebhookUrl } from "./config.ts";
 import { accountNumber } from "./sync.ts";
 
 export async function sendTwilio(env: ProviderEnv, account: ProviderAccount, draft: Draft): Promise<SentMessage> {
@@ -13,7 +13,7 @@ export async function sendTwilio(env: ProviderEnv, account: ProviderAccount, dra
   if (draft.attachments.length)
     throw new ProviderError("permanent", "Pictures cannot be sent by text message yet; send the text alone.", { code: "TWILIO_ATTACHMENTS_UNSUPPORTED" });
   const to = (draft.to[0]?.handle ?? draft.threadKey).trim();
-  const session = new TwilioSession(env);
+  const session = new TwilioSession(env, accountCredentials(env, account));
   const msg = await session.call((c) => c.messages.create({
     from: accountNumber(account),
     to,

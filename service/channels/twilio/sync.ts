@@ -12,6 +12,7 @@
 import { z } from "zod";
 import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../types.ts";
 import { TwilioSession } from "./client.ts";
+import { accountCredentials } from "./config.ts";
 import { classifyTwilioError } from "./errors.ts";
 import { toInbound, type TwilioMessage } from "./messages.ts";
 
@@ -45,7 +46,7 @@ function defaultWindow(env: ProviderEnv): Date {
 interface ListedPage { instances: TwilioMessage[]; nextPageUrl?: string }
 
 export async function* syncTwilio(env: ProviderEnv, account: ProviderAccount, stored: SyncCursor | null, opts: SyncOptions): AsyncGenerator<SyncPage> {
-  const session = new TwilioSession(env);
+  const session = new TwilioSession(env, accountCredentials(env, account));
   const number = accountNumber(account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
   if (previous && !previous.success) env.log.warn({ accountId: account.id }, "twilio: unreadable sync cursor, starting a new round");

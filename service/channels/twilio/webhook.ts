@@ -1,11 +1,13 @@
 // Twilio calling Tatu: inbound SMS/MMS (source "twilio", the number's Messaging URL) and
 // delivery status callbacks (source "twilio-status", the StatusCallback of each send).
 // Both are form-encoded and signed with X-Twilio-Signature = base64(HMAC-SHA1(auth token,
-// the exact URL Twilio requested + the POST params sorted by name)), checked with the SDK.
+// the exact URL Twilio requested + the POST params sorted by name)), checked with the SDK; the
+// auth token is that of the Twilio account the request names (AccountSid).
 import twilio from "twilio";
 import { z } from "zod";
-import { WebhookParseError, type RawWebhook, type StatusUpdate, type WebhookItem, type WebhookSourceHandler } from "../../webhooks/types.ts";
-import type { ProviderEnv } from "../types.ts";
+import { WebhookParseError, type RawWebhook, type StatusUpdate, type Verification, type WebhookItem, type WebhookSourceHandler } from "../../webhooks/types.ts";
+import type { ProviderAccount, ProviderEnv } from "../types.ts";
+import { accountCredentials } from "./config.ts";
 import { deliveryErrorWords } from "./errors.ts";
 import { downloadMedia, mediaFilename, mediaSidOf } from "./media.ts";
 import { threadKeyFor } from "./messages.ts";
@@ -30,18 +32,37 @@ function fields(req: RawWebhook): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(req.rawBody.toString("utf8")));
 }
 
-function verify(env: ProviderEnv, req: RawWebhook) {
-  const token = env.config.env.TWILIO_AUTH_TOKEN;
-  if (!token) return { ok: false as const, reason: "TWILIO_AUTH_TOKEN is not set on this server" };
-  const signature = req.headers["x-twilio-signature"];
-  if (!signature) return { ok: false as const, reason: "missing X-Twilio-Signature" };
-  let ok = false;
-  try {
-    ok = twilio.validateRequest(token, signature, req.publicUrl, formParams(req.rawBody));
-  } catch {
-    ok = false; // an unparseable URL cannot match
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+
+/** The auth tokens that may have signed a request from `accountSid`: the server's own account
+ *  (TWILIO_*; also when the field is absent, as in `tatu webhooks test`), else the studios that
+ *  connected a number of that Twilio account with its credentials. Unknown → none. */
+async function signingTokens(env: ProviderEnv, accountSid: string | undefined): Promise<{ tokens: string[]; reason?: string }> {
+  if (!accountSid || accountSid === env.config.env.TWILIO_ACCOUNT_SID) {
+    const token = env.config.env.TWILIO_AUTH_TOKEN;
+    return token ? { tokens: [token] } : { tokens: [], reason: "TWILIO_AUTH_TOKEN is not set on this server" };
   }
-  return ok ? { ok: true as const } : { ok: false as const, reason: "X-Twilio-Signature does not match the request" };
+  if (!ACCOUNT_SID.test(accountSid) || !env.accounts) return { tokens: [], reason: "AccountSid is not a Twilio account connected here" };
+  const tokens = [...new Set((await env.accounts.credentialsOf("twilio", accountSid)).map((c) => c.authToken).filter((t): t is string => typeof t === "string" && t.length > 0))];
+  return tokens.length ? { tokens } : { tokens: [], reason: "AccountSid is not a Twilio account connected here" };
+}
+
+/** The AccountSid of the request picks the key: a studio's own Twilio account signs with its
+ *  own auth token, which must never be able to speak for another account. */
+async function verify(env: ProviderEnv, req: RawWebhook): Promise<Verification> {
+  const signature = req.headers["x-twilio-signature"];
+  if (!signature) return { ok: false, reason: "missing X-Twilio-Signature" };
+  const { tokens, reason } = await signingTokens(env, fields(req).AccountSid || undefined);
+  if (!tokens.length) return { ok: false, reason: reason! };
+  const params = formParams(req.rawBody);
+  const ok = tokens.some((token) => {
+    try {
+      return twilio.validateRequest(token, signature, req.publicUrl, params);
+    } catch {
+      return false; // an unparseable URL cannot match
+    }
+  });
+  return ok ? { ok: true } : { ok: false, reason: "X-Twilio-Signature does not match the request" };
 }
 
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -75,6 +96,7 @@ function parseInbound(_env: ProviderEnv, req: RawWebhook): WebhookItem[] {
     eventId: p.MessageSid,
     channel: "twilio",
     accountExternalId: p.To,
+    ...(params.AccountSid ? { providerAccountId: params.AccountSid } : {}),
     message: {
       externalId: p.MessageSid,
       threadKey: threadKeyFor("inbound", p.From, p.To),
@@ -120,13 +142,15 @@ function parseStatus(env: ProviderEnv, req: RawWebhook): WebhookItem[] {
     eventId: `${p.MessageSid}:${raw}`,
     channel: "twilio",
     ...(p.From ? { accountExternalId: p.From } : {}),
+    ...(params.AccountSid ? { providerAccountId: params.AccountSid } : {}),
     status: { kind: "message", externalId: p.MessageSid, status, at: new Date(), ...(error ? { error } : {}) },
     payload: params,
   }];
 }
 
-async function download(env: ProviderEnv, att: { url: string; filename?: string; contentType?: string }) {
-  const { content, contentType } = await downloadMedia(env, att.url);
+/** With the credentials of the account the text reached (a studio's own Twilio account, else the server's). */
+async function download(env: ProviderEnv, att: { url: string; filename?: string; contentType?: string }, account?: ProviderAccount) {
+  const { content, contentType } = await downloadMedia(env, att.url, account ? accountCredentials(env, account) : undefined);
   const type = contentType !== "application/octet-stream" ? contentType : att.contentType ?? contentType;
   return { content, contentType: type, filename: att.filename ?? mediaFilename(mediaSidOf(att.url), type) };
 }

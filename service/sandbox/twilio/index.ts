@@ -1,6 +1,9 @@
 // Stand-in for Twilio Programmable Messaging on one loopback port: the 2010-04-01 REST API
 // the twilio SDK calls (messages, media with its CDN redirect, incoming phone numbers) with
 // basic auth, and Twilio calling Tatu back (signed inbound-SMS webhooks and status callbacks).
+// It plays several Twilio accounts: the server's (env()) and studios' own (addAccount()), each
+// with its own numbers and auth token; a webhook is signed with the token of the account that
+// owns the number and names it in AccountSid, as Twilio does.
 // The SDK reaches it through TWILIO_API_BASE_URL (see env()). Used by the Twilio provider
 // tests, the webhook end-to-end tests and `tatu launch --rehearse`.
 import http from "node:http";
@@ -50,14 +53,25 @@ export interface HistoryInput {
 
 export type CallbackStatus = "sent" | "delivered" | "undelivered" | "failed" | "read";
 
-export interface TwilioStandIn {
-  url: string;
+/** Another Twilio account (a studio's own), with its own token and numbers. */
+export interface TwilioAccount {
   accountSid: string;
   authToken: string;
+  /** A number owned by this account (idempotent; a number belongs to one account). */
+  addNumber(e164: string, opts?: { friendlyName?: string }): { sid: string; phoneNumber: string };
+}
+
+export interface TwilioStandIn {
+  url: string;
+  /** The server's account (TWILIO_ACCOUNT_SID). */
+  accountSid: string;
+  authToken: string;
+  /** A further Twilio account, e.g. a studio bringing its own. */
+  addAccount(): TwilioAccount;
   /** TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER (the default number), TWILIO_API_BASE_URL. */
   env(): Record<string, string>;
   close(): Promise<void>;
-  /** A number owned by the account (idempotent). */
+  /** A number owned by the server's account (idempotent). */
   addNumber(e164: string, opts?: { friendlyName?: string }): { sid: string; phoneNumber: string };
   /** A number's current webhook configuration (what connect set). */
   number(e164: string): { sid: string; phoneNumber: string; smsUrl: string; smsMethod: string } | undefined;
@@ -69,7 +83,8 @@ export interface TwilioStandIn {
   /** Moves a message to `status` and posts the signed status callback to its StatusCallback
    *  (undefined when it has none). */
   deliverStatus(sid: string, status: CallbackStatus, opts?: PostOptions & { errorCode?: number }): Promise<WebhookDelivery | undefined>;
-  /** Any signed form POST (Twilio-style) to `url`. */
+  /** Any signed form POST (Twilio-style) to `url`, signed with the server account's token
+   *  unless opts.authToken says otherwise. */
   postWebhook(url: string, params: Record<string, string>, opts?: PostOptions): Promise<WebhookDelivery>;
   /** The recipient texted STOP: sends to it fail with 21610. */
   optOut(e164: string): void;
@@ -92,34 +107,46 @@ const GEO = { FromCity: "", FromState: "", FromZip: "", FromCountry: "US", ToCit
 
 export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: string } = {}): Promise<TwilioStandIn> {
   const state = new TwilioState();
+  const accounts = new Map<string, TwilioState>([[state.accountSid, state]]);
   const defaultNumber = opts.phoneNumber ?? DEFAULT_NUMBER;
   state.addNumber(defaultNumber);
+  /** The account owning a number / a message (numbers and SIDs are unique across accounts). */
+  const ownerOfNumber = (e164: string) => [...accounts.values()].find((a) => a.numbers.has(e164));
+  const ownerOfMessage = (sid: string) => [...accounts.values()].find((a) => a.messages.has(sid));
+  const addNumberTo = (account: TwilioState, e164: string, friendlyName?: string) => {
+    if (!E164.test(e164)) throw new Error(`not an E.164 number: ${e164}`);
+    const owner = ownerOfNumber(e164);
+    if (owner && owner !== account) throw new Error(`${e164} already belongs to the Twilio account ${owner.accountSid}`);
+    const n = account.addNumber(e164, friendlyName);
+    return { sid: n.sid, phoneNumber: n.phoneNumber };
+  };
   const faults: Fault[] = [];
   const log: string[] = [];
   const deliveries: WebhookDelivery[] = [];
   let autoDeliver = false;
   let base = "";
 
-  const post = async (url: string, params: Record<string, string>, o: PostOptions = {}) => {
-    const d = await postSigned(state.authToken, url, params, o);
+  const post = async (url: string, params: Record<string, string>, o: PostOptions = {}, account: TwilioState = state) => {
+    const d = await postSigned(account.authToken, url, params, o);
     deliveries.push(d);
     return d;
   };
 
   const deliverStatus = async (sid: string, status: CallbackStatus, o: PostOptions & { errorCode?: number } = {}) => {
-    const m = state.messages.get(sid);
-    if (!m) throw new Error(`unknown message ${sid}`);
+    const account = ownerOfMessage(sid);
+    const m = account?.messages.get(sid);
+    if (!account || !m) throw new Error(`unknown message ${sid}`);
     const failed = status === "failed" || status === "undelivered";
-    state.setStatus(m, status, failed ? (o.errorCode ?? 30008) : undefined, failed ? "Unknown error" : undefined);
+    account.setStatus(m, status, failed ? (o.errorCode ?? 30008) : undefined, failed ? "Unknown error" : undefined);
     if (!m.statusCallback) return undefined;
     const params: Record<string, string> = {
       SmsSid: m.sid, SmsStatus: status, MessageStatus: status, To: m.to, MessageSid: m.sid,
-      AccountSid: state.accountSid, From: m.from, ApiVersion: API_VERSION,
+      AccountSid: account.accountSid, From: m.from, ApiVersion: API_VERSION,
     };
     if (failed) params.ErrorCode = String(m.errorCode);
     if (status === "delivered" || status === "undelivered") params.RawDlrDoneDate = rawDlr(new Date());
     const { errorCode: _e, ...postOpts } = o;
-    return post(m.statusCallback, params, postOpts);
+    return post(m.statusCallback, params, postOpts, account);
   };
 
   const onCreated = (m: MessageRecord) => {
@@ -139,7 +166,7 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
       if (fault?.after) fault.after--;
       else if (fault) return answerFault(res, faults.splice(at, 1)[0]!);
     }
-    handleRest({ state, base, onCreated }, req, res, url).catch((err: unknown) => {
+    handleRest({ accounts, base, onCreated }, req, res, url).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof PayloadTooLarge) return twilioError(res, 413, 20001, "Request body too large.");
       twilioError(res, 500, 20500, "An internal server error has occurred");
@@ -148,7 +175,7 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const mediaUrl = (m: MessageRecord, meSid: string) => `${base}${state.accountPath()}/Messages/${m.sid}/Media/${meSid}`;
+  const mediaUrl = (account: TwilioState, m: MessageRecord, meSid: string) => `${base}${account.accountPath()}/Messages/${m.sid}/Media/${meSid}`;
 
   return {
     url: base,
@@ -161,21 +188,23 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
       TWILIO_API_BASE_URL: base,
     }),
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-    addNumber: (e164, o) => {
-      if (!E164.test(e164)) throw new Error(`not an E.164 number: ${e164}`);
-      const n = state.addNumber(e164, o?.friendlyName);
-      return { sid: n.sid, phoneNumber: n.phoneNumber };
+    addAccount: () => {
+      const account = new TwilioState();
+      accounts.set(account.accountSid, account);
+      return { accountSid: account.accountSid, authToken: account.authToken, addNumber: (e164, o) => addNumberTo(account, e164, o?.friendlyName) };
     },
+    addNumber: (e164, o) => addNumberTo(state, e164, o?.friendlyName),
     number: (e164) => {
-      const n = state.numbers.get(e164);
+      const n = ownerOfNumber(e164)?.numbers.get(e164);
       return n && { sid: n.sid, phoneNumber: n.phoneNumber, smsUrl: n.smsUrl, smsMethod: n.smsMethod };
     },
     async inbound(url, msg, o = {}) {
-      const number = state.numbers.get(msg.to);
-      if (!number) throw new Error(`${msg.to} is not a number of this Twilio account (addNumber first)`);
+      const account = ownerOfNumber(msg.to);
+      const number = account?.numbers.get(msg.to);
+      if (!account || !number) throw new Error(`${msg.to} is not a number of any Twilio account here (addNumber first)`);
       const target = url ?? number.smsUrl;
       const at = msg.at ?? new Date();
-      const m = state.addMessage({
+      const m = account.addMessage({
         from: msg.from, to: msg.to, body: msg.body ?? "", direction: "inbound", status: "received",
         dateCreated: at, dateSent: at, errorCode: null, errorMessage: null, media: msg.media,
       });
@@ -184,20 +213,22 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
         ToCity: GEO.ToCity, FromZip: GEO.FromZip, SmsSid: m.sid, FromState: GEO.FromState, SmsStatus: "received",
         FromCity: GEO.FromCity, Body: m.body, FromCountry: GEO.FromCountry, To: m.to, ToZip: GEO.ToZip,
         NumSegments: String(segments(m.body)), ReferralNumMedia: "0", MessageSid: m.sid,
-        AccountSid: state.accountSid, From: m.from, ApiVersion: API_VERSION,
+        AccountSid: account.accountSid, From: m.from, ApiVersion: API_VERSION,
       };
-      const mediaUrls = m.media.map((x) => mediaUrl(m, x.sid));
+      const mediaUrls = m.media.map((x) => mediaUrl(account, m, x.sid));
       m.media.forEach((x, i) => {
         params[`MediaContentType${i}`] = x.contentType;
         params[`MediaUrl${i}`] = mediaUrls[i]!;
       });
-      const d = await post(target, params, o);
+      const d = await post(target, params, o, account);
       return { ...d, sid: m.sid, mediaUrls };
     },
     addMessage: (input) => {
       const at = input.at ?? new Date();
       const inbound = input.direction === "inbound";
-      const m = state.addMessage({
+      // History lives on the account owning the studio's side of the text.
+      const account = ownerOfNumber(inbound ? input.to : input.from) ?? state;
+      const m = account.addMessage({
         from: input.from, to: input.to, body: input.body ?? "",
         direction: inbound ? "inbound" : "outbound-api",
         status: inbound ? "received" : (input.status ?? "delivered"),
@@ -208,12 +239,12 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
     },
     deliverStatus,
     postWebhook: (url, params, o) => post(url, params, o),
-    optOut: (e164) => { state.optedOut.add(e164); },
+    optOut: (e164) => { for (const a of accounts.values()) a.optedOut.add(e164); },
     // `after` delays the first of the n failures only; the rest follow back to back.
     failNext: (n, fault) => { for (let i = 0; i < n; i++) faults.push({ ...fault, after: i === 0 ? fault.after : 0 }); },
     setAutoDeliver: (on) => { autoDeliver = on; },
-    message: (sid) => { const m = state.messages.get(sid); return m && state.messageJson(m); },
-    sent: () => [...state.sent],
+    message: (sid) => { const a = ownerOfMessage(sid); const m = a?.messages.get(sid); return m && a!.messageJson(m); },
+    sent: () => [...accounts.values()].flatMap((a) => a.sent).sort((x, y) => x.at.getTime() - y.at.getTime()),
     deliveries: () => [...deliveries],
     requests: () => [...log],
   };

@@ -14,27 +14,29 @@ export const CDN_PREFIX = "/mms-cdn/";
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 export interface RestContext {
-  state: TwilioState;
+  /** Every Twilio account the stand-in plays, by AccountSid. */
+  accounts: Map<string, TwilioState>;
   base: string;
   /** Called after a message was created (auto status callbacks). */
   onCreated(m: MessageRecord): void;
 }
 
 export async function handleRest(ctx: RestContext, req: Req, res: Res, url: URL): Promise<void> {
-  const { state } = ctx;
-  if (url.pathname.startsWith(CDN_PREFIX)) return serveCdn(state, res, url);
+  if (url.pathname.startsWith(CDN_PREFIX)) return serveCdn(ctx, res, url);
 
   const m = new RegExp(`^/${API_VERSION}/Accounts/(AC[0-9a-f]{32})(/.*)$`).exec(url.pathname);
   if (!m) return twilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
+  // Basic auth with one account's SID + token reaches that account's resources only.
   const auth = basicAuth(req);
-  if (!auth || auth.user !== state.accountSid || auth.pass !== state.authToken || m[1] !== state.accountSid) return authenticateError(res);
+  const state = auth ? ctx.accounts.get(auth.user) : undefined;
+  if (!auth || !state || auth.pass !== state.authToken || m[1] !== state.accountSid) return authenticateError(res);
   const rest = m[2]!;
   const method = req.method ?? "GET";
   let p: RegExpExecArray | null;
 
   if (rest === "/Messages.json") {
-    if (method === "GET") return listMessages(ctx, res, url);
-    if (method === "POST") return createMessage(ctx, res, parseForm(await readBody(req)));
+    if (method === "GET") return listMessages(state, res, url);
+    if (method === "POST") return createMessage(ctx, state, res, parseForm(await readBody(req)));
   } else if ((p = /^\/Messages\/((?:SM|MM)[0-9a-f]{32})\.json$/.exec(rest))) {
     const msg = state.messages.get(p[1]!);
     if (!msg) return notFound(res, url);
@@ -86,9 +88,9 @@ function notFound(res: Res, url: URL): void {
   twilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
 }
 
-function serveCdn(state: TwilioState, res: Res, url: URL): void {
-  const token = url.pathname.slice(CDN_PREFIX.length).split("/")[1] ?? "";
-  const media: MediaRecord | undefined = state.cdn.get(token);
+function serveCdn(ctx: RestContext, res: Res, url: URL): void {
+  const [accountSid = "", token = ""] = url.pathname.slice(CDN_PREFIX.length).split("/");
+  const media: MediaRecord | undefined = ctx.accounts.get(accountSid)?.cdn.get(token);
   if (!media) {
     const body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
     res.writeHead(403, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(body) });
@@ -133,7 +135,7 @@ function parseDateFilter(v: string, edge: "start" | "end"): number {
   return Date.parse(v);
 }
 
-function listMessages(ctx: RestContext, res: Res, url: URL): void {
+function listMessages(state: TwilioState, res: Res, url: URL): void {
   const sp = url.searchParams;
   const filters: Record<string, string> = {};
   for (const k of ["To", "From", "DateSent", "DateSent>", "DateSent<"]) {
@@ -151,7 +153,7 @@ function listMessages(ctx: RestContext, res: Res, url: URL): void {
     if (k === "DateSent<") bounds.lte = hi;
   }
   const dated = bounds.gte !== undefined || bounds.lte !== undefined;
-  const list = [...ctx.state.messages.values()]
+  const list = [...state.messages.values()]
     .filter((m) => (!filters.To || m.to === filters.To) && (!filters.From || m.from === filters.From))
     .filter((m) => {
       if (!dated) return true;
@@ -161,11 +163,10 @@ function listMessages(ctx: RestContext, res: Res, url: URL): void {
     })
     // Most recent first (date sent, else created), newest creation breaking ties.
     .sort((a, b) => ((b.dateSent ?? b.dateCreated).getTime() - (a.dateSent ?? a.dateCreated).getTime()) || b.seq - a.seq);
-  sendPage(res, url, "messages", list, (m) => ctx.state.messageJson(m), filters);
+  sendPage(res, url, "messages", list, (m) => state.messageJson(m), filters);
 }
 
-function createMessage(ctx: RestContext, res: Res, form: Map<string, string[]>): void {
-  const { state } = ctx;
+function createMessage(ctx: RestContext, state: TwilioState, res: Res, form: Map<string, string[]>): void {
   const one = (k: string) => form.get(k)?.[0];
   const to = one("To")?.trim();
   const from = one("From")?.trim();
@@ -185,7 +186,7 @@ function createMessage(ctx: RestContext, res: Res, form: Map<string, string[]>):
     from, to, body, direction: "outbound-api", status: "queued", dateCreated: now, dateSent: null,
     errorCode: null, errorMessage: null, statusCallback: one("StatusCallback"),
   });
-  state.sent.push({ sid: msg.sid, from, to, body, statusCallback: msg.statusCallback, mediaUrl: [...mediaUrl], at: now });
+  state.sent.push({ sid: msg.sid, accountSid: state.accountSid, from, to, body, statusCallback: msg.statusCallback, mediaUrl: [...mediaUrl], at: now });
   const json = state.messageJson(msg);
   // Media the caller links is fetched by Twilio later; the create answer already counts it.
   json.num_media = String(mediaUrl.length);

@@ -1,4 +1,4 @@
-// What the Twilio stand-in knows: one account, its phone numbers, every message (both
+// What the Twilio stand-in knows about one Twilio account (it can play several): its phone numbers, every message (both
 // directions) with its media, and the JSON shapes the SDK reads for each.
 import { randomBytes } from "node:crypto";
 import { rfc2822, sid } from "./http.ts";
@@ -41,6 +41,8 @@ export interface MessageRecord {
 /** One create call as the stand-in received it. */
 export interface SentRecord {
   sid: string;
+  /** The Twilio account that sent it. */
+  accountSid: string;
   from: string;
   to: string;
   body: string;

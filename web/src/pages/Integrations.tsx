@@ -6,7 +6,7 @@ import { useSearchParams } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
 import { apiFields, type FieldErrors } from "../forms.ts";
 import { RequireUser } from "../guard.tsx";
-import type { Account, Calendar, ProviderInfo } from "../types.ts";
+import type { Account, Calendar, ProviderInfo, TwilioInfo } from "../types.ts";
 import { ErrorBox, Field, fmtAgo, Loading, PageTitle } from "../ui.tsx";
 
 export default function IntegrationsPage() {
@@ -19,7 +19,7 @@ function Integrations() {
   const [params] = useSearchParams();
   const q = useQuery({
     queryKey: ["integrations"],
-    queryFn: () => api<{ items: Account[]; providers: ProviderInfo[] }>("/api/integrations"),
+    queryFn: () => api<{ items: Account[]; providers: ProviderInfo[]; twilio?: TwilioInfo }>("/api/integrations"),
     refetchInterval: (query) => (query.state.data?.items.some((a) => a.status === "active" && !a.lastSyncAt) ? 2000 : false),
   });
   const connectedMsg = params.get("connected") ? "Connected. The first sync is running — new messages will appear in your inbox." : "";
@@ -33,7 +33,7 @@ function Integrations() {
       <h2>Messages</h2>
       {q.isLoading ? <Loading /> : q.isError ? <ErrorBox error={q.error} retry={() => q.refetch()} /> : (
         <ul className="cards">
-          {q.data!.providers.map((p) => <ProviderCard key={p.id} p={p} accounts={q.data!.items.filter((a) => a.provider === p.id)} />)}
+          {q.data!.providers.map((p) => <ProviderCard key={p.id} p={p} accounts={q.data!.items.filter((a) => a.provider === p.id)} twilio={q.data!.twilio} />)}
         </ul>
       )}
       <h2>Calendars</h2>
@@ -76,7 +76,7 @@ function AccountRow({ a }: { a: Account }) {
   );
 }
 
-function ProviderCard({ p, accounts }: { p: ProviderInfo; accounts: Account[] }) {
+function ProviderCard({ p, accounts, twilio }: { p: ProviderInfo; accounts: Account[]; twilio?: TwilioInfo }) {
   const needsReconnect = accounts.some((a) => a.needsReconnect);
   return (
     <li className="card" data-testid={`provider-${p.id}`}>
@@ -85,7 +85,7 @@ function ProviderCard({ p, accounts }: { p: ProviderInfo; accounts: Account[] })
       {!p.configured ? (
         <p className="muted small">{p.label} is not set up on this server yet. Ask your Tatu admin.</p>
       ) : p.connect === "credentials" ? (
-        p.id === "yahoo" ? (accounts.some((a) => a.status === "active") ? <details><summary>Connect another Yahoo account</summary><YahooForm /></details> : <YahooForm />) : <SmsForm />
+        p.id === "yahoo" ? (accounts.some((a) => a.status === "active") ? <details><summary>Connect another Yahoo account</summary><YahooForm /></details> : <YahooForm />) : <SmsConnect twilio={twilio ?? { serverAccount: false, assignedNumbers: [] }} connected={accounts.filter((a) => a.status !== "disabled").map((a) => a.address)} />
       ) : (
         <a className="button" href={`/api/integrations/${p.route}/auth`}>{needsReconnect ? `Reconnect ${p.label}` : accounts.length ? `Connect another ${p.label} account` : `Connect ${p.label}`}</a>
       )}
@@ -135,12 +135,53 @@ function YahooForm() {
   );
 }
 
-function SmsForm() {
-  const { m, fields, msg } = useConnect("/api/integrations/twilio/connect");
+/** SMS has two ways in: a number of Tatu's own Twilio account that an admin assigned to this
+ *  artist, or a number of the studio's own Twilio account (its Account SID + auth token). The
+ *  server's refusals (403 not assigned, 409 already connected by another studio) are shown as sent. */
+function SmsConnect({ twilio, connected }: { twilio: TwilioInfo; connected: string[] }) {
+  const assigned = twilio.assignedNumbers.filter((n) => !connected.includes(n));
+  const server = useConnect("/api/integrations/twilio/connect");
   return (
-    <form id="sms-form" noValidate onSubmit={(e) => { e.preventDefault(); const n = String(new FormData(e.currentTarget).get("phoneNumber") ?? "").trim(); m.mutate(n ? { phoneNumber: n } : {}); }}>
-      <Field form="sms" name="phoneNumber" label="Studio phone number (optional)" type="tel" placeholder="+15551234567" error={fields.phoneNumber} hint="Leave empty to use the studio number set up for Tatu." />
-      <button type="submit" disabled={m.isPending}>Connect SMS</button>
+    <div className="sms-connect">
+      <section aria-label="A number from Tatu" id="sms-server">
+        <h4>A number from Tatu</h4>
+        {!twilio.serverAccount ? (
+          <p className="muted small">This server has no Twilio account of its own: connect your own Twilio account below.</p>
+        ) : assigned.length ? (
+          <div className="actions">
+            {assigned.map((n) => <button key={n} type="button" disabled={server.m.isPending} onClick={() => server.m.mutate({ phoneNumber: n })}>Connect {n}</button>)}
+          </div>
+        ) : (
+          <p className="muted small">{twilio.assignedNumbers.length ? "Your assigned number is connected." : "No Tatu number is assigned to you. Ask your Tatu admin to assign one, or connect your own Twilio account below."}</p>
+        )}
+        <p className="msg" role="status">{server.msg.info}</p>
+        <p className="msg msg-error" role="alert">{server.msg.error}</p>
+      </section>
+      <details open={!twilio.serverAccount || undefined}>
+        <summary>Use your own Twilio account</summary>
+        <OwnTwilioForm />
+      </details>
+    </div>
+  );
+}
+
+function OwnTwilioForm() {
+  const { m, fields, msg } = useConnect("/api/integrations/twilio/connect");
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const d = new FormData(form);
+    const v = (k: string) => String(d.get(k) ?? "").trim();
+    // The auth token never stays in the page once Twilio accepted it.
+    m.mutate({ phoneNumber: v("phoneNumber"), accountSid: v("accountSid"), authToken: v("authToken") }, { onSuccess: () => form.reset() });
+  }
+  return (
+    <form id="sms-form" noValidate onSubmit={submit} aria-busy={m.isPending}>
+      <p className="small">From the Twilio console: <strong>Account info</strong> (Account SID and Auth token) and one of the account's phone numbers. Tatu stores the token encrypted and points the number's incoming messages at Tatu.</p>
+      <Field form="sms" name="phoneNumber" label="Twilio phone number" type="tel" placeholder="+15551234567" autoComplete="off" error={fields.phoneNumber} />
+      <Field form="sms" name="accountSid" label="Account SID" placeholder="AC…" autoComplete="off" error={fields.accountSid} />
+      <Field form="sms" name="authToken" label="Auth token" type="password" autoComplete="off" error={fields.authToken} />
+      <button type="submit" disabled={m.isPending}>{m.isPending ? "Checking…" : "Connect my Twilio number"}</button>
       <p className="msg" role="status">{msg.info}</p>
       <p className="msg msg-error" role="alert">{msg.error}</p>
     </form>
