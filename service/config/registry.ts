@@ -83,6 +83,7 @@ export const envRegistry = {
 
   // --- mail -------------------------------------------------------------------------
   SMTP_URL: spec({ integration: "mail", launchCritical: true, secret: true, format: z.url({ protocol: /^smtps?$/, message: "must be an smtp:// or smtps:// URL" }), description: "Outgoing mail server, e.g. smtps://user:pass@smtp.postmarkapp.com:465. Unset outside production: a dev outbox." }),
+  DEV_OUTBOX: spec({ integration: "mail", launchCritical: false, secret: false, format: z.enum(["true", "false"]).transform((v) => v === "true"), description: "Serve the dev outbox (GET /api/dev/outbox: every email the app stored instead of sending, with its links). Set by the embedded default (`npm start` without config); never served with NODE_ENV=production, even if set.", devDefault: "true" }),
   EMAIL_FROM: spec({ integration: "mail", launchCritical: true, secret: false, format: nonEmpty, description: "Sender of account emails, e.g. \"Tatu <hello@tatu.example.com>\"." , devDefault: "Tatu <no-reply@localhost>" }),
 
   // --- rate limits ------------------------------------------------------------------
@@ -90,6 +91,7 @@ export const envRegistry = {
   RATE_LIMIT_LOGIN_FAILURES: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Failed logins per account per window.", devDefault: "10/15m" }),
   RATE_LIMIT_SEARCH: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Public artist searches and profile views per client IP per window (the map/search is open to scrapers).", devDefault: "300/1m" }),
   RATE_LIMIT_RESEND: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Verification resends per address per window.", devDefault: "3/1h" }),
+  WEBHOOK_REJECTIONS_PER_IP: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Rejected webhook deliveries (bad signature, wrong content type, oversized) per client IP per window; past it that IP gets 429 before any signature work (signed deliveries never count).", devDefault: "60/1m" }),
 
   // --- monitoring -------------------------------------------------------------------
   SENTRY_DSN: spec({ integration: "monitoring", launchCritical: false, secret: true, format: url, description: "Sentry project DSN (Sentry → Project settings → Client Keys)." }),
