@@ -69,7 +69,8 @@ export class Checker {
     const r = await this.one<Record<keyof GlobalCounts, string>>(`SELECT
       (SELECT count(*) FROM "WebhookEvent") AS "webhookEvents",
       (SELECT count(*) FROM "Message") AS messages,
-      (SELECT count(*) FROM "WebhookEvent" WHERE status = 'rejected') AS rejected,
+      -- Rejections are counters now (service/webhooks/rejections.ts); Redis-counted ones are not seen here.
+      (SELECT count(*) FROM "WebhookEvent" WHERE status = 'rejected') + (SELECT coalesce(sum(count), 0) FROM "WebhookRejectionCount") AS rejected,
       (SELECT count(*) FROM (SELECT "externalId" FROM "Message" GROUP BY "externalId" HAVING count(*) > 1) d) AS "duplicateMessages",
       (SELECT count(*) FROM (SELECT source, "eventId" FROM "WebhookEvent" WHERE "eventId" IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d) AS "duplicateEvents"`);
     return {

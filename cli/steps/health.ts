@@ -1,15 +1,18 @@
 // health.ready: the deployed service's readiness (database, migrations, Redis).
 import { defineStep } from "./registry.ts";
+import { envValue } from "./lib/env.ts";
 import { HttpSession } from "./lib/http.ts";
 import { fail, guarded, pass } from "./lib/results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
 export async function readiness(ctx: StepContext): Promise<StepResult> {
   return guarded(async () => {
-    const res = await new HttpSession(ctx.baseUrl).get("/api/health/ready");
+    // The per-dependency details are shown only with the bearer; without it, the status alone.
+    const secret = envValue(ctx.env, "CRON_SECRET");
+    const res = await new HttpSession(ctx.baseUrl, secret ? { authorization: `Bearer ${secret}` } : {}).get("/api/health/ready");
     const checks = (res.body?.checks ?? {}) as Record<string, { ok?: boolean; error?: string }>;
     const bad = Object.entries(checks).filter(([, c]) => c?.ok === false).map(([name, c]) => `${name}: ${c.error ?? "not ok"}`);
-    if (res.status === 200) return pass(`ready (${Object.keys(checks).join(", ")} ok)`, res.body);
+    if (res.status === 200) return pass(Object.keys(checks).length ? `ready (${Object.keys(checks).join(", ")} ok)` : "ready (set CRON_SECRET to see each dependency)", res.body);
     return fail(`not ready (${res.status})${bad.length ? `: ${bad.join("; ")}` : ""}`, res.body);
   });
 }

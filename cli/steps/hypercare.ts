@@ -1,6 +1,10 @@
 // hypercare.once: one evaluation of the runbook's rollback triggers — 5xx spike, webhook
-// signature failures, auth breakage, Sentry error volume — from /api/admin/metrics, the
+// delivery failures, auth breakage, Sentry error volume — from /api/admin/metrics, the
 // Sentry API, BullMQ on REDIS_URL and the readiness/login of the deployed app.
+// Webhooks trigger on what a stranger cannot produce: signed deliveries we failed to process,
+// and the share of a provider's own deliveries (from addresses that delivered correctly signed
+// webhooks) failing the signature check — a secret rotated on one side. Raw signature failures
+// are anyone's to send (forgeries): a warning, never a rollback on their own.
 import { defineStep } from "./registry.ts";
 import { AdminApi, type Metrics } from "./lib/admin.ts";
 import { envValue } from "./lib/env.ts";
@@ -12,13 +16,20 @@ import type { StepContext, StepResult } from "./types.ts";
 export interface Thresholds {
   /** 5xx answers in the last 15 minutes (a window longer than the runbook's 10 sustained minutes). */
   serverErrors15m: number;
+  /** Bad signatures in 15 min from unknown senders that earn a warning (never a trigger: forgeable). */
   signatureFailures15m: number;
+  /** Per provider: signed deliveries that failed processing in 15 min. */
+  webhookFailures15m: number;
+  /** Per provider: share of its known senders' deliveries failing the signature in 15 min… */
+  rejectionRatio: number;
+  /** …counted once there are at least this many such deliveries. */
+  rejectionRatioMinDeliveries: number;
   sentryErrors1h: number;
   failedJobs: number;
   /** Per provider: sync error share over the last hour (with at least 5 runs) that asks to disable it. */
   syncErrorRatio: number;
 }
-export const defaultThresholds: Thresholds = { serverErrors15m: 20, signatureFailures15m: 10, sentryErrors1h: 100, failedJobs: 50, syncErrorRatio: 0.5 };
+export const defaultThresholds: Thresholds = { serverErrors15m: 20, signatureFailures15m: 10, webhookFailures15m: 10, rejectionRatio: 0.5, rejectionRatioMinDeliveries: 10, sentryErrors1h: 100, failedJobs: 50, syncErrorRatio: 0.5 };
 
 export interface Trigger { id: string; message: string }
 export interface HypercareReport {
@@ -53,10 +64,19 @@ function evaluateMetrics(m: Metrics, t: Thresholds, report: HypercareReport): vo
   const w15 = m.windows["15m"], h1 = m.windows["1h"];
   if (w15.totals.serverErrors >= t.serverErrors15m)
     report.triggers.push({ id: "5xx-spike", message: `${w15.totals.serverErrors} server errors (5xx) in the last 15 min (threshold ${t.serverErrors15m})` });
-  if (w15.totals.webhooksRejectedSignature >= t.signatureFailures15m) {
-    const worst = Object.entries(w15.providers).sort((a, b) => b[1].webhooksRejectedSignature - a[1].webhooksRejectedSignature)[0];
-    report.triggers.push({ id: "signature-failures", message: `${w15.totals.webhooksRejectedSignature} webhook signature failures in the last 15 min (threshold ${t.signatureFailures15m}), most on ${worst?.[0]}` });
-    report.suspectProvider ??= worst?.[0];
+  for (const [provider, p] of Object.entries(w15.providers)) {
+    if (p.webhooksFailedProcessing >= t.webhookFailures15m) {
+      report.triggers.push({ id: "webhook-processing-failures", message: `${provider}: ${p.webhooksFailedProcessing} signed webhook deliveries failed processing in the last 15 min (threshold ${t.webhookFailures15m})` });
+      report.suspectProvider ??= provider;
+    }
+    const own = p.webhooksAccepted + p.webhooksRejectedKnownSender;
+    if (own >= t.rejectionRatioMinDeliveries && p.webhooksRejectedKnownSender / own >= t.rejectionRatio) {
+      report.triggers.push({ id: "webhook-rejection-ratio", message: `${provider}: ${p.webhooksRejectedKnownSender} of ${own} deliveries from its known senders failed the signature check in the last 15 min (threshold ${Math.round(t.rejectionRatio * 100)}% of at least ${t.rejectionRatioMinDeliveries}) — is its webhook secret still the deployed one?` });
+      report.suspectProvider ??= provider;
+    }
+    const unknown = p.webhooksRejectedSignature - p.webhooksRejectedKnownSender;
+    if (unknown >= t.signatureFailures15m || p.webhooksRateLimited > 0)
+      report.warnings.push(`${provider}: ${unknown} webhooks with a bad signature from unknown senders${p.webhooksRateLimited ? ` and ${p.webhooksRateLimited} refused (429) after too many` : ""} in the last 15 min — probably forgeries; not a rollback trigger`);
   }
   for (const [provider, p] of Object.entries(h1.providers)) {
     const runs = p.syncRunsOk + p.syncRunsError;

@@ -1,7 +1,7 @@
 // cron.* and provider.*: the service's kill switches, flipped through the admin API with the
 // operator recorded (X-Tatu-Operator).
 import { defineStep } from "./registry.ts";
-import { AdminApi, providerIds, syncCrons, type SwitchState } from "./lib/admin.ts";
+import { AdminApi, providerIds, syncCrons, type SwitchChange, type SwitchState } from "./lib/admin.ts";
 import { envValue } from "./lib/env.ts";
 import { fail, guarded, pass } from "./lib/results.ts";
 import type { StepContext, StepResult } from "./types.ts";
@@ -9,14 +9,27 @@ import type { StepContext, StepResult } from "./types.ts";
 const admin = (ctx: StepContext) => new AdminApi(ctx.baseUrl, ctx.env, ctx.operator);
 const line = (s: SwitchState) => `${s.name}=${s.enabled ? "on" : "off"}`;
 
-export async function cronStatus(ctx: StepContext): Promise<StepResult> {
+/** How many past changes `tatu cron status` / `tatu provider status` show. */
+export const HISTORY_SHOWN = 10;
+
+/** One history line: when, which switch, before → after, who, why. */
+export const historyLine = (c: SwitchChange) =>
+  `  ${c.at} ${c.name} ${c.before.enabled ? "on" : "OFF"} → ${c.after.enabled ? "on" : "OFF"} by ${c.by}${c.reason ? ` — ${c.reason}` : ""}`;
+
+async function switchStatus(ctx: StepContext, kind: "cron" | "provider", name?: string): Promise<StepResult> {
   return guarded(async () => {
-    const crons = (await admin(ctx).switches()).filter((s) => s.kind === "cron");
-    const off = crons.filter((s) => !s.enabled);
-    const summary = off.length ? `${off.length} cron(s) disabled: ${off.map((s) => `${s.name}${s.reason ? ` (${s.reason})` : ""}`).join(", ")}` : `all ${crons.length} crons active`;
-    return off.length ? fail(summary, { switches: crons }) : pass(summary, { switches: crons });
+    const api = admin(ctx);
+    const [all, history] = await Promise.all([api.switches(), api.switchHistory({ kind, name, limit: HISTORY_SHOWN })]);
+    const switches = all.filter((s) => s.kind === kind && (!name || s.name === name));
+    const off = switches.filter((s) => !s.enabled);
+    const noun = kind === "cron" ? "cron" : "provider";
+    const summary = off.length ? `${off.length} ${noun}(s) disabled: ${off.map((s) => `${s.name}${s.reason ? ` (${s.reason})` : ""}`).join(", ")}` : `all ${switches.length} ${noun}s active`;
+    return off.length ? fail(summary, { switches, history }) : pass(summary, { switches, history });
   });
 }
+
+export const cronStatus = (ctx: StepContext) => switchStatus(ctx, "cron");
+export const providerStatus = (ctx: StepContext, name?: string) => switchStatus(ctx, "provider", name);
 
 export async function setSwitches(ctx: StepContext, names: string[], enabled: boolean, reason?: string): Promise<StepResult> {
   return guarded(async () => {

@@ -1,5 +1,6 @@
-// Admin API (bearer CRON_SECRET or an admin session): switches for crons and providers,
-// the hypercare metrics, and which artist may connect which of the server's Twilio numbers.
+// Admin API (bearer CRON_SECRET or an admin session): switches for crons and providers, their
+// append-only change history, the hypercare metrics, and which artist may connect which of the
+// server's Twilio numbers.
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
@@ -8,6 +9,13 @@ import { notFound } from "../http/errors.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { collectMetrics } from "../observability/metrics.ts";
 import { twilioNumberRoutes } from "./twilio-numbers.ts";
+import { switchNames } from "../jobs/switches.ts";
+
+const historyQuery = z.object({
+  name: z.string().optional(),
+  kind: z.enum(["cron", "provider"], { message: "kind must be cron or provider." }).optional(),
+  limit: z.coerce.number({ message: "limit must be a number." }).int().min(1, "limit must be 1 to 500.").max(500, "limit must be 1 to 500.").default(50),
+}).strict();
 
 const switchBody = z.object({
   enabled: z.boolean({ message: "enabled must be true or false." }),
@@ -24,6 +32,14 @@ export function adminRoutes(ctx: AppContext): Router {
 
   r.get("/switches", async (_req, res) => {
     res.json({ switches: await ctx.switches.list() });
+  });
+
+  // Read-only: the history has no update or delete route (and the table refuses both).
+  r.get("/switches/history", async (req, res) => {
+    const q = parse(historyQuery, req.query);
+    if (q.name !== undefined && !ctx.switches.isKnown(q.name)) throw notFound(`Unknown switch "${q.name}". GET /api/admin/switches lists them.`);
+    const names = q.name !== undefined ? [q.name] : q.kind ? switchNames.filter((n) => n.startsWith(`${q.kind}.`)) : undefined;
+    res.json({ changes: await ctx.switches.history({ names, limit: q.limit }) });
   });
 
   r.put("/switches/:name", requireJsonBody, async (req, res) => {

@@ -83,6 +83,7 @@ export const envRegistry = {
 
   // --- mail -------------------------------------------------------------------------
   SMTP_URL: spec({ integration: "mail", launchCritical: true, secret: true, format: z.url({ protocol: /^smtps?$/, message: "must be an smtp:// or smtps:// URL" }), description: "Outgoing mail server, e.g. smtps://user:pass@smtp.postmarkapp.com:465. Unset outside production: a dev outbox." }),
+  DEV_OUTBOX: spec({ integration: "mail", launchCritical: false, secret: false, format: z.enum(["true", "false"]).transform((v) => v === "true"), description: "Serve the dev outbox (GET /api/dev/outbox: every email the app stored instead of sending, with its links). Set by the embedded default (`npm start` without config); never served with NODE_ENV=production, even if set.", devDefault: "true" }),
   EMAIL_FROM: spec({ integration: "mail", launchCritical: true, secret: false, format: nonEmpty, description: "Sender of account emails, e.g. \"Tatu <hello@tatu.example.com>\"." , devDefault: "Tatu <no-reply@localhost>" }),
 
   // --- rate limits ------------------------------------------------------------------
@@ -98,6 +99,7 @@ export const envRegistry = {
   RATE_LIMIT_BOOKING_REQUESTS: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Booking requests one signed-in user may send per window (429 with Retry-After above; counted before the body is read).", devDefault: "10/1h" }),
   RATE_LIMIT_SUGGEST_REPLY: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Suggested replies (OpenAI drafts, paid per call) one user may ask for per window.", devDefault: "30/10m" }),
   RATE_LIMIT_SYNC_NOW: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Manual \"sync now\" runs (inbox accounts and calendars together) one user may start per window; scheduled syncs are not counted.", devDefault: "30/10m" }),
+  WEBHOOK_REJECTIONS_PER_IP: spec({ integration: "rate-limits", launchCritical: false, secret: false, format: rateLimit, description: "Rejected webhook deliveries (bad signature, wrong content type, oversized) per client IP per window; past it that IP gets 429 before any signature work (signed deliveries never count).", devDefault: "60/1m" }),
 
   // --- monitoring -------------------------------------------------------------------
   SENTRY_DSN: spec({ integration: "monitoring", launchCritical: false, secret: true, format: url, description: "Sentry project DSN (Sentry → Project settings → Client Keys)." }),

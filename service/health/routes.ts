@@ -1,7 +1,12 @@
 // Liveness (/api/health) and readiness (/api/health/ready: database, migrations, Redis).
-import { Router } from "express";
+// Readiness answers everyone with its status and HTTP code (load balancers, uptime checks);
+// the per-dependency details (error lines, pending migration names) describe the deployment,
+// so only the bearer CRON_SECRET or an admin session sees them.
+import { Router, type Request } from "express";
 import type { AppContext } from "../context.ts";
+import { loadSession } from "../auth/sessions.ts";
 import { pendingMigrations } from "../db/migrations.ts";
+import { hasCronSecret } from "../http/auth-middleware.ts";
 
 interface Check { ok: boolean; latencyMs?: number; error?: string; [k: string]: unknown }
 
@@ -24,7 +29,17 @@ export function healthRoutes(ctx: AppContext): Router {
     res.json({ status: "ok", uptimeSec: Math.round(process.uptime()) });
   });
 
-  r.get("/ready", async (_req, res) => {
+  /** Mounted before the session middleware (a probe must not need a session): looked up here. */
+  const mayReadDetails = async (req: Request) => {
+    if (hasCronSecret(ctx, req)) return true;
+    try {
+      return (await loadSession(ctx, req))?.user.isAdmin === true;
+    } catch {
+      return false; // the database is down: the status says so, details need the bearer
+    }
+  };
+
+  r.get("/ready", async (req, res) => {
     const [database, migrations, redis] = await Promise.all([
       timed(async () => void (await ctx.db.$queryRawUnsafe("SELECT 1"))),
       timed(async () => {
@@ -38,7 +53,8 @@ export function healthRoutes(ctx: AppContext): Router {
     ]);
     const checks = { database, migrations, redis, queue: { ok: true, mode: ctx.queue.mode } };
     const ready = database.ok && migrations.ok && redis.ok;
-    res.status(ready ? 200 : 503).set("Cache-Control", "no-store").json({ status: ready ? "ready" : "not_ready", checks });
+    const status = ready ? "ready" : "not_ready";
+    res.status(ready ? 200 : 503).set("Cache-Control", "no-store").json((await mayReadDetails(req)) ? { status, checks } : { status });
   });
   return r;
 }

@@ -5,7 +5,7 @@ import cookieParser from "cookie-parser";
 import type { AppContext } from "../context.ts";
 import { adminRoutes } from "../admin/routes.ts";
 import { authRoutes } from "../auth/routes.ts";
-import { devRoutes } from "../dev/routes.ts";
+import { devOutboxEnabled, devRoutes } from "../dev/routes.ts";
 import { healthRoutes } from "../health/routes.ts";
 import { attachmentRoutes } from "../inbox/attachment-routes.ts";
 import { inboxRoutes } from "../inbox/routes.ts";
@@ -53,7 +53,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/artists", availabilityRoutes(ctx)); // GET /api/artists/:id/availability
   api.use("/artists", artistRoutes(ctx)); // public search + profiles
   api.use("/me/artist-profile", artistProfileRoutes(ctx));
-  if (!ctx.config.isProduction) api.use("/dev", devRoutes(ctx));
+  if (devOutboxEnabled(ctx)) api.use("/dev", devRoutes(ctx)); // DEV_OUTBOX=true, never in production
   api.use(notFoundHandler);
 
   app.use(webhookRoutes(ctx)); // /api/webhooks/*: raw bodies, before any JSON parsing (first: the busiest)

@@ -1,7 +1,9 @@
 // The hypercare numbers (GET /api/admin/metrics, `tatu hypercare`, the ops page): per provider
-// and per window, from rows every replica writes to Postgres, plus the live queue counts.
+// and per window, from rows every replica writes to Postgres and the rejection counters
+// (Redis or Postgres, webhooks/rejections.ts), plus the live queue counts.
 import type { AppContext } from "../context.ts";
 import { providerIds } from "../config/providers.ts";
+import { rejectionCounts, type CountedReason } from "../webhooks/rejections.ts";
 import { providerOfSource } from "../webhooks/sources.ts";
 
 export const windows = { "15m": 15, "1h": 60, "24h": 1440 } as const;
@@ -9,8 +11,14 @@ export type WindowName = keyof typeof windows;
 
 export interface ProviderMetrics {
   webhooksAccepted: number;
+  /** Every bad or missing signature (anyone can send these: shown, not a rollback trigger). */
   webhooksRejectedSignature: number;
+  /** The part of those from addresses that delivered a correctly signed webhook of the same
+   *  source in the last 24 h: the provider itself failing verification (a rotated secret). */
+  webhooksRejectedKnownSender: number;
   webhooksRejectedOther: number;
+  /** Answered 429 without any check: the address had too many rejected deliveries. */
+  webhooksRateLimited: number;
   webhooksFailedProcessing: number;
   syncRunsOk: number;
   syncRunsError: number;
@@ -18,7 +26,7 @@ export interface ProviderMetrics {
   serverErrors: number;
 }
 
-const empty = (): ProviderMetrics => ({ webhooksAccepted: 0, webhooksRejectedSignature: 0, webhooksRejectedOther: 0, webhooksFailedProcessing: 0, syncRunsOk: 0, syncRunsError: 0, jobsRetried: 0, serverErrors: 0 });
+const empty = (): ProviderMetrics => ({ webhooksAccepted: 0, webhooksRejectedSignature: 0, webhooksRejectedKnownSender: 0, webhooksRejectedOther: 0, webhooksRateLimited: 0, webhooksFailedProcessing: 0, syncRunsOk: 0, syncRunsError: 0, jobsRetried: 0, serverErrors: 0 });
 
 type Row = { key: string | null; w15: number; w60: number; w1440: number };
 const counts = (filter: string) =>
@@ -29,10 +37,10 @@ const counts = (filter: string) =>
 export async function collectMetrics(ctx: AppContext) {
   const since = "now() - interval '24 hours'";
   const q = (sql: string) => ctx.db.$queryRawUnsafe<Row[]>(sql);
-  const [accepted, rejectedSig, rejectedOther, failed, syncOk, syncErr, retried, errors] = await Promise.all([
+  const [rejections, accepted, failed, syncOk, syncErr, retried, errors] = await Promise.all([
+    rejectionCounts(ctx),
+    // Rows with status "rejected" are from before the counters (no longer written).
     q(`SELECT source AS key, ${counts("status <> 'rejected'")} FROM (SELECT source, status, "receivedAt" AS t FROM "WebhookEvent" WHERE "receivedAt" >= ${since}) x GROUP BY source`),
-    q(`SELECT source AS key, ${counts("status = 'rejected' AND NOT \"signatureOk\"")} FROM (SELECT source, status, "signatureOk", "receivedAt" AS t FROM "WebhookEvent" WHERE "receivedAt" >= ${since}) x GROUP BY source`),
-    q(`SELECT source AS key, ${counts("status = 'rejected' AND \"signatureOk\"")} FROM (SELECT source, status, "signatureOk", "receivedAt" AS t FROM "WebhookEvent" WHERE "receivedAt" >= ${since}) x GROUP BY source`),
     q(`SELECT source AS key, ${counts("status = 'failed'")} FROM (SELECT source, status, "receivedAt" AS t FROM "WebhookEvent" WHERE "receivedAt" >= ${since}) x GROUP BY source`),
     q(`SELECT a.provider AS key, ${counts("s.status = 'ok'")} FROM (SELECT "accountId", status, "startedAt" AS t FROM "SyncRun" WHERE "startedAt" >= ${since}) s JOIN "ConnectedAccount" a ON a.id = s."accountId" GROUP BY a.provider`),
     q(`SELECT a.provider AS key, ${counts("s.status = 'error'")} FROM (SELECT "accountId", status, "startedAt" AS t FROM "SyncRun" WHERE "startedAt" >= ${since}) s JOIN "ConnectedAccount" a ON a.id = s."accountId" GROUP BY a.provider`),
@@ -55,8 +63,15 @@ export async function collectMetrics(ctx: AppContext) {
   };
   const bySource = (k: string | null) => providerOfSource(k ?? "core");
   add(accepted, "webhooksAccepted", bySource);
-  add(rejectedSig, "webhooksRejectedSignature", bySource);
-  add(rejectedOther, "webhooksRejectedOther", bySource);
+  const field: Record<CountedReason, (keyof ProviderMetrics)[]> = {
+    signature_unknown: ["webhooksRejectedSignature"],
+    signature_known: ["webhooksRejectedSignature", "webhooksRejectedKnownSender"],
+    rate_limited: ["webhooksRateLimited"],
+    malformed: ["webhooksRejectedOther"], content_type: ["webhooksRejectedOther"], too_large: ["webhooksRejectedOther"], unreadable: ["webhooksRejectedOther"],
+  };
+  for (const [source, reasons] of rejections)
+    for (const [reason, w] of reasons)
+      for (const f of field[reason] ?? ["webhooksRejectedOther"]) add([{ key: source, ...w }], f, bySource);
   add(failed, "webhooksFailedProcessing", bySource);
   add(syncOk, "syncRunsOk");
   add(syncErr, "syncRunsError");

@@ -7,6 +7,7 @@ import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
 import { processWebhookEvent } from "./process.ts";
 import { providerOfSource } from "./sources.ts";
 import type { ProviderId } from "../config/providers.ts";
+import { pruneRejectionCounts } from "./rejections.ts";
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
 
@@ -117,6 +118,7 @@ defineJob("process-webhooks", async (ctx, data) => {
 });
 
 addJobSource("sync-messages", async (ctx) => {
+  await pruneRejectionCounts(ctx).catch((err) => ctx.log.warn({ err: (err as Error).message }, "could not prune webhook rejection counters"));
   const stale = await ctx.db.webhookEvent.findMany({
     where: { status: { in: ["received", "failed"] }, attempts: { lt: MAX_WEBHOOK_ATTEMPTS }, receivedAt: { lt: new Date(Date.now() - (ctx.config.env.WEBHOOK_SWEEP_AFTER_SECONDS ?? 60) * 1000) } },
     select: { id: true, source: true },

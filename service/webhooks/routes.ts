@@ -1,6 +1,7 @@
 // POST /api/webhooks/<source>: raw bytes → content type → signature → parse → store once →
 // acknowledge → process from the queue. GET /api/webhooks/{facebook,instagram}: Meta's
-// verification handshake. Every rejection is recorded for the hypercare metrics.
+// verification handshake. Every rejection is counted (aggregated per minute, never a row per
+// request: rejections.ts) and counts against the sender's address (rejection-limit.ts).
 import { timingSafeEqual } from "node:crypto";
 import pLimit from "p-limit";
 import express, { Router, type Request, type Response, type NextFunction } from "express";
@@ -10,7 +11,9 @@ import { providerEnv } from "../integrations/accounts.ts";
 import { enqueueProcessing } from "./jobs.ts";
 import { processWebhookEvent } from "./process.ts";
 import { webhookHandler } from "./sources.ts";
-import { recordRejected, storeItems } from "./store.ts";
+import { rejectionLimiter } from "./rejection-limit.ts";
+import { recordRejected, rememberSender, type RejectReason } from "./rejections.ts";
+import { storeItems } from "./store.ts";
 import { WebhookParseError, type WebhookSource, type WebhookSourceHandler } from "./types.ts";
 
 const safeEqual = (a: string, b: string) => {
@@ -30,12 +33,30 @@ export function webhookRoutes(ctx: AppContext): Router {
   const limit = (ctx.config.env.WEBHOOK_BODY_LIMIT_KB ?? 512) * 1024;
   const rawParser = express.raw({ type: () => true, limit });
   const inlineProcessing = pLimit(2);
+  const limiter = rejectionLimiter(ctx);
+
+  /** Counts the rejection; unsigned ones also count against the sender's address. */
+  const reject = async (req: Request, source: WebhookSource, reason: RejectReason, detail: string) => {
+    const ip = req.ip ?? "unknown";
+    await Promise.all([recordRejected(ctx, source, reason, detail, ip), reason === "malformed" ? undefined : limiter.penalize(ip)]);
+  };
+
+  /** An address over its rejection limit gets the 429 before its body is read or verified. */
+  const gate = (source: WebhookSource) => async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      await limiter.check(req.ip ?? "unknown");
+      next();
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 429) await recordRejected(ctx, source, "rate_limited", "too many rejected deliveries", req.ip);
+      next(err);
+    }
+  };
 
   /** Raw body, with oversized/aborted bodies recorded as rejections before the 413/400. */
   const rawBody = (source: WebhookSource) => (req: Request, res: Response, next: NextFunction) =>
     rawParser(req, res, (err?: unknown) => {
-      if (err) void recordRejected(ctx, source, (err as { type?: string }).type === "entity.too.large" ? "too_large" : "unreadable", String((err as Error).message));
-      next(err);
+      if (!err) return next();
+      void reject(req, source, (err as { type?: string }).type === "entity.too.large" ? "too_large" : "unreadable", String((err as Error).message)).finally(() => next(err));
     });
 
   for (const source of ["facebook", "instagram"] as const) {
@@ -52,7 +73,7 @@ export function webhookRoutes(ctx: AppContext): Router {
     const source = handler.source;
     const type = (req.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (!handler.contentTypes.includes(type)) {
-      await recordRejected(ctx, source, "content_type", type || "none");
+      await reject(req, source, "content_type", type || "none");
       throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `${source} webhooks must be sent as ${handler.contentTypes.join(" or ")}.`);
     }
     const raw = {
@@ -62,8 +83,9 @@ export function webhookRoutes(ctx: AppContext): Router {
     };
     const env = providerEnv(ctx);
     const verified = await handler.verify(env, raw);
-    if (!verified.ok) {
-      await recordRejected(ctx, source, "signature", verified.reason);
+    if (verified.ok) void rememberSender(ctx, source, req.ip);
+    else {
+      await reject(req, source, "signature", verified.reason);
       throw new HttpError(handler.rejectStatus, "WEBHOOK_SIGNATURE_INVALID", `The ${source} webhook signature is missing or wrong.`);
     }
     let items;
@@ -71,7 +93,7 @@ export function webhookRoutes(ctx: AppContext): Router {
       items = handler.parse(env, raw);
     } catch (err) {
       if (!(err instanceof WebhookParseError)) throw err;
-      await recordRejected(ctx, source, "malformed", err.message);
+      await reject(req, source, "malformed", err.message);
       throw new HttpError(400, "WEBHOOK_MALFORMED", err.message);
     }
     // Once the row is in PostgreSQL the event is durable: acknowledge, then queue it. A crash
@@ -92,12 +114,14 @@ export function webhookRoutes(ctx: AppContext): Router {
   r.post("/api/webhooks/twilio/status", (req, res, next) => {
     const handler = webhookHandler("twilio-status");
     if (!handler) return next(notFound("Unknown webhook."));
-    rawBody("twilio-status")(req, res, (err?: unknown) => (err ? next(err) : receive(handler)(req, res).catch(next)));
+    const run = (err?: unknown) => (err ? next(err) : rawBody("twilio-status")(req, res, (err2?: unknown) => (err2 ? next(err2) : receive(handler)(req, res).catch(next))));
+    void gate("twilio-status")(req, res, run);
   });
   r.post("/api/webhooks/:source", (req, res, next) => {
     const handler = webhookHandler(String(req.params.source));
     if (!handler) return next(notFound("Unknown webhook."));
-    rawBody(handler.source)(req, res, (err?: unknown) => (err ? next(err) : receive(handler)(req, res).catch(next)));
+    const run = (err?: unknown) => (err ? next(err) : rawBody(handler.source)(req, res, (err2?: unknown) => (err2 ? next(err2) : receive(handler)(req, res).catch(next))));
+    void gate(handler.source)(req, res, run);
   });
   return r;
 }

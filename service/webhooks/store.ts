@@ -1,17 +1,9 @@
-// The webhook event store: accepted items once per (source, eventId), rejections as rows
-// without an event id (counted by hypercare), and the serialised item for processing.
+// The webhook event store: accepted items once per (source, eventId) and the serialised item
+// for processing. Rejections are not stored here: they are counted in rejections.ts.
 import type { AppContext } from "../context.ts";
 import type { InboundMessage } from "../channels/types.ts";
 import { batcherPer, createBatcher } from "../concurrency/batcher.ts";
 import type { WebhookItem, WebhookSource } from "./types.ts";
-
-export type RejectReason = "signature" | "malformed" | "content_type" | "too_large" | "unreadable";
-
-export async function recordRejected(ctx: AppContext, source: WebhookSource, reason: RejectReason, detail: string): Promise<void> {
-  await ctx.db.webhookEvent
-    .create({ data: { source, status: "rejected", signatureOk: reason !== "signature", rejectReason: `${reason}: ${detail}`.slice(0, 300) } })
-    .catch((err) => ctx.log.warn({ err: (err as Error).message, source }, "could not record a rejected webhook"));
-}
 
 /** Stores the items; answers the ids of those seen for the first time (replays drop out here).
  *  Concurrent webhooks share one INSERT (single-flight batching): under load the

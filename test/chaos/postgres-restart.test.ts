@@ -79,7 +79,7 @@ describe("PostgreSQL restarted under load", () => {
     await pg.crash();
     const down = Date.now();
     await poll(async () => (await app.client().get("/api/health/ready")).status === 503, { ms: 10_000, what: "readiness to report the database down" });
-    const ready = await app.client().get("/api/health/ready");
+    const ready = await app.client().get("/api/health/ready", { authorization: `Bearer ${app.ctx.config.cronSecret}` });
     expect(ready.body).toMatchObject({ status: "not_ready", checks: { database: { ok: false, error: expect.any(String) } } });
     expect((await app.client().get("/api/health")).status).toBe(200); // liveness: the process is fine
     await new Promise((r) => setTimeout(r, 4000));

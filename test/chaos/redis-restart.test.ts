@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 const ready = async () => {
-  const res = await app.client().get("/api/health/ready");
+  const res = await app.client().get("/api/health/ready", { authorization: `Bearer ${app.ctx.config.cronSecret}` });
   return { status: res.status, body: res.body };
 };
 

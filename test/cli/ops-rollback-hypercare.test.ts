@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isolatedDatabaseUrl, REDIS_URL, startTestApp, type TestApp } from "../helpers/app.ts";
 import { freePort } from "../helpers/net.ts";
@@ -17,6 +18,8 @@ vi.setConfig({ testTimeout: 90_000 });
 
 const prefix = `tatu-test-ops-${randomBytes(4).toString("hex")}`;
 const appSecrets = { CRON_SECRET: secret("cron-"), FACEBOOK_APP_SECRET: secret("fb-"), FACEBOOK_WEBHOOK_VERIFY_TOKEN: secret("verify-") };
+/** The app's only (the CLI's gate would otherwise add a Stripe webhook test). */
+const STRIPE_WEBHOOK_SECRET = secret("whsec_");
 
 let app: TestApp, vercel: VercelStandIn, sentry: SentryStandIn;
 let databaseUrl: string, launchDir: string;
@@ -27,10 +30,10 @@ beforeAll(async () => {
   [vercel, sentry] = await Promise.all([startVercelStandIn({ deployments: 3 }), startSentryStandIn()]);
   databaseUrl = await isolatedDatabaseUrl();
   // The app reports to the Sentry stand-in through the real @sentry/node SDK.
-  app = await startTestApp({ databaseUrl, redis: prefix, env: { ...appSecrets, SENTRY_DSN: sentry.dsn } });
+  app = await startTestApp({ databaseUrl, redis: prefix, env: { ...appSecrets, STRIPE_WEBHOOK_SECRET, SENTRY_DSN: sentry.dsn } });
   launchDir = tempLaunchDir();
   cliEnv = { ...appSecrets, ...vercel.env(), ...sentry.env(), DATABASE_URL: databaseUrl, REDIS_URL, TATU_REDIS_PREFIX: prefix, TATU_LAUNCH_DIR: launchDir };
-  secrets = [...Object.values(appSecrets), vercel.token, sentry.authToken];
+  secrets = [...Object.values(appSecrets), STRIPE_WEBHOOK_SECRET, vercel.token, sentry.authToken];
 });
 afterAll(async () => {
   const keys = await app?.ctx.redis?.keys(`${prefix}:*`).catch(() => [] as string[]);
@@ -130,17 +133,6 @@ describe("tatu hypercare", () => {
     expect(incidents().at(-1)).toMatchObject({ severity: "sev2", title: "Rollback trigger: sentry-errors", source: "tatu hypercare" });
   });
 
-  it("webhook signature failures point at the provider to disable", async () => {
-    for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${app.url}/api/webhooks/instagram`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}` }, body: "{}" });
-      expect(res.status).toBe(401);
-    }
-    const res = await tatu(["--json", "--url", app.url, "hypercare", "--once", "--max-signature-failures", "3", "--max-sentry-errors", "1000"], cliEnv, secrets);
-    expect(res.exitCode).toBe(1);
-    expect(res.json.triggers).toEqual([expect.objectContaining({ id: "signature-failures", message: expect.stringMatching(/^3 webhook signature failures.*most on instagram/) })]);
-    expect(res.json.rollbackCommand).toBe(`tatu rollback --url ${app.url} --provider instagram`);
-  });
-
   it("watches on a schedule until --for ends, re-running the configured smokes; an unreachable service is exit 3", async () => {
     const res = await tatu(["--json", "--url", app.url, "hypercare", "--every", "1s", "--for", "2500ms", "--smoke-every", "1s", "--max-signature-failures", "100", "--max-sentry-errors", "1000"], { ...cliEnv, TATU_SMOKE_PROVIDERS: "search" }, secrets);
     expect(res.exitCode, res.stdout).toBe(0);
@@ -151,6 +143,32 @@ describe("tatu hypercare", () => {
     expect(down.exitCode).toBe(3);
     expect(down.json).toMatchObject({ rollbackRecommended: false, steps: [{ unreachable: true, summary: expect.stringMatching(/^cannot evaluate: .* is unreachable: ECONNREFUSED/) }] });
     expect(incidents().at(-1).title).not.toMatch(/unreachable/); // "could not look" is not an incident
+  });
+
+  it("1,000 forged webhooks from many addresses are not a rollback trigger (a warning at most)", async () => {
+    for (let batch = 0; batch < 20; batch++) {
+      const statuses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+        fetch(`${app.url}/api/webhooks/instagram`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}`, "x-forwarded-for": `203.0.113.${(batch * 50 + i) % 100 + 1}` }, body: "{}" }).then((r) => r.status)));
+      expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    }
+    const res = await tatu(["--json", "--url", app.url, "hypercare", "--once", "--max-sentry-errors", "1000"], cliEnv, secrets);
+    expect(res.exitCode, res.stdout).toBe(0);
+    expect(res.json.rollbackRecommended).toBe(false);
+    expect(res.json.warnings.join("\n")).toMatch(/instagram: \d+ webhooks? with a bad signature .*not a rollback trigger/);
+    expect(res.stdout).not.toContain("ROLLBACK RECOMMENDED");
+  }, 300_000);
+
+  it("the real provider's deliveries failing their signature (a wrong secret) → ROLLBACK RECOMMENDED pointing at it", async () => {
+    const stripeAddress = "192.0.2.44";
+    const post = (body: string, secret: string) => fetch(`${app.url}/api/webhooks/stripe`, { method: "POST", body, headers: { "content-type": "application/json", "x-forwarded-for": stripeAddress, "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: body, secret }) } });
+    const event = () => JSON.stringify({ id: `evt_${randomBytes(12).toString("hex")}`, object: "event", type: "tatu.hypercare_test", created: Math.floor(Date.now() / 1000), data: { object: { id: "obj_1" } } });
+    // Stripe delivers fine, then the secret is rotated on Stripe's side only: its deliveries fail.
+    for (let i = 0; i < 6; i++) expect((await post(event(), STRIPE_WEBHOOK_SECRET)).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await post(event(), "whsec_rotated_on_stripe_only")).status).toBe(400);
+    const res = await tatu(["--json", "--url", app.url, "hypercare", "--once", "--max-sentry-errors", "1000"], cliEnv, secrets);
+    expect(res.exitCode, res.stdout).toBe(1);
+    expect(res.json.triggers).toEqual([expect.objectContaining({ id: "webhook-rejection-ratio", message: expect.stringMatching(/^stripe: 10 of 16 deliveries from its known senders failed the signature check in the last 15 min/) })]);
+    expect(res.json.rollbackCommand).toBe(`tatu rollback --url ${app.url} --provider stripe`);
   });
 });
 

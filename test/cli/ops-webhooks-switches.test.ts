@@ -41,11 +41,12 @@ describe("tatu webhooks test", () => {
     expect(res.json.steps.map((s: { id: string }) => s.id)).toEqual(["webhooks.facebook", "webhooks.instagram", "webhooks.twilio", "webhooks.stripe"]);
     const fb = res.json.steps[0].details.checks as { name: string; got: string; ok: boolean }[];
     expect(fb.map((c) => [c.got, c.ok])).toEqual([["200", true], ["403", true], ["200", true], ["401", true]]);
-    // The service really saw them: accepted events and signature rejections per source.
+    // The service really saw them: accepted events stored, signature rejections counted per provider.
     const rows = await app.ctx.db.webhookEvent.groupBy({ by: ["source", "status"], _count: true });
-    const count = (source: string, rejected: boolean) => rows.filter((r) => r.source === source && (r.status === "rejected") === rejected).reduce((n, r) => n + r._count, 0);
-    for (const source of ["facebook", "instagram", "twilio-status", "stripe"]) expect(count(source, true), source).toBeGreaterThanOrEqual(1);
-    expect(count("stripe", false)).toBe(1); // harmless event type: stored once, no feature reacts
+    const accepted = (source: string) => rows.filter((r) => r.source === source && r.status !== "rejected").reduce((n, r) => n + r._count, 0);
+    const metrics = await (await fetch(`${app.url}/api/admin/metrics`, { headers: { authorization: `Bearer ${app.ctx.config.cronSecret}` } })).json();
+    for (const provider of ["facebook", "instagram", "twilio", "stripe"]) expect(metrics.windows["15m"].providers[provider].webhooksRejectedSignature, provider).toBeGreaterThanOrEqual(1);
+    expect(accepted("stripe")).toBe(1); // harmless event type: stored once, no feature reacts
     expect(await app.ctx.db.message.count()).toBe(0); // no user data created
   });
 
@@ -96,6 +97,31 @@ describe("tatu cron / provider", () => {
     expect(on.json.steps[0].details.switches).toHaveLength(4);
     expect(await isEnabled("cron.sync-messages")).toBe(true);
   });
+
+  it("cron status and provider status show the switch history: who, when, why, before → after (text and --json)", async () => {
+    const off = await tatu(["--json", "--yes", "--url", app.url, "provider", "disable", "twitter", "--reason", "X API outage"], cliEnv, secretValues);
+    expect(off.exitCode).toBe(0);
+    const back = await tatu(["--json", "--url", app.url, "provider", "enable", "twitter", "--reason", "X is back"], { ...cliEnv, TATU_OPERATOR: "rita" }, secretValues);
+    expect(back.exitCode).toBe(0);
+
+    const text = await tatu(["--url", app.url, "provider", "status", "twitter"], cliEnv, secretValues);
+    expect(text.exitCode, text.stdout).toBe(0);
+    expect(text.stdout).toMatch(/on  provider\.twitter — X is back \(by rita\)/);
+    expect(text.stdout).toMatch(/\d{4}-\d\d-\d\dT[\d:.]+Z provider\.twitter OFF → on by rita — X is back\n.*\d{4}-\d\d-\d\dT[\d:.]+Z provider\.twitter on → OFF by ci-test — X API outage/);
+    const json = await tatu(["--json", "--url", app.url, "provider", "status"], cliEnv, secretValues);
+    expect(json.json.history.slice(0, 2)).toEqual([
+      expect.objectContaining({ name: "provider.twitter", by: "rita", reason: "X is back", before: { enabled: false }, after: { enabled: true }, at: expect.any(String) }),
+      expect.objectContaining({ name: "provider.twitter", by: "ci-test", reason: "X API outage", before: { enabled: true }, after: { enabled: false } }),
+    ]);
+
+    // cron status lists the cron changes of the test above (and no provider's).
+    const cron = await tatu(["--json", "--url", app.url, "cron", "status"], cliEnv, secretValues);
+    expect(cron.json.history.length).toBeGreaterThan(0);
+    expect(cron.json.history.every((c: { name: string }) => c.name.startsWith("cron."))).toBe(true);
+    expect(cron.json.history).toContainEqual(expect.objectContaining({ name: "cron.sync-messages", by: "ci-test", reason: "inbox incident", before: { enabled: true }, after: { enabled: false } }));
+    const cronText = await tatu(["--url", app.url, "cron", "status"], cliEnv, secretValues);
+    expect(cronText.stdout).toMatch(/Recent changes \(newest first\):\n[\s\S]*cron\.sync-messages OFF → on by ci-test\n.*cron\.sync-messages on → OFF by ci-test — inbox incident/);
+  }, 300_000); // six CLI spawns: generous on a loaded machine
 
   it("usage errors (exit 2) and a wrong CRON_SECRET (exit 1) change nothing", async () => {
     expect((await tatu(["--json", "--yes", "--url", app.url, "cron", "disable", "sync-everything"], cliEnv)).exitCode).toBe(2);

@@ -47,7 +47,9 @@ afterAll(async () => {
 it("boots on embedded defaults, keeps accounts across a restart", async () => {
   const port = await freePort();
   let client = await start(port);
-  const ready = await client.get("/api/health/ready");
+  // The details need the bearer: the dev CRON_SECRET the first start generated under the data dir.
+  const { CRON_SECRET } = JSON.parse(fs.readFileSync(path.join(dataDir, "dev-secrets.json"), "utf8"));
+  const ready = await client.get("/api/health/ready", { authorization: `Bearer ${CRON_SECRET}` });
   expect(ready.body.checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, redis: { configured: false }, queue: { mode: "inline" } });
 
   const email = "first-try@example.test";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crons } from "../../service/jobs/crons.ts";
 import { addJobSource, defineJob } from "../../service/jobs/registry.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
-import { signedInUser } from "../helpers/accounts.ts";
+import { PASSWORD, signedInUser } from "../helpers/accounts.ts";
 
 // A feature's contribution to the message-sync cron: one job per "account".
 let sourceCalls = 0;
@@ -107,6 +107,35 @@ describe("admin switches API", () => {
   it("records the operator name sent by the CLI with the bearer", async () => {
     const res = await app.client().put("/api/admin/switches/provider.gmail", { enabled: true, reason: "re-enable" }, { ...bearer(), "x-tatu-operator": "Rita (release commander)" });
     expect(res.body.updatedBy).toBe("Rita (release commander)");
+  });
+
+  it("keeps an append-only history of switch changes: who, when, reason, before/after", async () => {
+    const flip = (enabled: boolean, reason: string, headers: Record<string, string> = bearer()) => app.client().put("/api/admin/switches/provider.square", { enabled, reason }, headers);
+    expect((await flip(false, "Square 5xx", { ...bearer(), "x-tatu-operator": "Rita (release commander)" })).status).toBe(200);
+    expect((await flip(true, "Square recovered")).status).toBe(200);
+
+    const res = await app.client().get("/api/admin/switches/history?name=provider.square", bearer());
+    expect(res.status).toBe(200);
+    expect(res.body.changes).toEqual([
+      { id: expect.any(String), name: "provider.square", at: expect.any(String), by: "cron-secret", reason: "Square recovered", before: { enabled: false }, after: { enabled: true } },
+      { id: expect.any(String), name: "provider.square", at: expect.any(String), by: "Rita (release commander)", reason: "Square 5xx", before: { enabled: true }, after: { enabled: false } },
+    ]);
+    expect(Date.parse(res.body.changes[1].at)).toBeLessThanOrEqual(Date.parse(res.body.changes[0].at));
+    // An admin session reads it too (signed up by the test above); a plain user does not.
+    const admin = app.client();
+    expect((await admin.post("/api/auth/login", { email: ADMIN, password: PASSWORD })).status).toBe(200);
+    expect((await admin.get("/api/admin/switches/history?kind=provider")).body.changes[0]).toMatchObject({ name: "provider.square", reason: "Square recovered" });
+    const { client: user } = await signedInUser(app);
+    expect((await user.get("/api/admin/switches/history")).status).toBe(403);
+
+    // Read-only over HTTP, and the table itself refuses UPDATE and DELETE.
+    expect((await app.client().get("/api/admin/switches/history")).status).toBe(401);
+    expect((await app.client().get("/api/admin/switches/history?limit=0", bearer())).status).toBe(400);
+    expect((await app.client().get("/api/admin/switches/history?name=cron.nope", bearer())).status).toBe(404);
+    expect((await app.client().request("DELETE", "/api/admin/switches/history", { headers: bearer() })).status).toBe(404);
+    await expect(app.ctx.db.switchChange.deleteMany({})).rejects.toThrow(/append-only/);
+    await expect(app.ctx.db.switchChange.updateMany({ data: { by: "someone else" } })).rejects.toThrow(/append-only/);
+    expect(await app.ctx.db.switchChange.count({ where: { name: "provider.square" } })).toBe(2);
   });
 
   it("answers 404 for an unknown switch and 400 for a bad body", async () => {

@@ -25,7 +25,7 @@ const at = (days: number) => { const d = new Date(Date.now() + days * 86_400_000
 export const authMatrix: Record<string, Access> = {
   // ---- health, auth, realtime ----
   "GET /api/health": { kind: "public", reason: "liveness probe" },
-  "GET /api/health/ready": { kind: "public", reason: "readiness probe for the load balancer" },
+  "GET /api/health/ready": { kind: "public", reason: "readiness probe for the load balancer: anyone gets the status; the details (errors, migration names) only with the bearer or an admin session (test/http/health.test.ts)" },
   "POST /api/auth/signup": { kind: "public", reason: "creating an account" },
   "POST /api/auth/login": { kind: "public", reason: "signing in" },
   "GET /api/auth/verify-email": { kind: "public", reason: "the emailed link; the token is the credential" },
@@ -38,7 +38,7 @@ export const authMatrix: Record<string, Access> = {
   "POST /api/auth/logout": { kind: "self", reason: "ends the caller's own session only" },
   "GET /api/auth/me": { kind: "self", reason: "the caller's own user", probe: () => ({ path: "/api/auth/me" }) },
   "GET /api/realtime/token": { kind: "self", reason: "a token for the caller's own event stream", probe: () => ({ path: "/api/realtime/token" }) },
-  "GET /api/dev/outbox": { kind: "public", reason: "development only: not mounted when NODE_ENV=production (createApp)" },
+  "GET /api/dev/outbox": { kind: "public", reason: "development only: mounted only with DEV_OUTBOX=true, never with NODE_ENV=production (test/http/dev-outbox.test.ts)" },
 
   // ---- operators ----
   "GET /api/admin/metrics": { kind: "admin", reason: "hypercare metrics" },
@@ -47,6 +47,7 @@ export const authMatrix: Record<string, Access> = {
   "GET /api/admin/twilio-numbers": { kind: "admin", reason: "which artist may connect which number of the server's Twilio account" },
   "PUT /api/admin/twilio-numbers/:e164": { kind: "admin", reason: "assigning a server Twilio number to one artist" },
   "DELETE /api/admin/twilio-numbers/:e164": { kind: "admin", reason: "unassigning a server Twilio number (its holder is disconnected)" },
+  "GET /api/admin/switches/history": { kind: "admin", reason: "append-only history of switch changes" },
   "GET /api/cron/sync-messages": { kind: "cron", reason: "Vercel Cron" },
   "POST /api/cron/sync-messages": { kind: "cron", reason: "operator-triggered cron run" },
   "GET /api/cron/sync-calendars": { kind: "cron", reason: "Vercel Cron" },

@@ -116,7 +116,7 @@ async function operatorFlows() {
   await keep("switches", op.get("/api/admin/switches", bearer));
   await keep("switch flip", op.put("/api/admin/switches/cron.sync-calendars", { enabled: true, reason: "secrets scan" }, bearer));
   await keep("metrics", op.get("/api/admin/metrics", bearer));
-  await keep("health ready", op.get("/api/health/ready"));
+  await keep("health ready", op.get("/api/health/ready", bearer));
 }
 
 /** The launch CLI with the same secrets in its environment, against this instance. */

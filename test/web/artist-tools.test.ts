@@ -75,6 +75,9 @@ it("an admin sees readiness and metrics and flips a switch; others are told the 
   await expect.poll(async () => (await admin.client.get("/api/admin/switches")).body.switches.find((s: { name: string }) => s.name === "cron.sync-messages"), POLL)
     .toMatchObject({ enabled: false, reason: "paused for the ops test", updatedBy: ADMIN });
   await expect.poll(() => toggle.isChecked(), POLL).toBe(false);
+  // The change shows up in the switch history: switch, before → after, who, why.
+  await expect.poll(() => page.getByTestId("switch-history").locator("tbody tr").first().innerText().catch(() => ""), POLL)
+    .toMatch(new RegExp(`cron\\.sync-messages\\s+on → off\\s+${ADMIN.replace(/[.+]/g, "\\$&")}\\s+paused for the ops test`));
   await screenshots(page, "ops");
   await context.close();
 

@@ -26,19 +26,21 @@ const count = (name: string) => (v: string) => {
 export function registerHypercare(program: Command): void {
   program.command("hypercare")
     .summary("watch rollback triggers after launch; ROLLBACK RECOMMENDED → exit 1")
-    .description("watch the launch: Sentry error volume, queue counts (BullMQ on REDIS_URL), sync ratios + webhook failures (/api/admin/metrics), sign-in; smokes every 30 min; prints ROLLBACK RECOMMENDED + the command and exits 1 when a rollback trigger fires")
+    .description("watch the launch: Sentry error volume, queue counts (BullMQ on REDIS_URL), sync ratios + webhook delivery failures (/api/admin/metrics: processing failures, a provider's own deliveries failing the signature; forged requests only warn), sign-in; smokes every 30 min; prints ROLLBACK RECOMMENDED + the command and exits 1 when a rollback trigger fires")
     .option("--every <duration>", "time between checks", "15m")
     .option("--for <duration>", "how long to watch", "2h")
     .option("--once", "one check, then exit")
     .option("--smoke-every <duration>", "re-run the configured smokes (TATU_SMOKE_PROVIDERS) this often", "30m")
     .option("--max-5xx <n>", "server errors in 15 min that trigger a rollback", count("--max-5xx"), defaultThresholds.serverErrors15m)
-    .option("--max-signature-failures <n>", "webhook signature failures in 15 min that trigger a rollback", count("--max-signature-failures"), defaultThresholds.signatureFailures15m)
+    .option("--max-signature-failures <n>", "bad webhook signatures from unknown senders in 15 min that earn a warning (forgeable: never a trigger)", count("--max-signature-failures"), defaultThresholds.signatureFailures15m)
+    .option("--max-webhook-failures <n>", "signed webhook deliveries of one provider failing processing in 15 min that trigger a rollback", count("--max-webhook-failures"), defaultThresholds.webhookFailures15m)
+    .option("--max-rejection-ratio <share>", "share (0–1) of a provider's own deliveries failing the signature in 15 min (at least 10) that triggers a rollback", count("--max-rejection-ratio"), defaultThresholds.rejectionRatio)
     .option("--max-sentry-errors <n>", "Sentry errors in 1 h that trigger a rollback", count("--max-sentry-errors"), defaultThresholds.sentryErrors1h)
     .option("--env-file <file>", "read CRON_SECRET, SENTRY_*, REDIS_URL, TATU_SMOKE_* from this dotenv file")
     .action(operation("hypercare", async (run) => {
-      const o = run.opts as { every: string; for: string; once?: boolean; smokeEvery: string; max5xx: number; maxSignatureFailures: number; maxSentryErrors: number };
+      const o = run.opts as { every: string; for: string; once?: boolean; smokeEvery: string; max5xx: number; maxSignatureFailures: number; maxWebhookFailures: number; maxRejectionRatio: number; maxSentryErrors: number };
       const every = parseDuration(o.every), total = parseDuration(o.for), smokeEvery = parseDuration(o.smokeEvery);
-      const t: Thresholds = { ...defaultThresholds, serverErrors15m: o.max5xx, signatureFailures15m: o.maxSignatureFailures, sentryErrors1h: o.maxSentryErrors };
+      const t: Thresholds = { ...defaultThresholds, serverErrors15m: o.max5xx, signatureFailures15m: o.maxSignatureFailures, webhookFailures15m: o.maxWebhookFailures, rejectionRatio: o.maxRejectionRatio, sentryErrors1h: o.maxSentryErrors };
       const ctx = run.stepContext(run.baseUrl);
       const started = Date.now();
       const steps: ReportedStep[] = [];

@@ -11,6 +11,8 @@ export { providerIds };
 
 const switchState = z.object({ name: z.string(), kind: z.enum(["cron", "provider"]), enabled: z.boolean(), reason: z.string().nullable(), updatedBy: z.string().nullable(), updatedAt: z.string().nullable() });
 export type SwitchState = z.infer<typeof switchState>;
+const switchChange = z.object({ id: z.string(), name: z.string(), at: z.string(), by: z.string(), reason: z.string().nullable(), before: z.object({ enabled: z.boolean() }), after: z.object({ enabled: z.boolean() }) });
+export type SwitchChange = z.infer<typeof switchChange>;
 
 export class AdminApi {
   private readonly http: HttpSession;
@@ -29,6 +31,12 @@ export class AdminApi {
 
   async switches(): Promise<SwitchState[]> {
     return z.object({ switches: z.array(switchState) }).parse(await this.ok(this.http.get("/api/admin/switches"), "listing switches")).switches;
+  }
+
+  /** The append-only change history, newest first. */
+  async switchHistory(filter: { kind?: "cron" | "provider"; name?: string; limit?: number } = {}): Promise<SwitchChange[]> {
+    const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    return z.object({ changes: z.array(switchChange) }).parse(await this.ok(this.http.get(`/api/admin/switches/history${q.size ? `?${q}` : ""}`), "reading the switch history")).changes;
   }
 
   async setSwitch(name: string, enabled: boolean, reason?: string): Promise<SwitchState> {
@@ -60,6 +68,8 @@ export type TwilioNumbers = z.infer<typeof twilioNumbersSchema>;
 
 const providerMetrics = z.object({
   webhooksAccepted: z.number(), webhooksRejectedSignature: z.number(), webhooksRejectedOther: z.number(), webhooksFailedProcessing: z.number(),
+  // Older deployments do not report these yet.
+  webhooksRejectedKnownSender: z.number().default(0), webhooksRateLimited: z.number().default(0),
   syncRunsOk: z.number(), syncRunsError: z.number(), jobsRetried: z.number(), serverErrors: z.number(),
 });
 const windowMetrics = z.object({ providers: z.record(z.string(), providerMetrics), totals: providerMetrics });

@@ -1,5 +1,6 @@
-// Ops status for admins: readiness, the kill switches (crons and providers) and the hypercare
-// metrics — the same numbers `tatu hypercare` reads from /api/admin/metrics.
+// Ops status for admins: readiness, the kill switches (crons and providers) with their
+// append-only change history, and the hypercare metrics — the same numbers `tatu hypercare`
+// reads from /api/admin/metrics.
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, messageOf } from "../api.ts";
@@ -12,6 +13,7 @@ export default function OpsPage() {
 
 interface Check { ok: boolean; latencyMs?: number; error?: string; note?: string; mode?: string }
 interface Switch { name: string; enabled: boolean; reason?: string | null; updatedBy?: string | null; updatedAt?: string | null; kind?: string; description?: string }
+interface SwitchChange { id: string; name: string; at: string; by: string; reason: string | null; before: { enabled: boolean }; after: { enabled: boolean } }
 type Metrics = Record<string, number>;
 interface MetricsAnswer { generatedAt: string; windows: Record<string, { providers: Record<string, Metrics>; totals: Metrics }>; queue: Record<string, unknown> }
 
@@ -26,6 +28,7 @@ function Ops() {
       <PageTitle>Ops status</PageTitle>
       <Readiness />
       <Switches />
+      <SwitchHistory />
       <MetricsView />
     </>
   );
@@ -66,7 +69,7 @@ function Switches() {
     mutationFn: (s: { name: string; enabled: boolean; reason?: string }) => api(`/api/admin/switches/${encodeURIComponent(s.name)}`, { method: "PUT", body: { enabled: s.enabled, ...(s.reason ? { reason: s.reason } : {}) } }),
     onMutate: () => setError(""),
     onError: (e) => setError(messageOf(e)),
-    onSettled: () => void qc.invalidateQueries({ queryKey: ["switches"] }),
+    onSettled: () => { void qc.invalidateQueries({ queryKey: ["switches"] }); void qc.invalidateQueries({ queryKey: ["switch-history"] }); },
   });
   return (
     <section aria-labelledby="switches-title">
@@ -89,6 +92,31 @@ function Switches() {
             </li>
           ))}
         </ul>
+      )}
+    </section>
+  );
+}
+
+/** Who changed which switch, when, why, from what to what (newest first; read-only). */
+function SwitchHistory() {
+  const q = useQuery({ queryKey: ["switch-history"], queryFn: () => api<{ changes: SwitchChange[] }>("/api/admin/switches/history?limit=20") });
+  const state = (on: boolean) => (on ? "on" : "off");
+  return (
+    <section aria-labelledby="switch-history-title">
+      <h2 id="switch-history-title">Switch history</h2>
+      {q.isLoading ? <Loading /> : q.isError ? <ErrorBox error={q.error} retry={() => q.refetch()} /> : q.data!.changes.length === 0 ? <p className="muted small">No switch has been changed yet.</p> : (
+        <div className="table-wrap">
+          <table data-testid="switch-history">
+            <thead><tr><th scope="col">When</th><th scope="col">Switch</th><th scope="col">Change</th><th scope="col">By</th><th scope="col">Reason</th></tr></thead>
+            <tbody>
+              {q.data!.changes.map((c) => (
+                <tr key={c.id}>
+                  <td title={c.at}>{fmtAgo(c.at)}</td><td>{c.name}</td><td>{state(c.before.enabled)} → {state(c.after.enabled)}</td><td>{c.by}</td><td>{c.reason ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
