@@ -11,12 +11,17 @@
 //   cron    — bearer CRON_SECRET only: B's session gets 401.
 //   webhook — no session; the provider's signature is the credential (test/security/webhook-forgery.test.ts).
 //   public  — anyone, by design (reason given).
+//
+// Customers, per route: D (`stranger`, a customer with no tie to A) is probed on every owned and
+// probed self route and must get `customer` (default: what B gets); C (A's own customer, party to
+// A's booking) is probed on every owned route not marked `party: "allowed"` and must get `party`
+// (default: 404). Both get 403 on admin routes and 401 on cron routes.
 import type { OwnedIds, World } from "./world.ts";
 
 export interface Probe { path: string; json?: unknown; form?: () => FormData }
 export type Access =
-  | { kind: "owned"; probe: (ids: OwnedIds, w: World) => Probe | Promise<Probe>; deny?: number[]; note?: string }
-  | { kind: "self"; reason: string; probe?: (ids: OwnedIds) => Probe; ok?: number[] }
+  | { kind: "owned"; probe: (ids: OwnedIds, w: World) => Probe | Promise<Probe>; deny?: number[]; note?: string; customer?: number[]; party?: number[] | "allowed" }
+  | { kind: "self"; reason: string; probe?: (ids: OwnedIds) => Probe; ok?: number[]; customer?: number[] }
   | { kind: "admin" | "cron" | "webhook" | "public"; reason: string };
 
 const NOT_FOUND = [404];
@@ -81,9 +86,9 @@ export const authMatrix: Record<string, Access> = {
 
   // ---- integrations ----
   "GET /api/integrations": { kind: "self", reason: "the caller's accounts", probe: () => ({ path: "/api/integrations" }) },
-  "GET /api/integrations/:route/auth": { kind: "self", reason: "starts an OAuth grant for the caller (state bound to the caller)", probe: () => ({ path: "/api/integrations/google/auth?format=json" }) },
+  "GET /api/integrations/:route/auth": { kind: "self", customer: [403], reason: "starts an OAuth grant for the caller (state bound to the caller)", probe: () => ({ path: "/api/integrations/google/auth?format=json" }) },
   "GET /api/integrations/:route/callback": {
-    kind: "owned", deny: [400], note: "A's OAuth state used by B: OAUTH_STATE_MISMATCH, nothing connected",
+    kind: "owned", customer: [403], party: [403], deny: [400], note: "A's OAuth state used by B: OAUTH_STATE_MISMATCH, nothing connected",
     probe: async (_i, w) => {
       const start = await w.a.client.get("/api/integrations/google/auth?format=json");
       const state = new URL(start.body.url).searchParams.get("state");
@@ -91,10 +96,10 @@ export const authMatrix: Record<string, Access> = {
     },
   },
   "POST /api/integrations/twilio/connect": {
-    kind: "self", ok: [403], reason: "connects a number for the caller: a server number only when an admin assigned it to the caller (B asking for the default number, A's, gets 403 TWILIO_NUMBER_NOT_ASSIGNED), one live account per number (409), customers 403",
+    kind: "self", customer: [403], ok: [403], reason: "connects a number for the caller: a server number only when an admin assigned it to the caller (B asking for the default number, A's, gets 403 TWILIO_NUMBER_NOT_ASSIGNED), one live account per number (409), customers 403",
     probe: () => ({ path: "/api/integrations/twilio/connect", json: {} }),
   },
-  "POST /api/integrations/:route/connect": { kind: "self", reason: "connects an account for the caller", probe: () => ({ path: "/api/integrations/yahoo/connect", json: { email: "b@yahoo.test" } }), ok: [400] },
+  "POST /api/integrations/:route/connect": { kind: "self", customer: [403], reason: "connects an account for the caller", probe: () => ({ path: "/api/integrations/yahoo/connect", json: { email: "b@yahoo.test" } }), ok: [400] },
   "GET /api/integrations/:id": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}` }) },
   "POST /api/integrations/:id/sync": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}/sync`, json: {} }) },
   "POST /api/integrations/:id/smoke": { kind: "owned", probe: (i) => ({ path: `/api/integrations/${i.accountId}/smoke`, json: {} }) },
@@ -104,8 +109,8 @@ export const authMatrix: Record<string, Access> = {
   // ---- calendars ----
   "GET /api/calendars": { kind: "self", reason: "the caller's calendars", probe: () => ({ path: "/api/calendars" }) },
   "GET /api/calendars/busy": { kind: "self", reason: "the caller's own busy time", probe: () => ({ path: `/api/calendars/busy?from=${encodeURIComponent(at(-30))}&to=${encodeURIComponent(at(60))}` }) },
-  "POST /api/calendars/google": { kind: "owned", deny: [404, 409], note: "A's account id in the body: B has no Google grant (409 GRANT_REQUIRED), never A's", probe: (i) => ({ path: "/api/calendars/google", json: { accountId: i.accountId } }) },
-  "POST /api/calendars/outlook": { kind: "owned", deny: [404, 409], note: "as for Google", probe: (i) => ({ path: "/api/calendars/outlook", json: { accountId: i.accountId } }) },
+  "POST /api/calendars/google": { kind: "owned", deny: [404, 409], party: [404, 409], note: "A's account id in the body: B has no Google grant (409 GRANT_REQUIRED), never A's", probe: (i) => ({ path: "/api/calendars/google", json: { accountId: i.accountId } }) },
+  "POST /api/calendars/outlook": { kind: "owned", deny: [404, 409], party: [404, 409], note: "as for Google", probe: (i) => ({ path: "/api/calendars/outlook", json: { accountId: i.accountId } }) },
   "POST /api/calendars/:route/connect": { kind: "self", reason: "connects the caller's own calendar with its credentials", probe: () => ({ path: "/api/calendars/square/connect", json: { accessToken: "" } }), ok: [400] },
   "PUT /api/calendars/:id": { kind: "owned", probe: (i) => ({ path: `/api/calendars/${i.calendarId}`, json: { isPrimary: true } }) },
   "POST /api/calendars/:id/sync": { kind: "owned", probe: (i) => ({ path: `/api/calendars/${i.calendarId}/sync`, json: {} }) },
@@ -114,31 +119,31 @@ export const authMatrix: Record<string, Access> = {
   // ---- bookings (A is the artist, C the customer; B is a stranger to both) ----
   "GET /api/bookings/requests": { kind: "self", reason: "the caller's requests", probe: () => ({ path: "/api/bookings/requests?as=artist" }) },
   "POST /api/bookings/requests": { kind: "self", reason: "the caller asks any visible artist for a booking" },
-  "GET /api/bookings/requests/:id": { kind: "owned", probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}` }) },
-  "GET /api/bookings/requests/:id/references/:refId": { kind: "owned", probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/references/${i.referenceId}` }) },
-  "POST /api/bookings/requests/:id/offer": { kind: "owned", probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/offer`, json: { serviceId: i.serviceId, slots: [{ start: at(12) }] } }) },
-  "POST /api/bookings/requests/:id/decline": { kind: "owned", probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/decline`, json: { reason: "B says no" } }) },
-  "POST /api/bookings/requests/:id/accept": { kind: "owned", probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/accept`, json: { start: at(10) } }) },
+  "GET /api/bookings/requests/:id": { kind: "owned", party: "allowed", probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}` }) },
+  "GET /api/bookings/requests/:id/references/:refId": { kind: "owned", party: "allowed", probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/references/${i.referenceId}` }) },
+  "POST /api/bookings/requests/:id/offer": { kind: "owned", customer: [403], party: [403], probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/offer`, json: { serviceId: i.serviceId, slots: [{ start: at(12) }] } }) },
+  "POST /api/bookings/requests/:id/decline": { kind: "owned", customer: [403], party: [403], probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/decline`, json: { reason: "B says no" } }) },
+  "POST /api/bookings/requests/:id/accept": { kind: "owned", party: "allowed", probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/accept`, json: { start: at(10) } }) },
   "GET /api/bookings/appointments": { kind: "self", reason: "the caller's appointments", probe: () => ({ path: "/api/bookings/appointments" }) },
-  "POST /api/bookings/appointments": { kind: "owned", note: "another session in A's project", probe: (i) => ({ path: "/api/bookings/appointments", json: { projectId: i.projectId, serviceId: i.serviceId, start: at(14) } }) },
-  "GET /api/bookings/appointments/:id": { kind: "owned", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}` }) },
-  "POST /api/bookings/appointments/:id/reschedule": { kind: "owned", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule`, json: { start: at(13) } }) },
-  "POST /api/bookings/appointments/:id/reschedule/approve": { kind: "owned", note: "only the appointment's artist; its customer gets 403 ARTIST_ONLY (test/booking/reschedule-policy.test.ts)", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule/approve`, json: {} }) },
-  "POST /api/bookings/appointments/:id/reschedule/decline": { kind: "owned", note: "as for approve", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule/decline`, json: {} }) },
-  "POST /api/bookings/appointments/:id/cancel": { kind: "owned", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/cancel`, json: { reason: "B cancels" } }) },
+  "POST /api/bookings/appointments": { kind: "owned", customer: [403], party: "allowed", note: "another session in A's project", probe: (i) => ({ path: "/api/bookings/appointments", json: { projectId: i.projectId, serviceId: i.serviceId, start: at(14) } }) },
+  "GET /api/bookings/appointments/:id": { kind: "owned", party: "allowed", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}` }) },
+  "POST /api/bookings/appointments/:id/reschedule": { kind: "owned", party: "allowed", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule`, json: { start: at(13) } }) },
+  "POST /api/bookings/appointments/:id/reschedule/approve": { kind: "owned", party: [403], note: "only the appointment's artist; its customer gets 403 ARTIST_ONLY (test/booking/reschedule-policy.test.ts)", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule/approve`, json: {} }) },
+  "POST /api/bookings/appointments/:id/reschedule/decline": { kind: "owned", party: [403], note: "as for approve", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule/decline`, json: {} }) },
+  "POST /api/bookings/appointments/:id/cancel": { kind: "owned", party: "allowed", probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/cancel`, json: { reason: "B cancels" } }) },
 
   // ---- the artist's own profile ----
-  "GET /api/me/artist-profile": { kind: "self", reason: "the caller's own profile", probe: () => ({ path: "/api/me/artist-profile" }) },
+  "GET /api/me/artist-profile": { kind: "self", customer: [403], reason: "the caller's own profile", probe: () => ({ path: "/api/me/artist-profile" }) },
   "PUT /api/me/artist-profile": { kind: "self", reason: "writes the caller's own profile" },
   "POST /api/me/artist-profile/portfolio": { kind: "self", reason: "adds to the caller's own portfolio" },
-  "PUT /api/me/artist-profile/portfolio/order": { kind: "owned", deny: [400], note: "B cannot list A's image ids as its portfolio", probe: (i) => ({ path: "/api/me/artist-profile/portfolio/order", json: { ids: [i.imageId] } }) },
-  "GET /api/me/artist-profile/portfolio/:id": { kind: "owned", probe: (i) => ({ path: `/api/me/artist-profile/portfolio/${i.imageId}` }) },
-  "PATCH /api/me/artist-profile/portfolio/:id": { kind: "owned", probe: (i) => ({ path: `/api/me/artist-profile/portfolio/${i.imageId}`, json: { caption: "B was here" } }) },
-  "DELETE /api/me/artist-profile/portfolio/:id": { kind: "owned", probe: (i) => ({ path: `/api/me/artist-profile/portfolio/${i.imageId}` }) },
-  "GET /api/me/artist-profile/services": { kind: "self", reason: "the caller's services", probe: () => ({ path: "/api/me/artist-profile/services" }) },
+  "PUT /api/me/artist-profile/portfolio/order": { kind: "owned", customer: [403], party: [403], deny: [400], note: "B cannot list A's image ids as its portfolio", probe: (i) => ({ path: "/api/me/artist-profile/portfolio/order", json: { ids: [i.imageId] } }) },
+  "GET /api/me/artist-profile/portfolio/:id": { kind: "owned", customer: [403], party: [403], probe: (i) => ({ path: `/api/me/artist-profile/portfolio/${i.imageId}` }) },
+  "PATCH /api/me/artist-profile/portfolio/:id": { kind: "owned", customer: [403], party: [403], probe: (i) => ({ path: `/api/me/artist-profile/portfolio/${i.imageId}`, json: { caption: "B was here" } }) },
+  "DELETE /api/me/artist-profile/portfolio/:id": { kind: "owned", customer: [403], party: [403], probe: (i) => ({ path: `/api/me/artist-profile/portfolio/${i.imageId}` }) },
+  "GET /api/me/artist-profile/services": { kind: "self", customer: [403], reason: "the caller's services", probe: () => ({ path: "/api/me/artist-profile/services" }) },
   "POST /api/me/artist-profile/services": { kind: "self", reason: "adds a service to the caller's profile" },
-  "PUT /api/me/artist-profile/services/:id": { kind: "owned", probe: (i) => ({ path: `/api/me/artist-profile/services/${i.serviceId}`, json: { kind: "session", name: "B's", durationMinutes: 30 } }) },
-  "DELETE /api/me/artist-profile/services/:id": { kind: "owned", probe: (i) => ({ path: `/api/me/artist-profile/services/${i.serviceId}` }) },
+  "PUT /api/me/artist-profile/services/:id": { kind: "owned", customer: [403], party: [403], probe: (i) => ({ path: `/api/me/artist-profile/services/${i.serviceId}`, json: { kind: "session", name: "B's", durationMinutes: 30 } }) },
+  "DELETE /api/me/artist-profile/services/:id": { kind: "owned", customer: [403], party: [403], probe: (i) => ({ path: `/api/me/artist-profile/services/${i.serviceId}` }) },
 };
 
 export const defaultDeny = NOT_FOUND;

@@ -99,6 +99,63 @@ describe("a second user cannot reach A's data", () => {
   });
 });
 
+describe("customers cannot reach an artist's data", () => {
+  const owned = entries.filter(([, a]) => a.kind === "owned");
+  const probed = entries.filter(([, a]) => a.kind === "self" && a.probe);
+
+  it("a customer with no tie to A (D) gets B's refusal, or the documented customer answer, on every route acting on A's ids", async () => {
+    const before = await snapshotOfA();
+    for (const [key, access] of owned) {
+      if (access.kind !== "owned") continue;
+      const [method] = splitKey(key);
+      const res = await send(w.stranger.client, method, await access.probe(w.ids, w));
+      expect.soft(access.customer ?? access.deny ?? defaultDeny, `${key} as customer D answered ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
+      expect.soft(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
+    }
+    expect(await snapshotOfA()).toBe(before);
+  });
+
+  it("A's own customer (C) reaches only the booking they are party to: every other route on A's ids is refused", async () => {
+    const before = await snapshotOfA();
+    let checked = 0;
+    for (const [key, access] of owned) {
+      if (access.kind !== "owned" || access.party === "allowed") continue;
+      const [method] = splitKey(key);
+      const res = await send(w.customer.client, method, await access.probe(w.ids, w));
+      expect.soft(access.party ?? defaultDeny, `${key} as A's customer C answered ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
+      expect.soft(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(25);
+    expect(await snapshotOfA()).toBe(before);
+  });
+
+  it("a customer's own lists and pages mention none of A's ids; artist-only pages answer 403", async () => {
+    const aIds = Object.values(w.ids);
+    let count = 0;
+    for (const [key, access] of probed) {
+      if (access.kind !== "self" || !access.probe) continue;
+      const [method] = splitKey(key);
+      const res = await send(w.stranger.client, method, access.probe(w.ids));
+      expect.soft(access.customer ?? access.ok ?? [200], `${key} as customer D: ${res.text.slice(0, 200)}`).toContain(res.status);
+      for (const id of aIds) expect(res.text, `${key} leaks one of A's ids to a customer`).not.toContain(id);
+      count++;
+    }
+    expect(count).toBeGreaterThanOrEqual(8);
+  });
+
+  it("operator routes refuse customers: admin → 403, cron → 401", async () => {
+    for (const [key, access] of entries) {
+      if (access.kind !== "admin" && access.kind !== "cron") continue;
+      const [method, path] = splitKey(key);
+      for (const who of [w.customer, w.stranger]) {
+        const res = await send(who.client, method, { path: path.replace(":name", "cron.sync-messages").replace(":e164", "%2B14155550100"), json: method === "PUT" ? { enabled: false } : undefined });
+        expect(res.status, `${key} as a customer`).toBe(access.kind === "admin" ? 403 : 401);
+      }
+    }
+  });
+});
+
 describe("anonymous callers", () => {
   it("get 401 with a message on every route that is not public or a webhook", async () => {
     const anon = w.app.client();

@@ -2,7 +2,7 @@
 // with every provider stand-in configured, artist A owning real data created through the
 // public API (profile, portfolio, service, Twilio + Facebook accounts with an inbound MMS,
 // a Square calendar, a booking request with a reference and a confirmed appointment with
-// customer C), and a second artist B who owns nothing of A's.
+// customer C), a second artist B who owns nothing of A's, and a customer D with no tie to A.
 import { randomBytes } from "node:crypto";
 import type { Writable } from "node:stream";
 import { inject } from "vitest";
@@ -37,7 +37,11 @@ export interface OwnedIds {
   requestId: string; referenceId: string; appointmentId: string; projectId: string; serviceId: string; imageId: string;
 }
 
-export interface World { app: TestApp; config: Config; /** The environment the service booted with (raw strings). */ env: Record<string, string>; standIns: StandIns; a: Person; b: Person; customer: Person; ids: OwnedIds; close(): Promise<void> }
+export interface World {
+  app: TestApp; config: Config; /** The environment the service booted with (raw strings). */ env: Record<string, string>; standIns: StandIns;
+  /** A: the artist who owns everything in `ids`; B: a second artist; customer: A's customer (C, party to A's booking); stranger: a customer with no tie to A (D). */
+  a: Person; b: Person; customer: Person; stranger: Person; ids: OwnedIds; close(): Promise<void>;
+}
 
 /**
  * Boots the service like test/helpers/app.ts does, but with every stand-in configured and an
@@ -91,8 +95,9 @@ export async function startWorld(opts: { logLevel?: string; logDestination?: Wri
     const a = await signedInUser(app, { role: "artist" });
     const b = await signedInUser(app, { role: "artist" });
     const customer = await signedInUser(app, { role: "customer" });
+    const stranger = await signedInUser(app, { role: "customer" });
     const ids = opts.seed === false ? ({} as OwnedIds) : await seedArtist(app, standIns, a, b, customer);
-    return { app, config, env: env as Record<string, string>, standIns, a, b, customer, ids, close };
+    return { app, config, env: env as Record<string, string>, standIns, a, b, customer, stranger, ids, close };
   } catch (err) {
     await close();
     throw err;
