@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { freshWebBuild, newContext, POLL, startTileStub, tileConfigScript, type TileStub } from "./support.ts";
+import { freshWebBuild, logIn, newContext, POLL, startTileStub, tileConfigScript, type TileStub } from "./support.ts";
 
 const HOSTILE = [
   { name: `<img src=x onerror="window.__xss=1">`, lat: 52.52, lng: 13.405 },
@@ -19,6 +19,7 @@ const BERLIN_BBOX = "13.25,52.45,13.55,52.58";
 let app: TestApp;
 let browser: Browser;
 let tiles: TileStub;
+let artistId: string;
 
 // Collects what the page reports: CSP violations (the event the browser fires) and dialogs.
 const WATCH = `window.__csp = []; document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`;
@@ -33,6 +34,7 @@ beforeAll(async () => {
     const a = await signedInUser(app, { role: "artist" });
     const res = await a.client.put("/api/me/artist-profile", { visible: true, bookingOpen: true, timeZone: "Europe/Berlin", displayName: h.name, city: "Berlin", styles: ["blackwork"], lat: h.lat, lng: h.lng });
     if (res.status !== 201) throw new Error(`profile: ${res.status} ${res.text}`);
+    artistId = a.userId;
   }
 });
 afterAll(async () => {
@@ -41,8 +43,9 @@ afterAll(async () => {
   await tiles?.close();
 });
 
-async function watched(): Promise<{ page: Page; dialogs: string[]; console: string[]; close(): Promise<void> }> {
+async function watched(opts: { as?: string } = {}): Promise<{ page: Page; dialogs: string[]; console: string[]; close(): Promise<void> }> {
   const context = await newContext(browser, app, { init: tileConfigScript(tiles.template) + WATCH });
+  if (opts.as) await logIn(context, opts.as);
   const page = await context.newPage();
   const dialogs: string[] = [];
   const console: string[] = [];
@@ -73,7 +76,7 @@ it("a hostile display name is literal text in the marker's tooltip and popup, an
     await markers.nth(i).click({ force: true });
     const popup = page.locator(".leaflet-popup-content");
     await expect.poll(() => popup.count(), POLL).toBe(1);
-    const pop = await popup.evaluate((el) => ({ text: el.textContent, links: [...el.querySelectorAll("a")].map((a) => a.getAttribute("href")), other: el.querySelectorAll("img, script, svg").length }));
+    const pop = await popup.evaluate((el) => ({ text: el.textContent, links: Array.from(el.querySelectorAll("a")).map((a) => a.getAttribute("href")), other: el.querySelectorAll("img, script, svg").length }));
     found.push({ tooltip: tip.elements, popup: pop.other, links: pop.links, popupText: pop.text });
     await page.mouse.move(5, 5);
     await page.keyboard.press("Escape");
@@ -93,13 +96,27 @@ it("a hostile display name is literal text in the marker's tooltip and popup, an
   await close();
 });
 
-it("the public pages a visitor opens report no CSP violation", async () => {
-  const { page, console, close } = await watched();
-  for (const path of ["/", "/artists", "/login", "/signup", "/no/such/page"]) {
-    await page.goto(path);
-    await page.waitForLoadState("networkidle");
-    expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), path).toEqual([]);
+it("the pages a visitor and an artist open report no CSP violation, and the live socket connects", async () => {
+  const visitor = await watched();
+  for (const path of ["/", "/artists", `/artists/${artistId}`, "/login", "/signup", "/no/such/page"]) {
+    await visitor.page.goto(path);
+    await visitor.page.waitForLoadState("networkidle");
+    expect(await visitor.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), path).toEqual([]);
   }
-  expect(console).toEqual([]);
-  await close();
+  expect(visitor.console).toEqual([]);
+  await visitor.close();
+
+  const artist = await signedInUser(app, { role: "artist" });
+  const signedIn = await watched({ as: artist.email });
+  const ready: string[] = [];
+  signedIn.page.on("websocket", (ws) => ws.on("framereceived", (f) => { if (String(f.payload).includes('"ready"')) ready.push(ws.url()); }));
+  for (const path of ["/inbox", "/integrations", "/calendar", "/profile", "/bookings"]) {
+    await signedIn.page.goto(path);
+    await signedIn.page.waitForLoadState("networkidle");
+    expect(await signedIn.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), path).toEqual([]);
+  }
+  // connect-src 'self' covers the realtime WebSocket on our own host.
+  await expect.poll(() => ready.length, POLL).toBeGreaterThan(0);
+  expect(signedIn.console).toEqual([]);
+  await signedIn.close();
 });

@@ -16,6 +16,7 @@ const meta = (name: string) => {
   return v && !v.startsWith("%") ? v : undefined; // "%VITE_…%" = not set at build time
 };
 
+/** The attribution is HTML by Leaflet's design: it only ever comes from the operator's configuration. */
 export function tileSettings(): { url: string; attribution: string } {
   const url = window.TATU_CONFIG?.tileUrl ?? meta("tatu-tile-url") ?? OSM;
   const attribution = window.TATU_CONFIG?.tileAttribution ?? meta("tatu-tile-attribution") ?? (url === OSM ? OSM_ATTRIBUTION : "");
