@@ -12,6 +12,8 @@ process.env.VITE_TILE_ATTRIBUTION ??= "";
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
+  // zod without its eval probe (the CSP refuses eval): see src/validation-runtime.ts.
+  resolve: { alias: [{ find: /^zod$/, replacement: `${import.meta.dirname}/src/validation-runtime.ts` }] },
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -43,6 +43,12 @@ const aesKey = z
   .string()
   .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, "base64").length === 32, "must be 32 bytes as 64 hex chars or base64 (`openssl rand -base64 32`)");
 
+/** A Leaflet tile URL template: http(s), a host the CSP can name ({s}. → *.), {z}/{x}/{y} in it. */
+const tileTemplate = z
+  .string()
+  .regex(/^https?:\/\/(\{s\}\.)?[A-Za-z0-9.-]+(:\d+)?\/\S*$/, "must be an http(s) tile URL template like https://tile.example.com/{z}/{x}/{y}.png")
+  .refine((v) => ["{z}", "{x}", "{y}"].every((p) => v.includes(p)), "must contain {z}, {x} and {y}");
+
 const spec = <T extends EnvVarSpec>(s: T) => s;
 
 export const envRegistry = {
@@ -54,6 +60,7 @@ export const envRegistry = {
   TATU_SCHEDULER: spec({ integration: "core", launchCritical: false, secret: false, format: z.enum(["on", "off"]), description: "Run the built-in cron scheduler in this process (off on Vercel, which calls the cron routes itself).", devDefault: "on" }),
   TRUST_PROXY: spec({ integration: "core", launchCritical: false, secret: false, format: nonEmpty, description: "Express `trust proxy` setting (hop count or subnet list) so client IPs are right behind a load balancer.", devDefault: "loopback" }),
   LOG_LEVEL: spec({ integration: "core", launchCritical: false, secret: false, format: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), description: "pino log level.", devDefault: "info" }),
+  VITE_TILE_URL: spec({ integration: "core", launchCritical: false, secret: false, format: tileTemplate, description: "Map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png: the web build shows it, the service allows its origin in the pages' CSP img-src (set it for both; a runtime window.TATU_CONFIG.tileUrl needs it too). Unset: OpenStreetMap." }),
   ADMIN_EMAILS: spec({ integration: "core", launchCritical: false, secret: false, format: emailList, description: "Comma-separated account emails that get the admin role (ops status, switches).", devDefault: "" }),
 
   // --- auth -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import type { AppContext } from "../context.ts";
 import { Prisma } from "../db/client.ts";
 import { queryOn } from "../db/sql.ts";
+import { countRemoteImages } from "./content.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 
 export interface ConversationFilter { channel?: string; unread?: boolean; archived?: boolean; q?: string; cursor?: string; limit: number }
@@ -69,6 +70,8 @@ export async function listMessages(ctx: AppContext, conversationId: string, curs
       ...(m.direction === "outbound" ? { seenBack: m.seenBackAt ? { at: m.seenBackAt, via: m.seenBackVia } : null } : {}),
       from: { name: m.fromName, handle: m.fromHandle }, to: m.to, cc: m.cc,
       subject: m.subject, text: m.text, html: m.html, sentAt: m.sentAt,
+      // The inbox shows HTML bodies from htmlUrl (own CSP, sandboxed); remote images wait for a click.
+      ...(m.html ? { htmlUrl: `/api/inbox/messages/${m.id}/html`, remoteImages: countRemoteImages(m.html) } : {}),
       attachments: m.attachments.map((a) => ({ ...a, url: `/api/attachments/${a.id}` })),
     })),
     nextCursor: rows.length > limit && last ? encodeCursor(last.sentAt, last.id) : null,

@@ -7,6 +7,7 @@ import { channelProvider } from "../channels/index.ts";
 import { HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse } from "../http/validate.ts";
+import { messageHtmlRoutes } from "./message-html.ts";
 import { getConversation, listConversations, listMessages } from "./queries.ts";
 import { createReply, replyWindow } from "./send.ts";
 import { suggestReply } from "./suggest.ts";
@@ -96,6 +97,8 @@ export function inboxRoutes(ctx: AppContext): Router {
     await ctx.limits.suggestReply.hit(req.user!.id, "You asked for many suggested replies in a short time. Try again in a few minutes.");
     res.json(await suggestReply(ctx, req.user!, c.id));
   });
+
+  r.use(messageHtmlRoutes(ctx)); // GET /messages/:id/html: an email body for the sandboxed iframe
 
   return r;
 }

@@ -81,6 +81,7 @@ export const authMatrix: Record<string, Access> = {
   "POST /api/inbox/conversations/:id/read": { kind: "owned", probe: (i) => ({ path: `/api/inbox/conversations/${i.conversationId}/read`, json: {} }) },
   "POST /api/inbox/conversations/:id/archive": { kind: "owned", probe: (i) => ({ path: `/api/inbox/conversations/${i.conversationId}/archive`, json: { archived: true } }) },
   "POST /api/inbox/conversations/:id/reply": { kind: "owned", probe: (i) => ({ path: `/api/inbox/conversations/${i.conversationId}/reply`, json: { text: "sent by B" } }) },
+  "GET /api/inbox/messages/:id/html": { kind: "owned", probe: (i) => ({ path: `/api/inbox/messages/${i.messageId}/html` }) },
   "POST /api/inbox/conversations/:id/suggest-reply": { kind: "owned", probe: (i) => ({ path: `/api/inbox/conversations/${i.conversationId}/suggest-reply`, json: {} }) },
   "GET /api/attachments/:id": { kind: "owned", probe: (i) => ({ path: `/api/attachments/${i.attachmentId}` }) },
 

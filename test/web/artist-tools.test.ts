@@ -15,7 +15,7 @@ let tiles: TileStub;
 beforeAll(async () => {
   await freshWebBuild();
   tiles = await startTileStub();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN } });
+  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN, VITE_TILE_URL: tiles.template } });
   browser = await launchBrowser();
 });
 afterAll(async () => {

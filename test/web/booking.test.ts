@@ -18,7 +18,7 @@ let tiles: TileStub;
 beforeAll(async () => {
   await freshWebBuild();
   tiles = await startTileStub();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl() });
+  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { VITE_TILE_URL: tiles.template } }); // the CSP allows the tile server
   browser = await launchBrowser();
 });
 afterAll(async () => {

@@ -37,7 +37,7 @@ async function seedArtist(key: string, profile: Record<string, unknown>, withIma
 beforeAll(async () => {
   await freshWebBuild();
   tiles = await startTileStub();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl() });
+  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { VITE_TILE_URL: tiles.template } }); // the CSP allows the tile server
   browser = await launchBrowser();
   await seedArtist("mira", { displayName: "Mira Blackwork", studio: "Nadel Studio", city: "Berlin", country: "DE", styles: ["blackwork", "fine-line"], lat: 52.52, lng: 13.405, bio: "Bold black work." }, true);
   await seedArtist("rafa", { displayName: "Rafa Realism", studio: "Photo Ink", city: "Berlin", country: "DE", styles: ["realism"], lat: 52.5, lng: 13.43 });

@@ -16,6 +16,7 @@ const meta = (name: string) => {
   return v && !v.startsWith("%") ? v : undefined; // "%VITE_…%" = not set at build time
 };
 
+/** The attribution is HTML by Leaflet's design: it only ever comes from the operator's configuration. */
 export function tileSettings(): { url: string; attribution: string } {
   const url = window.TATU_CONFIG?.tileUrl ?? meta("tatu-tile-url") ?? OSM;
   const attribution = window.TATU_CONFIG?.tileAttribution ?? meta("tatu-tile-attribution") ?? (url === OSM ? OSM_ATTRIBUTION : "");
@@ -29,6 +30,24 @@ export const clampBbox = (b: Bbox): Bbox => ({
 });
 
 export interface MapHandle { map: L.Map }
+
+// Leaflet inserts string content of tooltips and popups as HTML: anything a user typed goes in
+// as DOM nodes whose text is set with textContent, never as a string (stored XSS otherwise).
+/** A tooltip/popup body that shows `text` literally. */
+export function textNode(text: string): HTMLElement {
+  const el = document.createElement("span");
+  el.textContent = text;
+  return el;
+}
+
+/** A link whose label is `text`, literally; `onFollow` (if given) replaces the page load. */
+export function linkNode(href: string, text: string, onFollow?: () => void): HTMLElement {
+  const a = document.createElement("a");
+  a.href = href;
+  a.textContent = text;
+  if (onFollow) a.addEventListener("click", (e) => { if (!e.metaKey && !e.ctrlKey && !e.shiftKey && e.button === 0) { e.preventDefault(); onFollow(); } });
+  return a;
+}
 
 /** A Leaflet map in a div; `onReady` gets the map once (the caller adds layers/handlers). */
 export function LeafletMap({ label, className, onReady, initial }: { label: string; className?: string; initial: { bbox?: Bbox; center?: [number, number]; zoom?: number }; onReady: (map: L.Map) => void | (() => void) }) {

@@ -17,6 +17,8 @@ export interface Attachment { id: string; filename: string; contentType: string;
 export interface Message {
   id: string; direction: "inbound" | "outbound"; status: string; statusError: string | null;
   from: { name: string | null; handle: string | null }; subject: string | null; text: string | null; html: string | null; sentAt: string;
+  /** HTML bodies: their own sandboxed document, and how many remote images it holds back. */
+  htmlUrl?: string; remoteImages?: number;
   attachments: Attachment[];
 }
 export interface Page<T> { items: T[]; nextCursor: string | null }

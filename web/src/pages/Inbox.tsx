@@ -166,7 +166,7 @@ function MessageItem({ m }: { m: Message }) {
         {m.direction === "outbound" ? <span className={`pill pill-${m.status}`}> {m.status}</span> : null}
       </p>
       {m.status === "failed" && m.statusError ? <p className="msg-error" role="alert">Not sent: {m.statusError}</p> : null}
-      {m.text ? <div className="message-body">{m.text}</div> : m.html ? <iframe className="message-html" title="Message" sandbox="" srcDoc={m.html} /> : null}
+      {m.text ? <div className="message-body">{m.text}</div> : m.htmlUrl ? <HtmlBody m={m} /> : null}
       {m.attachments.length ? (
         <ul className="attachments" aria-label="Attachments">
           {m.attachments.map((a) => (
@@ -181,6 +181,27 @@ function MessageItem({ m }: { m: Message }) {
         </ul>
       ) : null}
     </li>
+  );
+}
+
+/**
+ * An email's HTML in a sandboxed iframe (no script, opaque origin), loaded from the API with its
+ * own CSP. Remote images stay out (a tracking pixel reports when and where mail is read) until
+ * the artist asks, for this message only.
+ */
+function HtmlBody({ m }: { m: Message }) {
+  const [remote, setRemote] = useState(false);
+  const blocked = !remote && (m.remoteImages ?? 0) > 0;
+  return (
+    <>
+      {blocked ? (
+        <p className="banner banner-info small" data-testid="remote-images">
+          {m.remoteImages === 1 ? "1 remote image was" : `${m.remoteImages} remote images were`} not loaded, so the sender cannot tell when you read this.{" "}
+          <button type="button" className="secondary small" onClick={() => setRemote(true)}>Load remote images</button>
+        </p>
+      ) : null}
+      <iframe className="message-html" title="Message" sandbox="" referrerPolicy="no-referrer" src={`${m.htmlUrl}${remote ? "?images=remote" : ""}`} />
+    </>
   );
 }
 

@@ -2,9 +2,9 @@
 // "Search this area" from the map's viewport (GET /api/artists?bbox=…).
 import { useEffect, useMemo, useRef, useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Link, useSearchParams } from "react-router-dom";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { api } from "../api.ts";
-import { bboxOf, clampBbox, L, LeafletMap, type Bbox } from "../map.tsx";
+import { bboxOf, clampBbox, L, LeafletMap, linkNode, textNode, type Bbox } from "../map.tsx";
 import { STYLES, styleLabel } from "../styles-list.ts";
 import type { ArtistSummary } from "../types.ts";
 import { Empty, ErrorBox, Loading, PageTitle } from "../ui.tsx";
@@ -19,6 +19,7 @@ function parseBbox(s: string | null): Bbox | undefined {
 
 export default function Search() {
   const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
   const bbox = parseBbox(params.get("bbox"));
   const style = params.get("style") ?? "";
   const radius = params.get("radiusKm") ?? "";
@@ -62,18 +63,18 @@ export default function Search() {
     update(radius ? { bbox: null, lat: c.lat.toFixed(5), lng: c.lng.toFixed(5) } : { bbox: fmtBbox(b), lat: null, lng: null });
   };
 
-  // Markers follow the results.
+  // Markers follow the results. Names are user text: DOM nodes, never HTML strings.
   useEffect(() => {
     const group = layer.current;
     if (!group) return;
     group.clearLayers();
     for (const a of results.data?.items ?? []) {
       L.circleMarker([a.location.lat, a.location.lng], { radius: 9, color: "#5b21b6", weight: 2, fillColor: "#8b5cf6", fillOpacity: 0.85, className: "artist-marker" })
-        .bindTooltip(a.displayName)
-        .bindPopup(`<a href="/artists/${encodeURIComponent(a.id)}">${a.displayName.replace(/[<>&"]/g, (ch) => `&#${ch.charCodeAt(0)};`)}</a>`)
+        .bindTooltip(textNode(a.displayName))
+        .bindPopup(linkNode(`/artists/${encodeURIComponent(a.id)}`, a.displayName, () => navigate(`/artists/${encodeURIComponent(a.id)}`)))
         .addTo(group);
     }
-  }, [results.data]);
+  }, [results.data]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const items = results.data?.items ?? [];
   return (
