@@ -32,7 +32,15 @@ export function createLocalStore(root: string): BlobStore {
     },
     async putStream(key, body) {
       const file = resolve(key);
-      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      // The upload may fail while the folder is being made: without a listener until pipeline()
+      // takes over, that 'error' would crash the process (pipeline still sees the stream errored).
+      const early = () => undefined;
+      body.on("error", early);
+      try {
+        await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      } finally {
+        body.off("error", early);
+      }
       const tmp = `${file}.${randomUUID()}.tmp`;
       try {
         await pipeline(body, fs.createWriteStream(tmp));

@@ -93,7 +93,9 @@ describe("with Redis (BullMQ)", () => {
 
 describe("without Redis (inline fallback)", () => {
   let app: TestApp;
-  beforeAll(async () => { app = await startTestApp(); });
+  // Its own database: "nothing to drain" must not depend on what other test files left behind
+  // (active accounts, stale webhooks, pending replies all feed the sync-messages fan-out).
+  beforeAll(async () => { app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl() }); });
   afterAll(async () => { await app?.close(); });
 
   it("runs the job at once and records the outcome", async () => {
