@@ -72,7 +72,10 @@ describe("provider faults during a queued Gmail sync", () => {
       expect(ok).toMatchObject({ status: "ok", inserted: 2 });
       const waited = ok!.startedAt.getTime() - failed!.finishedAt!.getTime();
       expect(waited, "the retry waited for its backoff / Retry-After").toBeGreaterThanOrEqual(c.minDelayMs - 250);
-      const attempts = await app.ctx.db.jobRun.findMany({ where: { jobId: syncJobId(accountId) }, orderBy: { startedAt: "asc" } });
+      // The job's run record closes just after the sync run it wraps: wait for it to close.
+      const jobRuns = () => app.ctx.db.jobRun.findMany({ where: { jobId: syncJobId(accountId) }, orderBy: { startedAt: "asc" } });
+      await poll(async () => (await jobRuns()).at(-1)?.status !== "running", { ms: 10_000, what: "the retry's job run to close" });
+      const attempts = await jobRuns();
       expect(attempts.slice(-2).map((a) => [a.attempt, a.status])).toEqual([[1, "error"], [2, "ok"]]);
 
       expect(await account()).toMatchObject({ status: "active", lastError: null, lastErrorClass: null });
