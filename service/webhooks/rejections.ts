@@ -27,17 +27,30 @@ function knownKey(ctx: AppContext, source: WebhookSource, ip: string) {
   return `${ctx.config.redisPrefix}:wh-known:${source}:${ip}`;
 }
 
+/** When this process last wrote each known sender to Redis: a provider posts from a few addresses,
+ *  so refreshing the 24 h key every 5 minutes is enough, instead of one Redis write per delivery
+ *  (5 minutes also bounds how long a restarted, empty Redis misses a sender). */
+const refreshedInRedis = new WeakMap<AppContext, Map<string, number>>();
+const REFRESH_EVERY_MS = 5 * 60_000;
+
+function localMap(store: WeakMap<AppContext, Map<string, number>>, ctx: AppContext): Map<string, number> {
+  let map = store.get(ctx);
+  if (!map) store.set(ctx, (map = new Map()));
+  if (map.size > 10_000) map.clear(); // bounded; refills from the next genuine deliveries
+  return map;
+}
+
 /** Remembers the address a correctly signed delivery came from (best effort, off the ack path). */
 export async function rememberSender(ctx: AppContext, source: WebhookSource, ip: string | undefined): Promise<void> {
   if (!ip) return;
+  const field = `${source}|${ip}`, now = Date.now();
   try {
-    if (ctx.redis) await ctx.redis.set(knownKey(ctx, source, ip), "1", "EX", KNOWN_SENDER_TTL_SEC);
-    else {
-      const map = knownInMemory.get(ctx) ?? new Map<string, number>();
-      knownInMemory.set(ctx, map);
-      if (map.size > 10_000) map.clear(); // bounded; the set refills from the next genuine deliveries
-      map.set(`${source}|${ip}`, Date.now() + KNOWN_SENDER_TTL_SEC * 1000);
-    }
+    if (ctx.redis) {
+      const refreshed = localMap(refreshedInRedis, ctx);
+      if ((refreshed.get(field) ?? 0) > now - REFRESH_EVERY_MS) return;
+      await ctx.redis.set(knownKey(ctx, source, ip), "1", "EX", KNOWN_SENDER_TTL_SEC);
+      refreshed.set(field, now);
+    } else localMap(knownInMemory, ctx).set(field, now + KNOWN_SENDER_TTL_SEC * 1000);
   } catch (err) {
     ctx.log.debug({ err: (err as Error).message }, "could not remember a webhook sender");
   }
