@@ -30,7 +30,8 @@ export class Limiter {
   }
 }
 
-function build(name: string, setting: RateLimitSetting, redis: Redis | undefined, prefix: string): Limiter {
+/** A limiter shared through Redis when configured (memory as insurance while Redis is down), else in memory. */
+export function build(name: string, setting: RateLimitSetting, redis: Redis | undefined, prefix: string): Limiter {
   const opts = { points: setting.points, duration: setting.durationSec, keyPrefix: `${prefix}:rl:${name}` };
   const memory = new RateLimiterMemory(opts);
   return new Limiter(redis ? new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: memory }) : memory);
