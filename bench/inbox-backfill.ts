@@ -6,7 +6,7 @@
 // ratio is what our bookkeeping (dedup lookup, HTML sanitising, snippets, contacts,
 // conversations, aggregates, cursor) costs on top of it.
 import { randomUUID } from "node:crypto";
-import type { InboundMessage } from "../service/channels/types.ts";
+import type { InboundMessage } from "../service/providers/kit/channel.ts";
 import { ingestPage } from "../service/inbox/ingest.ts";
 import { type BenchEnv, check, createUser, fmtInt, fmtMs, fmtRatio, intEnv, now, type Section, truncateInbox } from "./inbox-common.ts";
 import { chunk, generateMailbox } from "./inbox-data.ts";

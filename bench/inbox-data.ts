@@ -2,7 +2,7 @@
 // with recurring clients (a few write a lot), threads of 1–20 messages going back and forth,
 // quoted replies, HTML alternatives with a signature, Message-ID / In-Reply-To / References
 // chains and Gmail-style ids (the thread id is the id of its first message).
-import type { Address, InboundMessage } from "../service/channels/types.ts";
+import type { Address, InboundMessage } from "../service/providers/kit/channel.ts";
 
 /** mulberry32: small, fast, seedable. */
 export function rng(seed: number): () => number {

@@ -10,9 +10,9 @@
 // round delivers 10 new messages (4 replies in old threads, 3 new threads of known clients,
 // 3 from new clients) and times one syncAccount. Rounds alternate the order of the sizes.
 import { createHash, randomBytes } from "node:crypto";
-import type { SyncCursor } from "../service/channels/types.ts";
-import { googleConnect } from "../service/channels/gmail/connect.ts";
-import { gmailProvider } from "../service/channels/gmail/index.ts";
+import type { SyncCursor } from "../service/providers/kit/channel.ts";
+import { googleConnect } from "../service/providers/gmail/connect.ts";
+import { gmailProvider } from "../service/providers/gmail/index.ts";
 import { ingestPage } from "../service/inbox/ingest.ts";
 import { syncAccount } from "../service/inbox/sync.ts";
 import { providerEnv, upsertAccount } from "../service/integrations/accounts.ts";

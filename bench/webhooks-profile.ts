@@ -6,7 +6,7 @@ import fs from "node:fs";
 import { Session } from "node:inspector/promises";
 import path from "node:path";
 import pg from "pg";
-import type { WebhookItem } from "../service/webhooks/types.ts";
+import type { WebhookItem } from "../service/providers/kit/webhook.ts";
 
 interface CpuProfileNode {
   id: number;

@@ -26,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import express from "express";
 import { Redis } from "ioredis";
 import { boot, type Booted } from "../service/boot.ts";
-import { channelProvider } from "../service/channels/index.ts";
+import { channelProvider } from "../service/providers/channel-registry.ts";
 import { loadConfig } from "../service/config/load.ts";
 import { redactUrl, scratchDatabase } from "./lib/database.ts";
 import { providerEnv, upsertAccount } from "../service/integrations/accounts.ts";

@@ -1,6 +1,6 @@
 // The Meta done checklist: automated items (env, both handshakes + signatures, connected
 // Page + Instagram accounts with the required scopes) and the manual items an operator confirms.
-import { SCOPES } from "../../service/channels/meta/config.ts";
+import { SCOPES } from "../../service/providers/meta/config.ts";
 import { defineStep } from "./registry.ts";
 import { envValue } from "./lib/env.ts";
 import { providerChecks } from "./smoke.ts";

@@ -1,7 +1,7 @@
 // Stores calendar events as busy blocks, in bulk and idempotently (unique per connection +
 // event id), and links events to Tatu's own appointments (two-way sync bookkeeping).
 import type { Prisma } from "../db/client.ts";
-import type { CalendarEvent } from "./types.ts";
+import type { CalendarEvent } from "../providers/kit/calendar.ts";
 
 type Tx = Prisma.TransactionClient;
 

@@ -4,16 +4,16 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { ProviderError } from "../channels/errors.ts";
+import { ProviderError } from "../providers/kit/errors.ts";
 import { conflict, HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { providerEnv, toProviderAccount, upsertAccount } from "../integrations/accounts.ts";
 import { addSyncJob } from "../jobs/queue.ts";
-import { calendarByRoute, calendarProvider } from "./index.ts";
+import { calendarByRoute, calendarProvider } from "../providers/calendar-registry.ts";
 import { calendarSyncJob } from "./jobs.ts";
 import { syncCalendar } from "./sync.ts";
-import type { CalendarProvider } from "./types.ts";
+import type { CalendarProvider } from "../providers/kit/calendar.ts";
 import type { ConnectedAccount } from "../db/generated/client.ts";
 import { countManualSync } from "../integrations/sync-now-limit.ts";
 

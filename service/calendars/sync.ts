@@ -4,11 +4,11 @@
 import { randomUUID } from "node:crypto";
 import type { AppContext } from "../context.ts";
 import type { Prisma } from "../db/client.ts";
-import { ProviderError, plainWords } from "../channels/errors.ts";
+import { ProviderError, plainWords } from "../providers/kit/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
-import { calendarProvider } from "./index.ts";
+import { calendarProvider } from "../providers/calendar-registry.ts";
 import { reconcileAppointments, upsertBusy } from "./busy.ts";
-import type { CalendarCursor } from "./types.ts";
+import type { CalendarCursor } from "../providers/kit/calendar.ts";
 
 const LEASE_MS = 2 * 60 * 1000;
 /** What Tatu keeps around the provider's own cursor. */

@@ -2,10 +2,10 @@
 // calendar, moved with it and removed when cancelled. Runs as a queue job so a provider
 // outage retries instead of losing the change.
 import type { AppContext } from "../context.ts";
-import { ProviderError } from "../channels/errors.ts";
+import { ProviderError } from "../providers/kit/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
-import { calendarProvider } from "./index.ts";
-import type { EventDraft } from "./types.ts";
+import { calendarProvider } from "../providers/calendar-registry.ts";
+import type { EventDraft } from "../providers/kit/calendar.ts";
 
 export const eventUid = (appointmentId: string) => `tatu-${appointmentId}@tatu.app`;
 

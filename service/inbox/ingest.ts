@@ -5,7 +5,7 @@
 // A page costs a fixed number of statements whatever its size (bulk unnest inserts).
 import { createHash, randomUUID } from "node:crypto";
 import type { AppContext } from "../context.ts";
-import type { Address, ChannelId, InboundMessage, SyncPage } from "../channels/types.ts";
+import type { Address, ChannelId, InboundMessage, SyncPage } from "../providers/kit/channel.ts";
 import { Prisma } from "../db/client.ts";
 import { queryOn, withTransaction, type Query } from "../db/sql.ts";
 import { baseSubject, sanitizeMessageHtml, snippetOf } from "./content.ts";

@@ -4,9 +4,9 @@
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { AppContext } from "../context.ts";
-import { channelProvider } from "../channels/index.ts";
-import { ProviderError, plainWords } from "../channels/errors.ts";
-import type { Address, Draft } from "../channels/types.ts";
+import { channelProvider } from "../providers/channel-registry.ts";
+import { ProviderError, plainWords } from "../providers/kit/errors.ts";
+import type { Address, Draft } from "../providers/kit/channel.ts";
 import { conflict, notFound } from "../http/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import { addSyncJob } from "../jobs/queue.ts";

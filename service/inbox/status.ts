@@ -2,7 +2,7 @@
 // (pending → sent → failed|delivered → read), so webhooks arriving out of order, or twice,
 // end in the right state.
 import type { AppContext } from "../context.ts";
-import type { StatusUpdate } from "../webhooks/types.ts";
+import type { StatusUpdate } from "../providers/kit/webhook.ts";
 
 const RANK_SQL = `CASE status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'failed' THEN 2 WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 ELSE -1 END`;
 /** Delivery news is the provider reporting our message back (statuses arrive by webhook). */

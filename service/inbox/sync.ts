@@ -3,9 +3,9 @@
 // cursor, and turns failures into account health (auth → reauth_required, told to the user).
 import { randomUUID } from "node:crypto";
 import type { AppContext } from "../context.ts";
-import { channelProvider } from "../channels/index.ts";
-import { ProviderError, plainWords } from "../channels/errors.ts";
-import type { SyncCursor } from "../channels/types.ts";
+import { channelProvider } from "../providers/channel-registry.ts";
+import { ProviderError, plainWords } from "../providers/kit/errors.ts";
+import type { SyncCursor } from "../providers/kit/channel.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import { ingestPage } from "./ingest.ts";
 

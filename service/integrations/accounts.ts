@@ -2,7 +2,7 @@
 // view the API returns (never credentials).
 import type { AppContext } from "../context.ts";
 import type { ConnectedAccount } from "../db/generated/client.ts";
-import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv } from "../channels/types.ts";
+import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv } from "../providers/kit/channel.ts";
 import { openJson, sealJson } from "../security/secret-box.ts";
 
 export function providerEnv(ctx: AppContext): ProviderEnv {

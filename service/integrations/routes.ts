@@ -4,9 +4,9 @@
 import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { allChannelProviders, channelByRoute, channelProvider } from "../channels/index.ts";
-import { ProviderError } from "../channels/errors.ts";
-import type { ChannelProvider, NewAccount, OAuth1Connect } from "../channels/types.ts";
+import { allChannelProviders, channelByRoute, channelProvider } from "../providers/channel-registry.ts";
+import { ProviderError } from "../providers/kit/errors.ts";
+import type { ChannelProvider, NewAccount, OAuth1Connect } from "../providers/kit/channel.ts";
 import type { EnvName } from "../config/registry.ts";
 import { badRequest, conflict, forbidden, HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
@@ -18,7 +18,7 @@ import { providerEnv, publicAccount, toProviderAccount, upsertAccount } from "./
 import { consumeOAuthState, createOAuthState, storeOAuth1Token } from "./oauth-state.ts";
 import { open, sealJson } from "../security/secret-box.ts";
 import { countManualSync } from "./sync-now-limit.ts";
-import { connectTwilio, connectSchema as twilioConnectSchema } from "../channels/twilio/connect.ts";
+import { connectTwilio, connectSchema as twilioConnectSchema } from "../providers/twilio/connect.ts";
 import { isNumberTaken, numberInUse, twilioConnectPlan } from "./twilio-numbers.ts";
 
 /** Server-side credentials an OAuth provider needs before anyone can connect it. */

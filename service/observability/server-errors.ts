@@ -3,7 +3,7 @@
 // down cannot be recorded in that database, and must not fail the response either.
 import type { RequestHandler } from "express";
 import type { AppContext } from "../context.ts";
-import { channelByRoute, channelProvider } from "../channels/index.ts";
+import { channelByRoute, channelProvider } from "../providers/channel-registry.ts";
 import { providerOfSource } from "../webhooks/sources.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

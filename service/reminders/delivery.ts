@@ -4,7 +4,7 @@
 // delivery failure is recorded in `error` with the reason in plain words, for the artist and
 // for support. Lookups go by the Twilio SID kept in "providerId".
 import type { AppContext } from "../context.ts";
-import type { StatusUpdate } from "../webhooks/types.ts";
+import type { StatusUpdate } from "../providers/kit/webhook.ts";
 
 /** True when the update was about a reminder text (the webhook item is then processed). */
 export async function applyReminderDeliveryStatus(ctx: AppContext, update: StatusUpdate): Promise<boolean> {

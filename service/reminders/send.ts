@@ -11,10 +11,10 @@
 //  - SMTP: nothing to ask. A crash in that window (milliseconds: the result is written as
 //    soon as it is known) can repeat one email after the lease runs out (at-least-once).
 import type { AppContext } from "../context.ts";
-import { ProviderError } from "../channels/errors.ts";
-import { TwilioSession } from "../channels/twilio/client.ts";
-import { statusWebhookUrl } from "../channels/twilio/config.ts";
-import { classifyTwilioError } from "../channels/twilio/errors.ts";
+import { ProviderError } from "../providers/kit/errors.ts";
+import { TwilioSession } from "../providers/twilio/client.ts";
+import { statusWebhookUrl } from "../providers/twilio/config.ts";
+import { classifyTwilioError } from "../providers/twilio/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
 import { reminderEmail, reminderText, type ReminderFacts } from "./message.ts";
 import type { ClaimedRow } from "./sql.ts";

@@ -3,9 +3,9 @@
 // event reaches the features that subscribed to its type. Idempotent: a processed row is
 // never processed again, and the inbox itself dedupes by provider message id.
 import type { AppContext } from "../context.ts";
-import { channelProvider } from "../channels/index.ts";
-import type { InboundAttachment } from "../channels/types.ts";
-import { ProviderError } from "../channels/errors.ts";
+import { channelProvider } from "../providers/channel-registry.ts";
+import type { InboundAttachment } from "../providers/kit/channel.ts";
+import { ProviderError } from "../providers/kit/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import type { ConnectedAccount } from "../db/generated/client.ts";
 import { ingestMessages } from "../inbox/ingest.ts";

@@ -9,7 +9,7 @@
 // source in the last 24 h ("known senders") are counted apart: forgers cannot produce those, so
 // hypercare's rejection-ratio trigger reads only them (a rotated secret on the provider's side).
 import type { AppContext } from "../context.ts";
-import type { WebhookSource } from "./types.ts";
+import type { WebhookSource } from "../providers/kit/webhook.ts";
 
 export type RejectReason = "signature" | "malformed" | "content_type" | "too_large" | "unreadable";
 /** Stored reasons: a signature rejection splits by sender; `rate_limited` never reached a check. */

@@ -14,7 +14,7 @@ import { webhookHandler } from "./sources.ts";
 import { rejectionLimiter } from "./rejection-limit.ts";
 import { recordRejected, rememberSender, type RejectReason } from "./rejections.ts";
 import { storeItems } from "./store.ts";
-import { WebhookParseError, type WebhookSource, type WebhookSourceHandler } from "./types.ts";
+import { WebhookParseError, type WebhookSource, type WebhookSourceHandler } from "../providers/kit/webhook.ts";
 
 const safeEqual = (a: string, b: string) => {
   const x = Buffer.from(a), y = Buffer.from(b);

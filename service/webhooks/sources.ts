@@ -1,8 +1,8 @@
 // Every webhook source Tatu accepts, by the URL segment of POST /api/webhooks/<source>.
-import { facebookWebhook, instagramWebhook } from "../channels/meta/webhook.ts";
-import { twilioInboundWebhook, twilioStatusWebhook } from "../channels/twilio/webhook.ts";
+import { facebookWebhook, instagramWebhook } from "../providers/meta/webhook.ts";
+import { twilioInboundWebhook, twilioStatusWebhook } from "../providers/twilio/webhook.ts";
 import { stripeWebhook } from "./stripe.ts";
-import type { WebhookSource, WebhookSourceHandler } from "./types.ts";
+import type { WebhookSource, WebhookSourceHandler } from "../providers/kit/webhook.ts";
 
 export const webhookHandlers: Partial<Record<WebhookSource, WebhookSourceHandler>> = {
   facebook: facebookWebhook,

@@ -1,9 +1,9 @@
 // The webhook event store: accepted items once per (source, eventId) and the serialised item
 // for processing. Rejections are not stored here: they are counted in rejections.ts.
 import type { AppContext } from "../context.ts";
-import type { InboundMessage } from "../channels/types.ts";
+import type { InboundMessage } from "../providers/kit/channel.ts";
 import { batcherPer, createBatcher } from "../concurrency/batcher.ts";
-import type { WebhookItem, WebhookSource } from "./types.ts";
+import type { WebhookItem, WebhookSource } from "../providers/kit/webhook.ts";
 
 /** Stores the items; answers the ids of those seen for the first time (replays drop out here).
  *  Concurrent webhooks share one INSERT (single-flight batching): under load the

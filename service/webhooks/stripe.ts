@@ -3,7 +3,7 @@
 // booking issue) subscribe to event types with onStripeEvent.
 import Stripe from "stripe";
 import type { AppContext } from "../context.ts";
-import { type WebhookSourceHandler, WebhookParseError } from "./types.ts";
+import { type WebhookSourceHandler, WebhookParseError } from "../providers/kit/webhook.ts";
 
 export const STRIPE_TOLERANCE_SEC = 300;
 

@@ -7,7 +7,7 @@
 // calendarView/delta `@removed` tombstones without times.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { TATU_PROPERTY_ID } from "../../service/calendars/outlook/events.ts";
+import { TATU_PROPERTY_ID } from "../../service/providers/outlook-calendar/events.ts";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";

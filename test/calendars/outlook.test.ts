@@ -2,12 +2,12 @@
 // @microsoft/microsoft-graph-client SDK and the Outlook mailbox's own grant.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { outlookCalendarProvider as provider } from "../../service/calendars/outlook/index.ts";
-import { TATU_PROPERTY_ID } from "../../service/calendars/outlook/events.ts";
-import { PAGE_SIZE } from "../../service/calendars/outlook/sync.ts";
-import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage, EventDraft } from "../../service/calendars/types.ts";
-import { ProviderError } from "../../service/channels/errors.ts";
-import type { ProviderAccount, ProviderEnv } from "../../service/channels/types.ts";
+import { outlookCalendarProvider as provider } from "../../service/providers/outlook-calendar/index.ts";
+import { TATU_PROPERTY_ID } from "../../service/providers/outlook-calendar/events.ts";
+import { PAGE_SIZE } from "../../service/providers/outlook-calendar/sync.ts";
+import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage, EventDraft } from "../../service/providers/kit/calendar.ts";
+import { ProviderError } from "../../service/providers/kit/errors.ts";
+import type { ProviderAccount, ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
 import { connect, providerEnv, type TestAccount } from "../channels/outlook-helpers.ts";
 

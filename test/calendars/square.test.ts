@@ -6,12 +6,12 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProviderError } from "../../service/channels/errors.ts";
-import type { NewAccount, ProviderAccount, ProviderEnv } from "../../service/channels/types.ts";
+import { ProviderError } from "../../service/providers/kit/errors.ts";
+import type { NewAccount, ProviderAccount, ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
-import { createSquareProvider, squareProvider } from "../../service/calendars/square/index.ts";
-import type { CalendarCredentialsConnect, CalendarCursor, CalendarSyncPage, EventDraft } from "../../service/calendars/types.ts";
+import { createSquareProvider, squareProvider } from "../../service/providers/square/index.ts";
+import type { CalendarCredentialsConnect, CalendarCursor, CalendarSyncPage, EventDraft } from "../../service/providers/kit/calendar.ts";
 import { startSquareStandIn, type MerchantHandle, type MerchantInput, type SquareStandIn } from "../../service/sandbox/square/index.ts";
 
 let standIn: SquareStandIn;

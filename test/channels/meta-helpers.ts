@@ -8,8 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
-import type { ChannelProvider, InboundMessage, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/channels/types.ts";
-import type { RawWebhook } from "../../service/webhooks/types.ts";
+import type { ChannelProvider, InboundMessage, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
+import type { RawWebhook } from "../../service/providers/kit/webhook.ts";
 import type { MetaStandIn } from "../../service/sandbox/meta/index.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";

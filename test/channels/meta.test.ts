@@ -5,12 +5,12 @@ import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { facebookProvider, instagramProvider, hubChallenge } from "../../service/channels/meta/index.ts";
-import { facebookWebhook, instagramWebhook } from "../../service/channels/meta/webhook.ts";
-import { CONVERSATIONS_PER_PAGE, MESSAGES_PER_REQUEST } from "../../service/channels/meta/sync.ts";
-import { ProviderError } from "../../service/channels/errors.ts";
-import type { Draft, OAuthConnect, ProviderEnv } from "../../service/channels/types.ts";
-import { WebhookParseError, type RawWebhook } from "../../service/webhooks/types.ts";
+import { facebookProvider, instagramProvider, hubChallenge } from "../../service/providers/meta/index.ts";
+import { facebookWebhook, instagramWebhook } from "../../service/providers/meta/webhook.ts";
+import { CONVERSATIONS_PER_PAGE, MESSAGES_PER_REQUEST } from "../../service/providers/meta/sync.ts";
+import { ProviderError } from "../../service/providers/kit/errors.ts";
+import type { Draft, OAuthConnect, ProviderEnv } from "../../service/providers/kit/channel.ts";
+import { WebhookParseError, type RawWebhook } from "../../service/providers/kit/webhook.ts";
 import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
 import { accountFrom, authorize, connect, drain, providerEnv, REDIRECT_URI, sha256, signedWebhook, Store } from "./meta-helpers.ts";
 

@@ -6,8 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
-import { outlookProvider } from "../../service/channels/outlook/index.ts";
-import type { InboundMessage, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/channels/types.ts";
+import { outlookProvider } from "../../service/providers/outlook/index.ts";
+import type { InboundMessage, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
 import type { MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
 
 export const REDIRECT_URI = "https://tatu.example.com/api/integrations/outlook/callback";

@@ -2,10 +2,10 @@
 // through the real @microsoft/microsoft-graph-client SDK.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { outlookProvider } from "../../service/channels/outlook/index.ts";
-import { PAGE_SIZE } from "../../service/channels/outlook/sync.ts";
-import { ProviderError } from "../../service/channels/errors.ts";
-import type { ProviderEnv } from "../../service/channels/types.ts";
+import { outlookProvider } from "../../service/providers/outlook/index.ts";
+import { PAGE_SIZE } from "../../service/providers/outlook/sync.ts";
+import { ProviderError } from "../../service/providers/kit/errors.ts";
+import type { ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
 import { deadPort } from "../helpers/net.ts";
 import { authorize, connect, drain, oauth, pkce, providerEnv, REDIRECT_URI, sha256, Store } from "./outlook-helpers.ts";

@@ -10,8 +10,8 @@ import path from "node:path";
 import twilio from "twilio";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
-import type { InboundMessage, NewAccount, ProviderAccount, ProviderEnv, SyncCursor, SyncPage } from "../../service/channels/types.ts";
-import type { RawWebhook } from "../../service/webhooks/types.ts";
+import type { InboundMessage, NewAccount, ProviderAccount, ProviderEnv, SyncCursor, SyncPage } from "../../service/providers/kit/channel.ts";
+import type { RawWebhook } from "../../service/providers/kit/webhook.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";
 export const INBOUND_URL = `${PUBLIC_URL}/api/webhooks/twilio`;

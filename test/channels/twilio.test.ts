@@ -3,14 +3,14 @@
 // never from the code under test.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { twilioProvider } from "../../service/channels/twilio/index.ts";
-import { TwilioSession } from "../../service/channels/twilio/client.ts";
-import { classifyTwilioError } from "../../service/channels/twilio/errors.ts";
-import { twilioInboundWebhook, twilioStatusWebhook } from "../../service/channels/twilio/webhook.ts";
-import { PAGE_SIZE } from "../../service/channels/twilio/sync.ts";
-import { ProviderError } from "../../service/channels/errors.ts";
-import type { CredentialsConnect, Draft, ProviderAccount, ProviderEnv } from "../../service/channels/types.ts";
-import { WebhookParseError } from "../../service/webhooks/types.ts";
+import { twilioProvider } from "../../service/providers/twilio/index.ts";
+import { TwilioSession } from "../../service/providers/twilio/client.ts";
+import { classifyTwilioError } from "../../service/providers/twilio/errors.ts";
+import { twilioInboundWebhook, twilioStatusWebhook } from "../../service/providers/twilio/webhook.ts";
+import { PAGE_SIZE } from "../../service/providers/twilio/sync.ts";
+import { ProviderError } from "../../service/providers/kit/errors.ts";
+import type { CredentialsConnect, Draft, ProviderAccount, ProviderEnv } from "../../service/providers/kit/channel.ts";
+import { WebhookParseError } from "../../service/providers/kit/webhook.ts";
 import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
 import { deadPort } from "../helpers/net.ts";
 import {

@@ -6,8 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
-import { twitterProvider } from "../../service/channels/twitter/index.ts";
-import type { InboundMessage, NewAccount, OAuth1Connect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/channels/types.ts";
+import { twitterProvider } from "../../service/providers/twitter/index.ts";
+import type { InboundMessage, NewAccount, OAuth1Connect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
 import type { TwitterStandIn, User } from "../../service/sandbox/twitter/index.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";

@@ -5,10 +5,10 @@ import http from "node:http";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiResponseError, TwitterApi, type ITwitterApiClientPlugin } from "twitter-api-v2";
-import { twitterProvider } from "../../service/channels/twitter/index.ts";
-import { PAGE_SIZE } from "../../service/channels/twitter/events.ts";
-import { ProviderError } from "../../service/channels/errors.ts";
-import type { ProviderEnv } from "../../service/channels/types.ts";
+import { twitterProvider } from "../../service/providers/twitter/index.ts";
+import { PAGE_SIZE } from "../../service/providers/twitter/events.ts";
+import { ProviderError } from "../../service/providers/kit/errors.ts";
+import type { ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { startTwitterStandIn, type DmEventView, type TwitterStandIn, type User } from "../../service/sandbox/twitter/index.ts";
 import { approve, CALLBACK, connect, days, drain, oauth1, providerEnv, sha256, Store, tag, type TestAccount } from "./twitter-helpers.ts";
 

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGmailProvider, gmailProvider } from "../../service/channels/gmail/index.ts";
-import { channelProviders } from "../../service/channels/index.ts";
+import { createGmailProvider, gmailProvider } from "../../service/providers/gmail/index.ts";
+import { channelProviders } from "../../service/providers/channel-registry.ts";
 import { syncAccount } from "../../service/inbox/sync.ts";
 import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";

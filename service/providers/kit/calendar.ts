@@ -1,0 +1,108 @@
+// The one interface every calendar implements (google/, outlook/, caldav/, square/). A
+// provider reads busy time incrementally and writes Tatu's appointments as events; storing
+// busy blocks, availability and the two-way bookkeeping live in service/calendars/*.ts and
+// service/booking. Credentials live on a ConnectedAccount (Google/Microsoft: the same grant
+// as the mailbox; Apple/Square: their own), decrypted into a ProviderAccount.
+import type { z } from "zod";
+import type { ProviderError } from "./errors.ts";
+import type { NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "./channel.ts";
+
+export type CalendarProviderId = "google-calendar" | "outlook-calendar" | "apple-calendar" | "square";
+
+export interface CalendarInfo {
+  externalId: string;
+  name: string;
+  primary?: boolean;
+  /** IANA zone of the calendar, when the provider says. */
+  timeZone?: string;
+  /** Tatu cannot write events here. */
+  readOnly?: boolean;
+}
+
+/** Opaque JSON for everyone but its provider (syncToken, deltaLink, sync-collection token/ctag…). */
+export type CalendarCursor = Record<string, unknown>;
+
+export interface CalendarEvent {
+  /** Provider event id; for recurring events the id of the expanded instance. */
+  externalId: string;
+  /** RFC 5545 UID (iCalUID): matches events across providers and with Tatu's own appointments. */
+  iCalUID?: string;
+  /** Absolute instants (UTC). All-day events: start/end at the calendar's local midnight. */
+  start: Date;
+  end: Date;
+  allDay: boolean;
+  /** cancelled = deleted or cancelled in the calendar (a tombstone for an event we knew). */
+  status: "confirmed" | "tentative" | "cancelled";
+  /** "Free" events (transparency) do not block time. */
+  transparent: boolean;
+  /** Set on events Tatu created (extended property / UID prefix / Square booking id link). */
+  tatuAppointmentId?: string;
+  /** Titles are only kept for Tatu's own events; other events are busy time, nothing more. */
+  title?: string;
+  etag?: string;
+}
+
+export interface CalendarSyncPage {
+  events: CalendarEvent[];
+  /** Safe to resume from (stored in the same transaction as the events). */
+  cursor: CalendarCursor;
+  /** The provider says its cursor is gone (410 Gone / syncStateNotFound / invalid sync-token):
+   *  a full window follows, and events not seen in it are no longer busy. */
+  fullResync?: boolean;
+}
+
+export interface CalendarSyncOptions {
+  /** Window of interest for a full read (providers expand recurrences inside it). */
+  from: Date;
+  until: Date;
+}
+
+export interface EventDraft {
+  appointmentId: string;
+  /** Stable RFC 5545 UID Tatu assigns, e.g. `tatu-<appointmentId>@tatu.app`. */
+  iCalUID: string;
+  title: string;
+  description?: string;
+  start: Date;
+  end: Date;
+  /** The artist's IANA zone (for providers that store local times). */
+  timeZone: string;
+  location?: string;
+  /** Square: the booking's customer/service details. */
+  customer?: { name?: string; email?: string; phone?: string };
+}
+
+export interface WrittenEvent { externalId: string; iCalUID?: string; etag?: string }
+
+export interface CalendarCredentialsConnect<S extends z.ZodType = z.ZodType> {
+  kind: "credentials";
+  /** POST /api/calendars/<route>/connect */
+  route: string;
+  schema: S;
+  /** Verifies against the provider; throws ProviderError (auth → 400 with its code). */
+  connect(env: ProviderEnv, input: z.output<S>): Promise<NewAccount>;
+}
+
+/** Google/Microsoft calendars use the mailbox's grant: the ConnectedAccount of this provider. */
+export interface SharedGrantConnect {
+  kind: "shared-grant";
+  /** The inbox provider whose account holds the grant ("gmail", "outlook"). */
+  grantProvider: "gmail" | "outlook";
+  /** Scope the grant must include (else the user reconnects the mailbox). */
+  requiredScope: string;
+}
+
+export interface CalendarProvider {
+  id: CalendarProviderId;
+  label: string;
+  connect: SharedGrantConnect | CalendarCredentialsConnect;
+  listCalendars(env: ProviderEnv, account: ProviderAccount): Promise<CalendarInfo[]>;
+  /** Pages of changes since `cursor` (null: a full read of the window). */
+  syncEvents(env: ProviderEnv, account: ProviderAccount, calendarId: string, cursor: CalendarCursor | null, opts: CalendarSyncOptions): AsyncIterable<CalendarSyncPage>;
+  createEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, draft: EventDraft): Promise<WrittenEvent>;
+  updateEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string, draft: EventDraft): Promise<WrittenEvent>;
+  /** Deleting an already-deleted event is not an error. */
+  deleteEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string): Promise<void>;
+  classifyError(err: unknown): ProviderError;
+  smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult>;
+}
