@@ -4,7 +4,7 @@
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { E164 } from "../providers/twilio/config.ts";
+import { E164 } from "../providers/kit/twilio/config.ts";
 import { badRequest, HttpError, notFound } from "../http/errors.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { sealJson } from "../security/secret-box.ts";

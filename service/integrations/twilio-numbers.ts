@@ -8,7 +8,7 @@
 import { Prisma } from "../db/client.ts";
 import type { AppContext } from "../context.ts";
 import { conflict, forbidden, HttpError } from "../http/errors.ts";
-import type { ServerCredentials } from "../providers/twilio/config.ts";
+import type { ServerCredentials } from "../providers/kit/twilio/config.ts";
 import type { TwilioConnectInput } from "../providers/twilio/connect.ts";
 
 export const NUMBER_IN_USE = "TWILIO_NUMBER_IN_USE";

@@ -12,9 +12,9 @@
 //    soon as it is known) can repeat one email after the lease runs out (at-least-once).
 import type { AppContext } from "../context.ts";
 import { ProviderError } from "../providers/kit/errors.ts";
-import { TwilioSession } from "../providers/twilio/client.ts";
-import { statusWebhookUrl } from "../providers/twilio/config.ts";
-import { classifyTwilioError } from "../providers/twilio/errors.ts";
+import { TwilioSession } from "../providers/kit/twilio/session.ts";
+import { statusWebhookUrl } from "../providers/kit/twilio/config.ts";
+import { classifyTwilioError } from "../providers/kit/twilio/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
 import { reminderEmail, reminderText, type ReminderFacts } from "./message.ts";
 import type { ClaimedRow } from "./sql.ts";

@@ -6,8 +6,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import qs from "qs";
 import { expect, it } from "vitest";
-import { formEncode, send } from "../../service/providers/twilio/transport.ts";
-import { classifyTwilioError } from "../../service/providers/twilio/errors.ts";
+import { formEncode, send } from "../../service/providers/kit/twilio/transport.ts";
+import { classifyTwilioError } from "../../service/providers/kit/twilio/errors.ts";
 
 it("form bodies decode to what the SDK's qs encoding sends (repeated keys, empty for null, undefined left out)", () => {
   const data = { To: "+14155550100", Body: "Hi & bye = 100% ✓", MediaUrl: ["https://a.test/1.jpg", "https://a.test/2.png"], StatusCallback: undefined, ProvideFeedback: true, ValidityPeriod: 60, Empty: null };

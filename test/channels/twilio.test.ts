@@ -4,8 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twilioProvider } from "../../service/providers/twilio/index.ts";
-import { TwilioSession } from "../../service/providers/twilio/client.ts";
-import { classifyTwilioError } from "../../service/providers/twilio/errors.ts";
+import { TwilioSession } from "../../service/providers/kit/twilio/session.ts";
+import { classifyTwilioError } from "../../service/providers/kit/twilio/errors.ts";
 import { twilioInboundWebhook, twilioStatusWebhook } from "../../service/providers/twilio/webhook.ts";
 import { PAGE_SIZE } from "../../service/providers/twilio/sync.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";

@@ -4,8 +4,8 @@ import { CodeChallengeMethod } from "google-auth-library";
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
 import type { NewAccount, OAuthConnect, ProviderEnv } from "../kit/channel.ts";
-import { gmailApi, oauthClient, pickTokens } from "./client.ts";
-import { classifyGmailError } from "./errors.ts";
+import { gmailApi, oauthClient, pickTokens } from "../kit/google/session.ts";
+import { classifyGmailError } from "../kit/google/errors.ts";
 
 const G = "https://www.googleapis.com/auth/";
 export const GOOGLE_SCOPES = [`${G}gmail.readonly`, `${G}gmail.send`, `${G}calendar`, "openid", "email", "profile"];

@@ -4,9 +4,9 @@
 // (service/sandbox/google) in tests and `tatu launch --rehearse`.
 import { smokeChecks } from "../kit/smoke.ts";
 import type { ChannelProvider, SmokeResult } from "../kit/channel.ts";
-import { GmailSession, oauthClient } from "./client.ts";
+import { GmailSession, oauthClient } from "../kit/google/session.ts";
 import { googleConnect } from "./connect.ts";
-import { classifyGmailError } from "./errors.ts";
+import { classifyGmailError } from "../kit/google/errors.ts";
 import { sendGmail, type SendTuning } from "./send.ts";
 import { syncGmail, type SyncTuning } from "./sync.ts";
 

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import MailComposer from "nodemailer/lib/mail-composer";
 import { ProviderError } from "../kit/errors.ts";
 import type { Address, Draft, ProviderAccount, ProviderEnv, SentMessage } from "../kit/channel.ts";
-import { GmailSession } from "./client.ts";
+import { GmailSession } from "../kit/google/session.ts";
 import { headerOf, messageIds } from "./message.ts";
 
 export interface SendTuning {

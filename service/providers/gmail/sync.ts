@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
 import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
-import { GmailSession } from "./client.ts";
+import { GmailSession } from "../kit/google/session.ts";
 import { toInbound } from "./message.ts";
 
 export interface SyncTuning {

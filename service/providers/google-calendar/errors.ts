@@ -5,7 +5,7 @@
 // both ride on the same Google grant. The raw GaxiosError is never attached (its config
 // may carry tokens).
 import { z } from "zod";
-import { classifyGmailError } from "../gmail/errors.ts";
+import { classifyGmailError } from "../kit/google/errors.ts";
 import { classifyHttpStatus, parseRetryAfter, ProviderError } from "../kit/errors.ts";
 
 const ApiError = z.object({

@@ -5,7 +5,7 @@
 import type { calendar_v3 } from "googleapis";
 // The Calendar module alone (see channels/gmail/client.ts: the package index loads every API).
 import { calendar } from "googleapis/build/src/apis/calendar/index.js";
-import { GmailSession, GOOGLE_REQUEST_TIMEOUT_MS } from "../gmail/client.ts";
+import { GmailSession, GOOGLE_REQUEST_TIMEOUT_MS } from "../kit/google/session.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import { classifyCalendarError } from "./errors.ts";
 

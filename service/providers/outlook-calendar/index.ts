@@ -3,8 +3,8 @@
 import { smokeChecks } from "../kit/smoke.ts";
 import { z } from "zod";
 import { plainWords } from "../kit/errors.ts";
-import { classifyOutlookError } from "../outlook/errors.ts";
-import { GraphSession, encodeId } from "../outlook/graph.ts";
+import { classifyOutlookError } from "../kit/microsoft/errors.ts";
+import { GraphSession, encodeId } from "../kit/microsoft/graph.ts";
 import type { ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
 import type { CalendarInfo, CalendarProvider, EventDraft, WrittenEvent } from "../kit/calendar.ts";
 import { eventBody, graphEvent } from "./events.ts";

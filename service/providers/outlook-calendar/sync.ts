@@ -7,8 +7,8 @@
 // Graph forgets the token: 410 syncStateNotFound), a new round walks the caller's window and
 // its first page says `fullResync`.
 import { z } from "zod";
-import { classifyOutlookError, DELTA_EXPIRED } from "../outlook/errors.ts";
-import { GraphSession, encodeId } from "../outlook/graph.ts";
+import { classifyOutlookError, DELTA_EXPIRED } from "../kit/microsoft/errors.ts";
+import { GraphSession, encodeId } from "../kit/microsoft/graph.ts";
 import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage } from "../kit/calendar.ts";

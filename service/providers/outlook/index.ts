@@ -4,12 +4,12 @@ import { smokeChecks } from "../kit/smoke.ts";
 import { z } from "zod";
 import { ProviderError, plainWords } from "../kit/errors.ts";
 import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import { defaultRedirectUri, ROUTE, SCOPES } from "./config.ts";
-import { classifyOutlookError } from "./errors.ts";
-import { GraphSession } from "./graph.ts";
+import { defaultRedirectUri, ROUTE, SCOPES } from "../kit/microsoft/config.ts";
+import { classifyOutlookError } from "../kit/microsoft/errors.ts";
+import { GraphSession } from "../kit/microsoft/graph.ts";
 import { sendOutlook } from "./send.ts";
 import { syncOutlook } from "./sync.ts";
-import { authorizationUrl, redeemCode } from "./tokens.ts";
+import { authorizationUrl, redeemCode } from "../kit/microsoft/tokens.ts";
 
 const meSchema = z.object({
   id: z.string().min(1),

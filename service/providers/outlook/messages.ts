@@ -4,7 +4,7 @@ import { ResponseType } from "@microsoft/microsoft-graph-client";
 import { z } from "zod";
 import type { Logger } from "../../observability/logger.ts";
 import type { Address, InboundAttachment, InboundMessage } from "../kit/channel.ts";
-import { encodeId, type GraphSession } from "./graph.ts";
+import { encodeId, type GraphSession } from "../kit/microsoft/graph.ts";
 import { htmlToText } from "./text.ts";
 
 /** What sync asks Graph for ($select keeps delta pages small). */

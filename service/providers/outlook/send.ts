@@ -7,7 +7,7 @@
 // stable too, but it is not unique per mailbox: a message to yourself has it twice.)
 import { ProviderError } from "../kit/errors.ts";
 import type { Address, Draft, ProviderAccount, ProviderEnv, SentMessage } from "../kit/channel.ts";
-import { encodeId, GraphSession } from "./graph.ts";
+import { encodeId, GraphSession } from "../kit/microsoft/graph.ts";
 import { graphMessage } from "./messages.ts";
 
 /** Above this, Graph needs an upload session (not implemented). */

@@ -10,8 +10,8 @@
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
 import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
-import { classifyOutlookError, DELTA_EXPIRED } from "./errors.ts";
-import { GraphSession } from "./graph.ts";
+import { classifyOutlookError, DELTA_EXPIRED } from "../kit/microsoft/errors.ts";
+import { GraphSession } from "../kit/microsoft/graph.ts";
 import { deltaPage, graphMessage, MESSAGE_FIELDS, toInbound } from "./messages.ts";
 
 const FOLDERS = [

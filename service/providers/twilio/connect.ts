@@ -5,9 +5,9 @@
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
 import type { CredentialsConnect, NewAccount, ProviderEnv } from "../kit/channel.ts";
-import { TwilioSession } from "./client.ts";
-import { DEFAULT_API_BASE, E164, apiBase, inboundWebhookUrl, ROUTE, type ServerCredentials } from "./config.ts";
-import { classifyTwilioError } from "./errors.ts";
+import { TwilioSession } from "../kit/twilio/session.ts";
+import { DEFAULT_API_BASE, E164, apiBase, inboundWebhookUrl, ROUTE, type ServerCredentials } from "../kit/twilio/config.ts";
+import { classifyTwilioError } from "../kit/twilio/errors.ts";
 
 const e164 = z.string().trim().regex(E164, "must be an E.164 phone number, e.g. +15551234567");
 

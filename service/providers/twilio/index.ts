@@ -3,10 +3,10 @@
 // Texts arrive by webhook (webhook.ts); sync() only catches up on what a webhook missed.
 import { plainWords } from "../kit/errors.ts";
 import type { ChannelProvider, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import { TwilioSession } from "./client.ts";
-import { accountCredentials, inboundWebhookUrl, ownCredentials } from "./config.ts";
+import { TwilioSession } from "../kit/twilio/session.ts";
+import { accountCredentials, inboundWebhookUrl, ownCredentials } from "../kit/twilio/config.ts";
 import { twilioConnect } from "./connect.ts";
-import { classifyTwilioError } from "./errors.ts";
+import { classifyTwilioError } from "../kit/twilio/errors.ts";
 import { sendTwilio } from "./send.ts";
 import { accountNumber, syncTwilio } from "./sync.ts";
 

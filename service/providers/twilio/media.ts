@@ -4,8 +4,8 @@ import { refusalOf } from "../../security/outbound/guard.ts";
 import { outboundGuardFor } from "../../security/outbound/policy.ts";
 import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../kit/errors.ts";
 import type { ProviderEnv } from "../kit/channel.ts";
-import { rebase } from "./client.ts";
-import { apiBase, DEFAULT_API_BASE, serverCredentials, type ServerCredentials } from "./config.ts";
+import { rebase } from "../kit/twilio/session.ts";
+import { apiBase, DEFAULT_API_BASE, serverCredentials, type ServerCredentials } from "../kit/twilio/config.ts";
 
 const EXT: Record<string, string> = {
   "image/jpeg": "jpg", "image/jpg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",

@@ -4,7 +4,7 @@
 import type { Logger } from "../../observability/logger.ts";
 import { ProviderError } from "../kit/errors.ts";
 import type { InboundAttachment, InboundMessage, ProviderEnv } from "../kit/channel.ts";
-import type { TwilioSession } from "./client.ts";
+import type { TwilioSession } from "../kit/twilio/session.ts";
 import { downloadMedia, mediaFilename } from "./media.ts";
 
 /** The fields of the SDK's MessageInstance this provider reads. */

@@ -3,8 +3,8 @@
 // "pending" until then.
 import { ProviderError } from "../kit/errors.ts";
 import type { Draft, ProviderAccount, ProviderEnv, SentMessage } from "../kit/channel.ts";
-import { TwilioSession } from "./client.ts";
-import { accountCredentials, statusWebhookUrl } from "./config.ts";
+import { TwilioSession } from "../kit/twilio/session.ts";
+import { accountCredentials, statusWebhookUrl } from "../kit/twilio/config.ts";
 import { accountNumber } from "./sync.ts";
 
 export async function sendTwilio(env: ProviderEnv, account: ProviderAccount, draft: Draft): Promise<SentMessage> {

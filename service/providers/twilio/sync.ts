@@ -11,9 +11,9 @@
 // Message SID absorbs the overlap.
 import { z } from "zod";
 import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
-import { TwilioSession } from "./client.ts";
-import { accountCredentials } from "./config.ts";
-import { classifyTwilioError } from "./errors.ts";
+import { TwilioSession } from "../kit/twilio/session.ts";
+import { accountCredentials } from "../kit/twilio/config.ts";
+import { classifyTwilioError } from "../kit/twilio/errors.ts";
 import { toInbound, type TwilioMessage } from "./messages.ts";
 
 export const PAGE_SIZE = 50;

@@ -7,8 +7,8 @@ import twilio from "twilio";
 import { z } from "zod";
 import { WebhookParseError, type RawWebhook, type StatusUpdate, type Verification, type WebhookItem, type WebhookSourceHandler } from "../kit/webhook.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
-import { accountCredentials } from "./config.ts";
-import { deliveryErrorWords } from "./errors.ts";
+import { accountCredentials } from "../kit/twilio/config.ts";
+import { deliveryErrorWords } from "../kit/twilio/errors.ts";
 import { downloadMedia, mediaFilename, mediaSidOf } from "./media.ts";
 import { threadKeyFor } from "./messages.ts";
 

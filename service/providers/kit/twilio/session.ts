@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import twilio from "twilio";
 import type RequestClient from "twilio/lib/base/RequestClient.js";
 import type * as TwilioResponse from "twilio/lib/http/response.js";
-import type { ProviderEnv } from "../kit/channel.ts";
+import type { ProviderEnv } from "../channel.ts";
 import { send } from "./transport.ts";
 import { apiBase, DEFAULT_API_BASE, serverCredentials, type ServerCredentials } from "./config.ts";
 

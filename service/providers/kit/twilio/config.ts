@@ -2,8 +2,8 @@
 // number of the server's own Twilio account (TWILIO_*; an admin assigns it to one artist) or a
 // number of its own Twilio account, whose AccountSid + auth token are stored sealed with the
 // connected account and used for everything that account does.
-import { ProviderError } from "../kit/errors.ts";
-import type { ProviderEnv } from "../kit/channel.ts";
+import { ProviderError } from "../errors.ts";
+import type { ProviderEnv } from "../channel.ts";
 
 export const ROUTE = "twilio";
 export const E164 = /^\+[1-9]\d{6,14}$/;

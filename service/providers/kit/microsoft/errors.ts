@@ -2,7 +2,7 @@
 // four ProviderError classes the sync orchestrator acts on.
 import { GraphError } from "@microsoft/microsoft-graph-client";
 import { ZodError } from "zod";
-import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../kit/errors.ts";
+import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../errors.ts";
 
 /** Graph's answers to an expired or unknown delta/skip token (410 Gone on Outlook). */
 const lostSyncState = /^(syncStateNotFound|resyncRequired|syncStateInvalid)$/i;

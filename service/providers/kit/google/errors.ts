@@ -2,7 +2,7 @@
 // ProviderError classes. Messages are built from Google's error text only: the raw
 // GaxiosError is never attached because its config can carry tokens in the request body.
 import { z } from "zod";
-import { classifyHttpStatus, parseRetryAfter, ProviderError } from "../kit/errors.ts";
+import { classifyHttpStatus, parseRetryAfter, ProviderError } from "../errors.ts";
 
 const ApiError = z.object({
   error: z.object({

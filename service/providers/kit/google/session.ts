@@ -11,8 +11,8 @@
 import type { gmail_v1 } from "googleapis";
 import { auth as googleAuth, gmail } from "googleapis/build/src/apis/gmail/index.js";
 import type { OAuth2Client } from "google-auth-library";
-import { ProviderError } from "../kit/errors.ts";
-import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
+import { ProviderError } from "../errors.ts";
+import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { classifyGmailError } from "./errors.ts";
 
 export interface GoogleEndpoints { authUrl: string; tokenUrl: string; revokeUrl: string; apiRoot: string }

@@ -1,8 +1,8 @@
 // Maps twilio SDK failures (RestException with the Twilio error code, axios network errors)
 // to the four ProviderError classes. Messages are for the studio: plain words, no internals.
 import { ZodError } from "zod";
-import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../kit/errors.ts";
-import { retryAfterOf } from "./client.ts";
+import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../errors.ts";
+import { retryAfterOf } from "./session.ts";
 
 interface RestLike { status: number; code?: number; message?: string }
 

@@ -10,8 +10,8 @@
 // orchestrator (which honours Retry-After account-wide), and a bearer must never follow a
 // redirect.
 import { Client, GraphError, HTTPMessageHandler, type Context, type GraphRequest, type Middleware } from "@microsoft/microsoft-graph-client";
-import { ProviderError } from "../kit/errors.ts";
-import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
+import { ProviderError } from "../errors.ts";
+import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { graphRoot } from "./config.ts";
 import { classifyOutlookError } from "./errors.ts";
 import { TokenManager } from "./tokens.ts";

@@ -3,8 +3,8 @@
 // calls are plain form posts; Microsoft rotates refresh tokens on every refresh, so the new
 // one is saved before the new access token is used.
 import { z } from "zod";
-import { ProviderError, parseRetryAfter } from "../kit/errors.ts";
-import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
+import { ProviderError, parseRetryAfter } from "../errors.ts";
+import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { clientCredentials, loginBase, SCOPES } from "./config.ts";
 
 export const credentialsSchema = z.object({

@@ -1,7 +1,7 @@
 // Where the Outlook provider talks to: the Microsoft identity platform and Graph, or the
 // stand-ins that replace them in tests and `tatu launch --rehearse`.
-import type { ProviderEnv } from "../kit/channel.ts";
-import { ProviderError } from "../kit/errors.ts";
+import type { ProviderEnv } from "../channel.ts";
+import { ProviderError } from "../errors.ts";
 
 export const ROUTE = "outlook";
 
