@@ -26,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import express from "express";
 import { Redis } from "ioredis";
 import { boot, type Booted } from "../service/boot.ts";
-import { channelProvider } from "../service/providers/channel-registry.ts";
+import { channelProvider } from "../service/providers/registry.ts";
 import { loadConfig } from "../service/config/load.ts";
 import { redactUrl, scratchDatabase } from "./lib/database.ts";
 import { providerEnv, upsertAccount } from "../service/integrations/accounts.ts";
@@ -36,7 +36,7 @@ import { startTwilioStandIn, type TwilioStandIn } from "../service/sandbox/twili
 import { startHttpServer } from "../service/server.ts";
 import { enqueueProcessing } from "../service/webhooks/jobs.ts";
 import { processWebhookEvent } from "../service/webhooks/process.ts";
-import { webhookHandler } from "../service/webhooks/sources.ts";
+import { webhookHandler } from "../service/providers/registry.ts";
 import { storeItems } from "../service/webhooks/store.ts";
 import type { AppContext } from "../service/context.ts";
 import { Checker, type GlobalCounts, type SourceCounts } from "./webhooks-checks.ts";

@@ -6,7 +6,7 @@ import { envValue } from "./lib/env.ts";
 import { healthReadyStep } from "./health.ts";
 import { migrateStatusStep } from "./migrate.ts";
 import { smokeNames, smokeSteps, type SmokeName } from "./smoke.ts";
-import { webhookProviders, webhookSteps } from "./webhooks.ts";
+import { webhookProviders, webhookSteps, webhookTestNeeds } from "./webhooks.ts";
 import type { Step, StepContext } from "./types.ts";
 
 export function configuredSmokes(env: NodeJS.ProcessEnv): SmokeName[] {
@@ -21,15 +21,14 @@ export function configuredSmokes(env: NodeJS.ProcessEnv): SmokeName[] {
 /** Webhook tests only for providers whose secrets the CI environment carries. */
 export function configuredWebhooks(env: NodeJS.ProcessEnv) {
   const has = (n: string) => Boolean(envValue(env, n));
-  return webhookProviders.filter((p) =>
-    p === "twilio" ? has("TWILIO_AUTH_TOKEN") : p === "stripe" ? has("STRIPE_WEBHOOK_SECRET") : has("FACEBOOK_APP_SECRET") && has("FACEBOOK_WEBHOOK_VERIFY_TOKEN"));
+  return webhookProviders.filter((p) => webhookTestNeeds(p).every(has));
 }
 
 /** vercel: check the Vercel project's variables (presence + target) instead of the CI's own env. */
 export function gateSteps(ctx: StepContext, opts: { vercel?: boolean } = {}): { sequential: Step[]; parallel: Step[] } {
   return {
     sequential: [opts.vercel ? envVercelStep : envCheckStep, ...(envValue(ctx.env, "DATABASE_URL") ? [migrateStatusStep] : []), healthReadyStep],
-    parallel: [...configuredWebhooks(ctx.env).map((p) => webhookSteps[p]), ...configuredSmokes(ctx.env).map((n) => smokeSteps[n]!)],
+    parallel: [...configuredWebhooks(ctx.env).map((p) => webhookSteps[p]!), ...configuredSmokes(ctx.env).map((n) => smokeSteps[n]!)],
   };
 }
 

@@ -7,6 +7,7 @@
 // smoke.signup automates runbooks/signup-smoke.md with a fresh address, reading the
 // verification mail from the dev outbox, or from a real test mailbox over IMAP.
 import { randomBytes } from "node:crypto";
+import { channelSmokes as catalogSmokes } from "../../service/providers/catalog.ts";
 import { defineStep } from "./registry.ts";
 import { envValue } from "./lib/env.ts";
 import { describeResponse, HttpSession } from "./lib/http.ts";
@@ -14,9 +15,11 @@ import { verificationLinkFromImap } from "./lib/mailbox.ts";
 import { fail, guarded, pass } from "./lib/results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
-export const channelSmokes = ["gmail", "outlook", "hotmail", "yahoo", "facebook", "instagram", "twitter", "sms"] as const;
-export const smokeNames = ["signup", ...channelSmokes, "calendar", "search"] as const;
-export type SmokeName = (typeof smokeNames)[number];
+/** Per-channel smokes come from each provider's meta.ts (service/providers/<id>/meta.ts). */
+export const channelSmokes = catalogSmokes.map((s) => s.name);
+export const smokeNames = ["signup", ...channelSmokes, "calendar", "search"];
+export type SmokeName = string;
+const channelSmokeOf = (name: string) => catalogSmokes.find((s) => s.name === name);
 
 interface Item { name: string; ok: boolean; note: string }
 const item = (name: string, ok: boolean, note: string): Item => ({ name, ok, note });
@@ -96,17 +99,16 @@ async function signIn(ctx: StepContext): Promise<HttpSession | StepResult> {
   return http;
 }
 
+type ChannelSmoke = (typeof catalogSmokes)[number];
+
 interface Account { id: string; provider: string; address: string | null; aliasLabel: string | null; status: string; needsReconnect: boolean; lastError: string | null }
 
-const providerOf: Record<(typeof channelSmokes)[number], string> = {
-  gmail: "gmail", outlook: "outlook", hotmail: "outlook", yahoo: "yahoo", facebook: "facebook", instagram: "instagram", twitter: "twitter", sms: "twilio",
-};
-const isHotmail = (a: Account) => /hotmail|msn|live/i.test(`${a.aliasLabel ?? ""} ${a.address ?? ""}`);
-
-function pickAccount(name: (typeof channelSmokes)[number], items: Account[]): Account | undefined {
-  const candidates = items.filter((a) => a.provider === providerOf[name] && a.status !== "disabled");
-  if (name === "hotmail") return candidates.find(isHotmail);
-  if (name === "outlook") return candidates.find((a) => !isHotmail(a)) ?? candidates[0];
+/** The smoke name's account: one matching its pattern, else preferably one that avoids it, else an active one. */
+function pickAccount(smoke: ChannelSmoke, items: Account[]): Account | undefined {
+  const candidates = items.filter((a) => a.provider === smoke.provider && a.status !== "disabled");
+  const test = (pattern: string, a: Account) => new RegExp(pattern, "i").test(`${a.aliasLabel ?? ""} ${a.address ?? ""}`);
+  if (smoke.match) return candidates.find((a) => test(smoke.match!, a));
+  if (smoke.avoid) return candidates.find((a) => !test(smoke.avoid!, a)) ?? candidates[0];
   return candidates.find((a) => a.status === "active") ?? candidates[0];
 }
 
@@ -174,7 +176,9 @@ export async function providerChecks(http: HttpSession, accountId: string): Prom
   return checks.map((c) => item(c.name, c.ok, c.detail ?? (c.ok ? "ok" : "failed")));
 }
 
-export async function channelSmoke(ctx: StepContext, name: (typeof channelSmokes)[number]): Promise<StepResult> {
+export async function channelSmoke(ctx: StepContext, name: string): Promise<StepResult> {
+  const smoke = channelSmokeOf(name);
+  if (!smoke) return fail(`unknown smoke ${name}`);
   return guarded(async () => {
     const http = await signIn(ctx);
     if (!(http instanceof HttpSession)) return http;
@@ -182,9 +186,9 @@ export async function channelSmoke(ctx: StepContext, name: (typeof channelSmokes
     if (list.status !== 200) return fail(`${name}: listing integrations: ${describeResponse(list)}`);
     // SMS has two ways in: a number of the server's Twilio account (assigned by an admin) and
     // a studio's own Twilio account. Every connected one is checked, each with its own items.
-    if (name === "sms") {
-      const numbers = ((list.body.items ?? []) as (Account & { twilioAccount?: string })[]).filter((a) => a.provider === "twilio" && a.status !== "disabled");
-      if (!numbers.length) return fail("sms: the smoke account has no connected Twilio number");
+    if (smoke.every) {
+      const numbers = ((list.body.items ?? []) as (Account & { twilioAccount?: string })[]).filter((a) => a.provider === smoke.provider && a.status !== "disabled");
+      if (!numbers.length) return fail(`${name}: the smoke account has no connected ${smoke.provider === "twilio" ? "Twilio number" : `${name} account`}`);
       const items: Item[] = [];
       for (const a of numbers) {
         const label = a.twilioAccount === "own" ? "own Twilio account" : "server number";
@@ -193,7 +197,7 @@ export async function channelSmoke(ctx: StepContext, name: (typeof channelSmokes
       }
       return verdict(name, items);
     }
-    const account = pickAccount(name, list.body.items ?? []);
+    const account = pickAccount(smoke, list.body.items ?? []);
     if (!account) return fail(`${name}: the smoke account has no connected ${name} account`);
     return verdict(name, await accountSmoke(ctx, http, name, account));
   });
@@ -251,18 +255,12 @@ export function runSmoke(ctx: StepContext, name: SmokeName): Promise<StepResult>
   return channelSmoke(ctx, name);
 }
 
-const titles: Record<SmokeName, string> = {
+const CHANNEL_CHECKS = "connected, healthy, reply goes out and comes back, manual sync";
+const titles: Record<SmokeName, string | undefined> = {
   signup: "Signup smoke: signup, guidance, resend, verify link, login",
-  gmail: "Gmail: connected, healthy, reply goes out and comes back, manual sync",
-  outlook: "Outlook: connected, healthy, reply goes out and comes back, manual sync",
-  hotmail: "Hotmail/MSN alias: connected, healthy, reply goes out and comes back, manual sync",
-  yahoo: "Yahoo (app password): connected, healthy, reply goes out and comes back, manual sync",
-  facebook: "Facebook Messenger: connected, healthy, reply goes out and comes back, manual sync",
-  instagram: "Instagram: connected, healthy, reply goes out and comes back, manual sync",
-  twitter: "X/Twitter DMs: connected, healthy, reply goes out and comes back, manual sync",
-  sms: "Twilio SMS (the assigned server number and/or the studio's own Twilio account): connected, healthy, reply goes out and comes back, manual sync",
+  ...Object.fromEntries(catalogSmokes.map((s) => [s.name, `${s.title}: ${CHANNEL_CHECKS}`])),
   calendar: "Calendars: every connected calendar syncs",
   search: "Map/search: visible artists answer",
 };
 
-export const smokeSteps = Object.fromEntries(smokeNames.map((n) => [n, defineStep({ id: `smoke.${n}`, title: titles[n], run: (ctx) => runSmoke(ctx, n) })]));
+export const smokeSteps = Object.fromEntries(smokeNames.map((n) => [n, defineStep({ id: `smoke.${n}`, title: titles[n] ?? n, run: (ctx) => runSmoke(ctx, n) })]));

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { badRequest, conflict, forbidden, notFound } from "../http/errors.ts";
 import { createDepositCheckout, refundDeposit, stripeClient } from "../payments/stripe.ts";
-import { onStripeEvent } from "../webhooks/stripe.ts";
+import { onStripeEvent } from "../providers/stripe/webhook.ts";
 import { insertAppointment, SLOT_TAKEN } from "./appointments.ts";
 import { isSlotFree } from "./availability.ts";
 import { appointmentChanged } from "./events.ts";

@@ -2,7 +2,7 @@
 // (keyed by connection), and "calendar-write" after every appointment change.
 import { UnrecoverableError } from "bullmq";
 import { onAppointmentChange } from "../booking/events.ts";
-import type { ProviderId } from "../config/providers.ts";
+import type { ProviderId } from "../providers/catalog.ts";
 import { addSyncJob } from "../jobs/queue.ts";
 import { addJobSource, defineJob } from "../jobs/registry.ts";
 import { syncCalendar } from "./sync.ts";

@@ -10,7 +10,7 @@ import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { providerEnv, toProviderAccount, upsertAccount } from "../integrations/accounts.ts";
 import { addSyncJob } from "../jobs/queue.ts";
-import { calendarByRoute, calendarProvider } from "../providers/calendar-registry.ts";
+import { allCalendarProviders, calendarByRoute, calendarProvider, asProviderError } from "../providers/registry.ts";
 import { calendarSyncJob } from "./jobs.ts";
 import { syncCalendar } from "./sync.ts";
 import type { CalendarProvider } from "../providers/kit/calendar.ts";
@@ -34,7 +34,7 @@ export function calendarRoutes(ctx: AppContext): Router {
     try {
       calendars = await provider.listCalendars(providerEnv(ctx), toProviderAccount(ctx, account));
     } catch (err) {
-      const e = err instanceof ProviderError ? err : provider.classifyError(err);
+      const e = asProviderError(err);
       if (e.errorClass === "auth") throw new HttpError(409, "CALENDAR_ACCESS_DENIED", `${provider.label} did not grant access to calendars. Reconnect and allow calendar access.`);
       throw new HttpError(502, e.code, `${provider.label} could not be reached. Try again in a moment.`);
     }
@@ -58,7 +58,9 @@ export function calendarRoutes(ctx: AppContext): Router {
 
   r.get("/", async (req, res) => {
     const rows = await ctx.db.calendarConnection.findMany({ where: { userId: req.user!.id }, orderBy: { createdAt: "asc" } });
-    res.json({ items: rows.map(view) });
+    // Every calendar Tatu can connect, for the web app (how each connects, its form).
+    const providers = allCalendarProviders().map((p) => ({ id: p.id, label: p.label, connect: p.connect.kind, route: p.connect.route, grantProvider: p.connect.kind === "shared-grant" ? p.connect.grantProvider : undefined, ui: p.ui ?? {} }));
+    res.json({ items: rows.map(view), providers });
   });
 
   // The artist's own busy time imported from calendars (the week view of the web app); titles are never kept.
@@ -72,14 +74,14 @@ export function calendarRoutes(ctx: AppContext): Router {
   });
 
   // Google / Outlook: the calendar scope comes with the mailbox grant.
-  for (const id of ["google-calendar", "outlook-calendar"] as const) {
-    r.post(`/${id === "google-calendar" ? "google" : "outlook"}`, async (req, res) => {
-      const provider = calendarProvider(id)!;
-      if (provider.connect.kind !== "shared-grant") throw notFound("Unknown calendar.");
+  for (const provider of allCalendarProviders()) {
+    const grant = provider.connect;
+    if (grant.kind !== "shared-grant") continue;
+    r.post(`/${grant.route}`, async (req, res) => {
       const { accountId } = parse(z.object({ accountId: z.uuid().optional() }), req.body ?? {});
-      const account = await ctx.db.connectedAccount.findFirst({ where: { userId: req.user!.id, provider: provider.connect.grantProvider, status: "active", ...(accountId ? { id: accountId } : {}) }, orderBy: { createdAt: "asc" } });
-      if (!account) throw conflict(`Connect your ${provider.connect.grantProvider === "gmail" ? "Google" : "Microsoft"} account first (Integrations), then add its calendar.`, "GRANT_REQUIRED");
-      if (!account.scopes.some((s) => s.includes(provider.connect.kind === "shared-grant" ? provider.connect.requiredScope : "")))
+      const account = await ctx.db.connectedAccount.findFirst({ where: { userId: req.user!.id, provider: grant.grantProvider, status: "active", ...(accountId ? { id: accountId } : {}) }, orderBy: { createdAt: "asc" } });
+      if (!account) throw conflict(`Connect your ${grant.grantLabel} account first (Integrations), then add its calendar.`, "GRANT_REQUIRED");
+      if (!account.scopes.some((s) => s.includes(grant.requiredScope)))
         throw conflict(`Reconnect your ${provider.label} account and allow calendar access.`, "CALENDAR_SCOPE_MISSING");
       const rows = await attach(req.user!.id, provider, account);
       res.status(201).json({ items: rows.map(view) });
@@ -95,7 +97,7 @@ export function calendarRoutes(ctx: AppContext): Router {
     try {
       acc = await provider.connect.connect(providerEnv(ctx), input);
     } catch (err) {
-      const e = err instanceof ProviderError ? err : provider.classifyError(err);
+      const e = asProviderError(err);
       if (e.errorClass === "auth" || e.code === "CALDAV_SERVER_NOT_ALLOWED") throw new HttpError(400, e.code, e.message);
       throw new HttpError(502, e.code, `${provider.label} could not be reached to check these details. Try again in a moment.`);
     }

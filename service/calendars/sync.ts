@@ -6,7 +6,7 @@ import type { AppContext } from "../context.ts";
 import type { Prisma } from "../db/client.ts";
 import { ProviderError, plainWords } from "../providers/kit/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
-import { calendarProvider } from "../providers/calendar-registry.ts";
+import { calendarProvider, asProviderError } from "../providers/registry.ts";
 import { reconcileAppointments, upsertBusy } from "./busy.ts";
 import type { CalendarCursor } from "../providers/kit/calendar.ts";
 
@@ -65,7 +65,7 @@ export async function syncCalendar(ctx: AppContext, connectionId: string): Promi
     });
     return { status: "ok", events };
   } catch (err) {
-    const error = err instanceof ProviderError ? err : provider.classifyError(err);
+    const error = asProviderError(err);
     const recorded = await ctx.db.calendarConnection.updateMany({
       where: { id: conn.id },
       data: { lastSyncAt: new Date(), lastError: plainWords(error.errorClass, provider.label), lastErrorClass: error.errorClass, ...(error.errorClass === "auth" ? { status: "reauth_required" } : {}) },

@@ -4,7 +4,7 @@
 import type { AppContext } from "../context.ts";
 import { ProviderError } from "../providers/kit/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
-import { calendarProvider } from "../providers/calendar-registry.ts";
+import { calendarProvider } from "../providers/registry.ts";
 import type { EventDraft } from "../providers/kit/calendar.ts";
 
 export const eventUid = (appointmentId: string) => `tatu-${appointmentId}@tatu.app`;

@@ -10,6 +10,7 @@ import { healthRoutes } from "../health/routes.ts";
 import { attachmentRoutes } from "../inbox/attachment-routes.ts";
 import { inboxRoutes } from "../inbox/routes.ts";
 import { integrationRoutes } from "../integrations/routes.ts";
+import { providersRoute } from "../integrations/providers-route.ts";
 import { availabilityRoutes, bookingRoutes } from "../booking/routes.ts";
 import { calendarRoutes } from "../calendars/routes.ts";
 import { artistProfileRoutes, artistRoutes } from "../artists/index.ts";
@@ -45,6 +46,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/realtime", realtimeRoutes(ctx));
   api.use("/admin", adminRoutes(ctx));
   api.use("/inbox", inboxRoutes(ctx));
+  api.use("/providers", providersRoute()); // public: what each provider is called
   api.use("/integrations", integrationRoutes(ctx));
   api.use("/attachments", attachmentRoutes(ctx));
   api.use("/bookings", bookingRoutes(ctx));

@@ -3,8 +3,8 @@
 // outbound replies. Imported for its side effects by boot.ts.
 import { UnrecoverableError } from "bullmq";
 import type { AppContext } from "../context.ts";
-import { channelProviders } from "../providers/channel-registry.ts";
-import type { ProviderId } from "../config/providers.ts";
+import { channelProviders } from "../providers/registry.ts";
+import type { ProviderId } from "../providers/catalog.ts";
 import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
 import { SEND_ATTEMPTS, sendOutbound } from "./send.ts";
 import { syncAccount, type SyncTrigger } from "./sync.ts";

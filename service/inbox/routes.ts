@@ -3,7 +3,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { channelProvider } from "../providers/channel-registry.ts";
+import { channelProvider } from "../providers/registry.ts";
 import { HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse } from "../http/validate.ts";

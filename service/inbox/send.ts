@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { AppContext } from "../context.ts";
-import { channelProvider } from "../providers/channel-registry.ts";
+import { channelProvider, asProviderError } from "../providers/registry.ts";
 import { ProviderError, plainWords } from "../providers/kit/errors.ts";
 import type { Address, Draft } from "../providers/kit/channel.ts";
 import { conflict, notFound } from "../http/errors.ts";
@@ -110,7 +110,7 @@ export async function sendOutbound(ctx: AppContext, messageId: string, opts: { f
     await publish(sent.status);
     return { status: "sent" };
   } catch (err) {
-    const error = err instanceof ProviderError ? err : provider.classifyError(err);
+    const error = asProviderError(err);
     if (error.errorClass === "auth") {
       await ctx.db.connectedAccount.update({ where: { id: account.id }, data: { status: "reauth_required", lastError: plainWords("auth", provider.label), lastErrorClass: "auth", lastErrorAt: new Date() } });
       return fail(`Reconnect your ${provider.label} account, then send again.`);

@@ -3,7 +3,7 @@
 // cursor, and turns failures into account health (auth → reauth_required, told to the user).
 import { randomUUID } from "node:crypto";
 import type { AppContext } from "../context.ts";
-import { channelProvider } from "../providers/channel-registry.ts";
+import { channelProvider, asProviderError } from "../providers/registry.ts";
 import { ProviderError, plainWords } from "../providers/kit/errors.ts";
 import type { SyncCursor } from "../providers/kit/channel.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
@@ -67,7 +67,7 @@ export async function syncAccount(ctx: AppContext, req: SyncRequest): Promise<Sy
     ]);
     return { status: "ok", fetched, inserted, runId: run.id };
   } catch (err) {
-    const error = err instanceof ProviderError ? err : provider.classifyError(err);
+    const error = asProviderError(err);
     const now = new Date();
     const words = plainWords(error.errorClass, provider.label);
     await ctx.db.$transaction([

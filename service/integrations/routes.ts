@@ -4,10 +4,9 @@
 import { Router, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { allChannelProviders, channelByRoute, channelProvider } from "../providers/channel-registry.ts";
+import { allChannelProviders, channelByRoute, channelProvider, asProviderError } from "../providers/registry.ts";
 import { ProviderError } from "../providers/kit/errors.ts";
 import type { ChannelProvider, NewAccount, OAuth1Connect } from "../providers/kit/channel.ts";
-import type { EnvName } from "../config/registry.ts";
 import { badRequest, conflict, forbidden, HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
@@ -20,16 +19,6 @@ import { open, sealJson } from "../security/secret-box.ts";
 import { countManualSync } from "./sync-now-limit.ts";
 import { connectTwilio, connectSchema as twilioConnectSchema } from "../providers/twilio/connect.ts";
 import { isNumberTaken, numberInUse, twilioConnectPlan } from "./twilio-numbers.ts";
-
-/** Server-side credentials an OAuth provider needs before anyone can connect it. */
-const requiredEnv: Partial<Record<string, EnvName[]>> = {
-  gmail: ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
-  outlook: ["OUTLOOK_CLIENT_ID", "OUTLOOK_CLIENT_SECRET"],
-  facebook: ["FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"],
-  instagram: ["FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET"],
-  twitter: ["TWITTER_API_KEY", "TWITTER_API_SECRET"],
-  // Twilio needs nothing from the server: a studio may bring its own Twilio account.
-};
 
 const resyncBody = z.object({
   since: z.iso.datetime({ offset: true, message: "must be an ISO date-time, e.g. 2026-11-01T00:00:00Z" }).or(z.iso.date({ message: "must be a date like 2026-11-01" }))
@@ -47,10 +36,12 @@ const requireArtist: RequestHandler = (req, _res, next) =>
 export function integrationRoutes(ctx: AppContext): Router {
   const r = Router();
   r.use(requireUser);
-  const configured = (p: ChannelProvider) => (requiredEnv[p.id] ?? []).every((name) => ctx.config.env[name] !== undefined);
+  // A provider's meta.ts names the server credentials a connect needs (Twilio none: a studio may bring its own account).
+  const missingEnv = (p: ChannelProvider) => (p.requiredEnv ?? []).filter((name) => ctx.config.env[name] === undefined);
+  const configured = (p: ChannelProvider) => missingEnv(p).length === 0;
 
   async function usable(p: ChannelProvider): Promise<void> {
-    if (!configured(p)) throw new HttpError(503, "PROVIDER_NOT_CONFIGURED", `${p.label} is not set up on this server yet (missing ${requiredEnv[p.id]!.join(", ")}).`);
+    if (!configured(p)) throw new HttpError(503, "PROVIDER_NOT_CONFIGURED", `${p.label} is not set up on this server yet (missing ${missingEnv(p).join(", ")}).`);
     if (!(await ctx.switches.isEnabled(`provider.${p.id}`))) throw new HttpError(503, "PROVIDER_DISABLED", `${p.label} is temporarily turned off. Try again later.`);
   }
 
@@ -88,7 +79,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     const assigned = serverTwilio ? await ctx.db.twilioNumberAssignment.findMany({ where: { userId: req.user!.id }, orderBy: { phoneNumber: "asc" }, select: { phoneNumber: true } }) : [];
     res.json({
       items: rows.map((row) => publicAccount(row, channelProvider(row.provider))),
-      providers: allChannelProviders().map((p) => ({ id: p.id, label: p.label, route: p.connect.route, connect: p.connect.kind, configured: configured(p) })),
+      providers: allChannelProviders().map((p) => ({ id: p.id, label: p.label, route: p.connect.route, connect: p.connect.kind, configured: configured(p), ui: p.ui ?? {} })),
       // SMS: the numbers of the server's Twilio account an admin assigned to the caller.
       twilio: { serverAccount: serverTwilio, assignedNumbers: assigned.map((a) => a.phoneNumber) },
     });
@@ -103,7 +94,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     if (p.connect.kind === "oauth1") {
       // OAuth 1.0a: the request token is the state; its secret never leaves the server.
       const t = await p.connect.requestToken(providerEnv(ctx), { callbackUrl: p.connect.callbackUrl(providerEnv(ctx)) }).catch((err) => {
-        const e = err instanceof ProviderError ? err : p.classifyError(err);
+        const e = asProviderError(err);
         throw new HttpError(502, e.code, `${p.label} could not start the sign-in. Try again in a moment.`);
       });
       await storeOAuth1Token(ctx, req.user!.id, p.id, t.token, t.tokenSecret);
@@ -128,7 +119,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     try {
       acc = await p.connect.exchangeCode(providerEnv(ctx), { code: q.code, codeVerifier: checked.codeVerifier, redirectUri: p.connect.redirectUri(providerEnv(ctx)) });
     } catch (err) {
-      const e = err instanceof ProviderError ? err : p.classifyError(err);
+      const e = asProviderError(err);
       ctx.log.warn({ provider: p.id, code: e.code, errorClass: e.errorClass }, "oauth code exchange failed");
       return backToIntegrations(res, ctx, { provider: p.id, error: e.code });
     }
@@ -146,7 +137,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     try {
       acc = await connect.exchange(providerEnv(ctx), { token: q.oauth_token, tokenSecret: open(ctx.config.tokenEncryptionKey, checked.codeVerifier), verifier: q.oauth_verifier });
     } catch (err) {
-      const e = err instanceof ProviderError ? err : p.classifyError(err);
+      const e = asProviderError(err);
       ctx.log.warn({ provider: p.id, code: e.code, errorClass: e.errorClass }, "oauth1 token exchange failed");
       return backToIntegrations(res, ctx, { provider: p.id, error: e.code });
     }
@@ -165,7 +156,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     try {
       acc = await connectTwilio(providerEnv(ctx), { ...input, phoneNumber: plan.number }, plan.own);
     } catch (err) {
-      const e = err instanceof ProviderError ? err : p.classifyError(err);
+      const e = asProviderError(err);
       if (e.errorClass === "auth" || e.errorClass === "permanent") throw new HttpError(400, e.code, e.message);
       throw new HttpError(502, e.code, `${p.label} could not be reached to check these details. Try again in a moment.`);
     }
@@ -183,7 +174,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     try {
       acc = await p.connect.connect(providerEnv(ctx), input);
     } catch (err) {
-      const e = err instanceof ProviderError ? err : p.classifyError(err);
+      const e = asProviderError(err);
       if (e.errorClass === "auth") throw new HttpError(400, e.code, e.message);
       throw new HttpError(502, e.code, `${p.label} could not be reached to check these details. Try again in a moment.`);
     }

@@ -1,7 +1,7 @@
 // What jobs exist and who feeds the crons. Features register here (inbox sync, calendar
 // sync, reminders); the queue, worker and cron routes only ever look things up.
 import type { AppContext } from "../context.ts";
-import type { ProviderId } from "../config/providers.ts";
+import type { ProviderId } from "../providers/catalog.ts";
 
 export type JobCounts = Record<string, number>;
 export interface JobInfo { id: string; attempt: number }

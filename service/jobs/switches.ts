@@ -3,7 +3,7 @@
 // Every change is also appended to SwitchChange (who, when, reason, before/after) in the
 // same transaction; that table takes no UPDATE or DELETE (a trigger refuses them).
 import type { Db } from "../db/client.ts";
-import { providerIds } from "../config/providers.ts";
+import { providerIds } from "../providers/catalog.ts";
 import { cronNames } from "./crons.ts";
 
 export interface SwitchState { name: string; kind: "cron" | "provider"; enabled: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null }

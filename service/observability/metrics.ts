@@ -2,9 +2,9 @@
 // and per window, from rows every replica writes to Postgres and the rejection counters
 // (Redis or Postgres, webhooks/rejections.ts), plus the live queue counts.
 import type { AppContext } from "../context.ts";
-import { providerIds } from "../config/providers.ts";
+import { providerIds } from "../providers/catalog.ts";
 import { rejectionCounts, type CountedReason } from "../webhooks/rejections.ts";
-import { providerOfSource } from "../webhooks/sources.ts";
+import { providerOfSource } from "../providers/catalog.ts";
 
 export const windows = { "15m": 15, "1h": 60, "24h": 1440 } as const;
 export type WindowName = keyof typeof windows;

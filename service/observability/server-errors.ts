@@ -3,8 +3,8 @@
 // down cannot be recorded in that database, and must not fail the response either.
 import type { RequestHandler } from "express";
 import type { AppContext } from "../context.ts";
-import { channelByRoute, channelProvider } from "../providers/channel-registry.ts";
-import { providerOfSource } from "../webhooks/sources.ts";
+import { channelByRoute, channelProvider } from "../providers/registry.ts";
+import { providerOfSource } from "../providers/catalog.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

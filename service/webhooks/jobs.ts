@@ -5,8 +5,8 @@ import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
 import { processWebhookEvent } from "./process.ts";
-import { providerOfSource } from "./sources.ts";
-import type { ProviderId } from "../config/providers.ts";
+import { providerOfSource } from "../providers/catalog.ts";
+import type { ProviderId } from "../providers/catalog.ts";
 import { pruneRejectionCounts } from "./rejections.ts";
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;

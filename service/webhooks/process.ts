@@ -3,17 +3,17 @@
 // event reaches the features that subscribed to its type. Idempotent: a processed row is
 // never processed again, and the inbox itself dedupes by provider message id.
 import type { AppContext } from "../context.ts";
-import { channelProvider } from "../providers/channel-registry.ts";
+import { channelProvider } from "../providers/registry.ts";
 import type { InboundAttachment } from "../providers/kit/channel.ts";
 import { ProviderError } from "../providers/kit/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import type { ConnectedAccount } from "../db/generated/client.ts";
 import { ingestMessages } from "../inbox/ingest.ts";
 import { applyStatus } from "../inbox/status.ts";
-import { stripeHandlers } from "./stripe.ts";
+import { stripeHandlers } from "../providers/stripe/webhook.ts";
 import { applyReminderDeliveryStatus } from "../reminders/index.ts";
 import { revive } from "./store.ts";
-import { webhookHandler } from "./sources.ts";
+import { webhookHandler } from "../providers/registry.ts";
 import type Stripe from "stripe";
 
 export type ProcessOutcome = "processed" | "ignored" | "already" | "retry";

@@ -10,7 +10,7 @@ import { HttpError, notFound } from "../http/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
 import { enqueueProcessing } from "./jobs.ts";
 import { processWebhookEvent } from "./process.ts";
-import { webhookHandler } from "./sources.ts";
+import { webhookHandler } from "../providers/registry.ts";
 import { rejectionLimiter } from "./rejection-limit.ts";
 import { recordRejected, rememberSender, type RejectReason } from "./rejections.ts";
 import { storeItems } from "./store.ts";

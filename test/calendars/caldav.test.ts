@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appleCalendarProvider, createAppleCalendarProvider } from "../../service/providers/caldav/index.ts";
+import { caldavProvider, createCaldavProvider } from "../../service/providers/caldav/index.ts";
 import { isPublicAddress } from "../../service/security/outbound/addresses.ts";
 import { outboundGuard } from "../../service/security/outbound/guard.ts";
 import { guardedFetch } from "../../service/providers/caldav/dav.ts";
@@ -24,8 +24,8 @@ import { createLogger } from "../../service/observability/logger.ts";
 import { deadPort, freePort } from "../helpers/net.ts";
 import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
 
-const connect = appleCalendarProvider.connect as CalendarCredentialsConnect;
-const fallback = createAppleCalendarProvider({ syncCollection: false });
+const connect = caldavProvider.connect as CalendarCredentialsConnect;
+const fallback = createCaldavProvider({ syncCollection: false });
 const WINDOW: CalendarSyncOptions = { from: new Date("2026-01-01T00:00:00Z"), until: new Date("2027-01-01T00:00:00Z") };
 
 let peer: CalDavPeer;
@@ -148,10 +148,10 @@ describe("connect", () => {
     });
 
     const account: ProviderAccount = { id: "a", userId: "u", externalId: acc.externalId, address: acc.address, credentials: acc.credentials, saveCredentials: async () => {} };
-    const calendars = await appleCalendarProvider.listCalendars(env, account);
+    const calendars = await caldavProvider.listCalendars(env, account);
     expect(calendars).toEqual([{ externalId: `${peer.url}${encodeURIComponent(email)}/home/`, name: "Home", timeZone: "America/New_York", readOnly: false }]);
 
-    const smoke = await appleCalendarProvider.smoke(env, account);
+    const smoke = await caldavProvider.smoke(env, account);
     expect(smoke.ok).toBe(true);
     expect(smoke.checks.map((c) => c.name)).toEqual(["caldav login", "caldav calendars"]);
   });
@@ -164,9 +164,9 @@ describe("connect", () => {
     expect(err.message).not.toContain("wrong-password-123");
 
     const bad = { ...u.account, credentials: { ...u.account.credentials, appPassword: "changed-since" } };
-    const syncErr = await collect(appleCalendarProvider, { ...u, account: bad }, null).catch((e) => e);
+    const syncErr = await collect(caldavProvider, { ...u, account: bad }, null).catch((e) => e);
     expect(syncErr).toMatchObject({ errorClass: "auth", code: "CALDAV_AUTH_FAILED", status: 401 });
-    const smoke = await appleCalendarProvider.smoke(env, bad);
+    const smoke = await caldavProvider.smoke(env, bad);
     expect(smoke).toEqual({ ok: false, checks: [{ name: "caldav login", ok: false, detail: expect.stringContaining("CALDAV_AUTH_FAILED") }] });
   });
 
@@ -228,7 +228,7 @@ describe("reading events written by other clients", () => {
     const floating = await put(u, "floating", ics([vevent("floating", ["DTSTART:20260701T090000", "DURATION:PT2H"])], []));
     const utc = await put(u, "utc", ics([vevent("utc", ["DTSTART:20260501T120000Z", "DTEND:20260501T130000Z", "TRANSP:TRANSPARENT", "STATUS:TENTATIVE"])], []));
 
-    const { events } = await collect(appleCalendarProvider, u, null);
+    const { events } = await collect(caldavProvider, u, null);
     const got = byId(events);
     expect(events).toHaveLength(5);
     expect(got.get(berlin)).toEqual({ externalId: berlin, iCalUID: "berlin-night", start: new Date("2026-03-28T21:00:00Z"), end: new Date("2026-03-29T02:00:00Z"), allDay: false, status: "confirmed", transparent: false, etag: expect.any(String) });
@@ -248,7 +248,7 @@ describe("reading events written by other clients", () => {
       .replace("RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\nDTSTART:20071104T020000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\nDTSTART:19671029T020000");
     expect(outdated).toContain("BYMONTH=4");
     const href = await put(u, "march", ics([vevent("march", ["DTSTART;TZID=America/New_York:20260320T120000", "DTEND;TZID=America/New_York:20260320T130000"])], [outdated]));
-    const got = byId((await collect(appleCalendarProvider, u, null)).events);
+    const got = byId((await collect(caldavProvider, u, null)).events);
     // 20 March 2026 is daylight time in New York (since 8 March): 12:00 EDT = 16:00Z.
     expect(got.get(href)).toMatchObject({ start: new Date("2026-03-20T16:00:00Z"), end: new Date("2026-03-20T17:00:00Z") });
   });
@@ -258,7 +258,7 @@ describe("reading events written by other clients", () => {
     const day = await put(u, "holiday", ics([vevent("holiday", ["DTSTART;VALUE=DATE:20260704", "DTEND;VALUE=DATE:20260706", "TRANSP:TRANSPARENT"])], []));
     const noEnd = await put(u, "one-day", ics([vevent("one-day", ["DTSTART;VALUE=DATE:20261225"])], []));
     const cancelled = await put(u, "called-off", ics([vevent("called-off", ["DTSTART;TZID=Europe/Berlin:20260610T100000", "DTEND;TZID=Europe/Berlin:20260610T110000", "STATUS:CANCELLED"])]));
-    const got = byId((await collect(appleCalendarProvider, u, null)).events);
+    const got = byId((await collect(caldavProvider, u, null)).events);
     expect(got.get(day)).toMatchObject({ allDay: true, start: new Date("2026-07-03T22:00:00Z"), end: new Date("2026-07-05T22:00:00Z"), transparent: true });
     expect(got.get(noEnd)).toMatchObject({ allDay: true, start: new Date("2026-12-24T23:00:00Z"), end: new Date("2026-12-25T23:00:00Z") });
     expect(got.get(cancelled)).toMatchObject({ status: "cancelled", start: new Date("2026-06-10T08:00:00Z") });
@@ -272,7 +272,7 @@ describe("reading events written by other clients", () => {
     const off = vevent("weekly", ["RECURRENCE-ID;TZID=Europe/Berlin:20260423T100000", "DTSTART;TZID=Europe/Berlin:20260423T100000", "DTEND;TZID=Europe/Berlin:20260423T110000", "STATUS:CANCELLED"]);
     await put(u, "weekly", ics([master(), moved, off]));
 
-    const first = await collect(appleCalendarProvider, u, null);
+    const first = await collect(caldavProvider, u, null);
     const ids = (ts: string[]) => ts.map((t) => `${href}#${t}`);
     expect(first.events.map((e) => e.externalId)).toEqual(ids(["20260319T090000Z", "20260326T090000Z", "20260402T080000Z", "20260416T080000Z", "20260423T080000Z", "20260430T080000Z", "20260507T080000Z"]));
     const got = byId(first.events);
@@ -282,19 +282,19 @@ describe("reading events written by other clients", () => {
     expect(got.get(`${href}#20260423T080000Z`)).toMatchObject({ status: "cancelled" });
 
     // Only instances inside the window are expanded.
-    const narrow = await collect(appleCalendarProvider, u, null, { from: new Date("2026-04-10T00:00:00Z"), until: new Date("2026-04-20T00:00:00Z") });
+    const narrow = await collect(caldavProvider, u, null, { from: new Date("2026-04-10T00:00:00Z"), until: new Date("2026-04-20T00:00:00Z") });
     expect(narrow.events.map((e) => e.externalId)).toEqual(ids(["20260416T080000Z"]));
 
     // Another client drops 30 April: that instance becomes a tombstone, the rest stay.
     await put(u, "weekly", ics([master(["EXDATE;TZID=Europe/Berlin:20260430T100000"]), moved, off]));
-    const second = await collect(appleCalendarProvider, u, first.cursor);
+    const second = await collect(caldavProvider, u, first.cursor);
     const cancelledNow = second.events.filter((e) => e.status === "cancelled").map((e) => e.externalId).sort();
     expect(cancelledNow).toEqual(ids(["20260423T080000Z", "20260430T080000Z"]));
     expect(second.events.filter((e) => e.status !== "cancelled")).toHaveLength(5);
 
     // Deleting the series: a tombstone for every instance we reported.
     await peer.request(u.email, u.password, "DELETE", href);
-    const third = await collect(appleCalendarProvider, u, second.cursor);
+    const third = await collect(caldavProvider, u, second.cursor);
     expect(third.events.map((e) => e.externalId).sort()).toEqual(ids(["20260319T090000Z", "20260326T090000Z", "20260402T080000Z", "20260416T080000Z", "20260423T080000Z", "20260507T080000Z"]).sort());
     expect(third.events.every((e) => e.status === "cancelled")).toBe(true);
   });
@@ -338,7 +338,7 @@ describe("incremental sync", () => {
   let viaEtags: Awaited<ReturnType<typeof changeHistory>>;
 
   beforeAll(async () => {
-    viaSyncCollection = await changeHistory(appleCalendarProvider);
+    viaSyncCollection = await changeHistory(caldavProvider);
     viaEtags = await changeHistory(fallback);
   });
 
@@ -367,28 +367,28 @@ describe("incremental sync", () => {
   it("answers a rejected sync token with a full resync, then continues incrementally", async () => {
     const u = await newUser();
     await put(u, "a", ics([vevent("a", ["DTSTART;TZID=Europe/Berlin:20260601T100000", "DTEND;TZID=Europe/Berlin:20260601T110000"])]));
-    const first = await collect(appleCalendarProvider, u, null);
+    const first = await collect(caldavProvider, u, null);
     expect(first.pages[0]!.fullResync).toBeUndefined();
 
     const forgotten = { ...first.cursor, syncToken: "http://radicale.org/ns/sync/0000000000000000000000000000000000000000000000000000000000000000" };
-    const again = await collect(appleCalendarProvider, u, forgotten);
+    const again = await collect(caldavProvider, u, forgotten);
     expect(again.pages[0]!.fullResync).toBe(true);
     expect(again.events.map((e) => e.externalId.split("/").pop())).toEqual(["a.ics"]);
     expect(again.cursor.syncToken).not.toBe(forgotten.syncToken);
 
     await put(u, "b", ics([vevent("b", ["DTSTART;TZID=Europe/Berlin:20260602T100000", "DTEND;TZID=Europe/Berlin:20260602T110000"])]));
-    const next = await collect(appleCalendarProvider, u, again.cursor);
+    const next = await collect(caldavProvider, u, again.cursor);
     expect(next.pages.some((p) => p.fullResync)).toBe(false);
     expect(next.events.map((e) => e.externalId.split("/").pop())).toEqual(["b.ics"]);
 
     // An unreadable cursor is treated the same way.
-    const garbage = await collect(appleCalendarProvider, u, { nonsense: true });
+    const garbage = await collect(caldavProvider, u, { nonsense: true });
     expect(garbage.pages[0]!.fullResync).toBe(true);
     expect(garbage.events).toHaveLength(2);
   });
 
   it.each([["sync-collection", true], ["ctag/etag", false]] as const)("pages are resumable mid-way (%s)", async (_mode, syncCollection) => {
-    const p = createAppleCalendarProvider({ syncCollection, pageSize: 2 });
+    const p = createCaldavProvider({ syncCollection, pageSize: 2 });
     const u = await newUser();
     const base = await collect(p, u, null);
     for (let i = 1; i <= 5; i++) await put(u, `e${i}`, ics([vevent(`e${i}`, [`DTSTART;TZID=Europe/Berlin:2026070${i}T100000`, `DTEND;TZID=Europe/Berlin:2026070${i}T110000`])]));
@@ -410,9 +410,9 @@ describe("Tatu's own events", () => {
   it("creates, updates and deletes an appointment, keeping its UID and X-TATU-APPOINTMENT-ID", async () => {
     const u = await newUser();
     const d = draft();
-    const before = await collect(appleCalendarProvider, u, null);
+    const before = await collect(caldavProvider, u, null);
 
-    const created = await appleCalendarProvider.createEvent(env, u.account, u.calendar, d);
+    const created = await caldavProvider.createEvent(env, u.account, u.calendar, d);
     expect(created.externalId).toBe(`${new URL(u.calendar).pathname}${encodeURIComponent(d.iCalUID)}.ics`);
     expect(created.iCalUID).toBe(d.iCalUID);
     expect(created.etag).toMatch(/^".+"$/);
@@ -425,38 +425,38 @@ describe("Tatu's own events", () => {
     expect(raw.body).toContain("DTSTART;TZID=America/New_York:20261101T100000");
     expect(raw.body).toContain("BEGIN:VTIMEZONE\r\nTZID:America/New_York");
 
-    const afterCreate = await collect(appleCalendarProvider, u, before.cursor);
+    const afterCreate = await collect(caldavProvider, u, before.cursor);
     expect(afterCreate.events).toEqual([{
       externalId: created.externalId, iCalUID: d.iCalUID, start: d.start, end: d.end, allDay: false, status: "confirmed", transparent: false,
       tatuAppointmentId: d.appointmentId, title: d.title, etag: created.etag,
     }]);
 
     // A retried create (lost answer) is not a second event.
-    const again = await appleCalendarProvider.createEvent(env, u.account, u.calendar, d);
+    const again = await caldavProvider.createEvent(env, u.account, u.calendar, d);
     expect(again.externalId).toBe(created.externalId);
 
     const moved = { ...d, start: new Date("2026-11-02T16:00:00Z"), end: new Date("2026-11-02T17:30:00Z"), title: "Tattoo session — Kim (moved)" };
-    const updated = await appleCalendarProvider.updateEvent(env, u.account, u.calendar, created.externalId, moved);
+    const updated = await caldavProvider.updateEvent(env, u.account, u.calendar, created.externalId, moved);
     expect(updated).toMatchObject({ externalId: created.externalId, iCalUID: d.iCalUID });
     expect(updated.etag).not.toBe(created.etag);
-    const afterUpdate = await collect(appleCalendarProvider, u, afterCreate.cursor);
+    const afterUpdate = await collect(caldavProvider, u, afterCreate.cursor);
     expect(afterUpdate.events).toEqual([expect.objectContaining({ externalId: created.externalId, iCalUID: d.iCalUID, tatuAppointmentId: d.appointmentId, start: moved.start, end: moved.end, title: moved.title })]);
     const rawUpdated = (await peer.request(u.email, u.password, "GET", created.externalId)).body;
     expect(rawUpdated).toMatch(/SEQUENCE:[2-9]/);
 
-    await appleCalendarProvider.deleteEvent(env, u.account, u.calendar, created.externalId);
-    await appleCalendarProvider.deleteEvent(env, u.account, u.calendar, created.externalId); // already gone: fine
-    const afterDelete = await collect(appleCalendarProvider, u, afterUpdate.cursor);
+    await caldavProvider.deleteEvent(env, u.account, u.calendar, created.externalId);
+    await caldavProvider.deleteEvent(env, u.account, u.calendar, created.externalId); // already gone: fine
+    const afterDelete = await collect(caldavProvider, u, afterUpdate.cursor);
     expect(afterDelete.events).toEqual([expect.objectContaining({ externalId: created.externalId, status: "cancelled" })]);
 
-    const err = await appleCalendarProvider.updateEvent(env, u.account, u.calendar, created.externalId, moved).catch((e) => e);
+    const err = await caldavProvider.updateEvent(env, u.account, u.calendar, created.externalId, moved).catch((e) => e);
     expect(err).toMatchObject({ errorClass: "permanent", code: "CALDAV_NOT_FOUND" });
   });
 
   it("writes a VTIMEZONE that gives other clients the same instants (Berlin across 29 March)", async () => {
     const u = await newUser();
     const d = draft({ timeZone: "Europe/Berlin", start: new Date("2026-03-28T21:30:00Z"), end: new Date("2026-03-29T01:30:00Z") });
-    const created = await appleCalendarProvider.createEvent(env, u.account, u.calendar, d);
+    const created = await caldavProvider.createEvent(env, u.account, u.calendar, d);
     const raw = (await peer.request(u.email, u.password, "GET", created.externalId)).body;
     expect(raw).toContain("DTSTART;TZID=Europe/Berlin:20260328T223000");
     expect(raw).toContain("DTEND;TZID=Europe/Berlin:20260329T033000");
@@ -482,7 +482,7 @@ describe("error classes from real answers", () => {
     const account: ProviderAccount = { id: "x", userId: "u", externalId: "x", address: "a@b.test", credentials: { appleId: "a@b.test", appPassword: "p", serverUrl }, saveCredentials: async () => {} };
     const lan = envWith({ CALDAV_ALLOW_PRIVATE_SERVERS: "true" });
     try {
-      for await (const _ of appleCalendarProvider.syncEvents(lan, account, `${serverUrl}a%40b.test/work/`, null, WINDOW)) { /* drain */ }
+      for await (const _ of caldavProvider.syncEvents(lan, account, `${serverUrl}a%40b.test/work/`, null, WINDOW)) { /* drain */ }
       return undefined;
     } catch (err) {
       return err;
@@ -521,11 +521,11 @@ describe("error classes from real answers", () => {
     try {
       // Saved before the connect check existed (or edited in the database).
       const stored: ProviderAccount = { id: "x", userId: "u", externalId: "x", address: "a@b.test", credentials: { appleId: "a@b.test", appPassword: "p", serverUrl: `http://127.0.0.1:${port}/` }, saveCredentials: async () => {} };
-      const err = await collect(appleCalendarProvider, { email: "", password: "", account: stored, calendar: `http://127.0.0.1:${port}/a%40b.test/work/` }, null).catch((e) => e);
+      const err = await collect(caldavProvider, { email: "", password: "", account: stored, calendar: `http://127.0.0.1:${port}/a%40b.test/work/` }, null).catch((e) => e);
       expect(err).toMatchObject({ errorClass: "permanent", code: "CALDAV_SERVER_NOT_ALLOWED" });
       // The configured server's account, with a calendar id pointing at another host's https port.
       const u = await newUser();
-      const moved = await collect(appleCalendarProvider, { ...u, calendar: `https://127.0.0.1:${port}/cal/` }, null).catch((e) => e);
+      const moved = await collect(caldavProvider, { ...u, calendar: `https://127.0.0.1:${port}/cal/` }, null).catch((e) => e);
       expect(moved).toMatchObject({ errorClass: "permanent", code: "CALDAV_SERVER_NOT_ALLOWED" });
       expect(connections).toBe(0);
     } finally {
@@ -560,7 +560,7 @@ describe("error classes from real answers", () => {
 
   it("credentials are only sent to https or the configured server", async () => {
     const u = await newUser();
-    const err = await collect(appleCalendarProvider, { ...u, calendar: "http://example.invalid/cal/" }, null).catch((e) => e);
+    const err = await collect(caldavProvider, { ...u, calendar: "http://example.invalid/cal/" }, null).catch((e) => e);
     expect(err).toMatchObject({ errorClass: "permanent", code: "CALDAV_BAD_CALENDAR" });
   });
 });

@@ -15,14 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../service/config/load.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
 import type { CredentialsConnect, InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
-import { yahooProvider } from "../../service/providers/imap/index.ts";
+import { imapProvider } from "../../service/providers/imap/index.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { deadPort } from "../helpers/net.ts";
 import { startMailPeer, type MailPeer } from "../peers/dovecot.ts";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const dayAgo = () => new Date(Date.now() - 86_400_000);
-const connect = yahooProvider.connect as CredentialsConnect;
+const connect = imapProvider.connect as CredentialsConnect;
 
 let peer: MailPeer;
 let dataDir: string;
@@ -50,7 +50,7 @@ async function imapAs(email: string, password: string): Promise<ImapFlow> {
 
 async function collect(account: ProviderAccount, cursor: SyncCursor | null, opts: SyncOptions = { since: dayAgo() }): Promise<{ pages: SyncPage[]; messages: InboundMessage[]; cursor: SyncCursor | null }> {
   const pages: SyncPage[] = [];
-  for await (const page of yahooProvider.sync(env, account, cursor, opts)) pages.push(page);
+  for await (const page of imapProvider.sync(env, account, cursor, opts)) pages.push(page);
   return { pages, messages: pages.flatMap((p) => p.messages), cursor: pages.at(-1)?.cursor ?? cursor };
 }
 
@@ -131,7 +131,7 @@ describe("connect", () => {
 
   it("smoke logs in and reads INBOX status", async () => {
     const { account } = await newUser("artist");
-    const result = await yahooProvider.smoke(env, account);
+    const result = await imapProvider.smoke(env, account);
     expect(result.ok).toBe(true);
     expect(result.checks.map((c) => c.name)).toEqual(["imap login", "imap status INBOX"]);
   });
@@ -243,7 +243,7 @@ describe("send", () => {
     expect(question.rfc822MessageId).toBe(customerMsgId);
 
     const design = randomBytes(64_000);
-    const sent = await yahooProvider.send(env, artist.account, {
+    const sent = await imapProvider.send(env, artist.account, {
       threadKey: question.externalId,
       subject: "Rose on the wrist",
       to: [{ name: "The Customer", handle: customer.email }],
@@ -280,7 +280,7 @@ describe("send", () => {
     const artist = await newUser("artist");
     const revoked = { ...artist.account, credentials: { email: artist.email, appPassword: "revoked-app-pass" } };
     await expect(collect(revoked, null)).rejects.toMatchObject({ errorClass: "auth", code: "IMAP_AUTH_FAILED" });
-    await expect(yahooProvider.send(env, revoked, { threadKey: "t", subject: "Hi", to: [{ handle: "someone@tatu.test" }], cc: [], text: "x", attachments: [] }))
+    await expect(imapProvider.send(env, revoked, { threadKey: "t", subject: "Hi", to: [{ handle: "someone@tatu.test" }], cc: [], text: "x", attachments: [] }))
       .rejects.toMatchObject({ errorClass: "auth", code: "SMTP_AUTH_FAILED" });
   });
 });
@@ -325,7 +325,7 @@ describe("throttling answers", () => {
     try {
       const artist = await newUser("artist");
       const throttled = envWith({ ...peer.env(), YAHOO_SMTP_PORT: String((smtp.server.address() as net.AddressInfo).port) });
-      await expect(yahooProvider.send(throttled, artist.account, { threadKey: "t", to: [{ handle: "x@tatu.test" }], cc: [], text: "x", attachments: [] }))
+      await expect(imapProvider.send(throttled, artist.account, { threadKey: "t", to: [{ handle: "x@tatu.test" }], cc: [], text: "x", attachments: [] }))
         .rejects.toMatchObject({ errorClass: "rate_limit", code: "SMTP_THROTTLED" });
     } finally {
       await new Promise((r) => smtp.close(() => r(undefined)));

@@ -5,7 +5,7 @@
 // sync-messages cron re-queues what the restart lost: every acknowledged webhook is processed
 // exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelProvider } from "../../service/providers/channel-registry.ts";
+import { channelProvider } from "../../service/providers/registry.ts";
 import { upsertAccount } from "../../service/integrations/accounts.ts";
 import { startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGmailProvider, gmailProvider } from "../../service/providers/gmail/index.ts";
-import { channelProviders } from "../../service/providers/channel-registry.ts";
+import { channelProviders } from "../../service/providers/registry.ts";
 import { syncAccount } from "../../service/inbox/sync.ts";
 import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";

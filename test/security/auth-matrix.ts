@@ -30,6 +30,7 @@ const at = (days: number) => { const d = new Date(Date.now() + days * 86_400_000
 export const authMatrix: Record<string, Access> = {
   // ---- health, auth, realtime ----
   "GET /api/health": { kind: "public", reason: "liveness probe" },
+  "GET /api/providers": { kind: "public", reason: "names and marks of the providers the server knows, the same for everyone" },
   "GET /api/health/ready": { kind: "public", reason: "readiness probe for the load balancer: anyone gets the status; the details (errors, migration names) only with the bearer or an admin session (test/http/health.test.ts)" },
   "POST /api/auth/signup": { kind: "public", reason: "creating an account" },
   "POST /api/auth/login": { kind: "public", reason: "signing in" },

@@ -17,7 +17,7 @@ import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { appleCalendarProvider } from "../../service/providers/caldav/index.ts";
+import { caldavProvider } from "../../service/providers/caldav/index.ts";
 import type { CalendarCredentialsConnect } from "../../service/providers/kit/calendar.ts";
 import type { ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { facebookWebhook } from "../../service/providers/meta/webhook.ts";
@@ -144,7 +144,7 @@ describe("CalDAV: a server name that rebinds after the check", () => {
     const port = (tcp.address() as AddressInfo).port;
     try {
       hostileDns("calendar.rebind.test");
-      const connect = appleCalendarProvider.connect as CalendarCredentialsConnect;
+      const connect = caldavProvider.connect as CalendarCredentialsConnect;
       const form = connect.schema.parse({ appleId: "someone@tatu.test", appPassword: "abcd-efgh-ijkl-mnop", serverUrl: `https://calendar.rebind.test:${port}/` });
       const err = await connect.connect(env(), form).catch((e: unknown) => e);
       expect(connections).toBe(0);

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webhookSources, type WebhookSource } from "../../service/providers/kit/webhook.ts";
+import { webhookSources, type WebhookSource } from "../../service/providers/catalog.ts";
 import { newPsid } from "../../service/sandbox/meta/index.ts";
 import { startWorld, type World } from "./world.ts";
 

@@ -3,7 +3,7 @@
 // reject and count everything else; plus Meta's verification handshake.
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { onStripeEvent } from "../../service/webhooks/stripe.ts";
+import { onStripeEvent } from "../../service/providers/stripe/webhook.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { until } from "../helpers/realtime.ts";
 

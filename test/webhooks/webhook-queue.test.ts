@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
 import { enqueueProcessing, WEBHOOK_BATCH_MAX } from "../../service/webhooks/jobs.ts";
 import { storeItems } from "../../service/webhooks/store.ts";
-import { webhookHandler } from "../../service/webhooks/sources.ts";
+import { webhookHandler } from "../../service/providers/registry.ts";
 import { providerEnv } from "../../service/integrations/accounts.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";

@@ -29,7 +29,13 @@ export interface Account {
 }
 /** SMS: whether the server has its own Twilio account, and its numbers assigned to the caller. */
 export interface TwilioInfo { serverAccount: boolean; assignedNumbers: string[] }
-export interface ProviderInfo { id: string; label: string; route: string; connect: "oauth" | "oauth1" | "credentials"; configured: boolean }
+/** How the server describes a provider's connect form (its meta.ts `ui`). */
+export interface ProviderUi {
+  custom?: "sms";
+  form?: { submit: string; fields: { name: string; label: string; type?: string; placeholder?: string; autoComplete?: string; hint?: string }[]; howTo?: { title: string; steps: string[]; note?: string } };
+}
+export interface ProviderInfo { id: string; label: string; route: string; connect: "oauth" | "oauth1" | "credentials"; configured: boolean; ui: ProviderUi }
+export interface CalendarProviderInfo { id: string; label: string; route: string; connect: "shared-grant" | "credentials"; grantProvider?: string; ui: ProviderUi }
 export interface Calendar {
   id: string; provider: string; label: string; name: string; timeZone: string | null; readOnly: boolean; isPrimary: boolean;
   status: string; needsReconnect: boolean; lastSyncAt: string | null; lastSuccessAt: string | null; lastError: string | null;

@@ -2,6 +2,7 @@
 // and the loading / empty / error states every screen uses.
 import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "react";
 import { ApiError, messageOf } from "./api.ts";
+import { useProviders } from "./providers.ts";
 
 export function Field(props: { form: string; name: string; label: string; error?: string; hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
   const { form, name, label, error, hint, ...input } = props;
@@ -58,20 +59,11 @@ export function PageTitle({ children, title }: { children: ReactNode; title?: st
   return <h1 id="page-title" tabIndex={-1} ref={ref}>{children}</h1>;
 }
 
-// Letter marks rather than emoji: they render on every system (no emoji font needed).
-const CHANNEL: Record<string, { icon: string; name: string }> = {
-  gmail: { icon: "G", name: "Gmail" },
-  outlook: { icon: "O", name: "Outlook" },
-  yahoo: { icon: "Y!", name: "Yahoo" },
-  facebook: { icon: "f", name: "Messenger" },
-  instagram: { icon: "IG", name: "Instagram" },
-  twitter: { icon: "X", name: "X" },
-  twilio: { icon: "SMS", name: "SMS" },
-};
-export const channelName = (c: string) => CHANNEL[c]?.name ?? c;
+/** A channel's letter mark (from its meta.ts via GET /api/providers) with its name for screen readers. */
 export function ChannelIcon({ channel }: { channel: string }) {
-  const c = CHANNEL[channel] ?? { icon: "•", name: channel };
-  return <span className={`channel channel-${channel}`} title={c.name}><span aria-hidden="true">{c.icon}</span><span className="sr-only">{c.name}</span></span>;
+  const p = useProviders().find((x) => x.id === channel);
+  const name = p?.shortName ?? channel;
+  return <span className={`channel channel-${channel}`} title={name}><span aria-hidden="true">{p?.mark ?? "•"}</span><span className="sr-only">{name}</span></span>;
 }
 
 export const fmtDateTime = (iso: string | null | undefined, timeZone?: string) =>

@@ -14,7 +14,7 @@ export function registerWebhooksTest(webhooks: Command): void {
     .action(operation("webhooks test", async (run, [which = "all"]) => {
       if (which !== "all" && !(webhookProviders as readonly string[]).includes(which)) throw new CliExit(EXIT.usage, `unknown webhook provider "${which}" (one of: ${webhookProviders.join(", ")}, all)`);
       const chosen = which === "all" ? [...webhookProviders] : [which as WebhookProvider];
-      const steps = await runInParallel(chosen.map((p) => webhookSteps[p]), run.stepContext(run.baseUrl));
+      const steps = await runInParallel(chosen.map((p) => webhookSteps[p]!), run.stepContext(run.baseUrl));
       return { command: "webhooks test", exitCode: exitCodeOf(steps), steps };
     }));
 }

@@ -1,6 +1,6 @@
 // The service's admin API (bearer CRON_SECRET): switches and hypercare metrics.
 import { z } from "zod";
-import { providerIds } from "../../../service/config/providers.ts";
+import { providerIds } from "../../../service/providers/catalog.ts";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
 import { envValue } from "./env.ts";
 import { describeResponse, HttpSession } from "./http.ts";

@@ -15,6 +15,7 @@ import { assertServerAllowed } from "./server-guard.ts";
 import { calendarZoneName } from "./ical.ts";
 import { createSyncEvents, type SyncSettings } from "./sync.ts";
 import { buildIcs, previousOf } from "./write.ts";
+import meta from "./meta.ts";
 
 export { credentialsSchema as appleCalendarConnectSchema } from "./dav.ts";
 
@@ -179,13 +180,12 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-export interface AppleCalendarOptions extends Partial<SyncSettings> {}
+export interface CaldavOptions extends Partial<SyncSettings> {}
 
-export function createAppleCalendarProvider(options: AppleCalendarOptions = {}): CalendarProvider {
+export function createCaldavProvider(options: CaldavOptions = {}): CalendarProvider {
   const sync = createSyncEvents({ syncCollection: options.syncCollection ?? true, pageSize: options.pageSize ?? 50 });
   return {
-    id: "apple-calendar",
-    label: "Apple Calendar (iCloud)",
+    ...meta,
     connect: connect as CalendarCredentialsConnect,
     listCalendars,
     async *syncEvents(env, account, calendarId, cursor, opts) {
@@ -203,4 +203,6 @@ export function createAppleCalendarProvider(options: AppleCalendarOptions = {}):
   };
 }
 
-export const appleCalendarProvider: CalendarProvider = createAppleCalendarProvider();
+export const caldavProvider: CalendarProvider = createCaldavProvider();
+
+export default caldavProvider;

@@ -9,6 +9,7 @@ import { googleConnect } from "./connect.ts";
 import { classifyGmailError } from "../kit/google/errors.ts";
 import { sendGmail, type SendTuning } from "./send.ts";
 import { syncGmail, type SyncTuning } from "./sync.ts";
+import meta from "./meta.ts";
 
 export type GmailTuning = SyncTuning & SendTuning;
 
@@ -18,8 +19,7 @@ const defaults: GmailTuning = { pageSize: 100, concurrency: 5, uploadThresholdBy
 export function createGmailProvider(overrides: Partial<GmailTuning> = {}): ChannelProvider {
   const tuning = { ...defaults, ...overrides };
   return {
-    id: "gmail",
-    label: "Gmail",
+    ...meta,
     identityKind: "email",
     capabilities: { attachments: true, webhooks: false },
     connect: googleConnect,
@@ -64,3 +64,5 @@ export function createGmailProvider(overrides: Partial<GmailTuning> = {}): Chann
 }
 
 export const gmailProvider: ChannelProvider = createGmailProvider();
+
+export default gmailProvider;

@@ -12,6 +12,7 @@ import { classifyCalendarError, CODES } from "./errors.ts";
 import { eventBody } from "./events.ts";
 import { CalendarSession } from "./session.ts";
 import { syncGoogleEvents, type SyncTuning } from "./sync.ts";
+import meta from "./meta.ts";
 
 export type GoogleCalendarTuning = SyncTuning;
 
@@ -28,9 +29,8 @@ const written = (ev: calendar_v3.Schema$Event): WrittenEvent => ({
 export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTuning> = {}): CalendarProvider {
   const tuning = { ...defaults, ...overrides };
   return {
-    id: "google-calendar",
-    label: "Google Calendar",
-    connect: { kind: "shared-grant", grantProvider: "gmail", requiredScope: "https://www.googleapis.com/auth/calendar" },
+    ...meta,
+    connect: { kind: "shared-grant", route: "google", grantLabel: "Google", grantProvider: "gmail", requiredScope: "https://www.googleapis.com/auth/calendar" },
     classifyError: classifyCalendarError,
 
     async listCalendars(env, account): Promise<CalendarInfo[]> {
@@ -107,3 +107,5 @@ export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTu
 }
 
 export const googleCalendarProvider: CalendarProvider = createGoogleCalendarProvider();
+
+export default googleCalendarProvider;

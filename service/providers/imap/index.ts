@@ -6,6 +6,7 @@ import { closeImap, openImap } from "./imap.ts";
 import { sendYahoo } from "./send.ts";
 import { credentialsOf, credentialsSchema, type Credentials } from "./settings.ts";
 import { syncYahoo } from "./sync.ts";
+import meta from "./meta.ts";
 
 const connect: CredentialsConnect<typeof credentialsSchema> = {
   kind: "credentials",
@@ -36,9 +37,8 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-export const yahooProvider: ChannelProvider = {
-  id: "yahoo",
-  label: "Yahoo",
+export const imapProvider: ChannelProvider = {
+  ...meta,
   identityKind: "email",
   capabilities: { attachments: true, webhooks: false },
   connect: connect as CredentialsConnect,
@@ -50,3 +50,5 @@ export const yahooProvider: ChannelProvider = {
   classifyError: (err) => classifyYahooError(err),
   smoke,
 };
+
+export default imapProvider;

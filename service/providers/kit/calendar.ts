@@ -5,9 +5,11 @@
 // as the mailbox; Apple/Square: their own), decrypted into a ProviderAccount.
 import type { z } from "zod";
 import type { ProviderError } from "./errors.ts";
+import type { ProviderMeta } from "./meta.ts";
 import type { NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "./channel.ts";
 
-export type CalendarProviderId = "google-calendar" | "outlook-calendar" | "apple-calendar" | "square";
+/** A calendar provider's stored id; the exact union is `CalendarProviderId` in ../catalog.ts. */
+export type CalendarProviderId = string;
 
 export interface CalendarInfo {
   externalId: string;
@@ -86,15 +88,19 @@ export interface CalendarCredentialsConnect<S extends z.ZodType = z.ZodType> {
 /** Google/Microsoft calendars use the mailbox's grant: the ConnectedAccount of this provider. */
 export interface SharedGrantConnect {
   kind: "shared-grant";
+  /** POST /api/calendars/<route> adds the calendars of that grant. */
+  route: string;
+  /** Who the user signed in with ("Google", "Microsoft"), for "connect your … account first". */
+  grantLabel: string;
   /** The inbox provider whose account holds the grant ("gmail", "outlook"). */
   grantProvider: "gmail" | "outlook";
   /** Scope the grant must include (else the user reconnects the mailbox). */
   requiredScope: string;
 }
 
-export interface CalendarProvider {
-  id: CalendarProviderId;
-  label: string;
+/** id, label and the rest of the provider's meta.ts are spread in (`{ ...meta, ... }`). */
+export interface CalendarProvider extends ProviderMeta {
+  readonly kind: "calendar";
   connect: SharedGrantConnect | CalendarCredentialsConnect;
   listCalendars(env: ProviderEnv, account: ProviderAccount): Promise<CalendarInfo[]>;
   /** Pages of changes since `cursor` (null: a full read of the window). */

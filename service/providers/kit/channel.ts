@@ -5,8 +5,10 @@ import type { z } from "zod";
 import type { Config } from "../../config/load.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { ErrorClass, ProviderError } from "./errors.ts";
+import type { ProviderMeta } from "./meta.ts";
 
-export type ChannelId = "gmail" | "outlook" | "yahoo" | "facebook" | "instagram" | "twitter" | "twilio";
+/** A channel provider's stored id; the exact union of ids is `ChannelId` in ../catalog.ts. */
+export type ChannelId = string;
 
 export interface Address { name?: string; handle: string }
 
@@ -150,9 +152,9 @@ export interface CredentialsConnect<S extends z.ZodType = z.ZodType> {
 
 export interface SmokeResult { ok: boolean; checks: { name: string; ok: boolean; detail?: string }[] }
 
-export interface ChannelProvider {
-  id: ChannelId;
-  label: string;
+/** id, label and the rest of the provider's meta.ts are spread in (`{ ...meta, ... }`). */
+export interface ChannelProvider extends ProviderMeta {
+  readonly kind: "channel";
   /** Contact identity kind of this channel's handles ("email" for all mail providers). */
   identityKind: "email" | "facebook" | "instagram" | "twitter" | "sms";
   /** replyWindowHours: replies are only allowed this long after the contact's last message

@@ -4,8 +4,8 @@
 // event id), acknowledges, and processes it from the queue.
 import type { ChannelId, InboundMessage, ProviderAccount, ProviderEnv } from "./channel.ts";
 
-export const webhookSources = ["facebook", "instagram", "twilio", "twilio-status", "stripe"] as const;
-export type WebhookSource = (typeof webhookSources)[number];
+/** A source's URL segment; the exact union is `WebhookSource` in ../catalog.ts (from each meta.ts). */
+export type WebhookSource = string;
 
 export interface RawWebhook {
   rawBody: Buffer;

@@ -1,6 +1,6 @@
 // Where the Meta providers talk to (Graph API and the Facebook Login dialog, or the stand-in
 // that replaces both in tests and `tatu launch --rehearse`) and with which app.
-import type { ChannelId, ProviderEnv } from "../kit/channel.ts";
+import type { ProviderEnv } from "../kit/channel.ts";
 import { ProviderError } from "../kit/errors.ts";
 
 /** Pinned Graph version: paths without one would follow the app's default version. */
@@ -19,7 +19,7 @@ export const SCOPES = ["pages_show_list", "pages_messaging", "pages_manage_metad
 /** Page webhook fields the app subscribes each Page to (IG fields are set on the app itself). */
 export const SUBSCRIBED_FIELDS = ["messages", "message_deliveries", "message_reads", "message_echoes", "messaging_postbacks"];
 
-export type MetaChannel = Extract<ChannelId, "facebook" | "instagram">;
+export type MetaChannel = "facebook" | "instagram";
 
 type LooseEnv = Record<string, string | number | boolean | undefined>;
 const raw = (env: ProviderEnv) => env.config.env as unknown as LooseEnv;

@@ -12,11 +12,14 @@ import { classifyMetaError } from "./errors.ts";
 import { GraphClient } from "./graph.ts";
 import { sendMeta } from "./send.ts";
 import { syncMeta } from "./sync.ts";
+import meta from "./meta.ts";
+import { facebookWebhook, instagramWebhook } from "./webhook.ts";
 
 export { classifyMetaError } from "./errors.ts";
 export { facebookWebhook, instagramWebhook, hubChallenge } from "./webhook.ts";
 
-const LABEL: Record<MetaChannel, string> = { facebook: "Facebook Messenger", instagram: "Instagram" };
+const metaOf = (channel: MetaChannel) => meta.find((m) => m.id === channel)!;
+const LABEL: Record<MetaChannel, string> = { facebook: metaOf("facebook").label, instagram: metaOf("instagram").label };
 
 async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAccount): Promise<SmokeResult> {
   const { run, result } = smokeChecks((err) => plainWords(classifyMetaError(err).errorClass, LABEL[channel]));
@@ -61,8 +64,7 @@ const SubscribedApps = z.object({ data: z.array(z.object({ id: z.string(), subsc
 function provider(channel: MetaChannel): ChannelProvider {
   const route = channel === "facebook" ? FACEBOOK_ROUTE : INSTAGRAM_ROUTE;
   return {
-    id: channel,
-    label: LABEL[channel],
+    ...metaOf(channel),
     identityKind: channel,
     capabilities: { attachments: true, webhooks: true, replyWindowHours: 24 },
     connect: {
@@ -73,20 +75,9 @@ function provider(channel: MetaChannel): ChannelProvider {
       exchangeCode: (env, p) => (channel === "facebook" ? exchangeFacebook(env, p) : exchangeInstagram(env, p)),
       redirectUri: redirectUriFor(route),
     },
-    async *sync(env, account, cursor, opts) {
-      try {
-        yield* syncMeta(env, channel, account, cursor, opts);
-      } catch (err) {
-        throw classifyMetaError(err);
-      }
-    },
-    async send(env, account, draft) {
-      try {
-        return await sendMeta(env, channel, account, draft);
-      } catch (err) {
-        throw classifyMetaError(err);
-      }
-    },
+    // The registry classifies what these throw (classifyMetaError).
+    sync: (env, account, cursor, opts) => syncMeta(env, channel, account, cursor, opts),
+    send: (env, account, draft) => sendMeta(env, channel, account, draft),
     // Nothing to revoke per account: a Page's webhook subscription also carries its linked
     // Instagram account, and DELETE /me/permissions would end every Page of the login. The
     // inbox drops the stored tokens; the user can remove Tatu under Business Integrations.
@@ -98,3 +89,8 @@ function provider(channel: MetaChannel): ChannelProvider {
 
 export const facebookProvider = provider("facebook");
 export const instagramProvider = provider("instagram");
+
+export default [
+  { ...facebookProvider, webhooks: [facebookWebhook] },
+  { ...instagramProvider, webhooks: [instagramWebhook] },
+];

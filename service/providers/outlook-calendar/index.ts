@@ -9,6 +9,7 @@ import type { ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.t
 import type { CalendarInfo, CalendarProvider, EventDraft, WrittenEvent } from "../kit/calendar.ts";
 import { eventBody, graphEvent } from "./events.ts";
 import { PREFER, syncOutlookCalendar } from "./sync.ts";
+import meta from "./meta.ts";
 
 const calendarSchema = z.object({
   id: z.string().min(1),
@@ -87,9 +88,8 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
 }
 
 export const outlookCalendarProvider: CalendarProvider = {
-  id: "outlook-calendar",
-  label: "Outlook Calendar",
-  connect: { kind: "shared-grant", grantProvider: "outlook", requiredScope: "Calendars.ReadWrite" },
+  ...meta,
+  connect: { kind: "shared-grant", route: "outlook", grantLabel: "Microsoft", grantProvider: "outlook", requiredScope: "Calendars.ReadWrite" },
   listCalendars(env, account) {
     return listCalendars(env, account).catch((err: unknown) => { throw classifyOutlookError(err); });
   },
@@ -112,3 +112,5 @@ export const outlookCalendarProvider: CalendarProvider = {
   classifyError: classifyOutlookError,
   smoke,
 };
+
+export default outlookCalendarProvider;

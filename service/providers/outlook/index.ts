@@ -10,6 +10,7 @@ import { GraphSession } from "../kit/microsoft/graph.ts";
 import { sendOutlook } from "./send.ts";
 import { syncOutlook } from "./sync.ts";
 import { authorizationUrl, redeemCode } from "../kit/microsoft/tokens.ts";
+import meta from "./meta.ts";
 
 const meSchema = z.object({
   id: z.string().min(1),
@@ -74,8 +75,7 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
 }
 
 export const outlookProvider: ChannelProvider = {
-  id: "outlook",
-  label: "Outlook",
+  ...meta,
   identityKind: "email",
   capabilities: { attachments: true, webhooks: false },
   connect: {
@@ -106,3 +106,5 @@ export const outlookProvider: ChannelProvider = {
   classifyError: classifyOutlookError,
   smoke,
 };
+
+export default outlookProvider;

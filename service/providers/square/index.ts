@@ -14,6 +14,7 @@ import { bookableMembers, listLocations } from "./directory.ts";
 import { classifySquareError } from "./errors.ts";
 import { syncDefaults, syncSquare, type SyncTuning } from "./sync.ts";
 import { cancelBooking, createBooking, updateBooking } from "./write.ts";
+import meta from "./meta.ts";
 
 async function listCalendars(env: ProviderEnv, account: ProviderAccount): Promise<CalendarInfo[]> {
   const { client, creds } = await accountClient(env, account);
@@ -55,8 +56,7 @@ export function createSquareProvider(overrides: Partial<SyncTuning> = {}): Calen
     }
   };
   return {
-    id: "square",
-    label: "Square Appointments",
+    ...meta,
     connect: squareConnect,
     listCalendars: (env, account) => guard(() => listCalendars(env, account)),
     async *syncEvents(env, account, calendarId, cursor, opts) {
@@ -75,3 +75,5 @@ export function createSquareProvider(overrides: Partial<SyncTuning> = {}): Calen
 }
 
 export const squareProvider: CalendarProvider = createSquareProvider();
+
+export default squareProvider;

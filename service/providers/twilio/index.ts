@@ -9,6 +9,9 @@ import { twilioConnect } from "./connect.ts";
 import { classifyTwilioError } from "../kit/twilio/errors.ts";
 import { sendTwilio } from "./send.ts";
 import { accountNumber, syncTwilio } from "./sync.ts";
+import type { ProviderDefinition } from "../kit/provider.ts";
+import meta from "./meta.ts";
+import { twilioInboundWebhook, twilioStatusWebhook } from "./webhook.ts";
 
 export { twilioInboundWebhook, twilioStatusWebhook } from "./webhook.ts";
 
@@ -40,9 +43,9 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-export const twilioProvider: ChannelProvider = {
-  id: "twilio",
-  label: "SMS (Twilio)",
+export const twilioProvider: ChannelProvider & ProviderDefinition = {
+  ...meta,
+  webhooks: [twilioInboundWebhook, twilioStatusWebhook],
   identityKind: "sms",
   // Inbound MMS pictures are stored; sending pictures needs public media URLs (not yet).
   capabilities: { attachments: false, webhooks: true },
@@ -67,3 +70,5 @@ export const twilioProvider: ChannelProvider = {
   classifyError: classifyTwilioError,
   smoke,
 };
+
+export default twilioProvider;

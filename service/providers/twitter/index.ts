@@ -7,6 +7,7 @@ import { accountClient, rebase, ROUTE, twitterClient } from "./client.ts";
 import { classifyTwitterError } from "./errors.ts";
 import { sendTwitter } from "./send.ts";
 import { syncTwitter } from "./sync.ts";
+import meta from "./meta.ts";
 
 const me = z.object({ data: z.object({ id: z.string().regex(/^\d+$/), name: z.string().optional(), username: z.string() }) });
 
@@ -71,8 +72,7 @@ async function disconnect(env: ProviderEnv, account: ProviderAccount): Promise<v
 const connect: OAuth1Connect = { kind: "oauth1", route: ROUTE, callbackUrl, requestToken, exchange };
 
 export const twitterProvider: ChannelProvider = {
-  id: "twitter",
-  label: "X",
+  ...meta,
   identityKind: "twitter",
   // Photos arrive with synced DMs; sending attachments is not supported (see send.ts).
   capabilities: { attachments: false, webhooks: false },
@@ -95,3 +95,5 @@ export const twitterProvider: ChannelProvider = {
   classifyError: classifyTwitterError,
   smoke,
 };
+
+export default twitterProvider;

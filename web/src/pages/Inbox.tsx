@@ -6,9 +6,8 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
 import { RequireUser } from "../guard.tsx";
 import type { Account, Conversation, ConversationItem, Message, Page, ProviderInfo } from "../types.ts";
-import { ChannelIcon, channelName, Empty, ErrorBox, fmtAgo, fmtDateTime, Loading, PageTitle } from "../ui.tsx";
-
-const CHANNELS = ["gmail", "outlook", "yahoo", "facebook", "instagram", "twitter", "twilio"];
+import { ChannelIcon, Empty, ErrorBox, fmtAgo, fmtDateTime, Loading, PageTitle } from "../ui.tsx";
+import { useChannelName, useChannels } from "../providers.ts";
 
 export default function InboxPage() {
   return <RequireUser role="artist" title="Inbox">{() => <Inbox />}</RequireUser>;
@@ -25,6 +24,7 @@ function useDebounced<T>(value: T, ms: number): T {
 
 function Inbox() {
   const { id } = useParams();
+  const channels = useChannels();
   const [q, setQ] = useState("");
   const [channel, setChannel] = useState("");
   const [unread, setUnread] = useState(false);
@@ -56,7 +56,7 @@ function Inbox() {
                 <label htmlFor="inbox-channel">Channel</label>
                 <select id="inbox-channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
                   <option value="">All channels</option>
-                  {CHANNELS.map((c) => <option key={c} value={c}>{channelName(c)}</option>)}
+                  {channels.map((c) => <option key={c.id} value={c.id}>{c.shortName}</option>)}
                 </select>
               </div>
               <label className="choice"><input type="checkbox" checked={unread} onChange={(e) => setUnread(e.target.checked)} /> Unread only</label>
@@ -206,6 +206,7 @@ function HtmlBody({ m }: { m: Message }) {
 }
 
 function ReplyWindow({ c }: { c: Conversation }) {
+  const channelName = useChannelName();
   const w = c.replyWindow;
   if (!w) return null;
   return w.open ? (

@@ -1,13 +1,15 @@
-// Connect and look after every channel and calendar: OAuth links, the Yahoo app-password form
-// with a how-to, status in plain words, last successful sync, sync now, disconnect.
+// Connect and look after every channel and calendar: OAuth links, credentials forms drawn from
+// what the server says of each provider (fields, how-to), status in plain words, last
+// successful sync, sync now, disconnect.
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
 import { apiFields, type FieldErrors } from "../forms.ts";
 import { RequireUser } from "../guard.tsx";
-import type { Account, Calendar, ProviderInfo, TwilioInfo } from "../types.ts";
+import type { Account, Calendar, CalendarProviderInfo, ProviderInfo, ProviderUi, TwilioInfo } from "../types.ts";
 import { ErrorBox, Field, fmtAgo, Loading, PageTitle } from "../ui.tsx";
+import { useChannelName } from "../providers.ts";
 
 export default function IntegrationsPage() {
   return <RequireUser role="artist" title="Integrations">{() => <Integrations />}</RequireUser>;
@@ -84,8 +86,10 @@ function ProviderCard({ p, accounts, twilio }: { p: ProviderInfo; accounts: Acco
       {accounts.length ? <ul className="accounts">{accounts.map((a) => <AccountRow key={a.id} a={a} />)}</ul> : <p className="muted">Not connected.</p>}
       {!p.configured ? (
         <p className="muted small">{p.label} is not set up on this server yet. Ask your Tatu admin.</p>
+      ) : p.ui.custom === "sms" ? (
+        <SmsConnect twilio={twilio ?? { serverAccount: false, assignedNumbers: [] }} connected={accounts.filter((a) => a.status !== "disabled").map((a) => a.address)} />
       ) : p.connect === "credentials" ? (
-        p.id === "yahoo" ? (accounts.some((a) => a.status === "active") ? <details><summary>Connect another Yahoo account</summary><YahooForm /></details> : <YahooForm />) : <SmsConnect twilio={twilio ?? { serverAccount: false, assignedNumbers: [] }} connected={accounts.filter((a) => a.status !== "disabled").map((a) => a.address)} />
+        accounts.some((a) => a.status === "active") ? <details><summary>Connect another {p.label} account</summary><CredentialsForm id={p.id} path={`/api/integrations/${p.route}/connect`} ui={p.ui} /></details> : <CredentialsForm id={p.id} path={`/api/integrations/${p.route}/connect`} ui={p.ui} />
       ) : (
         <a className="button" href={`/api/integrations/${p.route}/auth`}>{needsReconnect ? `Reconnect ${p.label}` : accounts.length ? `Connect another ${p.label} account` : `Connect ${p.label}`}</a>
       )}
@@ -106,32 +110,36 @@ function useConnect(path: string) {
   return { m, fields, msg };
 }
 
-function YahooForm() {
-  const { m, fields, msg } = useConnect("/api/integrations/yahoo/connect");
+/** A provider's credentials form, drawn from its meta.ts: fields, an optional how-to, the
+ *  submit label. Secrets never stay in the page once the provider accepted them. */
+function CredentialsForm({ id, path, ui, howToOpen }: { id: string; path: string; ui: ProviderUi; howToOpen?: boolean }) {
+  const { m, fields, msg } = useConnect(path);
+  const form = ui.form;
+  if (!form) return null;
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const form = e.currentTarget;
-    const d = new FormData(form);
-    // The app password never stays in the page once Yahoo accepted it.
-    m.mutate({ email: String(d.get("email") ?? ""), appPassword: String(d.get("appPassword") ?? "") }, { onSuccess: () => form.reset() });
+    const el = e.currentTarget;
+    const d = new FormData(el);
+    m.mutate(Object.fromEntries(form!.fields.map((f) => [f.name, String(d.get(f.name) ?? "")])), { onSuccess: () => el.reset() });
   }
   return (
-    <form id="yahoo-form" noValidate onSubmit={submit} aria-busy={m.isPending}>
-      <details>
-        <summary>How to get a Yahoo app password</summary>
-        <ol className="small">
-          <li>Sign in at login.yahoo.com and open <strong>Account security</strong>.</li>
-          <li>Choose <strong>Generate app password</strong> (turn on 2-step verification first if asked).</li>
-          <li>Name it “Tatu”, then copy the 16 letters Yahoo shows (spaces are fine).</li>
-        </ol>
-        <p className="small">Tatu uses it only to read and send your mail. Remove it at Yahoo any time to cut access.</p>
-      </details>
-      <Field form="yahoo" name="email" label="Yahoo email address" type="email" autoComplete="email" error={fields.email} />
-      <Field form="yahoo" name="appPassword" label="App password" type="password" autoComplete="off" error={fields.appPassword} />
-      <button type="submit" disabled={m.isPending}>{m.isPending ? "Checking…" : "Connect Yahoo"}</button>
+    <form id={`${id}-form`} noValidate onSubmit={submit} aria-busy={m.isPending}>
+      {form.howTo ? <HowTo {...form.howTo} open={howToOpen} /> : null}
+      {form.fields.map((f) => <Field key={f.name} form={id} name={f.name} label={f.label} type={f.type} placeholder={f.placeholder} autoComplete={f.autoComplete} hint={f.hint} error={fields[f.name]} />)}
+      <button type="submit" disabled={m.isPending}>{m.isPending ? "Checking…" : form.submit}</button>
       <p className="msg" role="status">{msg.info}</p>
       <p className="msg msg-error" role="alert">{msg.error}</p>
     </form>
+  );
+}
+
+function HowTo({ title, steps, note, open }: { title: string; steps: string[]; note?: string; open?: boolean }) {
+  return (
+    <details open={open || undefined}>
+      <summary>{title}</summary>
+      <ol className="small">{steps.map((s) => <li key={s}>{s}</li>)}</ol>
+      {note ? <p className="small">{note}</p> : null}
+    </details>
   );
 }
 
@@ -193,7 +201,7 @@ function Calendars({ accounts }: { accounts: Account[] }) {
   // A new connection syncs in the background: poll until its first sync has run.
   const q = useQuery({
     queryKey: ["calendars"],
-    queryFn: () => api<{ items: Calendar[] }>("/api/calendars"),
+    queryFn: () => api<{ items: Calendar[]; providers: CalendarProviderInfo[] }>("/api/calendars"),
     refetchInterval: (query) => (query.state.data?.items.some((c) => c.status === "active" && !c.lastSyncAt) ? 2000 : false),
   });
   const [msg, setMsg] = useState<{ info?: string; error?: string }>({});
@@ -205,6 +213,10 @@ function Calendars({ accounts }: { accounts: Account[] }) {
     onSettled: () => void qc.invalidateQueries({ queryKey: ["calendars"] }),
   });
   const has = (p: string) => accounts.some((a) => a.provider === p && a.status === "active");
+  // Google and Outlook calendars come with the mailbox's grant.
+  const shared = (q.data?.providers ?? []).filter((p) => p.connect === "shared-grant");
+  const channelName = useChannelName();
+  const grantLabel = (p: CalendarProviderInfo) => channelName(p.grantProvider!);
   return (
     <section aria-label="Calendars">
       {q.isLoading ? <Loading /> : q.isError ? <ErrorBox error={q.error} retry={() => q.refetch()} /> : q.data!.items.length === 0 ? <p className="muted">No calendars connected. Busy times from connected calendars keep customers from booking over them.</p> : (
@@ -223,47 +235,19 @@ function Calendars({ accounts }: { accounts: Account[] }) {
           ))}
         </ul>
       )}
-      {!has("gmail") || !has("outlook") ? <p className="hint small">Google and Outlook calendars use the mailbox you connect above: connect Gmail or Outlook first.</p> : null}
+      {shared.some((p) => !has(p.grantProvider!)) ? <p className="hint small">{shared.map((p) => p.label).join(" and ")} use the mailbox you connect above: connect it first.</p> : null}
       <div className="actions">
-        <button type="button" className="secondary" disabled={!has("gmail")} title={has("gmail") ? undefined : "Connect Gmail first"} onClick={() => run.mutate({ path: "/api/calendars/google", method: "POST" })}>Add Google Calendar</button>
-        <button type="button" className="secondary" disabled={!has("outlook")} title={has("outlook") ? undefined : "Connect Outlook first"} onClick={() => run.mutate({ path: "/api/calendars/outlook", method: "POST" })}>Add Outlook Calendar</button>
+        {shared.map((p) => <button key={p.id} type="button" className="secondary" disabled={!has(p.grantProvider!)} title={has(p.grantProvider!) ? undefined : `Connect ${grantLabel(p)} first`} onClick={() => run.mutate({ path: `/api/calendars/${p.route}`, method: "POST" })}>Add {p.label}</button>)}
       </div>
       <p className="msg" role="status">{msg.info}</p>
       <p className="msg msg-error" role="alert">{msg.error}</p>
-      <AppleForm />
-      <SquareForm />
+      {(q.data?.providers ?? []).filter((p) => p.connect === "credentials").map((p) => (
+        <details key={p.id} className="card">
+          <summary>{p.ui.form?.howTo?.title ?? `Connect ${p.label}`}</summary>
+          {p.ui.form?.howTo?.steps.map((step) => <p key={step} className="small">{step}</p>)}
+          <CredentialsForm id={p.route} path={`/api/calendars/${p.route}/connect`} ui={{ form: p.ui.form && { ...p.ui.form, howTo: undefined } }} />
+        </details>
+      ))}
     </section>
-  );
-}
-
-function AppleForm() {
-  const { m, fields, msg } = useConnect("/api/calendars/apple/connect");
-  return (
-    <details className="card">
-      <summary>Connect Apple (iCloud) Calendar</summary>
-      <p className="small">Create an app-specific password at account.apple.com → Sign-In and Security → App-Specific Passwords.</p>
-      <form id="apple-form" noValidate onSubmit={(e) => { e.preventDefault(); const d = new FormData(e.currentTarget); m.mutate({ appleId: String(d.get("appleId") ?? ""), appPassword: String(d.get("appPassword") ?? "") }); }}>
-        <Field form="apple" name="appleId" label="Apple Account email" type="email" error={fields.appleId} />
-        <Field form="apple" name="appPassword" label="App-specific password" type="password" autoComplete="off" error={fields.appPassword} />
-        <button type="submit" disabled={m.isPending}>Connect Apple Calendar</button>
-        <p className="msg" role="status">{msg.info}</p>
-        <p className="msg msg-error" role="alert">{msg.error}</p>
-      </form>
-    </details>
-  );
-}
-
-function SquareForm() {
-  const { m, fields, msg } = useConnect("/api/calendars/square/connect");
-  return (
-    <details className="card">
-      <summary>Connect Square Appointments</summary>
-      <form id="square-form" noValidate onSubmit={(e) => { e.preventDefault(); m.mutate({ accessToken: String(new FormData(e.currentTarget).get("accessToken") ?? "") }); }}>
-        <Field form="square" name="accessToken" label="Square access token" type="password" autoComplete="off" error={fields.accessToken} hint="Square Developer Dashboard → your app → Credentials → Access token." />
-        <button type="submit" disabled={m.isPending}>Connect Square</button>
-        <p className="msg" role="status">{msg.info}</p>
-        <p className="msg msg-error" role="alert">{msg.error}</p>
-      </form>
-    </details>
   );
 }

@@ -2,8 +2,8 @@
 // the raw bytes; each event is stored once by its `evt_…` id. Features (deposits, in the
 // booking issue) subscribe to event types with onStripeEvent.
 import Stripe from "stripe";
-import type { AppContext } from "../context.ts";
-import { type WebhookSourceHandler, WebhookParseError } from "../providers/kit/webhook.ts";
+import type { AppContext } from "../../context.ts";
+import { type WebhookSourceHandler, WebhookParseError } from "../kit/webhook.ts";
 
 export const STRIPE_TOLERANCE_SEC = 300;
 
