@@ -12,19 +12,10 @@ import type { ProviderEnv } from "../../service/channels/types.ts";
 import { startTwitterStandIn, type DmEventView, type TwitterStandIn, type User } from "../../service/sandbox/twitter/index.ts";
 import { approve, CALLBACK, connect, days, drain, oauth1, providerEnv, sha256, Store, tag, type TestAccount } from "./twitter-helpers.ts";
 
+import { rejection } from "../helpers/rejection.ts";
+
 let standIn: TwitterStandIn;
 let env: ProviderEnv;
-
-async function rejection(p: Promise<unknown> | AsyncIterable<unknown>): Promise<ProviderError> {
-  try {
-    if (Symbol.asyncIterator in p) for await (const _ of p as AsyncIterable<unknown>) { /* drain */ }
-    else await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a rejection");
-}
 
 function artist(): User {
   const t = tag();
