@@ -4,8 +4,9 @@
 // artist cannot touch a connection.
 import { expect } from "vitest";
 import { signedInUser } from "../helpers/accounts.ts";
-import type { TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import type { HttpClient } from "../helpers/http.ts";
+import type { Track } from "../helpers/suite.ts";
 
 export interface BookableArtist { client: HttpClient; userId: string; email: string; serviceId: string }
 
@@ -15,6 +16,13 @@ export async function bookableArtist(app: TestApp, opts: { zone: string; name?: 
   await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: opts.name ?? "Jo", timeZone: opts.zone, workingHours: week, bufferMinutes: 0, visible: true } });
   const service = await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Session", durationMinutes: 60 } });
   return { ...artist, serviceId: service.id };
+}
+
+/** The app on an isolated database, pointed at the calendar's server by `env` (closed after the
+ *  suite through `track`), and an artist bookable in `opts.zone`. */
+export async function startBookingApp(track: Track, env: Record<string, string>, opts: { zone: string; name?: string }): Promise<{ app: TestApp; artist: BookableArtist }> {
+  const app = track(await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env }));
+  return { app, artist: await bookableArtist(app, opts) };
 }
 
 export async function confirmedAppointment(app: TestApp, artist: BookableArtist, start: string, idea = "Swallow"): Promise<{ appointmentId: string; customer: { client: HttpClient } }> {
@@ -42,6 +50,14 @@ export async function expectHealthyAndPrivate(app: TestApp, owner: HttpClient, c
   expect((await other.client.delete(`/api/calendars/${connectionId}`)).status).toBe(404);
   expect((await other.client.get("/api/calendars")).body.items).toEqual([]);
   return other.client;
+}
+
+/** The appointment's event was deleted in the calendar: recorded on it, and the booking itself
+ *  stands (the artist decides). */
+export async function expectDeletedInCalendar(app: TestApp, appointmentId: string): Promise<void> {
+  const after = await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } });
+  expect(after.calendarState).toBe("deleted_in_calendar");
+  expect(after.status).toBe("confirmed");
 }
 
 /** "Sync now" on a connection, which must answer 200; returns its body. */
