@@ -6,7 +6,7 @@ import { DateTime } from "luxon";
 import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, type BookableArtist } from "./booking-fixture.ts";
+import { confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, type BookableArtist } from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";

@@ -3,10 +3,10 @@
 // (request → offer → accept), free slots as the public sees them, and the check that another
 // artist cannot touch a connection.
 import { expect } from "vitest";
-import { signedInUser } from "../helpers/accounts.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
-import type { HttpClient } from "../helpers/http.ts";
-import type { Track } from "../helpers/suite.ts";
+import { signedInUser } from "./accounts.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "./app.ts";
+import type { HttpClient } from "./http.ts";
+import type { Track } from "./suite.ts";
 
 export interface BookableArtist { client: HttpClient; userId: string; email: string; serviceId: string }
 
