@@ -6,10 +6,10 @@ import http from "node:http";
 import https from "node:https";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll } from "vitest";
 import type { InboundMessage, ProviderEnv, SyncCursor, SyncPage } from "../../service/channels/types.ts";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
+import { suiteResources } from "./suite.ts";
 
 export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -74,19 +74,12 @@ interface StandIn { env(): Record<string, string>; close(): Promise<void> }
 /** Suite hooks for a provider test against a stand-in: the network guard, the stand-in and a
  *  ProviderEnv on its env() (handed to `ready`), all undone after the suite. */
 export function standInSuite<S extends StandIn>(tag: string, start: () => Promise<S>, ready: (standIn: S, env: ProviderEnv) => void): void {
-  let unguard: (() => void) | undefined;
-  let standIn: S | undefined;
-  let dataDir: string | undefined;
-  beforeAll(async () => {
-    unguard = guardNetwork();
-    standIn = await start();
+  suiteResources(async (track) => {
+    const unguard = guardNetwork();
+    track({ close: async () => unguard() });
+    const standIn = track(await start());
     const env = testProviderEnv(tag, standIn.env());
-    dataDir = env.dataDir;
+    track({ close: async () => fs.rmSync(env.dataDir, { recursive: true, force: true }) });
     ready(standIn, env);
-  });
-  afterAll(async () => {
-    unguard?.();
-    await standIn?.close();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 }
