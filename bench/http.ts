@@ -17,6 +17,7 @@ import express from "express";
 import { boot, type Booted } from "../service/boot.ts";
 import { loadConfig } from "../service/config/load.ts";
 import { redactUrl, scratchDatabase } from "./lib/database.ts";
+import { benchRun, intEnv } from "./lib/run.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startHttpServer, type RunningServer } from "../service/server.ts";
 
@@ -24,17 +25,6 @@ const HOST = "127.0.0.1";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
 // ---------------------------------------------------------------- settings
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name} must be an integer >= ${min} (got "${raw}")`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const settings = {
   durationSec: intEnv("BENCH_DURATION_SEC", 5, 1),
@@ -48,40 +38,8 @@ const settings = {
 
 // ---------------------------------------------------------------- cleanup + time bound
 
-const cleanups: Array<{ name: string; fn: () => Promise<void> }> = [];
-let cleaning: Promise<void> | undefined;
-
-function onCleanup(name: string, fn: () => Promise<void>): void {
-  cleanups.push({ name, fn });
-}
-
-/** Runs registered cleanups once, newest first; each is capped so cleanup itself is bounded. */
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { name, fn } of cleanups.reverse()) {
-      try {
-        await Promise.race([
-          fn(),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out after 15 s")), 15_000).unref()),
-        ]);
-      } catch (err) {
-        console.error(`bench: cleanup "${name}" failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-async function abort(message: string, code: number): Promise<never> {
-  console.error(`bench: ${message}`);
-  await cleanup();
-  process.exit(code);
-}
-
 // Whole-run budget: 4 targets × (warm-up + run + slack) + setup (create DB, migrate, boot).
-const budgetMs = (4 * (settings.warmupSec + settings.durationSec + 20) + 180) * 1000;
-setTimeout(() => void abort(`run exceeded its time budget of ${Math.round(budgetMs / 1000)} s; aborted`, 3), budgetMs).unref();
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void abort(`interrupted (${sig})`, 130));
+const { onCleanup, cleanup, abort } = benchRun({ budgetSec: 4 * (settings.warmupSec + settings.durationSec + 20) + 180 });
 
 // ---------------------------------------------------------------- servers
 

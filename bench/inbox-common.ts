@@ -4,16 +4,7 @@ import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import type { AppContext } from "../service/context.ts";
 
-export function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name} must be an integer >= ${min} (got "${raw}")`);
-    process.exit(2);
-  }
-  return n;
-}
+export { intEnv } from "./lib/run.ts";
 
 /** A failed check means the bench (not the code's speed) is broken: exit 1, say what. */
 export class BenchCheckError extends Error {}

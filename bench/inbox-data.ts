@@ -3,18 +3,8 @@
 // quoted replies, HTML alternatives with a signature, Message-ID / In-Reply-To / References
 // chains and Gmail-style ids (the thread id is the id of its first message).
 import type { Address, InboundMessage } from "../service/providers/kit/channel.ts";
+import { mulberry32 } from "./lib/random.ts";
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ["Sam", "Alex", "Maria", "Jo", "Priya", "Lucas", "Mei", "Noah", "Aisha", "Tomás", "Lena", "Kai", "Zoe", "Omar", "Ines", "Finn", "Yuki", "Rosa", "Dev", "Elif"];
 const LAST = ["Rivera", "Kim", "Silva", "Novak", "Patel", "Moreau", "Chen", "Okafor", "Haddad", "García", "Berg", "Tanaka", "Rossi", "Nakamura", "Costa", "Murphy", "Singh", "Kowalski", "Dubois", "Yilmaz"];
@@ -71,7 +61,7 @@ export interface GenOptions {
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function generateMailbox(o: GenOptions): GeneratedMailbox {
-  const rand = rng(o.seed);
+  const rand = mulberry32(o.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const htmlShare = o.htmlShare ?? 0.65;
   const contacts: Contact[] = Array.from({ length: Math.max(20, Math.round(o.count / 6)) }, (_, i) => {

@@ -20,6 +20,7 @@ import pg from "pg";
 import { boot, type Booted } from "../service/boot.ts";
 import { loadConfig } from "../service/config/load.ts";
 import { redactUrl, scratchDatabase } from "./lib/database.ts";
+import { benchRun } from "./lib/run.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startGoogleStandIn } from "../service/sandbox/google/index.ts";
 import { startHttpServer } from "../service/server.ts";
@@ -43,31 +44,7 @@ const settings = {
 
 // ---------------------------------------------------------------- cleanup + time bound
 
-const cleanups: Array<{ name: string; fn: () => Promise<void> }> = [];
-let cleaning: Promise<void> | undefined;
-const onCleanup = (name: string, fn: () => Promise<void>) => void cleanups.push({ name, fn });
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { name, fn } of cleanups.reverse()) {
-      try {
-        await Promise.race([fn(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out after 30 s")), 30_000).unref())]);
-      } catch (err) {
-        console.error(`bench: cleanup "${name}" failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-async function abort(message: string, code: number): Promise<never> {
-  console.error(`bench: ${message}`);
-  await cleanup();
-  process.exit(code);
-}
-
-setTimeout(() => void abort(`run exceeded its time budget of ${settings.budgetSec} s (BENCH_INBOX_BUDGET_SEC); aborted`, 3), settings.budgetSec * 1000).unref();
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void abort(`interrupted (${sig})`, 130));
+const { onCleanup, cleanup, abort } = benchRun({ budgetSec: settings.budgetSec, budgetEnv: "BENCH_INBOX_BUDGET_SEC", cleanupTimeoutSec: 30 });
 
 // ---------------------------------------------------------------- setup
 

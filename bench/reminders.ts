@@ -25,6 +25,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import type { AppContext } from "../service/context.ts";
 import { DEFAULTS as REMINDER_DEFAULTS } from "../service/reminders/run.ts";
+import { intEnv } from "./lib/run.ts";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -51,17 +52,6 @@ if (process.argv[2] === "--worker") {
 }
 
 // ------------------------------------------------------------------- settings
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name} must be an integer >= ${min} (got "${raw}")`);
-    process.exit(2);
-  }
-  return n;
-}
 
 // ----------------------------------------------------------------------- seed
 

@@ -24,6 +24,8 @@ import { migrateDeploy } from "../service/db/migrations.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startHttpServer } from "../service/server.ts";
 import { fmtInt, fmtMs, intEnv, markdownTable, now, percentile, textTable } from "./inbox-common.ts";
+import { mulberry32 } from "./lib/random.ts";
+import { benchRun } from "./lib/run.ts";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const settings = {
@@ -46,19 +48,7 @@ const log = (line: string) => console.log(`bench:search: ${line}`);
 
 // ---------------------------------------------------------------- cleanup + time bound
 
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-const cleanup = () =>
-  (cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err) => console.error(`bench:search: cleanup failed: ${(err as Error).message}`));
-  })());
-async function abort(message: string, code: number): Promise<never> {
-  console.error(`bench:search: ${message}`);
-  await cleanup();
-  process.exit(code);
-}
-setTimeout(() => void abort(`run exceeded its time budget of ${settings.budgetSec} s (BENCH_SEARCH_BUDGET_SEC); aborted`, 3), settings.budgetSec * 1000).unref();
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void abort(`interrupted (${sig})`, 130));
+const { onCleanup, cleanup, abort } = benchRun({ label: "bench:search", budgetSec: settings.budgetSec, budgetEnv: "BENCH_SEARCH_BUDGET_SEC" });
 
 // ---------------------------------------------------------------- data
 
@@ -135,15 +125,6 @@ async function seed(pool: pg.Pool): Promise<void> {
   await pool.query(`VACUUM ANALYZE "ArtistProfile"`);
 }
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Where people search from: 80 % inside a metro area (weighted like the artists), 20 % anywhere in the two regions. */
 function centres(count: number): { lat: number; lng: number }[] {
   const rnd = mulberry32(settings.seed + 1);
@@ -177,7 +158,7 @@ async function createDatabase(): Promise<string> {
   }
   if (settings.keepDb) log(`BENCH_SEARCH_KEEP_DB=1: database "${name}" is kept (drop it yourself)`);
   else
-    cleanups.push(async () => {
+    onCleanup("drop database", async () => {
       const c = new pg.Client(settings.pgAdminUrl);
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => c.end());
@@ -190,7 +171,7 @@ async function createDatabase(): Promise<string> {
 /** The real app on a loopback port (service/http/app.ts mounts the artist routes). */
 async function startServer(booted: Booted): Promise<{ url: string }> {
   const real = await startHttpServer(booted.ctx, 0, "127.0.0.1");
-  cleanups.push(() => real.close());
+  onCleanup("close Tatu http", () => real.close());
   return { url: real.url };
 }
 
@@ -210,7 +191,7 @@ async function main() {
   log("migrating the scratch database (prisma migrate deploy)…");
   await migrateDeploy(databaseUrl).catch((err) => abort(`migration failed: ${(err as Error).message}`, 2));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-  cleanups.push(() => pool.end());
+  onCleanup("close pg pool", () => pool.end());
   let t0 = now();
   await seed(pool).catch((err) => abort(`seeding failed: ${(err as Error).message}`, 2));
   const seedSec = (now() - t0) / 1000;
@@ -219,7 +200,7 @@ async function main() {
 
   const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, TATU_SCHEDULER: "off", LOG_LEVEL: "silent", RATE_LIMIT_SEARCH: "1000000/1m", TATU_DATA_DIR: path.join(os.tmpdir(), `tatu-bench-search-${process.pid}`) });
   const booted = await boot({ config, log: createLogger({ level: "silent" }) }).catch((err) => abort(`boot failed: ${(err as Error).message}`, 2));
-  cleanups.push(() => booted.close());
+  onCleanup("stop Tatu", () => booted.close());
   const server = await startServer(booted);
 
   const all = centres(settings.warmup + settings.queries);

@@ -29,6 +29,7 @@ import { boot, type Booted } from "../service/boot.ts";
 import { channelProvider } from "../service/providers/registry.ts";
 import { loadConfig } from "../service/config/load.ts";
 import { redactUrl, scratchDatabase } from "./lib/database.ts";
+import { benchRun, intEnv } from "./lib/run.ts";
 import { providerEnv, upsertAccount } from "../service/integrations/accounts.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startMetaStandIn, type MetaStandIn } from "../service/sandbox/meta/index.ts";
@@ -49,17 +50,6 @@ const HOST = "127.0.0.1";
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
 // ---------------------------------------------------------------- settings
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`bench: ${name} must be an integer >= ${min} (got "${raw}")`);
-    process.exit(2);
-  }
-  return n;
-}
 
 /** api: the production topology's API host — BullMQ, its worker on another host (here: paused
  *  while the acks are measured, processing the backlog after). bullmq: `npm start`, the worker
@@ -96,44 +86,8 @@ export const settings = {
 
 // ---------------------------------------------------------------- cleanup + time bound
 
-const cleanups: Array<{ name: string; fn: () => Promise<void> }> = [];
-let cleaning: Promise<void> | undefined;
-
-function onCleanup(name: string, fn: () => Promise<void>): () => Promise<void> {
-  const entry = { name, fn };
-  cleanups.push(entry);
-  // Running it early (the normal path) takes it off the list.
-  return async () => {
-    const i = cleanups.indexOf(entry);
-    if (i !== -1) cleanups.splice(i, 1);
-    await fn();
-  };
-}
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const { name, fn } of cleanups.reverse()) {
-      try {
-        await Promise.race([fn(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out after 15 s")), 15_000).unref())]);
-      } catch (err) {
-        console.error(`bench: cleanup "${name}" failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-let aborting = false;
-
-async function abort(message: string, code: number): Promise<never> {
-  aborting = true;
-  console.error(`bench: ${message}`);
-  await cleanup();
-  process.exit(code);
-}
-
-setTimeout(() => void abort(`run exceeded its time budget of ${settings.budgetSec} s (BENCH_WEBHOOKS_BUDGET_SEC); aborted`, 3), settings.budgetSec * 1000).unref();
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void abort(`interrupted (${sig})`, 130));
+const run = benchRun({ budgetSec: settings.budgetSec, budgetEnv: "BENCH_WEBHOOKS_BUDGET_SEC" });
+const { onCleanup, cleanup, abort } = run;
 
 const log = (msg: string) => console.log(`bench: ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -613,7 +567,7 @@ async function main(): Promise<void> {
       results.push({ mode, sources: [], failures: [] });
     }
   }
-  if (aborting) return; // the budget ran out mid-run: abort() cleans up and exits with 3
+  if (run.aborting) return; // the budget ran out mid-run: abort() cleans up and exits with 3
   verify(results, shared.problems);
 
   const report: Report = {

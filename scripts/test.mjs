@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import { provision } from "./provision.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 process.chdir(root);
@@ -63,46 +64,8 @@ await ensureService("Redis", redisUrl.hostname, Number(redisUrl.port || 6379), (
   run("redis-server", ["--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", String(redisUrl.port || 6379), "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]);
 });
 
-/** apt-get install, with one `apt-get update` retry when the package lists are stale. */
-function aptInstall(packages) {
-  process.env.DEBIAN_FRONTEND ??= "noninteractive";
-  const apt = (args) => run("apt-get", ["-y", "-q", ...args]);
-  return apt(["install", ...packages]) || (apt(["update"]) && apt(["install", ...packages]));
-}
-
-// Browser tests drive Debian's Chromium (never a downloaded browser).
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-if (!fs.existsSync(chromium)) {
-  console.log("· Chromium is missing; installing Debian's chromium package");
-  if (!aptInstall(["chromium"]) || !fs.existsSync(chromium)) {
-    console.error(`✗ Missing: Chromium at ${chromium} (install Debian's package: apt-get install -y chromium, or set CHROMIUM_PATH)`);
-    process.exit(1);
-  }
-}
-
-// The IMAP/SMTP (Yahoo) provider tests run a real Dovecot per test file (test/peers/dovecot.ts).
-const dovecotPackages = ["dovecot-imapd", "dovecot-lmtpd", "dovecot-submissiond"];
-const dovecot = process.env.DOVECOT_PATH ?? "/usr/sbin/dovecot";
-if (!fs.existsSync(dovecot)) {
-  console.log(`· Dovecot is missing; installing Debian's ${dovecotPackages.join(", ")}`);
-  if (!aptInstall(dovecotPackages) || !fs.existsSync(dovecot)) {
-    console.error(`✗ Missing: Dovecot at ${dovecot} (install Debian's packages: apt-get install -y ${dovecotPackages.join(" ")}, or set DOVECOT_PATH)`);
-    process.exit(1);
-  }
-}
-
-// The Apple (CalDAV) calendar provider tests run a real Radicale per test file
-// (test/peers/radicale.ts), as a module of Debian's python3 (not whatever python3 is on PATH).
-const radicalePython = process.env.RADICALE_PYTHON ?? "/usr/bin/python3";
-// With RADICALE_PYTHON set (another interpreter with the module), only the module counts.
-const hasRadicale = () => (!!process.env.RADICALE_PYTHON || fs.existsSync("/usr/bin/radicale")) && run(radicalePython, ["-c", "import radicale"]);
-if (!hasRadicale()) {
-  console.log("· Radicale is missing; installing Debian's radicale package");
-  if (!aptInstall(["radicale"]) || !hasRadicale()) {
-    console.error(`✗ Missing: Radicale (/usr/bin/radicale and the radicale module of ${radicalePython}; install Debian's package: apt-get install -y radicale, or set RADICALE_PYTHON)`);
-    process.exit(1);
-  }
-}
+// Chromium, Dovecot (each service the tests use) and Radicale: installed when missing.
+if (!provision()) process.exit(1);
 
 console.log("· type-checking");
 let r = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit"], { stdio: "inherit" });

@@ -6,6 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers/app.ts";
 import { startArtistApp } from "./app.ts";
+import { mulberry32 } from "../../bench/lib/random.ts";
 
 const STYLES = ["traditional", "neo-traditional", "blackwork", "fine-line", "realism", "japanese", "tribal", "watercolor", "geometric", "lettering", "dotwork", "illustrative", "trash-polka", "chicano", "minimalist", "portrait"];
 const CITIES = [
@@ -23,14 +24,6 @@ function haversineM(a: { lat: number; lng: number }, b: { lat: number; lng: numb
   return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(process.env.ARTIST_SEARCH_SEED ?? 20261125);
 const rnd = mulberry32(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;

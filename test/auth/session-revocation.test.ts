@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { PASSWORD, signedInUser } from "../helpers/accounts.ts";
+import { anotherSession, signedInUser } from "../helpers/accounts.ts";
 import { openSocket, type Socket } from "../helpers/realtime.ts";
 
 /** The close code, or a clear failure when the server leaves the socket open. */
@@ -47,8 +47,7 @@ describe("logout cookies", () => {
 describe("session revocation closes WebSockets", () => {
   it("logout closes that session's sockets; the same user's other session keeps its socket", async () => {
     const { client, email } = await signedInUser(app);
-    const other = app.client();
-    expect((await other.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const other = await anotherSession(app, email);
     const mine = await openSocket(app.url, client);
     const theirs = await openSocket(app.url, other);
 

@@ -3,7 +3,7 @@
 // verifies, or resets the password. Plus password reset, change and "sign out everywhere".
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
-import { latestResetToken, latestVerificationToken, PASSWORD, signedInUser } from "../helpers/accounts.ts";
+import { anotherSession, latestResetToken, latestVerificationToken, PASSWORD, signedInUser } from "../helpers/accounts.ts";
 import { openSocket } from "../helpers/realtime.ts";
 
 const ADMIN = uniqueEmail("boss");
@@ -186,8 +186,7 @@ describe("password reset", () => {
 describe("change password and sign out everywhere", () => {
   it("change-password needs the current password and signs out the other sessions, keeping this one", async () => {
     const { client, email } = await signedInUser(app);
-    const other = app.client();
-    expect((await other.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const other = await anotherSession(app, email);
     const otherSock = await openSocket(app.url, other);
 
     const wrong = await client.post("/api/auth/change-password", { currentPassword: "not-it-123", newPassword: NEW_PW });
@@ -204,8 +203,7 @@ describe("change password and sign out everywhere", () => {
 
   it("lists the caller's sessions and signs out everywhere (this browser too)", async () => {
     const { client, email } = await signedInUser(app);
-    const other = app.client();
-    expect((await other.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const other = await anotherSession(app, email);
     const sock = await openSocket(app.url, client);
     const list = await client.get("/api/auth/sessions");
     expect(list.status).toBe(200);

@@ -1,17 +1,19 @@
 // Deposits through Stripe Checkout on the stand-in: the slot is held while the deposit is
 // pending, confirmed only by Stripe's verified webhook (never by the browser's return), freed
 // when the session expires, and refunded or kept by the artist's cancellation policy.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import { startStripeStandIn, type StripeStandIn } from "../../service/sandbox/stripe/index.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { until } from "../helpers/realtime.ts";
+import { startBookingApp, type BookableArtist } from "../helpers/booking.ts";
+import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
 let stripe: StripeStandIn;
 let app: TestApp;
-let artist: { client: HttpClient; userId: string };
+let artist: BookableArtist;
 let serviceId: string;
 const ZONE = "Europe/Berlin";
 const day = DateTime.now().setZone(ZONE).plus({ days: 12 }).startOf("day");
@@ -30,17 +32,10 @@ async function book(start: string): Promise<{ customer: { client: HttpClient }; 
 const statusOf = async (id: string) => (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id } })).status;
 const sessionFor = (appointmentId: string) => stripe.sessions().find((s) => s.metadata.appointmentId === appointmentId)!;
 
-beforeAll(async () => {
-  stripe = await startStripeStandIn();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: stripe.env() });
-  artist = await signedInUser(app, { role: "artist" });
-  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Jo", timeZone: ZONE, workingHours: week, bufferMinutes: 0, visible: true, cancelNoticeHours: 48 } });
-  serviceId = (await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Back piece", durationMinutes: 180, depositCents: 5000 } })).id;
-});
-afterAll(async () => {
-  await app?.close();
-  await stripe?.close();
+suiteResources(async (track) => {
+  stripe = track(await startStripeStandIn());
+  ({ app, artist } = await startBookingApp(track, stripe.env(), { zone: ZONE, name: "Jo", cancelNoticeHours: 48, service: { name: "Back piece", durationMinutes: 180, depositCents: 5000 } }));
+  serviceId = artist.serviceId;
 });
 
 describe("Stripe deposits", () => {

@@ -2,18 +2,20 @@
 // more sessions added by the artist with the deposit applied to a chosen one. The deposit
 // travels with that session only: cancelling another session leaves it alone, cancelling the
 // deposit session follows the artist's policy (refunded with enough notice, kept without).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import { startStripeStandIn, type StripeStandIn } from "../../service/sandbox/stripe/index.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { until } from "../helpers/realtime.ts";
+import { startBookingApp, type BookableArtist } from "../helpers/booking.ts";
+import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
 type User = { client: HttpClient; userId: string };
 let stripe: StripeStandIn;
 let app: TestApp;
-let artist: User;
+let artist: BookableArtist;
 let serviceId: string;
 const ZONE = "Europe/Berlin";
 const at = (days: number, h: number) => DateTime.now().setZone(ZONE).plus({ days }).startOf("day").set({ hour: h }).toUTC().toISO()!;
@@ -37,17 +39,10 @@ async function paidProject(start: string): Promise<{ customer: User; appointment
   return { customer, appointmentId, projectId: first.project.id, requestId: req.body.id };
 }
 
-beforeAll(async () => {
-  stripe = await startStripeStandIn();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: stripe.env() });
-  artist = await signedInUser(app, { role: "artist" });
-  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Mo", timeZone: ZONE, workingHours: week, bufferMinutes: 0, visible: true, cancelNoticeHours: 48 } });
-  serviceId = (await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Sleeve session", durationMinutes: 180, depositCents: 8000 } })).id;
-});
-afterAll(async () => {
-  await app?.close();
-  await stripe?.close();
+suiteResources(async (track) => {
+  stripe = track(await startStripeStandIn());
+  ({ app, artist } = await startBookingApp(track, stripe.env(), { zone: ZONE, name: "Mo", cancelNoticeHours: 48, service: { name: "Sleeve session", durationMinutes: 180, depositCents: 8000 } }));
+  serviceId = artist.serviceId;
 });
 
 describe("multi-session project with one deposit", () => {

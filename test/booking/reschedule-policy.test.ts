@@ -3,17 +3,19 @@
 // time until then), the refund decision measures notice before the start the deposit was paid
 // for, a missed appointment cannot be moved by the customer, and no start may lie in the past
 // or beyond the booking horizon (BOOKING_HORIZON_DAYS) — for offers, sessions and reschedules.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startStripeStandIn, type StripeStandIn } from "../../service/sandbox/stripe/index.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { until } from "../helpers/realtime.ts";
+import { startBookingApp, type BookableArtist } from "../helpers/booking.ts";
+import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
 type User = { client: HttpClient; userId: string };
 let stripe: StripeStandIn;
 let app: TestApp;
-let artist: User;
+let artist: BookableArtist;
 let serviceId: string;
 const HOUR = 3_600_000, DAY = 24 * HOUR;
 const HORIZON_DAYS = 200;
@@ -42,17 +44,10 @@ const refundsFor = (appointmentId: string) => {
   return stripe.refunds().filter((r) => r.payment_intent === paidWith.payment_intent);
 };
 
-beforeAll(async () => {
-  stripe = await startStripeStandIn();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ...stripe.env(), BOOKING_HORIZON_DAYS: String(HORIZON_DAYS) } });
-  artist = await signedInUser(app, { role: "artist" });
-  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "00:00", end: "24:00" }]]));
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Ro", timeZone: "UTC", workingHours: week, bufferMinutes: 0, visible: true, cancelNoticeHours: 48 } });
-  serviceId = (await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Small piece", durationMinutes: 60, depositCents: 5000 } })).id;
-});
-afterAll(async () => {
-  await app?.close();
-  await stripe?.close();
+suiteResources(async (track) => {
+  stripe = track(await startStripeStandIn());
+  ({ app, artist } = await startBookingApp(track, { ...stripe.env(), BOOKING_HORIZON_DAYS: String(HORIZON_DAYS) }, { zone: "UTC", name: "Ro", hours: { start: "00:00", end: "24:00" }, cancelNoticeHours: 48, service: { name: "Small piece", durationMinutes: 60, depositCents: 5000 } }));
+  serviceId = artist.serviceId;
 });
 
 describe("moving a paid appointment cannot turn a kept deposit into a refund", () => {

@@ -7,12 +7,13 @@
 // object's path, named after the UID, so a retried create lands on the same object); changes
 // come from sync-collection (RFC 6578) and a deletion is a 404 in that report.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, syncNow, type BookableArtist } from "./booking-fixture.ts";
+import { confirmedAppointment as bookAppointment, expectDeletedInCalendar, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, syncNow, type BookableArtist } from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
+import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
 
@@ -29,7 +30,6 @@ const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()
 const iso = (v: string | Date) => new Date(v).toISOString();
 const utcStamp = (v: string) => DateTime.fromISO(v).toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'");
 const berlinWall = (v: string) => DateTime.fromISO(v).setZone(ZONE).toFormat("yyyyMMdd'T'HHmmss");
-let serviceId: string;
 
 const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
 const sync = () => syncNow(artist.client, connectionId);
@@ -49,18 +49,12 @@ async function tatuObject(appointmentId: string): Promise<string | undefined> {
 
 const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Moth");
 
-beforeAll(async () => {
-  peer = await startCalDavPeer();
+suiteResources(async (track) => {
+  peer = track(await startCalDavPeer());
   await peer.addUser(appleId, appPassword);
   calendar = await peer.makeCalendar(appleId, appPassword, "home", { displayName: "Home", timeZone: ZONE });
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: peer.env() });
-  artist = await bookableArtist(app, { zone: ZONE, name: "Jo" });
-  serviceId = artist.serviceId;
+  ({ app, artist } = await startBookingApp(track, peer.env(), { zone: ZONE, name: "Jo" }));
 }, 30_000);
-afterAll(async () => {
-  await app?.close();
-  await peer?.close();
-});
 
 describe("Apple Calendar (CalDAV)", () => {
   it("a wrong app password is a clear 400; the right one connects the calendar as Tatu's and syncs it", async () => {
@@ -153,9 +147,7 @@ describe("Apple Calendar (CalDAV)", () => {
 
     expect((await dav("DELETE", url)).status).toBeLessThan(300);
     await sync();
-    const after = await appt(appointmentId);
-    expect(after.calendarState).toBe("deleted_in_calendar");
-    expect(after.status).toBe("confirmed");
+    await expectDeletedInCalendar(app, appointmentId);
   });
 
   it("lists the connection with health, and another user gets 404 on it", async () => {

@@ -7,13 +7,14 @@
 // CANCELLED_BY_SELLER), no change feed (every sync re-reads the window and diffs versions),
 // no iCalUID (Tatu's appointment id and UID ride in the booking's seller_note), and a
 // calendar is a team member of the studio, not a calendar list entry.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import { startSquareStandIn, type Booking, type MerchantHandle, type SquareStandIn } from "../../service/sandbox/square/index.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, syncNow, type BookableArtist } from "./booking-fixture.ts";
+import { confirmedAppointment as bookAppointment, expectDeletedInCalendar, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, syncNow, type BookableArtist } from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
+import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
 let square: SquareStandIn;
@@ -25,7 +26,6 @@ const ZONE = "Europe/Berlin";
 const day = DateTime.now().setZone(ZONE).plus({ days: 6 }).startOf("day");
 const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()!;
 const iso = (v: string | Date) => new Date(v).toISOString();
-let serviceId: string;
 let jo: string, kai: string; // Square team member ids
 
 const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
@@ -37,8 +37,8 @@ const tagged = (appointmentId: string): Booking[] => square.bookings(studio.merc
 
 const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Anchor");
 
-beforeAll(async () => {
-  square = await startSquareStandIn();
+suiteResources(async (track) => {
+  square = track(await startSquareStandIn());
   // A shared studio: the owner Jo and the artist using Tatu, Kai; both take appointments.
   studio = square.addMerchant({
     businessName: "Ink & Iron", locations: [{ timezone: ZONE }],
@@ -46,13 +46,7 @@ beforeAll(async () => {
     services: [{ name: "Tattoo session", durationMinutes: 60, teamMemberIndexes: [0, 1] }],
   });
   [jo, kai] = studio.teamMemberIds as [string, string];
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { SQUARE_API_BASE_URL: square.url } });
-  artist = await bookableArtist(app, { zone: ZONE, name: "Kai" });
-  serviceId = artist.serviceId;
-});
-afterAll(async () => {
-  await app?.close();
-  await square?.close();
+  ({ app, artist } = await startBookingApp(track, { SQUARE_API_BASE_URL: square.url }, { zone: ZONE, name: "Kai" }));
 });
 
 describe("Square Appointments", () => {
@@ -150,9 +144,7 @@ describe("Square Appointments", () => {
 
     square.booking({ action: "cancel", merchantId: studio.merchantId, id: calendarEventId!, status: "CANCELLED_BY_CUSTOMER" });
     await sync();
-    const after = await appt(appointmentId);
-    expect(after.calendarState).toBe("deleted_in_calendar");
-    expect(after.status).toBe("confirmed");
+    await expectDeletedInCalendar(app, appointmentId);
   });
 
   it("lists the connection with health, and another user gets 404 on it", async () => {

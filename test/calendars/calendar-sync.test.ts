@@ -1,13 +1,14 @@
 // The calendar two-way sync through Tatu's API, with Google Calendar on the stand-in: busy
 // time blocks availability, confirmed appointments are written to the primary calendar and
 // follow reschedules/cancellations, and changes made in the calendar are recorded.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";
+import { confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, type BookableArtist } from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
+import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
 let google: GoogleStandIn;
@@ -18,21 +19,14 @@ const mailbox = "studio.jo@gmail.test";
 const ZONE = "Europe/Berlin";
 const day = DateTime.now().setZone(ZONE).plus({ days: 5 }).startOf("day");
 const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()!;
-let serviceId: string;
 
 const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
 const iso = (v: string) => new Date(v).toISOString();
 
-beforeAll(async () => {
-  google = await startGoogleStandIn();
+suiteResources(async (track) => {
+  google = track(await startGoogleStandIn());
   google.addMailbox(mailbox, { name: "Studio Jo" });
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: google.env() });
-  artist = await bookableArtist(app, { zone: ZONE, name: "Jo" });
-  serviceId = artist.serviceId;
-});
-afterAll(async () => {
-  await app?.close();
-  await google?.close();
+  ({ app, artist } = await startBookingApp(track, google.env(), { zone: ZONE, name: "Jo" }));
 });
 
 describe("Google Calendar", () => {
@@ -71,7 +65,7 @@ describe("Google Calendar", () => {
   it("a confirmed appointment is written to the calendar, moved with it, and removed when cancelled", async () => {
     const customer = await signedInUser(app, { role: "customer" });
     const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Rose", placement: "ankle", size: "5 cm" });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: at(11) }] });
+    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId: artist.serviceId, slots: [{ start: at(11) }] });
     const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(11) });
     expect(accepted.body.status).toBe("confirmed");
     const appointmentId = accepted.body.appointmentId;
@@ -93,7 +87,7 @@ describe("Google Calendar", () => {
   it("an appointment's event deleted in the calendar is recorded on the appointment", async () => {
     const customer = await signedInUser(app, { role: "customer" });
     const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Star", placement: "wrist", size: "2 cm" });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: at(10) }] });
+    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId: artist.serviceId, slots: [{ start: at(10) }] });
     const { appointmentId } = (await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(10) })).body;
     await until(async () => Boolean((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarEventId), 5000, "the written event");
     const { calendarEventId } = await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } });
@@ -105,7 +99,7 @@ describe("Google Calendar", () => {
   it("a write lost to a provider outage is retried by the next sync-calendars cron, once", async () => {
     const customer = await signedInUser(app, { role: "customer" });
     const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Moth", placement: "chest", size: "8 cm" });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: at(14) }] });
+    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId: artist.serviceId, slots: [{ start: at(14) }] });
     google.failNext(1, { status: 503, match: "/events" }); // Calendar is down for the write
     const { appointmentId } = (await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(14) })).body;
     const state = async () => (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState;

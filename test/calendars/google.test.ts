@@ -4,84 +4,26 @@
 // deletions, resumable page cursors, 410 → full resync, recurring series expanded with
 // exceptions, all-day and DST-crossing events, writes keyed by iCalUID + Tatu's appointment
 // id, token refresh and error classes.
-import { createHash, randomBytes } from "node:crypto";
-import fs from "node:fs";
-import http from "node:http";
-import https from "node:https";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createGoogleCalendarProvider, googleCalendarProvider } from "../../service/providers/google-calendar/index.ts";
 import type { CalendarCursor, CalendarEvent, CalendarProvider, CalendarSyncOptions, CalendarSyncPage, EventDraft } from "../../service/providers/kit/calendar.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
-import { gmailProvider } from "../../service/providers/gmail/index.ts";
-import type { OAuthConnect, ProviderAccount, ProviderEnv } from "../../service/providers/kit/channel.ts";
-import { loadConfig } from "../../service/config/load.ts";
-import { createLogger } from "../../service/observability/logger.ts";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import type { ProviderAccount } from "../../service/providers/kit/channel.ts";
 
-const REDIRECT = "http://localhost:3000/api/integrations/google/callback";
-const connect = gmailProvider.connect as OAuthConnect;
+import { connectMailbox, env, google, newAddress, useGoogleStandIn, type Connected } from "../helpers/google.ts";
+
 const NY = "America/New_York";
 /** A window around the 2026-03-08 DST change in New York. */
 const WINDOW: CalendarSyncOptions = { from: new Date("2026-03-01T00:00:00Z"), until: new Date("2026-04-01T00:00:00Z") };
 
-let google: GoogleStandIn;
-let env: ProviderEnv;
-let dataDir: string;
-const realRequest = { http: http.request, https: https.request };
+useGoogleStandIn("gcal");
 
-/** Anything not for loopback (an SDK URL we failed to re-root) fails loudly. */
-function guardNetwork() {
-  const hostOf = (arg: unknown) => (typeof arg === "string" ? new URL(arg).hostname : arg instanceof URL ? arg.hostname : (arg as { hostname?: string; host?: string })?.hostname ?? (arg as { host?: string })?.host ?? "");
-  const guard = <F extends (...a: never[]) => unknown>(real: F): F => ((...args: Parameters<F>) => {
-    const host = hostOf(args[0]);
-    if (host !== "127.0.0.1" && host !== "localhost") throw new Error(`test tried to reach ${host}`);
-    return real(...args);
-  }) as F;
-  http.request = guard(realRequest.http);
-  https.request = guard(realRequest.https);
-}
-
-beforeAll(async () => {
-  guardNetwork();
-  google = await startGoogleStandIn();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-gcal-"));
-  env = { config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dataDir, ...google.env() }), log: createLogger({ level: "silent" }) };
-});
-
-afterAll(async () => {
-  http.request = realRequest.http;
-  https.request = realRequest.https;
-  await google?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-let seq = 0;
-const newAddress = (name: string) => `${name}${++seq}@gmail.com`;
-
-interface Connected { email: string; account: ProviderAccount; saved: Record<string, unknown>[] }
-
-/** The Gmail connect flow (consent asks for the calendar scope too); the calendar uses that grant. */
-async function connectGoogle(name: string, opts: { timeZone?: string } = {}): Promise<Connected> {
+/** A new mailbox with a primary calendar, connected through the Gmail flow (the calendar uses that grant). */
+async function connectGoogle(name: string, opts: { timeZone?: string } = {}): Promise<Connected & { email: string }> {
   const email = newAddress(name);
   google.addMailbox(email);
-  google.consentAs(email);
   google.calendarAdd(email, { primary: true, timeZone: opts.timeZone ?? NY, summary: email });
-  const verifier = randomBytes(32).toString("base64url");
-  const challenge = createHash("sha256").update(verifier).digest("base64url");
-  const res = await fetch(connect.authorizationUrl(env, { state: "s", redirectUri: REDIRECT, codeChallenge: challenge }), { redirect: "manual" });
-  const code = new URL(res.headers.get("location")!).searchParams.get("code")!;
-  const created = await connect.exchangeCode(env, { code, redirectUri: REDIRECT, codeVerifier: verifier });
-  const saved: Record<string, unknown>[] = [];
-  const account: ProviderAccount = {
-    id: `acc-${email}`, userId: "user-1", externalId: created.externalId, address: created.address, credentials: created.credentials,
-    saveCredentials: async (next) => {
-      saved.push(next);
-      account.credentials = next;
-    },
-  };
-  return { email, account, saved };
+  return { email, ...(await connectMailbox(email)) };
 }
 
 async function sync(account: ProviderAccount, cursor: CalendarCursor | null, opts: CalendarSyncOptions = WINDOW, provider: CalendarProvider = googleCalendarProvider, calendarId = "primary") {

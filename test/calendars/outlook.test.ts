@@ -11,6 +11,8 @@ import type { ProviderAccount, ProviderEnv } from "../../service/providers/kit/c
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
 import { connect, providerEnv, type TestAccount } from "../channels/outlook-helpers.ts";
 
+import { rejection } from "../helpers/rejection.ts";
+
 let standIn: MicrosoftStandIn;
 let env: ProviderEnv;
 
@@ -57,17 +59,6 @@ class Busy {
   live(): CalendarEvent[] {
     return [...this.byId.values()].filter((e) => e.status !== "cancelled");
   }
-}
-
-async function rejection(p: Promise<unknown> | AsyncIterable<unknown>): Promise<ProviderError> {
-  try {
-    if (Symbol.asyncIterator in p) for await (const _ of p as AsyncIterable<unknown>) { /* drain */ }
-    else await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("calendars", () => {

@@ -14,6 +14,8 @@ import { createSquareProvider, squareProvider } from "../../service/providers/sq
 import type { CalendarCredentialsConnect, CalendarCursor, CalendarSyncPage, EventDraft } from "../../service/providers/kit/calendar.ts";
 import { startSquareStandIn, type MerchantHandle, type MerchantInput, type SquareStandIn } from "../../service/sandbox/square/index.ts";
 
+import { rejection } from "../helpers/rejection.ts";
+
 let standIn: SquareStandIn;
 let env: ProviderEnv;
 const connect = squareProvider.connect as CalendarCredentialsConnect;
@@ -56,17 +58,6 @@ async function drain(it: AsyncIterable<CalendarSyncPage>): Promise<CalendarSyncP
 const events = (pages: CalendarSyncPage[]) => pages.flatMap((p) => p.events);
 const byId = (pages: CalendarSyncPage[]) => new Map(events(pages).map((e) => [e.externalId, e]));
 const lastCursor = (pages: CalendarSyncPage[]) => pages[pages.length - 1]!.cursor;
-
-async function rejection(p: Promise<unknown> | AsyncIterable<unknown>): Promise<ProviderError> {
-  try {
-    if (Symbol.asyncIterator in p) for await (const _ of p as AsyncIterable<unknown>) { /* drain */ }
-    else await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a rejection");
-}
 
 const draft = (appointmentId: string, start: Date, minutes: number, extra: Partial<EventDraft> = {}): EventDraft => ({
   appointmentId, iCalUID: `tatu-${appointmentId}@tatu.app`, title: "Fine-line rose, forearm", start,

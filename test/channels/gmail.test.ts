@@ -1,91 +1,23 @@
 // The Gmail provider through the real googleapis / google-auth-library SDKs against the
 // Google stand-in (service/sandbox/google): OAuth with PKCE, back-fill + history sync,
 // resumable cursors, expired history, token refresh, error classes, attachments, sending.
-import { createHash, randomBytes } from "node:crypto";
-import fs from "node:fs";
-import http from "node:http";
-import https from "node:https";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
 import { createGmailProvider, gmailProvider } from "../../service/providers/gmail/index.ts";
-import type { ChannelProvider, InboundMessage, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
-import { loadConfig } from "../../service/config/load.ts";
-import { createLogger } from "../../service/observability/logger.ts";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import type { ChannelProvider, InboundMessage, ProviderAccount, SyncCursor, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
 
-const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-const REDIRECT = "http://localhost:3000/api/integrations/google/callback";
-const connect = gmailProvider.connect as OAuthConnect;
+import { pkce, sha256 } from "../helpers/providers.ts";
+import { connect, connectMailbox, consent, env, google, newAddress, REDIRECT, useGoogleStandIn, type Connected } from "../helpers/google.ts";
+
 const weekAgo = () => new Date(Date.now() - 7 * 86_400_000);
 
-let google: GoogleStandIn;
-let env: ProviderEnv;
-let dataDir: string;
+useGoogleStandIn("gmail");
 
-const realRequest = { http: http.request, https: https.request };
-
-/** The SDKs send through node-fetch → http(s).request: anything not for loopback (an SDK URL
- *  we failed to re-root at the stand-in) fails loudly here instead of trying the internet. */
-function guardNetwork() {
-  const hostOf = (arg: unknown) => (typeof arg === "string" ? new URL(arg).hostname : arg instanceof URL ? arg.hostname : (arg as { hostname?: string; host?: string })?.hostname ?? (arg as { host?: string })?.host ?? "");
-  const guard = <F extends (...a: never[]) => unknown>(real: F): F => ((...args: Parameters<F>) => {
-    const host = hostOf(args[0]);
-    if (host !== "127.0.0.1" && host !== "localhost") throw new Error(`test tried to reach ${host}`);
-    return real(...args);
-  }) as F;
-  http.request = guard(realRequest.http);
-  https.request = guard(realRequest.https);
-}
-
-beforeAll(async () => {
-  guardNetwork();
-  google = await startGoogleStandIn();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-gmail-"));
-  env = { config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dataDir, ...google.env() }), log: createLogger({ level: "silent" }) };
-});
-
-afterAll(async () => {
-  http.request = realRequest.http;
-  https.request = realRequest.https;
-  await google?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-let seq = 0;
-const newAddress = (name: string) => `${name}${++seq}@gmail.com`;
-
-function pkce() {
-  const verifier = randomBytes(32).toString("base64url");
-  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
-}
-
-/** Follows the consent redirect of the stand-in; returns the query the app's callback would get. */
-async function consent(url: string): Promise<URLSearchParams> {
-  const res = await fetch(url, { redirect: "manual" });
-  expect(res.status).toBe(302);
-  return new URL(res.headers.get("location")!).searchParams;
-}
-
-interface Connected { account: ProviderAccount; saved: Record<string, unknown>[] }
-
-/** The real connect flow: authorization URL → consent → code exchange with the PKCE verifier. */
-async function connectMailbox(email: string, name = "Test User"): Promise<Connected> {
+/** A new mailbox named `name`, connected through the real flow. */
+async function connectNew(email: string, name = "Test User"): Promise<Connected> {
   google.addMailbox(email, { name });
-  google.consentAs(email);
-  const { verifier, challenge } = pkce();
-  const q = await consent(connect.authorizationUrl(env, { state: "s", redirectUri: REDIRECT, codeChallenge: challenge }));
-  const created = await connect.exchangeCode(env, { code: q.get("code")!, redirectUri: REDIRECT, codeVerifier: verifier });
-  const saved: Record<string, unknown>[] = [];
-  const account: ProviderAccount = {
-    id: `acc-${email}`, userId: "user-1", externalId: created.externalId, address: created.address, credentials: created.credentials,
-    saveCredentials: async (next) => {
-      saved.push(next);
-      account.credentials = next;
-    },
-  };
-  return { account, saved };
+  return connectMailbox(email);
 }
 
 async function collect(account: ProviderAccount, cursor: SyncCursor | null, opts: SyncOptions = { since: weekAgo() }, provider: ChannelProvider = gmailProvider) {
@@ -164,7 +96,7 @@ describe("OAuth connect", () => {
 describe("sync", () => {
   it("back-fills the window (inbox + sent, not spam or older mail), then picks up new mail from history once", async () => {
     const email = newAddress("sync");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const old = await google.deliver(email, { from: "old@example.com", subject: "Last year", text: "old", date: new Date(Date.now() - 30 * 86_400_000) });
     const spam = await google.deliver(email, { from: "spam@example.com", subject: "Win", text: "spam", labels: ["SPAM"] });
     const a = await google.deliver(email, { from: "Bea Client <bea@example.com>", cc: "friend@example.com", subject: "Sleeve idea", text: "Hi! Koi fish?", html: "<p>Hi! <b>Koi</b> fish?</p>" });
@@ -202,7 +134,7 @@ describe("sync", () => {
 
   it("resumes from a mid-back-fill cursor without a gap or re-fetching more than a page", async () => {
     const email = newAddress("resume");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const seeded = [];
     for (let i = 0; i < 7; i++) seeded.push(await google.deliver(email, { from: `c${i}@example.com`, subject: `Msg ${i}`, text: `body ${i}` }));
     const small = createGmailProvider({ pageSize: 2 });
@@ -228,7 +160,7 @@ describe("sync", () => {
 
   it("resumes mid-history from the last committed page", async () => {
     const email = newAddress("histresume");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const small = createGmailProvider({ pageSize: 2 });
     const start = await collect(account, null, { since: weekAgo() }, small);
     const fresh = [];
@@ -246,7 +178,7 @@ describe("sync", () => {
 
   it("bounds the back-fill by maxMessages (newest first)", async () => {
     const email = newAddress("bound");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const seeded = [];
     for (let i = 0; i < 5; i++) seeded.push(await google.deliver(email, { from: "x@example.com", subject: `N${i}`, text: "x", date: new Date(Date.now() - (5 - i) * 60_000) }));
     const r = await collect(account, null, { since: weekAgo(), maxMessages: 3 }, createGmailProvider({ pageSize: 2 }));
@@ -256,7 +188,7 @@ describe("sync", () => {
 
   it("re-syncs the window when Google has expired the history id, with no duplicates", async () => {
     const email = newAddress("expired");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const before = [await google.deliver(email, { from: "a@example.com", subject: "One", text: "1" }), await google.deliver(email, { from: "b@example.com", subject: "Two", text: "2" })];
     const first = await collect(account, null);
     const store = new Map(first.messages.map((m) => [m.externalId, m]));
@@ -275,7 +207,7 @@ describe("sync", () => {
 
   it("walks the window again when a stored back-fill page token is no longer honoured", async () => {
     const email = newAddress("pagetoken");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const seeded = [await google.deliver(email, { from: "a@example.com", subject: "A", text: "a" }), await google.deliver(email, { from: "b@example.com", subject: "B", text: "b" })];
     const stale = { phase: "backfill", historyId: google.historyId(email), after: Math.floor(weekAgo().getTime() / 1000), pageToken: "12345678901234567890", fetched: 1, max: 100 };
     const r = await collect(account, stale, {});
@@ -285,7 +217,7 @@ describe("sync", () => {
 
   it("skips a message deleted between list and get", async () => {
     const email = newAddress("deleted");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const keep = await google.deliver(email, { from: "a@example.com", subject: "Keep", text: "k" });
     const gone = await google.deliver(email, { from: "b@example.com", subject: "Gone", text: "g" });
     google.failNext(1, { status: 404, match: `/messages/${gone.id}?` });
@@ -296,7 +228,7 @@ describe("sync", () => {
 
   it("downloads attachments byte-identical", async () => {
     const email = newAddress("attach");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const photo = randomBytes(300_000);
     const notes = Buffer.from("Größe: 15cm — Unterarm\n", "utf8");
     const d = await google.deliver(email, {
@@ -306,9 +238,9 @@ describe("sync", () => {
     const r = await collect(account, null);
     const msg = r.messages.find((m) => m.externalId === d.id)!;
     expect(msg.text).toBe("see attached");
-    expect(msg.attachments.map((a) => [a.filename, a.contentType, sha(a.content)])).toEqual([
-      ["ref photo.jpg", "image/jpeg", sha(photo)],
-      ["notizen-größe.txt", "text/plain", sha(notes)],
+    expect(msg.attachments.map((a) => [a.filename, a.contentType, sha256(a.content)])).toEqual([
+      ["ref photo.jpg", "image/jpeg", sha256(photo)],
+      ["notizen-größe.txt", "text/plain", sha256(notes)],
     ]);
   });
 });
@@ -316,7 +248,7 @@ describe("sync", () => {
 describe("tokens and errors", () => {
   it("refreshes an expired access token and saves the new one before going on", async () => {
     const email = newAddress("refresh");
-    const { account, saved } = await connectMailbox(email);
+    const { account, saved } = await connectNew(email);
     await google.deliver(email, { from: "a@example.com", subject: "Hi", text: "x" });
     const old = account.credentials.access_token;
     account.credentials = { ...account.credentials, expiry_date: Date.now() - 1000 };
@@ -330,7 +262,7 @@ describe("tokens and errors", () => {
 
   it("refreshes once when Google rejects a token we thought valid (401), then continues", async () => {
     const email = newAddress("revoked-at");
-    const { account, saved } = await connectMailbox(email);
+    const { account, saved } = await connectNew(email);
     await google.deliver(email, { from: "a@example.com", subject: "Hi", text: "x" });
     google.expireAccessTokens(email);
     const mark = google.requests().length;
@@ -344,7 +276,7 @@ describe("tokens and errors", () => {
 
   it("a token endpoint outage during refresh is transient, not a reason to reconnect", async () => {
     const email = newAddress("tokenoutage");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     account.credentials = { ...account.credentials, expiry_date: Date.now() - 1000 };
     google.failNext(1, { status: 503, target: "oauth", match: "/token" });
     const mark = google.requests().length;
@@ -355,7 +287,7 @@ describe("tokens and errors", () => {
 
   it("classifies a revoked refresh token as auth", async () => {
     const email = newAddress("revoked");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     google.revokeRefreshTokens(email);
     const err = await syncError(account);
     expect(err).toMatchObject({ errorClass: "auth", code: "GOOGLE_INVALID_GRANT" });
@@ -364,7 +296,7 @@ describe("tokens and errors", () => {
 
   it("classifies 429 as rate_limit with Retry-After, without SDK retries", async () => {
     const email = newAddress("ratelimit");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     google.failNext(1, { status: 429, retryAfter: 7 });
     const mark = google.requests().length;
     const err = await syncError(account);
@@ -374,7 +306,7 @@ describe("tokens and errors", () => {
 
   it("classifies 503 as transient, without SDK retries", async () => {
     const email = newAddress("unavailable");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const first = await collect(account, null);
     google.failNext(1, { status: 503, match: "/history" });
     const mark = google.requests().length;
@@ -385,7 +317,7 @@ describe("tokens and errors", () => {
 
   it("disconnect revokes the grant and tolerates an already-dead one; smoke checks the mailbox", async () => {
     const email = newAddress("disconnect");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const smoke = await gmailProvider.smoke(env, account);
     expect(smoke.ok).toBe(true);
     await gmailProvider.disconnect!(env, account);
@@ -399,7 +331,7 @@ describe("tokens and errors", () => {
 describe("send", () => {
   async function threadWithInbound() {
     const email = newAddress("send");
-    const { account } = await connectMailbox(email);
+    const { account } = await connectNew(email);
     const d = await google.deliver(email, { from: "Bea <bea@example.com>", subject: "Sleeve idea", text: "Koi?", references: "<earlier@example.com>" });
     const first = await collect(account, null);
     const original = first.messages.find((m) => m.externalId === d.id)!;
@@ -433,7 +365,7 @@ describe("send", () => {
     expect(out!.parsed.inReplyTo).toBe(original.rfc822MessageId);
     expect(out!.parsed.references).toEqual(["<earlier@example.com>", original.rfc822MessageId]);
     expect(out!.parsed.to).toMatchObject({ value: [{ address: "bea@example.com", name: "Bea" }] });
-    expect(out!.parsed.attachments.map((a) => [a.filename, sha(a.content)])).toEqual([["sketch.png", sha(design)]]);
+    expect(out!.parsed.attachments.map((a) => [a.filename, sha256(a.content)])).toEqual([["sketch.png", sha256(design)]]);
     // Gmail's own Message-ID (what Bea's reply will reference), not the one we composed.
     expect(sent.rfc822MessageId).toBe(out!.parsed.messageId);
 
@@ -441,7 +373,7 @@ describe("send", () => {
     const next = await collect(account, cursor, {});
     expect(next.messages).toHaveLength(1);
     expect(next.messages[0]).toMatchObject({ externalId: sent.externalId, direction: "outbound", threadKey: original.threadKey, rfc822MessageId: sent.rfc822MessageId });
-    expect(sha(next.messages[0]!.attachments[0]!.content)).toBe(sha(design));
+    expect(sha256(next.messages[0]!.attachments[0]!.content)).toBe(sha256(design));
   });
 
   it("reads missing threading headers from the original message", async () => {

@@ -2,28 +2,19 @@
 // the browser leg of Facebook Login, accounts built from a connect, sync draining with
 // inbox-style dedup, and webhook requests signed with an HMAC computed here (node:crypto),
 // independent of the code under test.
-import { createHash, createHmac, randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { loadConfig } from "../../service/config/load.ts";
-import { createLogger } from "../../service/observability/logger.ts";
-import type { ChannelProvider, InboundMessage, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
+import { createHmac, randomBytes } from "node:crypto";
+import type { ChannelProvider, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
 import type { RawWebhook } from "../../service/providers/kit/webhook.ts";
 import type { MetaStandIn } from "../../service/sandbox/meta/index.ts";
+
+import { drainInto, sha256, Store, testProviderEnv } from "../helpers/providers.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";
 export const REDIRECT_URI = `${PUBLIC_URL}/api/integrations/facebook/callback`;
 
-export function providerEnv(overrides: Record<string, string>): ProviderEnv {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-meta-"));
-  return {
-    config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dir, NEXTAUTH_URL: PUBLIC_URL, ...overrides }),
-    log: createLogger({ level: "silent" }),
-  };
-}
+export const providerEnv = (overrides: Record<string, string>): ProviderEnv => testProviderEnv("meta", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
 
-export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+export { sha256 };
 
 /** What the user's browser does: open the login dialog and follow the redirect back. */
 export async function authorize(env: ProviderEnv, provider: ChannelProvider, standIn: MetaStandIn, userId: string, redirectUri = REDIRECT_URI): Promise<URL> {
@@ -62,29 +53,10 @@ export async function connect(env: ProviderEnv, provider: ChannelProvider, stand
   return (provider.connect as OAuthConnect).exchangeCode(env, { code, redirectUri: REDIRECT_URI, codeVerifier: "unused-by-meta" });
 }
 
-/** Stands in for the inbox: keeps every message once per externalId, counts re-deliveries. */
-export class Store {
-  readonly byId = new Map<string, InboundMessage>();
-  yielded = 0;
-  cursor: SyncCursor | null = null;
-  add(page: SyncPage): void {
-    for (const m of page.messages) {
-      this.yielded++;
-      if (!this.byId.has(m.externalId)) this.byId.set(m.externalId, m);
-    }
-    this.cursor = page.cursor;
-  }
-}
+export { Store };
 
 export async function drain(provider: ChannelProvider, env: ProviderEnv, account: ProviderAccount, store: Store, opts: SyncOptions = {}, stopAfter = Infinity): Promise<SyncPage[]> {
-  const pages: SyncPage[] = [];
-  for await (const page of provider.sync(env, account, store.cursor, opts)) {
-    // Messages and cursor committed together; the cursor goes through JSON (a database column).
-    store.add({ messages: page.messages, cursor: JSON.parse(JSON.stringify(page.cursor)) as SyncCursor });
-    pages.push(page);
-    if (pages.length >= stopAfter) break;
-  }
-  return pages;
+  return drainInto(provider.sync(env, account, store.cursor, opts), store, stopAfter);
 }
 
 /** A webhook request as Tatu's endpoint receives it, signed here with node:crypto. */

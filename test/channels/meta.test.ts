@@ -15,6 +15,8 @@ import { WebhookParseError, type RawWebhook } from "../../service/providers/kit/
 import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
 import { accountFrom, authorize, connect, drain, providerEnv, REDIRECT_URI, sha256, signedWebhook, Store } from "./meta-helpers.ts";
 
+import { rejection } from "../helpers/rejection.ts";
+
 // As the service uses them: through the registry, which classifies what they throw.
 const facebookProvider = channelProvider("facebook")!;
 const instagramProvider = channelProvider("instagram")!;
@@ -25,17 +27,6 @@ let secret: string;
 
 const hours = (n: number) => new Date(Date.now() - n * 3_600_000);
 const fbOAuth = facebookProvider.connect as OAuthConnect;
-
-async function rejection(p: Promise<unknown> | AsyncIterable<unknown>): Promise<ProviderError> {
-  try {
-    if (Symbol.asyncIterator in p) for await (const _ of p as AsyncIterable<unknown>) { /* drain */ }
-    else await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A user with a Page linked to Instagram and a second Page without, connected through Facebook Login. */
 async function studio(tag = randomBytes(3).toString("hex")) {

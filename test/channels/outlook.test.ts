@@ -10,22 +10,13 @@ import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sand
 import { deadPort } from "../helpers/net.ts";
 import { authorize, connect, drain, oauth, pkce, providerEnv, REDIRECT_URI, sha256, Store } from "./outlook-helpers.ts";
 
+import { rejection } from "../helpers/rejection.ts";
+
 let standIn: MicrosoftStandIn;
 let env: ProviderEnv;
 
 const days = (n: number) => new Date(Date.now() - n * 86_400_000);
 const mailbox = (tag: string, domain = "outlook.com") => `${tag}-${randomBytes(3).toString("hex")}@${domain}`;
-
-async function rejection(p: Promise<unknown> | AsyncIterable<unknown>): Promise<ProviderError> {
-  try {
-    if (Symbol.asyncIterator in p) for await (const _ of p as AsyncIterable<unknown>) { /* drain */ }
-    else await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a rejection");
-}
 
 beforeAll(async () => {
   standIn = await startMicrosoftStandIn();

@@ -1,31 +1,22 @@
 // Shared plumbing for the Twilio provider tests: a ProviderEnv pointed at the Twilio
 // stand-in, a local "app" that records what Twilio posts to it, signed RawWebhooks built
 // with the twilio library itself, and sync draining.
-import { createHash, randomBytes } from "node:crypto";
-import fs from "node:fs";
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
 import twilio from "twilio";
-import { loadConfig } from "../../service/config/load.ts";
-import { createLogger } from "../../service/observability/logger.ts";
 import type { InboundMessage, NewAccount, ProviderAccount, ProviderEnv, SyncCursor, SyncPage } from "../../service/providers/kit/channel.ts";
 import type { RawWebhook } from "../../service/providers/kit/webhook.ts";
+
+import { sha256, testProviderEnv } from "../helpers/providers.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";
 export const INBOUND_URL = `${PUBLIC_URL}/api/webhooks/twilio`;
 export const STATUS_URL = `${PUBLIC_URL}/api/webhooks/twilio/status`;
 
-export function providerEnv(overrides: Record<string, string>): ProviderEnv {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-twilio-"));
-  return {
-    config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dir, NEXTAUTH_URL: PUBLIC_URL, ...overrides }),
-    log: createLogger({ level: "silent" }),
-  };
-}
+export const providerEnv = (overrides: Record<string, string>): ProviderEnv => testProviderEnv("twilio", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
 
-export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+export { sha256 };
 
 /** A random US number in the 555-01xx fiction range plus a tag-specific prefix. */
 export function phone(): string {

@@ -26,15 +26,20 @@ afterAll(async () => {
 const connect = (c: HttpClient, body: Record<string, string> = {}) => c.post("/api/integrations/twilio/connect", body);
 const assign = (number: string, email: string) => app.client().put(`/api/admin/twilio-numbers/${encodeURIComponent(number)}`, { email }, admin());
 const liveTwilio = (number: string) => app.ctx.db.connectedAccount.findMany({ where: { provider: "twilio", externalId: number, status: { not: "disabled" } } });
+/** A new number of the server's account, assigned to `artist` and connected by them. */
+async function assignedAndConnected(artist: { client: HttpClient; email: string }): Promise<string> {
+  const number = n();
+  twilio.addNumber(number);
+  expect((await assign(number, artist.email)).status).toBe(200);
+  expect((await connect(artist.client, { phoneNumber: number })).status).toBe(201);
+  return number;
+}
 const smsThreads = async (c: HttpClient) => (await c.get("/api/inbox/conversations?channel=twilio")).body.items as { id: string; snippet: string }[];
 
 describe("numbers of the server's Twilio account", () => {
   it("a second studio cannot connect the number the first one uses: 403 TWILIO_NUMBER_NOT_ASSIGNED, nothing changes", async () => {
     const victim = await signedInUser(app), attacker = await signedInUser(app);
-    const number = n();
-    twilio.addNumber(number);
-    expect((await assign(number, victim.email)).status).toBe(200);
-    expect((await connect(victim.client, { phoneNumber: number })).status).toBe(201);
+    const number = await assignedAndConnected(victim);
 
     const taken = await connect(attacker.client, { phoneNumber: number });
     expect(taken.status, taken.text).toBe(403);
@@ -53,10 +58,7 @@ describe("numbers of the server's Twilio account", () => {
 
   it("the assigned artist connects; reassigning disconnects the previous holder; unassigning disconnects the holder", async () => {
     const first = await signedInUser(app), second = await signedInUser(app);
-    const number = n();
-    twilio.addNumber(number);
-    await assign(number, first.email);
-    expect((await connect(first.client, { phoneNumber: number })).status).toBe(201);
+    const number = await assignedAndConnected(first);
     const listed = await app.client().get("/api/admin/twilio-numbers", admin());
     expect(listed.body.items).toContainEqual(expect.objectContaining({ phoneNumber: number, email: first.email, connected: true }));
 
@@ -188,10 +190,7 @@ describe("a studio's own Twilio account", () => {
 
   it("another studio's own Twilio account cannot push texts into a number it does not own", async () => {
     const victim = await signedInUser(app), attacker = await signedInUser(app);
-    const victimNumber = n();
-    twilio.addNumber(victimNumber);
-    await assign(victimNumber, victim.email);
-    expect((await connect(victim.client, { phoneNumber: victimNumber })).status).toBe(201);
+    const victimNumber = await assignedAndConnected(victim);
     const evil = twilio.addAccount();
     const evilNumber = n();
     evil.addNumber(evilNumber);

@@ -18,22 +18,13 @@ import {
   STATUS_URL, type Capture,
 } from "./twilio-helpers.ts";
 
+import { rejection } from "../helpers/rejection.ts";
+
 let standIn: TwilioStandIn;
 let env: ProviderEnv;
 let capture: Capture;
 const connect = twilioProvider.connect as CredentialsConnect;
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
-
-async function rejection(p: Promise<unknown> | AsyncIterable<unknown>): Promise<ProviderError> {
-  try {
-    if (Symbol.asyncIterator in p) for await (const _ of p as AsyncIterable<unknown>) { /* drain */ }
-    else await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function connectNumber(number?: string): Promise<ProviderAccount> {
   if (number) standIn.addNumber(number);

@@ -1,28 +1,19 @@
 // Shared plumbing for the X provider tests: a ProviderEnv pointed at the X stand-in, the
 // browser leg of the OAuth 1.0a dance, and sync draining with inbox-style dedup.
-import { createHash, randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { loadConfig } from "../../service/config/load.ts";
-import { createLogger } from "../../service/observability/logger.ts";
+import { randomBytes } from "node:crypto";
 import { twitterProvider } from "../../service/providers/twitter/index.ts";
-import type { InboundMessage, NewAccount, OAuth1Connect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
+import type { NewAccount, OAuth1Connect, ProviderAccount, ProviderEnv, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
 import type { TwitterStandIn, User } from "../../service/sandbox/twitter/index.ts";
+
+import { drainInto, sha256, Store as InboxStore, testProviderEnv } from "../helpers/providers.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";
 export const CALLBACK = `${PUBLIC_URL}/api/integrations/twitter/callback`;
 export const oauth1 = twitterProvider.connect as OAuth1Connect;
 
-export function providerEnv(overrides: Record<string, string>): ProviderEnv {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-twitter-"));
-  return {
-    config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dir, NEXTAUTH_URL: PUBLIC_URL, ...overrides }),
-    log: createLogger({ level: "silent" }),
-  };
-}
+export const providerEnv = (overrides: Record<string, string>): ProviderEnv => testProviderEnv("twitter", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
 
-export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+export { sha256 };
 export const days = (n: number) => new Date(Date.now() - n * 86_400_000);
 export const tag = () => randomBytes(3).toString("hex");
 
@@ -54,31 +45,13 @@ export async function connect(env: ProviderEnv, standIn: TwitterStandIn, user: U
   return account;
 }
 
-/** Stands in for the inbox: keeps every message once per externalId, counts re-deliveries. */
-export class Store {
-  readonly byId = new Map<string, InboundMessage>();
-  yielded = 0;
-  cursor: SyncCursor | null = null;
-  add(page: SyncPage): void {
-    for (const m of page.messages) {
-      this.yielded++;
-      if (!this.byId.has(m.externalId)) this.byId.set(m.externalId, m);
-    }
-    this.cursor = page.cursor;
-  }
+/** The inbox stand-in, plus the texts it kept. */
+export class Store extends InboxStore {
   texts(): string[] {
     return [...this.byId.values()].map((m) => m.text).sort();
   }
 }
 
 export async function drain(env: ProviderEnv, account: ProviderAccount, store: Store, opts: SyncOptions = {}, stopAfter = Infinity): Promise<SyncPage[]> {
-  const pages: SyncPage[] = [];
-  for await (const page of twitterProvider.sync(env, account, store.cursor, opts)) {
-    // Like the inbox: messages and cursor committed together (through JSON, a database
-    // column); the loop may "crash" (break) after any page.
-    store.add({ messages: page.messages, cursor: JSON.parse(JSON.stringify(page.cursor)) as SyncCursor });
-    pages.push(page);
-    if (pages.length >= stopAfter) break;
-  }
-  return pages;
+  return drainInto(twitterProvider.sync(env, account, store.cursor, opts), store, stopAfter);
 }

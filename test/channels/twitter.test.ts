@@ -12,19 +12,10 @@ import type { ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { startTwitterStandIn, type DmEventView, type TwitterStandIn, type User } from "../../service/sandbox/twitter/index.ts";
 import { approve, CALLBACK, connect, days, drain, oauth1, providerEnv, sha256, Store, tag, type TestAccount } from "./twitter-helpers.ts";
 
+import { rejection } from "../helpers/rejection.ts";
+
 let standIn: TwitterStandIn;
 let env: ProviderEnv;
-
-async function rejection(p: Promise<unknown> | AsyncIterable<unknown>): Promise<ProviderError> {
-  try {
-    if (Symbol.asyncIterator in p) for await (const _ of p as AsyncIterable<unknown>) { /* drain */ }
-    else await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error("expected a rejection");
-}
 
 function artist(): User {
   const t = tag();
@@ -33,6 +24,13 @@ function artist(): User {
 function client(name = "Carla"): User {
   const t = tag();
   return standIn.addUser({ username: `${name.toLowerCase()}_${t}`, name });
+}
+
+/** An artist with X connected, and a client who writes to them. */
+async function connectedPair(): Promise<{ me: User; carla: User; account: TestAccount }> {
+  const me = artist();
+  const carla = client("Carla");
+  return { me, carla, account: await connect(env, standIn, me) };
 }
 
 /** n DMs, oldest first, one minute apart, ending `endDaysAgo` days ago. */
@@ -163,9 +161,7 @@ describe("sync", () => {
   });
 
   it("maps conversations, contacts and direction (the account's own DMs are outbound)", async () => {
-    const me = artist();
-    const carla = client("Carla");
-    const account = await connect(env, standIn, me);
+    const { me, carla, account } = await connectedPair();
     const asked = standIn.dm(carla.id, me.id, { text: "Can I book a flash piece?", at: days(0.2) });
     const answered = standIn.dm(me.id, carla.id, { text: "Sure, Friday 3pm?", at: days(0.1) });
 
@@ -186,9 +182,7 @@ describe("sync", () => {
   });
 
   it("stops the back-fill at maxMessages, keeping the newest", async () => {
-    const me = artist();
-    const carla = client();
-    const account = await connect(env, standIn, me);
+    const { me, carla, account } = await connectedPair();
     const all = seed(carla, me, 150, "m", 1);
     const store = new Store();
     await drain(env, account, store, { since: days(10), maxMessages: 130 });
@@ -198,9 +192,7 @@ describe("sync", () => {
   });
 
   it("an interrupted walk resumes at the next older page without gaps, and new DMs come after", async () => {
-    const me = artist();
-    const carla = client();
-    const account = await connect(env, standIn, me);
+    const { me, carla, account } = await connectedPair();
     const store = new Store();
     // An established account (newest committed), then a burst of 250 DMs.
     const early = seed(carla, me, 2, "early", 3);
@@ -226,9 +218,7 @@ describe("sync", () => {
   });
 
   it("a first sync interrupted mid back-fill resumes, and a refused pagination token restarts the walk", async () => {
-    const me = artist();
-    const carla = client();
-    const account = await connect(env, standIn, me);
+    const { me, carla, account } = await connectedPair();
     const all = seed(carla, me, 260, "b", 2);
     const store = new Store();
     await drain(env, account, store, { since: days(10) }, 1);
@@ -241,9 +231,7 @@ describe("sync", () => {
   });
 
   it("downloads DM photos byte-identical; leaves out photos over ATTACHMENT_MAX_MB", async () => {
-    const me = artist();
-    const carla = client();
-    const account = await connect(env, standIn, me);
+    const { me, carla, account } = await connectedPair();
     const photo = randomBytes(300_000);
     const withPhoto = standIn.dm(carla.id, me.id, { text: "reference pic", attachments: [{ filename: "ref.jpg", contentType: "image/jpeg", content: photo }], at: days(0.3) });
     const huge = standIn.dm(carla.id, me.id, { text: "big one", attachments: [{ filename: "big.png", contentType: "image/png", content: randomBytes(1_300_000) }], at: days(0.2) });
@@ -275,9 +263,7 @@ describe("rate limits and errors", () => {
   });
 
   it("stops early when the window is used up and continues from the cursor next time", async () => {
-    const me = artist();
-    const carla = client();
-    const account = await connect(env, standIn, me);
+    const { me, carla, account } = await connectedPair();
     const all = seed(carla, me, 250, "r", 1);
     standIn.setRateLimit("GET /2/dm_events", { limit: 15, remaining: 2, resetInSec: 900 }, me.id);
     const before = standIn.requests().filter((r) => r === "GET /2/dm_events").length;
@@ -297,9 +283,7 @@ describe("rate limits and errors", () => {
   });
 
   it("revoked tokens → auth for sync and send; smoke reports it; 5xx transient; 403 DM permission permanent", async () => {
-    const me = artist();
-    const carla = client();
-    const account = await connect(env, standIn, me);
+    const { me, carla, account } = await connectedPair();
     const convo = standIn.dm(carla.id, me.id, { text: "hi" }).dm_conversation_id;
 
     standIn.failNext(1, { status: 503, match: "/2/dm_events" });

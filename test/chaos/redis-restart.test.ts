@@ -5,15 +5,13 @@
 // sync-messages cron re-queues what the restart lost: every acknowledged webhook is processed
 // exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelProvider } from "../../service/providers/registry.ts";
-import { upsertAccount } from "../../service/integrations/accounts.ts";
 import { startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { spawnWorker, type ServiceProcess } from "./helpers/processes.ts";
 import { privateRedis, type PrivateRedis } from "./helpers/redis.ts";
 import { cron, messageCounts, poll, workerEnv } from "./helpers/scenario.ts";
 import { removeDataDir, sharedEnv, uniquePrefix } from "./helpers/secrets.ts";
-import { errorMessage, exactlyOnce, signedMessengerWebhooks, startLoad } from "./helpers/webhooks.ts";
+import { connectedMessengerPage, errorMessage, exactlyOnce, signedMessengerWebhooks, startLoad, type MessengerPage } from "./helpers/webhooks.ts";
 
 const knobs = { WORKER_STALLED_SECONDS: "5", WEBHOOK_SWEEP_AFTER_SECONDS: "3", WORKER_CONCURRENCY: "4" };
 const shared = sharedEnv();
@@ -22,7 +20,7 @@ let meta: MetaStandIn;
 let app: TestApp;
 let worker: ServiceProcess | undefined;
 let accountId: string;
-let page: { id: string; name: string; accessToken: string };
+let page: MessengerPage;
 
 beforeAll(async () => {
   redis = await privateRedis();
@@ -31,12 +29,7 @@ beforeAll(async () => {
     env: { ...shared, ...meta.env(), ...knobs, REDIS_URL: redis.url, TATU_REDIS_PREFIX: uniquePrefix("redis") },
     databaseUrl: await isolatedDatabaseUrl(),
   });
-  page = meta.addPage(meta.addUser({ name: "Chaos Artist" }).id, { name: "Chaos Redis Tattoo" });
-  const user = await app.ctx.db.user.create({ data: { email: "chaos-redis@example.test", name: "Chaos Artist", role: "artist", passwordHash: "!no-login", emailVerifiedAt: new Date() } });
-  accountId = (await upsertAccount(app.ctx, user.id, channelProvider("facebook")!, {
-    externalId: page.id, address: page.name, displayName: page.name,
-    credentials: { pageAccessToken: page.accessToken, pageId: page.id }, scopes: ["pages_messaging"],
-  })).id;
+  ({ page, accountId } = await connectedMessengerPage(app.ctx, meta, { email: "chaos-redis@example.test", pageName: "Chaos Redis Tattoo" }));
 });
 
 afterAll(async () => {

@@ -3,14 +3,12 @@
 // also its own process); a new worker and the sweep on the sync-messages cron finish the rest. Every webhook the API acknowledged with 200 ends as exactly one WebhookEvent and
 // exactly one Message — counted by Meta message id, not by the service's own counters.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { channelProvider } from "../../service/providers/registry.ts";
-import { upsertAccount } from "../../service/integrations/accounts.ts";
 import { startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { spawnApi, spawnWorker, type ServiceProcess } from "./helpers/processes.ts";
 import { cron, messageCounts, poll, workerEnv } from "./helpers/scenario.ts";
 import { removeDataDir, sharedEnv } from "./helpers/secrets.ts";
-import { deliver, exactlyOnce, signedMessengerWebhooks } from "./helpers/webhooks.ts";
+import { connectedMessengerPage, deliver, exactlyOnce, signedMessengerWebhooks, type MessengerPage } from "./helpers/webhooks.ts";
 
 const N = 300;
 const knobs = { WORKER_STALLED_SECONDS: "5", WEBHOOK_SWEEP_AFTER_SECONDS: "3", WORKER_CONCURRENCY: "4" };
@@ -18,19 +16,13 @@ const shared = sharedEnv();
 let meta: MetaStandIn;
 let app: TestApp;
 let accountId: string;
-let page: { id: string; name: string; accessToken: string };
+let page: MessengerPage;
 const workers: ServiceProcess[] = [];
 
 beforeAll(async () => {
   meta = await startMetaStandIn();
   app = await startTestApp({ env: { ...shared, ...meta.env(), ...knobs }, redis: true, databaseUrl: await isolatedDatabaseUrl(), publicUrl: true });
-  page = meta.addPage(meta.addUser({ name: "Chaos Artist" }).id, { name: "Chaos Tattoo" });
-  const user = await app.ctx.db.user.create({ data: { email: "chaos-webhooks@example.test", name: "Chaos Artist", role: "artist", passwordHash: "!no-login", emailVerifiedAt: new Date() } });
-  // The page as the Facebook Login callback stores it (the connect flow has its own tests).
-  accountId = (await upsertAccount(app.ctx, user.id, channelProvider("facebook")!, {
-    externalId: page.id, address: page.name, displayName: page.name,
-    credentials: { pageAccessToken: page.accessToken, pageId: page.id }, scopes: ["pages_messaging"],
-  })).id;
+  ({ page, accountId } = await connectedMessengerPage(app.ctx, meta, { email: "chaos-webhooks@example.test", pageName: "Chaos Tattoo" }));
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.ts";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
-import { latestResetToken, latestVerificationToken, PASSWORD } from "../helpers/accounts.ts";
+import { anotherSession, latestResetToken, latestVerificationToken, PASSWORD } from "../helpers/accounts.ts";
 
 const NEW_PASSWORD = "a-fresh-secret-7";
 
@@ -38,6 +38,22 @@ async function signUp(page: Page, email: string, role: "artist" | "customer" = "
   await expect.poll(() => page.locator("[data-testid=status]").innerText(), POLL).toMatch(/check your inbox/i);
 }
 
+/** Signs up and opens the emailed verification link. */
+async function signUpVerified(page: Page, email: string) {
+  await signUp(page, email);
+  await page.goto(`${app.url}/verify-email?token=${await latestVerificationToken(app, email)}`);
+  await expect.poll(() => page.locator("#verify").getAttribute("data-state"), POLL).toBe("success");
+}
+
+/** Logs in on the login page and waits for the signed-in header. */
+async function logIn(page: Page, email: string, password = PASSWORD) {
+  await page.goto(`${app.url}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.locator("#login-form [type=submit]").click();
+  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => ""), POLL).toContain(email);
+}
+
 it("signs up, verifies from the email link, logs in and out", async () => {
   const page = await newPage();
   const email = uniqueEmail("web");
@@ -53,11 +69,7 @@ it("signs up, verifies from the email link, logs in and out", async () => {
   await expect.poll(() => page.locator("#verify").getAttribute("data-state"), POLL).toBe("error");
   expect(await page.locator("main").innerText()).toMatch(/already been used/);
 
-  await page.goto(`${app.url}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.locator("#login-form [type=submit]").click();
-  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => ""), POLL).toContain(email);
+  await logIn(page, email);
 
   await page.locator("#logout").click();
   await expect.poll(() => page.locator("[data-testid=signed-in]").count(), POLL).toBe(0);
@@ -100,9 +112,7 @@ it("guides an unverified user to verify, with a working Resend verification butt
 it("recovers a forgotten password from the login page through the emailed link", async () => {
   const page = await newPage();
   const email = uniqueEmail("forgot");
-  await signUp(page, email);
-  await page.goto(`${app.url}/verify-email?token=${await latestVerificationToken(app, email)}`);
-  await expect.poll(() => page.locator("#verify").getAttribute("data-state"), POLL).toBe("success");
+  await signUpVerified(page, email);
 
   await page.goto(`${app.url}/login`);
   await page.locator("#forgot-password-link").click();
@@ -122,10 +132,7 @@ it("recovers a forgotten password from the login page through the emailed link",
 
   await page.locator("#reset").getByRole("link", { name: "Log in" }).click();
   await page.waitForURL(/\/login$/);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(NEW_PASSWORD);
-  await page.locator("#login-form [type=submit]").click();
-  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => ""), POLL).toContain(email);
+  await logIn(page, email, NEW_PASSWORD);
   // The link worked once.
   expect((await app.client().post("/api/auth/reset-password", { token, password: "yet-another-5" })).body.error.code).toBe("TOKEN_USED");
   await page.close();
@@ -134,17 +141,10 @@ it("recovers a forgotten password from the login page through the emailed link",
 it("changes the password and signs out everywhere from the account page", async () => {
   const page = await newPage();
   const email = uniqueEmail("account");
-  await signUp(page, email);
-  await page.goto(`${app.url}/verify-email?token=${await latestVerificationToken(app, email)}`);
-  await expect.poll(() => page.locator("#verify").getAttribute("data-state"), POLL).toBe("success");
-  await page.goto(`${app.url}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.locator("#login-form [type=submit]").click();
-  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => ""), POLL).toContain(email);
+  await signUpVerified(page, email);
+  await logIn(page, email);
   // A second device of the same user.
-  const other = app.client();
-  expect((await other.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+  const other = await anotherSession(app, email);
 
   await page.getByRole("button", { name: "Menu" }).click(); // a phone-width page: the menu is folded
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();

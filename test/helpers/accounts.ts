@@ -35,3 +35,11 @@ export async function signedInUser(app: TestApp, opts: { email?: string; role?: 
   if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
   return { client, email, userId: signup.body.userId };
 }
+
+/** Another session of the same user (a second device), logged in through the API. */
+export async function anotherSession(app: TestApp, email: string, password = PASSWORD): Promise<HttpClient> {
+  const client = app.client();
+  const login = await client.post("/api/auth/login", { email, password });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
+  return client;
+}

@@ -1,34 +1,24 @@
 // The artist's profile editor (location by clicking the map, then found by the public search)
 // and the admins' ops page (readiness, switches, hypercare metrics) in the browser.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launchBrowser } from "../helpers/browser.ts";
-import { isolatedDatabaseUrl, startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
+import { uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { freshWebBuild, logIn, newContext, POLL, screenshots, startTileStub, tileConfigScript, type TileStub } from "./support.ts";
+import { loggedInPage, POLL, screenshots, startTileStub, tileConfigScript, type TileStub, webSuite } from "./support.ts";
 
 const ADMIN = uniqueEmail("ops-admin");
 let app: TestApp;
 let browser: Browser;
 let tiles: TileStub;
 
-beforeAll(async () => {
-  await freshWebBuild();
-  tiles = await startTileStub();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN, VITE_TILE_URL: tiles.template } });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await tiles?.close();
-});
+webSuite(async (track) => {
+  tiles = track(await startTileStub());
+  return { env: { ADMIN_EMAILS: ADMIN, VITE_TILE_URL: tiles.template } };
+}, (s) => ({ app, browser } = s));
 
 it("an artist creates their profile, sets the studio by clicking the map, and is then found on it", async () => {
   const artist = await signedInUser(app, { role: "artist" });
-  const context = await newContext(browser, app, { init: tileConfigScript(tiles.template) });
-  await logIn(context, artist.email);
-  const page = await context.newPage();
+  const page = await loggedInPage(browser, app, artist.email, { init: tileConfigScript(tiles.template) });
   await page.goto("/profile");
   await expect.poll(() => page.getByText("Your profile is not public yet.").count(), POLL).toBe(1);
 
@@ -55,14 +45,12 @@ it("an artist creates their profile, sets the studio by clicking the map, and is
   expect(Math.abs(own.lng - 10)).toBeLessThan(1);
   const found = await app.client().get(`/api/artists?bbox=${own.lng - 0.5},${own.lat - 0.5},${own.lng + 0.5},${own.lat + 0.5}&style=dotwork`);
   expect(found.body.items.map((a: { displayName: string }) => a.displayName)).toEqual(["Lou Dotwork"]);
-  await context.close();
+  await page.context().close();
 });
 
 it("an admin sees readiness and metrics and flips a switch; others are told the page is for admins", async () => {
   const admin = await signedInUser(app, { role: "artist", email: ADMIN });
-  const context = await newContext(browser, app);
-  await logIn(context, admin.email);
-  const page = await context.newPage();
+  const page = await loggedInPage(browser, app, admin.email);
   page.on("dialog", (d) => void d.accept("paused for the ops test"));
   await page.goto("/ops");
   await expect.poll(() => page.getByTestId("readiness").innerText().catch(() => ""), POLL).toBe("Ready");
@@ -79,13 +67,11 @@ it("an admin sees readiness and metrics and flips a switch; others are told the 
   await expect.poll(() => page.getByTestId("switch-history").locator("tbody tr").first().innerText().catch(() => ""), POLL)
     .toMatch(new RegExp(`cron\\.sync-messages\\s+on → off\\s+${ADMIN.replace(/[.+]/g, "\\$&")}\\s+paused for the ops test`));
   await screenshots(page, "ops");
-  await context.close();
+  await page.context().close();
 
   const other = await signedInUser(app, { role: "artist" });
-  const ctx2 = await newContext(browser, app);
-  await logIn(ctx2, other.email);
-  const p2 = await ctx2.newPage();
+  const p2 = await loggedInPage(browser, app, other.email);
   await p2.goto("/ops");
   await expect.poll(() => p2.getByRole("alert").allInnerTexts().then((t) => t.join(" ")), POLL).toMatch(/for Tatu admins/);
-  await ctx2.close();
+  await p2.context().close();
 });

@@ -1,12 +1,11 @@
 // The booking flow across two browsers: a customer requests a tattoo from the artist's
 // profile, the artist offers free times from the calendar page, the customer accepts one, the
 // appointment is confirmed and shows on the artist's week.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser } from "../helpers/browser.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { freshWebBuild, logIn, newContext, POLL, screenshots, startTileStub, tileConfigScript, type TileStub } from "./support.ts";
+import { loggedInPage, POLL, screenshots, showWeekOf, startTileStub, tileConfigScript, type TileStub, webSuite } from "./support.ts";
 
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082", "hex");
 const ALL_DAY = { start: "00:00", end: "24:00" };
@@ -15,27 +14,16 @@ let app: TestApp;
 let browser: Browser;
 let tiles: TileStub;
 
-beforeAll(async () => {
-  await freshWebBuild();
-  tiles = await startTileStub();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { VITE_TILE_URL: tiles.template } }); // the CSP allows the tile server
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await tiles?.close();
-});
+webSuite(async (track) => {
+  tiles = track(await startTileStub());
+  return { env: { VITE_TILE_URL: tiles.template } }; // the CSP allows the tile server
+}, (s) => ({ app, browser } = s));
 
 /** The artist's week view, moving forward until the week holding `start` is shown. */
 async function weekShowing(page: Page, start: Date) {
   await page.goto("/calendar");
   await expect.poll(() => page.getByTestId("week").count(), POLL).toBe(1);
-  const monday = new Date(); // same Monday rule as the page (browser zone = this process's zone)
-  monday.setHours(0, 0, 0, 0);
-  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7));
-  const weeksAhead = Math.floor((start.getTime() - monday.getTime()) / (7 * 86_400_000));
-  for (let i = 0; i < weeksAhead; i++) await page.getByRole("button", { name: "Next week →" }).click();
+  await showWeekOf(page, start);
 }
 
 it("request → offer → accept → confirmed, and on the artist's calendar", async () => {
@@ -49,9 +37,7 @@ it("request → offer → accept → confirmed, and on the artist's calendar", a
   expect((await artist.client.post("/api/me/artist-profile/services", { kind: "session", name: "Small piece", durationMinutes: 60, depositCents: 0, currency: "eur" })).status).toBe(201);
 
   // Customer: the request from the public profile, with a reference image.
-  const cust = await newContext(browser, app, { init: tileConfigScript(tiles.template) });
-  await logIn(cust, customer.email);
-  const cp = await cust.newPage();
+  const cp = await loggedInPage(browser, app, customer.email, { init: tileConfigScript(tiles.template) });
   await cp.goto(`/artists/${artist.userId}`);
   await cp.getByRole("button", { name: "Request a booking" }).click();
   await cp.getByLabel("Service").selectOption({ label: "Small piece (60 min)" });
@@ -64,9 +50,7 @@ it("request → offer → accept → confirmed, and on the artist's calendar", a
   await expect.poll(() => cp.getByTestId("request-sent").count(), POLL).toBe(1);
 
   // Artist: the request on the calendar page, answered with two free times.
-  const art = await newContext(browser, app);
-  await logIn(art, artist.email);
-  const ap = await art.newPage();
+  const ap = await loggedInPage(browser, app, artist.email);
   await ap.goto("/calendar");
   const card = ap.getByTestId("booking-request").filter({ hasText: "A tiny swallow" });
   await expect.poll(() => card.count(), POLL).toBe(1);
@@ -106,6 +90,6 @@ it("request → offer → accept → confirmed, and on the artist's calendar", a
   expect(await appt.innerText()).toMatch(/confirmed/);
   expect(await ap.getByTestId("booking-request").count()).toBe(0); // nothing left to answer
   await screenshots(ap, "calendar-week");
-  await cust.close();
-  await art.close();
+  await cp.context().close();
+  await ap.context().close();
 });

@@ -2,40 +2,23 @@
 // whose event shows as busy time on the week, booking settings saved (and refused with the
 // API's words when wrong), a service with a deposit added, and a request declined with a reason.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser } from "../helpers/browser.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import { expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
-import { freshWebBuild, logIn, newContext, POLL, screenshots } from "./support.ts";
+import { loggedInPage, POLL, screenshots, showWeekOf, webSuite } from "./support.ts";
 
 let peer: CalDavPeer;
 let app: TestApp;
 let browser: Browser;
 
-beforeAll(async () => {
-  await freshWebBuild();
-  peer = await startCalDavPeer();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: peer.env() });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await peer?.close();
-});
+webSuite(async (track) => {
+  peer = track(await startCalDavPeer());
+  return { env: peer.env() };
+}, (s) => ({ app, browser } = s));
 
 const icsTime = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-
-/** Moves the week view forward to the week holding `day` (weeks start on Monday, browser zone). */
-async function showWeekOf(page: Page, day: Date) {
-  const monday = new Date();
-  monday.setHours(0, 0, 0, 0);
-  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7));
-  const ahead = Math.floor((day.getTime() - monday.getTime()) / (7 * 86_400_000));
-  for (let i = 0; i < ahead; i++) await page.getByRole("button", { name: "Next week →" }).click();
-}
 
 it("shows busy time from a connected Apple calendar, saves booking settings and services, declines a request", async () => {
   const artist = await signedInUser(app, { role: "artist" });
@@ -51,9 +34,7 @@ it("shows busy time from a connected Apple calendar, saves booking settings and 
   const end = new Date(start.getTime() + 2 * 3_600_000);
   await peer.putIcs(appleId, appPassword, `${cal}dentist.ics`, ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Apple Inc.//macOS 14.4//EN", "BEGIN:VEVENT", "UID:dentist-1", "DTSTAMP:20260101T000000Z", `DTSTART:${icsTime(start)}`, `DTEND:${icsTime(end)}`, "SUMMARY:Dentist (private)", "END:VEVENT", "END:VCALENDAR", ""].join("\r\n"));
 
-  const context = await newContext(browser, app);
-  await logIn(context, artist.email);
-  const page = await context.newPage();
+  const page = await loggedInPage(browser, app, artist.email);
   await page.goto("/integrations");
   await page.getByText("Connect Apple (iCloud) Calendar").click();
   await page.getByLabel("Apple Account email").fill(appleId);
@@ -106,5 +87,5 @@ it("shows busy time from a connected Apple calendar, saves booking settings and 
   await expect.poll(() => page.getByTestId("booking-request").count(), POLL).toBe(0);
   const mine = (await customer.client.get(`/api/bookings/requests/${req.body.id}`)).body;
   expect(mine).toMatchObject({ status: "declined", declineReason: "Booked out until spring, sorry!" });
-  await context.close();
+  await page.context().close();
 });

@@ -1,28 +1,20 @@
 // Facebook Login from the Integrations page (Meta stand-in as the provider), Messenger mail
 // arriving live by signed webhook, and Meta's 24-hour reply window shown and explained.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
-import { launchBrowser } from "../helpers/browser.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { freshWebBuild, logIn, newContext, POLL, screenshots } from "./support.ts";
+import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";
 
 let meta: MetaStandIn;
 let app: TestApp;
 let browser: Browser;
 
-beforeAll(async () => {
-  await freshWebBuild();
-  meta = await startMetaStandIn();
-  app = await startTestApp({ publicUrl: true, databaseUrl: await isolatedDatabaseUrl(), env: meta.env() });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await meta?.close();
-});
+webSuite(async (track) => {
+  meta = track(await startMetaStandIn());
+  return { publicUrl: true, env: meta.env() };
+}, (s) => ({ app, browser } = s));
 
 it("connects Facebook through its login, shows Messenger live, and explains the 24-hour window", async () => {
   const artist = await signedInUser(app, { role: "artist" });
@@ -30,9 +22,7 @@ it("connects Facebook through its login, shows Messenger live, and explains the 
   const fbPage = meta.addPage(owner.id, { name: "Black Lotus Tattoo", instagram: { username: "blacklotus.ink" } });
   meta.consentAs(owner.id);
 
-  const context = await newContext(browser, app);
-  await logIn(context, artist.email);
-  const page = await context.newPage();
+  const page = await loggedInPage(browser, app, artist.email);
   await page.goto("/integrations");
   await page.getByTestId("provider-facebook").getByRole("link", { name: "Connect Facebook" }).click();
   // Our /auth → Meta's dialog → our /callback → back on Integrations with the result.
@@ -72,5 +62,5 @@ it("connects Facebook through its login, shows Messenger live, and explains the 
   await expect.poll(() => page.getByTestId("reply-window").innerText().catch(() => ""), POLL).toMatch(/24-hour reply window closed[\s\S]*as soon as they write again/);
   expect(await page.getByLabel(/Reply via/).isDisabled()).toBe(true);
   await screenshots(page, "inbox-meta-window-closed");
-  await context.close();
+  await page.context().close();
 });

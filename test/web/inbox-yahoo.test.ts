@@ -10,7 +10,7 @@ import { launchBrowser } from "../helpers/browser.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { startMailPeer, type MailPeer } from "../peers/dovecot.ts";
-import { freshWebBuild, logIn, newContext, POLL, screenshots } from "./support.ts";
+import { freshWebBuild, loggedInPage, POLL, screenshots } from "./support.ts";
 
 // A real 1×1 PNG: the thread must show it as an image preview.
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082", "hex");
@@ -56,9 +56,7 @@ async function customerInbox(): Promise<ParsedMail[]> {
 
 it("connects Yahoo, shows new mail live, and replies through SMTP with threading headers", async () => {
   const artist = await signedInUser(app, { role: "artist" });
-  const context = await newContext(browser, app);
-  await logIn(context, artist.email);
-  const page = await context.newPage();
+  const page = await loggedInPage(browser, app, artist.email);
 
   // Connect: a wrong app password is refused in plain words, the right one connects.
   await page.goto("/integrations");
@@ -119,10 +117,10 @@ it("connects Yahoo, shows new mail live, and replies through SMTP with threading
   expect(reply!.attachments.map((a) => a.filename)).toEqual(["sketch.png"]);
 
   // Losing the network is said out loud, and the banner goes when it is back.
-  await context.setOffline(true);
+  await page.context().setOffline(true);
   await expect.poll(() => page.getByTestId("offline-banner").count(), POLL).toBe(1);
   await screenshots(page, "inbox-offline");
-  await context.setOffline(false);
+  await page.context().setOffline(false);
   await expect.poll(() => page.getByTestId("offline-banner").count(), POLL).toBe(0);
-  await context.close();
+  await page.context().close();
 });

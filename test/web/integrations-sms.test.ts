@@ -1,34 +1,24 @@
 // The Integrations page's SMS card: a Tatu number only when an admin assigned it to you, or your
 // own Twilio account; the server's refusals (403 not assigned, 409 in use) are shown as sent.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
-import { launchBrowser } from "../helpers/browser.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { freshWebBuild, logIn, newContext, POLL, screenshots } from "./support.ts";
+import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";
 
 let twilio: TwilioStandIn, app: TestApp, browser: Browser;
 
-beforeAll(async () => {
-  await freshWebBuild();
-  twilio = await startTwilioStandIn();
-  app = await startTestApp({ publicUrl: true, databaseUrl: await isolatedDatabaseUrl(), env: twilio.env() });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await twilio?.close();
-});
+webSuite(async (track) => {
+  twilio = track(await startTwilioStandIn());
+  return { publicUrl: true, env: twilio.env() };
+}, (s) => ({ app, browser } = s));
 
 it("offers the assigned Tatu number, connects your own Twilio account, and shows 'in use' clearly", async () => {
   const artist = await signedInUser(app), rival = await signedInUser(app);
   const own = twilio.addAccount();
   const ownNumber = own.addNumber("+15017129001").phoneNumber;
-  const context = await newContext(browser, app);
-  await logIn(context, artist.email);
-  const page = await context.newPage();
+  const page = await loggedInPage(browser, app, artist.email);
   await page.goto("/integrations");
   const card = page.getByTestId("provider-twilio");
   await expect.poll(() => card.innerText().catch(() => ""), POLL).toMatch(/No Tatu number is assigned to you/);
@@ -55,5 +45,5 @@ it("offers the assigned Tatu number, connects your own Twilio account, and shows
   expect((await rival.client.delete(`/api/integrations/${held.id}`)).status).toBe(200);
   await card.getByRole("button", { name: "Connect my Twilio number" }).click();
   await expect.poll(() => card.getByTestId("account").allInnerTexts().then((t) => t.join(" ")), POLL).toContain(ownNumber);
-  await context.close();
+  await page.context().close();
 }, 90_000);

@@ -1,13 +1,12 @@
 // Rescheduling in the browser: inside the artist's cancellation notice the customer's new time
 // shows "Awaiting artist approval" and the appointment keeps its time; the artist approves or
 // declines it from the calendar page.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launchBrowser } from "../helpers/browser.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";
-import { freshWebBuild, logIn, newContext, POLL, screenshots } from "./support.ts";
+import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";
 
 const HOUR = 3_600_000, DAY = 24 * HOUR;
 const ALL_DAY = { start: "00:00", end: "24:00" };
@@ -34,10 +33,9 @@ async function confirmedAppointment(start: Date): Promise<{ customer: { client: 
 }
 const startOf = async (id: string) => (await artist.client.get(`/api/bookings/appointments/${id}`)).body as { start: string; requestedStart: string | null };
 
+webSuite(() => ({}), (s) => ({ app, browser } = s));
+
 beforeAll(async () => {
-  await freshWebBuild();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl() });
-  browser = await launchBrowser();
   artist = await signedInUser(app, { role: "artist" });
   expect((await artist.client.put("/api/me/artist-profile", {
     displayName: "Noa Dotwork", city: "Berlin", country: "DE", styles: ["dotwork"], lat: 52.52, lng: 13.4, visible: true,
@@ -45,19 +43,13 @@ beforeAll(async () => {
   })).status).toBe(201);
   serviceId = (await artist.client.post("/api/me/artist-profile/services", { kind: "session", name: "Small piece", durationMinutes: 60, depositCents: 0, currency: "eur" })).body.id;
 });
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
 
 it("a move inside the notice window waits for the artist, who approves it on the calendar page", async () => {
   const original = ahead(26 * HOUR);
   const { customer, appointmentId } = await confirmedAppointment(original);
   const wanted = ahead(10 * DAY);
 
-  const cust = await newContext(browser, app);
-  await logIn(cust, customer.email);
-  const cp = await cust.newPage();
+  const cp = await loggedInPage(browser, app, customer.email);
   await cp.goto("/bookings");
   const card = cp.getByTestId("appointment");
   await expect.poll(() => card.count(), POLL).toBe(1);
@@ -71,9 +63,7 @@ it("a move inside the notice window waits for the artist, who approves it on the
   expect(new Date(waiting.start).getTime()).toBe(original.getTime());
   expect(new Date(waiting.requestedStart!).getTime()).toBe(wanted.getTime());
 
-  const art = await newContext(browser, app);
-  await logIn(art, artist.email);
-  const ap = await art.newPage();
+  const ap = await loggedInPage(browser, app, artist.email);
   await ap.goto("/calendar");
   const request = ap.getByTestId("reschedule-request");
   await expect.poll(() => request.count(), POLL).toBe(1);
@@ -85,8 +75,8 @@ it("a move inside the notice window waits for the artist, who approves it on the
   await cp.reload();
   await expect.poll(() => card.count(), POLL).toBe(1);
   expect(await card.getByTestId("reschedule-pending").count()).toBe(0);
-  await cust.close();
-  await art.close();
+  await cp.context().close();
+  await ap.context().close();
 });
 
 it("the artist declines: the appointment keeps its time and the customer no longer sees a pending request", async () => {
@@ -94,9 +84,7 @@ it("the artist declines: the appointment keeps its time and the customer no long
   const { customer, appointmentId } = await confirmedAppointment(original);
   expect((await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: ahead(12 * DAY).toISOString() })).status).toBe(202);
 
-  const art = await newContext(browser, app);
-  await logIn(art, artist.email);
-  const ap = await art.newPage();
+  const ap = await loggedInPage(browser, app, artist.email);
   await ap.goto("/calendar");
   const request = ap.getByTestId("reschedule-request");
   await expect.poll(() => request.count(), POLL).toBe(1);
@@ -106,12 +94,10 @@ it("the artist declines: the appointment keeps its time and the customer no long
   expect(new Date(after.start).getTime()).toBe(original.getTime());
   expect(after.requestedStart).toBeNull();
 
-  const cust = await newContext(browser, app);
-  await logIn(cust, customer.email);
-  const cp = await cust.newPage();
+  const cp = await loggedInPage(browser, app, customer.email);
   await cp.goto("/bookings");
   await expect.poll(() => cp.getByTestId("appointment").count(), POLL).toBe(1);
   expect(await cp.getByTestId("reschedule-pending").count()).toBe(0);
-  await cust.close();
-  await art.close();
+  await cp.context().close();
+  await ap.context().close();
 });

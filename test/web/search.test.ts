@@ -5,12 +5,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launchBrowser } from "../helpers/browser.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { freshWebBuild, newContext, POLL, screenshots, startTileStub, tileConfigScript, type TileStub } from "./support.ts";
+import { newContext, POLL, screenshots, startTileStub, tileConfigScript, type TileStub, webSuite } from "./support.ts";
 
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082", "hex");
 const BERLIN_BBOX = "13.25,52.45,13.55,52.58";
@@ -34,21 +33,17 @@ async function seedArtist(key: string, profile: Record<string, unknown>, withIma
   ids[key] = a.userId;
 }
 
+webSuite(async (track) => {
+  tiles = track(await startTileStub());
+  return { env: { VITE_TILE_URL: tiles.template } }; // the CSP allows the tile server
+}, (s) => ({ app, browser } = s));
+
 beforeAll(async () => {
-  await freshWebBuild();
-  tiles = await startTileStub();
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { VITE_TILE_URL: tiles.template } }); // the CSP allows the tile server
-  browser = await launchBrowser();
   await seedArtist("mira", { displayName: "Mira Blackwork", studio: "Nadel Studio", city: "Berlin", country: "DE", styles: ["blackwork", "fine-line"], lat: 52.52, lng: 13.405, bio: "Bold black work." }, true);
   await seedArtist("rafa", { displayName: "Rafa Realism", studio: "Photo Ink", city: "Berlin", country: "DE", styles: ["realism"], lat: 52.5, lng: 13.43 });
   await seedArtist("hanna", { displayName: "Hanna Hamburg", city: "Hamburg", country: "DE", styles: ["blackwork"], lat: 53.55, lng: 9.99 });
   await seedArtist("paula", { displayName: "Paula Potsdam", city: "Potsdam", country: "DE", styles: ["japanese"], lat: 52.39, lng: 13.06 });
   await seedArtist("hidden", { displayName: "Hidden Henry", city: "Berlin", styles: ["blackwork"], lat: 52.51, lng: 13.4, visible: false });
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await tiles?.close();
 });
 
 const names = async (page: import("playwright-core").Page) => (await page.getByTestId("artist-result").locator("h2").allInnerTexts()).sort();

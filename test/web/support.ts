@@ -8,7 +8,9 @@ import zlib from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { ensureWebBuild } from "../../scripts/ensure-web-build.mjs";
 import { PASSWORD } from "../helpers/accounts.ts";
-import type { TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { suiteResources, type Track } from "../helpers/suite.ts";
 
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-artifacts/screenshots");
 export const DESKTOP = { width: 1280, height: 800 };
@@ -32,6 +34,38 @@ export async function newContext(browser: Browser, app: TestApp, opts: { init?: 
 export async function logIn(context: BrowserContext, email: string, password = PASSWORD): Promise<void> {
   const res = await context.request.post("/api/auth/login", { data: { email, password } });
   if (res.status() !== 200) throw new Error(`login failed: ${res.status()} ${await res.text()}`);
+}
+
+/** A page in a new browser context signed in as `email` (its context: `page.context()`). */
+export async function loggedInPage(browser: Browser, app: TestApp, email: string, opts: { init?: string } = {}): Promise<Page> {
+  const context = await newContext(browser, app, opts);
+  await logIn(context, email);
+  return context.newPage();
+}
+
+type AppOptions = Omit<NonNullable<Parameters<typeof startTestApp>[0]>, "databaseUrl">;
+
+/** Suite hooks of a browser test: `setUp` starts what the app needs (each handed to `track`
+ *  is closed after the suite) and returns the app's options; then the app on an isolated
+ *  database, a fresh web build and Chromium, handed to `ready`. */
+export function webSuite(setUp: (track: Track) => AppOptions | Promise<AppOptions>, ready: (s: { app: TestApp; browser: Browser }) => void): void {
+  suiteResources(async (track) => {
+    await freshWebBuild();
+    const options = await setUp(track);
+    const app = track(await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), ...options }));
+    const browser = track(await launchBrowser());
+    ready({ app, browser });
+  });
+}
+
+/** Moves the calendar page's week view forward to the week holding `day` (weeks start on
+ *  Monday in the browser's zone, which is this process's zone). */
+export async function showWeekOf(page: Page, day: Date): Promise<void> {
+  const monday = new Date();
+  monday.setHours(0, 0, 0, 0);
+  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7));
+  const ahead = Math.floor((day.getTime() - monday.getTime()) / (7 * 86_400_000));
+  for (let i = 0; i < ahead; i++) await page.getByRole("button", { name: "Next week →" }).click();
 }
 
 /** Saves the page at 1280 px and at 375 px wide (full page), then restores the viewport. */

@@ -1,6 +1,7 @@
 // Form helpers shared by the screens: zod issues and API 400s become per-field messages.
+import { useRef, useState } from "react";
 import type { z } from "zod";
-import { ApiError } from "./api.ts";
+import { ApiError, messageOf } from "./api.ts";
 
 export type FieldErrors = Record<string, string>;
 
@@ -18,4 +19,47 @@ export const apiFields = (err: unknown): FieldErrors => (err instanceof ApiError
 /** Moves focus to the first invalid control of a form after its errors render. */
 export function focusFirstInvalid(form: HTMLFormElement | null): void {
   requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+}
+
+export interface StatusState { info?: string; error?: string }
+
+/** What a form that posts to the API needs: field errors, a status line and a busy flag. */
+export function useApiForm() {
+  const form = useRef<HTMLFormElement>(null);
+  const [fields, setFields] = useState<FieldErrors>({});
+  const [status, setStatus] = useState<StatusState>({});
+  const [busy, setBusy] = useState(false);
+
+  /**
+   * Checks `input` with the API's schema: when invalid, shows the field errors (then
+   * `onInvalid`) and focuses the first; when valid, runs `send` while busy. An error from
+   * `send` shows the API's field errors and message (then `onError`).
+   */
+  async function submit<T extends z.ZodType>(
+    schema: T,
+    input: unknown,
+    send: (data: z.output<T>) => Promise<void>,
+    on: { onInvalid?: (fields: FieldErrors) => void; onError?: (err: unknown, data: z.output<T>) => void } = {},
+  ): Promise<void> {
+    setStatus({});
+    const v = check(schema, input);
+    if (!v.ok) {
+      setFields(v.fields);
+      on.onInvalid?.(v.fields);
+      return focusFirstInvalid(form.current);
+    }
+    setFields({});
+    setBusy(true);
+    try {
+      await send(v.data);
+    } catch (err) {
+      setFields(apiFields(err));
+      setStatus({ error: messageOf(err) });
+      on.onError?.(err, v.data);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return { form, fields, setFields, status, setStatus, busy, submit };
 }

@@ -9,17 +9,14 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { migrateDeploy } from "../../../service/db/migrations.ts";
 import { freePort } from "../../helpers/net.ts";
+import type { PrivateServer } from "./processes.ts";
 
 const run = promisify(execFile);
 
-export interface PrivatePostgres {
-  readonly port: number;
-  /** postgresql://postgres@127.0.0.1:<port>/tatu, migrated. */
-  readonly url: string;
-  start(): Promise<void>;
+/** `url`: postgresql://postgres@127.0.0.1:<port>/tatu, migrated. */
+export interface PrivatePostgres extends PrivateServer {
   /** `pg_ctl stop -m immediate`: every connection dropped at once, no checkpoint. */
   crash(): Promise<void>;
-  close(): Promise<void>;
 }
 
 function binDir(): string {

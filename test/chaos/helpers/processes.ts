@@ -7,6 +7,16 @@ import { freePort } from "../../helpers/net.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
+/** A server a chaos test runs privately (its own port and directory) to break on purpose. */
+export interface PrivateServer {
+  readonly port: number;
+  readonly url: string;
+  /** Starts it (again) on the same port; resolves once it answers. */
+  start(): Promise<void>;
+  /** Stops it for good and removes its directory. */
+  close(): Promise<void>;
+}
+
 export interface ServiceProcess {
   readonly child: ChildProcess;
   readonly pid: number;

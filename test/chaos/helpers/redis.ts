@@ -8,16 +8,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../helpers/net.ts";
+import type { PrivateServer } from "./processes.ts";
 
-export interface PrivateRedis {
-  readonly port: number;
-  readonly url: string;
-  /** Starts redis-server (again) on the same port; resolves once it answers PING. */
-  start(): Promise<void>;
+/** `start` resolves once redis-server answers PING. */
+export interface PrivateRedis extends PrivateServer {
   /** SIGKILL and wait for the port to close. */
   kill(): Promise<void>;
-  /** Stops it for good and removes its directory. */
-  close(): Promise<void>;
 }
 
 const BIN = process.env.REDIS_SERVER_PATH ?? "redis-server";

@@ -2,7 +2,9 @@
 // a distinct Meta `mid`, HMAC-signed independently of the code under test), a poster that
 // records which ones the service acknowledged, and the exactly-once check against Postgres.
 import pLimit from "p-limit";
+import { channelProvider } from "../../../service/providers/registry.ts";
 import type { AppContext } from "../../../service/context.ts";
+import { upsertAccount } from "../../../service/integrations/accounts.ts";
 import { metaBatch, type SignedBatch } from "../../../bench/webhooks-data.ts";
 import type { MetaStandIn } from "../../../service/sandbox/meta/index.ts";
 
@@ -17,6 +19,20 @@ export function errorMessage(d: Delivery): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface MessengerPage { id: string; name: string; accessToken: string }
+
+/** A Facebook Page of a new artist, connected as the Facebook Login callback stores it (the
+ *  connect flow has its own tests); returns the page and its account id. */
+export async function connectedMessengerPage(ctx: AppContext, meta: MetaStandIn, o: { email: string; pageName: string }): Promise<{ page: MessengerPage; accountId: string }> {
+  const page = meta.addPage(meta.addUser({ name: "Chaos Artist" }).id, { name: o.pageName });
+  const user = await ctx.db.user.create({ data: { email: o.email, name: "Chaos Artist", role: "artist", passwordHash: "!no-login", emailVerifiedAt: new Date() } });
+  const account = await upsertAccount(ctx, user.id, channelProvider("facebook")!, {
+    externalId: page.id, address: page.name, displayName: page.name,
+    credentials: { pageAccessToken: page.accessToken, pageId: page.id }, scopes: ["pages_messaging"],
+  });
+  return { page, accountId: account.id };
 }
 
 export function signedMessengerWebhooks(meta: MetaStandIn, pageId: string, n: number, tag: string): SignedBatch {

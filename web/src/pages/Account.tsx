@@ -1,43 +1,26 @@
 // Password recovery (forgot → emailed link → reset) and the account's security page (change
 // password, devices signed in, sign out everywhere). Forms validate with the API's zod schemas.
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { changePasswordBody, forgotPasswordBody, resetPasswordBody } from "../../../service/auth/schemas.ts";
 import { api, messageOf, setCsrfToken } from "../api.ts";
-import { apiFields, check, focusFirstInvalid, type FieldErrors } from "../forms.ts";
+import { focusFirstInvalid, useApiForm } from "../forms.ts";
 import { RequireUser } from "../guard.tsx";
 import { ME_KEY } from "../session.ts";
 import { Field, PageTitle, Status } from "../ui.tsx";
 
-interface StatusState { info?: string; error?: string }
 const PASSWORD_HINT = "At least 8 characters, with a number or symbol.";
 
 export function ForgotPassword() {
-  const form = useRef<HTMLFormElement>(null);
-  const [fields, setFields] = useState<FieldErrors>({});
-  const [status, setStatus] = useState<StatusState>({});
-  const [busy, setBusy] = useState(false);
+  const { form, fields, status, setStatus, busy, submit: send } = useApiForm();
 
-  async function submit(e: FormEvent<HTMLFormElement>) {
+  function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    setStatus({});
-    const v = check(forgotPasswordBody, { email: String(new FormData(e.currentTarget).get("email") ?? "") });
-    if (!v.ok) {
-      setFields(v.fields);
-      return focusFirstInvalid(form.current);
-    }
-    setFields({});
-    setBusy(true);
-    try {
-      const r = await api<{ message?: string }>("/api/auth/forgot-password", { body: v.data });
+    void send(forgotPasswordBody, { email: String(new FormData(e.currentTarget).get("email") ?? "") }, async (body) => {
+      const r = await api<{ message?: string }>("/api/auth/forgot-password", { body });
       setStatus({ info: r.message ?? "If an account exists for that address, a link is on its way." });
-    } catch (err) {
-      setFields(apiFields(err));
-      setStatus({ error: messageOf(err) });
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -55,39 +38,27 @@ export function ForgotPassword() {
 }
 
 export function ResetPassword() {
-  const form = useRef<HTMLFormElement>(null);
   const qc = useQueryClient();
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
-  const [fields, setFields] = useState<FieldErrors>({});
-  const [status, setStatus] = useState<StatusState>({});
-  const [busy, setBusy] = useState(false);
+  const { form, fields, status, setStatus, busy, submit: send } = useApiForm();
   const [done, setDone] = useState(false);
 
-  async function submit(e: FormEvent<HTMLFormElement>) {
+  function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    setStatus({});
-    const v = check(resetPasswordBody, { token, password: String(new FormData(e.currentTarget).get("password") ?? "") });
-    if (!v.ok) {
-      setFields(v.fields);
-      if (v.fields.token) setStatus({ error: "This link is missing its token. Request a new one." });
-      return focusFirstInvalid(form.current);
-    }
-    setFields({});
-    setBusy(true);
-    try {
-      await api("/api/auth/reset-password", { body: v.data });
+    const input = { token, password: String(new FormData(e.currentTarget).get("password") ?? "") };
+    void send(resetPasswordBody, input, async (body) => {
+      await api("/api/auth/reset-password", { body });
       // Every session was signed out, this browser's too.
       setCsrfToken(null);
       qc.setQueryData(ME_KEY, null);
       setDone(true);
       setStatus({ info: "Your password is set. Every device was signed out." });
-    } catch (err) {
-      setFields(apiFields(err));
-      setStatus({ error: messageOf(err) });
-    } finally {
-      setBusy(false);
-    }
+    }, {
+      onInvalid: (f) => {
+        if (f.token) setStatus({ error: "This link is missing its token. Request a new one." });
+      },
+    });
   }
 
   if (done)
@@ -114,36 +85,20 @@ export function ResetPassword() {
 interface SessionRow { id: string; createdAt: string; lastSeenAt: string; userAgent: string | null; ip: string | null; current: boolean }
 
 function ChangePassword() {
-  const form = useRef<HTMLFormElement>(null);
   const qc = useQueryClient();
-  const [fields, setFields] = useState<FieldErrors>({});
-  const [status, setStatus] = useState<StatusState>({});
-  const [busy, setBusy] = useState(false);
+  const { form, fields, status, setStatus, busy, submit: send } = useApiForm();
 
-  async function submit(e: FormEvent<HTMLFormElement>) {
+  function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    setStatus({});
     const target = e.currentTarget;
     const data = new FormData(target);
-    const v = check(changePasswordBody, { currentPassword: String(data.get("currentPassword") ?? ""), newPassword: String(data.get("newPassword") ?? "") });
-    if (!v.ok) {
-      setFields(v.fields);
-      return focusFirstInvalid(form.current);
-    }
-    setFields({});
-    setBusy(true);
-    try {
-      const r = await api<{ message?: string }>("/api/auth/change-password", { body: v.data });
+    const input = { currentPassword: String(data.get("currentPassword") ?? ""), newPassword: String(data.get("newPassword") ?? "") };
+    void send(changePasswordBody, input, async (body) => {
+      const r = await api<{ message?: string }>("/api/auth/change-password", { body });
       target.reset();
       setStatus({ info: r.message ?? "Password changed." });
       void qc.invalidateQueries({ queryKey: ["sessions"] });
-    } catch (err) {
-      setFields(apiFields(err));
-      setStatus({ error: messageOf(err) });
-      focusFirstInvalid(form.current);
-    } finally {
-      setBusy(false);
-    }
+    }, { onError: () => focusFirstInvalid(form.current) });
   }
 
   return (

@@ -1,18 +1,17 @@
 // Sign up, log in, verify email. Forms validate with the API's own zod schemas
 // (service/auth/schemas.ts imports nothing but zod) and show the API's field errors too.
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { loginBody, resendBody, signupBody } from "../../../service/auth/schemas.ts";
 import { api, ApiError, messageOf, setCsrfToken } from "../api.ts";
-import { apiFields, check, focusFirstInvalid, type FieldErrors } from "../forms.ts";
+import { apiFields, check, focusFirstInvalid, useApiForm, type FieldErrors, type StatusState } from "../forms.ts";
 import { ME_KEY } from "../session.ts";
 import type { User } from "../types.ts";
 import { Field, PageTitle, Status } from "../ui.tsx";
 
 const RESEND_FALLBACK = "If an account exists for that address, a new link is on its way.";
 
-interface StatusState { info?: string; error?: string }
 
 function useResend(setStatus: (s: StatusState) => void) {
   const [busy, setBusy] = useState(false);
@@ -40,38 +39,25 @@ function useResend(setStatus: (s: StatusState) => void) {
 }
 
 export function Signup() {
-  const form = useRef<HTMLFormElement>(null);
-  const [fields, setFields] = useState<FieldErrors>({});
-  const [status, setStatus] = useState<StatusState>({});
-  const [busy, setBusy] = useState(false);
+  const { form, fields, setFields, status, setStatus, busy, submit: send } = useApiForm();
   const [done, setDone] = useState<{ email: string; sent: boolean } | null>(null);
   const { resend, busy: resending } = useResend(setStatus);
 
-  async function submit(e: FormEvent<HTMLFormElement>) {
+  function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    setStatus({});
     const data = new FormData(e.currentTarget);
     const input = { name: String(data.get("name") ?? ""), email: String(data.get("email") ?? ""), password: String(data.get("password") ?? ""), role: data.get("role") ?? undefined };
-    const v = check(signupBody, input);
-    if (!v.ok) {
-      setFields(v.fields);
-      setStatus({ error: "Please fix the highlighted fields." });
-      return focusFirstInvalid(form.current);
-    }
-    setFields({});
-    setBusy(true);
-    try {
-      const r = await api<{ verificationEmailSent: boolean }>("/api/auth/signup", { body: v.data });
-      setDone({ email: v.data.email, sent: r.verificationEmailSent !== false });
+    void send(signupBody, input, async (body) => {
+      const r = await api<{ verificationEmailSent: boolean }>("/api/auth/signup", { body });
+      setDone({ email: body.email, sent: r.verificationEmailSent !== false });
       setStatus({ info: r.verificationEmailSent === false ? "Your account was created, but we couldn't send the verification email right now. Try resending it." : "Check your inbox to verify your email." });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "EMAIL_TAKEN") setFields({ email: err.message || "That email is already registered." });
-      else setFields(apiFields(err));
-      setStatus({ error: messageOf(err) });
-      focusFirstInvalid(form.current);
-    } finally {
-      setBusy(false);
-    }
+    }, {
+      onInvalid: () => setStatus({ error: "Please fix the highlighted fields." }),
+      onError: (err) => {
+        if (err instanceof ApiError && err.code === "EMAIL_TAKEN") setFields({ email: err.message || "That email is already registered." });
+        focusFirstInvalid(form.current);
+      },
+    });
   }
 
   if (done)
@@ -112,41 +98,29 @@ export function Signup() {
 }
 
 export function Login() {
-  const form = useRef<HTMLFormElement>(null);
   const qc = useQueryClient();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [fields, setFields] = useState<FieldErrors>({});
-  const [status, setStatus] = useState<StatusState>({});
+  const { form, fields, status, setStatus, busy, submit: send } = useApiForm();
   const [unverified, setUnverified] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const { resend, busy: resending } = useResend(setStatus);
 
-  async function submit(e: FormEvent<HTMLFormElement>) {
+  function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    setStatus({});
     setUnverified(null);
     const data = new FormData(e.currentTarget);
-    const v = check(loginBody, { email: String(data.get("email") ?? ""), password: String(data.get("password") ?? "") });
-    if (!v.ok) {
-      setFields(v.fields);
-      return focusFirstInvalid(form.current);
-    }
-    setFields({});
-    setBusy(true);
-    try {
-      const r = await api<{ user: User; csrfToken: string }>("/api/auth/login", { body: v.data });
+    const input = { email: String(data.get("email") ?? ""), password: String(data.get("password") ?? "") };
+    void send(loginBody, input, async (body) => {
+      const r = await api<{ user: User; csrfToken: string }>("/api/auth/login", { body });
       setCsrfToken(r.csrfToken);
       qc.setQueryData(ME_KEY, r.user);
       const next = params.get("next");
       navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/");
-    } catch (err) {
-      if (err instanceof ApiError && err.code === "EMAIL_NOT_VERIFIED") setUnverified(v.data.email);
-      setFields(apiFields(err));
-      setStatus({ error: messageOf(err) });
-    } finally {
-      setBusy(false);
-    }
+    }, {
+      onError: (err, body) => {
+        if (err instanceof ApiError && err.code === "EMAIL_NOT_VERIFIED") setUnverified(body.email);
+      },
+    });
   }
 
   return (

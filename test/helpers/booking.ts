@@ -1,20 +1,41 @@
-// What every calendar-sync test through the API needs: an artist open every day 10:00–18:00
-// in their zone with one 60-minute session, confirmed appointments booked the customer's way
+// What the booking and calendar-sync tests through the API need: an artist open every day in
+// their zone (10:00–18:00 unless told) with one session, confirmed appointments booked the customer's way
 // (request → offer → accept), free slots as the public sees them, and the check that another
 // artist cannot touch a connection.
 import { expect } from "vitest";
-import { signedInUser } from "../helpers/accounts.ts";
-import type { TestApp } from "../helpers/app.ts";
-import type { HttpClient } from "../helpers/http.ts";
+import { signedInUser } from "./accounts.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp } from "./app.ts";
+import type { HttpClient } from "./http.ts";
+import type { Track } from "./suite.ts";
 
 export interface BookableArtist { client: HttpClient; userId: string; email: string; serviceId: string }
 
-export async function bookableArtist(app: TestApp, opts: { zone: string; name?: string }): Promise<BookableArtist> {
+export interface BookableOptions {
+  zone: string;
+  name?: string;
+  /** Open every day from `start` to `end` (default 10:00–18:00). */
+  hours?: { start: string; end: string };
+  cancelNoticeHours?: number;
+  /** The one session it offers (default: "Session", 60 minutes, no deposit). */
+  service?: { name: string; durationMinutes: number; depositCents?: number };
+}
+
+/** A signed-in artist open every day in their zone, with one session service. */
+export async function bookableArtist(app: TestApp, opts: BookableOptions): Promise<BookableArtist> {
   const artist = await signedInUser(app, { role: "artist" });
-  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: opts.name ?? "Jo", timeZone: opts.zone, workingHours: week, bufferMinutes: 0, visible: true } });
-  const service = await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", name: "Session", durationMinutes: 60 } });
+  const hours = opts.hours ?? { start: "10:00", end: "18:00" };
+  const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [hours]]));
+  const policy = opts.cancelNoticeHours === undefined ? {} : { cancelNoticeHours: opts.cancelNoticeHours };
+  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: opts.name ?? "Jo", timeZone: opts.zone, workingHours: week, bufferMinutes: 0, visible: true, ...policy } });
+  const service = await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", ...(opts.service ?? { name: "Session", durationMinutes: 60 }) } });
   return { ...artist, serviceId: service.id };
+}
+
+/** The app on an isolated database, pointed at the stand-ins by `env` (closed after the
+ *  suite through `track`), and an artist bookable in `opts.zone`. */
+export async function startBookingApp(track: Track, env: Record<string, string>, opts: BookableOptions): Promise<{ app: TestApp; artist: BookableArtist }> {
+  const app = track(await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env }));
+  return { app, artist: await bookableArtist(app, opts) };
 }
 
 export async function confirmedAppointment(app: TestApp, artist: BookableArtist, start: string, idea = "Swallow"): Promise<{ appointmentId: string; customer: { client: HttpClient } }> {
@@ -42,6 +63,14 @@ export async function expectHealthyAndPrivate(app: TestApp, owner: HttpClient, c
   expect((await other.client.delete(`/api/calendars/${connectionId}`)).status).toBe(404);
   expect((await other.client.get("/api/calendars")).body.items).toEqual([]);
   return other.client;
+}
+
+/** The appointment's event was deleted in the calendar: recorded on it, and the booking itself
+ *  stands (the artist decides). */
+export async function expectDeletedInCalendar(app: TestApp, appointmentId: string): Promise<void> {
+  const after = await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } });
+  expect(after.calendarState).toBe("deleted_in_calendar");
+  expect(after.status).toBe("confirmed");
 }
 
 /** "Sync now" on a connection, which must answer 200; returns its body. */
