@@ -13,7 +13,7 @@ import { executeRun } from "../runbook/run.ts";
 import { findStep, loadSteps } from "../runbook/steps.ts";
 import { currentRunId } from "../runbook/store.ts";
 import { printSummary } from "../runbook/summary.ts";
-import { CommandRun, type GlobalOptions } from "./context.ts";
+import { CommandRun, type GlobalOptions } from "./invocation.ts";
 
 type Opts = GlobalOptions & Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 // Steps the runbook engine provides itself (they read the run, not a service).
-import { defineStep, findStep } from "../steps/registry.ts";
+import { defineStep, findStep } from "../steps/catalog.ts";
 import type { RunStepContext } from "./engine.ts";
 import { ROLE_FLAGS } from "./roles.ts";
 

@@ -3,7 +3,7 @@
 // (comma-separated paths, for project-specific steps and for tests).
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { allSteps, findStep } from "../steps/registry.ts";
+import { allSteps, findStep } from "../steps/catalog.ts";
 import "../steps/index.ts";
 import "./builtin-steps.ts";
 

@@ -1,10 +1,10 @@
 // env.check / env.vercel: the env registry (service + CLI) checked for presence and format,
 // grouped by integration, launch-critical vs optional. Values are never printed.
 import { envNames, envRegistry, integrations, type EnvVarSpec } from "../../service/config/registry.ts";
-import { defineStep } from "./registry.ts";
-import { cliEnvRegistry, envValue } from "./lib/env.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
-import { VercelApi } from "./lib/vercel.ts";
+import { defineStep } from "./catalog.ts";
+import { cliEnvRegistry, envValue } from "../environment.ts";
+import { fail, guarded, pass } from "./results.ts";
+import { VercelApi } from "../clients/vercel-api.ts";
 import type { StepResult } from "./types.ts";
 
 export type VarStatus = "present" | "missing" | "invalid";

@@ -1,8 +1,8 @@
 // gate: the CI go/no-go — env check, migration status, readiness, webhook tests and the
 // configured smokes (TATU_SMOKE_PROVIDERS; signup when unset). Non-interactive.
-import { defineStep } from "./registry.ts";
+import { defineStep } from "./catalog.ts";
 import { envCheckStep, envVercelStep } from "./env.ts";
-import { envValue } from "./lib/env.ts";
+import { envValue } from "../environment.ts";
 import { healthReadyStep } from "./health.ts";
 import { migrateStatusStep } from "./migrate.ts";
 import { smokeNames, smokeSteps, type SmokeName } from "./smoke.ts";

@@ -1,8 +1,8 @@
 // health.ready: the deployed service's readiness (database, migrations, Redis).
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { HttpSession } from "./lib/http.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
+import { defineStep } from "./catalog.ts";
+import { envValue } from "../environment.ts";
+import { HttpSession } from "../clients/http.ts";
+import { fail, guarded, pass } from "./results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
 export async function readiness(ctx: StepContext): Promise<StepResult> {

@@ -5,12 +5,12 @@
 // and the share of a provider's own deliveries (from addresses that delivered correctly signed
 // webhooks) failing the signature check — a secret rotated on one side. Raw signature failures
 // are anyone's to send (forgeries): a warning, never a rollback on their own.
-import { defineStep } from "./registry.ts";
-import { AdminApi, type Metrics } from "./lib/admin.ts";
-import { envValue } from "./lib/env.ts";
-import { HttpSession, Unreachable } from "./lib/http.ts";
-import { pass } from "./lib/results.ts";
-import { sentryConfigured, sentryErrorsLastHour } from "./lib/sentry.ts";
+import { defineStep } from "./catalog.ts";
+import { AdminApi, type Metrics } from "../clients/tatu-admin-api.ts";
+import { envValue } from "../environment.ts";
+import { HttpSession, Unreachable } from "../clients/http.ts";
+import { pass } from "./results.ts";
+import { sentryConfigured, sentryErrorsLastHour } from "../clients/sentry-api.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
 export interface Thresholds {

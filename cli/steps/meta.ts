@@ -1,11 +1,11 @@
 // The Meta done checklist: automated items (env, both handshakes + signatures, connected
 // Page + Instagram accounts with the required scopes) and the manual items an operator confirms.
 import { SCOPES } from "../../service/channels/meta/config.ts";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
+import { defineStep } from "./catalog.ts";
+import { envValue } from "../environment.ts";
 import { providerChecks } from "./smoke.ts";
-import { describeResponse, HttpSession } from "./lib/http.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
+import { describeResponse, HttpSession } from "../clients/http.ts";
+import { fail, guarded, pass } from "./results.ts";
 import { testMetaWebhook } from "./webhooks.ts";
 import type { StepContext, StepResult } from "./types.ts";
 

@@ -5,9 +5,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import pg from "pg";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { fail, pass } from "./lib/results.ts";
+import { defineStep } from "./catalog.ts";
+import { envValue } from "../environment.ts";
+import { fail, pass } from "./results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

@@ -3,10 +3,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
-import { currentProduction, VercelApi } from "./lib/vercel.ts";
+import { defineStep } from "./catalog.ts";
+import { envValue } from "../environment.ts";
+import { fail, guarded, pass } from "./results.ts";
+import { currentProduction, VercelApi } from "../clients/vercel-api.ts";
 import { probeDatabase } from "./migrate.ts";
 import type { StepContext, StepResult } from "./types.ts";
 

@@ -7,11 +7,11 @@
 // smoke.signup automates runbooks/signup-smoke.md with a fresh address, reading the
 // verification mail from the dev outbox, or from a real test mailbox over IMAP.
 import { randomBytes } from "node:crypto";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { describeResponse, HttpSession } from "./lib/http.ts";
-import { verificationLinkFromImap } from "./lib/mailbox.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
+import { defineStep } from "./catalog.ts";
+import { envValue } from "../environment.ts";
+import { describeResponse, HttpSession } from "../clients/http.ts";
+import { verificationLinkFromImap } from "../clients/imap-mailbox.ts";
+import { fail, guarded, pass } from "./results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
 export const channelSmokes = ["gmail", "outlook", "hotmail", "yahoo", "facebook", "instagram", "twitter", "sms"] as const;

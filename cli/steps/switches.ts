@@ -1,9 +1,9 @@
 // cron.* and provider.*: the service's kill switches, flipped through the admin API with the
 // operator recorded (X-Tatu-Operator).
-import { defineStep } from "./registry.ts";
-import { AdminApi, providerIds, syncCrons, type SwitchChange, type SwitchState } from "./lib/admin.ts";
-import { envValue } from "./lib/env.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
+import { defineStep } from "./catalog.ts";
+import { AdminApi, providerIds, syncCrons, type SwitchChange, type SwitchState } from "../clients/tatu-admin-api.ts";
+import { envValue } from "../environment.ts";
+import { fail, guarded, pass } from "./results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
 const admin = (ctx: StepContext) => new AdminApi(ctx.baseUrl, ctx.env, ctx.operator);

@@ -2,10 +2,10 @@
 // really sends and rejects forgeries. Payloads are harmless: an empty Meta batch, a Twilio
 // "queued" status (no news), a Stripe event type no feature subscribes to.
 import { createHmac, randomBytes } from "node:crypto";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { HttpSession, type HttpResponse } from "./lib/http.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
+import { defineStep } from "./catalog.ts";
+import { envValue } from "../environment.ts";
+import { HttpSession, type HttpResponse } from "../clients/http.ts";
+import { fail, guarded, pass } from "./results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
 export const webhookProviders = ["facebook", "instagram", "twilio", "stripe"] as const;

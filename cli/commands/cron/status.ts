@@ -1,9 +1,9 @@
 // tatu cron status: every cron's switch and the last changes (exit 1 when one is disabled).
 import type { Command } from "commander";
-import { exitCodeOf } from "../../steps/lib/results.ts";
+import { exitCodeOf } from "../../steps/results.ts";
 import { cronStatusStep, historyLine } from "../../steps/switches.ts";
-import type { SwitchChange } from "../../steps/lib/admin.ts";
-import { operation, runStep } from "../context.ts";
+import type { SwitchChange } from "../../clients/tatu-admin-api.ts";
+import { operation, runStep } from "../invocation.ts";
 
 export function registerCronStatus(cron: Command): void {
   cron.command("status")

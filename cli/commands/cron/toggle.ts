@@ -1,10 +1,10 @@
 // tatu cron disable|enable [name|--all]: shared by both subcommands (disable.ts / enable.ts).
 import type { Command } from "commander";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
+import { exitCodeOf } from "../../steps/results.ts";
 import { cronSwitchNames, knownCronSwitches, setSwitches } from "../../steps/switches.ts";
-import { Unreachable } from "../../steps/lib/http.ts";
-import { operation } from "../context.ts";
+import { Unreachable } from "../../clients/http.ts";
+import { operation } from "../invocation.ts";
 
 export function registerCronToggle(cron: Command, enabled: boolean): void {
   const verb = enabled ? "enable" : "disable";

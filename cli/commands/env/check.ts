@@ -5,8 +5,8 @@ import { integrations } from "../../../service/config/registry.ts";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
 import type { ReportedStep } from "../../output/print.ts";
 import { envCheckResult, vercelEnvResult, type VarReport } from "../../steps/env.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
-import { operation } from "../context.ts";
+import { exitCodeOf } from "../../steps/results.ts";
+import { operation } from "../invocation.ts";
 
 export function registerEnvCheck(env: Command): void {
   env.command("check")

@@ -1,1 +1,1 @@
-export { registerGate } from "./run.ts";
+export { registerGate } from "./action.ts";

@@ -1,1 +1,1 @@
-export { registerHypercare } from "./run.ts";
+export { registerHypercare } from "./action.ts";

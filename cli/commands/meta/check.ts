@@ -4,9 +4,9 @@ import type { Command } from "commander";
 import { confirm, input } from "@inquirer/prompts";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
 import type { ReportedStep } from "../../output/print.ts";
-import { exitCodeOf, fail, pass } from "../../steps/lib/results.ts";
+import { exitCodeOf, fail, pass } from "../../steps/results.ts";
 import { metaAutomated, metaManualItems } from "../../steps/meta.ts";
-import { operation } from "../context.ts";
+import { operation } from "../invocation.ts";
 
 export function registerMetaCheck(meta: Command): void {
   meta.command("check")

@@ -1,8 +1,8 @@
 // tatu migrate deploy: `prisma migrate deploy` against DATABASE_URL (output streamed; exit 3 when the DB is unreachable).
 import type { Command } from "commander";
-import { exitCodeOf } from "../../steps/lib/results.ts";
+import { exitCodeOf } from "../../steps/results.ts";
 import { migrateDeployStep } from "../../steps/migrate.ts";
-import { operation, runStep } from "../context.ts";
+import { operation, runStep } from "../invocation.ts";
 
 export function registerMigrateDeploy(migrate: Command): void {
   migrate.command("deploy")

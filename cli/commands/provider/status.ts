@@ -2,10 +2,10 @@
 // (exit 1 when one is disabled, like `tatu cron status`).
 import type { Command } from "commander";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { providerIds, type SwitchChange } from "../../steps/lib/admin.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
+import { providerIds, type SwitchChange } from "../../clients/tatu-admin-api.ts";
+import { exitCodeOf } from "../../steps/results.ts";
 import { historyLine, providerStatus, providerSwitchName } from "../../steps/switches.ts";
-import { operation } from "../context.ts";
+import { operation } from "../invocation.ts";
 
 export function registerProviderStatus(provider: Command): void {
   provider.command("status")

@@ -1,10 +1,10 @@
 // tatu provider disable|enable <provider>: one integration's kill switch.
 import type { Command } from "commander";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { providerIds } from "../../steps/lib/admin.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
+import { providerIds } from "../../clients/tatu-admin-api.ts";
+import { exitCodeOf } from "../../steps/results.ts";
 import { providerSwitchName, setSwitches } from "../../steps/switches.ts";
-import { operation } from "../context.ts";
+import { operation } from "../invocation.ts";
 
 export function registerProviderToggle(provider: Command, enabled: boolean): void {
   const verb = enabled ? "enable" : "disable";

@@ -5,10 +5,10 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { AdminApi } from "../../steps/lib/admin.ts";
-import { exitCodeOf, guarded, pass } from "../../steps/lib/results.ts";
+import { AdminApi } from "../../clients/tatu-admin-api.ts";
+import { exitCodeOf, guarded, pass } from "../../steps/results.ts";
 import type { StepResult } from "../../steps/types.ts";
-import { operation, type CommandRun } from "../context.ts";
+import { operation, type CommandRun } from "../invocation.ts";
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 const numberArg = (raw: string) => {

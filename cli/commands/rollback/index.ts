@@ -1,1 +1,1 @@
-export { registerRollback } from "./run.ts";
+export { registerRollback } from "./action.ts";

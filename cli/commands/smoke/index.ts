@@ -1,1 +1,1 @@
-export { registerSmoke } from "./run.ts";
+export { registerSmoke } from "./action.ts";

@@ -1,10 +1,10 @@
 // tatu webhooks test [facebook|instagram|twilio|stripe|all]
 import type { Command } from "commander";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
+import { exitCodeOf } from "../../steps/results.ts";
 import { webhookProviders, webhookSteps, type WebhookProvider } from "../../steps/webhooks.ts";
-import { operation } from "../context.ts";
-import { runInParallel } from "../parallel.ts";
+import { operation } from "../invocation.ts";
+import { runInParallel } from "../../steps/runner.ts";
 
 export function registerWebhooksTest(webhooks: Command): void {
   webhooks.command("test")

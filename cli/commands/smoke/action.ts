@@ -1,10 +1,10 @@
 // tatu smoke <signup|gmail|…|all>: the runbook's smoke checks; `all` runs them in parallel.
 import type { Command } from "commander";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
+import { exitCodeOf } from "../../steps/results.ts";
 import { smokeNames, smokeSteps, type SmokeName } from "../../steps/smoke.ts";
-import { operation } from "../context.ts";
-import { runInParallel } from "../parallel.ts";
+import { operation } from "../invocation.ts";
+import { runInParallel } from "../../steps/runner.ts";
 
 export function registerSmoke(program: Command): void {
   program.command("smoke")

@@ -7,7 +7,7 @@ import { CliExit, EXIT } from "../output/exit-codes.ts";
 import { detectMode, type OutputMode } from "../output/mode.ts";
 import { installSecretMasking } from "../output/mask.ts";
 import { printError, printOutcome, type Outcome, type ReportedStep } from "../output/print.ts";
-import { cliEnvironment, envValue, operatorOf, secretsIn } from "../steps/lib/env.ts";
+import { cliEnvironment, envValue, operatorOf, secretsIn } from "../environment.ts";
 import type { Step, StepContext } from "../steps/types.ts";
 
 export interface GlobalOptions { json?: boolean; url?: string; yes?: boolean; envFile?: string }

@@ -2,8 +2,8 @@
 // over it, plus the CLI's own variables (tokens for Vercel/Sentry, the smoke test account).
 import fs from "node:fs";
 import { z } from "zod";
-import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { envNames, envRegistry, type EnvVarSpec } from "../../../service/config/registry.ts";
+import { CliExit, EXIT } from "./output/exit-codes.ts";
+import { envNames, envRegistry, type EnvVarSpec } from "../service/config/registry.ts";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" });

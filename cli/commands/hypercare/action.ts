@@ -7,10 +7,10 @@ import type { ReportedStep } from "../../output/print.ts";
 import { configuredSmokes } from "../../steps/gate.ts";
 import { recordIncident } from "../../steps/incidents.ts";
 import { defaultThresholds, hypercareOnce, type Thresholds } from "../../steps/hypercare.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
+import { exitCodeOf } from "../../steps/results.ts";
 import { smokeSteps } from "../../steps/smoke.ts";
-import { operation } from "../context.ts";
-import { runInParallel } from "../parallel.ts";
+import { operation } from "../invocation.ts";
+import { runInParallel } from "../../steps/runner.ts";
 
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());

@@ -1,8 +1,8 @@
 // The service's admin API (bearer CRON_SECRET): switches and hypercare metrics.
 import { z } from "zod";
-import { providerIds } from "../../../service/config/providers.ts";
-import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { envValue } from "./env.ts";
+import { providerIds } from "../../service/config/providers.ts";
+import { CliExit, EXIT } from "../output/exit-codes.ts";
+import { envValue } from "../environment.ts";
 import { describeResponse, HttpSession } from "./http.ts";
 
 /** The runbook's "sync crons" (service/jobs/crons.ts names; not imported: that pulls BullMQ into every CLI start). */

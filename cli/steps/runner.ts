@@ -2,8 +2,8 @@
 // stderr otherwise, and nothing extra with --json (the JSON document is the whole stdout).
 import { Listr } from "listr2";
 import type { ReportedStep } from "../output/print.ts";
-import type { Step, StepContext } from "../steps/types.ts";
-import { runStep } from "./context.ts";
+import type { Step, StepContext } from "./types.ts";
+import { runStep } from "../commands/invocation.ts";
 
 export async function runInParallel(steps: Step[], ctx: StepContext): Promise<ReportedStep[]> {
   // Without a terminal: no spinner, just the context's progress lines and the final report.

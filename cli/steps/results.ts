@@ -1,7 +1,7 @@
 // Building StepResults, and turning a set of them into the CLI's exit code.
-import { EXIT, type ExitCode } from "../../output/exit-codes.ts";
-import type { StepResult } from "../types.ts";
-import { Unreachable } from "./http.ts";
+import { EXIT, type ExitCode } from "../output/exit-codes.ts";
+import type { StepResult } from "./types.ts";
+import { Unreachable } from "../clients/http.ts";
 
 export const pass = (summary: string, details?: unknown): StepResult => ({ ok: true, summary, ...(details !== undefined && { details }) });
 export const fail = (summary: string, details?: unknown): StepResult => ({ ok: false, summary, ...(details !== undefined && { details }) });

@@ -1,8 +1,8 @@
 // The Vercel REST API calls the CLI makes (presence of env vars, production deployments,
 // instant rollback). Values of env vars are never read: only key + target.
 import { z } from "zod";
-import { CliExit, EXIT } from "../../output/exit-codes.ts";
-import { envValue } from "./env.ts";
+import { CliExit, EXIT } from "../output/exit-codes.ts";
+import { envValue } from "../environment.ts";
 import { HttpSession, type HttpResponse } from "./http.ts";
 
 const envList = z.object({ envs: z.array(z.object({ key: z.string(), target: z.union([z.array(z.string()), z.string()]).optional(), type: z.string().optional() }).passthrough()) }).passthrough();

@@ -1,6 +1,6 @@
 // Sentry Web API: accepted error events over the last hour (stats_v2), for hypercare.
 import { z } from "zod";
-import { envValue } from "./env.ts";
+import { envValue } from "../environment.ts";
 import { describeResponse, HttpSession } from "./http.ts";
 
 const stats = z.object({ groups: z.array(z.object({ by: z.record(z.string(), z.unknown()), totals: z.record(z.string(), z.number()) })) }).passthrough();

@@ -6,13 +6,13 @@ import { Option } from "commander";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
 import type { ReportedStep } from "../../output/print.ts";
 import { recordIncident } from "../../steps/incidents.ts";
-import { syncCrons } from "../../steps/lib/admin.ts";
-import { exitCodeOf, pass } from "../../steps/lib/results.ts";
+import { syncCrons } from "../../clients/tatu-admin-api.ts";
+import { exitCodeOf, pass } from "../../steps/results.ts";
 import { applyRollbackSql, resolveRollbackSql, rollbackVercel } from "../../steps/rollback.ts";
-import { VercelApi } from "../../steps/lib/vercel.ts";
+import { VercelApi } from "../../clients/vercel-api.ts";
 import { providerSwitchName, setSwitches } from "../../steps/switches.ts";
 import type { StepResult } from "../../steps/types.ts";
-import { operation } from "../context.ts";
+import { operation } from "../invocation.ts";
 
 export function registerRollback(program: Command): void {
   program.command("rollback")

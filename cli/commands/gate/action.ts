@@ -3,9 +3,9 @@
 import type { Command } from "commander";
 import type { ReportedStep } from "../../output/print.ts";
 import { gateSteps } from "../../steps/gate.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
-import { operation, runStep } from "../context.ts";
-import { runInParallel } from "../parallel.ts";
+import { exitCodeOf } from "../../steps/results.ts";
+import { operation, runStep } from "../invocation.ts";
+import { runInParallel } from "../../steps/runner.ts";
 
 export function registerGate(program: Command): void {
   program.command("gate")
