@@ -1,8 +1,10 @@
-// HTTP for steps: timeouts, a cookie jar + CSRF for signed-in calls, and one error type for
-// "could not reach the target" so commands can exit 3 instead of 1.
-export class Unreachable extends Error {
+// HTTP for every client of the CLI: timeouts, a cookie jar + CSRF for signed-in calls, and one
+// error type for "could not reach the target" so commands exit 3 instead of 1.
+import { CliExit, EXIT } from "../output/exit-codes.ts";
+
+export class Unreachable extends CliExit {
   constructor(readonly target: string, cause: unknown) {
-    super(`${target} is unreachable: ${describeNetworkError(cause)}`);
+    super(EXIT.unreachable, `${target} is unreachable: ${describeNetworkError(cause)}`);
   }
 }
 

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { CliExit, EXIT } from "../output/exit-codes.ts";
 import { defineStep } from "./catalog.ts";
 import { envValue } from "../environment.ts";
 import { fail, guarded, pass } from "./results.ts";
@@ -33,7 +34,7 @@ export async function rollbackVercel(ctx: StepContext): Promise<StepResult> {
 /** A bare name is looked up in runbooks/rollback/; a path is used as given. */
 export function resolveRollbackSql(file: string): string {
   const candidate = file.includes("/") ? path.resolve(file) : path.join(rollbackSqlDir, file);
-  if (!fs.existsSync(candidate)) throw new Error(`rollback SQL not found: ${candidate} (prepared files live in runbooks/rollback/)`);
+  if (!fs.existsSync(candidate)) throw new CliExit(EXIT.usage, `rollback SQL not found: ${candidate} (prepared files live in runbooks/rollback/)`);
   return candidate;
 }
 

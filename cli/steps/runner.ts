@@ -1,9 +1,27 @@
-// Independent steps at once, with listr2 progress on a terminal; plain progress lines on
-// stderr otherwise, and nothing extra with --json (the JSON document is the whole stdout).
+// Running steps for a command: one at a time (timed, a throw becomes a failed result), or
+// independent ones at once, with listr2 progress on a terminal; plain progress lines on stderr
+// otherwise, and nothing extra with --json (the JSON document is the whole stdout).
 import { Listr } from "listr2";
-import type { ReportedStep } from "../output/print.ts";
+import type { Outcome, ReportedStep } from "../output/print.ts";
+import { exitCodeOf } from "./results.ts";
 import type { Step, StepContext } from "./types.ts";
-import { runStep } from "../commands/invocation.ts";
+
+export async function runStep(step: Step, ctx: StepContext): Promise<ReportedStep> {
+  const started = Date.now();
+  let result;
+  try {
+    result = await step.run(ctx);
+  } catch (err) {
+    result = { ok: false, summary: `error: ${(err as Error).message.split("\n")[0]}` };
+  }
+  return { id: step.id, title: step.title, ...result, durationMs: Date.now() - started };
+}
+
+/** A command that is one step: its result is the whole outcome. */
+export async function singleStep(command: string, step: Step, ctx: StepContext): Promise<Outcome> {
+  const reported = await runStep(step, ctx);
+  return { command, exitCode: exitCodeOf([reported]), steps: [reported] };
+}
 
 export async function runInParallel(steps: Step[], ctx: StepContext): Promise<ReportedStep[]> {
   // Without a terminal: no spinner, just the context's progress lines and the final report.

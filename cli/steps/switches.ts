@@ -1,9 +1,11 @@
 // cron.* and provider.*: the service's kill switches, flipped through the admin API with the
 // operator recorded (X-Tatu-Operator).
+import { CliExit, EXIT } from "../output/exit-codes.ts";
+import type { Outcome, ReportedStep } from "../output/print.ts";
 import { defineStep } from "./catalog.ts";
 import { AdminApi, providerIds, syncCrons, type SwitchChange, type SwitchState } from "../clients/tatu-admin-api.ts";
 import { envValue } from "../environment.ts";
-import { fail, guarded, pass } from "./results.ts";
+import { exitCodeOf, fail, guarded, pass } from "./results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
 const admin = (ctx: StepContext) => new AdminApi(ctx.baseUrl, ctx.env, ctx.operator);
@@ -15,6 +17,20 @@ export const HISTORY_SHOWN = 10;
 /** One history line: when, which switch, before → after, who, why. */
 export const historyLine = (c: SwitchChange) =>
   `  ${c.at} ${c.name} ${c.before.enabled ? "on" : "OFF"} → ${c.after.enabled ? "on" : "OFF"} by ${c.by}${c.reason ? ` — ${c.reason}` : ""}`;
+
+/** `cron status` / `provider status`: the step, the history (in JSON), and for people one line per switch and the recent changes. */
+export function switchStatusOutcome(command: string, step: ReportedStep, json: boolean): Outcome {
+  const details = step.details as { switches?: SwitchState[]; history?: SwitchChange[] } | undefined;
+  const switches = details?.switches ?? [], history = details?.history ?? [];
+  return {
+    command, exitCode: exitCodeOf([step]), steps: [step], extra: { history },
+    notes: json ? [] : [
+      ...switches.map((s) => `  ${s.enabled ? "on " : "OFF"} ${s.name}${s.reason ? ` — ${s.reason}` : ""}${s.updatedBy ? ` (by ${s.updatedBy})` : ""}`),
+      history.length ? "Recent changes (newest first):" : "No changes recorded.",
+      ...history.map(historyLine),
+    ],
+  };
+}
 
 async function switchStatus(ctx: StepContext, kind: "cron" | "provider", name?: string): Promise<StepResult> {
   return guarded(async () => {
@@ -47,15 +63,15 @@ export async function knownCronSwitches(ctx: StepContext): Promise<string[]> {
 
 export function cronSwitchNames(name: string | undefined, all: boolean, known: string[]): string[] {
   if (all) return known;
-  if (!name) throw new Error("name a cron or pass --all");
+  if (!name) throw new CliExit(EXIT.usage, "name a cron or pass --all");
   const full = `cron.${name.replace(/^cron\./, "")}`;
-  if (!known.includes(full)) throw new Error(`unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
+  if (!known.includes(full)) throw new CliExit(EXIT.usage, `unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
   return [full];
 }
 
 export function providerSwitchName(provider: string): string {
   const bare = provider.replace(/^provider\./, "");
-  if (!(providerIds as readonly string[]).includes(bare)) throw new Error(`unknown provider "${provider}" (one of: ${providerIds.join(", ")})`);
+  if (!(providerIds as readonly string[]).includes(bare)) throw new CliExit(EXIT.usage, `unknown provider "${provider}" (one of: ${providerIds.join(", ")})`);
   return `provider.${bare}`;
 }
 

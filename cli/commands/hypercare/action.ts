@@ -1,7 +1,6 @@
 // tatu hypercare [--every 15m] [--for 2h] [--once]: evaluates the rollback triggers on a
 // schedule, re-runs the configured smokes every 30 minutes, and stops at the first
 // ROLLBACK RECOMMENDED (exit 1) with the command to run.
-import type { Command } from "commander";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
 import type { ReportedStep } from "../../output/print.ts";
 import { configuredSmokes } from "../../steps/gate.ts";
@@ -9,67 +8,47 @@ import { recordIncident } from "../../steps/incidents.ts";
 import { defaultThresholds, hypercareOnce, type Thresholds } from "../../steps/hypercare.ts";
 import { exitCodeOf } from "../../steps/results.ts";
 import { smokeSteps } from "../../steps/smoke.ts";
-import { operation } from "../invocation.ts";
+import type { CommandBody } from "../action.ts";
 import { runInParallel } from "../../steps/runner.ts";
 
-export function parseDuration(text: string): number {
+function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
   if (!m) throw new CliExit(EXIT.usage, `"${text}" is not a duration (e.g. 30s, 15m, 2h)`);
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
 }
 
-const count = (name: string) => (v: string) => {
-  if (!/^\d+(\.\d+)?$/.test(v)) throw new CliExit(EXIT.usage, `${name} must be a number`);
-  return Number(v);
+export const hypercare: CommandBody = async (run) => {
+  const o = run.opts as { every: string; for: string; once?: boolean; smokeEvery: string; max5xx: number; maxSignatureFailures: number; maxWebhookFailures: number; maxRejectionRatio: number; maxSentryErrors: number };
+  const every = parseDuration(o.every), total = parseDuration(o.for), smokeEvery = parseDuration(o.smokeEvery);
+  const t: Thresholds = { ...defaultThresholds, serverErrors15m: o.max5xx, signatureFailures15m: o.maxSignatureFailures, webhookFailures15m: o.maxWebhookFailures, rejectionRatio: o.maxRejectionRatio, sentryErrors1h: o.maxSentryErrors };
+  const ctx = run.stepContext(run.baseUrl);
+  const started = Date.now();
+  const steps: ReportedStep[] = [];
+  let nextSmoke = started + smokeEvery;
+  for (let round = 1; ; round++) {
+    const at = Date.now();
+    const { result, report } = await hypercareOnce(ctx, t);
+    const step: ReportedStep = { id: "hypercare.once", title: `check ${round} (+${Math.round((at - started) / 60_000)} min)`, ...result, durationMs: Date.now() - at };
+    steps.push(step);
+    if (!run.mode.json && !o.once) process.stdout.write(`${new Date(at).toISOString()} ${step.ok ? "ok" : "ALERT"} — ${step.summary}\n`);
+    if (step.unreachable) return { command: run.name, exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, warnings: report.warnings } };
+    if (!step.ok) {
+      // Into the launch log: sign-off then waits until someone records a mitigation.
+      recordIncident({ severity: "sev2", title: `Rollback trigger: ${report.triggers.map((x) => x.id).join(", ")}`, operator: run.operator, source: "tatu hypercare", details: { triggers: report.triggers, rollbackCommand: report.rollbackCommand } }, run.env);
+      return {
+        command: run.name, exitCode: exitCodeOf(steps), steps,
+        extra: { rollbackRecommended: true, rollbackCommand: report.rollbackCommand, triggers: report.triggers, warnings: report.warnings },
+        notes: [`ROLLBACK RECOMMENDED: ${report.triggers.map((x) => x.message).join("; ")}`, `  run: ${report.rollbackCommand}`],
+      };
+    }
+    if (o.once || Date.now() - started + every > total) break;
+    await new Promise((r) => setTimeout(r, every));
+    if (Date.now() >= nextSmoke) {
+      nextSmoke += smokeEvery;
+      const smokes = await runInParallel(configuredSmokes(run.env).map((n) => smokeSteps[n]!), ctx);
+      steps.push(...smokes);
+      if (smokes.some((s) => !s.ok)) return { command: run.name, exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, smokeFailed: true } };
+    }
+  }
+  return { command: run.name, exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, warnings: (steps.at(-1)?.details as { warnings?: string[] } | undefined)?.warnings ?? [] } };
 };
-
-export function registerHypercare(program: Command): void {
-  program.command("hypercare")
-    .summary("watch rollback triggers after launch; ROLLBACK RECOMMENDED → exit 1")
-    .description("watch the launch: Sentry error volume, queue counts (BullMQ on REDIS_URL), sync ratios + webhook delivery failures (/api/admin/metrics: processing failures, a provider's own deliveries failing the signature; forged requests only warn), sign-in; smokes every 30 min; prints ROLLBACK RECOMMENDED + the command and exits 1 when a rollback trigger fires")
-    .option("--every <duration>", "time between checks", "15m")
-    .option("--for <duration>", "how long to watch", "2h")
-    .option("--once", "one check, then exit")
-    .option("--smoke-every <duration>", "re-run the configured smokes (TATU_SMOKE_PROVIDERS) this often", "30m")
-    .option("--max-5xx <n>", "server errors in 15 min that trigger a rollback", count("--max-5xx"), defaultThresholds.serverErrors15m)
-    .option("--max-signature-failures <n>", "bad webhook signatures from unknown senders in 15 min that earn a warning (forgeable: never a trigger)", count("--max-signature-failures"), defaultThresholds.signatureFailures15m)
-    .option("--max-webhook-failures <n>", "signed webhook deliveries of one provider failing processing in 15 min that trigger a rollback", count("--max-webhook-failures"), defaultThresholds.webhookFailures15m)
-    .option("--max-rejection-ratio <share>", "share (0–1) of a provider's own deliveries failing the signature in 15 min (at least 10) that triggers a rollback", count("--max-rejection-ratio"), defaultThresholds.rejectionRatio)
-    .option("--max-sentry-errors <n>", "Sentry errors in 1 h that trigger a rollback", count("--max-sentry-errors"), defaultThresholds.sentryErrors1h)
-    .option("--env-file <file>", "read CRON_SECRET, SENTRY_*, REDIS_URL, TATU_SMOKE_* from this dotenv file")
-    .action(operation("hypercare", async (run) => {
-      const o = run.opts as { every: string; for: string; once?: boolean; smokeEvery: string; max5xx: number; maxSignatureFailures: number; maxWebhookFailures: number; maxRejectionRatio: number; maxSentryErrors: number };
-      const every = parseDuration(o.every), total = parseDuration(o.for), smokeEvery = parseDuration(o.smokeEvery);
-      const t: Thresholds = { ...defaultThresholds, serverErrors15m: o.max5xx, signatureFailures15m: o.maxSignatureFailures, webhookFailures15m: o.maxWebhookFailures, rejectionRatio: o.maxRejectionRatio, sentryErrors1h: o.maxSentryErrors };
-      const ctx = run.stepContext(run.baseUrl);
-      const started = Date.now();
-      const steps: ReportedStep[] = [];
-      let nextSmoke = started + smokeEvery;
-      for (let round = 1; ; round++) {
-        const at = Date.now();
-        const { result, report } = await hypercareOnce(ctx, t);
-        const step: ReportedStep = { id: "hypercare.once", title: `check ${round} (+${Math.round((at - started) / 60_000)} min)`, ...result, durationMs: Date.now() - at };
-        steps.push(step);
-        if (!run.mode.json && !o.once) process.stdout.write(`${new Date(at).toISOString()} ${step.ok ? "ok" : "ALERT"} — ${step.summary}\n`);
-        if (step.unreachable) return { command: "hypercare", exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, warnings: report.warnings } };
-        if (!step.ok) {
-          // Into the launch log: sign-off then waits until someone records a mitigation.
-          recordIncident({ severity: "sev2", title: `Rollback trigger: ${report.triggers.map((x) => x.id).join(", ")}`, operator: run.operator, source: "tatu hypercare", details: { triggers: report.triggers, rollbackCommand: report.rollbackCommand } }, run.env);
-          return {
-            command: "hypercare", exitCode: exitCodeOf(steps), steps,
-            extra: { rollbackRecommended: true, rollbackCommand: report.rollbackCommand, triggers: report.triggers, warnings: report.warnings },
-            notes: [`ROLLBACK RECOMMENDED: ${report.triggers.map((x) => x.message).join("; ")}`, `  run: ${report.rollbackCommand}`],
-          };
-        }
-        if (o.once || Date.now() - started + every > total) break;
-        await new Promise((r) => setTimeout(r, every));
-        if (Date.now() >= nextSmoke) {
-          nextSmoke += smokeEvery;
-          const smokes = await runInParallel(configuredSmokes(run.env).map((n) => smokeSteps[n]!), ctx);
-          steps.push(...smokes);
-          if (smokes.some((s) => !s.ok)) return { command: "hypercare", exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, smokeFailed: true } };
-        }
-      }
-      return { command: "hypercare", exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, warnings: (steps.at(-1)?.details as { warnings?: string[] } | undefined)?.warnings ?? [] } };
-    }));
-}

@@ -1,1 +1,0 @@
-export { registerRollback } from "./action.ts";

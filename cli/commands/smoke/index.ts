@@ -1,1 +1,0 @@
-export { registerSmoke } from "./action.ts";
