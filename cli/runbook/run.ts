@@ -5,7 +5,7 @@ import { RunbookEngine, type EngineOptions, type RunSummary } from "./engine.ts"
 import { LaunchLog } from "./log.ts";
 import type { Runbook } from "./parse.ts";
 import { collectRoles, type RoleOptions } from "./roles.ts";
-import { findStep, loadSteps } from "./steps.ts";
+import { findStep, loadSteps } from "../steps/catalog.ts";
 import { DONE, listRuns, loadState, newRunId, saveState, type Roles, type RunState } from "./store.ts";
 
 /** What a run needs: the engine's own options (documented there) plus where to start from. */

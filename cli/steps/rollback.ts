@@ -4,12 +4,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { CliExit, EXIT } from "../output/exit-codes.ts";
-import { defineStep } from "./catalog.ts";
 import { envValue } from "../environment.ts";
 import { fail, guarded, pass } from "./results.ts";
 import { currentProduction, VercelApi } from "../clients/vercel-api.ts";
 import { probeDatabase } from "./migrate.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 export const rollbackSqlDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runbooks/rollback");
 
@@ -61,4 +60,4 @@ export async function applyRollbackSql(ctx: StepContext, file: string): Promise<
   }
 }
 
-export const rollbackVercelStep = defineStep({ id: "rollback.vercel", title: "Roll back the Vercel production deployment to the previous one", destructive: true, run: rollbackVercel });
+export const rollbackVercelStep: Step = { id: "rollback.vercel", title: "Roll back the Vercel production deployment to the previous one", destructive: true, run: rollbackVercel };

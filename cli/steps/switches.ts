@@ -1,12 +1,13 @@
 // cron.* and provider.*: the service's kill switches, flipped through the admin API with the
 // operator recorded (X-Tatu-Operator).
+import { z } from "zod";
 import { CliExit, EXIT } from "../output/exit-codes.ts";
 import type { Outcome, ReportedStep } from "../output/print.ts";
-import { defineStep } from "./catalog.ts";
 import { AdminApi, providerIds, syncCrons, type SwitchChange, type SwitchState } from "../clients/tatu-admin-api.ts";
 import { envValue } from "../environment.ts";
+import { stepWithParams } from "./params.ts";
 import { exitCodeOf, fail, guarded, pass } from "./results.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 const admin = (ctx: StepContext) => new AdminApi(ctx.baseUrl, ctx.env, ctx.operator);
 const line = (s: SwitchState) => `${s.name}=${s.enabled ? "on" : "off"}`;
@@ -75,25 +76,29 @@ export function providerSwitchName(provider: string): string {
   return `provider.${bare}`;
 }
 
-export const cronStatusStep = defineStep({ id: "cron.status", title: "Cron jobs active (sync-messages, sync-calendars, worker-sync, reminders)", run: cronStatus });
-export const cronDisableSyncStep = defineStep({
+export const cronStatusStep: Step = { id: "cron.status", title: "Cron jobs active (sync-messages, sync-calendars, worker-sync, reminders)", run: cronStatus };
+export const cronDisableSyncStep: Step = {
   id: "cron.disable-sync", title: "Disable the sync crons (rollback quick action)", destructive: true,
   run: (ctx) => setSwitches(ctx, syncCrons.map((n) => `cron.${n}`), false, "rollback: sync crons paused"),
-});
-export const cronEnableAllStep = defineStep({
+};
+export const cronEnableAllStep: Step = {
   id: "cron.enable-all", title: "Re-enable every cron", destructive: true,
   run: async (ctx) => guarded(async () => setSwitches(ctx, await knownCronSwitches(ctx), true, "re-enabled")),
+};
+
+/** provider.disable / provider.enable: which provider comes from TATU_PROVIDER (a runbook item names only the step). */
+const providerParams = z.object({
+  provider: z.string({ error: "TATU_PROVIDER is not set: which provider?" })
+    .transform((p) => p.replace(/^provider\./, ""))
+    .pipe(z.enum(providerIds, { error: (issue) => `unknown provider "${String(issue.input)}" (one of: ${providerIds.join(", ")})` })),
 });
 
-/** The provider comes from TATU_PROVIDER (set by the runbook engine or `tatu rollback --provider`). */
-function providerStep(id: string, enabled: boolean) {
-  return defineStep({
+function providerStep(id: string, enabled: boolean): Step {
+  return stepWithParams({
     id, title: `${enabled ? "Enable" : "Disable"} one provider integration (TATU_PROVIDER)`, destructive: true,
-    run: async (ctx) => {
-      const p = envValue(ctx.env, "TATU_PROVIDER");
-      if (!p) return fail("TATU_PROVIDER is not set: which provider?");
-      return setSwitches(ctx, [providerSwitchName(p)], enabled, enabled ? "re-enabled" : "disabled by the release commander");
-    },
+    params: providerParams,
+    readParams: (ctx) => ({ provider: envValue(ctx.env, "TATU_PROVIDER") }),
+    run: (ctx, { provider }) => setSwitches(ctx, [`provider.${provider}`], enabled, enabled ? "re-enabled" : "disabled by the release commander"),
   });
 }
 export const providerDisableStep = providerStep("provider.disable", false);

@@ -2,11 +2,10 @@
 // really sends and rejects forgeries. Payloads are harmless: an empty Meta batch, a Twilio
 // "queued" status (no news), a Stripe event type no feature subscribes to.
 import { createHmac, randomBytes } from "node:crypto";
-import { defineStep } from "./catalog.ts";
 import { envValue } from "../environment.ts";
 import { HttpSession, type HttpResponse } from "../clients/http.ts";
 import { fail, guarded, pass } from "./results.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 export const webhookProviders = ["facebook", "instagram", "twilio", "stripe"] as const;
 export type WebhookProvider = (typeof webhookProviders)[number];
@@ -95,8 +94,8 @@ export function testWebhook(ctx: StepContext, provider: WebhookProvider): Promis
   return testMetaWebhook(ctx, provider);
 }
 
-export const webhookSteps = Object.fromEntries(webhookProviders.map((p) => [p, defineStep({
+export const webhookSteps = Object.fromEntries(webhookProviders.map((p): [WebhookProvider, Step] => [p, {
   id: `webhooks.${p}`,
   title: `${p[0]!.toUpperCase()}${p.slice(1)} webhook: ${p === "twilio" ? "signed accepted, unsigned rejected" : p === "stripe" ? "signed accepted, stale rejected" : "handshake + signature validation"}`,
   run: (ctx) => testWebhook(ctx, p),
-})])) as Record<WebhookProvider, ReturnType<typeof defineStep>>;
+}])) as Record<WebhookProvider, Step>;
