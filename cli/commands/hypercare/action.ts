@@ -8,8 +8,8 @@ import { recordIncident } from "../../steps/incidents.ts";
 import { defaultThresholds, hypercareOnce, type Thresholds } from "../../steps/hypercare.ts";
 import { exitCodeOf } from "../../steps/results.ts";
 import { smokeSteps } from "../../steps/smoke.ts";
-import type { CommandBody } from "../action.ts";
 import { runInParallel } from "../../steps/runner.ts";
+import type { CommandBody } from "../action.ts";
 
 function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
