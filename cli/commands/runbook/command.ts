@@ -1,14 +1,14 @@
 // tatu runbook list | show <name> | run <name>; the run options are shared with `tatu launch`.
-import type { CommandSpec, OptionSpec } from "../spec.ts";
+import { ROLE_FLAGS } from "../../runbook/roles.ts";
 import { envFileOption } from "../options.ts";
+import type { CommandSpec, OptionSpec } from "../spec.ts";
 
 export const runbookRunOptions: readonly OptionSpec[] = [
   { flags: "--resume [run-id]", description: "continue the newest unfinished run (or the given one); finished items are not repeated" },
-  { flags: "--release-commander <name>", description: "Release Commander (recorded at the start; the only one who can override a gate)" },
-  { flags: "--backend <name>", description: "Backend Owner" },
-  { flags: "--frontend <name>", description: "Frontend Owner" },
-  { flags: "--qa <name>", description: "QA Owner" },
-  { flags: "--observer <name>", description: "Observer" },
+  ...ROLE_FLAGS.map((r) => ({
+    flags: `${r.flag} <name>`,
+    description: r.key === "releaseCommander" ? `${r.label} (recorded at the start; the only one who can override a gate)` : r.label,
+  })),
   { flags: "--window <text>", description: "launch window, e.g. \"2026-12-01 14:00-16:00 UTC\"" },
   { flags: "--reason <text>", description: "with --yes: confirms manual items non-interactively; the reason is logged" },
   { flags: "--skip <item=reason...>", description: "skip an item; the reason is required and logged (repeatable)" },
