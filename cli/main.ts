@@ -1,7 +1,8 @@
-// The `tatu` CLI: the launch runbook as executable steps. Global flags live here; commands
-// register themselves from cli/commands/.
+// The `tatu` CLI: the launch runbook as executable steps. Global flags live here; the commands
+// are declared in cli/commands/<command>/command.ts and listed in cli/commands/index.ts.
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { usageExit } from "./commands/action.ts";
 import { registerCommands } from "./commands/index.ts";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string; description: string };
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .option("--url <base>", "base URL of the deployed app", process.env.NEXTAUTH_URL)
     .option("-y, --yes", "answer yes to confirmations (non-interactive)")
     .showHelpAfterError()
+    .exitOverride(usageExit) // inherited by every command
     .action(function showHelp(this: Command) {
       this.help(); // bare `tatu` prints help (exit 0)
     });

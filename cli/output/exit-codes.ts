@@ -13,3 +13,13 @@ export class CliExit extends Error {
     super(message);
   }
 }
+
+/** Ctrl-C / Ctrl-D at an @inquirer prompt. */
+export const promptCancelled = (err: unknown): boolean => (err as Error | undefined)?.name === "ExitPromptError";
+
+/** What a command that threw ends with: a CliExit keeps its code, a cancelled prompt is a usage error, anything else a failure. */
+export function exitFor(err: unknown): { code: ExitCode; message: string } {
+  if (err instanceof CliExit) return { code: err.code, message: err.message };
+  if (promptCancelled(err)) return { code: EXIT.usage, message: "cancelled at the prompt" };
+  return { code: EXIT.failed, message: err instanceof Error ? err.message : String(err) };
+}

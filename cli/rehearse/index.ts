@@ -8,10 +8,10 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { CommandRun } from "../commands/context.ts";
+import type { Invocation } from "../commands/invocation.ts";
 import { EXIT, type ExitCode } from "../output/exit-codes.ts";
 import { installSecretMasking } from "../output/mask.ts";
-import { secretsIn } from "../steps/lib/env.ts";
+import { secretsIn } from "../environment.ts";
 import type { RunSummary } from "../runbook/engine.ts";
 import { logIncident, logMitigation, openSevereIncidents } from "../runbook/incidents.ts";
 import { LaunchLog } from "../runbook/log.ts";
@@ -47,7 +47,7 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function rehearse(run: CommandRun): Promise<number> {
+export async function rehearse(run: Invocation): Promise<number> {
   const t0 = Date.now();
   const timings: Record<string, number> = {};
   const mark = (phase: string, since: number) => (timings[phase] = Date.now() - since);

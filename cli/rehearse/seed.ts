@@ -3,8 +3,8 @@
 // (Gmail + Google Calendar, Outlook, Hotmail, Facebook + Instagram, X, the Twilio number), each
 // with one customer message waiting so the smoke steps have a conversation to reply to.
 import { randomBytes } from "node:crypto";
-import { AdminApi } from "../steps/lib/admin.ts";
-import { describeResponse, HttpSession, type HttpResponse } from "../steps/lib/http.ts";
+import { AdminApi } from "../clients/tatu-admin-api.ts";
+import { describeResponse, HttpSession, type HttpResponse } from "../clients/http.ts";
 import type { ImapPeer } from "./imap.ts";
 import type { StandIns } from "./standins.ts";
 

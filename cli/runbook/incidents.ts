@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { CliExit, EXIT } from "../output/exit-codes.ts";
 import { masked } from "../output/mask.ts";
 import { recordIncident, type Incident } from "../steps/incidents.ts";
 import { launchDir } from "./store.ts";
@@ -60,8 +61,8 @@ export function logIncident(input: { title: string; sev: 1 | 2 | 3; operator: st
 }
 
 export function logMitigation(input: { incident?: string; text: string; resolved: boolean; operator: string }, env: NodeJS.ProcessEnv = process.env): Mitigation {
-  if (input.incident && !listIncidents(env).some((i) => i.id === input.incident)) throw new Error(`no incident ${input.incident} (see \`tatu log incidents\`)`);
-  if (input.resolved && !input.incident) throw new Error("--resolve needs --incident <id>");
+  if (input.incident && !listIncidents(env).some((i) => i.id === input.incident)) throw new CliExit(EXIT.usage, `no incident ${input.incident} (see \`tatu log incidents\`)`);
+  if (input.resolved && !input.incident) throw new CliExit(EXIT.usage, "--resolve needs --incident <id>");
   const m: Mitigation = { at: new Date().toISOString(), ...input };
   fs.mkdirSync(launchDir(env), { recursive: true });
   fs.appendFileSync(mitigationsFile(env), masked(JSON.stringify(m)) + "\n");

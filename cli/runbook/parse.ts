@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { CliExit, EXIT } from "../output/exit-codes.ts";
 
 export type ItemKind = "automated" | "manual" | "gate" | "signoff";
 
@@ -27,7 +28,12 @@ export interface Runbook {
   items: RunbookItem[];
 }
 
-export class RunbookError extends Error {}
+/** A runbook that cannot be used (unknown name, malformed items): a usage error (exit 2). */
+export class RunbookError extends CliExit {
+  constructor(message: string) {
+    super(EXIT.usage, message);
+  }
+}
 
 const ITEM = /^\s*[-*] \[[ xX~]\] `([^`]+)`\s*(?:—|–|-|:)?\s*(.*)$/;
 const ID = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;

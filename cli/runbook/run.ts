@@ -1,11 +1,11 @@
 // Starting or resuming a run of a runbook: state + launch log + engine, shared by
 // `tatu runbook run`, `tatu launch` and the rehearsal.
-import { CliExit, EXIT } from "../output/exit-codes.ts";
+import { CliExit, EXIT, promptCancelled } from "../output/exit-codes.ts";
 import { RunbookEngine, type EngineOptions, type RunSummary } from "./engine.ts";
 import { LaunchLog } from "./log.ts";
 import type { Runbook } from "./parse.ts";
 import { collectRoles, type RoleOptions } from "./roles.ts";
-import { findStep, loadSteps } from "./steps.ts";
+import { findStep, loadSteps } from "../steps/catalog.ts";
 import { DONE, listRuns, loadState, newRunId, saveState, type Roles, type RunState } from "./store.ts";
 
 /** What a run needs: the engine's own options (documented there) plus where to start from. */
@@ -78,6 +78,6 @@ export async function executeRun(o: RunOptions): Promise<RunSummary> {
     // A confirmation that could not be given: the run stops here, resumable, state kept.
     state.status = "no-go";
     saveState(state, o.env);
-    throw err;
+    throw promptCancelled(err) ? new CliExit(EXIT.usage, "cancelled at the prompt (the run is saved: continue with --resume)") : err;
   }
 }

@@ -1,11 +1,10 @@
 // env.check / env.vercel: the env registry (service + CLI) checked for presence and format,
 // grouped by integration, launch-critical vs optional. Values are never printed.
 import { envNames, envRegistry, integrations, type EnvVarSpec } from "../../service/config/registry.ts";
-import { defineStep } from "./registry.ts";
-import { cliEnvRegistry, envValue } from "./lib/env.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
-import { VercelApi } from "./lib/vercel.ts";
-import type { StepResult } from "./types.ts";
+import { cliEnvRegistry, envValue } from "../environment.ts";
+import { fail, guarded, pass } from "./results.ts";
+import { VercelApi } from "../clients/vercel-api.ts";
+import type { Step, StepResult } from "./types.ts";
 
 export type VarStatus = "present" | "missing" | "invalid";
 export interface VarReport { name: string; integration: string; launchCritical: boolean; secret: boolean; status: VarStatus; problem?: string; value?: string }
@@ -77,14 +76,14 @@ export async function vercelEnvResult(env: NodeJS.ProcessEnv, target: string, on
   });
 }
 
-export const envCheckStep = defineStep({
+export const envCheckStep: Step = {
   id: "env.check",
   title: "Environment variables present and well-formed",
   run: async (ctx) => envCheckResult(ctx.env),
-});
+};
 
-export const envVercelStep = defineStep({
+export const envVercelStep: Step = {
   id: "env.vercel",
   title: "Vercel production env vars present (presence + target only)",
   run: (ctx) => vercelEnvResult(ctx.env, "production"),
-});
+};

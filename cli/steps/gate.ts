@@ -1,8 +1,7 @@
 // gate: the CI go/no-go — env check, migration status, readiness, webhook tests and the
 // configured smokes (TATU_SMOKE_PROVIDERS; signup when unset). Non-interactive.
-import { defineStep } from "./registry.ts";
 import { envCheckStep, envVercelStep } from "./env.ts";
-import { envValue } from "./lib/env.ts";
+import { envValue } from "../environment.ts";
 import { healthReadyStep } from "./health.ts";
 import { migrateStatusStep } from "./migrate.ts";
 import { smokeNames, smokeSteps, type SmokeName } from "./smoke.ts";
@@ -32,7 +31,7 @@ export function gateSteps(ctx: StepContext, opts: { vercel?: boolean } = {}): { 
   };
 }
 
-export const gateStep = defineStep({
+export const gateStep: Step = {
   id: "gate", title: "Go/No-Go gate: env, migrations, readiness, webhooks, smokes",
   run: async (ctx) => {
     const { sequential, parallel } = gateSteps(ctx);
@@ -42,4 +41,4 @@ export const gateStep = defineStep({
     const bad = results.filter((r) => !r.ok);
     return { ok: !bad.length, unreachable: results.some((r) => r.unreachable), summary: bad.length ? `NO-GO: ${bad.map((r) => r.id).join(", ")} failed` : `GO: ${results.length} checks pass`, details: results };
   },
-});
+};

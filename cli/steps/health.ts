@@ -1,9 +1,8 @@
 // health.ready: the deployed service's readiness (database, migrations, Redis).
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { HttpSession } from "./lib/http.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import { envValue } from "../environment.ts";
+import { HttpSession } from "../clients/http.ts";
+import { fail, guarded, pass } from "./results.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 export async function readiness(ctx: StepContext): Promise<StepResult> {
   return guarded(async () => {
@@ -17,4 +16,4 @@ export async function readiness(ctx: StepContext): Promise<StepResult> {
   });
 }
 
-export const healthReadyStep = defineStep({ id: "health.ready", title: "Service readiness (database, migrations, Redis)", run: readiness });
+export const healthReadyStep: Step = { id: "health.ready", title: "Service readiness (database, migrations, Redis)", run: readiness };

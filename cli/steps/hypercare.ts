@@ -5,13 +5,12 @@
 // and the share of a provider's own deliveries (from addresses that delivered correctly signed
 // webhooks) failing the signature check — a secret rotated on one side. Raw signature failures
 // are anyone's to send (forgeries): a warning, never a rollback on their own.
-import { defineStep } from "./registry.ts";
-import { AdminApi, type Metrics } from "./lib/admin.ts";
-import { envValue } from "./lib/env.ts";
-import { HttpSession, Unreachable } from "./lib/http.ts";
-import { pass } from "./lib/results.ts";
-import { sentryConfigured, sentryErrorsLastHour } from "./lib/sentry.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import { AdminApi, type Metrics } from "../clients/tatu-admin-api.ts";
+import { envValue } from "../environment.ts";
+import { HttpSession, Unreachable } from "../clients/http.ts";
+import { pass } from "./results.ts";
+import { sentryConfigured, sentryErrorsLastHour } from "../clients/sentry-api.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 export interface Thresholds {
   /** 5xx answers in the last 15 minutes (a window longer than the runbook's 10 sustained minutes). */
@@ -152,4 +151,4 @@ export async function hypercareOnce(ctx: StepContext, t: Thresholds = defaultThr
   return { result: pass(`no rollback trigger${report.warnings.length ? `; ${report.warnings.length} warning(s)` : ""}`, report), report };
 }
 
-export const hypercareStep = defineStep({ id: "hypercare.once", title: "Hypercare check: rollback triggers", run: async (ctx) => (await hypercareOnce(ctx)).result });
+export const hypercareStep: Step = { id: "hypercare.once", title: "Hypercare check: rollback triggers", run: async (ctx) => (await hypercareOnce(ctx)).result };

@@ -1,13 +1,12 @@
 // The Meta done checklist: automated items (env, both handshakes + signatures, connected
 // Page + Instagram accounts with the required scopes) and the manual items an operator confirms.
 import { SCOPES } from "../../service/providers/meta/config.ts";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
+import { envValue } from "../environment.ts";
 import { providerChecks } from "./smoke.ts";
-import { describeResponse, HttpSession } from "./lib/http.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
+import { describeResponse, HttpSession } from "../clients/http.ts";
+import { fail, guarded, pass } from "./results.ts";
 import { testMetaWebhook } from "./webhooks.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 export const metaManualItems = [
   { id: "meta.app-domain", title: "App domain configured in Meta settings" },
@@ -58,7 +57,7 @@ export async function metaAutomated(ctx: StepContext): Promise<{ id: string; tit
   ];
 }
 
-export const metaCheckStep = defineStep({
+export const metaCheckStep: Step = {
   id: "meta.check", title: "Meta done checklist (automated items)",
   run: async (ctx) => {
     const all = await metaAutomated(ctx);
@@ -66,4 +65,4 @@ export const metaCheckStep = defineStep({
     const summary = bad.length ? bad.map((a) => `${a.id}: ${a.result.summary}`).join("; ") : `${all.length} automated Meta items pass`;
     return { ok: !bad.length, unreachable: all.some((a) => a.result.unreachable), summary, details: all };
   },
-});
+};

@@ -5,10 +5,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import pg from "pg";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { fail, pass } from "./lib/results.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import { envValue } from "../environment.ts";
+import { fail, pass } from "./results.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -79,5 +78,5 @@ export async function runMigrate(ctx: StepContext, action: "status" | "deploy"):
   return fail(`prisma migrate deploy failed on ${where}: ${lines.filter((l) => /error|failed/i.test(l)).at(-1) ?? lines.at(-1) ?? `exit ${res.exitCode}`}`, details);
 }
 
-export const migrateStatusStep = defineStep({ id: "migrate.status", title: "Database migrations applied", run: (ctx) => runMigrate(ctx, "status") });
-export const migrateDeployStep = defineStep({ id: "migrate.deploy", title: "Apply pending database migrations", destructive: true, run: (ctx) => runMigrate(ctx, "deploy") });
+export const migrateStatusStep: Step = { id: "migrate.status", title: "Database migrations applied", run: (ctx) => runMigrate(ctx, "status") };
+export const migrateDeployStep: Step = { id: "migrate.deploy", title: "Apply pending database migrations", destructive: true, run: (ctx) => runMigrate(ctx, "deploy") };

@@ -3,12 +3,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
-import { currentProduction, VercelApi } from "./lib/vercel.ts";
+import { CliExit, EXIT } from "../output/exit-codes.ts";
+import { envValue } from "../environment.ts";
+import { fail, guarded, pass } from "./results.ts";
+import { currentProduction, VercelApi } from "../clients/vercel-api.ts";
 import { probeDatabase } from "./migrate.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 export const rollbackSqlDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runbooks/rollback");
 
@@ -33,7 +33,7 @@ export async function rollbackVercel(ctx: StepContext): Promise<StepResult> {
 /** A bare name is looked up in runbooks/rollback/; a path is used as given. */
 export function resolveRollbackSql(file: string): string {
   const candidate = file.includes("/") ? path.resolve(file) : path.join(rollbackSqlDir, file);
-  if (!fs.existsSync(candidate)) throw new Error(`rollback SQL not found: ${candidate} (prepared files live in runbooks/rollback/)`);
+  if (!fs.existsSync(candidate)) throw new CliExit(EXIT.usage, `rollback SQL not found: ${candidate} (prepared files live in runbooks/rollback/)`);
   return candidate;
 }
 
@@ -60,4 +60,4 @@ export async function applyRollbackSql(ctx: StepContext, file: string): Promise<
   }
 }
 
-export const rollbackVercelStep = defineStep({ id: "rollback.vercel", title: "Roll back the Vercel production deployment to the previous one", destructive: true, run: rollbackVercel });
+export const rollbackVercelStep: Step = { id: "rollback.vercel", title: "Roll back the Vercel production deployment to the previous one", destructive: true, run: rollbackVercel };

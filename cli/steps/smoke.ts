@@ -8,12 +8,11 @@
 // verification mail from the dev outbox, or from a real test mailbox over IMAP.
 import { randomBytes } from "node:crypto";
 import { channelSmokes as catalogSmokes } from "../../service/providers/catalog.ts";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { describeResponse, HttpSession } from "./lib/http.ts";
-import { verificationLinkFromImap } from "./lib/mailbox.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import { envValue } from "../environment.ts";
+import { describeResponse, HttpSession } from "../clients/http.ts";
+import { verificationLinkFromImap } from "../clients/imap-mailbox.ts";
+import { fail, guarded, pass } from "./results.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 /** Per-channel smokes come from each provider's meta.ts (service/providers/<id>/meta.ts). */
 export const channelSmokes = catalogSmokes.map((s) => s.name);
@@ -263,4 +262,4 @@ const titles: Record<SmokeName, string | undefined> = {
   search: "Map/search: visible artists answer",
 };
 
-export const smokeSteps = Object.fromEntries(smokeNames.map((n) => [n, defineStep({ id: `smoke.${n}`, title: titles[n] ?? n, run: (ctx) => runSmoke(ctx, n) })]));
+export const smokeSteps = Object.fromEntries(smokeNames.map((n): [SmokeName, Step] => [n, { id: `smoke.${n}`, title: titles[n] ?? n, run: (ctx) => runSmoke(ctx, n) }])) as Record<SmokeName, Step>;

@@ -1,10 +1,13 @@
 // cron.* and provider.*: the service's kill switches, flipped through the admin API with the
 // operator recorded (X-Tatu-Operator).
-import { defineStep } from "./registry.ts";
-import { AdminApi, providerIds, syncCrons, type SwitchChange, type SwitchState } from "./lib/admin.ts";
-import { envValue } from "./lib/env.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
-import type { StepContext, StepResult } from "./types.ts";
+import { z } from "zod";
+import { CliExit, EXIT } from "../output/exit-codes.ts";
+import type { Outcome, ReportedStep } from "../output/print.ts";
+import { AdminApi, providerIds, syncCrons, type SwitchChange, type SwitchState } from "../clients/tatu-admin-api.ts";
+import { envValue } from "../environment.ts";
+import { stepWithParams } from "./params.ts";
+import { exitCodeOf, fail, guarded, pass } from "./results.ts";
+import type { Step, StepContext, StepResult } from "./types.ts";
 
 const admin = (ctx: StepContext) => new AdminApi(ctx.baseUrl, ctx.env, ctx.operator);
 const line = (s: SwitchState) => `${s.name}=${s.enabled ? "on" : "off"}`;
@@ -15,6 +18,20 @@ export const HISTORY_SHOWN = 10;
 /** One history line: when, which switch, before → after, who, why. */
 export const historyLine = (c: SwitchChange) =>
   `  ${c.at} ${c.name} ${c.before.enabled ? "on" : "OFF"} → ${c.after.enabled ? "on" : "OFF"} by ${c.by}${c.reason ? ` — ${c.reason}` : ""}`;
+
+/** `cron status` / `provider status`: the step, the history (in JSON), and for people one line per switch and the recent changes. */
+export function switchStatusOutcome(command: string, step: ReportedStep, json: boolean): Outcome {
+  const details = step.details as { switches?: SwitchState[]; history?: SwitchChange[] } | undefined;
+  const switches = details?.switches ?? [], history = details?.history ?? [];
+  return {
+    command, exitCode: exitCodeOf([step]), steps: [step], extra: { history },
+    notes: json ? [] : [
+      ...switches.map((s) => `  ${s.enabled ? "on " : "OFF"} ${s.name}${s.reason ? ` — ${s.reason}` : ""}${s.updatedBy ? ` (by ${s.updatedBy})` : ""}`),
+      history.length ? "Recent changes (newest first):" : "No changes recorded.",
+      ...history.map(historyLine),
+    ],
+  };
+}
 
 async function switchStatus(ctx: StepContext, kind: "cron" | "provider", name?: string): Promise<StepResult> {
   return guarded(async () => {
@@ -47,37 +64,41 @@ export async function knownCronSwitches(ctx: StepContext): Promise<string[]> {
 
 export function cronSwitchNames(name: string | undefined, all: boolean, known: string[]): string[] {
   if (all) return known;
-  if (!name) throw new Error("name a cron or pass --all");
+  if (!name) throw new CliExit(EXIT.usage, "name a cron or pass --all");
   const full = `cron.${name.replace(/^cron\./, "")}`;
-  if (!known.includes(full)) throw new Error(`unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
+  if (!known.includes(full)) throw new CliExit(EXIT.usage, `unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
   return [full];
 }
 
 export function providerSwitchName(provider: string): string {
   const bare = provider.replace(/^provider\./, "");
-  if (!(providerIds as readonly string[]).includes(bare)) throw new Error(`unknown provider "${provider}" (one of: ${providerIds.join(", ")})`);
+  if (!(providerIds as readonly string[]).includes(bare)) throw new CliExit(EXIT.usage, `unknown provider "${provider}" (one of: ${providerIds.join(", ")})`);
   return `provider.${bare}`;
 }
 
-export const cronStatusStep = defineStep({ id: "cron.status", title: "Cron jobs active (sync-messages, sync-calendars, worker-sync, reminders)", run: cronStatus });
-export const cronDisableSyncStep = defineStep({
+export const cronStatusStep: Step = { id: "cron.status", title: "Cron jobs active (sync-messages, sync-calendars, worker-sync, reminders)", run: cronStatus };
+export const cronDisableSyncStep: Step = {
   id: "cron.disable-sync", title: "Disable the sync crons (rollback quick action)", destructive: true,
   run: (ctx) => setSwitches(ctx, syncCrons.map((n) => `cron.${n}`), false, "rollback: sync crons paused"),
-});
-export const cronEnableAllStep = defineStep({
+};
+export const cronEnableAllStep: Step = {
   id: "cron.enable-all", title: "Re-enable every cron", destructive: true,
   run: async (ctx) => guarded(async () => setSwitches(ctx, await knownCronSwitches(ctx), true, "re-enabled")),
+};
+
+/** provider.disable / provider.enable: which provider comes from TATU_PROVIDER (a runbook item names only the step). */
+const providerParams = z.object({
+  provider: z.string({ error: "TATU_PROVIDER is not set: which provider?" })
+    .transform((p) => p.replace(/^provider\./, ""))
+    .pipe(z.enum(providerIds, { error: (issue) => `unknown provider "${String(issue.input)}" (one of: ${providerIds.join(", ")})` })),
 });
 
-/** The provider comes from TATU_PROVIDER (set by the runbook engine or `tatu rollback --provider`). */
-function providerStep(id: string, enabled: boolean) {
-  return defineStep({
+function providerStep(id: string, enabled: boolean): Step {
+  return stepWithParams({
     id, title: `${enabled ? "Enable" : "Disable"} one provider integration (TATU_PROVIDER)`, destructive: true,
-    run: async (ctx) => {
-      const p = envValue(ctx.env, "TATU_PROVIDER");
-      if (!p) return fail("TATU_PROVIDER is not set: which provider?");
-      return setSwitches(ctx, [providerSwitchName(p)], enabled, enabled ? "re-enabled" : "disabled by the release commander");
-    },
+    params: providerParams,
+    readParams: (ctx) => ({ provider: envValue(ctx.env, "TATU_PROVIDER") }),
+    run: (ctx, { provider }) => setSwitches(ctx, [`provider.${provider}`], enabled, enabled ? "re-enabled" : "disabled by the release commander"),
   });
 }
 export const providerDisableStep = providerStep("provider.disable", false);

@@ -1,5 +1,6 @@
 // A step is one automated check or action of a runbook (`env.check`, `smoke.gmail`, ...).
 // Commands run steps directly; the runbook engine binds checklist items to them by id.
+import type { z } from "zod";
 import type { OutputMode } from "../output/mode.ts";
 
 export interface StepContext {
@@ -30,5 +31,7 @@ export interface Step {
   title: string;
   /** Changes something (a switch, a deployment, the database): confirm unless --yes. */
   destructive?: boolean;
+  /** What the step reads besides its context, checked before it runs (see params.ts). */
+  params?: z.ZodType;
   run(ctx: StepContext): Promise<StepResult>;
 }

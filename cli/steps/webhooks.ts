@@ -3,10 +3,9 @@
 // "queued" status (no news), a Stripe event type no feature subscribes to.
 import { createHmac, randomBytes } from "node:crypto";
 import { providersWithWebhooks } from "../../service/providers/catalog.ts";
-import { defineStep } from "./registry.ts";
-import { envValue } from "./lib/env.ts";
-import { HttpSession, type HttpResponse } from "./lib/http.ts";
-import { fail, guarded, pass } from "./lib/results.ts";
+import { envValue } from "../environment.ts";
+import { HttpSession, type HttpResponse } from "../clients/http.ts";
+import { fail, guarded, pass } from "./results.ts";
 import type { Step, StepContext, StepResult } from "./types.ts";
 
 /** Every provider whose meta.ts lists webhook sources (service/providers/<id>/meta.ts). */
@@ -109,8 +108,8 @@ export function testWebhook(ctx: StepContext, provider: WebhookProvider): Promis
   return test ? test.run(ctx) : Promise.resolve(fail(`${provider}: no webhook test in the CLI for this provider yet (cli/steps/webhooks.ts)`));
 }
 
-export const webhookSteps = Object.fromEntries(webhookProviders.map((p) => [p, defineStep({
+export const webhookSteps = Object.fromEntries(webhookProviders.map((p): [WebhookProvider, Step] => [p, {
   id: `webhooks.${p}`,
   title: `${p[0]!.toUpperCase()}${p.slice(1)} webhook: ${webhookTests[p]?.checks ?? "no test yet"}`,
   run: (ctx) => testWebhook(ctx, p),
-})])) as Record<WebhookProvider, Step>;
+}])) as Record<WebhookProvider, Step>;

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { listRunbookNames, loadRunbook, parseRunbook, RunbookError, runbooksDir } from "../../cli/runbook/parse.ts";
-import { findStep, loadSteps } from "../../cli/runbook/steps.ts";
+import { findStep, loadSteps } from "../../cli/steps/catalog.ts";
 import { ROOT } from "./runbook-helpers.ts";
 
 /**

@@ -1,29 +1,19 @@
-// tatu env check [--env-file F] [--vercel] [--target production|preview] [--only <integration>]
-import type { Command } from "commander";
-import { Option } from "commander";
+// tatu env check: the env registry checked here (and with --vercel in the Vercel project).
 import { integrations } from "../../../service/config/registry.ts";
 import { CliExit, EXIT } from "../../output/exit-codes.ts";
 import type { ReportedStep } from "../../output/print.ts";
 import { envCheckResult, vercelEnvResult, type VarReport } from "../../steps/env.ts";
-import { exitCodeOf } from "../../steps/lib/results.ts";
-import { operation } from "../context.ts";
+import { exitCodeOf } from "../../steps/results.ts";
+import type { CommandBody } from "../action.ts";
 
-export function registerEnvCheck(env: Command): void {
-  env.command("check")
-    .description("check every variable of the env registry: present / missing / invalid, launch-critical vs optional, grouped by integration (values never printed)")
-    .option("--env-file <file>", "read variables from this dotenv file (over the process environment)")
-    .option("--vercel", "also check the Vercel project's variables by presence and target (VERCEL_TOKEN, VERCEL_PROJECT_ID, VERCEL_TEAM_ID)")
-    .addOption(new Option("--target <target>", "Vercel target to check").choices(["production", "preview"]).default("production"))
-    .option("--only <integration>", `only one integration (${integrations.join(", ")})`)
-    .action(operation("env check", async (run) => {
-      const only = run.opts.only as string | undefined;
-      if (only && !(integrations as readonly string[]).includes(only)) throw new CliExit(EXIT.usage, `unknown integration "${only}" (one of: ${integrations.join(", ")})`);
-      const local = envCheckResult(run.env, only);
-      const steps: ReportedStep[] = [{ id: "env.check", title: `Environment${run.opts.envFile ? ` (${run.opts.envFile})` : ""}`, ...local }];
-      if (run.opts.vercel) steps.push({ id: "env.vercel", title: `Vercel project (${run.opts.target})`, ...(await vercelEnvResult(run.env, run.opts.target as string, only)) });
-      return { command: "env check", exitCode: exitCodeOf(steps), steps, notes: run.mode.json ? [] : groupLines(local.details as { vars: VarReport[] }) };
-    }));
-}
+export const envCheck: CommandBody = async (run) => {
+  const only = run.opts.only as string | undefined;
+  if (only && !(integrations as readonly string[]).includes(only)) throw new CliExit(EXIT.usage, `unknown integration "${only}" (one of: ${integrations.join(", ")})`);
+  const local = envCheckResult(run.env, only);
+  const steps: ReportedStep[] = [{ id: "env.check", title: `Environment${run.opts.envFile ? ` (${run.opts.envFile})` : ""}`, ...local }];
+  if (run.opts.vercel) steps.push({ id: "env.vercel", title: `Vercel project (${run.opts.target})`, ...(await vercelEnvResult(run.env, run.opts.target as string, only)) });
+  return { command: run.name, exitCode: exitCodeOf(steps), steps, notes: run.mode.json ? [] : groupLines(local.details as { vars: VarReport[] }) };
+};
 
 /** Human table: one block per integration, one line per variable. */
 function groupLines(details: { vars: VarReport[] }): string[] {

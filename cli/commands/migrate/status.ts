@@ -1,15 +1,6 @@
 // tatu migrate status: `prisma migrate status` against DATABASE_URL (output streamed; exit 3 when the DB is unreachable).
-import type { Command } from "commander";
-import { exitCodeOf } from "../../steps/lib/results.ts";
 import { migrateStatusStep } from "../../steps/migrate.ts";
-import { operation, runStep } from "../context.ts";
+import { singleStep } from "../../steps/runner.ts";
+import type { CommandBody } from "../action.ts";
 
-export function registerMigrateStatus(migrate: Command): void {
-  migrate.command("status")
-    .description("show whether every migration is applied (exit 1 when some are pending)")
-    .option("--env-file <file>", "read DATABASE_URL from this dotenv file")
-    .action(operation("migrate status", async (run) => {
-      const step = await runStep(migrateStatusStep, run.stepContext());
-      return { command: "migrate status", exitCode: exitCodeOf([step]), steps: [step] };
-    }));
-}
+export const migrateStatus: CommandBody = (run) => singleStep(run.name, migrateStatusStep, run.stepContext());

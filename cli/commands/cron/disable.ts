@@ -1,3 +1,0 @@
-import type { Command } from "commander";
-import { registerCronToggle } from "./toggle.ts";
-export const registerCronDisable = (cron: Command) => registerCronToggle(cron, false);

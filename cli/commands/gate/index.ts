@@ -1,1 +1,0 @@
-export { registerGate } from "./run.ts";

@@ -1,1 +1,0 @@
-export { registerHypercare } from "./run.ts";

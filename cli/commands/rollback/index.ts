@@ -1,1 +1,0 @@
-export { registerRollback } from "./run.ts";

@@ -1,1 +1,0 @@
-export { registerSmoke } from "./run.ts";
