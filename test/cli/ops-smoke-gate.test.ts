@@ -98,7 +98,7 @@ describe("tatu smoke", () => {
       expect(res.exitCode, res.stdout).toBe(1);
       const items = res.json.steps[0].details.items as { name: string; ok: boolean; note: string }[];
       expect(items.filter((i) => !i.ok).map((i) => i.name)).toEqual(["round trip"]);
-      expect(items.find((i) => i.name === "round trip")!.note).toMatch(/did not report the reply back within 2 s/);
+      expect(items.find((i) => i.name === "round trip")!.note).toMatch(/did not report the reply back within 2 s after the sync/);
     } finally {
       stop = true;
       await remover;
