@@ -4,7 +4,8 @@
 // only "some" IANA names as accepted on create/update, so Tatu writes Windows names (CLDR
 // windowsZones mapping below) and falls back to UTC wall time when a zone has no mapping or
 // the local time is ambiguous/non-existent (DST overlap/gap): the instant stays exact either
-// way. Conversions use Intl only (no tz library): Node ships full ICU data.
+// way. Wall clock ↔ UTC is the service's toolkit (service/time/zones.ts).
+import { isZone, utcToWallClock, wallClockInstants, wallClockToUtc } from "../../time/zones.ts";
 
 /** CLDR windowsZones: Windows zone → its primary ("001") IANA zone. */
 const WINDOWS_TO_IANA: Record<string, string> = {
@@ -133,69 +134,16 @@ export function ianaZoneFor(name: string | null | undefined): string | undefined
 }
 
 export function isIanaZone(name: string): boolean {
-  if (!name.includes("/") && !isUtcName(name)) return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
+  return (name.includes("/") || isUtcName(name)) && isZone(name);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** Local wall time of an instant in a zone, "YYYY-MM-DDTHH:mm:ss" (Graph's dateTime without fraction). */
-export function wallClock(instant: Date, zone: string): string {
-  if (zone === "UTC") return instant.toISOString().slice(0, 19);
-  const p = Object.fromEntries(formatter(zone).formatToParts(instant).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
-}
-
-function utcOf(wall: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$/.exec(wall.trim());
-  if (!m) throw new RangeError(`Not a local date-time: ${wall}`);
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), ms);
-}
-
-function offsetAt(t: number, zone: string): number {
-  return utcOf(wallClock(new Date(t), zone)) - Math.floor(t / 1000) * 1000;
-}
-
-function validInstants(local: number, zone: string): number[] {
-  const whole = Math.floor(local / 1000) * 1000;
-  const offsets = [...new Set([offsetAt(local - 86_400_000, zone), offsetAt(local + 86_400_000, zone)])];
-  return offsets.map((off) => local - off).filter((t) => utcOf(wallClock(new Date(t), zone)) === whole).sort((a, b) => a - b);
-}
-
-/**
- * The instant of a local wall time ("2026-03-29T10:00:00", fractions allowed) in a zone.
- * Non-existent times (spring-forward gap) move forward by the gap; ambiguous ones (fall-back)
- * take the earlier instant, as Exchange does.
- */
-export function fromWallClock(wall: string, zone: string): Date {
-  const local = utcOf(wall);
-  if (zone === "UTC") return new Date(local);
-  const valid = validInstants(local, zone);
-  if (valid.length) return new Date(valid[0]!);
-  // In a gap: the local time does not exist; use the offset from before the transition.
-  return new Date(local - offsetAt(local - 86_400_000, zone));
-}
+// The Outlook stand-in still reads these two under their old names.
+export { utcToWallClock as wallClock, wallClockToUtc as fromWallClock };
 
 /** True when the wall time of `instant` in `zone` names exactly that instant and no other
  *  (whole seconds, not inside a DST overlap), so sending local time cannot shift it. */
 export function roundTrips(instant: Date, zone: string): boolean {
   if (instant.getMilliseconds() !== 0) return false;
-  const valid = validInstants(utcOf(wallClock(instant, zone)), zone);
-  return valid.length === 1 && valid[0] === instant.getTime();
+  const valid = wallClockInstants(utcToWallClock(instant, zone), zone);
+  return valid.length === 1 && valid[0]!.getTime() === instant.getTime();
 }
