@@ -39,12 +39,6 @@ export type GraphEvent = z.infer<typeof graphEvent>;
 
 export const removedItem = z.object({ id: z.string().min(1), "@removed": z.object({ reason: z.string().optional() }).passthrough() });
 
-export const deltaPage = z.object({
-  "@odata.nextLink": z.string().optional(),
-  "@odata.deltaLink": z.string().optional(),
-  value: z.array(z.unknown()),
-});
-
 /** Reads Tatu's appointment id from an event fetched with the $expand above. */
 export function appointmentIdOf(ev: Pick<GraphEvent, "singleValueExtendedProperties">): string | undefined {
   const prop = ev.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === TATU_PROPERTY_ID.toLowerCase());
