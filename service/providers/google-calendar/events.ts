@@ -1,6 +1,6 @@
 // Google Event JSON ↔ Tatu's CalendarEvent / EventDraft.
 import { z } from "zod";
-import type { calendar_v3 } from "googleapis";
+import type { calendar_v3 } from "@googleapis/calendar";
 import { ProviderError } from "../kit/errors.ts";
 import type { CalendarEvent, EventDraft } from "../kit/calendar.ts";
 import { isoWithOffset, isZone, parseWallClock, wallClockToUtc } from "../../time/zones.ts";
