@@ -80,7 +80,7 @@ if (!fs.existsSync(chromium)) {
   }
 }
 
-// The IMAP/SMTP (Yahoo) provider tests run a real Dovecot per test file (test/peers/dovecot.ts).
+// The IMAP/SMTP (Yahoo) provider tests run a real Dovecot per test file (standins/peers/dovecot.ts).
 const dovecotPackages = ["dovecot-imapd", "dovecot-lmtpd", "dovecot-submissiond"];
 const dovecot = process.env.DOVECOT_PATH ?? "/usr/sbin/dovecot";
 if (!fs.existsSync(dovecot)) {
@@ -92,7 +92,7 @@ if (!fs.existsSync(dovecot)) {
 }
 
 // The Apple (CalDAV) calendar provider tests run a real Radicale per test file
-// (test/peers/radicale.ts), as a module of Debian's python3 (not whatever python3 is on PATH).
+// (standins/peers/radicale.ts), as a module of Debian's python3 (not whatever python3 is on PATH).
 const radicalePython = process.env.RADICALE_PYTHON ?? "/usr/bin/python3";
 // With RADICALE_PYTHON set (another interpreter with the module), only the module counts.
 const hasRadicale = () => (!!process.env.RADICALE_PYTHON || fs.existsSync("/usr/bin/radicale")) && run(radicalePython, ["-c", "import radicale"]);

@@ -14,7 +14,7 @@ import { signedInUser } from "../helpers/accounts.ts";
 import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, syncNow, type BookableArtist } from "./booking-fixture.ts";
 import { until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
-import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
+import { startCalDavPeer, type CalDavPeer } from "../../standins/peers/radicale.ts";
 
 let peer: CalDavPeer;
 let app: TestApp;

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import { TATU_PROPERTY_ID } from "../../service/calendars/outlook/events.ts";
-import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, syncNow, type BookableArtist } from "./booking-fixture.ts";

@@ -9,7 +9,7 @@
 // calendar is a team member of the studio, not a calendar list entry.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startSquareStandIn, type Booking, type MerchantHandle, type SquareStandIn } from "../../service/sandbox/square/index.ts";
+import { startSquareStandIn, type Booking, type MerchantHandle, type SquareStandIn } from "../../standins/square/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, syncNow, type BookableArtist } from "./booking-fixture.ts";

@@ -3,7 +3,7 @@
 // follow reschedules/cancellations, and changes made in the calendar are recorded.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { bookableArtist, confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, type BookableArtist } from "./booking-fixture.ts";

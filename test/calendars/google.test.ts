@@ -1,5 +1,5 @@
 // The Google Calendar provider through the real googleapis / google-auth-library SDKs against
-// the Google stand-in's Calendar v3 (service/sandbox/google/calendar.ts), on the grant of a
+// the Google stand-in's Calendar v3 (standins/google/calendar.ts), on the grant of a
 // Gmail account connected with the real OAuth flow: first read + incremental sync with
 // deletions, resumable page cursors, 410 → full resync, recurring series expanded with
 // exceptions, all-day and DST-crossing events, writes keyed by iCalUID + Tatu's appointment
@@ -18,7 +18,7 @@ import { gmailProvider } from "../../service/channels/gmail/index.ts";
 import type { OAuthConnect, ProviderAccount, ProviderEnv } from "../../service/channels/types.ts";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 
 const REDIRECT = "http://localhost:3000/api/integrations/google/callback";
 const connect = gmailProvider.connect as OAuthConnect;

@@ -8,7 +8,7 @@ import { PAGE_SIZE } from "../../service/calendars/outlook/sync.ts";
 import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage, EventDraft } from "../../service/calendars/types.ts";
 import { ProviderError } from "../../service/channels/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../../service/channels/types.ts";
-import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 import { connect, providerEnv, type TestAccount } from "../channels/outlook-helpers.ts";
 
 let standIn: MicrosoftStandIn;

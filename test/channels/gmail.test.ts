@@ -1,5 +1,5 @@
 // The Gmail provider through the real googleapis / google-auth-library SDKs against the
-// Google stand-in (service/sandbox/google): OAuth with PKCE, back-fill + history sync,
+// Google stand-in (standins/google): OAuth with PKCE, back-fill + history sync,
 // resumable cursors, expired history, token refresh, error classes, attachments, sending.
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -13,7 +13,7 @@ import { createGmailProvider, gmailProvider } from "../../service/channels/gmail
 import type { ChannelProvider, InboundMessage, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/channels/types.ts";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const REDIRECT = "http://localhost:3000/api/integrations/google/callback";

@@ -10,7 +10,7 @@ import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import type { ChannelProvider, InboundMessage, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/channels/types.ts";
 import type { RawWebhook } from "../../service/webhooks/types.ts";
-import type { MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import type { MetaStandIn } from "../../standins/meta/index.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";
 export const REDIRECT_URI = `${PUBLIC_URL}/api/integrations/facebook/callback`;

@@ -11,7 +11,7 @@ import { CONVERSATIONS_PER_PAGE, MESSAGES_PER_REQUEST } from "../../service/chan
 import { ProviderError } from "../../service/channels/errors.ts";
 import type { Draft, OAuthConnect, ProviderEnv } from "../../service/channels/types.ts";
 import { WebhookParseError, type RawWebhook } from "../../service/webhooks/types.ts";
-import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { accountFrom, authorize, connect, drain, providerEnv, REDIRECT_URI, sha256, signedWebhook, Store } from "./meta-helpers.ts";
 
 let standIn: MetaStandIn;

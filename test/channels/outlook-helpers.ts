@@ -8,7 +8,7 @@ import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { outlookProvider } from "../../service/channels/outlook/index.ts";
 import type { InboundMessage, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/channels/types.ts";
-import type { MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
+import type { MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 
 export const REDIRECT_URI = "https://tatu.example.com/api/integrations/outlook/callback";
 export const oauth = outlookProvider.connect as OAuthConnect;

@@ -8,7 +8,7 @@ import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { twitterProvider } from "../../service/channels/twitter/index.ts";
 import type { InboundMessage, NewAccount, OAuth1Connect, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../../service/channels/types.ts";
-import type { TwitterStandIn, User } from "../../service/sandbox/twitter/index.ts";
+import type { TwitterStandIn, User } from "../../standins/twitter/index.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";
 export const CALLBACK = `${PUBLIC_URL}/api/integrations/twitter/callback`;

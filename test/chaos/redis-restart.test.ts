@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelProvider } from "../../service/channels/index.ts";
 import { upsertAccount } from "../../service/integrations/accounts.ts";
-import { startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { spawnWorker, type ServiceProcess } from "./helpers/processes.ts";
 import { privateRedis, type PrivateRedis } from "./helpers/redis.ts";

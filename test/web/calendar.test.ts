@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
+import { startCalDavPeer, type CalDavPeer } from "../../standins/peers/radicale.ts";
 import { freshWebBuild, logIn, newContext, POLL, screenshots } from "./support.ts";
 
 let peer: CalDavPeer;

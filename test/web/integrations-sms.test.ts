@@ -2,7 +2,7 @@
 // own Twilio account; the server's refusals (403 not assigned, 409 in use) are shown as sent.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
+import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";

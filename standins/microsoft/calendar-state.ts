@@ -3,7 +3,7 @@
 // occurrences, and calendarView delta sync states. Kept beside the mail state (state.ts)
 // rather than inside it, keyed by the same StandInState.
 import { randomBytes } from "node:crypto";
-import { fromWallClock, ianaZoneFor } from "../../calendars/outlook/zones.ts";
+import { fromWallClock, ianaZoneFor } from "../../service/calendars/outlook/zones.ts";
 import { opaque, type StandInState, type User } from "./state.ts";
 
 export type ShowAs = "free" | "tentative" | "busy" | "oof" | "workingElsewhere" | "unknown";

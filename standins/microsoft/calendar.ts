@@ -3,7 +3,7 @@
 // calendarView/delta (occurrences expanded, nextLink/deltaLink, @removed, 410
 // syncStateNotFound), `Prefer: outlook.timezone`, and JSON $batch of GETs.
 import { z } from "zod";
-import { wallClock } from "../../calendars/outlook/zones.ts";
+import { wallClock } from "../../service/calendars/outlook/zones.ts";
 import { preferences, readBody, sendEmpty, sendGraphError, sendJson, type Req, type Res } from "./http.ts";
 import {
   calendarInstances, calendarStore, dayNames, defaultCalendar, findInstance, instancesOf, instantOf, newCalendarId,
