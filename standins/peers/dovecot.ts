@@ -3,7 +3,6 @@
 // (an smtp-server that hands each message to Dovecot's LMTP), so mail sent through
 // submission lands in the recipients' INBOX. Everything is per instance: test files may
 // start several peers in parallel. Run as root (Dovecot drops to the `mail` user itself).
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -12,6 +11,7 @@ import nodemailer from "nodemailer";
 import type { SendMailOptions } from "nodemailer/lib/mailer";
 import { SMTPServer } from "smtp-server";
 import { freePort } from "../../test/helpers/net.ts";
+import { spawnPeer, stopPeer, waitUntilUp, type Running } from "./process.ts";
 
 export const DOVECOT = process.env.DOVECOT_PATH ?? "/usr/sbin/dovecot";
 
@@ -144,45 +144,6 @@ function greets(port: number): Promise<boolean> {
   });
 }
 
-interface Running { child: ChildProcess; exited: Promise<void>; log: string[] }
-
-/**
- * Dovecot in the foreground under a tiny sh wrapper that kills it when its stdin closes:
- * close() ends stdin, and if the test process dies the pipe closes too, so no Dovecot is
- * ever left behind.
- */
-function spawnDovecot(confFile: string): Running {
-  const child = spawn("/bin/sh", ["-c", '"$0" -F -c "$1" & p=$!; trap "" TERM; read _ ; kill $p 2>/dev/null; wait $p', DOVECOT, confFile], {
-    detached: true, // own process group: close() can sweep stragglers by group id
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  const log: string[] = [];
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (chunk: string) => {
-    log.push(...chunk.split("\n").filter(Boolean));
-    if (log.length > 400) log.splice(0, log.length - 400);
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return { child, exited, log };
-}
-
-function groupAlive(pgid: number): boolean {
-  try { process.kill(-pgid, 0); return true; } catch { return false; }
-}
-
-/** SIGTERM to the whole process group (the wrapper ignores it): master and children stop
- *  together in a few ms, where the master alone waits ~1 s for its children. The wrapper
- *  then reaps the master; SIGKILL sweeps anything of the group still there. */
-async function stopDovecot(r: Running): Promise<void> {
-  const pgid = r.child.pid!;
-  try { process.kill(-pgid, "SIGTERM"); } catch { /* already gone */ }
-  r.child.stdin!.end();
-  await Promise.race([r.exited, new Promise((res) => setTimeout(res, 5000))]);
-  for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((res) => setTimeout(res, 20));
-  try { process.kill(-pgid, "SIGKILL"); } catch { /* group gone */ }
-  await r.exited;
-}
-
 async function startOnce(dir: string): Promise<{ running: Running; relay: SMTPServer; ports: { imap: number; lmtp: number; submission: number; relay: number } } | { retry: string }> {
   const ports = { imap: await freePort(), lmtp: await freePort(), submission: await freePort(), relay: await freePort() };
   let relay: SMTPServer;
@@ -195,19 +156,13 @@ async function startOnce(dir: string): Promise<{ running: Running; relay: SMTPSe
   fs.rmSync(path.join(dir, "run"), { recursive: true, force: true });
   const confFile = path.join(dir, "dovecot.conf");
   fs.writeFileSync(confFile, config(dir, ports));
-  const running = spawnDovecot(confFile);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const fatal = running.log.find((l) => /Fatal:/.test(l));
-    if (fatal || running.child.exitCode !== null || Date.now() > deadline) {
-      await stopDovecot(running);
-      await new Promise((r) => relay.close(() => r(undefined)));
-      const why = fatal ?? (Date.now() > deadline ? "did not answer within 15 s" : "exited");
-      return { retry: `${why}\n${running.log.slice(-20).join("\n")}` };
-    }
-    if ((await greets(ports.imap)) && (await greets(ports.lmtp)) && (await greets(ports.submission))) return { running, relay, ports };
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // Foreground (-F), so stopPeer() owns the whole server.
+  const running = spawnPeer(DOVECOT, ["-F", "-c", confFile]);
+  const up = async () => (await greets(ports.imap)) && (await greets(ports.lmtp)) && (await greets(ports.submission));
+  const failed = await waitUntilUp(running, { fatal: /Fatal:/, up, pollMs: 20 });
+  if (!failed) return { running, relay, ports };
+  await new Promise((r) => relay.close(() => r(undefined)));
+  return failed;
 }
 
 export async function startMailPeer(): Promise<MailPeer> {
@@ -257,7 +212,7 @@ export async function startMailPeer(): Promise<MailPeer> {
       closed = true;
       lmtp.close();
       await new Promise((r) => relay.close(() => r(undefined)));
-      await stopDovecot(running);
+      await stopPeer(running);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -3,11 +3,11 @@
 // on every login, so users added at runtime can log in at once (no restart). Per instance:
 // test files may start several peers in parallel. Control helpers speak raw HTTP so tests
 // can play "another client" (Apple Calendar, Thunderbird…) writing .ics objects directly.
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../test/helpers/net.ts";
+import { spawnPeer, stopPeer, waitUntilUp, type Running } from "./process.ts";
 
 /** Debian's interpreter: `python3` on PATH may be another one without the radicale module. */
 export const RADICALE_PYTHON = process.env.RADICALE_PYTHON ?? "/usr/bin/python3";
@@ -53,39 +53,6 @@ mask_passwords = True
 `;
 }
 
-interface Running { child: ChildProcess; exited: Promise<void>; log: string[] }
-
-/** Radicale under a tiny sh wrapper that kills it when its stdin closes: close() ends stdin,
- *  and if the test process dies the pipe closes too, so no Radicale is ever left behind. */
-function spawnRadicale(confFile: string): Running {
-  const child = spawn("/bin/sh", ["-c", '"$0" -m radicale --config "$1" & p=$!; trap "" TERM; read _ ; kill $p 2>/dev/null; wait $p', RADICALE_PYTHON, confFile], {
-    detached: true,
-    stdio: ["pipe", "ignore", "pipe"],
-  });
-  const log: string[] = [];
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (chunk: string) => {
-    log.push(...chunk.split("\n").filter(Boolean));
-    if (log.length > 400) log.splice(0, log.length - 400);
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return { child, exited, log };
-}
-
-function groupAlive(pgid: number): boolean {
-  try { process.kill(-pgid, 0); return true; } catch { return false; }
-}
-
-async function stopRadicale(r: Running): Promise<void> {
-  const pgid = r.child.pid!;
-  try { process.kill(-pgid, "SIGTERM"); } catch { /* already gone */ }
-  r.child.stdin!.end();
-  await Promise.race([r.exited, new Promise((res) => setTimeout(res, 5000))]);
-  for (let i = 0; i < 100 && groupAlive(pgid); i++) await new Promise((res) => setTimeout(res, 20));
-  try { process.kill(-pgid, "SIGKILL"); } catch { /* group gone */ }
-  await r.exited;
-}
-
 /** Any HTTP answer means the server is up (an anonymous OPTIONS gets 200 or 401). */
 async function answers(url: string): Promise<boolean> {
   try {
@@ -101,18 +68,9 @@ async function startOnce(dir: string): Promise<{ running: Running; port: number 
   const port = await freePort();
   const confFile = path.join(dir, "radicale.conf");
   fs.writeFileSync(confFile, config(dir, port));
-  const running = spawnRadicale(confFile);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const fatal = running.log.find((l) => /CRITICAL|Address already in use|Traceback/.test(l));
-    if (fatal || running.child.exitCode !== null || Date.now() > deadline) {
-      await stopRadicale(running);
-      const why = fatal ?? (Date.now() > deadline ? "did not answer within 15 s" : "exited");
-      return { retry: `${why}\n${running.log.slice(-20).join("\n")}` };
-    }
-    if (await answers(`http://${LOCALHOST}:${port}/`)) return { running, port };
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const running = spawnPeer(RADICALE_PYTHON, ["-m", "radicale", "--config", confFile]);
+  const up = () => answers(`http://${LOCALHOST}:${port}/`);
+  return (await waitUntilUp(running, { fatal: /CRITICAL|Address already in use|Traceback/, up, pollMs: 25 })) ?? { running, port };
 }
 
 function escapeXml(s: string): string {
@@ -188,7 +146,7 @@ export async function startCalDavPeer(): Promise<CalDavPeer> {
     async close() {
       if (closed) return;
       closed = true;
-      await stopRadicale(running);
+      await stopPeer(running);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
