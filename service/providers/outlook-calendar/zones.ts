@@ -53,7 +53,6 @@ export function isIanaZone(name: string): boolean {
 }
 
 // The Outlook stand-in still reads these two under their old names.
-export { utcToWallClock as wallClock, wallClockToUtc as fromWallClock };
 
 /** True when the wall time of `instant` in `zone` names exactly that instant and no other
  *  (whole seconds, not inside a DST overlap), so sending local time cannot shift it. */
