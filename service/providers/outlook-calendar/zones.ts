@@ -52,8 +52,6 @@ export function isIanaZone(name: string): boolean {
   return (name.includes("/") || isUtcName(name)) && isZone(name);
 }
 
-// The Outlook stand-in still reads these two under their old names.
-
 /** True when the wall time of `instant` in `zone` names exactly that instant and no other
  *  (whole seconds, not inside a DST overlap), so sending local time cannot shift it. */
 export function roundTrips(instant: Date, zone: string): boolean {
