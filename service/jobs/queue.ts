@@ -1,45 +1,31 @@
-// The sync queue. With Redis: BullMQ (retries with exponential backoff, failed jobs kept
+// The job queue. With Redis: BullMQ (retries with exponential backoff, failed jobs kept
 // and countable). Without Redis: the same handlers run inline, the runbook's fallback.
 import { randomUUID } from "node:crypto";
-import { Queue, Worker, type Job, type ConnectionOptions } from "bullmq";
+import { Queue, UnrecoverableError, Worker, type Job, type ConnectionOptions } from "bullmq";
 import type { AppContext } from "../context.ts";
 import type { Config } from "../config/load.ts";
-import { jobHandler, type JobCounts, type JobSpec } from "./registry.ts";
 import { recordRun, recordSkipped } from "./runs.ts";
+import type { AddOptions, AddResult, DrainResult, JobCounts, JobInfo, JobPayload, JobQueue, JobSpec, QueueCounts } from "./types.ts";
 
 export const QUEUE_NAME = "sync";
 export const DEFAULT_ATTEMPTS = 5;
 export const DEFAULT_BACKOFF_MS = 5_000;
 
-export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number; completed: number }
-/** fresh: the caller knows this job id has never been used (e.g. a just-stored webhook row),
- *  so the duplicate check's two Redis round trips are skipped. */
-export interface AddOptions { attempts?: number; backoffMs?: number; fresh?: boolean }
-export interface AddResult { id: string; mode: "bullmq" | "inline"; status: "queued" | "duplicate" | "done" | "failed" | "skipped"; error?: string }
-export interface DrainResult { processed: number; failed: number; timedOut: boolean }
-
-export interface JobQueue {
-  readonly mode: "bullmq" | "inline";
-  add(spec: JobSpec, opts?: AddOptions): Promise<AddResult>;
-  /** Enqueues jobs whose ids have never been used, in one round trip (e.g. just-stored webhook rows). */
-  addFresh(specs: JobSpec[], opts?: Omit<AddOptions, "fresh">): Promise<void>;
-  /** Processes queued jobs for at most budgetMs (the serverless worker route). */
-  drain(ctx: AppContext, budgetMs: number): Promise<DrainResult>;
-  counts(): Promise<QueueCounts>;
-  /** A long-running worker in this process; returns a stop function. */
-  startWorker(ctx: AppContext, concurrency?: number): () => Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Runs one attempt of a job: kill switch, handler lookup, run record. */
-export async function runJob(ctx: AppContext, spec: Pick<JobSpec, "name" | "data" | "provider">, job: { id: string; attempt: number }): Promise<JobCounts | void> {
-  if (spec.provider && !(await ctx.switches.isEnabled(`provider.${spec.provider}`))) {
-    await recordSkipped(ctx, "job", spec.name, `provider.${spec.provider} is disabled`);
+/** Runs one attempt of a job: kill switch, catalog lookup, payload check, run record. */
+export async function runJob(ctx: AppContext, payload: JobPayload, job: JobInfo): Promise<JobCounts | void> {
+  if (payload.provider && !(await ctx.switches.isEnabled(`provider.${payload.provider}`))) {
+    await recordSkipped(ctx, "job", payload.name, `provider.${payload.provider} is disabled`);
     return { skipped: 1 };
   }
-  const handler = jobHandler(spec.name);
-  if (!handler) throw new Error(`No handler for job "${spec.name}"`);
-  return recordRun(ctx, "job", spec.name, () => handler(ctx, spec.data, job), { ...job, provider: spec.provider });
+  const def = ctx.jobs.job(payload.name);
+  // Retried: during a rolling deploy a worker of the next release may know it.
+  if (!def) throw new Error(`No handler for job "${payload.name}"`);
+  return recordRun(ctx, "job", payload.name, async () => {
+    const parsed = def.parse(payload.data);
+    // Retrying cannot make a stored payload fit (e.g. queued by an older release): fail for good.
+    if (!parsed.ok) throw new UnrecoverableError(`The payload of job "${payload.name}" does not fit its schema, not retried: ${parsed.error}`);
+    return def.run(ctx, parsed.data, job);
+  }, { ...job, provider: payload.provider });
 }
 
 export function redisConnection(config: Config): ConnectionOptions | undefined {
@@ -48,8 +34,6 @@ export function redisConnection(config: Config): ConnectionOptions | undefined {
   // maxRetriesPerRequest null: BullMQ workers wait out Redis restarts instead of crashing.
   return "url" in r ? { url: r.url, maxRetriesPerRequest: null } : { host: r.host, port: r.port, password: r.password, maxRetriesPerRequest: null };
 }
-
-type JobPayload = Pick<JobSpec, "name" | "data" | "provider">;
 
 /** Errors may carry the provider's Retry-After (ProviderError.retryAfterMs): it wins over
  *  the exponential schedule, so a rate-limited account waits exactly as long as asked. */
@@ -64,7 +48,7 @@ const backoffStrategy = (attemptsMade: number, _type?: string, err?: Error, job?
   return retryDelayMs(attemptsMade, backoff?.delay ?? DEFAULT_BACKOFF_MS, err);
 };
 
-class BullQueue implements JobQueue {
+class BullQueue implements JobQueue<AppContext> {
   readonly mode = "bullmq" as const;
   private readonly queue: Queue<JobPayload>;
 
@@ -149,7 +133,7 @@ class BullQueue implements JobQueue {
   }
 }
 
-class InlineQueue implements JobQueue {
+class InlineQueue implements JobQueue<AppContext> {
   readonly mode = "inline" as const;
   constructor(private readonly ctx: () => AppContext) {}
 
@@ -178,12 +162,7 @@ class InlineQueue implements JobQueue {
   async close(): Promise<void> {}
 }
 
-export function createQueue(config: Config, ctx: () => AppContext): JobQueue {
+export function createQueue(config: Config, ctx: () => AppContext): JobQueue<AppContext> {
   const connection = redisConnection(config);
   return connection ? new BullQueue(connection, `${config.redisPrefix}:bull`) : new InlineQueue(ctx);
-}
-
-/** Enqueue helper used by features and crons (the runbook's `addSyncJob()`). */
-export function addSyncJob(ctx: AppContext, spec: JobSpec, opts?: AddOptions): Promise<AddResult> {
-  return ctx.queue.add(spec, opts);
 }

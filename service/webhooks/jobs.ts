@@ -1,9 +1,11 @@
-// Queue wiring of the webhook layer: one "process-webhook" job per stored item, and a sweep
-// on the sync-messages cron for items whose processing was lost or has to wait (a status
-// callback that beat our own send bookkeeping, a crash, inline mode after the response).
+// Queue wiring of the webhook layer: one "process-webhook" job per stored item (or one
+// "process-webhooks" per burst), and a sweep on the sync-messages cron for items whose
+// processing was lost or has to wait (a status callback that beat our own send bookkeeping,
+// a crash, inline mode after the response). Listed in jobs/catalog.ts.
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
+import { defineJob } from "../jobs/define.ts";
+import type { JobSpec } from "../jobs/types.ts";
 import { processWebhookEvent } from "./process.ts";
 import { providerOfSource } from "./sources.ts";
 import type { ProviderId } from "../config/providers.ts";
@@ -11,8 +13,14 @@ import { pruneRejectionCounts } from "./rejections.ts";
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
 
+export const processWebhookJob = defineJob("process-webhook", z.object({ id: z.string().uuid() }), async (ctx, data) => {
+  const outcome = await processWebhookEvent(ctx, data.id);
+  if (outcome === "retry") throw Object.assign(new Error("The message this status is about is not recorded yet."), { retryAfterMs: 2_000 });
+  return { [outcome]: 1 };
+});
+
 export function processJob(id: string, source: string): JobSpec {
-  return { name: "process-webhook", data: { id }, jobId: `webhook_${id}`, provider: providerOfSource(source) as ProviderId };
+  return processWebhookJob.spec({ id }, { jobId: `webhook_${id}`, provider: providerOfSource(source) as ProviderId });
 }
 
 /** How long a flush waits for Redis. The rows are already durable in Postgres, so a Redis
@@ -81,21 +89,12 @@ export function processJobs(source: string, ids: string[]): JobSpec[] {
   const jobs: JobSpec[] = [];
   for (let i = 0; i < ids.length; i += WEBHOOK_BATCH_MAX) {
     const chunk = ids.slice(i, i + WEBHOOK_BATCH_MAX);
-    jobs.push({ name: "process-webhooks", data: { source, ids: chunk }, jobId: `webhooks_${chunk[0]}_${chunk.length}`, provider: providerOfSource(source) as ProviderId });
+    jobs.push(processWebhooksJob.spec({ source, ids: chunk }, { jobId: `webhooks_${chunk[0]}_${chunk.length}`, provider: providerOfSource(source) as ProviderId }));
   }
   return jobs;
 }
 
-defineJob("process-webhook", async (ctx, data) => {
-  const outcome = await processWebhookEvent(ctx, String(data.id));
-  if (outcome === "retry") throw Object.assign(new Error("The message this status is about is not recorded yet."), { retryAfterMs: 2_000 });
-  return { [outcome]: 1 };
-});
-
-const batchData = z.object({ source: z.string().min(1), ids: z.array(z.string().uuid()).min(1) });
-
-defineJob("process-webhooks", async (ctx, data) => {
-  const { source, ids } = batchData.parse(data);
+export const processWebhooksJob = defineJob("process-webhooks", z.object({ source: z.string().min(1), ids: z.array(z.string().uuid()).min(1) }), async (ctx, { source, ids }) => {
   const counts: Record<string, number> = {};
   const later: string[] = [];
   for (const id of ids) {
@@ -117,7 +116,8 @@ defineJob("process-webhooks", async (ctx, data) => {
   return counts;
 });
 
-addJobSource("sync-messages", async (ctx) => {
+/** sync-messages: events still unprocessed a while after they arrived. */
+export async function webhookSweep(ctx: AppContext): Promise<JobSpec[]> {
   await pruneRejectionCounts(ctx).catch((err) => ctx.log.warn({ err: (err as Error).message }, "could not prune webhook rejection counters"));
   const stale = await ctx.db.webhookEvent.findMany({
     where: { status: { in: ["received", "failed"] }, attempts: { lt: MAX_WEBHOOK_ATTEMPTS }, receivedAt: { lt: new Date(Date.now() - (ctx.config.env.WEBHOOK_SWEEP_AFTER_SECONDS ?? 60) * 1000) } },
@@ -126,4 +126,4 @@ addJobSource("sync-messages", async (ctx) => {
     take: 500,
   });
   return stale.map((e) => processJob(e.id, e.source));
-});
+}
