@@ -7,7 +7,11 @@ import type { Config } from "../config/load.ts";
 import { recordRun, recordSkipped } from "./runs.ts";
 import type { AddOptions, AddResult, DrainResult, JobCounts, JobInfo, JobPayload, JobQueue, JobSpec, QueueCounts } from "./types.ts";
 
-export const QUEUE_NAME = "sync";
+/** One queue carries every kind of job: syncs, sends, calendar writes, reminders, webhooks. */
+export const QUEUE_NAME = "tatu-jobs";
+/** What releases before the rename called it. Jobs still there at deploy are run by the new
+ *  workers until it is empty (see drainLegacy); drop this once no install has any left. */
+export const LEGACY_QUEUE_NAME = "sync";
 export const DEFAULT_ATTEMPTS = 5;
 export const DEFAULT_BACKOFF_MS = 5_000;
 
@@ -51,6 +55,7 @@ const backoffStrategy = (attemptsMade: number, _type?: string, err?: Error, job?
 class BullQueue implements JobQueue<AppContext> {
   readonly mode = "bullmq" as const;
   private readonly queue: Queue<JobPayload>;
+  private legacy?: Queue<JobPayload>;
 
   constructor(private readonly connection: ConnectionOptions, private readonly prefix: string) {
     this.queue = new Queue<JobPayload>(QUEUE_NAME, { connection, prefix });
@@ -91,7 +96,14 @@ class BullQueue implements JobQueue<AppContext> {
 
   async drain(ctx: AppContext, budgetMs: number): Promise<DrainResult> {
     const deadline = Date.now() + budgetMs;
-    const worker = new Worker<JobPayload>(QUEUE_NAME, null, { connection: this.connection, prefix: this.prefix, autorun: false, settings: { backoffStrategy } });
+    const r = await this.drainQueue(ctx, QUEUE_NAME, deadline);
+    if (r.timedOut || !(await this.legacyBacklog().catch(() => 0))) return r;
+    const old = await this.drainQueue(ctx, LEGACY_QUEUE_NAME, deadline);
+    return { processed: r.processed + old.processed, failed: r.failed + old.failed, timedOut: old.timedOut };
+  }
+
+  private async drainQueue(ctx: AppContext, name: string, deadline: number): Promise<DrainResult> {
+    const worker = new Worker<JobPayload>(name, null, { connection: this.connection, prefix: this.prefix, autorun: false, settings: { backoffStrategy } });
     const token = randomUUID();
     const run = this.process(ctx);
     let processed = 0, failed = 0;
@@ -120,16 +132,60 @@ class BullQueue implements JobQueue<AppContext> {
   }
 
   startWorker(ctx: AppContext, concurrency = 4): () => Promise<void> {
-    // A dead worker's jobs are handed to a live one after the lock lapses (lock renewed at half of it).
-    const stalledMs = (ctx.config.env.WORKER_STALLED_SECONDS ?? 30) * 1000;
-    const worker = new Worker<JobPayload>(QUEUE_NAME, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency, lockDuration: stalledMs, stalledInterval: stalledMs, settings: { backoffStrategy } });
-    worker.on("error", (err) => ctx.log.warn({ err: err.message }, "queue worker error"));
-    worker.on("failed", (job, err) => ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"));
-    return () => worker.close();
+    const worker = this.worker(ctx, QUEUE_NAME, concurrency);
+    const stopLegacy = this.drainLegacy(ctx, concurrency);
+    return async () => { await Promise.all([worker.close(), stopLegacy()]); };
   }
 
-  close(): Promise<void> {
-    return this.queue.close();
+  private worker(ctx: AppContext, name: string, concurrency: number): Worker<JobPayload> {
+    // A dead worker's jobs are handed to a live one after the lock lapses (lock renewed at half of it).
+    const stalledMs = (ctx.config.env.WORKER_STALLED_SECONDS ?? 30) * 1000;
+    const worker = new Worker<JobPayload>(name, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency, lockDuration: stalledMs, stalledInterval: stalledMs, settings: { backoffStrategy } });
+    worker.on("error", (err) => ctx.log.warn({ err: err.message }, "queue worker error"));
+    worker.on("failed", (job, err) => ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"));
+    return worker;
+  }
+
+  /** Jobs waiting, running or scheduled in the legacy queue. */
+  private async legacyBacklog(): Promise<number> {
+    if (!this.legacy) {
+      this.legacy = new Queue<JobPayload>(LEGACY_QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
+      this.legacy.on("error", () => undefined);
+    }
+    const c = await this.legacy.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+    return Object.values(c).reduce((n, v) => n + (v ?? 0), 0);
+  }
+
+  /** Runs what the legacy queue still holds (retries included), checking every minute, and
+   *  stops once it is empty. Returns a stop function. */
+  private drainLegacy(ctx: AppContext, concurrency: number): () => Promise<void> {
+    let worker: Worker<JobPayload> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const check = async () => {
+      const left = await this.legacyBacklog().catch(() => undefined); // Redis down: ask again later
+      if (stopped) return;
+      if (left === 0) {
+        await worker?.close();
+        return;
+      }
+      if (left && !worker) {
+        ctx.log.info({ queue: LEGACY_QUEUE_NAME, jobs: left }, "running the jobs left in the legacy queue");
+        worker = this.worker(ctx, LEGACY_QUEUE_NAME, concurrency);
+      }
+      timer = setTimeout(() => void check(), 60_000);
+      timer.unref();
+    };
+    void check();
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await worker?.close();
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.queue.close(), this.legacy?.close()]);
   }
 }
 

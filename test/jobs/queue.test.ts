@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { jobCatalog } from "../../service/jobs/catalog.ts";
 import { defineJob, enqueue } from "../../service/jobs/define.ts";
-import { QUEUE_NAME, redisConnection } from "../../service/jobs/queue.ts";
+import { LEGACY_QUEUE_NAME, QUEUE_NAME, redisConnection } from "../../service/jobs/queue.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 
 // Test jobs: behaviour a real sync has — succeed, fail a few times then succeed, or keep failing.
@@ -110,6 +110,28 @@ describe("with Redis (BullMQ)", () => {
       expect(runs[0]!.error).toMatch(/payload of job "test-ok" does not fit its schema, not retried/);
     } finally {
       await raw.close();
+    }
+  });
+
+  it(`runs the jobs an earlier release left in the "${LEGACY_QUEUE_NAME}" queue (drain and worker)`, async () => {
+    expect(QUEUE_NAME).not.toBe(LEGACY_QUEUE_NAME);
+    const legacy = rawQueue(LEGACY_QUEUE_NAME);
+    try {
+      const viaDrain = await legacy.add("test-ok", { name: "test-ok", data: { n: 11 } });
+      expect((await drain()).body.counts).toMatchObject({ processed: 1, failed: 0 });
+      expect((await app.ctx.db.jobRun.findFirstOrThrow({ where: { jobId: viaDrain.id } })).counts).toEqual({ handled: 11 });
+
+      const viaWorker = await legacy.add("test-ok", { name: "test-ok", data: { n: 12 } });
+      const stop = app.ctx.queue.startWorker(app.ctx, 1);
+      try {
+        const run = await waitFor(() => app.ctx.db.jobRun.findFirst({ where: { jobId: viaWorker.id, status: "ok" } }).then((r) => r ?? false));
+        expect(run.counts).toEqual({ handled: 12 });
+      } finally {
+        await stop();
+      }
+      expect(await legacy.getJobCounts("waiting", "active", "delayed")).toEqual({ waiting: 0, active: 0, delayed: 0 });
+    } finally {
+      await legacy.close();
     }
   });
 });
