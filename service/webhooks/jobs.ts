@@ -4,6 +4,7 @@
 // a crash, inline mode after the response). Listed in jobs/catalog.ts.
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
+import { batcherPer, createBatcher } from "../concurrency/batcher.ts";
 import { defineJob } from "../jobs/define.ts";
 import type { JobSpec } from "../jobs/types.ts";
 import { processWebhookEvent } from "./process.ts";
@@ -33,47 +34,44 @@ const ENQUEUE_WAIT_MS = 1_000;
  *  and a lone webhook waits 5 ms before processing starts. */
 const ENQUEUE_GATHER_MS = 5;
 
-interface Feeder { pending: Map<string, string[]>; timer?: NodeJS.Timeout; next?: Promise<void>; settleNext?: () => void; flushing: boolean }
-const feeders = new WeakMap<AppContext, Feeder>();
+/** One enqueueProcessing call: events of one source stored together. */
+interface Stored { source: string; ids: string[] }
+
+const feeder = batcherPer((ctx: AppContext) =>
+  createBatcher<Stored, void>((stored) => queueStored(ctx, stored), {
+    gatherMs: ENQUEUE_GATHER_MS,
+    maxBatch: Infinity,
+    track: (flushed) => ctx.background.run(flushed),
+  }),
+);
 
 /** Queues the processing of just-stored events, gathered with those of concurrent webhooks into
- *  one addBulk per ENQUEUE_GATHER_MS. Costs the request nothing but an array push; resolves once
- *  the flush carrying these ids is done, and never rejects (a failure is logged; the sweep
- *  covers it). Graceful shutdown waits for the flush through ctx.background. */
+ *  one addBulk per ENQUEUE_GATHER_MS. Costs the request nothing but an array push; every caller
+ *  of one gather window gets the same promise, resolved once their flush is done, which never
+ *  rejects (a failure is logged; the sweep covers it). Graceful shutdown waits for each flush
+ *  through ctx.background. */
 export function enqueueProcessing(ctx: AppContext, source: string, ids: string[]): Promise<void> {
   if (!ids.length) return Promise.resolve();
-  let f = feeders.get(ctx);
-  if (!f) feeders.set(ctx, (f = { pending: new Map(), flushing: false }));
-  const list = f.pending.get(source);
-  if (list) list.push(...ids);
-  else f.pending.set(source, [...ids]);
-  if (!f.next) {
-    const feeder = f;
-    f.next = new Promise<void>((resolve) => { feeder.settleNext = resolve; });
-    ctx.background.run(f.next);
-    if (!f.flushing) f.timer = setTimeout(() => void flushFeeder(ctx, feeder), ENQUEUE_GATHER_MS);
-  }
-  return f.next;
+  return feeder(ctx).add({ source, ids });
 }
 
-async function flushFeeder(ctx: AppContext, f: Feeder): Promise<void> {
-  const batch = f.pending, done = f.settleNext!;
-  f.pending = new Map();
-  f.next = f.settleNext = f.timer = undefined;
-  f.flushing = true;
-  const jobs = [...batch].flatMap(([source, ids]) => processJobs(source, ids));
+async function queueStored(ctx: AppContext, stored: Stored[]): Promise<void[]> {
+  const bySource = new Map<string, string[]>();
+  for (const { source, ids } of stored) {
+    const list = bySource.get(source);
+    if (list) list.push(...ids);
+    else bySource.set(source, [...ids]);
+  }
+  const add = async () => ctx.queue.addFresh([...bySource].flatMap(([source, ids]) => processJobs(source, ids)));
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    ctx.queue.addFresh(jobs).then(() => "queued" as const, (err: Error) => err),
+    add().then(() => "queued" as const, (err: Error) => err),
     new Promise<"timeout">((resolve) => { timer = setTimeout(() => resolve("timeout"), ENQUEUE_WAIT_MS); }),
   ]);
   clearTimeout(timer);
   if (outcome !== "queued")
-    ctx.log.warn({ sources: [...batch.keys()], count: [...batch.values()].reduce((n, ids) => n + ids.length, 0), err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhooks stored but not queued; the sweep will queue them");
-  f.flushing = false;
-  done();
-  // Ids that arrived during this flush go out next (one add in flight at a time).
-  if (f.next && !f.timer) f.timer = setTimeout(() => void flushFeeder(ctx, f), ENQUEUE_GATHER_MS);
+    ctx.log.warn({ sources: [...bySource.keys()], count: [...bySource.values()].reduce((n, ids) => n + ids.length, 0), err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhooks stored but not queued; the sweep will queue them");
+  return stored.map(() => undefined);
 }
 
 /** Most ids one "process-webhooks" job carries: big enough that a burst costs few queue adds,
