@@ -1,5 +1,5 @@
 // Builds the process-wide AppContext: config → logger → database (real or embedded) →
-// Redis → queue and job catalog, mail, realtime, switches. `close()` releases everything in reverse.
+// Redis → queue + job catalog, mail, realtime, switches. `close()` releases all in reverse.
 import { Redis } from "ioredis";
 import { loadConfig, secretValues, type Config } from "./config/load.ts";
 import type { AppContext } from "./context.ts";
