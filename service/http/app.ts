@@ -11,6 +11,7 @@ import { attachmentRoutes } from "../inbox/attachment-routes.ts";
 import { inboxRoutes } from "../inbox/routes.ts";
 import { integrationRoutes } from "../integrations/routes.ts";
 import { providersRoute } from "../integrations/providers-route.ts";
+import { calendarConnectRoutes } from "../integrations/calendar-connect.ts";
 import { availabilityRoutes, bookingRoutes } from "../booking/routes.ts";
 import { calendarRoutes } from "../calendars/routes.ts";
 import { artistProfileRoutes, artistRoutes } from "../artists/index.ts";
@@ -50,6 +51,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/integrations", integrationRoutes(ctx));
   api.use("/attachments", attachmentRoutes(ctx));
   api.use("/bookings", bookingRoutes(ctx));
+  api.use("/calendars", calendarConnectRoutes(ctx)); // connect + remove (integrations own every kind)
   api.use("/calendars", calendarRoutes(ctx));
   api.use("/artists", availabilityRoutes(ctx)); // GET /api/artists/:id/availability
   api.use("/artists", artistRoutes(ctx)); // public search + profiles

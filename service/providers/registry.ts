@@ -77,6 +77,10 @@ export const channelProvider = (id: string): ChannelProvider | undefined => own(
 export const calendarProvider = (id: string): CalendarProvider | undefined => own(calendarProviders, id);
 export const webhookHandler = (source: string): WebhookSourceHandler | undefined => own(webhookHandlers, source);
 
+export function allWebhookHandlers(): WebhookSourceHandler[] {
+  return Object.values(webhookHandlers);
+}
+
 export function allChannelProviders(): ChannelProvider[] {
   return Object.values(channelProviders);
 }

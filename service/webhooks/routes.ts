@@ -2,7 +2,6 @@
 // acknowledge → process from the queue. GET /api/webhooks/{facebook,instagram}: Meta's
 // verification handshake. Every rejection is counted (aggregated per minute, never a row per
 // request: rejections.ts) and counts against the sender's address (rejection-limit.ts).
-import { timingSafeEqual } from "node:crypto";
 import pLimit from "p-limit";
 import express, { Router, type Request, type Response, type NextFunction } from "express";
 import type { AppContext } from "../context.ts";
@@ -10,16 +9,11 @@ import { HttpError, notFound } from "../http/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
 import { enqueueProcessing } from "./jobs.ts";
 import { processWebhookEvent } from "./process.ts";
-import { webhookHandler } from "../providers/registry.ts";
+import { allWebhookHandlers, webhookHandler } from "../providers/registry.ts";
 import { rejectionLimiter } from "./rejection-limit.ts";
 import { recordRejected, rememberSender, type RejectReason } from "./rejections.ts";
 import { storeItems } from "./store.ts";
 import { WebhookParseError, type WebhookSource, type WebhookSourceHandler } from "../providers/kit/webhook.ts";
-
-const safeEqual = (a: string, b: string) => {
-  const x = Buffer.from(a), y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 
 /** Node already lower-cases header names and joins repeated ones; only set-cookie stays an array. */
 function headersOf(req: Request): Record<string, string | undefined> {
@@ -59,13 +53,14 @@ export function webhookRoutes(ctx: AppContext): Router {
       void reject(req, source, (err as { type?: string }).type === "entity.too.large" ? "too_large" : "unreadable", String((err as Error).message)).finally(() => next(err));
     });
 
-  for (const source of ["facebook", "instagram"] as const) {
-    r.get(`/api/webhooks/${source}`, (req, res) => {
-      const expected = ctx.config.env.FACEBOOK_WEBHOOK_VERIFY_TOKEN;
-      const { "hub.mode": mode, "hub.verify_token": token, "hub.challenge": challenge } = req.query as Record<string, string | undefined>;
-      if (mode === "subscribe" && expected && typeof token === "string" && safeEqual(token, expected) && typeof challenge === "string")
-        return res.status(200).type("text/plain").send(challenge);
-      res.status(403).json({ error: { code: "WEBHOOK_VERIFY_FAILED", message: "hub.verify_token does not match FACEBOOK_WEBHOOK_VERIFY_TOKEN." } });
+  // Subscription handshakes (GET on the same path), for the sources whose provider has one.
+  for (const handler of allWebhookHandlers()) {
+    const { challenge } = handler;
+    if (!challenge) continue;
+    r.get(`/api/webhooks/${handler.source}`, (req, res) => {
+      const answer = challenge(providerEnv(ctx), new URL(req.originalUrl, "http://local").searchParams);
+      if (answer !== undefined) return res.status(200).type("text/plain").send(answer);
+      res.status(403).json({ error: { code: "WEBHOOK_VERIFY_FAILED", message: `The ${handler.source} subscription handshake did not verify (check the verify token).` } });
     });
   }
 

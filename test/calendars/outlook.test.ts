@@ -64,7 +64,7 @@ class Busy {
 describe("calendars", () => {
   it("declares the shared Outlook grant and lists calendars with primary / read-only flags", async () => {
     expect(provider.id).toBe("outlook-calendar");
-    expect(provider.connect).toEqual({ kind: "shared-grant", grantProvider: "outlook", requiredScope: "Calendars.ReadWrite" });
+    expect(provider.connect).toEqual({ kind: "shared-grant", route: "outlook", grantLabel: "Microsoft", grantProvider: "outlook", requiredScope: "Calendars.ReadWrite" });
     const { email, account, calendarId } = await artist("list");
     const birthdays = standIn.calendarAdd(email, { name: "Birthdays", canEdit: false });
     const cals = await provider.listCalendars(env, account);

@@ -60,6 +60,9 @@ export interface WebhookSourceHandler {
   rejectStatus: number;
   /** May look up the key (Twilio: the auth token of the request's AccountSid). */
   verify(env: ProviderEnv, req: RawWebhook): Verification | Promise<Verification>;
+  /** A subscription handshake the provider sends as a GET to the same path (Meta's
+   *  hub.challenge): the text to echo back, or undefined to refuse it (403). */
+  challenge?(env: ProviderEnv, query: URLSearchParams): string | undefined;
   /** Throws WebhookParseError for a body that is signed but malformed (→ 400). */
   parse(env: ProviderEnv, req: RawWebhook): WebhookItem[];
   /** The acknowledgement body (Twilio wants empty TwiML, Meta any 200). */
