@@ -1,0 +1,117 @@
+// Layer rules for `npm run check:layers` (dependency-cruiser). README "Lint, format and layers"
+// explains them; a failure names the rule and the import that broke it.
+const STANDINS = "^(standins|service/sandbox)/";
+// One folder per provider; kit/ is the shared provider kit, not a provider.
+const PROVIDER = "^service/providers/(?!kit/)[^/]+/";
+const REGISTRY = "^service/providers/[^/]+\\.ts$";
+const FEATURES =
+  "^service/(inbox|calendars|webhooks|booking|reminders|integrations|artists|auth|admin|payments|jobs|realtime|health|dev|web|storage|mail)/";
+const COMPOSITION = "^service/(http/|boot\\.ts$|main\\.ts$|server\\.ts$|worker\\.ts$|vercel[^/]*$|context\\.ts$)";
+const FOUNDATION = "^service/(config|observability|db|security|concurrency|time)/|^service/paths\\.ts$";
+// The web app's only way into service/: the zod request schemas and the style vocabulary, which
+// import nothing but npm packages (checked below), so they share validation without pulling in the server.
+const SHARED_WITH_WEB = "^service/[^/]+/schemas\\.ts$|^service/artists/styles\\.ts$";
+// Known exception, to be removed (issue 19 step 5): the type-only cycle service/context.ts ↔ service/jobs/*.
+const CONTEXT_JOBS_CYCLE = "^service/(context\\.ts|jobs/[^/]+\\.ts)$";
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "product-imports-standins",
+      comment: "Product code never imports the stand-ins (dev-only fakes of the providers).",
+      severity: "error",
+      from: { path: "^service/", pathNot: STANDINS },
+      to: { path: STANDINS },
+    },
+    {
+      name: "standins-import-product",
+      comment: "Stand-ins model the real APIs on their own; importing the code they check would hide its bugs.",
+      severity: "error",
+      from: { path: STANDINS },
+      to: { path: "^service/", pathNot: STANDINS },
+    },
+    {
+      name: "provider-imports-provider",
+      comment: "A provider folder uses only its own files and the shared kit (service/providers/kit).",
+      severity: "error",
+      from: { path: "^service/providers/((?!kit/)[^/]+)/" },
+      to: { path: PROVIDER, pathNot: "^service/providers/$1/" },
+    },
+    {
+      name: "kit-imports-higher-layer",
+      comment: "The provider kit sits under the providers: no provider folder, registry, feature or composition module.",
+      severity: "error",
+      from: { path: "^service/providers/kit/" },
+      to: { path: [PROVIDER, REGISTRY, FEATURES, COMPOSITION] },
+    },
+    {
+      name: "provider-imports-feature",
+      comment: "Providers sit under the features: no feature or composition module (the AppContext type is fine).",
+      severity: "error",
+      from: { path: PROVIDER },
+      to: {
+        path: [REGISTRY, FEATURES, COMPOSITION],
+        pathNot: "^service/context\\.ts$",
+      },
+    },
+    {
+      name: "provider-imports-context-value",
+      comment: "service/context.ts may be imported by a provider for its types only.",
+      severity: "error",
+      from: { path: PROVIDER },
+      to: { path: "^service/context\\.ts$", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "foundation-imports-higher-layer",
+      comment: "config, observability, db, security and concurrency are the bottom layer.",
+      severity: "error",
+      from: { path: FOUNDATION },
+      to: { path: ["^service/providers/", FEATURES, COMPOSITION] },
+    },
+    {
+      name: "web-imports-server",
+      comment: "The web app talks to the service over HTTP only.",
+      severity: "error",
+      from: { path: "^web/" },
+      to: { path: "^(service|cli)/", pathNot: SHARED_WITH_WEB },
+    },
+    {
+      name: "shared-with-web-imports-server",
+      comment: "Modules the web app imports from service/ stay leaves: npm packages only.",
+      severity: "error",
+      from: { path: SHARED_WITH_WEB },
+      to: { path: "^(service|cli|web)/", pathNot: SHARED_WITH_WEB },
+    },
+    {
+      name: "service-imports-tooling",
+      comment: "The service does not depend on the CLI, the tests or the benchmarks.",
+      severity: "error",
+      from: { path: "^service/" },
+      to: { path: "^(cli|test|bench)/" },
+    },
+    {
+      name: "no-cycles",
+      comment: `No import cycles in service/ or cli/ (except the known type-only one, ${CONTEXT_JOBS_CYCLE}).`,
+      severity: "error",
+      from: { path: "^(service|cli)/" },
+      to: { circular: true, via: { pathNot: CONTEXT_JOBS_CYCLE } },
+    },
+    {
+      name: "context-imports-values",
+      comment: "service/context.ts only describes AppContext: type imports, so the known cycle above stays type-only.",
+      severity: "error",
+      from: { path: "^service/context\\.ts$" },
+      to: { dependencyTypesNot: ["type-only"] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: ["^service/db/generated/", "^web/dist/"] },
+    includeOnly: "^(service|cli|web|standins|test|bench|scripts)/",
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".tsx", ".mts", ".js", ".mjs", ".json"] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
