@@ -40,7 +40,8 @@ module.exports = {
     },
     {
       name: "kit-imports-higher-layer",
-      comment: "The provider kit sits under the providers: no provider folder, registry, feature or composition module.",
+      comment:
+        "The provider kit sits under the providers: no provider folder, registry, feature or composition module.",
       severity: "error",
       from: { path: "^service/providers/kit/" },
       to: { path: [PROVIDER, REGISTRY, FEATURES, COMPOSITION] },
