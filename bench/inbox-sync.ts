@@ -16,8 +16,8 @@ import { gmailProvider } from "../service/providers/gmail/index.ts";
 import { ingestPage } from "../service/inbox/ingest.ts";
 import { syncAccount } from "../service/inbox/sync.ts";
 import { providerEnv, upsertAccount } from "../service/integrations/accounts.ts";
-import type { GoogleStandIn } from "../service/sandbox/google/index.ts";
-import type { StoredMessage } from "../service/sandbox/google/state.ts";
+import type { GoogleStandIn } from "../standins/google/index.ts";
+import type { StoredMessage } from "../standins/google/state.ts";
 import { type BenchEnv, check, createUser, fmtInt, fmtMs, fmtRatio, intEnv, median, now, percentile, type Section, truncateInbox } from "./inbox-common.ts";
 import { chunk, generateMailbox, type GeneratedMailbox, SUBJECTS } from "./inbox-data.ts";
 

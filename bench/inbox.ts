@@ -22,7 +22,7 @@ import { loadConfig } from "../service/config/load.ts";
 import { redactUrl, scratchDatabase } from "./lib/database.ts";
 import { benchRun } from "./lib/run.ts";
 import { createLogger } from "../service/observability/logger.ts";
-import { startGoogleStandIn } from "../service/sandbox/google/index.ts";
+import { startGoogleStandIn } from "../standins/google/index.ts";
 import { startHttpServer } from "../service/server.ts";
 import { benchBackfill } from "./inbox-backfill.ts";
 import { type BenchEnv, BenchCheckError, intEnv, markdownTable, type Section, textTable } from "./inbox-common.ts";

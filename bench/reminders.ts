@@ -38,7 +38,7 @@ const TARGET_SEC = 20;
 if (process.argv[2] === "--worker") {
   await workerMain();
 } else if (process.argv[2] === "--standin") {
-  const { startTwilioStandIn } = await import("../service/sandbox/twilio/index.ts");
+  const { startTwilioStandIn } = await import("../standins/twilio/index.ts");
   const t = await startTwilioStandIn();
   process.on("message", (m: { type: string }) => {
     if (m.type !== "counts") return;

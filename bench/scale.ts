@@ -21,7 +21,7 @@ import path from "node:path";
 import WebSocket, { WebSocketServer } from "ws";
 import pg from "pg";
 import { startCluster, type Cluster, type Replica } from "../scripts/cluster.ts";
-import { startMetaStandIn, newPsid, type MetaStandIn } from "../service/sandbox/meta/index.ts";
+import { startMetaStandIn, newPsid, type MetaStandIn } from "../standins/meta/index.ts";
 import { HttpClient } from "../test/helpers/http.ts";
 import { fmtInt, fmtMs, intEnv, percentile } from "./inbox-common.ts";
 import { scratchDatabase } from "./lib/database.ts";

@@ -4,8 +4,8 @@
 // our own for Meta, the twilio library's getExpectedTwilioSignature for Twilio).
 import { createHmac, randomBytes } from "node:crypto";
 import twilio from "twilio";
-import { newPsid, type MetaStandIn } from "../service/sandbox/meta/index.ts";
-import type { TwilioStandIn } from "../service/sandbox/twilio/index.ts";
+import { newPsid, type MetaStandIn } from "../standins/meta/index.ts";
+import type { TwilioStandIn } from "../standins/twilio/index.ts";
 import type { LoadRequest } from "./webhooks-load.ts";
 
 export type BenchSource = "facebook" | "twilio";

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The programs the tests exec, file by file, and the Debian package each file comes from:
-// Chromium (browser tests), Dovecot with its IMAP, LMTP and submission services (test/peers/
-// dovecot.ts) and Radicale (test/peers/radicale.ts). Whatever is missing is installed with
+// Chromium (browser tests), Dovecot with its IMAP, LMTP and submission services (standins/peers/
+// dovecot.ts) and Radicale (standins/peers/radicale.ts). Whatever is missing is installed with
 // apt-get; what still is missing stops the run with one line naming it. Used by `npm test`
 // (scripts/test.mjs); `node scripts/provision.mjs` runs it alone.
 import { execFileSync } from "node:child_process";

@@ -14,9 +14,9 @@ export interface ImapPeer {
 
 export async function startImapPeer(env: NodeJS.ProcessEnv): Promise<{ peer?: ImapPeer; unavailable?: string }> {
   if (env.TATU_REHEARSAL_IMAP === "off") return { unavailable: "TATU_REHEARSAL_IMAP=off" };
-  const module = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../test/peers/dovecot.ts");
+  const module = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../standins/peers/dovecot.ts");
   const dovecot = env.DOVECOT_PATH ?? "/usr/sbin/dovecot";
-  if (!fs.existsSync(module)) return { unavailable: "no test/peers/dovecot.ts (not a development clone)" };
+  if (!fs.existsSync(module)) return { unavailable: "no standins/peers/dovecot.ts (not a development clone)" };
   if (!fs.existsSync(dovecot)) return { unavailable: `Dovecot is not installed (${dovecot})` };
   if (process.getuid?.() !== 0) return { unavailable: "Dovecot needs root to start" };
   try {

@@ -158,7 +158,7 @@ export async function rehearse(run: Invocation): Promise<number> {
         notes: [
           ...(imap.peer ? ["Yahoo: a local Dovecot peer (IMAP + SMTP submission)"] : [skips.get("t2h.yahoo")!]),
           "CalDAV (Apple calendars) is not seeded: the calendar smoke syncs the Google calendar",
-          ...standIns.absent.map((s) => `no ${s} stand-in in service/sandbox/${s}: items that call ${s} fail here`),
+          ...standIns.absent.map((s) => `no ${s} stand-in in standins/${s}: items that call ${s} fail here`),
         ],
       },
     };

@@ -1,18 +1,18 @@
 // The provider stand-ins the rehearsal points the service at (the same modules the tests use):
 // Google (Gmail + Calendar), Microsoft (Outlook/Hotmail), Meta, X, Twilio, Square, Stripe,
-// OpenAI, S3 — plus Vercel and Sentry stand-ins when service/sandbox/{vercel,sentry} exist.
+// OpenAI, S3 — plus Vercel and Sentry stand-ins when standins/{vercel,sentry} exist.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
-import { startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
-import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
-import { startOpenAIStandIn } from "../../service/sandbox/openai/index.ts";
-import { startS3StandIn } from "../../service/sandbox/s3/index.ts";
-import { startSquareStandIn } from "../../service/sandbox/square/index.ts";
-import { startStripeStandIn } from "../../service/sandbox/stripe/index.ts";
-import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
-import { startTwitterStandIn, type TwitterStandIn } from "../../service/sandbox/twitter/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
+import { startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../standins/microsoft/index.ts";
+import { startOpenAIStandIn } from "../../standins/openai/index.ts";
+import { startS3StandIn } from "../../standins/s3/index.ts";
+import { startSquareStandIn } from "../../standins/square/index.ts";
+import { startStripeStandIn } from "../../standins/stripe/index.ts";
+import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
+import { startTwitterStandIn, type TwitterStandIn } from "../../standins/twitter/index.ts";
 
 interface Closable { env(): Record<string, string>; close(): Promise<void> }
 
@@ -30,9 +30,9 @@ export interface StandIns {
   close(): Promise<void>;
 }
 
-/** service/sandbox/<name>/index.ts exporting start…StandIn(), if that module exists. */
+/** standins/<name>/index.ts exporting start…StandIn(), if that module exists. */
 async function optionalStandIn(name: string): Promise<Closable | undefined> {
-  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../../service/sandbox/${name}/index.ts`);
+  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../../standins/${name}/index.ts`);
   if (!fs.existsSync(file)) return undefined;
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const start = Object.entries(mod).find(([k, v]) => /^start\w*StandIn$/.test(k) && typeof v === "function")?.[1] as (() => Promise<Closable>) | undefined;

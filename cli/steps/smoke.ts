@@ -152,8 +152,9 @@ async function replyGoesOut(ctx: StepContext, http: HttpSession, channel: string
  *  folder, DM events, conversation) or reported by an echo / delivery webhook. Webhooks may
  *  trail the send by seconds, so this waits up to TATU_SMOKE_ROUNDTRIP_SECONDS (default 30). */
 async function comesBack(ctx: StepContext, http: HttpSession, channel: string, reply: SentReply): Promise<Item> {
-  const seconds = Number(envValue(ctx.env, "TATU_SMOKE_ROUNDTRIP_SECONDS") ?? 30);
-  const deadline = Date.now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 30) * 1000;
+  const asked = Number(envValue(ctx.env, "TATU_SMOKE_ROUNDTRIP_SECONDS") ?? 30);
+  const seconds = Number.isFinite(asked) && asked > 0 ? asked : 30;
+  const deadline = Date.now() + seconds * 1000;
   for (let attempt = 0; ; attempt++) {
     const msgs = await http.get(`/api/inbox/conversations/${reply.conversationId}/messages?limit=20`);
     const mine = ((msgs.body?.items ?? []) as OutboundView[]).find((m) => m.id === reply.messageId);
@@ -163,7 +164,7 @@ async function comesBack(ctx: StepContext, http: HttpSession, channel: string, r
     if (attempt === 0) ctx.progress(`${channel}: waiting for the reply to come back by sync or webhook`);
     await sleep(500);
   }
-  return item("round trip", false, `the provider did not report the reply back within ${Math.round((deadline - reply.sentAt) / 1000)} s (no Sent copy on sync, no echo or delivery webhook: check the webhook subscription and the sync cursor)`);
+  return item("round trip", false, `the provider did not report the reply back within ${seconds} s after the sync (no Sent copy on sync, no echo or delivery webhook: check the webhook subscription and the sync cursor)`);
 }
 
 /** The provider's own checks run by the service (it holds the tokens): an authenticated round

@@ -1,6 +1,7 @@
 // Boundary schemas of the artist profile, its services and the public search. Each parse
 // error becomes a 400 with per-field messages (service/http/validate.ts).
 import { z } from "zod";
+import { canonicalZone } from "../time/zones.ts";
 import { ARTIST_STYLES, MAX_STYLES_PER_ARTIST } from "./styles.ts";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
@@ -9,16 +10,6 @@ export interface Interval { start: string; end: string }
 export type WorkingHours = Record<Weekday, Interval[]>;
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
-/** A real IANA zone name (not an offset like "+02:00"), returned in its canonical spelling. */
-export function canonicalTimeZone(name: string): string | undefined {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name)) return undefined;
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
-  }
-}
 
 const interval = z.strictObject({
   start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use a 24-hour time like "09:30".'),
@@ -92,7 +83,7 @@ export const profileBody = z
       .trim()
       .default("UTC")
       .transform((tz, ctx) => {
-        const canonical = canonicalTimeZone(tz);
+        const canonical = canonicalZone(tz);
         if (!canonical) ctx.addIssue({ code: "custom", message: 'Use an IANA time zone such as "Europe/Berlin".' });
         return canonical ?? tz;
       }),

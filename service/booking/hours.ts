@@ -1,8 +1,9 @@
 // Working hours: the artist's week in their own time zone, turned into absolute intervals.
-// Luxon does the zone arithmetic, so days that are 23 or 25 hours long (DST) come out right:
+// Luxon walks the local days and time/zones.ts converts wall times, so days that are 23 or 25 hours long (DST) come out right:
 // "10:00–18:00 Europe/Berlin" is 09:00Z–17:00Z in winter and 08:00Z–16:00Z in summer.
 import { DateTime } from "luxon";
 import { z } from "zod";
+import { wallClockToUtc } from "../time/zones.ts";
 
 export const weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof weekdays)[number];
@@ -31,20 +32,12 @@ export function workingIntervals(hours: WorkingHours, zone: string, from: Date, 
   while (day <= last) {
     const key = weekdays[day.weekday - 1]!;
     for (const s of hours[key] ?? []) {
-      const at = (t: string) => {
-        if (t === "24:00") return day.plus({ days: 1 }).startOf("day");
-        const [h, m] = t.split(":").map(Number) as [number, number];
-        // A wall time inside a spring-forward gap does not exist; Luxon moves it forward.
-        return day.set({ hour: h, minute: m, second: 0, millisecond: 0 });
-      };
-      const start = at(s.start).toJSDate(), end = at(s.end).toJSDate();
+      // A wall time inside a spring-forward gap does not exist; it moves forward (time/zones.ts).
+      const at = (t: string) => wallClockToUtc(t === "24:00" ? day.plus({ days: 1 }).toISODate()! : `${day.toISODate()}T${t}`, zone);
+      const start = at(s.start), end = at(s.end);
       if (end > from && start < to) out.push({ start: start < from ? from : start, end: end > to ? to : end });
     }
     day = day.plus({ days: 1 });
   }
   return out;
-}
-
-export function isValidZone(zone: string): boolean {
-  return DateTime.local().setZone(zone).isValid;
 }

@@ -3,7 +3,7 @@
 // when the session expires, and refunded or kept by the artist's cancellation policy.
 import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startStripeStandIn, type StripeStandIn } from "../../service/sandbox/stripe/index.ts";
+import { startStripeStandIn, type StripeStandIn } from "../../standins/stripe/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { until } from "../helpers/realtime.ts";

@@ -4,7 +4,7 @@
 // deposit session follows the artist's policy (refunded with enough notice, kept without).
 import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startStripeStandIn, type StripeStandIn } from "../../service/sandbox/stripe/index.ts";
+import { startStripeStandIn, type StripeStandIn } from "../../standins/stripe/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { until } from "../helpers/realtime.ts";

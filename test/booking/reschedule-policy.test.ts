@@ -4,7 +4,7 @@
 // for, a missed appointment cannot be moved by the customer, and no start may lie in the past
 // or beyond the booking horizon (BOOKING_HORIZON_DAYS) — for offers, sessions and reschedules.
 import { describe, expect, it } from "vitest";
-import { startStripeStandIn, type StripeStandIn } from "../../service/sandbox/stripe/index.ts";
+import { startStripeStandIn, type StripeStandIn } from "../../standins/stripe/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { until } from "../helpers/realtime.ts";

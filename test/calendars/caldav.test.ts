@@ -22,7 +22,7 @@ import type { ProviderAccount, ProviderEnv } from "../../service/providers/kit/c
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { deadPort, freePort } from "../helpers/net.ts";
-import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
+import { startCalDavPeer, type CalDavPeer } from "../../standins/peers/radicale.ts";
 
 const connect = caldavProvider.connect as CalendarCredentialsConnect;
 const fallback = createCaldavProvider({ syncCollection: false });

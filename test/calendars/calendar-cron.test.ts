@@ -6,7 +6,7 @@ import { Queue, type Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calendarSyncJob } from "../../service/calendars/jobs.ts";
 import { QUEUE_NAME, redisConnection } from "../../service/jobs/queue.ts";
-import { startSquareStandIn, type MerchantHandle, type SquareStandIn } from "../../service/sandbox/square/index.ts";
+import { startSquareStandIn, type MerchantHandle, type SquareStandIn } from "../../standins/square/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";

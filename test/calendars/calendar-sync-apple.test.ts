@@ -15,7 +15,7 @@ import { confirmedAppointment as bookAppointment, expectDeletedInCalendar, expec
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
-import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
+import { startCalDavPeer, type CalDavPeer } from "../../standins/peers/radicale.ts";
 
 let peer: CalDavPeer;
 let app: TestApp;

@@ -9,7 +9,7 @@
 // calendar is a team member of the studio, not a calendar list entry.
 import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startSquareStandIn, type Booking, type MerchantHandle, type SquareStandIn } from "../../service/sandbox/square/index.ts";
+import { startSquareStandIn, type Booking, type MerchantHandle, type SquareStandIn } from "../../standins/square/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { confirmedAppointment as bookAppointment, expectDeletedInCalendar, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, syncNow, type BookableArtist } from "../helpers/booking.ts";

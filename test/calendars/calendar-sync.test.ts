@@ -3,7 +3,7 @@
 // follow reschedules/cancellations, and changes made in the calendar are recorded.
 import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, type BookableArtist } from "../helpers/booking.ts";

@@ -1,5 +1,5 @@
 // The Google Calendar provider through the real googleapis / google-auth-library SDKs against
-// the Google stand-in's Calendar v3 (service/sandbox/google/calendar.ts), on the grant of a
+// the Google stand-in's Calendar v3 (standins/google/calendar.ts), on the grant of a
 // Gmail account connected with the real OAuth flow: first read + incremental sync with
 // deletions, resumable page cursors, 410 → full resync, recurring series expanded with
 // exceptions, all-day and DST-crossing events, writes keyed by iCalUID + Tatu's appointment

@@ -8,7 +8,7 @@ import { PAGE_SIZE } from "../../service/providers/outlook-calendar/sync.ts";
 import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage, EventDraft } from "../../service/providers/kit/calendar.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../../service/providers/kit/channel.ts";
-import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 import { connect, providerEnv, type TestAccount } from "../channels/outlook-helpers.ts";
 
 import { rejection } from "../helpers/rejection.ts";

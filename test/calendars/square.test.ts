@@ -12,7 +12,7 @@ import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { createSquareProvider, squareProvider } from "../../service/providers/square/index.ts";
 import type { CalendarCredentialsConnect, CalendarCursor, CalendarSyncPage, EventDraft } from "../../service/providers/kit/calendar.ts";
-import { startSquareStandIn, type MerchantHandle, type MerchantInput, type SquareStandIn } from "../../service/sandbox/square/index.ts";
+import { startSquareStandIn, type MerchantHandle, type MerchantInput, type SquareStandIn } from "../../standins/square/index.ts";
 
 import { rejection } from "../helpers/rejection.ts";
 

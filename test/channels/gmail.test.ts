@@ -1,5 +1,5 @@
 // The Gmail provider through the real googleapis / google-auth-library SDKs against the
-// Google stand-in (service/sandbox/google): OAuth with PKCE, back-fill + history sync,
+// Google stand-in (standins/google): OAuth with PKCE, back-fill + history sync,
 // resumable cursors, expired history, token refresh, error classes, attachments, sending.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";

@@ -5,7 +5,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { ChannelProvider, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
 import type { RawWebhook } from "../../service/providers/kit/webhook.ts";
-import type { MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import type { MetaStandIn } from "../../standins/meta/index.ts";
 
 import { drainInto, sha256, Store, testProviderEnv } from "../helpers/providers.ts";
 

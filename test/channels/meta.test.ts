@@ -12,7 +12,7 @@ import { CONVERSATIONS_PER_PAGE, MESSAGES_PER_REQUEST } from "../../service/prov
 import { ProviderError } from "../../service/providers/kit/errors.ts";
 import type { Draft, OAuthConnect, ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { WebhookParseError, type RawWebhook } from "../../service/providers/kit/webhook.ts";
-import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { accountFrom, authorize, connect, drain, providerEnv, REDIRECT_URI, sha256, signedWebhook, Store } from "./meta-helpers.ts";
 
 import { rejection } from "../helpers/rejection.ts";

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { outlookProvider } from "../../service/providers/outlook/index.ts";
 import type { NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
-import type { MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
+import type { MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 
 import { drainInto, pkce, sha256, Store as InboxStore, testProviderEnv } from "../helpers/providers.ts";
 

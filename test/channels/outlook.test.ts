@@ -6,7 +6,7 @@ import { outlookProvider } from "../../service/providers/outlook/index.ts";
 import { PAGE_SIZE } from "../../service/providers/outlook/sync.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
 import type { ProviderEnv } from "../../service/providers/kit/channel.ts";
-import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 import { deadPort } from "../helpers/net.ts";
 import { authorize, connect, drain, oauth, pkce, providerEnv, REDIRECT_URI, sha256, Store } from "./outlook-helpers.ts";
 

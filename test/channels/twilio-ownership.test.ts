@@ -3,7 +3,7 @@
 // the real service and the Twilio stand-in, which plays the server's account and studios' own.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
+import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";

@@ -11,7 +11,7 @@ import { PAGE_SIZE } from "../../service/providers/twilio/sync.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
 import type { CredentialsConnect, Draft, ProviderAccount, ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { WebhookParseError } from "../../service/providers/kit/webhook.ts";
-import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
+import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { deadPort } from "../helpers/net.ts";
 import {
   accountFrom, drain, INBOUND_URL, lastAsRaw, phone, providerEnv, PUBLIC_URL, sha256, signedWebhook, startCapture,

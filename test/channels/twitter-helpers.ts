@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { twitterProvider } from "../../service/providers/twitter/index.ts";
 import type { NewAccount, OAuth1Connect, ProviderAccount, ProviderEnv, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
-import type { TwitterStandIn, User } from "../../service/sandbox/twitter/index.ts";
+import type { TwitterStandIn, User } from "../../standins/twitter/index.ts";
 
 import { drainInto, sha256, Store as InboxStore, testProviderEnv } from "../helpers/providers.ts";
 

@@ -9,7 +9,7 @@ import { twitterProvider } from "../../service/providers/twitter/index.ts";
 import { PAGE_SIZE } from "../../service/providers/twitter/events.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
 import type { ProviderEnv } from "../../service/providers/kit/channel.ts";
-import { startTwitterStandIn, type DmEventView, type TwitterStandIn, type User } from "../../service/sandbox/twitter/index.ts";
+import { startTwitterStandIn, type DmEventView, type TwitterStandIn, type User } from "../../standins/twitter/index.ts";
 import { approve, CALLBACK, connect, days, drain, oauth1, providerEnv, sha256, Store, tag, type TestAccount } from "./twitter-helpers.ts";
 
 import { rejection } from "../helpers/rejection.ts";

@@ -18,7 +18,7 @@ import type { CredentialsConnect, InboundMessage, ProviderAccount, ProviderEnv, 
 import { imapProvider } from "../../service/providers/imap/index.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { deadPort } from "../helpers/net.ts";
-import { startMailPeer, type MailPeer } from "../peers/dovecot.ts";
+import { startMailPeer, type MailPeer } from "../../standins/peers/dovecot.ts";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const dayAgo = () => new Date(Date.now() - 86_400_000);

@@ -6,7 +6,7 @@
 // arrives once the stand-in is healthy again (checked against the stand-in's mailbox).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncJobId } from "../../service/inbox/jobs.ts";
-import { startGoogleStandIn, type FailOptions, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import { startGoogleStandIn, type FailOptions, type GoogleStandIn } from "../../standins/google/index.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { groundTruth, inboxMismatches, seedThreads } from "../inbox/fixtures/gmail.ts";

@@ -5,7 +5,7 @@
 // sync-messages cron re-queues what the restart lost: every acknowledged webhook is processed
 // exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { spawnWorker, type ServiceProcess } from "./helpers/processes.ts";
 import { privateRedis, type PrivateRedis } from "./helpers/redis.ts";

@@ -3,7 +3,7 @@
 // Counted against the Google stand-in's mailbox: every message exactly once, nothing lost,
 // and the killed run does not stay "running" forever.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { until } from "../helpers/realtime.ts";

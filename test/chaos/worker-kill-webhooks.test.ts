@@ -3,7 +3,7 @@
 // also its own process); a new worker and the sweep on the sync-messages cron finish the rest. Every webhook the API acknowledged with 200 ends as exactly one WebhookEvent and
 // exactly one Message — counted by Meta message id, not by the service's own counters.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { spawnApi, spawnWorker, type ServiceProcess } from "./helpers/processes.ts";
 import { cron, messageCounts, poll, workerEnv } from "./helpers/scenario.ts";

@@ -6,7 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ADMIN_URL, databaseUrl } from "../helpers/global-setup.ts";
-import { startVercelStandIn, type VercelStandIn } from "../../service/sandbox/vercel/index.ts";
+import { startVercelStandIn, type VercelStandIn } from "../../standins/vercel/index.ts";
 import { secret, tatu } from "./ops-helpers.ts";
 
 // Every test spawns the real CLI several times; on a loaded 2-core machine one spawn can take seconds.

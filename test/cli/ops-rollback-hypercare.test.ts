@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isolatedDatabaseUrl, REDIS_URL, startTestApp, type TestApp } from "../helpers/app.ts";
 import { freePort } from "../helpers/net.ts";
 import { flushSentry, reportError } from "../../service/observability/sentry.ts";
-import { startSentryStandIn, type SentryStandIn } from "../../service/sandbox/sentry/index.ts";
-import { startVercelStandIn, type VercelStandIn } from "../../service/sandbox/vercel/index.ts";
+import { startSentryStandIn, type SentryStandIn } from "../../standins/sentry/index.ts";
+import { startVercelStandIn, type VercelStandIn } from "../../standins/vercel/index.ts";
 import { secret, tatu, tatuInTerminal, tempLaunchDir } from "./ops-helpers.ts";
 import { until } from "../helpers/realtime.ts";
 

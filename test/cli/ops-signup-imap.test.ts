@@ -3,7 +3,7 @@
 // mailbox over IMAP.
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
-import { startMailPeer, type MailPeer } from "../peers/dovecot.ts";
+import { startMailPeer, type MailPeer } from "../../standins/peers/dovecot.ts";
 import { tatu } from "./ops-helpers.ts";
 
 // Every test spawns the real CLI; on a loaded 2-core machine one spawn can take seconds.

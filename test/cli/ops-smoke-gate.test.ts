@@ -3,8 +3,8 @@
 // connected through the real OAuth routes: health, manual sync, a reply that really goes out.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
-import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
+import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { PASSWORD, signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -98,7 +98,7 @@ describe("tatu smoke", () => {
       expect(res.exitCode, res.stdout).toBe(1);
       const items = res.json.steps[0].details.items as { name: string; ok: boolean; note: string }[];
       expect(items.filter((i) => !i.ok).map((i) => i.name)).toEqual(["round trip"]);
-      expect(items.find((i) => i.name === "round trip")!.note).toMatch(/did not report the reply back within 2 s/);
+      expect(items.find((i) => i.name === "round trip")!.note).toMatch(/did not report the reply back within 2 s after the sync/);
     } finally {
       stop = true;
       await remover;

@@ -3,7 +3,7 @@
 // the smoke artist, and a number of the studio's own Twilio account.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
+import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { PASSWORD, signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";

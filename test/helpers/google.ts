@@ -3,7 +3,7 @@
 import { expect } from "vitest";
 import { gmailProvider } from "../../service/providers/gmail/index.ts";
 import type { OAuthConnect, ProviderAccount, ProviderEnv } from "../../service/providers/kit/channel.ts";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 import { pkce, standInSuite } from "./providers.ts";
 
 export const REDIRECT = "http://localhost:3000/api/integrations/google/callback";

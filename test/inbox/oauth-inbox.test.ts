@@ -2,9 +2,9 @@
 // routes against the Google and Microsoft stand-ins, then synced, answered and broken the
 // ways real providers break — all through Tatu's HTTP API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
-import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../service/sandbox/microsoft/index.ts";
-import { startOpenAIStandIn, type OpenAIStandIn } from "../../service/sandbox/openai/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../standins/microsoft/index.ts";
+import { startOpenAIStandIn, type OpenAIStandIn } from "../../standins/openai/index.ts";
 import { isolatedDatabaseUrl, startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { openSocket, until } from "../helpers/realtime.ts";

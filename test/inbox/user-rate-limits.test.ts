@@ -3,8 +3,8 @@
 // (RATE_LIMIT_SUGGEST_REPLY, one paid OpenAI call each). Over the limit: 429 with Retry-After
 // and a message, nothing reaches the provider; other users are unaffected.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startGoogleStandIn, type GoogleStandIn } from "../../service/sandbox/google/index.ts";
-import { startOpenAIStandIn, type OpenAIStandIn } from "../../service/sandbox/openai/index.ts";
+import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
+import { startOpenAIStandIn, type OpenAIStandIn } from "../../standins/openai/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { until } from "../helpers/realtime.ts";

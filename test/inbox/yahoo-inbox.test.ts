@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImapFlow } from "imapflow";
 import nodemailer from "nodemailer";
 import { simpleParser } from "mailparser";
-import { startMailPeer, type MailPeer } from "../peers/dovecot.ts";
+import { startMailPeer, type MailPeer } from "../../standins/peers/dovecot.ts";
 import { isolatedDatabaseUrl, startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { openSocket, until } from "../helpers/realtime.ts";

@@ -9,7 +9,7 @@ import "../../service/reminders/index.ts";
 import { applyReminderDeliveryStatus } from "../../service/reminders/delivery.ts";
 import { localDate, localTime, reminderText } from "../../service/reminders/message.ts";
 import { runReminderBatch } from "../../service/reminders/run.ts";
-import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
+import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { until } from "../helpers/realtime.ts";
 import { appointment, artist, bookMany, customer, inReminderWindow, service, type Customer } from "./fixtures/seed.ts";

@@ -25,7 +25,7 @@ import { twilioInboundWebhook } from "../../service/providers/twilio/webhook.ts"
 import { downloadMedia as downloadTwitterMedia } from "../../service/providers/twitter/media.ts";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
-import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { isPublicAddress } from "../../service/security/outbound/addresses.ts";
 import { outboundGuard, type Resolve } from "../../service/security/outbound/guard.ts";
 import { signedWebhook } from "../channels/meta-helpers.ts";

@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import { createHmac } from "node:crypto";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { newPsid } from "../../service/sandbox/meta/index.ts";
+import { newPsid } from "../../standins/meta/index.ts";
 import type { Res } from "../helpers/http.ts";
 import { PASSWORD } from "../helpers/accounts.ts";
 import { uniqueEmail } from "../helpers/app.ts";

@@ -8,7 +8,7 @@ import Stripe from "stripe";
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookSources, type WebhookSource } from "../../service/providers/catalog.ts";
-import { newPsid } from "../../service/sandbox/meta/index.ts";
+import { newPsid } from "../../standins/meta/index.ts";
 import { startWorld, type World } from "./world.ts";
 
 let w: World;

@@ -9,7 +9,7 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s
 import type { FinalizeRequestMiddleware, MetadataBearer } from "@smithy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../service/config/load.ts";
-import { startS3StandIn, type S3StandIn } from "../../service/sandbox/s3/index.ts";
+import { startS3StandIn, type S3StandIn } from "../../standins/s3/index.ts";
 import { createBlobStore, type BlobStore } from "../../service/storage/index.ts";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");

@@ -6,7 +6,7 @@ import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { startCalDavPeer, type CalDavPeer } from "../peers/radicale.ts";
+import { startCalDavPeer, type CalDavPeer } from "../../standins/peers/radicale.ts";
 import { loggedInPage, POLL, screenshots, showWeekOf, webSuite } from "./support.ts";
 
 let peer: CalDavPeer;

@@ -2,7 +2,7 @@
 // arriving live by signed webhook, and Meta's 24-hour reply window shown and explained.
 import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";

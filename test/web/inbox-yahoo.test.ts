@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { startMailPeer, type MailPeer } from "../peers/dovecot.ts";
+import { startMailPeer, type MailPeer } from "../../standins/peers/dovecot.ts";
 import { freshWebBuild, loggedInPage, POLL, screenshots } from "./support.ts";
 
 // A real 1×1 PNG: the thread must show it as an image preview.

@@ -2,7 +2,7 @@
 // own Twilio account; the server's refusals (403 not assigned, 409 in use) are shown as sent.
 import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
+import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";

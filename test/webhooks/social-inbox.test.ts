@@ -3,9 +3,9 @@
 // HMAC, Twilio's own signing library) or DM polling, reply, and survive replays, shuffles,
 // forgeries and the 24-hour window.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMetaStandIn, newPsid, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
-import { startTwilioStandIn, type TwilioStandIn } from "../../service/sandbox/twilio/index.ts";
-import { startTwitterStandIn, type TwitterStandIn } from "../../service/sandbox/twitter/index.ts";
+import { startMetaStandIn, newPsid, type MetaStandIn } from "../../standins/meta/index.ts";
+import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
+import { startTwitterStandIn, type TwitterStandIn } from "../../standins/twitter/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { openSocket, until } from "../helpers/realtime.ts";

@@ -3,7 +3,7 @@
 // once, and an event of a batch that cannot finish yet is retried on its own without holding
 // up or repeating the others.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { newPsid, startMetaStandIn, type MetaStandIn } from "../../service/sandbox/meta/index.ts";
+import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { enqueueProcessing, WEBHOOK_BATCH_MAX } from "../../service/webhooks/jobs.ts";
 import { storeItems } from "../../service/webhooks/store.ts";
 import { webhookHandler } from "../../service/providers/registry.ts";

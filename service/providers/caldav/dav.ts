@@ -228,23 +228,25 @@ export async function listEtags(c: Creds, url: URL): Promise<Map<string, string>
   return out;
 }
 
-/** Objects with a VEVENT that ends after `from` (recurring ones always match while they recur). */
-export async function queryHrefsFrom(c: Creds, url: URL, from: Date): Promise<string[]> {
-  const res = await davRequest({
+/** A CalDAV REPORT (RFC 4791 §7) at Depth 1 on a calendar collection. */
+function calendarReport(c: Creds, url: URL, report: string, query: Record<string, unknown>): Promise<DAVResponse[]> {
+  return davRequest({
     url: url.href,
     init: {
       method: "REPORT",
       namespace: "c",
       headers: { ...authHeaders(c), depth: "1" },
-      body: {
-        "calendar-query": {
-          _attributes: { "xmlns:c": "urn:ietf:params:xml:ns:caldav", "xmlns:d": "DAV:" },
-          "d:prop": { "d:getetag": {} },
-          filter: { "comp-filter": { _attributes: { name: "VCALENDAR" }, "comp-filter": { _attributes: { name: "VEVENT" }, "time-range": { _attributes: { start: icalUtc(from) } } } } },
-        },
-      },
+      body: { [report]: { _attributes: { "xmlns:c": "urn:ietf:params:xml:ns:caldav", "xmlns:d": "DAV:" }, ...query } },
     },
     fetch: c.fetch,
+  });
+}
+
+/** Objects with a VEVENT that ends after `from` (recurring ones always match while they recur). */
+export async function queryHrefsFrom(c: Creds, url: URL, from: Date): Promise<string[]> {
+  const res = await calendarReport(c, url, "calendar-query", {
+    "d:prop": { "d:getetag": {} },
+    filter: { "comp-filter": { _attributes: { name: "VCALENDAR" }, "comp-filter": { _attributes: { name: "VEVENT" }, "time-range": { _attributes: { start: icalUtc(from) } } } } },
   });
   const self = canonicalHref(url.pathname, url);
   return res.filter((r) => r.href && r.ok).map((r) => canonicalHref(r.href!, url)).filter((h) => h !== self && !h.endsWith("/"));
@@ -255,22 +257,7 @@ export interface FetchedObject { href: string; status: number; etag?: string; da
 /** calendar-multiget (RFC 4791 §7.9); a member gone meanwhile comes back with status 404. */
 export async function multiget(c: Creds, url: URL, hrefs: string[]): Promise<FetchedObject[]> {
   if (!hrefs.length) return [];
-  const res: DAVResponse[] = await davRequest({
-    url: url.href,
-    init: {
-      method: "REPORT",
-      namespace: "c",
-      headers: { ...authHeaders(c), depth: "1" },
-      body: {
-        "calendar-multiget": {
-          _attributes: { "xmlns:c": "urn:ietf:params:xml:ns:caldav", "xmlns:d": "DAV:" },
-          "d:prop": { "d:getetag": {}, "c:calendar-data": {} },
-          "d:href": hrefs,
-        },
-      },
-    },
-    fetch: c.fetch,
-  });
+  const res = await calendarReport(c, url, "calendar-multiget", { "d:prop": { "d:getetag": {}, "c:calendar-data": {} }, "d:href": hrefs });
   const byHref = new Map<string, FetchedObject>();
   for (const r of res) {
     if (!r.href) continue;

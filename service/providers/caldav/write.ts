@@ -4,7 +4,8 @@
 import ICAL from "ical.js";
 import type { EventDraft } from "../kit/calendar.ts";
 import { TATU_PROPERTY } from "./ical.ts";
-import { ianaName, utcToWall, vtimezone } from "./zones.ts";
+import { utcToWallClock } from "../../time/zones.ts";
+import { ianaName, vtimezone } from "./zones.ts";
 
 export const PRODID = "-//Tatu//Tatu Calendar//EN";
 
@@ -18,9 +19,8 @@ function zonedProperty(name: string, at: Date, zone: string | undefined): ICAL.P
     prop.setValue(utcTime(at));
     return prop;
   }
-  const w = utcToWall(at, zone);
   prop.setParameter("tzid", zone);
-  prop.setValue(ICAL.Time.fromData({ ...w, isDate: false }));
+  prop.setValue(ICAL.Time.fromDateTimeString(utcToWallClock(at, zone)));
   return prop;
 }
 

@@ -1,21 +1,8 @@
-// IANA time zones from the runtime's tzdata (Intl): wall time ↔ UTC, an ical.js Timezone
-// backed by it, and VTIMEZONE components for the events Tatu writes. No zone library is
-// needed: Node ships full ICU, and Intl knows every IANA name and rule change.
+// IANA time zones for CalDAV: TZIDs → IANA names, an ical.js Timezone backed by tzdata, and
+// VTIMEZONE components for the events Tatu writes. The zone arithmetic is the service's
+// toolkit (service/time/zones.ts).
 import ICAL from "ical.js";
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit", era: "short",
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
+import { isZone, offsetMs, wallClockOffset } from "../../time/zones.ts";
 
 const validity = new Map<string, string | null>();
 
@@ -27,52 +14,13 @@ export function ianaName(tzid: string | null | undefined): string | undefined {
   if (cached !== undefined) return cached ?? undefined;
   let found: string | null = null;
   const parts = tzid.trim().split("/").filter(Boolean);
-  // Longest trailing run of segments that Intl accepts ("America/Argentina/Buenos_Aires" first).
+  // Longest trailing run of segments that names a zone ("America/Argentina/Buenos_Aires" first).
   for (let i = 0; i < parts.length && !found; i++) {
     const candidate = parts.slice(i).join("/");
-    if (!/^[A-Za-z]/.test(candidate)) continue;
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: candidate });
-      found = candidate;
-    } catch { /* not a zone name */ }
+    if (isZone(candidate)) found = candidate;
   }
   validity.set(tzid, found);
   return found ?? undefined;
-}
-
-/** Offset (ms, east positive) of `zone` at the UTC instant `utcMs`. */
-export function offsetAt(zone: string, utcMs: number): number {
-  const p: Record<string, string> = {};
-  for (const part of formatter(zone).formatToParts(new Date(utcMs))) p[part.type] = part.value;
-  const year = p.era === "BC" || p.era === "B" ? 1 - Number(p.year) : Number(p.year);
-  const wall = Date.UTC(year, Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
-  return wall - Math.floor(utcMs / 1000) * 1000;
-}
-
-export interface Wall { year: number; month: number; day: number; hour?: number; minute?: number; second?: number }
-
-function wallMs(w: Wall): number {
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour ?? 0, w.minute ?? 0, w.second ?? 0);
-}
-
-/**
- * The UTC instant of a wall-clock time in `zone`. RFC 5545 §3.3.5: a time in a DST gap is
- * read with the offset before the gap (02:30 on a spring-forward day is 03:30 summer time);
- * a repeated time (fall back) means its first occurrence.
- */
-export function wallToUtc(w: Wall, zone: string): Date {
-  const local = wallMs(w);
-  const before = offsetAt(zone, local - 86_400_000);
-  const after = offsetAt(zone, local + 86_400_000);
-  const fits = [...new Set([before, after])].filter((o) => offsetAt(zone, local - o) === o);
-  const offset = fits.length ? Math.max(...fits) : before;
-  return new Date(local - offset);
-}
-
-/** Wall-clock fields of `utc` in `zone`. */
-export function utcToWall(utc: Date, zone: string): Required<Wall> {
-  const d = new Date(utc.getTime() + offsetAt(zone, utc.getTime()));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
 }
 
 /**
@@ -87,8 +35,7 @@ export class IanaTimezone extends ICAL.Timezone {
     this.iana = iana;
   }
   override utcOffset(tt: ICAL.Time): number {
-    const local = wallMs(tt);
-    return Math.round((local - wallToUtc(tt, this.iana).getTime()) / 1000);
+    return Math.round(wallClockOffset(tt, this.iana) / 1000);
   }
 }
 
@@ -123,16 +70,16 @@ const DAY = 86_400_000;
 function transitions(zone: string, fromMs: number, untilMs: number): { at: number; from: number; to: number }[] {
   const out: { at: number; from: number; to: number }[] = [];
   let t = fromMs;
-  let off = offsetAt(zone, t);
+  let off = offsetMs(zone, t);
   // Rules never change twice within a week; bisect each weekly step that saw a change.
   while (t < untilMs) {
     const next = Math.min(t + 7 * DAY, untilMs);
-    const nextOff = offsetAt(zone, next);
+    const nextOff = offsetMs(zone, next);
     if (nextOff !== off) {
       let lo = t, hi = next;
       while (hi - lo > 1000) {
         const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-        if (offsetAt(zone, mid) === off) lo = mid; else hi = mid;
+        if (offsetMs(zone, mid) === off) lo = mid; else hi = mid;
       }
       out.push({ at: hi, from: off, to: nextOff });
     }
@@ -151,7 +98,7 @@ export function vtimezone(zone: string, fromUtc: Date, untilUtc: Date): ICAL.Com
   const start = Date.UTC(new Date(fromUtc.getTime() - 365 * DAY).getUTCFullYear(), 0, 1);
   const end = Date.UTC(new Date(untilUtc.getTime() + 365 * DAY).getUTCFullYear() + 1, 0, 1);
   const changes = transitions(zone, start, end);
-  const initial = offsetAt(zone, start);
+  const initial = offsetMs(zone, start);
   const all = [initial, ...changes.map((c) => c.to)];
   const standardOffset = Math.min(...all);
   const comp = new ICAL.Component("vtimezone");

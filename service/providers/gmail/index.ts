@@ -1,7 +1,7 @@
 // Gmail channel: Google OAuth (PKCE) connect, sync via messages.list back-fill + history.list,
 // send via users.messages.send, all through the official googleapis SDK. Endpoints follow
 // GOOGLE_OAUTH_BASE_URL / GOOGLE_API_BASE_URL so the same code runs against the stand-in
-// (service/sandbox/google) in tests and `tatu launch --rehearse`.
+// (standins/google) in tests and `tatu launch --rehearse`.
 import { smokeChecks } from "../kit/smoke.ts";
 import type { ChannelProvider, SmokeResult } from "../kit/channel.ts";
 import { GmailSession, oauthClient } from "../kit/google/session.ts";

@@ -2,7 +2,7 @@
 // mailparser: Gmail has already split the MIME tree and decoded headers, labels/threadId/
 // internalDate come in the same answer, and attachment bytes are fetched separately
 // (attachments.get) only when needed instead of riding inside every raw download.
-import type { gmail_v1 } from "googleapis";
+import type { gmail_v1 } from "@googleapis/gmail";
 import addressparser from "nodemailer/lib/addressparser";
 import type { Address, InboundAttachment, InboundMessage } from "../kit/channel.ts";
 

@@ -1,9 +1,9 @@
 // Google Event JSON ↔ Tatu's CalendarEvent / EventDraft.
 import { z } from "zod";
-import type { calendar_v3 } from "googleapis";
+import type { calendar_v3 } from "@googleapis/calendar";
 import { ProviderError } from "../kit/errors.ts";
 import type { CalendarEvent, EventDraft } from "../kit/calendar.ts";
-import { isTimeZone, localMidnight, rfc3339InZone, wallTime } from "./time.ts";
+import { isoWithOffset, isZone, parseWallClock, wallClockToUtc } from "../../time/zones.ts";
 
 /** Extended property (private to Tatu's OAuth client) that marks Tatu's own events. */
 export const APPOINTMENT_PROP = "tatuAppointmentId";
@@ -23,11 +23,20 @@ const Event = z.object({
 });
 type Time = z.infer<typeof Time>;
 
+/** Wall time without offset (an all-day date is its midnight) in `zone` → the instant; undefined if unreadable. */
+function wallInstant(text: string, zone: string): Date | undefined {
+  const wall = parseWallClock(text);
+  return wall && wallClockToUtc(wall, zone);
+}
+
 function instant(t: Time, calendarZone: string): { at: Date; allDay: boolean } | undefined {
-  if (t.date) return { at: localMidnight(t.date, calendarZone), allDay: true };
+  if (t.date) {
+    const at = wallInstant(t.date, calendarZone);
+    return at && { at, allDay: true };
+  }
   if (!t.dateTime) return undefined;
   // RFC 3339 with an offset is absolute; without one it is wall time in its zone.
-  const at = /(Z|[+-]\d{2}:?\d{2})$/i.test(t.dateTime) ? new Date(t.dateTime) : wallTime(t.dateTime, t.timeZone ?? calendarZone);
+  const at = /(Z|[+-]\d{2}:?\d{2})$/i.test(t.dateTime) ? new Date(t.dateTime) : wallInstant(t.dateTime, t.timeZone ?? calendarZone);
   return at && !Number.isNaN(at.getTime()) ? { at, allDay: false } : undefined;
 }
 
@@ -60,14 +69,14 @@ export function toCalendarEvent(raw: calendar_v3.Schema$Event, calendarZone: str
 
 /** The Event body for import/patch: local wall time + IANA zone, Tatu's id as a private property. */
 export function eventBody(draft: EventDraft): calendar_v3.Schema$Event {
-  if (!isTimeZone(draft.timeZone))
+  if (!isZone(draft.timeZone))
     throw new ProviderError("permanent", `Unknown time zone "${draft.timeZone.slice(0, 64)}"`, { code: "GOOGLE_CALENDAR_BAD_TIME_ZONE" });
   return {
     summary: draft.title,
     description: draft.description ?? "",
     location: draft.location ?? "",
-    start: { dateTime: rfc3339InZone(draft.start, draft.timeZone), timeZone: draft.timeZone },
-    end: { dateTime: rfc3339InZone(draft.end, draft.timeZone), timeZone: draft.timeZone },
+    start: { dateTime: isoWithOffset(draft.start, draft.timeZone), timeZone: draft.timeZone },
+    end: { dateTime: isoWithOffset(draft.end, draft.timeZone), timeZone: draft.timeZone },
     transparency: "opaque",
     extendedProperties: { private: { [APPOINTMENT_PROP]: draft.appointmentId } },
   };

@@ -2,9 +2,9 @@
 // screen asks for the calendar scope up front). Busy time comes from events.list with
 // singleEvents=true and sync tokens (sync.ts); Tatu's appointments are written with
 // events.import so the event keeps Tatu's iCalUID. Endpoints follow GOOGLE_API_BASE_URL,
-// so the same code runs against the Google stand-in (service/sandbox/google/calendar.ts).
+// so the same code runs against the Google stand-in (standins/google/calendar.ts).
 import { smokeChecks } from "../kit/smoke.ts";
-import type { calendar_v3 } from "googleapis";
+import type { calendar_v3 } from "@googleapis/calendar";
 import { ProviderError } from "../kit/errors.ts";
 import type { SmokeResult } from "../kit/channel.ts";
 import type { CalendarInfo, CalendarProvider, WrittenEvent } from "../kit/calendar.ts";

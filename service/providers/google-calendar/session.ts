@@ -2,9 +2,8 @@
 // provider's GmailSession (same OAuth2 client, same refresh-and-save-before-next-call logic)
 // and only adds the calendar_v3 client on top of its auth. SDK retries are off (retry:false,
 // as for Gmail): a failure surfaces at once and the job queue decides when to retry.
-import type { calendar_v3 } from "googleapis";
-// The Calendar module alone (see channels/gmail/client.ts: the package index loads every API).
-import { calendar } from "googleapis/build/src/apis/calendar/index.js";
+// The per-API package, like Gmail's (see kit/google/session.ts).
+import { calendar, type calendar_v3 } from "@googleapis/calendar";
 import { GmailSession, GOOGLE_REQUEST_TIMEOUT_MS } from "../kit/google/session.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import { classifyCalendarError } from "./errors.ts";

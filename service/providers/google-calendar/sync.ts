@@ -11,7 +11,7 @@
 // moved on), the window is read again in full (fullResync) — otherwise instances of series
 // entering the window would never arrive as busy time.
 import { z } from "zod";
-import type { calendar_v3 } from "googleapis";
+import type { calendar_v3 } from "@googleapis/calendar";
 import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage } from "../kit/calendar.ts";

@@ -1,7 +1,8 @@
 // Graph event JSON ⇄ Tatu's CalendarEvent / EventDraft.
 import { z } from "zod";
 import type { CalendarEvent, EventDraft } from "../kit/calendar.ts";
-import { fromWallClock, ianaZoneFor, isUtcName, roundTrips, wallClock, windowsZoneFor } from "./zones.ts";
+import { utcToWallClock, wallClockToUtc } from "../../time/zones.ts";
+import { ianaZoneFor, isUtcName, roundTrips, windowsZoneFor } from "./zones.ts";
 
 /**
  * Tatu's appointment id lives in a named MAPI string property in Tatu's own GUID namespace
@@ -38,12 +39,6 @@ export type GraphEvent = z.infer<typeof graphEvent>;
 
 export const removedItem = z.object({ id: z.string().min(1), "@removed": z.object({ reason: z.string().optional() }).passthrough() });
 
-export const deltaPage = z.object({
-  "@odata.nextLink": z.string().optional(),
-  "@odata.deltaLink": z.string().optional(),
-  value: z.array(z.unknown()),
-});
-
 /** Reads Tatu's appointment id from an event fetched with the $expand above. */
 export function appointmentIdOf(ev: Pick<GraphEvent, "singleValueExtendedProperties">): string | undefined {
   const prop = ev.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === TATU_PROPERTY_ID.toLowerCase());
@@ -53,7 +48,7 @@ export function appointmentIdOf(ev: Pick<GraphEvent, "singleValueExtendedPropert
 /** Graph's dateTime (7 fractional digits, no offset) in its timeZone → instant. */
 export function instantOf(v: { dateTime: string; timeZone?: string | null }): Date {
   const zone = !v.timeZone || isUtcName(v.timeZone) ? "UTC" : ianaZoneFor(v.timeZone) ?? "UTC";
-  return fromWallClock(v.dateTime, zone);
+  return wallClockToUtc(v.dateTime, zone);
 }
 
 /**
@@ -62,7 +57,7 @@ export function instantOf(v: { dateTime: string; timeZone?: string | null }): Da
  * keeps in originalStartTimeZone/originalEndTimeZone.
  */
 function allDayInstant(v: { dateTime: string }, zoneName: string | null | undefined): Date {
-  return fromWallClock(`${v.dateTime.slice(0, 10)}T00:00:00`, ianaZoneFor(zoneName) ?? "UTC");
+  return wallClockToUtc(`${v.dateTime.slice(0, 10)}T00:00:00`, ianaZoneFor(zoneName) ?? "UTC");
 }
 
 /** A tombstone: the event is gone (or moved out of the window); its times are unknown. */
@@ -95,9 +90,9 @@ export function graphTime(instant: Date, zone: string): { dateTime: string; time
   const windows = windowsZoneFor(zone);
   const iana = windows ? ianaZoneFor(windows) : undefined;
   if (windows && windows !== "UTC" && iana && roundTrips(instant, iana) && roundTrips(instant, zone)
-      && wallClock(instant, iana) === wallClock(instant, zone))
-    return { dateTime: wallClock(instant, zone), timeZone: windows };
-  return { dateTime: wallClock(instant, "UTC"), timeZone: "UTC" };
+      && utcToWallClock(instant, iana) === utcToWallClock(instant, zone))
+    return { dateTime: utcToWallClock(instant, zone), timeZone: windows };
+  return { dateTime: utcToWallClock(instant, "UTC"), timeZone: "UTC" };
 }
 
 /** The event body Tatu writes for an appointment (create and update). */

@@ -7,12 +7,12 @@
 // Graph forgets the token: 410 syncStateNotFound), a new round walks the caller's window and
 // its first page says `fullResync`.
 import { z } from "zod";
-import { classifyOutlookError, DELTA_EXPIRED } from "../kit/microsoft/errors.ts";
+import { classifyOutlookError } from "../kit/microsoft/errors.ts";
+import { deltaPages } from "../kit/microsoft/delta.ts";
 import { GraphSession, encodeId } from "../kit/microsoft/graph.ts";
-import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage } from "../kit/calendar.ts";
-import { appointmentIdOf, deltaPage, graphEvent, removedItem, tombstone, toCalendarEvent, TATU_PROPERTY_ID, type GraphEvent } from "./events.ts";
+import { appointmentIdOf, graphEvent, removedItem, tombstone, toCalendarEvent, TATU_PROPERTY_ID, type GraphEvent } from "./events.ts";
 
 export const PAGE_SIZE = 50;
 /** Every request asks for UTC so timed events need no zone lookup (all-day ones ignore it). */
@@ -61,42 +61,24 @@ export async function* syncOutlookCalendar(
     fullResync = stored !== null;
   }
 
-  let restarted = false;
-  for (;;) {
-    const link = cursor.next ?? cursor.delta;
-    let raw: unknown;
-    try {
-      raw = await session.call(() =>
-        link
-          ? session.api(link).header("Prefer", PREFER).get()
-          : session.api(`/me/calendars/${encodeId(calendarId)}/calendarView/delta`)
-            .query({ startDateTime: cursor.from, endDateTime: cursor.until })
-            .header("Prefer", PREFER)
-            .get());
-    } catch (err) {
-      const e = classifyOutlookError(err);
-      if (link && !restarted && (e.code === DELTA_EXPIRED || e.code === "OUTLOOK_FOREIGN_LINK")) {
-        restarted = true;
-        env.log.warn({ accountId: account.id, reason: e.code }, "outlook-calendar: delta token no longer valid, re-walking the window");
-        cursor = newRound(calendarId, opts);
-        fullResync = true;
-        continue;
-      }
-      throw e;
-    }
-
-    const page = deltaPage.parse(raw);
-    const nextLink = page["@odata.nextLink"];
-    const deltaLink = page["@odata.deltaLink"];
-    if (!nextLink && !deltaLink)
-      throw new ProviderError("permanent", "Microsoft Graph ended a delta page without a next or delta link.", { code: "OUTLOOK_UNEXPECTED_RESPONSE" });
-
-    const events = await toEvents(session, page.value);
-    cursor = nextLink ? { ...cursor, next: nextLink, delta: undefined } : { ...cursor, next: undefined, delta: deltaLink };
+  const pages = deltaPages(session, {
+    link: cursor.next ?? cursor.delta,
+    prefer: PREFER,
+    start: () => session.api(`/me/calendars/${encodeId(calendarId)}/calendarView/delta`)
+      .query({ startDateTime: cursor.from, endDateTime: cursor.until })
+      .header("Prefer", PREFER),
+    restart: (reason) => {
+      env.log.warn({ accountId: account.id, reason }, "outlook-calendar: delta token no longer valid, re-walking the window");
+      cursor = newRound(calendarId, opts);
+      fullResync = true;
+    },
+  });
+  for await (const page of pages) {
+    const events = await toEvents(session, page.items);
+    cursor = page.nextLink ? { ...cursor, next: page.nextLink, delta: undefined } : { ...cursor, next: undefined, delta: page.deltaLink };
     const clean = JSON.parse(JSON.stringify(cursor)) as CalendarCursor; // drops the undefined keys
     yield fullResync ? { events, cursor: clean, fullResync: true } : { events, cursor: clean };
     fullResync = false;
-    if (!nextLink) break;
   }
 }
 

@@ -33,12 +33,6 @@ export const graphMessage = z.object({
 });
 export type GraphMessage = z.infer<typeof graphMessage>;
 
-export const deltaPage = z.object({
-  value: z.array(z.unknown()),
-  "@odata.nextLink": z.string().optional(),
-  "@odata.deltaLink": z.string().optional(),
-});
-
 const attachmentList = z.object({
   value: z.array(z.object({
     "@odata.type": z.string(),

@@ -8,11 +8,10 @@
 // folder's round restarts over that window and dedup by externalId absorbs the overlap.
 // `budget` is what is left of opts.maxMessages while a back-fill round is running.
 import { z } from "zod";
-import { ProviderError } from "../kit/errors.ts";
 import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
-import { classifyOutlookError, DELTA_EXPIRED } from "../kit/microsoft/errors.ts";
+import { deltaPages } from "../kit/microsoft/delta.ts";
 import { GraphSession } from "../kit/microsoft/graph.ts";
-import { deltaPage, graphMessage, MESSAGE_FIELDS, toInbound } from "./messages.ts";
+import { graphMessage, MESSAGE_FIELDS, toInbound } from "./messages.ts";
 
 const FOLDERS = [
   { name: "inbox", direction: "inbound" },
@@ -62,32 +61,18 @@ export async function* syncOutlook(env: ProviderEnv, account: ProviderAccount, s
   let cursor: Cursor = previous?.success && !opts.full ? previous.data : newRound(window, opts.maxMessages);
 
   for (const { name, direction } of FOLDERS) {
-    let restarted = false;
-    for (;;) {
-      const link = cursor[name].next ?? cursor[name].delta;
-      let raw: unknown;
-      try {
-        raw = await session.call(() =>
-          link ? session.api(link).header("Prefer", `odata.maxpagesize=${PAGE_SIZE}`).get() : initialRequest(session, name, cursor).get());
-      } catch (err) {
-        const e = classifyOutlookError(err);
-        if (link && !restarted && (e.code === DELTA_EXPIRED || e.code === "OUTLOOK_FOREIGN_LINK")) {
-          restarted = true;
-          env.log.warn({ accountId: account.id, folder: name, reason: e.code }, "outlook: delta token no longer valid, re-walking the sync window");
-          cursor = { ...cursor, [name]: {} };
-          continue;
-        }
-        throw e;
-      }
-
-      const page = deltaPage.parse(raw);
-      const nextLink = page["@odata.nextLink"];
-      const deltaLink = page["@odata.deltaLink"];
-      if (!nextLink && !deltaLink)
-        throw new ProviderError("permanent", "Microsoft Graph ended a delta page without a next or delta link.", { code: "OUTLOOK_UNEXPECTED_RESPONSE" });
-
+    const pages = deltaPages(session, {
+      link: cursor[name].next ?? cursor[name].delta,
+      prefer: `odata.maxpagesize=${PAGE_SIZE}`,
+      start: () => initialRequest(session, name, cursor),
+      restart: (reason) => {
+        env.log.warn({ accountId: account.id, folder: name, reason }, "outlook: delta token no longer valid, re-walking the sync window");
+        cursor = { ...cursor, [name]: {} };
+      },
+    });
+    for await (const page of pages) {
       // Tombstones (@removed) are ignored: Tatu keeps what it has. Drafts never enter the inbox.
-      let live = page.value
+      let live = page.items
         .filter((v) => !(typeof v === "object" && v !== null && "@removed" in v))
         .map((v) => graphMessage.parse(v))
         .filter((m) => m.isDraft !== true);
@@ -99,10 +84,9 @@ export async function* syncOutlook(env: ProviderEnv, account: ProviderAccount, s
       const messages: InboundMessage[] = [];
       for (const m of live) messages.push(await toInbound(session, env.log, m, direction, account.address));
 
-      cursor = { ...cursor, [name]: nextLink ? { next: nextLink } : { delta: deltaLink }, budget };
+      cursor = { ...cursor, [name]: page.nextLink ? { next: page.nextLink } : { delta: page.deltaLink }, budget };
       if (cursor.budget === undefined || FOLDERS.every((f) => cursor[f.name].delta)) delete cursor.budget;
       yield { messages, cursor: structuredClone(cursor) };
-      if (!nextLink) break;
     }
   }
 }

@@ -4,7 +4,7 @@
 // belongs to a team member (appointment_segments[].team_member_id): filtering reads by it gives
 // exactly one artist's busy time in a shared studio, and a write needs one anyway. A solo
 // artist sees a single calendar. Endpoints follow SQUARE_API_BASE_URL / SQUARE_ENVIRONMENT so
-// the same code runs against the stand-in (service/sandbox/square).
+// the same code runs against the stand-in (standins/square).
 import { plainWords } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
 import type { CalendarInfo, CalendarProvider } from "../kit/calendar.ts";

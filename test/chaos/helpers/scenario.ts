@@ -2,7 +2,7 @@
 // env its worker processes need to agree with it, cron calls, and exactly-once counts read
 // straight from Postgres (ground truth is always the stand-in's, never the service's claims).
 import type { AppContext } from "../../../service/context.ts";
-import type { GoogleStandIn } from "../../../service/sandbox/google/index.ts";
+import type { GoogleStandIn } from "../../../standins/google/index.ts";
 import type { TestApp } from "../../helpers/app.ts";
 import type { HttpClient } from "../../helpers/http.ts";
 

@@ -6,7 +6,7 @@ import { channelProvider } from "../../../service/providers/registry.ts";
 import type { AppContext } from "../../../service/context.ts";
 import { upsertAccount } from "../../../service/integrations/accounts.ts";
 import { metaBatch, type SignedBatch } from "../../../bench/webhooks-data.ts";
-import type { MetaStandIn } from "../../../service/sandbox/meta/index.ts";
+import type { MetaStandIn } from "../../../standins/meta/index.ts";
 
 /** One post: when it started (epoch ms), how long the answer took, status (0 = no answer) and body. */
 export interface Delivery { eventId: string; at: number; status: number; ms: number; body: string }

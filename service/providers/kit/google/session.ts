@@ -6,11 +6,10 @@
 // the OAuth client's transporter, which carries every API and token request, and
 // `retry: false` on the Gmail client) so one failure surfaces at once, gets classified
 // here, and the job queue's backoff / Retry-After decides when to try again.
-// The Gmail module of googleapis alone: the package's index loads all ~300 Google APIs
-// (57 MB of heap in every process, and every major GC walks it); this one is 3 MB.
-import type { gmail_v1 } from "googleapis";
-import { auth as googleAuth, gmail } from "googleapis/build/src/apis/gmail/index.js";
-import type { OAuth2Client } from "google-auth-library";
+// The per-API package (@googleapis/gmail), not googleapis: that index loads all ~300 Google
+// APIs (57 MB of heap in every process, and every major GC walks it); this one is 3 MB.
+import { gmail, type gmail_v1 } from "@googleapis/gmail";
+import { OAuth2Client } from "google-auth-library";
 import { ProviderError } from "../errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { classifyGmailError } from "./errors.ts";
@@ -36,7 +35,7 @@ export function oauthClient(env: ProviderEnv, redirectUri?: string): OAuth2Clien
   if (!clientId || !clientSecret)
     throw new ProviderError("permanent", "Gmail is not configured (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET)", { code: "GOOGLE_NOT_CONFIGURED" });
   const ep = googleEndpoints(env);
-  return new googleAuth.OAuth2({
+  return new OAuth2Client({
     clientId,
     clientSecret,
     redirectUri,

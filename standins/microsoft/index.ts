@@ -123,16 +123,18 @@ function answerFault(res: http.ServerResponse, fault: Fault): void {
     if (fault.status === 400) return sendAadError(res, 400, "invalid_grant", 700082, "The refresh token has expired due to inactivity.");
     return sendAadError(res, fault.status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.");
   }
-  const codes: Record<number, [string, string]> = {
-    401: ["InvalidAuthenticationToken", "Access token has expired or is not yet valid."],
-    429: ["TooManyRequests", "Please retry again later."],
-    500: ["InternalServerError", "An internal server error occurred."],
-    503: ["ServiceUnavailable", "The service is temporarily unavailable."],
-    504: ["GatewayTimeout", "The gateway did not receive a response in time."],
-  };
-  const [code, message] = codes[fault.status] ?? ["ErrorInternalServerTransientError", "A transient error occurred."];
+  const { code, message } = GRAPH_FAULTS.get(fault.status) ?? { code: "ErrorInternalServerTransientError", message: "A transient error occurred." };
   sendGraphError(res, fault.status, code, message, headers);
 }
+
+/** What Graph answers for each injected HTTP status. */
+const GRAPH_FAULTS = new Map<number, { code: string; message: string }>([
+  [401, { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." }],
+  [429, { code: "TooManyRequests", message: "Please retry again later." }],
+  [500, { code: "InternalServerError", message: "An internal server error occurred." }],
+  [503, { code: "ServiceUnavailable", message: "The service is temporarily unavailable." }],
+  [504, { code: "GatewayTimeout", message: "The gateway did not receive a response in time." }],
+]);
 
 function deliver(state: StandInState, email: string, input: DeliverInput): { id: string; internetMessageId: string; conversationId: string } {
   const user = state.mustUser(email);

@@ -3,8 +3,8 @@
 // occurrences, and calendarView delta sync states. Kept beside the mail state (state.ts)
 // rather than inside it, keyed by the same StandInState.
 import { randomBytes } from "node:crypto";
-import { fromWallClock, ianaZoneFor } from "../../providers/outlook-calendar/zones.ts";
 import { opaque, type StandInState, type User } from "./state.ts";
+import { fromWallClock, zoneOf } from "./zones.ts";
 
 export type ShowAs = "free" | "tentative" | "busy" | "oof" | "workingElsewhere" | "unknown";
 export const showAsValues: ShowAs[] = ["free", "tentative", "busy", "oof", "workingElsewhere", "unknown"];
@@ -145,11 +145,6 @@ export function userCalendars(state: StandInState, user: User): UserCalendars {
 
 export function defaultCalendar(u: UserCalendars): StoredCalendar {
   return [...u.calendars.values()].find((c) => c.isDefault)!;
-}
-
-/** Resolves a zone name as Exchange would (Windows names, supported IANA names, UTC). */
-export function zoneOf(name: string): string | undefined {
-  return ianaZoneFor(name);
 }
 
 export function instantOf(t: LocalTime): Date {

@@ -1,23 +1,9 @@
 // Wire helpers for the Twilio stand-in: form bodies (repeated keys), JSON answers, the
 // legacy 2010-04-01 error envelope, RFC 2822 dates and SIDs.
 import { randomBytes } from "node:crypto";
-import type http from "node:http";
+import { sendJson as sendAnyJson, type Req, type Res } from "../shared/http.ts";
 
-export type Req = http.IncomingMessage;
-export type Res = http.ServerResponse;
-
-export class PayloadTooLarge extends Error {}
-
-export async function readBody(req: Req, limit = 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new PayloadTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+export { PayloadTooLarge, readBody, type Req, type Res } from "../shared/http.ts";
 
 /** A form body as name → values (the SDK repeats keys for lists, e.g. MediaUrl=a&MediaUrl=b). */
 export function parseForm(body: Buffer): Map<string, string[]> {
@@ -27,14 +13,7 @@ export function parseForm(body: Buffer): Map<string, string[]> {
 }
 
 export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
-    "Twilio-Request-Id": sid("RQ"),
-    ...headers,
-  });
-  res.end(text);
+  sendAnyJson(res, status, body, { "Twilio-Request-Id": sid("RQ"), ...headers });
 }
 
 /** {"code","message","more_info","status"} as api.twilio.com/2010-04-01 answers every error. */

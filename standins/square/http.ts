@@ -1,11 +1,8 @@
 // Wire helpers for the Square stand-in: JSON bodies, the v2 error envelope
 // {"errors":[{category, code, detail, field?}]} and bearer tokens.
-import type http from "node:http";
+import { sendJson as sendAnyJson, type Req, type Res } from "../shared/http.ts";
 
-export type Req = http.IncomingMessage;
-export type Res = http.ServerResponse;
-
-export class PayloadTooLarge extends Error {}
+export { PayloadTooLarge, readBody, type Req, type Res } from "../shared/http.ts";
 
 export type ErrorCategory = "API_ERROR" | "AUTHENTICATION_ERROR" | "INVALID_REQUEST_ERROR" | "RATE_LIMIT_ERROR" | "MERCHANT_SUBSCRIPTION_ERROR";
 
@@ -29,17 +26,6 @@ export const notFound = (detail: string) => new SquareApiError(404, "INVALID_REQ
 export const UNAUTHORIZED_DETAIL =
   'The `Authorization` http header of your request was incorrect or expired. The header value is expected to be of the format "Bearer TOKEN" (without quotation marks), where TOKEN is a valid access token (e.g. "Bearer ABC123def456GHI789jkl0"). For more information, see https://developer.squareup.com/docs/build-basics/using-rest-api#__set-the-headers__ .';
 
-export async function readBody(req: Req, limit = 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new PayloadTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** The JSON object of a POST/PUT body; Square answers EXPECTED_JSON_BODY otherwise. */
 export function jsonBody(raw: Buffer): Record<string, unknown> {
   try {
@@ -50,9 +36,7 @@ export function jsonBody(raw: Buffer): Record<string, unknown> {
 }
 
 export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
-  res.end(text);
+  sendAnyJson(res, status, body, { "Content-Type": "application/json", ...headers });
 }
 
 export function sendError(res: Res, e: SquareApiError): void {

@@ -1,39 +1,12 @@
 // Wire helpers for the X stand-in: body reading, JSON / form answers, the v2 problem and
 // v1.1 error envelopes, and per-endpoint, per-user rate-limit windows (x-rate-limit-* headers).
-import type http from "node:http";
+import { sendJson, sendText, type Res } from "../shared/http.ts";
 
-export type Req = http.IncomingMessage;
-export type Res = http.ServerResponse;
-
-export class PayloadTooLarge extends Error {}
-
-export async function readBody(req: Req, limit = 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new PayloadTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
+export { PayloadTooLarge, readBody, sendJson, sendText, type Req, type Res } from "../shared/http.ts";
 
 /** The OAuth 1.0a token endpoints answer form-encoded bodies (not JSON). */
 export function sendForm(res: Res, fields: Record<string, string>): void {
-  const text = new URLSearchParams(fields).toString();
-  res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-export function sendText(res: Res, status: number, text: string, contentType = "text/plain; charset=utf-8"): void {
-  res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
+  sendText(res, 200, new URLSearchParams(fields).toString(), "text/html; charset=utf-8");
 }
 
 const TITLES: Record<number, string> = {

@@ -1,35 +1,13 @@
 // Wire helpers for the Microsoft stand-in: JSON/empty answers, the two error envelopes
 // (identity platform and Graph), and request body reading.
 import { randomUUID } from "node:crypto";
-import type http from "node:http";
+import { readBody as readCapped, sendHtmlPage, sendJson, type Req, type Res } from "../shared/http.ts";
 
-export type Req = http.IncomingMessage;
-export type Res = http.ServerResponse;
+// 202/204 answers (sendMail, send) go out through sendEmpty: no body, no Content-Type.
+export { PayloadTooLarge, sendEmpty, sendJson, type Req, type Res } from "../shared/http.ts";
 
-export async function readBody(req: Req, limit = 8 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new PayloadTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-export class PayloadTooLarge extends Error {}
-
-export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-/** 202/204 answers carry no body (and no Content-Type), like Graph's sendMail / send. */
-export function sendEmpty(res: Res, status: number, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "Content-Length": "0", ...headers });
-  res.end();
-}
+/** Graph's request cap for JSON bodies with inline attachments (larger files use upload sessions). */
+export const readBody = (req: Req) => readCapped(req, 8 * 1024 * 1024);
 
 function graphDate(d = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "");
@@ -64,13 +42,7 @@ export function sendAadError(res: Res, status: number, error: string, aadsts: nu
 
 /** The login host renders errors it cannot redirect (bad client, bad redirect URI) as a page. */
 export function sendLoginErrorPage(res: Res, aadsts: number, text: string): void {
-  const body = `<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><h1>Sorry, but we're having trouble signing you in.</h1><p>AADSTS${aadsts}: ${escapeHtml(text)}</p></body></html>`;
-  res.writeHead(400, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  sendHtmlPage(res, 400, "Sign in to your account", "Sorry, but we're having trouble signing you in.", `AADSTS${aadsts}: ${text}`);
 }
 
 /** `Prefer` may arrive as one comma-separated header or several headers. */

@@ -1,33 +1,20 @@
 // Wire helpers for the Meta stand-in: Graph's JSON and error envelope, request parameters
 // (query string, JSON, form-urlencoded or multipart bodies, as Graph accepts all of them), and
 // the `fields` selector syntax (a,b{c,d},e.limit(3){f}).
-import type http from "node:http";
+import { readBody as readCapped, sendHtmlPage, sendJson as sendAnyJson, type Req, type Res } from "../shared/http.ts";
 import { opaque } from "./state.ts";
 
-export type Req = http.IncomingMessage;
-export type Res = http.ServerResponse;
+export { escapeHtml, PayloadTooLarge, type Req, type Res } from "../shared/http.ts";
 
-export class PayloadTooLarge extends Error {}
-
-export async function readBody(req: Req, limit = 30 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new PayloadTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+/** Bodies carry media uploads (filedata), hence the high cap. */
+const readBody = (req: Req) => readCapped(req, 30 * 1024 * 1024);
 
 function traceHeaders(): Record<string, string> {
   return { "x-fb-trace-id": opaque(8), "x-fb-request-id": opaque(16), "facebook-api-version": "v21.0" };
 }
 
 export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=UTF-8", "Content-Length": Buffer.byteLength(text), ...traceHeaders(), ...headers });
-  res.end(text);
+  sendAnyJson(res, status, body, { "Content-Type": "application/json; charset=UTF-8", ...traceHeaders(), ...headers });
 }
 
 export interface GraphErrorSpec { message: string; code: number; subcode?: number; type?: string; isTransient?: boolean; userTitle?: string; userMsg?: string }
@@ -45,13 +32,7 @@ export function sendGraphError(res: Res, status: number, e: GraphErrorSpec, head
 }
 
 export function sendHtml(res: Res, status: number, title: string, text: string): void {
-  const body = `<!DOCTYPE html><html><head><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>`;
-  res.writeHead(status, { "Content-Type": "text/html; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
-  res.end(body);
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  sendHtmlPage(res, status, title, title, text);
 }
 
 export interface Params {

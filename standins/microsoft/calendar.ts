@@ -3,15 +3,15 @@
 // calendarView/delta (occurrences expanded, nextLink/deltaLink, @removed, 410
 // syncStateNotFound), `Prefer: outlook.timezone`, and JSON $batch of GETs.
 import { z } from "zod";
-import { wallClock } from "../../providers/outlook-calendar/zones.ts";
 import { preferences, readBody, sendEmpty, sendGraphError, sendJson, type Req, type Res } from "./http.ts";
 import {
   calendarInstances, calendarStore, dayNames, defaultCalendar, findInstance, instancesOf, instantOf, newCalendarId,
-  newChangeKey, newEventId, newICalUId, nowStamp, showAsValues, userCalendars, zoneOf,
+  newChangeKey, newEventId, newICalUId, nowStamp, showAsValues, userCalendars,
   type ExceptionEdit, type Instance, type LocalTime, type Recurrence, type ShowAs, type StoredCalendar, type StoredEvent,
   type UserCalendars, type ViewItem, type ViewState, type ViewWindow,
 } from "./calendar-state.ts";
 import { opaque, type StandInState, type User } from "./state.ts";
+import { wallClock, zoneOf } from "./zones.ts";
 
 interface Result { status: number; body?: unknown; headers?: Record<string, string> }
 

@@ -1,62 +1,38 @@
-// Time for the Calendar stand-in: IANA zones through Intl (wall time ↔ UTC, RFC 3339 with
+// Time for the Calendar stand-in: IANA zones through luxon (wall time ↔ UTC, RFC 3339 with
 // the zone's offset as Google prints it) and RRULE expansion for what Google's
 // `singleEvents=true` does: DAILY / WEEKLY (BYDAY) / MONTHLY / YEARLY with INTERVAL, COUNT,
 // UNTIL, and EXDATE. Kept separate from the provider's own zone code on purpose: the tests
 // then compare two independent implementations against hard-coded UTC instants.
+import { DateTime, IANAZone } from "luxon";
 
 export interface Wall { y: number; m: number; d: number; h: number; mi: number; s: number }
 
 const DAY_MS = 86_400_000;
-const formats = new Map<string, Intl.DateTimeFormat>();
 
-export function isZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const isZone = (zone: string): boolean => IANAZone.isValidZone(zone);
 
 export function wallInZone(ms: number, zone: string): Wall {
-  let f = formats.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    formats.set(zone, f);
-  }
-  const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value);
-  return { y: p.year!, m: p.month!, d: p.day!, h: p.hour! % 24, mi: p.minute!, s: p.second! };
+  const t = DateTime.fromMillis(ms, { zone });
+  return { y: t.year, m: t.month, d: t.day, h: t.hour, mi: t.minute, s: t.second };
 }
 
 const wallMs = (w: Wall) => Date.UTC(w.y, w.m - 1, w.d, w.h, w.mi, w.s);
 
-/** Offset of `zone` at instant `ms` (local − UTC), in ms. */
-export function offsetAt(ms: number, zone: string): number {
-  const whole = Math.floor(ms / 1000) * 1000;
-  return wallMs(wallInZone(whole, zone)) - whole;
-}
-
-/** The instant a wall-clock time in `zone` denotes (a time skipped by DST moves forward). */
+/**
+ * The instant a wall-clock time in `zone` denotes, as RFC 5545 reads it: a time skipped by
+ * DST moves forward by the gap (02:30 → 03:30 new time); a repeated one is its first occurrence.
+ */
 export function wallToUtc(w: Wall, zone: string): number {
-  const guess = wallMs(w);
-  const first = guess - offsetAt(guess, zone);
-  const second = guess - offsetAt(first, zone);
-  for (const t of [first, second]) if (wallMs(wallInZone(t, zone)) === guess) return t;
-  // In a DST gap (02:30 on a spring-forward day): RFC 5545 reads it with the offset from
-  // before the gap, which is the later of the two candidates (03:30 new time).
-  return Math.max(first, second);
+  const t = DateTime.fromObject({ year: w.y, month: w.m, day: w.d, hour: w.h, minute: w.mi, second: w.s }, { zone });
+  return Math.min(t.toMillis(), ...t.getPossibleOffsets().map((c) => c.toMillis()));
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
 /** "2026-03-09T10:00:00-04:00" — how Google prints dateTime in an event's zone. */
 export function formatInZone(ms: number, zone: string): string {
-  const w = wallInZone(ms, zone);
-  const off = Math.round(offsetAt(ms, zone) / 60_000);
-  const sign = off < 0 ? "-" : "+";
-  const tz = zone === "UTC" || zone === "Etc/UTC" ? "Z" : `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-  return `${w.y}-${pad(w.m)}-${pad(w.d)}T${pad(w.h)}:${pad(w.mi)}:${pad(w.s)}${tz}`;
+  const t = DateTime.fromMillis(ms, { zone });
+  return t.toFormat("yyyy-MM-dd'T'HH:mm:ss") + (zone === "UTC" || zone === "Etc/UTC" ? "Z" : t.toFormat("ZZ"));
 }
 
 /** Civil day number (days since 1970-01-01) ↔ "YYYY-MM-DD". */
