@@ -92,12 +92,11 @@ async function seed(c: pg.Client, o: { reminders: number; aftercare: number; art
 
 // ---------------------------------------------------------------------- boot
 
-/** The service context as `npm start` / `npm run worker` build it, plus the reminders module. */
+/** The service context as `npm start` / `npm run worker` build it (the reminder job is in its catalog). */
 async function bootService(env: Record<string, string>) {
   const { boot } = await import("../service/boot.ts");
   const { loadConfig } = await import("../service/config/load.ts");
   const { createLogger } = await import("../service/observability/logger.ts");
-  await import("../service/reminders/index.ts");
   const run = await import("../service/reminders/run.ts");
   const n = (k: string) => (env[k] ? Number(env[k]) : undefined);
   Object.assign(run.DEFAULTS, { ...(n("BENCH_REMINDERS_CONCURRENCY") ? { concurrency: n("BENCH_REMINDERS_CONCURRENCY") } : {}), ...(n("BENCH_REMINDERS_BATCH") ? { batchSize: n("BENCH_REMINDERS_BATCH") } : {}) });

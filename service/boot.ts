@@ -1,5 +1,5 @@
 // Builds the process-wide AppContext: config → logger → database (real or embedded) →
-// Redis → queue, mail, realtime, switches. `close()` releases everything in reverse.
+// Redis → queue + job catalog, mail, realtime, switches. `close()` releases all in reverse.
 import { Redis } from "ioredis";
 import { loadConfig, secretValues, type Config } from "./config/load.ts";
 import type { AppContext } from "./context.ts";
@@ -8,10 +8,8 @@ import { startEmbeddedDb } from "./db/embedded.ts";
 import { migrateDeploy } from "./db/migrations.ts";
 import { createLimits } from "./http/rate-limit.ts";
 import { createBlobStore } from "./storage/index.ts";
-import "./inbox/jobs.ts"; // registers the inbox jobs and the sync-messages job sources
-import "./webhooks/jobs.ts"; // webhook processing job + the sweep of unfinished items
-import "./calendars/jobs.ts"; // calendar sync per connection + appointment write-back
-import "./reminders/index.ts"; // appointment reminders + aftercare, exactly once
+import { jobCatalog } from "./jobs/catalog.ts";
+import type { Catalog } from "./jobs/define.ts";
 import { createQueue } from "./jobs/queue.ts";
 import { createBackground } from "./jobs/background.ts";
 import { Switches } from "./jobs/switches.ts";
@@ -37,7 +35,8 @@ export function redisClient(config: Config, log: Logger): Redis | undefined {
   return redis;
 }
 
-export async function boot(opts: { config?: Config; log?: Logger } = {}): Promise<Booted> {
+/** jobs: the job catalog (tests extend jobCatalog with their own jobs). */
+export async function boot(opts: { config?: Config; log?: Logger; jobs?: Catalog } = {}): Promise<Booted> {
   const config = opts.config ?? loadConfig();
   const log = opts.log ?? createLogger({ level: config.logLevel, secrets: secretValues(config) });
   await initSentry(config.sentryDsn, config.isProduction ? "production" : "development");
@@ -64,6 +63,7 @@ export async function boot(opts: { config?: Config; log?: Logger } = {}): Promis
     mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.emailFrom, pg: pool, log }),
     limits: createLimits(config, redis),
     queue: createQueue(config, () => ctx),
+    jobs: opts.jobs ?? jobCatalog,
     realtime: createRealtime({
       jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime`,
       sessionLive: async (id) => (await db.session.count({ where: { id, revokedAt: null, expiresAt: { gt: new Date() } } })) === 1,

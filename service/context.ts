@@ -6,7 +6,7 @@ import type { Db } from "./db/client.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import type { Limits } from "./http/rate-limit.ts";
-import type { JobQueue } from "./jobs/queue.ts";
+import type { JobCatalog, JobQueue } from "./jobs/types.ts";
 import type { Realtime } from "./realtime/hub.ts";
 import type { Switches } from "./jobs/switches.ts";
 import type { BlobStore } from "./storage/types.ts";
@@ -22,7 +22,9 @@ export interface AppContext {
   redis: Redis | undefined;
   mailer: Mailer;
   limits: Limits;
-  queue: JobQueue;
+  queue: JobQueue<AppContext>;
+  /** Every job kind and cron job source (jobs/catalog.ts). */
+  jobs: JobCatalog<AppContext>;
   realtime: Realtime;
   switches: Switches;
   /** Attachment bytes (local disk or S3). */

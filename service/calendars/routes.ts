@@ -9,7 +9,7 @@ import { conflict, HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { providerEnv, toProviderAccount, upsertAccount } from "../integrations/accounts.ts";
-import { addSyncJob } from "../jobs/queue.ts";
+import { enqueue } from "../jobs/define.ts";
 import { allCalendarProviders, calendarByRoute, calendarProvider, asProviderError } from "../providers/registry.ts";
 import { calendarSyncJob } from "./jobs.ts";
 import { syncCalendar } from "./sync.ts";
@@ -49,7 +49,7 @@ export function calendarRoutes(ctx: AppContext): Router {
         update: { name: c.name, timeZone: c.timeZone, readOnly: Boolean(c.readOnly), status: "active", lastError: null },
       });
       rows.push(row);
-      const job = addSyncJob(ctx, calendarSyncJob(row.id, provider.id));
+      const job = enqueue(ctx, calendarSyncJob(row.id, provider.id));
       if (ctx.queue.mode === "bullmq") await job;
       else ctx.background.run(job);
     }

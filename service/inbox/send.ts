@@ -3,13 +3,15 @@
 // delivery status pushed to the artist's open tabs.
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
+import { z } from "zod";
+import type { ProviderId } from "../providers/catalog.ts";
 import type { AppContext } from "../context.ts";
 import { channelProvider, asProviderError } from "../providers/registry.ts";
 import { ProviderError, plainWords } from "../providers/kit/errors.ts";
 import type { Address, Draft } from "../providers/kit/channel.ts";
 import { conflict, notFound } from "../http/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
-import { addSyncJob } from "../jobs/queue.ts";
+import { defineJob, enqueue } from "../jobs/define.ts";
 import { replySubject, snippetOf } from "./content.ts";
 import type { StoredUpload } from "./uploads.ts";
 
@@ -51,7 +53,7 @@ export async function createReply(ctx: AppContext, userId: string, conversationI
   });
   await ctx.realtime.publish(userId, { type: "message.created", accountId: conv.accountId, conversationId, messageId: message.id, direction: "outbound", channel: conv.channel }).catch(() => undefined);
 
-  await addSyncJob(ctx, { name: "send-message", data: { messageId: message.id, maxAttempts: SEND_ATTEMPTS }, jobId: `send-message_${message.id}`, provider: conv.channel as never }, { attempts: SEND_ATTEMPTS, backoffMs: 2_000 });
+  await enqueue(ctx, sendJob(message.id, conv.channel), { attempts: SEND_ATTEMPTS, backoffMs: 2_000 });
   const after = await ctx.db.message.findUniqueOrThrow({ where: { id: message.id }, select: { status: true, statusError: true } });
   return { messageId: message.id, status: after.status, ...(after.statusError ? { error: after.statusError } : {}) };
 }
@@ -64,6 +66,20 @@ export async function replyWindow(ctx: AppContext, channel: string, conversation
   const closesAt = last ? new Date(last.sentAt.getTime() + hours * 3_600_000) : null;
   return { hours, open: Boolean(closesAt && closesAt.getTime() > Date.now()), closesAt };
 }
+
+/** The queue job that sends one pending reply (its last attempt marks the reply failed). */
+export const sendMessageJob = defineJob(
+  "send-message",
+  z.object({ messageId: z.string().min(1), maxAttempts: z.number().int().positive().default(5) }),
+  async (ctx, data, job) => {
+    const r = await sendOutbound(ctx, data.messageId, { finalAttempt: job.attempt >= data.maxAttempts });
+    if (r.status === "retry") throw r.error;
+    return { sent: r.status === "sent" ? 1 : 0, failed: r.status === "failed" ? 1 : 0 };
+  },
+);
+
+export const sendJob = (messageId: string, channel: string) =>
+  sendMessageJob.spec({ messageId, maxAttempts: SEND_ATTEMPTS }, { jobId: `send-message_${messageId}`, provider: channel as ProviderId });
 
 export type SendResult = { status: "sent" | "failed" | "already" } | { status: "retry"; error: ProviderError };
 

@@ -10,7 +10,7 @@ import type { ChannelProvider, NewAccount, OAuth1Connect } from "../providers/ki
 import { badRequest, conflict, forbidden, HttpError, notFound } from "../http/errors.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
-import { addSyncJob } from "../jobs/queue.ts";
+import { enqueue } from "../jobs/define.ts";
 import { syncJob } from "../inbox/jobs.ts";
 import { syncAccount } from "../inbox/sync.ts";
 import { providerEnv, publicAccount, toProviderAccount, upsertAccount } from "./accounts.ts";
@@ -61,7 +61,7 @@ export function integrationRoutes(ctx: AppContext): Router {
         throw err;
       }
       rows.push(row);
-      const job = addSyncJob(ctx, syncJob(row.id, provider.id, "connect"));
+      const job = enqueue(ctx, syncJob(row.id, provider.id, "connect"));
       if (ctx.queue.mode === "bullmq") await job;
       else ctx.background.run(job); // inline: the first sync runs on after the redirect
     }
@@ -223,7 +223,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     const row = await ownedAccount(req.user!.id, String(req.params.id));
     if (row.status !== "active") throw conflict("Reconnect this account before back-filling it.", row.status === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED");
     const { since } = parse(resyncBody, req.body);
-    const job = await addSyncJob(ctx, syncJob(row.id, row.provider, "resync", since));
+    const job = await enqueue(ctx, syncJob(row.id, row.provider, "resync", since));
     res.status(202).json({ accountId: row.id, since, job: { id: job.id, status: job.status } });
   });
 

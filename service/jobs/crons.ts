@@ -1,34 +1,23 @@
-// The cron table: the single source for vercel.json's `crons`, the built-in scheduler
-// and the cron routes. Schedules are the launch runbook's.
+// Running a cron: the switch check, the fan-out to the jobs the catalog's sources return,
+// and the run record. Shared by the cron routes and the built-in scheduler.
 import type { AppContext } from "../context.ts";
-import { addSyncJob } from "./queue.ts";
-import { jobSources, type FanoutCron, type JobCounts } from "./registry.ts";
+import type { CronName } from "./cron-table.ts";
+import { enqueue } from "./define.ts";
 import { recordRun, recordSkipped } from "./runs.ts";
-
-export interface CronDef { name: string; path: string; schedule: string; description: string }
-
-export const crons = [
-  { name: "sync-messages", path: "/api/cron/sync-messages", schedule: "*/10 * * * *", description: "Enqueue a mailbox/social sync for every connected account." },
-  { name: "sync-calendars", path: "/api/cron/sync-calendars", schedule: "*/15 * * * *", description: "Enqueue a calendar sync for every connected calendar." },
-  { name: "worker-sync", path: "/api/worker/sync", schedule: "*/5 * * * *", description: "Enqueue message syncs, then drain queued jobs for a bounded time (serverless worker)." },
-  { name: "appointment-reminders", path: "/api/cron/appointment-reminders", schedule: "0 9 * * *", description: "Send the day's appointment reminders." },
-] as const satisfies readonly CronDef[];
-
-export type CronName = (typeof crons)[number]["name"];
-export const cronNames = crons.map((c) => c.name) as CronName[];
+import type { FanoutCron, JobCounts } from "./types.ts";
 
 export type CronResult = { skipped: true; reason: string } | { skipped: false; counts: JobCounts };
 
 /** Collects the jobs features contributed for this cron and enqueues each (inline without Redis). */
 async function fanOut(ctx: AppContext, cron: FanoutCron): Promise<JobCounts> {
   const counts: JobCounts = { enqueued: 0, duplicate: 0, done: 0, failed: 0, skipped: 0 };
-  for (const source of jobSources(cron)) {
+  for (const source of ctx.jobs.sources(cron)) {
     for (const spec of await source(ctx)) {
       if (spec.provider && !(await ctx.switches.isEnabled(`provider.${spec.provider}`))) {
         counts.skipped!++;
         continue;
       }
-      const { status } = await addSyncJob(ctx, spec);
+      const { status } = await enqueue(ctx, spec);
       const key = status === "queued" ? "enqueued" : status;
       counts[key] = (counts[key] ?? 0) + 1;
     }

@@ -1,45 +1,35 @@
-// The sync queue. With Redis: BullMQ (retries with exponential backoff, failed jobs kept
+// The job queue. With Redis: BullMQ (retries with exponential backoff, failed jobs kept
 // and countable). Without Redis: the same handlers run inline, the runbook's fallback.
 import { randomUUID } from "node:crypto";
-import { Queue, Worker, type Job, type ConnectionOptions } from "bullmq";
+import { Queue, UnrecoverableError, Worker, type Job, type ConnectionOptions } from "bullmq";
 import type { AppContext } from "../context.ts";
 import type { Config } from "../config/load.ts";
-import { jobHandler, type JobCounts, type JobSpec } from "./registry.ts";
 import { recordRun, recordSkipped } from "./runs.ts";
+import type { AddOptions, AddResult, DrainResult, JobCounts, JobInfo, JobPayload, JobQueue, JobSpec, QueueCounts } from "./types.ts";
 
-export const QUEUE_NAME = "sync";
+/** One queue carries every kind of job: syncs, sends, calendar writes, reminders, webhooks. */
+export const QUEUE_NAME = "tatu-jobs";
+/** What releases before the rename called it. Jobs still there at deploy are run by the new
+ *  workers until it is empty (see drainLegacy); drop this once no install has any left. */
+export const LEGACY_QUEUE_NAME = "sync";
 export const DEFAULT_ATTEMPTS = 5;
 export const DEFAULT_BACKOFF_MS = 5_000;
 
-export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number; completed: number }
-/** fresh: the caller knows this job id has never been used (e.g. a just-stored webhook row),
- *  so the duplicate check's two Redis round trips are skipped. */
-export interface AddOptions { attempts?: number; backoffMs?: number; fresh?: boolean }
-export interface AddResult { id: string; mode: "bullmq" | "inline"; status: "queued" | "duplicate" | "done" | "failed" | "skipped"; error?: string }
-export interface DrainResult { processed: number; failed: number; timedOut: boolean }
-
-export interface JobQueue {
-  readonly mode: "bullmq" | "inline";
-  add(spec: JobSpec, opts?: AddOptions): Promise<AddResult>;
-  /** Enqueues jobs whose ids have never been used, in one round trip (e.g. just-stored webhook rows). */
-  addFresh(specs: JobSpec[], opts?: Omit<AddOptions, "fresh">): Promise<void>;
-  /** Processes queued jobs for at most budgetMs (the serverless worker route). */
-  drain(ctx: AppContext, budgetMs: number): Promise<DrainResult>;
-  counts(): Promise<QueueCounts>;
-  /** A long-running worker in this process; returns a stop function. */
-  startWorker(ctx: AppContext, concurrency?: number): () => Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Runs one attempt of a job: kill switch, handler lookup, run record. */
-export async function runJob(ctx: AppContext, spec: Pick<JobSpec, "name" | "data" | "provider">, job: { id: string; attempt: number }): Promise<JobCounts | void> {
-  if (spec.provider && !(await ctx.switches.isEnabled(`provider.${spec.provider}`))) {
-    await recordSkipped(ctx, "job", spec.name, `provider.${spec.provider} is disabled`);
+/** Runs one attempt of a job: kill switch, catalog lookup, payload check, run record. */
+export async function runJob(ctx: AppContext, payload: JobPayload, job: JobInfo): Promise<JobCounts | void> {
+  if (payload.provider && !(await ctx.switches.isEnabled(`provider.${payload.provider}`))) {
+    await recordSkipped(ctx, "job", payload.name, `provider.${payload.provider} is disabled`);
     return { skipped: 1 };
   }
-  const handler = jobHandler(spec.name);
-  if (!handler) throw new Error(`No handler for job "${spec.name}"`);
-  return recordRun(ctx, "job", spec.name, () => handler(ctx, spec.data, job), { ...job, provider: spec.provider });
+  const def = ctx.jobs.job(payload.name);
+  // Retried: during a rolling deploy a worker of the next release may know it.
+  if (!def) throw new Error(`No handler for job "${payload.name}"`);
+  return recordRun(ctx, "job", payload.name, async () => {
+    const parsed = def.parse(payload.data);
+    // Retrying cannot make a stored payload fit (e.g. queued by an older release): fail for good.
+    if (!parsed.ok) throw new UnrecoverableError(`The payload of job "${payload.name}" does not fit its schema, not retried: ${parsed.error}`);
+    return def.run(ctx, parsed.data, job);
+  }, { ...job, provider: payload.provider });
 }
 
 export function redisConnection(config: Config): ConnectionOptions | undefined {
@@ -48,8 +38,6 @@ export function redisConnection(config: Config): ConnectionOptions | undefined {
   // maxRetriesPerRequest null: BullMQ workers wait out Redis restarts instead of crashing.
   return "url" in r ? { url: r.url, maxRetriesPerRequest: null } : { host: r.host, port: r.port, password: r.password, maxRetriesPerRequest: null };
 }
-
-type JobPayload = Pick<JobSpec, "name" | "data" | "provider">;
 
 /** Errors may carry the provider's Retry-After (ProviderError.retryAfterMs): it wins over
  *  the exponential schedule, so a rate-limited account waits exactly as long as asked. */
@@ -64,9 +52,10 @@ const backoffStrategy = (attemptsMade: number, _type?: string, err?: Error, job?
   return retryDelayMs(attemptsMade, backoff?.delay ?? DEFAULT_BACKOFF_MS, err);
 };
 
-class BullQueue implements JobQueue {
+class BullQueue implements JobQueue<AppContext> {
   readonly mode = "bullmq" as const;
   private readonly queue: Queue<JobPayload>;
+  private legacy?: Queue<JobPayload>;
 
   constructor(private readonly connection: ConnectionOptions, private readonly prefix: string) {
     this.queue = new Queue<JobPayload>(QUEUE_NAME, { connection, prefix });
@@ -107,7 +96,14 @@ class BullQueue implements JobQueue {
 
   async drain(ctx: AppContext, budgetMs: number): Promise<DrainResult> {
     const deadline = Date.now() + budgetMs;
-    const worker = new Worker<JobPayload>(QUEUE_NAME, null, { connection: this.connection, prefix: this.prefix, autorun: false, settings: { backoffStrategy } });
+    const r = await this.drainQueue(ctx, QUEUE_NAME, deadline);
+    if (r.timedOut || !(await this.legacyBacklog().catch(() => 0))) return r;
+    const old = await this.drainQueue(ctx, LEGACY_QUEUE_NAME, deadline);
+    return { processed: r.processed + old.processed, failed: r.failed + old.failed, timedOut: old.timedOut };
+  }
+
+  private async drainQueue(ctx: AppContext, name: string, deadline: number): Promise<DrainResult> {
+    const worker = new Worker<JobPayload>(name, null, { connection: this.connection, prefix: this.prefix, autorun: false, settings: { backoffStrategy } });
     const token = randomUUID();
     const run = this.process(ctx);
     let processed = 0, failed = 0;
@@ -136,20 +132,64 @@ class BullQueue implements JobQueue {
   }
 
   startWorker(ctx: AppContext, concurrency = 4): () => Promise<void> {
-    // A dead worker's jobs are handed to a live one after the lock lapses (lock renewed at half of it).
-    const stalledMs = (ctx.config.env.WORKER_STALLED_SECONDS ?? 30) * 1000;
-    const worker = new Worker<JobPayload>(QUEUE_NAME, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency, lockDuration: stalledMs, stalledInterval: stalledMs, settings: { backoffStrategy } });
-    worker.on("error", (err) => ctx.log.warn({ err: err.message }, "queue worker error"));
-    worker.on("failed", (job, err) => ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"));
-    return () => worker.close();
+    const worker = this.worker(ctx, QUEUE_NAME, concurrency);
+    const stopLegacy = this.drainLegacy(ctx, concurrency);
+    return async () => { await Promise.all([worker.close(), stopLegacy()]); };
   }
 
-  close(): Promise<void> {
-    return this.queue.close();
+  private worker(ctx: AppContext, name: string, concurrency: number): Worker<JobPayload> {
+    // A dead worker's jobs are handed to a live one after the lock lapses (lock renewed at half of it).
+    const stalledMs = (ctx.config.env.WORKER_STALLED_SECONDS ?? 30) * 1000;
+    const worker = new Worker<JobPayload>(name, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency, lockDuration: stalledMs, stalledInterval: stalledMs, settings: { backoffStrategy } });
+    worker.on("error", (err) => ctx.log.warn({ err: err.message }, "queue worker error"));
+    worker.on("failed", (job, err) => ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"));
+    return worker;
+  }
+
+  /** Jobs waiting, running or scheduled in the legacy queue. */
+  private async legacyBacklog(): Promise<number> {
+    if (!this.legacy) {
+      this.legacy = new Queue<JobPayload>(LEGACY_QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
+      this.legacy.on("error", () => undefined);
+    }
+    const c = await this.legacy.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+    return Object.values(c).reduce((n, v) => n + (v ?? 0), 0);
+  }
+
+  /** Runs what the legacy queue still holds (retries included), checking every minute, and
+   *  stops once it is empty. Returns a stop function. */
+  private drainLegacy(ctx: AppContext, concurrency: number): () => Promise<void> {
+    let worker: Worker<JobPayload> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const check = async () => {
+      const left = await this.legacyBacklog().catch(() => undefined); // Redis down: ask again later
+      if (stopped) return;
+      if (left === 0) {
+        await worker?.close();
+        return;
+      }
+      if (left && !worker) {
+        ctx.log.info({ queue: LEGACY_QUEUE_NAME, jobs: left }, "running the jobs left in the legacy queue");
+        worker = this.worker(ctx, LEGACY_QUEUE_NAME, concurrency);
+      }
+      timer = setTimeout(() => void check(), 60_000);
+      timer.unref();
+    };
+    void check();
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await worker?.close();
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.queue.close(), this.legacy?.close()]);
   }
 }
 
-class InlineQueue implements JobQueue {
+class InlineQueue implements JobQueue<AppContext> {
   readonly mode = "inline" as const;
   constructor(private readonly ctx: () => AppContext) {}
 
@@ -178,12 +218,7 @@ class InlineQueue implements JobQueue {
   async close(): Promise<void> {}
 }
 
-export function createQueue(config: Config, ctx: () => AppContext): JobQueue {
+export function createQueue(config: Config, ctx: () => AppContext): JobQueue<AppContext> {
   const connection = redisConnection(config);
   return connection ? new BullQueue(connection, `${config.redisPrefix}:bull`) : new InlineQueue(ctx);
-}
-
-/** Enqueue helper used by features and crons (the runbook's `addSyncJob()`). */
-export function addSyncJob(ctx: AppContext, spec: JobSpec, opts?: AddOptions): Promise<AddResult> {
-  return ctx.queue.add(spec, opts);
 }

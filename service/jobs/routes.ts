@@ -2,7 +2,8 @@
 import { Router } from "express";
 import type { AppContext } from "../context.ts";
 import { requireCronSecret } from "../http/auth-middleware.ts";
-import { crons, runCron } from "./crons.ts";
+import { crons } from "./cron-table.ts";
+import { runCron } from "./crons.ts";
 
 export function cronRoutes(ctx: AppContext): Router {
   const r = Router();

@@ -1,6 +1,6 @@
 // Records every cron invocation and job attempt so success/error ratios can be read later.
 import type { AppContext } from "../context.ts";
-import type { JobCounts } from "./registry.ts";
+import type { JobCounts } from "./types.ts";
 
 type Kind = "cron" | "job";
 

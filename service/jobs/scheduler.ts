@@ -3,7 +3,8 @@
 // previous run of that cron is still going.
 import { Cron } from "croner";
 import type { AppContext } from "../context.ts";
-import { crons, runCron } from "./crons.ts";
+import { crons } from "./cron-table.ts";
+import { runCron } from "./crons.ts";
 
 export interface Scheduler { jobs: Cron[]; stop(): void }
 

@@ -4,7 +4,7 @@
 // same transaction; that table takes no UPDATE or DELETE (a trigger refuses them).
 import type { Db } from "../db/client.ts";
 import { providerIds } from "../providers/catalog.ts";
-import { cronNames } from "./crons.ts";
+import { cronNames } from "./cron-table.ts";
 
 export interface SwitchState { name: string; kind: "cron" | "provider"; enabled: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null }
 

@@ -1,8 +1,11 @@
 // One batch of reminders: claim (set-based) → send with bounded concurrency → record. The
 // cron plans ranges of appointment ids and enqueues one batch job per range, so several
 // workers share a run; any number of runs may overlap, since only a claim lets a run send.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { z } from "zod";
 import type { AppContext } from "../context.ts";
+import { defineJob } from "../jobs/define.ts";
+import type { JobSpec } from "../jobs/types.ts";
 import { Channels, errorText, twilioConfigured, type SendOutcome } from "./send.ts";
 import { claimNew, expireHopeless, planRanges, reclaim, recordResults, renewLease, type ClaimedRow, type Range, type Result, type RetryPolicy, type Windows } from "./sql.ts";
 
@@ -178,14 +181,22 @@ export async function runReminderBatch(ctx: AppContext, input: { asOfMs: number;
 
 export const BATCH_JOB = "appointment-reminders-batch";
 
+/** One range of a cron run: claim → send → record (ranges open at either end are null). */
+export const reminderBatchJob = defineJob(
+  BATCH_JOB,
+  z.object({ asOfMs: z.number(), from: z.string().min(1).nullable(), to: z.string().min(1).nullable() }),
+  async (ctx, data, job) => {
+    // Unique per attempt: a retried job must not inherit the claims of the attempt that died.
+    const runId = `${job.id}#${job.attempt}:${randomBytes(4).toString("hex")}`;
+    return { ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range: { from: data.from, to: data.to }, runId })) };
+  },
+);
+
 /** The cron's fan-out: one batch job per range of about `batchSize` appointments with work. */
-export async function planReminderJobs(ctx: AppContext, asOfMs = Date.now(), opts: Partial<ReminderOptions> = {}) {
+export async function planReminderJobs(ctx: AppContext, asOfMs = Date.now(), opts: Partial<ReminderOptions> = {}): Promise<JobSpec[]> {
   const o = { ...DEFAULTS, ...opts };
   const starts = await planRanges(ctx.pg, windowsAt(asOfMs, o), { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, runStartedMs: await dbNowMs(ctx), size: o.batchSize });
-  return starts.map((from, i) => ({
-    name: BATCH_JOB,
-    // The first range is open below and the last open above: work that appears between
-    // planning and running still falls into some range.
-    data: { asOfMs, from: i === 0 ? null : from, to: starts[i + 1] ?? null },
-  }));
+  // The first range is open below and the last open above: work that appears between
+  // planning and running still falls into some range.
+  return starts.map((from, i) => reminderBatchJob.spec({ asOfMs, from: i === 0 ? null : from, to: starts[i + 1] ?? null }));
 }

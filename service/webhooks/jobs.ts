@@ -1,9 +1,12 @@
-// Queue wiring of the webhook layer: one "process-webhook" job per stored item, and a sweep
-// on the sync-messages cron for items whose processing was lost or has to wait (a status
-// callback that beat our own send bookkeeping, a crash, inline mode after the response).
+// Queue wiring of the webhook layer: one "process-webhook" job per stored item (or one
+// "process-webhooks" per burst), and a sweep on the sync-messages cron for items whose
+// processing was lost or has to wait (a status callback that beat our own send bookkeeping,
+// a crash, inline mode after the response). Listed in jobs/catalog.ts.
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { addJobSource, defineJob, type JobSpec } from "../jobs/registry.ts";
+import { batcherPer, createBatcher } from "../concurrency/batcher.ts";
+import { defineJob } from "../jobs/define.ts";
+import type { JobSpec } from "../jobs/types.ts";
 import { processWebhookEvent } from "./process.ts";
 import { providerOfSource } from "../providers/catalog.ts";
 import type { ProviderId } from "../providers/catalog.ts";
@@ -11,8 +14,14 @@ import { pruneRejectionCounts } from "./rejections.ts";
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
 
+export const processWebhookJob = defineJob("process-webhook", z.object({ id: z.string().uuid() }), async (ctx, data) => {
+  const outcome = await processWebhookEvent(ctx, data.id);
+  if (outcome === "retry") throw Object.assign(new Error("The message this status is about is not recorded yet."), { retryAfterMs: 2_000 });
+  return { [outcome]: 1 };
+});
+
 export function processJob(id: string, source: string): JobSpec {
-  return { name: "process-webhook", data: { id }, jobId: `webhook_${id}`, provider: providerOfSource(source) as ProviderId };
+  return processWebhookJob.spec({ id }, { jobId: `webhook_${id}`, provider: providerOfSource(source) as ProviderId });
 }
 
 /** How long a flush waits for Redis. The rows are already durable in Postgres, so a Redis
@@ -25,47 +34,44 @@ const ENQUEUE_WAIT_MS = 1_000;
  *  and a lone webhook waits 5 ms before processing starts. */
 const ENQUEUE_GATHER_MS = 5;
 
-interface Feeder { pending: Map<string, string[]>; timer?: NodeJS.Timeout; next?: Promise<void>; settleNext?: () => void; flushing: boolean }
-const feeders = new WeakMap<AppContext, Feeder>();
+/** One enqueueProcessing call: events of one source stored together. */
+interface Stored { source: string; ids: string[] }
+
+const feeder = batcherPer((ctx: AppContext) =>
+  createBatcher<Stored, void>((stored) => queueStored(ctx, stored), {
+    gatherMs: ENQUEUE_GATHER_MS,
+    maxBatch: Infinity,
+    track: (flushed) => ctx.background.run(flushed),
+  }),
+);
 
 /** Queues the processing of just-stored events, gathered with those of concurrent webhooks into
- *  one addBulk per ENQUEUE_GATHER_MS. Costs the request nothing but an array push; resolves once
- *  the flush carrying these ids is done, and never rejects (a failure is logged; the sweep
- *  covers it). Graceful shutdown waits for the flush through ctx.background. */
+ *  one addBulk per ENQUEUE_GATHER_MS. Costs the request nothing but an array push; every caller
+ *  of one gather window gets the same promise, resolved once their flush is done, which never
+ *  rejects (a failure is logged; the sweep covers it). Graceful shutdown waits for each flush
+ *  through ctx.background. */
 export function enqueueProcessing(ctx: AppContext, source: string, ids: string[]): Promise<void> {
   if (!ids.length) return Promise.resolve();
-  let f = feeders.get(ctx);
-  if (!f) feeders.set(ctx, (f = { pending: new Map(), flushing: false }));
-  const list = f.pending.get(source);
-  if (list) list.push(...ids);
-  else f.pending.set(source, [...ids]);
-  if (!f.next) {
-    const feeder = f;
-    f.next = new Promise<void>((resolve) => { feeder.settleNext = resolve; });
-    ctx.background.run(f.next);
-    if (!f.flushing) f.timer = setTimeout(() => void flushFeeder(ctx, feeder), ENQUEUE_GATHER_MS);
-  }
-  return f.next;
+  return feeder(ctx).add({ source, ids });
 }
 
-async function flushFeeder(ctx: AppContext, f: Feeder): Promise<void> {
-  const batch = f.pending, done = f.settleNext!;
-  f.pending = new Map();
-  f.next = f.settleNext = f.timer = undefined;
-  f.flushing = true;
-  const jobs = [...batch].flatMap(([source, ids]) => processJobs(source, ids));
+async function queueStored(ctx: AppContext, stored: Stored[]): Promise<void[]> {
+  const bySource = new Map<string, string[]>();
+  for (const { source, ids } of stored) {
+    const list = bySource.get(source);
+    if (list) list.push(...ids);
+    else bySource.set(source, [...ids]);
+  }
+  const add = async () => ctx.queue.addFresh([...bySource].flatMap(([source, ids]) => processJobs(source, ids)));
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    ctx.queue.addFresh(jobs).then(() => "queued" as const, (err: Error) => err),
+    add().then(() => "queued" as const, (err: Error) => err),
     new Promise<"timeout">((resolve) => { timer = setTimeout(() => resolve("timeout"), ENQUEUE_WAIT_MS); }),
   ]);
   clearTimeout(timer);
   if (outcome !== "queued")
-    ctx.log.warn({ sources: [...batch.keys()], count: [...batch.values()].reduce((n, ids) => n + ids.length, 0), err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhooks stored but not queued; the sweep will queue them");
-  f.flushing = false;
-  done();
-  // Ids that arrived during this flush go out next (one add in flight at a time).
-  if (f.next && !f.timer) f.timer = setTimeout(() => void flushFeeder(ctx, f), ENQUEUE_GATHER_MS);
+    ctx.log.warn({ sources: [...bySource.keys()], count: [...bySource.values()].reduce((n, ids) => n + ids.length, 0), err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhooks stored but not queued; the sweep will queue them");
+  return stored.map(() => undefined);
 }
 
 /** Most ids one "process-webhooks" job carries: big enough that a burst costs few queue adds,
@@ -81,21 +87,12 @@ export function processJobs(source: string, ids: string[]): JobSpec[] {
   const jobs: JobSpec[] = [];
   for (let i = 0; i < ids.length; i += WEBHOOK_BATCH_MAX) {
     const chunk = ids.slice(i, i + WEBHOOK_BATCH_MAX);
-    jobs.push({ name: "process-webhooks", data: { source, ids: chunk }, jobId: `webhooks_${chunk[0]}_${chunk.length}`, provider: providerOfSource(source) as ProviderId });
+    jobs.push(processWebhooksJob.spec({ source, ids: chunk }, { jobId: `webhooks_${chunk[0]}_${chunk.length}`, provider: providerOfSource(source) as ProviderId }));
   }
   return jobs;
 }
 
-defineJob("process-webhook", async (ctx, data) => {
-  const outcome = await processWebhookEvent(ctx, String(data.id));
-  if (outcome === "retry") throw Object.assign(new Error("The message this status is about is not recorded yet."), { retryAfterMs: 2_000 });
-  return { [outcome]: 1 };
-});
-
-const batchData = z.object({ source: z.string().min(1), ids: z.array(z.string().uuid()).min(1) });
-
-defineJob("process-webhooks", async (ctx, data) => {
-  const { source, ids } = batchData.parse(data);
+export const processWebhooksJob = defineJob("process-webhooks", z.object({ source: z.string().min(1), ids: z.array(z.string().uuid()).min(1) }), async (ctx, { source, ids }) => {
   const counts: Record<string, number> = {};
   const later: string[] = [];
   for (const id of ids) {
@@ -117,7 +114,8 @@ defineJob("process-webhooks", async (ctx, data) => {
   return counts;
 });
 
-addJobSource("sync-messages", async (ctx) => {
+/** sync-messages: events still unprocessed a while after they arrived. */
+export async function webhookSweep(ctx: AppContext): Promise<JobSpec[]> {
   await pruneRejectionCounts(ctx).catch((err) => ctx.log.warn({ err: (err as Error).message }, "could not prune webhook rejection counters"));
   const stale = await ctx.db.webhookEvent.findMany({
     where: { status: { in: ["received", "failed"] }, attempts: { lt: MAX_WEBHOOK_ATTEMPTS }, receivedAt: { lt: new Date(Date.now() - (ctx.config.env.WEBHOOK_SWEEP_AFTER_SECONDS ?? 60) * 1000) } },
@@ -126,4 +124,4 @@ addJobSource("sync-messages", async (ctx) => {
     take: 500,
   });
   return stale.map((e) => processJob(e.id, e.source));
-});
+}

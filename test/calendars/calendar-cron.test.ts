@@ -4,7 +4,7 @@
 // Real Postgres, real Redis, the Square stand-in (its tokens can be revoked like a real one).
 import { Queue, type Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calendarSyncJob } from "../../service/calendars/jobs.ts";
+import { calendarSyncJobId } from "../../service/calendars/jobs.ts";
 import { QUEUE_NAME, redisConnection } from "../../service/jobs/queue.ts";
 import { startSquareStandIn, type MerchantHandle, type SquareStandIn } from "../../standins/square/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
@@ -21,8 +21,8 @@ let studioA: MerchantHandle, studioB: MerchantHandle, studioC: MerchantHandle;
 const connections: Record<string, string> = {}; // studio name → connection id
 
 const cron = (path: string, secret = app.ctx.config.cronSecret) => app.client().post(path, undefined, { authorization: `Bearer ${secret}` });
-const jobOf = async (connectionId: string) => (await bull.getJob(calendarSyncJob(connectionId, "square").jobId)) as Job | undefined;
-const runsOf = (connectionId: string) => app.ctx.db.jobRun.findMany({ where: { kind: "job", name: "sync-calendar", jobId: calendarSyncJob(connectionId, "square").jobId } });
+const jobOf = async (connectionId: string) => (await bull.getJob(calendarSyncJobId(connectionId))) as Job | undefined;
+const runsOf = (connectionId: string) => app.ctx.db.jobRun.findMany({ where: { kind: "job", name: "sync-calendar", jobId: calendarSyncJobId(connectionId) } });
 const drain = async () => {
   const res = await cron("/api/worker/sync");
   expect(res.status).toBe(200);

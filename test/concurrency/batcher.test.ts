@@ -47,3 +47,57 @@ describe("single-flight batcher", () => {
     expect(sizes).toEqual([2, 2, 1]);
   });
 });
+
+describe("gathering, and callers that share one promise", () => {
+  it("waits gatherMs for company before the first write", async () => {
+    const writes: number[][] = [];
+    const b = createBatcher<number, number>(async (items) => { writes.push(items); return items; }, { gatherMs: 20 });
+    const first = b.push(1);
+    await new Promise((r) => setTimeout(r, 5)); // well inside the window: joins the same write
+    const second = b.push(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(writes).toEqual([[1, 2]]);
+  });
+
+  it("add(): every caller until the flush starts gets the same promise, tracked once per flush", async () => {
+    const tracked: Promise<void>[] = [];
+    const writes: string[][] = [];
+    let release!: () => void;
+    const b = createBatcher<string, void>(async (items) => {
+      writes.push(items);
+      if (writes.length === 1) await new Promise<void>((r) => { release = r; });
+      return items.map(() => undefined);
+    }, { gatherMs: 5, track: (p) => tracked.push(p) });
+    const early = [b.add("a"), b.add("b")];
+    await new Promise((r) => setImmediate(r));
+    early.push(b.add("c"));
+    expect(new Set(early).size).toBe(1);
+    await until(() => writes.length === 1);
+    // The first write is in flight: later callers share the next flush, not this one.
+    const late = [b.add("d"), b.add("e")];
+    expect(new Set(late).size).toBe(1);
+    expect(late[0]).not.toBe(early[0]);
+    release();
+    await Promise.all([...early, ...late]);
+    expect(writes).toEqual([["a", "b", "c"], ["d", "e"]]);
+    expect(tracked).toEqual([early[0], late[0]]);
+  });
+
+  it("add(): a failed flush rejects its shared promise; push() and add() callers share writes", async () => {
+    let fail = true;
+    const writes: number[][] = [];
+    const b = createBatcher<number, number>(async (items) => { writes.push(items); if (fail) throw new Error("redis down"); return items; }, { gatherMs: 1 });
+    await expect(b.add(1)).rejects.toThrow("redis down");
+    fail = false;
+    const [pushed] = await Promise.all([b.push(2), b.add(3)]);
+    expect(pushed).toBe(2);
+    expect(writes).toEqual([[1], [2, 3]]);
+  });
+});
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; !ok(); i++) {
+    if (i > 200) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -3,6 +3,7 @@ import { freePort } from "./net.ts";
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { boot } from "../../service/boot.ts";
+import type { Catalog } from "../../service/jobs/define.ts";
 import pino from "pino";
 import { loadConfig, secretValues } from "../../service/config/load.ts";
 import type { AppContext } from "../../service/context.ts";
@@ -35,7 +36,7 @@ export function uniqueEmail(tag = "user"): string {
  * env: extra environment for this instance. `redis: true` connects to the real Redis with a
  * prefix unique to this test (or the given one, to make two instances share it).
  */
-export async function startTestApp(opts: { env?: Record<string, string>; redis?: boolean | string; databaseUrl?: string; publicUrl?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; redis?: boolean | string; databaseUrl?: string; publicUrl?: boolean; jobs?: Catalog } = {}): Promise<TestApp> {
   // publicUrl: NEXTAUTH_URL is this instance's real address (providers that sign the URL they call, e.g. Twilio).
   const port = opts.publicUrl ? await freePort() : 0;
   const prefix = typeof opts.redis === "string" ? opts.redis : `tatu-test-${randomBytes(4).toString("hex")}`;
@@ -60,7 +61,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
   const log = logFile
     ? createLogger({ level: config.logLevel === "silent" ? "info" : config.logLevel, secrets: secretValues(config), destination: pino.destination({ dest: logFile, sync: true }) })
     : createLogger({ level: config.logLevel });
-  const booted = await boot({ config, log });
+  const booted = await boot({ config, log, jobs: opts.jobs });
   const http = await startHttpServer(booted.ctx, port, "127.0.0.1");
   return {
     url: http.url,

@@ -5,7 +5,8 @@
 import { Queue, type Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syncJob, syncJobId } from "../../service/inbox/jobs.ts";
-import { addSyncJob, QUEUE_NAME, redisConnection } from "../../service/jobs/queue.ts";
+import { enqueue } from "../../service/jobs/define.ts";
+import { QUEUE_NAME, redisConnection } from "../../service/jobs/queue.ts";
 import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
@@ -80,7 +81,7 @@ describe("with Redis (BullMQ)", () => {
     const stop = app.ctx.queue.startWorker(app.ctx, 1);
     try {
       // The very job spec the cron enqueues for this account.
-      expect((await addSyncJob(app.ctx, syncJob(id, "gmail", "cron"))).status).toBe("queued");
+      expect((await enqueue(app.ctx, syncJob(id, "gmail", "cron"))).status).toBe("queued");
       await until(async () => (await (await job(id)).getState()) === "delayed", 10_000, "the first attempt to fail");
 
       const delayed = await job(id);
@@ -119,7 +120,7 @@ describe("with Redis (BullMQ)", () => {
 
     const stop = app.ctx.queue.startWorker(app.ctx, 1);
     try {
-      expect((await addSyncJob(app.ctx, syncJob(id, "gmail", "cron"))).status).toBe("queued");
+      expect((await enqueue(app.ctx, syncJob(id, "gmail", "cron"))).status).toBe("queued");
       await until(async () => (await (await job(id)).getState()) === "failed", 10_000, "the job to fail");
       const event = await socket.waitFor((e) => e.type === "account.status" && e.accountId === id);
       expect(event).toMatchObject({ status: "reauth_required", message: expect.stringMatching(/reconnect/i) });

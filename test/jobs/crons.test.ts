@@ -1,29 +1,35 @@
 // Cron routes, their switches, provider kill switches, and the admin switches API.
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { crons } from "../../service/jobs/crons.ts";
-import { addJobSource, defineJob } from "../../service/jobs/registry.ts";
+import { z } from "zod";
+import { jobCatalog } from "../../service/jobs/catalog.ts";
+import { crons } from "../../service/jobs/cron-table.ts";
+import { defineJob } from "../../service/jobs/define.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { PASSWORD, signedInUser } from "../helpers/accounts.ts";
 
 // A feature's contribution to the message-sync cron: one job per "account".
 let sourceCalls = 0;
 const synced: string[] = [];
-addJobSource("sync-messages", async () => {
-  sourceCalls++;
-  return [
-    { name: "test-sync-account", data: { account: "gmail-1" }, provider: "gmail" },
-    { name: "test-sync-account", data: { account: "twilio-1" }, provider: "twilio" },
-  ];
-});
-defineJob("test-sync-account", async (_ctx, data) => {
-  synced.push(String(data.account));
+const testSyncAccount = defineJob("test-sync-account", z.object({ account: z.string() }), async (_ctx, data) => {
+  synced.push(data.account);
   return { messages: 1 };
+});
+const jobs = jobCatalog.with({
+  jobs: [testSyncAccount],
+  sources: {
+    "sync-messages": [
+      async () => {
+        sourceCalls++;
+        return [testSyncAccount.spec({ account: "gmail-1" }, { provider: "gmail" }), testSyncAccount.spec({ account: "twilio-1" }, { provider: "twilio" })];
+      },
+    ],
+  },
 });
 
 let app: TestApp;
 const ADMIN = "ops-admin@example.test";
-beforeAll(async () => { app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN } }); });
+beforeAll(async () => { app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN }, jobs }); });
 afterAll(async () => { await app?.close(); });
 const bearer = () => ({ authorization: `Bearer ${app.ctx.config.cronSecret}` });
 

@@ -1,6 +1,6 @@
 // The built-in scheduler (single-process installs) runs the same crons on vercel.json's schedules.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { crons } from "../../service/jobs/crons.ts";
+import { crons } from "../../service/jobs/cron-table.ts";
 import { startScheduler } from "../../service/jobs/scheduler.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 

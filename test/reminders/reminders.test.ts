@@ -5,7 +5,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import "../../service/reminders/index.ts";
 import { applyReminderDeliveryStatus } from "../../service/reminders/delivery.ts";
 import { localDate, localTime, reminderText } from "../../service/reminders/message.ts";
 import { runReminderBatch } from "../../service/reminders/run.ts";

@@ -1,0 +1,17 @@
+// Every job the queue runs and every cron job source, listed once. A new job or source is a
+// line here: nothing registers itself by being imported.
+import { calendarSyncs, calendarWriteJob, calendarWriteSweep, syncCalendarJob } from "../calendars/jobs.ts";
+import { accountSyncs, outboxSweep, syncAccountJob } from "../inbox/jobs.ts";
+import { sendMessageJob } from "../inbox/send.ts";
+import { reminderBatches, reminderBatchJob } from "../reminders/index.ts";
+import { processWebhookJob, processWebhooksJob, webhookSweep } from "../webhooks/jobs.ts";
+import { createCatalog } from "./define.ts";
+
+export const jobCatalog = createCatalog({
+  jobs: [syncAccountJob, sendMessageJob, processWebhookJob, processWebhooksJob, syncCalendarJob, calendarWriteJob, reminderBatchJob],
+  sources: {
+    "sync-messages": [accountSyncs, outboxSweep, webhookSweep],
+    "sync-calendars": [calendarSyncs, calendarWriteSweep],
+    "appointment-reminders": [reminderBatches],
+  },
+});
