@@ -11,8 +11,6 @@ const FOUNDATION = "^service/(config|observability|db|security|concurrency|time)
 // The web app's only way into service/: the zod request schemas and the style vocabulary, so it
 // shares validation with the API without pulling in server code (nothing else may be reachable from web/).
 const SHARED_WITH_WEB = "^service/[^/]+/schemas\\.ts$|^service/artists/styles\\.ts$";
-// Known exception, to be removed (issue 19 step 5): the type-only cycle service/context.ts ↔ service/jobs/*.
-const CONTEXT_JOBS_CYCLE = "^service/(context\\.ts|jobs/[^/]+\\.ts)$";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -87,14 +85,14 @@ module.exports = {
     },
     {
       name: "no-cycles",
-      comment: `No import cycles in service/ or cli/ (except the known type-only one, ${CONTEXT_JOBS_CYCLE}).`,
+      comment: "No import cycles in service/ or cli/.",
       severity: "error",
       from: { path: "^(service|cli)/" },
-      to: { circular: true, via: { pathNot: CONTEXT_JOBS_CYCLE } },
+      to: { circular: true },
     },
     {
       name: "context-imports-values",
-      comment: "service/context.ts only describes AppContext: type imports, so the known cycle above stays type-only.",
+      comment: "service/context.ts only describes AppContext: type imports only, so it never closes a runtime cycle.",
       severity: "error",
       from: { path: "^service/context\\.ts$" },
       to: { dependencyTypesNot: ["type-only"] },
