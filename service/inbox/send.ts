@@ -78,6 +78,7 @@ export const sendMessageJob = defineJob(
   },
 );
 
+/** The send-message job for one pending reply, keyed by the message so it never queues twice. */
 export const sendJob = (messageId: string, channel: string) =>
   sendMessageJob.spec({ messageId, maxAttempts: SEND_ATTEMPTS }, { jobId: `send-message_${messageId}`, provider: channel as ProviderId });
 
