@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: makes sure what the tests need is there (Prisma client, PostgreSQL, Redis,
-// Chromium, Dovecot, Radicale),
-// starting local services when they are down, then type-checks and runs the suite.
+// `npm test`: checks lint, formatting and the layer rules, makes sure what the tests need is
+// there (Prisma client, PostgreSQL, Redis, Chromium, Dovecot, Radicale), starting local services
+// when they are down, then type-checks and runs the suite.
 // When something cannot be provided it stops with one line saying what is missing.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -10,6 +10,17 @@ import { provision } from "./provision.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 process.chdir(root);
+
+const filters = process.argv.slice(2);
+if (filters.includes("--help") || filters.includes("-h")) {
+  console.log(`Usage: npm test [-- <test files or vitest filters>]
+
+Without arguments: npm run lint (Biome lint + format check), npm run check:layers
+(dependency-cruiser), provisioning, tsc (service and web), the web build, the main suite,
+the secret scan and the chaos suite. With arguments: provisioning, tsc, the web build and
+vitest run <arguments> only.`);
+  process.exit(0);
+}
 
 function reachable(host, port, timeoutMs = 1000) {
   return new Promise((resolve) => {
@@ -49,6 +60,23 @@ if (!fs.existsSync("node_modules")) {
   console.error("✗ Missing: node_modules (run `npm ci` first)");
   process.exit(1);
 }
+
+// Lint/format and layers need nothing but node_modules, so they fail fast, before any service starts.
+// Skipped when the caller picked specific test files (like the secret scan and the chaos suite).
+if (!filters.length) {
+  console.log("· lint and format check (npm run lint)");
+  let c = spawnSync("npm", ["run", "--silent", "lint"], { stdio: "inherit" });
+  if (c.status !== 0) {
+    console.error("✗ Lint or format check failed: `npm run format` rewrites the formatting; lint errors above name the rule and the line (`npx biome lint --write .` applies the safe fixes)");
+    process.exit(c.status ?? 1);
+  }
+  console.log("· layer check (npm run check:layers)");
+  c = spawnSync("npm", ["run", "--silent", "check:layers"], { stdio: "inherit" });
+  if (c.status !== 0) {
+    console.error("✗ Layer check failed: an import above crosses a layer rule (.dependency-cruiser.cjs; README \"Lint, format and layers\" says how to fix it)");
+    process.exit(c.status ?? 1);
+  }
+}
 if (!fs.existsSync("service/db/generated/client.ts")) {
   console.log("· generating the Prisma client");
   if (!run(process.execPath, ["scripts/prisma.mjs", "generate"])) { console.error("✗ Missing: Prisma client (`node scripts/prisma.mjs generate` failed)"); process.exit(1); }
@@ -81,7 +109,6 @@ if (r.status !== 0) { console.error("✗ Missing: the web app build (web/dist); 
 // by the global teardown (test/helpers/capture.ts); the directory is removed afterwards.
 const captureDir = fs.mkdtempSync(`${(await import("node:os")).tmpdir()}/tatu-capture-`);
 const vitest = (args, extraEnv = {}) => spawnSync(process.execPath, ["node_modules/vitest/vitest.mjs", "run", ...args], { stdio: "inherit", env: { ...process.env, CHECKPOINT_DISABLE: "1", ...extraEnv } });
-const filters = process.argv.slice(2);
 console.log("· running the test suite");
 r = vitest(filters, { TATU_TEST_CAPTURE_DIR: captureDir });
 if (r.status === 0 && !filters.length)

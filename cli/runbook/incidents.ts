@@ -30,6 +30,7 @@ function lines(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n") : [];
 }
 
+/** Every incident in the launch dir with its mitigations; open until a mitigation resolves it. */
 export function listIncidents(env: NodeJS.ProcessEnv = process.env): IncidentView[] {
   const mitigations = lines(mitigationsFile(env)).filter(Boolean).flatMap((l) => {
     const parsed = MitigationLine.safeParse(JSON.parse(l));
@@ -48,10 +49,12 @@ export function listIncidents(env: NodeJS.ProcessEnv = process.env): IncidentVie
   return out;
 }
 
+/** Open Sev-1/Sev-2 incidents: what blocks the launch sign-off. */
 export function openSevereIncidents(env: NodeJS.ProcessEnv = process.env): IncidentView[] {
   return listIncidents(env).filter((i) => i.open && i.sev <= 2);
 }
 
+/** Appends an incident (secrets masked) and returns it with its INC-n id. */
 export function logIncident(input: { title: string; sev: 1 | 2 | 3; operator: string; source?: string }, env: NodeJS.ProcessEnv = process.env): IncidentView {
   const before = lines(incidentsFile(env)).length;
   const incident: Incident = recordIncident({ severity: `sev${input.sev}`, title: input.title, operator: input.operator, source: input.source ?? "tatu log incident" }, env);
@@ -60,6 +63,7 @@ export function logIncident(input: { title: string; sev: 1 | 2 | 3; operator: st
   return all.find((i) => i.at === incident.at && i.title === masked(incident.title)) ?? all[all.length - 1] ?? { id: `INC-${before}`, sev: input.sev, title: input.title, at: incident.at, open: true, mitigations: [] };
 }
 
+/** Appends a mitigation note, optionally resolving an incident; refuses an unknown incident id. */
 export function logMitigation(input: { incident?: string; text: string; resolved: boolean; operator: string }, env: NodeJS.ProcessEnv = process.env): Mitigation {
   if (input.incident && !listIncidents(env).some((i) => i.id === input.incident)) throw new CliExit(EXIT.usage, `no incident ${input.incident} (see \`tatu log incidents\`)`);
   if (input.resolved && !input.incident) throw new CliExit(EXIT.usage, "--resolve needs --incident <id>");

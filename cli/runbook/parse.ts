@@ -45,6 +45,7 @@ export function runbooksDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../runbooks");
 }
 
+/** Parses a runbook's Markdown into its items; throws a RunbookError listing every problem found. */
 export function parseRunbook(markdown: string, name: string, file = `${name}.md`): Runbook {
   const items: RunbookItem[] = [];
   let title = name;
@@ -90,11 +91,13 @@ export function parseRunbook(markdown: string, name: string, file = `${name}.md`
   return { name, title, file, items };
 }
 
+/** Runbook names (file names without .md) in the runbooks folder, README excluded, sorted. */
 export function listRunbookNames(dir = runbooksDir()): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((f) => f.endsWith(".md") && f.toLowerCase() !== "readme.md").map((f) => f.slice(0, -3)).sort();
 }
 
+/** Reads and parses one runbook by name; the name is checked first, so it cannot leave the folder. */
 export function loadRunbook(name: string, dir = runbooksDir()): Runbook {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new RunbookError(`"${name}" is not a runbook name (see \`tatu runbook list\`)`);
   const file = path.join(dir, `${name}.md`);

@@ -19,6 +19,7 @@ const MARK: Record<string, (c: InstanceType<typeof Chalk>) => string> = {
   overridden: (c) => c.yellow("GO (override)"), failed: (c) => c.red("✖"), missing: (c) => c.red("✖ missing"), blocked: (c) => c.red("NO-GO"),
 };
 
+/** The progress reporter for an output mode: spinners on a TTY, plain lines otherwise, silent with --json. */
 export function createReporter(mode: OutputMode, out: NodeJS.WriteStream = process.stdout): Reporter {
   const c = new Chalk({ level: mode.color ? 1 : 0 });
   const spinners = !mode.json && Boolean(out.isTTY);

@@ -35,6 +35,7 @@ function resumable(runbook: string, resume: true | string, env: NodeJS.ProcessEn
   return latest;
 }
 
+/** Starts a run (or resumes one with its state and launch log), runs the engine and returns the summary. */
 export async function executeRun(o: RunOptions): Promise<RunSummary> {
   await loadSteps(o.env);
   let state: RunState;

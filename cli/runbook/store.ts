@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
+/** Where runs, logs and incidents live: TATU_LAUNCH_DIR, else .tatu/launch under the working directory. */
 export function launchDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.TATU_LAUNCH_DIR || path.join(".tatu", "launch"));
 }
@@ -63,11 +64,13 @@ export const RunState = z.object({
 });
 export type RunState = z.infer<typeof RunState>;
 
+/** A sortable run id: `<runbook>-<UTC timestamp>-<4 random hex>`. */
 export function newRunId(runbook: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
   return `${runbook}-${stamp}-${randomBytes(2).toString("hex")}`;
 }
 
+/** The folder of one run inside the launch dir. */
 export function runDir(runId: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.join(launchDir(env), runId);
 }
@@ -86,12 +89,14 @@ export function writeFileAtomic(file: string, content: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** Writes a run's state atomically and marks it as the current run. */
 export function saveState(state: RunState, env: NodeJS.ProcessEnv = process.env): void {
   state.updatedAt = new Date().toISOString();
   writeFileAtomic(path.join(runDir(state.runId, env), "state.json"), JSON.stringify(state, null, 2) + "\n");
   writeFileAtomic(path.join(launchDir(env), "current"), state.runId + "\n");
 }
 
+/** Reads a run's state.json; throws when it is not a valid run state. */
 export function loadState(runId: string, env: NodeJS.ProcessEnv = process.env): RunState {
   const file = path.join(runDir(runId, env), "state.json");
   const parsed = RunState.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));

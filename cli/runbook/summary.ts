@@ -5,6 +5,7 @@ import type { RunSummary } from "./engine.ts";
 
 const pad = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + "…" : s.padEnd(n));
 
+/** The end-of-run table (item, step, outcome, summary), optionally coloured. */
 export function summaryTable(s: RunSummary, color = false): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const rows = s.items.map((i) => [i.id, i.step ?? (i.kind === "manual" ? "(manual)" : `(${i.kind})`), i.outcome, i.summary.replace(/\s+/g, " ")]);
@@ -26,6 +27,7 @@ export function summaryTable(s: RunSummary, color = false): string {
   return lines.join("\n");
 }
 
+/** Prints the run summary: the JSON document with --json, the table otherwise. */
 export function printSummary(mode: OutputMode, s: RunSummary, extra: Record<string, unknown> = {}): void {
   if (mode.json) process.stdout.write(JSON.stringify({ command: s.runbook === "launch" ? "launch" : "runbook run", ok: s.exitCode === 0, ...s, ...extra }, null, 2) + "\n");
   else process.stdout.write("\n" + summaryTable(s, mode.color) + "\n");

@@ -7,7 +7,7 @@ import type { AppContext } from "../context.ts";
 import { requireAdmin } from "../http/auth-middleware.ts";
 import { notFound } from "../http/errors.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
-import { collectMetrics } from "../observability/metrics.ts";
+import { collectMetrics } from "./metrics.ts";
 import { twilioNumberRoutes } from "./twilio-numbers.ts";
 import { switchNames } from "../jobs/switches.ts";
 

@@ -7,8 +7,10 @@ import { conflict } from "../http/errors.ts";
 
 type Tx = Prisma.TransactionClient;
 
+/** The 409 for a slot someone else booked first. */
 export const SLOT_TAKEN = () => conflict("That time was just booked by someone else. Pick another slot.", "SLOT_TAKEN");
 
+/** Whether a database error is the appointments' no-overlap exclusion constraint (23P01). */
 export function isOverlapViolation(err: unknown): boolean {
   const text = `${(err as Error)?.message ?? ""} ${JSON.stringify((err as { meta?: unknown })?.meta ?? {})} ${String((err as { cause?: unknown })?.cause ?? "")}`;
   return /23P01|Appointment_no_overlap|exclusion constraint/i.test(text);

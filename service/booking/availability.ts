@@ -27,6 +27,7 @@ export async function busyIntervals(ctx: AppContext, artistId: string, from: Dat
   ].sort((a, b) => a.start.getTime() - b.start.getTime());
 }
 
+/** Bookable slots on the step grid of the working intervals, clear of busy time plus buffer and of minimum notice. */
 export function freeSlots(working: Interval[], busy: Interval[], q: SlotQuery & { bufferMinutes: number }): Slot[] {
   const dur = q.durationMinutes * 60_000, buf = q.bufferMinutes * 60_000, step = (q.stepMinutes ?? 30) * 60_000;
   const earliest = (q.now ?? new Date()).getTime() + (q.minNoticeMinutes ?? 60) * 60_000;
@@ -43,6 +44,7 @@ export function freeSlots(working: Interval[], busy: Interval[], q: SlotQuery & 
   return slots;
 }
 
+/** An artist's free slots in a window, in their time zone; undefined when the artist has no profile. */
 export async function availability(ctx: AppContext, artistId: string, q: SlotQuery): Promise<{ timeZone: string; slots: Slot[] } | undefined> {
   const profile = await ctx.db.artistProfile.findUnique({ where: { userId: artistId } });
   if (!profile) return undefined;

@@ -6,10 +6,13 @@ export type AppointmentChange = "created" | "confirmed" | "moved" | "cancelled";
 type Listener = (ctx: AppContext, appointmentId: string, change: AppointmentChange) => Promise<void>;
 const listeners: Listener[] = [];
 
+/** Registers a listener for appointment changes (the calendar sync, for one). */
 export function onAppointmentChange(listener: Listener): void {
   listeners.push(listener);
 }
 
+/** Pushes the change to the artist's and customer's tabs, then calls each listener (a failing one does not stop the
+ *  others). */
 export async function appointmentChanged(ctx: AppContext, appointmentId: string, change: AppointmentChange): Promise<void> {
   const a = await ctx.db.appointment.findUnique({ where: { id: appointmentId }, select: { artistId: true, customerId: true, status: true, start: true, end: true } });
   if (a) {

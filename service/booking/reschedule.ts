@@ -27,6 +27,8 @@ async function assertFree(ctx: AppContext, a: Live, start: Date): Promise<void> 
   if (!(await isSlotFree(ctx, a.artistId, start, durationOf(a) / 60_000, { ignoreAppointmentId: a.id }))) throw SLOT_TAKEN();
 }
 
+/** Moves an appointment: the artist moves it at once; a customer's move inside the notice window waits for the
+ *  artist's approval. */
 export async function reschedule(ctx: AppContext, userId: string, id: string, start: Date): Promise<RescheduleAnswer> {
   const a = await liveAppointment(ctx, id, userId);
   const byArtist = userId === a.artistId;
@@ -62,6 +64,7 @@ async function awaitingApproval(ctx: AppContext, userId: string, id: string): Pr
   return a as Live & { requestedStart: Date };
 }
 
+/** The artist accepts the customer's requested time (still free and in the future) and the appointment moves. */
 export async function approveReschedule(ctx: AppContext, userId: string, id: string) {
   const a = await awaitingApproval(ctx, userId, id);
   const start = a.requestedStart;
@@ -76,6 +79,7 @@ export async function approveReschedule(ctx: AppContext, userId: string, id: str
   return { appointmentId: a.id, start, end, approval: "approved" };
 }
 
+/** The artist declines the customer's requested time; the appointment keeps its time and the customer is told. */
 export async function declineReschedule(ctx: AppContext, userId: string, id: string) {
   const a = await awaitingApproval(ctx, userId, id);
   await ctx.db.appointment.update({ where: { id: a.id }, data: { requestedStart: null, requestedAt: null } });

@@ -20,6 +20,7 @@ const id = (v: unknown) => {
   return s;
 };
 
+/** Booking API: requests with reference uploads, offers, appointments (book, reschedule, cancel) and availability. */
 export function bookingRoutes(ctx: AppContext): Router {
   const r = Router();
   r.use(requireUser);

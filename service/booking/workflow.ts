@@ -28,6 +28,7 @@ export async function checkRequestTarget(ctx: AppContext, customerId: string, in
     throw badRequest("That service is not offered by this artist.", "UNKNOWN_SERVICE");
 }
 
+/** Stores a customer's booking request with its reference files and tells the artist. */
 export async function createRequest(ctx: AppContext, customerId: string, input: z.output<typeof requestBody>, files: UploadedRef[]) {
   await checkRequestTarget(ctx, customerId, input);
   const refs = files.map((f) => ({ filename: f.filename, contentType: f.contentType, size: f.size, sha256: f.sha256, storageKey: f.storageKey }));
@@ -45,6 +46,7 @@ async function ownRequest(ctx: AppContext, id: string, by: { artistId?: string; 
   return r;
 }
 
+/** The artist offers free slots for a request with one of their active services. */
 export async function offerSlots(ctx: AppContext, artistId: string, requestId: string, body: z.output<typeof offerBody>) {
   const r = await ownRequest(ctx, requestId, { artistId });
   if (!["pending", "offered"].includes(r.status)) throw conflict(`This request is ${r.status}; it can no longer be offered slots.`, "REQUEST_CLOSED");
@@ -70,6 +72,7 @@ export async function offerSlots(ctx: AppContext, artistId: string, requestId: s
   return { requestId, status: "offered", slots, depositCents, currency: service.currency };
 }
 
+/** The artist declines an open request; the customer is told. */
 export async function declineRequest(ctx: AppContext, artistId: string, requestId: string, reason?: string) {
   const r = await ownRequest(ctx, requestId, { artistId });
   if (!["pending", "offered"].includes(r.status)) throw conflict(`This request is ${r.status} already.`, "REQUEST_CLOSED");
@@ -78,6 +81,7 @@ export async function declineRequest(ctx: AppContext, artistId: string, requestI
   return { requestId, status: "declined" };
 }
 
+/** The customer books one of the offered slots; the overlap constraint settles a race for it. */
 export async function acceptSlot(ctx: AppContext, customer: { id: string; email: string }, requestId: string, body: z.output<typeof acceptBody>) {
   const r = await ownRequest(ctx, requestId, { customerId: customer.id });
   if (r.status !== "offered" || !r.project || !r.serviceId) throw conflict("There is no open offer on this request.", "NO_OPEN_OFFER");
@@ -104,6 +108,7 @@ export async function acceptSlot(ctx: AppContext, customer: { id: string; email:
   return { appointmentId, status: needsDeposit ? "pending_deposit" : "confirmed", start, end, ...(checkoutUrl ? { checkoutUrl } : {}) };
 }
 
+/** The artist adds another session to a project the customer has booked. */
 export async function addSession(ctx: AppContext, artistId: string, body: z.output<typeof sessionBody>) {
   const project = await ctx.db.project.findFirst({ where: { id: body.projectId, artistId }, include: { request: { select: { status: true } } } });
   if (!project) throw notFound("Project not found.");
@@ -124,6 +129,7 @@ export async function addSession(ctx: AppContext, artistId: string, body: z.outp
   return { appointmentId: id, status: "confirmed", start: body.start, end };
 }
 
+/** The appointment if the user is its artist or customer and it is not cancelled or completed; 404/409 otherwise. */
 export async function liveAppointment(ctx: AppContext, id: string, userId: string) {
   const a = await ctx.db.appointment.findFirst({ where: { id, OR: [{ artistId: userId }, { customerId: userId }] }, include: { project: true } });
   if (!a) throw notFound("Appointment not found.");
@@ -157,6 +163,7 @@ export async function cancel(ctx: AppContext, userId: string, id: string, reason
   return { appointmentId: a.id, status: "cancelled", cancelledBy: byArtist ? "artist" : "customer", depositOutcome, policy: { cancelNoticeHours: profile.cancelNoticeHours, noticeGivenHours: Math.max(0, Math.round(noticeHours * 10) / 10) } };
 }
 
+/** Throws a 403 unless the user is an artist. */
 export function assertArtist(user: { role: string }) {
   if (user.role !== "artist") throw forbidden("Only artist accounts can do this.", "ARTIST_ONLY");
 }

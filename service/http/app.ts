@@ -19,7 +19,7 @@ import { cronRoutes } from "../jobs/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { webRoutes } from "../web/static.ts";
 import { webhookRoutes } from "../webhooks/routes.ts";
-import { serverErrorRecorder } from "../observability/server-errors.ts";
+import { serverErrorRecorder } from "./server-errors.ts";
 import { sessionMiddleware } from "./auth-middleware.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import { requestLogger } from "./request-log.ts";

@@ -7,6 +7,7 @@ import { requireUser } from "../http/auth-middleware.ts";
 
 const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp)|application\/pdf|text\/plain)$/;
 
+/** GET an attachment of the signed-in user: images, PDF and plain text inline, everything else as a download. */
 export function attachmentRoutes(ctx: AppContext): Router {
   const r = Router();
   r.get("/:id", requireUser, async (req, res) => {

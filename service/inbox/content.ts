@@ -60,6 +60,7 @@ const baseOptions: sanitizeHtml.IOptions = {
   transformTags: { a: sanitizeHtml.simpleTransform("a", { target: "_blank", rel: "noopener noreferrer nofollow" }) },
 };
 
+/** An email's HTML made safe to show: sanitize-html with the inbox's allow-list. */
 export function sanitizeMessageHtml(html: string): string {
   return sanitizeHtml(html, baseOptions);
 }
@@ -101,6 +102,7 @@ export function renderMessageHtml(html: string, opts: { remoteImages: boolean })
   });
 }
 
+/** A message's text on one line, cut to max characters with an ellipsis. */
 export function snippetOf(text: string, max = 140): string {
   const oneLine = text.replace(/\s+/g, " ").trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
@@ -112,6 +114,7 @@ export function baseSubject(subject: string | undefined): string | undefined {
   return s || undefined;
 }
 
+/** The subject of a reply: "Re: " added unless it is there already. */
 export function replySubject(subject: string | undefined | null): string {
   const base = subject?.trim() || "";
   return /^re\s*:/i.test(base) ? base : `Re: ${base}`.trim();

@@ -40,6 +40,7 @@ interface Prepared {
   attachments: { filename: string; contentType: string; size: number; sha256: string; storageKey: string; contentId: string | null }[];
 }
 
+/** Stores one sync page and advances the account's cursor with it. */
 export async function ingestPage(ctx: AppContext, account: IngestTarget, page: SyncPage, opts: IngestOptions): Promise<IngestResult> {
   return ingestMessages(ctx, account, page.messages, { ...opts, cursor: page.cursor });
 }

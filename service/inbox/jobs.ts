@@ -11,6 +11,7 @@ import type { JobSpec } from "../jobs/types.ts";
 import { sendJob } from "./send.ts";
 import { syncAccount, type SyncTrigger } from "./sync.ts";
 
+/** The queue job id of an account's sync: one per account, so an account never queues twice. */
 export const syncJobId = (accountId: string) => `sync-account_${accountId}`;
 
 const triggers = ["cron", "manual", "resync", "connect"] as const satisfies readonly SyncTrigger[];
@@ -32,6 +33,7 @@ export const syncAccountJob = defineJob(
   },
 );
 
+/** The sync-account job for one account (keyed by syncJobId). */
 export function syncJob(accountId: string, provider: string, trigger: SyncTrigger, since?: Date): JobSpec {
   return syncAccountJob.spec({ accountId, trigger, ...(since ? { since: since.toISOString() } : {}) }, { jobId: syncJobId(accountId), provider: provider as ProviderId });
 }

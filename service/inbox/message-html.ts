@@ -29,6 +29,7 @@ export function messageHtmlCsp(remoteImages: boolean): string {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** GET a message's sanitized HTML as a page for the sandboxed iframe; remote images only when asked for. */
 export function messageHtmlRoutes(ctx: AppContext): Router {
   const r = Router();
   r.get("/messages/:id/html", async (req, res) => {

@@ -14,6 +14,7 @@ export interface ConversationItem {
   subject: string | null; snippet: string | null; lastMessageAt: Date; unreadCount: number; archived: boolean;
 }
 
+/** The user's conversations, newest first, filtered (channel, unread, archived, text) and keyset-paged. */
 export async function listConversations(ctx: AppContext, userId: string, f: ConversationFilter): Promise<{ items: ConversationItem[]; nextCursor: string | null }> {
   const after = decodeCursor(f.cursor);
   const where: Prisma.Sql[] = [Prisma.sql`c."userId" = ${userId}::uuid`];
@@ -47,6 +48,7 @@ export async function listConversations(ctx: AppContext, userId: string, f: Conv
   };
 }
 
+/** One conversation of the user with its contact and account, or null. */
 export async function getConversation(ctx: AppContext, userId: string, id: string) {
   return ctx.db.conversation.findFirst({
     where: { id, userId },
@@ -54,6 +56,7 @@ export async function getConversation(ctx: AppContext, userId: string, id: strin
   });
 }
 
+/** A conversation's messages, newest first, keyset-paged, with their attachments. */
 export async function listMessages(ctx: AppContext, conversationId: string, cursor: string | undefined, limit: number) {
   const after = decodeCursor(cursor);
   const rows = await ctx.db.message.findMany({

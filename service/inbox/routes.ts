@@ -27,6 +27,7 @@ const archiveBody = z.object({ archived: z.boolean().default(true) });
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 
+/** Inbox API: conversations, messages, replies with attachments, read/archive state and suggested replies. */
 export function inboxRoutes(ctx: AppContext): Router {
   const r = Router();
   r.use(requireUser);

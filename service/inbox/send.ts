@@ -20,6 +20,7 @@ export type UploadedFile = StoredUpload;
 export const SEND_ATTEMPTS = 5;
 export const PENDING_GIVE_UP_MS = 60 * 60 * 1000;
 
+/** Stores a reply as pending and queues its sending; the artist sees it at once, its status follows. */
 export async function createReply(ctx: AppContext, userId: string, conversationId: string, input: { text: string; files: UploadedFile[] }) {
   const conv = await ctx.db.conversation.findFirst({ where: { id: conversationId, userId }, include: { account: true } });
   if (!conv) throw notFound("Conversation not found.");
@@ -77,11 +78,14 @@ export const sendMessageJob = defineJob(
   },
 );
 
+/** The send-message job for one pending reply, keyed by the message so it never queues twice. */
 export const sendJob = (messageId: string, channel: string) =>
   sendMessageJob.spec({ messageId, maxAttempts: SEND_ATTEMPTS }, { jobId: `send-message_${messageId}`, provider: channel as ProviderId });
 
 export type SendResult = { status: "sent" | "failed" | "already" } | { status: "retry"; error: ProviderError };
 
+/** Hands a pending reply to its provider once (a retried job never re-sends); transient failures retry, the last
+ *  attempt or any other failure marks it failed. */
 export async function sendOutbound(ctx: AppContext, messageId: string, opts: { finalAttempt: boolean }): Promise<SendResult> {
   const m = await ctx.db.message.findUnique({ where: { id: messageId }, include: { attachments: true, conversation: { include: { account: true } } } });
   // Handed to the provider already (its id replaced our local one): a retried job never re-sends.

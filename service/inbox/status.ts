@@ -11,6 +11,7 @@ const RANK: Record<string, number> = { pending: 0, sent: 1, failed: 2, delivered
 
 export type StatusResult = { applied: number; unknown: boolean };
 
+/** Applies a delivery/read status from a webhook, only ever moving a message's status forward. */
 export async function applyStatus(ctx: AppContext, account: { id: string; userId: string }, update: StatusUpdate): Promise<StatusResult> {
   const rank = RANK[update.status]!;
   let rows: { id: string; conversationId: string }[];

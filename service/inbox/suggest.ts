@@ -8,6 +8,7 @@ import { HttpError } from "../http/errors.ts";
 const MAX_MESSAGES = 20;
 const MAX_CHARS_PER_MESSAGE = 2_000;
 
+/** A reply draft from OpenAI for the conversation's recent messages; 503 when OPENAI_API_KEY is not set. */
 export async function suggestReply(ctx: AppContext, user: SessionUser, conversationId: string): Promise<{ draft: string; model: string }> {
   const apiKey = ctx.config.env.OPENAI_API_KEY;
   if (!apiKey) throw new HttpError(503, "SUGGESTIONS_UNAVAILABLE", "Suggested replies are not set up on this server (OPENAI_API_KEY is missing).");

@@ -32,6 +32,7 @@ async function releaseLease(ctx: AppContext, accountId: string, owner: string): 
   await ctx.db.connectedAccount.updateMany({ where: { id: accountId, syncLeaseOwner: owner }, data: { syncLeaseUntil: null, syncLeaseOwner: null } });
 }
 
+/** One sync of one account under its lease; "busy" when another sync holds it, errors become account health. */
 export async function syncAccount(ctx: AppContext, req: SyncRequest): Promise<SyncOutcome> {
   const row = await ctx.db.connectedAccount.findUnique({ where: { id: req.accountId } });
   if (!row || row.status !== "active") return { status: "inactive", accountStatus: row?.status ?? "deleted" };

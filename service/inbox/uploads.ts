@@ -26,6 +26,7 @@ const MB = 1024 * 1024;
 /** A file already in the blob store, not yet recorded anywhere (see withStoredUploads). */
 export interface StoredUpload { filename: string; contentType: string; size: number; sha256: string; storageKey: string }
 
+/** Per-file and per-request upload limits in bytes (ATTACHMENT_MAX_MB, UPLOAD_REQUEST_MAX_MB). */
 export const uploadLimits = (ctx: AppContext) => ({
   fileBytes: (ctx.config.env.ATTACHMENT_MAX_MB ?? 25) * MB,
   requestBytes: (ctx.config.env.UPLOAD_REQUEST_MAX_MB ?? 25) * MB,
@@ -152,6 +153,7 @@ export function streamUploads(ctx: AppContext, opts: { beforeFirstFile?: (req: R
 }
 const firstFileChecks = new WeakMap<Request, Promise<void>>();
 
+/** The stored files of a multipart request, with file names made safe for headers. */
 export function uploadedFiles(files: unknown): StoredUpload[] {
   return ((files as (Express.Multer.File & StoredUpload)[] | undefined) ?? []).map((f) => ({
     filename: f.originalname.replace(/[\r\n"\\/]/g, "_").slice(0, 200) || "attachment",

@@ -5,6 +5,7 @@ import type { ConnectedAccount } from "../db/generated/client.ts";
 import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv } from "../providers/kit/channel.ts";
 import { openJson, sealJson } from "../security/secret-box.ts";
 
+/** What a provider may use from the service: config, logger and stored credentials looked up by provider account id. */
 export function providerEnv(ctx: AppContext): ProviderEnv {
   return {
     config: ctx.config,
@@ -29,6 +30,7 @@ export async function upsertAccount(ctx: AppContext, userId: string, provider: {
   });
 }
 
+/** A connected account as a provider sees it: credentials decrypted, and saved sealed when it refreshes them. */
 export function toProviderAccount(ctx: AppContext, row: ConnectedAccount): ProviderAccount {
   const account: ProviderAccount = {
     id: row.id,
@@ -44,6 +46,7 @@ export function toProviderAccount(ctx: AppContext, row: ConnectedAccount): Provi
   return account;
 }
 
+/** The API view of a connected account: no credentials. */
 export function publicAccount(row: ConnectedAccount, provider: ChannelProvider | undefined) {
   return {
     id: row.id,

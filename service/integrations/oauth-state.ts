@@ -7,6 +7,7 @@ import { seal } from "../security/secret-box.ts";
 
 const TTL_MS = 10 * 60 * 1000;
 
+/** A one-time OAuth state (stored hashed, 10 min) and the PKCE code challenge for it. */
 export async function createOAuthState(ctx: AppContext, userId: string, provider: string): Promise<{ state: string; codeChallenge: string }> {
   const state = randomBytes(32).toString("base64url");
   const codeVerifier = randomBytes(48).toString("base64url");

@@ -3,6 +3,7 @@
 import { Router } from "express";
 import { allCalendarProviders, allChannelProviders } from "../providers/registry.ts";
 
+/** GET /api/providers: id, label, kind and UI mark of every provider, from the registry. */
 export function providersRoute(): Router {
   const r = Router();
   const list = [...allChannelProviders(), ...allCalendarProviders()].map((p) => ({

@@ -33,6 +33,7 @@ const isUuid = (v: string) => z.uuid().safeParse(v).success;
 const requireArtist: RequestHandler = (req, _res, next) =>
   next(req.user?.role === "artist" ? undefined : forbidden("Only artist accounts connect inbox channels. Sign up as an artist to connect your mailboxes, pages and numbers.", "ARTISTS_ONLY"));
 
+/** Integrations API: list accounts, connect (OAuth or credentials), sync now, resync, smoke-test and disconnect. */
 export function integrationRoutes(ctx: AppContext): Router {
   const r = Router();
   r.use(requireUser);

@@ -14,6 +14,7 @@ import type { TwilioConnectInput } from "../providers/twilio/connect.ts";
 export const NUMBER_IN_USE = "TWILIO_NUMBER_IN_USE";
 export const NOT_ASSIGNED = "TWILIO_NUMBER_NOT_ASSIGNED";
 
+/** The 409 for a Twilio number another studio has connected. */
 export const numberInUse = (number: string) =>
   conflict(`The number ${number} is already connected by another Tatu studio. A number can only be connected by one studio at a time.`, NUMBER_IN_USE);
 

@@ -134,10 +134,10 @@ describe("tatu meta check", () => {
   });
   it("in a terminal the operator confirms manual items with a note; one declined → exit 1", async () => {
     // The start of each title (long ones wrap in the terminal).
-    const escape = (t: string) => new RegExp(t.slice(0, 30).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const titleRe = (t: string) => new RegExp(t.slice(0, 30).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
     const answers = metaManualItems.flatMap((item, i) => i < metaManualItems.length - 1
-      ? [{ prompt: escape(item.title), keys: "y\r" }, { prompt: /Note \(optional\)/, keys: `checked ${i}\r` }]
-      : [{ prompt: escape(item.title), keys: "n\r" }]);
+      ? [{ prompt: titleRe(item.title), keys: "y\r" }, { prompt: /Note \(optional\)/, keys: `checked ${i}\r` }]
+      : [{ prompt: titleRe(item.title), keys: "n\r" }]);
     const run = await tatuInTerminal(["--url", app.url, "meta", "check"], cliEnv, answers, secrets);
     expect(run.exitCode, run.output).toBe(1);
     expect(run.output).toMatch(/✔ meta\.app-review .*confirmed by tty-operator: checked 4/);

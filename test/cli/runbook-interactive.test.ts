@@ -7,6 +7,7 @@ import { BIN, onlyRun, removeSandboxes, ROLES, sandbox, TARGET, type Sandbox } f
 
 afterAll(removeSandboxes);
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's ANSI escapes
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r/g;
 const ENTER = "\r";
 const DOWN = "\x1b[B";

@@ -15,7 +15,10 @@ const PERMISSION_CODES = new Set([200, 210, 230]);
 export function regainAccessMs(headers: Headers): number | undefined {
   let minutes: number | undefined;
   const visit = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(visit);
+    if (Array.isArray(v)) {
+      v.forEach(visit);
+      return;
+    }
     if (typeof v !== "object" || v === null) return;
     for (const [k, inner] of Object.entries(v)) {
       if (k === "estimated_time_to_regain_access" && typeof inner === "number" && inner > 0) minutes = Math.max(minutes ?? 0, inner);
