@@ -39,7 +39,9 @@ const settings = {
 // ---------------------------------------------------------------- cleanup + time bound
 
 // Whole-run budget: 4 targets × (warm-up + run + slack) + setup (create DB, migrate, boot).
-const { onCleanup, cleanup, abort } = benchRun({ budgetSec: 4 * (settings.warmupSec + settings.durationSec + 20) + 180 });
+const { onCleanup, cleanup, abort } = benchRun({
+  budgetSec: 4 * (settings.warmupSec + settings.durationSec + 20) + 180,
+});
 
 // ---------------------------------------------------------------- servers
 
@@ -60,7 +62,10 @@ function closeServer(server: http.Server): Promise<void> {
 async function startBareNode(): Promise<{ url: string; close(): Promise<void> }> {
   const body = JSON.stringify({ ok: true });
   const server = http.createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+    res.writeHead(200, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(body),
+    });
     res.end(body);
   });
   return { url: await listen(server), close: () => closeServer(server) };
@@ -76,7 +81,6 @@ async function startBareExpress(): Promise<{ url: string; close(): Promise<void>
 }
 
 // ---------------------------------------------------------------- database + Tatu service
-
 
 async function createDatabase(): Promise<string> {
   const db = await scratchDatabase("http", settings.pgAdminUrl).catch((err: Error) => abort(err.message, 2));
@@ -125,7 +129,12 @@ function expect(cond: unknown, what: string, got: { status: number; json: unknow
 async function createVerifiedUser(base: string): Promise<{ email: string; password: string }> {
   const email = `bench-${Date.now()}@example.test`;
   const password = "Bench-passw0rd!";
-  const signup = await call("POST", `${base}/api/auth/signup`, { email, password, name: "Bench Artist", role: "artist" });
+  const signup = await call("POST", `${base}/api/auth/signup`, {
+    email,
+    password,
+    name: "Bench Artist",
+    role: "artist",
+  });
   expect(signup.status === 201, "signup", signup);
   const outbox = await call("GET", `${base}/api/dev/outbox?to=${encodeURIComponent(email)}`);
   const links: string[] = outbox.json?.emails?.flatMap((e: { links?: string[] }) => e.links ?? []) ?? [];
@@ -184,7 +193,9 @@ function statuses(r: autocannon.Result): Record<string, number> {
 }
 
 async function measure(target: Target): Promise<Row> {
-  process.stdout.write(`bench: ${target.name.padEnd(26)} warm-up ${settings.warmupSec} s, run ${settings.durationSec} s … `);
+  process.stdout.write(
+    `bench: ${target.name.padEnd(26)} warm-up ${settings.warmupSec} s, run ${settings.durationSec} s … `,
+  );
   let warmupProblems = 0;
   if (settings.warmupSec > 0) {
     const w = await run(target, settings.warmupSec);
@@ -224,7 +235,17 @@ function fmtRatio(value: number, baseline: number): string {
   return value === 0 ? `<${fmt(1 / baseline)}` : fmt(value / baseline);
 }
 
-const columns = ["Target", "req/s (mean)", "× baseline req/s", "p50 ms", "p99 ms", "× baseline p99", "requests", "non-2xx", "errors"];
+const columns = [
+  "Target",
+  "req/s (mean)",
+  "× baseline req/s",
+  "p50 ms",
+  "p99 ms",
+  "× baseline p99",
+  "requests",
+  "non-2xx",
+  "errors",
+];
 
 function tableRows(rows: Row[], baseline: Row): string[][] {
   return rows.map((r) => [
@@ -249,7 +270,11 @@ function textTable(rows: string[][]): string {
 
 function markdownTable(rows: string[][]): string {
   const line = (r: string[]) => `| ${r.join(" | ")} |`;
-  return [line(columns), `|${columns.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`, ...rows.map(line)].join("\n");
+  return [
+    line(columns),
+    `|${columns.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
+    ...rows.map(line),
+  ].join("\n");
 }
 
 function markdown(rows: Row[], baseline: Row, started: Date, ok: boolean, problems: string[]): string {
@@ -293,15 +318,31 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
 
   const node = await startBareNode();
-  rows.push(await measure({ name: "bare node:http", what: "`http.createServer` answering 200 `{\"ok\":true}` (context only)", url: `${node.url}/` }));
+  rows.push(
+    await measure({
+      name: "bare node:http",
+      what: '`http.createServer` answering 200 `{"ok":true}` (context only)',
+      url: `${node.url}/`,
+    }),
+  );
   await node.close();
 
   const bare = await startBareExpress();
-  const baseline = await measure({ name: "bare Express 5", what: "one `app.get('/', …res.json({ok:true}))` handler — **the baseline**", url: `${bare.url}/` });
+  const baseline = await measure({
+    name: "bare Express 5",
+    what: "one `app.get('/', …res.json({ok:true}))` handler — **the baseline**",
+    url: `${bare.url}/`,
+  });
   rows.push(baseline);
   await bare.close();
 
-  rows.push(await measure({ name: "Tatu GET /api/health", what: "liveness route of the real service (full middleware stack up to the health router)", url: `${tatu.url}/api/health` }));
+  rows.push(
+    await measure({
+      name: "Tatu GET /api/health",
+      what: "liveness route of the real service (full middleware stack up to the health router)",
+      url: `${tatu.url}/api/health`,
+    }),
+  );
   rows.push(
     await measure({
       name: "Tatu POST /api/auth/login",
@@ -314,13 +355,18 @@ async function main(): Promise<void> {
   );
 
   const problems = rows.filter(failed).map((r) => {
-    const codes = Object.entries(r.statuses).map(([c, n]) => `${c}×${n}`).join(", ") || "none";
+    const codes =
+      Object.entries(r.statuses)
+        .map(([c, n]) => `${c}×${n}`)
+        .join(", ") || "none";
     return `${r.target.name}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.timeouts} timeouts), ${r.warmupProblems} problems during warm-up, ${r.total} requests; status codes: ${codes}`;
   });
   const ok = problems.length === 0;
 
   console.log(`\n${textTable(tableRows(rows, baseline))}\n`);
-  console.log("Ratios are relative to the bare Express handler of this run; login is dominated by the scrypt KDF by design.");
+  console.log(
+    "Ratios are relative to the bare Express handler of this run; login is dominated by the scrypt KDF by design.",
+  );
   const out = path.join(benchDir, "RESULTS.md");
   fs.writeFileSync(out, markdown(rows, baseline, started, ok, problems));
   console.log(`bench: wrote ${path.relative(process.cwd(), out) || out}`);

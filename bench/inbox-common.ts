@@ -52,7 +52,11 @@ export function textTable(columns: string[], rows: string[][]): string {
 
 export function markdownTable(columns: string[], rows: string[][]): string {
   const line = (r: string[]) => `| ${r.join(" | ")} |`;
-  return [line(columns), `|${columns.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`, ...rows.map(line)].join("\n");
+  return [
+    line(columns),
+    `|${columns.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
+    ...rows.map(line),
+  ].join("\n");
 }
 
 /** What every measurement gets from the runner. */
@@ -86,7 +90,13 @@ export async function truncateInbox(pool: pg.Pool): Promise<void> {
 
 export async function createUser(ctx: AppContext, label: string): Promise<string> {
   const u = await ctx.db.user.create({
-    data: { email: `bench-${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`, name: `Bench ${label}`, role: "artist", passwordHash: "!unusable", emailVerifiedAt: new Date() },
+    data: {
+      email: `bench-${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`,
+      name: `Bench ${label}`,
+      role: "artist",
+      passwordHash: "!unusable",
+      emailVerifiedAt: new Date(),
+    },
   });
   return u.id;
 }

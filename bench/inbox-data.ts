@@ -5,15 +5,81 @@
 import type { Address, InboundMessage } from "../service/providers/kit/channel.ts";
 import { mulberry32 } from "./lib/random.ts";
 
-
-const FIRST = ["Sam", "Alex", "Maria", "Jo", "Priya", "Lucas", "Mei", "Noah", "Aisha", "Tomás", "Lena", "Kai", "Zoe", "Omar", "Ines", "Finn", "Yuki", "Rosa", "Dev", "Elif"];
-const LAST = ["Rivera", "Kim", "Silva", "Novak", "Patel", "Moreau", "Chen", "Okafor", "Haddad", "García", "Berg", "Tanaka", "Rossi", "Nakamura", "Costa", "Murphy", "Singh", "Kowalski", "Dubois", "Yilmaz"];
-const DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com", "proton.me", "web.de", "example.test"];
+const FIRST = [
+  "Sam",
+  "Alex",
+  "Maria",
+  "Jo",
+  "Priya",
+  "Lucas",
+  "Mei",
+  "Noah",
+  "Aisha",
+  "Tomás",
+  "Lena",
+  "Kai",
+  "Zoe",
+  "Omar",
+  "Ines",
+  "Finn",
+  "Yuki",
+  "Rosa",
+  "Dev",
+  "Elif",
+];
+const LAST = [
+  "Rivera",
+  "Kim",
+  "Silva",
+  "Novak",
+  "Patel",
+  "Moreau",
+  "Chen",
+  "Okafor",
+  "Haddad",
+  "García",
+  "Berg",
+  "Tanaka",
+  "Rossi",
+  "Nakamura",
+  "Costa",
+  "Murphy",
+  "Singh",
+  "Kowalski",
+  "Dubois",
+  "Yilmaz",
+];
+const DOMAINS = [
+  "gmail.com",
+  "yahoo.com",
+  "outlook.com",
+  "icloud.com",
+  "hotmail.com",
+  "proton.me",
+  "web.de",
+  "example.test",
+];
 export const SUBJECTS = [
-  "Fine-line rose on the wrist", "Sleeve consultation", "Cover-up of an old tribal piece", "Flash day booking", "Deposit for Saturday",
-  "Touch-up after healing", "Matching tattoos for my sister and me", "Quote for a back piece", "Aftercare question", "Guest spot in Lisbon",
-  "Portrait of my dog", "Minimal line work behind the ear", "Blackwork forearm", "Rescheduling my appointment", "Gift voucher for a friend",
-  "Colour realism koi", "Lettering in my grandmother's handwriting", "Is 3 hours enough?", "Numbing cream?", "Reference photos attached",
+  "Fine-line rose on the wrist",
+  "Sleeve consultation",
+  "Cover-up of an old tribal piece",
+  "Flash day booking",
+  "Deposit for Saturday",
+  "Touch-up after healing",
+  "Matching tattoos for my sister and me",
+  "Quote for a back piece",
+  "Aftercare question",
+  "Guest spot in Lisbon",
+  "Portrait of my dog",
+  "Minimal line work behind the ear",
+  "Blackwork forearm",
+  "Rescheduling my appointment",
+  "Gift voucher for a friend",
+  "Colour realism koi",
+  "Lettering in my grandmother's handwriting",
+  "Is 3 hours enough?",
+  "Numbing cream?",
+  "Reference photos attached",
 ];
 const SENTENCES = [
   "Hi! I saw your latest flash on Instagram and I love the style.",
@@ -36,7 +102,9 @@ const SENTENCES = [
   "Perfect, the deposit is sent. Let me know if you received it.",
 ];
 
-export interface Contact extends Address { name: string }
+export interface Contact extends Address {
+  name: string;
+}
 
 export interface GeneratedMailbox {
   /** Newest first, like Gmail's messages.list. */
@@ -65,8 +133,15 @@ export function generateMailbox(o: GenOptions): GeneratedMailbox {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const htmlShare = o.htmlShare ?? 0.65;
   const contacts: Contact[] = Array.from({ length: Math.max(20, Math.round(o.count / 6)) }, (_, i) => {
-    const first = pick(FIRST), last = pick(LAST);
-    return { name: `${first} ${last}`, handle: `${first}.${last}.${i}@${pick(DOMAINS)}`.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "") };
+    const first = pick(FIRST),
+      last = pick(LAST);
+    return {
+      name: `${first} ${last}`,
+      handle: `${first}.${last}.${i}@${pick(DOMAINS)}`
+        .toLowerCase()
+        .normalize("NFD")
+        .replace(/[\u0300-\u036f]/g, ""),
+    };
   });
   let seq = 0;
   const id = () => `${o.idPrefix}${(++seq).toString(16).padStart(13, "0")}`;
@@ -95,12 +170,17 @@ export function generateMailbox(o: GenOptions): GeneratedMailbox {
       const sentences = body(2 + Math.floor(rand() * 7));
       const sender: Address = inbound ? { name: contact.name, handle: contact.handle } : o.own;
       let text = sentences.join(" ");
-      if (prev) text += `\n\nOn ${prev.at.toUTCString()}, ${prev.name} wrote:\n> ${prev.text.slice(0, 300).replace(/\n/g, "\n> ")}`;
-      const html = rand() < htmlShare
-        ? `<div dir="ltr">${sentences.map((s) => `<p style="margin:0 0 8px">${esc(s)}</p>`).join("")}` +
-          `<div class="gmail_signature"><p>— ${esc(sender.name ?? "")}<br><a href="https://instagram.com/${esc(sender.handle.split("@")[0]!)}">Instagram</a></p></div>` +
-          (prev ? `<blockquote class="gmail_quote" style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">${esc(prev.text.slice(0, 300))}</blockquote>` : "") + `</div>`
-        : undefined;
+      if (prev)
+        text += `\n\nOn ${prev.at.toUTCString()}, ${prev.name} wrote:\n> ${prev.text.slice(0, 300).replace(/\n/g, "\n> ")}`;
+      const html =
+        rand() < htmlShare
+          ? `<div dir="ltr">${sentences.map((s) => `<p style="margin:0 0 8px">${esc(s)}</p>`).join("")}` +
+            `<div class="gmail_signature"><p>— ${esc(sender.name ?? "")}<br><a href="https://instagram.com/${esc(sender.handle.split("@")[0]!)}">Instagram</a></p></div>` +
+            (prev
+              ? `<blockquote class="gmail_quote" style="margin:0 0 0 .8ex;border-left:1px #ccc solid;padding-left:1ex">${esc(prev.text.slice(0, 300))}</blockquote>`
+              : "") +
+            `</div>`
+          : undefined;
       messages.push({
         externalId,
         threadKey,

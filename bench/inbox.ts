@@ -34,8 +34,15 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const MEASUREMENTS = ["backfill", "sync", "list"] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
-const only = (process.env.BENCH_INBOX_ONLY?.trim() || MEASUREMENTS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
-for (const o of only) if (!MEASUREMENTS.includes(o as Measurement)) { console.error(`bench: BENCH_INBOX_ONLY: unknown "${o}" (use ${MEASUREMENTS.join(", ")})`); process.exit(2); }
+const only = (process.env.BENCH_INBOX_ONLY?.trim() || MEASUREMENTS.join(","))
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const o of only)
+  if (!MEASUREMENTS.includes(o as Measurement)) {
+    console.error(`bench: BENCH_INBOX_ONLY: unknown "${o}" (use ${MEASUREMENTS.join(", ")})`);
+    process.exit(2);
+  }
 const settings = {
   only: new Set(only as Measurement[]),
   budgetSec: intEnv("BENCH_INBOX_BUDGET_SEC", 1_200, 60),
@@ -44,14 +51,18 @@ const settings = {
 
 // ---------------------------------------------------------------- cleanup + time bound
 
-const { onCleanup, cleanup, abort } = benchRun({ budgetSec: settings.budgetSec, budgetEnv: "BENCH_INBOX_BUDGET_SEC", cleanupTimeoutSec: 30 });
+const { onCleanup, cleanup, abort } = benchRun({
+  budgetSec: settings.budgetSec,
+  budgetEnv: "BENCH_INBOX_BUDGET_SEC",
+  cleanupTimeoutSec: 30,
+});
 
 // ---------------------------------------------------------------- setup
 
-
 async function createDatabase(): Promise<string> {
   const db = await scratchDatabase("inbox", settings.pgAdminUrl).catch((err: Error) => abort(err.message, 2));
-  if (process.env.BENCH_INBOX_KEEP_DB === "1") console.log(`bench: BENCH_INBOX_KEEP_DB=1: database "${db.name}" is kept (drop it yourself)`);
+  if (process.env.BENCH_INBOX_KEEP_DB === "1")
+    console.log(`bench: BENCH_INBOX_KEEP_DB=1: database "${db.name}" is kept (drop it yourself)`);
   else onCleanup("drop database", db.drop);
   return db.url;
 }
@@ -106,7 +117,9 @@ async function main(): Promise<void> {
   const started = new Date();
   const t0 = Date.now();
   const log = (line: string) => console.log(`bench: ${line}`);
-  log(`node ${process.version}, ${os.cpus().length} CPU(s), load average ${loadAtStart.toFixed(2)}; measurements: ${[...settings.only].join(", ")}`);
+  log(
+    `node ${process.version}, ${os.cpus().length} CPU(s), load average ${loadAtStart.toFixed(2)}; measurements: ${[...settings.only].join(", ")}`,
+  );
 
   let env: BenchEnv;
   let google: Awaited<ReturnType<typeof startGoogleStandIn>>;
@@ -149,7 +162,8 @@ async function main(): Promise<void> {
     try {
       sections.push(await run());
     } catch (err) {
-      const what = err instanceof BenchCheckError ? `check failed: ${err.message}` : `failed: ${(err as Error).stack ?? err}`;
+      const what =
+        err instanceof BenchCheckError ? `check failed: ${err.message}` : `failed: ${(err as Error).stack ?? err}`;
       problems.push(`${name}: ${what.split("\n").slice(0, 4).join(" ")}`);
       console.error(`bench: ${name} ${what}`);
     }

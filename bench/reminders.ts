@@ -56,26 +56,39 @@ if (process.argv[2] === "--worker") {
 // ----------------------------------------------------------------------- seed
 
 /** Deterministic ids (md5 → uuid) so each table is one INSERT … SELECT FROM generate_series. */
-async function seed(c: pg.Client, o: { reminders: number; aftercare: number; artists: number; asOfMs: number; phonePct: number; optOutPct: number }): Promise<void> {
+async function seed(
+  c: pg.Client,
+  o: { reminders: number; aftercare: number; artists: number; asOfMs: number; phonePct: number; optOutPct: number },
+): Promise<void> {
   const total = o.reminders + o.aftercare;
-  await c.query(`
+  await c.query(
+    `
     INSERT INTO "User" (id, email, name, role, "passwordHash", "updatedAt")
     SELECT md5('artist' || g)::uuid, 'artist-' || g || '@bench.test', 'Artist ' || g, 'artist', 'x', now()
-    FROM generate_series(1, $1::int) g`, [o.artists]);
-  await c.query(`
+    FROM generate_series(1, $1::int) g`,
+    [o.artists],
+  );
+  await c.query(
+    `
     INSERT INTO "ArtistProfile" ("userId", "displayName", "timeZone", "updatedAt")
     SELECT md5('artist' || g)::uuid, 'Studio ' || g, CASE WHEN g % 2 = 0 THEN 'Europe/Berlin' ELSE 'America/New_York' END, now()
-    FROM generate_series(1, $1::int) g`, [o.artists]);
+    FROM generate_series(1, $1::int) g`,
+    [o.artists],
+  );
   // Customer g: a phone for phonePct % of them; opted out: every (100/optOutPct)-th.
-  await c.query(`
+  await c.query(
+    `
     INSERT INTO "User" (id, email, name, role, "passwordHash", "updatedAt", phone, "remindersOptOut")
     SELECT md5('customer' || g)::uuid, 'customer-' || g || '@bench.test', 'Client ' || g, 'customer', 'x', now(),
       CASE WHEN g % 100 < $2::int THEN '+1555' || lpad(g::text, 7, '0') END,
       $3::int > 0 AND g % (100 / $3::int) = 7
-    FROM generate_series(1, $1::int) g`, [total, o.phonePct, o.optOutPct]);
+    FROM generate_series(1, $1::int) g`,
+    [total, o.phonePct, o.optOutPct],
+  );
   // Reminders: customer g with artist g mod A, slot (g / A) of 20 minutes from asOf + 25 h.
   // Aftercare: sessions of 20 minutes that ended 20 h … 1 h before asOf (no service = session).
-  await c.query(`
+  await c.query(
+    `
     WITH base AS (SELECT to_timestamp($4::float8 / 1000.0) AT TIME ZONE 'UTC' AS t)
     INSERT INTO "Appointment" (id, "artistId", "customerId", start, "end", "blockEnd", "timeZone", status, "updatedAt")
     SELECT md5('appt' || g)::uuid, md5('artist' || ((g - 1) % $2::int + 1))::uuid, md5('customer' || g)::uuid,
@@ -86,7 +99,8 @@ async function seed(c: pg.Client, o: { reminders: number; aftercare: number; art
     LATERAL (SELECT CASE WHEN g <= $1::int
       THEN base.t + interval '25 hours' + ((g - 1) / $2::int) * interval '20 minutes'
       ELSE base.t - interval '20 hours' + ((g - $1::int - 1) / $2::int) * interval '20 minutes' END AS start) s`,
-  [o.reminders, o.artists, total, o.asOfMs]);
+    [o.reminders, o.artists, total, o.asOfMs],
+  );
   await c.query(`ANALYZE "User"; ANALYZE "Appointment"; ANALYZE "ArtistProfile"; ANALYZE "Reminder"`);
 }
 
@@ -99,9 +113,19 @@ async function bootService(env: Record<string, string>) {
   const { createLogger } = await import("../service/observability/logger.ts");
   const run = await import("../service/reminders/run.ts");
   const n = (k: string) => (env[k] ? Number(env[k]) : undefined);
-  Object.assign(run.DEFAULTS, { ...(n("BENCH_REMINDERS_CONCURRENCY") ? { concurrency: n("BENCH_REMINDERS_CONCURRENCY") } : {}), ...(n("BENCH_REMINDERS_BATCH") ? { batchSize: n("BENCH_REMINDERS_BATCH") } : {}) });
+  Object.assign(run.DEFAULTS, {
+    ...(n("BENCH_REMINDERS_CONCURRENCY") ? { concurrency: n("BENCH_REMINDERS_CONCURRENCY") } : {}),
+    ...(n("BENCH_REMINDERS_BATCH") ? { batchSize: n("BENCH_REMINDERS_BATCH") } : {}),
+  });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-bench-reminders-"));
-  const config = loadConfig({ NODE_ENV: "development", TATU_DATA_DIR: dataDir, TATU_SCHEDULER: "off", LOG_LEVEL: "silent", NEXTAUTH_URL: "http://127.0.0.1:3000", ...env });
+  const config = loadConfig({
+    NODE_ENV: "development",
+    TATU_DATA_DIR: dataDir,
+    TATU_SCHEDULER: "off",
+    LOG_LEVEL: "silent",
+    NEXTAUTH_URL: "http://127.0.0.1:3000",
+    ...env,
+  });
   return boot({ config, log: createLogger({ level: "silent" }) });
 }
 
@@ -120,28 +144,38 @@ async function workerMain(): Promise<void> {
   process.send!({ type: "ready" });
 }
 
-interface Child { send(m: object): void; next<T>(type: string): Promise<T>; close(): void }
+interface Child {
+  send(m: object): void;
+  next<T>(type: string): Promise<T>;
+  close(): void;
+}
 
 function child(mode: "--standin" | "--worker", env: NodeJS.ProcessEnv = process.env): Promise<Child & { first: any }> {
   // BENCH_CPU_PROF_DIR=<dir>: each child writes a V8 CPU profile there (open in Chrome DevTools).
   const prof = process.env.BENCH_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-  const proc: ChildProcess = spawn(process.execPath, [...prof, "--import", "tsx", SELF, mode], { stdio: ["ignore", "inherit", "inherit", "ipc"], env });
-  const next = <T>(type: string) => new Promise<T>((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`${mode} process exited (${code})`));
-    proc.once("exit", onExit);
-    const onMsg = (m: { type: string }) => {
-      if (m.type !== type) return;
-      proc.off("message", onMsg);
-      proc.off("exit", onExit);
-      resolve(m as T);
-    };
-    proc.on("message", onMsg);
+  const proc: ChildProcess = spawn(process.execPath, [...prof, "--import", "tsx", SELF, mode], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env,
   });
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`${mode} process exited (${code})`));
+      proc.once("exit", onExit);
+      const onMsg = (m: { type: string }) => {
+        if (m.type !== type) return;
+        proc.off("message", onMsg);
+        proc.off("exit", onExit);
+        resolve(m as T);
+      };
+      proc.on("message", onMsg);
+    });
   return next<any>("ready").then((first) => ({
     first,
     send: (m: object) => void proc.send(m),
     next,
-    close: () => { if (proc.connected) proc.disconnect(); },
+    close: () => {
+      if (proc.connected) proc.disconnect();
+    },
   }));
 }
 
@@ -155,8 +189,16 @@ async function standInCounts(standIn: Child): Promise<{ sent: number; recipients
 
 type Mode = "inline" | "bullmq";
 interface ModeResult {
-  mode: Mode; workers: number; wallMs: number; cpuMs: number; jobs: number; planned: unknown;
-  again: unknown; againMs: number; checks: [string, boolean, string][]; byStatus: { status: string; channel: string; n: string }[];
+  mode: Mode;
+  workers: number;
+  wallMs: number;
+  cpuMs: number;
+  jobs: number;
+  planned: unknown;
+  again: unknown;
+  againMs: number;
+  checks: [string, boolean, string][];
+  byStatus: { status: string; channel: string; n: string }[];
 }
 
 async function main(): Promise<void> {
@@ -169,9 +211,13 @@ async function main(): Promise<void> {
     workers: intEnv("BENCH_REMINDERS_WORKERS", 2, 1),
     workerJobs: intEnv("BENCH_REMINDERS_WORKER_JOBS", 2, 1),
   };
-  const modes = (process.env.BENCH_REMINDERS_MODES?.trim() || "inline,bullmq").split(",").map((m) => m.trim()) as Mode[];
+  const modes = (process.env.BENCH_REMINDERS_MODES?.trim() || "inline,bullmq")
+    .split(",")
+    .map((m) => m.trim()) as Mode[];
   if (!modes.length || modes.some((m) => m !== "inline" && m !== "bullmq")) {
-    console.error(`bench: BENCH_REMINDERS_MODES must list inline and/or bullmq (got "${process.env.BENCH_REMINDERS_MODES}")`);
+    console.error(
+      `bench: BENCH_REMINDERS_MODES must list inline and/or bullmq (got "${process.env.BENCH_REMINDERS_MODES}")`,
+    );
     process.exit(2);
   }
   const aftercare = Math.round(settings.count / 10);
@@ -186,7 +232,11 @@ async function main(): Promise<void> {
   const admin = async (sql: string) => {
     const c = new pg.Client(adminUrl);
     await c.connect();
-    try { await c.query(sql); } finally { await c.end(); }
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
   };
 
   const results: ModeResult[] = [];
@@ -202,9 +252,18 @@ async function main(): Promise<void> {
     await db.connect();
     const asOfMs = Date.now();
     const ts = performance.now();
-    await seed(db, { reminders, aftercare, artists, asOfMs, phonePct: settings.phonePct, optOutPct: settings.optOutPct });
+    await seed(db, {
+      reminders,
+      aftercare,
+      artists,
+      asOfMs,
+      phonePct: settings.phonePct,
+      optOutPct: settings.optOutPct,
+    });
     seedMs = performance.now() - ts;
-    log(`seeded ${settings.count.toLocaleString("en")} appointments (${reminders} reminders, ${aftercare} aftercare) for ${artists} artists in ${Math.round(seedMs)} ms`);
+    log(
+      `seeded ${settings.count.toLocaleString("en")} appointments (${reminders} reminders, ${aftercare} aftercare) for ${artists} artists in ${Math.round(seedMs)} ms`,
+    );
 
     for (const mode of modes) {
       await db.query(`TRUNCATE "Reminder", "DevEmail", "JobRun"`);
@@ -213,44 +272,83 @@ async function main(): Promise<void> {
       for (const [name, ok, detail] of r.checks) log(`${mode}: ${ok ? "✅" : "❌"} ${name}: ${detail}`);
       if (r.checks.some(([, ok]) => !ok)) exitCode = 1;
     }
-    if (process.env.BENCH_REMINDERS_WRITE !== "0") writeResults({
-      date: new Date().toISOString(), node: process.version, cpu: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}`,
-      load: os.loadavg().map((x) => x.toFixed(1)).join(" / "), settings, reminders, aftercare, artists, seedMs, results,
-    });
-    log(process.env.BENCH_REMINDERS_WRITE !== "0" ? "wrote bench/RESULTS-reminders.md and its line in bench/RESULTS.md" : "results not written (BENCH_REMINDERS_WRITE=0)");
+    if (process.env.BENCH_REMINDERS_WRITE !== "0")
+      writeResults({
+        date: new Date().toISOString(),
+        node: process.version,
+        cpu: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "?"}`,
+        load: os
+          .loadavg()
+          .map((x) => x.toFixed(1))
+          .join(" / "),
+        settings,
+        reminders,
+        aftercare,
+        artists,
+        seedMs,
+        results,
+      });
+    log(
+      process.env.BENCH_REMINDERS_WRITE !== "0"
+        ? "wrote bench/RESULTS-reminders.md and its line in bench/RESULTS.md"
+        : "results not written (BENCH_REMINDERS_WRITE=0)",
+    );
   } catch (err) {
     console.error(`[reminders] setup failed: ${(err as Error).stack ?? err}`);
     exitCode = 2;
   } finally {
     await db.end().catch(() => undefined);
-    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) => console.error(`[reminders] could not drop ${dbName}: ${(e as Error).message}`));
+    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) =>
+      console.error(`[reminders] could not drop ${dbName}: ${(e as Error).message}`),
+    );
     const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    await redis.connect().then(async () => {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
-    }).catch(() => undefined);
+    await redis
+      .connect()
+      .then(async () => {
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length) await redis.del(...keys);
+      })
+      .catch(() => undefined);
     redis.disconnect();
   }
   process.exit(exitCode);
 }
 
-async function runMode(mode: Mode, o: { db: pg.Client; dbUrl: string; prefix: string; settings: { count: number; concurrency: number; batchSize: number; workers: number; workerJobs: number }; log: (s: string) => void }): Promise<ModeResult> {
+async function runMode(
+  mode: Mode,
+  o: {
+    db: pg.Client;
+    dbUrl: string;
+    prefix: string;
+    settings: { count: number; concurrency: number; batchSize: number; workers: number; workerJobs: number };
+    log: (s: string) => void;
+  },
+): Promise<ModeResult> {
   const standIn = await child("--standin");
   const env: Record<string, string> = {
-    DATABASE_URL: o.dbUrl, ...standIn.first.env,
-    BENCH_REMINDERS_CONCURRENCY: String(o.settings.concurrency), BENCH_REMINDERS_BATCH: String(o.settings.batchSize),
+    DATABASE_URL: o.dbUrl,
+    ...standIn.first.env,
+    BENCH_REMINDERS_CONCURRENCY: String(o.settings.concurrency),
+    BENCH_REMINDERS_BATCH: String(o.settings.batchSize),
     ...(mode === "bullmq" ? { REDIS_URL, TATU_REDIS_PREFIX: o.prefix } : {}),
   };
   const booted = await bootService(env);
   const workers: Child[] = [];
   try {
     const ctx: AppContext = booted.ctx;
-    if (ctx.queue.mode !== mode || ctx.mailer.mode !== "dev-outbox") throw new Error(`expected ${mode} queue + dev outbox, got ${ctx.queue.mode} + ${ctx.mailer.mode}`);
+    if (ctx.queue.mode !== mode || ctx.mailer.mode !== "dev-outbox")
+      throw new Error(`expected ${mode} queue + dev outbox, got ${ctx.queue.mode} + ${ctx.mailer.mode}`);
     const { runCron } = await import("../service/jobs/crons.ts");
     const { BATCH_JOB } = await import("../service/reminders/run.ts");
     if (mode === "bullmq")
       for (let i = 0; i < o.settings.workers; i++)
-        workers.push(await child("--worker", { ...process.env, BENCH_SERVICE_ENV: JSON.stringify(env), BENCH_WORKER_JOBS: String(o.settings.workerJobs) }));
+        workers.push(
+          await child("--worker", {
+            ...process.env,
+            BENCH_SERVICE_ENV: JSON.stringify(env),
+            BENCH_WORKER_JOBS: String(o.settings.workerJobs),
+          }),
+        );
 
     // ---- the measured run: the cron as Vercel/the scheduler fires it, until every batch is done
     const cpu0 = process.cpuUsage();
@@ -271,11 +369,22 @@ async function runMode(mode: Mode, o: { db: pg.Client; dbUrl: string; prefix: st
 
     // ---- exactly once, by counting
     const q = async <T>(sql: string) => (await o.db.query(sql)).rows as T[];
-    const byStatus = await q<{ status: string; channel: string; n: string }>(`SELECT status::text, channel, count(*) n FROM "Reminder" GROUP BY 1, 2 ORDER BY 1, 2`);
-    const count = (status: string, channel?: string) => byStatus.filter((r) => r.status === status && (!channel || r.channel === channel)).reduce((a, r) => a + Number(r.n), 0);
-    const [rows] = await q<{ total: string; keys: string; retried: string }>(`SELECT count(*) total, count(DISTINCT ("appointmentId", kind)) keys, count(*) FILTER (WHERE attempts > 1) retried FROM "Reminder"`);
-    const [missing] = await q<{ n: string }>(`SELECT count(*) n FROM "Appointment" a WHERE NOT EXISTS (SELECT 1 FROM "Reminder" r WHERE r."appointmentId" = a.id)`);
-    const [mail] = await q<{ n: string; recipients: string }>(`SELECT count(*) n, count(DISTINCT "to") recipients FROM "DevEmail"`);
+    const byStatus = await q<{ status: string; channel: string; n: string }>(
+      `SELECT status::text, channel, count(*) n FROM "Reminder" GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    const count = (status: string, channel?: string) =>
+      byStatus
+        .filter((r) => r.status === status && (!channel || r.channel === channel))
+        .reduce((a, r) => a + Number(r.n), 0);
+    const [rows] = await q<{ total: string; keys: string; retried: string }>(
+      `SELECT count(*) total, count(DISTINCT ("appointmentId", kind)) keys, count(*) FILTER (WHERE attempts > 1) retried FROM "Reminder"`,
+    );
+    const [missing] = await q<{ n: string }>(
+      `SELECT count(*) n FROM "Appointment" a WHERE NOT EXISTS (SELECT 1 FROM "Reminder" r WHERE r."appointmentId" = a.id)`,
+    );
+    const [mail] = await q<{ n: string; recipients: string }>(
+      `SELECT count(*) n, count(DISTINCT "to") recipients FROM "DevEmail"`,
+    );
     const [expected] = await q<{ sms: string; email: string; skipped: string }>(`
       SELECT count(*) FILTER (WHERE NOT u."remindersOptOut" AND u.phone IS NOT NULL) sms,
              count(*) FILTER (WHERE NOT u."remindersOptOut" AND u.phone IS NULL) email,
@@ -298,14 +407,53 @@ async function runMode(mode: Mode, o: { db: pg.Client; dbUrl: string; prefix: st
     }
     const n = o.settings.count;
     const checks: [string, boolean, string][] = [
-      ["one Reminder row per appointment", Number(rows!.total) === n && Number(rows!.keys) === n && Number(missing!.n) === 0, `${rows!.total} rows, ${rows!.keys} distinct (appointment, kind), ${missing!.n} appointments without one; claimed by ${claimers!.n} batch runs`],
-      ["texts: one per SMS customer", twilio.sent === Number(expected!.sms) && twilio.recipients === twilio.sent && count("sent", "sms") === twilio.sent, `stand-in received ${twilio.sent} (${twilio.recipients} distinct numbers); rows sent/sms ${count("sent", "sms")}; expected ${expected!.sms}`],
-      ["emails: one per email customer", Number(mail!.n) === Number(expected!.email) && Number(mail!.recipients) === Number(mail!.n) && count("sent", "email") === Number(mail!.n), `DevEmail ${mail!.n} (${mail!.recipients} distinct addresses); rows sent/email ${count("sent", "email")}; expected ${expected!.email}`],
-      ["opted-out customers skipped", count("skipped") === Number(expected!.skipped), `${count("skipped")} skipped; expected ${expected!.skipped}`],
-      ["nothing failed or left claimed", count("failed") === 0 && count("claimed") === 0 && Number(rows!.retried) === 0, `failed ${count("failed")}, claimed ${count("claimed")}, attempts > 1: ${rows!.retried}`],
-      ["second run sends nothing", twilioAfter.sent === twilio.sent && Number(mailAfter!.n) === Number(mail!.n), `texts ${twilioAfter.sent}, emails ${mailAfter!.n} after it (${(againMs / 1000).toFixed(2)} s)`],
+      [
+        "one Reminder row per appointment",
+        Number(rows!.total) === n && Number(rows!.keys) === n && Number(missing!.n) === 0,
+        `${rows!.total} rows, ${rows!.keys} distinct (appointment, kind), ${missing!.n} appointments without one; claimed by ${claimers!.n} batch runs`,
+      ],
+      [
+        "texts: one per SMS customer",
+        twilio.sent === Number(expected!.sms) &&
+          twilio.recipients === twilio.sent &&
+          count("sent", "sms") === twilio.sent,
+        `stand-in received ${twilio.sent} (${twilio.recipients} distinct numbers); rows sent/sms ${count("sent", "sms")}; expected ${expected!.sms}`,
+      ],
+      [
+        "emails: one per email customer",
+        Number(mail!.n) === Number(expected!.email) &&
+          Number(mail!.recipients) === Number(mail!.n) &&
+          count("sent", "email") === Number(mail!.n),
+        `DevEmail ${mail!.n} (${mail!.recipients} distinct addresses); rows sent/email ${count("sent", "email")}; expected ${expected!.email}`,
+      ],
+      [
+        "opted-out customers skipped",
+        count("skipped") === Number(expected!.skipped),
+        `${count("skipped")} skipped; expected ${expected!.skipped}`,
+      ],
+      [
+        "nothing failed or left claimed",
+        count("failed") === 0 && count("claimed") === 0 && Number(rows!.retried) === 0,
+        `failed ${count("failed")}, claimed ${count("claimed")}, attempts > 1: ${rows!.retried}`,
+      ],
+      [
+        "second run sends nothing",
+        twilioAfter.sent === twilio.sent && Number(mailAfter!.n) === Number(mail!.n),
+        `texts ${twilioAfter.sent}, emails ${mailAfter!.n} after it (${(againMs / 1000).toFixed(2)} s)`,
+      ],
     ];
-    return { mode, workers: mode === "bullmq" ? o.settings.workers : 0, wallMs, cpuMs, jobs, planned, again, againMs, checks, byStatus };
+    return {
+      mode,
+      workers: mode === "bullmq" ? o.settings.workers : 0,
+      wallMs,
+      cpuMs,
+      jobs,
+      planned,
+      again,
+      againMs,
+      checks,
+      byStatus,
+    };
   } finally {
     for (const w of workers) w.close();
     await booted.close().catch(() => undefined);
@@ -316,15 +464,32 @@ async function runMode(mode: Mode, o: { db: pg.Client; dbUrl: string; prefix: st
 // --------------------------------------------------------------------- report
 
 interface Report {
-  date: string; node: string; cpu: string; load: string;
-  settings: { count: number; phonePct: number; optOutPct: number; concurrency: number; batchSize: number; workers: number; workerJobs: number };
-  reminders: number; aftercare: number; artists: number; seedMs: number; results: ModeResult[];
+  date: string;
+  node: string;
+  cpu: string;
+  load: string;
+  settings: {
+    count: number;
+    phonePct: number;
+    optOutPct: number;
+    concurrency: number;
+    batchSize: number;
+    workers: number;
+    workerJobs: number;
+  };
+  reminders: number;
+  aftercare: number;
+  artists: number;
+  seedMs: number;
+  results: ModeResult[];
 }
-
 
 function writeResults(r: Report): void {
   const ok = r.results.every((m) => m.checks.every(([, pass]) => pass));
-  const label = (m: ModeResult) => (m.mode === "inline" ? "inline (no Redis, cron runs the batches)" : `BullMQ, ${m.workers} worker processes × ${r.settings.workerJobs} jobs`);
+  const label = (m: ModeResult) =>
+    m.mode === "inline"
+      ? "inline (no Redis, cron runs the batches)"
+      : `BullMQ, ${m.workers} worker processes × ${r.settings.workerJobs} jobs`;
   const secs = (m: ModeResult) => m.wallMs / 1000;
   const md = `# Reminder benchmark results
 
@@ -339,16 +504,24 @@ Generated by \`npm run bench:reminders\` (\`bench/reminders.ts\`) — overwritte
 | --- | ---: | ---: | ---: | ---: | ---: |
 ${r.results.map((m) => `| ${label(m)} | **${secs(m).toFixed(1)} s** ${secs(m) <= TARGET_SEC ? "✅" : "❌"} | ${Math.round(r.settings.count / secs(m)).toLocaleString("en")} | ${m.jobs} | ${(m.cpuMs / 1000).toFixed(1)} s | ${(m.againMs / 1000).toFixed(2)} s, nothing sent |`).join("\n")}
 
-${r.results.map((m) => `### ${label(m)} — ${m.checks.every(([, p]) => p) ? "✅ exactly once, all counts exact" : "❌ a count is wrong"}
+${r.results
+  .map(
+    (
+      m,
+    ) => `### ${label(m)} — ${m.checks.every(([, p]) => p) ? "✅ exactly once, all counts exact" : "❌ a count is wrong"}
 
 Cron answer: \`${JSON.stringify(m.planned)}\` · second run: \`${JSON.stringify(m.again)}\` · rows: ${m.byStatus.map((b) => `${b.status}/${b.channel} ${Number(b.n).toLocaleString("en")}`).join(", ")}
 
 | Check | | Counts |
 | --- | :---: | --- |
 ${m.checks.map(([name, pass, detail]) => `| ${name} | ${pass ? "✅" : "❌"} | ${detail} |`).join("\n")}
-`).join("\n")}`;
+`,
+  )
+  .join("\n")}`;
   fs.writeFileSync(path.join(benchDir, "RESULTS-reminders.md"), md);
-  const times = r.results.map((m) => `${m.mode} ${secs(m).toFixed(1)} s ${secs(m) <= TARGET_SEC ? "✅" : "❌"}`).join(", ");
+  const times = r.results
+    .map((m) => `${m.mode} ${secs(m).toFixed(1)} s ${secs(m) <= TARGET_SEC ? "✅" : "❌"}`)
+    .join(", ");
   const line = `- Reminders (${r.date.slice(0, 10)}): ${r.settings.count.toLocaleString("en")} due appointments, ${r.settings.phonePct} % by SMS (Twilio stand-in): ${times} (target ≤ ${TARGET_SEC} s); exactly-once counts ${ok ? "exact ✅" : "WRONG ❌"} — details in [RESULTS-reminders.md](RESULTS-reminders.md) <!-- reminders-bench (one line, written by bench/reminders.ts) -->`;
   const file = path.join(benchDir, "RESULTS.md");
   const lines = (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "").split("\n");

@@ -53,7 +53,9 @@ function rssMb(pid: number): number {
 /** Samples a process's resident set every 100 ms while `work` runs; answers the peak. */
 async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
   let peak = rssMb(pid);
-  const timer = setInterval(() => { peak = Math.max(peak, rssMb(pid)); }, 100);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 100);
   try {
     return { value: await work(), peakMb: Math.max(peak, rssMb(pid)) };
   } finally {
@@ -61,38 +63,64 @@ async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{ value:
   }
 }
 
-interface Group { sockets: WebSocket[]; arrivals: number[][] }
+interface Group {
+  sockets: WebSocket[];
+  arrivals: number[][];
+}
 
 /** Opens `count` sockets and records, per socket, when each matching message arrives. */
 async function openGroup(urls: string[], count: number, match: (msg: { type?: string }) => boolean): Promise<Group> {
   const group: Group = { sockets: [], arrivals: [] };
-  await Promise.all(Array.from({ length: count }, (_, i) => new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(urls[i % urls.length]!);
-    const arrivals: number[] = [];
-    group.sockets.push(ws);
-    group.arrivals.push(arrivals);
-    ws.on("message", (raw) => {
-      const msg = JSON.parse(String(raw)) as { type?: string };
-      if (msg.type === "ready") resolve();
-      if (match(msg)) arrivals.push(performance.now());
-    });
-    ws.once("error", reject);
-  })));
+  await Promise.all(
+    Array.from(
+      { length: count },
+      (_, i) =>
+        new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(urls[i % urls.length]!);
+          const arrivals: number[] = [];
+          group.sockets.push(ws);
+          group.arrivals.push(arrivals);
+          ws.on("message", (raw) => {
+            const msg = JSON.parse(String(raw)) as { type?: string };
+            if (msg.type === "ready") resolve();
+            if (match(msg)) arrivals.push(performance.now());
+          });
+          ws.once("error", reject);
+        }),
+    ),
+  );
   return group;
 }
 
 /** Waits until every socket of the group has its `n`-th arrival; answers the latencies from t0. */
-async function delivered(group: Group, n: number, t0: number, timeoutMs = 10_000): Promise<{ latencies: number[]; missing: number }> {
+async function delivered(
+  group: Group,
+  n: number,
+  t0: number,
+  timeoutMs = 10_000,
+): Promise<{ latencies: number[]; missing: number }> {
   const deadline = Date.now() + timeoutMs;
   while (group.arrivals.some((a) => a.length < n) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
   const latencies = group.arrivals.filter((a) => a.length >= n).map((a) => a[n - 1]! - t0);
   return { latencies, missing: group.arrivals.length - latencies.length };
 }
 
-interface WsResult { p50: number; p99: number; max: number; deliveries: number; missing: number }
+interface WsResult {
+  p50: number;
+  p99: number;
+  max: number;
+  deliveries: number;
+  missing: number;
+}
 
 function summarise(latencies: number[], missing: number): WsResult {
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), deliveries: latencies.length, missing };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: Math.max(...latencies),
+    deliveries: latencies.length,
+    missing,
+  };
 }
 
 // ---------------------------------------------------------------- 1. WebSocket delivery
@@ -109,27 +137,36 @@ async function bareWsBaseline(): Promise<WsResult> {
     ws.send(JSON.stringify({ type: "ready" }));
   });
   const per = Math.floor(settings.clients / settings.artists);
-  const groups = await Promise.all(Array.from({ length: settings.artists }, (_, g) => openGroup([`ws://127.0.0.1:${port}/?g=${g}`], per, (m) => m.type === "message.created")));
+  const groups = await Promise.all(
+    Array.from({ length: settings.artists }, (_, g) =>
+      openGroup([`ws://127.0.0.1:${port}/?g=${g}`], per, (m) => m.type === "message.created"),
+    ),
+  );
   const latencies: number[] = [];
   let missing = 0;
   // Round 1 warms up (JIT, pools, first queries) and is not counted.
   for (let round = 1; round <= settings.rounds + 1; round++) {
-    await Promise.all(groups.map(async (group, g) => {
-      await new Promise((r) => setTimeout(r, Math.random() * settings.roundMs));
-      const t0 = performance.now();
-      const payload = JSON.stringify({ type: "message.created", conversationId: `c${g}`, messageId: `m${round}` });
-      for (const ws of members.get(String(g)) ?? []) ws.send(payload);
-      const r = await delivered(group, round, t0);
-      if (round > 1) latencies.push(...r.latencies);
-      missing += r.missing;
-    }));
+    await Promise.all(
+      groups.map(async (group, g) => {
+        await new Promise((r) => setTimeout(r, Math.random() * settings.roundMs));
+        const t0 = performance.now();
+        const payload = JSON.stringify({ type: "message.created", conversationId: `c${g}`, messageId: `m${round}` });
+        for (const ws of members.get(String(g)) ?? []) ws.send(payload);
+        const r = await delivered(group, round, t0);
+        if (round > 1) latencies.push(...r.latencies);
+        missing += r.missing;
+      }),
+    );
   }
   for (const g of groups) for (const ws of g.sockets) ws.close();
   await new Promise((r) => wss.close(r));
   return summarise(latencies, missing);
 }
 
-interface Artist { client: HttpClient; pageId: string }
+interface Artist {
+  client: HttpClient;
+  pageId: string;
+}
 
 async function newArtist(cluster: Cluster, meta: MetaStandIn, i: number): Promise<Artist> {
   const [a, b] = cluster.replicas as [Replica, Replica];
@@ -155,26 +192,34 @@ async function newArtist(cluster: Cluster, meta: MetaStandIn, i: number): Promis
 async function tatuWsDelivery(cluster: Cluster, meta: MetaStandIn, artists: Artist[]): Promise<WsResult> {
   const urls = cluster.replicas.map((r) => r.url.replace("http", "ws"));
   const per = Math.floor(settings.clients / artists.length);
-  const groups = await Promise.all(artists.map(async (artist) => {
-    const { token } = (await artist.client.get("/api/realtime/token")).body as { token: string };
-    return openGroup(urls.map((u) => `${u}/ws?token=${encodeURIComponent(token)}`), per, (m) => m.type === "message.created");
-  }));
+  const groups = await Promise.all(
+    artists.map(async (artist) => {
+      const { token } = (await artist.client.get("/api/realtime/token")).body as { token: string };
+      return openGroup(
+        urls.map((u) => `${u}/ws?token=${encodeURIComponent(token)}`),
+        per,
+        (m) => m.type === "message.created",
+      );
+    }),
+  );
   log(`${groups.reduce((n, g) => n + g.sockets.length, 0)} sockets open across ${urls.length} replicas`);
   const latencies: number[] = [];
   let missing = 0;
   // Round 1 warms up (JIT, pools, first queries) and is not counted.
   for (let round = 1; round <= settings.rounds + 1; round++) {
-    await Promise.all(artists.map(async (artist, i) => {
-      await new Promise((r) => setTimeout(r, Math.random() * settings.roundMs));
-      const target = cluster.replicas[(i + round) % cluster.replicas.length]!.url;
-      const payload = meta.customerMessage(artist.pageId, { psid: newPsid(), name: "Fan", text: `Round ${round}` });
-      const t0 = performance.now();
-      const res = await meta.postWebhook(`${target}/api/webhooks/facebook`, payload);
-      if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-      const r = await delivered(groups[i]!, round, t0);
-      if (round > 1) latencies.push(...r.latencies);
-      missing += r.missing;
-    }));
+    await Promise.all(
+      artists.map(async (artist, i) => {
+        await new Promise((r) => setTimeout(r, Math.random() * settings.roundMs));
+        const target = cluster.replicas[(i + round) % cluster.replicas.length]!.url;
+        const payload = meta.customerMessage(artist.pageId, { psid: newPsid(), name: "Fan", text: `Round ${round}` });
+        const t0 = performance.now();
+        const res = await meta.postWebhook(`${target}/api/webhooks/facebook`, payload);
+        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+        const r = await delivered(groups[i]!, round, t0);
+        if (round > 1) latencies.push(...r.latencies);
+        missing += r.missing;
+      }),
+    );
   }
   for (const g of groups) for (const ws of g.sockets) ws.close();
   return summarise(latencies, missing);
@@ -182,9 +227,21 @@ async function tatuWsDelivery(cluster: Cluster, meta: MetaStandIn, artists: Arti
 
 // ---------------------------------------------------------------- 2 + 3. webhooks and memory
 
-interface ThroughputRow { name: string; rps: number; p99: number; accepted: number; non2xx: number; peakRssMb?: number }
+interface ThroughputRow {
+  name: string;
+  rps: number;
+  p99: number;
+  accepted: number;
+  non2xx: number;
+  peakRssMb?: number;
+}
 
-async function webhookThroughput(cluster: Cluster, meta: MetaStandIn, artist: Artist, db: pg.Client): Promise<{ rows: ThroughputRow[]; countsOk: boolean; countDetail: string }> {
+async function webhookThroughput(
+  cluster: Cluster,
+  meta: MetaStandIn,
+  artist: Artist,
+  db: pg.Client,
+): Promise<{ rows: ThroughputRow[]; countsOk: boolean; countDetail: string }> {
   const [a, b] = cluster.replicas as [Replica, Replica];
   const secret = meta.env().FACEBOOK_APP_SECRET!;
   const one = metaBatch(meta, artist.pageId, secret, settings.webhooks, 50, "one");
@@ -193,13 +250,31 @@ async function webhookThroughput(cluster: Cluster, meta: MetaStandIn, artist: Ar
   // Both replicas at once: that also warms the two load-generator threads the 2-replica run
   // uses (they live across runs; a cold one would count its own JIT warm-up against B).
   const warmRuns = await Promise.all([
-    runLoad({ url: a.url, requests: warm.requests.slice(0, 200), connections: settings.connections / 2, mode: "once", maxSec: 30 }),
-    runLoad({ url: b.url, requests: warm.requests.slice(200), connections: settings.connections / 2, mode: "once", maxSec: 30 }),
+    runLoad({
+      url: a.url,
+      requests: warm.requests.slice(0, 200),
+      connections: settings.connections / 2,
+      mode: "once",
+      maxSec: 30,
+    }),
+    runLoad({
+      url: b.url,
+      requests: warm.requests.slice(200),
+      connections: settings.connections / 2,
+      mode: "once",
+      maxSec: 30,
+    }),
   ]);
 
   // Exactly once: every acknowledged event is one WebhookEvent and, once the workers are
   // through, one Message. Each run starts with the previous backlog processed.
-  const count = async (ids: string[]) => (await db.query(`SELECT (SELECT count(*)::int FROM "WebhookEvent" WHERE source = 'facebook' AND "eventId" = ANY($1)) AS events, (SELECT count(*)::int FROM "Message" WHERE "externalId" = ANY($1)) AS messages, (SELECT count(DISTINCT "externalId")::int FROM "Message" WHERE "externalId" = ANY($1)) AS distinct_messages`, [ids])).rows[0] as { events: number; messages: number; distinct_messages: number };
+  const count = async (ids: string[]) =>
+    (
+      await db.query(
+        `SELECT (SELECT count(*)::int FROM "WebhookEvent" WHERE source = 'facebook' AND "eventId" = ANY($1)) AS events, (SELECT count(*)::int FROM "Message" WHERE "externalId" = ANY($1)) AS messages, (SELECT count(DISTINCT "externalId")::int FROM "Message" WHERE "externalId" = ANY($1)) AS distinct_messages`,
+        [ids],
+      )
+    ).rows[0] as { events: number; messages: number; distinct_messages: number };
   const processed = async (ids: string[], expected: number) => {
     const deadline = Date.now() + 180_000;
     let c = await count(ids);
@@ -212,26 +287,57 @@ async function webhookThroughput(cluster: Cluster, meta: MetaStandIn, artist: Ar
   const warmAccepted = warmRuns.reduce((n, r) => n + r.statusByIndex.filter((st) => st === 200).length, 0);
   await processed(warm.eventIds, warmAccepted);
 
-  const single = await peakRss(a.proc.pid!, () => runLoad({ url: a.url, requests: one.requests, connections: settings.connections, mode: "once", maxSec: 60 }));
+  const single = await peakRss(a.proc.pid!, () =>
+    runLoad({ url: a.url, requests: one.requests, connections: settings.connections, mode: "once", maxSec: 60 }),
+  );
   await processed(one.eventIds, single.value.statusByIndex.filter((s) => s === 200).length);
   const half = Math.floor(two.requests.length / 2);
   const started = performance.now();
   const [ra, rb] = await Promise.all([
-    runLoad({ url: a.url, requests: two.requests.slice(0, half), connections: settings.connections / 2, mode: "once", maxSec: 60 }),
-    runLoad({ url: b.url, requests: two.requests.slice(half), connections: settings.connections / 2, mode: "once", maxSec: 60 }),
+    runLoad({
+      url: a.url,
+      requests: two.requests.slice(0, half),
+      connections: settings.connections / 2,
+      mode: "once",
+      maxSec: 60,
+    }),
+    runLoad({
+      url: b.url,
+      requests: two.requests.slice(half),
+      connections: settings.connections / 2,
+      mode: "once",
+      maxSec: 60,
+    }),
   ]);
   const bothSec = Math.max(ra.durationSec, rb.durationSec, (performance.now() - started) / 1000 - 0.2);
   const ok = (r: LoadResult) => r.statusByIndex.filter((s) => s === 200).length;
   const rows: ThroughputRow[] = [
-    { name: "1 replica (all connections to A) — baseline", rps: single.value.rps, p99: single.value.p99, accepted: ok(single.value), non2xx: single.value.non2xx, peakRssMb: single.peakMb },
-    { name: "2 replicas (connections split over A and B)", rps: (ra.total + rb.total) / bothSec, p99: Math.max(ra.p99, rb.p99), accepted: ok(ra) + ok(rb), non2xx: ra.non2xx + rb.non2xx },
+    {
+      name: "1 replica (all connections to A) — baseline",
+      rps: single.value.rps,
+      p99: single.value.p99,
+      accepted: ok(single.value),
+      non2xx: single.value.non2xx,
+      peakRssMb: single.peakMb,
+    },
+    {
+      name: "2 replicas (connections split over A and B)",
+      rps: (ra.total + rb.total) / bothSec,
+      p99: Math.max(ra.p99, rb.p99),
+      accepted: ok(ra) + ok(rb),
+      non2xx: ra.non2xx + rb.non2xx,
+    },
   ];
 
   const ids = [...one.eventIds, ...two.eventIds, ...warm.eventIds];
   const accepted = rows.reduce((n, r) => n + r.accepted, 0) + warmAccepted;
   const c = await processed(ids, accepted);
   const countsOk = c.events === accepted && c.messages === accepted && c.distinct_messages === accepted;
-  return { rows, countsOk, countDetail: `accepted ${fmtInt(accepted)}, WebhookEvent ${fmtInt(c.events)}, Message ${fmtInt(c.messages)} (${fmtInt(c.distinct_messages)} distinct)` };
+  return {
+    rows,
+    countsOk,
+    countDetail: `accepted ${fmtInt(accepted)}, WebhookEvent ${fmtInt(c.events)}, Message ${fmtInt(c.messages)} (${fmtInt(c.distinct_messages)} distinct)`,
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -244,7 +350,13 @@ async function main(): Promise<void> {
   await db.connect();
   let cluster: Cluster | undefined;
   try {
-    cluster = await startCluster({ databaseUrl: scratch.url, redisUrl: settings.redisUrl, replicas: 2, workers: 2, env: { ...meta.env(), RATE_LIMIT_SIGNUP: "100000/1m" } });
+    cluster = await startCluster({
+      databaseUrl: scratch.url,
+      redisUrl: settings.redisUrl,
+      replicas: 2,
+      workers: 2,
+      env: { ...meta.env(), RATE_LIMIT_SIGNUP: "100000/1m" },
+    });
     const a = cluster.replicas[0]!;
     await new Promise((r) => setTimeout(r, 2000));
     const idleMb = rssMb(a.proc.pid!);
@@ -272,7 +384,10 @@ Generated by \`npm run bench:scale\` (\`bench/scale.ts\`) — overwritten on eve
 
 - **Status:** ${ok ? "OK (every push delivered, every count exact)" : "BROKEN (see below)"}
 - **Date:** ${date} (run took ${Math.round((performance.now() - t) / 1000)} s)
-- **Node:** ${process.version} (${process.platform}/${process.arch}); **CPU:** ${os.cpus().length} × ${os.cpus()[0]?.model.split(" ").slice(0, 2).join(" ")}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")}
+- **Node:** ${process.version} (${process.platform}/${process.arch}); **CPU:** ${os.cpus().length} × ${os.cpus()[0]?.model.split(" ").slice(0, 2).join(" ")}; load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ")}
 - **Topology:** \`scripts/cluster.ts\`: 2 API replicas (\`npm start\`, IN_PROCESS_WORKER=off) + 2 workers (\`npm run worker\`, concurrency 4), one PostgreSQL, one Redis, Meta stand-in; the load generator and the WebSocket clients in this process. Everything shares the same ${os.cpus().length} cores.
 
 ## WebSocket delivery, ingest → client (target p99 ≤ ${WS_TARGET_P99_MS} ms)
@@ -304,7 +419,10 @@ Exactly once: ${wh.countsOk ? "✅" : "❌"} ${wh.countDetail}.
 On ${os.cpus().length} cores the second replica adds little throughput: both replicas, both workers, PostgreSQL, Redis and the load generator compete for the same cores, so the 2-vs-1 ratio shows that nothing serialises across replicas (no shared lock, no sticky state), not the gain on separate machines, where each replica brings its own cores.
 `;
     fs.writeFileSync(path.join(benchDir, "RESULTS-scale.md"), md);
-    writeSummaryLine("scale-bench", `- Scale-out (${date.slice(0, 10)}, 2 replicas + 2 workers): WebSocket ingest → client p99 ${tatu.p99.toFixed(0)} ms over ${fmtInt(tatu.deliveries)} deliveries to ${settings.clients} sockets ${tatu.p99 <= WS_TARGET_P99_MS ? "✅" : "❌"} (target ≤ ${WS_TARGET_P99_MS} ms; bare ws ${baseline.p99.toFixed(1)} ms); webhooks 2 replicas ${ratio.toFixed(2)}× of 1; replica RSS idle ${idleMb.toFixed(0)} MB, under load ${wh.rows[0]!.peakRssMb!.toFixed(0)} MB; counts ${wh.countsOk ? "exact ✅" : "WRONG ❌"} — details in [RESULTS-scale.md](RESULTS-scale.md)`);
+    writeSummaryLine(
+      "scale-bench",
+      `- Scale-out (${date.slice(0, 10)}, 2 replicas + 2 workers): WebSocket ingest → client p99 ${tatu.p99.toFixed(0)} ms over ${fmtInt(tatu.deliveries)} deliveries to ${settings.clients} sockets ${tatu.p99 <= WS_TARGET_P99_MS ? "✅" : "❌"} (target ≤ ${WS_TARGET_P99_MS} ms; bare ws ${baseline.p99.toFixed(1)} ms); webhooks 2 replicas ${ratio.toFixed(2)}× of 1; replica RSS idle ${idleMb.toFixed(0)} MB, under load ${wh.rows[0]!.peakRssMb!.toFixed(0)} MB; counts ${wh.countsOk ? "exact ✅" : "WRONG ❌"} — details in [RESULTS-scale.md](RESULTS-scale.md)`,
+    );
     log(`wrote bench/RESULTS-scale.md and its line in bench/RESULTS.md`);
     if (!ok) process.exitCode = 1;
   } finally {

@@ -26,7 +26,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 // ------------------------------------------------------------------ the server, alone
 
 async function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(path.join(here, "lib/upload-server.ts"), { execArgv: ["--import", "tsx"], env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(path.join(here, "lib/upload-server.ts"), {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.once("message", (m) => resolve((m as { url: string }).url));
     child.once("exit", (code) => reject(new Error(`the server exited early (${code})`)));
@@ -34,14 +38,22 @@ async function startServer(env: Record<string, string>): Promise<{ url: string; 
   return { url, child };
 }
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+const rssOf = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
 
 // ------------------------------------------------------------------ a browser-like session
 
-interface Session { cookie: string; csrf: string; userId: string }
+interface Session {
+  cookie: string;
+  csrf: string;
+  userId: string;
+}
 
 async function json(url: string, init: RequestInit & { session?: Session } = {}) {
-  const headers: Record<string, string> = { "content-type": "application/json", ...(init.session ? { cookie: init.session.cookie, "x-csrf-token": init.session.csrf } : {}) };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    ...(init.session ? { cookie: init.session.cookie, "x-csrf-token": init.session.csrf } : {}),
+  };
   const res = await fetch(url, { ...init, headers });
   return { status: res.status, body: (await res.json().catch(() => ({}))) as any, cookies: res.headers.getSetCookie() };
 }
@@ -49,14 +61,23 @@ async function json(url: string, init: RequestInit & { session?: Session } = {})
 async function user(base: string, role: "artist" | "customer", tag: string): Promise<Session> {
   const email = `bench-${tag}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}@example.test`;
   const password = "bench-password-9";
-  const signup = await json(`${base}/api/auth/signup`, { method: "POST", body: JSON.stringify({ email, password, name: `Bench ${tag}`, role }) });
+  const signup = await json(`${base}/api/auth/signup`, {
+    method: "POST",
+    body: JSON.stringify({ email, password, name: `Bench ${tag}`, role }),
+  });
   if (signup.status !== 201) throw new Error(`signup failed: ${signup.status}`);
   const outbox = await json(`${base}/api/dev/outbox?to=${encodeURIComponent(email)}`);
   const link: string = outbox.body.emails[0].links.find((l: string) => l.includes("verify-email"));
   await fetch(`${base}/api/auth/verify-email?token=${new URL(link).searchParams.get("token")}`);
   const login = await json(`${base}/api/auth/login`, { method: "POST", body: JSON.stringify({ email, password }) });
   const jar = Object.fromEntries(login.cookies.map((c) => c.split(";")[0]!.split("=") as [string, string]));
-  return { cookie: Object.entries(jar).map(([k, v]) => `${k}=${v}`).join("; "), csrf: jar.tatu_csrf ?? jar["__Host-tatu_csrf"] ?? "", userId: signup.body.userId };
+  return {
+    cookie: Object.entries(jar)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("; "),
+    csrf: jar.tatu_csrf ?? jar["__Host-tatu_csrf"] ?? "",
+    userId: signup.body.userId,
+  };
 }
 
 // ------------------------------------------------------------------ streamed multipart posts
@@ -69,9 +90,13 @@ function post(base: string, urlPath: string, s: Session, parts: Part[], declareL
   const chunk = Buffer.alloc(64 * 1024, 0x5a);
   const segs: (Buffer | number)[] = [];
   for (const p of parts) {
-    segs.push(Buffer.from("bytes" in p
-      ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: image/png\r\n\r\n`
-      : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}`));
+    segs.push(
+      Buffer.from(
+        "bytes" in p
+          ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: image/png\r\n\r\n`
+          : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}`,
+      ),
+    );
     if ("bytes" in p) segs.push(p.bytes);
     segs.push(Buffer.from("\r\n"));
   }
@@ -80,19 +105,46 @@ function post(base: string, urlPath: string, s: Session, parts: Part[], declareL
   const url = new URL(base + urlPath);
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}`, cookie: s.cookie, "x-csrf-token": s.csrf, ...(declareLength ? { "content-length": String(total) } : {}) } });
-    req.on("response", (res) => { answered = true; res.resume(); res.on("end", () => resolve(res.statusCode!)); });
-    req.on("error", (err) => { if (!answered) reject(err); });
-    const write = (b: Buffer) => new Promise<void>((ok) => {
-      if (req.write(b)) return ok();
-      const go = () => { req.off("drain", go); req.off("response", go); req.off("close", go); ok(); };
-      req.on("drain", go).on("response", go).on("close", go);
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      headers: {
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+        cookie: s.cookie,
+        "x-csrf-token": s.csrf,
+        ...(declareLength ? { "content-length": String(total) } : {}),
+      },
     });
+    req.on("response", (res) => {
+      answered = true;
+      res.resume();
+      res.on("end", () => resolve(res.statusCode!));
+    });
+    req.on("error", (err) => {
+      if (!answered) reject(err);
+    });
+    const write = (b: Buffer) =>
+      new Promise<void>((ok) => {
+        if (req.write(b)) return ok();
+        const go = () => {
+          req.off("drain", go);
+          req.off("response", go);
+          req.off("close", go);
+          ok();
+        };
+        req.on("drain", go).on("response", go).on("close", go);
+      });
     void (async () => {
       for (const x of segs) {
         if (answered || req.destroyed) return;
-        if (typeof x !== "number") { await write(x); continue; }
-        for (let left = x; left > 0 && !answered && !req.destroyed; left -= chunk.length) await write(left >= chunk.length ? chunk : chunk.subarray(0, left));
+        if (typeof x !== "number") {
+          await write(x);
+          continue;
+        }
+        for (let left = x; left > 0 && !answered && !req.destroyed; left -= chunk.length)
+          await write(left >= chunk.length ? chunk : chunk.subarray(0, left));
       }
       if (!answered && !req.destroyed) req.end();
     })();
@@ -101,15 +153,32 @@ function post(base: string, urlPath: string, s: Session, parts: Part[], declareL
 
 // ------------------------------------------------------------------ scenarios
 
-interface Scenario { name: string; expect: number; run: () => Promise<number[]> }
-interface Row { name: string; statuses: string; ok: boolean; idleMb: number; peakGrowthMb: number; seconds: number }
+interface Scenario {
+  name: string;
+  expect: number;
+  run: () => Promise<number[]>;
+}
+interface Row {
+  name: string;
+  statuses: string;
+  ok: boolean;
+  idleMb: number;
+  peakGrowthMb: number;
+  seconds: number;
+}
 
 async function measure(pid: number, s: Scenario): Promise<Row> {
   global.gc?.();
   await new Promise((r) => setTimeout(r, 1000)); // let the previous scenario's garbage settle
   const idle = rssOf(pid);
   let peak = idle;
-  const timer = setInterval(() => { try { peak = Math.max(peak, rssOf(pid)); } catch { /* exited */ } }, 20);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssOf(pid));
+    } catch {
+      /* exited */
+    }
+  }, 20);
   const started = performance.now();
   const statuses = await s.run();
   const seconds = (performance.now() - started) / 1000;
@@ -129,10 +198,18 @@ async function measure(pid: number, s: Scenario): Promise<Row> {
 async function main() {
   const db = await scratchDatabase("uploads");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-bench-uploads-"));
-  console.log(`bench:uploads — ${PARALLEL} parallel posts of ${UPLOAD_MB} MB per scenario; database ${redactUrl(db.url)}`);
+  console.log(
+    `bench:uploads — ${PARALLEL} parallel posts of ${UPLOAD_MB} MB per scenario; database ${redactUrl(db.url)}`,
+  );
   const serverEnv = {
-    NODE_ENV: "development", DATABASE_URL: db.url, TATU_DATA_DIR: dataDir, TATU_SCHEDULER: "off", IN_PROCESS_WORKER: "off", DEV_OUTBOX: "true",
-    RATE_LIMIT_SIGNUP: "100000/1m", LOG_LEVEL: "silent",
+    NODE_ENV: "development",
+    DATABASE_URL: db.url,
+    TATU_DATA_DIR: dataDir,
+    TATU_SCHEDULER: "off",
+    IN_PROCESS_WORKER: "off",
+    DEV_OUTBOX: "true",
+    RATE_LIMIT_SIGNUP: "100000/1m",
+    LOG_LEVEL: "silent",
   };
   let { url, child } = await startServer(serverEnv);
   try {
@@ -147,22 +224,75 @@ async function main() {
     await c.connect();
     let conv;
     try {
-      const acc = await c.query(`INSERT INTO "ConnectedAccount" (id, "userId", provider, "externalId", address, credentials, scopes, "updatedAt") VALUES (gen_random_uuid(), $1, 'gmail', 'bench', 'bench@gmail.test', 'v1.x', '{}', now()) RETURNING id`, [owner.userId]);
-      conv = await c.query(`INSERT INTO "Conversation" (id, "userId", "accountId", channel, "threadKey", "lastMessageAt") VALUES (gen_random_uuid(), $1, $2, 'gmail', 'bench', now()) RETURNING id`, [owner.userId, acc.rows[0].id]);
-      await c.query(`INSERT INTO "ArtistProfile" ("userId", "displayName", "timeZone", "updatedAt") VALUES ($1, 'Bench Ink', 'UTC', now())`, [artist.userId]);
+      const acc = await c.query(
+        `INSERT INTO "ConnectedAccount" (id, "userId", provider, "externalId", address, credentials, scopes, "updatedAt") VALUES (gen_random_uuid(), $1, 'gmail', 'bench', 'bench@gmail.test', 'v1.x', '{}', now()) RETURNING id`,
+        [owner.userId],
+      );
+      conv = await c.query(
+        `INSERT INTO "Conversation" (id, "userId", "accountId", channel, "threadKey", "lastMessageAt") VALUES (gen_random_uuid(), $1, $2, 'gmail', 'bench', now()) RETURNING id`,
+        [owner.userId, acc.rows[0].id],
+      );
+      await c.query(
+        `INSERT INTO "ArtistProfile" ("userId", "displayName", "timeZone", "updatedAt") VALUES ($1, 'Bench Ink', 'UTC', now())`,
+        [artist.userId],
+      );
     } finally {
       await c.end();
     }
     const conversation = conv.rows[0].id as string;
 
-    const fields: Part[] = [{ name: "artistId", value: artist.userId }, { name: "idea", value: "Koi sleeve" }, { name: "placement", value: "arm" }, { name: "size", value: "sleeve" }];
-    const bigFiles = (): Part[] => Array.from({ length: FILES }, (_, i) => ({ name: "files", filename: `ref-${i}.png`, bytes: (UPLOAD_MB * MB) / FILES }));
+    const fields: Part[] = [
+      { name: "artistId", value: artist.userId },
+      { name: "idea", value: "Koi sleeve" },
+      { name: "placement", value: "arm" },
+      { name: "size", value: "sleeve" },
+    ];
+    const bigFiles = (): Part[] =>
+      Array.from({ length: FILES }, (_, i) => ({
+        name: "files",
+        filename: `ref-${i}.png`,
+        bytes: (UPLOAD_MB * MB) / FILES,
+      }));
     const all = (f: (i: number) => Promise<number>) => Promise.all(Array.from({ length: PARALLEL }, (_, i) => f(i)));
     const scenarios: Scenario[] = [
-      { name: `stranger's ${UPLOAD_MB} MB reply to someone else's conversation`, expect: 404, run: () => all(() => post(url, `/api/inbox/conversations/${conversation}/reply`, stranger, [{ name: "text", value: "hi" }, ...bigFiles()], true)) },
-      { name: `${UPLOAD_MB} MB booking request, Content-Length declared`, expect: 413, run: () => all((i) => post(url, "/api/bookings/requests", customers[i]!, [...fields, ...bigFiles()], true)) },
-      { name: `${UPLOAD_MB} MB booking request, chunked (no length)`, expect: 413, run: () => all((i) => post(url, "/api/bookings/requests", customers[i]!, [...fields, ...bigFiles()], false)) },
-      { name: `${ACCEPTED_MB} MB booking request (accepted)`, expect: 201, run: () => all((i) => post(url, "/api/bookings/requests", customers[i]!, [...fields, { name: "files", filename: "ok.png", bytes: ACCEPTED_MB * MB }], true)) },
+      {
+        name: `stranger's ${UPLOAD_MB} MB reply to someone else's conversation`,
+        expect: 404,
+        run: () =>
+          all(() =>
+            post(
+              url,
+              `/api/inbox/conversations/${conversation}/reply`,
+              stranger,
+              [{ name: "text", value: "hi" }, ...bigFiles()],
+              true,
+            ),
+          ),
+      },
+      {
+        name: `${UPLOAD_MB} MB booking request, Content-Length declared`,
+        expect: 413,
+        run: () => all((i) => post(url, "/api/bookings/requests", customers[i]!, [...fields, ...bigFiles()], true)),
+      },
+      {
+        name: `${UPLOAD_MB} MB booking request, chunked (no length)`,
+        expect: 413,
+        run: () => all((i) => post(url, "/api/bookings/requests", customers[i]!, [...fields, ...bigFiles()], false)),
+      },
+      {
+        name: `${ACCEPTED_MB} MB booking request (accepted)`,
+        expect: 201,
+        run: () =>
+          all((i) =>
+            post(
+              url,
+              "/api/bookings/requests",
+              customers[i]!,
+              [...fields, { name: "files", filename: "ok.png", bytes: ACCEPTED_MB * MB }],
+              true,
+            ),
+          ),
+      },
     ];
     const rows: Row[] = [];
     for (const s of scenarios) {
@@ -173,12 +303,24 @@ async function main() {
       ({ url, child } = await startServer({ ...serverEnv, BENCH_PORT: new URL(url).port }));
       const row = await measure(child.pid!, s);
       rows.push(row);
-      console.log(`  ${row.ok ? "ok " : "BAD"} ${row.name}: ${row.statuses} · server RSS idle ${row.idleMb} MB, peak growth +${row.peakGrowthMb} MB · ${row.seconds} s`);
+      console.log(
+        `  ${row.ok ? "ok " : "BAD"} ${row.name}: ${row.statuses} · server RSS idle ${row.idleMb} MB, peak growth +${row.peakGrowthMb} MB · ${row.seconds} s`,
+      );
     }
-    const table = ["| Scenario | Answers | Server RSS idle | Peak RSS growth | Wall time |", "| --- | --- | --- | --- | --- |", ...rows.map((r) => `| ${r.name} | ${r.statuses} | ${r.idleMb} MB | +${r.peakGrowthMb} MB | ${r.seconds} s |`)].join("\n");
-    fs.writeFileSync(path.join(benchDir, "RESULTS-uploads.md"), `# Upload memory (bench/uploads.ts)\n\n${PARALLEL} parallel posts per scenario, ${os.cpus().length} CPUs, ${new Date().toISOString()}.\n\n${table}\n`);
+    const table = [
+      "| Scenario | Answers | Server RSS idle | Peak RSS growth | Wall time |",
+      "| --- | --- | --- | --- | --- |",
+      ...rows.map((r) => `| ${r.name} | ${r.statuses} | ${r.idleMb} MB | +${r.peakGrowthMb} MB | ${r.seconds} s |`),
+    ].join("\n");
+    fs.writeFileSync(
+      path.join(benchDir, "RESULTS-uploads.md"),
+      `# Upload memory (bench/uploads.ts)\n\n${PARALLEL} parallel posts per scenario, ${os.cpus().length} CPUs, ${new Date().toISOString()}.\n\n${table}\n`,
+    );
     const worst = Math.max(...rows.map((r) => r.peakGrowthMb));
-    writeSummaryLine("uploads-bench", `- Uploads: ${PARALLEL} parallel ${UPLOAD_MB} MB posts, worst server peak RSS growth +${worst} MB ([details](RESULTS-uploads.md))`);
+    writeSummaryLine(
+      "uploads-bench",
+      `- Uploads: ${PARALLEL} parallel ${UPLOAD_MB} MB posts, worst server peak RSS growth +${worst} MB ([details](RESULTS-uploads.md))`,
+    );
     if (rows.some((r) => !r.ok)) process.exitCode = 1;
   } finally {
     child.send("close");

@@ -41,9 +41,15 @@ export class Checker {
     return r.rows[0] as T;
   }
 
-  async source(source: BenchSource, ids: { accepted: string[]; unanswered: string[]; unsent: string[] }): Promise<SourceCounts> {
+  async source(
+    source: BenchSource,
+    ids: { accepted: string[]; unanswered: string[]; unsent: string[] },
+  ): Promise<SourceCounts> {
     const events = (list: string[]) =>
-      this.one<{ rows: string; distinct: string }>(`SELECT count(*) AS rows, count(DISTINCT "eventId") AS distinct FROM "WebhookEvent" WHERE source = $1 AND "eventId" = ANY($2::text[])`, [source, list]);
+      this.one<{ rows: string; distinct: string }>(
+        `SELECT count(*) AS rows, count(DISTINCT "eventId") AS distinct FROM "WebhookEvent" WHERE source = $1 AND "eventId" = ANY($2::text[])`,
+        [source, list],
+      );
     const accepted = await events(ids.accepted);
     const unanswered = await events(ids.unanswered);
     const unsent = await events(ids.unsent);
@@ -52,7 +58,10 @@ export class Checker {
        WHERE a.provider = $1 AND m."externalId" = ANY($2::text[])`,
       [source, ids.accepted],
     );
-    const statuses = await this.pool.query(`SELECT status, count(*) AS n FROM "WebhookEvent" WHERE source = $1 AND "eventId" = ANY($2::text[]) GROUP BY status`, [source, ids.accepted]);
+    const statuses = await this.pool.query(
+      `SELECT status, count(*) AS n FROM "WebhookEvent" WHERE source = $1 AND "eventId" = ANY($2::text[]) GROUP BY status`,
+      [source, ids.accepted],
+    );
     return {
       eventRows: Number(accepted.rows),
       eventDistinct: Number(accepted.distinct),
@@ -94,8 +103,14 @@ export class Checker {
 
   /** The error text of a few failed items (for the problems list). */
   async failures(limit = 3): Promise<string[]> {
-    const r = await this.pool.query(`SELECT source, error, count(*) AS n FROM "WebhookEvent" WHERE status = 'failed' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT $1`, [limit]);
-    return r.rows.map((x: { source: string; error: string | null; n: string }) => `${x.source}: ${x.n}× ${String(x.error ?? "").slice(0, 200)}`);
+    const r = await this.pool.query(
+      `SELECT source, error, count(*) AS n FROM "WebhookEvent" WHERE status = 'failed' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT $1`,
+      [limit],
+    );
+    return r.rows.map(
+      (x: { source: string; error: string | null; n: string }) =>
+        `${x.source}: ${x.n}× ${String(x.error ?? "").slice(0, 200)}`,
+    );
   }
 
   close(): Promise<void> {

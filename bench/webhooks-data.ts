@@ -31,12 +31,22 @@ function pool<T>(senders: number, make: () => T): T[] {
 }
 
 /** Messenger messages to `pageId`, as Meta posts them, signed with X-Hub-Signature-256 (+ the legacy sha1). */
-export function metaBatch(meta: MetaStandIn, pageId: string, appSecret: string, n: number, senders: number, tag: string): SignedBatch {
+export function metaBatch(
+  meta: MetaStandIn,
+  pageId: string,
+  appSecret: string,
+  n: number,
+  senders: number,
+  tag: string,
+): SignedBatch {
   const people = pool(senders, () => newPsid());
   const requests: LoadRequest[] = [];
   const eventIds: string[] = [];
   for (let i = 0; i < n; i++) {
-    const payload = meta.customerMessage(pageId, { psid: people[i % people.length]!, text: `${TEXTS[i % TEXTS.length]} (${tag} #${i})` });
+    const payload = meta.customerMessage(pageId, {
+      psid: people[i % people.length]!,
+      text: `${TEXTS[i % TEXTS.length]} (${tag} #${i})`,
+    });
     const mid = (payload.entry[0]!.messaging[0]!.message as { mid: string }).mid;
     const body = JSON.stringify(payload);
     requests.push({
@@ -56,11 +66,27 @@ export function metaBatch(meta: MetaStandIn, pageId: string, appSecret: string, 
 }
 
 /** Twilio's geo lookup fields on inbound webhooks (blank when unknown), as the stand-in sends them. */
-const GEO = { FromCity: "", FromState: "", FromZip: "", FromCountry: "US", ToCity: "", ToState: "", ToZip: "", ToCountry: "US" };
+const GEO = {
+  FromCity: "",
+  FromState: "",
+  FromZip: "",
+  FromCountry: "US",
+  ToCity: "",
+  ToState: "",
+  ToZip: "",
+  ToCountry: "US",
+};
 
 /** Inbound SMS to `to` (recorded in the stand-in, so each has a real MessageSid), form-encoded as
  *  Twilio posts them and signed for `publicUrl` (NEXTAUTH_URL + path: what Twilio signs). */
-export function twilioBatch(tw: TwilioStandIn, publicBase: string, to: string, n: number, senders: number, tag: string): SignedBatch {
+export function twilioBatch(
+  tw: TwilioStandIn,
+  publicBase: string,
+  to: string,
+  n: number,
+  senders: number,
+  tag: string,
+): SignedBatch {
   const path = "/api/webhooks/twilio";
   const signedUrl = `${publicBase}${path}`;
   const people = pool(senders, () => `+1555${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, "0")}`);
@@ -71,11 +97,26 @@ export function twilioBatch(tw: TwilioStandIn, publicBase: string, to: string, n
     const text = `${TEXTS[i % TEXTS.length]} (${tag} #${i})`;
     const { sid } = tw.addMessage({ direction: "inbound", from, to, body: text });
     const params: Record<string, string> = {
-      ToCountry: GEO.ToCountry, ToState: GEO.ToState, SmsMessageSid: sid, NumMedia: "0",
-      ToCity: GEO.ToCity, FromZip: GEO.FromZip, SmsSid: sid, FromState: GEO.FromState, SmsStatus: "received",
-      FromCity: GEO.FromCity, Body: text, FromCountry: GEO.FromCountry, To: to, ToZip: GEO.ToZip,
-      NumSegments: "1", ReferralNumMedia: "0", MessageSid: sid,
-      AccountSid: tw.accountSid, From: from, ApiVersion: "2010-04-01",
+      ToCountry: GEO.ToCountry,
+      ToState: GEO.ToState,
+      SmsMessageSid: sid,
+      NumMedia: "0",
+      ToCity: GEO.ToCity,
+      FromZip: GEO.FromZip,
+      SmsSid: sid,
+      FromState: GEO.FromState,
+      SmsStatus: "received",
+      FromCity: GEO.FromCity,
+      Body: text,
+      FromCountry: GEO.FromCountry,
+      To: to,
+      ToZip: GEO.ToZip,
+      NumSegments: "1",
+      ReferralNumMedia: "0",
+      MessageSid: sid,
+      AccountSid: tw.accountSid,
+      From: from,
+      ApiVersion: "2010-04-01",
     };
     requests.push({
       method: "POST",
@@ -101,5 +142,9 @@ export function slice(batch: SignedBatch, from: number, to?: number): SignedBatc
 }
 
 export function pick(batch: SignedBatch, indices: number[]): SignedBatch {
-  return { source: batch.source, requests: indices.map((i) => batch.requests[i]!), eventIds: indices.map((i) => batch.eventIds[i]!) };
+  return {
+    source: batch.source,
+    requests: indices.map((i) => batch.requests[i]!),
+    eventIds: indices.map((i) => batch.eventIds[i]!),
+  };
 }

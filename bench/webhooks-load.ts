@@ -53,7 +53,9 @@ export interface LoadResult {
   stoppedByTimeBound: boolean;
 }
 
-interface Job extends LoadOptions { webhooksBenchLoad: true }
+interface Job extends LoadOptions {
+  webhooksBenchLoad: true;
+}
 type Answer = { ok: true; result: LoadResult } | { ok: false; error: string };
 
 // Load generators stay alive between runs: a fresh worker thread starts with a cold JIT, and
@@ -80,9 +82,19 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
       if (msg.ok) resolve(msg.result);
       else reject(new Error(`load generator: ${msg.error}`));
     };
-    const onError = (err: Error) => { settle(); reject(err); };
-    const onExit = (code: number) => { settle(); reject(new Error(`load generator exited with code ${code} before answering`)); };
-    const settle = () => { worker.off("message", onMessage); worker.off("error", onError); worker.off("exit", onExit); };
+    const onError = (err: Error) => {
+      settle();
+      reject(err);
+    };
+    const onExit = (code: number) => {
+      settle();
+      reject(new Error(`load generator exited with code ${code} before answering`));
+    };
+    const settle = () => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+    };
     worker.on("message", onMessage);
     worker.once("error", onError);
     worker.once("exit", onExit);
@@ -142,8 +154,12 @@ function generate(job: Job): Promise<LoadResult> {
       if (err) return reject(err);
       // Off the main thread autocannon hands back its raw, encoded histograms (it expects its
       // own worker manager to aggregate them): aggregate here.
-      const aggregate = (autocannon as unknown as { aggregateResult(results: unknown[], opts: object): autocannon.Result }).aggregateResult;
-      const r: autocannon.Result = (raw as { latency?: unknown }).latency ? raw : aggregate([raw], { url: job.url, connections: options.connections });
+      const aggregate = (
+        autocannon as unknown as { aggregateResult(results: unknown[], opts: object): autocannon.Result }
+      ).aggregateResult;
+      const r: autocannon.Result = (raw as { latency?: unknown }).latency
+        ? raw
+        : aggregate([raw], { url: job.url, connections: options.connections });
       const statusCounts: Record<string, number> = {};
       for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCounts[code] = s.count ?? 0;
       const windowSec = lastAnswerAt > firstSendAt ? (lastAnswerAt - firstSendAt) / 1000 : r.duration;
@@ -165,7 +181,10 @@ function generate(job: Job): Promise<LoadResult> {
         stoppedByTimeBound,
       });
     });
-    const bound = setTimeout(() => { stoppedByTimeBound = true; instance.stop(); }, job.maxSec * 1000);
+    const bound = setTimeout(() => {
+      stoppedByTimeBound = true;
+      instance.stop();
+    }, job.maxSec * 1000);
   });
 }
 
@@ -174,7 +193,8 @@ if (!isMainThread && boot?.webhooksBenchLoad) {
   parentPort!.on("message", (job: Job) => {
     generate(job).then(
       (result) => parentPort!.postMessage({ ok: true, result } satisfies Answer),
-      (err: unknown) => parentPort!.postMessage({ ok: false, error: String((err as Error)?.stack ?? err) } satisfies Answer),
+      (err: unknown) =>
+        parentPort!.postMessage({ ok: false, error: String((err as Error)?.stack ?? err) } satisfies Answer),
     );
   });
 }

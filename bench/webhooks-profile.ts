@@ -13,9 +13,18 @@ interface CpuProfileNode {
   callFrame: { functionName: string; url: string };
   hitCount?: number;
 }
-interface CpuProfile { nodes: CpuProfileNode[]; startTime: number; endTime: number; samples?: number[]; timeDeltas?: number[] }
+interface CpuProfile {
+  nodes: CpuProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
 
-export interface ProfileSummary { file: string; buckets: { name: string; pct: number }[] }
+export interface ProfileSummary {
+  file: string;
+  buckets: { name: string; pct: number }[];
+}
 
 /** Groups a frame: npm package, our own file, Node internals, or V8's pseudo-frames. */
 function bucketOf(frame: CpuProfileNode["callFrame"]): string {
@@ -60,7 +69,10 @@ export function summarise(profile: CpuProfile, dir: string, name: string, top = 
     weight.set(b, (weight.get(b) ?? 0) + dt);
     total += dt;
   });
-  const buckets = [...weight.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([n, w]) => ({ name: n, pct: total ? (100 * w) / total : 0 }));
+  const buckets = [...weight.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([n, w]) => ({ name: n, pct: total ? (100 * w) / total : 0 }));
   return { file, buckets };
 }
 
@@ -78,7 +90,9 @@ export class StoreFloor {
   }
 
   async insert(source: string, items: WebhookItem[]): Promise<string[]> {
-    const payloads = items.map((item) => JSON.stringify({ ...item, message: item.message ? { ...item.message, attachments: [] } : undefined }));
+    const payloads = items.map((item) =>
+      JSON.stringify({ ...item, message: item.message ? { ...item.message, attachments: [] } : undefined }),
+    );
     const r = await this.pool.query(
       `INSERT INTO "BenchWebhookEventFloor" (id, source, "eventId", status, "signatureOk", payload)
        SELECT gen_random_uuid(), $1, e, 'received', true, p FROM unnest($2::text[], $3::jsonb[]) AS t(e, p)

@@ -35,7 +35,19 @@ function isWebhookRow(r: Row): boolean {
 const rpsRatio = (r: Row) => ratio(r.r.rps, (r.base ?? r).r.rps);
 
 function loadTable(report: Report): { columns: string[]; rows: string[][] } {
-  const columns = ["Target", "requests", "req/s", "× baseline req/s", "p50 ms", "p99 ms", "× baseline p99", "non-2xx", "errors", "server loop busy", `≥ ${TARGET_RATIO}×`];
+  const columns = [
+    "Target",
+    "requests",
+    "req/s",
+    "× baseline req/s",
+    "p50 ms",
+    "p99 ms",
+    "× baseline p99",
+    "non-2xx",
+    "errors",
+    "server loop busy",
+    `≥ ${TARGET_RATIO}×`,
+  ];
   const rows = report.rows.map((row) => {
     const x = rpsRatio(row);
     const b = (row.base ?? row).r;
@@ -57,7 +69,17 @@ function loadTable(report: Report): { columns: string[]; rows: string[][] } {
 }
 
 function countTable(report: Report): { columns: string[]; rows: string[][] } {
-  const columns = ["Mode", "Source", "accepted (200)", "WebhookEvent rows (distinct)", "Message rows (distinct)", "item status", "processing caught up", "items/s processed", "after replay"];
+  const columns = [
+    "Mode",
+    "Source",
+    "accepted (200)",
+    "WebhookEvent rows (distinct)",
+    "Message rows (distinct)",
+    "item status",
+    "processing caught up",
+    "items/s processed",
+    "after replay",
+  ];
   const rows: string[][] = [];
   for (const m of report.modes) {
     if (m.skipped) {
@@ -66,14 +88,22 @@ function countTable(report: Report): { columns: string[]; rows: string[][] } {
     }
     for (const s of m.sources) {
       const c = s.counts;
-      const replay = !s.countsAfterReplay ? "not run" : JSON.stringify(s.countsAfterReplay) === JSON.stringify(c) ? "unchanged ✅" : "CHANGED ❌";
+      const replay = !s.countsAfterReplay
+        ? "not run"
+        : JSON.stringify(s.countsAfterReplay) === JSON.stringify(c)
+          ? "unchanged ✅"
+          : "CHANGED ❌";
       rows.push([
         m.mode,
         sourceName(s.source),
         `${s.accepted.toLocaleString("en-US")}${s.unanswered ? ` (+${s.unanswered} unanswered)` : ""}`,
         c ? `${c.eventRows.toLocaleString("en-US")} (${c.eventDistinct.toLocaleString("en-US")})` : "—",
         c ? `${c.messageRows.toLocaleString("en-US")} (${c.messageDistinct.toLocaleString("en-US")})` : "—",
-        c ? Object.entries(c.byStatus).map(([k, n]) => `${n} ${k}`).join(", ") || "—" : "—",
+        c
+          ? Object.entries(c.byStatus)
+              .map(([k, n]) => `${n} ${k}`)
+              .join(", ") || "—"
+          : "—",
         s.settled ? `${s.catchUpSec.toFixed(1)} s after last ack` : "NOT finished",
         fmtNum(s.processedPerSec),
         replay,
@@ -102,7 +132,16 @@ function stageTable(report: Report): { columns: string[]; rows: string[][] } {
     for (const s of m.sources)
       for (const k of stageOrder) {
         const st: StageStats | undefined = s.stages[k];
-        if (st) rows.push([m.mode, sourceName(s.source), stageNames[k]!, fmtMs(st.mean), fmtMs(st.p99), fmtMs(st.cpu), String(st.n)]);
+        if (st)
+          rows.push([
+            m.mode,
+            sourceName(s.source),
+            stageNames[k]!,
+            fmtMs(st.mean),
+            fmtMs(st.p99),
+            fmtMs(st.cpu),
+            String(st.n),
+          ]);
       }
   return { columns, rows };
 }
@@ -110,20 +149,31 @@ function stageTable(report: Report): { columns: string[]; rows: string[][] } {
 function textTable({ columns, rows }: { columns: string[]; rows: string[][] }): string {
   const all = [columns, ...rows];
   const widths = columns.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => (i <= 1 ? (c ?? "").padEnd(widths[i]!) : (c ?? "").padStart(widths[i]!))).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i <= 1 ? (c ?? "").padEnd(widths[i]!) : (c ?? "").padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(columns), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
 function mdTable({ columns, rows }: { columns: string[]; rows: string[][] }, leftCols = 1): string {
   const line = (r: string[]) => `| ${r.join(" | ")} |`;
-  return [line(columns), `|${columns.map((_, i) => (i < leftCols ? " --- " : " ---: ")).join("|")}|`, ...rows.map(line)].join("\n");
+  return [
+    line(columns),
+    `|${columns.map((_, i) => (i < leftCols ? " --- " : " ---: ")).join("|")}|`,
+    ...rows.map(line),
+  ].join("\n");
 }
 
 /** Per webhook row: throughput, whether the server was CPU-bound, and the CPU the stages cost. */
 function analysis(report: Report): string[] {
   const out: string[] = [];
   const health = report.rows.find((r) => r.name.startsWith("Tatu GET /api/health"));
-  if (health) out.push(`The real middleware stack alone (GET /api/health, no webhook work) runs at ${fmtRatio(rpsRatio(health))} of the baseline.`);
+  if (health)
+    out.push(
+      `The real middleware stack alone (GET /api/health, no webhook work) runs at ${fmtRatio(rpsRatio(health))} of the baseline.`,
+    );
   for (const m of report.modes)
     for (const s of m.sources) {
       const cpu = (k: string) => s.stages[k]?.cpu;
@@ -131,8 +181,16 @@ function analysis(report: Report): string[] {
       const ackCpu = ack.reduce((a, k) => a + cpu(k)!, 0);
       out.push(
         `${m.mode} · ${sourceName(s.source)}: ${fmtRatio(rpsRatio(s.row))} of the baseline with the server loop ${Math.round(s.row.elu * 100)} % busy` +
-          (ack.length ? `; the ack path's own stages cost ${fmtMs(ackCpu)} ms CPU per webhook (${ack.map((k) => `${k} ${fmtMs(cpu(k)!)}`).join(", ")}; the store through plain pg: ${fmtMs(cpu("floor") ?? NaN)})` : "") +
-          (cpu("process") !== undefined ? `, and processing it costs another ${fmtMs(cpu("process")!)} ms CPU on the same thread` : m.mode === "api" ? ", its worker running elsewhere (the production topology)" : m.mode === "bullmq" ? ", while the in-process worker processes the backlog on the same thread" : "") +
+          (ack.length
+            ? `; the ack path's own stages cost ${fmtMs(ackCpu)} ms CPU per webhook (${ack.map((k) => `${k} ${fmtMs(cpu(k)!)}`).join(", ")}; the store through plain pg: ${fmtMs(cpu("floor") ?? NaN)})`
+            : "") +
+          (cpu("process") !== undefined
+            ? `, and processing it costs another ${fmtMs(cpu("process")!)} ms CPU on the same thread`
+            : m.mode === "api"
+              ? ", its worker running elsewhere (the production topology)"
+              : m.mode === "bullmq"
+                ? ", while the in-process worker processes the backlog on the same thread"
+                : "") +
           ".",
       );
     }
@@ -140,7 +198,12 @@ function analysis(report: Report): string[] {
 }
 
 function profileLines(report: Report): string[] {
-  return report.rows.filter((r) => r.profile).map((r) => `${r.name}: ${r.profile!.buckets.map((b) => `${b.name} ${b.pct.toFixed(0)} %`).join(", ")} (${r.profile!.file})`);
+  return report.rows
+    .filter((r) => r.profile)
+    .map(
+      (r) =>
+        `${r.name}: ${r.profile!.buckets.map((b) => `${b.name} ${b.pct.toFixed(0)} %`).join(", ")} (${r.profile!.file})`,
+    );
 }
 
 export function printSummary(report: Report): void {
@@ -150,15 +213,28 @@ export function printSummary(report: Report): void {
   if (st.rows.length) console.log(`${textTable(st)}\n`);
   for (const a of analysis(report)) console.log(`- ${a}`);
   const prof = profileLines(report);
-  if (prof.length) console.log(`\nCPU self time of the server thread during the measured runs (top buckets):\n${prof.map((p) => `- ${p}`).join("\n")}`);
+  if (prof.length)
+    console.log(
+      `\nCPU self time of the server thread during the measured runs (top buckets):\n${prof.map((p) => `- ${p}`).join("\n")}`,
+    );
   console.log("");
 }
 
 function markdown(report: Report): string {
   const cpus = os.cpus();
   const s = report.settings;
-  const g = report.modes.filter((m) => m.global).map((m) => `${m.mode}: ${m.global!.duplicateMessages} duplicate Message externalIds, ${m.global!.duplicateEvents} duplicate (source, eventId) pairs, ${m.global!.rejected} rejected webhooks`);
-  const replays = report.modes.filter((m) => m.replay).map((m) => `${m.mode}: ${m.replay!.sent} replayed, ${m.replay!.ok} answered 200; WebhookEvent ${m.replay!.before.webhookEvents} → ${m.replay!.after.webhookEvents}, Message ${m.replay!.before.messages} → ${m.replay!.after.messages}`);
+  const g = report.modes
+    .filter((m) => m.global)
+    .map(
+      (m) =>
+        `${m.mode}: ${m.global!.duplicateMessages} duplicate Message externalIds, ${m.global!.duplicateEvents} duplicate (source, eventId) pairs, ${m.global!.rejected} rejected webhooks`,
+    );
+  const replays = report.modes
+    .filter((m) => m.replay)
+    .map(
+      (m) =>
+        `${m.mode}: ${m.replay!.sent} replayed, ${m.replay!.ok} answered 200; WebhookEvent ${m.replay!.before.webhookEvents} → ${m.replay!.after.webhookEvents}, Message ${m.replay!.before.messages} → ${m.replay!.after.messages}`,
+    );
   return `# Tatu webhook benchmark results
 
 Generated by \`npm run bench:webhooks\` (\`bench/webhooks.ts\`) — overwritten on every run. Method and knobs: [bench/README.md](README.md#signed-webhook-benchmark).
@@ -190,9 +266,19 @@ ${[...g, ...replays].map((x) => `- ${x}`).join("\n")}
 
 ${mdTable(stageTable(report), 3)}
 
-${analysis(report).map((a) => `- ${a}`).join("\n")}
+${analysis(report)
+  .map((a) => `- ${a}`)
+  .join("\n")}
 
-${profileLines(report).length ? `CPU self time of the server thread during each measured run (BENCH_WEBHOOKS_CPUPROF=1; top buckets by package or file):\n\n${profileLines(report).map((p) => `- ${p}`).join("\n")}\n\n` : ""}"server loop busy" is the event-loop utilisation of the process hosting Tatu (and, in BullMQ mode, its worker) during the measured run: near 100 % means the ack path is CPU-bound in Node, well below means it waits on PostgreSQL or Redis. Stages are timed in-process, one item after another, on fresh items, calling the same functions the route calls (\`handler.verify\`, \`handler.parse\`, \`storeItems\`, \`enqueueProcessing\` / \`processWebhookEvent\`). Under load these costs overlap across connections, so they explain the shape, not the exact figure. Latencies from autocannon have 1 ms resolution. On a 2-core machine the load generator, the server, PostgreSQL${report.modes.some((m) => m.mode !== "inline" && !m.skipped) ? ", Redis" : ""} and (inline) the processing all share the same two cores: run-to-run noise of 10–30 % is normal, compare ratios.
+${
+  profileLines(report).length
+    ? `CPU self time of the server thread during each measured run (BENCH_WEBHOOKS_CPUPROF=1; top buckets by package or file):\n\n${profileLines(
+        report,
+      )
+        .map((p) => `- ${p}`)
+        .join("\n")}\n\n`
+    : ""
+}"server loop busy" is the event-loop utilisation of the process hosting Tatu (and, in BullMQ mode, its worker) during the measured run: near 100 % means the ack path is CPU-bound in Node, well below means it waits on PostgreSQL or Redis. Stages are timed in-process, one item after another, on fresh items, calling the same functions the route calls (\`handler.verify\`, \`handler.parse\`, \`storeItems\`, \`enqueueProcessing\` / \`processWebhookEvent\`). Under load these costs overlap across connections, so they explain the shape, not the exact figure. Latencies from autocannon have 1 ms resolution. On a 2-core machine the load generator, the server, PostgreSQL${report.modes.some((m) => m.mode !== "inline" && !m.skipped) ? ", Redis" : ""} and (inline) the processing all share the same two cores: run-to-run noise of 10–30 % is normal, compare ratios.
 ${report.problems.length ? `\n## Problems\n\n${report.problems.map((p) => `- ${p}`).join("\n")}\n` : ""}`;
 }
 
@@ -202,10 +288,19 @@ const TARGET_MODE = "api";
 
 function targetLine(report: Report): string {
   const rows = report.rows.filter(isWebhookRow);
-  const target = rows.filter((r) => r.mode === TARGET_MODE).map((r) => `${sourceName(r.source!)} ${fmtRatio(rpsRatio(r))} ${rpsRatio(r) >= TARGET_RATIO ? "✅" : "❌"}`);
-  const context = rows.filter((r) => r.mode !== TARGET_MODE).map((r) => `${r.mode} ${sourceName(r.source!)} ${fmtRatio(rpsRatio(r))}`);
+  const target = rows
+    .filter((r) => r.mode === TARGET_MODE)
+    .map((r) => `${sourceName(r.source!)} ${fmtRatio(rpsRatio(r))} ${rpsRatio(r) >= TARGET_RATIO ? "✅" : "❌"}`);
+  const context = rows
+    .filter((r) => r.mode !== TARGET_MODE)
+    .map((r) => `${r.mode} ${sourceName(r.source!)} ${fmtRatio(rpsRatio(r))}`);
   if (!rows.length) return "no webhook row measured";
-  return [target.length ? `api (the API host, the target) ${target.join(", ")}` : "api mode not run", context.length ? `context: ${context.join(", ")}` : ""].filter(Boolean).join("; ");
+  return [
+    target.length ? `api (the API host, the target) ${target.join(", ")}` : "api mode not run",
+    context.length ? `context: ${context.join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
 }
 
 export function writeResults(benchDir: string, report: Report): void {

@@ -55,9 +55,14 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
  *  while the acks are measured, processing the backlog after). bullmq: `npm start`, the worker
  *  in the same process. inline: no Redis, processed in the same process after the ack. */
 export type Mode = "api" | "bullmq" | "inline";
-const modesRaw = (process.env.BENCH_WEBHOOKS_MODES?.trim() || "api,bullmq,inline").split(",").map((s) => s.trim()).filter(Boolean);
+const modesRaw = (process.env.BENCH_WEBHOOKS_MODES?.trim() || "api,bullmq,inline")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 if (!modesRaw.length || modesRaw.some((m) => m !== "inline" && m !== "bullmq" && m !== "api")) {
-  console.error(`bench: BENCH_WEBHOOKS_MODES must list inline and/or bullmq (got "${process.env.BENCH_WEBHOOKS_MODES}")`);
+  console.error(
+    `bench: BENCH_WEBHOOKS_MODES must list inline and/or bullmq (got "${process.env.BENCH_WEBHOOKS_MODES}")`,
+  );
   process.exit(2);
 }
 
@@ -94,7 +99,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- setup helpers
 
-
 async function createDatabase(): Promise<string> {
   const db = await scratchDatabase("webhooks", settings.pgAdminUrl).catch((err: Error) => abort(err.message, 2));
   onCleanup("drop database", db.drop);
@@ -111,7 +115,12 @@ async function freePort(): Promise<number> {
 }
 
 async function redisReachable(url: string): Promise<string | undefined> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3000,
+    retryStrategy: () => null,
+  });
   r.on("error", () => undefined);
   try {
     await r.connect();
@@ -155,7 +164,11 @@ async function startBareExpress(): Promise<{ url: string; close(): Promise<void>
   });
   return {
     url: `http://${HOST}:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -179,15 +192,29 @@ export interface Row {
 function loadProblems(row: Row): string | undefined {
   const { r } = row;
   // A run stopped by its time bound is expected (the bound); connections cut then are not errors.
-  if ((r.errors && !r.stoppedByTimeBound) || r.errors > settings.connections || r.timeouts || r.non2xx || row.warmupProblems || !r.total) {
-    const codes = Object.entries(r.statusCounts).map(([c, n]) => `${c}×${n}`).join(", ") || "none";
+  if (
+    (r.errors && !r.stoppedByTimeBound) ||
+    r.errors > settings.connections ||
+    r.timeouts ||
+    r.non2xx ||
+    row.warmupProblems ||
+    !r.total
+  ) {
+    const codes =
+      Object.entries(r.statusCounts)
+        .map(([c, n]) => `${c}×${n}`)
+        .join(", ") || "none";
     return `${row.name}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.timeouts} timeouts), ${row.warmupProblems} problems during warm-up, ${r.total} responses; status codes: ${codes}`;
   }
   return undefined;
 }
 
 /** One measured load; the server shares this thread, so its event-loop utilisation is measured too. */
-async function timed(name: string, run: () => Promise<LoadResult>, profileName?: string): Promise<{ r: LoadResult; elu: number; profile?: ProfileSummary }> {
+async function timed(
+  name: string,
+  run: () => Promise<LoadResult>,
+  profileName?: string,
+): Promise<{ r: LoadResult; elu: number; profile?: ProfileSummary }> {
   process.stdout.write(`bench: ${name.padEnd(34)} … `);
   const stopProfile = profileName && settings.cpuProfile ? await startProfile() : undefined;
   const elu0 = performance.eventLoopUtilization();
@@ -195,15 +222,24 @@ async function timed(name: string, run: () => Promise<LoadResult>, profileName?:
   const eluDelta = performance.eventLoopUtilization(elu0);
   const elu = eluDelta.utilization;
   const profile = stopProfile ? summarise(await stopProfile(), settings.cpuProfileDir, profileName!) : undefined;
-  console.log(`${Math.round(r.rps).toLocaleString("en-US")} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.total} responses, server loop ${Math.round(elu * 100)} % busy (${Math.round((eluDelta.active * 1000) / (r.total || 1))} µs per request)${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors  ← FAILED` : ""}`);
+  console.log(
+    `${Math.round(r.rps).toLocaleString("en-US")} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.total} responses, server loop ${Math.round(elu * 100)} % busy (${Math.round((eluDelta.active * 1000) / (r.total || 1))} µs per request)${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors  ← FAILED` : ""}`,
+  );
   return { r, elu, profile };
 }
 
-const lowerHeaders = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+const lowerHeaders = (h: Record<string, string>) =>
+  Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 
 // ---------------------------------------------------------------- one mode
 
-export interface StageStats { mean: number; p50: number; p99: number; n: number; /** Mean CPU time of this process per call, ms. */ cpu: number }
+export interface StageStats {
+  mean: number;
+  p50: number;
+  p99: number;
+  n: number /** Mean CPU time of this process per call, ms. */;
+  cpu: number;
+}
 export interface SourceResult {
   mode: Mode;
   source: BenchSource;
@@ -256,7 +292,12 @@ function stats(samples: { wall: number; cpu: number }[]): StageStats {
 }
 
 /** Waits until none of these items is waiting for processing (and the queue is idle), bounded. */
-async function settle(ctx: AppContext, checker: Checker, sets: { source: BenchSource; ids: string[] }[], boundSec: number): Promise<{ settled: boolean; atMs: number }> {
+async function settle(
+  ctx: AppContext,
+  checker: Checker,
+  sets: { source: BenchSource; ids: string[] }[],
+  boundSec: number,
+): Promise<{ settled: boolean; atMs: number }> {
   const deadline = Date.now() + boundSec * 1000;
   for (;;) {
     let received = 0;
@@ -274,17 +315,33 @@ async function settle(ctx: AppContext, checker: Checker, sets: { source: BenchSo
 
 /** Sequential, in-process cost (wall and this process's CPU) of each stage of the webhook path
  *  for fresh items, plus the floor of the store step: the same row through plain `pg`. */
-async function profileStages(ctx: AppContext, publicBase: string, batch: SignedBatch, floor: StoreFloor): Promise<Record<string, StageStats>> {
+async function profileStages(
+  ctx: AppContext,
+  publicBase: string,
+  batch: SignedBatch,
+  floor: StoreFloor,
+): Promise<Record<string, StageStats>> {
   const handler = webhookHandler(batch.source)!;
   const env = providerEnv(ctx);
   const after = ctx.queue.mode === "bullmq" ? "enqueue" : "process";
-  const samples: Record<string, { wall: number; cpu: number }[]> = { verify: [], parse: [], store: [], floor: [], [after]: [] };
+  const samples: Record<string, { wall: number; cpu: number }[]> = {
+    verify: [],
+    parse: [],
+    store: [],
+    floor: [],
+    [after]: [],
+  };
   for (const req of batch.requests) {
-    const raw = { rawBody: Buffer.from(req.body ?? ""), headers: lowerHeaders(req.headers), publicUrl: `${publicBase}${req.path}` };
+    const raw = {
+      rawBody: Buffer.from(req.body ?? ""),
+      headers: lowerHeaders(req.headers),
+      publicUrl: `${publicBase}${req.path}`,
+    };
     let t = performance.now();
     let c = process.cpuUsage();
     const lap = (stage: string) => {
-      const now = performance.now(), cpu = process.cpuUsage(c);
+      const now = performance.now(),
+        cpu = process.cpuUsage(c);
       samples[stage]!.push({ wall: now - t, cpu: (cpu.user + cpu.system) / 1000 });
       t = performance.now();
       c = process.cpuUsage();
@@ -306,7 +363,9 @@ async function profileStages(ctx: AppContext, publicBase: string, batch: SignedB
 }
 
 function idsOf(batch: SignedBatch, r: LoadResult | undefined) {
-  const accepted: string[] = [], unanswered: string[] = [], unsent: string[] = [];
+  const accepted: string[] = [],
+    unanswered: string[] = [],
+    unsent: string[] = [];
   batch.eventIds.forEach((id, i) => {
     if (!r) return unsent.push(id);
     const status = r.statusByIndex[i] ?? 0;
@@ -335,7 +394,9 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       return result;
     }
   }
-  log(`— mode ${mode}${queue === "bullmq" ? ` (Redis ${redactUrl(settings.redisUrl)}, prefix ${prefix}, worker in this process, concurrency ${settings.workerConcurrency}${workerPausedDuringLoad(mode) ? ", paused during the measured runs" : ""})` : " (no Redis: processed in this process after the ack)"} —`);
+  log(
+    `— mode ${mode}${queue === "bullmq" ? ` (Redis ${redactUrl(settings.redisUrl)}, prefix ${prefix}, worker in this process, concurrency ${settings.workerConcurrency}${workerPausedDuringLoad(mode) ? ", paused during the measured runs" : ""})` : " (no Redis: processed in this process after the ack)"} —`,
+  );
 
   const config = loadConfig({
     NODE_ENV: "test",
@@ -348,7 +409,10 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
     ...shared.twilio.env(),
     ...(queue === "bullmq" ? { REDIS_URL: settings.redisUrl, TATU_REDIS_PREFIX: prefix } : {}),
   });
-  if (queue === "bullmq") onCleanup("drop Redis keys", async () => { await dropRedisPrefix(settings.redisUrl, prefix); });
+  if (queue === "bullmq")
+    onCleanup("drop Redis keys", async () => {
+      await dropRedisPrefix(settings.redisUrl, prefix);
+    });
   const booted: Booted = await boot({ config, log: createLogger({ level: "silent" }) });
   const stopBoot = onCleanup(`stop Tatu (${mode})`, () => booted.close());
   const { ctx } = booted;
@@ -358,30 +422,71 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
   // BullMQ: the worker runs in this process, as `npm start` runs it (paused only while the
   // stages are timed one by one, so their CPU figures are not the worker's).
   let stopWorker: (() => Promise<void>) | undefined;
-  const startWorker = () => { if (queue === "bullmq" && !stopWorker) stopWorker = onCleanup("stop queue worker", ctx.queue.startWorker(ctx, settings.workerConcurrency)); };
-  const pauseWorker = async () => { const stop = stopWorker; stopWorker = undefined; await stop?.(); };
+  const startWorker = () => {
+    if (queue === "bullmq" && !stopWorker)
+      stopWorker = onCleanup("stop queue worker", ctx.queue.startWorker(ctx, settings.workerConcurrency));
+  };
+  const pauseWorker = async () => {
+    const stop = stopWorker;
+    stopWorker = undefined;
+    await stop?.();
+  };
   startWorker();
 
   try {
     // The artist and the two connected accounts the webhooks belong to (idempotent per mode).
     const user = await ctx.db.user.upsert({
       where: { email: "webhook-bench@example.test" },
-      create: { email: "webhook-bench@example.test", name: "Bench Artist", role: "artist", passwordHash: "!no-login", emailVerifiedAt: new Date() },
+      create: {
+        email: "webhook-bench@example.test",
+        name: "Bench Artist",
+        role: "artist",
+        passwordHash: "!no-login",
+        emailVerifiedAt: new Date(),
+      },
       update: {},
     });
     await upsertAccount(ctx, user.id, channelProvider("facebook")!, {
-      externalId: shared.page.id, address: shared.page.name, displayName: shared.page.name,
-      credentials: { pageAccessToken: shared.page.accessToken, pageId: shared.page.id }, scopes: ["pages_messaging"],
+      externalId: shared.page.id,
+      address: shared.page.name,
+      displayName: shared.page.name,
+      credentials: { pageAccessToken: shared.page.accessToken, pageId: shared.page.id },
+      scopes: ["pages_messaging"],
     });
     await upsertAccount(ctx, user.id, channelProvider("twilio")!, {
-      externalId: shared.twilioNumber, address: shared.twilioNumber, credentials: { phoneNumber: shared.twilioNumber }, scopes: [],
+      externalId: shared.twilioNumber,
+      address: shared.twilioNumber,
+      credentials: { phoneNumber: shared.twilioNumber },
+      scopes: [],
     });
 
     // The baseline, right before this mode's runs (the machine's load drifts over a run): a bare
     // Express app fed the same kind of signed POSTs, same connections, same load generator.
-    await runLoad({ url: shared.baselineUrl, requests: shared.baselineRequests, connections: settings.connections, mode: "cycle", durationSec: 1, maxSec: 10 });
-    const bt = await timed(`bare Express 5 POST 200 (baseline)`, () => runLoad({ url: shared.baselineUrl, requests: shared.baselineRequests, connections: settings.connections, mode: "cycle", durationSec: settings.baselineSec, maxSec: settings.baselineSec + 10 }));
-    const base: Row = { name: `bare Express 5 POST → 200, before ${mode}`, what: "`app.post('/api/webhooks/:source', (req, res) => res.status(200).send(…))` in this process, fed the same signed Meta POSTs — **the baseline** of the rows below it", ...bt, warmupProblems: 0, isBaseline: true };
+    await runLoad({
+      url: shared.baselineUrl,
+      requests: shared.baselineRequests,
+      connections: settings.connections,
+      mode: "cycle",
+      durationSec: 1,
+      maxSec: 10,
+    });
+    const bt = await timed(`bare Express 5 POST 200 (baseline)`, () =>
+      runLoad({
+        url: shared.baselineUrl,
+        requests: shared.baselineRequests,
+        connections: settings.connections,
+        mode: "cycle",
+        durationSec: settings.baselineSec,
+        maxSec: settings.baselineSec + 10,
+      }),
+    );
+    const base: Row = {
+      name: `bare Express 5 POST → 200, before ${mode}`,
+      what: "`app.post('/api/webhooks/:source', (req, res) => res.status(200).send(…))` in this process, fed the same signed Meta POSTs — **the baseline** of the rows below it",
+      ...bt,
+      warmupProblems: 0,
+      isBaseline: true,
+    };
     shared.rows.push(base);
     const bp = loadProblems(base);
     if (bp) shared.problems.push(bp);
@@ -389,9 +494,31 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
     if (first) {
       // Context: the real middleware stack without webhook work.
       const health: LoadRequest[] = [{ method: "GET", path: "/api/health", headers: {} }];
-      await runLoad({ url: server.url, requests: health, connections: settings.connections, mode: "cycle", durationSec: 1, maxSec: 10 });
-      const t = await timed("Tatu GET /api/health (context)", () => runLoad({ url: server.url, requests: health, connections: settings.connections, mode: "cycle", durationSec: settings.baselineSec, maxSec: settings.baselineSec + 10 }));
-      shared.rows.push({ name: "Tatu GET /api/health", what: "liveness route through the real middleware stack (security headers, request log, error recorder): the HTTP cost without webhook work", ...t, warmupProblems: 0, base });
+      await runLoad({
+        url: server.url,
+        requests: health,
+        connections: settings.connections,
+        mode: "cycle",
+        durationSec: 1,
+        maxSec: 10,
+      });
+      const t = await timed("Tatu GET /api/health (context)", () =>
+        runLoad({
+          url: server.url,
+          requests: health,
+          connections: settings.connections,
+          mode: "cycle",
+          durationSec: settings.baselineSec,
+          maxSec: settings.baselineSec + 10,
+        }),
+      );
+      shared.rows.push({
+        name: "Tatu GET /api/health",
+        what: "liveness route through the real middleware stack (security headers, request log, error recorder): the HTTP cost without webhook work",
+        ...t,
+        warmupProblems: 0,
+        base,
+      });
     }
 
     // Pre-generate and sign every request of this mode before any load.
@@ -402,7 +529,9 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       metaBatch(shared.meta, shared.page.id, String(shared.meta.env().FACEBOOK_APP_SECRET), total, senders, `${mode}`),
       twilioBatch(shared.twilio, shared.publicBase, shared.twilioNumber, total, senders, `${mode}`),
     ];
-    log(`generated and signed ${(2 * total).toLocaleString("en-US")} distinct webhooks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `generated and signed ${(2 * total).toLocaleString("en-US")} distinct webhooks in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const sets: { source: BenchSource; ids: string[] }[] = [];
     for (const batch of batches) {
@@ -414,19 +543,43 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       // the web process does when `npm run worker` runs elsewhere); the backlog is processed after.
       if (workerPausedDuringLoad(mode)) await pauseWorker();
       let warmR: LoadResult | undefined;
-      if (warm.requests.length) warmR = await runLoad({ url: server.url, requests: warm.requests, connections: settings.connections, mode: "once", maxSec: settings.maxSec });
+      if (warm.requests.length)
+        warmR = await runLoad({
+          url: server.url,
+          requests: warm.requests,
+          connections: settings.connections,
+          mode: "once",
+          maxSec: settings.maxSec,
+        });
       const started = performance.now();
-      const t = await timed(label, () => runLoad({ url: server.url, requests: measured.requests, connections: settings.connections, mode: "once", maxSec: settings.maxSec }), `${mode}-${batch.source}`);
+      const t = await timed(
+        label,
+        () =>
+          runLoad({
+            url: server.url,
+            requests: measured.requests,
+            connections: settings.connections,
+            mode: "once",
+            maxSec: settings.maxSec,
+          }),
+        `${mode}-${batch.source}`,
+      );
       const r = t.r;
       const ackedAt = performance.now();
       startWorker();
-      const w = idsOf(warm, warmR), m = idsOf(measured, r);
+      const w = idsOf(warm, warmR),
+        m = idsOf(measured, r);
       const row: Row = {
-        name: label, mode, source: batch.source, ...t, base,
+        name: label,
+        mode,
+        source: batch.source,
+        ...t,
+        base,
         warmupProblems: warmR ? warmR.errors + warmR.non2xx : 0,
-        what: batch.source === "facebook"
-          ? "Messenger message webhooks (JSON, X-Hub-Signature-256), each a new `mid`"
-          : "inbound-SMS webhooks (form-encoded, X-Twilio-Signature over NEXTAUTH_URL + path), each a new `MessageSid`",
+        what:
+          batch.source === "facebook"
+            ? "Messenger message webhooks (JSON, X-Hub-Signature-256), each a new `mid`"
+            : "inbound-SMS webhooks (form-encoded, X-Twilio-Signature over NEXTAUTH_URL + path), each a new `MessageSid`",
       };
       shared.rows.push(row);
       const problem = loadProblems(row);
@@ -435,8 +588,13 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       const waitIds = [...w.accepted, ...w.unanswered, ...m.accepted, ...m.unanswered];
       const s = await settle(ctx, shared.checker, [{ source: batch.source, ids: waitIds }], settings.settleSec);
       const catchUpSec = (s.atMs - ackedAt) / 1000;
-      log(`  processing ${s.settled ? "caught up" : "NOT finished"} ${catchUpSec.toFixed(1)} s after the last ack (${Math.round(m.accepted.length / ((s.atMs - started) / 1000))} items/s from the start of the run)`);
-      if (!s.settled) shared.problems.push(`${label}: processing had not finished ${settings.settleSec} s after the run (BENCH_WEBHOOKS_SETTLE_SEC)`);
+      log(
+        `  processing ${s.settled ? "caught up" : "NOT finished"} ${catchUpSec.toFixed(1)} s after the last ack (${Math.round(m.accepted.length / ((s.atMs - started) / 1000))} items/s from the start of the run)`,
+      );
+      if (!s.settled)
+        shared.problems.push(
+          `${label}: processing had not finished ${settings.settleSec} s after the run (BENCH_WEBHOOKS_SETTLE_SEC)`,
+        );
 
       // Where the time goes: the same path, stage by stage, sequentially, on fresh items.
       let stages: Record<string, StageStats> = {};
@@ -453,10 +611,21 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       };
       sets.push({ source: batch.source, ids: ids.accepted });
       result.sources.push({
-        mode, source: batch.source, row,
-        sent: (warmR?.sentByIndex.filter(Boolean).length ?? 0) + r.sentByIndex.filter(Boolean).length + profiled.requests.length,
-        accepted: ids.accepted.length, unanswered: ids.unanswered.length, profiled: profiled.requests.length,
-        catchUpSec, processedPerSec: m.accepted.length / ((s.atMs - started) / 1000), settled: s.settled, stages, ids,
+        mode,
+        source: batch.source,
+        row,
+        sent:
+          (warmR?.sentByIndex.filter(Boolean).length ?? 0) +
+          r.sentByIndex.filter(Boolean).length +
+          profiled.requests.length,
+        accepted: ids.accepted.length,
+        unanswered: ids.unanswered.length,
+        profiled: profiled.requests.length,
+        catchUpSec,
+        processedPerSec: m.accepted.length / ((s.atMs - started) / 1000),
+        settled: s.settled,
+        stages,
+        ids,
       });
     }
 
@@ -472,18 +641,34 @@ async function runMode(mode: Mode, shared: Shared, first: boolean): Promise<Mode
       const sample: LoadRequest[] = [];
       for (const batch of batches) {
         const measured = slice(batch, settings.warmup, settings.warmup + settings.count);
-        const acceptedIdx = measured.eventIds.map((_, i) => i).filter((i) => result.sources.find((x) => x.source === batch.source)!.row.r.statusByIndex[i] === 200);
+        const acceptedIdx = measured.eventIds
+          .map((_, i) => i)
+          .filter((i) => result.sources.find((x) => x.source === batch.source)!.row.r.statusByIndex[i] === 200);
         const step = Math.max(1, Math.floor(acceptedIdx.length / per));
         sample.push(...pick(measured, acceptedIdx.filter((_, k) => k % step === 0).slice(0, per)).requests);
       }
       const before = await shared.checker.global();
-      const rr = await runLoad({ url: server.url, requests: sample, connections: Math.min(settings.connections, sample.length), mode: "once", maxSec: settings.maxSec });
+      const rr = await runLoad({
+        url: server.url,
+        requests: sample,
+        connections: Math.min(settings.connections, sample.length),
+        mode: "once",
+        maxSec: settings.maxSec,
+      });
       await sleep(500); // anything (wrongly) enqueued or started in the background gets a chance to land
       await settle(ctx, shared.checker, sets, settings.settleSec);
       const after = await shared.checker.global();
       for (const sr of result.sources) sr.countsAfterReplay = await shared.checker.source(sr.source, sr.ids);
-      result.replay = { sent: sample.length, ok: rr.statusByIndex.filter((x) => x === 200).length, statuses: rr.statusCounts, before, after };
-      log(`replayed ${sample.length} accepted webhooks: ${result.replay.ok} answered 200; WebhookEvent ${before.webhookEvents} → ${after.webhookEvents}, Message ${before.messages} → ${after.messages}`);
+      result.replay = {
+        sent: sample.length,
+        ok: rr.statusByIndex.filter((x) => x === 200).length,
+        statuses: rr.statusCounts,
+        before,
+        after,
+      };
+      log(
+        `replayed ${sample.length} accepted webhooks: ${result.replay.ok} answered 200; WebhookEvent ${before.webhookEvents} → ${after.webhookEvents}, Message ${before.messages} → ${after.messages}`,
+      );
     }
     result.failures = await shared.checker.failures();
   } finally {
@@ -502,23 +687,46 @@ function verify(results: ModeResult[], problems: string[]): void {
     for (const s of m.sources) {
       const c = s.counts;
       const label = `${m.mode} · ${s.source}`;
-      if (!c) { problems.push(`${label}: no counts`); continue; }
-      if (c.eventRows !== s.accepted || c.eventDistinct !== s.accepted) problems.push(`${label}: ${s.accepted} accepted webhooks but ${c.eventRows} WebhookEvent rows (${c.eventDistinct} distinct)`);
-      if (c.messageRows !== s.accepted || c.messageDistinct !== s.accepted) problems.push(`${label}: ${s.accepted} accepted webhooks but ${c.messageRows} Message rows (${c.messageDistinct} distinct)`);
+      if (!c) {
+        problems.push(`${label}: no counts`);
+        continue;
+      }
+      if (c.eventRows !== s.accepted || c.eventDistinct !== s.accepted)
+        problems.push(
+          `${label}: ${s.accepted} accepted webhooks but ${c.eventRows} WebhookEvent rows (${c.eventDistinct} distinct)`,
+        );
+      if (c.messageRows !== s.accepted || c.messageDistinct !== s.accepted)
+        problems.push(
+          `${label}: ${s.accepted} accepted webhooks but ${c.messageRows} Message rows (${c.messageDistinct} distinct)`,
+        );
       if (c.unansweredRows !== c.unansweredDistinct) problems.push(`${label}: an unanswered webhook is stored twice`);
-      if (c.unsentRows) problems.push(`${label}: ${c.unsentRows} WebhookEvent rows for webhooks that were never sent or were refused`);
-      const notProcessed = Object.entries(c.byStatus).filter(([k]) => k !== "processed").map(([k, n]) => `${n} ${k}`);
+      if (c.unsentRows)
+        problems.push(`${label}: ${c.unsentRows} WebhookEvent rows for webhooks that were never sent or were refused`);
+      const notProcessed = Object.entries(c.byStatus)
+        .filter(([k]) => k !== "processed")
+        .map(([k, n]) => `${n} ${k}`);
       if (notProcessed.length) problems.push(`${label}: not every item ended "processed": ${notProcessed.join(", ")}`);
       const a = s.countsAfterReplay;
-      if (a && JSON.stringify(a) !== JSON.stringify(c)) problems.push(`${label}: counts changed after the replay: ${JSON.stringify(c)} → ${JSON.stringify(a)}`);
+      if (a && JSON.stringify(a) !== JSON.stringify(c))
+        problems.push(`${label}: counts changed after the replay: ${JSON.stringify(c)} → ${JSON.stringify(a)}`);
     }
     const g = m.global;
-    if (g && (g.duplicateMessages || g.duplicateEvents)) problems.push(`${m.mode}: duplicates — ${g.duplicateMessages} Message externalIds and ${g.duplicateEvents} (source, eventId) pairs appear more than once`);
-    if (g && g.rejected) problems.push(`${m.mode}: ${g.rejected} webhooks were rejected (bad signature / content type / body)`);
+    if (g && (g.duplicateMessages || g.duplicateEvents))
+      problems.push(
+        `${m.mode}: duplicates — ${g.duplicateMessages} Message externalIds and ${g.duplicateEvents} (source, eventId) pairs appear more than once`,
+      );
+    if (g && g.rejected)
+      problems.push(`${m.mode}: ${g.rejected} webhooks were rejected (bad signature / content type / body)`);
     if (m.replay) {
       const { before, after } = m.replay;
-      if (m.replay.ok !== m.replay.sent) problems.push(`${m.mode}: replay — ${m.replay.sent - m.replay.ok} of ${m.replay.sent} replayed webhooks were not answered 200 (${JSON.stringify(m.replay.statuses)})`);
-      if (before.webhookEvents !== after.webhookEvents || before.messages !== after.messages) problems.push(`${m.mode}: replay changed the totals: WebhookEvent ${before.webhookEvents} → ${after.webhookEvents}, Message ${before.messages} → ${after.messages}`);
+      if (m.replay.ok !== m.replay.sent)
+        problems.push(
+          `${m.mode}: replay — ${m.replay.sent - m.replay.ok} of ${m.replay.sent} replayed webhooks were not answered 200 (${JSON.stringify(m.replay.statuses)})`,
+        );
+      if (before.webhookEvents !== after.webhookEvents || before.messages !== after.messages)
+        problems.push(
+          `${m.mode}: replay changed the totals: WebhookEvent ${before.webhookEvents} → ${after.webhookEvents}, Message ${before.messages} → ${after.messages}`,
+        );
     }
     for (const f of m.failures) problems.push(`${m.mode}: failed processing — ${f}`);
   }
@@ -529,7 +737,9 @@ function verify(results: ModeResult[], problems: string[]): void {
 async function main(): Promise<void> {
   const started = new Date();
   const loadAtStart = os.loadavg()[0]!;
-  log(`node ${process.version}, ${os.cpus().length} CPU(s), ${settings.connections} connections; ${settings.count} measured + ${settings.warmup} warm-up webhooks per source and mode; modes ${settings.modes.join(", ")}`);
+  log(
+    `node ${process.version}, ${os.cpus().length} CPU(s), ${settings.connections} connections; ${settings.count} measured + ${settings.warmup} warm-up webhooks per source and mode; modes ${settings.modes.join(", ")}`,
+  );
 
   const databaseUrl = await createDatabase();
   log(`database ${redactUrl(databaseUrl)} created and migrated`);
@@ -553,8 +763,18 @@ async function main(): Promise<void> {
   onCleanup("close bare Express", () => bare.close());
   onCleanup("stop load generators", closeLoadGenerators);
   const shared: Shared = {
-    databaseUrl, port, publicBase: `http://${HOST}:${port}`, meta, twilio, page, twilioNumber, checker, floor,
-    baselineUrl: bare.url, problems: [], rows: [],
+    databaseUrl,
+    port,
+    publicBase: `http://${HOST}:${port}`,
+    meta,
+    twilio,
+    page,
+    twilioNumber,
+    checker,
+    floor,
+    baselineUrl: bare.url,
+    problems: [],
+    rows: [],
     baselineRequests: metaBatch(meta, page.id, String(meta.env().FACEBOOK_APP_SECRET), 500, 125, "baseline").requests,
   };
 
@@ -571,8 +791,14 @@ async function main(): Promise<void> {
   verify(results, shared.problems);
 
   const report: Report = {
-    started, seconds: (Date.now() - started.getTime()) / 1000, loadAtStart, loadAtEnd: os.loadavg()[0]!,
-    settings, rows: shared.rows, modes: results, problems: shared.problems,
+    started,
+    seconds: (Date.now() - started.getTime()) / 1000,
+    loadAtStart,
+    loadAtEnd: os.loadavg()[0]!,
+    settings,
+    rows: shared.rows,
+    modes: results,
+    problems: shared.problems,
   };
   printSummary(report);
   writeResults(benchDir, report);

@@ -10,19 +10,101 @@ const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" 
 
 /** Variables only the CLI reads (never the service). Same shape as the service registry. */
 export const cliEnvRegistry = {
-  VERCEL_API_BASE_URL: { integration: "vercel", launchCritical: false, secret: false, format: httpUrl, description: "Override the Vercel REST API host (api.vercel.com) — only for stand-ins / rehearsal." },
-  SENTRY_AUTH_TOKEN: { integration: "monitoring", launchCritical: false, secret: true, format: nonEmpty, description: "Sentry auth token with org:read (`tatu hypercare` reads the error volume)." },
-  SENTRY_ORG: { integration: "monitoring", launchCritical: false, secret: false, format: nonEmpty, description: "Sentry organization slug." },
-  SENTRY_PROJECT_ID: { integration: "monitoring", launchCritical: false, secret: false, format: z.string().regex(/^\d+$/, "must be the numeric project id"), description: "Numeric Sentry project id (the last part of the DSN)." },
-  SENTRY_API_BASE_URL: { integration: "monitoring", launchCritical: false, secret: false, format: httpUrl, description: "Sentry Web API base (default https://sentry.io) — region hosts, stand-ins / rehearsal." },
-  TATU_SMOKE_EMAIL: { integration: "auth", launchCritical: false, secret: false, format: z.email({ message: "must be an email address" }), description: "Verified test account `tatu smoke` signs in as (its providers are connected)." },
-  TATU_SMOKE_PASSWORD: { integration: "auth", launchCritical: false, secret: true, format: nonEmpty, description: "Password of TATU_SMOKE_EMAIL." },
-  TATU_SMOKE_PROVIDERS: { integration: "core", launchCritical: false, secret: false, format: nonEmpty, description: "Comma-separated smokes `tatu gate` runs (e.g. signup,gmail,sms); unset = signup only." },
-  TATU_SMOKE_SEARCH: { integration: "core", launchCritical: false, secret: false, format: nonEmpty, description: "Query string `tatu smoke search` runs (e.g. lat=52.37&lng=4.89&radiusKm=25); expects ≥ 1 visible artist. Unset: q=tattoo, any answer." },
-  TATU_SMOKE_SIGNUP_DOMAIN: { integration: "auth", launchCritical: false, secret: false, format: nonEmpty, description: "Domain of the throwaway addresses `tatu smoke signup` signs up (verification read from the dev outbox); default smoke.tatu.test." },
-  TATU_SMOKE_SIGNUP_EMAIL: { integration: "auth", launchCritical: false, secret: false, format: nonEmpty, description: "Address `tatu smoke signup` signs up on a deployment without dev outbox, e.g. qa+{id}@example.com ({id} = a fresh id per run; plus-addressing into the test mailbox)." },
-  TATU_SMOKE_IMAP_URL: { integration: "auth", launchCritical: false, secret: true, format: z.url({ protocol: /^imaps?$/, message: "must be an imap:// or imaps:// URL" }), description: "Test mailbox `tatu smoke signup` reads the verification mail from, e.g. imaps://qa%40example.com:app-password@imap.example.com:993." },
-  TATU_OPERATOR: { integration: "core", launchCritical: false, secret: false, format: nonEmpty, description: "Who runs the CLI (sent as X-Tatu-Operator with switch changes); default: the OS user." },
+  VERCEL_API_BASE_URL: {
+    integration: "vercel",
+    launchCritical: false,
+    secret: false,
+    format: httpUrl,
+    description: "Override the Vercel REST API host (api.vercel.com) — only for stand-ins / rehearsal.",
+  },
+  SENTRY_AUTH_TOKEN: {
+    integration: "monitoring",
+    launchCritical: false,
+    secret: true,
+    format: nonEmpty,
+    description: "Sentry auth token with org:read (`tatu hypercare` reads the error volume).",
+  },
+  SENTRY_ORG: {
+    integration: "monitoring",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description: "Sentry organization slug.",
+  },
+  SENTRY_PROJECT_ID: {
+    integration: "monitoring",
+    launchCritical: false,
+    secret: false,
+    format: z.string().regex(/^\d+$/, "must be the numeric project id"),
+    description: "Numeric Sentry project id (the last part of the DSN).",
+  },
+  SENTRY_API_BASE_URL: {
+    integration: "monitoring",
+    launchCritical: false,
+    secret: false,
+    format: httpUrl,
+    description: "Sentry Web API base (default https://sentry.io) — region hosts, stand-ins / rehearsal.",
+  },
+  TATU_SMOKE_EMAIL: {
+    integration: "auth",
+    launchCritical: false,
+    secret: false,
+    format: z.email({ message: "must be an email address" }),
+    description: "Verified test account `tatu smoke` signs in as (its providers are connected).",
+  },
+  TATU_SMOKE_PASSWORD: {
+    integration: "auth",
+    launchCritical: false,
+    secret: true,
+    format: nonEmpty,
+    description: "Password of TATU_SMOKE_EMAIL.",
+  },
+  TATU_SMOKE_PROVIDERS: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description: "Comma-separated smokes `tatu gate` runs (e.g. signup,gmail,sms); unset = signup only.",
+  },
+  TATU_SMOKE_SEARCH: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description:
+      "Query string `tatu smoke search` runs (e.g. lat=52.37&lng=4.89&radiusKm=25); expects ≥ 1 visible artist. Unset: q=tattoo, any answer.",
+  },
+  TATU_SMOKE_SIGNUP_DOMAIN: {
+    integration: "auth",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description:
+      "Domain of the throwaway addresses `tatu smoke signup` signs up (verification read from the dev outbox); default smoke.tatu.test.",
+  },
+  TATU_SMOKE_SIGNUP_EMAIL: {
+    integration: "auth",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description:
+      "Address `tatu smoke signup` signs up on a deployment without dev outbox, e.g. qa+{id}@example.com ({id} = a fresh id per run; plus-addressing into the test mailbox).",
+  },
+  TATU_SMOKE_IMAP_URL: {
+    integration: "auth",
+    launchCritical: false,
+    secret: true,
+    format: z.url({ protocol: /^imaps?$/, message: "must be an imap:// or imaps:// URL" }),
+    description:
+      "Test mailbox `tatu smoke signup` reads the verification mail from, e.g. imaps://qa%40example.com:app-password@imap.example.com:993.",
+  },
+  TATU_OPERATOR: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description: "Who runs the CLI (sent as X-Tatu-Operator with switch changes); default: the OS user.",
+  },
 } satisfies Record<string, EnvVarSpec>;
 
 export type CliEnvName = keyof typeof cliEnvRegistry;
@@ -34,7 +116,10 @@ export function readEnvFile(file: string): Record<string, string> {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new CliExit(EXIT.usage, `cannot read --env-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliExit(
+      EXIT.usage,
+      `cannot read --env-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   for (const line of text.split(/\r?\n/)) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
@@ -72,7 +157,9 @@ export function secretsIn(env: NodeJS.ProcessEnv): string[] {
       try {
         const pw = decodeURIComponent(new URL(v).password);
         if (pw.length >= 8) values.add(pw);
-      } catch { /* not a URL */ }
+      } catch {
+        /* not a URL */
+      }
     }
   }
   return [...values].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);

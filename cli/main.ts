@@ -9,7 +9,9 @@ const pkg = createRequire(import.meta.url)("../package.json") as { version: stri
 
 export function buildProgram(): Command {
   const program = new Command("tatu")
-    .description("Tatu launch CLI: env checks, migrations, webhook tests, provider smoke tests, crons, rollback, go/no-go, hypercare, sign-off.")
+    .description(
+      "Tatu launch CLI: env checks, migrations, webhook tests, provider smoke tests, crons, rollback, go/no-go, hypercare, sign-off.",
+    )
     .version(pkg.version, "-v, --version", "print the tatu version")
     .option("--json", "machine-readable JSON output (for CI)")
     .option("--url <base>", "base URL of the deployed app", process.env.NEXTAUTH_URL)

@@ -25,7 +25,10 @@ export interface ClusterProcess {
   /** SIGKILL (crash) or SIGTERM (graceful), resolving once the process has exited. */
   stop(signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
 }
-export interface Replica extends ClusterProcess { readonly url: string; readonly port: number }
+export interface Replica extends ClusterProcess {
+  readonly url: string;
+  readonly port: number;
+}
 
 export interface Cluster {
   replicas: Replica[];
@@ -61,9 +64,15 @@ export function freePort(): Promise<number> {
 }
 
 function launch(name: string, entry: string, env: Record<string, string>): ClusterProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", entry], { cwd: root, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
-  const keep = (b: Buffer) => { out = (out + b.toString()).slice(-20_000); };
+  const keep = (b: Buffer) => {
+    out = (out + b.toString()).slice(-20_000);
+  };
   proc.stdout!.on("data", keep);
   proc.stderr!.on("data", keep);
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
@@ -81,7 +90,8 @@ function launch(name: string, entry: string, env: Record<string, string>): Clust
 async function waitFor(p: ClusterProcess, ready: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await ready().catch(() => false))) {
-    if (p.proc.exitCode !== null || Date.now() > deadline) throw new Error(`${p.name} did not become ${what}:\n${p.output()}`);
+    if (p.proc.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${p.name} did not become ${what}:\n${p.output()}`);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -118,7 +128,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     return replica;
   };
   const startWorker = async (): Promise<ClusterProcess> => {
-    const proc = launch(`worker-${workers.length}`, "service/worker.ts", { ...env, LOG_LEVEL: opts.workerLogLevel ?? "info" });
+    const proc = launch(`worker-${workers.length}`, "service/worker.ts", {
+      ...env,
+      LOG_LEVEL: opts.workerLogLevel ?? "info",
+    });
     await waitFor(proc, async () => proc.output().includes("worker running"), "running");
     workers.push(proc);
     return proc;
@@ -154,12 +167,18 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  const databaseUrl = process.env.DATABASE_URL, redisUrl = process.env.REDIS_URL;
+  const databaseUrl = process.env.DATABASE_URL,
+    redisUrl = process.env.REDIS_URL;
   if (!databaseUrl || !redisUrl) {
     console.error("scripts/cluster.ts needs DATABASE_URL (migrated: npm run db:migrate) and REDIS_URL");
     process.exit(2);
   }
-  const cluster = await startCluster({ databaseUrl, redisUrl, replicas: arg("replicas", 2), workers: arg("workers", 2) });
+  const cluster = await startCluster({
+    databaseUrl,
+    redisUrl,
+    replicas: arg("replicas", 2),
+    workers: arg("workers", 2),
+  });
   for (const r of cluster.replicas) console.log(`${r.name}: ${r.url}`);
   for (const w of cluster.workers) console.log(`${w.name}: pid ${w.proc.pid}`);
   console.log("Ctrl-C stops the cluster.");

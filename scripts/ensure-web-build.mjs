@@ -15,7 +15,12 @@ const dist = path.join(web, "dist");
 const stampFile = path.join(dist, ".build-stamp");
 const lockFile = path.join(web, ".build.lock");
 // Service modules the SPA imports (zod schemas and the style list); keep in sync with web/src.
-const SHARED = ["service/auth/schemas.ts", "service/booking/schemas.ts", "service/artists/styles.ts", "package-lock.json"];
+const SHARED = [
+  "service/auth/schemas.ts",
+  "service/booking/schemas.ts",
+  "service/artists/styles.ts",
+  "package-lock.json",
+];
 
 function files(dir) {
   const out = [];
@@ -33,11 +38,17 @@ export function inputHash() {
   const list = [...files(web), ...SHARED.map((f) => path.join(root, f)).filter((f) => fs.existsSync(f))].sort();
   for (const f of list) h.update(path.relative(root, f)).update("\0").update(fs.readFileSync(f)).update("\0");
   // A build-time setting changes the output too.
-  for (const k of Object.keys(process.env).filter((k) => k.startsWith("VITE_")).sort()) h.update(`${k}=${process.env[k]}\0`);
+  for (const k of Object.keys(process.env)
+    .filter((k) => k.startsWith("VITE_"))
+    .sort())
+    h.update(`${k}=${process.env[k]}\0`);
   return h.digest("hex");
 }
 
-const fresh = (hash) => fs.existsSync(path.join(dist, "index.html")) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === hash;
+const fresh = (hash) =>
+  fs.existsSync(path.join(dist, "index.html")) &&
+  fs.existsSync(stampFile) &&
+  fs.readFileSync(stampFile, "utf8") === hash;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,7 +71,18 @@ export async function ensureWebBuild({ force = false, quiet = false } = {}) {
   try {
     if (!force && fresh(hash)) return "fresh";
     if (!quiet) console.log("· building the web app (web/dist)");
-    const r = spawnSync(process.execPath, [path.join(root, "node_modules/vite/bin/vite.js"), "build", "--config", path.join(web, "vite.config.ts"), "--logLevel", quiet ? "warn" : "info"], { cwd: root, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } }); // never React's dev build (vitest sets NODE_ENV=test)
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(root, "node_modules/vite/bin/vite.js"),
+        "build",
+        "--config",
+        path.join(web, "vite.config.ts"),
+        "--logLevel",
+        quiet ? "warn" : "info",
+      ],
+      { cwd: root, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } },
+    ); // never React's dev build (vitest sets NODE_ENV=test)
     if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status})`);
     fs.writeFileSync(stampFile, hash);
     return "built";
@@ -71,7 +93,12 @@ export async function ensureWebBuild({ force = false, quiet = false } = {}) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   ensureWebBuild({ force: process.argv.includes("--force") }).then(
-    (r) => { if (r === "fresh") console.log("· web app is up to date (web/dist)"); },
-    (err) => { console.error(`✗ ${err.message}`); process.exit(1); },
+    (r) => {
+      if (r === "fresh") console.log("· web app is up to date (web/dist)");
+    },
+    (err) => {
+      console.error(`✗ ${err.message}`);
+      process.exit(1);
+    },
   );
 }

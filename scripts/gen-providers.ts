@@ -37,8 +37,18 @@ async function render(root: string, file: "meta" | "index", name: string, commen
 
 export async function generatedFiles(root: string): Promise<Record<string, string>> {
   return {
-    "catalog.generated.ts": await render(root, "meta", "providerMetas", "What each provider is, without its SDK (see kit/meta.ts)."),
-    "registry.generated.ts": await render(root, "index", "providerModules", "Each provider's implementation (see registry.ts)."),
+    "catalog.generated.ts": await render(
+      root,
+      "meta",
+      "providerMetas",
+      "What each provider is, without its SDK (see kit/meta.ts).",
+    ),
+    "registry.generated.ts": await render(
+      root,
+      "index",
+      "providerModules",
+      "Each provider's implementation (see registry.ts).",
+    ),
   };
 }
 

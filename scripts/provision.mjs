@@ -22,20 +22,37 @@ export function requirements(env = process.env) {
     ? [{ name: "Dovecot", files: [env.DOVECOT_PATH] }]
     : [
         { name: "Dovecot", package: "dovecot-core", files: ["/usr/sbin/dovecot"] },
-        { name: "Dovecot IMAP", package: "dovecot-imapd", files: ["/usr/lib/dovecot/imap", "/usr/lib/dovecot/imap-login"] },
+        {
+          name: "Dovecot IMAP",
+          package: "dovecot-imapd",
+          files: ["/usr/lib/dovecot/imap", "/usr/lib/dovecot/imap-login"],
+        },
         { name: "Dovecot LMTP", package: "dovecot-lmtpd", files: ["/usr/lib/dovecot/lmtp"] },
-        { name: "Dovecot submission", package: "dovecot-submissiond", files: ["/usr/lib/dovecot/submission", "/usr/lib/dovecot/submission-login"] },
+        {
+          name: "Dovecot submission",
+          package: "dovecot-submissiond",
+          files: ["/usr/lib/dovecot/submission", "/usr/lib/dovecot/submission-login"],
+        },
       ];
   // Radicale runs as a module of Debian's python3 (python3 on PATH may be another one).
   const radicale = env.RADICALE_PYTHON
     ? [{ name: "Radicale", files: [], module: { python: env.RADICALE_PYTHON, name: "radicale" } }]
-    : [{ name: "Radicale", package: "radicale", files: ["/usr/bin/radicale"], module: { python: "/usr/bin/python3", name: "radicale" } }];
+    : [
+        {
+          name: "Radicale",
+          package: "radicale",
+          files: ["/usr/bin/radicale"],
+          module: { python: "/usr/bin/python3", name: "radicale" },
+        },
+      ];
   return [...chromium, ...dovecot, ...radicale];
 }
 
 /** The requirements not met, given probes for a file and for a python module. */
 export function unmet(reqs, probe) {
-  return reqs.filter((r) => !r.files.every((f) => probe.exists(f)) || (r.module && !probe.hasModule(r.module.python, r.module.name)));
+  return reqs.filter(
+    (r) => !r.files.every((f) => probe.exists(f)) || (r.module && !probe.hasModule(r.module.python, r.module.name)),
+  );
 }
 
 /** The packages that provide the unmet requirements (none for a caller's own build). */
@@ -45,7 +62,10 @@ export function packagesFor(missing) {
 
 /** One line naming what is missing and how to get it. */
 export function missingLine(missing) {
-  const what = missing.map((r) => `${r.name} (${[...r.files, ...(r.module ? [`${r.module.python} -c "import ${r.module.name}"`] : [])].join(", ")})`);
+  const what = missing.map(
+    (r) =>
+      `${r.name} (${[...r.files, ...(r.module ? [`${r.module.python} -c "import ${r.module.name}"`] : [])].join(", ")})`,
+  );
   const packages = packagesFor(missing);
   const fix = packages.length ? `apt-get install -y ${packages.join(" ")}` : "install it";
   const own = missing.some((r) => !r.package) ? ", or fix CHROMIUM_PATH / DOVECOT_PATH / RADICALE_PYTHON" : "";

@@ -19,13 +19,17 @@ import { initSentry } from "./observability/sentry.ts";
 import { createRealtime } from "./realtime/hub.ts";
 import { configurePasswordHashing } from "./auth/crypto.ts";
 
-export interface Booted { ctx: AppContext; close(): Promise<void> }
+export interface Booted {
+  ctx: AppContext;
+  close(): Promise<void>;
+}
 
 export function redisClient(config: Config, log: Logger): Redis | undefined {
   const r = config.redis;
   if (!r) return undefined;
   const opts = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
-  const redis = "url" in r ? new Redis(r.url, opts) : new Redis({ host: r.host, port: r.port, password: r.password, ...opts });
+  const redis =
+    "url" in r ? new Redis(r.url, opts) : new Redis({ host: r.host, port: r.port, password: r.password, ...opts });
   let last = 0;
   redis.on("error", (err) => {
     // Reconnects are automatic; log at most every 10 s instead of on every retry.
@@ -59,14 +63,22 @@ export async function boot(opts: { config?: Config; log?: Logger; jobs?: Catalog
   configurePasswordHashing(config.passwordHashing);
 
   const ctx: AppContext = {
-    config, log, db, pg: pool, redis,
+    config,
+    log,
+    db,
+    pg: pool,
+    redis,
     mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.emailFrom, pg: pool, log }),
     limits: createLimits(config, redis),
     queue: createQueue(config, () => ctx),
     jobs: opts.jobs ?? jobCatalog,
     realtime: createRealtime({
-      jwtSecret: config.jwtSecret, log, redis, channel: `${config.redisPrefix}:realtime`,
-      sessionLive: async (id) => (await db.session.count({ where: { id, revokedAt: null, expiresAt: { gt: new Date() } } })) === 1,
+      jwtSecret: config.jwtSecret,
+      log,
+      redis,
+      channel: `${config.redisPrefix}:realtime`,
+      sessionLive: async (id) =>
+        (await db.session.count({ where: { id, revokedAt: null, expiresAt: { gt: new Date() } } })) === 1,
     }),
     switches: new Switches(db),
     storage: createBlobStore(config),

@@ -7,14 +7,26 @@ async function main() {
   // (googleapis alone is large) are even loaded.
   const config = loadConfig();
   const [{ boot }, { startHttpServer }, { startScheduler }, { flushSentry, reportError }] = await Promise.all([
-    import("./boot.ts"), import("./server.ts"), import("./jobs/scheduler.ts"), import("./observability/sentry.ts"),
+    import("./boot.ts"),
+    import("./server.ts"),
+    import("./jobs/scheduler.ts"),
+    import("./observability/sentry.ts"),
   ]);
   const { ctx, close } = await boot({ config });
   const http = await startHttpServer(ctx);
-  const stopWorker = ctx.config.inProcessWorker ? ctx.queue.startWorker(ctx, ctx.config.workerConcurrency) : async () => undefined;
+  const stopWorker = ctx.config.inProcessWorker
+    ? ctx.queue.startWorker(ctx, ctx.config.workerConcurrency)
+    : async () => undefined;
   const scheduler = ctx.config.scheduler ? startScheduler(ctx) : undefined;
   ctx.log.info(
-    { url: ctx.config.publicUrl, port: http.port, queue: ctx.queue.mode, inProcessWorker: ctx.config.inProcessWorker, mail: ctx.mailer.mode, scheduler: ctx.config.scheduler },
+    {
+      url: ctx.config.publicUrl,
+      port: http.port,
+      queue: ctx.queue.mode,
+      inProcessWorker: ctx.config.inProcessWorker,
+      mail: ctx.mailer.mode,
+      scheduler: ctx.config.scheduler,
+    },
     `Tatu is running on http://localhost:${http.port}`,
   );
 

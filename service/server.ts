@@ -5,7 +5,12 @@ import type { AppContext } from "./context.ts";
 import { createApp } from "./http/app.ts";
 import { answerClientError } from "./http/client-error.ts";
 
-export interface RunningServer { url: string; port: number; server: http.Server; close(): Promise<void> }
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: http.Server;
+  close(): Promise<void>;
+}
 
 export async function startHttpServer(ctx: AppContext, port = ctx.config.port, host?: string): Promise<RunningServer> {
   const server = http.createServer(createApp(ctx));

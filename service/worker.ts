@@ -5,7 +5,9 @@ import { boot } from "./boot.ts";
 async function main() {
   const { ctx, close } = await boot();
   if (ctx.queue.mode !== "bullmq") {
-    console.error("npm run worker needs Redis: set REDIS_URL (or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD). Without Redis, jobs run inline in the service.");
+    console.error(
+      "npm run worker needs Redis: set REDIS_URL (or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD). Without Redis, jobs run inline in the service.",
+    );
     await close();
     process.exit(1);
   }

@@ -22,7 +22,14 @@ export default defineConfig({
     sourcemap: false,
     rolldownOptions: {
       // Leaflet in its own chunk: only map screens load it, and it caches across releases.
-      output: { codeSplitting: { groups: [{ name: "leaflet", test: /node_modules[\\/]leaflet/ }, { name: "zod", test: /node_modules[\\/]zod/ }] } },
+      output: {
+        codeSplitting: {
+          groups: [
+            { name: "leaflet", test: /node_modules[\\/]leaflet/ },
+            { name: "zod", test: /node_modules[\\/]zod/ },
+          ],
+        },
+      },
     },
   },
   server: {

@@ -5,7 +5,11 @@ import { migrateDeploy } from "../../service/db/migrations.ts";
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres";
 
-export interface ScratchDatabase { url: string; name: string; drop(): Promise<void> }
+export interface ScratchDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
 
 /** A URL fit for logs: the password masked. */
 export function redactUrl(url: string): string {
@@ -19,7 +23,9 @@ async function onAdmin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>): P
   try {
     await c.connect();
   } catch (err) {
-    throw new Error(`cannot connect to PostgreSQL at ${redactUrl(adminUrl)} (set BENCH_PG_ADMIN_URL): ${(err as Error).message}`);
+    throw new Error(
+      `cannot connect to PostgreSQL at ${redactUrl(adminUrl)} (set BENCH_PG_ADMIN_URL): ${(err as Error).message}`,
+    );
   }
   try {
     return await fn(c);
@@ -37,7 +43,8 @@ export async function scratchDatabase(tag: string, adminUrl = PG_ADMIN_URL): Pro
   const db: ScratchDatabase = {
     url: url.toString(),
     name,
-    drop: () => onAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      onAdmin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
   try {
     await migrateDeploy(db.url);

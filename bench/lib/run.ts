@@ -58,7 +58,9 @@ export function benchRun(o: RunOptions): BenchRun {
           try {
             await Promise.race([
               fn(),
-              new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${capMs / 1000} s`)), capMs).unref()),
+              new Promise<never>((_, reject) =>
+                setTimeout(() => reject(new Error(`timed out after ${capMs / 1000} s`)), capMs).unref(),
+              ),
             ]);
           } catch (err) {
             console.error(`${label}: cleanup "${name}" failed: ${(err as Error).message}`);
@@ -79,7 +81,11 @@ export function benchRun(o: RunOptions): BenchRun {
   };
 
   const knob = o.budgetEnv ? ` (${o.budgetEnv})` : "";
-  setTimeout(() => void run.abort(`run exceeded its time budget of ${Math.round(o.budgetSec)} s${knob}; aborted`, 3), o.budgetSec * 1000).unref();
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void run.abort(`interrupted (${sig})`, 130));
+  setTimeout(
+    () => void run.abort(`run exceeded its time budget of ${Math.round(o.budgetSec)} s${knob}; aborted`, 3),
+    o.budgetSec * 1000,
+  ).unref();
+  for (const sig of ["SIGINT", "SIGTERM"] as const)
+    process.once(sig, () => void run.abort(`interrupted (${sig})`, 130));
   return run;
 }

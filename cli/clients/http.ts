@@ -3,7 +3,10 @@
 import { CliExit, EXIT } from "../output/exit-codes.ts";
 
 export class Unreachable extends CliExit {
-  constructor(readonly target: string, cause: unknown) {
+  constructor(
+    readonly target: string,
+    cause: unknown,
+  ) {
     super(EXIT.unreachable, `${target} is unreachable: ${describeNetworkError(cause)}`);
   }
 }
@@ -14,7 +17,12 @@ function describeNetworkError(err: unknown): string {
   return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }
 
-export interface HttpResponse<T = any> { status: number; headers: Headers; text: string; body: T }
+export interface HttpResponse<T = any> {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: T;
+}
 
 export interface RequestOptions {
   json?: unknown;
@@ -25,8 +33,12 @@ export interface RequestOptions {
 
 export class HttpSession {
   private readonly cookies = new Map<string, string>();
-  constructor(readonly base: string, private readonly defaults: Record<string, string> = {}) {
-    if (!/^https?:\/\/[^/]/.test(base)) throw new Error(`no target URL (got "${base}"): pass --url <base> or set NEXTAUTH_URL`);
+  constructor(
+    readonly base: string,
+    private readonly defaults: Record<string, string> = {},
+  ) {
+    if (!/^https?:\/\/[^/]/.test(base))
+      throw new Error(`no target URL (got "${base}"): pass --url <base> or set NEXTAUTH_URL`);
   }
 
   async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResponse<T>> {
@@ -39,8 +51,15 @@ export class HttpSession {
     let res: Response;
     try {
       res = await fetch(url, {
-        method, headers, redirect: "manual",
-        body: opts.json !== undefined ? JSON.stringify(opts.json) : typeof opts.body === "string" || opts.body === undefined ? opts.body : new Uint8Array(opts.body),
+        method,
+        headers,
+        redirect: "manual",
+        body:
+          opts.json !== undefined
+            ? JSON.stringify(opts.json)
+            : typeof opts.body === "string" || opts.body === undefined
+              ? opts.body
+              : new Uint8Array(opts.body),
         signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
       });
     } catch (err) {
@@ -55,19 +74,32 @@ export class HttpSession {
     }
     const text = await res.text();
     let body: any = text;
-    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
     return { status: res.status, headers: res.headers, text, body };
   }
 
-  get<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>("GET", path, { headers }); }
-  post<T = any>(path: string, json?: unknown, headers?: Record<string, string>) { return this.request<T>("POST", path, { json, headers }); }
-  put<T = any>(path: string, json?: unknown, headers?: Record<string, string>) { return this.request<T>("PUT", path, { json, headers }); }
-  delete<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>("DELETE", path, { headers }); }
+  get<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>("GET", path, { headers });
+  }
+  post<T = any>(path: string, json?: unknown, headers?: Record<string, string>) {
+    return this.request<T>("POST", path, { json, headers });
+  }
+  put<T = any>(path: string, json?: unknown, headers?: Record<string, string>) {
+    return this.request<T>("PUT", path, { json, headers });
+  }
+  delete<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>("DELETE", path, { headers });
+  }
 }
 
 /** "409 SYNC_IN_PROGRESS: A sync … is already running." from the service's error shape. */
 export function describeResponse(res: HttpResponse): string {
   const err = res.body?.error;
-  if (err && typeof err === "object") return `${res.status} ${err.code ?? ""}${err.message ? `: ${err.message}` : ""}`.trim();
+  if (err && typeof err === "object")
+    return `${res.status} ${err.code ?? ""}${err.message ? `: ${err.message}` : ""}`.trim();
   return `${res.status} ${res.text.slice(0, 120)}`.trim();
 }

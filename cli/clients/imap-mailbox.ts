@@ -5,11 +5,19 @@ import { simpleParser } from "mailparser";
 
 const LINK = /https?:\/\/[^\s"'<>]+\/verify-email\?token=[^\s"'<>]+/;
 
-export async function verificationLinkFromImap(imapUrl: string, to: string, since: Date, timeoutMs = 30_000): Promise<{ url?: string; problem?: string }> {
+export async function verificationLinkFromImap(
+  imapUrl: string,
+  to: string,
+  since: Date,
+  timeoutMs = 30_000,
+): Promise<{ url?: string; problem?: string }> {
   const u = new URL(imapUrl);
   const client = new ImapFlow({
-    host: u.hostname, port: Number(u.port || (u.protocol === "imaps:" ? 993 : 143)), secure: u.protocol === "imaps:",
-    auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }, logger: false,
+    host: u.hostname,
+    port: Number(u.port || (u.protocol === "imaps:" ? 993 : 143)),
+    secure: u.protocol === "imaps:",
+    auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) },
+    logger: false,
   });
   client.on("error", () => undefined);
   try {
@@ -28,14 +36,17 @@ export async function verificationLinkFromImap(imapUrl: string, to: string, sinc
           if (!msg || !msg.source) continue;
           const mail = await simpleParser(msg.source);
           const url = LINK.exec(`${mail.text ?? ""}\n${typeof mail.html === "string" ? mail.html : ""}`)?.[0];
-          if (url && (mail.date ?? new Date()) >= new Date(since.getTime() - 60_000)) return { url: url.replace(/&amp;/g, "&") };
+          if (url && (mail.date ?? new Date()) >= new Date(since.getTime() - 60_000))
+            return { url: url.replace(/&amp;/g, "&") };
         }
       } finally {
         lock.release();
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
-    return { problem: `no verification email for ${to} arrived in the test mailbox within ${Math.round(timeoutMs / 1000)} s` };
+    return {
+      problem: `no verification email for ${to} arrived in the test mailbox within ${Math.round(timeoutMs / 1000)} s`,
+    };
   } finally {
     await client.logout().catch(() => undefined);
   }

@@ -9,51 +9,113 @@ import { describeResponse, HttpSession } from "./http.ts";
 export const syncCrons = ["sync-messages", "sync-calendars", "worker-sync"] as const;
 export { providerIds };
 
-const switchState = z.object({ name: z.string(), kind: z.enum(["cron", "provider"]), enabled: z.boolean(), reason: z.string().nullable(), updatedBy: z.string().nullable(), updatedAt: z.string().nullable() });
+const switchState = z.object({
+  name: z.string(),
+  kind: z.enum(["cron", "provider"]),
+  enabled: z.boolean(),
+  reason: z.string().nullable(),
+  updatedBy: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+});
 export type SwitchState = z.infer<typeof switchState>;
-const switchChange = z.object({ id: z.string(), name: z.string(), at: z.string(), by: z.string(), reason: z.string().nullable(), before: z.object({ enabled: z.boolean() }), after: z.object({ enabled: z.boolean() }) });
+const switchChange = z.object({
+  id: z.string(),
+  name: z.string(),
+  at: z.string(),
+  by: z.string(),
+  reason: z.string().nullable(),
+  before: z.object({ enabled: z.boolean() }),
+  after: z.object({ enabled: z.boolean() }),
+});
 export type SwitchChange = z.infer<typeof switchChange>;
 
 export class AdminApi {
   private readonly http: HttpSession;
   constructor(baseUrl: string, env: NodeJS.ProcessEnv, operator: string) {
     const secret = envValue(env, "CRON_SECRET");
-    if (!secret) throw new CliExit(EXIT.usage, "the admin API needs CRON_SECRET (the deployed app's value) in the environment.");
-    this.http = new HttpSession(baseUrl, { authorization: `Bearer ${secret}`, "x-tatu-operator": operator.slice(0, 100) });
+    if (!secret)
+      throw new CliExit(EXIT.usage, "the admin API needs CRON_SECRET (the deployed app's value) in the environment.");
+    this.http = new HttpSession(baseUrl, {
+      authorization: `Bearer ${secret}`,
+      "x-tatu-operator": operator.slice(0, 100),
+    });
   }
 
   private async ok(res: Promise<import("./http.ts").HttpResponse>, what: string) {
     const r = await res;
-    if (r.status === 401 || r.status === 403) throw new Error(`${what}: ${describeResponse(r)} (is CRON_SECRET the deployed app's?)`);
+    if (r.status === 401 || r.status === 403)
+      throw new Error(`${what}: ${describeResponse(r)} (is CRON_SECRET the deployed app's?)`);
     if (r.status >= 300) throw new Error(`${what}: ${describeResponse(r)}`);
     return r.body;
   }
 
   async switches(): Promise<SwitchState[]> {
-    return z.object({ switches: z.array(switchState) }).parse(await this.ok(this.http.get("/api/admin/switches"), "listing switches")).switches;
+    return z
+      .object({ switches: z.array(switchState) })
+      .parse(await this.ok(this.http.get("/api/admin/switches"), "listing switches")).switches;
   }
 
   /** The append-only change history, newest first. */
-  async switchHistory(filter: { kind?: "cron" | "provider"; name?: string; limit?: number } = {}): Promise<SwitchChange[]> {
-    const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-    return z.object({ changes: z.array(switchChange) }).parse(await this.ok(this.http.get(`/api/admin/switches/history${q.size ? `?${q}` : ""}`), "reading the switch history")).changes;
+  async switchHistory(
+    filter: { kind?: "cron" | "provider"; name?: string; limit?: number } = {},
+  ): Promise<SwitchChange[]> {
+    const q = new URLSearchParams(
+      Object.entries(filter)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    );
+    return z
+      .object({ changes: z.array(switchChange) })
+      .parse(
+        await this.ok(
+          this.http.get(`/api/admin/switches/history${q.size ? `?${q}` : ""}`),
+          "reading the switch history",
+        ),
+      ).changes;
   }
 
   async setSwitch(name: string, enabled: boolean, reason?: string): Promise<SwitchState> {
-    return switchState.parse(await this.ok(this.http.put(`/api/admin/switches/${encodeURIComponent(name)}`, { enabled, ...(reason ? { reason: reason.slice(0, 500) } : {}) }), `switch ${name}`));
+    return switchState.parse(
+      await this.ok(
+        this.http.put(`/api/admin/switches/${encodeURIComponent(name)}`, {
+          enabled,
+          ...(reason ? { reason: reason.slice(0, 500) } : {}),
+        }),
+        `switch ${name}`,
+      ),
+    );
   }
 
   /** Numbers of the server's Twilio account and the artist each is assigned to. */
   async twilioNumbers(): Promise<TwilioNumbers> {
-    return twilioNumbersSchema.parse(await this.ok(this.http.get("/api/admin/twilio-numbers"), "listing Twilio number assignments"));
+    return twilioNumbersSchema.parse(
+      await this.ok(this.http.get("/api/admin/twilio-numbers"), "listing Twilio number assignments"),
+    );
   }
 
-  async assignTwilioNumber(number: string, email: string): Promise<{ assignment: TwilioAssignment; disconnected: number }> {
-    return z.object({ assignment: twilioAssignment, disconnected: z.number() }).parse(await this.ok(this.http.put(`/api/admin/twilio-numbers/${encodeURIComponent(number)}`, { email }), `assigning ${number}`));
+  async assignTwilioNumber(
+    number: string,
+    email: string,
+  ): Promise<{ assignment: TwilioAssignment; disconnected: number }> {
+    return z
+      .object({ assignment: twilioAssignment, disconnected: z.number() })
+      .parse(
+        await this.ok(
+          this.http.put(`/api/admin/twilio-numbers/${encodeURIComponent(number)}`, { email }),
+          `assigning ${number}`,
+        ),
+      );
   }
 
   async unassignTwilioNumber(number: string): Promise<{ phoneNumber: string; disconnected: number }> {
-    return z.object({ phoneNumber: z.string(), disconnected: z.number() }).parse(await this.ok(this.http.delete(`/api/admin/twilio-numbers/${encodeURIComponent(number)}`), `unassigning ${number}`));
+    return z
+      .object({ phoneNumber: z.string(), disconnected: z.number() })
+      .parse(
+        await this.ok(
+          this.http.delete(`/api/admin/twilio-numbers/${encodeURIComponent(number)}`),
+          `unassigning ${number}`,
+        ),
+      );
   }
 
   async metrics(): Promise<Metrics> {
@@ -61,16 +123,33 @@ export class AdminApi {
   }
 }
 
-const twilioAssignment = z.object({ phoneNumber: z.string(), userId: z.string(), email: z.string(), name: z.string(), assignedBy: z.string(), assignedAt: z.string() });
+const twilioAssignment = z.object({
+  phoneNumber: z.string(),
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  assignedBy: z.string(),
+  assignedAt: z.string(),
+});
 export type TwilioAssignment = z.infer<typeof twilioAssignment>;
-const twilioNumbersSchema = z.object({ defaultNumber: z.string().nullable(), items: z.array(twilioAssignment.extend({ connected: z.boolean() })) });
+const twilioNumbersSchema = z.object({
+  defaultNumber: z.string().nullable(),
+  items: z.array(twilioAssignment.extend({ connected: z.boolean() })),
+});
 export type TwilioNumbers = z.infer<typeof twilioNumbersSchema>;
 
 const providerMetrics = z.object({
-  webhooksAccepted: z.number(), webhooksRejectedSignature: z.number(), webhooksRejectedOther: z.number(), webhooksFailedProcessing: z.number(),
+  webhooksAccepted: z.number(),
+  webhooksRejectedSignature: z.number(),
+  webhooksRejectedOther: z.number(),
+  webhooksFailedProcessing: z.number(),
   // Older deployments do not report these yet.
-  webhooksRejectedKnownSender: z.number().default(0), webhooksRateLimited: z.number().default(0),
-  syncRunsOk: z.number(), syncRunsError: z.number(), jobsRetried: z.number(), serverErrors: z.number(),
+  webhooksRejectedKnownSender: z.number().default(0),
+  webhooksRateLimited: z.number().default(0),
+  syncRunsOk: z.number(),
+  syncRunsError: z.number(),
+  jobsRetried: z.number(),
+  serverErrors: z.number(),
 });
 const windowMetrics = z.object({ providers: z.record(z.string(), providerMetrics), totals: providerMetrics });
 const metricsSchema = z.object({

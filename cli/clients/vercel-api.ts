@@ -5,8 +5,30 @@ import { CliExit, EXIT } from "../output/exit-codes.ts";
 import { envValue } from "../environment.ts";
 import { HttpSession, type HttpResponse } from "./http.ts";
 
-const envList = z.object({ envs: z.array(z.object({ key: z.string(), target: z.union([z.array(z.string()), z.string()]).optional(), type: z.string().optional() }).passthrough()) }).passthrough();
-const deployment = z.object({ uid: z.string(), url: z.string().optional(), created: z.number(), state: z.string().optional(), readyState: z.string().optional(), readySubstate: z.string().optional(), target: z.string().nullish() }).passthrough();
+const envList = z
+  .object({
+    envs: z.array(
+      z
+        .object({
+          key: z.string(),
+          target: z.union([z.array(z.string()), z.string()]).optional(),
+          type: z.string().optional(),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+const deployment = z
+  .object({
+    uid: z.string(),
+    url: z.string().optional(),
+    created: z.number(),
+    state: z.string().optional(),
+    readyState: z.string().optional(),
+    readySubstate: z.string().optional(),
+    target: z.string().nullish(),
+  })
+  .passthrough();
 const deploymentList = z.object({ deployments: z.array(deployment) }).passthrough();
 export type Deployment = z.infer<typeof deployment>;
 
@@ -18,10 +40,16 @@ export class VercelApi {
   constructor(env: NodeJS.ProcessEnv) {
     const token = envValue(env, "VERCEL_TOKEN");
     const projectId = envValue(env, "VERCEL_PROJECT_ID");
-    if (!token || !projectId) throw new CliExit(EXIT.usage, "the Vercel API needs VERCEL_TOKEN and VERCEL_PROJECT_ID (and VERCEL_TEAM_ID for team projects).");
+    if (!token || !projectId)
+      throw new CliExit(
+        EXIT.usage,
+        "the Vercel API needs VERCEL_TOKEN and VERCEL_PROJECT_ID (and VERCEL_TEAM_ID for team projects).",
+      );
     this.projectId = projectId;
     this.team = envValue(env, "VERCEL_TEAM_ID");
-    this.http = new HttpSession(envValue(env, "VERCEL_API_BASE_URL") ?? "https://api.vercel.com", { authorization: `Bearer ${token}` });
+    this.http = new HttpSession(envValue(env, "VERCEL_API_BASE_URL") ?? "https://api.vercel.com", {
+      authorization: `Bearer ${token}`,
+    });
   }
 
   private q(extra: Record<string, string> = {}): string {
@@ -33,20 +61,32 @@ export class VercelApi {
   private check(res: HttpResponse, what: string): void {
     if (res.status >= 200 && res.status < 300) return;
     const e = res.body?.error;
-    const hint = res.status === 403 && e?.invalidToken ? " (VERCEL_TOKEN is invalid or expired)" : res.status === 404 ? " (check VERCEL_PROJECT_ID / VERCEL_TEAM_ID)" : "";
-    throw new Error(`Vercel ${what}: ${res.status} ${e?.code ?? ""} ${e?.message ?? ""}${hint}`.replace(/\s+/g, " ").trim());
+    const hint =
+      res.status === 403 && e?.invalidToken
+        ? " (VERCEL_TOKEN is invalid or expired)"
+        : res.status === 404
+          ? " (check VERCEL_PROJECT_ID / VERCEL_TEAM_ID)"
+          : "";
+    throw new Error(
+      `Vercel ${what}: ${res.status} ${e?.code ?? ""} ${e?.message ?? ""}${hint}`.replace(/\s+/g, " ").trim(),
+    );
   }
 
   async envKeys(): Promise<{ key: string; targets: string[] }[]> {
     const res = await this.http.get(`/v9/projects/${encodeURIComponent(this.projectId)}/env${this.q()}`);
     this.check(res, "env list");
     const parsed = envList.parse(res.body);
-    return parsed.envs.map((e) => ({ key: e.key, targets: Array.isArray(e.target) ? e.target : e.target ? [e.target] : [] }));
+    return parsed.envs.map((e) => ({
+      key: e.key,
+      targets: Array.isArray(e.target) ? e.target : e.target ? [e.target] : [],
+    }));
   }
 
   /** Ready production deployments, newest first. */
   async productionDeployments(limit = 10): Promise<Deployment[]> {
-    const res = await this.http.get(`/v6/deployments${this.q({ projectId: this.projectId, target: "production", state: "READY", limit: String(limit) })}`);
+    const res = await this.http.get(
+      `/v6/deployments${this.q({ projectId: this.projectId, target: "production", state: "READY", limit: String(limit) })}`,
+    );
     this.check(res, "deployment list");
     return deploymentList.parse(res.body).deployments.sort((a, b) => b.created - a.created);
   }
@@ -59,7 +99,11 @@ export class VercelApi {
   }
 
   async rollback(deploymentId: string, description: string): Promise<void> {
-    const res = await this.http.request("POST", `/v9/projects/${encodeURIComponent(this.projectId)}/rollback/${encodeURIComponent(deploymentId)}${this.q({ description })}`, { json: {} });
+    const res = await this.http.request(
+      "POST",
+      `/v9/projects/${encodeURIComponent(this.projectId)}/rollback/${encodeURIComponent(deploymentId)}${this.q({ description })}`,
+      { json: {} },
+    );
     this.check(res, "rollback");
   }
 }

@@ -13,7 +13,10 @@ export type CommandBody = (run: Invocation, args: string[]) => Promise<Outcome |
 export function commandAction(name: string, load: () => Promise<CommandBody>) {
   return async function action(this: Command, ...all: unknown[]): Promise<void> {
     const command = all.at(-1) as Command;
-    const args = all.slice(0, -2).flat().filter((a): a is string => typeof a === "string");
+    const args = all
+      .slice(0, -2)
+      .flat()
+      .filter((a): a is string => typeof a === "string");
     const opts = command.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
     let run: Invocation | undefined;
     let code: number;

@@ -17,8 +17,19 @@ import { addCommand, type CommandSpec } from "./spec.ts";
 import { webhooksCommand } from "./webhooks/command.ts";
 
 export const commands: readonly CommandSpec[] = [
-  envCommand, migrateCommand, webhooksCommand, smokeCommand, cronCommand, providerCommand,
-  rollbackCommand, hypercareCommand, metaCommand, gateCommand, runbookCommand, launchCommand, logCommand,
+  envCommand,
+  migrateCommand,
+  webhooksCommand,
+  smokeCommand,
+  cronCommand,
+  providerCommand,
+  rollbackCommand,
+  hypercareCommand,
+  metaCommand,
+  gateCommand,
+  runbookCommand,
+  launchCommand,
+  logCommand,
 ];
 
 export function registerCommands(program: Command): void {

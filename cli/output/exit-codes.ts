@@ -9,7 +9,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Thrown anywhere in a command to end it with a specific exit code and a one-line message. */
 export class CliExit extends Error {
-  constructor(readonly code: ExitCode, message: string) {
+  constructor(
+    readonly code: ExitCode,
+    message: string,
+  ) {
     super(message);
   }
 }

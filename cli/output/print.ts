@@ -4,7 +4,12 @@ import { Chalk } from "chalk";
 import type { OutputMode } from "./mode.ts";
 import type { StepResult } from "../steps/types.ts";
 
-export interface ReportedStep extends StepResult { id: string; title: string; durationMs?: number; skipped?: string }
+export interface ReportedStep extends StepResult {
+  id: string;
+  title: string;
+  durationMs?: number;
+  skipped?: string;
+}
 
 export interface Outcome {
   command: string;
@@ -25,8 +30,17 @@ export function printOutcome(mode: OutputMode, o: Outcome): void {
   // Colour only for a person at a terminal (NO_COLOR already folded into mode.color).
   const c = new Chalk({ level: mode.color && process.stdout.isTTY ? 1 : 0 });
   for (const s of o.steps) {
-    const mark = s.skipped !== undefined ? c.yellow("-") : s.ok ? c.green("✔") : s.unreachable ? c.red("✖ unreachable") : c.red("✖");
-    process.stdout.write(`${mark} ${c.bold(s.id)} ${s.title} — ${s.skipped !== undefined ? `skipped: ${s.skipped}` : s.summary}\n`);
+    const mark =
+      s.skipped !== undefined
+        ? c.yellow("-")
+        : s.ok
+          ? c.green("✔")
+          : s.unreachable
+            ? c.red("✖ unreachable")
+            : c.red("✖");
+    process.stdout.write(
+      `${mark} ${c.bold(s.id)} ${s.title} — ${s.skipped !== undefined ? `skipped: ${s.skipped}` : s.summary}\n`,
+    );
   }
   for (const n of o.notes ?? []) process.stdout.write(`${n}\n`);
   const verdict = o.exitCode === 0 ? c.green("OK") : o.exitCode === 3 ? c.red("UNREACHABLE") : c.red("FAILED");

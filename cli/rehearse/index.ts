@@ -27,23 +27,29 @@ import { seedSmokeAccount } from "./seed.ts";
 import { startRehearsalService } from "./service.ts";
 import { startStandIns } from "./standins.ts";
 
-const SMTP_OVERRIDE = "rehearsal: SMTP_URL is deliberately unset — account mail goes to the dev outbox that seeding and the signup smoke read";
+const SMTP_OVERRIDE =
+  "rehearsal: SMTP_URL is deliberately unset — account mail goes to the dev outbox that seeding and the signup smoke read";
 const noImap = (why: string) => `rehearsal: no IMAP/CalDAV server given (${why})`;
 
 /** The env check's details: nothing invalid, and SMTP_URL the only launch-critical variable missing. */
 function onlySmtpMissing(details: unknown): boolean {
   const vars = (details as { vars?: { name: string; status: string; launchCritical: boolean }[] } | undefined)?.vars;
   if (!Array.isArray(vars)) return false;
-  const bad = vars.filter((v) => v.status === "invalid" || (v.status === "missing" && v.launchCritical)).map((v) => v.name);
+  const bad = vars
+    .filter((v) => v.status === "invalid" || (v.status === "missing" && v.launchCritical))
+    .map((v) => v.name);
   return bad.length === 1 && bad[0] === "SMTP_URL";
 }
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    }).on("error", reject);
+    const srv = net
+      .createServer()
+      .listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      })
+      .on("error", reject);
   });
 }
 
@@ -62,22 +68,33 @@ export async function rehearse(run: Invocation): Promise<number> {
   const publicUrl = `http://127.0.0.1:${port}`;
 
   let t = Date.now();
-  say(`Rehearsal: starting the provider stand-ins, the embedded database, the service and its worker (data in ${dataDir})`);
+  say(
+    `Rehearsal: starting the provider stand-ins, the embedded database, the service and its worker (data in ${dataDir})`,
+  );
   const [standIns, imap] = await Promise.all([startStandIns(publicUrl), startImapPeer(run.env)]);
   const serviceEnv: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME,
-    NODE_ENV: "development", PORT: String(port), NEXTAUTH_URL: publicUrl, TATU_DATA_DIR: path.join(dataDir, "data"),
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "development",
+    PORT: String(port),
+    NEXTAUTH_URL: publicUrl,
+    TATU_DATA_DIR: path.join(dataDir, "data"),
     // One pooled connection: PGlite's socket server interleaves concurrent connections' extended-protocol
     // messages ("bind message supplies 1 parameters, but prepared statement requires 4") under load.
     DATABASE_POOL_SIZE: "1",
-    TATU_SCHEDULER: "off", LOG_LEVEL: run.env.TATU_REHEARSAL_LOG_LEVEL ?? "silent",
-    RATE_LIMIT_SIGNUP: "1000/10m", RATE_LIMIT_RESEND: "100/1h",
+    TATU_SCHEDULER: "off",
+    LOG_LEVEL: run.env.TATU_REHEARSAL_LOG_LEVEL ?? "silent",
+    RATE_LIMIT_SIGNUP: "1000/10m",
+    RATE_LIMIT_RESEND: "100/1h",
     RATE_LIMIT_SYNC_NOW: "1000/10m", // every smoke round syncs each provider by hand
     // What a production deploy must set, so the env check judges the rehearsal like launch day.
-    NEXTAUTH_SECRET: randomBytes(48).toString("base64url"), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    NEXTAUTH_SECRET: randomBytes(48).toString("base64url"),
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     EMAIL_FROM: "Tatu Rehearsal <no-reply@rehearsal.tatu.test>",
-    CRON_SECRET: randomBytes(24).toString("base64url"), FACEBOOK_WEBHOOK_VERIFY_TOKEN: `verify-${randomBytes(12).toString("hex")}`,
-    ...standIns.env(), ...imap.peer?.env(),
+    CRON_SECRET: randomBytes(24).toString("base64url"),
+    FACEBOOK_WEBHOOK_VERIFY_TOKEN: `verify-${randomBytes(12).toString("hex")}`,
+    ...standIns.env(),
+    ...imap.peer?.env(),
   };
   let service: Awaited<ReturnType<typeof startRehearsalService>> | undefined;
   try {
@@ -89,17 +106,24 @@ export async function rehearse(run: Invocation): Promise<number> {
     mark("seed", t);
 
     const stepEnv: NodeJS.ProcessEnv = {
-      ...serviceEnv, DATABASE_URL: service.databaseUrl, TATU_LAUNCH_DIR: rehearsalDir, TATU_OPERATOR: run.operator,
-      TATU_SMOKE_EMAIL: seeded.email, TATU_SMOKE_PASSWORD: seeded.password, TATU_SMOKE_SEARCH: "lat=52.52&lng=13.405&radiusKm=25",
+      ...serviceEnv,
+      DATABASE_URL: service.databaseUrl,
+      TATU_LAUNCH_DIR: rehearsalDir,
+      TATU_OPERATOR: run.operator,
+      TATU_SMOKE_EMAIL: seeded.email,
+      TATU_SMOKE_PASSWORD: seeded.password,
+      TATU_SMOKE_SEARCH: "lat=52.52&lng=13.405&radiusKm=25",
       TATU_PROVIDER: "facebook",
     };
     installSecretMasking(secretsIn(stepEnv));
     const ctx = { ...run.stepContext(service.url), env: stepEnv };
     const dir = runbooksDir(run.env);
-    const roleOf = (key: string) => (typeof run.opts[key] === "string" ? (run.opts[key] as string) : `rehearsal-${key}`);
+    const roleOf = (key: string) =>
+      typeof run.opts[key] === "string" ? (run.opts[key] as string) : `rehearsal-${key}`;
     const presetRoles = {
       roles: Object.fromEntries(ROLE_FLAGS.map((r) => [r.key, roleOf(r.key)])) as Roles,
-      window: typeof run.opts.window === "string" ? run.opts.window : `rehearsal ${new Date().toISOString().slice(0, 16)}Z`,
+      window:
+        typeof run.opts.window === "string" ? run.opts.window : `rehearsal ${new Date().toISOString().slice(0, 16)}Z`,
     };
     const skips = new Map<string, string>(imap.peer ? [] : [["t2h.yahoo", noImap(imap.unavailable!)]]);
 
@@ -114,46 +138,104 @@ export async function rehearse(run: Invocation): Promise<number> {
       // dev outbox the signup smoke reads). If that alone fails the env check, the Release
       // Commander's override is used — on the record, like on launch day. Anything else blocks.
       if (item.id === "t30.go-no-go-1") {
-        const failed = Object.entries(state.items).filter(([id, r]) => !DONE.has(r.outcome) && launch.items.find((i) => i.id === id)?.required);
-        const envOnlySmtp = failed.length === 1 && failed[0]![0] === "t24.env-vars" && onlySmtpMissing(failed[0]![1].details);
+        const failed = Object.entries(state.items).filter(
+          ([id, r]) => !DONE.has(r.outcome) && launch.items.find((i) => i.id === id)?.required,
+        );
+        const envOnlySmtp =
+          failed.length === 1 && failed[0]![0] === "t24.env-vars" && onlySmtpMissing(failed[0]![1].details);
         if (envOnlySmtp) overrides.set(item.id, { by: presetRoles.roles.releaseCommander!, reason: SMTP_OVERRIDE });
       }
       if (rollback || !/^sign-off/i.test(item.section)) return;
       const launchRun = currentRunId(stepEnv)!;
       const launchLog = new LaunchLog(launchRun, stepEnv);
-      const incident = logIncident({ title: "rehearsal: simulated Sev-2 — Facebook webhook signature failures", sev: 2, operator: run.operator, source: "tatu launch --rehearse" }, stepEnv);
+      const incident = logIncident(
+        {
+          title: "rehearsal: simulated Sev-2 — Facebook webhook signature failures",
+          sev: 2,
+          operator: run.operator,
+          source: "tatu launch --rehearse",
+        },
+        stepEnv,
+      );
       launchLog.append({ type: "incident", id: incident.id, sev: 2, title: incident.title, operator: run.operator });
       incidentBlocked = openSevereIncidents(stepEnv).some((i) => i.id === incident.id);
-      say(`\n${incident.id} (Sev-2, simulated): ${incident.title} — sign-off is blocked: ${incidentBlocked}. Running the rollback runbook.`);
+      say(
+        `\n${incident.id} (Sev-2, simulated): ${incident.title} — sign-off is blocked: ${incidentBlocked}. Running the rollback runbook.`,
+      );
       const tr = Date.now();
       rollback = await executeRun({
-        runbook: loadRunbook("rollback", dir), ctx, mode: run.mode, prompter: inquirerPrompter, reporter, rehearsal: true,
-        presetRoles, env: stepEnv,
+        runbook: loadRunbook("rollback", dir),
+        ctx,
+        mode: run.mode,
+        prompter: inquirerPrompter,
+        reporter,
+        rehearsal: true,
+        presetRoles,
+        env: stepEnv,
       });
       mark("rollback", tr);
       if (!run.mode.json) say(summaryTable(rollback, run.mode.color));
       const text = `rehearsal: rollback runbook ${rollback.runId} ended ${rollback.verdict}`;
       const m = logMitigation({ incident: incident.id, text, resolved: true, operator: run.operator }, stepEnv);
-      launchLog.append({ type: "mitigation", incident: m.incident, text: m.text, resolved: true, operator: run.operator });
+      launchLog.append({
+        type: "mitigation",
+        incident: m.incident,
+        text: m.text,
+        resolved: true,
+        operator: run.operator,
+      });
       say(`\nBack to the launch runbook (${launchRun}).`);
     };
 
     t = Date.now();
     const summary = await executeRun({
-      runbook: launch, overrides, ctx, mode: run.mode, prompter: inquirerPrompter, reporter, rehearsal: true,
-      presetRoles, skips, beforeItem, env: stepEnv,
+      runbook: launch,
+      overrides,
+      ctx,
+      mode: run.mode,
+      prompter: inquirerPrompter,
+      reporter,
+      rehearsal: true,
+      presetRoles,
+      skips,
+      beforeItem,
+      env: stepEnv,
     });
     mark("launch runbook", t);
     const wallMs = Date.now() - t0;
     // From process start: includes loading the CLI, tsx and the service modules.
     const processWallMs = Math.round(process.uptime() * 1000);
-    const exitCode: ExitCode = summary.exitCode !== EXIT.ok ? summary.exitCode : rollback && rollback.exitCode !== EXIT.ok ? rollback.exitCode : rollback ? EXIT.ok : EXIT.failed;
+    const exitCode: ExitCode =
+      summary.exitCode !== EXIT.ok
+        ? summary.exitCode
+        : rollback && rollback.exitCode !== EXIT.ok
+          ? rollback.exitCode
+          : rollback
+            ? EXIT.ok
+            : EXIT.failed;
     const extra = {
-      exitCode, ok: exitCode === EXIT.ok,
+      exitCode,
+      ok: exitCode === EXIT.ok,
       rehearsalReport: {
-        wallMs, processWallMs, timings, databaseTemplate: service.templateUsed ? "copied from the cached migrated template" : "initialised and migrated (now cached)", launchDir: rehearsalDir, seeded: { email: seeded.email, connected: seeded.connected },
-        standIns: Object.keys(standIns.all), absentStandIns: standIns.absent,
-        rollback: rollback ? { runId: rollback.runId, verdict: rollback.verdict, counts: rollback.counts, items: rollback.items, log: rollback.log } : null,
+        wallMs,
+        processWallMs,
+        timings,
+        databaseTemplate: service.templateUsed
+          ? "copied from the cached migrated template"
+          : "initialised and migrated (now cached)",
+        launchDir: rehearsalDir,
+        seeded: { email: seeded.email, connected: seeded.connected },
+        standIns: Object.keys(standIns.all),
+        absentStandIns: standIns.absent,
+        rollback: rollback
+          ? {
+              runId: rollback.runId,
+              verdict: rollback.verdict,
+              counts: rollback.counts,
+              items: rollback.items,
+              log: rollback.log,
+            }
+          : null,
         incidentBlockedSignoff: incidentBlocked,
         notes: [
           ...(imap.peer ? ["Yahoo: a local Dovecot peer (IMAP + SMTP submission)"] : [skips.get("t2h.yahoo")!]),
@@ -164,9 +246,17 @@ export async function rehearse(run: Invocation): Promise<number> {
     };
     printSummary(run.mode, summary, extra);
     if (!run.mode.json) {
-      say(`Rollback path: ${rollback ? `${rollback.runId} ${rollback.verdict}` : "not reached"}; simulated incident blocked sign-off while open: ${incidentBlocked ? "yes" : "no"}.`);
+      say(
+        `Rollback path: ${rollback ? `${rollback.runId} ${rollback.verdict}` : "not reached"}; simulated incident blocked sign-off while open: ${incidentBlocked ? "yes" : "no"}.`,
+      );
       for (const n of extra.rehearsalReport.notes) say(`Note: ${n}`);
-      say(`Rehearsal wall time ${(processWallMs / 1000).toFixed(1)} s from process start; ${(wallMs / 1000).toFixed(1)} s after loading (${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(", ")}) — exit ${exitCode}`);
+      say(
+        `Rehearsal wall time ${(processWallMs / 1000).toFixed(1)} s from process start; ${(wallMs / 1000).toFixed(1)} s after loading (${Object.entries(
+          timings,
+        )
+          .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+          .join(", ")}) — exit ${exitCode}`,
+      );
     }
     return exitCode;
   } finally {

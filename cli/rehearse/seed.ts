@@ -8,7 +8,11 @@ import { describeResponse, HttpSession, type HttpResponse } from "../clients/htt
 import type { ImapPeer } from "./imap.ts";
 import type { StandIns } from "./standins.ts";
 
-export interface SeededAccount { email: string; password: string; connected: string[] }
+export interface SeededAccount {
+  email: string;
+  password: string;
+  connected: string[];
+}
 
 async function ok(what: string, p: Promise<HttpResponse>, expected = [200, 201, 202]): Promise<HttpResponse> {
   const res = await p;
@@ -27,26 +31,55 @@ async function connectVia(http: HttpSession, route: string): Promise<void> {
   const callback = new URL(location);
   const done = await http.request("GET", callback.pathname + callback.search);
   const back = new URL(done.headers.get("location") ?? "http://x/", "http://x/");
-  if (done.status !== 303 || !back.searchParams.get("connected")) throw new Error(`seeding ${route} callback: ${done.status} ${back.search || done.text.slice(0, 200)}`);
+  if (done.status !== 303 || !back.searchParams.get("connected"))
+    throw new Error(`seeding ${route} callback: ${done.status} ${back.search || done.text.slice(0, 200)}`);
 }
 
-const WEEK = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "09:00", end: "19:00" }]]));
+const WEEK = Object.fromEntries(
+  ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "09:00", end: "19:00" }]]),
+);
 
 /** `env`: the service's environment (CRON_SECRET for the admin API). */
-export async function seedSmokeAccount(baseUrl: string, s: StandIns, imap: ImapPeer | undefined, progress: (line: string) => void, env: NodeJS.ProcessEnv): Promise<SeededAccount> {
+export async function seedSmokeAccount(
+  baseUrl: string,
+  s: StandIns,
+  imap: ImapPeer | undefined,
+  progress: (line: string) => void,
+  env: NodeJS.ProcessEnv,
+): Promise<SeededAccount> {
   const email = `smoke-artist-${randomBytes(3).toString("hex")}@rehearsal.tatu.test`;
   const password = `Rehearse-${randomBytes(12).toString("base64url")}`;
   const http = new HttpSession(baseUrl);
   const connected: string[] = [];
 
   progress(`seeding ${email}: sign up, verify through the dev outbox, sign in`);
-  await ok("signup", http.post("/api/auth/signup", { email, password, name: "Rehearsal Artist", role: "artist" }), [201]);
+  await ok(
+    "signup",
+    http.post("/api/auth/signup", { email, password, name: "Rehearsal Artist", role: "artist" }),
+    [201],
+  );
   const outbox = await ok("dev outbox", http.get(`/api/dev/outbox?to=${encodeURIComponent(email)}`));
-  const link = (outbox.body.emails ?? []).flatMap((e: { links: string[] }) => e.links).find((l: string) => l.includes("/verify-email?token="));
+  const link = (outbox.body.emails ?? [])
+    .flatMap((e: { links: string[] }) => e.links)
+    .find((l: string) => l.includes("/verify-email?token="));
   if (!link) throw new Error("seeding: no verification mail in the dev outbox");
-  await ok("verify", http.get(`/api/auth/verify-email?token=${encodeURIComponent(new URL(link).searchParams.get("token")!)}`));
+  await ok(
+    "verify",
+    http.get(`/api/auth/verify-email?token=${encodeURIComponent(new URL(link).searchParams.get("token")!)}`),
+  );
   await ok("login", http.post("/api/auth/login", { email, password }));
-  await ok("artist profile", http.put("/api/me/artist-profile", { displayName: "Rehearsal Ink", timeZone: "Europe/Berlin", workingHours: WEEK, lat: 52.52, lng: 13.405, visible: true, styles: ["fine-line"] }));
+  await ok(
+    "artist profile",
+    http.put("/api/me/artist-profile", {
+      displayName: "Rehearsal Ink",
+      timeZone: "Europe/Berlin",
+      workingHours: WEEK,
+      lat: 52.52,
+      lng: 13.405,
+      visible: true,
+      styles: ["fine-line"],
+    }),
+  );
 
   const customer = { name: "Sam Rivera", address: "sam@customer.test" };
   const connectMailbox = async (label: string, deliverAndConsent: () => Promise<void>, route: string) => {
@@ -58,19 +91,38 @@ export async function seedSmokeAccount(baseUrl: string, s: StandIns, imap: ImapP
 
   const gmail = "rehearsal.studio@gmail.com";
   s.google.addMailbox(gmail, { name: "Rehearsal Studio" });
-  await connectMailbox("gmail", async () => {
-    await s.google.deliver(gmail, { from: `${customer.name} <${customer.address}>`, subject: "Fine-line rose", text: "Do you have time for a small rose on the wrist?" });
-    s.google.consentAs(gmail);
-  }, "google");
+  await connectMailbox(
+    "gmail",
+    async () => {
+      await s.google.deliver(gmail, {
+        from: `${customer.name} <${customer.address}>`,
+        subject: "Fine-line rose",
+        text: "Do you have time for a small rose on the wrist?",
+      });
+      s.google.consentAs(gmail);
+    },
+    "google",
+  );
   await ok("google calendar", http.post("/api/calendars/google", {}), [200, 201]);
   connected.push("google-calendar");
 
-  for (const [label, address] of [["outlook", "rehearsal.studio@outlook.com"], ["hotmail", "rehearsal.studio@hotmail.com"]] as const) {
+  for (const [label, address] of [
+    ["outlook", "rehearsal.studio@outlook.com"],
+    ["hotmail", "rehearsal.studio@hotmail.com"],
+  ] as const) {
     s.microsoft.addUser(address, { displayName: `Rehearsal ${label}` });
-    await connectMailbox(label, async () => {
-      s.microsoft.deliver(address, { from: customer, subject: "Cover-up question", text: "Can you cover an old tribal piece?" });
-      s.microsoft.consentAs(address);
-    }, "outlook");
+    await connectMailbox(
+      label,
+      async () => {
+        s.microsoft.deliver(address, {
+          from: customer,
+          subject: "Cover-up question",
+          text: "Can you cover an old tribal piece?",
+        });
+        s.microsoft.consentAs(address);
+      },
+      "outlook",
+    );
   }
 
   if (imap) {
@@ -79,7 +131,11 @@ export async function seedSmokeAccount(baseUrl: string, s: StandIns, imap: ImapP
     const appPassword = "abcdefghijklmnop";
     await imap.addUser(yahoo, appPassword);
     await imap.addUser(customer.address, randomBytes(12).toString("hex")); // so the reply has somewhere to land
-    await imap.deliver(yahoo, { from: `${customer.name} <${customer.address}>`, subject: "Flash sheet", text: "Is the swallow flash still available?" });
+    await imap.deliver(yahoo, {
+      from: `${customer.name} <${customer.address}>`,
+      subject: "Flash sheet",
+      text: "Is the swallow flash still available?",
+    });
     await ok("yahoo connect", http.post("/api/integrations/yahoo/connect", { email: yahoo, appPassword }), [201]);
     connected.push("yahoo");
   }
@@ -90,8 +146,14 @@ export async function seedSmokeAccount(baseUrl: string, s: StandIns, imap: ImapP
   s.meta.consentAs(owner.id);
   await connectVia(http, "facebook");
   connected.push("facebook", "instagram");
-  for (const [target, id] of [["facebook", page.id], ["instagram", page.instagram!.id]] as const) {
-    const delivery = await s.meta.postWebhook(`${baseUrl}/api/webhooks/${target}`, s.meta.customerMessage(id, { name: customer.name, text: `Hi from ${target}! Booking in December?` }));
+  for (const [target, id] of [
+    ["facebook", page.id],
+    ["instagram", page.instagram!.id],
+  ] as const) {
+    const delivery = await s.meta.postWebhook(
+      `${baseUrl}/api/webhooks/${target}`,
+      s.meta.customerMessage(id, { name: customer.name, text: `Hi from ${target}! Booking in December?` }),
+    );
     if (delivery.status !== 200) throw new Error(`seeding ${target} message: webhook answered ${delivery.status}`);
   }
 
@@ -106,10 +168,19 @@ export async function seedSmokeAccount(baseUrl: string, s: StandIns, imap: ImapP
   // (what `tatu provider twilio assign` calls), and a number of the studio's own Twilio account.
   const serverNumber = s.twilio.env().TWILIO_PHONE_NUMBER!;
   await new AdminApi(baseUrl, env, "rehearsal").assignTwilioNumber(serverNumber, email);
-  const number = (await ok("twilio connect", http.post("/api/integrations/twilio/connect", {}))).body.account.address as string;
+  const number = (await ok("twilio connect", http.post("/api/integrations/twilio/connect", {}))).body.account
+    .address as string;
   const own = s.twilio.addAccount();
   const ownNumber = own.addNumber("+15017122662").phoneNumber;
-  await ok("twilio connect (own account)", http.post("/api/integrations/twilio/connect", { phoneNumber: ownNumber, accountSid: own.accountSid, authToken: own.authToken }), [201]);
+  await ok(
+    "twilio connect (own account)",
+    http.post("/api/integrations/twilio/connect", {
+      phoneNumber: ownNumber,
+      accountSid: own.accountSid,
+      authToken: own.authToken,
+    }),
+    [201],
+  );
   for (const to of [number, ownNumber]) {
     const sms = await s.twilio.inbound(undefined, { from: "+14155550199", to, body: "Hi! Do you do walk-ins?" });
     if (sms.status !== 200) throw new Error(`seeding inbound SMS to ${to}: webhook answered ${sms.status}`);

@@ -16,12 +16,21 @@ import { createLogger } from "../../service/observability/logger.ts";
 import { repoRoot } from "../../service/paths.ts";
 import { startHttpServer } from "../../service/server.ts";
 
-export interface RehearsalService { url: string; databaseUrl: string; ctx: AppContext; templateUsed: boolean; close(): Promise<void> }
+export interface RehearsalService {
+  url: string;
+  databaseUrl: string;
+  ctx: AppContext;
+  templateUsed: boolean;
+  close(): Promise<void>;
+}
 
 function templateDir(): string {
   const hash = createHash("sha256");
-  for (const name of migrationNames()) hash.update(name).update(fs.readFileSync(path.join(repoRoot, "prisma/migrations", name, "migration.sql")));
-  hash.update(JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules/@electric-sql/pglite/package.json"), "utf8")).version);
+  for (const name of migrationNames())
+    hash.update(name).update(fs.readFileSync(path.join(repoRoot, "prisma/migrations", name, "migration.sql")));
+  hash.update(
+    JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules/@electric-sql/pglite/package.json"), "utf8")).version,
+  );
   return path.join(os.tmpdir(), "tatu-rehearsal-cache", hash.digest("hex").slice(0, 16));
 }
 
@@ -60,7 +69,10 @@ export async function startRehearsalService(env: NodeJS.ProcessEnv, port: number
     const http = await startHttpServer(booted.ctx, port, "127.0.0.1");
     const stopWorker = booted.ctx.queue.startWorker(booted.ctx, 4);
     return {
-      url: http.url, databaseUrl: db.url, ctx: booted.ctx, templateUsed,
+      url: http.url,
+      databaseUrl: db.url,
+      ctx: booted.ctx,
+      templateUsed,
       async close() {
         await stopWorker().catch(() => undefined);
         await http.close().catch(() => undefined);

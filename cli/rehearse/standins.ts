@@ -14,7 +14,10 @@ import { startStripeStandIn } from "../../standins/stripe/index.ts";
 import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { startTwitterStandIn, type TwitterStandIn } from "../../standins/twitter/index.ts";
 
-interface Closable { env(): Record<string, string>; close(): Promise<void> }
+interface Closable {
+  env(): Record<string, string>;
+  close(): Promise<void>;
+}
 
 export interface StandIns {
   google: GoogleStandIn;
@@ -35,26 +38,45 @@ async function optionalStandIn(name: string): Promise<Closable | undefined> {
   const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../../standins/${name}/index.ts`);
   if (!fs.existsSync(file)) return undefined;
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  const start = Object.entries(mod).find(([k, v]) => /^start\w*StandIn$/.test(k) && typeof v === "function")?.[1] as (() => Promise<Closable>) | undefined;
+  const start = Object.entries(mod).find(([k, v]) => /^start\w*StandIn$/.test(k) && typeof v === "function")?.[1] as
+    | (() => Promise<Closable>)
+    | undefined;
   return start ? start() : undefined;
 }
 
 export async function startStandIns(publicUrl: string): Promise<StandIns> {
   const [google, microsoft, meta, twitter, twilio, square, stripe, openai, s3, vercel, sentry] = await Promise.all([
-    startGoogleStandIn(), startMicrosoftStandIn(), startMetaStandIn(),
+    startGoogleStandIn(),
+    startMicrosoftStandIn(),
+    startMetaStandIn(),
     startTwitterStandIn({ callbackUrls: [`${publicUrl}/api/integrations/twitter/callback`] }),
-    startTwilioStandIn(), startSquareStandIn(), startStripeStandIn(), startOpenAIStandIn(), startS3StandIn(),
-    optionalStandIn("vercel"), optionalStandIn("sentry"),
+    startTwilioStandIn(),
+    startSquareStandIn(),
+    startStripeStandIn(),
+    startOpenAIStandIn(),
+    startS3StandIn(),
+    optionalStandIn("vercel"),
+    optionalStandIn("sentry"),
   ]);
   // Like the real Twilio: every sent message gets its "sent" and "delivered" status callbacks.
   twilio.setAutoDeliver(true);
   const all: Record<string, Closable> = { google, microsoft, meta, twitter, twilio, square, stripe, openai, s3 };
   const absent: string[] = [];
-  if (vercel) all.vercel = vercel; else absent.push("vercel");
-  if (sentry) all.sentry = sentry; else absent.push("sentry");
+  if (vercel) all.vercel = vercel;
+  else absent.push("vercel");
+  if (sentry) all.sentry = sentry;
+  else absent.push("sentry");
   return {
-    google, microsoft, meta, twitter, twilio, all, absent,
+    google,
+    microsoft,
+    meta,
+    twitter,
+    twilio,
+    all,
+    absent,
     env: () => Object.assign({}, ...Object.values(all).map((s) => s.env())),
-    close: async () => { await Promise.all(Object.values(all).map((s) => s.close().catch(() => undefined))); },
+    close: async () => {
+      await Promise.all(Object.values(all).map((s) => s.close().catch(() => undefined)));
+    },
   };
 }

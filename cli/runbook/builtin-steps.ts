@@ -9,9 +9,14 @@ export const launchRolesStep: Step = {
   async run(ctx) {
     const run = (ctx as RunStepContext).run;
     const missing = ROLE_FLAGS.filter((r) => !run?.roles?.[r.key]).map((r) => r.flag);
-    if (missing.length) return { ok: false, summary: `roles not recorded: pass ${missing.join(", ")} (or answer the prompts)` };
-    if (!run!.window) return { ok: false, summary: "launch window not recorded: pass --window \"…\"" };
+    if (missing.length)
+      return { ok: false, summary: `roles not recorded: pass ${missing.join(", ")} (or answer the prompts)` };
+    if (!run!.window) return { ok: false, summary: 'launch window not recorded: pass --window "…"' };
     const r = run!.roles!;
-    return { ok: true, summary: `RC ${r.releaseCommander}, backend ${r.backend}, frontend ${r.frontend}, QA ${r.qa}, observer ${r.observer}; window ${run!.window}`, details: { roles: r, window: run!.window } };
+    return {
+      ok: true,
+      summary: `RC ${r.releaseCommander}, backend ${r.backend}, frontend ${r.frontend}, QA ${r.qa}, observer ${r.observer}; window ${run!.window}`,
+      details: { roles: r, window: run!.window },
+    };
   },
 };

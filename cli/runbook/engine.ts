@@ -36,7 +36,17 @@ export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface ItemReport { id: string; section: string; kind: string; step?: string; text: string; required: boolean; outcome: Outcome | "pending"; summary: string; reason?: string }
+export interface ItemReport {
+  id: string;
+  section: string;
+  kind: string;
+  step?: string;
+  text: string;
+  required: boolean;
+  outcome: Outcome | "pending";
+  summary: string;
+  reason?: string;
+}
 
 export interface RunSummary {
   runId: string;
@@ -57,18 +67,41 @@ export class RunbookEngine {
   private readonly memo = new Map<string, { item: string; result: StepResult }>();
   constructor(private readonly o: EngineOptions) {}
 
-  private get state() { return this.o.state; }
+  private get state() {
+    return this.o.state;
+  }
 
-  private record(item: RunbookItem, rec: Omit<ItemRecord, "operator" | "attempts" | "finishedAt"> & { operator?: string }): ItemRecord {
+  private record(
+    item: RunbookItem,
+    rec: Omit<ItemRecord, "operator" | "attempts" | "finishedAt"> & { operator?: string },
+  ): ItemRecord {
     const previous = this.state.items[item.id];
-    const full: ItemRecord = { operator: this.o.ctx.operator, ...rec, finishedAt: now(), attempts: (previous?.attempts ?? 0) + 1 };
+    const full: ItemRecord = {
+      operator: this.o.ctx.operator,
+      ...rec,
+      finishedAt: now(),
+      attempts: (previous?.attempts ?? 0) + 1,
+    };
     this.state.items[item.id] = full;
     saveState(this.state, this.o.env); // after every item: a crash loses nothing that finished
     if (item.kind === "gate" || item.kind === "signoff") return full;
     this.o.log.append({
-      type: "item", item: item.id, section: item.section, text: item.text, kind: item.kind, step: item.step,
-      outcome: full.outcome, summary: full.summary, operator: full.operator, startedAt: full.startedAt, finishedAt: full.finishedAt,
-      confirmedBy: full.confirmedBy, confirmedAt: full.confirmedAt, note: full.note, reason: full.reason, details: full.details,
+      type: "item",
+      item: item.id,
+      section: item.section,
+      text: item.text,
+      kind: item.kind,
+      step: item.step,
+      outcome: full.outcome,
+      summary: full.summary,
+      operator: full.operator,
+      startedAt: full.startedAt,
+      finishedAt: full.finishedAt,
+      confirmedBy: full.confirmedBy,
+      confirmedAt: full.confirmedAt,
+      note: full.note,
+      reason: full.reason,
+      details: full.details,
     });
     this.o.reporter.item(item, full);
     return full;
@@ -82,7 +115,13 @@ export class RunbookEngine {
       await this.o.beforeItem?.(item, this.state);
       const skip = this.o.skips?.get(item.id);
       if (skip !== undefined && item.kind !== "gate" && item.kind !== "signoff") {
-        this.record(item, { outcome: "skipped", summary: `skipped: ${skip}`, reason: skip, startedAt: now(), step: item.step });
+        this.record(item, {
+          outcome: "skipped",
+          summary: `skipped: ${skip}`,
+          reason: skip,
+          startedAt: now(),
+          step: item.step,
+        });
         continue;
       }
       if (item.kind === "automated") await this.automated(item);
@@ -96,7 +135,12 @@ export class RunbookEngine {
     const startedAt = now();
     const step = this.o.findStep(item.step!);
     if (!step) {
-      this.record(item, { outcome: "missing", summary: `no step registered for "${item.step}"`, startedAt, step: item.step });
+      this.record(item, {
+        outcome: "missing",
+        summary: `no step registered for "${item.step}"`,
+        startedAt,
+        step: item.step,
+      });
       return;
     }
     // One run of a step per section: items of a checklist that one step covers share it.
@@ -104,11 +148,21 @@ export class RunbookEngine {
     const shared = this.memo.get(key) ?? this.sharedFromState(item);
     if (shared) {
       const r = shared.result;
-      this.record(item, { outcome: r.ok ? "passed" : "failed", summary: `${r.summary} (same run of ${step.id} as ${shared.item})`, startedAt, step: step.id, unreachable: r.unreachable });
+      this.record(item, {
+        outcome: r.ok ? "passed" : "failed",
+        summary: `${r.summary} (same run of ${step.id} as ${shared.item})`,
+        startedAt,
+        step: step.id,
+        unreachable: r.unreachable,
+      });
       return;
     }
     if (step.destructive && !this.o.rehearsal && !this.o.mode.yes) {
-      if (!this.o.mode.interactive) throw new CliExit(EXIT.usage, `item ${item.id} runs ${step.id}, which changes production: run in a terminal to confirm, or pass --yes.`);
+      if (!this.o.mode.interactive)
+        throw new CliExit(
+          EXIT.usage,
+          `item ${item.id} runs ${step.id}, which changes production: run in a terminal to confirm, or pass --yes.`,
+        );
       if (!(await this.o.prompter.confirmDestructive(item, step))) {
         const reason = await this.o.prompter.reason(`Why is ${item.id} skipped?`);
         this.record(item, { outcome: "skipped", summary: `skipped: ${reason}`, reason, startedAt, step: step.id });
@@ -116,16 +170,40 @@ export class RunbookEngine {
       }
     }
     for (;;) {
-      const result = await this.o.reporter.running(item, step, () => runStepSafely(step, { ...this.o.ctx, run: this.state } as RunStepContext));
+      const result = await this.o.reporter.running(item, step, () =>
+        runStepSafely(step, { ...this.o.ctx, run: this.state } as RunStepContext),
+      );
       this.memo.set(key, { item: item.id, result });
       if (result.ok || !this.o.mode.interactive || this.o.rehearsal) {
-        this.record(item, { outcome: result.ok ? "passed" : "failed", summary: result.summary, details: result.details, unreachable: result.unreachable, startedAt, step: step.id });
+        this.record(item, {
+          outcome: result.ok ? "passed" : "failed",
+          summary: result.summary,
+          details: result.details,
+          unreachable: result.unreachable,
+          startedAt,
+          step: step.id,
+        });
         return;
       }
       const choice = await this.o.prompter.onFailure(item, result);
       if (choice.action === "retry") continue;
-      if (choice.action === "skip") this.record(item, { outcome: "skipped", summary: `failed (${result.summary}); skipped: ${choice.reason}`, reason: choice.reason, startedAt, step: step.id });
-      else this.record(item, { outcome: "failed", summary: result.summary, details: result.details, unreachable: result.unreachable, startedAt, step: step.id });
+      if (choice.action === "skip")
+        this.record(item, {
+          outcome: "skipped",
+          summary: `failed (${result.summary}); skipped: ${choice.reason}`,
+          reason: choice.reason,
+          startedAt,
+          step: step.id,
+        });
+      else
+        this.record(item, {
+          outcome: "failed",
+          summary: result.summary,
+          details: result.details,
+          unreachable: result.unreachable,
+          startedAt,
+          step: step.id,
+        });
       return;
     }
   }
@@ -135,8 +213,16 @@ export class RunbookEngine {
     for (const other of this.o.runbook.items) {
       if (other.id === item.id) return undefined;
       const rec = this.state.items[other.id];
-      if (other.section === item.section && other.step === item.step && rec && (rec.outcome === "passed" || rec.outcome === "failed"))
-        return { item: other.id, result: { ok: rec.outcome === "passed", summary: rec.summary.replace(/ \(same run of .*\)$/, "") } };
+      if (
+        other.section === item.section &&
+        other.step === item.step &&
+        rec &&
+        (rec.outcome === "passed" || rec.outcome === "failed")
+      )
+        return {
+          item: other.id,
+          result: { ok: rec.outcome === "passed", summary: rec.summary.replace(/ \(same run of .*\)$/, "") },
+        };
     }
     return undefined;
   }
@@ -144,34 +230,74 @@ export class RunbookEngine {
   private async manual(item: RunbookItem): Promise<void> {
     const startedAt = now();
     if (this.o.rehearsal) {
-      this.record(item, { outcome: "confirmed", summary: "rehearsal: auto-confirmed", confirmedBy: this.o.ctx.operator, confirmedAt: startedAt, note: "rehearsal", startedAt });
+      this.record(item, {
+        outcome: "confirmed",
+        summary: "rehearsal: auto-confirmed",
+        confirmedBy: this.o.ctx.operator,
+        confirmedAt: startedAt,
+        note: "rehearsal",
+        startedAt,
+      });
       return;
     }
     if (!this.o.mode.interactive) {
       if (this.o.mode.yes && this.o.reason) {
-        this.record(item, { outcome: "confirmed", summary: `confirmed with --yes: ${this.o.reason}`, confirmedBy: this.o.ctx.operator, confirmedAt: startedAt, reason: this.o.reason, startedAt });
+        this.record(item, {
+          outcome: "confirmed",
+          summary: `confirmed with --yes: ${this.o.reason}`,
+          confirmedBy: this.o.ctx.operator,
+          confirmedAt: startedAt,
+          reason: this.o.reason,
+          startedAt,
+        });
         return;
       }
-      throw new CliExit(EXIT.usage, `manual item ${item.id} ("${item.text}") needs a person's confirmation: run in a terminal, or pass --yes --reason "…" (recorded in the launch log).`);
+      throw new CliExit(
+        EXIT.usage,
+        `manual item ${item.id} ("${item.text}") needs a person's confirmation: run in a terminal, or pass --yes --reason "…" (recorded in the launch log).`,
+      );
     }
     const answer = await this.o.prompter.confirmManual(item, this.o.ctx.operator);
-    if (answer.action === "done") this.record(item, { outcome: "confirmed", summary: answer.note ? `confirmed: ${answer.note}` : "confirmed", confirmedBy: answer.by, confirmedAt: answer.at, note: answer.note || undefined, operator: answer.by, startedAt });
-    else if (answer.action === "skip") this.record(item, { outcome: "skipped", summary: `skipped: ${answer.reason}`, reason: answer.reason, startedAt });
-    else this.record(item, { outcome: "failed", summary: answer.note ? `not done: ${answer.note}` : "not done", note: answer.note, startedAt });
+    if (answer.action === "done")
+      this.record(item, {
+        outcome: "confirmed",
+        summary: answer.note ? `confirmed: ${answer.note}` : "confirmed",
+        confirmedBy: answer.by,
+        confirmedAt: answer.at,
+        note: answer.note || undefined,
+        operator: answer.by,
+        startedAt,
+      });
+    else if (answer.action === "skip")
+      this.record(item, { outcome: "skipped", summary: `skipped: ${answer.reason}`, reason: answer.reason, startedAt });
+    else
+      this.record(item, {
+        outcome: "failed",
+        summary: answer.note ? `not done: ${answer.note}` : "not done",
+        note: answer.note,
+        startedAt,
+      });
   }
 
   /** Required items before this gate that did not finish well (and were not overridden by an earlier gate). */
   private failedBefore(gate: RunbookItem): string[] {
-    const before = this.o.runbook.items.slice(0, this.o.runbook.items.findIndex((i) => i.id === gate.id));
+    const before = this.o.runbook.items.slice(
+      0,
+      this.o.runbook.items.findIndex((i) => i.id === gate.id),
+    );
     // Items an earlier gate's override already accepted do not block again.
     const covered = new Set<string>();
     for (const item of before) {
       const rec = this.state.items[item.id];
-      if (rec?.outcome === "overridden") for (const id of (rec.details as { failed?: string[] } | undefined)?.failed ?? []) covered.add(id);
+      if (rec?.outcome === "overridden")
+        for (const id of (rec.details as { failed?: string[] } | undefined)?.failed ?? []) covered.add(id);
     }
     return before
       .filter((item) => item.kind !== "gate" && item.kind !== "signoff" && item.required && !covered.has(item.id))
-      .filter((item) => { const rec = this.state.items[item.id]; return !(rec && DONE.has(rec.outcome)); })
+      .filter((item) => {
+        const rec = this.state.items[item.id];
+        return !(rec && DONE.has(rec.outcome));
+      })
       .map((item) => item.id);
   }
 
@@ -194,11 +320,23 @@ export class RunbookEngine {
     let decision: "go" | "overridden" | "blocked" = failed.length ? "blocked" : "go";
     let override: { by: string; reason: string } | undefined;
     if (failed.length) {
-      override = this.o.overrides?.get(item.id) ?? (this.o.mode.interactive && !this.o.rehearsal ? await this.o.prompter.overrideGate(item, failed, rc) : undefined);
+      override =
+        this.o.overrides?.get(item.id) ??
+        (this.o.mode.interactive && !this.o.rehearsal
+          ? await this.o.prompter.overrideGate(item, failed, rc)
+          : undefined);
       if (override) {
         if (!override.reason.trim()) throw new CliExit(EXIT.usage, `overriding ${item.id} needs a reason.`);
-        if (!rc) throw new CliExit(EXIT.usage, `overriding ${item.id} needs the Release Commander, but no roles were recorded for this run.`);
-        if (override.by.trim().toLowerCase() !== rc.toLowerCase()) throw new CliExit(EXIT.usage, `only the Release Commander (${rc}) can override ${item.id}, not "${override.by}".`);
+        if (!rc)
+          throw new CliExit(
+            EXIT.usage,
+            `overriding ${item.id} needs the Release Commander, but no roles were recorded for this run.`,
+          );
+        if (override.by.trim().toLowerCase() !== rc.toLowerCase())
+          throw new CliExit(
+            EXIT.usage,
+            `only the Release Commander (${rc}) can override ${item.id}, not "${override.by}".`,
+          );
         decision = "overridden";
       }
     }
@@ -208,18 +346,40 @@ export class RunbookEngine {
       return false;
     }
     if (item.kind === "signoff" && !this.o.rehearsal) {
-      if (!this.o.mode.interactive && !this.o.mode.yes) throw new CliExit(EXIT.usage, `${item.id}: the Release Commander's sign-off needs a terminal, or --yes.`);
+      if (!this.o.mode.interactive && !this.o.mode.yes)
+        throw new CliExit(EXIT.usage, `${item.id}: the Release Commander's sign-off needs a terminal, or --yes.`);
       if (this.o.mode.interactive && !this.o.mode.yes && !(await this.o.prompter.signoff(item, rc ?? op))) {
         this.o.log.append({ type: "signoff", decision: "refused", openIncidents: [], operator: op });
         this.blocked(item, "sign-off declined at the prompt", failed, startedAt);
         return false;
       }
     }
-    this.o.log.append({ type: "gate", item: item.id, text: item.text, decision, failed, operator: op, overriddenBy: override?.by, reason: override?.reason });
-    if (item.kind === "signoff") this.o.log.append({ type: "signoff", decision: "signed", by: rc ?? op, openIncidents: [], operator: op });
-    const summary = decision === "go" ? (item.kind === "signoff" ? `signed off by ${rc ?? op}; no open Sev-1/Sev-2 incidents` : "GO: all required items done")
-      : `GO by override of ${override!.by}: ${override!.reason} (not done: ${failed.join(", ")})`;
-    const rec = this.record(item, { outcome: decision === "go" ? "go" : "overridden", summary, startedAt, overriddenBy: override?.by, reason: override?.reason, details: { failed } });
+    this.o.log.append({
+      type: "gate",
+      item: item.id,
+      text: item.text,
+      decision,
+      failed,
+      operator: op,
+      overriddenBy: override?.by,
+      reason: override?.reason,
+    });
+    if (item.kind === "signoff")
+      this.o.log.append({ type: "signoff", decision: "signed", by: rc ?? op, openIncidents: [], operator: op });
+    const summary =
+      decision === "go"
+        ? item.kind === "signoff"
+          ? `signed off by ${rc ?? op}; no open Sev-1/Sev-2 incidents`
+          : "GO: all required items done"
+        : `GO by override of ${override!.by}: ${override!.reason} (not done: ${failed.join(", ")})`;
+    const rec = this.record(item, {
+      outcome: decision === "go" ? "go" : "overridden",
+      summary,
+      startedAt,
+      overriddenBy: override?.by,
+      reason: override?.reason,
+      details: { failed },
+    });
     this.o.reporter.item(item, rec);
     return true;
   }
@@ -233,7 +393,17 @@ export class RunbookEngine {
   private finish(started: number): RunSummary {
     const items: ItemReport[] = this.o.runbook.items.map((i) => {
       const r = this.state.items[i.id];
-      return { id: i.id, section: i.section, kind: i.kind, step: i.step, text: i.text, required: i.required, outcome: r?.outcome ?? "pending", summary: r?.summary ?? "not reached", reason: r?.reason };
+      return {
+        id: i.id,
+        section: i.section,
+        kind: i.kind,
+        step: i.step,
+        text: i.text,
+        required: i.required,
+        outcome: r?.outcome ?? "pending",
+        summary: r?.summary ?? "not reached",
+        reason: r?.reason,
+      };
     });
     const counts: Record<string, number> = {};
     for (const i of items) counts[i.outcome] = (counts[i.outcome] ?? 0) + 1;
@@ -241,9 +411,17 @@ export class RunbookEngine {
     const lastGateCovered = new Set<string>();
     for (const i of this.o.runbook.items) {
       const r = this.state.items[i.id];
-      if (r?.outcome === "overridden") for (const id of (r.details as { failed?: string[] }).failed ?? []) lastGateCovered.add(id);
+      if (r?.outcome === "overridden")
+        for (const id of (r.details as { failed?: string[] }).failed ?? []) lastGateCovered.add(id);
     }
-    const notDone = items.filter((i) => i.required && i.kind !== "gate" && i.kind !== "signoff" && !DONE.has(i.outcome as Outcome) && !lastGateCovered.has(i.id));
+    const notDone = items.filter(
+      (i) =>
+        i.required &&
+        i.kind !== "gate" &&
+        i.kind !== "signoff" &&
+        !DONE.has(i.outcome as Outcome) &&
+        !lastGateCovered.has(i.id),
+    );
     const go = !blocked && notDone.length === 0 && items.every((i) => i.outcome !== "pending");
     this.state.status = blocked ? "blocked" : go ? "go" : "no-go";
     this.state.finishedAt = now();
@@ -253,8 +431,16 @@ export class RunbookEngine {
     const durationMs = Date.now() - started;
     this.o.log.append({ type: "run.end", status: this.state.status, counts, durationMs });
     return {
-      runId: this.state.runId, runbook: this.state.runbook, status: this.state.status, verdict: go ? "GO" : "NO-GO", exitCode,
-      rehearsal: this.state.rehearsal, durationMs, counts, items, log: { markdown: this.o.log.md, jsonl: this.o.log.jsonl },
+      runId: this.state.runId,
+      runbook: this.state.runbook,
+      status: this.state.status,
+      verdict: go ? "GO" : "NO-GO",
+      exitCode,
+      rehearsal: this.state.rehearsal,
+      durationMs,
+      counts,
+      items,
+      log: { markdown: this.o.log.md, jsonl: this.o.log.jsonl },
     };
   }
 }

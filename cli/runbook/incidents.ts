@@ -18,10 +18,25 @@ const IncidentLine = z.object({
   source: z.string().optional(),
 });
 
-const MitigationLine = z.object({ at: z.string(), incident: z.string().optional(), text: z.string(), resolved: z.boolean(), operator: z.string() });
+const MitigationLine = z.object({
+  at: z.string(),
+  incident: z.string().optional(),
+  text: z.string(),
+  resolved: z.boolean(),
+  operator: z.string(),
+});
 export type Mitigation = z.infer<typeof MitigationLine>;
 
-export interface IncidentView { id: string; sev: number; title: string; at: string; source?: string; operator?: string; open: boolean; mitigations: Mitigation[] }
+export interface IncidentView {
+  id: string;
+  sev: number;
+  title: string;
+  at: string;
+  source?: string;
+  operator?: string;
+  open: boolean;
+  mitigations: Mitigation[];
+}
 
 const incidentsFile = (env: NodeJS.ProcessEnv) => path.join(launchDir(env), "incidents.jsonl");
 const mitigationsFile = (env: NodeJS.ProcessEnv) => path.join(launchDir(env), "mitigations.jsonl");
@@ -32,19 +47,34 @@ function lines(file: string): string[] {
 
 /** Every incident in the launch dir with its mitigations; open until a mitigation resolves it. */
 export function listIncidents(env: NodeJS.ProcessEnv = process.env): IncidentView[] {
-  const mitigations = lines(mitigationsFile(env)).filter(Boolean).flatMap((l) => {
-    const parsed = MitigationLine.safeParse(JSON.parse(l));
-    return parsed.success ? [parsed.data] : [];
-  });
+  const mitigations = lines(mitigationsFile(env))
+    .filter(Boolean)
+    .flatMap((l) => {
+      const parsed = MitigationLine.safeParse(JSON.parse(l));
+      return parsed.success ? [parsed.data] : [];
+    });
   const out: IncidentView[] = [];
   lines(incidentsFile(env)).forEach((l, index) => {
     if (!l.trim()) return;
     let parsed;
-    try { parsed = IncidentLine.safeParse(JSON.parse(l)); } catch { return; }
+    try {
+      parsed = IncidentLine.safeParse(JSON.parse(l));
+    } catch {
+      return;
+    }
     if (!parsed.success) return; // not an incident record (no severity): ignore
     const id = `INC-${index + 1}`;
     const mine = mitigations.filter((m) => m.incident === id);
-    out.push({ id, sev: Number(parsed.data.severity.slice(3)), title: parsed.data.title, at: parsed.data.at, source: parsed.data.source, operator: parsed.data.operator, open: !mine.some((m) => m.resolved), mitigations: mine });
+    out.push({
+      id,
+      sev: Number(parsed.data.severity.slice(3)),
+      title: parsed.data.title,
+      at: parsed.data.at,
+      source: parsed.data.source,
+      operator: parsed.data.operator,
+      open: !mine.some((m) => m.resolved),
+      mitigations: mine,
+    });
   });
   return out;
 }
@@ -55,17 +85,42 @@ export function openSevereIncidents(env: NodeJS.ProcessEnv = process.env): Incid
 }
 
 /** Appends an incident (secrets masked) and returns it with its INC-n id. */
-export function logIncident(input: { title: string; sev: 1 | 2 | 3; operator: string; source?: string }, env: NodeJS.ProcessEnv = process.env): IncidentView {
+export function logIncident(
+  input: { title: string; sev: 1 | 2 | 3; operator: string; source?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): IncidentView {
   const before = lines(incidentsFile(env)).length;
-  const incident: Incident = recordIncident({ severity: `sev${input.sev}`, title: input.title, operator: input.operator, source: input.source ?? "tatu log incident" }, env);
+  const incident: Incident = recordIncident(
+    {
+      severity: `sev${input.sev}`,
+      title: input.title,
+      operator: input.operator,
+      source: input.source ?? "tatu log incident",
+    },
+    env,
+  );
   // The id is the line just written (the last line with content).
   const all = listIncidents(env);
-  return all.find((i) => i.at === incident.at && i.title === masked(incident.title)) ?? all[all.length - 1] ?? { id: `INC-${before}`, sev: input.sev, title: input.title, at: incident.at, open: true, mitigations: [] };
+  return (
+    all.find((i) => i.at === incident.at && i.title === masked(incident.title)) ??
+    all[all.length - 1] ?? {
+      id: `INC-${before}`,
+      sev: input.sev,
+      title: input.title,
+      at: incident.at,
+      open: true,
+      mitigations: [],
+    }
+  );
 }
 
 /** Appends a mitigation note, optionally resolving an incident; refuses an unknown incident id. */
-export function logMitigation(input: { incident?: string; text: string; resolved: boolean; operator: string }, env: NodeJS.ProcessEnv = process.env): Mitigation {
-  if (input.incident && !listIncidents(env).some((i) => i.id === input.incident)) throw new CliExit(EXIT.usage, `no incident ${input.incident} (see \`tatu log incidents\`)`);
+export function logMitigation(
+  input: { incident?: string; text: string; resolved: boolean; operator: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Mitigation {
+  if (input.incident && !listIncidents(env).some((i) => i.id === input.incident))
+    throw new CliExit(EXIT.usage, `no incident ${input.incident} (see \`tatu log incidents\`)`);
   if (input.resolved && !input.incident) throw new CliExit(EXIT.usage, "--resolve needs --incident <id>");
   const m: Mitigation = { at: new Date().toISOString(), ...input };
   fs.mkdirSync(launchDir(env), { recursive: true });

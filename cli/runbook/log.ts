@@ -6,16 +6,59 @@ import { masked } from "../output/mask.ts";
 import { runDir } from "./store.ts";
 
 export type LogEntry =
-  | { type: "run.start"; runbook: string; operator: string; rehearsal: boolean; roles?: Record<string, string>; window?: string; baseUrl: string }
+  | {
+      type: "run.start";
+      runbook: string;
+      operator: string;
+      rehearsal: boolean;
+      roles?: Record<string, string>;
+      window?: string;
+      baseUrl: string;
+    }
   | { type: "run.resume"; operator: string; done: string[] }
-  | { type: "item"; item: string; section: string; text: string; kind: string; step?: string; outcome: string; summary: string; operator: string; startedAt: string; finishedAt: string; confirmedBy?: string; confirmedAt?: string; note?: string; reason?: string; details?: unknown }
-  | { type: "gate"; item: string; text: string; decision: "go" | "blocked" | "overridden"; failed: string[]; operator: string; overriddenBy?: string; reason?: string }
+  | {
+      type: "item";
+      item: string;
+      section: string;
+      text: string;
+      kind: string;
+      step?: string;
+      outcome: string;
+      summary: string;
+      operator: string;
+      startedAt: string;
+      finishedAt: string;
+      confirmedBy?: string;
+      confirmedAt?: string;
+      note?: string;
+      reason?: string;
+      details?: unknown;
+    }
+  | {
+      type: "gate";
+      item: string;
+      text: string;
+      decision: "go" | "blocked" | "overridden";
+      failed: string[];
+      operator: string;
+      overriddenBy?: string;
+      reason?: string;
+    }
   | { type: "incident"; id: string; sev: number; title: string; operator: string }
   | { type: "mitigation"; incident?: string; text: string; resolved: boolean; operator: string }
   | { type: "signoff"; decision: "signed" | "refused"; by?: string; openIncidents: string[]; operator: string }
   | { type: "run.end"; status: string; counts: Record<string, number>; durationMs: number };
 
-const ICON: Record<string, string> = { passed: "✅", confirmed: "☑️", skipped: "⏭️", failed: "❌", missing: "❓", blocked: "⛔", go: "🟢", overridden: "⚠️" };
+const ICON: Record<string, string> = {
+  passed: "✅",
+  confirmed: "☑️",
+  skipped: "⏭️",
+  failed: "❌",
+  missing: "❓",
+  blocked: "⛔",
+  go: "🟢",
+  overridden: "⚠️",
+};
 
 const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
 
@@ -23,13 +66,23 @@ function markdownOf(e: LogEntry, at: string): string {
   const t = at.replace("T", " ").replace(/\.\d+Z$/, "Z");
   switch (e.type) {
     case "run.start": {
-      const roles = e.roles ? Object.entries(e.roles).map(([k, v]) => `${k}: ${v}`).join(", ") : "not recorded";
+      const roles = e.roles
+        ? Object.entries(e.roles)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(", ")
+        : "not recorded";
       return `# Launch log — ${e.runbook}${e.rehearsal ? " (rehearsal)" : ""}\n\n- Started ${t} by ${e.operator} against ${e.baseUrl || "(no target)"}\n- Roles: ${roles}\n- Window: ${e.window ?? "not recorded"}\n\n| Time | Item | Outcome | Summary | By |\n|---|---|---|---|---|\n`;
     }
     case "run.resume":
       return `| ${t} | — | resumed | ${e.done.length} item(s) already done are not repeated | ${e.operator} |\n`;
     case "item": {
-      const extra = [e.reason && `reason: ${e.reason}`, e.confirmedBy && `confirmed by ${e.confirmedBy}${e.confirmedAt ? ` at ${e.confirmedAt}` : ""}`, e.note && `note: ${e.note}`].filter(Boolean).join("; ");
+      const extra = [
+        e.reason && `reason: ${e.reason}`,
+        e.confirmedBy && `confirmed by ${e.confirmedBy}${e.confirmedAt ? ` at ${e.confirmedAt}` : ""}`,
+        e.note && `note: ${e.note}`,
+      ]
+        .filter(Boolean)
+        .join("; ");
       return `| ${t} | \`${e.item}\`${e.step ? ` (${e.step})` : ""} | ${ICON[e.outcome] ?? ""} ${e.outcome} | ${oneLine(e.summary).replace(/\|/g, "\\|")}${extra ? ` — ${oneLine(extra)}` : ""} | ${e.operator} |\n`;
     }
     case "gate":
@@ -41,14 +94,19 @@ function markdownOf(e: LogEntry, at: string): string {
     case "signoff":
       return `| ${t} | **sign-off** | ${e.decision === "signed" ? "✍️ signed" : "⛔ refused"} | ${e.decision === "signed" ? `by ${e.by}` : `open Sev-1/Sev-2: ${e.openIncidents.join(", ")}`} | ${e.operator} |\n`;
     case "run.end":
-      return `\n**Result: ${e.status.toUpperCase()}** at ${t} — ${Object.entries(e.counts).map(([k, v]) => `${v} ${k}`).join(", ")} (${(e.durationMs / 1000).toFixed(1)} s)\n\n`;
+      return `\n**Result: ${e.status.toUpperCase()}** at ${t} — ${Object.entries(e.counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")} (${(e.durationMs / 1000).toFixed(1)} s)\n\n`;
   }
 }
 
 export class LaunchLog {
   readonly md: string;
   readonly jsonl: string;
-  constructor(readonly runId: string, env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    readonly runId: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     const dir = runDir(runId, env);
     fs.mkdirSync(dir, { recursive: true });
     this.md = path.join(dir, "launch-log.md");
@@ -64,6 +122,10 @@ export class LaunchLog {
 
   entries(): (LogEntry & { at: string; runId: string })[] {
     if (!fs.existsSync(this.jsonl)) return [];
-    return fs.readFileSync(this.jsonl, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    return fs
+      .readFileSync(this.jsonl, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   }
 }

@@ -62,7 +62,8 @@ export function parseRunbook(markdown: string, name: string, file = `${name}.md`
     const m = ITEM.exec(lineText);
     if (!m) return;
     const id = m[1]!.trim();
-    if (!ID.test(id)) return problems.push(`${file}:${line}: item id "${id}" must be lower-case letters, digits, dots and dashes`);
+    if (!ID.test(id))
+      return problems.push(`${file}:${line}: item id "${id}" must be lower-case letters, digits, dots and dashes`);
     let rest = m[2]!;
     const markers: string[] = [];
     // Markers: trailing code spans that match MARKER, and HTML comments anywhere.
@@ -77,16 +78,22 @@ export function parseRunbook(markdown: string, name: string, file = `${name}.md`
     let step: string | undefined;
     let required = true;
     for (const marker of markers) {
-      if (!MARKER.test(marker)) { problems.push(`${file}:${line}: unknown marker "${marker}"`); continue; }
-      if (marker.startsWith("step:")) { kind = "automated"; step = marker.slice(5).trim(); }
-      else if (marker === "optional") required = false;
+      if (!MARKER.test(marker)) {
+        problems.push(`${file}:${line}: unknown marker "${marker}"`);
+        continue;
+      }
+      if (marker.startsWith("step:")) {
+        kind = "automated";
+        step = marker.slice(5).trim();
+      } else if (marker === "optional") required = false;
       else kind = marker === "gate" ? "gate" : "signoff";
     }
     if (step && (kind === "gate" || kind === "signoff")) problems.push(`${file}:${line}: a gate cannot also be a step`);
     if (items.some((i) => i.id === id)) problems.push(`${file}:${line}: item id "${id}" is used twice`);
     items.push({ id, text: rest.trim(), kind, step, required, section, line });
   });
-  if (problems.length) throw new RunbookError(`runbook ${name} has problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  if (problems.length)
+    throw new RunbookError(`runbook ${name} has problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   if (!items.length) throw new RunbookError(`runbook ${name} has no checklist items`);
   return { name, title, file, items };
 }
@@ -94,13 +101,19 @@ export function parseRunbook(markdown: string, name: string, file = `${name}.md`
 /** Runbook names (file names without .md) in the runbooks folder, README excluded, sorted. */
 export function listRunbookNames(dir = runbooksDir()): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".md") && f.toLowerCase() !== "readme.md").map((f) => f.slice(0, -3)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".md") && f.toLowerCase() !== "readme.md")
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
 
 /** Reads and parses one runbook by name; the name is checked first, so it cannot leave the folder. */
 export function loadRunbook(name: string, dir = runbooksDir()): Runbook {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new RunbookError(`"${name}" is not a runbook name (see \`tatu runbook list\`)`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new RunbookError(`"${name}" is not a runbook name (see \`tatu runbook list\`)`);
   const file = path.join(dir, `${name}.md`);
-  if (!fs.existsSync(file)) throw new RunbookError(`no runbook "${name}" in ${dir} (have: ${listRunbookNames(dir).join(", ") || "none"})`);
+  if (!fs.existsSync(file))
+    throw new RunbookError(`no runbook "${name}" in ${dir} (have: ${listRunbookNames(dir).join(", ") || "none"})`);
   return parseRunbook(fs.readFileSync(file, "utf8"), name, path.relative(process.cwd(), file) || file);
 }

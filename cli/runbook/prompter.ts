@@ -15,7 +15,11 @@ export interface Prompter {
   confirmManual(item: RunbookItem, operator: string): Promise<ManualAnswer>;
   onFailure(item: RunbookItem, result: StepResult): Promise<FailureChoice>;
   confirmDestructive(item: RunbookItem, step: Step): Promise<boolean>;
-  overrideGate(item: RunbookItem, failed: string[], releaseCommander: string | undefined): Promise<{ by: string; reason: string } | undefined>;
+  overrideGate(
+    item: RunbookItem,
+    failed: string[],
+    releaseCommander: string | undefined,
+  ): Promise<{ by: string; reason: string } | undefined>;
   signoff(item: RunbookItem, releaseCommander: string): Promise<boolean>;
   reason(message: string): Promise<string>;
 }
@@ -35,7 +39,11 @@ export const inquirerPrompter: Prompter = {
     if (action === "skip") return { action, reason: await this.reason(`Why is ${item.id} skipped?`) };
     if (action === "fail") return { action, note: await input({ message: "What is missing? (optional)" }) };
     const by = await input({ message: "Confirmed by", default: operator, validate: required("a name") });
-    const at = await input({ message: "When (done at)", default: new Date().toISOString().slice(0, 16).replace("T", " ") + "Z", validate: required("a time") });
+    const at = await input({
+      message: "When (done at)",
+      default: new Date().toISOString().slice(0, 16).replace("T", " ") + "Z",
+      validate: required("a time"),
+    });
     const note = await input({ message: "Note (optional)" });
     return { action: "done", by: by.trim(), at: at.trim(), note: note.trim() };
   },
@@ -52,10 +60,16 @@ export const inquirerPrompter: Prompter = {
     return { action } as FailureChoice;
   },
   confirmDestructive(item, step) {
-    return confirm({ message: `${item.id} runs ${step.id} (${step.title}), which changes production. Run it now?`, default: false });
+    return confirm({
+      message: `${item.id} runs ${step.id} (${step.title}), which changes production. Run it now?`,
+      default: false,
+    });
   },
   async overrideGate(item, failed, rc) {
-    const wants = await confirm({ message: `${item.id} is NO-GO (not done: ${failed.join(", ")}). Override as the Release Commander${rc ? ` (${rc})` : ""}?`, default: false });
+    const wants = await confirm({
+      message: `${item.id} is NO-GO (not done: ${failed.join(", ")}). Override as the Release Commander${rc ? ` (${rc})` : ""}?`,
+      default: false,
+    });
     if (!wants) return undefined;
     const by = await input({ message: "Release Commander name", validate: required("the Release Commander's name") });
     const reason = await this.reason("Reason for the override");

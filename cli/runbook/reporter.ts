@@ -15,8 +15,14 @@ export interface Reporter {
 }
 
 const MARK: Record<string, (c: InstanceType<typeof Chalk>) => string> = {
-  passed: (c) => c.green("✔"), confirmed: (c) => c.green("☑"), go: (c) => c.green("GO"), skipped: (c) => c.yellow("⏭"),
-  overridden: (c) => c.yellow("GO (override)"), failed: (c) => c.red("✖"), missing: (c) => c.red("✖ missing"), blocked: (c) => c.red("NO-GO"),
+  passed: (c) => c.green("✔"),
+  confirmed: (c) => c.green("☑"),
+  go: (c) => c.green("GO"),
+  skipped: (c) => c.yellow("⏭"),
+  overridden: (c) => c.yellow("GO (override)"),
+  failed: (c) => c.red("✖"),
+  missing: (c) => c.red("✖ missing"),
+  blocked: (c) => c.red("NO-GO"),
 };
 
 /** The progress reporter for an output mode: spinners on a TTY, plain lines otherwise, silent with --json. */
@@ -24,7 +30,9 @@ export function createReporter(mode: OutputMode, out: NodeJS.WriteStream = proce
   const c = new Chalk({ level: mode.color ? 1 : 0 });
   const spinners = !mode.json && Boolean(out.isTTY);
   let lastSection = "";
-  const write = (s: string) => { if (!mode.json) out.write(s + "\n"); };
+  const write = (s: string) => {
+    if (!mode.json) out.write(s + "\n");
+  };
   return {
     section(title) {
       if (title !== lastSection) write(`\n${c.bold(title)}`);
@@ -35,11 +43,26 @@ export function createReporter(mode: OutputMode, out: NodeJS.WriteStream = proce
       if (!spinners) return run();
       let result!: StepResult;
       // listr2 shows the spinner while the step runs; the final line is printed by item().
-      await new Listr([{ title: `${item.id} (${step.id})`, task: async (_ctx, task) => {
-        result = await run();
-        task.title = `${item.id} (${step.id}) — ${result.summary}`;
-        if (!result.ok) throw new Error(result.summary);
-      } }], { exitOnError: false, rendererOptions: { clearOutput: true, collapseErrors: true }, renderer: "default", collectErrors: false }).run().catch(() => undefined);
+      await new Listr(
+        [
+          {
+            title: `${item.id} (${step.id})`,
+            task: async (_ctx, task) => {
+              result = await run();
+              task.title = `${item.id} (${step.id}) — ${result.summary}`;
+              if (!result.ok) throw new Error(result.summary);
+            },
+          },
+        ],
+        {
+          exitOnError: false,
+          rendererOptions: { clearOutput: true, collapseErrors: true },
+          renderer: "default",
+          collectErrors: false,
+        },
+      )
+        .run()
+        .catch(() => undefined);
       return result;
     },
     item(item, rec) {

@@ -9,7 +9,11 @@ import { findStep, loadSteps } from "../steps/catalog.ts";
 import { DONE, listRuns, loadState, newRunId, saveState, type Roles, type RunState } from "./store.ts";
 
 /** What a run needs: the engine's own options (documented there) plus where to start from. */
-export interface RunOptions extends Pick<EngineOptions, "ctx" | "mode" | "prompter" | "reporter" | "reason" | "skips" | "overrides" | "rehearsal" | "beforeItem" | "env"> {
+export interface RunOptions
+  extends Pick<
+    EngineOptions,
+    "ctx" | "mode" | "prompter" | "reporter" | "reason" | "skips" | "overrides" | "rehearsal" | "beforeItem" | "env"
+  > {
   runbook: Runbook;
   /** true = the newest unfinished run of this runbook; a string = that run id. */
   resume?: boolean | string;
@@ -22,7 +26,8 @@ function resumable(runbook: string, resume: true | string, env: NodeJS.ProcessEn
   if (typeof resume === "string") {
     try {
       const state = loadState(resume, env);
-      if (state.runbook !== runbook) throw new CliExit(EXIT.usage, `run ${resume} is a run of "${state.runbook}", not "${runbook}"`);
+      if (state.runbook !== runbook)
+        throw new CliExit(EXIT.usage, `run ${resume} is a run of "${state.runbook}", not "${runbook}"`);
       return state;
     } catch (err) {
       if (err instanceof CliExit) throw err;
@@ -31,7 +36,8 @@ function resumable(runbook: string, resume: true | string, env: NodeJS.ProcessEn
   }
   const latest = listRuns(runbook, env)[0];
   if (!latest) throw new CliExit(EXIT.usage, `no earlier run of "${runbook}" to resume: start one without --resume`);
-  if (latest.status === "go") throw new CliExit(EXIT.usage, `the last run of "${runbook}" (${latest.runId}) already ended GO: nothing to resume`);
+  if (latest.status === "go")
+    throw new CliExit(EXIT.usage, `the last run of "${runbook}" (${latest.runId}) already ended GO: nothing to resume`);
   return latest;
 }
 
@@ -45,7 +51,9 @@ export async function executeRun(o: RunOptions): Promise<RunSummary> {
     state.status = "running";
     delete state.finishedAt;
     log = new LaunchLog(state.runId, o.env);
-    const done = Object.entries(state.items).filter(([, r]) => DONE.has(r.outcome)).map(([id]) => id);
+    const done = Object.entries(state.items)
+      .filter(([, r]) => DONE.has(r.outcome))
+      .map(([id]) => id);
     log.append({ type: "run.resume", operator: o.ctx.operator, done });
     o.reporter.line(`Resuming ${state.runId}: ${done.length} item(s) already done are not repeated.`);
   } else {
@@ -53,25 +61,57 @@ export async function executeRun(o: RunOptions): Promise<RunSummary> {
     const { roles, window } = o.presetRoles ?? (await collectRoles(o.roles ?? {}, o.mode, needsRoles));
     const startedAt = new Date().toISOString();
     state = {
-      version: 1, runId: newRunId(o.runbook.name), runbook: o.runbook.name, status: "running", rehearsal: Boolean(o.rehearsal),
-      operator: o.ctx.operator, baseUrl: o.ctx.baseUrl, roles, window, startedAt, updatedAt: startedAt, items: {},
+      version: 1,
+      runId: newRunId(o.runbook.name),
+      runbook: o.runbook.name,
+      status: "running",
+      rehearsal: Boolean(o.rehearsal),
+      operator: o.ctx.operator,
+      baseUrl: o.ctx.baseUrl,
+      roles,
+      window,
+      startedAt,
+      updatedAt: startedAt,
+      items: {},
     };
     saveState(state, o.env);
     log = new LaunchLog(state.runId, o.env);
-    log.append({ type: "run.start", runbook: o.runbook.name, operator: o.ctx.operator, rehearsal: state.rehearsal, roles, window, baseUrl: o.ctx.baseUrl });
+    log.append({
+      type: "run.start",
+      runbook: o.runbook.name,
+      operator: o.ctx.operator,
+      rehearsal: state.rehearsal,
+      roles,
+      window,
+      baseUrl: o.ctx.baseUrl,
+    });
     o.reporter.line(`Run ${state.runId} of ${o.runbook.title}${o.rehearsal ? " (rehearsal)" : ""} — log: ${log.md}`);
   }
   for (const [id, reason] of o.skips ?? []) {
-    if (!o.runbook.items.some((i) => i.id === id)) throw new CliExit(EXIT.usage, `--skip ${id}: no such item in ${o.runbook.name}`);
+    if (!o.runbook.items.some((i) => i.id === id))
+      throw new CliExit(EXIT.usage, `--skip ${id}: no such item in ${o.runbook.name}`);
     if (!reason.trim()) throw new CliExit(EXIT.usage, `--skip ${id} needs a reason: --skip "${id}=why"`);
   }
   for (const id of o.overrides?.keys() ?? []) {
     const item = o.runbook.items.find((i) => i.id === id);
-    if (!item || (item.kind !== "gate" && item.kind !== "signoff")) throw new CliExit(EXIT.usage, `--override ${id}: not a gate of ${o.runbook.name}`);
+    if (!item || (item.kind !== "gate" && item.kind !== "signoff"))
+      throw new CliExit(EXIT.usage, `--override ${id}: not a gate of ${o.runbook.name}`);
   }
   const engine = new RunbookEngine({
-    runbook: o.runbook, state, log, ctx: o.ctx, mode: o.mode, findStep, prompter: o.prompter, reporter: o.reporter,
-    reason: o.reason, skips: o.skips, overrides: o.overrides, rehearsal: o.rehearsal, beforeItem: o.beforeItem, env: o.env,
+    runbook: o.runbook,
+    state,
+    log,
+    ctx: o.ctx,
+    mode: o.mode,
+    findStep,
+    prompter: o.prompter,
+    reporter: o.reporter,
+    reason: o.reason,
+    skips: o.skips,
+    overrides: o.overrides,
+    rehearsal: o.rehearsal,
+    beforeItem: o.beforeItem,
+    env: o.env,
   });
   try {
     return await engine.run();
@@ -79,6 +119,8 @@ export async function executeRun(o: RunOptions): Promise<RunSummary> {
     // A confirmation that could not be given: the run stops here, resumable, state kept.
     state.status = "no-go";
     saveState(state, o.env);
-    throw promptCancelled(err) ? new CliExit(EXIT.usage, "cancelled at the prompt (the run is saved: continue with --resume)") : err;
+    throw promptCancelled(err)
+      ? new CliExit(EXIT.usage, "cancelled at the prompt (the run is saved: continue with --resume)")
+      : err;
   }
 }

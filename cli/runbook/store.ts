@@ -114,7 +114,9 @@ export function listRuns(runbook?: string, env: NodeJS.ProcessEnv = process.env)
     try {
       const state = loadState(entry.name, env);
       if (!runbook || state.runbook === runbook) runs.push(state);
-    } catch { /* a foreign folder: ignore */ }
+    } catch {
+      /* a foreign folder: ignore */
+    }
   }
   return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }

@@ -12,19 +12,30 @@ import { metaCheckStep } from "./meta.ts";
 import { migrateDeployStep, migrateStatusStep } from "./migrate.ts";
 import { rollbackVercelStep } from "./rollback.ts";
 import { smokeSteps } from "./smoke.ts";
-import { cronDisableSyncStep, cronEnableAllStep, cronStatusStep, providerDisableStep, providerEnableStep } from "./switches.ts";
+import {
+  cronDisableSyncStep,
+  cronEnableAllStep,
+  cronStatusStep,
+  providerDisableStep,
+  providerEnableStep,
+} from "./switches.ts";
 import type { Step } from "./types.ts";
 import { webhookSteps } from "./webhooks.ts";
 
 export const builtinSteps: readonly Step[] = [
   launchRolesStep,
-  envCheckStep, envVercelStep,
-  migrateStatusStep, migrateDeployStep,
+  envCheckStep,
+  envVercelStep,
+  migrateStatusStep,
+  migrateDeployStep,
   healthReadyStep,
   ...Object.values(webhookSteps),
   ...Object.values(smokeSteps),
-  cronStatusStep, cronDisableSyncStep, cronEnableAllStep,
-  providerDisableStep, providerEnableStep,
+  cronStatusStep,
+  cronDisableSyncStep,
+  cronEnableAllStep,
+  providerDisableStep,
+  providerEnableStep,
   rollbackVercelStep,
   hypercareStep,
   metaCheckStep,
@@ -47,7 +58,10 @@ let loaded: Promise<void> | undefined;
 /** Imports the TATU_STEP_MODULES modules (once per process). */
 export function loadSteps(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   loaded ??= (async () => {
-    for (const mod of (env.TATU_STEP_MODULES ?? "").split(",").map((s) => s.trim()).filter(Boolean))
+    for (const mod of (env.TATU_STEP_MODULES ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean))
       await import(pathToFileURL(path.resolve(mod)).href);
   })();
   return loaded;

@@ -7,11 +7,19 @@ import { VercelApi } from "../clients/vercel-api.ts";
 import type { Step, StepResult } from "./types.ts";
 
 export type VarStatus = "present" | "missing" | "invalid";
-export interface VarReport { name: string; integration: string; launchCritical: boolean; secret: boolean; status: VarStatus; problem?: string; value?: string }
+export interface VarReport {
+  name: string;
+  integration: string;
+  launchCritical: boolean;
+  secret: boolean;
+  status: VarStatus;
+  problem?: string;
+  value?: string;
+}
 
 const allSpecs = (): [string, EnvVarSpec][] => [
   ...envNames.map((n) => [n, envRegistry[n]] as [string, EnvVarSpec]),
-  ...Object.entries(cliEnvRegistry) as [string, EnvVarSpec][],
+  ...(Object.entries(cliEnvRegistry) as [string, EnvVarSpec][]),
 ];
 
 /** Non-secret values are shown (they help); secrets only as "set". */
@@ -31,21 +39,30 @@ export function checkEnvVars(env: NodeJS.ProcessEnv, only?: string): VarReport[]
     }
     const parsed = spec.format.safeParse(value);
     // Only the registry's own messages: a zod issue may quote the input, which may be a secret.
-    if (!parsed.success) out.push({ ...base, status: "invalid", problem: parsed.error.issues.map((i) => (spec.secret ? "has the wrong format" : i.message)).join("; ") });
+    if (!parsed.success)
+      out.push({
+        ...base,
+        status: "invalid",
+        problem: parsed.error.issues.map((i) => (spec.secret ? "has the wrong format" : i.message)).join("; "),
+      });
     else out.push({ ...base, status: "present", value: shown(spec, value) });
   }
   return out;
 }
 
 export function assertIntegration(only: string | undefined): void {
-  if (only && !(integrations as readonly string[]).includes(only)) throw new Error(`unknown integration "${only}" (one of: ${integrations.join(", ")})`);
+  if (only && !(integrations as readonly string[]).includes(only))
+    throw new Error(`unknown integration "${only}" (one of: ${integrations.join(", ")})`);
 }
 
 export function envCheckResult(env: NodeJS.ProcessEnv, only?: string): StepResult {
   const vars = checkEnvVars(env, only);
   const missingCritical = vars.filter((v) => v.status === "missing" && v.launchCritical);
   const invalid = vars.filter((v) => v.status === "invalid");
-  const groups: Record<string, { present: string[]; missing: string[]; invalid: string[]; missingLaunchCritical: string[] }> = {};
+  const groups: Record<
+    string,
+    { present: string[]; missing: string[]; invalid: string[]; missingLaunchCritical: string[] }
+  > = {};
   for (const v of vars) {
     const g = (groups[v.integration] ??= { present: [], missing: [], invalid: [], missingLaunchCritical: [] });
     g[v.status].push(v.name);
@@ -65,7 +82,9 @@ export async function vercelEnvResult(env: NodeJS.ProcessEnv, target: string, on
     const anyTarget = new Map(keys.map((k) => [k.key, k.targets]));
     const wanted = allSpecs().filter(([name, s]) => (!only || s.integration === only) && name in envRegistry);
     const vars = wanted.map(([name, s]) => ({
-      name, integration: s.integration, launchCritical: s.launchCritical,
+      name,
+      integration: s.integration,
+      launchCritical: s.launchCritical,
       status: forTarget.has(name) ? "present" : anyTarget.has(name) ? "wrong-target" : "missing",
       targets: anyTarget.get(name) ?? [],
     }));

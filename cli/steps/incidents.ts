@@ -18,7 +18,10 @@ export function launchDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.TATU_LAUNCH_DIR || path.join(".tatu", "launch"));
 }
 
-export function recordIncident(incident: Omit<Incident, "at"> & { at?: string }, env: NodeJS.ProcessEnv = process.env): Incident {
+export function recordIncident(
+  incident: Omit<Incident, "at"> & { at?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Incident {
   const full: Incident = { at: new Date().toISOString(), ...incident };
   const dir = launchDir(env);
   fs.mkdirSync(dir, { recursive: true });

@@ -21,7 +21,7 @@ export async function probeDatabase(url: string): Promise<string | undefined> {
     return undefined;
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    return e.code ? `${e.code}: ${e.message?.split("\n")[0]}` : e.message?.split("\n")[0] ?? String(err);
+    return e.code ? `${e.code}: ${e.message?.split("\n")[0]}` : (e.message?.split("\n")[0] ?? String(err));
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -37,7 +37,8 @@ function hostOf(url: string): string {
 }
 
 /** Prisma's chatter about driver adapters is noise for operators. */
-const noise = /Prisma config detected|Your schema specifies the following datasource|values from your schema will NOT be used|remove those properties from your schema|^- url$|datasource property|Loaded Prisma config|^Prisma schema loaded|^Datasource "/i;
+const noise =
+  /Prisma config detected|Your schema specifies the following datasource|values from your schema will NOT be used|remove those properties from your schema|^- url$|datasource property|Loaded Prisma config|^Prisma schema loaded|^Datasource "/i;
 
 export async function runMigrate(ctx: StepContext, action: "status" | "deploy"): Promise<StepResult> {
   const url = envValue(ctx.env, "DATABASE_URL");
@@ -48,7 +49,12 @@ export async function runMigrate(ctx: StepContext, action: "status" | "deploy"):
 
   const lines: string[] = [];
   const proc = execa("node", ["scripts/prisma.mjs", "migrate", action], {
-    cwd: repoRoot, env: { ...ctx.env, DATABASE_URL: url }, all: true, reject: false, lines: false, signal: ctx.signal,
+    cwd: repoRoot,
+    env: { ...ctx.env, DATABASE_URL: url },
+    all: true,
+    reject: false,
+    lines: false,
+    signal: ctx.signal,
   });
   let buffered = "";
   proc.all?.on("data", (chunk: Buffer) => {
@@ -68,15 +74,31 @@ export async function runMigrate(ctx: StepContext, action: "status" | "deploy"):
   const details = { database: where, exitCode: res.exitCode, output: lines };
   if (action === "status") {
     if (res.exitCode === 0) return pass(`database ${where} is up to date`, details);
-    if (pending.length) return fail(`${pending.length} migration(s) not applied on ${where}: ${pending.join(", ")} (run \`tatu migrate deploy\`)`, details);
+    if (pending.length)
+      return fail(
+        `${pending.length} migration(s) not applied on ${where}: ${pending.join(", ")} (run \`tatu migrate deploy\`)`,
+        details,
+      );
     return fail(`prisma migrate status failed on ${where}: ${lines.at(-1) ?? `exit ${res.exitCode}`}`, details);
   }
   if (res.exitCode === 0) {
     const applied = lines.find((l) => /migrations? (have been )?applied|No pending migrations/i.test(l));
     return pass(`migrate deploy on ${where}: ${applied ?? "done"}`, details);
   }
-  return fail(`prisma migrate deploy failed on ${where}: ${lines.filter((l) => /error|failed/i.test(l)).at(-1) ?? lines.at(-1) ?? `exit ${res.exitCode}`}`, details);
+  return fail(
+    `prisma migrate deploy failed on ${where}: ${lines.filter((l) => /error|failed/i.test(l)).at(-1) ?? lines.at(-1) ?? `exit ${res.exitCode}`}`,
+    details,
+  );
 }
 
-export const migrateStatusStep: Step = { id: "migrate.status", title: "Database migrations applied", run: (ctx) => runMigrate(ctx, "status") };
-export const migrateDeployStep: Step = { id: "migrate.deploy", title: "Apply pending database migrations", destructive: true, run: (ctx) => runMigrate(ctx, "deploy") };
+export const migrateStatusStep: Step = {
+  id: "migrate.status",
+  title: "Database migrations applied",
+  run: (ctx) => runMigrate(ctx, "status"),
+};
+export const migrateDeployStep: Step = {
+  id: "migrate.deploy",
+  title: "Apply pending database migrations",
+  destructive: true,
+  run: (ctx) => runMigrate(ctx, "deploy"),
+};

@@ -3,8 +3,16 @@ import { EXIT, type ExitCode } from "../output/exit-codes.ts";
 import type { StepResult } from "./types.ts";
 import { Unreachable } from "../clients/http.ts";
 
-export const pass = (summary: string, details?: unknown): StepResult => ({ ok: true, summary, ...(details !== undefined && { details }) });
-export const fail = (summary: string, details?: unknown): StepResult => ({ ok: false, summary, ...(details !== undefined && { details }) });
+export const pass = (summary: string, details?: unknown): StepResult => ({
+  ok: true,
+  summary,
+  ...(details !== undefined && { details }),
+});
+export const fail = (summary: string, details?: unknown): StepResult => ({
+  ok: false,
+  summary,
+  ...(details !== undefined && { details }),
+});
 
 /** Runs a step body; a target that cannot be reached becomes `unreachable` (exit 3), not a crash. */
 export async function guarded(body: () => Promise<StepResult>): Promise<StepResult> {

@@ -25,15 +25,23 @@ export async function rollbackVercel(ctx: StepContext): Promise<StepResult> {
     await api.rollback(previous.uid, `tatu rollback by ${ctx.operator}`);
     const after = currentProduction(await api.productionDeployments(), await api.productionTargetId());
     const details = { from: current.uid, to: previous.uid, toUrl: previous.url, nowServing: after?.uid };
-    if (after?.uid !== previous.uid) return fail(`rollback requested, but production serves ${after?.uid ?? "nothing"} (expected ${previous.uid})`, details);
-    return pass(`production rolled back: ${current.uid} → ${previous.uid}${previous.url ? ` (${previous.url})` : ""}`, details);
+    if (after?.uid !== previous.uid)
+      return fail(
+        `rollback requested, but production serves ${after?.uid ?? "nothing"} (expected ${previous.uid})`,
+        details,
+      );
+    return pass(
+      `production rolled back: ${current.uid} → ${previous.uid}${previous.url ? ` (${previous.url})` : ""}`,
+      details,
+    );
   });
 }
 
 /** A bare name is looked up in runbooks/rollback/; a path is used as given. */
 export function resolveRollbackSql(file: string): string {
   const candidate = file.includes("/") ? path.resolve(file) : path.join(rollbackSqlDir, file);
-  if (!fs.existsSync(candidate)) throw new CliExit(EXIT.usage, `rollback SQL not found: ${candidate} (prepared files live in runbooks/rollback/)`);
+  if (!fs.existsSync(candidate))
+    throw new CliExit(EXIT.usage, `rollback SQL not found: ${candidate} (prepared files live in runbooks/rollback/)`);
   return candidate;
 }
 
@@ -54,10 +62,17 @@ export async function applyRollbackSql(ctx: StepContext, file: string): Promise<
     return pass(`applied ${path.basename(sqlFile)}`, { file: sqlFile });
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
-    return fail(`${path.basename(sqlFile)} failed and was rolled back: ${(err as Error).message.split("\n")[0]}`, { file: sqlFile });
+    return fail(`${path.basename(sqlFile)} failed and was rolled back: ${(err as Error).message.split("\n")[0]}`, {
+      file: sqlFile,
+    });
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-export const rollbackVercelStep: Step = { id: "rollback.vercel", title: "Roll back the Vercel production deployment to the previous one", destructive: true, run: rollbackVercel };
+export const rollbackVercelStep: Step = {
+  id: "rollback.vercel",
+  title: "Roll back the Vercel production deployment to the previous one",
+  destructive: true,
+  run: rollbackVercel,
+};

@@ -20,12 +20,18 @@ export const smokeNames = ["signup", ...channelSmokes, "calendar", "search"];
 export type SmokeName = string;
 const channelSmokeOf = (name: string) => catalogSmokes.find((s) => s.name === name);
 
-interface Item { name: string; ok: boolean; note: string }
+interface Item {
+  name: string;
+  ok: boolean;
+  note: string;
+}
 const item = (name: string, ok: boolean, note: string): Item => ({ name, ok, note });
 
 function verdict(label: string, items: Item[]): StepResult {
   const bad = items.filter((i) => !i.ok);
-  const summary = bad.length ? `${label}: ${bad.map((i) => `${i.name} — ${i.note}`).join("; ")}` : `${label}: ${items.map((i) => i.name).join(", ")} ok`;
+  const summary = bad.length
+    ? `${label}: ${bad.map((i) => `${i.name} — ${i.note}`).join("; ")}`
+    : `${label}: ${items.map((i) => i.name).join(", ")} ok`;
   return bad.length ? fail(summary, { items }) : pass(summary, { items });
 }
 
@@ -38,17 +44,33 @@ export async function signupSmoke(ctx: StepContext): Promise<StepResult> {
     const http = new HttpSession(ctx.baseUrl);
     const id = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
     const template = envValue(ctx.env, "TATU_SMOKE_SIGNUP_EMAIL");
-    const email = template ? template.replace("{id}", id) : `tatu-smoke-${id}@${envValue(ctx.env, "TATU_SMOKE_SIGNUP_DOMAIN") ?? "smoke.tatu.test"}`;
+    const email = template
+      ? template.replace("{id}", id)
+      : `tatu-smoke-${id}@${envValue(ctx.env, "TATU_SMOKE_SIGNUP_DOMAIN") ?? "smoke.tatu.test"}`;
     const imapUrl = envValue(ctx.env, "TATU_SMOKE_IMAP_URL");
     const started = new Date();
     const password = `Smoke-${randomBytes(12).toString("base64url")}`;
     const items: Item[] = [];
     ctx.progress(`signup: creating ${email}`);
     const created = await http.post("/api/auth/signup", { email, password, name: "Tatu Smoke", role: "customer" });
-    items.push(item("signup.create-customer", created.status === 201, created.status === 201 ? "201" : describeResponse(created)));
+    items.push(
+      item(
+        "signup.create-customer",
+        created.status === 201,
+        created.status === 201 ? "201" : describeResponse(created),
+      ),
+    );
     if (created.status !== 201) return verdict("signup", items);
     const shape = typeof created.body?.userId === "string" && typeof created.body?.verificationEmailSent === "boolean";
-    items.push(item("signup.response-shape", shape, shape ? `userId + verificationEmailSent=${created.body.verificationEmailSent}` : `body was ${created.text.slice(0, 100)}`));
+    items.push(
+      item(
+        "signup.response-shape",
+        shape,
+        shape
+          ? `userId + verificationEmailSent=${created.body.verificationEmailSent}`
+          : `body was ${created.text.slice(0, 100)}`,
+      ),
+    );
 
     const early = await http.post("/api/auth/login", { email, password });
     const guided = early.status === 403 && early.body?.error?.code === "EMAIL_NOT_VERIFIED";
@@ -57,7 +79,9 @@ export async function signupSmoke(ctx: StepContext): Promise<StepResult> {
     const resend = await http.post("/api/auth/resend-verification", { email });
     items.push(item("signup.resend", resend.status === 202, describeResponse(resend)));
 
-    const link = imapUrl ? await verificationLinkFromImap(imapUrl, email, started) : await verificationLink(http, email);
+    const link = imapUrl
+      ? await verificationLinkFromImap(imapUrl, email, started)
+      : await verificationLink(http, email);
     if (!link.url) {
       items.push(item("signup.verify-link", false, link.problem!));
       return verdict("signup", items);
@@ -65,7 +89,13 @@ export async function signupSmoke(ctx: StepContext): Promise<StepResult> {
     const token = new URL(link.url).searchParams.get("token") ?? "";
     const linkShape = new URL(link.url).pathname === "/verify-email" && token.length > 0;
     const verified = await http.get(`/api/auth/verify-email?token=${encodeURIComponent(token)}`);
-    items.push(item("signup.verify-link", linkShape && verified.status === 200 && verified.body?.verified === true, linkShape ? describeResponse(verified) : `unexpected link path ${new URL(link.url).pathname}`));
+    items.push(
+      item(
+        "signup.verify-link",
+        linkShape && verified.status === 200 && verified.body?.verified === true,
+        linkShape ? describeResponse(verified) : `unexpected link path ${new URL(link.url).pathname}`,
+      ),
+    );
 
     const login = await http.post("/api/auth/login", { email, password });
     items.push(item("signup.login-verified", login.status === 200, describeResponse(login)));
@@ -77,7 +107,11 @@ export async function signupSmoke(ctx: StepContext): Promise<StepResult> {
 async function verificationLink(http: HttpSession, email: string): Promise<{ url?: string; problem?: string }> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const res = await http.get(`/api/dev/outbox?to=${encodeURIComponent(email)}`);
-    if (res.status === 404) return { problem: "no dev outbox on this deployment (production): set TATU_SMOKE_SIGNUP_EMAIL + TATU_SMOKE_IMAP_URL (a test mailbox)" };
+    if (res.status === 404)
+      return {
+        problem:
+          "no dev outbox on this deployment (production): set TATU_SMOKE_SIGNUP_EMAIL + TATU_SMOKE_IMAP_URL (a test mailbox)",
+      };
     const links: string[] = (res.body?.emails ?? []).flatMap((e: { links?: string[] }) => e.links ?? []);
     const url = links.find((l) => l.includes("/verify-email?token="));
     if (url) return { url };
@@ -100,12 +134,21 @@ async function signIn(ctx: StepContext): Promise<HttpSession | StepResult> {
 
 type ChannelSmoke = (typeof catalogSmokes)[number];
 
-interface Account { id: string; provider: string; address: string | null; aliasLabel: string | null; status: string; needsReconnect: boolean; lastError: string | null }
+interface Account {
+  id: string;
+  provider: string;
+  address: string | null;
+  aliasLabel: string | null;
+  status: string;
+  needsReconnect: boolean;
+  lastError: string | null;
+}
 
 /** The smoke name's account: one matching its pattern, else preferably one that avoids it, else an active one. */
 function pickAccount(smoke: ChannelSmoke, items: Account[]): Account | undefined {
   const candidates = items.filter((a) => a.provider === smoke.provider && a.status !== "disabled");
-  const test = (pattern: string, a: Account) => new RegExp(pattern, "i").test(`${a.aliasLabel ?? ""} ${a.address ?? ""}`);
+  const test = (pattern: string, a: Account) =>
+    new RegExp(pattern, "i").test(`${a.aliasLabel ?? ""} ${a.address ?? ""}`);
   if (smoke.match) return candidates.find((a) => test(smoke.match!, a));
   if (smoke.avoid) return candidates.find((a) => !test(smoke.avoid!, a)) ?? candidates[0];
   return candidates.find((a) => a.status === "active") ?? candidates[0];
@@ -115,30 +158,60 @@ async function manualSync(http: HttpSession, path: string): Promise<{ ok: boolea
   for (let attempt = 0; attempt < 10; attempt++) {
     const res = await http.post(path);
     if (res.status === 200) return { ok: true, note: `${res.body?.fetched ?? res.body?.events ?? 0} fetched` };
-    if (res.status !== 409 || res.body?.error?.code !== "SYNC_IN_PROGRESS") return { ok: false, note: describeResponse(res) };
+    if (res.status !== 409 || res.body?.error?.code !== "SYNC_IN_PROGRESS")
+      return { ok: false, note: describeResponse(res) };
     await sleep(500); // a scheduled sync holds the lease: wait for it
   }
   return { ok: false, note: "a sync stayed in progress for 5 s" };
 }
 
-interface SentReply { conversationId: string; messageId: string; sentAt: number }
-interface OutboundView { id: string; direction?: string; text?: string; status?: string; statusError?: string | null; seenBack?: { at: string; via: string } | null }
+interface SentReply {
+  conversationId: string;
+  messageId: string;
+  sentAt: number;
+}
+interface OutboundView {
+  id: string;
+  direction?: string;
+  text?: string;
+  status?: string;
+  statusError?: string | null;
+  seenBack?: { at: string; via: string } | null;
+}
 
 /** Replies on the smoke account's newest conversation and waits until the provider took it. */
-async function replyGoesOut(ctx: StepContext, http: HttpSession, channel: string, accountId: string): Promise<{ item: Item; sent?: SentReply }> {
+async function replyGoesOut(
+  ctx: StepContext,
+  http: HttpSession,
+  channel: string,
+  accountId: string,
+): Promise<{ item: Item; sent?: SentReply }> {
   const list = await http.get(`/api/inbox/conversations?channel=${encodeURIComponent(channel)}&limit=50`);
   const conv = (list.body?.items ?? []).find((c: { accountId?: string }) => c.accountId === accountId);
-  if (!conv) return { item: item("reply", false, `no ${channel} conversation on the smoke account to reply to (send it a message first)`) };
+  if (!conv)
+    return {
+      item: item(
+        "reply",
+        false,
+        `no ${channel} conversation on the smoke account to reply to (send it a message first)`,
+      ),
+    };
   const text = `Tatu launch smoke test ${new Date().toISOString()} — please ignore.`;
   const sent = await http.post(`/api/inbox/conversations/${conv.id}/reply`, { text });
   if (sent.status !== 202) return { item: item("reply", false, describeResponse(sent)) };
   for (let attempt = 0; attempt < 60; attempt++) {
     const msgs = await http.get(`/api/inbox/conversations/${conv.id}/messages?limit=10`);
-    const mine = ((msgs.body?.items ?? []) as OutboundView[]).find((m) => m.direction === "outbound" && m.text?.includes(text));
+    const mine = ((msgs.body?.items ?? []) as OutboundView[]).find(
+      (m) => m.direction === "outbound" && m.text?.includes(text),
+    );
     if (mine?.status && mine.status !== "pending") {
       const ok = ["sent", "delivered", "read"].includes(mine.status);
       return {
-        item: item("reply", ok, ok ? `reply ${mine.status}` : `reply ${mine.status}: ${mine.statusError ?? "no reason"}`),
+        item: item(
+          "reply",
+          ok,
+          ok ? `reply ${mine.status}` : `reply ${mine.status}: ${mine.statusError ?? "no reason"}`,
+        ),
         ...(ok ? { sent: { conversationId: conv.id, messageId: mine.id, sentAt: Date.now() } } : {}),
       };
     }
@@ -164,7 +237,11 @@ async function comesBack(ctx: StepContext, http: HttpSession, channel: string, r
     if (attempt === 0) ctx.progress(`${channel}: waiting for the reply to come back by sync or webhook`);
     await sleep(500);
   }
-  return item("round trip", false, `the provider did not report the reply back within ${seconds} s after the sync (no Sent copy on sync, no echo or delivery webhook: check the webhook subscription and the sync cursor)`);
+  return item(
+    "round trip",
+    false,
+    `the provider did not report the reply back within ${seconds} s after the sync (no Sent copy on sync, no echo or delivery webhook: check the webhook subscription and the sync cursor)`,
+  );
 }
 
 /** The provider's own checks run by the service (it holds the tokens): an authenticated round
@@ -187,8 +264,13 @@ export async function channelSmoke(ctx: StepContext, name: string): Promise<Step
     // SMS has two ways in: a number of the server's Twilio account (assigned by an admin) and
     // a studio's own Twilio account. Every connected one is checked, each with its own items.
     if (smoke.every) {
-      const numbers = ((list.body.items ?? []) as (Account & { twilioAccount?: string })[]).filter((a) => a.provider === smoke.provider && a.status !== "disabled");
-      if (!numbers.length) return fail(`${name}: the smoke account has no connected ${smoke.provider === "twilio" ? "Twilio number" : `${name} account`}`);
+      const numbers = ((list.body.items ?? []) as (Account & { twilioAccount?: string })[]).filter(
+        (a) => a.provider === smoke.provider && a.status !== "disabled",
+      );
+      if (!numbers.length)
+        return fail(
+          `${name}: the smoke account has no connected ${smoke.provider === "twilio" ? "Twilio number" : `${name} account`}`,
+        );
       const items: Item[] = [];
       for (const a of numbers) {
         const label = a.twilioAccount === "own" ? "own Twilio account" : "server number";
@@ -207,7 +289,13 @@ export async function channelSmoke(ctx: StepContext, name: string): Promise<Step
 async function accountSmoke(ctx: StepContext, http: HttpSession, name: string, account: Account): Promise<Item[]> {
   const items: Item[] = [item("connected", true, account.address ?? account.id)];
   const healthy = account.status === "active" && !account.needsReconnect;
-  items.push(item("healthy", healthy, healthy ? "active" : `${account.status}${account.lastError ? `: ${account.lastError}` : ""}`));
+  items.push(
+    item(
+      "healthy",
+      healthy,
+      healthy ? "active" : `${account.status}${account.lastError ? `: ${account.lastError}` : ""}`,
+    ),
+  );
   if (!healthy) return items;
   items.push(...(await providerChecks(http, account.id)));
   const reply = await replyGoesOut(ctx, http, account.provider, account.id);
@@ -263,4 +351,9 @@ const titles: Record<SmokeName, string | undefined> = {
   search: "Map/search: visible artists answer",
 };
 
-export const smokeSteps = Object.fromEntries(smokeNames.map((n): [SmokeName, Step] => [n, { id: `smoke.${n}`, title: titles[n] ?? n, run: (ctx) => runSmoke(ctx, n) }])) as Record<SmokeName, Step>;
+export const smokeSteps = Object.fromEntries(
+  smokeNames.map((n): [SmokeName, Step] => [
+    n,
+    { id: `smoke.${n}`, title: titles[n] ?? n, run: (ctx) => runSmoke(ctx, n) },
+  ]),
+) as Record<SmokeName, Step>;

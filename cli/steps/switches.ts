@@ -22,14 +22,23 @@ export const historyLine = (c: SwitchChange) =>
 /** `cron status` / `provider status`: the step, the history (in JSON), and for people one line per switch and the recent changes. */
 export function switchStatusOutcome(command: string, step: ReportedStep, json: boolean): Outcome {
   const details = step.details as { switches?: SwitchState[]; history?: SwitchChange[] } | undefined;
-  const switches = details?.switches ?? [], history = details?.history ?? [];
+  const switches = details?.switches ?? [],
+    history = details?.history ?? [];
   return {
-    command, exitCode: exitCodeOf([step]), steps: [step], extra: { history },
-    notes: json ? [] : [
-      ...switches.map((s) => `  ${s.enabled ? "on " : "OFF"} ${s.name}${s.reason ? ` — ${s.reason}` : ""}${s.updatedBy ? ` (by ${s.updatedBy})` : ""}`),
-      history.length ? "Recent changes (newest first):" : "No changes recorded.",
-      ...history.map(historyLine),
-    ],
+    command,
+    exitCode: exitCodeOf([step]),
+    steps: [step],
+    extra: { history },
+    notes: json
+      ? []
+      : [
+          ...switches.map(
+            (s) =>
+              `  ${s.enabled ? "on " : "OFF"} ${s.name}${s.reason ? ` — ${s.reason}` : ""}${s.updatedBy ? ` (by ${s.updatedBy})` : ""}`,
+          ),
+          history.length ? "Recent changes (newest first):" : "No changes recorded.",
+          ...history.map(historyLine),
+        ],
   };
 }
 
@@ -40,7 +49,9 @@ async function switchStatus(ctx: StepContext, kind: "cron" | "provider", name?: 
     const switches = all.filter((s) => s.kind === kind && (!name || s.name === name));
     const off = switches.filter((s) => !s.enabled);
     const noun = kind === "cron" ? "cron" : "provider";
-    const summary = off.length ? `${off.length} ${noun}(s) disabled: ${off.map((s) => `${s.name}${s.reason ? ` (${s.reason})` : ""}`).join(", ")}` : `all ${switches.length} ${noun}s active`;
+    const summary = off.length
+      ? `${off.length} ${noun}(s) disabled: ${off.map((s) => `${s.name}${s.reason ? ` (${s.reason})` : ""}`).join(", ")}`
+      : `all ${switches.length} ${noun}s active`;
     return off.length ? fail(summary, { switches, history }) : pass(summary, { switches, history });
   });
 }
@@ -48,7 +59,12 @@ async function switchStatus(ctx: StepContext, kind: "cron" | "provider", name?: 
 export const cronStatus = (ctx: StepContext) => switchStatus(ctx, "cron");
 export const providerStatus = (ctx: StepContext, name?: string) => switchStatus(ctx, "provider", name);
 
-export async function setSwitches(ctx: StepContext, names: string[], enabled: boolean, reason?: string): Promise<StepResult> {
+export async function setSwitches(
+  ctx: StepContext,
+  names: string[],
+  enabled: boolean,
+  reason?: string,
+): Promise<StepResult> {
   return guarded(async () => {
     const api = admin(ctx);
     const changed: SwitchState[] = [];
@@ -66,39 +82,63 @@ export function cronSwitchNames(name: string | undefined, all: boolean, known: s
   if (all) return known;
   if (!name) throw new CliExit(EXIT.usage, "name a cron or pass --all");
   const full = `cron.${name.replace(/^cron\./, "")}`;
-  if (!known.includes(full)) throw new CliExit(EXIT.usage, `unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
+  if (!known.includes(full))
+    throw new CliExit(EXIT.usage, `unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
   return [full];
 }
 
 export function providerSwitchName(provider: string): string {
   const bare = provider.replace(/^provider\./, "");
-  if (!(providerIds as readonly string[]).includes(bare)) throw new CliExit(EXIT.usage, `unknown provider "${provider}" (one of: ${providerIds.join(", ")})`);
+  if (!(providerIds as readonly string[]).includes(bare))
+    throw new CliExit(EXIT.usage, `unknown provider "${provider}" (one of: ${providerIds.join(", ")})`);
   return `provider.${bare}`;
 }
 
-export const cronStatusStep: Step = { id: "cron.status", title: "Cron jobs active (sync-messages, sync-calendars, worker-sync, reminders)", run: cronStatus };
+export const cronStatusStep: Step = {
+  id: "cron.status",
+  title: "Cron jobs active (sync-messages, sync-calendars, worker-sync, reminders)",
+  run: cronStatus,
+};
 export const cronDisableSyncStep: Step = {
-  id: "cron.disable-sync", title: "Disable the sync crons (rollback quick action)", destructive: true,
-  run: (ctx) => setSwitches(ctx, syncCrons.map((n) => `cron.${n}`), false, "rollback: sync crons paused"),
+  id: "cron.disable-sync",
+  title: "Disable the sync crons (rollback quick action)",
+  destructive: true,
+  run: (ctx) =>
+    setSwitches(
+      ctx,
+      syncCrons.map((n) => `cron.${n}`),
+      false,
+      "rollback: sync crons paused",
+    ),
 };
 export const cronEnableAllStep: Step = {
-  id: "cron.enable-all", title: "Re-enable every cron", destructive: true,
+  id: "cron.enable-all",
+  title: "Re-enable every cron",
+  destructive: true,
   run: async (ctx) => guarded(async () => setSwitches(ctx, await knownCronSwitches(ctx), true, "re-enabled")),
 };
 
 /** provider.disable / provider.enable: which provider comes from TATU_PROVIDER (a runbook item names only the step). */
 const providerParams = z.object({
-  provider: z.string({ error: "TATU_PROVIDER is not set: which provider?" })
+  provider: z
+    .string({ error: "TATU_PROVIDER is not set: which provider?" })
     .transform((p) => p.replace(/^provider\./, ""))
-    .pipe(z.enum(providerIds, { error: (issue) => `unknown provider "${String(issue.input)}" (one of: ${providerIds.join(", ")})` })),
+    .pipe(
+      z.enum(providerIds, {
+        error: (issue) => `unknown provider "${String(issue.input)}" (one of: ${providerIds.join(", ")})`,
+      }),
+    ),
 });
 
 function providerStep(id: string, enabled: boolean): Step {
   return stepWithParams({
-    id, title: `${enabled ? "Enable" : "Disable"} one provider integration (TATU_PROVIDER)`, destructive: true,
+    id,
+    title: `${enabled ? "Enable" : "Disable"} one provider integration (TATU_PROVIDER)`,
+    destructive: true,
     params: providerParams,
     readParams: (ctx) => ({ provider: envValue(ctx.env, "TATU_PROVIDER") }),
-    run: (ctx, { provider }) => setSwitches(ctx, [`provider.${provider}`], enabled, enabled ? "re-enabled" : "disabled by the release commander"),
+    run: (ctx, { provider }) =>
+      setSwitches(ctx, [`provider.${provider}`], enabled, enabled ? "re-enabled" : "disabled by the release commander"),
   });
 }
 export const providerDisableStep = providerStep("provider.disable", false);

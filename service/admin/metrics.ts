@@ -26,7 +26,18 @@ export interface ProviderMetrics {
   serverErrors: number;
 }
 
-const empty = (): ProviderMetrics => ({ webhooksAccepted: 0, webhooksRejectedSignature: 0, webhooksRejectedKnownSender: 0, webhooksRejectedOther: 0, webhooksRateLimited: 0, webhooksFailedProcessing: 0, syncRunsOk: 0, syncRunsError: 0, jobsRetried: 0, serverErrors: 0 });
+const empty = (): ProviderMetrics => ({
+  webhooksAccepted: 0,
+  webhooksRejectedSignature: 0,
+  webhooksRejectedKnownSender: 0,
+  webhooksRejectedOther: 0,
+  webhooksRateLimited: 0,
+  webhooksFailedProcessing: 0,
+  syncRunsOk: 0,
+  syncRunsError: 0,
+  jobsRetried: 0,
+  serverErrors: 0,
+});
 
 type Row = { key: string | null; w15: number; w60: number; w1440: number };
 const counts = (filter: string) =>
@@ -40,21 +51,40 @@ export async function collectMetrics(ctx: AppContext) {
   const [rejections, accepted, failed, syncOk, syncErr, retried, errors] = await Promise.all([
     rejectionCounts(ctx),
     // Rows with status "rejected" are from before the counters (no longer written).
-    q(`SELECT source AS key, ${counts("status <> 'rejected'")} FROM (SELECT source, status, "receivedAt" AS t FROM "WebhookEvent" WHERE "receivedAt" >= ${since}) x GROUP BY source`),
-    q(`SELECT source AS key, ${counts("status = 'failed'")} FROM (SELECT source, status, "receivedAt" AS t FROM "WebhookEvent" WHERE "receivedAt" >= ${since}) x GROUP BY source`),
-    q(`SELECT a.provider AS key, ${counts("s.status = 'ok'")} FROM (SELECT "accountId", status, "startedAt" AS t FROM "SyncRun" WHERE "startedAt" >= ${since}) s JOIN "ConnectedAccount" a ON a.id = s."accountId" GROUP BY a.provider`),
-    q(`SELECT a.provider AS key, ${counts("s.status = 'error'")} FROM (SELECT "accountId", status, "startedAt" AS t FROM "SyncRun" WHERE "startedAt" >= ${since}) s JOIN "ConnectedAccount" a ON a.id = s."accountId" GROUP BY a.provider`),
-    q(`SELECT provider AS key, ${counts("attempt > 1")} FROM (SELECT provider, attempt, "startedAt" AS t FROM "JobRun" WHERE kind = 'job' AND "startedAt" >= ${since}) x GROUP BY provider`),
-    q(`SELECT provider AS key, ${counts("true")} FROM (SELECT provider, at AS t FROM "ServerErrorEvent" WHERE at >= ${since}) x GROUP BY provider`),
+    q(
+      `SELECT source AS key, ${counts("status <> 'rejected'")} FROM (SELECT source, status, "receivedAt" AS t FROM "WebhookEvent" WHERE "receivedAt" >= ${since}) x GROUP BY source`,
+    ),
+    q(
+      `SELECT source AS key, ${counts("status = 'failed'")} FROM (SELECT source, status, "receivedAt" AS t FROM "WebhookEvent" WHERE "receivedAt" >= ${since}) x GROUP BY source`,
+    ),
+    q(
+      `SELECT a.provider AS key, ${counts("s.status = 'ok'")} FROM (SELECT "accountId", status, "startedAt" AS t FROM "SyncRun" WHERE "startedAt" >= ${since}) s JOIN "ConnectedAccount" a ON a.id = s."accountId" GROUP BY a.provider`,
+    ),
+    q(
+      `SELECT a.provider AS key, ${counts("s.status = 'error'")} FROM (SELECT "accountId", status, "startedAt" AS t FROM "SyncRun" WHERE "startedAt" >= ${since}) s JOIN "ConnectedAccount" a ON a.id = s."accountId" GROUP BY a.provider`,
+    ),
+    q(
+      `SELECT provider AS key, ${counts("attempt > 1")} FROM (SELECT provider, attempt, "startedAt" AS t FROM "JobRun" WHERE kind = 'job' AND "startedAt" >= ${since}) x GROUP BY provider`,
+    ),
+    q(
+      `SELECT provider AS key, ${counts("true")} FROM (SELECT provider, at AS t FROM "ServerErrorEvent" WHERE at >= ${since}) x GROUP BY provider`,
+    ),
   ]);
 
-  const result = Object.fromEntries(Object.keys(windows).map((w) => [w, { providers: {} as Record<string, ProviderMetrics>, totals: empty() }])) as Record<WindowName, { providers: Record<string, ProviderMetrics>; totals: ProviderMetrics }>;
-  for (const w of Object.keys(windows) as WindowName[]) for (const p of [...providerIds, "core"]) result[w].providers[p] = empty();
+  const result = Object.fromEntries(
+    Object.keys(windows).map((w) => [w, { providers: {} as Record<string, ProviderMetrics>, totals: empty() }]),
+  ) as Record<WindowName, { providers: Record<string, ProviderMetrics>; totals: ProviderMetrics }>;
+  for (const w of Object.keys(windows) as WindowName[])
+    for (const p of [...providerIds, "core"]) result[w].providers[p] = empty();
 
   const add = (rows: Row[], field: keyof ProviderMetrics, keyOf: (k: string | null) => string = (k) => k ?? "core") => {
     for (const row of rows) {
       const key = keyOf(row.key);
-      for (const [w, value] of [["15m", row.w15], ["1h", row.w60], ["24h", row.w1440]] as const) {
+      for (const [w, value] of [
+        ["15m", row.w15],
+        ["1h", row.w60],
+        ["24h", row.w1440],
+      ] as const) {
         const bucket = (result[w].providers[key] ??= empty());
         bucket[field] += value;
         result[w].totals[field] += value;
@@ -67,7 +97,10 @@ export async function collectMetrics(ctx: AppContext) {
     signature_unknown: ["webhooksRejectedSignature"],
     signature_known: ["webhooksRejectedSignature", "webhooksRejectedKnownSender"],
     rate_limited: ["webhooksRateLimited"],
-    malformed: ["webhooksRejectedOther"], content_type: ["webhooksRejectedOther"], too_large: ["webhooksRejectedOther"], unreadable: ["webhooksRejectedOther"],
+    malformed: ["webhooksRejectedOther"],
+    content_type: ["webhooksRejectedOther"],
+    too_large: ["webhooksRejectedOther"],
+    unreadable: ["webhooksRejectedOther"],
   };
   for (const [source, reasons] of rejections)
     for (const [reason, w] of reasons)

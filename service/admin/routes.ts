@@ -11,11 +11,18 @@ import { collectMetrics } from "./metrics.ts";
 import { twilioNumberRoutes } from "./twilio-numbers.ts";
 import { switchNames } from "../jobs/switches.ts";
 
-const historyQuery = z.object({
-  name: z.string().optional(),
-  kind: z.enum(["cron", "provider"], { message: "kind must be cron or provider." }).optional(),
-  limit: z.coerce.number({ message: "limit must be a number." }).int().min(1, "limit must be 1 to 500.").max(500, "limit must be 1 to 500.").default(50),
-}).strict();
+const historyQuery = z
+  .object({
+    name: z.string().optional(),
+    kind: z.enum(["cron", "provider"], { message: "kind must be cron or provider." }).optional(),
+    limit: z.coerce
+      .number({ message: "limit must be a number." })
+      .int()
+      .min(1, "limit must be 1 to 500.")
+      .max(500, "limit must be 1 to 500.")
+      .default(50),
+  })
+  .strict();
 
 const switchBody = z.object({
   enabled: z.boolean({ message: "enabled must be true or false." }),
@@ -37,8 +44,10 @@ export function adminRoutes(ctx: AppContext): Router {
   // Read-only: the history has no update or delete route (and the table refuses both).
   r.get("/switches/history", async (req, res) => {
     const q = parse(historyQuery, req.query);
-    if (q.name !== undefined && !ctx.switches.isKnown(q.name)) throw notFound(`Unknown switch "${q.name}". GET /api/admin/switches lists them.`);
-    const names = q.name !== undefined ? [q.name] : q.kind ? switchNames.filter((n) => n.startsWith(`${q.kind}.`)) : undefined;
+    if (q.name !== undefined && !ctx.switches.isKnown(q.name))
+      throw notFound(`Unknown switch "${q.name}". GET /api/admin/switches lists them.`);
+    const names =
+      q.name !== undefined ? [q.name] : q.kind ? switchNames.filter((n) => n.startsWith(`${q.kind}.`)) : undefined;
     res.json({ changes: await ctx.switches.history({ names, limit: q.limit }) });
   });
 
@@ -46,7 +55,7 @@ export function adminRoutes(ctx: AppContext): Router {
     const name = String(req.params.name);
     if (!ctx.switches.isKnown(name)) throw notFound(`Unknown switch "${name}". GET /api/admin/switches lists them.`);
     const body = parse(switchBody, req.body);
-    const by = req.viaCronSecret ? (req.get("x-tatu-operator")?.slice(0, 100) || "cron-secret") : req.user!.email;
+    const by = req.viaCronSecret ? req.get("x-tatu-operator")?.slice(0, 100) || "cron-secret" : req.user!.email;
     const state = await ctx.switches.set(name, body.enabled, body.reason ?? null, by);
     ctx.log.warn({ switch: name, enabled: body.enabled, reason: body.reason, by }, "switch changed");
     res.json(state);

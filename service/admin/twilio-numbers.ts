@@ -10,26 +10,61 @@ import { parse, requireJsonBody } from "../http/validate.ts";
 import { sealJson } from "../security/secret-box.ts";
 
 const numberParam = z.object({
-  e164: z.string().trim().regex(E164, "must be an E.164 phone number, e.g. +15551234567 (URL-encode the + as %2B if your client drops it)"),
+  e164: z
+    .string()
+    .trim()
+    .regex(E164, "must be an E.164 phone number, e.g. +15551234567 (URL-encode the + as %2B if your client drops it)"),
 });
-const assignBody = z.object({ email: z.email("must be the email address of a Tatu artist account").trim().toLowerCase() });
+const assignBody = z.object({
+  email: z.email("must be the email address of a Tatu artist account").trim().toLowerCase(),
+});
 
-const RELEASED = "An administrator gave this number to another studio. Ask them if that is a mistake, or connect your own Twilio account.";
+const RELEASED =
+  "An administrator gave this number to another studio. Ask them if that is a mistake, or connect your own Twilio account.";
 
-function view(a: { phoneNumber: string; assignedBy: string; createdAt: Date; updatedAt: Date; user: { id: string; email: string; name: string } }) {
-  return { phoneNumber: a.phoneNumber, userId: a.user.id, email: a.user.email, name: a.user.name, assignedBy: a.assignedBy, assignedAt: a.updatedAt };
+function view(a: {
+  phoneNumber: string;
+  assignedBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+  user: { id: string; email: string; name: string };
+}) {
+  return {
+    phoneNumber: a.phoneNumber,
+    userId: a.user.id,
+    email: a.user.email,
+    name: a.user.name,
+    assignedBy: a.assignedBy,
+    assignedAt: a.updatedAt,
+  };
 }
 
-const by = (req: Request) => (req.viaCronSecret ? (req.get("x-tatu-operator")?.slice(0, 100) || "cron-secret") : req.user!.email);
+const by = (req: Request) =>
+  req.viaCronSecret ? req.get("x-tatu-operator")?.slice(0, 100) || "cron-secret" : req.user!.email;
 
 /** Numbers of the server's account that are live on accounts other than `keepUserId`'s: disconnected. */
 async function releaseOthers(ctx: AppContext, phoneNumber: string, keepUserId: string | null): Promise<number> {
   const others = await ctx.db.connectedAccount.findMany({
-    where: { provider: "twilio", externalId: phoneNumber, providerAccountId: null, status: { not: "disabled" }, ...(keepUserId ? { userId: { not: keepUserId } } : {}) },
+    where: {
+      provider: "twilio",
+      externalId: phoneNumber,
+      providerAccountId: null,
+      status: { not: "disabled" },
+      ...(keepUserId ? { userId: { not: keepUserId } } : {}),
+    },
     select: { id: true },
   });
   for (const o of others)
-    await ctx.db.connectedAccount.update({ where: { id: o.id }, data: { status: "disabled", credentials: sealJson(ctx.config.tokenEncryptionKey, {}), lastError: RELEASED, lastErrorClass: "auth", lastErrorAt: new Date() } });
+    await ctx.db.connectedAccount.update({
+      where: { id: o.id },
+      data: {
+        status: "disabled",
+        credentials: sealJson(ctx.config.tokenEncryptionKey, {}),
+        lastError: RELEASED,
+        lastErrorClass: "auth",
+        lastErrorAt: new Date(),
+      },
+    });
   return others.length;
 }
 
@@ -37,8 +72,14 @@ export function twilioNumberRoutes(ctx: AppContext): Router {
   const r = Router();
 
   r.get("/", async (_req, res) => {
-    const rows = await ctx.db.twilioNumberAssignment.findMany({ orderBy: { phoneNumber: "asc" }, include: { user: { select: { id: true, email: true, name: true } } } });
-    const live = await ctx.db.connectedAccount.findMany({ where: { provider: "twilio", providerAccountId: null, status: { not: "disabled" } }, select: { externalId: true, userId: true } });
+    const rows = await ctx.db.twilioNumberAssignment.findMany({
+      orderBy: { phoneNumber: "asc" },
+      include: { user: { select: { id: true, email: true, name: true } } },
+    });
+    const live = await ctx.db.connectedAccount.findMany({
+      where: { provider: "twilio", providerAccountId: null, status: { not: "disabled" } },
+      select: { externalId: true, userId: true },
+    });
     const connectedBy = new Map(live.map((a) => [a.externalId, a.userId]));
     res.json({
       defaultNumber: ctx.config.env.TWILIO_PHONE_NUMBER ?? null,
@@ -51,7 +92,8 @@ export function twilioNumberRoutes(ctx: AppContext): Router {
     const { email } = parse(assignBody, req.body);
     const user = await ctx.db.user.findUnique({ where: { email }, select: { id: true, role: true } });
     if (!user) throw notFound(`No Tatu account uses ${email}.`);
-    if (user.role !== "artist") throw badRequest(`${email} is a customer account; only artists connect studio numbers.`, "NOT_AN_ARTIST");
+    if (user.role !== "artist")
+      throw badRequest(`${email} is a customer account; only artists connect studio numbers.`, "NOT_AN_ARTIST");
     const assignedBy = by(req);
     const row = await ctx.db.twilioNumberAssignment.upsert({
       where: { phoneNumber: e164 },

@@ -26,7 +26,11 @@ export function encodeSearchCursor(fingerprint: string, key: SearchKey): string 
   return Buffer.from(JSON.stringify(body)).toString("base64url");
 }
 
-export function decodeSearchCursor(cursor: string | undefined, fingerprint: string, kind: SearchKey["kind"]): SearchKey | undefined {
+export function decodeSearchCursor(
+  cursor: string | undefined,
+  fingerprint: string,
+  kind: SearchKey["kind"],
+): SearchKey | undefined {
   if (!cursor) return undefined;
   let parsed: z.output<typeof shape> | undefined;
   try {
@@ -36,5 +40,7 @@ export function decodeSearchCursor(cursor: string | undefined, fingerprint: stri
   }
   if (!parsed || parsed[1] !== fingerprint || (parsed[2] === "d") !== (kind === "distance"))
     throw badRequest("The cursor does not belong to this search; start again from the first page.", "INVALID_CURSOR");
-  return parsed[2] === "d" ? { kind: "distance", d: parsed[3], id: parsed[4] } : { kind: "name", name: parsed[3], id: parsed[4] };
+  return parsed[2] === "d"
+    ? { kind: "distance", d: parsed[3], id: parsed[4] }
+    : { kind: "name", name: parsed[3], id: parsed[4] };
 }

@@ -13,7 +13,12 @@ export function publicCoordinate(value: number): number {
   return Math.round(value * 100) / 100 + 0; // + 0 turns -0 into 0
 }
 
-export interface BBox { minLng: number; minLat: number; maxLng: number; maxLat: number }
+export interface BBox {
+  minLng: number;
+  minLat: number;
+  maxLng: number;
+  maxLat: number;
+}
 
 /** True when the box crosses the antimeridian (a viewport over the Pacific). */
 export const wrapsAntimeridian = (b: BBox): boolean => b.minLng > b.maxLng;

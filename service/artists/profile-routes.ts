@@ -14,9 +14,17 @@ import { portfolioImageUrl } from "./search.ts";
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 
 const requireArtist: RequestHandler = (req, _res, next) =>
-  next(req.user?.role === "artist" ? undefined : forbidden("Only artist accounts have an artist profile. Sign up as an artist to get listed on the map.", "ARTISTS_ONLY"));
+  next(
+    req.user?.role === "artist"
+      ? undefined
+      : forbidden(
+          "Only artist accounts have an artist profile. Sign up as an artist to get listed on the map.",
+          "ARTISTS_ONLY",
+        ),
+  );
 
-const profileRequired = () => new HttpError(409, "PROFILE_REQUIRED", "Create your artist profile first (PUT /api/me/artist-profile).");
+const profileRequired = () =>
+  new HttpError(409, "PROFILE_REQUIRED", "Create your artist profile first (PUT /api/me/artist-profile).");
 
 export function artistProfileRoutes(ctx: AppContext): Router {
   const r = Router();
@@ -46,11 +54,24 @@ export function artistProfileRoutes(ctx: AppContext): Router {
   r.post("/portfolio", portfolioUploads(), async (req, res) => {
     const artistId = await ownProfileId(req.user!.id);
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
-    if (!files.length) throw new HttpError(400, "VALIDATION_FAILED", "Some fields need attention.", { fields: { images: 'Attach at least one image in the field "images".' } });
-    const { caption } = parse(captionBody, { caption: typeof req.body?.caption === "string" ? req.body.caption : undefined });
+    if (!files.length)
+      throw new HttpError(400, "VALIDATION_FAILED", "Some fields need attention.", {
+        fields: { images: 'Attach at least one image in the field "images".' },
+      });
+    const { caption } = parse(captionBody, {
+      caption: typeof req.body?.caption === "string" ? req.body.caption : undefined,
+    });
     const images = await addImages(ctx, artistId, files, caption);
     res.status(201).json({
-      images: images.map((i) => ({ id: i.id, url: ownImageUrl(i.id), publicUrl: portfolioImageUrl(artistId, i.id), contentType: i.contentType, size: i.size, caption: i.caption, position: i.position })),
+      images: images.map((i) => ({
+        id: i.id,
+        url: ownImageUrl(i.id),
+        publicUrl: portfolioImageUrl(artistId, i.id),
+        contentType: i.contentType,
+        size: i.size,
+        caption: i.caption,
+        position: i.position,
+      })),
     });
   });
 

@@ -10,19 +10,32 @@ type ProfileRow = NonNullable<Awaited<ReturnType<typeof loadOwnProfile>>>;
 export function loadOwnProfile(ctx: AppContext, userId: string) {
   return ctx.db.artistProfile.findUnique({
     where: { userId },
-    include: { portfolio: { orderBy: [{ position: "asc" }, { createdAt: "asc" }, { id: "asc" }] }, services: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
+    include: {
+      portfolio: { orderBy: [{ position: "asc" }, { createdAt: "asc" }, { id: "asc" }] },
+      services: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+    },
   });
 }
 
 export async function saveProfile(ctx: AppContext, userId: string, p: ProfileInput) {
   const data = {
-    displayName: p.displayName, studio: p.studio, styles: p.styles, bio: p.bio, city: p.city, country: p.country,
-    lat: p.lat, lng: p.lng,
+    displayName: p.displayName,
+    studio: p.studio,
+    styles: p.styles,
+    bio: p.bio,
+    city: p.city,
+    country: p.country,
+    lat: p.lat,
+    lng: p.lng,
     // Derived here and only here: the public point is what search, maps and distances use.
     publicLat: p.lat === null ? null : publicCoordinate(p.lat),
     publicLng: p.lng === null ? null : publicCoordinate(p.lng),
-    visible: p.visible, bookingOpen: p.bookingOpen, timeZone: p.timeZone, workingHours: p.workingHours as object,
-    bufferMinutes: p.bufferMinutes, cancelNoticeHours: p.cancelNoticeHours,
+    visible: p.visible,
+    bookingOpen: p.bookingOpen,
+    timeZone: p.timeZone,
+    workingHours: p.workingHours as object,
+    bufferMinutes: p.bufferMinutes,
+    cancelNoticeHours: p.cancelNoticeHours,
   };
   const existed = (await ctx.db.artistProfile.count({ where: { userId } })) > 0;
   await ctx.db.artistProfile.upsert({ where: { userId }, create: { userId, ...data }, update: data });
@@ -32,19 +45,45 @@ export async function saveProfile(ctx: AppContext, userId: string, p: ProfileInp
 export const ownImageUrl = (imageId: string) => `/api/me/artist-profile/portfolio/${imageId}`;
 
 export function serviceView(s: ProfileRow["services"][number]) {
-  return { id: s.id, kind: s.kind, name: s.name, durationMinutes: s.durationMinutes, depositCents: s.depositCents, currency: s.currency, active: s.active };
+  return {
+    id: s.id,
+    kind: s.kind,
+    name: s.name,
+    durationMinutes: s.durationMinutes,
+    depositCents: s.depositCents,
+    currency: s.currency,
+    active: s.active,
+  };
 }
 
 /** What the owner sees (and can PUT back). */
 export function ownProfileView(p: ProfileRow) {
   return {
     id: p.userId,
-    displayName: p.displayName, studio: p.studio, styles: p.styles, bio: p.bio, city: p.city, country: p.country,
-    lat: p.lat, lng: p.lng,
+    displayName: p.displayName,
+    studio: p.studio,
+    styles: p.styles,
+    bio: p.bio,
+    city: p.city,
+    country: p.country,
+    lat: p.lat,
+    lng: p.lng,
     publicLocation: p.publicLat === null || p.publicLng === null ? null : { lat: p.publicLat, lng: p.publicLng },
-    visible: p.visible, bookingOpen: p.bookingOpen, timeZone: p.timeZone, workingHours: p.workingHours as unknown as WorkingHours,
-    bufferMinutes: p.bufferMinutes, cancelNoticeHours: p.cancelNoticeHours,
-    portfolio: p.portfolio.map((i) => ({ id: i.id, url: ownImageUrl(i.id), publicUrl: portfolioImageUrl(p.userId, i.id), contentType: i.contentType, size: i.size, caption: i.caption, position: i.position })),
+    visible: p.visible,
+    bookingOpen: p.bookingOpen,
+    timeZone: p.timeZone,
+    workingHours: p.workingHours as unknown as WorkingHours,
+    bufferMinutes: p.bufferMinutes,
+    cancelNoticeHours: p.cancelNoticeHours,
+    portfolio: p.portfolio.map((i) => ({
+      id: i.id,
+      url: ownImageUrl(i.id),
+      publicUrl: portfolioImageUrl(p.userId, i.id),
+      contentType: i.contentType,
+      size: i.size,
+      caption: i.caption,
+      position: i.position,
+    })),
     services: p.services.map(serviceView),
     updatedAt: p.updatedAt,
   };
@@ -53,7 +92,13 @@ export function ownProfileView(p: ProfileRow) {
 /** A visible artist of a verified account, as anyone may see it; undefined otherwise. */
 export async function loadPublicProfile(ctx: AppContext, artistId: string) {
   const p = await ctx.db.artistProfile.findFirst({
-    where: { userId: artistId, visible: true, publicLat: { not: null }, publicLng: { not: null }, user: { emailVerifiedAt: { not: null } } },
+    where: {
+      userId: artistId,
+      visible: true,
+      publicLat: { not: null },
+      publicLng: { not: null },
+      user: { emailVerifiedAt: { not: null } },
+    },
     include: {
       portfolio: { orderBy: [{ position: "asc" }, { createdAt: "asc" }, { id: "asc" }] },
       services: { where: { active: true }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
@@ -63,12 +108,29 @@ export async function loadPublicProfile(ctx: AppContext, artistId: string) {
   // Built field by field (never spread from the row), so a new private column cannot leak.
   return {
     id: p.userId,
-    displayName: p.displayName, studio: p.studio, styles: p.styles, bio: p.bio, city: p.city, country: p.country,
+    displayName: p.displayName,
+    studio: p.studio,
+    styles: p.styles,
+    bio: p.bio,
+    city: p.city,
+    country: p.country,
     location: { lat: p.publicLat!, lng: p.publicLng! },
     bookingOpen: p.bookingOpen,
     timeZone: p.timeZone,
     cancelNoticeHours: p.cancelNoticeHours,
-    portfolio: p.portfolio.map((i) => ({ id: i.id, url: portfolioImageUrl(p.userId, i.id), contentType: i.contentType, caption: i.caption })),
-    services: p.services.map((s) => ({ id: s.id, kind: s.kind, name: s.name, durationMinutes: s.durationMinutes, depositCents: s.depositCents, currency: s.currency })),
+    portfolio: p.portfolio.map((i) => ({
+      id: i.id,
+      url: portfolioImageUrl(p.userId, i.id),
+      contentType: i.contentType,
+      caption: i.caption,
+    })),
+    services: p.services.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      name: s.name,
+      durationMinutes: s.durationMinutes,
+      depositCents: s.depositCents,
+      currency: s.currency,
+    })),
   };
 }

@@ -6,7 +6,10 @@ import type { AppContext } from "../context.ts";
 
 export function publicDirectoryLimit(ctx: AppContext): RequestHandler {
   return async (req, _res, next) => {
-    await ctx.limits.search.hit(req.ip ?? "unknown", "Too many artist searches from this network. Try again in a minute.");
+    await ctx.limits.search.hit(
+      req.ip ?? "unknown",
+      "Too many artist searches from this network. Try again in a minute.",
+    );
     next();
   };
 }

@@ -33,12 +33,23 @@ export function artistRoutes(ctx: AppContext): Router {
   });
 
   r.get("/:id/portfolio/:imageId", async (req, res) => {
-    const id = String(req.params.id), imageId = String(req.params.imageId);
-    const img = isUuid(id) && isUuid(imageId)
-      ? await ctx.db.portfolioImage.findFirst({
-          where: { id: imageId, artistId: id, artist: { visible: true, publicLat: { not: null }, publicLng: { not: null }, user: { emailVerifiedAt: { not: null } } } },
-        })
-      : null;
+    const id = String(req.params.id),
+      imageId = String(req.params.imageId);
+    const img =
+      isUuid(id) && isUuid(imageId)
+        ? await ctx.db.portfolioImage.findFirst({
+            where: {
+              id: imageId,
+              artistId: id,
+              artist: {
+                visible: true,
+                publicLat: { not: null },
+                publicLng: { not: null },
+                user: { emailVerifiedAt: { not: null } },
+              },
+            },
+          })
+        : null;
     if (!img) throw notFound("Image not found.");
     await streamImage(ctx, res, img, "public");
   });

@@ -45,8 +45,18 @@ export interface SearchResult {
 }
 
 export interface SearchRow {
-  id: string; displayName: string; studio: string | null; styles: string[]; city: string | null; country: string | null;
-  publicLat: number; publicLng: number; bookingOpen: boolean; d: number | null; distanceKm: number | null; previewId: string | null;
+  id: string;
+  displayName: string;
+  studio: string | null;
+  styles: string[];
+  city: string | null;
+  country: string | null;
+  publicLat: number;
+  publicLng: number;
+  bookingOpen: boolean;
+  d: number | null;
+  distanceKm: number | null;
+  previewId: string | null;
 }
 
 export const portfolioImageUrl = (artistId: string, imageId: string) => `/api/artists/${artistId}/portfolio/${imageId}`;
@@ -108,7 +118,8 @@ export function buildSearchSql(q: SearchQuery, opts: { strategy?: SearchStrategy
     centre = bboxCentre(b);
     fingerprint = queryFingerprint(["b", b.minLng, b.minLat, b.maxLng, b.maxLat, styles, q.q ?? ""]);
     const c = Prisma.sql`ll_to_earth(${float8(centre.lat)}, ${float8(centre.lng)})`;
-    if (strategy !== "scan") where.push(Prisma.sql`earth_box(${c}, ${float8(bboxBoundRadians(b))} * earth() + 1) @> ${PT}`);
+    if (strategy !== "scan")
+      where.push(Prisma.sql`earth_box(${c}, ${float8(bboxBoundRadians(b))} * earth() + 1) @> ${PT}`);
     where.push(
       Prisma.sql`a."publicLat" BETWEEN ${float8(b.minLat)} AND ${float8(b.maxLat)}`,
       wrapsAntimeridian(b)
@@ -124,8 +135,10 @@ export function buildSearchSql(q: SearchQuery, opts: { strategy?: SearchStrategy
   const c = centre ? Prisma.sql`ll_to_earth(${float8(centre.lat)}, ${float8(centre.lng)})` : null;
   // The sort key: chord length in earth() units (cube's Euclidean distance).
   const dist = c ? Prisma.sql`(${PT} <-> ${c})` : Prisma.sql`NULL::float8`;
-  if (after?.kind === "distance") where.push(Prisma.sql`(${dist}, a."userId") > (${float8(after.d)}, ${after.id}::uuid)`);
-  if (after?.kind === "name") where.push(Prisma.sql`(a."displayName", a."userId") > (${after.name}, ${after.id}::uuid)`);
+  if (after?.kind === "distance")
+    where.push(Prisma.sql`(${dist}, a."userId") > (${float8(after.d)}, ${after.id}::uuid)`);
+  if (after?.kind === "name")
+    where.push(Prisma.sql`(a."displayName", a."userId") > (${after.name}, ${after.id}::uuid)`);
   const order = byDistance ? Prisma.sql`d, id` : Prisma.sql`"displayName", id`;
   const from = Prisma.sql`FROM "ArtistProfile" a JOIN "User" u ON u.id = a."userId"`;
   const cols = Prisma.sql`a."userId" AS id, a."displayName", a.studio, a.styles, a.city, a.country, a."publicLat", a."publicLng", a."bookingOpen", ${dist} AS d`;
@@ -162,17 +175,31 @@ export async function searchArtists(ctx: AppContext, q: SearchQuery): Promise<Se
   return toResult(rows, q.limit, fingerprint, byDistance, centre, radiusKm);
 }
 
-export function toResult(rows: SearchRow[], limit: number, fingerprint: string, byDistance: boolean, centre: SearchResult["centre"], radiusKm: number | null): SearchResult {
+export function toResult(
+  rows: SearchRow[],
+  limit: number,
+  fingerprint: string,
+  byDistance: boolean,
+  centre: SearchResult["centre"],
+  radiusKm: number | null,
+): SearchResult {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   let nextCursor: string | null = null;
   if (rows.length > limit && last) {
-    const key: SearchKey = byDistance ? { kind: "distance", d: last.d!, id: last.id } : { kind: "name", name: last.displayName, id: last.id };
+    const key: SearchKey = byDistance
+      ? { kind: "distance", d: last.d!, id: last.id }
+      : { kind: "name", name: last.displayName, id: last.id };
     nextCursor = encodeSearchCursor(fingerprint, key);
   }
   return {
     items: page.map((r) => ({
-      id: r.id, displayName: r.displayName, studio: r.studio, styles: r.styles, city: r.city, country: r.country,
+      id: r.id,
+      displayName: r.displayName,
+      studio: r.studio,
+      styles: r.styles,
+      city: r.city,
+      country: r.country,
       location: { lat: r.publicLat, lng: r.publicLng },
       distanceKm: r.distanceKm === null ? null : Math.round(r.distanceKm * 100) / 100,
       bookingOpen: r.bookingOpen,

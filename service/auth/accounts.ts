@@ -24,7 +24,10 @@ const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
  *   hint, and forgot-password (always 202) is the way back in. This does tell a stranger that a
  *   verified account exists for the address; signup is rate-limited per IP.
  */
-export async function signup(ctx: AppContext, body: SignupBody): Promise<{ userId: string; verificationEmailSent: boolean }> {
+export async function signup(
+  ctx: AppContext,
+  body: SignupBody,
+): Promise<{ userId: string; verificationEmailSent: boolean }> {
   const passwordHash = await hashPassword(body.password);
   const pending = { passwordHash, name: body.name, role: body.role };
   let user;
@@ -34,23 +37,40 @@ export async function signup(ctx: AppContext, body: SignupBody): Promise<{ userI
   } catch (err) {
     if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002")) throw err;
     const existing = await ctx.db.user.findUnique({ where: { email: body.email } });
-    if (!existing || existing.emailVerifiedAt) throw conflict("An account with this email already exists. Log in instead.", "EMAIL_TAKEN");
-    const verificationEmailSent = await sendVerification(ctx, { id: existing.id, email: existing.email, name: body.name }, pending);
+    if (!existing || existing.emailVerifiedAt)
+      throw conflict("An account with this email already exists. Log in instead.", "EMAIL_TAKEN");
+    const verificationEmailSent = await sendVerification(
+      ctx,
+      { id: existing.id, email: existing.email, name: body.name },
+      pending,
+    );
     return { userId: existing.id, verificationEmailSent };
   }
   const verificationEmailSent = await sendVerification(ctx, user, pending);
   return { userId: user.id, verificationEmailSent };
 }
 
-interface PendingSignup { passwordHash: string; name?: string; role?: Role }
+interface PendingSignup {
+  passwordHash: string;
+  name?: string;
+  role?: Role;
+}
 
 /** Creates a fresh token carrying the signup it confirms and mails the link. A mail failure is logged, never thrown. */
-async function sendVerification(ctx: AppContext, user: { id: string; email: string; name: string }, pending: PendingSignup): Promise<boolean> {
+async function sendVerification(
+  ctx: AppContext,
+  user: { id: string; email: string; name: string },
+  pending: PendingSignup,
+): Promise<boolean> {
   const { token, hash } = newToken();
   await ctx.db.emailVerificationToken.create({
     data: {
-      userId: user.id, tokenHash: hash, expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
-      pendingPasswordHash: pending.passwordHash, pendingName: pending.name, pendingRole: pending.role,
+      userId: user.id,
+      tokenHash: hash,
+      expiresAt: new Date(Date.now() + VERIFICATION_TTL_MS),
+      pendingPasswordHash: pending.passwordHash,
+      pendingName: pending.name,
+      pendingRole: pending.role,
     },
   });
   const link = `${ctx.config.publicUrl}/verify-email?token=${token}`;
@@ -62,7 +82,10 @@ async function sendMail(ctx: AppContext, email: Email, userId: string): Promise<
     await ctx.mailer.send(email);
     return true;
   } catch (err) {
-    ctx.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, userId }, `${email.subject}: email could not be sent`);
+    ctx.log.warn(
+      { err: { message: (err as Error).message, code: (err as { code?: string }).code }, userId },
+      `${email.subject}: email could not be sent`,
+    );
     return false;
   }
 }
@@ -74,14 +97,26 @@ async function voidOutstandingLinks(tx: Prisma.TransactionClient, userId: string
 }
 
 export async function verifyEmail(ctx: AppContext, token: string): Promise<{ email: string }> {
-  const row = await ctx.db.emailVerificationToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  const row = await ctx.db.emailVerificationToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    include: { user: true },
+  });
   if (!row) throw new HttpError(400, "TOKEN_INVALID", "This verification link is not valid. Request a new one.");
-  if (row.usedAt) throw new HttpError(400, "TOKEN_USED", "This verification link has already been used or replaced. You can log in, or reset your password.");
-  if (row.expiresAt < new Date()) throw new HttpError(400, "TOKEN_EXPIRED", "This verification link has expired. Request a new one.");
+  if (row.usedAt)
+    throw new HttpError(
+      400,
+      "TOKEN_USED",
+      "This verification link has already been used or replaced. You can log in, or reset your password.",
+    );
+  if (row.expiresAt < new Date())
+    throw new HttpError(400, "TOKEN_EXPIRED", "This verification link has expired. Request a new one.");
   // Single use even under concurrent clicks: only one update can flip usedAt from null.
   const now = new Date();
   const claimed = await ctx.db.$transaction(async (tx) => {
-    const { count } = await tx.emailVerificationToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: now } });
+    const { count } = await tx.emailVerificationToken.updateMany({
+      where: { id: row.id, usedAt: null },
+      data: { usedAt: now },
+    });
     if (count !== 1) return false;
     await tx.user.update({
       where: { id: row.userId },
@@ -97,7 +132,12 @@ export async function verifyEmail(ctx: AppContext, token: string): Promise<{ ema
     await voidOutstandingLinks(tx, row.userId, now);
     return true;
   });
-  if (!claimed) throw new HttpError(400, "TOKEN_USED", "This verification link has already been used or replaced. You can log in, or reset your password.");
+  if (!claimed)
+    throw new HttpError(
+      400,
+      "TOKEN_USED",
+      "This verification link has already been used or replaced. You can log in, or reset your password.",
+    );
   await revokeSessions(ctx, { userId: row.userId });
   return { email: row.user.email };
 }
@@ -112,7 +152,10 @@ export async function resendVerification(ctx: AppContext, email: string): Promis
   const user = await ctx.db.user.findUnique({ where: { email } });
   if (!user || user.emailVerifiedAt) return;
   const signups = await ctx.db.emailVerificationToken.findMany({
-    where: { userId: user.id, pendingPasswordHash: { not: null } }, distinct: ["pendingPasswordHash"], select: { pendingPasswordHash: true }, take: 2,
+    where: { userId: user.id, pendingPasswordHash: { not: null } },
+    distinct: ["pendingPasswordHash"],
+    select: { pendingPasswordHash: true },
+    take: 2,
   });
   if (signups.length > 1) await sendPasswordReset(ctx, user, "several-signups");
   else await sendVerification(ctx, user, { passwordHash: user.passwordHash });
@@ -122,48 +165,90 @@ export async function resendVerification(ctx: AppContext, email: string): Promis
 
 const RESET_TTL_MS = 3600 * 1000;
 
-async function sendPasswordReset(ctx: AppContext, user: { id: string; email: string; name: string }, reason?: "several-signups"): Promise<void> {
+async function sendPasswordReset(
+  ctx: AppContext,
+  user: { id: string; email: string; name: string },
+  reason?: "several-signups",
+): Promise<void> {
   const { token, hash } = newToken();
-  await ctx.db.passwordResetToken.create({ data: { userId: user.id, tokenHash: hash, expiresAt: new Date(Date.now() + RESET_TTL_MS) } });
-  await sendMail(ctx, passwordResetEmail(user.email, user.name, `${ctx.config.publicUrl}/reset-password?token=${token}`, reason), user.id);
+  await ctx.db.passwordResetToken.create({
+    data: { userId: user.id, tokenHash: hash, expiresAt: new Date(Date.now() + RESET_TTL_MS) },
+  });
+  await sendMail(
+    ctx,
+    passwordResetEmail(user.email, user.name, `${ctx.config.publicUrl}/reset-password?token=${token}`, reason),
+    user.id,
+  );
 }
 
 /** Always 202 from the caller's view; limited per address and per client IP. */
 export async function forgotPassword(ctx: AppContext, email: string, ip: string): Promise<void> {
   await ctx.limits.passwordResetIp.hit(ip, "Too many password reset requests from this network. Try again later.");
-  await ctx.limits.passwordReset.hit(email, "Too many password reset emails requested for this address. Try again later.");
+  await ctx.limits.passwordReset.hit(
+    email,
+    "Too many password reset emails requested for this address. Try again later.",
+  );
   const user = await ctx.db.user.findUnique({ where: { email } });
   if (user) await sendPasswordReset(ctx, user);
 }
 
 /** Sets the password, verifies the address (the link reached its mailbox) and signs out everywhere. */
 export async function resetPassword(ctx: AppContext, token: string, password: string): Promise<{ email: string }> {
-  const row = await ctx.db.passwordResetToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  const row = await ctx.db.passwordResetToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    include: { user: true },
+  });
   if (!row) throw new HttpError(400, "TOKEN_INVALID", "This password reset link is not valid. Request a new one.");
-  if (row.usedAt) throw new HttpError(400, "TOKEN_USED", "This password reset link has already been used or replaced. Request a new one.");
-  if (row.expiresAt < new Date()) throw new HttpError(400, "TOKEN_EXPIRED", "This password reset link has expired (links work for 1 hour). Request a new one.");
+  if (row.usedAt)
+    throw new HttpError(
+      400,
+      "TOKEN_USED",
+      "This password reset link has already been used or replaced. Request a new one.",
+    );
+  if (row.expiresAt < new Date())
+    throw new HttpError(
+      400,
+      "TOKEN_EXPIRED",
+      "This password reset link has expired (links work for 1 hour). Request a new one.",
+    );
   const passwordHash = await hashPassword(password);
   const now = new Date();
   const claimed = await ctx.db.$transaction(async (tx) => {
-    const { count } = await tx.passwordResetToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: now } });
+    const { count } = await tx.passwordResetToken.updateMany({
+      where: { id: row.id, usedAt: null },
+      data: { usedAt: now },
+    });
     if (count !== 1) return false;
-    await tx.user.update({ where: { id: row.userId }, data: { passwordHash, emailVerifiedAt: row.user.emailVerifiedAt ?? now, passwordSetByOwnerAt: now } });
+    await tx.user.update({
+      where: { id: row.userId },
+      data: { passwordHash, emailVerifiedAt: row.user.emailVerifiedAt ?? now, passwordSetByOwnerAt: now },
+    });
     await voidOutstandingLinks(tx, row.userId, now);
     return true;
   });
-  if (!claimed) throw new HttpError(400, "TOKEN_USED", "This password reset link has already been used or replaced. Request a new one.");
+  if (!claimed)
+    throw new HttpError(
+      400,
+      "TOKEN_USED",
+      "This password reset link has already been used or replaced. Request a new one.",
+    );
   await revokeSessions(ctx, { userId: row.userId });
   return { email: row.user.email };
 }
 
 /** Signed in and knowing the current password (counted like a failed login when wrong); other sessions end. */
-export async function changePassword(ctx: AppContext, opts: { userId: string; sessionId: string; ip: string; currentPassword: string; newPassword: string }): Promise<void> {
+export async function changePassword(
+  ctx: AppContext,
+  opts: { userId: string; sessionId: string; ip: string; currentPassword: string; newPassword: string },
+): Promise<void> {
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: opts.userId } });
   const accountKey = `${user.email}|${opts.ip}`;
   await ctx.limits.loginFailuresIp.check(opts.ip, LOGIN_LIMITED);
   await ctx.limits.loginFailures.check(accountKey, LOGIN_LIMITED);
   if (!(await verifyPassword(opts.currentPassword, user.passwordHash))) {
-    await Promise.all([ctx.limits.loginFailuresIp.hit(opts.ip), ctx.limits.loginFailures.hit(accountKey)]).catch(() => undefined);
+    await Promise.all([ctx.limits.loginFailuresIp.hit(opts.ip), ctx.limits.loginFailures.hit(accountKey)]).catch(
+      () => undefined,
+    );
     const message = "Your current password is incorrect.";
     throw new HttpError(400, "CURRENT_PASSWORD_INCORRECT", message, { fields: { currentPassword: message } });
   }
@@ -190,12 +275,20 @@ export async function login(ctx: AppContext, email: string, password: string, ip
   const user = await ctx.db.user.findUnique({ where: { email } });
   const ok = user ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
   if (!user || !ok) {
-    await Promise.all([ctx.limits.loginFailuresIp.hit(ip, LOGIN_LIMITED), ctx.limits.loginFailures.hit(accountKey, LOGIN_LIMITED)]).catch(() => undefined);
+    await Promise.all([
+      ctx.limits.loginFailuresIp.hit(ip, LOGIN_LIMITED),
+      ctx.limits.loginFailures.hit(accountKey, LOGIN_LIMITED),
+    ]).catch(() => undefined);
     throw unauthorized("Email or password is incorrect.", "INVALID_CREDENTIALS");
   }
   // Only someone who knows the password learns the account is unverified.
   if (!user.emailVerifiedAt)
-    throw new HttpError(403, "EMAIL_NOT_VERIFIED", "Verify your email before signing in. Check your inbox for the link, or request a new one.", { canResend: true });
+    throw new HttpError(
+      403,
+      "EMAIL_NOT_VERIFIED",
+      "Verify your email before signing in. Check your inbox for the link, or request a new one.",
+      { canResend: true },
+    );
   await ctx.limits.loginFailures.reset(accountKey);
   return user;
 }

@@ -21,10 +21,21 @@ export function configurePasswordHashing(opts: { concurrency: number; queue: num
 
 function scryptAsync(password: string, salt: Buffer, params: ScryptOptions): Promise<Buffer> {
   if (gate.activeCount >= gate.concurrency && gate.pendingCount >= maxQueued)
-    return Promise.reject(new HttpError(503, "SERVER_BUSY", "Too many sign-ins are being checked right now. Try again in a moment.", { retryAfter: 2 }, { "Retry-After": "2" }));
-  return gate(() => new Promise<Buffer>((resolve, reject) =>
-    scrypt(password.normalize("NFKC"), salt, KEYLEN, params, (err, key) => (err ? reject(err) : resolve(key))),
-  ));
+    return Promise.reject(
+      new HttpError(
+        503,
+        "SERVER_BUSY",
+        "Too many sign-ins are being checked right now. Try again in a moment.",
+        { retryAfter: 2 },
+        { "Retry-After": "2" },
+      ),
+    );
+  return gate(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password.normalize("NFKC"), salt, KEYLEN, params, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
+  );
 }
 
 /** Format: scrypt$N$r$p$salt$hash (base64url), so parameters can be raised later. */
@@ -38,7 +49,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [alg, n, r, p, salt, hash] = stored.split("$");
   if (alg !== "scrypt" || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64url");
-  const key = await scryptAsync(password, Buffer.from(salt, "base64url"), { ...SCRYPT, N: Number(n), r: Number(r), p: Number(p) });
+  const key = await scryptAsync(password, Buffer.from(salt, "base64url"), {
+    ...SCRYPT,
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+  });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 

@@ -3,8 +3,24 @@ import { Router } from "express";
 import type { AppContext } from "../context.ts";
 import { requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
-import { changePassword, forgotPassword, login, resendVerification, resetPassword, signup, verifyEmail } from "./accounts.ts";
-import { changePasswordBody, forgotPasswordBody, loginBody, resendBody, resetPasswordBody, signupBody, verifyQuery } from "./schemas.ts";
+import {
+  changePassword,
+  forgotPassword,
+  login,
+  resendVerification,
+  resetPassword,
+  signup,
+  verifyEmail,
+} from "./accounts.ts";
+import {
+  changePasswordBody,
+  forgotPasswordBody,
+  loginBody,
+  resendBody,
+  resetPasswordBody,
+  signupBody,
+  verifyQuery,
+} from "./schemas.ts";
 import { clearSessionCookies, endSession, isAdminAccount, revokeSessions, startSession } from "./sessions.ts";
 
 export function authRoutes(ctx: AppContext): Router {
@@ -46,7 +62,10 @@ export function authRoutes(ctx: AppContext): Router {
   r.post("/forgot-password", requireJsonBody, async (req, res) => {
     const { email } = parse(forgotPasswordBody, req.body);
     await forgotPassword(ctx, email, req.ip ?? "unknown");
-    res.status(202).json({ accepted: true, message: "If an account exists for that address, a link to choose a new password is on its way." });
+    res.status(202).json({
+      accepted: true,
+      message: "If an account exists for that address, a link to choose a new password is on its way.",
+    });
   });
 
   r.post("/reset-password", requireJsonBody, async (req, res) => {
@@ -54,7 +73,11 @@ export function authRoutes(ctx: AppContext): Router {
     const { email } = await resetPassword(ctx, body.token, body.password);
     // This browser's own session (if any) was revoked with the others.
     if (req.sessionId) clearSessionCookies(ctx, res);
-    res.json({ ok: true, email, message: "Your password is set. Every device was signed out: log in with the new password." });
+    res.json({
+      ok: true,
+      email,
+      message: "Your password is set. Every device was signed out: log in with the new password.",
+    });
   });
 
   r.post("/change-password", requireUser, requireJsonBody, async (req, res) => {

@@ -17,7 +17,11 @@ export const newPassword = z
 export const signupBody = z.object({
   email,
   password: newPassword,
-  name: z.string({ message: "Name is required." }).trim().min(1, "Name is required.").max(100, "Use at most 100 characters."),
+  name: z
+    .string({ message: "Name is required." })
+    .trim()
+    .min(1, "Name is required.")
+    .max(100, "Use at most 100 characters."),
   role: z.enum(["customer", "artist"], { message: "Choose artist or customer." }),
 });
 
@@ -27,13 +31,18 @@ export const loginBody = z.object({
 });
 
 export const resendBody = z.object({ email });
-export const verifyQuery = z.object({ token: z.string({ message: "The link has no token." }).min(1, "The link has no token.").max(200) });
+export const verifyQuery = z.object({
+  token: z.string({ message: "The link has no token." }).min(1, "The link has no token.").max(200),
+});
 
 const token = z.string({ message: "The link has no token." }).min(1, "The link has no token.").max(200);
 export const forgotPasswordBody = z.object({ email });
 export const resetPasswordBody = z.object({ token, password: newPassword });
 export const changePasswordBody = z.object({
-  currentPassword: z.string({ message: "Enter your current password." }).min(1, "Enter your current password.").max(200),
+  currentPassword: z
+    .string({ message: "Enter your current password." })
+    .min(1, "Enter your current password.")
+    .max(200),
   newPassword,
 });
 

@@ -10,20 +10,35 @@ import { hashToken, newToken } from "./crypto.ts";
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 const TOUCH_EVERY_MS = 5 * 60 * 1000;
 
-export interface SessionUser { id: string; email: string; name: string; role: "customer" | "artist"; isAdmin: boolean }
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  role: "customer" | "artist";
+  isAdmin: boolean;
+}
 
 /**
  * ADMIN_EMAILS grants admin only to a verified address whose password its owner set (verification
  * link, reset link or a signed-in change): whoever typed a password at a stranger's signup never qualifies.
  */
-export function isAdminAccount(ctx: AppContext, user: { email: string; emailVerifiedAt: Date | null; passwordSetByOwnerAt: Date | null }): boolean {
-  return ctx.config.adminEmails.includes(user.email) && user.emailVerifiedAt !== null && user.passwordSetByOwnerAt !== null;
+export function isAdminAccount(
+  ctx: AppContext,
+  user: { email: string; emailVerifiedAt: Date | null; passwordSetByOwnerAt: Date | null },
+): boolean {
+  return (
+    ctx.config.adminEmails.includes(user.email) && user.emailVerifiedAt !== null && user.passwordSetByOwnerAt !== null
+  );
 }
 
 export function cookieNames(ctx: AppContext) {
   const secure = ctx.config.publicUrl.startsWith("https://");
   // __Host- binds the cookie to this exact host over https (no Domain, Path=/).
-  return { session: secure ? "__Host-tatu_session" : "tatu_session", csrf: secure ? "__Host-tatu_csrf" : "tatu_csrf", secure };
+  return {
+    session: secure ? "__Host-tatu_session" : "tatu_session",
+    csrf: secure ? "__Host-tatu_csrf" : "tatu_csrf",
+    secure,
+  };
 }
 
 export async function startSession(ctx: AppContext, req: Request, res: Response, userId: string): Promise<string> {
@@ -31,8 +46,11 @@ export async function startSession(ctx: AppContext, req: Request, res: Response,
   const csrfToken = randomBytes(24).toString("base64url");
   await ctx.db.session.create({
     data: {
-      userId, tokenHash: hash, csrfToken,
-      userAgent: req.get("user-agent")?.slice(0, 300), ip: req.ip,
+      userId,
+      tokenHash: hash,
+      csrfToken,
+      userAgent: req.get("user-agent")?.slice(0, 300),
+      ip: req.ip,
       expiresAt: new Date(Date.now() + SESSION_TTL_MS),
     },
   });
@@ -59,14 +77,30 @@ export async function loadSession(ctx: AppContext, req: Request) {
   const token = req.cookies?.[cookieNames(ctx).session];
   if (typeof token !== "string" || !token) return undefined;
   // Every signed-in request runs this: one indexed join on the pool (two ORM queries before).
-  const [session] = await queryOn(ctx.pg)<{ id: string; csrfToken: string; lastSeenAt: Date; userId: string; email: string; name: string; role: "customer" | "artist"; emailVerifiedAt: Date | null; passwordSetByOwnerAt: Date | null }>(Prisma.sql`
+  const [session] = await queryOn(ctx.pg)<{
+    id: string;
+    csrfToken: string;
+    lastSeenAt: Date;
+    userId: string;
+    email: string;
+    name: string;
+    role: "customer" | "artist";
+    emailVerifiedAt: Date | null;
+    passwordSetByOwnerAt: Date | null;
+  }>(Prisma.sql`
     SELECT s.id, s."csrfToken", s."lastSeenAt", u.id AS "userId", u.email, u.name, u.role::text AS role, u."emailVerifiedAt", u."passwordSetByOwnerAt"
     FROM "Session" s JOIN "User" u ON u.id = s."userId"
     WHERE s."tokenHash" = ${hashToken(token)} AND s."revokedAt" IS NULL AND s."expiresAt" > now()`);
   if (!session) return undefined;
   if (Date.now() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS)
     await ctx.db.session.update({ where: { id: session.id }, data: { lastSeenAt: new Date() } });
-  const user: SessionUser = { id: session.userId, email: session.email, name: session.name, role: session.role, isAdmin: isAdminAccount(ctx, session) };
+  const user: SessionUser = {
+    id: session.userId,
+    email: session.email,
+    name: session.name,
+    role: session.role,
+    isAdmin: isAdminAccount(ctx, session),
+  };
   return { id: session.id, csrfToken: session.csrfToken, user };
 }
 
@@ -83,11 +117,12 @@ export async function revokeSessions(
   ctx: AppContext,
   which: { sessionId: string } | { userId: string; exceptSessionId?: string },
 ): Promise<string[]> {
-  const where = "sessionId" in which
-    ? Prisma.sql`id = ${which.sessionId}::uuid`
-    : which.exceptSessionId
-      ? Prisma.sql`"userId" = ${which.userId}::uuid AND id <> ${which.exceptSessionId}::uuid`
-      : Prisma.sql`"userId" = ${which.userId}::uuid`;
+  const where =
+    "sessionId" in which
+      ? Prisma.sql`id = ${which.sessionId}::uuid`
+      : which.exceptSessionId
+        ? Prisma.sql`"userId" = ${which.userId}::uuid AND id <> ${which.exceptSessionId}::uuid`
+        : Prisma.sql`"userId" = ${which.userId}::uuid`;
   const rows = await queryOn(ctx.pg)<{ id: string }>(Prisma.sql`
     UPDATE "Session" SET "revokedAt" = now() AT TIME ZONE 'UTC' WHERE ${where} AND "revokedAt" IS NULL RETURNING id`);
   const ids = rows.map((r) => r.id);

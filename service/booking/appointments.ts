@@ -17,8 +17,15 @@ export function isOverlapViolation(err: unknown): boolean {
 }
 
 export interface NewAppointment {
-  artistId: string; customerId: string; projectId?: string; serviceId?: string;
-  start: Date; end: Date; bufferMinutes: number; timeZone: string; status: "pending_deposit" | "confirmed";
+  artistId: string;
+  customerId: string;
+  projectId?: string;
+  serviceId?: string;
+  start: Date;
+  end: Date;
+  bufferMinutes: number;
+  timeZone: string;
+  status: "pending_deposit" | "confirmed";
 }
 
 /** Inserts or answers 409 SLOT_TAKEN; never a 500 for a lost race. */
@@ -47,7 +54,14 @@ export async function insertAppointment(tx: Tx, a: NewAppointment): Promise<stri
 /** Moves and clears any pending reschedule request. `resetPolicyStart` (the artist's own move)
  *  makes the new start the one the deposit policy measures from; otherwise the start before the
  *  move is kept there (SET sees the row's old values). */
-export async function moveAppointment(ctx: AppContext, id: string, start: Date, end: Date, bufferMinutes: number, opts: { resetPolicyStart: boolean }): Promise<void> {
+export async function moveAppointment(
+  ctx: AppContext,
+  id: string,
+  start: Date,
+  end: Date,
+  bufferMinutes: number,
+  opts: { resetPolicyStart: boolean },
+): Promise<void> {
   const blockEnd = new Date(end.getTime() + bufferMinutes * 60_000);
   const newStart = start.toISOString();
   try {

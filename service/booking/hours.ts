@@ -9,20 +9,31 @@ export const weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as con
 export type Weekday = (typeof weekdays)[number];
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24 h)");
-const span = z.object({ start: hhmm, end: hhmm.or(z.literal("24:00")) }).refine((s) => s.end > s.start, "end must be after start");
+const span = z
+  .object({ start: hhmm, end: hhmm.or(z.literal("24:00")) })
+  .refine((s) => s.end > s.start, "end must be after start");
 export const workingHoursSchema = z
-  .object(Object.fromEntries(weekdays.map((d) => [d, z.array(span).max(6).default([])])) as Record<Weekday, z.ZodDefault<z.ZodArray<typeof span>>>)
+  .object(
+    Object.fromEntries(weekdays.map((d) => [d, z.array(span).max(6).default([])])) as Record<
+      Weekday,
+      z.ZodDefault<z.ZodArray<typeof span>>
+    >,
+  )
   .partial()
   .superRefine((week, ctx) => {
     for (const d of weekdays) {
       const spans = [...(week[d] ?? [])].sort((a, b) => a.start.localeCompare(b.start));
       for (let i = 1; i < spans.length; i++)
-        if (spans[i]!.start < spans[i - 1]!.end) ctx.addIssue({ code: "custom", path: [d], message: "time ranges overlap" });
+        if (spans[i]!.start < spans[i - 1]!.end)
+          ctx.addIssue({ code: "custom", path: [d], message: "time ranges overlap" });
     }
   });
 export type WorkingHours = z.output<typeof workingHoursSchema>;
 
-export interface Interval { start: Date; end: Date }
+export interface Interval {
+  start: Date;
+  end: Date;
+}
 
 /** Absolute working intervals between `from` and `to`, for each local day of the artist. */
 export function workingIntervals(hours: WorkingHours, zone: string, from: Date, to: Date): Interval[] {
@@ -33,8 +44,10 @@ export function workingIntervals(hours: WorkingHours, zone: string, from: Date, 
     const key = weekdays[day.weekday - 1]!;
     for (const s of hours[key] ?? []) {
       // A wall time inside a spring-forward gap does not exist; it moves forward (time/zones.ts).
-      const at = (t: string) => wallClockToUtc(t === "24:00" ? day.plus({ days: 1 }).toISODate()! : `${day.toISODate()}T${t}`, zone);
-      const start = at(s.start), end = at(s.end);
+      const at = (t: string) =>
+        wallClockToUtc(t === "24:00" ? day.plus({ days: 1 }).toISODate()! : `${day.toISODate()}T${t}`, zone);
+      const start = at(s.start),
+        end = at(s.end);
       if (end > from && start < to) out.push({ start: start < from ? from : start, end: end > to ? to : end });
     }
     day = day.plus({ days: 1 });

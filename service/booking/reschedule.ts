@@ -24,7 +24,8 @@ export interface RescheduleAnswer {
 const durationOf = (a: Live) => a.end.getTime() - a.start.getTime();
 
 async function assertFree(ctx: AppContext, a: Live, start: Date): Promise<void> {
-  if (!(await isSlotFree(ctx, a.artistId, start, durationOf(a) / 60_000, { ignoreAppointmentId: a.id }))) throw SLOT_TAKEN();
+  if (!(await isSlotFree(ctx, a.artistId, start, durationOf(a) / 60_000, { ignoreAppointmentId: a.id })))
+    throw SLOT_TAKEN();
 }
 
 /** Moves an appointment: the artist moves it at once; a customer's move inside the notice window waits for the
@@ -35,32 +36,49 @@ export async function reschedule(ctx: AppContext, userId: string, id: string, st
   const now = Date.now();
   assertBookableStart(ctx, start, now);
   if (!byArtist && a.start.getTime() <= now)
-    throw conflict("This appointment has already started or passed; only the artist can move it now. Message them to find a new time.", "APPOINTMENT_IN_PAST");
+    throw conflict(
+      "This appointment has already started or passed; only the artist can move it now. Message them to find a new time.",
+      "APPOINTMENT_IN_PAST",
+    );
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } });
   await assertFree(ctx, a, start);
   const end = new Date(start.getTime() + durationOf(a));
 
   if (!byArtist && (a.start.getTime() - now) / HOUR_MS < profile.cancelNoticeHours) {
     // A newer request replaces an older one; the slot is checked again when the artist approves.
-    await ctx.db.appointment.update({ where: { id: a.id }, data: { requestedStart: start, requestedAt: new Date(now) } });
+    await ctx.db.appointment.update({
+      where: { id: a.id },
+      data: { requestedStart: start, requestedAt: new Date(now) },
+    });
     await appointmentNotice(ctx, a, "appointment.reschedule_requested", { requestedStart: start, requestedEnd: end });
     return {
       httpStatus: 202,
       body: {
-        appointmentId: a.id, start: a.start, end: a.end, rescheduledBy: "customer", approval: "pending", requestedStart: start, requestedEnd: end,
+        appointmentId: a.id,
+        start: a.start,
+        end: a.end,
+        rescheduledBy: "customer",
+        approval: "pending",
+        requestedStart: start,
+        requestedEnd: end,
         message: `The appointment is less than ${profile.cancelNoticeHours} hours away, so a new time needs the artist's approval; it stays at its current time until the artist approves.`,
       },
     };
   }
   await moveAppointment(ctx, a.id, start, end, profile.bufferMinutes, { resetPolicyStart: byArtist });
   await appointmentChanged(ctx, a.id, "moved");
-  return { httpStatus: 200, body: { appointmentId: a.id, start, end, rescheduledBy: byArtist ? "artist" : "customer", approval: "not_needed" } };
+  return {
+    httpStatus: 200,
+    body: { appointmentId: a.id, start, end, rescheduledBy: byArtist ? "artist" : "customer", approval: "not_needed" },
+  };
 }
 
 async function awaitingApproval(ctx: AppContext, userId: string, id: string): Promise<Live & { requestedStart: Date }> {
   const a = await liveAppointment(ctx, id, userId);
-  if (a.artistId !== userId) throw forbidden("Only the artist approves or declines a new time the customer asked for.", "ARTIST_ONLY");
-  if (!a.requestedStart) throw conflict("There is no reschedule request waiting on this appointment.", "NO_RESCHEDULE_REQUEST");
+  if (a.artistId !== userId)
+    throw forbidden("Only the artist approves or declines a new time the customer asked for.", "ARTIST_ONLY");
+  if (!a.requestedStart)
+    throw conflict("There is no reschedule request waiting on this appointment.", "NO_RESCHEDULE_REQUEST");
   return a as Live & { requestedStart: Date };
 }
 
@@ -68,7 +86,11 @@ async function awaitingApproval(ctx: AppContext, userId: string, id: string): Pr
 export async function approveReschedule(ctx: AppContext, userId: string, id: string) {
   const a = await awaitingApproval(ctx, userId, id);
   const start = a.requestedStart;
-  if (start.getTime() <= Date.now()) throw conflict("The time the customer asked for has passed; decline the request or move the appointment yourself.", "REQUESTED_TIME_PASSED");
+  if (start.getTime() <= Date.now())
+    throw conflict(
+      "The time the customer asked for has passed; decline the request or move the appointment yourself.",
+      "REQUESTED_TIME_PASSED",
+    );
   assertBookableStart(ctx, start);
   await assertFree(ctx, a, start);
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } });

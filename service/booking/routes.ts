@@ -9,9 +9,27 @@ import { parse, requireJsonBody } from "../http/validate.ts";
 import { beforeBody, streamUploads, uploadedFiles, withStoredUploads } from "../inbox/uploads.ts";
 import { publicDirectoryLimit } from "../artists/rate-limit.ts";
 import { availability } from "./availability.ts";
-import { acceptBody, availabilityQuery, cancelBody, declineBody, offerBody, requestBody, rescheduleBody, sessionBody } from "./schemas.ts";
+import {
+  acceptBody,
+  availabilityQuery,
+  cancelBody,
+  declineBody,
+  offerBody,
+  requestBody,
+  rescheduleBody,
+  sessionBody,
+} from "./schemas.ts";
 import { approveReschedule, declineReschedule, reschedule } from "./reschedule.ts";
-import { acceptSlot, addSession, assertArtist, cancel, checkRequestTarget, createRequest, declineRequest, offerSlots } from "./workflow.ts";
+import {
+  acceptSlot,
+  addSession,
+  assertArtist,
+  cancel,
+  checkRequestTarget,
+  createRequest,
+  declineRequest,
+  offerSlots,
+} from "./workflow.ts";
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 const id = (v: unknown) => {
@@ -26,20 +44,38 @@ export function bookingRoutes(ctx: AppContext): Router {
   r.use(requireUser);
   // Before the body: the media type and the per-user request limit (RATE_LIMIT_BOOKING_REQUESTS).
   const beforeRequestBody = beforeBody(async (req) => {
-    if (!req.is("application/json") && !req.is("multipart/form-data")) throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json or multipart/form-data.");
-    await ctx.limits.bookingRequests.hit(req.user!.id, "You sent many booking requests in a short time. Wait for the artists to answer, or try again later.");
+    if (!req.is("application/json") && !req.is("multipart/form-data"))
+      throw new HttpError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Send the request as application/json or multipart/form-data.",
+      );
+    await ctx.limits.bookingRequests.hit(
+      req.user!.id,
+      "You sent many booking requests in a short time. Wait for the artists to answer, or try again later.",
+    );
   });
   // Before the first reference is stored: the text fields sent ahead of the files, and the artist.
   const beforeFirstReference = async (req: Request) => {
     const input = requestBody.safeParse(req.body);
-    if (!input.success) throw badRequest("Some fields need attention (send the text fields before the files).", "VALIDATION_FAILED", { fields: fieldErrors(input.error) });
+    if (!input.success)
+      throw badRequest("Some fields need attention (send the text fields before the files).", "VALIDATION_FAILED", {
+        fields: fieldErrors(input.error),
+      });
     await checkRequestTarget(ctx, req.user!.id, input.data);
   };
-  r.post("/requests", beforeRequestBody, streamUploads(ctx, { beforeFirstFile: beforeFirstReference }), async (req, res) => {
-    const files = uploadedFiles(req.files);
-    const created = await withStoredUploads(ctx, req.user!.id, files, () => createRequest(ctx, req.user!.id, parse(requestBody, req.body), files));
-    res.status(201).json(created);
-  });
+  r.post(
+    "/requests",
+    beforeRequestBody,
+    streamUploads(ctx, { beforeFirstFile: beforeFirstReference }),
+    async (req, res) => {
+      const files = uploadedFiles(req.files);
+      const created = await withStoredUploads(ctx, req.user!.id, files, () =>
+        createRequest(ctx, req.user!.id, parse(requestBody, req.body), files),
+      );
+      res.status(201).json(created);
+    },
+  );
 
   r.get("/requests", async (req, res) => {
     const as = req.query.as === "artist" ? "artist" : "customer";
@@ -47,7 +83,10 @@ export function bookingRoutes(ctx: AppContext): Router {
       where: as === "artist" ? { artistId: req.user!.id } : { customerId: req.user!.id },
       orderBy: { createdAt: "desc" },
       take: 100,
-      include: { references: { select: { id: true, filename: true, contentType: true, size: true } }, project: { select: { id: true, depositCents: true, currency: true, depositStatus: true } } },
+      include: {
+        references: { select: { id: true, filename: true, contentType: true, size: true } },
+        project: { select: { id: true, depositCents: true, currency: true, depositStatus: true } },
+      },
     });
     res.json({ items });
   });
@@ -55,17 +94,30 @@ export function bookingRoutes(ctx: AppContext): Router {
   r.get("/requests/:id", async (req, res) => {
     const found = await ctx.db.bookingRequest.findFirst({
       where: { id: id(req.params.id), OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }] },
-      include: { references: { select: { id: true, filename: true, contentType: true, size: true } }, project: { include: { appointments: true } } },
+      include: {
+        references: { select: { id: true, filename: true, contentType: true, size: true } },
+        project: { include: { appointments: true } },
+      },
     });
     if (!found) throw notFound("Booking request not found.");
     res.json(found);
   });
 
   r.get("/requests/:id/references/:refId", async (req, res) => {
-    const ref = await ctx.db.bookingReference.findFirst({ where: { id: id(req.params.refId), request: { id: id(req.params.id), OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }] } } });
+    const ref = await ctx.db.bookingReference.findFirst({
+      where: {
+        id: id(req.params.refId),
+        request: { id: id(req.params.id), OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }] },
+      },
+    });
     const stream = ref ? await ctx.storage.get(ref.storageKey) : undefined;
     if (!ref || !stream) throw notFound("Reference not found.");
-    res.set({ "Content-Type": ref.contentType, "Content-Length": String(ref.size), "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, max-age=3600" });
+    res.set({
+      "Content-Type": ref.contentType,
+      "Content-Length": String(ref.size),
+      "Content-Security-Policy": "default-src 'none'; sandbox",
+      "Cache-Control": "private, max-age=3600",
+    });
     stream.pipe(res);
   });
 
@@ -82,14 +134,23 @@ export function bookingRoutes(ctx: AppContext): Router {
   });
 
   r.get("/appointments", async (req, res) => {
-    const q = parse(z.object({ from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(), rescheduleRequested: z.enum(["true"]).optional() }), req.query);
+    const q = parse(
+      z.object({
+        from: z.iso.datetime({ offset: true }).optional(),
+        to: z.iso.datetime({ offset: true }).optional(),
+        rescheduleRequested: z.enum(["true"]).optional(),
+      }),
+      req.query,
+    );
     const items = await ctx.db.appointment.findMany({
       where: {
         OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }],
         ...(q.from ? { end: { gt: new Date(q.from) } } : {}),
         ...(q.to ? { start: { lt: new Date(q.to) } } : {}),
         // Reschedule requests waiting for an answer, whatever week they fall in.
-        ...(q.rescheduleRequested ? { requestedStart: { not: null }, status: { in: ["pending_deposit", "confirmed"] } } : {}),
+        ...(q.rescheduleRequested
+          ? { requestedStart: { not: null }, status: { in: ["pending_deposit", "confirmed"] } }
+          : {}),
       },
       orderBy: { start: "asc" },
       take: 500,
@@ -101,7 +162,10 @@ export function bookingRoutes(ctx: AppContext): Router {
     res.status(201).json(await addSession(ctx, req.user!.id, parse(sessionBody, req.body)));
   });
   r.get("/appointments/:id", async (req, res) => {
-    const a = await ctx.db.appointment.findFirst({ where: { id: id(req.params.id), OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }] }, include: { project: true } });
+    const a = await ctx.db.appointment.findFirst({
+      where: { id: id(req.params.id), OR: [{ artistId: req.user!.id }, { customerId: req.user!.id }] },
+      include: { project: true },
+    });
     if (!a) throw notFound("Appointment not found.");
     res.json(a);
   });
@@ -132,14 +196,18 @@ export function availabilityRoutes(ctx: AppContext): Router {
     const from = q.from ?? new Date();
     const to = q.to ?? new Date(from.getTime() + 14 * 86_400_000);
     if (to <= from) throw new HttpError(400, "VALIDATION_FAILED", "to must be after from.");
-    if (to.getTime() - from.getTime() > 62 * 86_400_000) throw new HttpError(400, "VALIDATION_FAILED", "Ask for at most 62 days at once.");
+    if (to.getTime() - from.getTime() > 62 * 86_400_000)
+      throw new HttpError(400, "VALIDATION_FAILED", "Ask for at most 62 days at once.");
     let duration = q.durationMinutes ?? 60;
     if (q.serviceId) {
       const service = await ctx.db.service.findFirst({ where: { id: q.serviceId, artistId, active: true } });
       if (!service) throw notFound("Service not found.");
       duration = service.durationMinutes;
     }
-    const visible = await ctx.db.artistProfile.findFirst({ where: { userId: artistId, visible: true, user: { emailVerifiedAt: { not: null } } }, select: { userId: true } });
+    const visible = await ctx.db.artistProfile.findFirst({
+      where: { userId: artistId, visible: true, user: { emailVerifiedAt: { not: null } } },
+      select: { userId: true },
+    });
     const result = visible ? await availability(ctx, artistId, { from, to, durationMinutes: duration }) : undefined;
     if (!result) throw notFound("Artist not found.");
     res.json({ artistId, durationMinutes: duration, ...result });

@@ -1,6 +1,8 @@
 import { z } from "zod";
 
-const instant = z.iso.datetime({ offset: true, message: "must be an ISO date-time with a zone, e.g. 2026-12-01T10:00:00Z" }).transform((v) => new Date(v));
+const instant = z.iso
+  .datetime({ offset: true, message: "must be an ISO date-time with a zone, e.g. 2026-12-01T10:00:00Z" })
+  .transform((v) => new Date(v));
 
 export const requestBody = z.object({
   artistId: z.uuid("must be an artist id"),
@@ -12,7 +14,10 @@ export const requestBody = z.object({
 });
 
 export const offerBody = z.object({
-  slots: z.array(z.object({ start: instant })).min(1, "Offer at least one slot.").max(10, "Offer at most 10 slots."),
+  slots: z
+    .array(z.object({ start: instant }))
+    .min(1, "Offer at least one slot.")
+    .max(10, "Offer at most 10 slots."),
   serviceId: z.uuid("must be one of your services"),
   title: z.string().trim().min(1).max(200).optional(),
   /** Overrides the service's deposit for this project. */
@@ -21,7 +26,12 @@ export const offerBody = z.object({
 
 export const declineBody = z.object({ reason: z.string().trim().max(1_000).optional() });
 export const acceptBody = z.object({ start: instant });
-export const sessionBody = z.object({ projectId: z.uuid(), serviceId: z.uuid(), start: instant, applyDeposit: z.boolean().optional() });
+export const sessionBody = z.object({
+  projectId: z.uuid(),
+  serviceId: z.uuid(),
+  start: instant,
+  applyDeposit: z.boolean().optional(),
+});
 export const rescheduleBody = z.object({ start: instant });
 export const cancelBody = z.object({ reason: z.string().trim().max(1_000).optional() });
 export const availabilityQuery = z.object({

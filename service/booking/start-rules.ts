@@ -15,8 +15,13 @@ export function horizonDays(ctx: AppContext): number {
 /** Throws a 400 when a start is in the past or beyond the booking horizon. */
 export function assertBookableStart(ctx: AppContext, start: Date, now = Date.now()): void {
   const when = start.toISOString();
-  if (start.getTime() <= now) throw badRequest(`${when} is in the past; pick a time that is still ahead.`, "START_IN_PAST", { start: when });
+  if (start.getTime() <= now)
+    throw badRequest(`${when} is in the past; pick a time that is still ahead.`, "START_IN_PAST", { start: when });
   const days = horizonDays(ctx);
   if (start.getTime() > now + days * DAY_MS)
-    throw badRequest(`${when} is too far ahead: appointments can be booked at most ${days} days in advance.`, "BEYOND_BOOKING_HORIZON", { start: when, horizonDays: days });
+    throw badRequest(
+      `${when} is too far ahead: appointments can be booked at most ${days} days in advance.`,
+      "BEYOND_BOOKING_HORIZON",
+      { start: when, horizonDays: days },
+    );
 }

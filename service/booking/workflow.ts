@@ -23,17 +23,41 @@ export async function checkRequestTarget(ctx: AppContext, customerId: string, in
   if (input.artistId === customerId) throw badRequest("You cannot send a booking request to yourself.", "SELF_BOOKING");
   const artist = await ctx.db.artistProfile.findUnique({ where: { userId: input.artistId } });
   if (!artist) throw notFound("Artist not found.");
-  if (!artist.bookingOpen) throw conflict(`${artist.displayName} is not taking booking requests right now.`, "BOOKING_CLOSED");
-  if (input.serviceId && !(await ctx.db.service.findFirst({ where: { id: input.serviceId, artistId: input.artistId, active: true } })))
+  if (!artist.bookingOpen)
+    throw conflict(`${artist.displayName} is not taking booking requests right now.`, "BOOKING_CLOSED");
+  if (
+    input.serviceId &&
+    !(await ctx.db.service.findFirst({ where: { id: input.serviceId, artistId: input.artistId, active: true } }))
+  )
     throw badRequest("That service is not offered by this artist.", "UNKNOWN_SERVICE");
 }
 
 /** Stores a customer's booking request with its reference files and tells the artist. */
-export async function createRequest(ctx: AppContext, customerId: string, input: z.output<typeof requestBody>, files: UploadedRef[]) {
+export async function createRequest(
+  ctx: AppContext,
+  customerId: string,
+  input: z.output<typeof requestBody>,
+  files: UploadedRef[],
+) {
   await checkRequestTarget(ctx, customerId, input);
-  const refs = files.map((f) => ({ filename: f.filename, contentType: f.contentType, size: f.size, sha256: f.sha256, storageKey: f.storageKey }));
+  const refs = files.map((f) => ({
+    filename: f.filename,
+    contentType: f.contentType,
+    size: f.size,
+    sha256: f.sha256,
+    storageKey: f.storageKey,
+  }));
   const request = await ctx.db.bookingRequest.create({
-    data: { artistId: input.artistId, customerId, serviceId: input.serviceId, idea: input.idea, placement: input.placement, size: input.size, budget: input.budget, references: { create: refs } },
+    data: {
+      artistId: input.artistId,
+      customerId,
+      serviceId: input.serviceId,
+      idea: input.idea,
+      placement: input.placement,
+      size: input.size,
+      budget: input.budget,
+      references: { create: refs },
+    },
     include: { references: { select: { id: true, filename: true, contentType: true, size: true } } },
   });
   await ctx.realtime.publish(input.artistId, { type: "booking.request", requestId: request.id }).catch(() => undefined);
@@ -47,26 +71,49 @@ async function ownRequest(ctx: AppContext, id: string, by: { artistId?: string; 
 }
 
 /** The artist offers free slots for a request with one of their active services. */
-export async function offerSlots(ctx: AppContext, artistId: string, requestId: string, body: z.output<typeof offerBody>) {
+export async function offerSlots(
+  ctx: AppContext,
+  artistId: string,
+  requestId: string,
+  body: z.output<typeof offerBody>,
+) {
   const r = await ownRequest(ctx, requestId, { artistId });
-  if (!["pending", "offered"].includes(r.status)) throw conflict(`This request is ${r.status}; it can no longer be offered slots.`, "REQUEST_CLOSED");
+  if (!["pending", "offered"].includes(r.status))
+    throw conflict(`This request is ${r.status}; it can no longer be offered slots.`, "REQUEST_CLOSED");
   const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId, active: true } });
   if (!service) throw badRequest("Pick one of your active services.", "UNKNOWN_SERVICE");
   for (const s of body.slots) assertBookableStart(ctx, s.start);
   const slots = [];
   for (const s of body.slots) {
     if (!(await isSlotFree(ctx, artistId, s.start, service.durationMinutes)))
-      throw conflict(`${s.start.toISOString()} is not free (outside your hours, or busy in a calendar or another booking).`, "SLOT_NOT_FREE", { start: s.start });
-    slots.push({ start: s.start.toISOString(), end: new Date(s.start.getTime() + service.durationMinutes * 60_000).toISOString() });
+      throw conflict(
+        `${s.start.toISOString()} is not free (outside your hours, or busy in a calendar or another booking).`,
+        "SLOT_NOT_FREE",
+        { start: s.start },
+      );
+    slots.push({
+      start: s.start.toISOString(),
+      end: new Date(s.start.getTime() + service.durationMinutes * 60_000).toISOString(),
+    });
   }
   const depositCents = body.depositCents ?? service.depositCents;
   await ctx.db.$transaction([
     ctx.db.project.upsert({
       where: { requestId },
-      create: { requestId, artistId, customerId: r.customerId, title: body.title ?? service.name, depositCents, currency: service.currency },
+      create: {
+        requestId,
+        artistId,
+        customerId: r.customerId,
+        title: body.title ?? service.name,
+        depositCents,
+        currency: service.currency,
+      },
       update: { title: body.title ?? service.name, depositCents, currency: service.currency },
     }),
-    ctx.db.bookingRequest.update({ where: { id: requestId }, data: { status: "offered", serviceId: service.id, offeredSlots: slots } }),
+    ctx.db.bookingRequest.update({
+      where: { id: requestId },
+      data: { status: "offered", serviceId: service.id, offeredSlots: slots },
+    }),
   ]);
   await ctx.realtime.publish(r.customerId, { type: "booking.offer", requestId }).catch(() => undefined);
   return { requestId, status: "offered", slots, depositCents, currency: service.currency };
@@ -75,45 +122,86 @@ export async function offerSlots(ctx: AppContext, artistId: string, requestId: s
 /** The artist declines an open request; the customer is told. */
 export async function declineRequest(ctx: AppContext, artistId: string, requestId: string, reason?: string) {
   const r = await ownRequest(ctx, requestId, { artistId });
-  if (!["pending", "offered"].includes(r.status)) throw conflict(`This request is ${r.status} already.`, "REQUEST_CLOSED");
+  if (!["pending", "offered"].includes(r.status))
+    throw conflict(`This request is ${r.status} already.`, "REQUEST_CLOSED");
   await ctx.db.bookingRequest.update({ where: { id: requestId }, data: { status: "declined", declineReason: reason } });
   await ctx.realtime.publish(r.customerId, { type: "booking.declined", requestId }).catch(() => undefined);
   return { requestId, status: "declined" };
 }
 
 /** The customer books one of the offered slots; the overlap constraint settles a race for it. */
-export async function acceptSlot(ctx: AppContext, customer: { id: string; email: string }, requestId: string, body: z.output<typeof acceptBody>) {
+export async function acceptSlot(
+  ctx: AppContext,
+  customer: { id: string; email: string },
+  requestId: string,
+  body: z.output<typeof acceptBody>,
+) {
   const r = await ownRequest(ctx, requestId, { customerId: customer.id });
-  if (r.status !== "offered" || !r.project || !r.serviceId) throw conflict("There is no open offer on this request.", "NO_OPEN_OFFER");
+  if (r.status !== "offered" || !r.project || !r.serviceId)
+    throw conflict("There is no open offer on this request.", "NO_OPEN_OFFER");
   const offered = (r.offeredSlots as { start: string; end: string }[] | null) ?? [];
   const slot = offered.find((s) => new Date(s.start).getTime() === body.start.getTime());
   if (!slot) throw badRequest("Pick one of the offered slots.", "SLOT_NOT_OFFERED");
   assertBookableStart(ctx, new Date(slot.start));
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: r.artistId } });
-  const start = new Date(slot.start), end = new Date(slot.end);
+  const start = new Date(slot.start),
+    end = new Date(slot.end);
   if (!(await isSlotFree(ctx, r.artistId, start, (end.getTime() - start.getTime()) / 60_000))) throw SLOT_TAKEN();
   const needsDeposit = r.project.depositCents > 0 && Boolean(stripeClient(ctx));
   const appointmentId = await ctx.db.$transaction(async (tx) => {
-    const id = await insertAppointment(tx, { artistId: r.artistId, customerId: customer.id, projectId: r.project!.id, serviceId: r.serviceId!, start, end, bufferMinutes: profile.bufferMinutes, timeZone: profile.timeZone, status: needsDeposit ? "pending_deposit" : "confirmed" });
+    const id = await insertAppointment(tx, {
+      artistId: r.artistId,
+      customerId: customer.id,
+      projectId: r.project!.id,
+      serviceId: r.serviceId!,
+      start,
+      end,
+      bufferMinutes: profile.bufferMinutes,
+      timeZone: profile.timeZone,
+      status: needsDeposit ? "pending_deposit" : "confirmed",
+    });
     await tx.bookingRequest.update({ where: { id: requestId }, data: { status: "booked" } });
-    await tx.project.update({ where: { id: r.project!.id }, data: { depositAppointmentId: id, ...(needsDeposit ? { depositStatus: "pending" } : {}) } });
+    await tx.project.update({
+      where: { id: r.project!.id },
+      data: { depositAppointmentId: id, ...(needsDeposit ? { depositStatus: "pending" } : {}) },
+    });
     return id;
   });
   let checkoutUrl: string | undefined;
   if (needsDeposit) {
-    const checkout = await createDepositCheckout(ctx, { projectId: r.project.id, appointmentId, amountCents: r.project.depositCents, currency: r.project.currency, title: r.project.title, customerEmail: customer.email });
+    const checkout = await createDepositCheckout(ctx, {
+      projectId: r.project.id,
+      appointmentId,
+      amountCents: r.project.depositCents,
+      currency: r.project.currency,
+      title: r.project.title,
+      customerEmail: customer.email,
+    });
     checkoutUrl = checkout.url;
   }
   await appointmentChanged(ctx, appointmentId, needsDeposit ? "created" : "confirmed");
-  return { appointmentId, status: needsDeposit ? "pending_deposit" : "confirmed", start, end, ...(checkoutUrl ? { checkoutUrl } : {}) };
+  return {
+    appointmentId,
+    status: needsDeposit ? "pending_deposit" : "confirmed",
+    start,
+    end,
+    ...(checkoutUrl ? { checkoutUrl } : {}),
+  };
 }
 
 /** The artist adds another session to a project the customer has booked. */
 export async function addSession(ctx: AppContext, artistId: string, body: z.output<typeof sessionBody>) {
-  const project = await ctx.db.project.findFirst({ where: { id: body.projectId, artistId }, include: { request: { select: { status: true } } } });
+  const project = await ctx.db.project.findFirst({
+    where: { id: body.projectId, artistId },
+    include: { request: { select: { status: true } } },
+  });
   if (!project) throw notFound("Project not found.");
   // More sessions only for a piece the customer booked (accepted a slot), not a pending offer or a declined request.
-  if (project.request.status !== "booked") throw conflict("The customer has not booked this project yet; sessions can be added once they accept a slot.", "PROJECT_NOT_BOOKED");
+  if (project.request.status !== "booked")
+    throw conflict(
+      "The customer has not booked this project yet; sessions can be added once they accept a slot.",
+      "PROJECT_NOT_BOOKED",
+    );
   const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId } });
   if (!service) throw badRequest("Pick one of your services.", "UNKNOWN_SERVICE");
   assertBookableStart(ctx, body.start);
@@ -121,7 +209,17 @@ export async function addSession(ctx: AppContext, artistId: string, body: z.outp
   if (!(await isSlotFree(ctx, artistId, body.start, service.durationMinutes))) throw SLOT_TAKEN();
   const end = new Date(body.start.getTime() + service.durationMinutes * 60_000);
   const id = await ctx.db.$transaction(async (tx) => {
-    const id = await insertAppointment(tx, { artistId, customerId: project.customerId, projectId: project.id, serviceId: service.id, start: body.start, end, bufferMinutes: profile.bufferMinutes, timeZone: profile.timeZone, status: "confirmed" });
+    const id = await insertAppointment(tx, {
+      artistId,
+      customerId: project.customerId,
+      projectId: project.id,
+      serviceId: service.id,
+      start: body.start,
+      end,
+      bufferMinutes: profile.bufferMinutes,
+      timeZone: profile.timeZone,
+      status: "confirmed",
+    });
     if (body.applyDeposit) await tx.project.update({ where: { id: project.id }, data: { depositAppointmentId: id } });
     return id;
   });
@@ -131,9 +229,13 @@ export async function addSession(ctx: AppContext, artistId: string, body: z.outp
 
 /** The appointment if the user is its artist or customer and it is not cancelled or completed; 404/409 otherwise. */
 export async function liveAppointment(ctx: AppContext, id: string, userId: string) {
-  const a = await ctx.db.appointment.findFirst({ where: { id, OR: [{ artistId: userId }, { customerId: userId }] }, include: { project: true } });
+  const a = await ctx.db.appointment.findFirst({
+    where: { id, OR: [{ artistId: userId }, { customerId: userId }] },
+    include: { project: true },
+  });
   if (!a) throw notFound("Appointment not found.");
-  if (a.status === "cancelled" || a.status === "completed") throw conflict(`This appointment is ${a.status}.`, "APPOINTMENT_CLOSED");
+  if (a.status === "cancelled" || a.status === "completed")
+    throw conflict(`This appointment is ${a.status}.`, "APPOINTMENT_CLOSED");
   return a;
 }
 
@@ -150,17 +252,40 @@ export async function cancel(ctx: AppContext, userId: string, id: string, reason
   const depositHere = a.project?.depositStatus === "paid" && a.project.depositAppointmentId === a.id;
   let depositOutcome: "kept" | "refunded" | null = null;
   if (depositHere) depositOutcome = byArtist || noticeHours >= profile.cancelNoticeHours ? "refunded" : "kept";
-  await ctx.db.appointment.update({ where: { id: a.id }, data: { status: "cancelled", cancelledBy: byArtist ? "artist" : "customer", cancelReason: reason, depositOutcome, requestedStart: null, requestedAt: null } });
+  await ctx.db.appointment.update({
+    where: { id: a.id },
+    data: {
+      status: "cancelled",
+      cancelledBy: byArtist ? "artist" : "customer",
+      cancelReason: reason,
+      depositOutcome,
+      requestedStart: null,
+      requestedAt: null,
+    },
+  });
   if (depositHere && a.project) {
     if (depositOutcome === "refunded") {
       const payment = await ctx.db.payment.findFirst({ where: { projectId: a.project.id, status: "paid" } });
-      if (payment?.stripePaymentIntentId) await refundDeposit(ctx, payment.stripePaymentIntentId, reason ?? "appointment cancelled");
+      if (payment?.stripePaymentIntentId)
+        await refundDeposit(ctx, payment.stripePaymentIntentId, reason ?? "appointment cancelled");
       if (payment) await ctx.db.payment.update({ where: { id: payment.id }, data: { status: "refunded" } });
     }
-    await ctx.db.project.update({ where: { id: a.project.id }, data: { depositStatus: depositOutcome === "refunded" ? "refunded" : "kept" } });
+    await ctx.db.project.update({
+      where: { id: a.project.id },
+      data: { depositStatus: depositOutcome === "refunded" ? "refunded" : "kept" },
+    });
   }
   await appointmentChanged(ctx, a.id, "cancelled");
-  return { appointmentId: a.id, status: "cancelled", cancelledBy: byArtist ? "artist" : "customer", depositOutcome, policy: { cancelNoticeHours: profile.cancelNoticeHours, noticeGivenHours: Math.max(0, Math.round(noticeHours * 10) / 10) } };
+  return {
+    appointmentId: a.id,
+    status: "cancelled",
+    cancelledBy: byArtist ? "artist" : "customer",
+    depositOutcome,
+    policy: {
+      cancelNoticeHours: profile.cancelNoticeHours,
+      noticeGivenHours: Math.max(0, Math.round(noticeHours * 10) / 10),
+    },
+  };
 }
 
 /** Throws a 403 unless the user is an artist. */
@@ -175,11 +300,18 @@ onStripeEvent("checkout.session.completed", async (ctx, event) => {
   const payment = await ctx.db.payment.findUnique({ where: { stripeCheckoutSessionId: session.id } });
   if (!payment || payment.status === "paid" || session.payment_status !== "paid") return;
   await ctx.db.$transaction([
-    ctx.db.payment.update({ where: { id: payment.id }, data: { status: "paid", stripePaymentIntentId: session.payment_intent ?? null } }),
+    ctx.db.payment.update({
+      where: { id: payment.id },
+      data: { status: "paid", stripePaymentIntentId: session.payment_intent ?? null },
+    }),
     ctx.db.project.update({ where: { id: payment.projectId }, data: { depositStatus: "paid" } }),
-    ctx.db.appointment.updateMany({ where: { id: payment.appointmentId ?? "", status: "pending_deposit" }, data: { status: "confirmed" } }),
+    ctx.db.appointment.updateMany({
+      where: { id: payment.appointmentId ?? "", status: "pending_deposit" },
+      data: { status: "confirmed" },
+    }),
     // The deposit pays for the appointment as it stands now: the start the policy measures from.
-    ctx.db.$executeRaw`UPDATE "Appointment" SET "policyStart" = start WHERE id = ${payment.appointmentId ?? null}::uuid`,
+    ctx.db
+      .$executeRaw`UPDATE "Appointment" SET "policyStart" = start WHERE id = ${payment.appointmentId ?? null}::uuid`,
   ]);
   if (payment.appointmentId) await appointmentChanged(ctx, payment.appointmentId, "confirmed");
 });
@@ -191,7 +323,10 @@ onStripeEvent("checkout.session.expired", async (ctx, event) => {
   const freed = await ctx.db.$transaction(async (tx) => {
     await tx.payment.update({ where: { id: payment.id }, data: { status: "expired" } });
     await tx.project.update({ where: { id: payment.projectId }, data: { depositStatus: "none" } });
-    return tx.appointment.updateMany({ where: { id: payment.appointmentId ?? "", status: "pending_deposit" }, data: { status: "cancelled", cancelledBy: "system", cancelReason: "The deposit was not paid in time." } });
+    return tx.appointment.updateMany({
+      where: { id: payment.appointmentId ?? "", status: "pending_deposit" },
+      data: { status: "cancelled", cancelledBy: "system", cancelReason: "The deposit was not paid in time." },
+    });
   });
   if (freed.count && payment.appointmentId) await appointmentChanged(ctx, payment.appointmentId, "cancelled");
 });

@@ -26,14 +26,26 @@ export async function upsertBusy(tx: Tx, c: { id: string; userId: string }, even
 }
 
 /** Tatu's appointments as the calendar now sees them: moved or deleted there is recorded. */
-export async function reconcileAppointments(tx: Tx, c: { id: string; userId: string }, events: CalendarEvent[]): Promise<void> {
+export async function reconcileAppointments(
+  tx: Tx,
+  c: { id: string; userId: string },
+  events: CalendarEvent[],
+): Promise<void> {
   for (const e of events) {
-    const appt = e.tatuAppointmentId && /^[0-9a-f-]{36}$/i.test(e.tatuAppointmentId)
-      ? await tx.appointment.findFirst({ where: { id: e.tatuAppointmentId, artistId: c.userId } })
-      : await tx.appointment.findFirst({ where: { artistId: c.userId, calendarConnectionId: c.id, calendarEventId: e.externalId } });
+    const appt =
+      e.tatuAppointmentId && /^[0-9a-f-]{36}$/i.test(e.tatuAppointmentId)
+        ? await tx.appointment.findFirst({ where: { id: e.tatuAppointmentId, artistId: c.userId } })
+        : await tx.appointment.findFirst({
+            where: { artistId: c.userId, calendarConnectionId: c.id, calendarEventId: e.externalId },
+          });
     if (!appt || appt.status === "cancelled") continue;
-    const state = e.status === "cancelled" ? "deleted_in_calendar"
-      : e.start.getTime() !== appt.start.getTime() || e.end.getTime() !== appt.end.getTime() ? "moved_in_calendar" : "synced";
-    if (state !== appt.calendarState) await tx.appointment.update({ where: { id: appt.id }, data: { calendarState: state } });
+    const state =
+      e.status === "cancelled"
+        ? "deleted_in_calendar"
+        : e.start.getTime() !== appt.start.getTime() || e.end.getTime() !== appt.end.getTime()
+          ? "moved_in_calendar"
+          : "synced";
+    if (state !== appt.calendarState)
+      await tx.appointment.update({ where: { id: appt.id }, data: { calendarState: state } });
   }
 }

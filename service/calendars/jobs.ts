@@ -11,35 +11,50 @@ import { syncCalendar } from "./sync.ts";
 import type { AppContext } from "../context.ts";
 import { isRetryable, writeAppointment, WRITE_PENDING } from "./write.ts";
 
-export const syncCalendarJob = defineJob("sync-calendar", z.object({ connectionId: z.string().min(1) }), async (ctx, data): Promise<Record<string, number>> => {
-  const r = await syncCalendar(ctx, data.connectionId);
-  if (r.status === "busy") return { busy: 1 };
-  if (r.status === "inactive") return { skipped: 1 };
-  if (r.status === "error") {
-    if (r.error.errorClass === "auth" || r.error.errorClass === "permanent") throw new UnrecoverableError(`${r.error.code}: ${r.error.message}`);
-    throw r.error;
-  }
-  return { events: r.events };
-});
+export const syncCalendarJob = defineJob(
+  "sync-calendar",
+  z.object({ connectionId: z.string().min(1) }),
+  async (ctx, data): Promise<Record<string, number>> => {
+    const r = await syncCalendar(ctx, data.connectionId);
+    if (r.status === "busy") return { busy: 1 };
+    if (r.status === "inactive") return { skipped: 1 };
+    if (r.status === "error") {
+      if (r.error.errorClass === "auth" || r.error.errorClass === "permanent")
+        throw new UnrecoverableError(`${r.error.code}: ${r.error.message}`);
+      throw r.error;
+    }
+    return { events: r.events };
+  },
+);
 
 export const calendarSyncJobId = (connectionId: string) => `sync-calendar_${connectionId}`;
-export const calendarSyncJob = (id: string, provider: string) => syncCalendarJob.spec({ connectionId: id }, { jobId: calendarSyncJobId(id), provider: provider as ProviderId });
+export const calendarSyncJob = (id: string, provider: string) =>
+  syncCalendarJob.spec({ connectionId: id }, { jobId: calendarSyncJobId(id), provider: provider as ProviderId });
 
-export const calendarWriteJob = defineJob("calendar-write", z.object({ appointmentId: z.string().min(1) }), async (ctx, data) => {
-  try {
-    return { [await writeAppointment(ctx, data.appointmentId)]: 1 };
-  } catch (err) {
-    if (!isRetryable(err)) {
-      await ctx.db.appointment.update({ where: { id: data.appointmentId }, data: { calendarState: "write_failed" } }).catch(() => undefined);
-      throw new UnrecoverableError((err as Error).message);
+export const calendarWriteJob = defineJob(
+  "calendar-write",
+  z.object({ appointmentId: z.string().min(1) }),
+  async (ctx, data) => {
+    try {
+      return { [await writeAppointment(ctx, data.appointmentId)]: 1 };
+    } catch (err) {
+      if (!isRetryable(err)) {
+        await ctx.db.appointment
+          .update({ where: { id: data.appointmentId }, data: { calendarState: "write_failed" } })
+          .catch(() => undefined);
+        throw new UnrecoverableError((err as Error).message);
+      }
+      throw err;
     }
-    throw err;
-  }
-});
+  },
+);
 
 /** sync-calendars: every active calendar connection. */
 export async function calendarSyncs(ctx: AppContext): Promise<JobSpec[]> {
-  const rows = await ctx.db.calendarConnection.findMany({ where: { status: "active" }, select: { id: true, provider: true } });
+  const rows = await ctx.db.calendarConnection.findMany({
+    where: { status: "active" },
+    select: { id: true, provider: true },
+  });
   return rows.map((r) => calendarSyncJob(r.id, r.provider));
 }
 
@@ -54,15 +69,28 @@ export async function calendarWriteSweep(ctx: AppContext): Promise<JobSpec[]> {
     select: { id: true, artistId: true },
     take: 500,
   });
-  const primaries = await ctx.db.calendarConnection.findMany({ where: { userId: { in: [...new Set(stale.map((a) => a.artistId))] }, isPrimary: true, status: "active" }, select: { userId: true, provider: true } });
+  const primaries = await ctx.db.calendarConnection.findMany({
+    where: { userId: { in: [...new Set(stale.map((a) => a.artistId))] }, isPrimary: true, status: "active" },
+    select: { userId: true, provider: true },
+  });
   const providerOf = new Map(primaries.map((c) => [c.userId, c.provider]));
-  return stale.filter((a) => providerOf.has(a.artistId)).map((a) => calendarWriteJob.spec({ appointmentId: a.id }, { jobId: `calendar-write-retry_${a.id}`, provider: providerOf.get(a.artistId) as ProviderId }));
+  return stale
+    .filter((a) => providerOf.has(a.artistId))
+    .map((a) =>
+      calendarWriteJob.spec(
+        { appointmentId: a.id },
+        { jobId: `calendar-write-retry_${a.id}`, provider: providerOf.get(a.artistId) as ProviderId },
+      ),
+    );
 }
 
 onAppointmentChange(async (ctx, appointmentId) => {
   const a = await ctx.db.appointment.findUnique({ where: { id: appointmentId }, select: { artistId: true } });
   if (!a) return;
-  const primary = await ctx.db.calendarConnection.findFirst({ where: { userId: a.artistId, isPrimary: true, status: "active" }, select: { provider: true } });
+  const primary = await ctx.db.calendarConnection.findFirst({
+    where: { userId: a.artistId, isPrimary: true, status: "active" },
+    select: { provider: true },
+  });
   if (!primary) return;
   // Marked first: until the write lands (state "synced"/"deleted"), the cron sweep above retries it.
   await ctx.db.appointment.updateMany({ where: { id: appointmentId }, data: { calendarState: WRITE_PENDING } });

@@ -25,7 +25,13 @@ export interface BatcherOptions {
 type Settle = (ok: boolean, value: unknown) => void;
 
 /** The callers of add() between two flush starts, and how many of their items are not written yet. */
-interface Wave { flushed: Promise<void>; open: number; failed: boolean; error?: unknown; settle: Settle }
+interface Wave {
+  flushed: Promise<void>;
+  open: number;
+  failed: boolean;
+  error?: unknown;
+  settle: Settle;
+}
 
 /** `run` gets the items of one batch and answers one result per item, in order. */
 export function createBatcher<T, R>(run: (items: T[]) => Promise<R[]>, opts: BatcherOptions = {}): Batcher<T, R> {
@@ -66,18 +72,26 @@ export function createBatcher<T, R>(run: (items: T[]) => Promise<R[]>, opts: Bat
 
   return {
     push(item: T): Promise<R> {
-      return new Promise<R>((resolve, reject) => enqueue(item, (ok, value) => (ok ? resolve(value as R) : reject(value))));
+      return new Promise<R>((resolve, reject) =>
+        enqueue(item, (ok, value) => (ok ? resolve(value as R) : reject(value))),
+      );
     },
     add(item: T): Promise<void> {
       if (!wave) {
         let resolve!: () => void, reject!: (err: unknown) => void;
         const w: Wave = {
-          flushed: new Promise<void>((res, rej) => { resolve = res; reject = rej; }),
+          flushed: new Promise<void>((res, rej) => {
+            resolve = res;
+            reject = rej;
+          }),
           open: 0,
           failed: false,
           settle: (ok, value) => {
-            if (!ok && !w.failed) { w.failed = true; w.error = value; }
-            if (--w.open === 0) (w.failed ? reject(w.error) : resolve());
+            if (!ok && !w.failed) {
+              w.failed = true;
+              w.error = value;
+            }
+            if (--w.open === 0) w.failed ? reject(w.error) : resolve();
           },
         };
         wave = w;

@@ -7,14 +7,23 @@ import { envNames, envRegistry, type EnvName, type EnvValues } from "./registry.
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Tatu cannot start: ${problems.length} environment problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      `Tatu cannot start: ${problems.length} environment problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "ConfigError";
   }
 }
 
-export interface RateLimitSetting { points: number; durationSec: number }
+export interface RateLimitSetting {
+  points: number;
+  durationSec: number;
+}
 /** Per signed-in user: booking requests, suggested replies, manual syncs. */
-export interface UserRateLimits { bookingRequests: RateLimitSetting; suggestReply: RateLimitSetting; syncNow: RateLimitSetting }
+export interface UserRateLimits {
+  bookingRequests: RateLimitSetting;
+  suggestReply: RateLimitSetting;
+  syncNow: RateLimitSetting;
+}
 
 export interface Config {
   env: EnvValues;
@@ -42,8 +51,13 @@ export interface Config {
   /** `npm start` runs a queue worker too (off: API replica only, workers elsewhere). */
   inProcessWorker: boolean;
   rateLimits: {
-    signup: RateLimitSetting; loginFailures: RateLimitSetting; loginFailuresIp: RateLimitSetting; resend: RateLimitSetting; search: RateLimitSetting;
-    passwordReset: RateLimitSetting; passwordResetIp: RateLimitSetting;
+    signup: RateLimitSetting;
+    loginFailures: RateLimitSetting;
+    loginFailuresIp: RateLimitSetting;
+    resend: RateLimitSetting;
+    search: RateLimitSetting;
+    passwordReset: RateLimitSetting;
+    passwordResetIp: RateLimitSetting;
   } & UserRateLimits;
   /** Bounds on concurrent scrypt work (service/auth/crypto.ts). */
   passwordHashing: { concurrency: number; queue: number };

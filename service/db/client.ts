@@ -32,8 +32,11 @@ export function createDbWithPool(connectionString: string, poolSize = 10): { db:
 export function isDbUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string; name?: string } | undefined;
   if (!e) return false;
-  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "P1001", "P1017"].includes(e.code ?? "")) return true;
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "P1001", "P1017"].includes(e.code ?? ""))
+    return true;
   // "not yet accepting connections" (57P03, a server coming back up) arrives as the message of
   // the Prisma adapter's DriverAdapterError, without the code.
-  return /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)|DatabaseNotReachable/i.test(e.message ?? "");
+  return /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)|DatabaseNotReachable/i.test(
+    e.message ?? "",
+  );
 }

@@ -9,7 +9,10 @@ import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist";
 import { cube } from "@electric-sql/pglite/contrib/cube";
 import { earthdistance } from "@electric-sql/pglite/contrib/earthdistance";
 
-export interface EmbeddedDb { url: string; stop(): Promise<void> }
+export interface EmbeddedDb {
+  url: string;
+  stop(): Promise<void>;
+}
 
 export async function startEmbeddedDb(dataDir: string): Promise<EmbeddedDb> {
   const dir = path.join(dataDir, "pgdata");

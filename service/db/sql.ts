@@ -12,11 +12,14 @@ export type Query = <T = Record<string, unknown>>(sql: Prisma.Sql) => Promise<T[
 const TIMESTAMP_OID = 1114;
 const types = {
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === TIMESTAMP_OID ? (v: string) => new Date(`${v.replace(" ", "T")}Z`) : pgTypes.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
+    oid === TIMESTAMP_OID
+      ? (v: string) => new Date(`${v.replace(" ", "T")}Z`)
+      : pgTypes.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"],
 };
 
 export function queryOn(client: pg.Pool | pg.PoolClient): Query {
-  return async <T>(sql: Prisma.Sql) => (await client.query({ text: sql.text, values: sql.values as unknown[], types })).rows as T[];
+  return async <T>(sql: Prisma.Sql) =>
+    (await client.query({ text: sql.text, values: sql.values as unknown[], types })).rows as T[];
 }
 
 /** BEGIN … COMMIT on one pooled connection; rolls back on any error. */

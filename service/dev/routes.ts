@@ -7,7 +7,8 @@ import type { AppContext } from "../context.ts";
 
 export function devOutboxEnabled(ctx: AppContext): boolean {
   if (ctx.config.isProduction) {
-    if (ctx.config.env.DEV_OUTBOX) ctx.log.warn("DEV_OUTBOX=true is ignored in production: the dev outbox is never served there");
+    if (ctx.config.env.DEV_OUTBOX)
+      ctx.log.warn("DEV_OUTBOX=true is ignored in production: the dev outbox is never served there");
     return false;
   }
   return ctx.config.env.DEV_OUTBOX === true;
@@ -17,7 +18,11 @@ export function devRoutes(ctx: AppContext): Router {
   const r = Router();
   r.get("/outbox", async (req, res) => {
     const to = typeof req.query.to === "string" ? req.query.to.trim().toLowerCase() : undefined;
-    const emails = await ctx.db.devEmail.findMany({ where: to ? { to } : {}, orderBy: { createdAt: "desc" }, take: 50 });
+    const emails = await ctx.db.devEmail.findMany({
+      where: to ? { to } : {},
+      orderBy: { createdAt: "desc" },
+      take: 50,
+    });
     res.json({ emails: emails.map((e) => ({ ...e, links: e.text.match(/https?:\/\/\S+/g) ?? [] })) });
   });
   return r;

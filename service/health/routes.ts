@@ -8,14 +8,21 @@ import { loadSession } from "../auth/sessions.ts";
 import { pendingMigrations } from "../db/migrations.ts";
 import { hasCronSecret } from "../http/auth-middleware.ts";
 
-interface Check { ok: boolean; latencyMs?: number; error?: string; [k: string]: unknown }
+interface Check {
+  ok: boolean;
+  latencyMs?: number;
+  error?: string;
+  [k: string]: unknown;
+}
 
 async function timed(fn: () => Promise<Record<string, unknown> | void>, timeoutMs = 2000): Promise<Check> {
   const start = Date.now();
   try {
     const extra = await Promise.race([
       fn(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
     ]);
     return { ok: true, latencyMs: Date.now() - start, ...(extra ?? {}) };
   } catch (err) {
@@ -54,7 +61,10 @@ export function healthRoutes(ctx: AppContext): Router {
     const checks = { database, migrations, redis, queue: { ok: true, mode: ctx.queue.mode } };
     const ready = database.ok && migrations.ok && redis.ok;
     const status = ready ? "ready" : "not_ready";
-    res.status(ready ? 200 : 503).set("Cache-Control", "no-store").json((await mayReadDetails(req)) ? { status, checks } : { status });
+    res
+      .status(ready ? 200 : 503)
+      .set("Cache-Control", "no-store")
+      .json((await mayReadDetails(req)) ? { status, checks } : { status });
   });
   return r;
 }

@@ -8,12 +8,18 @@ import { forbidden, HttpError, unauthorized } from "./errors.ts";
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
-    interface Request { user?: SessionUser; sessionId?: string; csrfToken?: string; viaCronSecret?: boolean }
+    interface Request {
+      user?: SessionUser;
+      sessionId?: string;
+      csrfToken?: string;
+      viaCronSecret?: boolean;
+    }
   }
 }
 
 function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a), y = Buffer.from(b);
+  const x = Buffer.from(a),
+    y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
@@ -34,7 +40,13 @@ export function sessionMiddleware(ctx: AppContext): RequestHandler {
       req.csrfToken = session.csrfToken;
       const header = req.get("x-csrf-token");
       if (UNSAFE.has(req.method) && !hasCronSecret(ctx, req) && !(header && safeEqual(header, session.csrfToken)))
-        return next(new HttpError(403, "CSRF_FAILED", "This request is missing its security token. Reload the page and try again."));
+        return next(
+          new HttpError(
+            403,
+            "CSRF_FAILED",
+            "This request is missing its security token. Reload the page and try again.",
+          ),
+        );
     }
     next();
   };
@@ -45,7 +57,11 @@ export const requireUser: RequestHandler = (req, _res, next) => next(req.user ? 
 /** Bearer CRON_SECRET only (Vercel Cron's call). */
 export function requireCronSecret(ctx: AppContext): RequestHandler {
   return (req, _res, next) =>
-    next(hasCronSecret(ctx, req) ? undefined : unauthorized("A valid `Authorization: Bearer <CRON_SECRET>` header is required.", "CRON_UNAUTHORIZED"));
+    next(
+      hasCronSecret(ctx, req)
+        ? undefined
+        : unauthorized("A valid `Authorization: Bearer <CRON_SECRET>` header is required.", "CRON_UNAUTHORIZED"),
+    );
 }
 
 /** Bearer CRON_SECRET or a signed-in admin (ADMIN_EMAILS). */

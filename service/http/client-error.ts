@@ -4,10 +4,25 @@
 import type { Duplex } from "node:stream";
 
 const ANSWERS: Record<string, { status: number; reason: string; code: string; message: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, reason: "Request Header Fields Too Large", code: "HEADERS_TOO_LARGE", message: "The request's URL or headers are too large." },
-  HPE_REQUEST_TIMEOUT: { status: 408, reason: "Request Timeout", code: "REQUEST_TIMEOUT", message: "The request took too long to arrive." },
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    reason: "Request Header Fields Too Large",
+    code: "HEADERS_TOO_LARGE",
+    message: "The request's URL or headers are too large.",
+  },
+  HPE_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: "Request Timeout",
+    code: "REQUEST_TIMEOUT",
+    message: "The request took too long to arrive.",
+  },
 };
-const MALFORMED = { status: 400, reason: "Bad Request", code: "MALFORMED_REQUEST", message: "The request could not be read as HTTP." };
+const MALFORMED = {
+  status: 400,
+  reason: "Bad Request",
+  code: "MALFORMED_REQUEST",
+  message: "The request could not be read as HTTP.",
+};
 
 export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
   // A reset connection has no one left to answer.

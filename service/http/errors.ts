@@ -21,10 +21,13 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string, code = "BAD_REQUEST", extra?: Record<string, unknown>) =>
   new HttpError(400, code, message, extra);
-export const unauthorized = (message = "Sign in to continue.", code = "UNAUTHORIZED") => new HttpError(401, code, message);
-export const forbidden = (message = "You do not have access to this.", code = "FORBIDDEN") => new HttpError(403, code, message);
+export const unauthorized = (message = "Sign in to continue.", code = "UNAUTHORIZED") =>
+  new HttpError(401, code, message);
+export const forbidden = (message = "You do not have access to this.", code = "FORBIDDEN") =>
+  new HttpError(403, code, message);
 export const notFound = (message = "Not found.") => new HttpError(404, "NOT_FOUND", message);
-export const conflict = (message: string, code = "CONFLICT", extra?: Record<string, unknown>) => new HttpError(409, code, message, extra);
+export const conflict = (message: string, code = "CONFLICT", extra?: Record<string, unknown>) =>
+  new HttpError(409, code, message, extra);
 export const tooManyRequests = (retryAfterSec: number, message = "Too many attempts. Try again later.") =>
   new HttpError(429, "RATE_LIMITED", message, { retryAfter: retryAfterSec }, { "Retry-After": String(retryAfterSec) });
 export const serviceUnavailable = (message = "The service is temporarily unavailable. Try again shortly.") =>
@@ -54,14 +57,19 @@ function fromBodyParser(err: { type?: string; status?: number; limit?: number })
     case "entity.parse.failed":
       return new HttpError(400, "MALFORMED_JSON", "The request body is not valid JSON.");
     case "entity.too.large":
-      return new HttpError(413, "PAYLOAD_TOO_LARGE", `The request body is larger than the ${err.limit ?? ""} byte limit.`.replace("  ", " "));
+      return new HttpError(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        `The request body is larger than the ${err.limit ?? ""} byte limit.`.replace("  ", " "),
+      );
     case "encoding.unsupported":
     case "charset.unsupported":
       return new HttpError(415, "UNSUPPORTED_ENCODING", "The request body's encoding or charset is not supported.");
     case "request.aborted":
       return new HttpError(400, "REQUEST_ABORTED", "The request was aborted.");
     default:
-      if (err.status && err.status >= 400 && err.status < 500) return new HttpError(err.status, "BAD_REQUEST", "The request could not be read.");
+      if (err.status && err.status >= 400 && err.status < 500)
+        return new HttpError(err.status, "BAD_REQUEST", "The request could not be read.");
       return undefined;
   }
 }
@@ -69,8 +77,17 @@ function fromBodyParser(err: { type?: string; status?: number; limit?: number })
 /** PostgreSQL refuses text it cannot store (a NUL character: SQLSTATE 22021/22P05) in whatever
  *  value reached a query; that is the client's input, so a 400, on every route at once. */
 function isUnstorableText(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++)
-    if (e.code === "22021" || e.code === "22P05" || /invalid byte sequence for encoding|unsupported Unicode escape sequence/.test(String(e.message ?? ""))) return true;
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth++
+  )
+    if (
+      e.code === "22021" ||
+      e.code === "22P05" ||
+      /invalid byte sequence for encoding|unsupported Unicode escape sequence/.test(String(e.message ?? ""))
+    )
+      return true;
   return false;
 }
 
@@ -82,18 +99,30 @@ function isRecordGone(err: unknown): boolean {
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = err instanceof HttpError ? err : err instanceof z.ZodError ? validationError(err) : fromBodyParser(err);
-  const http = known
-    ?? (isDbUnavailable(err) ? serviceUnavailable() : undefined)
-    ?? (isUnstorableText(err) ? new HttpError(400, "INVALID_TEXT", "The request contains characters that cannot be stored (e.g. a NUL character).") : undefined)
-    ?? (isRecordGone(err) ? new HttpError(404, "NOT_FOUND", "Not found: it was deleted a moment ago.") : undefined);
+  const http =
+    known ??
+    (isDbUnavailable(err) ? serviceUnavailable() : undefined) ??
+    (isUnstorableText(err)
+      ? new HttpError(
+          400,
+          "INVALID_TEXT",
+          "The request contains characters that cannot be stored (e.g. a NUL character).",
+        )
+      : undefined) ??
+    (isRecordGone(err) ? new HttpError(404, "NOT_FOUND", "Not found: it was deleted a moment ago.") : undefined);
   if (http) {
     if (http.status >= 500) req.log?.warn({ err, code: http.code }, "request failed: dependency unavailable");
-    res.status(http.status).set(http.headers).json({ error: { code: http.code, message: http.message, ...http.extra } });
+    res
+      .status(http.status)
+      .set(http.headers)
+      .json({ error: { code: http.code, message: http.message, ...http.extra } });
     return;
   }
   const errorId = randomUUID();
   req.log?.error({ err, errorId }, "unhandled error");
   reportError(err, { errorId, path: req.path, userId: (req as { user?: { id: string } }).user?.id });
   if (res.headersSent) return;
-  res.status(500).json({ error: { code: "INTERNAL", message: "Something went wrong on our side. We have been notified.", errorId } });
+  res.status(500).json({
+    error: { code: "INTERNAL", message: "Something went wrong on our side. We have been notified.", errorId },
+  });
 };

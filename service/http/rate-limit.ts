@@ -13,7 +13,8 @@ export class Limiter {
     try {
       await this.limiter.consume(key);
     } catch (err) {
-      if (err instanceof RateLimiterRes) throw tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)), message);
+      if (err instanceof RateLimiterRes)
+        throw tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)), message);
       throw err;
     }
   }

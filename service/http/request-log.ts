@@ -9,7 +9,10 @@ import type { NextFunction, Request, Response } from "express";
 import type { Logger } from "../observability/logger.ts";
 
 declare module "http" {
-  interface IncomingMessage { id?: string; log?: Logger }
+  interface IncomingMessage {
+    id?: string;
+    log?: Logger;
+  }
 }
 
 const VALID_ID = /^[\w-]{1,64}$/;
@@ -20,7 +23,11 @@ function levelOf(res: Response): "error" | "info" | "debug" {
 
 /** Per request: what `req.log` needs to make its child logger on first use. */
 const kLogState = Symbol("tatu.requestLog");
-interface LogState { root: Logger; describe: () => object; child?: Logger }
+interface LogState {
+  root: Logger;
+  describe: () => object;
+  child?: Logger;
+}
 type WithState = IncomingMessage & { [kLogState]?: LogState };
 
 // `req.log` as one getter on the prototype: defining it on every request cost an accessor
@@ -51,7 +58,10 @@ export function requestLogger(log: Logger, opts: { ignore?: (req: Request) => bo
       const aborted = !res.writableFinished;
       const level = aborted ? "info" : levelOf(res);
       if (!log.isLevelEnabled(level)) return;
-      log[level]({ req: describe(), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) }, aborted ? "request aborted" : "request completed");
+      log[level](
+        { req: describe(), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) },
+        aborted ? "request aborted" : "request completed",
+      );
     });
     next();
   };

@@ -74,13 +74,19 @@ function common(input: PagePolicyInput): HelmetOptions {
 }
 
 export function pageHeaders(input: PagePolicyInput): RequestHandler {
-  return helmet({ ...common(input), contentSecurityPolicy: { useDefaults: false, directives: pageCspDirectives(input) } }) as RequestHandler;
+  return helmet({
+    ...common(input),
+    contentSecurityPolicy: { useDefaults: false, directives: pageCspDirectives(input) },
+  }) as RequestHandler;
 }
 
 export const API_CSP = { "default-src": ["'none'"], "frame-ancestors": ["'none'"] };
 
 export function apiHeaders(input: PagePolicyInput): RequestHandler {
-  return helmet({ ...common(input), contentSecurityPolicy: { useDefaults: false, directives: API_CSP } }) as RequestHandler;
+  return helmet({
+    ...common(input),
+    contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
+  }) as RequestHandler;
 }
 
 /** Page headers on everything but /api/* (routes may still set a stricter CSP of their own). */
@@ -94,16 +100,27 @@ export function securityHeaders(input: PagePolicyInput): RequestHandler {
 export function headersOf(middleware: RequestHandler): Record<string, string> {
   const out: Record<string, string> = {};
   const res = {
-    setHeader(name: string, value: string | number) { out[name.toLowerCase()] = String(value); return res; },
-    removeHeader(name: string) { delete out[name.toLowerCase()]; },
-    getHeader(name: string) { return out[name.toLowerCase()]; },
+    setHeader(name: string, value: string | number) {
+      out[name.toLowerCase()] = String(value);
+      return res;
+    },
+    removeHeader(name: string) {
+      delete out[name.toLowerCase()];
+    },
+    getHeader(name: string) {
+      return out[name.toLowerCase()];
+    },
   } as unknown as ServerResponse;
   const req = { method: "GET", url: "/", headers: {} } as IncomingMessage;
   let called = false;
-  (middleware as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void)(req, res, (err) => {
-    if (err) throw err;
-    called = true;
-  });
+  (middleware as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void)(
+    req,
+    res,
+    (err) => {
+      if (err) throw err;
+      called = true;
+    },
+  );
   if (!called) throw new Error("the header middleware did not finish synchronously");
   return out;
 }

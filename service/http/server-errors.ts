@@ -14,7 +14,11 @@ export async function providerOfPath(ctx: AppContext, path: string): Promise<str
   if (api !== "api" || !segment) return null;
   if (area === "webhooks") return providerOfSource(segment);
   if (area !== "integrations") return null;
-  if (UUID.test(segment)) return (await ctx.db.connectedAccount.findUnique({ where: { id: segment }, select: { provider: true } }))?.provider ?? null;
+  if (UUID.test(segment))
+    return (
+      (await ctx.db.connectedAccount.findUnique({ where: { id: segment }, select: { provider: true } }))?.provider ??
+      null
+    );
   return channelByRoute(segment)?.id ?? channelProvider(segment)?.id ?? null;
 }
 
@@ -24,7 +28,9 @@ export function serverErrorRecorder(ctx: AppContext): RequestHandler {
       if (res.statusCode < 500) return;
       const path = req.originalUrl.split("?")[0]!.slice(0, 200);
       providerOfPath(ctx, path)
-        .then((provider) => ctx.db.serverErrorEvent.create({ data: { method: req.method, path, status: res.statusCode, provider } }))
+        .then((provider) =>
+          ctx.db.serverErrorEvent.create({ data: { method: req.method, path, status: res.statusCode, provider } }),
+        )
         .catch(() => undefined);
     });
     next();

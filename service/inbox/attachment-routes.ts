@@ -12,7 +12,9 @@ export function attachmentRoutes(ctx: AppContext): Router {
   const r = Router();
   r.get("/:id", requireUser, async (req, res) => {
     const id = req.params.id as string;
-    const a = z.uuid().safeParse(id).success ? await ctx.db.attachment.findFirst({ where: { id, userId: req.user!.id } }) : null;
+    const a = z.uuid().safeParse(id).success
+      ? await ctx.db.attachment.findFirst({ where: { id, userId: req.user!.id } })
+      : null;
     if (!a) throw notFound("Attachment not found.");
     const stream = await ctx.storage.get(a.storageKey);
     if (!stream) throw notFound("The attachment's file is missing from storage.");
@@ -26,7 +28,10 @@ export function attachmentRoutes(ctx: AppContext): Router {
       "Content-Security-Policy": "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox",
       ETag: `"${a.sha256}"`,
     });
-    stream.on("error", (err) => { ctx.log.warn({ err: err.message, attachmentId: a.id }, "attachment stream failed"); res.destroy(err); });
+    stream.on("error", (err) => {
+      ctx.log.warn({ err: err.message, attachmentId: a.id }, "attachment stream failed");
+      res.destroy(err);
+    });
     stream.pipe(res);
   });
   return r;

@@ -20,7 +20,9 @@ const border = re(`(?:(?:${LENGTH}|thin|medium|thick|${BORDER_STYLE}|${COLOR})\\
 const size = re(String.raw`0|auto|\d{1,4}(?:\.\d+)?(?:px|pt|em|rem)?|(?:100|\d{1,2})(?:\.\d+)?%`);
 
 export const allowedStyles: Record<string, RegExp[]> = {
-  color, "background-color": color, background: color,
+  color,
+  "background-color": color,
+  background: color,
   "font-family": re(String.raw`[\w\s,'"-]{1,200}`),
   "font-size": re(`${LENGTH}|xx-small|x-small|small|medium|large|x-large|xx-large|smaller|larger`),
   "font-weight": re("normal|bold|bolder|lighter|[1-9]00"),
@@ -35,12 +37,33 @@ export const allowedStyles: Record<string, RegExp[]> = {
   "white-space": re("normal|nowrap|pre|pre-wrap|pre-line"),
   "word-break": re("normal|break-all|keep-all|break-word"),
   display: re("block|inline|inline-block|none|table|table-row|table-cell|list-item"),
-  margin: lengths(4), "margin-top": lengths(1), "margin-right": lengths(1), "margin-bottom": lengths(1), "margin-left": lengths(1),
-  padding: lengths(4), "padding-top": lengths(1), "padding-right": lengths(1), "padding-bottom": lengths(1), "padding-left": lengths(1),
-  border, "border-top": border, "border-right": border, "border-bottom": border, "border-left": border,
-  "border-color": color, "border-style": re(BORDER_STYLE), "border-width": lengths(4),
-  "border-radius": lengths(4), "border-collapse": re("collapse|separate"), "border-spacing": lengths(2),
-  width: size, height: size, "max-width": size, "min-width": size, "max-height": size, "min-height": size,
+  margin: lengths(4),
+  "margin-top": lengths(1),
+  "margin-right": lengths(1),
+  "margin-bottom": lengths(1),
+  "margin-left": lengths(1),
+  padding: lengths(4),
+  "padding-top": lengths(1),
+  "padding-right": lengths(1),
+  "padding-bottom": lengths(1),
+  "padding-left": lengths(1),
+  border,
+  "border-top": border,
+  "border-right": border,
+  "border-bottom": border,
+  "border-left": border,
+  "border-color": color,
+  "border-style": re(BORDER_STYLE),
+  "border-width": lengths(4),
+  "border-radius": lengths(4),
+  "border-collapse": re("collapse|separate"),
+  "border-spacing": lengths(2),
+  width: size,
+  height: size,
+  "max-width": size,
+  "min-width": size,
+  "max-height": size,
+  "min-height": size,
 };
 
 const LINK_SCHEMES = ["https", "http", "mailto", "tel"];
@@ -96,7 +119,16 @@ export function renderMessageHtml(html: string, opts: { remoteImages: boolean })
         const { src: _src, ...rest } = attribs;
         if (!isRemote(attribs.src)) return { tagName, attribs: rest };
         const { width, height, alt } = attribs;
-        return { tagName, attribs: { src: PLACEHOLDER, title: "Remote image not loaded", alt: alt ? `[${alt}]` : "[remote image]", ...(width ? { width } : {}), ...(height ? { height } : {}) } };
+        return {
+          tagName,
+          attribs: {
+            src: PLACEHOLDER,
+            title: "Remote image not loaded",
+            alt: alt ? `[${alt}]` : "[remote image]",
+            ...(width ? { width } : {}),
+            ...(height ? { height } : {}),
+          },
+        };
       },
     },
   });

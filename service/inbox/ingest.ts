@@ -10,7 +10,6 @@ import { Prisma } from "../db/client.ts";
 import { queryOn, withTransaction, type Query } from "../db/sql.ts";
 import { baseSubject, sanitizeMessageHtml, snippetOf } from "./content.ts";
 
-
 export interface IngestTarget {
   id: string;
   userId: string;
@@ -18,13 +17,23 @@ export interface IngestTarget {
   identityKind: string;
 }
 
-export interface StoredMessage { id: string; conversationId: string; direction: "inbound" | "outbound" }
-export interface IngestResult { fetched: number; inserted: StoredMessage[] }
+export interface StoredMessage {
+  id: string;
+  conversationId: string;
+  direction: "inbound" | "outbound";
+}
+export interface IngestResult {
+  fetched: number;
+  inserted: StoredMessage[];
+}
 
 /** Inline-kept attachments above this are dropped with a log line (see ATTACHMENT_MAX_MB). */
-export interface IngestOptions { maxAttachmentBytes: number }
+export interface IngestOptions {
+  maxAttachmentBytes: number;
+}
 
-const normalizeHandle = (kind: string, handle: string) => (kind === "email" ? handle.trim().toLowerCase() : handle.trim());
+const normalizeHandle = (kind: string, handle: string) =>
+  kind === "email" ? handle.trim().toLowerCase() : handle.trim();
 
 /** The person on the other side of the conversation. */
 function counterpart(m: InboundMessage): Address {
@@ -37,21 +46,44 @@ interface Prepared {
   contactHandle: string;
   html: string | null;
   snippet: string;
-  attachments: { filename: string; contentType: string; size: number; sha256: string; storageKey: string; contentId: string | null }[];
+  attachments: {
+    filename: string;
+    contentType: string;
+    size: number;
+    sha256: string;
+    storageKey: string;
+    contentId: string | null;
+  }[];
 }
 
 /** Stores one sync page and advances the account's cursor with it. */
-export async function ingestPage(ctx: AppContext, account: IngestTarget, page: SyncPage, opts: IngestOptions): Promise<IngestResult> {
+export async function ingestPage(
+  ctx: AppContext,
+  account: IngestTarget,
+  page: SyncPage,
+  opts: IngestOptions,
+): Promise<IngestResult> {
   return ingestMessages(ctx, account, page.messages, { ...opts, cursor: page.cursor });
 }
 
 /** Stores messages (from a sync page, or a webhook with no cursor to advance). */
-export async function ingestMessages(ctx: AppContext, account: IngestTarget, messages: InboundMessage[], opts: IngestOptions & { cursor?: SyncPage["cursor"] }): Promise<IngestResult> {
+export async function ingestMessages(
+  ctx: AppContext,
+  account: IngestTarget,
+  messages: InboundMessage[],
+  opts: IngestOptions & { cursor?: SyncPage["cursor"] },
+): Promise<IngestResult> {
   const fetched = messages.length;
   // One copy per external id within the page; known ids are skipped before any blob work.
   const unique = [...new Map(messages.map((m) => [m.externalId, m])).values()];
   const known = unique.length
-    ? new Set((await queryOn(ctx.pg)<{ externalId: string }>(Prisma.sql`SELECT "externalId" FROM "Message" WHERE "accountId" = ${account.id}::uuid AND "externalId" = ANY(${unique.map((m) => m.externalId)}::text[])`)).map((r) => r.externalId))
+    ? new Set(
+        (
+          await queryOn(ctx.pg)<{ externalId: string }>(
+            Prisma.sql`SELECT "externalId" FROM "Message" WHERE "accountId" = ${account.id}::uuid AND "externalId" = ANY(${unique.map((m) => m.externalId)}::text[])`,
+          )
+        ).map((r) => r.externalId),
+      )
     : new Set<string>();
   const fresh = unique.filter((m) => !known.has(m.externalId)).sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime());
   // Our own sends reported back (Sent folder, DM events, an echo): the provider round trip.
@@ -68,7 +100,10 @@ export async function ingestMessages(ctx: AppContext, account: IngestTarget, mes
     if (seenBack.length)
       await q(Prisma.sql`UPDATE "Message" SET "seenBackAt" = now(), "seenBackVia" = ${via}
         WHERE "accountId" = ${account.id}::uuid AND "externalId" = ANY(${seenBack}::text[]) AND direction = 'outbound' AND "seenBackAt" IS NULL`);
-    if (opts.cursor) await q(Prisma.sql`UPDATE "ConnectedAccount" SET "syncCursor" = ${JSON.stringify(opts.cursor)}::jsonb, "lastSyncAt" = now(), "updatedAt" = now() WHERE id = ${account.id}::uuid`);
+    if (opts.cursor)
+      await q(
+        Prisma.sql`UPDATE "ConnectedAccount" SET "syncCursor" = ${JSON.stringify(opts.cursor)}::jsonb, "lastSyncAt" = now(), "updatedAt" = now() WHERE id = ${account.id}::uuid`,
+      );
     return stored;
   });
 
@@ -76,7 +111,12 @@ export async function ingestMessages(ctx: AppContext, account: IngestTarget, mes
   return { fetched, inserted };
 }
 
-async function prepare(ctx: AppContext, account: IngestTarget, m: InboundMessage, opts: IngestOptions): Promise<Prepared> {
+async function prepare(
+  ctx: AppContext,
+  account: IngestTarget,
+  m: InboundMessage,
+  opts: IngestOptions,
+): Promise<Prepared> {
   const attachments: Prepared["attachments"] = [];
   for (const a of m.attachments) {
     if (a.content.length > opts.maxAttachmentBytes) {
@@ -87,7 +127,14 @@ async function prepare(ctx: AppContext, account: IngestTarget, m: InboundMessage
     // Content-addressed per user: re-storing the same bytes is a no-op and never collides across users.
     const storageKey = `${account.userId}/${sha256.slice(0, 2)}/${sha256}`;
     await ctx.storage.put(storageKey, a.content, a.contentType);
-    attachments.push({ filename: a.filename || "attachment", contentType: a.contentType || "application/octet-stream", size: a.content.length, sha256, storageKey, contentId: a.contentId ?? null });
+    attachments.push({
+      filename: a.filename || "attachment",
+      contentType: a.contentType || "application/octet-stream",
+      size: a.content.length,
+      sha256,
+      storageKey,
+      contentId: a.contentId ?? null,
+    });
   }
   return {
     m,
@@ -138,7 +185,9 @@ async function store(q: Query, account: IngestTarget, items: Prepared[]): Promis
   const idByExternal = new Map(insertedRows.map((r) => [r.externalId, r.id]));
   const done = rows.filter((r) => idByExternal.has(r.p.m.externalId));
 
-  const atts = done.flatMap((r) => r.p.attachments.map((a) => ({ ...a, messageId: idByExternal.get(r.p.m.externalId)! })));
+  const atts = done.flatMap((r) =>
+    r.p.attachments.map((a) => ({ ...a, messageId: idByExternal.get(r.p.m.externalId)! })),
+  );
   if (atts.length) {
     await q(Prisma.sql`
       INSERT INTO "Attachment" (id, "userId", "messageId", filename, "contentType", size, sha256, "storageKey", "contentId", "createdAt")
@@ -152,12 +201,19 @@ async function store(q: Query, account: IngestTarget, items: Prepared[]): Promis
   const agg = new Map<string, { last: Date; snippet: string; unread: number; inbound: number }>();
   for (const r of done) {
     const a = agg.get(r.conversationId) ?? { last: new Date(0), snippet: "", unread: 0, inbound: 0 };
-    if (r.p.m.sentAt >= a.last) { a.last = r.p.m.sentAt; a.snippet = r.p.snippet; }
-    if (r.p.m.direction === "inbound") { a.inbound++; if (!r.p.m.seen) a.unread++; }
+    if (r.p.m.sentAt >= a.last) {
+      a.last = r.p.m.sentAt;
+      a.snippet = r.p.snippet;
+    }
+    if (r.p.m.direction === "inbound") {
+      a.inbound++;
+      if (!r.p.m.seen) a.unread++;
+    }
     agg.set(r.conversationId, a);
   }
   if (agg.size) {
-    const ids = [...agg.keys()], v = [...agg.values()];
+    const ids = [...agg.keys()],
+      v = [...agg.values()];
     await q(Prisma.sql`
       UPDATE "Conversation" c SET
         "lastMessageAt" = GREATEST(c."lastMessageAt", v.last),
@@ -172,9 +228,15 @@ async function store(q: Query, account: IngestTarget, items: Prepared[]): Promis
   // A thread created for messages that all turned out to be known elsewhere stays invisible.
   const created = convRows.filter((r) => r.created && !agg.has(r.id)).map((r) => r.id);
   if (created.length)
-    await q(Prisma.sql`DELETE FROM "Conversation" c WHERE c.id = ANY(${created}::uuid[]) AND NOT EXISTS (SELECT 1 FROM "Message" m WHERE m."conversationId" = c.id)`);
+    await q(
+      Prisma.sql`DELETE FROM "Conversation" c WHERE c.id = ANY(${created}::uuid[]) AND NOT EXISTS (SELECT 1 FROM "Message" m WHERE m."conversationId" = c.id)`,
+    );
 
-  return done.map((r) => ({ id: idByExternal.get(r.p.m.externalId)!, conversationId: r.conversationId, direction: r.p.m.direction }));
+  return done.map((r) => ({
+    id: idByExternal.get(r.p.m.externalId)!,
+    conversationId: r.conversationId,
+    direction: r.p.m.direction,
+  }));
 }
 
 /** Mail without a provider thread id joins the thread of a message it references (In-Reply-To
@@ -184,7 +246,8 @@ async function store(q: Query, account: IngestTarget, items: Prepared[]): Promis
 async function resolveThreads(q: Query, account: IngestTarget, items: Prepared[]): Promise<void> {
   const keyless = items.filter((p) => !p.threadKey);
   if (!keyless.length) return;
-  const refsOf = (m: InboundMessage) => [m.inReplyTo, ...[...(m.references ?? [])].reverse()].filter((x): x is string => Boolean(x));
+  const refsOf = (m: InboundMessage) =>
+    [m.inReplyTo, ...[...(m.references ?? [])].reverse()].filter((x): x is string => Boolean(x));
   const wanted = [...new Set(keyless.flatMap((p) => refsOf(p.m)))];
   const map = new Map<string, { key: string; handle: string | null }>();
   if (wanted.length) {
@@ -198,36 +261,46 @@ async function resolveThreads(q: Query, account: IngestTarget, items: Prepared[]
       const ref = refsOf(p.m).find((r) => p.contactHandle && map.get(r)?.handle === p.contactHandle);
       p.threadKey = ref ? map.get(ref)!.key : (p.m.rfc822MessageId ?? p.m.externalId);
     }
-    if (p.m.rfc822MessageId && !map.has(p.m.rfc822MessageId)) map.set(p.m.rfc822MessageId, { key: p.threadKey, handle: p.contactHandle || null });
+    if (p.m.rfc822MessageId && !map.has(p.m.rfc822MessageId))
+      map.set(p.m.rfc822MessageId, { key: p.threadKey, handle: p.contactHandle || null });
   }
 }
 
 /** Contact per counterpart handle; the unique (userId, kind, handle) index decides races. */
 async function upsertContacts(q: Query, account: IngestTarget, items: Prepared[]): Promise<Map<string, string>> {
   const names = new Map<string, string | null>();
-  for (const p of items) if (p.contactHandle) names.set(p.contactHandle, counterpart(p.m).name ?? names.get(p.contactHandle) ?? null);
+  for (const p of items)
+    if (p.contactHandle) names.set(p.contactHandle, counterpart(p.m).name ?? names.get(p.contactHandle) ?? null);
   const handles = [...names.keys()];
   const result = new Map<string, string>();
   if (!handles.length) return result;
   const select = async (hs: string[]) => {
-    const rows = await q<{ handle: string; contactId: string }>(Prisma.sql`SELECT handle, "contactId" FROM "ContactIdentity" WHERE "userId" = ${account.userId}::uuid AND kind = ${account.identityKind} AND handle = ANY(${hs}::text[])`);
+    const rows = await q<{ handle: string; contactId: string }>(
+      Prisma.sql`SELECT handle, "contactId" FROM "ContactIdentity" WHERE "userId" = ${account.userId}::uuid AND kind = ${account.identityKind} AND handle = ANY(${hs}::text[])`,
+    );
     for (const r of rows) result.set(r.handle, r.contactId);
   };
   await select(handles);
   const missing = handles.filter((h) => !result.has(h));
   if (missing.length) {
     const ids = missing.map(() => randomUUID());
-    await q(Prisma.sql`INSERT INTO "Contact" (id, "userId", name, "createdAt") SELECT t.id, ${account.userId}::uuid, t.name, now() FROM unnest(${ids}::uuid[], ${missing.map((h) => names.get(h) ?? null)}::text[]) AS t(id, name)`);
+    await q(
+      Prisma.sql`INSERT INTO "Contact" (id, "userId", name, "createdAt") SELECT t.id, ${account.userId}::uuid, t.name, now() FROM unnest(${ids}::uuid[], ${missing.map((h) => names.get(h) ?? null)}::text[]) AS t(id, name)`,
+    );
     const claimed = await q<{ handle: string }>(Prisma.sql`
       INSERT INTO "ContactIdentity" (id, "userId", "contactId", kind, handle, name)
       SELECT gen_random_uuid(), ${account.userId}::uuid, t.cid, ${account.identityKind}, t.handle, t.name
       FROM unnest(${ids}::uuid[], ${missing}::text[], ${missing.map((h) => names.get(h) ?? null)}::text[]) AS t(cid, handle, name)
       ON CONFLICT ("userId", kind, handle) DO NOTHING RETURNING handle`);
     const won = new Set(claimed.map((c) => c.handle));
-    missing.forEach((h, i) => { if (won.has(h)) result.set(h, ids[i]!); });
+    missing.forEach((h, i) => {
+      if (won.has(h)) result.set(h, ids[i]!);
+    });
     const lost = missing.filter((h) => !won.has(h));
     if (lost.length) {
-      await q(Prisma.sql`DELETE FROM "Contact" WHERE id = ANY(${missing.map((h, i) => (won.has(h) ? "" : ids[i]!)).filter(Boolean)}::uuid[])`);
+      await q(
+        Prisma.sql`DELETE FROM "Contact" WHERE id = ANY(${missing.map((h, i) => (won.has(h) ? "" : ids[i]!)).filter(Boolean)}::uuid[])`,
+      );
       await select(lost);
     }
   }
@@ -239,11 +312,22 @@ async function announce(ctx: AppContext, account: IngestTarget, inserted: Stored
   if (!inserted.length) return;
   try {
     if (inserted.length > 50) {
-      await ctx.realtime.publish(account.userId, { type: "inbox.synced", accountId: account.id, inserted: inserted.length });
+      await ctx.realtime.publish(account.userId, {
+        type: "inbox.synced",
+        accountId: account.id,
+        inserted: inserted.length,
+      });
       return;
     }
     for (const m of inserted)
-      await ctx.realtime.publish(account.userId, { type: "message.created", accountId: account.id, conversationId: m.conversationId, messageId: m.id, direction: m.direction, channel: account.channel });
+      await ctx.realtime.publish(account.userId, {
+        type: "message.created",
+        accountId: account.id,
+        conversationId: m.conversationId,
+        messageId: m.id,
+        direction: m.direction,
+        channel: account.channel,
+      });
   } catch (err) {
     // Stored is what matters; clients catch up on their next list fetch.
     ctx.log.warn({ err: (err as Error).message }, "realtime publish failed");

@@ -18,15 +18,24 @@ const triggers = ["cron", "manual", "resync", "connect"] as const satisfies read
 
 export const syncAccountJob = defineJob(
   "sync-account",
-  z.object({ accountId: z.string().min(1), trigger: z.enum(triggers).default("cron"), since: z.iso.datetime().optional() }),
+  z.object({
+    accountId: z.string().min(1),
+    trigger: z.enum(triggers).default("cron"),
+    since: z.iso.datetime().optional(),
+  }),
   async (ctx, data): Promise<Record<string, number>> => {
-    const r = await syncAccount(ctx, { accountId: data.accountId, trigger: data.trigger, since: data.since ? new Date(data.since) : undefined });
+    const r = await syncAccount(ctx, {
+      accountId: data.accountId,
+      trigger: data.trigger,
+      since: data.since ? new Date(data.since) : undefined,
+    });
     if (r.status === "busy") return { busy: 1 };
     if (r.status === "inactive") return { skipped: 1 };
     if (r.status === "error") {
       // auth/permanent: retrying cannot help (the user must reconnect); rate limits and
       // transient failures go back to the queue, honouring Retry-After.
-      if (r.error.errorClass === "auth" || r.error.errorClass === "permanent") throw new UnrecoverableError(`${r.error.code}: ${r.error.message}`);
+      if (r.error.errorClass === "auth" || r.error.errorClass === "permanent")
+        throw new UnrecoverableError(`${r.error.code}: ${r.error.message}`);
       throw r.error;
     }
     return { fetched: r.fetched, inserted: r.inserted };
@@ -35,12 +44,18 @@ export const syncAccountJob = defineJob(
 
 /** The sync-account job for one account (keyed by syncJobId). */
 export function syncJob(accountId: string, provider: string, trigger: SyncTrigger, since?: Date): JobSpec {
-  return syncAccountJob.spec({ accountId, trigger, ...(since ? { since: since.toISOString() } : {}) }, { jobId: syncJobId(accountId), provider: provider as ProviderId });
+  return syncAccountJob.spec(
+    { accountId, trigger, ...(since ? { since: since.toISOString() } : {}) },
+    { jobId: syncJobId(accountId), provider: provider as ProviderId },
+  );
 }
 
 /** sync-messages: every active mailbox/social account. */
 export async function accountSyncs(ctx: AppContext): Promise<JobSpec[]> {
-  const rows = await ctx.db.connectedAccount.findMany({ where: { status: "active", provider: { in: Object.keys(channelProviders) } }, select: { id: true, provider: true } });
+  const rows = await ctx.db.connectedAccount.findMany({
+    where: { status: "active", provider: { in: Object.keys(channelProviders) } },
+    select: { id: true, provider: true },
+  });
   return rows.map((r) => syncJob(r.id, r.provider, "cron"));
 }
 
@@ -48,7 +63,12 @@ export async function accountSyncs(ctx: AppContext): Promise<JobSpec[]> {
  *  job was lost, or inline mode hit a transient failure) get another attempt; the job id dedupes. */
 export async function outboxSweep(ctx: AppContext): Promise<JobSpec[]> {
   const pending = await ctx.db.message.findMany({
-    where: { direction: "outbound", status: "pending", externalId: { startsWith: "local:" }, createdAt: { lt: new Date(Date.now() - 60_000) } },
+    where: {
+      direction: "outbound",
+      status: "pending",
+      externalId: { startsWith: "local:" },
+      createdAt: { lt: new Date(Date.now() - 60_000) },
+    },
     select: { id: true, conversation: { select: { channel: true } } },
     take: 500,
   });

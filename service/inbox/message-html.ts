@@ -41,7 +41,9 @@ export function messageHtmlRoutes(ctx: AppContext): Router {
     if (!m) throw notFound("Message not found.");
     const remote = images === "remote";
     // A message without HTML (SMS, DMs, plain mail) is its text, escaped.
-    const body = m.html ? renderMessageHtml(m.html, { remoteImages: remote }) : `<div style="white-space:pre-wrap">${escapeHtml(m.text)}</div>`;
+    const body = m.html
+      ? renderMessageHtml(m.html, { remoteImages: remote })
+      : `<div style="white-space:pre-wrap">${escapeHtml(m.text)}</div>`;
     res.set({
       "Content-Type": "text/html; charset=utf-8",
       "Content-Security-Policy": messageHtmlCsp(remote),
@@ -50,7 +52,9 @@ export function messageHtmlRoutes(ctx: AppContext): Router {
       "Referrer-Policy": "no-referrer",
       "Cache-Control": "private, no-store",
     });
-    res.send(`<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"></head><body>${body}</body></html>`);
+    res.send(
+      `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"></head><body>${body}</body></html>`,
+    );
   });
   return r;
 }

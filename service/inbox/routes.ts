@@ -15,14 +15,30 @@ import { beforeBody, streamUploads, uploadedFiles, withStoredUploads } from "./u
 
 const listQuery = z.object({
   channel: z.string().max(32).optional(),
-  unread: z.enum(["true", "false", "1", "0"]).optional().transform((v) => v === "true" || v === "1"),
-  archived: z.enum(["true", "false", "1", "0"]).optional().transform((v) => v === "true" || v === "1"),
-  q: z.string().trim().max(200).optional().transform((v) => v || undefined),
+  unread: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => v === "true" || v === "1"),
+  archived: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => v === "true" || v === "1"),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
-const messagesQuery = z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(100).default(50) });
-const replyBody = z.object({ text: z.string().trim().min(1, "Write a message before sending.").max(50_000, "The message is too long.") });
+const messagesQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+const replyBody = z.object({
+  text: z.string().trim().min(1, "Write a message before sending.").max(50_000, "The message is too long."),
+});
 const archiveBody = z.object({ archived: z.boolean().default(true) });
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
@@ -48,7 +64,12 @@ export function inboxRoutes(ctx: AppContext): Router {
     const c = await owned(req.user!.id, String(req.params.id));
     res.json({
       replyWindow: await replyWindow(ctx, c.channel, c.id),
-      id: c.id, channel: c.channel, subject: c.subject, lastMessageAt: c.lastMessageAt, unreadCount: c.unreadCount, archived: c.archivedAt !== null,
+      id: c.id,
+      channel: c.channel,
+      subject: c.subject,
+      lastMessageAt: c.lastMessageAt,
+      unreadCount: c.unreadCount,
+      archived: c.archivedAt !== null,
       account: { ...c.account, label: channelProvider(c.account.provider)?.label ?? c.account.provider },
       contact: c.contact ? { id: c.contact.id, name: c.contact.name, identities: c.contact.identities } : null,
     });
@@ -63,7 +84,9 @@ export function inboxRoutes(ctx: AppContext): Router {
   r.post("/conversations/:id/read", async (req, res) => {
     const c = await owned(req.user!.id, String(req.params.id));
     await ctx.db.conversation.update({ where: { id: c.id }, data: { unreadCount: 0 } });
-    await ctx.realtime.publish(req.user!.id, { type: "conversation.updated", conversationId: c.id, unreadCount: 0 }).catch(() => undefined);
+    await ctx.realtime
+      .publish(req.user!.id, { type: "conversation.updated", conversationId: c.id, unreadCount: 0 })
+      .catch(() => undefined);
     res.json({ id: c.id, unreadCount: 0 });
   });
 
@@ -71,7 +94,9 @@ export function inboxRoutes(ctx: AppContext): Router {
     const c = await owned(req.user!.id, String(req.params.id));
     const { archived } = parse(archiveBody, req.body ?? {});
     await ctx.db.conversation.update({ where: { id: c.id }, data: { archivedAt: archived ? new Date() : null } });
-    await ctx.realtime.publish(req.user!.id, { type: "conversation.updated", conversationId: c.id, archived }).catch(() => undefined);
+    await ctx.realtime
+      .publish(req.user!.id, { type: "conversation.updated", conversationId: c.id, archived })
+      .catch(() => undefined);
     res.json({ id: c.id, archived });
   });
 
@@ -95,7 +120,10 @@ export function inboxRoutes(ctx: AppContext): Router {
   r.post("/conversations/:id/suggest-reply", async (req, res) => {
     const c = await owned(req.user!.id, String(req.params.id));
     // Each draft is a paid OpenAI call: per user (RATE_LIMIT_SUGGEST_REPLY).
-    await ctx.limits.suggestReply.hit(req.user!.id, "You asked for many suggested replies in a short time. Try again in a few minutes.");
+    await ctx.limits.suggestReply.hit(
+      req.user!.id,
+      "You asked for many suggested replies in a short time. Try again in a few minutes.",
+    );
     res.json(await suggestReply(ctx, req.user!, c.id));
   });
 

@@ -12,7 +12,11 @@ const RANK: Record<string, number> = { pending: 0, sent: 1, failed: 2, delivered
 export type StatusResult = { applied: number; unknown: boolean };
 
 /** Applies a delivery/read status from a webhook, only ever moving a message's status forward. */
-export async function applyStatus(ctx: AppContext, account: { id: string; userId: string }, update: StatusUpdate): Promise<StatusResult> {
+export async function applyStatus(
+  ctx: AppContext,
+  account: { id: string; userId: string },
+  update: StatusUpdate,
+): Promise<StatusResult> {
   const rank = RANK[update.status]!;
   let rows: { id: string; conversationId: string }[];
   if (update.kind === "message") {
@@ -20,7 +24,12 @@ export async function applyStatus(ctx: AppContext, account: { id: string; userId
       `UPDATE "Message" SET status = $1::"DeliveryStatus", "statusError" = $2, ${SEEN_BACK_SQL}
        WHERE "accountId" = $3::uuid AND "externalId" = $4 AND direction = 'outbound' AND ${RANK_SQL} < $5
        RETURNING id, "conversationId"`,
-      update.status, update.error ?? null, account.id, update.externalId, rank);
+      update.status,
+      update.error ?? null,
+      account.id,
+      update.externalId,
+      rank,
+    );
     if (!rows.length) {
       // Not applied: either already at/after this status, or we have not recorded the send yet
       // (the provider's callback beat our own bookkeeping) — then the event is retried later.
@@ -36,9 +45,22 @@ export async function applyStatus(ctx: AppContext, account: { id: string; userId
          AND m.direction = 'outbound' AND m."sentAt" <= $4::timestamp(3) AND m."externalId" NOT LIKE 'local:%'
          AND ${RANK_SQL.replace(/status/g, "m.status")} < $5
        RETURNING m.id, m."conversationId"`,
-      update.status, account.id, update.counterpartHandle, update.upTo.toISOString(), rank);
+      update.status,
+      account.id,
+      update.counterpartHandle,
+      update.upTo.toISOString(),
+      rank,
+    );
   }
   for (const r of rows)
-    await ctx.realtime.publish(account.userId, { type: "message.status", conversationId: r.conversationId, messageId: r.id, status: update.status, ...(update.kind === "message" && update.error ? { error: update.error } : {}) }).catch(() => undefined);
+    await ctx.realtime
+      .publish(account.userId, {
+        type: "message.status",
+        conversationId: r.conversationId,
+        messageId: r.id,
+        status: update.status,
+        ...(update.kind === "message" && update.error ? { error: update.error } : {}),
+      })
+      .catch(() => undefined);
   return { applied: rows.length, unknown: false };
 }

@@ -12,7 +12,10 @@ export function providerEnv(ctx: AppContext): ProviderEnv {
     log: ctx.log,
     accounts: {
       async credentialsOf(provider, providerAccountId) {
-        const rows = await ctx.db.connectedAccount.findMany({ where: { provider, providerAccountId, status: { not: "disabled" } }, select: { credentials: true } });
+        const rows = await ctx.db.connectedAccount.findMany({
+          where: { provider, providerAccountId, status: { not: "disabled" } },
+          select: { credentials: true },
+        });
         return rows.map((r) => openJson<Record<string, unknown>>(ctx.config.tokenEncryptionKey, r.credentials));
       },
     },
@@ -20,9 +23,25 @@ export function providerEnv(ctx: AppContext): ProviderEnv {
 }
 
 /** Reconnecting the same mailbox revives the existing account (and its history). */
-export async function upsertAccount(ctx: AppContext, userId: string, provider: { id: string }, acc: NewAccount): Promise<ConnectedAccount> {
+export async function upsertAccount(
+  ctx: AppContext,
+  userId: string,
+  provider: { id: string },
+  acc: NewAccount,
+): Promise<ConnectedAccount> {
   const sealed = sealJson(ctx.config.tokenEncryptionKey, acc.credentials);
-  const common = { providerAccountId: acc.providerAccountId ?? null, address: acc.address, displayName: acc.displayName ?? null, aliasLabel: acc.aliasLabel ?? null, credentials: sealed, scopes: acc.scopes, status: "active" as const, lastError: null, lastErrorClass: null, lastErrorAt: null };
+  const common = {
+    providerAccountId: acc.providerAccountId ?? null,
+    address: acc.address,
+    displayName: acc.displayName ?? null,
+    aliasLabel: acc.aliasLabel ?? null,
+    credentials: sealed,
+    scopes: acc.scopes,
+    status: "active" as const,
+    lastError: null,
+    lastErrorClass: null,
+    lastErrorAt: null,
+  };
   return ctx.db.connectedAccount.upsert({
     where: { userId_provider_externalId: { userId, provider: provider.id, externalId: acc.externalId } },
     create: { userId, provider: provider.id, externalId: acc.externalId, ...common },
@@ -40,7 +59,10 @@ export function toProviderAccount(ctx: AppContext, row: ConnectedAccount): Provi
     credentials: openJson<Record<string, unknown>>(ctx.config.tokenEncryptionKey, row.credentials),
     async saveCredentials(next) {
       account.credentials = next;
-      await ctx.db.connectedAccount.update({ where: { id: row.id }, data: { credentials: sealJson(ctx.config.tokenEncryptionKey, next) } });
+      await ctx.db.connectedAccount.update({
+        where: { id: row.id },
+        data: { credentials: sealJson(ctx.config.tokenEncryptionKey, next) },
+      });
     },
   };
   return account;

@@ -28,7 +28,12 @@ export function calendarConnectRoutes(ctx: AppContext): Router {
       calendars = await provider.listCalendars(providerEnv(ctx), toProviderAccount(ctx, account));
     } catch (err) {
       const e = asProviderError(err);
-      if (e.errorClass === "auth") throw new HttpError(409, "CALENDAR_ACCESS_DENIED", `${provider.label} did not grant access to calendars. Reconnect and allow calendar access.`);
+      if (e.errorClass === "auth")
+        throw new HttpError(
+          409,
+          "CALENDAR_ACCESS_DENIED",
+          `${provider.label} did not grant access to calendars. Reconnect and allow calendar access.`,
+        );
       throw new HttpError(502, e.code, `${provider.label} could not be reached. Try again in a moment.`);
     }
     const hasPrimary = Boolean(await ctx.db.calendarConnection.findFirst({ where: { userId, isPrimary: true } }));
@@ -38,8 +43,23 @@ export function calendarConnectRoutes(ctx: AppContext): Router {
     for (const c of calendars) {
       const row = await ctx.db.calendarConnection.upsert({
         where: { accountId_calendarExternalId: { accountId: account.id, calendarExternalId: c.externalId } },
-        create: { userId, accountId: account.id, provider: provider.id, calendarExternalId: c.externalId, name: c.name, timeZone: c.timeZone, readOnly: Boolean(c.readOnly), isPrimary: c.externalId === choose },
-        update: { name: c.name, timeZone: c.timeZone, readOnly: Boolean(c.readOnly), status: "active", lastError: null },
+        create: {
+          userId,
+          accountId: account.id,
+          provider: provider.id,
+          calendarExternalId: c.externalId,
+          name: c.name,
+          timeZone: c.timeZone,
+          readOnly: Boolean(c.readOnly),
+          isPrimary: c.externalId === choose,
+        },
+        update: {
+          name: c.name,
+          timeZone: c.timeZone,
+          readOnly: Boolean(c.readOnly),
+          status: "active",
+          lastError: null,
+        },
       });
       rows.push(row);
       const job = enqueue(ctx, calendarSyncJob(row.id, provider.id));
@@ -55,8 +75,20 @@ export function calendarConnectRoutes(ctx: AppContext): Router {
     if (grant.kind !== "shared-grant") continue;
     r.post(`/${grant.route}`, async (req, res) => {
       const { accountId } = parse(z.object({ accountId: z.uuid().optional() }), req.body ?? {});
-      const account = await ctx.db.connectedAccount.findFirst({ where: { userId: req.user!.id, provider: grant.grantProvider, status: "active", ...(accountId ? { id: accountId } : {}) }, orderBy: { createdAt: "asc" } });
-      if (!account) throw conflict(`Connect your ${grant.grantLabel} account first (Integrations), then add its calendar.`, "GRANT_REQUIRED");
+      const account = await ctx.db.connectedAccount.findFirst({
+        where: {
+          userId: req.user!.id,
+          provider: grant.grantProvider,
+          status: "active",
+          ...(accountId ? { id: accountId } : {}),
+        },
+        orderBy: { createdAt: "asc" },
+      });
+      if (!account)
+        throw conflict(
+          `Connect your ${grant.grantLabel} account first (Integrations), then add its calendar.`,
+          "GRANT_REQUIRED",
+        );
       if (!account.scopes.some((s) => s.includes(grant.requiredScope)))
         throw conflict(`Reconnect your ${provider.label} account and allow calendar access.`, "CALENDAR_SCOPE_MISSING");
       const rows = await attach(req.user!.id, provider, account);
@@ -74,8 +106,13 @@ export function calendarConnectRoutes(ctx: AppContext): Router {
       acc = await provider.connect.connect(providerEnv(ctx), input);
     } catch (err) {
       const e = asProviderError(err);
-      if (e.errorClass === "auth" || e.code === "CALDAV_SERVER_NOT_ALLOWED") throw new HttpError(400, e.code, e.message);
-      throw new HttpError(502, e.code, `${provider.label} could not be reached to check these details. Try again in a moment.`);
+      if (e.errorClass === "auth" || e.code === "CALDAV_SERVER_NOT_ALLOWED")
+        throw new HttpError(400, e.code, e.message);
+      throw new HttpError(
+        502,
+        e.code,
+        `${provider.label} could not be reached to check these details. Try again in a moment.`,
+      );
     }
     const account = await upsertAccount(ctx, req.user!.id, provider, acc);
     const rows = await attach(req.user!.id, provider, account);

@@ -4,5 +4,8 @@ import type { AppContext } from "../context.ts";
 
 /** Counts a manual sync against the user's limit; throws a 429 when they started too many. */
 export async function countManualSync(ctx: AppContext, userId: string): Promise<void> {
-  await ctx.limits.syncNow.hit(userId, "You started many manual syncs in a short time. Your accounts also sync on their own; try again in a few minutes.");
+  await ctx.limits.syncNow.hit(
+    userId,
+    "You started many manual syncs in a short time. Your accounts also sync on their own; try again in a few minutes.",
+  );
 }

@@ -18,7 +18,10 @@ export function createBackground(onError: (err: unknown) => void): Background {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...running]),
-        new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); timer.unref(); }),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+          timer.unref();
+        }),
       ]);
       clearTimeout(timer);
     },

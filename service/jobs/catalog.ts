@@ -8,7 +8,15 @@ import { processWebhookJob, processWebhooksJob, webhookSweep } from "../webhooks
 import { createCatalog } from "./define.ts";
 
 export const jobCatalog = createCatalog({
-  jobs: [syncAccountJob, sendMessageJob, processWebhookJob, processWebhooksJob, syncCalendarJob, calendarWriteJob, reminderBatchJob],
+  jobs: [
+    syncAccountJob,
+    sendMessageJob,
+    processWebhookJob,
+    processWebhooksJob,
+    syncCalendarJob,
+    calendarWriteJob,
+    reminderBatchJob,
+  ],
   sources: {
     "sync-messages": [accountSyncs, outboxSweep, webhookSweep],
     "sync-calendars": [calendarSyncs, calendarWriteSweep],

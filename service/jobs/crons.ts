@@ -35,8 +35,12 @@ const runners: Record<CronName, (ctx: AppContext) => Promise<JobCounts>> = {
     const fan = await fanOut(ctx, "sync-messages"); // inline mode runs them right here ("done")
     const r = await ctx.queue.drain(ctx, ctx.config.workerSyncBudgetMs);
     return {
-      enqueued: fan.enqueued ?? 0, duplicate: fan.duplicate ?? 0, skipped: fan.skipped ?? 0,
-      processed: r.processed + (fan.done ?? 0), failed: r.failed + (fan.failed ?? 0), timedOut: r.timedOut ? 1 : 0,
+      enqueued: fan.enqueued ?? 0,
+      duplicate: fan.duplicate ?? 0,
+      skipped: fan.skipped ?? 0,
+      processed: r.processed + (fan.done ?? 0),
+      failed: r.failed + (fan.failed ?? 0),
+      timedOut: r.timedOut ? 1 : 0,
     };
   },
 };

@@ -5,7 +5,17 @@
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import type { ProviderId } from "../providers/catalog.ts";
-import type { AddOptions, AddResult, FanoutCron, JobCatalog, JobCounts, JobDef, JobInfo, JobSource, JobSpec } from "./types.ts";
+import type {
+  AddOptions,
+  AddResult,
+  FanoutCron,
+  JobCatalog,
+  JobCounts,
+  JobDef,
+  JobInfo,
+  JobSource,
+  JobSpec,
+} from "./types.ts";
 
 export interface Job<S extends z.ZodType> extends JobDef<AppContext, z.output<S>> {
   readonly schema: S;
@@ -62,7 +72,8 @@ export function createCatalog(entries: CatalogEntries): Catalog {
     sources: (cron) => sources[cron] ?? [],
     with: (more) => {
       const merged: CatalogEntries["sources"] = { ...sources };
-      for (const [cron, list] of Object.entries(more.sources ?? {}) as [FanoutCron, JobSource<AppContext>[]][]) merged[cron] = [...(merged[cron] ?? []), ...list];
+      for (const [cron, list] of Object.entries(more.sources ?? {}) as [FanoutCron, JobSource<AppContext>[]][])
+        merged[cron] = [...(merged[cron] ?? []), ...list];
       return createCatalog({ jobs: [...entries.jobs, ...more.jobs], sources: merged });
     },
   };

@@ -5,7 +5,17 @@ import { Queue, UnrecoverableError, Worker, type Job, type ConnectionOptions } f
 import type { AppContext } from "../context.ts";
 import type { Config } from "../config/load.ts";
 import { recordRun, recordSkipped } from "./runs.ts";
-import type { AddOptions, AddResult, DrainResult, JobCounts, JobInfo, JobPayload, JobQueue, JobSpec, QueueCounts } from "./types.ts";
+import type {
+  AddOptions,
+  AddResult,
+  DrainResult,
+  JobCounts,
+  JobInfo,
+  JobPayload,
+  JobQueue,
+  JobSpec,
+  QueueCounts,
+} from "./types.ts";
 
 /** One queue carries every kind of job: syncs, sends, calendar writes, reminders, webhooks. */
 export const QUEUE_NAME = "tatu-jobs";
@@ -24,19 +34,30 @@ export async function runJob(ctx: AppContext, payload: JobPayload, job: JobInfo)
   const def = ctx.jobs.job(payload.name);
   // Retried: during a rolling deploy a worker of the next release may know it.
   if (!def) throw new Error(`No handler for job "${payload.name}"`);
-  return recordRun(ctx, "job", payload.name, async () => {
-    const parsed = def.parse(payload.data);
-    // Retrying cannot make a stored payload fit (e.g. queued by an older release): fail for good.
-    if (!parsed.ok) throw new UnrecoverableError(`The payload of job "${payload.name}" does not fit its schema, not retried: ${parsed.error}`);
-    return def.run(ctx, parsed.data, job);
-  }, { ...job, provider: payload.provider });
+  return recordRun(
+    ctx,
+    "job",
+    payload.name,
+    async () => {
+      const parsed = def.parse(payload.data);
+      // Retrying cannot make a stored payload fit (e.g. queued by an older release): fail for good.
+      if (!parsed.ok)
+        throw new UnrecoverableError(
+          `The payload of job "${payload.name}" does not fit its schema, not retried: ${parsed.error}`,
+        );
+      return def.run(ctx, parsed.data, job);
+    },
+    { ...job, provider: payload.provider },
+  );
 }
 
 export function redisConnection(config: Config): ConnectionOptions | undefined {
   const r = config.redis;
   if (!r) return undefined;
   // maxRetriesPerRequest null: BullMQ workers wait out Redis restarts instead of crashing.
-  return "url" in r ? { url: r.url, maxRetriesPerRequest: null } : { host: r.host, port: r.port, password: r.password, maxRetriesPerRequest: null };
+  return "url" in r
+    ? { url: r.url, maxRetriesPerRequest: null }
+    : { host: r.host, port: r.port, password: r.password, maxRetriesPerRequest: null };
 }
 
 /** Errors may carry the provider's Retry-After (ProviderError.retryAfterMs): it wins over
@@ -57,7 +78,10 @@ class BullQueue implements JobQueue<AppContext> {
   private readonly queue: Queue<JobPayload>;
   private legacy?: Queue<JobPayload>;
 
-  constructor(private readonly connection: ConnectionOptions, private readonly prefix: string) {
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly prefix: string,
+  ) {
     this.queue = new Queue<JobPayload>(QUEUE_NAME, { connection, prefix });
     this.queue.on("error", () => undefined); // surfaced through readiness, not as crashes
   }
@@ -71,13 +95,23 @@ class BullQueue implements JobQueue<AppContext> {
         return { id: jobId, mode: this.mode, status: "duplicate" };
       if (existing) await existing.remove().catch(() => undefined); // finished copy: make room for a new run
     }
-    await this.queue.add(spec.name, { name: spec.name, data: spec.data, provider: spec.provider }, this.jobOptions(jobId, opts));
+    await this.queue.add(
+      spec.name,
+      { name: spec.name, data: spec.data, provider: spec.provider },
+      this.jobOptions(jobId, opts),
+    );
     return { id: jobId, mode: this.mode, status: "queued" };
   }
 
   async addFresh(specs: JobSpec[], opts: Omit<AddOptions, "fresh"> = {}): Promise<void> {
     if (!specs.length) return;
-    await this.queue.addBulk(specs.map((spec) => ({ name: spec.name, data: { name: spec.name, data: spec.data, provider: spec.provider }, opts: this.jobOptions(spec.jobId ?? randomUUID(), opts) })));
+    await this.queue.addBulk(
+      specs.map((spec) => ({
+        name: spec.name,
+        data: { name: spec.name, data: spec.data, provider: spec.provider },
+        opts: this.jobOptions(spec.jobId ?? randomUUID(), opts),
+      })),
+    );
   }
 
   private jobOptions(jobId: string, opts: AddOptions) {
@@ -103,10 +137,16 @@ class BullQueue implements JobQueue<AppContext> {
   }
 
   private async drainQueue(ctx: AppContext, name: string, deadline: number): Promise<DrainResult> {
-    const worker = new Worker<JobPayload>(name, null, { connection: this.connection, prefix: this.prefix, autorun: false, settings: { backoffStrategy } });
+    const worker = new Worker<JobPayload>(name, null, {
+      connection: this.connection,
+      prefix: this.prefix,
+      autorun: false,
+      settings: { backoffStrategy },
+    });
     const token = randomUUID();
     const run = this.process(ctx);
-    let processed = 0, failed = 0;
+    let processed = 0,
+      failed = 0;
     try {
       while (Date.now() < deadline) {
         const job = (await worker.getNextJob(token, { block: false })) as Job<JobPayload> | undefined;
@@ -128,21 +168,38 @@ class BullQueue implements JobQueue<AppContext> {
 
   async counts(): Promise<QueueCounts> {
     const c = await this.queue.getJobCounts("waiting", "active", "delayed", "failed", "completed", "prioritized");
-    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, completed: c.completed ?? 0 };
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      failed: c.failed ?? 0,
+      completed: c.completed ?? 0,
+    };
   }
 
   startWorker(ctx: AppContext, concurrency = 4): () => Promise<void> {
     const worker = this.worker(ctx, QUEUE_NAME, concurrency);
     const stopLegacy = this.drainLegacy(ctx, concurrency);
-    return async () => { await Promise.all([worker.close(), stopLegacy()]); };
+    return async () => {
+      await Promise.all([worker.close(), stopLegacy()]);
+    };
   }
 
   private worker(ctx: AppContext, name: string, concurrency: number): Worker<JobPayload> {
     // A dead worker's jobs are handed to a live one after the lock lapses (lock renewed at half of it).
     const stalledMs = (ctx.config.env.WORKER_STALLED_SECONDS ?? 30) * 1000;
-    const worker = new Worker<JobPayload>(name, this.process(ctx), { connection: this.connection, prefix: this.prefix, concurrency, lockDuration: stalledMs, stalledInterval: stalledMs, settings: { backoffStrategy } });
+    const worker = new Worker<JobPayload>(name, this.process(ctx), {
+      connection: this.connection,
+      prefix: this.prefix,
+      concurrency,
+      lockDuration: stalledMs,
+      stalledInterval: stalledMs,
+      settings: { backoffStrategy },
+    });
     worker.on("error", (err) => ctx.log.warn({ err: err.message }, "queue worker error"));
-    worker.on("failed", (job, err) => ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"));
+    worker.on("failed", (job, err) =>
+      ctx.log.warn({ job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message }, "job attempt failed"),
+    );
     return worker;
   }
 

@@ -6,7 +6,10 @@ import type { AppContext } from "../context.ts";
 import { crons } from "./cron-table.ts";
 import { runCron } from "./crons.ts";
 
-export interface Scheduler { jobs: Cron[]; stop(): void }
+export interface Scheduler {
+  jobs: Cron[];
+  stop(): void;
+}
 
 export function startScheduler(ctx: AppContext): Scheduler {
   const jobs = crons.map(

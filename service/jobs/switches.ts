@@ -6,9 +6,24 @@ import type { Db } from "../db/client.ts";
 import { providerIds } from "../providers/catalog.ts";
 import { cronNames } from "./cron-table.ts";
 
-export interface SwitchState { name: string; kind: "cron" | "provider"; enabled: boolean; reason: string | null; updatedBy: string | null; updatedAt: string | null }
+export interface SwitchState {
+  name: string;
+  kind: "cron" | "provider";
+  enabled: boolean;
+  reason: string | null;
+  updatedBy: string | null;
+  updatedAt: string | null;
+}
 
-export interface SwitchChangeEntry { id: string; name: string; at: string; by: string; reason: string | null; before: { enabled: boolean }; after: { enabled: boolean } }
+export interface SwitchChangeEntry {
+  id: string;
+  name: string;
+  at: string;
+  by: string;
+  reason: string | null;
+  before: { enabled: boolean };
+  after: { enabled: boolean };
+}
 
 export const switchNames = [...cronNames.map((n) => `cron.${n}`), ...providerIds.map((p) => `provider.${p}`)];
 
@@ -45,9 +60,13 @@ export class Switches {
       // The row exists and is locked before "before" is read: two concurrent flips of one switch
       // record a consistent chain of before/after values.
       await tx.$executeRaw`INSERT INTO "Switch" (name, enabled, "updatedAt") VALUES (${name}, true, now()) ON CONFLICT (name) DO NOTHING`;
-      const [current] = await tx.$queryRaw<{ enabled: boolean }[]>`SELECT enabled FROM "Switch" WHERE name = ${name} FOR UPDATE`;
+      const [current] = await tx.$queryRaw<
+        { enabled: boolean }[]
+      >`SELECT enabled FROM "Switch" WHERE name = ${name} FOR UPDATE`;
       await tx.switch.update({ where: { name }, data: { enabled, reason, updatedBy } });
-      await tx.switchChange.create({ data: { name, by: updatedBy, reason, beforeEnabled: current?.enabled ?? true, afterEnabled: enabled } });
+      await tx.switchChange.create({
+        data: { name, by: updatedBy, reason, beforeEnabled: current?.enabled ?? true, afterEnabled: enabled },
+      });
     });
     return (await this.list()).find((s) => s.name === name)!;
   }
@@ -59,6 +78,14 @@ export class Switches {
       orderBy: [{ at: "desc" }, { id: "desc" }],
       take: opts.limit ?? 50,
     });
-    return rows.map((r) => ({ id: r.id, name: r.name, at: r.at.toISOString(), by: r.by, reason: r.reason, before: { enabled: r.beforeEnabled }, after: { enabled: r.afterEnabled } }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      at: r.at.toISOString(),
+      by: r.by,
+      reason: r.reason,
+      before: { enabled: r.beforeEnabled },
+      after: { enabled: r.afterEnabled },
+    }));
   }
 }

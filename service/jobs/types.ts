@@ -3,7 +3,10 @@
 import type { ProviderId } from "../providers/catalog.ts";
 
 export type JobCounts = Record<string, number>;
-export interface JobInfo { id: string; attempt: number }
+export interface JobInfo {
+  id: string;
+  attempt: number;
+}
 
 declare const validated: unique symbol;
 
@@ -23,10 +26,29 @@ export type JobPayload = Pick<JobSpec, "name" | "data" | "provider">;
 
 /** fresh: the caller knows this job id has never been used (e.g. a just-stored webhook row),
  *  so the duplicate check's two Redis round trips are skipped. */
-export interface AddOptions { attempts?: number; backoffMs?: number; fresh?: boolean }
-export interface AddResult { id: string; mode: "bullmq" | "inline"; status: "queued" | "duplicate" | "done" | "failed" | "skipped"; error?: string }
-export interface DrainResult { processed: number; failed: number; timedOut: boolean }
-export interface QueueCounts { waiting: number; active: number; delayed: number; failed: number; completed: number }
+export interface AddOptions {
+  attempts?: number;
+  backoffMs?: number;
+  fresh?: boolean;
+}
+export interface AddResult {
+  id: string;
+  mode: "bullmq" | "inline";
+  status: "queued" | "duplicate" | "done" | "failed" | "skipped";
+  error?: string;
+}
+export interface DrainResult {
+  processed: number;
+  failed: number;
+  timedOut: boolean;
+}
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+}
 
 export interface JobQueue<Ctx> {
   readonly mode: "bullmq" | "inline";

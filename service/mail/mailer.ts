@@ -8,7 +8,12 @@ import { Prisma } from "../db/client.ts";
 import { queryOn } from "../db/sql.ts";
 import type { Logger } from "../observability/logger.ts";
 
-export interface Email { to: string; subject: string; text: string; html?: string }
+export interface Email {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
 export interface Mailer {
   readonly mode: "smtp" | "dev-outbox";
   /** Resolves when the mail is handed over; rejects when it could not be. */

@@ -13,10 +13,12 @@ export function verificationEmail(to: string, name: string, link: string): Email
 }
 
 export function passwordResetEmail(to: string, name: string, link: string, reason?: "several-signups"): Email {
-  const intro = reason === "several-signups"
-    ? "More than one signup used this email address, so we can't tell which password is yours. Choose your password to finish setting up your Tatu account:"
-    : "Someone (hopefully you) asked to reset the password of your Tatu account. Choose a new password here:";
-  const outro = "The link works once and expires in 1 hour. Using it signs out every device. If you did not ask for this, ignore this email: your password stays as it is.";
+  const intro =
+    reason === "several-signups"
+      ? "More than one signup used this email address, so we can't tell which password is yours. Choose your password to finish setting up your Tatu account:"
+      : "Someone (hopefully you) asked to reset the password of your Tatu account. Choose a new password here:";
+  const outro =
+    "The link works once and expires in 1 hour. Using it signs out every device. If you did not ask for this, ignore this email: your password stays as it is.";
   return {
     to,
     subject: reason === "several-signups" ? "Choose your Tatu password" : "Reset your Tatu password",

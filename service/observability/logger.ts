@@ -6,11 +6,21 @@ import pino, { type Logger } from "pino";
 export type { Logger };
 
 const redactPaths = [
-  "req.headers.authorization", "req.headers.cookie", "res.headers[\"set-cookie\"]",
-  "*.password", "*.passwordHash", "*.token", "*.accessToken", "*.refreshToken", "*.secret", "*.csrfToken",
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'res.headers["set-cookie"]',
+  "*.password",
+  "*.passwordHash",
+  "*.token",
+  "*.accessToken",
+  "*.refreshToken",
+  "*.secret",
+  "*.csrfToken",
 ];
 
-export function createLogger(opts: { level?: string; secrets?: string[]; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; secrets?: string[]; destination?: pino.DestinationStream } = {},
+): Logger {
   const secrets = (opts.secrets ?? []).filter((s) => s.length >= 8);
   const jsonForms = [...new Set(secrets.flatMap((s) => [JSON.stringify(s).slice(1, -1), s]))];
   return pino(

@@ -35,4 +35,6 @@ export function providerOfSource(source: string): string {
 }
 
 /** `tatu smoke <name>` for channels: each name with the provider whose account it picks. */
-export const channelSmokes: (SmokeName & { provider: string })[] = metas.flatMap((m) => (m.smokeNames ?? []).map((s) => ({ ...s, provider: m.id })));
+export const channelSmokes: (SmokeName & { provider: string })[] = metas.flatMap((m) =>
+  (m.smokeNames ?? []).map((s) => ({ ...s, provider: m.id })),
+);

@@ -11,7 +11,8 @@ import type { WebhookSourceHandler } from "./kit/webhook.ts";
 
 type Classify = (err: unknown) => ProviderError;
 
-const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => typeof v === "object" && v !== null && Symbol.asyncIterator in v;
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
+  typeof v === "object" && v !== null && Symbol.asyncIterator in v;
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as Promise<unknown> | null)?.then === "function";
 
 async function* classifiedIterable<T>(it: AsyncIterable<T>, classify: Classify): AsyncGenerator<T> {
@@ -35,7 +36,10 @@ function classifiedFunctions<T extends object>(target: T, classify: Classify, sk
       } catch (err) {
         throw err instanceof ProviderError ? err : classify(err);
       }
-      if (isPromise(result)) return result.catch((err: unknown) => { throw err instanceof ProviderError ? err : classify(err); });
+      if (isPromise(result))
+        return result.catch((err: unknown) => {
+          throw err instanceof ProviderError ? err : classify(err);
+        });
       if (isAsyncIterable(result)) return classifiedIterable(result, classify);
       return result;
     };
@@ -69,7 +73,8 @@ export function replaceChannelProvider(p: ChannelProvider): () => void {
   };
 }
 
-for (const def of [...(providerModules as readonly ProviderDefinition[])].sort((a, b) => a.order - b.order)) registerProvider(def);
+for (const def of [...(providerModules as readonly ProviderDefinition[])].sort((a, b) => a.order - b.order))
+  registerProvider(def);
 
 const own = <T>(map: Record<string, T>, key: string): T | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
 
@@ -101,5 +106,7 @@ export function calendarByRoute(route: string): CalendarProvider | undefined {
 
 /** Any error from provider code, as a ProviderError (the registry already classified it). */
 export function asProviderError(err: unknown): ProviderError {
-  return err instanceof ProviderError ? err : new ProviderError("transient", err instanceof Error ? err.message : String(err), { cause: err });
+  return err instanceof ProviderError
+    ? err
+    : new ProviderError("transient", err instanceof Error ? err.message : String(err), { cause: err });
 }

@@ -7,7 +7,10 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "../observability/logger.ts";
 import { verifyRealtimeToken } from "./token.ts";
 
-export interface RealtimeEvent { type: string; [key: string]: unknown }
+export interface RealtimeEvent {
+  type: string;
+  [key: string]: unknown;
+}
 
 export interface Realtime {
   /** Delivers an event to every connection of this user, on every replica. */
@@ -25,7 +28,10 @@ export const SESSION_ENDED = 4001;
 type FanOut = { userId: string; event: RealtimeEvent } | { closeSessions: string[] };
 
 export function createRealtime(opts: {
-  jwtSecret: string; log: Logger; redis?: Redis; channel: string;
+  jwtSecret: string;
+  log: Logger;
+  redis?: Redis;
+  channel: string;
   /** Whether a session is still signed in: a token minted before a logout must not open a socket. */
   sessionLive?: (sessionId: string) => Promise<boolean>;
 }): Realtime {
@@ -43,13 +49,16 @@ export function createRealtime(opts: {
     for (const set of sockets.values())
       for (const ws of set) if (ended.has(sessionOf.get(ws)!)) ws.close(SESSION_ENDED, "session ended");
   };
-  const receive = (msg: FanOut) => ("closeSessions" in msg ? closeLocal(msg.closeSessions) : deliver(msg.userId, msg.event));
+  const receive = (msg: FanOut) =>
+    "closeSessions" in msg ? closeLocal(msg.closeSessions) : deliver(msg.userId, msg.event);
 
   if (opts.redis) {
     subscriber = opts.redis.duplicate();
     subscriber.on("error", (err) => opts.log.warn({ err: err.message }, "realtime subscriber error"));
     // ioredis re-subscribes by itself after reconnecting; a failed first attempt is only logged.
-    subscriber.subscribe(opts.channel).catch((err) => opts.log.warn({ err: err.message }, "realtime subscribe failed; will retry on reconnect"));
+    subscriber
+      .subscribe(opts.channel)
+      .catch((err) => opts.log.warn({ err: err.message }, "realtime subscribe failed; will retry on reconnect"));
     subscriber.on("message", (_channel, message) => {
       try {
         receive(JSON.parse(message) as FanOut);
@@ -69,8 +78,11 @@ export function createRealtime(opts: {
       if (opts.redis) {
         // Close here at once (the fan-out may be delayed or Redis down), then tell the other replicas.
         closeLocal(sessionIds);
-        await opts.redis.publish(opts.channel, JSON.stringify({ closeSessions: sessionIds })).catch((err) =>
-          opts.log.warn({ err: (err as Error).message }, "realtime: could not fan out a session close"));
+        await opts.redis
+          .publish(opts.channel, JSON.stringify({ closeSessions: sessionIds }))
+          .catch((err) =>
+            opts.log.warn({ err: (err as Error).message }, "realtime: could not fan out a session close"),
+          );
       } else closeLocal(sessionIds);
     },
     attach(server) {
@@ -81,8 +93,12 @@ export function createRealtime(opts: {
         const claims = token ? await verifyRealtimeToken(opts.jwtSecret, token) : undefined;
         const live = claims && (!opts.sessionLive || (await opts.sessionLive(claims.sessionId).catch(() => false)));
         if (!claims || !live) {
-          socket.end("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" +
-            JSON.stringify({ error: { code: "WS_UNAUTHORIZED", message: "A valid token from GET /api/realtime/token is required." } }));
+          socket.end(
+            "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" +
+              JSON.stringify({
+                error: { code: "WS_UNAUTHORIZED", message: "A valid token from GET /api/realtime/token is required." },
+              }),
+          );
           return;
         }
         const { userId, sessionId } = claims;

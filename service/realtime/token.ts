@@ -16,9 +16,15 @@ export async function signRealtimeToken(secret: string, userId: string, sessionI
 }
 
 /** The user and session, or undefined for a missing, forged or expired token (or one without a session). */
-export async function verifyRealtimeToken(secret: string, token: string): Promise<{ userId: string; sessionId: string } | undefined> {
+export async function verifyRealtimeToken(
+  secret: string,
+  token: string,
+): Promise<{ userId: string; sessionId: string } | undefined> {
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { audience: AUDIENCE, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      audience: AUDIENCE,
+      algorithms: ["HS256"],
+    });
     if (!payload.sub || typeof payload.sid !== "string") return undefined;
     return { userId: payload.sub, sessionId: payload.sid };
   } catch {

@@ -14,6 +14,9 @@ export async function applyReminderDeliveryStatus(ctx: AppContext, update: Statu
     return n > 0;
   }
   const error = `[delivery] ${update.error ?? "The text could not be delivered."}`.slice(0, 1000);
-  const n = await ctx.db.reminder.updateMany({ where: { providerId: update.externalId, channel: "sms" }, data: { error } });
+  const n = await ctx.db.reminder.updateMany({
+    where: { providerId: update.externalId, channel: "sms" },
+    data: { error },
+  });
   return n.count > 0;
 }

@@ -67,18 +67,23 @@ const CARE_NOTE =
 export function reminderText(f: ReminderFacts): string {
   const hi = `Hi ${firstName(f.customerName)}`;
   if (f.kind === "reminder")
-    return `${hi}, this is a reminder from ${f.artistName}: your appointment is on ${localDate(f.start, f.timeZone)} at ${localTime(f.start, f.timeZone)}. ` +
-      `If you need to reschedule, please contact ${f.artistName} as soon as possible.`;
-  return `${hi}, thank you for your session with ${f.artistName} on ${localDate(f.start, f.timeZone)}. Aftercare: ${CARE_NOTE} ` +
-    `Questions or anything unusual? Contact ${f.artistName}.`;
+    return (
+      `${hi}, this is a reminder from ${f.artistName}: your appointment is on ${localDate(f.start, f.timeZone)} at ${localTime(f.start, f.timeZone)}. ` +
+      `If you need to reschedule, please contact ${f.artistName} as soon as possible.`
+    );
+  return (
+    `${hi}, thank you for your session with ${f.artistName} on ${localDate(f.start, f.timeZone)}. Aftercare: ${CARE_NOTE} ` +
+    `Questions or anything unusual? Contact ${f.artistName}.`
+  );
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function reminderEmail(to: string, f: ReminderFacts): Email {
-  const subject = f.kind === "reminder"
-    ? `Reminder: your appointment with ${f.artistName} on ${localDate(f.start, f.timeZone)} at ${localTime(f.start, f.timeZone)}`
-    : `Aftercare for your new tattoo from ${f.artistName}`;
+  const subject =
+    f.kind === "reminder"
+      ? `Reminder: your appointment with ${f.artistName} on ${localDate(f.start, f.timeZone)} at ${localTime(f.start, f.timeZone)}`
+      : `Aftercare for your new tattoo from ${f.artistName}`;
   const text = reminderText(f);
   return { to, subject, text: `${text}\n`, html: `<p>${escapeHtml(text)}</p>` };
 }

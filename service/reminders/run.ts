@@ -7,7 +7,19 @@ import type { AppContext } from "../context.ts";
 import { defineJob } from "../jobs/define.ts";
 import type { JobSpec } from "../jobs/types.ts";
 import { Channels, errorText, twilioConfigured, type SendOutcome } from "./send.ts";
-import { claimNew, expireHopeless, planRanges, reclaim, recordResults, renewLease, type ClaimedRow, type Range, type Result, type RetryPolicy, type Windows } from "./sql.ts";
+import {
+  claimNew,
+  expireHopeless,
+  planRanges,
+  reclaim,
+  recordResults,
+  renewLease,
+  type ClaimedRow,
+  type Range,
+  type Result,
+  type RetryPolicy,
+  type Windows,
+} from "./sql.ts";
 
 const HOUR = 3600_000;
 
@@ -36,7 +48,13 @@ export const DEFAULTS: ReminderOptions = {
 };
 
 export function windowsAt(asOfMs: number, o: Pick<ReminderOptions, "aftercareLateMs"> = DEFAULTS): Windows {
-  return { asOfMs, reminderFromMs: asOfMs + 24 * HOUR, reminderToMs: asOfMs + 48 * HOUR, aftercareFromMs: asOfMs - 24 * HOUR, aftercareLateMs: o.aftercareLateMs };
+  return {
+    asOfMs,
+    reminderFromMs: asOfMs + 24 * HOUR,
+    reminderToMs: asOfMs + 48 * HOUR,
+    aftercareFromMs: asOfMs - 24 * HOUR,
+    aftercareLateMs: o.aftercareLateMs,
+  };
 }
 
 export interface BatchCounts {
@@ -55,7 +73,9 @@ export interface BatchCounts {
 
 /** The database's clock: claims are stamped with it, so "failed before this run" compares like with like. */
 async function dbNowMs(ctx: AppContext): Promise<number> {
-  const [row] = await ctx.db.$queryRawUnsafe<{ ms: number }[]>(`SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms`);
+  const [row] = await ctx.db.$queryRawUnsafe<{ ms: number }[]>(
+    `SELECT (extract(epoch FROM now()) * 1000)::float8 AS ms`,
+  );
   return row!.ms;
 }
 
@@ -70,7 +90,10 @@ class Recorder {
   private running: Promise<void> | undefined;
   failure: unknown;
 
-  constructor(private readonly ctx: AppContext, private readonly runId: string) {}
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly runId: string,
+  ) {}
 
   add(r: Result): void {
     this.pending.push(r);
@@ -84,7 +107,11 @@ class Recorder {
         const written = await recordResults(this.ctx.pg, this.runId, take);
         // Fewer rows than results: another run took some over while we sent them (our lease
         // lapsed, e.g. the process stalled for minutes). Worth a look, never silent.
-        if (written < take.length) this.ctx.log.warn({ runId: this.runId, results: take.length, written }, "reminders: results for rows no longer ours were dropped");
+        if (written < take.length)
+          this.ctx.log.warn(
+            { runId: this.runId, results: take.length, written },
+            "reminders: results for rows no longer ours were dropped",
+          );
       }
     } catch (err) {
       this.failure = err;
@@ -100,7 +127,13 @@ class Recorder {
 }
 
 /** Sends one claimed set with at most `concurrency` sends in flight. */
-async function sendAll(ctx: AppContext, runId: string, rows: ClaimedRow[], o: ReminderOptions, counts: BatchCounts): Promise<void> {
+async function sendAll(
+  ctx: AppContext,
+  runId: string,
+  rows: ClaimedRow[],
+  o: ReminderOptions,
+  counts: BatchCounts,
+): Promise<void> {
   const channels = new Channels(ctx);
   const recorder = new Recorder(ctx, runId);
   const todo = rows.filter((r) => r.status === "claimed");
@@ -113,7 +146,10 @@ async function sendAll(ctx: AppContext, runId: string, rows: ClaimedRow[], o: Re
   let next = 0;
 
   const renew = async () => {
-    const unsent = todo.slice(next).map((r) => r.id).filter((id) => held.has(id));
+    const unsent = todo
+      .slice(next)
+      .map((r) => r.id)
+      .filter((id) => held.has(id));
     held = await renewLease(ctx.pg, runId, unsent);
     leaseAt = Date.now();
   };
@@ -123,21 +159,34 @@ async function sendAll(ctx: AppContext, runId: string, rows: ClaimedRow[], o: Re
     // claimed and the next run after the lease settles them through the duplicate guard.
     while (!fatal && !recorder.failure) {
       try {
-        if (Date.now() - leaseAt > o.renewAfterMs) await (renewing ??= renew().finally(() => { renewing = undefined; }));
+        if (Date.now() - leaseAt > o.renewAfterMs)
+          await (renewing ??= renew().finally(() => {
+            renewing = undefined;
+          }));
       } catch (err) {
         fatal ??= err;
         return;
       }
       const row = todo[next++];
       if (!row) return;
-      if (!held.has(row.id)) { counts.lost++; continue; }
+      if (!held.has(row.id)) {
+        counts.lost++;
+        continue;
+      }
       const wait = pauseUntil - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       let out: SendOutcome;
       try {
         out = await channels.send(row);
       } catch (err) {
-        out = { ok: false, error: errorText({ errorClass: "transient", code: "UNEXPECTED", message: String((err as Error)?.message ?? err) }) };
+        out = {
+          ok: false,
+          error: errorText({
+            errorClass: "transient",
+            code: "UNEXPECTED",
+            message: String((err as Error)?.message ?? err),
+          }),
+        };
       }
       if (out.ok) {
         if (out.alreadySent) counts.alreadySent++;
@@ -160,19 +209,35 @@ async function sendAll(ctx: AppContext, runId: string, rows: ClaimedRow[], o: Re
  * Claims and sends everything due in `range` (new reminders of both kinds, then stale claims
  * and failures from earlier runs) in claims of `batchSize`, until nothing is left.
  */
-export async function runReminderBatch(ctx: AppContext, input: { asOfMs: number; range: Range; runId?: string }, opts: Partial<ReminderOptions> = {}): Promise<BatchCounts> {
+export async function runReminderBatch(
+  ctx: AppContext,
+  input: { asOfMs: number; range: Range; runId?: string },
+  opts: Partial<ReminderOptions> = {},
+): Promise<BatchCounts> {
   const o = { ...DEFAULTS, ...opts };
   const runId = input.runId ?? `reminders:${randomUUID()}`;
   const w = windowsAt(input.asOfMs, o);
   const policy: RetryPolicy = { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, runStartedMs: await dbNowMs(ctx) };
-  const counts: BatchCounts = { claimed: 0, reclaimed: 0, sent: 0, alreadySent: 0, failed: 0, optedOut: 0, lost: 0, expired: 0 };
+  const counts: BatchCounts = {
+    claimed: 0,
+    reclaimed: 0,
+    sent: 0,
+    alreadySent: 0,
+    failed: 0,
+    optedOut: 0,
+    lost: 0,
+    expired: 0,
+  };
   const sms = await smsAvailable(ctx);
 
   counts.expired = await expireHopeless(ctx.pg, w, input.range, policy);
   for (;;) {
     const fresh = await claimNew(ctx.pg, w, input.range, { runId, limit: o.batchSize, smsAvailable: sms });
     counts.claimed += fresh.length;
-    const again = fresh.length < o.batchSize ? await reclaim(ctx.pg, w, input.range, { ...policy, runId, limit: o.batchSize - fresh.length }) : [];
+    const again =
+      fresh.length < o.batchSize
+        ? await reclaim(ctx.pg, w, input.range, { ...policy, runId, limit: o.batchSize - fresh.length })
+        : [];
     counts.reclaimed += again.length;
     if (!fresh.length && !again.length) return counts;
     await sendAll(ctx, runId, [...fresh, ...again], o, counts);
@@ -188,15 +253,28 @@ export const reminderBatchJob = defineJob(
   async (ctx, data, job) => {
     // Unique per attempt: a retried job must not inherit the claims of the attempt that died.
     const runId = `${job.id}#${job.attempt}:${randomBytes(4).toString("hex")}`;
-    return { ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range: { from: data.from, to: data.to }, runId })) };
+    return {
+      ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range: { from: data.from, to: data.to }, runId })),
+    };
   },
 );
 
 /** The cron's fan-out: one batch job per range of about `batchSize` appointments with work. */
-export async function planReminderJobs(ctx: AppContext, asOfMs = Date.now(), opts: Partial<ReminderOptions> = {}): Promise<JobSpec[]> {
+export async function planReminderJobs(
+  ctx: AppContext,
+  asOfMs = Date.now(),
+  opts: Partial<ReminderOptions> = {},
+): Promise<JobSpec[]> {
   const o = { ...DEFAULTS, ...opts };
-  const starts = await planRanges(ctx.pg, windowsAt(asOfMs, o), { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, runStartedMs: await dbNowMs(ctx), size: o.batchSize });
+  const starts = await planRanges(ctx.pg, windowsAt(asOfMs, o), {
+    leaseMs: o.leaseMs,
+    maxAttempts: o.maxAttempts,
+    runStartedMs: await dbNowMs(ctx),
+    size: o.batchSize,
+  });
   // The first range is open below and the last open above: work that appears between
   // planning and running still falls into some range.
-  return starts.map((from, i) => reminderBatchJob.spec({ asOfMs, from: i === 0 ? null : from, to: starts[i + 1] ?? null }));
+  return starts.map((from, i) =>
+    reminderBatchJob.spec({ asOfMs, from: i === 0 ? null : from, to: starts[i + 1] ?? null }),
+  );
 }

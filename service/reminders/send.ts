@@ -30,7 +30,14 @@ export function twilioConfigured(ctx: AppContext): boolean {
 }
 
 export function factsOf(row: ClaimedRow): ReminderFacts {
-  return { kind: row.kind, start: new Date(row.startMs), end: new Date(row.endMs), timeZone: row.timeZone, artistName: row.artistName, customerName: row.customerName };
+  return {
+    kind: row.kind,
+    start: new Date(row.startMs),
+    end: new Date(row.endMs),
+    timeZone: row.timeZone,
+    artistName: row.artistName,
+    customerName: row.customerName,
+  };
 }
 
 /** Provider clocks may differ from the database's by a little. */
@@ -69,21 +76,40 @@ export class Channels {
   private async sms(row: ClaimedRow): Promise<SendOutcome> {
     const from = this.ctx.config.env.TWILIO_PHONE_NUMBER;
     if (!twilioConfigured(this.ctx) || !from || !row.phone)
-      return { ok: false, error: errorText({ errorClass: "transient", code: "TWILIO_NOT_CONFIGURED", message: "Text messaging is not set up on this server any more." }) };
+      return {
+        ok: false,
+        error: errorText({
+          errorClass: "transient",
+          code: "TWILIO_NOT_CONFIGURED",
+          message: "Text messaging is not set up on this server any more.",
+        }),
+      };
     const body = reminderText(factsOf(row));
     try {
       const session = this.session();
       if (row.attempts > 1) {
         const since = earlierAttemptSince(row).getTime();
         const earlier = await session.call((c) => c.messages.list({ to: row.phone!, from, limit: 50 }));
-        const hit = earlier.find((m) => m.body === body && (m.dateCreated?.getTime() ?? 0) >= since && m.status !== "failed" && m.status !== "canceled");
+        const hit = earlier.find(
+          (m) =>
+            m.body === body &&
+            (m.dateCreated?.getTime() ?? 0) >= since &&
+            m.status !== "failed" &&
+            m.status !== "canceled",
+        );
         if (hit) return { ok: true, providerId: hit.sid, alreadySent: true };
       }
-      const msg = await session.call((c) => c.messages.create({ from, to: row.phone!, body, statusCallback: statusWebhookUrl(providerEnv(this.ctx)) }));
+      const msg = await session.call((c) =>
+        c.messages.create({ from, to: row.phone!, body, statusCallback: statusWebhookUrl(providerEnv(this.ctx)) }),
+      );
       return { ok: true, providerId: msg.sid, alreadySent: false };
     } catch (err) {
       const e = classifyTwilioError(err);
-      return { ok: false, error: errorText(e), ...(e.errorClass === "rate_limit" ? { retryAfterMs: e.retryAfterMs } : {}) };
+      return {
+        ok: false,
+        error: errorText(e),
+        ...(e.errorClass === "rate_limit" ? { retryAfterMs: e.retryAfterMs } : {}),
+      };
     }
   }
 
@@ -104,7 +130,14 @@ export class Channels {
       // SMTP 5xx = the server refused this recipient for good; anything else may pass later.
       const code = Number((err as { responseCode?: unknown }).responseCode);
       const permanent = code >= 500 && code < 600;
-      return { ok: false, error: errorText({ errorClass: permanent ? "permanent" : "transient", code: permanent ? `SMTP_${code}` : "MAIL_UNAVAILABLE", message: permanent ? "The mail server refused this address." : "The mail server could not be reached." }) };
+      return {
+        ok: false,
+        error: errorText({
+          errorClass: permanent ? "permanent" : "transient",
+          code: permanent ? `SMTP_${code}` : "MAIL_UNAVAILABLE",
+          message: permanent ? "The mail server refused this address." : "The mail server could not be reached.",
+        }),
+      };
     }
   }
 }

@@ -152,7 +152,12 @@ const DETAILS = `
  * Claims up to `limit` due reminders of the range that nobody claimed yet. Opted-out customers
  * get their row too, already `skipped`, so that decision is recorded once like a send.
  */
-export function claimNew(pool: pg.Pool, w: Windows, r: Range, o: { runId: string; limit: number; smsAvailable: boolean }): Promise<ClaimedRow[]> {
+export function claimNew(
+  pool: pg.Pool,
+  w: Windows,
+  r: Range,
+  o: { runId: string; limit: number; smsAvailable: boolean },
+): Promise<ClaimedRow[]> {
   const p = new Params();
   const sql = `
     WITH cand AS (
@@ -176,7 +181,12 @@ export function claimNew(pool: pg.Pool, w: Windows, r: Range, o: { runId: string
 }
 
 /** Takes over stale claims and retryable failures of the range (attempts + 1). */
-export function reclaim(pool: pg.Pool, w: Windows, r: Range, o: RetryPolicy & { runId: string; limit: number }): Promise<ClaimedRow[]> {
+export function reclaim(
+  pool: pg.Pool,
+  w: Windows,
+  r: Range,
+  o: RetryPolicy & { runId: string; limit: number },
+): Promise<ClaimedRow[]> {
   const p = new Params();
   const sql = `
     WITH pick AS (
@@ -213,24 +223,37 @@ export function expireHopeless(pool: pg.Pool, w: Windows, r: Range, o: RetryPoli
 /** Renews the lease of rows still ours and unsent; returns the ids we still hold. */
 export async function renewLease(pool: pg.Pool, runId: string, ids: string[]): Promise<Set<string>> {
   if (!ids.length) return new Set();
-  const held = await rows<{ id: string }[]>(pool, `
+  const held = await rows<{ id: string }[]>(
+    pool,
+    `
     UPDATE "Reminder" SET "claimedAt" = ${NOW}
     WHERE id = ANY($1::uuid[]) AND "claimedBy" = $2::text AND status = 'claimed'
-    RETURNING id::text`, [ids, runId]);
+    RETURNING id::text`,
+    [ids, runId],
+  );
   return new Set(held.map((x) => x.id));
 }
 
 /** Writes outcomes in one statement; a row someone else took over meanwhile is left alone. */
 export function recordResults(pool: pg.Pool, runId: string, results: Result[]): Promise<number> {
   if (!results.length) return Promise.resolve(0);
-  return count(pool, `
+  return count(
+    pool,
+    `
     UPDATE "Reminder" r SET status = v.status::"ReminderStatus",
       "sentAt" = CASE WHEN v.status = 'sent' THEN ${NOW} ELSE r."sentAt" END,
       "providerId" = COALESCE(v.pid, r."providerId"),
       error = v.err
     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS v(id, status, pid, err)
     WHERE r.id = v.id AND r."claimedBy" = $5::text AND r.status = 'claimed'`,
-    [results.map((x) => x.id), results.map((x) => x.status), results.map((x) => x.providerId ?? null), results.map((x) => x.error ?? null), runId]);
+    [
+      results.map((x) => x.id),
+      results.map((x) => x.status),
+      results.map((x) => x.providerId ?? null),
+      results.map((x) => x.error ?? null),
+      runId,
+    ],
+  );
 }
 
 /**

@@ -9,6 +9,12 @@ export type { BlobStore };
 export function createBlobStore(config: Config): BlobStore {
   const e = config.env;
   if (e.S3_BUCKET)
-    return createS3Store({ bucket: e.S3_BUCKET, region: e.S3_REGION ?? "us-east-1", accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY, endpoint: e.S3_ENDPOINT });
+    return createS3Store({
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION ?? "us-east-1",
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      endpoint: e.S3_ENDPOINT,
+    });
   return createLocalStore(path.join(config.dataDir, "attachments"));
 }

@@ -13,7 +13,8 @@ export function createLocalStore(root: string): BlobStore {
   // next to the store, outside it.
   const resolve = (key: string) => {
     const segments = key.split("/");
-    if (!segments.every((s) => /^[a-zA-Z0-9_.-]+$/.test(s) && s !== "." && !s.includes(".."))) throw new Error("Invalid storage key");
+    if (!segments.every((s) => /^[a-zA-Z0-9_.-]+$/.test(s) && s !== "." && !s.includes("..")))
+      throw new Error("Invalid storage key");
     return path.join(root, ...segments);
   };
   return {

@@ -8,7 +8,12 @@ export const quotaBytes = (ctx: AppContext) => (ctx.config.env.UPLOAD_QUOTA_MB ?
 export function quotaExceeded(ctx: AppContext, usedBytes?: number): HttpError {
   const mb = ctx.config.env.UPLOAD_QUOTA_MB ?? 1024;
   const used = usedBytes === undefined ? "" : ` You have used ${Math.round((usedBytes / 1024 / 1024) * 10) / 10} MB.`;
-  return new HttpError(413, "STORAGE_QUOTA_EXCEEDED", `This upload would take you past your storage quota of ${mb} MB.${used}`, { quotaMb: mb });
+  return new HttpError(
+    413,
+    "STORAGE_QUOTA_EXCEEDED",
+    `This upload would take you past your storage quota of ${mb} MB.${used}`,
+    { quotaMb: mb },
+  );
 }
 
 export async function usedUploadBytes(ctx: AppContext, userId: string): Promise<number> {
@@ -32,5 +37,6 @@ export async function reserveUploadBytes(ctx: AppContext, userId: string, bytes:
 /** Gives bytes back (an upload that was stored but then refused). */
 export async function releaseUploadBytes(ctx: AppContext, userId: string, bytes: number): Promise<void> {
   if (bytes <= 0) return;
-  await ctx.db.$executeRaw`UPDATE "UploadUsage" SET "bytes" = GREATEST("bytes" - ${bytes}, 0), "updatedAt" = now() WHERE "userId" = ${userId}::uuid`;
+  await ctx.db
+    .$executeRaw`UPDATE "UploadUsage" SET "bytes" = GREATEST("bytes" - ${bytes}, 0), "updatedAt" = now() WHERE "userId" = ${userId}::uuid`;
 }

@@ -10,7 +10,13 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { BlobStore } from "./types.ts";
 
-export interface S3Settings { bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string; endpoint?: string }
+export interface S3Settings {
+  bucket: string;
+  region: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  endpoint?: string;
+}
 
 export function createS3Store(s: S3Settings): BlobStore {
   const client = new S3Client({
@@ -18,7 +24,10 @@ export function createS3Store(s: S3Settings): BlobStore {
     endpoint: s.endpoint,
     // Path-style addressing works with every S3-compatible endpoint; AWS accepts it too.
     forcePathStyle: Boolean(s.endpoint),
-    credentials: s.accessKeyId && s.secretAccessKey ? { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } : undefined,
+    credentials:
+      s.accessKeyId && s.secretAccessKey
+        ? { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }
+        : undefined,
   });
   return {
     kind: "s3",
@@ -30,7 +39,15 @@ export function createS3Store(s: S3Settings): BlobStore {
       try {
         await pipeline(body, fs.createWriteStream(spool, { mode: 0o600 }));
         const { size } = await fs.promises.stat(spool);
-        await client.send(new PutObjectCommand({ Bucket: s.bucket, Key: key, Body: fs.createReadStream(spool), ContentLength: size, ContentType: contentType }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket: s.bucket,
+            Key: key,
+            Body: fs.createReadStream(spool),
+            ContentLength: size,
+            ContentType: contentType,
+          }),
+        );
       } finally {
         await fs.promises.rm(spool, { force: true });
       }

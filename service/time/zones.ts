@@ -6,7 +6,15 @@
 // time), and a time repeated at fall-back means its first occurrence.
 import { IANAZone } from "luxon";
 
-export interface WallClock { year: number; month: number; day: number; hour?: number; minute?: number; second?: number; millisecond?: number }
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour?: number;
+  minute?: number;
+  second?: number;
+  millisecond?: number;
+}
 
 const DAY = 86_400_000;
 
@@ -34,7 +42,15 @@ export function offsetMs(zone: string, at: Date | number): number {
 export function parseWallClock(text: string): WallClock | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?$/.exec(text.trim());
   if (!m) return undefined;
-  return { year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: +(m[4] ?? 0), minute: +(m[5] ?? 0), second: +(m[6] ?? 0), millisecond: m[7] ? +m[7].slice(0, 3).padEnd(3, "0") : 0 };
+  return {
+    year: +m[1]!,
+    month: +m[2]!,
+    day: +m[3]!,
+    hour: +(m[4] ?? 0),
+    minute: +(m[5] ?? 0),
+    second: +(m[6] ?? 0),
+    millisecond: m[7] ? +m[7].slice(0, 3).padEnd(3, "0") : 0,
+  };
 }
 
 function fields(local: WallClock | string): WallClock {

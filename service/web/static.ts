@@ -15,7 +15,11 @@ export function webRoutes(): Router {
   const index = path.join(dist, "index.html");
   const r = Router();
   // Hashed asset names never change content: cache them for long; index.html is never cached.
-  r.use("/assets", express.static(path.join(dist, "assets"), { index: false, immutable: true, maxAge: "1y" }), notFoundHandler);
+  r.use(
+    "/assets",
+    express.static(path.join(dist, "assets"), { index: false, immutable: true, maxAge: "1y" }),
+    notFoundHandler,
+  );
   r.use(express.static(dist, { index: false, maxAge: "1h" }));
   r.get(/^(?!\/api\/|\/ws$).*/, (_req, res) => {
     res.set("Cache-Control", "no-cache");

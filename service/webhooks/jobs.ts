@@ -14,11 +14,16 @@ import { pruneRejectionCounts } from "./rejections.ts";
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
 
-export const processWebhookJob = defineJob("process-webhook", z.object({ id: z.string().uuid() }), async (ctx, data) => {
-  const outcome = await processWebhookEvent(ctx, data.id);
-  if (outcome === "retry") throw Object.assign(new Error("The message this status is about is not recorded yet."), { retryAfterMs: 2_000 });
-  return { [outcome]: 1 };
-});
+export const processWebhookJob = defineJob(
+  "process-webhook",
+  z.object({ id: z.string().uuid() }),
+  async (ctx, data) => {
+    const outcome = await processWebhookEvent(ctx, data.id);
+    if (outcome === "retry")
+      throw Object.assign(new Error("The message this status is about is not recorded yet."), { retryAfterMs: 2_000 });
+    return { [outcome]: 1 };
+  },
+);
 
 export function processJob(id: string, source: string): JobSpec {
   return processWebhookJob.spec({ id }, { jobId: `webhook_${id}`, provider: providerOfSource(source) as ProviderId });
@@ -35,7 +40,10 @@ const ENQUEUE_WAIT_MS = 1_000;
 const ENQUEUE_GATHER_MS = 5;
 
 /** One enqueueProcessing call: events of one source stored together. */
-interface Stored { source: string; ids: string[] }
+interface Stored {
+  source: string;
+  ids: string[];
+}
 
 const feeder = batcherPer((ctx: AppContext) =>
   createBatcher<Stored, void>((stored) => queueStored(ctx, stored), {
@@ -65,12 +73,24 @@ async function queueStored(ctx: AppContext, stored: Stored[]): Promise<void[]> {
   const add = async () => ctx.queue.addFresh([...bySource].flatMap(([source, ids]) => processJobs(source, ids)));
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    add().then(() => "queued" as const, (err: Error) => err),
-    new Promise<"timeout">((resolve) => { timer = setTimeout(() => resolve("timeout"), ENQUEUE_WAIT_MS); }),
+    add().then(
+      () => "queued" as const,
+      (err: Error) => err,
+    ),
+    new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), ENQUEUE_WAIT_MS);
+    }),
   ]);
   clearTimeout(timer);
   if (outcome !== "queued")
-    ctx.log.warn({ sources: [...bySource.keys()], count: [...bySource.values()].reduce((n, ids) => n + ids.length, 0), err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message }, "webhooks stored but not queued; the sweep will queue them");
+    ctx.log.warn(
+      {
+        sources: [...bySource.keys()],
+        count: [...bySource.values()].reduce((n, ids) => n + ids.length, 0),
+        err: outcome === "timeout" ? `no answer from Redis within ${ENQUEUE_WAIT_MS} ms` : outcome.message,
+      },
+      "webhooks stored but not queued; the sweep will queue them",
+    );
   return stored.map(() => undefined);
 }
 
@@ -87,38 +107,53 @@ export function processJobs(source: string, ids: string[]): JobSpec[] {
   const jobs: JobSpec[] = [];
   for (let i = 0; i < ids.length; i += WEBHOOK_BATCH_MAX) {
     const chunk = ids.slice(i, i + WEBHOOK_BATCH_MAX);
-    jobs.push(processWebhooksJob.spec({ source, ids: chunk }, { jobId: `webhooks_${chunk[0]}_${chunk.length}`, provider: providerOfSource(source) as ProviderId }));
+    jobs.push(
+      processWebhooksJob.spec(
+        { source, ids: chunk },
+        { jobId: `webhooks_${chunk[0]}_${chunk.length}`, provider: providerOfSource(source) as ProviderId },
+      ),
+    );
   }
   return jobs;
 }
 
-export const processWebhooksJob = defineJob("process-webhooks", z.object({ source: z.string().min(1), ids: z.array(z.string().uuid()).min(1) }), async (ctx, { source, ids }) => {
-  const counts: Record<string, number> = {};
-  const later: string[] = [];
-  for (const id of ids) {
-    try {
-      const outcome = await processWebhookEvent(ctx, id);
-      if (outcome === "retry") later.push(id);
-      else counts[outcome] = (counts[outcome] ?? 0) + 1;
-    } catch (err) {
-      ctx.log.warn({ source, id, err: (err as Error).message }, "webhook processing failed; retried as its own job");
-      later.push(id);
+export const processWebhooksJob = defineJob(
+  "process-webhooks",
+  z.object({ source: z.string().min(1), ids: z.array(z.string().uuid()).min(1) }),
+  async (ctx, { source, ids }) => {
+    const counts: Record<string, number> = {};
+    const later: string[] = [];
+    for (const id of ids) {
+      try {
+        const outcome = await processWebhookEvent(ctx, id);
+        if (outcome === "retry") later.push(id);
+        else counts[outcome] = (counts[outcome] ?? 0) + 1;
+      } catch (err) {
+        ctx.log.warn({ source, id, err: (err as Error).message }, "webhook processing failed; retried as its own job");
+        later.push(id);
+      }
     }
-  }
-  // One event's failure must not hold up or repeat the others: it gets its own job, with the
-  // usual retries and backoff (a status waiting for its message, a provider CDN hiccup…).
-  if (later.length) {
-    await ctx.queue.addFresh(later.map((id) => processJob(id, source)));
-    counts.requeued = later.length;
-  }
-  return counts;
-});
+    // One event's failure must not hold up or repeat the others: it gets its own job, with the
+    // usual retries and backoff (a status waiting for its message, a provider CDN hiccup…).
+    if (later.length) {
+      await ctx.queue.addFresh(later.map((id) => processJob(id, source)));
+      counts.requeued = later.length;
+    }
+    return counts;
+  },
+);
 
 /** sync-messages: events still unprocessed a while after they arrived. */
 export async function webhookSweep(ctx: AppContext): Promise<JobSpec[]> {
-  await pruneRejectionCounts(ctx).catch((err) => ctx.log.warn({ err: (err as Error).message }, "could not prune webhook rejection counters"));
+  await pruneRejectionCounts(ctx).catch((err) =>
+    ctx.log.warn({ err: (err as Error).message }, "could not prune webhook rejection counters"),
+  );
   const stale = await ctx.db.webhookEvent.findMany({
-    where: { status: { in: ["received", "failed"] }, attempts: { lt: MAX_WEBHOOK_ATTEMPTS }, receivedAt: { lt: new Date(Date.now() - (ctx.config.env.WEBHOOK_SWEEP_AFTER_SECONDS ?? 60) * 1000) } },
+    where: {
+      status: { in: ["received", "failed"] },
+      attempts: { lt: MAX_WEBHOOK_ATTEMPTS },
+      receivedAt: { lt: new Date(Date.now() - (ctx.config.env.WEBHOOK_SWEEP_AFTER_SECONDS ?? 60) * 1000) },
+    },
     select: { id: true, source: true },
     orderBy: { receivedAt: "asc" },
     take: 500,

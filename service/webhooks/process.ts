@@ -25,28 +25,45 @@ export async function processWebhookEvent(ctx: AppContext, id: string): Promise<
   try {
     const outcome = await handle(ctx, row.source, revive(row.payload));
     if (outcome === "retry") {
-      await ctx.db.webhookEvent.update({ where: { id }, data: { status: "received", error: "waiting for the message this status is about" } });
+      await ctx.db.webhookEvent.update({
+        where: { id },
+        data: { status: "received", error: "waiting for the message this status is about" },
+      });
       return "retry";
     }
-    await ctx.db.webhookEvent.update({ where: { id }, data: { status: outcome, processedAt: new Date(), error: null } });
+    await ctx.db.webhookEvent.update({
+      where: { id },
+      data: { status: outcome, processedAt: new Date(), error: null },
+    });
     return outcome;
   } catch (err) {
-    await ctx.db.webhookEvent.update({ where: { id }, data: { status: "failed", error: String((err as Error).message).slice(0, 500) } });
+    await ctx.db.webhookEvent.update({
+      where: { id },
+      data: { status: "failed", error: String((err as Error).message).slice(0, 500) },
+    });
     throw err;
   }
 }
 
-async function handle(ctx: AppContext, source: string, item: ReturnType<typeof revive>): Promise<"processed" | "ignored" | "retry"> {
+async function handle(
+  ctx: AppContext,
+  source: string,
+  item: ReturnType<typeof revive>,
+): Promise<"processed" | "ignored" | "retry"> {
   if (item.eventType && source === "stripe") {
     const handlers = stripeHandlers(item.eventType);
     for (const h of handlers) await h(ctx, item.payload as Stripe.Event);
     return handlers.length ? "processed" : "ignored";
   }
   // Twilio status callbacks for reminder texts (not inbox messages).
-  if (source === "twilio-status" && item.status && (await applyReminderDeliveryStatus(ctx, item.status))) return "processed";
+  if (source === "twilio-status" && item.status && (await applyReminderDeliveryStatus(ctx, item.status)))
+    return "processed";
   if (!item.channel || !item.accountExternalId) return "ignored";
   const provider = channelProvider(item.channel);
-  let accounts = await ctx.db.connectedAccount.findMany({ where: { provider: item.channel, externalId: item.accountExternalId, status: { not: "disabled" } }, orderBy: { createdAt: "asc" } });
+  let accounts = await ctx.db.connectedAccount.findMany({
+    where: { provider: item.channel, externalId: item.accountExternalId, status: { not: "disabled" } },
+    orderBy: { createdAt: "asc" },
+  });
   if (item.channel === "twilio") accounts = twilioOwner(ctx, accounts, item.providerAccountId);
   if (!provider || !accounts.length) return "ignored"; // nobody connected this page/number (any more)
 
@@ -54,7 +71,12 @@ async function handle(ctx: AppContext, source: string, item: ReturnType<typeof r
     const attachments = await download(ctx, source, item.remoteAttachments ?? [], accounts[0]!);
     const maxAttachmentBytes = (ctx.config.env.ATTACHMENT_MAX_MB ?? 25) * 1024 * 1024;
     for (const a of accounts)
-      await ingestMessages(ctx, { id: a.id, userId: a.userId, channel: provider.id, identityKind: provider.identityKind }, [{ ...item.message, attachments }], { maxAttachmentBytes });
+      await ingestMessages(
+        ctx,
+        { id: a.id, userId: a.userId, channel: provider.id, identityKind: provider.identityKind },
+        [{ ...item.message, attachments }],
+        { maxAttachmentBytes },
+      );
   }
   if (item.status) {
     let unknown = 0;
@@ -67,14 +89,23 @@ async function handle(ctx: AppContext, source: string, item: ReturnType<typeof r
 /** A text belongs to the one account that owns the number (the unique index keeps it one),
  *  and only if it came from the Twilio account that account was connected through: a studio's
  *  own Twilio account signs with its own token and must never speak for another's number. */
-function twilioOwner(ctx: AppContext, accounts: ConnectedAccount[], fromAccountSid: string | undefined): ConnectedAccount[] {
+function twilioOwner(
+  ctx: AppContext,
+  accounts: ConnectedAccount[],
+  fromAccountSid: string | undefined,
+): ConnectedAccount[] {
   const serverSid = ctx.config.env.TWILIO_ACCOUNT_SID;
   const from = fromAccountSid || serverSid;
   const owner = accounts.find((a) => (a.providerAccountId ?? serverSid) === from);
   return owner ? [owner] : [];
 }
 
-async function download(ctx: AppContext, source: string, remote: NonNullable<ReturnType<typeof revive>["remoteAttachments"]>, account: ConnectedAccount): Promise<InboundAttachment[]> {
+async function download(
+  ctx: AppContext,
+  source: string,
+  remote: NonNullable<ReturnType<typeof revive>["remoteAttachments"]>,
+  account: ConnectedAccount,
+): Promise<InboundAttachment[]> {
   const handler = webhookHandler(source);
   if (!remote.length || !handler?.download) return [];
   const out: InboundAttachment[] = [];

@@ -13,7 +13,11 @@ import type { WebhookSource } from "../providers/kit/webhook.ts";
 
 export type RejectReason = "signature" | "malformed" | "content_type" | "too_large" | "unreadable";
 /** Stored reasons: a signature rejection splits by sender; `rate_limited` never reached a check. */
-export type CountedReason = Exclude<RejectReason, "signature"> | "signature_unknown" | "signature_known" | "rate_limited";
+export type CountedReason =
+  | Exclude<RejectReason, "signature">
+  | "signature_unknown"
+  | "signature_known"
+  | "rate_limited";
 
 const MINUTE_MS = 60_000;
 const REDIS_TTL_SEC = 25 * 3600;
@@ -43,7 +47,8 @@ function localMap(store: WeakMap<AppContext, Map<string, number>>, ctx: AppConte
 /** Remembers the address a correctly signed delivery came from (best effort, off the ack path). */
 export async function rememberSender(ctx: AppContext, source: WebhookSource, ip: string | undefined): Promise<void> {
   if (!ip) return;
-  const field = `${source}|${ip}`, now = Date.now();
+  const field = `${source}|${ip}`,
+    now = Date.now();
   try {
     if (ctx.redis) {
       const refreshed = localMap(refreshedInRedis, ctx);
@@ -73,7 +78,9 @@ async function count(ctx: AppContext, source: WebhookSource, reason: CountedReas
     try {
       const answers = await ctx.redis.multi().hincrby(key, `${source}|${reason}`, 1).expire(key, REDIS_TTL_SEC).exec();
       if (answers && !answers.some(([err]) => err)) return;
-    } catch { /* Redis down: the Postgres bucket below (read together with Redis) */ }
+    } catch {
+      /* Redis down: the Postgres bucket below (read together with Redis) */
+    }
   }
   await ctx.db.$executeRaw`INSERT INTO "WebhookRejectionCount" (source, reason, minute, count)
     VALUES (${source}, ${reason}, ${new Date(minute * MINUTE_MS)}, 1)
@@ -81,9 +88,20 @@ async function count(ctx: AppContext, source: WebhookSource, reason: CountedReas
 }
 
 /** Counts one rejected delivery (never throws: a counting failure must not change the answer). */
-export async function recordRejected(ctx: AppContext, source: WebhookSource, reason: RejectReason | "rate_limited", detail: string, ip?: string): Promise<void> {
+export async function recordRejected(
+  ctx: AppContext,
+  source: WebhookSource,
+  reason: RejectReason | "rate_limited",
+  detail: string,
+  ip?: string,
+): Promise<void> {
   try {
-    const counted: CountedReason = reason === "signature" ? ((await isKnownSender(ctx, source, ip)) ? "signature_known" : "signature_unknown") : reason;
+    const counted: CountedReason =
+      reason === "signature"
+        ? (await isKnownSender(ctx, source, ip))
+          ? "signature_known"
+          : "signature_unknown"
+        : reason;
     await count(ctx, source, counted);
     // Debug only: at info level a flood of forgeries would become a flood of log lines.
     ctx.log.debug({ source, reason: counted, detail: detail.slice(0, 200), ip }, "webhook rejected");
@@ -92,7 +110,11 @@ export async function recordRejected(ctx: AppContext, source: WebhookSource, rea
   }
 }
 
-export interface RejectionWindows { w15: number; w60: number; w1440: number }
+export interface RejectionWindows {
+  w15: number;
+  w60: number;
+  w1440: number;
+}
 export type RejectionCounts = Map<string, Map<CountedReason, RejectionWindows>>;
 
 /** Per source and reason: rejections in the last 15, 60 and 1440 minutes (current minute included). */
@@ -128,7 +150,9 @@ export async function rejectionCounts(ctx: AppContext): Promise<RejectionCounts>
     }
   }
   // Postgres buckets: every rejection without Redis, and those counted while Redis was down.
-  const rows = await ctx.db.webhookRejectionCount.findMany({ where: { minute: { gt: new Date((now - 1440) * MINUTE_MS) } } });
+  const rows = await ctx.db.webhookRejectionCount.findMany({
+    where: { minute: { gt: new Date((now - 1440) * MINUTE_MS) } },
+  });
   for (const r of rows) add(r.source, r.reason as CountedReason, minuteOf(r.minute.getTime()), r.count);
   return out;
 }

@@ -32,7 +32,10 @@ export function webhookRoutes(ctx: AppContext): Router {
   /** Counts the rejection; unsigned ones also count against the sender's address. */
   const reject = async (req: Request, source: WebhookSource, reason: RejectReason, detail: string) => {
     const ip = req.ip ?? "unknown";
-    await Promise.all([recordRejected(ctx, source, reason, detail, ip), reason === "malformed" ? undefined : limiter.penalize(ip)]);
+    await Promise.all([
+      recordRejected(ctx, source, reason, detail, ip),
+      reason === "malformed" ? undefined : limiter.penalize(ip),
+    ]);
   };
 
   /** An address over its rejection limit gets the 429 before its body is read or verified. */
@@ -41,7 +44,8 @@ export function webhookRoutes(ctx: AppContext): Router {
       await limiter.check(req.ip ?? "unknown");
       next();
     } catch (err) {
-      if (err instanceof HttpError && err.status === 429) await recordRejected(ctx, source, "rate_limited", "too many rejected deliveries", req.ip);
+      if (err instanceof HttpError && err.status === 429)
+        await recordRejected(ctx, source, "rate_limited", "too many rejected deliveries", req.ip);
       next(err);
     }
   };
@@ -50,7 +54,12 @@ export function webhookRoutes(ctx: AppContext): Router {
   const rawBody = (source: WebhookSource) => (req: Request, res: Response, next: NextFunction) =>
     rawParser(req, res, (err?: unknown) => {
       if (!err) return next();
-      void reject(req, source, (err as { type?: string }).type === "entity.too.large" ? "too_large" : "unreadable", String((err as Error).message)).finally(() => next(err));
+      void reject(
+        req,
+        source,
+        (err as { type?: string }).type === "entity.too.large" ? "too_large" : "unreadable",
+        String((err as Error).message),
+      ).finally(() => next(err));
     });
 
   // Subscription handshakes (GET on the same path), for the sources whose provider has one.
@@ -60,7 +69,12 @@ export function webhookRoutes(ctx: AppContext): Router {
     r.get(`/api/webhooks/${handler.source}`, (req, res) => {
       const answer = challenge(providerEnv(ctx), new URL(req.originalUrl, "http://local").searchParams);
       if (answer !== undefined) return res.status(200).type("text/plain").send(answer);
-      res.status(403).json({ error: { code: "WEBHOOK_VERIFY_FAILED", message: `The ${handler.source} subscription handshake did not verify (check the verify token).` } });
+      res.status(403).json({
+        error: {
+          code: "WEBHOOK_VERIFY_FAILED",
+          message: `The ${handler.source} subscription handshake did not verify (check the verify token).`,
+        },
+      });
     });
   }
 
@@ -69,7 +83,11 @@ export function webhookRoutes(ctx: AppContext): Router {
     const type = (req.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (!handler.contentTypes.includes(type)) {
       await reject(req, source, "content_type", type || "none");
-      throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `${source} webhooks must be sent as ${handler.contentTypes.join(" or ")}.`);
+      throw new HttpError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        `${source} webhooks must be sent as ${handler.contentTypes.join(" or ")}.`,
+      );
     }
     const raw = {
       rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
@@ -81,7 +99,11 @@ export function webhookRoutes(ctx: AppContext): Router {
     if (verified.ok) void rememberSender(ctx, source, req.ip);
     else {
       await reject(req, source, "signature", verified.reason);
-      throw new HttpError(handler.rejectStatus, "WEBHOOK_SIGNATURE_INVALID", `The ${source} webhook signature is missing or wrong.`);
+      throw new HttpError(
+        handler.rejectStatus,
+        "WEBHOOK_SIGNATURE_INVALID",
+        `The ${source} webhook signature is missing or wrong.`,
+      );
     }
     let items;
     try {
@@ -102,20 +124,39 @@ export function webhookRoutes(ctx: AppContext): Router {
       // interrupted here is picked up by the sweep on the next sync-messages cron.
       // Bounded: a burst of webhooks must not starve the acknowledgements of the next ones.
       for (const id of fresh)
-        ctx.background.run(inlineProcessing(() => processWebhookEvent(ctx, id).catch((err) => ctx.log.warn({ source, id, err: (err as Error).message }, "webhook processing failed; the sweep retries it"))));
+        ctx.background.run(
+          inlineProcessing(() =>
+            processWebhookEvent(ctx, id).catch((err) =>
+              ctx.log.warn(
+                { source, id, err: (err as Error).message },
+                "webhook processing failed; the sweep retries it",
+              ),
+            ),
+          ),
+        );
     }
   };
 
   r.post("/api/webhooks/twilio/status", (req, res, next) => {
     const handler = webhookHandler("twilio-status");
     if (!handler) return next(notFound("Unknown webhook."));
-    const run = (err?: unknown) => (err ? next(err) : rawBody("twilio-status")(req, res, (err2?: unknown) => (err2 ? next(err2) : receive(handler)(req, res).catch(next))));
+    const run = (err?: unknown) =>
+      err
+        ? next(err)
+        : rawBody("twilio-status")(req, res, (err2?: unknown) =>
+            err2 ? next(err2) : receive(handler)(req, res).catch(next),
+          );
     void gate("twilio-status")(req, res, run);
   });
   r.post("/api/webhooks/:source", (req, res, next) => {
     const handler = webhookHandler(String(req.params.source));
     if (!handler) return next(notFound("Unknown webhook."));
-    const run = (err?: unknown) => (err ? next(err) : rawBody(handler.source)(req, res, (err2?: unknown) => (err2 ? next(err2) : receive(handler)(req, res).catch(next))));
+    const run = (err?: unknown) =>
+      err
+        ? next(err)
+        : rawBody(handler.source)(req, res, (err2?: unknown) =>
+            err2 ? next(err2) : receive(handler)(req, res).catch(next),
+          );
     void gate(handler.source)(req, res, run);
   });
   return r;

@@ -13,9 +13,14 @@ export function storeItems(ctx: AppContext, source: WebhookSource, items: Webhoo
   return storeBatcher(ctx).push({ source, items });
 }
 
-interface StoreRequest { source: WebhookSource; items: WebhookItem[] }
+interface StoreRequest {
+  source: WebhookSource;
+  items: WebhookItem[];
+}
 
-const storeBatcher = batcherPer((ctx: AppContext) => createBatcher<StoreRequest, string[]>((requests) => insertBatch(ctx, requests)));
+const storeBatcher = batcherPer((ctx: AppContext) =>
+  createBatcher<StoreRequest, string[]>((requests) => insertBatch(ctx, requests)),
+);
 
 async function insertBatch(ctx: AppContext, requests: StoreRequest[]): Promise<string[][]> {
   // One JSON document for the whole batch: PostgreSQL parses it once, and the driver sends one
@@ -24,22 +29,27 @@ async function insertBatch(ctx: AppContext, requests: StoreRequest[]): Promise<s
   const rows = `[${requests.flatMap((w) => w.items.map((item) => `{"src":${JSON.stringify(w.source)},"eid":${JSON.stringify(item.eventId)},"payload":${serialize(item)}}`)).join(",")}]`;
   // The unique (source, eventId) index drops replays, also two copies inside one batch. A named
   // statement: each pooled connection parses and plans it once, not on every acknowledgement.
-  const inserted = (await ctx.pg.query<{ id: string; source: string; eventId: string }>({
-    name: "webhook-events-insert",
-    text: `INSERT INTO "WebhookEvent" (id, source, "eventId", status, "signatureOk", payload, attempts, "receivedAt")
+  const inserted = (
+    await ctx.pg.query<{ id: string; source: string; eventId: string }>({
+      name: "webhook-events-insert",
+      text: `INSERT INTO "WebhookEvent" (id, source, "eventId", status, "signatureOk", payload, attempts, "receivedAt")
       SELECT gen_random_uuid(), t.src, t.eid, 'received'::"WebhookStatus", true, t.payload, 0, now()
       FROM jsonb_to_recordset($1::jsonb) AS t(src text, eid text, payload jsonb)
       ON CONFLICT (source, "eventId") DO NOTHING
       RETURNING id, source, "eventId"`,
-    values: [rows],
-  })).rows;
+      values: [rows],
+    })
+  ).rows;
   const ids = new Map(inserted.map((r) => [`${r.source}\u0000${r.eventId}`, r.id]));
   return requests.map((w) => {
     const mine: string[] = [];
     for (const item of w.items) {
       const key = `${w.source}\u0000${item.eventId}`;
       const id = ids.get(key);
-      if (id) { mine.push(id); ids.delete(key); } // the first request carrying an event owns it
+      if (id) {
+        mine.push(id);
+        ids.delete(key);
+      } // the first request carrying an event owns it
     }
     return mine;
   });

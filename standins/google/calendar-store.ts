@@ -5,9 +5,23 @@
 // like API writes.
 import { randomBytes } from "node:crypto";
 import type { GoogleState } from "./state.ts";
-import { basicUtc, dateOf, dayOf, expandRecurrence, formatInZone, isZone, parseDateTime, RecurrenceError, wallToUtc } from "./calendar-time.ts";
+import {
+  basicUtc,
+  dateOf,
+  dayOf,
+  expandRecurrence,
+  formatInZone,
+  isZone,
+  parseDateTime,
+  RecurrenceError,
+  wallToUtc,
+} from "./calendar-time.ts";
 
-export interface EventTime { date?: string; dateTime?: string; timeZone?: string }
+export interface EventTime {
+  date?: string;
+  dateTime?: string;
+  timeZone?: string;
+}
 
 /** An Event resource as the stand-in stores it (Google's JSON field names). */
 export interface GEvent {
@@ -58,18 +72,37 @@ export interface Calendar {
   seq: number;
 }
 
-export interface CalendarInput { id?: string; summary?: string; timeZone?: string; accessRole?: AccessRole; primary?: boolean }
+export interface CalendarInput {
+  id?: string;
+  summary?: string;
+  timeZone?: string;
+  accessRole?: AccessRole;
+  primary?: boolean;
+}
 
 /** What a syncToken remembers: where in the change log it points and the first query's shape. */
-export interface SyncTokenInfo { email: string; calendarId: string; seq: number; singleEvents: boolean; timeMin?: number; timeMax?: number }
+export interface SyncTokenInfo {
+  email: string;
+  calendarId: string;
+  seq: number;
+  singleEvents: boolean;
+  timeMin?: number;
+  timeMax?: number;
+}
 
 export class ApiFailure extends Error {
-  constructor(readonly status: number, message: string, readonly reason: string, readonly opts: { domain?: string; extra?: Record<string, string> } = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason: string,
+    readonly opts: { domain?: string; extra?: Record<string, string> } = {},
+  ) {
     super(message);
   }
 }
 
-const badRequest = (message: string, reason = "invalid", extra?: Record<string, string>) => new ApiFailure(400, message, reason, { extra });
+const badRequest = (message: string, reason = "invalid", extra?: Record<string, string>) =>
+  new ApiFailure(400, message, reason, { extra });
 export const notFoundFailure = () => new ApiFailure(404, "Not Found", "notFound");
 
 const BASE32HEX = /^[a-v0-9]{5,1024}$/;
@@ -97,7 +130,9 @@ export class CalendarStore {
 
   addCalendar(email: string, input: CalendarInput): Calendar {
     const cals = this.calendars(email);
-    const id = input.primary ? email.toLowerCase() : (input.id ?? `${randomBytes(16).toString("hex").slice(0, 26)}@group.calendar.google.com`);
+    const id = input.primary
+      ? email.toLowerCase()
+      : (input.id ?? `${randomBytes(16).toString("hex").slice(0, 26)}@group.calendar.google.com`);
     const existing = cals.get(id);
     if (existing) {
       if (input.summary) existing.summary = input.summary;
@@ -159,7 +194,9 @@ export class CalendarStore {
     if (mode === "import") {
       if (!body.iCalUID) throw badRequest("Missing iCalUID.", "required");
       // Import refuses a UID the calendar already holds, also when that event was deleted.
-      for (const s of cal.events.values()) if (s.ev.iCalUID === body.iCalUID && !s.ev.recurringEventId) throw new ApiFailure(409, "The requested identifier already exists.", "duplicate");
+      for (const s of cal.events.values())
+        if (s.ev.iCalUID === body.iCalUID && !s.ev.recurringEventId)
+          throw new ApiFailure(409, "The requested identifier already exists.", "duplicate");
       iCalUID = body.iCalUID;
     } else if (mode === "user" && body.iCalUID) {
       iCalUID = body.iCalUID;
@@ -167,15 +204,21 @@ export class CalendarStore {
     const times = validateTimes(body, cal);
     const now = new Date().toISOString();
     const ev: GEvent = {
-      kind: "calendar#event", id, etag: "", status: body.status ?? "confirmed",
+      kind: "calendar#event",
+      id,
+      etag: "",
+      status: body.status ?? "confirmed",
       htmlLink: `https://www.google.com/calendar/event?eid=${Buffer.from(`${id} ${cal.id}`).toString("base64url")}`,
-      created: now, updated: now,
+      created: now,
+      updated: now,
       ...pickWritable(body),
       creator: { email: cal.owner, self: true },
       organizer: { email: cal.id, self: true, ...(cal.id !== cal.owner && { displayName: cal.summary }) },
       ...times,
-      iCalUID, sequence: body.sequence ?? 0,
-      reminders: { useDefault: true }, eventType: "default",
+      iCalUID,
+      sequence: body.sequence ?? 0,
+      reminders: { useDefault: true },
+      eventType: "default",
     };
     const s: Stored = { ev, seq: 0, former: [] };
     cal.events.set(id, s);
@@ -195,9 +238,17 @@ export class CalendarStore {
         shared: { ...s.ev.extendedProperties?.shared, ...body.extendedProperties.shared },
       };
     }
-    if (body.start || body.end || body.recurrence) Object.assign(next, validateTimes({ ...next, ...body }, cal, s.ev.recurringEventId !== undefined));
-    if (JSON.stringify(before.start) !== JSON.stringify(next.start) || JSON.stringify(before.end) !== JSON.stringify(next.end)) next.sequence = before.sequence + 1;
-    if (before.recurrence && (JSON.stringify(before.recurrence) !== JSON.stringify(next.recurrence) || next.sequence !== before.sequence))
+    if (body.start || body.end || body.recurrence)
+      Object.assign(next, validateTimes({ ...next, ...body }, cal, s.ev.recurringEventId !== undefined));
+    if (
+      JSON.stringify(before.start) !== JSON.stringify(next.start) ||
+      JSON.stringify(before.end) !== JSON.stringify(next.end)
+    )
+      next.sequence = before.sequence + 1;
+    if (
+      before.recurrence &&
+      (JSON.stringify(before.recurrence) !== JSON.stringify(next.recurrence) || next.sequence !== before.sequence)
+    )
       s.former.push({ start: before.start, end: before.end, recurrence: before.recurrence });
     s.ev = next;
     this.touch(cal, s);
@@ -228,12 +279,24 @@ export class CalendarStore {
   // ── reads ────────────────────────────────────────────────────────────────────────────
 
   /** Expanded instances of a series (overrides not applied), original start order. */
-  instancesOf(cal: Calendar, master: Pick<GEvent, "id" | "start" | "end" | "recurrence"> & Partial<GEvent>, horizonMs: number): { ev: GEvent; excluded: boolean; startMs: number; endMs: number }[] {
+  instancesOf(
+    cal: Calendar,
+    master: Pick<GEvent, "id" | "start" | "end" | "recurrence"> & Partial<GEvent>,
+    horizonMs: number,
+  ): { ev: GEvent; excluded: boolean; startMs: number; endMs: number }[] {
     const zone = master.start.timeZone ?? cal.timeZone;
     const allDay = master.start.date !== undefined;
-    const first = allDay ? { day: dayOf(master.start.date!) } : { day: 0, startMs: parseDateTime(master.start.dateTime!, zone)! };
-    const durMs = allDay ? (dayOf(master.end.date!) - first.day) * 86_400_000 : parseDateTime(master.end.dateTime!, master.end.timeZone ?? zone)! - first.startMs!;
-    const horizon = Math.min(horizonMs, Date.now() + OPEN_HORIZON_MS, (first.startMs ?? first.day * 86_400_000) + 10 * OPEN_HORIZON_MS);
+    const first = allDay
+      ? { day: dayOf(master.start.date!) }
+      : { day: 0, startMs: parseDateTime(master.start.dateTime!, zone)! };
+    const durMs = allDay
+      ? (dayOf(master.end.date!) - first.day) * 86_400_000
+      : parseDateTime(master.end.dateTime!, master.end.timeZone ?? zone)! - first.startMs!;
+    const horizon = Math.min(
+      horizonMs,
+      Date.now() + OPEN_HORIZON_MS,
+      (first.startMs ?? first.day * 86_400_000) + 10 * OPEN_HORIZON_MS,
+    );
     const base = { ...master } as GEvent;
     delete base.recurrence;
     return expandRecurrence(master.recurrence ?? [], first, zone, Math.max(horizon, first.startMs ?? 0)).map((o) => {
@@ -242,24 +305,60 @@ export class CalendarStore {
         const end = { date: dateOf(o.day + durMs / 86_400_000) };
         const startMs = wallToUtc({ ...wallOfDay(o.day), h: 0, mi: 0, s: 0 }, cal.timeZone);
         const endMs = wallToUtc({ ...wallOfDay(o.day + durMs / 86_400_000), h: 0, mi: 0, s: 0 }, cal.timeZone);
-        return { excluded: o.excluded, startMs, endMs, ev: { ...base, id: `${master.id}_${dateOf(o.day).replace(/-/g, "")}`, recurringEventId: master.id, originalStartTime: start, start, end } };
+        return {
+          excluded: o.excluded,
+          startMs,
+          endMs,
+          ev: {
+            ...base,
+            id: `${master.id}_${dateOf(o.day).replace(/-/g, "")}`,
+            recurringEventId: master.id,
+            originalStartTime: start,
+            start,
+            end,
+          },
+        };
       }
       const startMs = o.startMs!;
       const start = { dateTime: formatInZone(startMs, zone), timeZone: zone };
       const end = { dateTime: formatInZone(startMs + durMs, zone), timeZone: zone };
-      return { excluded: o.excluded, startMs, endMs: startMs + durMs, ev: { ...base, id: `${master.id}_${basicUtc(startMs)}`, recurringEventId: master.id, originalStartTime: start, start, end } };
+      return {
+        excluded: o.excluded,
+        startMs,
+        endMs: startMs + durMs,
+        ev: {
+          ...base,
+          id: `${master.id}_${basicUtc(startMs)}`,
+          recurringEventId: master.id,
+          originalStartTime: start,
+          start,
+          end,
+        },
+      };
     });
   }
 
   /** The events.list result before paging. `sinceSeq` = incremental (syncToken) read. */
-  list(cal: Calendar, q: { singleEvents: boolean; showDeleted: boolean; timeMin?: number; timeMax?: number; sinceSeq?: number; iCalUID?: string }): object[] {
+  list(
+    cal: Calendar,
+    q: {
+      singleEvents: boolean;
+      showDeleted: boolean;
+      timeMin?: number;
+      timeMax?: number;
+      sinceSeq?: number;
+      iCalUID?: string;
+    },
+  ): object[] {
     const incremental = q.sinceSeq !== undefined;
     const showDeleted = q.showDeleted || incremental;
     const changed = (s: Stored) => !incremental || s.seq > q.sinceSeq!;
-    const inWindow = (startMs: number, endMs: number) => (q.timeMin === undefined || endMs > q.timeMin) && (q.timeMax === undefined || startMs < q.timeMax);
+    const inWindow = (startMs: number, endMs: number) =>
+      (q.timeMin === undefined || endMs > q.timeMin) && (q.timeMax === undefined || startMs < q.timeMax);
     const horizon = q.timeMax ?? Number.POSITIVE_INFINITY;
     const out: { item: object; sort: number }[] = [];
-    const add = (ev: GEvent, sort: number) => out.push({ item: ev.status === "cancelled" ? tombstone(ev) : render(ev), sort });
+    const add = (ev: GEvent, sort: number) =>
+      out.push({ item: ev.status === "cancelled" ? tombstone(ev) : render(ev), sort });
 
     for (const s of cal.events.values()) {
       const ev = s.ev;
@@ -270,7 +369,12 @@ export class CalendarStore {
         if (q.singleEvents && master && changed(master) && master.ev.status !== "cancelled") continue;
         if (!changed(s)) continue;
         const span = this.span(cal, ev);
-        if (ev.status === "cancelled" ? showDeleted && (incremental || inWindow(...span)) : inWindow(...span) || incremental) add(ev, span[0]);
+        if (
+          ev.status === "cancelled"
+            ? showDeleted && (incremental || inWindow(...span))
+            : inWindow(...span) || incremental
+        )
+          add(ev, span[0]);
         continue;
       }
       if (!changed(s)) continue;
@@ -280,7 +384,12 @@ export class CalendarStore {
         for (const i of insts) {
           seen.add(i.ev.id);
           const override = cal.events.get(i.ev.id)?.ev;
-          const cur = ev.status === "cancelled" ? { ...i.ev, status: "cancelled" as const } : i.excluded ? { ...i.ev, status: "cancelled" as const } : override ?? i.ev;
+          const cur =
+            ev.status === "cancelled"
+              ? { ...i.ev, status: "cancelled" as const }
+              : i.excluded
+                ? { ...i.ev, status: "cancelled" as const }
+                : (override ?? i.ev);
           if (cur.status === "cancelled" && !showDeleted) continue;
           add(cur, i.startMs);
         }
@@ -288,7 +397,10 @@ export class CalendarStore {
           // Instances of earlier timings of the series are gone now: tombstones for them.
           for (const f of s.former)
             for (const i of this.instancesOf(cal, { ...ev, ...f }, horizon).filter((x) => inWindow(x.startMs, x.endMs)))
-              if (!seen.has(i.ev.id)) { seen.add(i.ev.id); add({ ...i.ev, status: "cancelled" }, i.startMs); }
+              if (!seen.has(i.ev.id)) {
+                seen.add(i.ev.id);
+                add({ ...i.ev, status: "cancelled" }, i.startMs);
+              }
         }
         continue;
       }
@@ -302,15 +414,25 @@ export class CalendarStore {
 
   /** [start, end) of a stored event as instants (all-day at the calendar's midnight). */
   span(cal: Calendar, ev: GEvent): [number, number] {
-    const at = (t: EventTime) => t.date !== undefined
-      ? wallToUtc({ ...wallOfDay(dayOf(t.date)), h: 0, mi: 0, s: 0 }, cal.timeZone)
-      : parseDateTime(t.dateTime ?? "", t.timeZone ?? cal.timeZone) ?? 0;
+    const at = (t: EventTime) =>
+      t.date !== undefined
+        ? wallToUtc({ ...wallOfDay(dayOf(t.date)), h: 0, mi: 0, s: 0 }, cal.timeZone)
+        : (parseDateTime(t.dateTime ?? "", t.timeZone ?? cal.timeZone) ?? 0);
     return [at(ev.start), at(ev.end)];
   }
 }
 
 function newCalendar(input: CalendarInput & { id: string }, owner: string): Calendar {
-  return { id: input.id, summary: input.summary ?? input.id, timeZone: input.timeZone ?? "UTC", accessRole: input.accessRole ?? "owner", primary: !!input.primary, owner, events: new Map(), seq: 0 };
+  return {
+    id: input.id,
+    summary: input.summary ?? input.id,
+    timeZone: input.timeZone ?? "UTC",
+    accessRole: input.accessRole ?? "owner",
+    primary: !!input.primary,
+    owner,
+    events: new Map(),
+    seq: 0,
+  };
 }
 
 function wallOfDay(day: number) {
@@ -318,7 +440,19 @@ function wallOfDay(day: number) {
   return { y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate() };
 }
 
-const WRITABLE = ["summary", "description", "location", "status", "transparency", "visibility", "extendedProperties", "start", "end", "recurrence", "sequence"] as const;
+const WRITABLE = [
+  "summary",
+  "description",
+  "location",
+  "status",
+  "transparency",
+  "visibility",
+  "extendedProperties",
+  "start",
+  "end",
+  "recurrence",
+  "sequence",
+] as const;
 
 function pickWritable(body: Partial<GEvent>): Partial<GEvent> {
   const out: Record<string, unknown> = {};
@@ -330,26 +464,42 @@ function pickWritable(body: Partial<GEvent>): Partial<GEvent> {
  *  series need a timeZone, end not before start. */
 function validateTimes(body: Partial<GEvent>, cal: Calendar, isInstance = false): Pick<GEvent, "start" | "end"> {
   const check = (t: EventTime | undefined, which: "start" | "end"): EventTime => {
-    if (!t || (t.date === undefined && t.dateTime === undefined)) throw badRequest(`Missing ${which} time.`, "required");
-    if (t.timeZone !== undefined && !isZone(t.timeZone)) throw badRequest(`Invalid time zone definition for ${which} time.`, "invalid");
+    if (!t || (t.date === undefined && t.dateTime === undefined))
+      throw badRequest(`Missing ${which} time.`, "required");
+    if (t.timeZone !== undefined && !isZone(t.timeZone))
+      throw badRequest(`Invalid time zone definition for ${which} time.`, "invalid");
     if (t.date !== undefined) {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(t.date)) throw badRequest(`Invalid ${which} time.`, "invalid");
       return { date: t.date };
     }
     const withOffset = /(Z|[+-]\d{2}:\d{2})$/i.test(t.dateTime!);
     if (!withOffset && !t.timeZone) throw badRequest(`Missing time zone definition for ${which} time.`, "required");
-    if (body.recurrence?.length && !t.timeZone && !isInstance) throw badRequest(`Missing time zone definition for ${which} time.`, "required");
-    if (parseDateTime(t.dateTime!, t.timeZone ?? cal.timeZone) === undefined) throw badRequest(`Invalid ${which} time.`, "invalid");
+    if (body.recurrence?.length && !t.timeZone && !isInstance)
+      throw badRequest(`Missing time zone definition for ${which} time.`, "required");
+    if (parseDateTime(t.dateTime!, t.timeZone ?? cal.timeZone) === undefined)
+      throw badRequest(`Invalid ${which} time.`, "invalid");
     return { dateTime: t.dateTime!, ...(t.timeZone && { timeZone: t.timeZone }) };
   };
   const start = check(body.start, "start");
   const end = check(body.end, "end");
-  if ((start.date === undefined) !== (end.date === undefined)) throw badRequest("Start and end times must either both be date or both be dateTime.", "invalid");
-  const ms = (t: EventTime) => (t.date !== undefined ? dayOf(t.date) * 86_400_000 : parseDateTime(t.dateTime!, t.timeZone ?? cal.timeZone)!);
-  if (ms(end) < ms(start)) throw new ApiFailure(400, "The specified time range is empty.", "timeRangeEmpty", { domain: "calendar", extra: { location: "end.dateTime", locationType: "parameter" } });
+  if ((start.date === undefined) !== (end.date === undefined))
+    throw badRequest("Start and end times must either both be date or both be dateTime.", "invalid");
+  const ms = (t: EventTime) =>
+    t.date !== undefined ? dayOf(t.date) * 86_400_000 : parseDateTime(t.dateTime!, t.timeZone ?? cal.timeZone)!;
+  if (ms(end) < ms(start))
+    throw new ApiFailure(400, "The specified time range is empty.", "timeRangeEmpty", {
+      domain: "calendar",
+      extra: { location: "end.dateTime", locationType: "parameter" },
+    });
   if (body.recurrence?.length) {
     try {
-      expandRecurrence(body.recurrence, start.date !== undefined ? { day: dayOf(start.date) } : { day: 0, startMs: ms(start) }, start.timeZone ?? cal.timeZone, ms(start), 1);
+      expandRecurrence(
+        body.recurrence,
+        start.date !== undefined ? { day: dayOf(start.date) } : { day: 0, startMs: ms(start) },
+        start.timeZone ?? cal.timeZone,
+        ms(start),
+        1,
+      );
     } catch (e) {
       if (e instanceof RecurrenceError) throw badRequest("Invalid recurrence rule.", "invalid");
       throw e;
@@ -368,7 +518,10 @@ export function render(ev: GEvent): object {
 /** Deleted events in lists: only the id (and for instances the series link) is guaranteed. */
 function tombstone(ev: GEvent): object {
   return {
-    kind: "calendar#event", etag: ev.etag, id: ev.id, status: "cancelled",
+    kind: "calendar#event",
+    etag: ev.etag,
+    id: ev.id,
+    status: "cancelled",
     ...(ev.recurringEventId && { recurringEventId: ev.recurringEventId, originalStartTime: ev.originalStartTime }),
   };
 }

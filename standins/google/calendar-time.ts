@@ -5,7 +5,14 @@
 // then compare two independent implementations against hard-coded UTC instants.
 import { DateTime, IANAZone } from "luxon";
 
-export interface Wall { y: number; m: number; d: number; h: number; mi: number; s: number }
+export interface Wall {
+  y: number;
+  m: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
 
 const DAY_MS = 86_400_000;
 
@@ -53,7 +60,10 @@ export function parseDateTime(value: string, zone: string | undefined): number |
 
 /** "20260309T150000Z" (timed) / "20260309" (all-day): Google's instance-id suffix. */
 export function basicUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 // ── RRULE ────────────────────────────────────────────────────────────────────────────────
@@ -62,21 +72,36 @@ const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 /** Monday = 0 … Sunday = 6 for a civil day number (1970-01-01 was a Thursday). */
 const weekday = (day: number) => (((day + 3) % 7) + 7) % 7;
 
-interface Rule { freq: "DAILY" | "WEEKLY" | "MONTHLY" | "YEARLY"; interval: number; count?: number; until?: { ms?: number; day?: number }; byDay?: number[] }
+interface Rule {
+  freq: "DAILY" | "WEEKLY" | "MONTHLY" | "YEARLY";
+  interval: number;
+  count?: number;
+  until?: { ms?: number; day?: number };
+  byDay?: number[];
+}
 
 export class RecurrenceError extends Error {}
 
 function parseRule(line: string): Rule {
-  const parts = new Map(line.replace(/^RRULE:/i, "").split(";").map((kv) => kv.split("=") as [string, string]).map(([k, v]) => [k.toUpperCase(), v ?? ""]));
+  const parts = new Map(
+    line
+      .replace(/^RRULE:/i, "")
+      .split(";")
+      .map((kv) => kv.split("=") as [string, string])
+      .map(([k, v]) => [k.toUpperCase(), v ?? ""]),
+  );
   const freq = parts.get("FREQ")?.toUpperCase();
-  if (freq !== "DAILY" && freq !== "WEEKLY" && freq !== "MONTHLY" && freq !== "YEARLY") throw new RecurrenceError(`Unsupported FREQ in ${line}`);
+  if (freq !== "DAILY" && freq !== "WEEKLY" && freq !== "MONTHLY" && freq !== "YEARLY")
+    throw new RecurrenceError(`Unsupported FREQ in ${line}`);
   const rule: Rule = { freq, interval: Math.max(1, Number(parts.get("INTERVAL") ?? 1) || 1) };
   if (parts.has("COUNT")) rule.count = Number(parts.get("COUNT"));
   const until = parts.get("UNTIL");
   if (until) {
     const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})Z?)?$/i.exec(until);
     if (!m) throw new RecurrenceError(`Bad UNTIL in ${line}`);
-    rule.until = m[4] ? { ms: Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) } : { day: dayOf(`${m[1]}-${m[2]}-${m[3]}`) };
+    rule.until = m[4]
+      ? { ms: Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) }
+      : { day: dayOf(`${m[1]}-${m[2]}-${m[3]}`) };
   }
   const byDay = parts.get("BYDAY");
   if (byDay) {
@@ -93,10 +118,16 @@ function parseExdates(lines: string[], zone: string): { ms: Set<number>; days: S
   for (const line of lines) {
     const [head, values = ""] = line.split(/:(.*)/s, 2) as [string, string?];
     const tzid = /TZID=([^;:]+)/i.exec(head)?.[1];
-    for (const v of values.split(",").map((s) => s.trim()).filter(Boolean)) {
+    for (const v of values
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$/i.exec(v);
       if (!m) continue;
-      if (!m[4]) { out.days.add(dayOf(`${m[1]}-${m[2]}-${m[3]}`)); continue; }
+      if (!m[4]) {
+        out.days.add(dayOf(`${m[1]}-${m[2]}-${m[3]}`));
+        continue;
+      }
       const w: Wall = { y: +m[1]!, m: +m[2]!, d: +m[3]!, h: +m[4]!, mi: +m[5]!, s: +m[6]! };
       out.ms.add(m[7] ? wallMs(w) : wallToUtc(w, tzid ?? zone));
     }
@@ -115,11 +146,20 @@ export interface Occurrence {
 
 /** Occurrences of a series, in order, up to `horizonMs` (start ≤ horizon) and `max` items.
  *  Timed series step in wall time of `zone` so 10:00 stays 10:00 across DST changes. */
-export function expandRecurrence(recurrence: string[], first: { day: number; startMs?: number }, zone: string, horizonMs: number, max = 5000): Occurrence[] {
+export function expandRecurrence(
+  recurrence: string[],
+  first: { day: number; startMs?: number },
+  zone: string,
+  horizonMs: number,
+  max = 5000,
+): Occurrence[] {
   const rrules = recurrence.filter((l) => /^RRULE:/i.test(l));
   if (rrules.length !== 1) throw new RecurrenceError("Exactly one RRULE is supported");
   const rule = parseRule(rrules[0]!);
-  const ex = parseExdates(recurrence.filter((l) => /^EXDATE/i.test(l)), zone);
+  const ex = parseExdates(
+    recurrence.filter((l) => /^EXDATE/i.test(l)),
+    zone,
+  );
   const timed = first.startMs !== undefined;
   const time = timed ? wallInZone(first.startMs!, zone) : undefined;
   const startDay = timed ? dayOf(`${time!.y}-${pad(time!.m)}-${pad(time!.d)}`) : first.day;
@@ -130,8 +170,22 @@ export function expandRecurrence(recurrence: string[], first: { day: number; sta
   const emit = (day: number): boolean => {
     if (day < startDay) return true;
     const date = new Date(day * DAY_MS);
-    const startMs = timed ? wallToUtc({ y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate(), h: time!.h, mi: time!.mi, s: time!.s }, zone) : undefined;
-    const at = startMs ?? wallToUtc({ y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate(), h: 0, mi: 0, s: 0 }, zone);
+    const startMs = timed
+      ? wallToUtc(
+          {
+            y: date.getUTCFullYear(),
+            m: date.getUTCMonth() + 1,
+            d: date.getUTCDate(),
+            h: time!.h,
+            mi: time!.mi,
+            s: time!.s,
+          },
+          zone,
+        )
+      : undefined;
+    const at =
+      startMs ??
+      wallToUtc({ y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate(), h: 0, mi: 0, s: 0 }, zone);
     if (rule.until?.ms !== undefined && (startMs ?? day * DAY_MS) > rule.until.ms) return false;
     if (rule.until?.day !== undefined && day > rule.until.day) return false;
     if (rule.count !== undefined && produced >= rule.count) return false;

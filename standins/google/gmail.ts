@@ -4,7 +4,15 @@
 import { randomInt } from "node:crypto";
 import express, { type Response } from "express";
 import { z } from "zod";
-import { googleError, hasScope, insufficientScope, notFound, requireBearer, faultsAndLog, type Authed } from "./http.ts";
+import {
+  googleError,
+  hasScope,
+  insufficientScope,
+  notFound,
+  requireBearer,
+  faultsAndLog,
+  type Authed,
+} from "./http.ts";
 import { searchable, sendRaw } from "./mailbox.ts";
 import { snippetOf, splitRelated, toPayload } from "./mime.ts";
 import { compileQuery } from "./query.ts";
@@ -14,7 +22,9 @@ const G = "https://www.googleapis.com/auth/";
 const READ = [`${G}gmail.readonly`, `${G}gmail.modify`, "https://mail.google.com/"];
 const SEND = [`${G}gmail.send`, `${G}gmail.modify`, `${G}gmail.compose`, "https://mail.google.com/"];
 
-interface Req extends Authed { box?: Mailbox }
+interface Req extends Authed {
+  box?: Mailbox;
+}
 
 const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 const invalid = (res: Response, message: string) => googleError(res, 400, message, "invalidArgument");
@@ -33,7 +43,8 @@ export function gmailRouter(state: GoogleState): express.Router {
   const checkUser = (req: Req & { params: { userId?: string } }, res: Response, next: express.NextFunction) => {
     const at = req.token!;
     const uid = req.params.userId ?? "";
-    if (uid !== "me" && uid.toLowerCase() !== at.grant.email) return googleError(res, 403, `Delegation denied for ${at.grant.email}`, "forbidden");
+    if (uid !== "me" && uid.toLowerCase() !== at.grant.email)
+      return googleError(res, 403, `Delegation denied for ${at.grant.email}`, "forbidden");
     req.box = state.mailbox(at.grant.email);
     if (!req.box) return googleError(res, 400, "Mail service not enabled", "failedPrecondition");
     const scopes = req.method === "POST" ? SEND : READ;
@@ -44,7 +55,12 @@ export function gmailRouter(state: GoogleState): express.Router {
 
   user.get("/profile", (req: Req, res) => {
     const box = req.box!;
-    res.json({ emailAddress: box.email, messagesTotal: box.messages.size, threadsTotal: new Set([...box.messages.values()].map((m) => m.threadId)).size, historyId: String(box.historyId) });
+    res.json({
+      emailAddress: box.email,
+      messagesTotal: box.messages.size,
+      threadsTotal: new Set([...box.messages.values()].map((m) => m.threadId)).size,
+      historyId: String(box.historyId),
+    });
   });
 
   user.get("/messages", (req: Req, res) => {
@@ -62,7 +78,9 @@ export function gmailRouter(state: GoogleState): express.Router {
     if (token) {
       const pos = pageTokens.get(token);
       if (!pos) return invalid(res, "Invalid pageToken");
-      rest = all.filter((m) => m.internalDate < pos.date || (m.internalDate === pos.date && BigInt(`0x${m.id}`) < pos.id));
+      rest = all.filter(
+        (m) => m.internalDate < pos.date || (m.internalDate === pos.date && BigInt(`0x${m.id}`) < pos.id),
+      );
     }
     const page = rest.slice(0, pageSize(req.query.maxResults));
     const body: Record<string, unknown> = {};
@@ -79,7 +97,10 @@ export function gmailRouter(state: GoogleState): express.Router {
 
   const findMessage = (req: Req & { params: { id?: string } }, res: Response): StoredMessage | undefined => {
     const id = req.params.id ?? "";
-    if (!/^[0-9a-f]{1,32}$/i.test(id)) { invalid(res, "Invalid id value"); return undefined; }
+    if (!/^[0-9a-f]{1,32}$/i.test(id)) {
+      invalid(res, "Invalid id value");
+      return undefined;
+    }
     const msg = req.box!.messages.get(id);
     if (!msg) notFound(res);
     return msg;
@@ -89,28 +110,40 @@ export function gmailRouter(state: GoogleState): express.Router {
     const msg = findMessage(req, res);
     if (!msg) return;
     const format = String(req.query.format ?? "full").toLowerCase();
-    if (!["full", "metadata", "raw", "minimal"].includes(format)) return invalid(res, `Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.Format), "${format}"`);
+    if (!["full", "metadata", "raw", "minimal"].includes(format))
+      return invalid(res, `Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.Format), "${format}"`);
     const base = {
-      id: msg.id, threadId: msg.threadId, labelIds: msg.labelIds, snippet: snippetOf(msg.tree),
-      sizeEstimate: msg.raw.length, historyId: msg.historyId, internalDate: String(msg.internalDate),
+      id: msg.id,
+      threadId: msg.threadId,
+      labelIds: msg.labelIds,
+      snippet: snippetOf(msg.tree),
+      sizeEstimate: msg.raw.length,
+      historyId: msg.historyId,
+      internalDate: String(msg.internalDate),
     };
     if (format === "minimal") return void res.json(base);
     if (format === "raw") return void res.json({ ...base, raw: msg.raw.toString("base64url") });
     if (format === "metadata") {
       const wanted = list(req.query.metadataHeaders).map((h) => h.toLowerCase());
       const headers = msg.tree.headers.filter((h) => !wanted.length || wanted.includes(h.name.toLowerCase()));
-      return void res.json({ ...base, payload: { partId: "", mimeType: msg.tree.mimeType, filename: "", headers, body: { size: 0 } } });
+      return void res.json({
+        ...base,
+        payload: { partId: "", mimeType: msg.tree.mimeType, filename: "", headers, body: { size: 0 } },
+      });
     }
     res.json({ ...base, payload: toPayload(msg.tree) });
   });
 
-  user.get("/messages/:id/attachments/:attachmentId", (req: Req & { params: { id?: string; attachmentId?: string } }, res) => {
-    const msg = findMessage(req, res);
-    if (!msg) return;
-    const part = msg.attachments.get(req.params.attachmentId ?? "");
-    if (!part) return notFound(res);
-    res.json({ size: part.body.length, data: part.body.toString("base64url") });
-  });
+  user.get(
+    "/messages/:id/attachments/:attachmentId",
+    (req: Req & { params: { id?: string; attachmentId?: string } }, res) => {
+      const msg = findMessage(req, res);
+      if (!msg) return;
+      const part = msg.attachments.get(req.params.attachmentId ?? "");
+      if (!part) return notFound(res);
+      res.json({ size: part.body.length, data: part.body.toString("base64url") });
+    },
+  );
 
   user.get("/history", (req: Req, res) => {
     const box = req.box!;
@@ -123,9 +156,12 @@ export function gmailRouter(state: GoogleState): express.Router {
     const token = req.query.pageToken as string | undefined;
     if (token !== undefined && !/^\d+$/.test(token)) return invalid(res, "Invalid pageToken");
     const after = token ? Math.max(start, Number(token)) : start;
-    const matching = box.history.filter((h) => h.id > after
-      && (!types.length || types.includes(h.type))
-      && (!labelId || h.labelIds.includes(labelId) || Boolean(h.changed?.includes(labelId))));
+    const matching = box.history.filter(
+      (h) =>
+        h.id > after &&
+        (!types.length || types.includes(h.type)) &&
+        (!labelId || h.labelIds.includes(labelId) || Boolean(h.changed?.includes(labelId))),
+    );
     const page = matching.slice(0, pageSize(req.query.maxResults));
     const body: Record<string, unknown> = {};
     if (page.length) body.history = page.map(historyJson);

@@ -4,12 +4,24 @@ import type { NextFunction, Request, Response } from "express";
 import type { AccessToken, Fault, GoogleState } from "./state.ts";
 
 const statusNames: Record<number, string> = {
-  400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-  409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE",
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  409: "ABORTED",
+  429: "RESOURCE_EXHAUSTED",
+  500: "INTERNAL",
+  503: "UNAVAILABLE",
 };
 
 /** `{error:{code,message,errors:[{message,domain,reason}],status}}` as gmail.googleapis.com sends it. */
-export function googleError(res: Response, code: number, message: string, reason: string, opts: { domain?: string; errorMessage?: string; extra?: Record<string, string> } = {}): void {
+export function googleError(
+  res: Response,
+  code: number,
+  message: string,
+  reason: string,
+  opts: { domain?: string; errorMessage?: string; extra?: Record<string, string> } = {},
+): void {
   res.status(code).json({
     error: {
       code,
@@ -24,9 +36,13 @@ export const notFound = (res: Response) => googleError(res, 404, "Requested enti
 
 export function unauthenticated(res: Response): void {
   res.setHeader("WWW-Authenticate", 'Bearer realm="https://accounts.google.com/", error="invalid_token"');
-  googleError(res, 401,
+  googleError(
+    res,
+    401,
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
-    "authError", { errorMessage: "Invalid Credentials", extra: { location: "Authorization", locationType: "header" } });
+    "authError",
+    { errorMessage: "Invalid Credentials", extra: { location: "Authorization", locationType: "header" } },
+  );
 }
 
 /** Answers an injected fault the way Google would for that status. */
@@ -39,12 +55,20 @@ export function sendFault(res: Response, f: Fault): void {
       const msg = f.message ?? `User-rate limit exceeded.  Retry after ${at}`;
       return googleError(res, 429, msg, "rateLimitExceeded", { domain: "usageLimits" });
     }
-    case 401: return unauthenticated(res);
-    case 403: return googleError(res, 403, f.message ?? "User Rate Limit Exceeded", "userRateLimitExceeded", { domain: "usageLimits" });
-    case 404: return notFound(res);
-    case 500: return googleError(res, 500, f.message ?? "Internal error encountered.", "backendError");
-    case 503: return googleError(res, 503, f.message ?? "The service is currently unavailable.", "backendError");
-    default: return googleError(res, f.status, f.message ?? "Injected failure.", "failedPrecondition");
+    case 401:
+      return unauthenticated(res);
+    case 403:
+      return googleError(res, 403, f.message ?? "User Rate Limit Exceeded", "userRateLimitExceeded", {
+        domain: "usageLimits",
+      });
+    case 404:
+      return notFound(res);
+    case 500:
+      return googleError(res, 500, f.message ?? "Internal error encountered.", "backendError");
+    case 503:
+      return googleError(res, 503, f.message ?? "The service is currently unavailable.", "backendError");
+    default:
+      return googleError(res, f.status, f.message ?? "Injected failure.", "failedPrecondition");
   }
 }
 
@@ -80,13 +104,18 @@ function answer(target: Fault["target"], f: Fault | undefined, res: Response, ne
   }
   if (target === "oauth") {
     if (f.retryAfter !== undefined) res.setHeader("Retry-After", String(f.retryAfter));
-    res.status(f.status).json({ error: f.status === 429 ? "rate_limit_exceeded" : "internal_failure", error_description: f.message ?? "Injected failure." });
+    res.status(f.status).json({
+      error: f.status === 429 ? "rate_limit_exceeded" : "internal_failure",
+      error_description: f.message ?? "Injected failure.",
+    });
     return;
   }
   sendFault(res, f);
 }
 
-export interface Authed extends Request { token?: AccessToken }
+export interface Authed extends Request {
+  token?: AccessToken;
+}
 
 export function requireBearer(state: GoogleState) {
   return (req: Authed, res: Response, next: NextFunction) => {
@@ -104,5 +133,7 @@ export function hasScope(at: AccessToken, any: string[]): boolean {
 
 export function insufficientScope(res: Response): void {
   res.setHeader("WWW-Authenticate", 'Bearer realm="https://accounts.google.com/", error="insufficient_scope"');
-  googleError(res, 403, "Request had insufficient authentication scopes.", "insufficientPermissions", { errorMessage: "Insufficient Permission" });
+  googleError(res, 403, "Request had insufficient authentication scopes.", "insufficientPermissions", {
+    errorMessage: "Insufficient Permission",
+  });
 }

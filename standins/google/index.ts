@@ -35,7 +35,15 @@ export interface FailOptions {
   message?: string;
 }
 
-export interface MessageSummary { id: string; threadId: string; labelIds: string[]; historyId: string; internalDate: string; subject?: string; messageId?: string }
+export interface MessageSummary {
+  id: string;
+  threadId: string;
+  labelIds: string[];
+  historyId: string;
+  internalDate: string;
+  subject?: string;
+  messageId?: string;
+}
 
 export interface GoogleStandIn extends GoogleCalendarControl {
   url: string;
@@ -76,7 +84,9 @@ export interface GoogleStandIn extends GoogleCalendarControl {
   mount(router: express.Router): void;
 }
 
-export async function startGoogleStandIn(opts: { port?: number; accessTokenTtlSec?: number } = {}): Promise<GoogleStandIn> {
+export async function startGoogleStandIn(
+  opts: { port?: number; accessTokenTtlSec?: number } = {},
+): Promise<GoogleStandIn> {
   const state = new GoogleState(opts.accessTokenTtlSec ?? 3600);
   const app = express();
   app.disable("x-powered-by");
@@ -111,16 +121,19 @@ export async function startGoogleStandIn(opts: { port?: number; accessTokenTtlSe
       GOOGLE_OAUTH_BASE_URL: url,
       GOOGLE_API_BASE_URL: url,
     }),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
     addMailbox: (email, o) => void state.addMailbox(email, o?.name),
     consentAs: (email, o) => {
       state.consentEmail = email?.toLowerCase();
       state.consentScopes = o?.withhold;
     },
-    denyNextConsent: () => { state.denyNextConsent = true; },
+    denyNextConsent: () => {
+      state.denyNextConsent = true;
+    },
     deliver: (email, input) => deliver(state, state.requireMailbox(email), input),
     deleteMessage: (email, id) => {
       const box = state.requireMailbox(email);
@@ -129,10 +142,16 @@ export async function startGoogleStandIn(opts: { port?: number; accessTokenTtlSe
       box.messages.delete(id);
       state.record(box, msg, "messageDeleted");
     },
-    messages: (email) => [...state.requireMailbox(email).messages.values()].map((m) => ({
-      id: m.id, threadId: m.threadId, labelIds: [...m.labelIds], historyId: m.historyId, internalDate: String(m.internalDate),
-      subject: m.parsed.subject, messageId: m.parsed.messageId,
-    })),
+    messages: (email) =>
+      [...state.requireMailbox(email).messages.values()].map((m) => ({
+        id: m.id,
+        threadId: m.threadId,
+        labelIds: [...m.labelIds],
+        historyId: m.historyId,
+        internalDate: String(m.internalDate),
+        subject: m.parsed.subject,
+        messageId: m.parsed.messageId,
+      })),
     historyId: (email) => String(state.requireMailbox(email).historyId),
     expireHistoryBefore: (email, historyId) => {
       const box = state.requireMailbox(email);
@@ -140,15 +159,27 @@ export async function startGoogleStandIn(opts: { port?: number; accessTokenTtlSe
     },
     failNext: (n, o) => {
       const mode = o.mode ?? (o.status === undefined && o.delayMs ? "delay" : "error");
-      const fault: Fault = { remaining: n, mode, status: o.status ?? 500, delayMs: o.delayMs, retryAfter: o.retryAfter, match: o.match, target: o.target ?? "api", message: o.message };
+      const fault: Fault = {
+        remaining: n,
+        mode,
+        status: o.status ?? 500,
+        delayMs: o.delayMs,
+        retryAfter: o.retryAfter,
+        match: o.match,
+        target: o.target ?? "api",
+        message: o.message,
+      };
       if (n > 0) state.faults.push(fault);
     },
-    setApiDelay: (ms) => { state.apiDelayMs = Math.max(0, ms); },
+    setApiDelay: (ms) => {
+      state.apiDelayMs = Math.max(0, ms);
+    },
     revokeRefreshTokens: (email) => {
       for (const g of state.grants.values()) if (g.email === email.toLowerCase()) g.revoked = true;
     },
     expireAccessTokens: (email) => {
-      for (const t of state.accessTokens.values()) if (!email || t.grant.email === email.toLowerCase()) t.expired = true;
+      for (const t of state.accessTokens.values())
+        if (!email || t.grant.email === email.toLowerCase()) t.expired = true;
     },
     sent: (email) => state.requireMailbox(email).sent.map((s) => ({ ...s })),
     requests: () => [...state.requests],

@@ -27,7 +27,12 @@ export interface DeliverInput {
   labels?: string[];
 }
 
-export interface Delivered { id: string; threadId: string; messageId: string; historyId: string }
+export interface Delivered {
+  id: string;
+  threadId: string;
+  messageId: string;
+  historyId: string;
+}
 
 export async function composeRaw(box: Mailbox, input: DeliverInput): Promise<Buffer> {
   return new MailComposer({
@@ -37,21 +42,36 @@ export async function composeRaw(box: Mailbox, input: DeliverInput): Promise<Buf
     subject: input.subject,
     text: input.text,
     html: input.html,
-    attachments: input.attachments?.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType, cid: a.contentId })),
+    attachments: input.attachments?.map((a) => ({
+      filename: a.filename,
+      content: a.content,
+      contentType: a.contentType,
+      cid: a.contentId,
+    })),
     inReplyTo: input.inReplyTo,
     references: input.references,
-    messageId: input.messageId ?? `<${randomBytes(12).toString("hex")}@${input.from.split("@").pop()?.replace(/[>\s]/g, "") || "example.com"}>`,
+    messageId:
+      input.messageId ??
+      `<${randomBytes(12).toString("hex")}@${input.from.split("@").pop()?.replace(/[>\s]/g, "") || "example.com"}>`,
     date: input.date ?? new Date(),
-  }).compile().build();
+  })
+    .compile()
+    .build();
 }
 
 export const addressText = (a: AddressObject | AddressObject[] | undefined): string =>
   (Array.isArray(a) ? a : a ? [a] : []).map((x) => x.text).join(", ");
 
 export const addressList = (a: AddressObject | AddressObject[] | undefined): string[] =>
-  (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value.map((v) => (v.address ?? "").toLowerCase())).filter(Boolean);
+  (Array.isArray(a) ? a : a ? [a] : [])
+    .flatMap((x) => x.value.map((v) => (v.address ?? "").toLowerCase()))
+    .filter(Boolean);
 
-const normSubject = (s: string | undefined) => (s ?? "").replace(/^\s*((re|fwd?|aw|sv)\s*:\s*)+/i, "").trim().toLowerCase();
+const normSubject = (s: string | undefined) =>
+  (s ?? "")
+    .replace(/^\s*((re|fwd?|aw|sv)\s*:\s*)+/i, "")
+    .trim()
+    .toLowerCase();
 
 function refsOf(p: ParsedMail): string[] {
   const refs = Array.isArray(p.references) ? p.references : p.references ? p.references.split(/\s+/) : [];
@@ -69,7 +89,13 @@ function threadFor(box: Mailbox, parsed: ParsedMail, newId: string, requested?: 
   if (requested) {
     if (force) return requested;
     const inThread = all.filter((m) => m.threadId === requested);
-    if (inThread.some((m) => (m.parsed.messageId && refs.has(m.parsed.messageId)) || normSubject(m.parsed.subject) === normSubject(parsed.subject)))
+    if (
+      inThread.some(
+        (m) =>
+          (m.parsed.messageId && refs.has(m.parsed.messageId)) ||
+          normSubject(m.parsed.subject) === normSubject(parsed.subject),
+      )
+    )
       return requested;
   }
   const parent = all.find((m) => m.parsed.messageId && refs.has(m.parsed.messageId));
@@ -77,7 +103,9 @@ function threadFor(box: Mailbox, parsed: ParsedMail, newId: string, requested?: 
 }
 
 export async function ingest(
-  state: GoogleState, box: Mailbox, raw: Buffer,
+  state: GoogleState,
+  box: Mailbox,
+  raw: Buffer,
   opts: { labels: string[]; threadId?: string; forceThread?: boolean; internalDate?: number },
 ): Promise<StoredMessage> {
   const parsed = await simpleParser(raw);
@@ -102,7 +130,10 @@ export async function ingest(
 export async function deliver(state: GoogleState, box: Mailbox, input: DeliverInput): Promise<Delivered> {
   const raw = await composeRaw(box, input);
   const msg = await ingest(state, box, raw, {
-    labels: input.labels ?? DEFAULT_LABELS, threadId: input.threadId, forceThread: Boolean(input.threadId), internalDate: input.date?.getTime(),
+    labels: input.labels ?? DEFAULT_LABELS,
+    threadId: input.threadId,
+    forceThread: Boolean(input.threadId),
+    internalDate: input.date?.getTime(),
   });
   return { id: msg.id, threadId: msg.threadId, messageId: msg.parsed.messageId ?? "", historyId: msg.historyId };
 }
@@ -112,7 +143,12 @@ export async function deliver(state: GoogleState, box: Mailbox, input: DeliverIn
  * sender must read it back for threading), files the message under SENT in the requested
  * thread, and delivers copies to recipients that are mailboxes of this stand-in.
  */
-export async function sendRaw(state: GoogleState, box: Mailbox, raw: Buffer, threadId?: string): Promise<StoredMessage | { error: string }> {
+export async function sendRaw(
+  state: GoogleState,
+  box: Mailbox,
+  raw: Buffer,
+  threadId?: string,
+): Promise<StoredMessage | { error: string }> {
   const first = await simpleParser(raw);
   const recipients = [...addressList(first.to), ...addressList(first.cc), ...addressList(first.bcc)];
   if (!recipients.length) return { error: "Recipient address required" };

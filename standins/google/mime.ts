@@ -4,7 +4,10 @@
 // always matches what was delivered or sent.
 import { randomBytes } from "node:crypto";
 
-export interface Header { name: string; value: string }
+export interface Header {
+  name: string;
+  value: string;
+}
 
 export interface MimePart {
   partId: string;
@@ -33,13 +36,17 @@ export function parseMime(raw: Buffer, partId = ""): MimePart {
 
   if (mimeType.startsWith("multipart/") && ct.params.boundary) {
     part.parts = splitMultipart(bodyText, ct.params.boundary).map((chunk, i) =>
-      parseMime(Buffer.from(chunk, "latin1"), partId === "" ? String(i) : `${partId}.${i}`));
+      parseMime(Buffer.from(chunk, "latin1"), partId === "" ? String(i) : `${partId}.${i}`),
+    );
     return part;
   }
   const cte = (get("content-transfer-encoding") ?? "7bit").trim().toLowerCase();
-  part.body = cte === "base64" ? Buffer.from(bodyText.replace(/[^A-Za-z0-9+/=]/g, ""), "base64")
-    : cte === "quoted-printable" ? qpDecode(bodyText)
-      : Buffer.from(bodyText, "latin1");
+  part.body =
+    cte === "base64"
+      ? Buffer.from(bodyText.replace(/[^A-Za-z0-9+/=]/g, ""), "base64")
+      : cte === "quoted-printable"
+        ? qpDecode(bodyText)
+        : Buffer.from(bodyText, "latin1");
   return part;
 }
 
@@ -102,10 +109,14 @@ export function decodeWords(value: string): string {
 /** `type/sub; a=1; b="x"; filename*0*=utf-8''%E2…` → value + params (RFC 2231 joined). */
 export function parseParams(header: string): { value: string; params: Record<string, string> } {
   const pieces: string[] = [];
-  let cur = "", quoted = false;
+  let cur = "",
+    quoted = false;
   for (const ch of header) {
     if (ch === '"') quoted = !quoted;
-    if (ch === ";" && !quoted) { pieces.push(cur); cur = ""; } else cur += ch;
+    if (ch === ";" && !quoted) {
+      pieces.push(cur);
+      cur = "";
+    } else cur += ch;
   }
   pieces.push(cur);
   const [value = "", ...rest] = pieces.map((p) => p.trim());
@@ -123,19 +134,34 @@ export function parseParams(header: string): { value: string; params: Record<str
   const params: Record<string, string> = {};
   for (const [k, list] of Object.entries(parts)) {
     list.sort((a, b) => a.n - b.n);
-    if (!list.some((x) => x.enc)) { params[k] = decodeWords(list.map((x) => x.v).join("")); continue; }
+    if (!list.some((x) => x.enc)) {
+      params[k] = decodeWords(list.map((x) => x.v).join(""));
+      continue;
+    }
     let charset = "utf-8";
     const bytes: number[] = [];
     list.forEach((x, idx) => {
       let v = x.v;
       if (idx === 0 && x.enc) {
         const m = /^([^']*)'[^']*'(.*)$/.exec(v);
-        if (m) { charset = m[1] || charset; v = m[2]!; }
+        if (m) {
+          charset = m[1] || charset;
+          v = m[2]!;
+        }
       }
-      if (x.enc) v.replace(/%([0-9A-Fa-f]{2})|./gs, (all, hex: string | undefined) => { if (hex) bytes.push(parseInt(hex, 16)); else bytes.push(...Buffer.from(all)); return ""; });
+      if (x.enc)
+        v.replace(/%([0-9A-Fa-f]{2})|./gs, (all, hex: string | undefined) => {
+          if (hex) bytes.push(parseInt(hex, 16));
+          else bytes.push(...Buffer.from(all));
+          return "";
+        });
       else bytes.push(...Buffer.from(v));
     });
-    try { params[k] = new TextDecoder(charset).decode(Buffer.from(bytes)); } catch { params[k] = Buffer.from(bytes).toString("utf8"); }
+    try {
+      params[k] = new TextDecoder(charset).decode(Buffer.from(bytes));
+    } catch {
+      params[k] = Buffer.from(bytes).toString("utf8");
+    }
   }
   return { value, params };
 }
@@ -152,8 +178,10 @@ export function assignAttachmentIds(part: MimePart, out = new Map<string, MimePa
 
 /** The MessagePart JSON of format=full. */
 export function toPayload(part: MimePart): Record<string, unknown> {
-  const body = part.parts ? { size: 0 }
-    : part.attachmentId ? { attachmentId: part.attachmentId, size: part.body.length }
+  const body = part.parts
+    ? { size: 0 }
+    : part.attachmentId
+      ? { attachmentId: part.attachmentId, size: part.body.length }
       : { size: part.body.length, ...(part.body.length && { data: part.body.toString("base64url") }) };
   return {
     partId: part.partId,
@@ -186,7 +214,10 @@ export function setRawHeader(raw: Buffer, name: string, value: string | undefine
   const kept: string[] = [];
   let skipping = false;
   for (const line of lines) {
-    if (/^[ \t]/.test(line)) { if (!skipping) kept.push(line); continue; }
+    if (/^[ \t]/.test(line)) {
+      if (!skipping) kept.push(line);
+      continue;
+    }
     skipping = line.toLowerCase().startsWith(`${name.toLowerCase()}:`);
     if (!skipping) kept.push(line);
   }
@@ -200,6 +231,12 @@ export function splitRelated(body: Buffer, contentType: string): { json: string;
   if (!boundary) return undefined;
   const chunks = splitMultipart(body.toString("latin1"), boundary);
   if (chunks.length < 2) return undefined;
-  const sep = (c: string) => { const m = /\r?\n\r?\n/.exec(c); return m ? c.slice(m.index + m[0].length) : ""; };
-  return { json: Buffer.from(sep(chunks[0]!), "latin1").toString("utf8"), media: Buffer.from(sep(chunks[1]!), "latin1") };
+  const sep = (c: string) => {
+    const m = /\r?\n\r?\n/.exec(c);
+    return m ? c.slice(m.index + m[0].length) : "";
+  };
+  return {
+    json: Buffer.from(sep(chunks[0]!), "latin1").toString("utf8"),
+    media: Buffer.from(sep(chunks[1]!), "latin1"),
+  };
 }

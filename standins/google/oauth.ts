@@ -25,12 +25,18 @@ export async function oauthRouter(state: GoogleState): Promise<express.Router> {
 
 /** Google shows an HTML error page (never a redirect) for a bad client or redirect URI. */
 function errorPage(res: Response, title: string, detail: string): void {
-  res.status(400).type("html").send(`<!doctype html><title>${title}</title><h1>Access blocked: authorisation error</h1><p>${title}</p><p>${detail}</p>`);
+  res
+    .status(400)
+    .type("html")
+    .send(
+      `<!doctype html><title>${title}</title><h1>Access blocked: authorisation error</h1><p>${title}</p><p>${detail}</p>`,
+    );
 }
 
 function consent(state: GoogleState, req: Request, res: Response): void {
   const q = req.query as Record<string, string | undefined>;
-  if (q.client_id !== state.clientId) return errorPage(res, "Error 401: invalid_client", "The OAuth client was not found.");
+  if (q.client_id !== state.clientId)
+    return errorPage(res, "Error 401: invalid_client", "The OAuth client was not found.");
   let redirect: URL;
   try {
     redirect = new URL(q.redirect_uri ?? "");
@@ -38,11 +44,13 @@ function consent(state: GoogleState, req: Request, res: Response): void {
   } catch {
     return errorPage(res, "Error 400: redirect_uri_mismatch", "Missing or invalid redirect_uri.");
   }
-  if (q.response_type !== "code") return errorPage(res, "Error 400: invalid_request", "Invalid response_type: only code is supported here.");
+  if (q.response_type !== "code")
+    return errorPage(res, "Error 400: invalid_request", "Invalid response_type: only code is supported here.");
   const requested = (q.scope ?? "").split(" ").filter(Boolean).map(canonicalScope);
   if (!requested.length) return errorPage(res, "Error 400: invalid_request", "Missing required parameter: scope");
   const method = q.code_challenge_method ?? (q.code_challenge ? "plain" : undefined);
-  if (method && method !== "S256" && method !== "plain") return errorPage(res, "Error 400: invalid_request", "Invalid code_challenge_method");
+  if (method && method !== "S256" && method !== "plain")
+    return errorPage(res, "Error 400: invalid_request", "Invalid code_challenge_method");
 
   const back = (params: Record<string, string>) => {
     for (const [k, v] of Object.entries(params)) redirect.searchParams.set(k, v);
@@ -52,19 +60,34 @@ function consent(state: GoogleState, req: Request, res: Response): void {
     state.denyNextConsent = false;
     return back({ error: "access_denied", ...(q.state !== undefined && { state: q.state }) });
   }
-  const email = state.consentEmail ?? q.login_hint ?? (state.mailboxes.size === 1 ? [...state.mailboxes.keys()][0] : undefined);
-  if (!email) return errorPage(res, "Error 400: no account", "google stand-in: call consentAs(email) or pass login_hint.");
+  const email =
+    state.consentEmail ?? q.login_hint ?? (state.mailboxes.size === 1 ? [...state.mailboxes.keys()][0] : undefined);
+  if (!email)
+    return errorPage(res, "Error 400: no account", "google stand-in: call consentAs(email) or pass login_hint.");
   state.addMailbox(email);
   // Granular consent: the user may untick some scopes; openid/userinfo always stay.
   const withheld = new Set((state.consentScopes ?? []).map(canonicalScope));
   const scopes = requested.filter((s) => !withheld.has(s));
   const code = `4/0A${randomBytes(54).toString("base64url")}`;
   state.codes.set(code, {
-    code, email: email.toLowerCase(), clientId: state.clientId, redirectUri: q.redirect_uri!, scopes,
-    codeChallenge: q.code_challenge, codeChallengeMethod: method, offline: q.access_type === "offline",
-    nonce: q.nonce, expiresAt: Date.now() + CODE_TTL_MS,
+    code,
+    email: email.toLowerCase(),
+    clientId: state.clientId,
+    redirectUri: q.redirect_uri!,
+    scopes,
+    codeChallenge: q.code_challenge,
+    codeChallengeMethod: method,
+    offline: q.access_type === "offline",
+    nonce: q.nonce,
+    expiresAt: Date.now() + CODE_TTL_MS,
   });
-  back({ ...(q.state !== undefined && { state: q.state }), code, scope: scopes.join(" "), authuser: "0", prompt: "consent" });
+  back({
+    ...(q.state !== undefined && { state: q.state }),
+    code,
+    scope: scopes.join(" "),
+    authuser: "0",
+    prompt: "consent",
+  });
 }
 
 function oauthError(res: Response, status: number, error: string, description: string): void {
@@ -98,7 +121,10 @@ async function token(state: GoogleState, req: Request, res: Response, key: Crypt
     if (pending.redirectUri !== body.redirect_uri) return oauthError(res, 400, "redirect_uri_mismatch", "Bad Request");
     if (pending.codeChallenge) {
       const verifier = body.code_verifier ?? "";
-      const ok = pending.codeChallengeMethod === "S256" ? s256(verifier) === pending.codeChallenge : verifier === pending.codeChallenge;
+      const ok =
+        pending.codeChallengeMethod === "S256"
+          ? s256(verifier) === pending.codeChallenge
+          : verifier === pending.codeChallenge;
       if (!verifier || !ok) return oauthError(res, 400, "invalid_grant", "Bad Request");
     }
     const grant = state.newGrant(pending.email, pending.clientId, pending.scopes);
@@ -131,13 +157,17 @@ async function token(state: GoogleState, req: Request, res: Response, key: Crypt
 }
 
 function subjectOf(email: string): string {
-  return BigInt(`0x${createHash("sha256").update(email).digest("hex").slice(0, 15)}`).toString().padStart(21, "1");
+  return BigInt(`0x${createHash("sha256").update(email).digest("hex").slice(0, 15)}`)
+    .toString()
+    .padStart(21, "1");
 }
 
 async function idToken(state: GoogleState, grant: Grant, key: CryptoKey, kid: string, nonce?: string): Promise<string> {
   const box = state.mailbox(grant.email);
   return new SignJWT({
-    azp: grant.clientId, email: grant.email, email_verified: true,
+    azp: grant.clientId,
+    email: grant.email,
+    email_verified: true,
     ...(grant.scopes.includes("https://www.googleapis.com/auth/userinfo.profile") && box && { name: box.name }),
     ...(nonce && { nonce }),
   })
@@ -165,7 +195,14 @@ function tokenInfo(state: GoogleState, req: Request, res: Response): void {
   if (!at) return oauthError(res, 400, "invalid_token", "Invalid Value");
   const expiresIn = Math.floor((at.expiresAt - Date.now()) / 1000);
   res.json({
-    azp: at.grant.clientId, aud: at.grant.clientId, sub: subjectOf(at.grant.email), scope: at.grant.scopes.join(" "),
-    exp: String(Math.floor(at.expiresAt / 1000)), expires_in: String(expiresIn), email: at.grant.email, email_verified: "true", access_type: "offline",
+    azp: at.grant.clientId,
+    aud: at.grant.clientId,
+    sub: subjectOf(at.grant.email),
+    scope: at.grant.scopes.join(" "),
+    exp: String(Math.floor(at.expiresAt / 1000)),
+    expires_in: String(expiresIn),
+    email: at.grant.email,
+    email_verified: "true",
+    access_type: "offline",
   });
 }

@@ -31,7 +31,11 @@ function parse(tokens: string[]): Node {
     const items: Node[] = [];
     while (i < tokens.length && tokens[i] !== close) {
       let node = item();
-      while (tokens[i] === "OR") { i++; const right = item(); node = { kind: "or", nodes: [node, right] }; }
+      while (tokens[i] === "OR") {
+        i++;
+        const right = item();
+        node = { kind: "or", nodes: [node, right] };
+      }
       items.push(node);
     }
     if (close) i++;
@@ -41,10 +45,15 @@ function parse(tokens: string[]): Node {
     const t = tokens[i++] ?? "";
     if (t === "{") return { kind: "or", nodes: seq("}") };
     if (t === "(") return { kind: "and", nodes: seq(")") };
-    if (t.startsWith("-") && t.length > 1) { tokens[--i] = t.slice(1); return { kind: "not", node: item() }; }
+    if (t.startsWith("-") && t.length > 1) {
+      tokens[--i] = t.slice(1);
+      return { kind: "not", node: item() };
+    }
     const m = /^([a-zA-Z_]+):(.*)$/.exec(t);
     const unquote = (s: string) => s.replace(/^"(.*)"$/, "$1");
-    return m ? { kind: "term", key: m[1]!.toLowerCase(), value: unquote(m[2]!) } : { kind: "term", key: "", value: unquote(t) };
+    return m
+      ? { kind: "term", key: m[1]!.toLowerCase(), value: unquote(m[2]!) }
+      : { kind: "term", key: "", value: unquote(t) };
   };
   return { kind: "and", nodes: seq() };
 }
@@ -61,33 +70,58 @@ function ageMs(v: string): number {
   return Number(m[1]) * { d: 86_400_000, m: 30 * 86_400_000, y: 365 * 86_400_000 }[m[2] as "d" | "m" | "y"];
 }
 
-const inLabels: Record<string, string> = { inbox: "INBOX", sent: "SENT", spam: "SPAM", trash: "TRASH", drafts: "DRAFT", draft: "DRAFT", chats: "CHAT", starred: "STARRED", important: "IMPORTANT" };
+const inLabels: Record<string, string> = {
+  inbox: "INBOX",
+  sent: "SENT",
+  spam: "SPAM",
+  trash: "TRASH",
+  drafts: "DRAFT",
+  draft: "DRAFT",
+  chats: "CHAT",
+  starred: "STARRED",
+  important: "IMPORTANT",
+};
 
 function test(node: Node, m: Searchable, now: number): boolean {
   switch (node.kind) {
-    case "and": return node.nodes.every((n) => test(n, m, now));
-    case "or": return node.nodes.some((n) => test(n, m, now));
-    case "not": return !test(node.node, m, now);
+    case "and":
+      return node.nodes.every((n) => test(n, m, now));
+    case "or":
+      return node.nodes.some((n) => test(n, m, now));
+    case "not":
+      return !test(node.node, m, now);
   }
   const v = node.value.toLowerCase();
   const has = (s: string) => s.toLowerCase().includes(v);
   switch (node.key) {
-    case "after": return m.internalDate >= dateMs(node.value);
-    case "before": return m.internalDate < dateMs(node.value);
-    case "newer_than": return m.internalDate >= now - ageMs(v);
-    case "older_than": return m.internalDate < now - ageMs(v);
-    case "in": return v === "anywhere" || m.labelIds.includes(inLabels[v] ?? v.toUpperCase());
-    case "label": return m.labelIds.some((l) => l.toLowerCase() === v);
+    case "after":
+      return m.internalDate >= dateMs(node.value);
+    case "before":
+      return m.internalDate < dateMs(node.value);
+    case "newer_than":
+      return m.internalDate >= now - ageMs(v);
+    case "older_than":
+      return m.internalDate < now - ageMs(v);
+    case "in":
+      return v === "anywhere" || m.labelIds.includes(inLabels[v] ?? v.toUpperCase());
+    case "label":
+      return m.labelIds.some((l) => l.toLowerCase() === v);
     case "is":
       if (v === "unread") return m.labelIds.includes("UNREAD");
       if (v === "read") return !m.labelIds.includes("UNREAD");
       return m.labelIds.includes(v.toUpperCase());
-    case "from": return has(m.from);
-    case "to": return has(m.to);
-    case "cc": return has(m.cc);
-    case "subject": return has(m.subject);
-    case "has": return v === "attachment" ? m.hasAttachment : false;
-    default: return has(m.subject) || has(m.text) || has(m.from);
+    case "from":
+      return has(m.from);
+    case "to":
+      return has(m.to);
+    case "cc":
+      return has(m.cc);
+    case "subject":
+      return has(m.subject);
+    case "has":
+      return v === "attachment" ? m.hasAttachment : false;
+    default:
+      return has(m.subject) || has(m.text) || has(m.from);
   }
 }
 

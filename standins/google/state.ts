@@ -33,7 +33,12 @@ export interface HistoryRecord {
   changed?: string[];
 }
 
-export interface SentRecord { id: string; threadId: string; raw: Buffer; parsed: ParsedMail }
+export interface SentRecord {
+  id: string;
+  threadId: string;
+  raw: Buffer;
+  parsed: ParsedMail;
+}
 
 export interface Mailbox {
   email: string;
@@ -55,7 +60,12 @@ export interface Grant {
   revoked: boolean;
 }
 
-export interface AccessToken { token: string; grant: Grant; expiresAt: number; expired: boolean }
+export interface AccessToken {
+  token: string;
+  grant: Grant;
+  expiresAt: number;
+  expired: boolean;
+}
 
 export interface PendingCode {
   code: string;
@@ -120,7 +130,15 @@ export class GoogleState {
     if (existing) return existing;
     // Real history ids are large, increasing, not contiguous.
     const start = 1_800_000 + Math.floor(Math.random() * 90_000);
-    const box: Mailbox = { email: key, name: name ?? key.split("@")[0]!, messages: new Map(), history: [], historyId: start, historyFloor: 0, sent: [] };
+    const box: Mailbox = {
+      email: key,
+      name: name ?? key.split("@")[0]!,
+      messages: new Map(),
+      history: [],
+      historyId: start,
+      historyFloor: 0,
+      sent: [],
+    };
     this.mailboxes.set(key, box);
     return box;
   }
@@ -150,7 +168,13 @@ export class GoogleState {
   }
 
   newGrant(email: string, clientId: string, scopes: string[]): Grant {
-    const grant: Grant = { email, clientId, scopes, refreshToken: `1//0${randomBytes(40).toString("base64url")}`, revoked: false };
+    const grant: Grant = {
+      email,
+      clientId,
+      scopes,
+      refreshToken: `1//0${randomBytes(40).toString("base64url")}`,
+      revoked: false,
+    };
     this.grants.set(grant.refreshToken, grant);
     return grant;
   }

@@ -4,20 +4,54 @@
 // must carry a matching appsecret_proof.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import {
-  BadRequest, decodeCursor, encodeCursor, jsonParam, parseFields, readParams, select, sendGraphError, sendJson,
-  type FieldSpec, type Params, type Req, type Res,
+  BadRequest,
+  decodeCursor,
+  encodeCursor,
+  jsonParam,
+  parseFields,
+  readParams,
+  select,
+  sendGraphError,
+  sendJson,
+  type FieldSpec,
+  type Params,
+  type Req,
+  type Res,
 } from "./http.ts";
 import { accessToken } from "./oauth.ts";
 import {
-  digits, graphTime, type Blob, type Conversation, type MessagingAccount, type MetaState, type Page, type Party, type StoredMessage, type TokenGrant,
+  digits,
+  graphTime,
+  type Blob,
+  type Conversation,
+  type MessagingAccount,
+  type MetaState,
+  type Page,
+  type Party,
+  type StoredMessage,
+  type TokenGrant,
 } from "./state.ts";
 
-export interface GraphContext { state: MetaState; base: string; requireAppSecretProof: boolean }
+export interface GraphContext {
+  state: MetaState;
+  base: string;
+  requireAppSecretProof: boolean;
+}
 
 const DAY = 86_400_000;
 const ALLOWED_FIELDS = new Set([
-  "messages", "messaging_postbacks", "message_deliveries", "message_reads", "message_echoes", "messaging_optins",
-  "messaging_referrals", "message_reactions", "messaging_handovers", "standby", "messaging_account_linking", "feed",
+  "messages",
+  "messaging_postbacks",
+  "message_deliveries",
+  "message_reads",
+  "message_echoes",
+  "messaging_optins",
+  "messaging_referrals",
+  "message_reactions",
+  "messaging_handovers",
+  "standby",
+  "messaging_account_linking",
+  "feed",
 ]);
 const ATTACHMENT_TYPES = new Set(["image", "video", "audio", "file"]);
 
@@ -27,7 +61,10 @@ function authenticate(ctx: GraphContext, req: Req, res: Res, p: Params): Authed 
   const header = String(req.headers.authorization ?? "");
   const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? p.values.get("access_token") ?? "";
   if (!token) {
-    sendGraphError(res, 400, { message: "An active access token must be used to query information about the current user.", code: 2500 });
+    sendGraphError(res, 400, {
+      message: "An active access token must be used to query information about the current user.",
+      code: 2500,
+    });
     return undefined;
   }
   const grant = ctx.state.tokens.get(token);
@@ -37,17 +74,32 @@ function authenticate(ctx: GraphContext, req: Req, res: Res, p: Params): Authed 
   }
   if (grant.expired) {
     const day = new Date(Date.now() - 3_600_000).toUTCString();
-    sendGraphError(res, 400, { message: `Error validating access token: Session has expired on ${day}. The current time is ${new Date().toUTCString()}.`, code: 190, subcode: 463 });
+    sendGraphError(res, 400, {
+      message: `Error validating access token: Session has expired on ${day}. The current time is ${new Date().toUTCString()}.`,
+      code: 190,
+      subcode: 463,
+    });
     return undefined;
   }
   const proof = p.values.get("appsecret_proof");
   const expected = createHmac("sha256", ctx.state.appSecret).update(token).digest("hex");
-  if (proof !== undefined && !(proof.length === expected.length && timingSafeEqual(Buffer.from(proof), Buffer.from(expected)))) {
-    sendGraphError(res, 400, { message: "Invalid appsecret_proof provided in the API argument", code: 100, type: "GraphMethodException" });
+  if (
+    proof !== undefined &&
+    !(proof.length === expected.length && timingSafeEqual(Buffer.from(proof), Buffer.from(expected)))
+  ) {
+    sendGraphError(res, 400, {
+      message: "Invalid appsecret_proof provided in the API argument",
+      code: 100,
+      type: "GraphMethodException",
+    });
     return undefined;
   }
   if (proof === undefined && ctx.requireAppSecretProof) {
-    sendGraphError(res, 400, { message: "API calls from the server require an appsecret_proof argument", code: 100, type: "GraphMethodException" });
+    sendGraphError(res, 400, {
+      message: "API calls from the server require an appsecret_proof argument",
+      code: 100,
+      type: "GraphMethodException",
+    });
     return undefined;
   }
   return { ...grant, token };
@@ -56,7 +108,10 @@ function authenticate(ctx: GraphContext, req: Req, res: Res, p: Params): Authed 
 function pageOfToken(ctx: GraphContext, res: Res, auth: Authed, pathPageId?: string): Page | undefined {
   const page = auth.kind === "page" && auth.pageId ? ctx.state.pages.get(auth.pageId) : undefined;
   if (!page || (pathPageId && pathPageId !== "me" && pathPageId !== page.id)) {
-    sendGraphError(res, 400, { message: "(#210) A page access token is required to request this resource.", code: 210 });
+    sendGraphError(res, 400, {
+      message: "(#210) A page access token is required to request this resource.",
+      code: 210,
+    });
     return undefined;
   }
   return page;
@@ -91,7 +146,12 @@ export async function handleGraph(ctx: GraphContext, req: Req, res: Res, url: UR
 }
 
 function unknownPath(res: Res, url: URL): void {
-  sendGraphError(res, 400, { message: `Unsupported request - method type: get (${url.pathname})`, code: 100, subcode: 33, type: "GraphMethodException" });
+  sendGraphError(res, 400, {
+    message: `Unsupported request - method type: get (${url.pathname})`,
+    code: 100,
+    subcode: 33,
+    type: "GraphMethodException",
+  });
 }
 
 // ---- nodes ---------------------------------------------------------------------------------
@@ -102,13 +162,22 @@ function node(ctx: GraphContext, res: Res, auth: Authed, id: string, p: Params):
   if (id === "me") {
     if (auth.kind === "page") {
       const page = state.pages.get(auth.pageId!)!;
-      return sendJson(res, 200, select({ id: page.id, name: page.name, category: "Tattoo & Piercing Shop" }, fields, ["name"]));
+      return sendJson(
+        res,
+        200,
+        select({ id: page.id, name: page.name, category: "Tattoo & Piercing Shop" }, fields, ["name"]),
+      );
     }
     const user = state.users.get(auth.userId)!;
     return sendJson(res, 200, select({ id: user.id, name: user.name }, fields, ["name"]));
   }
   const page = state.pages.get(id);
-  if (page) return sendJson(res, 200, select({ id: page.id, name: page.name, category: "Tattoo & Piercing Shop" }, fields, ["name"]));
+  if (page)
+    return sendJson(
+      res,
+      200,
+      select({ id: page.id, name: page.name, category: "Tattoo & Piercing Shop" }, fields, ["name"]),
+    );
   for (const pg of state.pages.values()) {
     if (pg.instagram?.id !== id) continue;
     if (auth.kind === "page" && auth.pageId !== pg.id) break;
@@ -118,7 +187,9 @@ function node(ctx: GraphContext, res: Res, auth: Authed, id: string, p: Params):
   if (user) return sendJson(res, 200, select({ id: user.id, name: user.name }, fields, ["name"]));
   sendGraphError(res, 400, {
     message: `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
-    code: 100, subcode: 33, type: "GraphMethodException",
+    code: 100,
+    subcode: 33,
+    type: "GraphMethodException",
   });
 }
 
@@ -126,30 +197,41 @@ function node(ctx: GraphContext, res: Res, auth: Authed, id: string, p: Params):
  *  token carries the scopes its user granted; an unknown token is 200 with is_valid:false. */
 function debugToken(ctx: GraphContext, req: Req, res: Res, p: Params): void {
   const { state } = ctx;
-  const appToken = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ""))?.[1]?.trim() ?? p.values.get("access_token") ?? "";
+  const appToken =
+    /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ""))?.[1]?.trim() ?? p.values.get("access_token") ?? "";
   if (appToken !== `${state.appId}|${state.appSecret}`)
     return sendGraphError(res, 400, { message: "Invalid OAuth access token signature.", code: 190 });
   const input = p.values.get("input_token");
   if (!input) return sendGraphError(res, 400, { message: "(#100) The parameter input_token is required", code: 100 });
   const grant = state.tokens.get(input);
-  if (!grant) return sendJson(res, 200, { data: { is_valid: false, scopes: [], error: { code: 190, message: "Invalid OAuth access token." } } });
+  if (!grant)
+    return sendJson(res, 200, {
+      data: { is_valid: false, scopes: [], error: { code: 190, message: "Invalid OAuth access token." } },
+    });
   const userScopes = new Set<string>();
-  for (const g of state.tokens.values()) if (g.kind === "user" && g.userId === grant.userId && !g.expired) for (const s of g.scopes) userScopes.add(s);
+  for (const g of state.tokens.values())
+    if (g.kind === "user" && g.userId === grant.userId && !g.expired) for (const s of g.scopes) userScopes.add(s);
   const scopes = grant.kind === "user" ? grant.scopes : [...userScopes];
   sendJson(res, 200, {
     data: {
-      app_id: state.appId, type: grant.kind.toUpperCase(), application: "Tatu",
+      app_id: state.appId,
+      type: grant.kind.toUpperCase(),
+      application: "Tatu",
       data_access_expires_at: Math.floor(Date.now() / 1000) + 90 * 86_400,
       expires_at: grant.kind === "page" || grant.longLived ? 0 : Math.floor(Date.now() / 1000) + 3600,
-      is_valid: !grant.expired, issued_at: Math.floor(Date.now() / 1000), scopes,
+      is_valid: !grant.expired,
+      issued_at: Math.floor(Date.now() / 1000),
+      scopes,
       granular_scopes: scopes.map((scope) => ({ scope })),
-      user_id: grant.userId, ...(grant.pageId ? { profile_id: grant.pageId } : {}),
+      user_id: grant.userId,
+      ...(grant.pageId ? { profile_id: grant.pageId } : {}),
     },
   });
 }
 
 function permissions(ctx: GraphContext, res: Res, auth: Authed): void {
-  if (auth.kind !== "user") return sendGraphError(res, 400, { message: "(#100) Unknown fields: permissions.", code: 100 });
+  if (auth.kind !== "user")
+    return sendGraphError(res, 400, { message: "(#100) Unknown fields: permissions.", code: 100 });
   const declined = ctx.state.declineScopes.filter((s) => !auth.scopes.includes(s));
   sendJson(res, 200, {
     data: [
@@ -161,7 +243,14 @@ function permissions(ctx: GraphContext, res: Res, auth: Authed): void {
 }
 
 /** Offset paging with Graph-shaped cursors and a `next` link that, as Graph's does, embeds the token. */
-function paged<T>(items: T[], p: Params, url: URL, base: string, token: string, defaultLimit = 25): { data: T[]; paging?: Record<string, unknown> } | undefined {
+function paged<T>(
+  items: T[],
+  p: Params,
+  url: URL,
+  base: string,
+  token: string,
+  defaultLimit = 25,
+): { data: T[]; paging?: Record<string, unknown> } | undefined {
   const offset = decodeCursor(p.values.get("after"));
   if (offset === undefined) return undefined;
   const limit = Math.max(1, Math.min(100, Number(p.values.get("limit") ?? defaultLimit) || defaultLimit));
@@ -185,17 +274,31 @@ function invalidCursor(res: Res): void {
 }
 
 function accounts(ctx: GraphContext, res: Res, auth: Authed, p: Params, url: URL): void {
-  if (auth.kind !== "user") return sendGraphError(res, 400, { message: "(#100) Tried accessing nonexisting field (accounts) on node type (Page)", code: 100 });
+  if (auth.kind !== "user")
+    return sendGraphError(res, 400, {
+      message: "(#100) Tried accessing nonexisting field (accounts) on node type (Page)",
+      code: 100,
+    });
   const fields = parseFields(p.values.get("fields"));
   const igSpec = fields?.find((f) => f.name === "instagram_business_account");
-  const pages = auth.scopes.includes("pages_show_list") ? [...ctx.state.pages.values()].filter((pg) => pg.ownerUserId === auth.userId) : [];
+  const pages = auth.scopes.includes("pages_show_list")
+    ? [...ctx.state.pages.values()].filter((pg) => pg.ownerUserId === auth.userId)
+    : [];
   const nodes = pages.map((pg) => {
     const full: Record<string, unknown> = {
-      id: pg.id, name: pg.name, access_token: pg.accessToken, category: "Tattoo & Piercing Shop",
-      category_list: [{ id: "2225", name: "Tattoo & Piercing Shop" }], tasks: ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MESSAGING", "MANAGE"],
+      id: pg.id,
+      name: pg.name,
+      access_token: pg.accessToken,
+      category: "Tattoo & Piercing Shop",
+      category_list: [{ id: "2225", name: "Tattoo & Piercing Shop" }],
+      tasks: ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MESSAGING", "MANAGE"],
     };
     if (igSpec && pg.instagram && auth.scopes.includes("instagram_basic"))
-      full.instagram_business_account = select({ id: pg.instagram.id, username: pg.instagram.username }, igSpec.sub, []);
+      full.instagram_business_account = select(
+        { id: pg.instagram.id, username: pg.instagram.username },
+        igSpec.sub,
+        [],
+      );
     return select(full, fields, ["access_token", "category", "category_list", "name", "tasks"]);
   });
   const page = paged(nodes, p, url, ctx.base, auth.token);
@@ -210,7 +313,20 @@ function subscribedApps(ctx: GraphContext, res: Res, auth: Authed, pageId: strin
   const current = () => state.subscriptions.filter((s) => s.pageId === page.id).at(-1);
   if (method === "GET") {
     const sub = current();
-    return sendJson(res, 200, { data: sub && sub.fields.length ? [{ category: "Business", link: `${ctx.base}/app`, name: "Tatu", id: state.appId, subscribed_fields: sub.fields }] : [] });
+    return sendJson(res, 200, {
+      data:
+        sub && sub.fields.length
+          ? [
+              {
+                category: "Business",
+                link: `${ctx.base}/app`,
+                name: "Tatu",
+                id: state.appId,
+                subscribed_fields: sub.fields,
+              },
+            ]
+          : [],
+    });
   }
   if (method === "DELETE") {
     state.subscriptions.push({ pageId: page.id, fields: [], at: new Date() });
@@ -218,10 +334,17 @@ function subscribedApps(ctx: GraphContext, res: Res, auth: Authed, pageId: strin
   }
   if (method !== "POST") return sendGraphError(res, 400, { message: "Unsupported method", code: 100 });
   const raw = p.json?.subscribed_fields ?? p.values.get("subscribed_fields");
-  const fields = (Array.isArray(raw) ? raw.map(String) : typeof raw === "string" ? raw.split(",") : []).map((f) => f.trim()).filter(Boolean);
-  if (!fields.length) return sendGraphError(res, 400, { message: "(#100) The parameter subscribed_fields is required", code: 100 });
+  const fields = (Array.isArray(raw) ? raw.map(String) : typeof raw === "string" ? raw.split(",") : [])
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if (!fields.length)
+    return sendGraphError(res, 400, { message: "(#100) The parameter subscribed_fields is required", code: 100 });
   const bad = fields.findIndex((f) => !ALLOWED_FIELDS.has(f));
-  if (bad !== -1) return sendGraphError(res, 400, { message: `(#100) Param subscribed_fields[${bad}] must be one of {${[...ALLOWED_FIELDS].join(", ")}} - got "${fields[bad]}".`, code: 100 });
+  if (bad !== -1)
+    return sendGraphError(res, 400, {
+      message: `(#100) Param subscribed_fields[${bad}] must be one of {${[...ALLOWED_FIELDS].join(", ")}} - got "${fields[bad]}".`,
+      code: 100,
+    });
   state.subscriptions.push({ pageId: page.id, fields, at: new Date() });
   sendJson(res, 200, { success: true });
 }
@@ -236,13 +359,23 @@ function recipientAccount(ctx: GraphContext, page: Page, recipientId: string): A
   return undefined;
 }
 
-async function attachmentBlob(ctx: GraphContext, res: Res, attachment: Record<string, unknown>, p: Params): Promise<{ type: string; blob: Blob } | undefined> {
+async function attachmentBlob(
+  ctx: GraphContext,
+  res: Res,
+  attachment: Record<string, unknown>,
+  p: Params,
+): Promise<{ type: string; blob: Blob } | undefined> {
   const type = String(attachment.type ?? "").toLowerCase();
   if (!ATTACHMENT_TYPES.has(type)) {
-    sendGraphError(res, 400, { message: "(#100) Param message[attachment][type] must be one of {IMAGE, AUDIO, VIDEO, FILE, TEMPLATE}", code: 100 });
+    sendGraphError(res, 400, {
+      message: "(#100) Param message[attachment][type] must be one of {IMAGE, AUDIO, VIDEO, FILE, TEMPLATE}",
+      code: 100,
+    });
     return undefined;
   }
-  const payload = (typeof attachment.payload === "object" && attachment.payload !== null ? attachment.payload : {}) as Record<string, unknown>;
+  const payload = (
+    typeof attachment.payload === "object" && attachment.payload !== null ? attachment.payload : {}
+  ) as Record<string, unknown>;
   const file = p.files.get("filedata");
   if (file) return { type, blob: file };
   if (payload.attachment_id !== undefined) {
@@ -256,13 +389,27 @@ async function attachmentBlob(ctx: GraphContext, res: Res, attachment: Record<st
   if (typeof payload.url === "string") {
     // The stand-in cannot reach the internet: only loopback URLs can be fetched.
     const url = new URL(payload.url);
-    const got = url.hostname === "127.0.0.1" || url.hostname === "localhost" ? await fetch(url).catch(() => undefined) : undefined;
+    const got =
+      url.hostname === "127.0.0.1" || url.hostname === "localhost"
+        ? await fetch(url).catch(() => undefined)
+        : undefined;
     if (!got?.ok) {
-      sendGraphError(res, 400, { message: "(#100) Failed to fetch the file from the url", code: 100, subcode: 2018008 });
+      sendGraphError(res, 400, {
+        message: "(#100) Failed to fetch the file from the url",
+        code: 100,
+        subcode: 2018008,
+      });
       return undefined;
     }
     const name = url.pathname.split("/").pop() || "file";
-    return { type, blob: { content: Buffer.from(await got.arrayBuffer()), contentType: got.headers.get("content-type") ?? "application/octet-stream", filename: name } };
+    return {
+      type,
+      blob: {
+        content: Buffer.from(await got.arrayBuffer()),
+        contentType: got.headers.get("content-type") ?? "application/octet-stream",
+        filename: name,
+      },
+    };
   }
   sendGraphError(res, 400, { message: "(#100) Upload attachment failure.", code: 100, subcode: 2018047 });
   return undefined;
@@ -274,9 +421,11 @@ async function sendMessage(ctx: GraphContext, res: Res, auth: Authed, pageId: st
   if (!page) return;
   const recipient = jsonParam(p, "recipient");
   const recipientId = recipient?.id !== undefined ? String(recipient.id) : "";
-  if (!recipientId) return sendGraphError(res, 400, { message: "(#100) The parameter recipient is required", code: 100 });
+  if (!recipientId)
+    return sendGraphError(res, 400, { message: "(#100) The parameter recipient is required", code: 100 });
   const account = recipientAccount(ctx, page, recipientId);
-  if (!account) return sendGraphError(res, 400, { message: "(#100) No matching user found", code: 100, subcode: 2018001 });
+  if (!account)
+    return sendGraphError(res, 400, { message: "(#100) No matching user found", code: 100, subcode: 2018001 });
   const message = jsonParam(p, "message");
   if (!message) return sendGraphError(res, 400, { message: "(#100) The parameter message is required", code: 100 });
 
@@ -284,36 +433,79 @@ async function sendMessage(ctx: GraphContext, res: Res, auth: Authed, pageId: st
   if (account.platform === "messenger" && !messagingType)
     return sendGraphError(res, 400, { message: "(#100) The parameter messaging_type is required", code: 100 });
   if (messagingType && !["RESPONSE", "UPDATE", "MESSAGE_TAG"].includes(messagingType))
-    return sendGraphError(res, 400, { message: "(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}", code: 100 });
+    return sendGraphError(res, 400, {
+      message: "(#100) Param messaging_type must be one of {RESPONSE, UPDATE, MESSAGE_TAG}",
+      code: 100,
+    });
   const tag = p.values.get("tag");
   // Standard messaging: 24 hours after the person's last message; the human agent tag: 7 days.
   const windowMs = messagingType === "MESSAGE_TAG" && tag === "HUMAN_AGENT" ? 7 * DAY : DAY;
   const customer = account.customers.get(recipientId)!;
   if (customer.lastInboundAt === undefined || Date.now() - customer.lastInboundAt > windowMs)
-    return sendGraphError(res, 400, { message: "(#10) This message is sent outside of allowed window.", code: 10, subcode: account.platform === "messenger" ? 2018278 : 2534022 });
+    return sendGraphError(res, 400, {
+      message: "(#10) This message is sent outside of allowed window.",
+      code: 10,
+      subcode: account.platform === "messenger" ? 2018278 : 2534022,
+    });
 
   const text = typeof message.text === "string" ? message.text : undefined;
-  const attachment = typeof message.attachment === "object" && message.attachment !== null ? (message.attachment as Record<string, unknown>) : undefined;
+  const attachment =
+    typeof message.attachment === "object" && message.attachment !== null
+      ? (message.attachment as Record<string, unknown>)
+      : undefined;
   if ((text === undefined) === (attachment === undefined))
-    return sendGraphError(res, 400, { message: "(#100) Must send either message text or an attachment, not both", code: 100 });
+    return sendGraphError(res, 400, {
+      message: "(#100) Must send either message text or an attachment, not both",
+      code: 100,
+    });
   const maxText = account.platform === "messenger" ? 2000 : 1000;
   if (text !== undefined && (!text.length || text.length > maxText))
-    return sendGraphError(res, 400, { message: `(#100) Length of param message[text] must be less than or equal to ${maxText}`, code: 100 });
+    return sendGraphError(res, 400, {
+      message: `(#100) Length of param message[text] must be less than or equal to ${maxText}`,
+      code: 100,
+    });
   const media = attachment ? await attachmentBlob(ctx, res, attachment, p) : undefined;
   if (attachment && !media) return;
 
   const mid = state.newMid(account.platform);
   const now = Date.now();
-  const stored: StoredMessage = { mid, from: state.ownParty(account), to: state.customerParty(account, customer), text: text ?? "", createdAt: now, attachments: [] };
+  const stored: StoredMessage = {
+    mid,
+    from: state.ownParty(account),
+    to: state.customerParty(account, customer),
+    text: text ?? "",
+    createdAt: now,
+    attachments: [],
+  };
   if (media) {
     const blobId = state.storeBlob(media.blob.content, media.blob.contentType, media.blob.filename);
-    stored.attachments.push({ id: digits(16), type: media.type, mimeType: media.blob.contentType, name: media.blob.filename, size: media.blob.content.length, blobId });
+    stored.attachments.push({
+      id: digits(16),
+      type: media.type,
+      mimeType: media.blob.contentType,
+      name: media.blob.filename,
+      size: media.blob.content.length,
+      blobId,
+    });
   }
   state.record(account, recipientId, stored);
   const list = state.sent.get(account.id) ?? [];
   list.push({
-    messageId: mid, recipientId, ...(messagingType ? { messagingType } : {}), ...(tag ? { tag } : {}), ...(text !== undefined ? { text } : {}),
-    ...(media ? { attachment: { type: media.type, filename: media.blob.filename, contentType: media.blob.contentType, content: Buffer.from(media.blob.content) } } : {}),
+    messageId: mid,
+    recipientId,
+    ...(messagingType ? { messagingType } : {}),
+    ...(tag ? { tag } : {}),
+    ...(text !== undefined ? { text } : {}),
+    ...(media
+      ? {
+          attachment: {
+            type: media.type,
+            filename: media.blob.filename,
+            contentType: media.blob.contentType,
+            content: Buffer.from(media.blob.content),
+          },
+        }
+      : {}),
     at: new Date(now),
   });
   state.sent.set(account.id, list);
@@ -324,7 +516,10 @@ async function uploadAttachment(ctx: GraphContext, res: Res, auth: Authed, pageI
   const page = pageOfToken(ctx, res, auth, pageId);
   if (!page) return;
   const message = jsonParam(p, "message");
-  const attachment = message && typeof message.attachment === "object" && message.attachment !== null ? (message.attachment as Record<string, unknown>) : undefined;
+  const attachment =
+    message && typeof message.attachment === "object" && message.attachment !== null
+      ? (message.attachment as Record<string, unknown>)
+      : undefined;
   if (!attachment) return sendGraphError(res, 400, { message: "(#100) The parameter message is required", code: 100 });
   const media = await attachmentBlob(ctx, res, attachment, p);
   if (!media) return;
@@ -342,7 +537,12 @@ function partyJson(platform: "messenger" | "instagram", party: Party): Record<st
     : { ...(party.username ? { username: party.username } : {}), id: party.id };
 }
 
-function messageJson(ctx: GraphContext, account: Account, m: StoredMessage, fields: FieldSpec[] | undefined): Record<string, unknown> {
+function messageJson(
+  ctx: GraphContext,
+  account: Account,
+  m: StoredMessage,
+  fields: FieldSpec[] | undefined,
+): Record<string, unknown> {
   const full: Record<string, unknown> = {
     id: m.mid,
     created_time: graphTime(m.createdAt),
@@ -355,8 +555,19 @@ function messageJson(ctx: GraphContext, account: Account, m: StoredMessage, fiel
       data: m.attachments.map((a) => {
         const url = ctx.state.cdnUrl(ctx.base, account.platform, a.blobId);
         const base: Record<string, unknown> = { id: a.id, mime_type: a.mimeType, name: a.name, size: a.size };
-        if (a.mimeType.startsWith("image/")) base.image_data = { url, preview_url: url, width: 640, height: 640, max_width: 640, max_height: 640, image_type: 1, render_as_sticker: false };
-        else if (a.mimeType.startsWith("video/")) base.video_data = { url, preview_url: url, width: 640, height: 360, length: 1 };
+        if (a.mimeType.startsWith("image/"))
+          base.image_data = {
+            url,
+            preview_url: url,
+            width: 640,
+            height: 640,
+            max_width: 640,
+            max_height: 640,
+            image_type: 1,
+            render_as_sticker: false,
+          };
+        else if (a.mimeType.startsWith("video/"))
+          base.video_data = { url, preview_url: url, width: 640, height: 360, length: 1 };
         else base.file_url = url;
         return base;
       }),
@@ -367,10 +578,20 @@ function messageJson(ctx: GraphContext, account: Account, m: StoredMessage, fiel
 }
 
 function sortedConversations(account: MessagingAccount): Conversation[] {
-  return [...account.conversations.values()].filter((c) => c.messages.length).sort((a, b) => b.updatedAt - a.updatedAt || b.seq - a.seq);
+  return [...account.conversations.values()]
+    .filter((c) => c.messages.length)
+    .sort((a, b) => b.updatedAt - a.updatedAt || b.seq - a.seq);
 }
 
-function messagesConnection(ctx: GraphContext, account: Account, conv: Conversation, spec: FieldSpec | undefined, p: Params, url: URL, token: string) {
+function messagesConnection(
+  ctx: GraphContext,
+  account: Account,
+  conv: Conversation,
+  spec: FieldSpec | undefined,
+  p: Params,
+  url: URL,
+  token: string,
+) {
   const newestFirst = [...conv.messages].reverse().map((m) => messageJson(ctx, account, m, spec?.sub));
   return paged(newestFirst, p, url, ctx.base, token, spec?.limit ?? 25);
 }
@@ -380,7 +601,10 @@ function conversations(ctx: GraphContext, res: Res, auth: Authed, pageId: string
   if (!page) return;
   const platform = p.values.get("platform") ?? "messenger";
   if (platform !== "messenger" && platform !== "instagram")
-    return sendGraphError(res, 400, { message: "(#100) Param platform must be one of {MESSENGER, INSTAGRAM}", code: 100 });
+    return sendGraphError(res, 400, {
+      message: "(#100) Param platform must be one of {MESSENGER, INSTAGRAM}",
+      code: 100,
+    });
   const base = platform === "instagram" ? page.instagram : page.messenger;
   if (!base) return sendJson(res, 200, { data: [] });
   const account: Account = { ...base, page };
@@ -392,13 +616,32 @@ function conversations(ctx: GraphContext, res: Res, auth: Authed, pageId: string
       updated_time: graphTime(conv.updatedAt),
       message_count: conv.messages.length,
       unread_count: 0,
-      participants: { data: [partyJson(account.platform, conv.messages[0]!.from.id === account.id ? conv.messages[0]!.to : conv.messages[0]!.from), partyJson(account.platform, ctx.state.ownParty(account))] },
+      participants: {
+        data: [
+          partyJson(
+            account.platform,
+            conv.messages[0]!.from.id === account.id ? conv.messages[0]!.to : conv.messages[0]!.from,
+          ),
+          partyJson(account.platform, ctx.state.ownParty(account)),
+        ],
+      },
     };
     if (msgSpec) {
       // The nested connection pages on its own edge: /{conversation-id}/messages.
       const nestedUrl = new URL(`${ctx.base}/v21.0/${conv.id}/messages`);
-      const nested = new Map<string, string>([["fields", serialize(msgSpec.sub)], ["limit", String(msgSpec.limit ?? 25)]]);
-      full.messages = messagesConnection(ctx, account, conv, msgSpec, { values: nested, files: new Map() }, nestedUrl, auth.token);
+      const nested = new Map<string, string>([
+        ["fields", serialize(msgSpec.sub)],
+        ["limit", String(msgSpec.limit ?? 25)],
+      ]);
+      full.messages = messagesConnection(
+        ctx,
+        account,
+        conv,
+        msgSpec,
+        { values: nested, files: new Map() },
+        nestedUrl,
+        auth.token,
+      );
     }
     return select(full, fields, ["updated_time", "id"]);
   });
@@ -408,10 +651,19 @@ function conversations(ctx: GraphContext, res: Res, auth: Authed, pageId: string
 }
 
 function serialize(specs: FieldSpec[] | undefined): string {
-  return (specs ?? []).map((s) => `${s.name}${s.limit !== undefined ? `.limit(${s.limit})` : ""}${s.sub ? `{${serialize(s.sub)}}` : ""}`).join(",");
+  return (specs ?? [])
+    .map((s) => `${s.name}${s.limit !== undefined ? `.limit(${s.limit})` : ""}${s.sub ? `{${serialize(s.sub)}}` : ""}`)
+    .join(",");
 }
 
-function conversationMessages(ctx: GraphContext, res: Res, auth: Authed, conversationId: string, p: Params, url: URL): void {
+function conversationMessages(
+  ctx: GraphContext,
+  res: Res,
+  auth: Authed,
+  conversationId: string,
+  p: Params,
+  url: URL,
+): void {
   const page = pageOfToken(ctx, res, auth);
   if (!page) return;
   for (const base of [page.messenger, page.instagram]) {
@@ -419,12 +671,22 @@ function conversationMessages(ctx: GraphContext, res: Res, auth: Authed, convers
     const conv = [...base.conversations.values()].find((c) => c.id === conversationId);
     if (!conv) continue;
     const fields = parseFields(p.values.get("fields"));
-    const out = messagesConnection(ctx, { ...base, page }, conv, { name: "messages", limit: Number(p.values.get("limit") ?? 25), sub: fields }, p, url, auth.token);
+    const out = messagesConnection(
+      ctx,
+      { ...base, page },
+      conv,
+      { name: "messages", limit: Number(p.values.get("limit") ?? 25), sub: fields },
+      p,
+      url,
+      auth.token,
+    );
     if (!out) return invalidCursor(res);
     return sendJson(res, 200, out);
   }
   sendGraphError(res, 400, {
     message: `Unsupported get request. Object with ID '${conversationId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
-    code: 100, subcode: 33, type: "GraphMethodException",
+    code: 100,
+    subcode: 33,
+    type: "GraphMethodException",
   });
 }

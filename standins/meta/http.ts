@@ -17,17 +17,33 @@ export function sendJson(res: Res, status: number, body: unknown, headers: Recor
   sendAnyJson(res, status, body, { "Content-Type": "application/json; charset=UTF-8", ...traceHeaders(), ...headers });
 }
 
-export interface GraphErrorSpec { message: string; code: number; subcode?: number; type?: string; isTransient?: boolean; userTitle?: string; userMsg?: string }
+export interface GraphErrorSpec {
+  message: string;
+  code: number;
+  subcode?: number;
+  type?: string;
+  isTransient?: boolean;
+  userTitle?: string;
+  userMsg?: string;
+}
 
 /** {"error":{"message","type","code","error_subcode","fbtrace_id"}} — HTTP 400 for most codes. */
-export function sendGraphError(res: Res, status: number, e: GraphErrorSpec, headers: Record<string, string> = {}): void {
+export function sendGraphError(
+  res: Res,
+  status: number,
+  e: GraphErrorSpec,
+  headers: Record<string, string> = {},
+): void {
   const error: Record<string, unknown> = { message: e.message, type: e.type ?? "OAuthException", code: e.code };
   if (e.subcode !== undefined) error.error_subcode = e.subcode;
   if (e.isTransient !== undefined) error.is_transient = e.isTransient;
   if (e.userTitle) error.error_user_title = e.userTitle;
   if (e.userMsg) error.error_user_msg = e.userMsg;
   error.fbtrace_id = `A${opaque(16)}`;
-  const extra: Record<string, string> = e.code === 190 ? { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${e.message.replace(/"/g, "'")}"` } : {};
+  const extra: Record<string, string> =
+    e.code === 190
+      ? { "WWW-Authenticate": `OAuth "Facebook Platform" "invalid_token" "${e.message.replace(/"/g, "'")}"` }
+      : {};
   sendJson(res, status, { error }, { ...extra, ...headers });
 }
 
@@ -62,12 +78,19 @@ export async function readParams(req: Req, url: URL): Promise<Params> {
     params.json = json as Record<string, unknown>;
     for (const [k, v] of Object.entries(json)) params.values.set(k, typeof v === "string" ? v : JSON.stringify(v));
   } else if (type.startsWith("multipart/form-data")) {
-    const form = await new Response(new Uint8Array(body), { headers: { "content-type": String(req.headers["content-type"]) } }).formData();
+    const form = await new Response(new Uint8Array(body), {
+      headers: { "content-type": String(req.headers["content-type"]) },
+    }).formData();
     const entries: [string, FormDataEntryValue][] = [];
     form.forEach((v, k) => entries.push([k, v]));
     for (const [k, v] of entries) {
       if (typeof v === "string") params.values.set(k, v);
-      else params.files.set(k, { content: Buffer.from(await v.arrayBuffer()), contentType: v.type || "application/octet-stream", filename: v.name || "file" });
+      else
+        params.files.set(k, {
+          content: Buffer.from(await v.arrayBuffer()),
+          contentType: v.type || "application/octet-stream",
+          filename: v.name || "file",
+        });
     }
   } else {
     for (const [k, v] of new URLSearchParams(body.toString("utf8"))) params.values.set(k, v);
@@ -89,7 +112,11 @@ export function jsonParam(p: Params, name: string): Record<string, unknown> | un
   }
 }
 
-export interface FieldSpec { name: string; limit?: number; sub?: FieldSpec[] }
+export interface FieldSpec {
+  name: string;
+  limit?: number;
+  sub?: FieldSpec[];
+}
 
 /** Parses Graph's field selector: "id,name,messages.limit(5){id,from},instagram_business_account{id}". */
 export function parseFields(s: string | undefined): FieldSpec[] | undefined {
@@ -121,7 +148,11 @@ export function parseFields(s: string | undefined): FieldSpec[] | undefined {
 }
 
 /** Keeps the requested fields of a node (id always), the way Graph only returns what is asked. */
-export function select(node: Record<string, unknown>, fields: FieldSpec[] | undefined, defaults: string[]): Record<string, unknown> {
+export function select(
+  node: Record<string, unknown>,
+  fields: FieldSpec[] | undefined,
+  defaults: string[],
+): Record<string, unknown> {
   const wanted = fields?.map((f) => f.name) ?? defaults;
   const out: Record<string, unknown> = {};
   for (const name of ["id", ...wanted]) if (node[name] !== undefined) out[name] = node[name];

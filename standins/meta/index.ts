@@ -9,11 +9,24 @@ import { handleGraph } from "./graph.ts";
 import { PayloadTooLarge, sendGraphError, type Res } from "./http.ts";
 import { dialog, DIALOG_PATH } from "./oauth.ts";
 import { digits, MetaState, type SentRecord, type StoredMessage, type Subscription } from "./state.ts";
-import { echoItem, envelope, messageItem, postWebhook, type PostOptions, type PostResult, type WebhookPayload } from "./webhooks.ts";
+import {
+  echoItem,
+  envelope,
+  messageItem,
+  postWebhook,
+  type PostOptions,
+  type PostResult,
+  type WebhookPayload,
+} from "./webhooks.ts";
 
 export type { PostOptions, PostResult, SentRecord, Subscription, WebhookPayload };
 
-export interface CustomerAttachment { filename: string; contentType: string; content: Buffer; type?: "image" | "video" | "audio" | "file" }
+export interface CustomerAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  type?: "image" | "video" | "audio" | "file";
+}
 
 export interface Fault {
   /** HTTP status (default 400, 500 for codes 1/2; 429 alone means "(#4) Application request limit reached"). */
@@ -37,14 +50,20 @@ export interface MetaStandIn {
   env(): Record<string, string>;
   close(): Promise<void>;
   addUser(opts?: { name?: string }): { id: string; name: string };
-  addPage(userId: string, page: { name: string; instagram?: { username: string } }): { id: string; name: string; accessToken: string; instagram?: { id: string; username: string } };
+  addPage(
+    userId: string,
+    page: { name: string; instagram?: { username: string } },
+  ): { id: string; name: string; accessToken: string; instagram?: { id: string; username: string } };
   /** The user the login dialog consents as (auto-consent); `decline` switches permissions off. */
   consentAs(userId: string | undefined, opts?: { decline?: string[] }): void;
   denyNextConsent(): void;
   /** The user removes one of the app's permissions in their Facebook settings (after connecting). */
   revokePermission(userId: string, scope: string): void;
   /** Records a person's message to a Page / IG account and returns the webhook Meta would send. */
-  customerMessage(pageOrIgId: string, msg: { psid?: string; name?: string; text?: string; attachments?: CustomerAttachment[]; at?: Date }): WebhookPayload;
+  customerMessage(
+    pageOrIgId: string,
+    msg: { psid?: string; name?: string; text?: string; attachments?: CustomerAttachment[]; at?: Date },
+  ): WebhookPayload;
   /** A button tap (messaging_postbacks); it opens the reply window like a message. */
   postback(pageOrIgId: string, p: { psid: string; title: string; payload?: string; at?: Date }): WebhookPayload;
   /** The echo of a message the app sent through the Send API. */
@@ -83,7 +102,16 @@ const FAULT_MESSAGES: Record<number, string> = {
   613: "(#613) Calls to this api have exceeded the rate limit.",
 };
 
-export async function startMetaStandIn(opts: { port?: number; appId?: string; appSecret?: string; verifyToken?: string; redirectUris?: string[]; requireAppSecretProof?: boolean } = {}): Promise<MetaStandIn> {
+export async function startMetaStandIn(
+  opts: {
+    port?: number;
+    appId?: string;
+    appSecret?: string;
+    verifyToken?: string;
+    redirectUris?: string[];
+    requireAppSecretProof?: boolean;
+  } = {},
+): Promise<MetaStandIn> {
   const state = new MetaState(opts.appId ?? DEFAULT_APP_ID, opts.appSecret ?? randomBytes(16).toString("hex"));
   const verifyToken = opts.verifyToken ?? randomBytes(12).toString("base64url");
   const faults: Fault[] = [];
@@ -96,15 +124,25 @@ export async function startMetaStandIn(opts: { port?: number; appId?: string; ap
     const line = `${req.method} ${url.pathname}`;
     log.push(line);
     const target = url.pathname.startsWith("/cdn/") ? "cdn" : DIALOG_PATH.test(url.pathname) ? "dialog" : "graph";
-    const at = target === "dialog" ? -1 : faults.findIndex((f) => (f.target ?? "graph") === target && (!f.match || line.includes(f.match)));
+    const at =
+      target === "dialog"
+        ? -1
+        : faults.findIndex((f) => (f.target ?? "graph") === target && (!f.match || line.includes(f.match)));
     if (at !== -1) return answerFault(res, faults.splice(at, 1)[0]!);
     if (target === "cdn") return cdn(res, url);
     if (target === "dialog") return dialog(state, { redirectUris: opts.redirectUris }, res, url);
     const m = /^(?:\/v\d+\.\d+)?\/(.*)$/.exec(url.pathname);
     const segments = (m?.[1] ?? "").split("/").filter(Boolean).map(decodeURIComponent);
-    handleGraph({ state, base, requireAppSecretProof: opts.requireAppSecretProof ?? true }, req, res, url, segments).catch((err: unknown) => {
+    handleGraph(
+      { state, base, requireAppSecretProof: opts.requireAppSecretProof ?? true },
+      req,
+      res,
+      url,
+      segments,
+    ).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (err instanceof PayloadTooLarge) return sendGraphError(res, 413, { message: "(#100) Request body too large", code: 100 });
+      if (err instanceof PayloadTooLarge)
+        return sendGraphError(res, 413, { message: "(#100) Request body too large", code: 100 });
       sendGraphError(res, 500, { message: "An unknown error occurred", code: 1, isTransient: true });
     });
   });
@@ -113,15 +151,23 @@ export async function startMetaStandIn(opts: { port?: number; appId?: string; ap
 
   function cdn(res: Res, url: URL): void {
     const messenger = /^\/cdn\/v\/t1\.15752-9\/(\d+)\/[^/]+$/.exec(url.pathname);
-    const blobId = messenger?.[1] ?? (url.pathname === "/cdn/ig_messaging_cdn/" ? url.searchParams.get("asset_id") : null);
+    const blobId =
+      messenger?.[1] ?? (url.pathname === "/cdn/ig_messaging_cdn/" ? url.searchParams.get("asset_id") : null);
     const sig = url.searchParams.get(messenger ? "oh" : "signature") ?? "";
     const expires = url.searchParams.get("oe") ?? "";
     const blob = blobId ? state.blobs.get(blobId) : undefined;
     const expected = blobId ? Buffer.from(state.cdnSignature(blobId, expires)) : Buffer.alloc(0);
-    const text = (status: number, body: string) => { res.writeHead(status, { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(body) }).end(body); };
-    if (!blob || sig.length !== expected.length || !timingSafeEqual(Buffer.from(sig), expected)) return text(403, "Bad URL hash");
+    const text = (status: number, body: string) => {
+      res.writeHead(status, { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(body) }).end(body);
+    };
+    if (!blob || sig.length !== expected.length || !timingSafeEqual(Buffer.from(sig), expected))
+      return text(403, "Bad URL hash");
     if (cdnExpired || parseInt(expires, 16) * 1000 < Date.now()) return text(403, "URL signature expired");
-    res.writeHead(200, { "Content-Type": blob.contentType, "Content-Length": blob.content.length, "Cache-Control": "max-age=1209600, no-transform" });
+    res.writeHead(200, {
+      "Content-Type": blob.contentType,
+      "Content-Length": blob.content.length,
+      "Cache-Control": "max-age=1209600, no-transform",
+    });
     res.end(blob.content);
   }
 
@@ -136,14 +182,31 @@ export async function startMetaStandIn(opts: { port?: number; appId?: string; ap
       META_GRAPH_BASE_URL: base,
       META_DIALOG_BASE_URL: base,
     }),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-    addUser: (o) => { const u = state.addUser(o?.name); return { ...u }; },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    addUser: (o) => {
+      const u = state.addUser(o?.name);
+      return { ...u };
+    },
     addPage: (userId, input) => {
       const page = state.addPage(userId, input);
-      return { id: page.id, name: page.name, accessToken: page.accessToken, ...(page.instagram ? { instagram: { id: page.instagram.id, username: page.instagram.username } } : {}) };
+      return {
+        id: page.id,
+        name: page.name,
+        accessToken: page.accessToken,
+        ...(page.instagram ? { instagram: { id: page.instagram.id, username: page.instagram.username } } : {}),
+      };
     },
-    consentAs: (userId, o) => { state.consentAs = userId; state.declineScopes = o?.decline ?? []; },
-    denyNextConsent: () => { state.denyNext = true; },
+    consentAs: (userId, o) => {
+      state.consentAs = userId;
+      state.declineScopes = o?.decline ?? [];
+    },
+    denyNextConsent: () => {
+      state.denyNext = true;
+    },
     revokePermission: (userId, scope) => {
       for (const g of state.tokens.values()) if (g.userId === userId) g.scopes = g.scopes.filter((s) => s !== scope);
     },
@@ -156,9 +219,17 @@ export async function startMetaStandIn(opts: { port?: number; appId?: string; ap
       customer.lastInboundAt = Math.max(customer.lastInboundAt ?? 0, at);
       account.customers.set(psid, customer);
       const stored: StoredMessage = {
-        mid: state.newMid(account.platform), from: state.customerParty(account, customer), to: state.ownParty(account), text: msg.text ?? "", createdAt: at,
+        mid: state.newMid(account.platform),
+        from: state.customerParty(account, customer),
+        to: state.ownParty(account),
+        text: msg.text ?? "",
+        createdAt: at,
         attachments: (msg.attachments ?? []).map((a) => ({
-          id: digits(16), type: a.type ?? attachmentType(a.contentType), mimeType: a.contentType, name: a.filename, size: a.content.length,
+          id: digits(16),
+          type: a.type ?? attachmentType(a.contentType),
+          mimeType: a.contentType,
+          name: a.filename,
+          size: a.content.length,
           blobId: state.storeBlob(a.content, a.contentType, a.filename),
         })),
       };
@@ -171,7 +242,18 @@ export async function startMetaStandIn(opts: { port?: number; appId?: string; ap
       const customer = account.customers.get(p.psid) ?? { id: p.psid };
       customer.lastInboundAt = Math.max(customer.lastInboundAt ?? 0, at);
       account.customers.set(p.psid, customer);
-      return envelope(account, [{ sender: { id: p.psid }, recipient: { id: account.id }, timestamp: at, postback: { title: p.title, payload: p.payload ?? p.title.toUpperCase().replace(/\W+/g, "_"), mid: state.newMid(account.platform) } }]);
+      return envelope(account, [
+        {
+          sender: { id: p.psid },
+          recipient: { id: account.id },
+          timestamp: at,
+          postback: {
+            title: p.title,
+            payload: p.payload ?? p.title.toUpperCase().replace(/\W+/g, "_"),
+            mid: state.newMid(account.platform),
+          },
+        },
+      ]);
     },
     echo: (id, messageId) => {
       const account = accountOf(id);
@@ -191,21 +273,40 @@ export async function startMetaStandIn(opts: { port?: number; appId?: string; ap
       const account = accountOf(id);
       const now = Date.now();
       if (account.platform === "messenger")
-        return envelope(account, [{ sender: { id: p.psid }, recipient: { id: account.id }, timestamp: now, read: { watermark: (p.watermark ?? new Date()).getTime() } }]);
-      const mid = p.mid ?? [...(account.conversations.get(p.psid)?.messages ?? [])].reverse().find((m) => m.from.id === account.id)?.mid;
+        return envelope(account, [
+          {
+            sender: { id: p.psid },
+            recipient: { id: account.id },
+            timestamp: now,
+            read: { watermark: (p.watermark ?? new Date()).getTime() },
+          },
+        ]);
+      const mid =
+        p.mid ??
+        [...(account.conversations.get(p.psid)?.messages ?? [])].reverse().find((m) => m.from.id === account.id)?.mid;
       if (!mid) throw new Error("meta stand-in: nothing was sent to this person to be read");
-      return envelope(account, [{ sender: { id: p.psid }, recipient: { id: account.id }, timestamp: now, read: { mid } }]);
+      return envelope(account, [
+        { sender: { id: p.psid }, recipient: { id: account.id }, timestamp: now, read: { mid } },
+      ]);
     },
     postWebhook: (targetUrl, payload, o) => postWebhook(state, targetUrl, payload, o),
     sent: (id) => [...(state.sent.get(accountOf(id).id) ?? [])],
     subscriptions: () => state.subscriptions.map((s) => ({ ...s, fields: [...s.fields] })),
-    failNext: (n, fault) => { for (let i = 0; i < n; i++) faults.push(fault); },
+    failNext: (n, fault) => {
+      for (let i = 0; i < n; i++) faults.push(fault);
+    },
     expireTokens: (id) => {
       const pageId = id ? accountOf(id).page.id : undefined;
-      const owners = new Set([...state.pages.values()].filter((p) => !pageId || p.id === pageId).map((p) => p.ownerUserId));
-      for (const g of state.tokens.values()) if ((g.kind === "page" && (!pageId || g.pageId === pageId)) || (g.kind === "user" && owners.has(g.userId))) g.expired = true;
+      const owners = new Set(
+        [...state.pages.values()].filter((p) => !pageId || p.id === pageId).map((p) => p.ownerUserId),
+      );
+      for (const g of state.tokens.values())
+        if ((g.kind === "page" && (!pageId || g.pageId === pageId)) || (g.kind === "user" && owners.has(g.userId)))
+          g.expired = true;
     },
-    expireCdnLinks: () => { cdnExpired = true; },
+    expireCdnLinks: () => {
+      cdnExpired = true;
+    },
     requests: () => [...log],
   };
   return api;
@@ -219,20 +320,41 @@ function attachmentType(contentType: string): "image" | "video" | "audio" | "fil
 function answerFault(res: Res, fault: Fault): void {
   if (fault.target === "cdn") {
     const body = fault.status === 404 ? "Not Found" : "Temporarily unavailable";
-    return void res.writeHead(fault.status ?? 503, { "Content-Type": "text/plain", ...(fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {}) }).end(body);
+    return void res
+      .writeHead(fault.status ?? 503, {
+        "Content-Type": "text/plain",
+        ...(fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {}),
+      })
+      .end(body);
   }
-  const code = fault.code ?? (fault.status === 429 ? 4 : fault.status && fault.status >= 500 ? 2 : fault.status === 401 ? 190 : 1);
+  const code =
+    fault.code ?? (fault.status === 429 ? 4 : fault.status && fault.status >= 500 ? 2 : fault.status === 401 ? 190 : 1);
   const status = fault.status ?? (code === 1 || code === 2 ? 500 : 400);
   const headers: Record<string, string> = {};
   if (fault.retryAfter !== undefined) headers["Retry-After"] = String(fault.retryAfter);
-  if ([4, 17, 32, 613].includes(code)) headers["X-App-Usage"] = JSON.stringify({ call_count: 100, total_cputime: 28, total_time: 31 });
+  if ([4, 17, 32, 613].includes(code))
+    headers["X-App-Usage"] = JSON.stringify({ call_count: 100, total_cputime: 28, total_time: 31 });
   if (fault.regainAccessMinutes !== undefined)
-    headers["X-Business-Use-Case-Usage"] = JSON.stringify({ [digits(15)]: [{ type: "pages", call_count: 100, total_cputime: 21, total_time: 24, estimated_time_to_regain_access: fault.regainAccessMinutes }] });
-  sendGraphError(res, status, {
-    message: fault.message ?? FAULT_MESSAGES[code] ?? "An unknown error occurred",
-    code,
-    ...(fault.subcode !== undefined ? { subcode: fault.subcode } : code === 190 ? { subcode: 460 } : {}),
-    ...(code === 1 || code === 2 || code === 4 ? { isTransient: true } : {}),
-  }, headers);
+    headers["X-Business-Use-Case-Usage"] = JSON.stringify({
+      [digits(15)]: [
+        {
+          type: "pages",
+          call_count: 100,
+          total_cputime: 21,
+          total_time: 24,
+          estimated_time_to_regain_access: fault.regainAccessMinutes,
+        },
+      ],
+    });
+  sendGraphError(
+    res,
+    status,
+    {
+      message: fault.message ?? FAULT_MESSAGES[code] ?? "An unknown error occurred",
+      code,
+      ...(fault.subcode !== undefined ? { subcode: fault.subcode } : code === 190 ? { subcode: 460 } : {}),
+      ...(code === 1 || code === 2 || code === 4 ? { isTransient: true } : {}),
+    },
+    headers,
+  );
 }
-

@@ -3,7 +3,9 @@
 import { escapeHtml, sendGraphError, sendHtml, sendJson, type Res } from "./http.ts";
 import { opaque, type MetaState } from "./state.ts";
 
-export interface OAuthOptions { redirectUris?: string[] }
+export interface OAuthOptions {
+  redirectUris?: string[];
+}
 
 export const DIALOG_PATH = /^\/v\d+\.\d+\/dialog\/oauth$/;
 
@@ -13,7 +15,12 @@ export function dialog(state: MetaState, opts: OAuthOptions, res: Res, url: URL)
     return sendHtml(res, 400, "Invalid App ID", "The provided app ID does not look like a valid app ID.");
   const redirectUri = q.get("redirect_uri") ?? "";
   if (!/^https?:\/\//.test(redirectUri) || (opts.redirectUris && !opts.redirectUris.includes(redirectUri)))
-    return sendHtml(res, 400, "URL blocked", "This redirect failed because the redirect URI is not whitelisted in the app's Client OAuth Settings.");
+    return sendHtml(
+      res,
+      400,
+      "URL blocked",
+      "This redirect failed because the redirect URI is not whitelisted in the app's Client OAuth Settings.",
+    );
 
   const back = new URL(redirectUri);
   const stateParam = q.get("state");
@@ -25,7 +32,12 @@ export function dialog(state: MetaState, opts: OAuthOptions, res: Res, url: URL)
   };
   if (state.denyNext) {
     state.denyNext = false;
-    return redirect({ error: "access_denied", error_code: "200", error_description: "Permissions error", error_reason: "user_denied" });
+    return redirect({
+      error: "access_denied",
+      error_code: "200",
+      error_description: "Permissions error",
+      error_reason: "user_denied",
+    });
   }
   if (q.get("response_type") && q.get("response_type") !== "code")
     return sendHtml(res, 400, "Error", "Unsupported response_type.");
@@ -39,7 +51,13 @@ export function dialog(state: MetaState, opts: OAuthOptions, res: Res, url: URL)
   }
   const requested = (q.get("scope") ?? "").split(/[ ,]+/).filter(Boolean);
   const code = `AQ${opaque(180)}`;
-  state.codes.set(code, { userId: user.id, redirectUri, scopes: requested, expiresAt: Date.now() + 10 * 60_000, used: false });
+  state.codes.set(code, {
+    userId: user.id,
+    redirectUri,
+    scopes: requested,
+    expiresAt: Date.now() + 10 * 60_000,
+    used: false,
+  });
   redirect({ code });
 }
 
@@ -60,11 +78,19 @@ export function accessToken(state: MetaState, res: Res, q: Map<string, string>):
   const code = q.get("code");
   if (!code) return sendGraphError(res, 400, { message: "Missing authorization code", code: 1 });
   const grant = state.codes.get(code);
-  if (!grant) return sendGraphError(res, 400, { message: "Invalid verification code format.", code: 100, subcode: 36008 });
-  if (grant.used) return sendGraphError(res, 400, { message: "This authorization code has been used.", code: 100, subcode: 36009 });
-  if (grant.expiresAt < Date.now()) return sendGraphError(res, 400, { message: "This authorization code has expired.", code: 100, subcode: 36007 });
+  if (!grant)
+    return sendGraphError(res, 400, { message: "Invalid verification code format.", code: 100, subcode: 36008 });
+  if (grant.used)
+    return sendGraphError(res, 400, { message: "This authorization code has been used.", code: 100, subcode: 36009 });
+  if (grant.expiresAt < Date.now())
+    return sendGraphError(res, 400, { message: "This authorization code has expired.", code: 100, subcode: 36007 });
   if (q.get("redirect_uri") !== grant.redirectUri)
-    return sendGraphError(res, 400, { message: "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request", code: 100, subcode: 36008 });
+    return sendGraphError(res, 400, {
+      message:
+        "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+      code: 100,
+      subcode: 36008,
+    });
   grant.used = true;
   const scopes = grant.scopes.filter((s) => !state.declineScopes.includes(s));
   const token = state.newToken({ kind: "user", userId: grant.userId, longLived: false, expired: false, scopes });

@@ -5,17 +5,49 @@ import { createHash, createHmac, randomBytes, randomInt } from "node:crypto";
 
 export type Platform = "messenger" | "instagram";
 
-export interface User { id: string; name: string }
+export interface User {
+  id: string;
+  name: string;
+}
 
-export interface Customer { id: string; name?: string; username?: string; lastInboundAt?: number }
+export interface Customer {
+  id: string;
+  name?: string;
+  username?: string;
+  lastInboundAt?: number;
+}
 
-export interface StoredAttachment { id: string; type: string; mimeType: string; name: string; size: number; blobId: string }
+export interface StoredAttachment {
+  id: string;
+  type: string;
+  mimeType: string;
+  name: string;
+  size: number;
+  blobId: string;
+}
 
-export interface Party { id: string; name?: string; username?: string }
+export interface Party {
+  id: string;
+  name?: string;
+  username?: string;
+}
 
-export interface StoredMessage { mid: string; from: Party; to: Party; text: string; createdAt: number; attachments: StoredAttachment[] }
+export interface StoredMessage {
+  mid: string;
+  from: Party;
+  to: Party;
+  text: string;
+  createdAt: number;
+  attachments: StoredAttachment[];
+}
 
-export interface Conversation { id: string; customerId: string; messages: StoredMessage[]; updatedAt: number; seq: number }
+export interface Conversation {
+  id: string;
+  customerId: string;
+  messages: StoredMessage[];
+  updatedAt: number;
+  seq: number;
+}
 
 /** A messaging identity: a Page (Messenger) or an Instagram professional account. */
 export interface MessagingAccount {
@@ -45,15 +77,37 @@ export interface SentRecord {
   at: Date;
 }
 
-export interface Subscription { pageId: string; fields: string[]; at: Date }
+export interface Subscription {
+  pageId: string;
+  fields: string[];
+  at: Date;
+}
 
-export interface TokenGrant { kind: "user" | "page"; userId: string; pageId?: string; longLived: boolean; expired: boolean; scopes: string[] }
+export interface TokenGrant {
+  kind: "user" | "page";
+  userId: string;
+  pageId?: string;
+  longLived: boolean;
+  expired: boolean;
+  scopes: string[];
+}
 
-export interface CodeGrant { userId: string; redirectUri: string; scopes: string[]; expiresAt: number; used: boolean }
+export interface CodeGrant {
+  userId: string;
+  redirectUri: string;
+  scopes: string[];
+  expiresAt: number;
+  used: boolean;
+}
 
-export interface Blob { content: Buffer; contentType: string; filename: string }
+export interface Blob {
+  content: Buffer;
+  contentType: string;
+  filename: string;
+}
 
-export const digits = (n: number) => String(randomInt(1, 10)) + Array.from({ length: n - 1 }, () => randomInt(0, 10)).join("");
+export const digits = (n: number) =>
+  String(randomInt(1, 10)) + Array.from({ length: n - 1 }, () => randomInt(0, 10)).join("");
 export const opaque = (bytes: number) => randomBytes(bytes).toString("base64url");
 export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -77,7 +131,10 @@ export class MetaState {
   denyNext = false;
   private seq = 0;
 
-  constructor(readonly appId: string, readonly appSecret: string) {}
+  constructor(
+    readonly appId: string,
+    readonly appSecret: string,
+  ) {}
 
   nextSeq(): number {
     return ++this.seq;
@@ -100,12 +157,22 @@ export class MetaState {
     const user = this.users.get(userId);
     if (!user) throw new Error(`meta stand-in: no user ${userId}`);
     const id = digits(15);
-    const account = (platform: Platform, accountId: string): MessagingAccount => ({ platform, id: accountId, pageId: id, customers: new Map(), conversations: new Map() });
+    const account = (platform: Platform, accountId: string): MessagingAccount => ({
+      platform,
+      id: accountId,
+      pageId: id,
+      customers: new Map(),
+      conversations: new Map(),
+    });
     const page: Page = {
-      id, name: input.name, ownerUserId: userId,
+      id,
+      name: input.name,
+      ownerUserId: userId,
       accessToken: "",
       messenger: account("messenger", id),
-      ...(input.instagram ? { instagram: { ...account("instagram", `1784${digits(13)}`), username: input.instagram.username } } : {}),
+      ...(input.instagram
+        ? { instagram: { ...account("instagram", `1784${digits(13)}`), username: input.instagram.username } }
+        : {}),
     };
     // Page tokens from the stand-in never expire (as with a long-lived user token), until expired by a test.
     page.accessToken = this.newToken({ kind: "page", userId, pageId: id, longLived: true, expired: false, scopes: [] });
@@ -122,17 +189,24 @@ export class MetaState {
   }
 
   ownParty(account: MessagingAccount & { page: Page }): Party {
-    return account.platform === "messenger" ? { id: account.id, name: account.page.name } : { id: account.id, username: account.page.instagram!.username };
+    return account.platform === "messenger"
+      ? { id: account.id, name: account.page.name }
+      : { id: account.id, username: account.page.instagram!.username };
   }
 
   customerParty(account: MessagingAccount, c: Customer): Party {
-    return account.platform === "messenger" ? { id: c.id, ...(c.name ? { name: c.name } : {}) } : { id: c.id, ...(c.username ?? c.name ? { username: c.username ?? c.name } : {}) };
+    return account.platform === "messenger"
+      ? { id: c.id, ...(c.name ? { name: c.name } : {}) }
+      : { id: c.id, ...((c.username ?? c.name) ? { username: c.username ?? c.name } : {}) };
   }
 
   conversationOf(account: MessagingAccount, customerId: string): Conversation {
     let conv = account.conversations.get(customerId);
     if (!conv) {
-      const id = account.platform === "messenger" ? `t_${digits(16)}` : Buffer.from(`ig_conversation:${digits(20)}`).toString("base64url");
+      const id =
+        account.platform === "messenger"
+          ? `t_${digits(16)}`
+          : Buffer.from(`ig_conversation:${digits(20)}`).toString("base64url");
       conv = { id, customerId, messages: [], updatedAt: 0, seq: 0 };
       account.conversations.set(customerId, conv);
     }
@@ -140,7 +214,9 @@ export class MetaState {
   }
 
   newMid(platform: Platform): string {
-    return platform === "messenger" ? `m_${opaque(66)}` : Buffer.from(`ig_message_item:1:IGMessageThread:${digits(17)}:${digits(38)}`).toString("base64url");
+    return platform === "messenger"
+      ? `m_${opaque(66)}`
+      : Buffer.from(`ig_message_item:1:IGMessageThread:${digits(17)}:${digits(38)}`).toString("base64url");
   }
 
   record(account: MessagingAccount, customerId: string, msg: StoredMessage): void {

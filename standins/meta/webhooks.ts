@@ -13,7 +13,10 @@ export interface WebhookPayload {
 type Account = MessagingAccount & { page: Page };
 
 export function envelope(account: Account, items: Record<string, unknown>[], time = Date.now()): WebhookPayload {
-  return { object: account.platform === "messenger" ? "page" : "instagram", entry: [{ id: account.id, time, messaging: items }] };
+  return {
+    object: account.platform === "messenger" ? "page" : "instagram",
+    entry: [{ id: account.id, time, messaging: items }],
+  };
 }
 
 function attachmentsJson(state: MetaState, base: string, account: Account, m: StoredMessage) {
@@ -21,7 +24,12 @@ function attachmentsJson(state: MetaState, base: string, account: Account, m: St
 }
 
 /** A person's message as Meta delivers it (field `messages`). */
-export function messageItem(state: MetaState, base: string, account: Account, m: StoredMessage): Record<string, unknown> {
+export function messageItem(
+  state: MetaState,
+  base: string,
+  account: Account,
+  m: StoredMessage,
+): Record<string, unknown> {
   const message: Record<string, unknown> = { mid: m.mid };
   if (m.text) message.text = m.text;
   if (m.attachments.length) message.attachments = attachmentsJson(state, base, account, m);
@@ -48,7 +56,11 @@ export interface PostOptions {
   headers?: Record<string, string>;
 }
 
-export interface PostResult { status: number; body: string; headers: Record<string, string> }
+export interface PostResult {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
 
 export function signatureHeaders(body: Buffer, secret: string): Record<string, string> {
   return {
@@ -57,9 +69,17 @@ export function signatureHeaders(body: Buffer, secret: string): Record<string, s
   };
 }
 
-export async function postWebhook(state: MetaState, targetUrl: string, payload: unknown, opts: PostOptions = {}): Promise<PostResult> {
-  let body = Buffer.isBuffer(payload) ? Buffer.from(payload) : Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload));
-  const signature = opts.omitSignature || opts.sign === false ? {} : signatureHeaders(body, opts.secret ?? state.appSecret);
+export async function postWebhook(
+  state: MetaState,
+  targetUrl: string,
+  payload: unknown,
+  opts: PostOptions = {},
+): Promise<PostResult> {
+  let body = Buffer.isBuffer(payload)
+    ? Buffer.from(payload)
+    : Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload));
+  const signature =
+    opts.omitSignature || opts.sign === false ? {} : signatureHeaders(body, opts.secret ?? state.appSecret);
   // Still valid JSON, different bytes: only the signature check can notice.
   if (opts.tamper) body = Buffer.from(body.toString("utf8").replace(/}\s*$/, ',"tampered":true}'));
   const res = await fetch(targetUrl, {
@@ -68,6 +88,8 @@ export async function postWebhook(state: MetaState, targetUrl: string, payload: 
     body,
   });
   const headers: Record<string, string> = {};
-  res.headers.forEach((v, k) => { headers[k] = v; });
+  res.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
   return { status: res.status, body: await res.text(), headers };
 }

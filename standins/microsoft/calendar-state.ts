@@ -12,11 +12,20 @@ export const dayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday",
 export type DayName = (typeof dayNames)[number];
 
 /** Graph's dateTimeTimeZone as written: local wall time and the zone name the client used. */
-export interface LocalTime { dateTime: string; timeZone: string }
+export interface LocalTime {
+  dateTime: string;
+  timeZone: string;
+}
 
 export interface Recurrence {
   pattern: { type: "daily" | "weekly"; interval: number; daysOfWeek?: DayName[]; firstDayOfWeek?: DayName };
-  range: { type: "endDate" | "numbered" | "noEnd"; startDate: string; endDate?: string; numberOfOccurrences?: number; recurrenceTimeZone?: string };
+  range: {
+    type: "endDate" | "numbered" | "noEnd";
+    startDate: string;
+    endDate?: string;
+    numberOfOccurrences?: number;
+    recurrenceTimeZone?: string;
+  };
 }
 
 export interface ExceptionEdit {
@@ -29,7 +38,14 @@ export interface ExceptionEdit {
   changeKey: string;
 }
 
-export interface StoredCalendar { id: string; name: string; isDefault: boolean; canEdit: boolean; color: string; changeKey: string }
+export interface StoredCalendar {
+  id: string;
+  name: string;
+  isDefault: boolean;
+  canEdit: boolean;
+  color: string;
+  changeKey: string;
+}
 
 export interface StoredEvent {
   id: string;
@@ -74,17 +90,43 @@ export interface Instance {
   version: string;
 }
 
-export interface ViewWindow { from: number; to: number }
+export interface ViewWindow {
+  from: number;
+  to: number;
+}
 
 export type ViewItem = { instance: Instance } | { removedId: string };
 
 export type ViewState =
-  | { kind: "skip"; email: string; calendarId: string; generation: number; window: ViewWindow; items: ViewItem[]; pos: number; snapshot: Map<string, string> }
-  | { kind: "delta"; email: string; calendarId: string; generation: number; window: ViewWindow; snapshot: Map<string, string> };
+  | {
+      kind: "skip";
+      email: string;
+      calendarId: string;
+      generation: number;
+      window: ViewWindow;
+      items: ViewItem[];
+      pos: number;
+      snapshot: Map<string, string>;
+    }
+  | {
+      kind: "delta";
+      email: string;
+      calendarId: string;
+      generation: number;
+      window: ViewWindow;
+      snapshot: Map<string, string>;
+    };
 
-export interface UserCalendars { calendars: Map<string, StoredCalendar>; events: Map<string, StoredEvent>; generation: number }
+export interface UserCalendars {
+  calendars: Map<string, StoredCalendar>;
+  events: Map<string, StoredEvent>;
+  generation: number;
+}
 
-export interface CalendarStore { users: Map<string, UserCalendars>; views: Map<string, ViewState> }
+export interface CalendarStore {
+  users: Map<string, UserCalendars>;
+  views: Map<string, ViewState>;
+}
 
 const stores = new WeakMap<StandInState, CalendarStore>();
 
@@ -137,7 +179,14 @@ export function userCalendars(state: StandInState, user: User): UserCalendars {
   if (!u) {
     u = { calendars: new Map(), events: new Map(), generation: 0 };
     const id = newCalendarId();
-    u.calendars.set(id, { id, name: "Calendar", isDefault: true, canEdit: true, color: "auto", changeKey: newChangeKey() });
+    u.calendars.set(id, {
+      id,
+      name: "Calendar",
+      isDefault: true,
+      canEdit: true,
+      color: "auto",
+      changeKey: newChangeKey(),
+    });
     store.users.set(user.email, u);
   }
   return u;
@@ -174,8 +223,11 @@ function weekday(dayNum: number): number {
 export function occurrenceDates(rec: Recurrence, horizon: string): string[] {
   const out: string[] = [];
   const start = dayNumber(rec.range.startDate);
-  const last = Math.min(dayNumber(horizon), rec.range.type === "endDate" && rec.range.endDate ? dayNumber(rec.range.endDate) : Infinity);
-  const limit = rec.range.type === "numbered" ? rec.range.numberOfOccurrences ?? 0 : Infinity;
+  const last = Math.min(
+    dayNumber(horizon),
+    rec.range.type === "endDate" && rec.range.endDate ? dayNumber(rec.range.endDate) : Infinity,
+  );
+  const limit = rec.range.type === "numbered" ? (rec.range.numberOfOccurrences ?? 0) : Infinity;
   const interval = Math.max(1, rec.pattern.interval || 1);
   let count = 0;
   if (rec.pattern.type === "daily") {
@@ -225,10 +277,19 @@ export function instancesOf(ev: StoredEvent, window: ViewWindow): Instance[] {
       end = exc?.end ? instantOf(exc.end) : new Date(start.getTime() + duration);
     }
     const inst: Instance = {
-      id: occurrenceId(ev.id, date), event: ev, type: exc ? "exception" : "occurrence", occurrenceDate: date,
-      subject: exc?.subject ?? ev.subject, start, end, dates, showAs: exc?.showAs ?? ev.showAs,
-      isCancelled: exc?.isCancelled ?? ev.isCancelled, iCalUId: occurrenceICalUId(ev.iCalUId, date),
-      changeKey: exc?.changeKey ?? ev.changeKey, version: `${ev.changeKey}/${exc?.changeKey ?? ""}`,
+      id: occurrenceId(ev.id, date),
+      event: ev,
+      type: exc ? "exception" : "occurrence",
+      occurrenceDate: date,
+      subject: exc?.subject ?? ev.subject,
+      start,
+      end,
+      dates,
+      showAs: exc?.showAs ?? ev.showAs,
+      isCancelled: exc?.isCancelled ?? ev.isCancelled,
+      iCalUId: occurrenceICalUId(ev.iCalUId, date),
+      changeKey: exc?.changeKey ?? ev.changeKey,
+      version: `${ev.changeKey}/${exc?.changeKey ?? ""}`,
     };
     if (overlaps(inst, window)) out.push(inst);
   }
@@ -239,10 +300,18 @@ function single(ev: StoredEvent): Instance {
   const zone = zoneOf(ev.start.timeZone) ?? "UTC";
   const dates = ev.isAllDay ? { start: ev.start.dateTime.slice(0, 10), end: ev.end.dateTime.slice(0, 10) } : undefined;
   return {
-    id: ev.id, event: ev, type: "singleInstance", subject: ev.subject,
+    id: ev.id,
+    event: ev,
+    type: "singleInstance",
+    subject: ev.subject,
     start: dates ? fromWallClock(`${dates.start}T00:00:00`, zone) : instantOf(ev.start),
     end: dates ? fromWallClock(`${dates.end}T00:00:00`, zoneOf(ev.end.timeZone) ?? zone) : instantOf(ev.end),
-    dates, showAs: ev.showAs, isCancelled: ev.isCancelled, iCalUId: ev.iCalUId, changeKey: ev.changeKey, version: ev.changeKey,
+    dates,
+    showAs: ev.showAs,
+    isCancelled: ev.isCancelled,
+    iCalUId: ev.iCalUId,
+    changeKey: ev.changeKey,
+    version: ev.changeKey,
   };
 }
 

@@ -5,31 +5,74 @@
 import { z } from "zod";
 import { preferences, readBody, sendEmpty, sendGraphError, sendJson, type Req, type Res } from "./http.ts";
 import {
-  calendarInstances, calendarStore, dayNames, defaultCalendar, findInstance, instancesOf, instantOf, newCalendarId,
-  newChangeKey, newEventId, newICalUId, nowStamp, showAsValues, userCalendars,
-  type ExceptionEdit, type Instance, type LocalTime, type Recurrence, type ShowAs, type StoredCalendar, type StoredEvent,
-  type UserCalendars, type ViewItem, type ViewState, type ViewWindow,
+  calendarInstances,
+  calendarStore,
+  dayNames,
+  defaultCalendar,
+  findInstance,
+  instancesOf,
+  instantOf,
+  newCalendarId,
+  newChangeKey,
+  newEventId,
+  newICalUId,
+  nowStamp,
+  showAsValues,
+  userCalendars,
+  type ExceptionEdit,
+  type Instance,
+  type LocalTime,
+  type Recurrence,
+  type ShowAs,
+  type StoredCalendar,
+  type StoredEvent,
+  type UserCalendars,
+  type ViewItem,
+  type ViewState,
+  type ViewWindow,
 } from "./calendar-state.ts";
 import { opaque, type StandInState, type User } from "./state.ts";
 import { wallClock, zoneOf } from "./zones.ts";
 
-interface Result { status: number; body?: unknown; headers?: Record<string, string> }
+interface Result {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 
 class Problem extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const notFound = () => new Problem(404, "ErrorItemNotFound", "The specified object was not found in the store.");
 
-export interface CalendarContext { state: StandInState; base: string }
+export interface CalendarContext {
+  state: StandInState;
+  base: string;
+}
 
 /** Paths this module answers (the mail router hands them over before its own routes). */
 export function isCalendarPath(lower: string[]): boolean {
-  return (lower.length === 1 && lower[0] === "$batch")
-    || (lower[0] === "me" && ["calendars", "calendar", "events", "calendarview"].includes(lower[1] ?? ""));
+  return (
+    (lower.length === 1 && lower[0] === "$batch") ||
+    (lower[0] === "me" && ["calendars", "calendar", "events", "calendarview"].includes(lower[1] ?? ""))
+  );
 }
 
-export async function handleCalendar(ctx: CalendarContext, user: User, req: Req, res: Res, url: URL, seg: string[]): Promise<void> {
+export async function handleCalendar(
+  ctx: CalendarContext,
+  user: User,
+  req: Req,
+  res: Res,
+  url: URL,
+  seg: string[],
+): Promise<void> {
   const method = req.method ?? "GET";
   let body: unknown;
   if (method === "POST" || method === "PATCH") {
@@ -41,9 +84,10 @@ export async function handleCalendar(ctx: CalendarContext, user: User, req: Req,
     }
   }
   const prefs = preferences(req);
-  const result = seg.length === 1 && seg[0] === "$batch" && method === "POST"
-    ? batch(ctx, user, body)
-    : dispatch(ctx, user, method, seg, url, prefs, body);
+  const result =
+    seg.length === 1 && seg[0] === "$batch" && method === "POST"
+      ? batch(ctx, user, body)
+      : dispatch(ctx, user, method, seg, url, prefs, body);
   if (result.status >= 400) {
     const err = (result.body as { error: { code: string; message: string } }).error;
     return sendGraphError(res, result.status, err.code, err.message, result.headers);
@@ -52,16 +96,33 @@ export async function handleCalendar(ctx: CalendarContext, user: User, req: Req,
   sendJson(res, result.status, result.body, result.headers);
 }
 
-function dispatch(ctx: CalendarContext, user: User, method: string, seg: string[], url: URL, prefs: Map<string, string>, body: unknown): Result {
+function dispatch(
+  ctx: CalendarContext,
+  user: User,
+  method: string,
+  seg: string[],
+  url: URL,
+  prefs: Map<string, string>,
+  body: unknown,
+): Result {
   try {
     return route(ctx, user, method, seg, url, prefs, body);
   } catch (err) {
-    if (err instanceof Problem) return { status: err.status, body: { error: { code: err.code, message: err.message } } };
+    if (err instanceof Problem)
+      return { status: err.status, body: { error: { code: err.code, message: err.message } } };
     throw err;
   }
 }
 
-function route(ctx: CalendarContext, user: User, method: string, seg: string[], url: URL, prefs: Map<string, string>, body: unknown): Result {
+function route(
+  ctx: CalendarContext,
+  user: User,
+  method: string,
+  seg: string[],
+  url: URL,
+  prefs: Map<string, string>,
+  body: unknown,
+): Result {
   const u = userCalendars(ctx.state, user);
   const lower = seg.map((s) => s.toLowerCase());
   // /me/calendar/… is the default calendar; /me/events and /me/calendarView too.
@@ -72,8 +133,15 @@ function route(ctx: CalendarContext, user: User, method: string, seg: string[], 
     if (!calendar) throw notFound();
     rest = lower.slice(3);
   } else if (lower[1] === "calendars") {
-    if (method !== "GET") throw new Problem(405, "ErrorInvalidRequest", "The stand-in cannot create calendars over Graph.");
-    return { status: 200, body: { "@odata.context": `${ctx.base}/v1.0/$metadata#users('${user.id}')/calendars`, value: [...u.calendars.values()].map((c) => calendarResource(user, c)) } };
+    if (method !== "GET")
+      throw new Problem(405, "ErrorInvalidRequest", "The stand-in cannot create calendars over Graph.");
+    return {
+      status: 200,
+      body: {
+        "@odata.context": `${ctx.base}/v1.0/$metadata#users('${user.id}')/calendars`,
+        value: [...u.calendars.values()].map((c) => calendarResource(user, c)),
+      },
+    };
   } else if (lower[1] === "calendar") {
     calendar = defaultCalendar(u);
     rest = lower.slice(2);
@@ -81,7 +149,8 @@ function route(ctx: CalendarContext, user: User, method: string, seg: string[], 
     rest = lower.slice(1);
   }
   const cal = calendar ?? defaultCalendar(u);
-  const is = (...parts: (string | null)[]) => parts.length === rest.length && parts.every((p, i) => p === null || p === rest[i]);
+  const is = (...parts: (string | null)[]) =>
+    parts.length === rest.length && parts.every((p, i) => p === null || p === rest[i]);
   const eventId = () => seg[seg.length - 1]!;
 
   if (is() && method === "GET" && calendar) return { status: 200, body: calendarResource(user, cal) };
@@ -90,14 +159,20 @@ function route(ctx: CalendarContext, user: User, method: string, seg: string[], 
   if (is("events") && method === "POST") return createEvent(u, cal, body, prefs);
   if (is("events") && method === "GET") {
     const top = Math.min(Math.max(Number(url.searchParams.get("$top")) || 10, 1), 1000);
-    const value = [...u.events.values()].filter((e) => e.calendarId === cal.id).slice(0, top).map((e) => resource(masterInstance(e), prefs, url));
+    const value = [...u.events.values()]
+      .filter((e) => e.calendarId === cal.id)
+      .slice(0, top)
+      .map((e) => resource(masterInstance(e), prefs, url));
     return { status: 200, body: { value } };
   }
   if (is("events", null)) {
     const inst = lookup(u, eventId(), calendar);
     if (method === "GET") return { status: 200, body: resource(inst, prefs, url) };
     if (method === "PATCH") return patchEvent(u, inst, body, prefs);
-    if (method === "DELETE") { deleteInstance(u, inst); return { status: 204 }; }
+    if (method === "DELETE") {
+      deleteInstance(u, inst);
+      return { status: 204 };
+    }
   }
   throw new Problem(400, "BadRequest", `Resource not found for the segment '${seg[seg.length - 1] ?? ""}'.`);
 }
@@ -112,11 +187,22 @@ function lookup(u: UserCalendars, id: string, calendar: StoredCalendar | undefin
 /** An event resource for a stored event itself (series masters included). */
 function masterInstance(ev: StoredEvent): Instance {
   const single = ev.recurrence ? undefined : findInstanceOfSingle(ev);
-  return single ?? {
-    id: ev.id, event: ev, type: "singleInstance", subject: ev.subject, start: instantOf(ev.start), end: instantOf(ev.end),
-    dates: ev.isAllDay ? { start: ev.start.dateTime.slice(0, 10), end: ev.end.dateTime.slice(0, 10) } : undefined,
-    showAs: ev.showAs, isCancelled: ev.isCancelled, iCalUId: ev.iCalUId, changeKey: ev.changeKey, version: ev.changeKey,
-  };
+  return (
+    single ?? {
+      id: ev.id,
+      event: ev,
+      type: "singleInstance",
+      subject: ev.subject,
+      start: instantOf(ev.start),
+      end: instantOf(ev.end),
+      dates: ev.isAllDay ? { start: ev.start.dateTime.slice(0, 10), end: ev.end.dateTime.slice(0, 10) } : undefined,
+      showAs: ev.showAs,
+      isCancelled: ev.isCancelled,
+      iCalUId: ev.iCalUId,
+      changeKey: ev.changeKey,
+      version: ev.changeKey,
+    }
+  );
 }
 
 function findInstanceOfSingle(ev: StoredEvent): Instance | undefined {
@@ -127,9 +213,19 @@ function findInstanceOfSingle(ev: StoredEvent): Instance | undefined {
 
 function calendarResource(user: User, c: StoredCalendar): Record<string, unknown> {
   return {
-    id: c.id, name: c.name, color: c.color, hexColor: "", isDefaultCalendar: c.isDefault, changeKey: c.changeKey,
-    canShare: c.canEdit, canViewPrivateItems: true, canEdit: c.canEdit, isRemovable: !c.isDefault, isTallyingResponses: c.canEdit,
-    allowedOnlineMeetingProviders: ["teamsForBusiness"], defaultOnlineMeetingProvider: "teamsForBusiness",
+    id: c.id,
+    name: c.name,
+    color: c.color,
+    hexColor: "",
+    isDefaultCalendar: c.isDefault,
+    changeKey: c.changeKey,
+    canShare: c.canEdit,
+    canViewPrivateItems: true,
+    canEdit: c.canEdit,
+    isRemovable: !c.isDefault,
+    isTallyingResponses: c.canEdit,
+    allowedOnlineMeetingProviders: ["teamsForBusiness"],
+    defaultOnlineMeetingProvider: "teamsForBusiness",
     owner: { name: user.displayName, address: user.email },
   };
 }
@@ -187,7 +283,13 @@ function resource(inst: Instance, prefs: Map<string, string>, url?: URL): Record
     body: ev.body,
     start: { dateTime: graphDateTime(start), timeZone: out.label },
     end: { dateTime: graphDateTime(end), timeZone: out.label },
-    location: { displayName: ev.location, locationType: "default", uniqueIdType: "unknown", address: {}, coordinates: {} },
+    location: {
+      displayName: ev.location,
+      locationType: "default",
+      uniqueIdType: "unknown",
+      address: {},
+      coordinates: {},
+    },
     locations: ev.location ? [{ displayName: ev.location, locationType: "default", uniqueIdType: "unknown" }] : [],
     attendees: [],
     organizer: { emailAddress: { name: "", address: "" } },
@@ -197,12 +299,19 @@ function resource(inst: Instance, prefs: Map<string, string>, url?: URL): Record
   const select = url.searchParams.get("$select");
   if (select) {
     const wanted = new Set(select.split(",").map((s) => s.trim().toLowerCase()));
-    shaped = Object.fromEntries(Object.entries(full).filter(([k]) => k.startsWith("@odata.") || k === "id" || wanted.has(k.toLowerCase())));
+    shaped = Object.fromEntries(
+      Object.entries(full).filter(([k]) => k.startsWith("@odata.") || k === "id" || wanted.has(k.toLowerCase())),
+    );
   }
   const expand = url.searchParams.get("$expand");
   if (expand) {
     const m = /^\s*singleValueExtendedProperties\s*\(\s*\$filter\s*=\s*id\s+eq\s+'([^']+)'\s*\)\s*$/i.exec(expand);
-    if (!m) throw new Problem(400, "BadRequest", "The stand-in only expands singleValueExtendedProperties($filter=id eq '…').");
+    if (!m)
+      throw new Problem(
+        400,
+        "BadRequest",
+        "The stand-in only expands singleValueExtendedProperties($filter=id eq '…').",
+      );
     const prop = ev.extended.get(m[1]!.toLowerCase());
     // Like Graph: the collection is left out when nothing matches.
     if (prop) shaped.singleValueExtendedProperties = [{ id: prop.id, value: prop.value }];
@@ -214,14 +323,20 @@ function resource(inst: Instance, prefs: Map<string, string>, url?: URL): Record
 
 function viewWindow(url: URL): ViewWindow {
   const q = url.searchParams;
-  const get = (k: string) => q.get(k) ?? q.get(k.toLowerCase()) ?? [...q.entries()].find(([n]) => n.toLowerCase() === k.toLowerCase())?.[1];
+  const get = (k: string) =>
+    q.get(k) ?? q.get(k.toLowerCase()) ?? [...q.entries()].find(([n]) => n.toLowerCase() === k.toLowerCase())?.[1];
   const s = get("startDateTime");
   const e = get("endDateTime");
   if (!s || !e)
-    throw new Problem(400, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.");
+    throw new Problem(
+      400,
+      "ErrorInvalidParameter",
+      "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.",
+    );
   const from = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s}Z`);
   const to = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(e) ? e : `${e}Z`);
-  if (Number.isNaN(from) || Number.isNaN(to)) throw new Problem(400, "ErrorInvalidParameter", "The value of StartDateTime or EndDateTime is not a valid date.");
+  if (Number.isNaN(from) || Number.isNaN(to))
+    throw new Problem(400, "ErrorInvalidParameter", "The value of StartDateTime or EndDateTime is not a valid date.");
   return { from, to };
 }
 
@@ -239,43 +354,81 @@ function applied(prefs: Map<string, string>, size?: number): Record<string, stri
 function calendarView(u: UserCalendars, cal: StoredCalendar, url: URL, prefs: Map<string, string>): Result {
   const window = viewWindow(url);
   const top = Math.min(Math.max(Number(url.searchParams.get("$top")) || 10, 1), 1000);
-  const value = calendarInstances(u, cal.id, window).slice(0, top).map((i) => resource(i, prefs, url));
+  const value = calendarInstances(u, cal.id, window)
+    .slice(0, top)
+    .map((i) => resource(i, prefs, url));
   return { status: 200, body: { value }, headers: applied(prefs) };
 }
 
-function delta(ctx: CalendarContext, user: User, u: UserCalendars, cal: StoredCalendar, url: URL, prefs: Map<string, string>): Result {
+function delta(
+  ctx: CalendarContext,
+  user: User,
+  u: UserCalendars,
+  cal: StoredCalendar,
+  url: URL,
+  prefs: Map<string, string>,
+): Result {
   const store = calendarStore(ctx.state);
   const token = url.searchParams.get("$skiptoken") ?? url.searchParams.get("$deltatoken");
   for (const k of ["$select", "$filter", "$orderby", "$expand", "$search"])
-    if (url.searchParams.has(k)) throw new Problem(400, "ErrorInvalidUrlQuery", `The query parameter '${k}' is not supported with delta on calendarView.`);
+    if (url.searchParams.has(k))
+      throw new Problem(
+        400,
+        "ErrorInvalidUrlQuery",
+        `The query parameter '${k}' is not supported with delta on calendarView.`,
+      );
   let round: Extract<ViewState, { kind: "skip" }>;
   if (token) {
     const st = store.views.get(token);
     if (!st || st.email !== user.email || st.generation !== u.generation || st.calendarId !== cal.id)
-      throw new Problem(410, "syncStateNotFound", "The sync state generation is not found. The delta token is no longer valid; start a new sync round without a token.");
+      throw new Problem(
+        410,
+        "syncStateNotFound",
+        "The sync state generation is not found. The delta token is no longer valid; start a new sync round without a token.",
+      );
     if (st.kind === "skip") round = st;
     else {
       // A new round of changes: what is new or different since the snapshot, and what left.
       const current = calendarInstances(u, cal.id, st.window);
       const snapshot = new Map(current.map((i) => [i.id, i.version]));
-      const items: ViewItem[] = current.filter((i) => st.snapshot.get(i.id) !== i.version).map((instance) => ({ instance }));
+      const items: ViewItem[] = current
+        .filter((i) => st.snapshot.get(i.id) !== i.version)
+        .map((instance) => ({ instance }));
       for (const id of st.snapshot.keys()) if (!snapshot.has(id)) items.push({ removedId: id });
-      round = { kind: "skip", email: user.email, calendarId: cal.id, generation: u.generation, window: st.window, items, pos: 0, snapshot };
+      round = {
+        kind: "skip",
+        email: user.email,
+        calendarId: cal.id,
+        generation: u.generation,
+        window: st.window,
+        items,
+        pos: 0,
+        snapshot,
+      };
     }
   } else {
     const window = viewWindow(url);
     const current = calendarInstances(u, cal.id, window);
     round = {
-      kind: "skip", email: user.email, calendarId: cal.id, generation: u.generation, window,
-      items: current.map((instance) => ({ instance })), pos: 0, snapshot: new Map(current.map((i) => [i.id, i.version])),
+      kind: "skip",
+      email: user.email,
+      calendarId: cal.id,
+      generation: u.generation,
+      window,
+      items: current.map((instance) => ({ instance })),
+      pos: 0,
+      snapshot: new Map(current.map((i) => [i.id, i.version])),
     };
   }
 
   const size = pageSize(prefs);
-  const value = round.items.slice(round.pos, round.pos + size).map((item) =>
-    "removedId" in item
-      ? { "@odata.type": "#microsoft.graph.event", id: item.removedId, "@removed": { reason: "deleted" } }
-      : resource(item.instance, prefs));
+  const value = round.items
+    .slice(round.pos, round.pos + size)
+    .map((item) =>
+      "removedId" in item
+        ? { "@odata.type": "#microsoft.graph.event", id: item.removedId, "@removed": { reason: "deleted" } }
+        : resource(item.instance, prefs),
+    );
   const next = round.pos + size;
   const fresh = opaque(24);
   if (store.views.size >= 20_000) store.views.delete(store.views.keys().next().value!);
@@ -285,7 +438,14 @@ function delta(ctx: CalendarContext, user: User, u: UserCalendars, cal: StoredCa
     store.views.set(fresh, { ...round, pos: next });
     body["@odata.nextLink"] = `${linkBase}?$skiptoken=${fresh}`;
   } else {
-    store.views.set(fresh, { kind: "delta", email: user.email, calendarId: cal.id, generation: u.generation, window: round.window, snapshot: round.snapshot });
+    store.views.set(fresh, {
+      kind: "delta",
+      email: user.email,
+      calendarId: cal.id,
+      generation: u.generation,
+      window: round.window,
+      snapshot: round.snapshot,
+    });
     body["@odata.deltaLink"] = `${linkBase}?$deltatoken=${fresh}`;
   }
   body.value = value;
@@ -294,7 +454,10 @@ function delta(ctx: CalendarContext, user: User, u: UserCalendars, cal: StoredCa
 
 // ---- writes --------------------------------------------------------------------------------
 
-const localTime = z.object({ dateTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?$/), timeZone: z.string().min(1) });
+const localTime = z.object({
+  dateTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?$/),
+  timeZone: z.string().min(1),
+});
 const recurrenceInput = z.object({
   pattern: z.object({
     type: z.enum(["daily", "weekly"]),
@@ -305,39 +468,63 @@ const recurrenceInput = z.object({
   range: z.object({
     type: z.enum(["endDate", "numbered", "noEnd"]),
     startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    endDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    endDate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
     numberOfOccurrences: z.number().int().min(0).optional(),
     recurrenceTimeZone: z.string().optional(),
   }),
 });
-const extendedPropertyId = /^(String|Integer|Boolean|SystemTime|Double)\s+\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}\s+(Name\s+\S.*|Id\s+0x[0-9a-f]+)$/i;
-const eventInput = z.object({
-  subject: z.string().optional(),
-  body: z.object({ contentType: z.string(), content: z.string() }).optional(),
-  start: localTime.optional(),
-  end: localTime.optional(),
-  isAllDay: z.boolean().optional(),
-  showAs: z.enum(showAsValues as [ShowAs, ...ShowAs[]]).optional(),
-  location: z.object({ displayName: z.string().optional() }).passthrough().optional(),
-  transactionId: z.string().optional(),
-  singleValueExtendedProperties: z.array(z.object({ id: z.string().regex(extendedPropertyId, "Invalid extended property id"), value: z.string() })).optional(),
-  recurrence: recurrenceInput.nullable().optional(),
-}).passthrough();
+const extendedPropertyId =
+  /^(String|Integer|Boolean|SystemTime|Double)\s+\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}\s+(Name\s+\S.*|Id\s+0x[0-9a-f]+)$/i;
+const eventInput = z
+  .object({
+    subject: z.string().optional(),
+    body: z.object({ contentType: z.string(), content: z.string() }).optional(),
+    start: localTime.optional(),
+    end: localTime.optional(),
+    isAllDay: z.boolean().optional(),
+    showAs: z.enum(showAsValues as [ShowAs, ...ShowAs[]]).optional(),
+    location: z.object({ displayName: z.string().optional() }).passthrough().optional(),
+    transactionId: z.string().optional(),
+    singleValueExtendedProperties: z
+      .array(z.object({ id: z.string().regex(extendedPropertyId, "Invalid extended property id"), value: z.string() }))
+      .optional(),
+    recurrence: recurrenceInput.nullable().optional(),
+  })
+  .passthrough();
 type EventInput = z.infer<typeof eventInput>;
 
 function parseInput(body: unknown): EventInput {
   const parsed = eventInput.safeParse(body ?? {});
-  if (!parsed.success) throw new Problem(400, "ErrorInvalidRequest", `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new Problem(
+      400,
+      "ErrorInvalidRequest",
+      `Invalid request: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+    );
   for (const t of [parsed.data.start, parsed.data.end])
     if (t && !zoneOf(t.timeZone))
-      throw new Problem(400, "TimeZoneNotSupportedException", `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${t.timeZone}'.`);
+      throw new Problem(
+        400,
+        "TimeZoneNotSupportedException",
+        `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${t.timeZone}'.`,
+      );
   return parsed.data;
 }
 
 function checkTimes(ev: Pick<StoredEvent, "start" | "end" | "isAllDay">): void {
   if (instantOf(ev.end).getTime() < instantOf(ev.start).getTime())
     throw new Problem(400, "ErrorInvalidRequest", "The end time of the event must be after its start time.");
-  if (ev.isAllDay && !(ev.start.dateTime.slice(11, 19) === "00:00:00" && ev.end.dateTime.slice(11, 19) === "00:00:00" && ev.end.dateTime.slice(0, 10) > ev.start.dateTime.slice(0, 10)))
+  if (
+    ev.isAllDay &&
+    !(
+      ev.start.dateTime.slice(11, 19) === "00:00:00" &&
+      ev.end.dateTime.slice(11, 19) === "00:00:00" &&
+      ev.end.dateTime.slice(0, 10) > ev.start.dateTime.slice(0, 10)
+    )
+  )
     throw new Problem(400, "ErrorInvalidRequest", "An all-day event must start and end at midnight on different days.");
 }
 
@@ -347,24 +534,45 @@ function normalTime(t: LocalTime): LocalTime {
 
 function applyInput(ev: StoredEvent, input: EventInput): void {
   if (input.subject !== undefined) ev.subject = input.subject;
-  if (input.body) ev.body = { contentType: input.body.contentType.toLowerCase() === "html" ? "html" : "text", content: input.body.content };
+  if (input.body)
+    ev.body = {
+      contentType: input.body.contentType.toLowerCase() === "html" ? "html" : "text",
+      content: input.body.content,
+    };
   if (input.start) ev.start = normalTime(input.start);
   if (input.end) ev.end = normalTime(input.end);
   if (input.isAllDay !== undefined) ev.isAllDay = input.isAllDay;
   if (input.showAs) ev.showAs = input.showAs;
   if (input.location) ev.location = input.location.displayName ?? "";
   if (input.recurrence !== undefined) ev.recurrence = input.recurrence ?? undefined;
-  for (const p of input.singleValueExtendedProperties ?? []) ev.extended.set(p.id.toLowerCase(), { id: p.id, value: p.value });
+  for (const p of input.singleValueExtendedProperties ?? [])
+    ev.extended.set(p.id.toLowerCase(), { id: p.id, value: p.value });
   ev.changeKey = newChangeKey();
   ev.lastModifiedDateTime = nowStamp();
 }
 
-export function newStoredEvent(calendarId: string, init: Partial<StoredEvent> & Pick<StoredEvent, "start" | "end">): StoredEvent {
+export function newStoredEvent(
+  calendarId: string,
+  init: Partial<StoredEvent> & Pick<StoredEvent, "start" | "end">,
+): StoredEvent {
   const now = nowStamp();
   return {
-    id: newEventId(), calendarId, subject: "", body: { contentType: "html", content: "" }, isAllDay: false, showAs: "busy",
-    isCancelled: false, isOrganizer: true, location: "", iCalUId: newICalUId(), changeKey: newChangeKey(),
-    createdDateTime: now, lastModifiedDateTime: now, extended: new Map(), exceptions: new Map(), ...init,
+    id: newEventId(),
+    calendarId,
+    subject: "",
+    body: { contentType: "html", content: "" },
+    isAllDay: false,
+    showAs: "busy",
+    isCancelled: false,
+    isOrganizer: true,
+    location: "",
+    iCalUId: newICalUId(),
+    changeKey: newChangeKey(),
+    createdDateTime: now,
+    lastModifiedDateTime: now,
+    extended: new Map(),
+    exceptions: new Map(),
+    ...init,
   };
 }
 
@@ -377,7 +585,11 @@ function createEvent(u: UserCalendars, cal: StoredCalendar, body: unknown, prefs
     if (existing) return { status: 201, body: resource(masterInstance(existing), prefs) };
   }
   if (!input.start || !input.end) throw new Problem(400, "ErrorInvalidRequest", "Start and End are required.");
-  const ev = newStoredEvent(cal.id, { start: normalTime(input.start), end: normalTime(input.end), transactionId: input.transactionId });
+  const ev = newStoredEvent(cal.id, {
+    start: normalTime(input.start),
+    end: normalTime(input.end),
+    transactionId: input.transactionId,
+  });
   applyInput(ev, input);
   checkTimes(ev);
   u.events.set(ev.id, ev);
@@ -396,9 +608,19 @@ function patchEvent(u: UserCalendars, inst: Instance, body: unknown, prefs: Map<
   if (input.transactionId !== undefined && input.transactionId !== inst.event.transactionId)
     throw new Problem(400, "ErrorInvalidRequest", "The transactionId of an event cannot be changed.");
   if (inst.occurrenceDate) {
-    editOccurrence(inst, { subject: input.subject, start: input.start && normalTime(input.start), end: input.end && normalTime(input.end), showAs: input.showAs });
+    editOccurrence(inst, {
+      subject: input.subject,
+      start: input.start && normalTime(input.start),
+      end: input.end && normalTime(input.end),
+      showAs: input.showAs,
+    });
   } else {
-    const draft = { ...inst.event, start: input.start ? normalTime(input.start) : inst.event.start, end: input.end ? normalTime(input.end) : inst.event.end, isAllDay: input.isAllDay ?? inst.event.isAllDay };
+    const draft = {
+      ...inst.event,
+      start: input.start ? normalTime(input.start) : inst.event.start,
+      end: input.end ? normalTime(input.end) : inst.event.end,
+      isAllDay: input.isAllDay ?? inst.event.isAllDay,
+    };
     checkTimes(draft);
     applyInput(inst.event, input);
   }
@@ -425,41 +647,100 @@ function deleteInstance(u: UserCalendars, inst: Instance): void {
 // ---- $batch ----------------------------------------------------------------------------------
 
 const batchInput = z.object({
-  requests: z.array(z.object({ id: z.string(), method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()).optional(), body: z.unknown().optional() })),
+  requests: z.array(
+    z.object({
+      id: z.string(),
+      method: z.string(),
+      url: z.string(),
+      headers: z.record(z.string(), z.string()).optional(),
+      body: z.unknown().optional(),
+    }),
+  ),
 });
 
 function batch(ctx: CalendarContext, user: User, body: unknown): Result {
   const parsed = batchInput.safeParse(body);
-  if (!parsed.success) return { status: 400, body: { error: { code: "BadRequest", message: "Invalid batch payload." } } };
-  if (parsed.data.requests.length > 20) return { status: 400, body: { error: { code: "BadRequest", message: "Number of requests exceeds the limit of 20." } } };
+  if (!parsed.success)
+    return { status: 400, body: { error: { code: "BadRequest", message: "Invalid batch payload." } } };
+  if (parsed.data.requests.length > 20)
+    return {
+      status: 400,
+      body: { error: { code: "BadRequest", message: "Number of requests exceeds the limit of 20." } },
+    };
   const responses = parsed.data.requests.map((r) => {
     const url = new URL(`${ctx.base}/v1.0${r.url.startsWith("/") ? "" : "/"}${r.url}`);
-    const seg = url.pathname.replace(/^\/v1\.0/, "").replace(/\(\s*'([^']*)'\s*\)/g, "/$1").split("/").filter(Boolean).map((s) => decodeURIComponent(s));
+    const seg = url.pathname
+      .replace(/^\/v1\.0/, "")
+      .replace(/\(\s*'([^']*)'\s*\)/g, "/$1")
+      .split("/")
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
     const prefs = new Map<string, string>();
-    for (const [k, v] of Object.entries(r.headers ?? {})) if (k.toLowerCase() === "prefer") for (const part of v.split(",")) {
-      const eq = part.indexOf("=");
-      if (eq > 0) prefs.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim().replace(/^"|"$/g, ""));
-    }
-    const result = isCalendarPath(seg.map((s) => s.toLowerCase())) && seg[0] !== "$batch"
-      ? dispatch(ctx, user, r.method.toUpperCase(), seg, url, prefs, r.body)
-      : { status: 400, body: { error: { code: "BadRequest", message: "The stand-in batches calendar requests only." } } };
-    return { id: r.id, status: result.status, headers: { "Content-Type": "application/json", ...result.headers }, ...(result.body !== undefined ? { body: result.body } : {}) };
+    for (const [k, v] of Object.entries(r.headers ?? {}))
+      if (k.toLowerCase() === "prefer")
+        for (const part of v.split(",")) {
+          const eq = part.indexOf("=");
+          if (eq > 0)
+            prefs.set(
+              part.slice(0, eq).trim().toLowerCase(),
+              part
+                .slice(eq + 1)
+                .trim()
+                .replace(/^"|"$/g, ""),
+            );
+        }
+    const result =
+      isCalendarPath(seg.map((s) => s.toLowerCase())) && seg[0] !== "$batch"
+        ? dispatch(ctx, user, r.method.toUpperCase(), seg, url, prefs, r.body)
+        : {
+            status: 400,
+            body: { error: { code: "BadRequest", message: "The stand-in batches calendar requests only." } },
+          };
+    return {
+      id: r.id,
+      status: result.status,
+      headers: { "Content-Type": "application/json", ...result.headers },
+      ...(result.body !== undefined ? { body: result.body } : {}),
+    };
   });
   return { status: 200, body: { responses } };
 }
 
 // ---- test controls (the user's side of the calendar) -----------------------------------------
 
-export interface CalendarAddInput { name: string; isDefault?: boolean; canEdit?: boolean; color?: string }
+export interface CalendarAddInput {
+  name: string;
+  isDefault?: boolean;
+  canEdit?: boolean;
+  color?: string;
+}
 
 /** A change made by the user in Outlook. Times: a Date (instant) or local "YYYY-MM-DDTHH:mm[:ss]"
  *  / all-day "YYYY-MM-DD" in `timeZone` (Windows or IANA name; default UTC). */
 export type UserEventChange =
   | {
-    op?: "create"; subject: string; start: Date | string; end: Date | string; timeZone?: string; isAllDay?: boolean;
-    showAs?: ShowAs; isCancelled?: boolean; isOrganizer?: boolean; recurrence?: Recurrence; body?: string;
-  }
-  | { op: "modify"; id: string; subject?: string; start?: Date | string; end?: Date | string; timeZone?: string; showAs?: ShowAs; isCancelled?: boolean }
+      op?: "create";
+      subject: string;
+      start: Date | string;
+      end: Date | string;
+      timeZone?: string;
+      isAllDay?: boolean;
+      showAs?: ShowAs;
+      isCancelled?: boolean;
+      isOrganizer?: boolean;
+      recurrence?: Recurrence;
+      body?: string;
+    }
+  | {
+      op: "modify";
+      id: string;
+      subject?: string;
+      start?: Date | string;
+      end?: Date | string;
+      timeZone?: string;
+      showAs?: ShowAs;
+      isCancelled?: boolean;
+    }
   | { op: "delete"; id: string };
 
 export interface CalendarEventSnapshot {
@@ -487,7 +768,10 @@ function toLocal(t: Date | string, timeZone: string | undefined, allDay: boolean
   const zone = zoneOf(tz);
   if (!zone) throw new Error(`stand-in: unknown time zone ${tz}`);
   if (t instanceof Date) return { dateTime: wallClock(t, zone), timeZone: tz };
-  const dateTime = allDay || /^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t.slice(0, 10)}T00:00:00` : normalTime({ dateTime: t, timeZone: tz }).dateTime;
+  const dateTime =
+    allDay || /^\d{4}-\d{2}-\d{2}$/.test(t)
+      ? `${t.slice(0, 10)}T00:00:00`
+      : normalTime({ dateTime: t, timeZone: tz }).dateTime;
   return { dateTime, timeZone: tz };
 }
 
@@ -507,14 +791,25 @@ export function calendarControls(state: StandInState) {
       const u = userCalendars(state, state.mustUser(email));
       const id = newCalendarId();
       if (input.isDefault) for (const c of u.calendars.values()) c.isDefault = false;
-      u.calendars.set(id, { id, name: input.name, isDefault: input.isDefault ?? false, canEdit: input.canEdit ?? true, color: input.color ?? "auto", changeKey: newChangeKey() });
+      u.calendars.set(id, {
+        id,
+        name: input.name,
+        isDefault: input.isDefault ?? false,
+        canEdit: input.canEdit ?? true,
+        color: input.color ?? "auto",
+        changeKey: newChangeKey(),
+      });
       return { id };
     },
     calendarEvent(email: string, calendarId: string, change: UserEventChange): { id: string; iCalUId: string } {
       const { u, cal } = mustCalendar(state, state.mustUser(email), calendarId);
       if (change.op === "delete" || change.op === "modify") {
-        const inst = change.op === "delete" || !u.events.get(change.id) ? findInstance(u, change.id) : masterInstance(u.events.get(change.id)!);
-        if (!inst || inst.event.calendarId !== cal.id) throw new Error(`stand-in: no event ${change.id} in calendar ${calendarId}`);
+        const inst =
+          change.op === "delete" || !u.events.get(change.id)
+            ? findInstance(u, change.id)
+            : masterInstance(u.events.get(change.id)!);
+        if (!inst || inst.event.calendarId !== cal.id)
+          throw new Error(`stand-in: no event ${change.id} in calendar ${calendarId}`);
         if (change.op === "delete") {
           if (inst.occurrenceDate) editOccurrence(inst, { deleted: true });
           else u.events.delete(inst.event.id);
@@ -522,7 +817,9 @@ export function calendarControls(state: StandInState) {
         }
         const tz = change.timeZone ?? inst.event.start.timeZone;
         const edit = {
-          subject: change.subject, showAs: change.showAs, isCancelled: change.isCancelled,
+          subject: change.subject,
+          showAs: change.showAs,
+          isCancelled: change.isCancelled,
           start: change.start !== undefined ? toLocal(change.start, tz, inst.event.isAllDay) : undefined,
           end: change.end !== undefined ? toLocal(change.end, tz, inst.event.isAllDay) : undefined,
         };
@@ -541,9 +838,15 @@ export function calendarControls(state: StandInState) {
       }
       const allDay = change.isAllDay ?? false;
       const ev = newStoredEvent(cal.id, {
-        subject: change.subject, start: toLocal(change.start, change.timeZone, allDay), end: toLocal(change.end, change.timeZone, allDay),
-        isAllDay: allDay, showAs: change.showAs ?? "busy", isCancelled: change.isCancelled ?? false, isOrganizer: change.isOrganizer ?? true,
-        recurrence: change.recurrence, body: { contentType: "text", content: change.body ?? "" },
+        subject: change.subject,
+        start: toLocal(change.start, change.timeZone, allDay),
+        end: toLocal(change.end, change.timeZone, allDay),
+        isAllDay: allDay,
+        showAs: change.showAs ?? "busy",
+        isCancelled: change.isCancelled ?? false,
+        isOrganizer: change.isOrganizer ?? true,
+        recurrence: change.recurrence,
+        body: { contentType: "text", content: change.body ?? "" },
       });
       checkTimes(ev);
       u.events.set(ev.id, ev);
@@ -555,14 +858,32 @@ export function calendarControls(state: StandInState) {
     },
     calendarEvents(email: string, calendarId: string): CalendarEventSnapshot[] {
       const { u, cal } = mustCalendar(state, state.mustUser(email), calendarId);
-      return [...u.events.values()].filter((e) => e.calendarId === cal.id).map((e) => ({
-        id: e.id, calendarId: e.calendarId, type: e.recurrence ? "seriesMaster" as const : "singleInstance" as const, subject: e.subject,
-        body: { ...e.body }, start: { ...e.start }, end: { ...e.end }, isAllDay: e.isAllDay, showAs: e.showAs, isCancelled: e.isCancelled,
-        location: e.location, iCalUId: e.iCalUId, changeKey: e.changeKey, ...(e.transactionId ? { transactionId: e.transactionId } : {}),
-        extendedProperties: Object.fromEntries([...e.extended.values()].map((p) => [p.id, p.value])),
-        ...(e.recurrence ? { recurrence: structuredClone(e.recurrence) } : {}),
-        exceptions: Object.fromEntries([...e.exceptions].map(([d, x]) => [d, { deleted: x.deleted, isCancelled: x.isCancelled, subject: x.subject }])),
-      }));
+      return [...u.events.values()]
+        .filter((e) => e.calendarId === cal.id)
+        .map((e) => ({
+          id: e.id,
+          calendarId: e.calendarId,
+          type: e.recurrence ? ("seriesMaster" as const) : ("singleInstance" as const),
+          subject: e.subject,
+          body: { ...e.body },
+          start: { ...e.start },
+          end: { ...e.end },
+          isAllDay: e.isAllDay,
+          showAs: e.showAs,
+          isCancelled: e.isCancelled,
+          location: e.location,
+          iCalUId: e.iCalUId,
+          changeKey: e.changeKey,
+          ...(e.transactionId ? { transactionId: e.transactionId } : {}),
+          extendedProperties: Object.fromEntries([...e.extended.values()].map((p) => [p.id, p.value])),
+          ...(e.recurrence ? { recurrence: structuredClone(e.recurrence) } : {}),
+          exceptions: Object.fromEntries(
+            [...e.exceptions].map(([d, x]) => [
+              d,
+              { deleted: x.deleted, isCancelled: x.isCancelled, subject: x.subject },
+            ]),
+          ),
+        }));
     },
   };
 }

@@ -7,18 +7,35 @@ import { z } from "zod";
 import { preferences, readBody, sendEmpty, sendGraphError, sendJson, type Req, type Res } from "./http.ts";
 import { handleCalendar, isCalendarPath } from "./calendar.ts"; // Outlook Calendar hook-in
 import {
-  folderNames, newConversationId, newInternetMessageId, newItemId, opaque,
-  type DeltaItem, type DeltaQuery, type DeltaState, type FolderName, type Recipient, type StandInState,
-  type StoredAttachment, type StoredMessage, type User,
+  folderNames,
+  newConversationId,
+  newInternetMessageId,
+  newItemId,
+  opaque,
+  type DeltaItem,
+  type DeltaQuery,
+  type DeltaState,
+  type FolderName,
+  type Recipient,
+  type StandInState,
+  type StoredAttachment,
+  type StoredMessage,
+  type User,
 } from "./state.ts";
 
 const recipient = z.object({ emailAddress: z.object({ name: z.string().optional(), address: z.string().email() }) });
-const itemBody = z.object({ contentType: z.string().transform((v) => (v.toLowerCase() === "html" ? "html" : "text") as "html" | "text"), content: z.string() });
+const itemBody = z.object({
+  contentType: z.string().transform((v) => (v.toLowerCase() === "html" ? "html" : "text") as "html" | "text"),
+  content: z.string(),
+});
 const fileAttachmentInput = z.object({
   "@odata.type": z.literal("#microsoft.graph.fileAttachment"),
   name: z.string().min(1),
   contentType: z.string().optional(),
-  contentBytes: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "Invalid base64 string").refine((s) => s.length % 4 === 0, "Invalid base64 string"),
+  contentBytes: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, "Invalid base64 string")
+    .refine((s) => s.length % 4 === 0, "Invalid base64 string"),
   isInline: z.boolean().optional(),
   contentId: z.string().nullish(),
 });
@@ -34,10 +51,19 @@ const messageInput = z.object({
 });
 
 class HttpProblem extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-export interface GraphContext { state: StandInState; base: string }
+export interface GraphContext {
+  state: StandInState;
+  base: string;
+}
 
 export function folderId(user: User, folder: FolderName): string {
   return `AQMkAD${Buffer.from(`${user.id}:${folder}`).toString("base64url")}AAAA`;
@@ -87,9 +113,16 @@ function authenticate(state: StandInState, req: Req, res: Res): User | undefined
   const grant = m ? state.accessTokens.get(m[1]!) : undefined;
   const user = grant && grant.expiresAt > Date.now() ? state.user(grant.email) : undefined;
   if (!user) {
-    sendGraphError(res, 401, "InvalidAuthenticationToken", m ? "Access token has expired or is not yet valid." : "Access token is empty.", {
-      "WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
-    });
+    sendGraphError(
+      res,
+      401,
+      "InvalidAuthenticationToken",
+      m ? "Access token has expired or is not yet valid." : "Access token is empty.",
+      {
+        "WWW-Authenticate":
+          'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+      },
+    );
   }
   return user;
 }
@@ -97,31 +130,50 @@ function authenticate(state: StandInState, req: Req, res: Res): User | undefined
 async function route(ctx: GraphContext, user: User, req: Req, res: Res, url: URL): Promise<void> {
   // mailFolders('X') and mailFolders/X are the same resource.
   const normalised = url.pathname.replace(/^\/v1\.0/, "").replace(/\(\s*'([^']*)'\s*\)/g, "/$1");
-  const seg = normalised.split("/").filter(Boolean).map((s) => decodeURIComponent(s));
+  const seg = normalised
+    .split("/")
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   const lower = seg.map((s) => s.toLowerCase());
   const method = req.method ?? "GET";
-  const is = (...parts: (string | null)[]) => parts.length === lower.length && parts.every((p, i) => p === null || p === lower[i]);
+  const is = (...parts: (string | null)[]) =>
+    parts.length === lower.length && parts.every((p, i) => p === null || p === lower[i]);
 
   // Outlook Calendar hook-in: calendars, events, calendarView(/delta) and $batch live in calendar.ts.
   if (isCalendarPath(lower)) return handleCalendar(ctx, user, req, res, url, seg);
-  if (lower[0] !== "me") throw new HttpProblem(400, "BadRequest", `Resource not found for the segment '${seg[0] ?? ""}'.`);
+  if (lower[0] !== "me")
+    throw new HttpProblem(400, "BadRequest", `Resource not found for the segment '${seg[0] ?? ""}'.`);
   if (is("me") && method === "GET") return sendJson(res, 200, me(ctx, user));
-  if (is("me", "mailfolders", null, "messages", "delta") && method === "GET") return delta(ctx, user, resolveFolder(user, seg[2]!), req, res, url);
-  if (is("me", "mailfolders", null, "messages") && method === "GET") return listFolder(ctx, user, resolveFolder(user, seg[2]!), req, res, url);
+  if (is("me", "mailfolders", null, "messages", "delta") && method === "GET")
+    return delta(ctx, user, resolveFolder(user, seg[2]!), req, res, url);
+  if (is("me", "mailfolders", null, "messages") && method === "GET")
+    return listFolder(ctx, user, resolveFolder(user, seg[2]!), req, res, url);
   if (is("me", "messages") && method === "POST") return createDraft(user, req, res);
   if (is("me", "sendmail") && method === "POST") return sendMail(ctx.state, user, req, res);
   if (lower[1] === "messages" && seg[2]) {
     const msg = findMessage(user, seg[2]);
     if (!msg) throw new HttpProblem(404, "ErrorItemNotFound", "The specified object was not found in the store.");
-    if (is("me", "messages", null) && method === "GET") return sendJson(res, 200, withContext(ctx, "messages/$entity", select(resource(user, msg, preferences(req)), url)));
+    if (is("me", "messages", null) && method === "GET")
+      return sendJson(
+        res,
+        200,
+        withContext(ctx, "messages/$entity", select(resource(user, msg, preferences(req)), url)),
+      );
     if (is("me", "messages", null) && method === "PATCH") return patchMessage(user, msg, req, res);
-    if (is("me", "messages", null) && method === "DELETE") { ctx.state.place(user, msg, "deleteditems"); return sendEmpty(res, 204); }
+    if (is("me", "messages", null) && method === "DELETE") {
+      ctx.state.place(user, msg, "deleteditems");
+      return sendEmpty(res, 204);
+    }
     if (is("me", "messages", null, "attachments") && method === "GET")
-      return sendJson(res, 200, { "@odata.context": `${ctx.base}/v1.0/$metadata#users('${user.id}')/messages('${msg.id}')/attachments`, value: msg.attachments.map(attachmentResource) });
+      return sendJson(res, 200, {
+        "@odata.context": `${ctx.base}/v1.0/$metadata#users('${user.id}')/messages('${msg.id}')/attachments`,
+        value: msg.attachments.map(attachmentResource),
+      });
     if (is("me", "messages", null, "attachments") && method === "POST") return addAttachment(msg, req, res);
     if (is("me", "messages", null, "attachments", null) || is("me", "messages", null, "attachments", null, "$value")) {
       const att = msg.attachments.find((a) => a.id === seg[4]);
-      if (!att || method !== "GET") throw new HttpProblem(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+      if (!att || method !== "GET")
+        throw new HttpProblem(404, "ErrorItemNotFound", "The specified object was not found in the store.");
       if (lower.length === 6) {
         res.writeHead(200, { "Content-Type": att.contentType, "Content-Length": att.content.length });
         return void res.end(att.content);
@@ -138,23 +190,42 @@ function me(ctx: GraphContext, user: User) {
   const [given, ...rest] = user.displayName.split(" ");
   return {
     "@odata.context": `${ctx.base}/v1.0/$metadata#users/$entity`,
-    businessPhones: [], displayName: user.displayName, givenName: given ?? null, surname: rest.join(" ") || null,
-    jobTitle: null, mail: user.personal ? null : user.email, mobilePhone: null, officeLocation: null,
-    preferredLanguage: null, userPrincipalName: user.email, id: user.id,
+    businessPhones: [],
+    displayName: user.displayName,
+    givenName: given ?? null,
+    surname: rest.join(" ") || null,
+    jobTitle: null,
+    mail: user.personal ? null : user.email,
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: null,
+    userPrincipalName: user.email,
+    id: user.id,
   };
 }
 
 // ---- message resources --------------------------------------------------------------------
 
 function htmlToPlain(html: string): string {
-  return html.replace(/<br\s*\/?>/gi, "\n").replace(/<\/(p|div)>/gi, "\n").replace(/<[^>]+>/g, "")
-    .replace(/&nbsp;/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&").trim();
+  return html
+    .replace(/<br\s*\/?>/gi, "\n")
+    .replace(/<\/(p|div)>/gi, "\n")
+    .replace(/<[^>]+>/g, "")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&")
+    .trim();
 }
 
 function resource(user: User, m: StoredMessage, prefs: Map<string, string>): Record<string, unknown> {
   const wantText = prefs.get("outlook.body-content-type")?.toLowerCase() === "text";
-  const body = wantText && m.body.contentType === "html" ? { contentType: "text", content: htmlToPlain(m.body.content) } : m.body;
-  const preview = (m.body.contentType === "html" ? htmlToPlain(m.body.content) : m.body.content).replace(/\s+/g, " ").slice(0, 255);
+  const body =
+    wantText && m.body.contentType === "html" ? { contentType: "text", content: htmlToPlain(m.body.content) } : m.body;
+  const preview = (m.body.contentType === "html" ? htmlToPlain(m.body.content) : m.body.content)
+    .replace(/\s+/g, " ")
+    .slice(0, 255);
   return {
     "@odata.type": "#microsoft.graph.message",
     "@odata.etag": `W/"${m.changeKey}"`,
@@ -192,12 +263,22 @@ function resource(user: User, m: StoredMessage, prefs: Map<string, string>): Rec
 
 function select(full: Record<string, unknown>, url: URL): Record<string, unknown> {
   const raw = url.searchParams.get("$select");
-  return raw ? pick(full, raw.split(",").map((s) => s.trim()).filter(Boolean)) : full;
+  return raw
+    ? pick(
+        full,
+        raw
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+    : full;
 }
 
 function pick(full: Record<string, unknown>, fields: string[]): Record<string, unknown> {
   const wanted = new Set(fields.map((f) => f.toLowerCase()));
-  return Object.fromEntries(Object.entries(full).filter(([k]) => k.startsWith("@odata.") || k === "id" || wanted.has(k.toLowerCase())));
+  return Object.fromEntries(
+    Object.entries(full).filter(([k]) => k.startsWith("@odata.") || k === "id" || wanted.has(k.toLowerCase())),
+  );
 }
 
 function withContext(ctx: GraphContext, what: string, body: Record<string, unknown>): Record<string, unknown> {
@@ -205,12 +286,23 @@ function withContext(ctx: GraphContext, what: string, body: Record<string, unkno
 }
 
 function attachmentResource(a: StoredAttachment): Record<string, unknown> {
-  const common = { id: a.id, lastModifiedDateTime: a.lastModifiedDateTime, name: a.name, contentType: a.contentType, size: a.content.length, isInline: a.isInline };
+  const common = {
+    id: a.id,
+    lastModifiedDateTime: a.lastModifiedDateTime,
+    name: a.name,
+    contentType: a.contentType,
+    size: a.content.length,
+    isInline: a.isInline,
+  };
   if (a.kind === "item") return { "@odata.type": "#microsoft.graph.itemAttachment", ...common };
   if (a.kind === "reference") return { "@odata.type": "#microsoft.graph.referenceAttachment", ...common };
   return {
-    "@odata.type": "#microsoft.graph.fileAttachment", "@odata.mediaContentType": a.contentType, ...common,
-    contentId: a.contentId ?? null, contentLocation: null, contentBytes: a.content.toString("base64"),
+    "@odata.type": "#microsoft.graph.fileAttachment",
+    "@odata.mediaContentType": a.contentType,
+    ...common,
+    contentId: a.contentId ?? null,
+    contentLocation: null,
+    contentBytes: a.content.toString("base64"),
   };
 }
 
@@ -220,22 +312,33 @@ function parseDeltaQuery(folder: FolderName, url: URL): DeltaQuery {
   const q = url.searchParams;
   const query: DeltaQuery = { folder, orderDesc: false };
   const sel = q.get("$select");
-  if (sel) query.select = sel.split(",").map((s) => s.trim()).filter(Boolean);
+  if (sel)
+    query.select = sel
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   const filter = q.get("$filter");
   if (filter) {
     const m = /^\s*receivedDateTime\s+(ge|gt)\s+(\S+)\s*$/i.exec(filter);
     const at = m ? Date.parse(m[2]!) : NaN;
-    if (!m || Number.isNaN(at)) throw new HttpProblem(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
+    if (!m || Number.isNaN(at))
+      throw new HttpProblem(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
     query.since = { op: m[1]!.toLowerCase() as "ge" | "gt", at };
   }
   const orderby = q.get("$orderby");
   if (orderby) {
-    if (!/^\s*receivedDateTime\s+desc\s*$/i.test(orderby)) throw new HttpProblem(400, "ErrorInvalidUrlQuery", "The only supported $orderby expression is receivedDateTime desc.");
+    if (!/^\s*receivedDateTime\s+desc\s*$/i.test(orderby))
+      throw new HttpProblem(
+        400,
+        "ErrorInvalidUrlQuery",
+        "The only supported $orderby expression is receivedDateTime desc.",
+      );
     query.orderDesc = true;
   }
   const changeType = q.get("changeType");
   if (changeType) {
-    if (!["created", "updated", "deleted"].includes(changeType)) throw new HttpProblem(400, "ErrorInvalidUrlQuery", "Invalid changeType.");
+    if (!["created", "updated", "deleted"].includes(changeType))
+      throw new HttpProblem(400, "ErrorInvalidUrlQuery", "Invalid changeType.");
     query.changeType = changeType as DeltaQuery["changeType"];
   }
   return query;
@@ -247,9 +350,14 @@ function roundItems(user: User, query: DeltaQuery, watermark: number | undefined
     const t = Date.parse(m.receivedDateTime);
     return query.since.op === "ge" ? t >= query.since.at : t > query.since.at;
   };
-  const messages = query.changeType === "deleted" ? [] : [...user.messages.values()]
-    .filter((m) => m.folder === query.folder && (watermark === undefined || m.seq > watermark) && passes(m))
-    .sort((a, b) => (query.orderDesc ? Date.parse(b.receivedDateTime) - Date.parse(a.receivedDateTime) : a.seq - b.seq));
+  const messages =
+    query.changeType === "deleted"
+      ? []
+      : [...user.messages.values()]
+          .filter((m) => m.folder === query.folder && (watermark === undefined || m.seq > watermark) && passes(m))
+          .sort((a, b) =>
+            query.orderDesc ? Date.parse(b.receivedDateTime) - Date.parse(a.receivedDateTime) : a.seq - b.seq,
+          );
   const items: DeltaItem[] = messages.map((m) => ({ id: m.id }));
   if (watermark !== undefined && query.changeType !== "created")
     for (const r of user.removals) if (r.folder === query.folder && r.seq > watermark) items.push({ removedId: r.id });
@@ -262,20 +370,48 @@ function delta(ctx: GraphContext, user: User, folder: FolderName, req: Req, res:
   if (token) {
     const st = ctx.state.deltaStates.get(token);
     if (!st || st.email !== user.email || st.generation !== user.deltaGeneration || st.query.folder !== folder)
-      throw new HttpProblem(410, "syncStateNotFound", "The sync state generation is not found. The delta token is no longer valid; start a new sync round without a token.");
-    round = st.kind === "skip"
-      ? st
-      : { kind: "skip", email: user.email, generation: user.deltaGeneration, query: st.query, items: roundItems(user, st.query, st.watermark), pos: 0, highWater: user.seq };
+      throw new HttpProblem(
+        410,
+        "syncStateNotFound",
+        "The sync state generation is not found. The delta token is no longer valid; start a new sync round without a token.",
+      );
+    round =
+      st.kind === "skip"
+        ? st
+        : {
+            kind: "skip",
+            email: user.email,
+            generation: user.deltaGeneration,
+            query: st.query,
+            items: roundItems(user, st.query, st.watermark),
+            pos: 0,
+            highWater: user.seq,
+          };
   } else {
     const query = parseDeltaQuery(folder, url);
-    round = { kind: "skip", email: user.email, generation: user.deltaGeneration, query, items: roundItems(user, query, undefined), pos: 0, highWater: user.seq };
+    round = {
+      kind: "skip",
+      email: user.email,
+      generation: user.deltaGeneration,
+      query,
+      items: roundItems(user, query, undefined),
+      pos: 0,
+      highWater: user.seq,
+    };
   }
 
   const prefs = preferences(req);
   const size = Math.min(Math.max(Number(prefs.get("odata.maxpagesize")) || 10, 1), 1000);
   const slice = round.items.slice(round.pos, round.pos + size);
   const value = slice.flatMap((item) => {
-    if ("removedId" in item) return [{ "@odata.type": "#microsoft.graph.message", id: exposedId(item.removedId, folder, prefs), "@removed": { reason: "deleted" } }];
+    if ("removedId" in item)
+      return [
+        {
+          "@odata.type": "#microsoft.graph.message",
+          id: exposedId(item.removedId, folder, prefs),
+          "@removed": { reason: "deleted" },
+        },
+      ];
     const m = user.messages.get(item.id);
     if (!m || m.folder !== folder) return []; // left the folder mid-round: reported as @removed next round
     const full = resource(user, m, prefs);
@@ -292,20 +428,33 @@ function delta(ctx: GraphContext, user: User, folder: FolderName, req: Req, res:
     ctx.state.deltaStates.set(fresh, { ...round, pos: next });
     body["@odata.nextLink"] = `${linkBase}?$skiptoken=${fresh}`;
   } else {
-    ctx.state.deltaStates.set(fresh, { kind: "delta", email: user.email, generation: user.deltaGeneration, query: round.query, watermark: round.highWater });
+    ctx.state.deltaStates.set(fresh, {
+      kind: "delta",
+      email: user.email,
+      generation: user.deltaGeneration,
+      query: round.query,
+      watermark: round.highWater,
+    });
     body["@odata.deltaLink"] = `${linkBase}?$deltatoken=${fresh}`;
   }
   body.value = value;
-  const applied = [...prefs.entries()].filter(([k]) => ["odata.maxpagesize", "idtype", "outlook.body-content-type"].includes(k)).map(([k, v]) => (k === "odata.maxpagesize" ? `${k}=${size}` : `${k === "idtype" ? "IdType" : k}="${v}"`));
+  const applied = [...prefs.entries()]
+    .filter(([k]) => ["odata.maxpagesize", "idtype", "outlook.body-content-type"].includes(k))
+    .map(([k, v]) => (k === "odata.maxpagesize" ? `${k}=${size}` : `${k === "idtype" ? "IdType" : k}="${v}"`));
   sendJson(res, 200, body, applied.length ? { "Preference-Applied": applied.join(", ") } : {});
 }
 
 function listFolder(ctx: GraphContext, user: User, folder: FolderName, req: Req, res: Res, url: URL): void {
   const top = Math.min(Math.max(Number(url.searchParams.get("$top")) || 10, 1), 1000);
   const prefs = preferences(req);
-  const items = [...user.messages.values()].filter((m) => m.folder === folder)
-    .sort((a, b) => Date.parse(b.receivedDateTime) - Date.parse(a.receivedDateTime)).slice(0, top);
-  sendJson(res, 200, { "@odata.context": `${ctx.base}/v1.0/$metadata#users('${user.id}')/mailFolders('${folder}')/messages`, value: items.map((m) => select(resource(user, m, prefs), url)) });
+  const items = [...user.messages.values()]
+    .filter((m) => m.folder === folder)
+    .sort((a, b) => Date.parse(b.receivedDateTime) - Date.parse(a.receivedDateTime))
+    .slice(0, top);
+  sendJson(res, 200, {
+    "@odata.context": `${ctx.base}/v1.0/$metadata#users('${user.id}')/mailFolders('${folder}')/messages`,
+    value: items.map((m) => select(resource(user, m, prefs), url)),
+  });
 }
 
 // ---- drafts, replies, sending -----------------------------------------------------------
@@ -319,25 +468,51 @@ async function jsonBody<T extends z.ZodType>(req: Req, schema: T, allowEmpty = f
     throw new HttpProblem(400, "RequestBodyRead", "Invalid JSON in the request body.");
   }
   const out = schema.safeParse(parsed);
-  if (!out.success) throw new HttpProblem(400, "ErrorInvalidRequest", `Invalid request: ${out.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+  if (!out.success)
+    throw new HttpProblem(
+      400,
+      "ErrorInvalidRequest",
+      `Invalid request: ${out.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+    );
   return out.data;
 }
 
 function newMessage(user: User, init: Partial<StoredMessage>): StoredMessage {
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   return {
-    id: newItemId(), folder: "drafts", seq: 0, createdDateTime: now, lastModifiedDateTime: now, receivedDateTime: now, sentDateTime: null,
-    subject: "", body: { contentType: "text", content: "" }, from: { emailAddress: { name: user.displayName, address: user.email } },
-    toRecipients: [], ccRecipients: [], bccRecipients: [], replyTo: [], conversationId: newConversationId(),
-    internetMessageId: newInternetMessageId(), isRead: true, isDraft: true, changeKey: opaque(18), attachments: [],
+    id: newItemId(),
+    folder: "drafts",
+    seq: 0,
+    createdDateTime: now,
+    lastModifiedDateTime: now,
+    receivedDateTime: now,
+    sentDateTime: null,
+    subject: "",
+    body: { contentType: "text", content: "" },
+    from: { emailAddress: { name: user.displayName, address: user.email } },
+    toRecipients: [],
+    ccRecipients: [],
+    bccRecipients: [],
+    replyTo: [],
+    conversationId: newConversationId(),
+    internetMessageId: newInternetMessageId(),
+    isRead: true,
+    isDraft: true,
+    changeKey: opaque(18),
+    attachments: [],
     ...init,
   };
 }
 
 function storedAttachment(a: z.output<typeof fileAttachmentInput>): StoredAttachment {
   return {
-    id: `AAMkAGI2TG93AAABEgAQ${opaque(18)}=`, kind: "file", name: a.name, contentType: a.contentType ?? "application/octet-stream",
-    content: Buffer.from(a.contentBytes, "base64"), isInline: a.isInline ?? false, contentId: a.contentId ?? undefined,
+    id: `AAMkAGI2TG93AAABEgAQ${opaque(18)}=`,
+    kind: "file",
+    name: a.name,
+    contentType: a.contentType ?? "application/octet-stream",
+    content: Buffer.from(a.contentBytes, "base64"),
+    isInline: a.isInline ?? false,
+    contentId: a.contentId ?? undefined,
     lastModifiedDateTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
   };
 }
@@ -369,19 +544,39 @@ function placeDraft(user: User, draft: StoredMessage): void {
 }
 
 async function createReply(user: User, original: StoredMessage, req: Req, res: Res): Promise<void> {
-  const input = await jsonBody(req, z.object({ comment: z.string().optional(), message: messageInput.optional() }), true);
+  const input = await jsonBody(
+    req,
+    z.object({ comment: z.string().optional(), message: messageInput.optional() }),
+    true,
+  );
   if (input.comment !== undefined && input.message?.body)
-    throw new HttpProblem(400, "ErrorInvalidRequest", "Both comment and message.body were provided; only one is allowed.");
+    throw new HttpProblem(
+      400,
+      "ErrorInvalidRequest",
+      "Both comment and message.body were provided; only one is allowed.",
+    );
   const ownMessage = original.from?.emailAddress.address.toLowerCase() === user.email;
-  const to = ownMessage ? original.toRecipients : original.replyTo.length ? original.replyTo : original.from ? [original.from] : [];
-  const quoted = original.body.contentType === "html" ? original.body.content : `<pre>${original.body.content.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!)}</pre>`;
+  const to = ownMessage
+    ? original.toRecipients
+    : original.replyTo.length
+      ? original.replyTo
+      : original.from
+        ? [original.from]
+        : [];
+  const quoted =
+    original.body.contentType === "html"
+      ? original.body.content
+      : `<pre>${original.body.content.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!)}</pre>`;
   const draft = newMessage(user, {
     subject: /^re:/i.test(original.subject) ? original.subject : `RE: ${original.subject}`,
     toRecipients: to,
     conversationId: original.conversationId,
     inReplyTo: original.internetMessageId,
     references: [...(original.references ?? []), original.internetMessageId],
-    body: { contentType: "html", content: `<html><body>${input.comment ?? ""}<hr><div id="divRplyFwdMsg">${quoted}</div></body></html>` },
+    body: {
+      contentType: "html",
+      content: `<html><body>${input.comment ?? ""}<hr><div id="divRplyFwdMsg">${quoted}</div></body></html>`,
+    },
   });
   if (input.message) applyInput(draft, input.message);
   placeDraft(user, draft);
@@ -392,20 +587,30 @@ async function patchMessage(user: User, msg: StoredMessage, req: Req, res: Res):
   const input = await jsonBody(req, messageInput.omit({ attachments: true }));
   const touchesContent = ["subject", "body", "toRecipients", "ccRecipients", "bccRecipients"].some((k) => k in input);
   if (!msg.isDraft && touchesContent)
-    throw new HttpProblem(400, "ErrorInvalidPropertyUpdateSentMessage", "Update operation is invalid for property of a sent message.");
+    throw new HttpProblem(
+      400,
+      "ErrorInvalidPropertyUpdateSentMessage",
+      "Update operation is invalid for property of a sent message.",
+    );
   applyInput(msg, input);
   sendJson(res, 200, resource(user, msg, preferences(req)));
 }
 
 async function addAttachment(msg: StoredMessage, req: Req, res: Res): Promise<void> {
-  if (!msg.isDraft) throw new HttpProblem(400, "ErrorInvalidOperation", "Attachments can only be added to draft messages.");
+  if (!msg.isDraft)
+    throw new HttpProblem(400, "ErrorInvalidOperation", "Attachments can only be added to draft messages.");
   const raw = (await readBody(req)).toString("utf8");
   let parsed: unknown;
-  try { parsed = JSON.parse(raw); } catch { throw new HttpProblem(400, "RequestBodyRead", "Invalid JSON in the request body."); }
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new HttpProblem(400, "RequestBodyRead", "Invalid JSON in the request body.");
+  }
   if ((parsed as Record<string, unknown>)?.["@odata.type"] !== "#microsoft.graph.fileAttachment")
     throw new HttpProblem(400, "ErrorInvalidRequest", "The stand-in accepts #microsoft.graph.fileAttachment only.");
   const input = fileAttachmentInput.safeParse(parsed);
-  if (!input.success) throw new HttpProblem(400, "ErrorInvalidRequest", "Invalid base64 string for attachment content.");
+  if (!input.success)
+    throw new HttpProblem(400, "ErrorInvalidRequest", "Invalid base64 string for attachment content.");
   if (Buffer.from(input.data.contentBytes, "base64").length > 3 * 1024 * 1024)
     throw new HttpProblem(413, "ErrorRequestEntityTooLarge", "The attachment exceeds 3 MB; use an upload session.");
   const att = storedAttachment(input.data);
@@ -416,7 +621,11 @@ async function addAttachment(msg: StoredMessage, req: Req, res: Res): Promise<vo
 
 function assertSendable(m: StoredMessage): void {
   if (!m.toRecipients.length && !m.ccRecipients.length && !m.bccRecipients.length)
-    throw new HttpProblem(400, "ErrorInvalidRecipients", "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
+    throw new HttpProblem(
+      400,
+      "ErrorInvalidRecipients",
+      "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
+    );
 }
 
 function markSent(state: StandInState, user: User, m: StoredMessage, via: "send" | "sendMail", save: boolean): void {
@@ -426,14 +635,29 @@ function markSent(state: StandInState, user: User, m: StoredMessage, via: "send"
   m.sentDateTime = now;
   m.receivedDateTime = now;
   m.from = { emailAddress: { name: user.displayName, address: user.email } };
-  if (save) state.place(user, m, "sentitems"); // same id: immutable ids survive the move
+  if (save)
+    state.place(user, m, "sentitems"); // same id: immutable ids survive the move
   else user.messages.delete(m.id);
   const addr = (r: Recipient[]) => r.map((x) => x.emailAddress.address);
   state.recordSent(user.email, {
-    id: m.id, internetMessageId: m.internetMessageId, conversationId: m.conversationId, subject: m.subject, from: user.email,
-    to: addr(m.toRecipients), cc: addr(m.ccRecipients), bcc: addr(m.bccRecipients), body: { ...m.body },
-    attachments: m.attachments.map((a) => ({ name: a.name, contentType: a.contentType, content: Buffer.from(a.content) })),
-    inReplyTo: m.inReplyTo, references: m.references, via, sentAt: new Date(now),
+    id: m.id,
+    internetMessageId: m.internetMessageId,
+    conversationId: m.conversationId,
+    subject: m.subject,
+    from: user.email,
+    to: addr(m.toRecipients),
+    cc: addr(m.ccRecipients),
+    bcc: addr(m.bccRecipients),
+    body: { ...m.body },
+    attachments: m.attachments.map((a) => ({
+      name: a.name,
+      contentType: a.contentType,
+      content: Buffer.from(a.content),
+    })),
+    inReplyTo: m.inReplyTo,
+    references: m.references,
+    via,
+    sentAt: new Date(now),
   });
 }
 

@@ -14,12 +14,24 @@ function graphDate(d = new Date()): string {
 }
 
 /** Graph's error envelope: {"error":{"code","message","innerError":{date,request-id,client-request-id}}}. */
-export function sendGraphError(res: Res, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+export function sendGraphError(
+  res: Res,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const requestId = randomUUID();
   sendJson(
     res,
     status,
-    { error: { code, message, innerError: { date: graphDate(), "request-id": requestId, "client-request-id": requestId } } },
+    {
+      error: {
+        code,
+        message,
+        innerError: { date: graphDate(), "request-id": requestId, "client-request-id": requestId },
+      },
+    },
     { "request-id": requestId, "client-request-id": requestId, ...headers },
   );
 }
@@ -28,21 +40,35 @@ export function sendGraphError(res: Res, status: number, code: string, message: 
 export function sendAadError(res: Res, status: number, error: string, aadsts: number, text: string): void {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "Z");
-  sendJson(res, status, {
-    error,
-    error_description: `AADSTS${aadsts}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
-    error_codes: [aadsts],
-    timestamp,
-    trace_id: traceId,
-    correlation_id: correlationId,
-    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
-  }, { "Cache-Control": "no-store", Pragma: "no-cache" });
+  const timestamp = new Date()
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, "Z");
+  sendJson(
+    res,
+    status,
+    {
+      error,
+      error_description: `AADSTS${aadsts}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+      error_codes: [aadsts],
+      timestamp,
+      trace_id: traceId,
+      correlation_id: correlationId,
+      error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+    },
+    { "Cache-Control": "no-store", Pragma: "no-cache" },
+  );
 }
 
 /** The login host renders errors it cannot redirect (bad client, bad redirect URI) as a page. */
 export function sendLoginErrorPage(res: Res, aadsts: number, text: string): void {
-  sendHtmlPage(res, 400, "Sign in to your account", "Sorry, but we're having trouble signing you in.", `AADSTS${aadsts}: ${text}`);
+  sendHtmlPage(
+    res,
+    400,
+    "Sign in to your account",
+    "Sorry, but we're having trouble signing you in.",
+    `AADSTS${aadsts}: ${text}`,
+  );
 }
 
 /** `Prefer` may arrive as one comma-separated header or several headers. */
@@ -53,7 +79,13 @@ export function preferences(req: Req): Map<string, string> {
   for (const item of all) {
     const eq = item.indexOf("=");
     const key = (eq === -1 ? item : item.slice(0, eq)).trim().toLowerCase();
-    const value = eq === -1 ? "" : item.slice(eq + 1).trim().replace(/^"|"$/g, "");
+    const value =
+      eq === -1
+        ? ""
+        : item
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"|"$/g, "");
     if (key) out.set(key, value);
   }
   return out;

@@ -8,8 +8,14 @@ import { calendarControls, type CalendarControls } from "./calendar.ts"; // Outl
 import { PayloadTooLarge, sendAadError, sendGraphError } from "./http.ts";
 import { handleIdentity, isIdentityPath } from "./identity.ts";
 import {
-  newConversationId, newInternetMessageId, newItemId, opaque, StandInState,
-  type SentRecord, type StoredAttachment, type StoredMessage,
+  newConversationId,
+  newInternetMessageId,
+  newItemId,
+  opaque,
+  StandInState,
+  type SentRecord,
+  type StoredAttachment,
+  type StoredMessage,
 } from "./state.ts";
 
 export type { SentRecord };
@@ -21,7 +27,14 @@ export interface DeliverInput {
   html?: string;
   to?: string[];
   cc?: string[];
-  attachments?: { filename: string; contentType: string; content: Buffer; inline?: boolean; contentId?: string; kind?: "file" | "item" | "reference" }[];
+  attachments?: {
+    filename: string;
+    contentType: string;
+    content: Buffer;
+    inline?: boolean;
+    contentId?: string;
+    kind?: "file" | "item" | "reference";
+  }[];
   conversationId?: string;
   internetMessageId?: string;
   inReplyTo?: string;
@@ -60,7 +73,15 @@ export interface MicrosoftStandIn extends CalendarControls {
 
 const CLIENT_ID = "5e1c7d3a-9b2f-4c1e-8a6d-0f4b2c9e7a11";
 
-export async function startMicrosoftStandIn(opts: { port?: number; clientId?: string; clientSecret?: string; redirectUris?: string[]; accessTokenTtlSec?: number } = {}): Promise<MicrosoftStandIn> {
+export async function startMicrosoftStandIn(
+  opts: {
+    port?: number;
+    clientId?: string;
+    clientSecret?: string;
+    redirectUris?: string[];
+    accessTokenTtlSec?: number;
+  } = {},
+): Promise<MicrosoftStandIn> {
   const state = new StandInState();
   const clientId = opts.clientId ?? CLIENT_ID;
   const clientSecret = opts.clientSecret ?? `stand-in~${opaque(24)}`;
@@ -73,18 +94,32 @@ export async function startMicrosoftStandIn(opts: { port?: number; clientId?: st
     log.push(`${req.method} ${url.pathname}`);
     const target = isIdentityPath(url.pathname) ? "token" : url.pathname.startsWith("/v1.0/") ? "graph" : undefined;
     const line = `${req.method} ${url.pathname}`;
-    const at = target && !url.pathname.endsWith("/authorize")
-      ? faults.findIndex((f) => (f.target ?? "graph") === target && (!f.match || line.includes(f.match)))
-      : -1;
+    const at =
+      target && !url.pathname.endsWith("/authorize")
+        ? faults.findIndex((f) => (f.target ?? "graph") === target && (!f.match || line.includes(f.match)))
+        : -1;
     if (at !== -1) return answerFault(res, faults.splice(at, 1)[0]!);
-    const work = target === "token"
-      ? handleIdentity(state, { clientId, clientSecret, redirectUris: opts.redirectUris, accessTokenTtlSec: opts.accessTokenTtlSec ?? 3599 }, req, res, url)
-      : target === "graph"
-        ? handleGraph({ state, base }, req, res, url)
-        : Promise.resolve(sendGraphError(res, 404, "NotFound", "Unknown path."));
+    const work =
+      target === "token"
+        ? handleIdentity(
+            state,
+            {
+              clientId,
+              clientSecret,
+              redirectUris: opts.redirectUris,
+              accessTokenTtlSec: opts.accessTokenTtlSec ?? 3599,
+            },
+            req,
+            res,
+            url,
+          )
+        : target === "graph"
+          ? handleGraph({ state, base }, req, res, url)
+          : Promise.resolve(sendGraphError(res, 404, "NotFound", "Unknown path."));
     work.catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (err instanceof PayloadTooLarge) return sendGraphError(res, 413, "RequestEntityTooLarge", "Request body too large.");
+      if (err instanceof PayloadTooLarge)
+        return sendGraphError(res, 413, "RequestEntityTooLarge", "Request body too large.");
       sendGraphError(res, 500, "InternalServerError", err instanceof Error ? err.message : "stand-in failure");
     });
   });
@@ -99,18 +134,38 @@ export async function startMicrosoftStandIn(opts: { port?: number; clientId?: st
       MICROSOFT_LOGIN_BASE_URL: base,
       MICROSOFT_GRAPH_BASE_URL: base,
     }),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-    addUser: (email, o) => { const u = state.addUser(email, o); return { id: u.id, email: u.email }; },
-    consentAs: (email) => { if (email) state.addUser(email); state.consentAs = email?.toLowerCase(); },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    addUser: (email, o) => {
+      const u = state.addUser(email, o);
+      return { id: u.id, email: u.email };
+    },
+    consentAs: (email) => {
+      if (email) state.addUser(email);
+      state.consentAs = email?.toLowerCase();
+    },
     deliver: (email, input) => deliver(state, email, input),
-    deleteMessage: (email, id) => { const u = state.mustUser(email); const m = u.messages.get(id); if (m) state.place(u, m, "deleteditems"); },
-    expireDeltaTokens: (email) => { state.mustUser(email).deltaGeneration++; },
-    failNext: (n, fault) => { for (let i = 0; i < n; i++) faults.push(fault); },
+    deleteMessage: (email, id) => {
+      const u = state.mustUser(email);
+      const m = u.messages.get(id);
+      if (m) state.place(u, m, "deleteditems");
+    },
+    expireDeltaTokens: (email) => {
+      state.mustUser(email).deltaGeneration++;
+    },
+    failNext: (n, fault) => {
+      for (let i = 0; i < n; i++) faults.push(fault);
+    },
     revokeRefreshTokens: (email) => {
       for (const [t, g] of state.refreshTokens) if (g.email === email.toLowerCase()) state.refreshTokens.delete(t);
       for (const [t, g] of state.accessTokens) if (g.email === email.toLowerCase()) state.accessTokens.delete(t);
     },
-    expireAccessTokens: () => { for (const g of state.accessTokens.values()) g.expiresAt = 0; },
+    expireAccessTokens: () => {
+      for (const g of state.accessTokens.values()) g.expiresAt = 0;
+    },
     sent: (email) => [...(state.sent.get(email.toLowerCase()) ?? [])],
     requests: () => [...log],
     ...calendarControls(state), // Outlook Calendar hook-in
@@ -118,12 +173,23 @@ export async function startMicrosoftStandIn(opts: { port?: number; clientId?: st
 }
 
 function answerFault(res: http.ServerResponse, fault: Fault): void {
-  const headers: Record<string, string> = fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {};
+  const headers: Record<string, string> =
+    fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {};
   if (fault.target === "token") {
-    if (fault.status === 400) return sendAadError(res, 400, "invalid_grant", 700082, "The refresh token has expired due to inactivity.");
-    return sendAadError(res, fault.status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.");
+    if (fault.status === 400)
+      return sendAadError(res, 400, "invalid_grant", 700082, "The refresh token has expired due to inactivity.");
+    return sendAadError(
+      res,
+      fault.status,
+      "temporarily_unavailable",
+      90033,
+      "A transient error has occurred. Please try again.",
+    );
   }
-  const { code, message } = GRAPH_FAULTS.get(fault.status) ?? { code: "ErrorInternalServerTransientError", message: "A transient error occurred." };
+  const { code, message } = GRAPH_FAULTS.get(fault.status) ?? {
+    code: "ErrorInternalServerTransientError",
+    message: "A transient error occurred.",
+  };
   sendGraphError(res, fault.status, code, message, headers);
 }
 
@@ -136,27 +202,52 @@ const GRAPH_FAULTS = new Map<number, { code: string; message: string }>([
   [504, { code: "GatewayTimeout", message: "The gateway did not receive a response in time." }],
 ]);
 
-function deliver(state: StandInState, email: string, input: DeliverInput): { id: string; internetMessageId: string; conversationId: string } {
+function deliver(
+  state: StandInState,
+  email: string,
+  input: DeliverInput,
+): { id: string; internetMessageId: string; conversationId: string } {
   const user = state.mustUser(email);
   const from = typeof input.from === "string" ? { address: input.from } : input.from;
   const at = (input.receivedAt ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z");
   // Graph groups a reply into the conversation of the message it answers.
-  const parent = input.inReplyTo ? [...user.messages.values()].find((m) => m.internetMessageId === input.inReplyTo) : undefined;
+  const parent = input.inReplyTo
+    ? [...user.messages.values()].find((m) => m.internetMessageId === input.inReplyTo)
+    : undefined;
   const attachments: StoredAttachment[] = (input.attachments ?? []).map((a) => ({
-    id: `AAMkAGI2TG93AAABEgAQ${opaque(18)}=`, kind: a.kind ?? "file", name: a.filename, contentType: a.contentType,
-    content: Buffer.from(a.content), isInline: a.inline ?? false, contentId: a.contentId, lastModifiedDateTime: at,
+    id: `AAMkAGI2TG93AAABEgAQ${opaque(18)}=`,
+    kind: a.kind ?? "file",
+    name: a.filename,
+    contentType: a.contentType,
+    content: Buffer.from(a.content),
+    isInline: a.inline ?? false,
+    contentId: a.contentId,
+    lastModifiedDateTime: at,
   }));
   const msg: StoredMessage = {
-    id: newItemId(), folder: "inbox", seq: 0, createdDateTime: at, lastModifiedDateTime: at, receivedDateTime: at,
-    sentDateTime: at, subject: input.subject,
-    body: input.html !== undefined ? { contentType: "html", content: input.html } : { contentType: "text", content: input.text ?? "" },
+    id: newItemId(),
+    folder: "inbox",
+    seq: 0,
+    createdDateTime: at,
+    lastModifiedDateTime: at,
+    receivedDateTime: at,
+    sentDateTime: at,
+    subject: input.subject,
+    body:
+      input.html !== undefined
+        ? { contentType: "html", content: input.html }
+        : { contentType: "text", content: input.text ?? "" },
     from: { emailAddress: { name: from.name, address: from.address } },
     toRecipients: (input.to ?? [user.email]).map((address) => ({ emailAddress: { address } })),
     ccRecipients: (input.cc ?? []).map((address) => ({ emailAddress: { address } })),
-    bccRecipients: [], replyTo: [],
+    bccRecipients: [],
+    replyTo: [],
     conversationId: input.conversationId ?? parent?.conversationId ?? newConversationId(),
     internetMessageId: input.internetMessageId ?? newInternetMessageId(),
-    isRead: input.isRead ?? false, isDraft: false, changeKey: opaque(18), attachments,
+    isRead: input.isRead ?? false,
+    isDraft: false,
+    changeKey: opaque(18),
+    attachments,
     inReplyTo: input.inReplyTo,
     references: parent ? [...(parent.references ?? []), parent.internetMessageId] : undefined,
   };

@@ -5,7 +5,9 @@ import { randomBytes } from "node:crypto";
 export type FolderName = "inbox" | "sentitems" | "drafts" | "deleteditems";
 export const folderNames: FolderName[] = ["inbox", "sentitems", "drafts", "deleteditems"];
 
-export interface Recipient { emailAddress: { name?: string; address: string } }
+export interface Recipient {
+  emailAddress: { name?: string; address: string };
+}
 
 export interface StoredAttachment {
   id: string;
@@ -87,7 +89,15 @@ export interface DeltaQuery {
 export type DeltaItem = { id: string } | { removedId: string };
 
 export type DeltaState =
-  | { kind: "skip"; email: string; generation: number; query: DeltaQuery; items: DeltaItem[]; pos: number; highWater: number }
+  | {
+      kind: "skip";
+      email: string;
+      generation: number;
+      query: DeltaQuery;
+      items: DeltaItem[];
+      pos: number;
+      highWater: number;
+    }
   | { kind: "delta"; email: string; generation: number; query: DeltaQuery; watermark: number };
 
 export interface AuthCode {
@@ -100,7 +110,11 @@ export interface AuthCode {
   redeemed: boolean;
 }
 
-export interface Grant { email: string; clientId: string; scopes: string[] }
+export interface Grant {
+  email: string;
+  clientId: string;
+  scopes: string[];
+}
 
 export function opaque(bytes = 24): string {
   return randomBytes(bytes).toString("base64url");

@@ -15,7 +15,10 @@ import { spawnPeer, stopPeer, waitUntilUp, type Running } from "./process.ts";
 
 export const DOVECOT = process.env.DOVECOT_PATH ?? "/usr/sbin/dovecot";
 
-export interface Endpoint { host: string; port: number }
+export interface Endpoint {
+  host: string;
+  port: number;
+}
 
 export interface MailPeer {
   imap: Endpoint;
@@ -112,7 +115,13 @@ service anvil {
 
 /** The relay Dovecot's submission forwards to: every accepted message goes to LMTP. */
 async function startRelay(port: number, lmtpPort: number): Promise<SMTPServer> {
-  const lmtp = nodemailer.createTransport({ host: LOCALHOST, port: lmtpPort, lmtp: true, secure: false, ignoreTLS: true });
+  const lmtp = nodemailer.createTransport({
+    host: LOCALHOST,
+    port: lmtpPort,
+    lmtp: true,
+    secure: false,
+    ignoreTLS: true,
+  });
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
@@ -121,8 +130,14 @@ async function startRelay(port: number, lmtpPort: number): Promise<SMTPServer> {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address) };
-        lmtp.sendMail({ envelope, raw: Buffer.concat(chunks) }).then(() => callback(), (err: Error) => callback(err));
+        const envelope = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+        };
+        lmtp.sendMail({ envelope, raw: Buffer.concat(chunks) }).then(
+          () => callback(),
+          (err: Error) => callback(err),
+        );
       });
     },
   });
@@ -137,15 +152,28 @@ async function startRelay(port: number, lmtpPort: number): Promise<SMTPServer> {
 function greets(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host: LOCALHOST, port });
-    const done = (ok: boolean) => { s.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(1000, () => done(false));
     s.once("data", () => done(true));
     s.once("error", () => done(false));
   });
 }
 
-async function startOnce(dir: string): Promise<{ running: Running; relay: SMTPServer; ports: { imap: number; lmtp: number; submission: number; relay: number } } | { retry: string }> {
-  const ports = { imap: await freePort(), lmtp: await freePort(), submission: await freePort(), relay: await freePort() };
+async function startOnce(
+  dir: string,
+): Promise<
+  | { running: Running; relay: SMTPServer; ports: { imap: number; lmtp: number; submission: number; relay: number } }
+  | { retry: string }
+> {
+  const ports = {
+    imap: await freePort(),
+    lmtp: await freePort(),
+    submission: await freePort(),
+    relay: await freePort(),
+  };
   let relay: SMTPServer;
   try {
     relay = await startRelay(ports.relay, ports.lmtp);
@@ -166,7 +194,10 @@ async function startOnce(dir: string): Promise<{ running: Running; relay: SMTPSe
 }
 
 export async function startMailPeer(): Promise<MailPeer> {
-  if (!fs.existsSync(DOVECOT)) throw new Error(`Missing: Dovecot at ${DOVECOT} (apt-get install -y dovecot-imapd dovecot-lmtpd dovecot-submissiond)`);
+  if (!fs.existsSync(DOVECOT))
+    throw new Error(
+      `Missing: Dovecot at ${DOVECOT} (apt-get install -y dovecot-imapd dovecot-lmtpd dovecot-submissiond)`,
+    );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-dovecot-"));
   // Dovecot's mail processes run as `mail` and must reach DIR/mail; user files stay root-owned.
   fs.chmodSync(dir, 0o755);
@@ -184,7 +215,13 @@ export async function startMailPeer(): Promise<MailPeer> {
     throw new Error(`Dovecot did not start: ${started.retry}`);
   }
   const { running, relay, ports } = started;
-  const lmtp = nodemailer.createTransport({ host: LOCALHOST, port: ports.lmtp, lmtp: true, secure: false, ignoreTLS: true });
+  const lmtp = nodemailer.createTransport({
+    host: LOCALHOST,
+    port: ports.lmtp,
+    lmtp: true,
+    secure: false,
+    ignoreTLS: true,
+  });
   let closed = false;
 
   return {
@@ -192,19 +229,27 @@ export async function startMailPeer(): Promise<MailPeer> {
     smtp: { host: LOCALHOST, port: ports.submission },
     lmtp: { host: LOCALHOST, port: ports.lmtp },
     async addUser(email, password) {
-      if (/[:\n/]/.test(email + password) || email.startsWith(".")) throw new Error("addUser: ':', '/' and newlines cannot appear in a passwd-file user");
-      fs.writeFileSync(path.join(usersDir, email.toLowerCase()), `${email.toLowerCase()}:{PLAIN}${password}\n`, { mode: 0o644 });
+      if (/[:\n/]/.test(email + password) || email.startsWith("."))
+        throw new Error("addUser: ':', '/' and newlines cannot appear in a passwd-file user");
+      fs.writeFileSync(path.join(usersDir, email.toLowerCase()), `${email.toLowerCase()}:{PLAIN}${password}\n`, {
+        mode: 0o644,
+      });
     },
     async deliver(to, message) {
       const rcpt = Array.isArray(to) ? to : [to];
-      const opts: SendMailOptions = typeof message === "string" || Buffer.isBuffer(message)
-        ? { envelope: { from: "seed@localhost", to: rcpt }, raw: message }
-        : { to: rcpt, from: "seed@localhost", ...message, envelope: { from: "seed@localhost", to: rcpt } };
+      const opts: SendMailOptions =
+        typeof message === "string" || Buffer.isBuffer(message)
+          ? { envelope: { from: "seed@localhost", to: rcpt }, raw: message }
+          : { to: rcpt, from: "seed@localhost", ...message, envelope: { from: "seed@localhost", to: rcpt } };
       await lmtp.sendMail(opts);
     },
     env: () => ({
-      YAHOO_IMAP_HOST: LOCALHOST, YAHOO_IMAP_PORT: String(ports.imap), YAHOO_IMAP_SECURE: "false",
-      YAHOO_SMTP_HOST: LOCALHOST, YAHOO_SMTP_PORT: String(ports.submission), YAHOO_SMTP_SECURE: "false",
+      YAHOO_IMAP_HOST: LOCALHOST,
+      YAHOO_IMAP_PORT: String(ports.imap),
+      YAHOO_IMAP_SECURE: "false",
+      YAHOO_SMTP_HOST: LOCALHOST,
+      YAHOO_SMTP_PORT: String(ports.submission),
+      YAHOO_SMTP_SECURE: "false",
     }),
     logs: () => running.log.join("\n"),
     async close() {

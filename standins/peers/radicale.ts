@@ -12,7 +12,11 @@ import { spawnPeer, stopPeer, waitUntilUp, type Running } from "./process.ts";
 /** Debian's interpreter: `python3` on PATH may be another one without the radicale module. */
 export const RADICALE_PYTHON = process.env.RADICALE_PYTHON ?? "/usr/bin/python3";
 
-export interface DavResponse { status: number; headers: Headers; body: string }
+export interface DavResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+}
 
 export interface CalDavPeer {
   /** Server root, e.g. http://127.0.0.1:PORT/ (what CALDAV_SERVER_URL points at). */
@@ -20,9 +24,21 @@ export interface CalDavPeer {
   /** Adds (or re-keys) a user; effective for the next request, no restart. */
   addUser(name: string, password: string): Promise<void>;
   /** MKCALENDAR at /<user>/<slug>/; returns the calendar's absolute URL (with trailing slash). */
-  makeCalendar(user: string, password: string, slug: string, opts?: { displayName?: string; timeZone?: string; components?: string[] }): Promise<string>;
+  makeCalendar(
+    user: string,
+    password: string,
+    slug: string,
+    opts?: { displayName?: string; timeZone?: string; components?: string[] },
+  ): Promise<string>;
   /** A raw authenticated request to a path or absolute URL on this server. */
-  request(user: string, password: string, method: string, pathOrUrl: string, body?: string, headers?: Record<string, string>): Promise<DavResponse>;
+  request(
+    user: string,
+    password: string,
+    method: string,
+    pathOrUrl: string,
+    body?: string,
+    headers?: Record<string, string>,
+  ): Promise<DavResponse>;
   /** PUT an .ics object as another client would (no preconditions); returns its ETag. */
   putIcs(user: string, password: string, objectUrl: string, ics: string): Promise<string | undefined>;
   /** Env vars that point the Apple calendar provider at this peer. */
@@ -70,7 +86,12 @@ async function startOnce(dir: string): Promise<{ running: Running; port: number 
   fs.writeFileSync(confFile, config(dir, port));
   const running = spawnPeer(RADICALE_PYTHON, ["-m", "radicale", "--config", confFile]);
   const up = () => answers(`http://${LOCALHOST}:${port}/`);
-  return (await waitUntilUp(running, { fatal: /CRITICAL|Address already in use|Traceback/, up, pollMs: 25 })) ?? { running, port };
+  return (
+    (await waitUntilUp(running, { fatal: /CRITICAL|Address already in use|Traceback/, up, pollMs: 25 })) ?? {
+      running,
+      port,
+    }
+  );
 }
 
 function escapeXml(s: string): string {
@@ -79,9 +100,21 @@ function escapeXml(s: string): string {
 
 /** A minimal VTIMEZONE-bearing calendar-timezone value: only the TZID matters to the provider. */
 function calendarTimezone(tzid: string): string {
-  return ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Tatu tests//EN", "BEGIN:VTIMEZONE", `TZID:${tzid}`,
-    "BEGIN:STANDARD", "DTSTART:19700101T000000", "TZOFFSETFROM:+0000", "TZOFFSETTO:+0000", "END:STANDARD",
-    "END:VTIMEZONE", "END:VCALENDAR", ""].join("\r\n");
+  return [
+    "BEGIN:VCALENDAR",
+    "VERSION:2.0",
+    "PRODID:-//Tatu tests//EN",
+    "BEGIN:VTIMEZONE",
+    `TZID:${tzid}`,
+    "BEGIN:STANDARD",
+    "DTSTART:19700101T000000",
+    "TZOFFSETFROM:+0000",
+    "TZOFFSETTO:+0000",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+    "END:VCALENDAR",
+    "",
+  ].join("\r\n");
 }
 
 export async function startCalDavPeer(): Promise<CalDavPeer> {
@@ -115,7 +148,8 @@ export async function startCalDavPeer(): Promise<CalDavPeer> {
   return {
     url,
     async addUser(name, password) {
-      if (/[:\n]/.test(name) || /\n/.test(password)) throw new Error("addUser: ':' and newlines cannot appear in an htpasswd user");
+      if (/[:\n]/.test(name) || /\n/.test(password))
+        throw new Error("addUser: ':' and newlines cannot appear in an htpasswd user");
       users.set(name, password);
       // Written whole and renamed: Radicale may be reading the file for a login right now.
       const tmp = `${usersFile}.tmp`;
@@ -131,14 +165,19 @@ export async function startCalDavPeer(): Promise<CalDavPeer> {
       ].join("");
       const body = `<?xml version="1.0" encoding="utf-8"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>${props}</D:prop></D:set></C:mkcalendar>`;
       const target = `/${encodeURIComponent(user)}/${encodeURIComponent(slug)}/`;
-      const res = await request(user, password, "MKCALENDAR", target, body, { "content-type": "application/xml; charset=utf-8" });
+      const res = await request(user, password, "MKCALENDAR", target, body, {
+        "content-type": "application/xml; charset=utf-8",
+      });
       if (res.status !== 201) throw new Error(`MKCALENDAR ${target}: ${res.status} ${res.body.slice(0, 200)}`);
       return new URL(target, url).href;
     },
     request,
     async putIcs(user, password, objectUrl, ics) {
-      const res = await request(user, password, "PUT", objectUrl, ics, { "content-type": "text/calendar; charset=utf-8" });
-      if (res.status !== 201 && res.status !== 204) throw new Error(`PUT ${objectUrl}: ${res.status} ${res.body.slice(0, 200)}`);
+      const res = await request(user, password, "PUT", objectUrl, ics, {
+        "content-type": "text/calendar; charset=utf-8",
+      });
+      if (res.status !== 201 && res.status !== 204)
+        throw new Error(`PUT ${objectUrl}: ${res.status} ${res.body.slice(0, 200)}`);
       return res.headers.get("etag") ?? undefined;
     },
     env: () => ({ CALDAV_SERVER_URL: url }),

@@ -16,7 +16,9 @@ export class S3Error extends Error {
 const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function errorXml(err: S3Error, requestId: string): string {
-  const extra = Object.entries(err.fields).map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`).join("");
+  const extra = Object.entries(err.fields)
+    .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
+    .join("");
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message>${extra}<RequestId>${requestId}</RequestId><HostId>${hostId(requestId)}</HostId></Error>`;
 }
 
@@ -31,4 +33,8 @@ export const defaultMessages: Record<string, string> = {
 };
 
 export const notImplemented = (what: string) =>
-  new S3Error(501, "NotImplemented", `A header you provided implies functionality that is not implemented (the Tatu S3 stand-in does not implement ${what}).`);
+  new S3Error(
+    501,
+    "NotImplemented",
+    `A header you provided implies functionality that is not implemented (the Tatu S3 stand-in does not implement ${what}).`,
+  );

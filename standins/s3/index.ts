@@ -19,14 +19,26 @@ export interface StoredObject {
   checksum?: Checksum;
 }
 
-export interface S3RequestRecord { method: string; bucket: string; key: string; status: number; code?: string }
+export interface S3RequestRecord {
+  method: string;
+  bucket: string;
+  key: string;
+  status: number;
+  code?: string;
+}
 
 export interface S3StandIn {
   url: string;
   bucket: string;
   region: string;
   accessKeyId: string;
-  env(): { S3_BUCKET: string; S3_REGION: string; S3_ACCESS_KEY_ID: string; S3_SECRET_ACCESS_KEY: string; S3_ENDPOINT: string };
+  env(): {
+    S3_BUCKET: string;
+    S3_REGION: string;
+    S3_ACCESS_KEY_ID: string;
+    S3_SECRET_ACCESS_KEY: string;
+    S3_ENDPOINT: string;
+  };
   /** Ground truth: the bucket's objects by key (live map; tests may seed or inspect it). */
   objects(): Map<string, StoredObject>;
   /** The next n requests (any operation, before authentication) answer this error. */
@@ -36,7 +48,13 @@ export interface S3StandIn {
   close(): Promise<void>;
 }
 
-export interface S3StandInOptions { port?: number; accessKeyId?: string; secretAccessKey?: string; region?: string; bucket?: string }
+export interface S3StandInOptions {
+  port?: number;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  region?: string;
+  bucket?: string;
+}
 
 export async function startS3StandIn(opts: S3StandInOptions = {}): Promise<S3StandIn> {
   const accessKeyId = opts.accessKeyId ?? "AKIATATUSTANDIN00001";
@@ -70,7 +88,13 @@ export async function startS3StandIn(opts: S3StandInOptions = {}): Promise<S3Sta
 
     const reply = (status: number, headers: Record<string, string | number>, body?: Buffer | string) => {
       record.status = status;
-      res.writeHead(status, { "x-amz-request-id": requestId, "x-amz-id-2": hostId(requestId), date: new Date().toUTCString(), server: "AmazonS3", ...headers });
+      res.writeHead(status, {
+        "x-amz-request-id": requestId,
+        "x-amz-id-2": hostId(requestId),
+        date: new Date().toUTCString(),
+        server: "AmazonS3",
+        ...headers,
+      });
       res.end(method === "HEAD" ? undefined : body);
     };
     const fail = (err: S3Error) => {
@@ -79,20 +103,28 @@ export async function startS3StandIn(opts: S3StandInOptions = {}): Promise<S3Sta
       // HEAD errors carry no body: the SDK then names them by status (NotFound, Forbidden…).
       // A wrong-region error names the bucket's region in a header too: the SDK's region redirect follows it.
       const regionHint: Record<string, string> = err.fields.Region ? { "x-amz-bucket-region": err.fields.Region } : {};
-      reply(err.status, method === "HEAD" ? regionHint : { ...regionHint, "content-type": "application/xml", "content-length": Buffer.byteLength(xml) }, xml);
+      reply(
+        err.status,
+        method === "HEAD"
+          ? regionHint
+          : { ...regionHint, "content-type": "application/xml", "content-length": Buffer.byteLength(xml) },
+        xml,
+      );
     };
 
     try {
       record.bucket = decodeURIComponent(rawBucket);
       record.key = decodeURIComponent(rawKey);
       const fault = faults.shift();
-      if (fault) throw new S3Error(fault.status, fault.code, fault.message ?? defaultMessages[fault.code] ?? fault.code);
+      if (fault)
+        throw new S3Error(fault.status, fault.code, fault.message ?? defaultMessages[fault.code] ?? fault.code);
 
       const query = parseQuery(rawQuery);
       await verifySigV4({ method, rawPath, query, headers: req.headers, credentials, region, now: new Date() });
 
       if (!record.bucket) throw notImplemented("service-level operations (ListBuckets)");
-      if (record.bucket !== bucket) throw new S3Error(404, "NoSuchBucket", "The specified bucket does not exist", { BucketName: record.bucket });
+      if (record.bucket !== bucket)
+        throw new S3Error(404, "NoSuchBucket", "The specified bucket does not exist", { BucketName: record.bucket });
       if (!record.key) throw notImplemented(`bucket-level operations (${method} /${record.bucket})`);
       const subresources = Object.keys(query).filter((k) => k !== "x-id");
       if (subresources.length) throw notImplemented(`object subresources (?${subresources.join("&")})`);
@@ -103,8 +135,17 @@ export async function startS3StandIn(opts: S3StandInOptions = {}): Promise<S3Sta
           if (req.headers["x-amz-copy-source"]) throw notImplemented("CopyObject");
           const { body, checksum, contentEncoding } = decodePayload(raw, req.headers);
           const etag = `"${createHash("md5").update(body).digest("hex")}"`;
-          objects.set(key, { body, contentType: req.headers["content-type"] ?? "binary/octet-stream", etag, lastModified: new Date(), contentEncoding, checksum });
-          const echo: Record<string, string> = checksum ? { [`x-amz-checksum-${checksum.algorithm}`]: checksum.value, "x-amz-checksum-type": "FULL_OBJECT" } : {};
+          objects.set(key, {
+            body,
+            contentType: req.headers["content-type"] ?? "binary/octet-stream",
+            etag,
+            lastModified: new Date(),
+            contentEncoding,
+            checksum,
+          });
+          const echo: Record<string, string> = checksum
+            ? { [`x-amz-checksum-${checksum.algorithm}`]: checksum.value, "x-amz-checksum-type": "FULL_OBJECT" }
+            : {};
           return reply(200, { etag, "content-length": 0, ...echo });
         }
         case "GET":
@@ -131,7 +172,10 @@ export async function startS3StandIn(opts: S3StandInOptions = {}): Promise<S3Sta
           objects.delete(key); // S3 answers 204 whether or not the key existed
           return reply(204, {});
         default:
-          throw new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", { Method: method, ResourceType: "OBJECT" });
+          throw new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", {
+            Method: method,
+            ResourceType: "OBJECT",
+          });
       }
     } catch (err) {
       if (err instanceof S3Error) return fail(err);
@@ -143,13 +187,26 @@ export async function startS3StandIn(opts: S3StandInOptions = {}): Promise<S3Sta
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, bucket, region, accessKeyId,
-    env: () => ({ S3_BUCKET: bucket, S3_REGION: region, S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey, S3_ENDPOINT: url }),
+    url,
+    bucket,
+    region,
+    accessKeyId,
+    env: () => ({
+      S3_BUCKET: bucket,
+      S3_REGION: region,
+      S3_ACCESS_KEY_ID: accessKeyId,
+      S3_SECRET_ACCESS_KEY: secretAccessKey,
+      S3_ENDPOINT: url,
+    }),
     objects: () => objects,
     failNext(n, fault) {
       for (let i = 0; i < n; i++) faults.push(fault);
     },
     requests: () => log,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -7,8 +7,15 @@ import type { IncomingHttpHeaders } from "node:http";
 import zlib from "node:zlib";
 import { S3Error, notImplemented } from "./errors.ts";
 
-export interface Checksum { algorithm: string; value: string }
-export interface DecodedPayload { body: Buffer; checksum?: Checksum; contentEncoding?: string }
+export interface Checksum {
+  algorithm: string;
+  value: string;
+}
+export interface DecodedPayload {
+  body: Buffer;
+  checksum?: Checksum;
+  contentEncoding?: string;
+}
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(",") : v);
 
@@ -50,7 +57,8 @@ function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Record<string,
     const eol = raw.indexOf("\r\n", pos);
     if (eol < 0) throw malformed();
     const line = raw.subarray(pos, eol).toString("latin1");
-    if (/;chunk-signature=/.test(line)) throw notImplemented("signed aws-chunked payloads (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)");
+    if (/;chunk-signature=/.test(line))
+      throw notImplemented("signed aws-chunked payloads (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)");
     const size = Number.parseInt(line.split(";")[0]!, 16);
     if (!Number.isFinite(size) || size < 0) throw malformed();
     pos = eol + 2;
@@ -75,24 +83,42 @@ function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Record<string,
 
 export function decodePayload(raw: Buffer, headers: IncomingHttpHeaders): DecodedPayload {
   const mode = one(headers["x-amz-content-sha256"]) ?? "";
-  const encodings = (one(headers["content-encoding"]) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const encodings = (one(headers["content-encoding"]) ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   let body = raw;
   let trailers: Record<string, string> = {};
 
   if (/^[0-9a-f]{64}$/.test(mode)) {
     const actual = createHash("sha256").update(raw).digest("hex");
     if (actual !== mode)
-      throw new S3Error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", { ClientComputedContentSHA256: mode, S3ComputedContentSHA256: actual });
+      throw new S3Error(
+        400,
+        "XAmzContentSHA256Mismatch",
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        { ClientComputedContentSHA256: mode, S3ComputedContentSHA256: actual },
+      );
   } else if (mode === "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
-    if (!encodings.includes("aws-chunked")) throw new S3Error(400, "InvalidRequest", "STREAMING payloads require Content-Encoding: aws-chunked");
+    if (!encodings.includes("aws-chunked"))
+      throw new S3Error(400, "InvalidRequest", "STREAMING payloads require Content-Encoding: aws-chunked");
     ({ body, trailers } = decodeAwsChunked(raw));
     const declared = Number(one(headers["x-amz-decoded-content-length"]));
     if (!Number.isInteger(declared) || declared !== body.length)
-      throw new S3Error(400, "IncompleteBody", "You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header");
+      throw new S3Error(
+        400,
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header",
+      );
   } else if (mode.startsWith("STREAMING-")) {
     throw notImplemented(`x-amz-content-sha256: ${mode}`);
   } else if (mode !== "UNSIGNED-PAYLOAD") {
-    throw new S3Error(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, or a valid sha256 value.", { ArgumentName: "x-amz-content-sha256", ArgumentValue: mode });
+    throw new S3Error(
+      400,
+      "InvalidArgument",
+      "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, or a valid sha256 value.",
+      { ArgumentName: "x-amz-content-sha256", ArgumentValue: mode },
+    );
   }
 
   const md5 = one(headers["content-md5"]);
@@ -101,10 +127,25 @@ export function decodePayload(raw: Buffer, headers: IncomingHttpHeaders): Decode
 
   // The checksum comes either as a header or, for aws-chunked, as the trailer named in x-amz-trailer.
   const trailerName = one(headers["x-amz-trailer"])?.toLowerCase();
-  const source: Record<string, string | undefined> = { ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, one(v)])), ...trailers };
-  if (trailerName && source[trailerName] === undefined) throw new S3Error(400, "InvalidRequest", `The trailer ${trailerName} was declared but not sent.`);
-  const names = Object.keys(source).filter((k) => k.startsWith("x-amz-checksum-") && k !== "x-amz-checksum-type" && k !== "x-amz-checksum-mode" && k !== "x-amz-checksum-algorithm");
-  if (names.length > 1) throw new S3Error(400, "InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.");
+  const source: Record<string, string | undefined> = {
+    ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, one(v)])),
+    ...trailers,
+  };
+  if (trailerName && source[trailerName] === undefined)
+    throw new S3Error(400, "InvalidRequest", `The trailer ${trailerName} was declared but not sent.`);
+  const names = Object.keys(source).filter(
+    (k) =>
+      k.startsWith("x-amz-checksum-") &&
+      k !== "x-amz-checksum-type" &&
+      k !== "x-amz-checksum-mode" &&
+      k !== "x-amz-checksum-algorithm",
+  );
+  if (names.length > 1)
+    throw new S3Error(
+      400,
+      "InvalidRequest",
+      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+    );
   let checksum: Checksum | undefined;
   if (names[0]) {
     const algorithm = names[0].slice("x-amz-checksum-".length);
@@ -114,7 +155,12 @@ export function decodePayload(raw: Buffer, headers: IncomingHttpHeaders): Decode
       throw new S3Error(400, "InvalidRequest", `Value for x-amz-checksum-${algorithm} header is invalid.`);
     }
     const claimed = source[names[0]]!;
-    if (compute(body) !== claimed) throw new S3Error(400, "BadDigest", `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+    if (compute(body) !== claimed)
+      throw new S3Error(
+        400,
+        "BadDigest",
+        `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+      );
     checksum = { algorithm, value: claimed };
   }
   const sdkAlgorithm = one(headers["x-amz-sdk-checksum-algorithm"])?.toLowerCase();

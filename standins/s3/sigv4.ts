@@ -9,7 +9,11 @@ import type { Checksum, SourceData } from "@smithy/types";
 import { S3Error } from "./errors.ts";
 
 const toBuffer = (d: SourceData): Buffer =>
-  typeof d === "string" ? Buffer.from(d, "utf8") : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
+  typeof d === "string"
+    ? Buffer.from(d, "utf8")
+    : ArrayBuffer.isView(d)
+      ? Buffer.from(d.buffer, d.byteOffset, d.byteLength)
+      : Buffer.from(d);
 
 /** SHA-256 / HMAC-SHA-256 in the shape the smithy signer expects (what @smithy/hash-node does). */
 class NodeSha256 implements Checksum {
@@ -29,7 +33,8 @@ class NodeSha256 implements Checksum {
 }
 
 /** RFC 3986 escaping as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
-const escapeUri = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const escapeUri = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function safeDecode(s: string): string {
   try {
@@ -40,7 +45,11 @@ function safeDecode(s: string): string {
 }
 
 /** S3 does not double-encode: the canonical URI is each segment decoded, then escaped once. */
-export const canonicalPath = (rawPath: string) => rawPath.split("/").map((seg) => escapeUri(safeDecode(seg))).join("/");
+export const canonicalPath = (rawPath: string) =>
+  rawPath
+    .split("/")
+    .map((seg) => escapeUri(safeDecode(seg)))
+    .join("/");
 
 export function parseQuery(rawQuery: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -80,39 +89,80 @@ export async function verifySigV4(input: VerifyInput): Promise<string> {
   const { headers } = input;
   const auth = headers.authorization;
   if (!auth) {
-    if ("X-Amz-Signature" in input.query) throw new S3Error(403, "AccessDenied", "Query-string (presigned) authentication is not implemented by the Tatu S3 stand-in.");
+    if ("X-Amz-Signature" in input.query)
+      throw new S3Error(
+        403,
+        "AccessDenied",
+        "Query-string (presigned) authentication is not implemented by the Tatu S3 stand-in.",
+      );
     throw new S3Error(403, "AccessDenied", "Access Denied");
   }
   const m = AUTH_RE.exec(auth);
-  if (!m) throw new S3Error(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.");
+  if (!m)
+    throw new S3Error(
+      400,
+      "AuthorizationHeaderMalformed",
+      "The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.",
+    );
   const [, credential, signedList, provided] = m as unknown as [string, string, string, string];
   const parts = credential.split("/");
   if (parts.length !== 5 || parts[4] !== "aws4_request")
-    throw new S3Error(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+    throw new S3Error(
+      400,
+      "AuthorizationHeaderMalformed",
+      'The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    );
   const [accessKeyId, scopeDate, scopeRegion, scopeService] = parts as [string, string, string, string];
 
   const secret = input.credentials.get(accessKeyId);
   if (secret === undefined)
-    throw new S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", { AWSAccessKeyId: accessKeyId });
+    throw new S3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", {
+      AWSAccessKeyId: accessKeyId,
+    });
   if (scopeRegion !== input.region)
-    throw new S3Error(400, "AuthorizationHeaderMalformed", `The authorization header is malformed; the region '${scopeRegion}' is wrong; expecting '${input.region}'`, { Region: input.region });
+    throw new S3Error(
+      400,
+      "AuthorizationHeaderMalformed",
+      `The authorization header is malformed; the region '${scopeRegion}' is wrong; expecting '${input.region}'`,
+      { Region: input.region },
+    );
   if (scopeService !== "s3")
-    throw new S3Error(400, "AuthorizationHeaderMalformed", `The authorization header is malformed; incorrect service "${scopeService}". This endpoint belongs to "s3".`);
+    throw new S3Error(
+      400,
+      "AuthorizationHeaderMalformed",
+      `The authorization header is malformed; incorrect service "${scopeService}". This endpoint belongs to "s3".`,
+    );
 
   const amzDate = headerValue(headers["x-amz-date"]);
   const signingDate = amzDate ? parseAmzDate(amzDate) : undefined;
-  if (!amzDate || !signingDate) throw new S3Error(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
+  if (!amzDate || !signingDate)
+    throw new S3Error(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
   if (!amzDate.startsWith(scopeDate))
-    throw new S3Error(400, "AuthorizationHeaderMalformed", `The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date: ${scopeDate}.`);
+    throw new S3Error(
+      400,
+      "AuthorizationHeaderMalformed",
+      `The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date: ${scopeDate}.`,
+    );
   if (Math.abs(input.now.getTime() - signingDate.getTime()) > MAX_SKEW_MS)
-    throw new S3Error(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", { RequestTime: amzDate, ServerTime: input.now.toISOString(), MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS) });
+    throw new S3Error(
+      403,
+      "RequestTimeTooSkewed",
+      "The difference between the request time and the current time is too large.",
+      { RequestTime: amzDate, ServerTime: input.now.toISOString(), MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS) },
+    );
   if (headers["x-amz-content-sha256"] === undefined)
     throw new S3Error(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
 
   const signed = signedList.split(";");
-  if (!signed.includes("host")) throw new S3Error(403, "AccessDenied", "There were headers present in the request which were not signed", { HeadersNotSigned: "host" });
+  if (!signed.includes("host"))
+    throw new S3Error(403, "AccessDenied", "There were headers present in the request which were not signed", {
+      HeadersNotSigned: "host",
+    });
   const unsigned = Object.keys(headers).filter((h) => h.startsWith("x-amz-") && !signed.includes(h));
-  if (unsigned.length) throw new S3Error(403, "AccessDenied", "There were headers present in the request which were not signed", { HeadersNotSigned: unsigned.join(", ") });
+  if (unsigned.length)
+    throw new S3Error(403, "AccessDenied", "There were headers present in the request which were not signed", {
+      HeadersNotSigned: unsigned.join(", "),
+    });
 
   const signedHeaders: Record<string, string> = {};
   for (const name of signed) {
@@ -128,11 +178,23 @@ export async function verifySigV4(input: VerifyInput): Promise<string> {
     applyChecksum: false, // x-amz-content-sha256 is taken from the request as signed
   });
   const expected = await signer.sign(
-    { method: input.method, protocol: "http:", hostname: "", path: canonicalPath(input.rawPath), query: input.query, headers: signedHeaders },
+    {
+      method: input.method,
+      protocol: "http:",
+      hostname: "",
+      path: canonicalPath(input.rawPath),
+      query: input.query,
+      headers: signedHeaders,
+    },
     { signingDate, signableHeaders: new Set(signed), signingRegion: scopeRegion, signingService: scopeService },
   );
   const expectedSig = /Signature=([0-9a-f]{64})/.exec(expected.headers.authorization ?? "")?.[1] ?? "";
   if (expectedSig.length !== provided.length || !timingSafeEqual(Buffer.from(expectedSig), Buffer.from(provided)))
-    throw new S3Error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", { AWSAccessKeyId: accessKeyId, SignatureProvided: provided });
+    throw new S3Error(
+      403,
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+      { AWSAccessKeyId: accessKeyId, SignatureProvided: provided },
+    );
   return accessKeyId;
 }

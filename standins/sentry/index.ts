@@ -33,13 +33,22 @@ function envelopeItems(body: Buffer): { type: string; payload: Buffer }[] {
   pos += 1;
   while (pos < body.length) {
     const end = body.indexOf(0x0a, pos);
-    const headerLine = body.subarray(pos, end < 0 ? body.length : end).toString("utf8").trim();
-    if (!headerLine) { pos = end < 0 ? body.length : end + 1; continue; }
+    const headerLine = body
+      .subarray(pos, end < 0 ? body.length : end)
+      .toString("utf8")
+      .trim();
+    if (!headerLine) {
+      pos = end < 0 ? body.length : end + 1;
+      continue;
+    }
     const header = JSON.parse(headerLine) as { type: string; length?: number };
     const start = end < 0 ? body.length : end + 1;
     let stop: number;
     if (typeof header.length === "number") stop = start + header.length;
-    else { const nl = body.indexOf(0x0a, start); stop = nl < 0 ? body.length : nl; }
+    else {
+      const nl = body.indexOf(0x0a, start);
+      stop = nl < 0 ? body.length : nl;
+    }
     items.push({ type: header.type, payload: body.subarray(start, stop) });
     pos = stop + 1;
   }
@@ -64,7 +73,9 @@ export async function startSentryStandIn(opts: { port?: number } = {}): Promise<
     req.on("end", () => {
       const envelope = /^\/api\/(\d+)\/envelope\/?$/.exec(url.pathname);
       if (req.method === "POST" && envelope) {
-        const key = url.searchParams.get("sentry_key") ?? /sentry_key=([^,\s]+)/.exec(req.headers["x-sentry-auth"]?.toString() ?? "")?.[1];
+        const key =
+          url.searchParams.get("sentry_key") ??
+          /sentry_key=([^,\s]+)/.exec(req.headers["x-sentry-auth"]?.toString() ?? "")?.[1];
         if (key !== publicKey || envelope[1] !== projectId) return send(401, { detail: "Invalid api key" });
         let items;
         try {
@@ -77,7 +88,11 @@ export async function startSentryStandIn(opts: { port?: number } = {}): Promise<
         let id = "";
         for (const item of items) {
           if (item.type !== "event") continue; // transactions, sessions, client reports: accepted, not errors
-          const ev = JSON.parse(item.payload.toString("utf8")) as { event_id?: string; exception?: { values?: { value?: string }[] }; message?: string };
+          const ev = JSON.parse(item.payload.toString("utf8")) as {
+            event_id?: string;
+            exception?: { values?: { value?: string }[] };
+            message?: string;
+          };
           id = ev.event_id ?? randomBytes(16).toString("hex");
           events.push({ eventId: id, at: new Date(), message: ev.exception?.values?.[0]?.value ?? ev.message });
         }
@@ -88,15 +103,23 @@ export async function startSentryStandIn(opts: { port?: number } = {}): Promise<
         if (req.headers.authorization !== `Bearer ${authToken}`) return send(401, { detail: "Invalid token" });
         if (stats[1] !== org) return send(404, { detail: "The requested resource does not exist" });
         const q = url.searchParams;
-        if (!q.get("field") || !q.getAll("groupBy").length) return send(400, { detail: "field and groupBy are required" });
+        if (!q.get("field") || !q.getAll("groupBy").length)
+          return send(400, { detail: "field and groupBy are required" });
         const projects = q.getAll("project");
-        if (projects.length && !projects.includes("-1") && !projects.includes(projectId)) return send(200, { start: null, end: null, intervals: [], groups: [] });
+        if (projects.length && !projects.includes("-1") && !projects.includes(projectId))
+          return send(200, { start: null, end: null, intervals: [], groups: [] });
         const span = periodMs(q.get("statsPeriod")) ?? 86_400_000;
-        const end = Date.now(), start = end - span;
-        const n = q.get("category") && q.get("category") !== "error" ? 0 : events.filter((e) => e.at.getTime() >= start).length;
+        const end = Date.now(),
+          start = end - span;
+        const n =
+          q.get("category") && q.get("category") !== "error" ? 0 : events.filter((e) => e.at.getTime() >= start).length;
         return send(200, {
-          start: new Date(start).toISOString(), end: new Date(end).toISOString(), intervals: [new Date(start).toISOString()],
-          groups: [{ by: { outcome: "accepted" }, totals: { [q.get("field")!]: n }, series: { [q.get("field")!]: [n] } }],
+          start: new Date(start).toISOString(),
+          end: new Date(end).toISOString(),
+          intervals: [new Date(start).toISOString()],
+          groups: [
+            { by: { outcome: "accepted" }, totals: { [q.get("field")!]: n }, series: { [q.get("field")!]: [n] } },
+          ],
         });
       }
       send(404, { detail: "The requested resource does not exist" });
@@ -107,12 +130,27 @@ export async function startSentryStandIn(opts: { port?: number } = {}): Promise<
   const base = `http://127.0.0.1:${port}`;
   const dsn = `http://${publicKey}@127.0.0.1:${port}/${projectId}`;
   return {
-    url: base, dsn, org, projectId, authToken,
-    env: () => ({ SENTRY_DSN: dsn, SENTRY_AUTH_TOKEN: authToken, SENTRY_ORG: org, SENTRY_PROJECT_ID: projectId, SENTRY_API_BASE_URL: base }),
+    url: base,
+    dsn,
+    org,
+    projectId,
+    authToken,
+    env: () => ({
+      SENTRY_DSN: dsn,
+      SENTRY_AUTH_TOKEN: authToken,
+      SENTRY_ORG: org,
+      SENTRY_PROJECT_ID: projectId,
+      SENTRY_API_BASE_URL: base,
+    }),
     recordErrors(n, at = new Date()) {
-      for (let i = 0; i < n; i++) events.push({ eventId: randomBytes(16).toString("hex"), at, message: "recorded by the test" });
+      for (let i = 0; i < n; i++)
+        events.push({ eventId: randomBytes(16).toString("hex"), at, message: "recorded by the test" });
     },
     events: () => [...events],
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -25,7 +25,13 @@ export function sendJson(res: Res, status: number, body: unknown, headers: Recor
   sendText(res, status, JSON.stringify(body), "application/json; charset=utf-8", headers);
 }
 
-export function sendText(res: Res, status: number, text: string, contentType = "text/plain; charset=utf-8", headers: Record<string, string | number> = {}): void {
+export function sendText(
+  res: Res,
+  status: number,
+  text: string,
+  contentType = "text/plain; charset=utf-8",
+  headers: Record<string, string | number> = {},
+): void {
   res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }

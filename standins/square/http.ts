@@ -4,7 +4,12 @@ import { sendJson as sendAnyJson, type Req, type Res } from "../shared/http.ts";
 
 export { PayloadTooLarge, readBody, type Req, type Res } from "../shared/http.ts";
 
-export type ErrorCategory = "API_ERROR" | "AUTHENTICATION_ERROR" | "INVALID_REQUEST_ERROR" | "RATE_LIMIT_ERROR" | "MERCHANT_SUBSCRIPTION_ERROR";
+export type ErrorCategory =
+  | "API_ERROR"
+  | "AUTHENTICATION_ERROR"
+  | "INVALID_REQUEST_ERROR"
+  | "RATE_LIMIT_ERROR"
+  | "MERCHANT_SUBSCRIPTION_ERROR";
 
 /** A Square v2 error, thrown by route handlers and answered by the server loop. */
 export class SquareApiError extends Error {
@@ -20,7 +25,8 @@ export class SquareApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, detail: string, field?: string) => new SquareApiError(400, "INVALID_REQUEST_ERROR", code, detail, field);
+export const badRequest = (code: string, detail: string, field?: string) =>
+  new SquareApiError(400, "INVALID_REQUEST_ERROR", code, detail, field);
 export const notFound = (detail: string) => new SquareApiError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND", detail);
 
 export const UNAUTHORIZED_DETAIL =
@@ -31,7 +37,9 @@ export function jsonBody(raw: Buffer): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(raw.toString("utf8") || "null");
     if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch { /* answered below */ }
+  } catch {
+    /* answered below */
+  }
   throw badRequest("EXPECTED_JSON_BODY", "The request body must be a JSON object.");
 }
 
@@ -51,13 +59,16 @@ export function bearer(req: Req): string | undefined {
 }
 
 // Small typed readers for snake_case request fields (the stand-in validates what Square would).
-export const str = (o: Record<string, unknown> | undefined, k: string): string | undefined => (typeof o?.[k] === "string" ? (o[k] as string) : undefined);
-export const num = (o: Record<string, unknown> | undefined, k: string): number | undefined => (typeof o?.[k] === "number" ? (o[k] as number) : undefined);
+export const str = (o: Record<string, unknown> | undefined, k: string): string | undefined =>
+  typeof o?.[k] === "string" ? (o[k] as string) : undefined;
+export const num = (o: Record<string, unknown> | undefined, k: string): number | undefined =>
+  typeof o?.[k] === "number" ? (o[k] as number) : undefined;
 export const obj = (o: Record<string, unknown> | undefined, k: string): Record<string, unknown> | undefined => {
   const v = o?.[k];
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 };
-export const arr = (o: Record<string, unknown> | undefined, k: string): unknown[] | undefined => (Array.isArray(o?.[k]) ? (o[k] as unknown[]) : undefined);
+export const arr = (o: Record<string, unknown> | undefined, k: string): unknown[] | undefined =>
+  Array.isArray(o?.[k]) ? (o[k] as unknown[]) : undefined;
 
 /** Keyset page cursors: opaque base64url JSON bound to the query they page through. */
 export function encodeCursor(c: { after: string; q: string }): string {
@@ -69,6 +80,8 @@ export function decodeCursor(cursor: string | undefined | null, q: string): stri
   try {
     const c = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { after?: unknown; q?: unknown };
     if (typeof c.after === "string" && c.q === q) return c.after;
-  } catch { /* answered below */ }
+  } catch {
+    /* answered below */
+  }
   throw badRequest("INVALID_CURSOR", "The pagination cursor is invalid or does not belong to this query.", "cursor");
 }

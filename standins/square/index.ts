@@ -7,8 +7,26 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { routeBookings } from "./bookings.ts";
 import { routeDirectory } from "./directory.ts";
-import { bearer, jsonBody, PayloadTooLarge, readBody, sendError, sendJson, SquareApiError, UNAUTHORIZED_DETAIL, type ErrorCategory } from "./http.ts";
-import { CANCELLED, rfc3339, SquareState, type Booking, type BookingStatus, type Merchant, type MerchantInput } from "./state.ts";
+import {
+  bearer,
+  jsonBody,
+  PayloadTooLarge,
+  readBody,
+  sendError,
+  sendJson,
+  SquareApiError,
+  UNAUTHORIZED_DETAIL,
+  type ErrorCategory,
+} from "./http.ts";
+import {
+  CANCELLED,
+  rfc3339,
+  SquareState,
+  type Booking,
+  type BookingStatus,
+  type Merchant,
+  type MerchantInput,
+} from "./state.ts";
 
 export type { Booking, BookingStatus, MerchantInput };
 
@@ -46,21 +64,39 @@ export interface MerchantHandle {
 /** Changes made by the merchant in Square's own apps (Tatu is not involved). */
 export type MerchantBookingOp =
   | {
-      action: "create"; merchantId?: string; startAt: Date;
+      action: "create";
+      merchantId?: string;
+      startAt: Date;
       /** One segment of this length (default: the service's duration). */
       durationMinutes?: number;
       /** Several segments instead (durations and intermissions). */
       segments?: { durationMinutes: number; intermissionMinutes?: number }[];
-      teamMemberId?: string; locationId?: string; serviceVariationId?: string;
+      teamMemberId?: string;
+      locationId?: string;
+      serviceVariationId?: string;
       customer?: { givenName?: string; familyName?: string; email?: string; phone?: string };
-      sellerNote?: string; customerNote?: string; status?: "ACCEPTED" | "PENDING"; allDay?: boolean;
+      sellerNote?: string;
+      customerNote?: string;
+      status?: "ACCEPTED" | "PENDING";
+      allDay?: boolean;
     }
   | {
-      action: "modify"; merchantId?: string; id: string; startAt?: Date; durationMinutes?: number; sellerNote?: string;
+      action: "modify";
+      merchantId?: string;
+      id: string;
+      startAt?: Date;
+      durationMinutes?: number;
+      sellerNote?: string;
       /** Hand the booking to another team member. */
-      teamMemberId?: string; status?: "ACCEPTED" | "PENDING" | "NO_SHOW";
+      teamMemberId?: string;
+      status?: "ACCEPTED" | "PENDING" | "NO_SHOW";
     }
-  | { action: "cancel"; merchantId?: string; id: string; status?: "CANCELLED_BY_SELLER" | "CANCELLED_BY_CUSTOMER" | "DECLINED" };
+  | {
+      action: "cancel";
+      merchantId?: string;
+      id: string;
+      status?: "CANCELLED_BY_SELLER" | "CANCELLED_BY_CUSTOMER" | "DECLINED";
+    };
 
 export interface RequestRecord {
   method: string;
@@ -100,11 +136,19 @@ export interface SquareStandIn {
 
 const FAULT_DEFAULTS: Record<number, [ErrorCategory, string, string]> = {
   401: ["AUTHENTICATION_ERROR", "UNAUTHORIZED", UNAUTHORIZED_DETAIL],
-  403: ["AUTHENTICATION_ERROR", "INSUFFICIENT_SCOPES", "The merchant has not given your application sufficient permissions to do that."],
+  403: [
+    "AUTHENTICATION_ERROR",
+    "INSUFFICIENT_SCOPES",
+    "The merchant has not given your application sufficient permissions to do that.",
+  ],
   404: ["INVALID_REQUEST_ERROR", "NOT_FOUND", "Resource not found."],
   409: ["INVALID_REQUEST_ERROR", "CONFLICT", "The request conflicts with the current state of the resource."],
   429: ["RATE_LIMIT_ERROR", "RATE_LIMITED", "Rate limit exceeded."],
-  500: ["API_ERROR", "INTERNAL_SERVER_ERROR", "An internal error has occurred, and the API was unable to service your request."],
+  500: [
+    "API_ERROR",
+    "INTERNAL_SERVER_ERROR",
+    "An internal error has occurred, and the API was unable to service your request.",
+  ],
   503: ["API_ERROR", "SERVICE_UNAVAILABLE", "The service is temporarily unavailable."],
 };
 
@@ -116,14 +160,20 @@ function faultError(f: Fault): SquareApiError {
 
 function handleOf(m: Merchant): MerchantHandle {
   return {
-    merchantId: m.id, token: m.token, businessName: m.businessName,
-    locationIds: m.locations.map((l) => l.id), locationId: m.locations[0]!.id,
-    teamMemberIds: m.teamMembers.map((t) => t.id), teamMemberId: m.teamMembers[0]!.id,
+    merchantId: m.id,
+    token: m.token,
+    businessName: m.businessName,
+    locationIds: m.locations.map((l) => l.id),
+    locationId: m.locations[0]!.id,
+    teamMemberIds: m.teamMembers.map((t) => t.id),
+    teamMemberId: m.teamMembers[0]!.id,
     serviceVariationIds: m.services.map((s) => s.id),
   };
 }
 
-export async function startSquareStandIn(opts: { port?: number; merchant?: MerchantInput; maxPageSize?: number } = {}): Promise<SquareStandIn> {
+export async function startSquareStandIn(
+  opts: { port?: number; merchant?: MerchantInput; maxPageSize?: number } = {},
+): Promise<SquareStandIn> {
   const state = new SquareState();
   const first = state.addMerchant(opts.merchant ?? { businessName: "Tatu Rehearsal Studio" });
   const faults: Fault[] = [];
@@ -132,7 +182,12 @@ export async function startSquareStandIn(opts: { port?: number; merchant?: Merch
   let maxPageSize = opts.maxPageSize ?? 1000;
   let base = "";
 
-  const serve = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, record: RequestRecord): Promise<void> => {
+  const serve = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    record: RequestRecord,
+  ): Promise<void> => {
     const line = `${req.method} ${url.pathname}`;
     const at = faults.findIndex((f) => !f.match || line.includes(f.match));
     let fault: Fault | undefined;
@@ -147,23 +202,55 @@ export async function startSquareStandIn(opts: { port?: number; merchant?: Merch
 
     const version = req.headers["square-version"];
     if (typeof version === "string" && !/^\d{4}-\d{2}-\d{2}$/.test(version))
-      throw new SquareApiError(400, "INVALID_REQUEST_ERROR", "INVALID_SQUARE_VERSION_FORMAT", "Invalid Square-Version format; expected YYYY-MM-DD.");
+      throw new SquareApiError(
+        400,
+        "INVALID_REQUEST_ERROR",
+        "INVALID_SQUARE_VERSION_FORMAT",
+        "Invalid Square-Version format; expected YYYY-MM-DD.",
+      );
     const token = bearer(req);
     const m = token ? state.merchantByToken(token) : undefined;
     if (!m) {
       const revoked = token !== undefined && state.revoked.has(token);
-      throw new SquareApiError(401, "AUTHENTICATION_ERROR", revoked ? "ACCESS_TOKEN_REVOKED" : "UNAUTHORIZED", revoked ? "The access token has been revoked." : UNAUTHORIZED_DETAIL);
+      throw new SquareApiError(
+        401,
+        "AUTHENTICATION_ERROR",
+        revoked ? "ACCESS_TOKEN_REVOKED" : "UNAUTHORIZED",
+        revoked ? "The access token has been revoked." : UNAUTHORIZED_DETAIL,
+      );
     }
     const raw = req.method === "POST" || req.method === "PUT" ? await readBody(req) : Buffer.alloc(0);
     let parsed: Record<string, unknown> | undefined;
     const body = () => (parsed ??= jsonBody(raw));
-    if (raw.length) record.idempotencyKey = (() => { try { const k = body().idempotency_key; return typeof k === "string" ? k : undefined; } catch { return undefined; } })();
+    if (raw.length)
+      record.idempotencyKey = (() => {
+        try {
+          const k = body().idempotency_key;
+          return typeof k === "string" ? k : undefined;
+        } catch {
+          return undefined;
+        }
+      })();
 
     const method = req.method ?? "GET";
-    const out = url.pathname === "/v2/bookings" || url.pathname.startsWith("/v2/bookings/")
-      ? routeBookings({ state, maxPageSize: () => maxPageSize }, m, method, url.pathname.split("/").slice(3).map(decodeURIComponent), url.searchParams, body)
-      : routeDirectory(state, m, method, url.pathname, body);
-    if (out === undefined) throw new SquareApiError(404, "INVALID_REQUEST_ERROR", "NOT_FOUND", `API endpoint for URL path \`${url.pathname}\` and HTTP method \`${method}\` is not found.`);
+    const out =
+      url.pathname === "/v2/bookings" || url.pathname.startsWith("/v2/bookings/")
+        ? routeBookings(
+            { state, maxPageSize: () => maxPageSize },
+            m,
+            method,
+            url.pathname.split("/").slice(3).map(decodeURIComponent),
+            url.searchParams,
+            body,
+          )
+        : routeDirectory(state, m, method, url.pathname, body);
+    if (out === undefined)
+      throw new SquareApiError(
+        404,
+        "INVALID_REQUEST_ERROR",
+        "NOT_FOUND",
+        `API endpoint for URL path \`${url.pathname}\` and HTTP method \`${method}\` is not found.`,
+      );
     if (fault) throw faultError(fault);
     record.status = 200;
     sendJson(res, 200, out);
@@ -177,9 +264,17 @@ export async function startSquareStandIn(opts: { port?: number; merchant?: Merch
     log.push(record);
     serve(req, res, url, record).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
-      const e = err instanceof SquareApiError ? err
-        : err instanceof PayloadTooLarge ? new SquareApiError(413, "INVALID_REQUEST_ERROR", "BAD_REQUEST", "The request body is too large.")
-        : new SquareApiError(500, "API_ERROR", "INTERNAL_SERVER_ERROR", "An internal error has occurred, and the API was unable to service your request.");
+      const e =
+        err instanceof SquareApiError
+          ? err
+          : err instanceof PayloadTooLarge
+            ? new SquareApiError(413, "INVALID_REQUEST_ERROR", "BAD_REQUEST", "The request body is too large.")
+            : new SquareApiError(
+                500,
+                "API_ERROR",
+                "INTERNAL_SERVER_ERROR",
+                "An internal error has occurred, and the API was unable to service your request.",
+              );
       record.status = e.status;
       sendError(res, e);
     });
@@ -196,21 +291,40 @@ export async function startSquareStandIn(opts: { port?: number; merchant?: Merch
       if (!sv) throw new Error("the merchant has no such service");
       const teamMemberId = op.teamMemberId ?? m.teamMembers[0]!.id;
       const c = op.customer ?? { givenName: "Walk-in" };
-      const customer = state.addCustomer(m, {
-        ...(c.givenName ? { given_name: c.givenName } : {}), ...(c.familyName ? { family_name: c.familyName } : {}),
-        ...(c.email ? { email_address: c.email } : {}), ...(c.phone ? { phone_number: c.phone } : {}),
-      }, "APPOINTMENTS");
+      const customer = state.addCustomer(
+        m,
+        {
+          ...(c.givenName ? { given_name: c.givenName } : {}),
+          ...(c.familyName ? { family_name: c.familyName } : {}),
+          ...(c.email ? { email_address: c.email } : {}),
+          ...(c.phone ? { phone_number: c.phone } : {}),
+        },
+        "APPOINTMENTS",
+      );
       const segs = op.segments ?? [{ durationMinutes: op.durationMinutes ?? sv.duration_minutes }];
-      return structuredClone(state.addBooking(m, {
-        status: op.status ?? "ACCEPTED", start_at: rfc3339(op.startAt), location_id: op.locationId ?? m.locations[0]!.id,
-        customer_id: customer.id, customer_note: op.customerNote ?? "", seller_note: op.sellerNote ?? "", all_day: op.allDay ?? false,
-        location_type: "BUSINESS_LOCATION", transition_time_minutes: 0,
-        appointment_segments: segs.map((s) => ({
-          duration_minutes: s.durationMinutes, service_variation_id: sv.id, team_member_id: teamMemberId,
-          service_variation_version: sv.version, any_team_member: false, intermission_minutes: s.intermissionMinutes ?? 0,
-        })),
-        creator_details: { creator_type: "TEAM_MEMBER", team_member_id: teamMemberId }, source: "FIRST_PARTY_MERCHANT",
-      }));
+      return structuredClone(
+        state.addBooking(m, {
+          status: op.status ?? "ACCEPTED",
+          start_at: rfc3339(op.startAt),
+          location_id: op.locationId ?? m.locations[0]!.id,
+          customer_id: customer.id,
+          customer_note: op.customerNote ?? "",
+          seller_note: op.sellerNote ?? "",
+          all_day: op.allDay ?? false,
+          location_type: "BUSINESS_LOCATION",
+          transition_time_minutes: 0,
+          appointment_segments: segs.map((s) => ({
+            duration_minutes: s.durationMinutes,
+            service_variation_id: sv.id,
+            team_member_id: teamMemberId,
+            service_variation_version: sv.version,
+            any_team_member: false,
+            intermission_minutes: s.intermissionMinutes ?? 0,
+          })),
+          creator_details: { creator_type: "TEAM_MEMBER", team_member_id: teamMemberId },
+          source: "FIRST_PARTY_MERCHANT",
+        }),
+      );
     }
     const b = m.bookings.get(op.id);
     if (!b) throw new Error(`unknown booking ${op.id}`);
@@ -236,17 +350,31 @@ export async function startSquareStandIn(opts: { port?: number; merchant?: Merch
     url: base,
     merchant: handleOf(first),
     env: () => ({ SQUARE_API_BASE_URL: base, SQUARE_ACCESS_TOKEN: first.token }),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
     addMerchant: (input) => handleOf(state.addMerchant(input)),
     booking,
     bookings: (merchantId) => [...merchantOf(merchantId).bookings.values()].map((b) => structuredClone(b)),
     customers: (merchantId) => [...merchantOf(merchantId).customers.values()].map((c) => ({ ...c })),
-    revokeToken: (token) => { state.revoked.add(token); },
-    setSellerLevelWrites: (merchantId, on) => { state.merchant(merchantId).sellerLevelWrites = on; },
+    revokeToken: (token) => {
+      state.revoked.add(token);
+    },
+    setSellerLevelWrites: (merchantId, on) => {
+      state.merchant(merchantId).sellerLevelWrites = on;
+    },
     // `after` delays the first of the n failures only; the rest follow back to back.
-    failNext: (n, fault) => { for (let i = 0; i < n; i++) faults.push({ ...fault, after: i === 0 ? fault.after : 0 }); },
-    beforeNext: (match, fn) => { hooks.push({ match, fn }); },
-    setMaxPageSize: (n) => { maxPageSize = n; },
+    failNext: (n, fault) => {
+      for (let i = 0; i < n; i++) faults.push({ ...fault, after: i === 0 ? fault.after : 0 });
+    },
+    beforeNext: (match, fn) => {
+      hooks.push({ match, fn });
+    },
+    setMaxPageSize: (n) => {
+      maxPageSize = n;
+    },
     requests: () => log.map((r) => ({ ...r })),
   };
 }

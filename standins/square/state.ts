@@ -4,8 +4,18 @@
 // answer with them as they are.
 import { randomBytes, randomInt } from "node:crypto";
 
-export type BookingStatus = "PENDING" | "CANCELLED_BY_CUSTOMER" | "CANCELLED_BY_SELLER" | "DECLINED" | "ACCEPTED" | "NO_SHOW";
-export const CANCELLED: ReadonlySet<BookingStatus> = new Set(["CANCELLED_BY_CUSTOMER", "CANCELLED_BY_SELLER", "DECLINED"]);
+export type BookingStatus =
+  | "PENDING"
+  | "CANCELLED_BY_CUSTOMER"
+  | "CANCELLED_BY_SELLER"
+  | "DECLINED"
+  | "ACCEPTED"
+  | "NO_SHOW";
+export const CANCELLED: ReadonlySet<BookingStatus> = new Set([
+  "CANCELLED_BY_CUSTOMER",
+  "CANCELLED_BY_SELLER",
+  "DECLINED",
+]);
 
 export interface Segment {
   duration_minutes: number;
@@ -31,7 +41,9 @@ export interface Booking {
   location_type: "BUSINESS_LOCATION";
   transition_time_minutes: number;
   appointment_segments: Segment[];
-  creator_details: { creator_type: "TEAM_MEMBER"; team_member_id: string } | { creator_type: "CUSTOMER"; customer_id: string };
+  creator_details:
+    | { creator_type: "TEAM_MEMBER"; team_member_id: string }
+    | { creator_type: "CUSTOMER"; customer_id: string };
   source: "FIRST_PARTY_MERCHANT" | "FIRST_PARTY_BUYER" | "API";
 }
 
@@ -108,7 +120,8 @@ export interface Merchant {
 
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";
-const pick = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join("");
+const pick = (alphabet: string, n: number) =>
+  Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join("");
 
 /** Id shapes as Square issues them (merchant/location 13, customer 26, catalog 24 upper-case; booking 14 lower-case). */
 export const ids = {
@@ -129,7 +142,14 @@ export interface MerchantInput {
   /** Default: one ACTIVE location in America/New_York. */
   locations?: { name?: string; timezone?: string; status?: "ACTIVE" | "INACTIVE" }[];
   /** Default: the owner, bookable at every location. */
-  teamMembers?: { givenName: string; familyName?: string; isOwner?: boolean; bookable?: boolean; status?: "ACTIVE" | "INACTIVE"; locationIndexes?: number[] }[];
+  teamMembers?: {
+    givenName: string;
+    familyName?: string;
+    isOwner?: boolean;
+    bookable?: boolean;
+    status?: "ACTIVE" | "INACTIVE";
+    locationIndexes?: number[];
+  }[];
   /** Default: one bookable "Tattoo session" of 120 minutes. */
   services?: { name: string; durationMinutes?: number; availableForBooking?: boolean; teamMemberIndexes?: number[] }[];
   sellerLevelWrites?: boolean;
@@ -148,25 +168,56 @@ export class SquareState {
     const id = ids.merchant();
     const businessName = input.businessName ?? "Ink & Iron Studio";
     const locations: Location[] = (input.locations ?? [{}]).map((l, i) => ({
-      id: ids.location(), name: l.name ?? (i === 0 ? businessName : `${businessName} ${i + 1}`), business_name: businessName,
-      timezone: l.timezone ?? "America/New_York", status: l.status ?? "ACTIVE", merchant_id: id,
-      capabilities: ["CREDIT_CARD_PROCESSING", "AUTOMATIC_TRANSFERS"], country: "US", language_code: "en-US", currency: "USD",
-      type: "PHYSICAL", created_at: now,
+      id: ids.location(),
+      name: l.name ?? (i === 0 ? businessName : `${businessName} ${i + 1}`),
+      business_name: businessName,
+      timezone: l.timezone ?? "America/New_York",
+      status: l.status ?? "ACTIVE",
+      merchant_id: id,
+      capabilities: ["CREDIT_CARD_PROCESSING", "AUTOMATIC_TRANSFERS"],
+      country: "US",
+      language_code: "en-US",
+      currency: "USD",
+      type: "PHYSICAL",
+      created_at: now,
     }));
-    const teamMembers: TeamMember[] = (input.teamMembers ?? [{ givenName: "Alex", familyName: "Rivera", isOwner: true }]).map((t) => ({
-      id: ids.teamMember(), given_name: t.givenName, family_name: t.familyName ?? "", is_owner: t.isOwner ?? false,
-      status: t.status ?? "ACTIVE", bookable: t.bookable ?? true,
-      location_ids: (t.locationIndexes ?? locations.map((_, i) => i)).map((i) => locations[i]!.id), created_at: now,
+    const teamMembers: TeamMember[] = (
+      input.teamMembers ?? [{ givenName: "Alex", familyName: "Rivera", isOwner: true }]
+    ).map((t) => ({
+      id: ids.teamMember(),
+      given_name: t.givenName,
+      family_name: t.familyName ?? "",
+      is_owner: t.isOwner ?? false,
+      status: t.status ?? "ACTIVE",
+      bookable: t.bookable ?? true,
+      location_ids: (t.locationIndexes ?? locations.map((_, i) => i)).map((i) => locations[i]!.id),
+      created_at: now,
     }));
-    const services: ServiceVariation[] = (input.services ?? [{ name: "Tattoo session", durationMinutes: 120 }]).map((s) => ({
-      id: ids.catalog(), item_id: ids.catalog(), item_name: s.name, name: "Regular", version: Date.now() - randomInt(1_000_000),
-      duration_minutes: s.durationMinutes ?? 60, available_for_booking: s.availableForBooking ?? true,
-      team_member_ids: (s.teamMemberIndexes ?? []).map((i) => teamMembers[i]!.id),
-    }));
+    const services: ServiceVariation[] = (input.services ?? [{ name: "Tattoo session", durationMinutes: 120 }]).map(
+      (s) => ({
+        id: ids.catalog(),
+        item_id: ids.catalog(),
+        item_name: s.name,
+        name: "Regular",
+        version: Date.now() - randomInt(1_000_000),
+        duration_minutes: s.durationMinutes ?? 60,
+        available_for_booking: s.availableForBooking ?? true,
+        team_member_ids: (s.teamMemberIndexes ?? []).map((i) => teamMembers[i]!.id),
+      }),
+    );
     const m: Merchant = {
-      id, token: input.token ?? ids.token(), businessName, sellerLevelWrites: input.sellerLevelWrites ?? true,
-      bookingEnabled: input.bookingEnabled ?? true, locations, teamMembers, services,
-      customers: new Map(), bookings: new Map(), idempotency: new Map(), createdAt: now,
+      id,
+      token: input.token ?? ids.token(),
+      businessName,
+      sellerLevelWrites: input.sellerLevelWrites ?? true,
+      bookingEnabled: input.bookingEnabled ?? true,
+      locations,
+      teamMembers,
+      services,
+      customers: new Map(),
+      bookings: new Map(),
+      idempotency: new Map(),
+      createdAt: now,
     };
     this.merchants.set(id, m);
     this.byToken.set(m.token, m);
@@ -183,9 +234,23 @@ export class SquareState {
     return m;
   }
 
-  addCustomer(m: Merchant, fields: Partial<Pick<Customer, "given_name" | "family_name" | "email_address" | "phone_number" | "reference_id" | "note">>, source: Customer["creation_source"] = "THIRD_PARTY"): Customer {
+  addCustomer(
+    m: Merchant,
+    fields: Partial<
+      Pick<Customer, "given_name" | "family_name" | "email_address" | "phone_number" | "reference_id" | "note">
+    >,
+    source: Customer["creation_source"] = "THIRD_PARTY",
+  ): Customer {
     const now = rfc3339(new Date());
-    const c: Customer = { id: ids.customer(), version: 0, ...fields, created_at: now, updated_at: now, creation_source: source, preferences: { email_unsubscribed: false } };
+    const c: Customer = {
+      id: ids.customer(),
+      version: 0,
+      ...fields,
+      created_at: now,
+      updated_at: now,
+      creation_source: source,
+      preferences: { email_unsubscribed: false },
+    };
     m.customers.set(c.id, c);
     return c;
   }
@@ -198,7 +263,12 @@ export class SquareState {
   }
 
   /** Every change bumps `version` (Square's optimistic-concurrency counter). */
-  touch(b: Booking, change: Partial<Pick<Booking, "start_at" | "status" | "seller_note" | "customer_note" | "customer_id" | "appointment_segments">>): Booking {
+  touch(
+    b: Booking,
+    change: Partial<
+      Pick<Booking, "start_at" | "status" | "seller_note" | "customer_note" | "customer_id" | "appointment_segments">
+    >,
+  ): Booking {
     Object.assign(b, change);
     b.version += 1;
     b.updated_at = rfc3339(new Date());

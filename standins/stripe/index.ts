@@ -7,12 +7,31 @@ import { randomBytes } from "node:crypto";
 import Stripe from "stripe";
 
 export interface CheckoutSession {
-  id: string; object: "checkout.session"; mode: string; status: "open" | "complete" | "expired";
-  payment_status: "unpaid" | "paid"; amount_total: number; currency: string; customer_email: string | null;
-  client_reference_id: string | null; metadata: Record<string, string>; payment_intent: string | null;
-  success_url: string; cancel_url: string | null; url: string | null; created: number; expires_at: number;
+  id: string;
+  object: "checkout.session";
+  mode: string;
+  status: "open" | "complete" | "expired";
+  payment_status: "unpaid" | "paid";
+  amount_total: number;
+  currency: string;
+  customer_email: string | null;
+  client_reference_id: string | null;
+  metadata: Record<string, string>;
+  payment_intent: string | null;
+  success_url: string;
+  cancel_url: string | null;
+  url: string | null;
+  created: number;
+  expires_at: number;
 }
-export interface Refund { id: string; object: "refund"; payment_intent: string; amount: number; status: "succeeded"; metadata: Record<string, string> }
+export interface Refund {
+  id: string;
+  object: "refund";
+  payment_intent: string;
+  amount: number;
+  status: "succeeded";
+  metadata: Record<string, string>;
+}
 
 export interface StripeStandIn {
   url: string;
@@ -56,31 +75,57 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
       res.writeHead(status, { "content-type": "application/json", "request-id": id("req") });
       res.end(JSON.stringify(body));
     };
-    const error = (status: number, type: string, message: string, extra: Record<string, unknown> = {}) => send(status, { error: { type, message, ...extra } });
+    const error = (status: number, type: string, message: string, extra: Record<string, unknown> = {}) =>
+      send(status, { error: { type, message, ...extra } });
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       if (req.headers.authorization !== `Bearer ${secretKey}`)
-        return error(401, "invalid_request_error", `Invalid API Key provided: ${String(req.headers.authorization ?? "").slice(7, 15)}****`);
+        return error(
+          401,
+          "invalid_request_error",
+          `Invalid API Key provided: ${String(req.headers.authorization ?? "").slice(7, 15)}****`,
+        );
       const url = new URL(req.url ?? "/", "http://x");
       const form = decodeForm(Buffer.concat(chunks).toString("utf8"));
       if (req.method === "POST" && url.pathname === "/v1/checkout/sessions") {
-        const item = ((form.line_items as Record<string, Record<string, Record<string, unknown>>> | undefined)?.["0"]) ?? {};
-        const amount = Number((item.price_data as Record<string, unknown> | undefined)?.unit_amount ?? NaN) * Number(item.quantity ?? 1);
+        const item =
+          (form.line_items as Record<string, Record<string, Record<string, unknown>>> | undefined)?.["0"] ?? {};
+        const amount =
+          Number((item.price_data as Record<string, unknown> | undefined)?.unit_amount ?? NaN) *
+          Number(item.quantity ?? 1);
         if (form.mode !== "payment" || !Number.isFinite(amount) || !form.success_url)
-          return error(400, "invalid_request_error", "Missing required param: line_items[0][price_data][unit_amount].", { param: "line_items" });
+          return error(
+            400,
+            "invalid_request_error",
+            "Missing required param: line_items[0][price_data][unit_amount].",
+            { param: "line_items" },
+          );
         // The same Idempotency-Key answers with the same session, as Stripe does.
         const key = String(req.headers["idempotency-key"] ?? "");
-        const existing = [...sessions.values()].find((s) => (s as CheckoutSession & { key?: string }).key === key && key);
+        const existing = [...sessions.values()].find(
+          (s) => (s as CheckoutSession & { key?: string }).key === key && key,
+        );
         if (existing) return send(200, existing);
         const now = Math.floor(Date.now() / 1000);
         const s: CheckoutSession & { key?: string } = {
-          id: id("cs"), object: "checkout.session", mode: "payment", status: "open", payment_status: "unpaid",
-          amount_total: amount, currency: String((item.price_data as Record<string, unknown>).currency ?? "eur"),
-          customer_email: (form.customer_email as string) ?? null, client_reference_id: (form.client_reference_id as string) ?? null,
-          metadata: (form.metadata as Record<string, string>) ?? {}, payment_intent: null,
-          success_url: String(form.success_url), cancel_url: (form.cancel_url as string) ?? null,
-          url: "", created: now, expires_at: Number(form.expires_at ?? now + 86_400), key,
+          id: id("cs"),
+          object: "checkout.session",
+          mode: "payment",
+          status: "open",
+          payment_status: "unpaid",
+          amount_total: amount,
+          currency: String((item.price_data as Record<string, unknown>).currency ?? "eur"),
+          customer_email: (form.customer_email as string) ?? null,
+          client_reference_id: (form.client_reference_id as string) ?? null,
+          metadata: (form.metadata as Record<string, string>) ?? {},
+          payment_intent: null,
+          success_url: String(form.success_url),
+          cancel_url: (form.cancel_url as string) ?? null,
+          url: "",
+          created: now,
+          expires_at: Number(form.expires_at ?? now + 86_400),
+          key,
         };
         s.url = `${base}/c/pay/${s.id}`;
         sessions.set(s.id, s);
@@ -89,15 +134,31 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
       const get = url.pathname.match(/^\/v1\/checkout\/sessions\/([\w-]+)$/);
       if (req.method === "GET" && get) {
         const s = sessions.get(get[1]!);
-        return s ? send(200, s) : error(404, "invalid_request_error", `No such checkout.session: '${get[1]}'`, { code: "resource_missing" });
+        return s
+          ? send(200, s)
+          : error(404, "invalid_request_error", `No such checkout.session: '${get[1]}'`, { code: "resource_missing" });
       }
       if (req.method === "POST" && url.pathname === "/v1/refunds") {
         const pi = String(form.payment_intent ?? "");
         const paid = [...sessions.values()].find((s) => s.payment_intent === pi);
-        if (!paid) return error(404, "invalid_request_error", `No such payment_intent: '${pi}'`, { code: "resource_missing", param: "payment_intent" });
+        if (!paid)
+          return error(404, "invalid_request_error", `No such payment_intent: '${pi}'`, {
+            code: "resource_missing",
+            param: "payment_intent",
+          });
         const prior = refunds.find((r) => r.payment_intent === pi);
-        if (prior) return error(400, "invalid_request_error", `Charge for payment_intent ${pi} has already been refunded.`, { code: "charge_already_refunded" });
-        const r: Refund = { id: id("re"), object: "refund", payment_intent: pi, amount: paid.amount_total, status: "succeeded", metadata: (form.metadata as Record<string, string>) ?? {} };
+        if (prior)
+          return error(400, "invalid_request_error", `Charge for payment_intent ${pi} has already been refunded.`, {
+            code: "charge_already_refunded",
+          });
+        const r: Refund = {
+          id: id("re"),
+          object: "refund",
+          payment_intent: pi,
+          amount: paid.amount_total,
+          status: "succeeded",
+          metadata: (form.metadata as Record<string, string>) ?? {},
+        };
         refunds.push(r);
         return send(200, r);
       }
@@ -108,21 +169,41 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const post = async (targetUrl: string, type: string, object: CheckoutSession) => {
-    const payload = JSON.stringify({ id: id("evt"), object: "event", api_version: "2026-10-28", created: Math.floor(Date.now() / 1000), type, livemode: false, pending_webhooks: 1, data: { object } });
+    const payload = JSON.stringify({
+      id: id("evt"),
+      object: "event",
+      api_version: "2026-10-28",
+      created: Math.floor(Date.now() / 1000),
+      type,
+      livemode: false,
+      pending_webhooks: 1,
+      data: { object },
+    });
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: webhookSecret });
-    const res = await fetch(targetUrl, { method: "POST", body: payload, headers: { "content-type": "application/json", "stripe-signature": header } });
+    const res = await fetch(targetUrl, {
+      method: "POST",
+      body: payload,
+      headers: { "content-type": "application/json", "stripe-signature": header },
+    });
     return { status: res.status };
   };
 
   return {
-    url: base, secretKey, webhookSecret,
+    url: base,
+    secretKey,
+    webhookSecret,
     env: () => ({ STRIPE_SECRET_KEY: secretKey, STRIPE_WEBHOOK_SECRET: webhookSecret, STRIPE_API_BASE_URL: base }),
     sessions: () => [...sessions.values()],
     refunds: () => refunds,
     async completeCheckout(sessionId, targetUrl) {
       const s = sessions.get(sessionId);
       if (!s) throw new Error(`unknown session ${sessionId}`);
-      Object.assign(s, { status: "complete", payment_status: "paid", payment_intent: s.payment_intent ?? id("pi"), url: null });
+      Object.assign(s, {
+        status: "complete",
+        payment_status: "paid",
+        payment_intent: s.payment_intent ?? id("pi"),
+        url: null,
+      });
       return post(targetUrl, "checkout.session.completed", s);
     },
     async expireCheckout(sessionId, targetUrl) {
@@ -131,6 +212,10 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
       Object.assign(s, { status: "expired", url: null });
       return post(targetUrl, "checkout.session.expired", s);
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

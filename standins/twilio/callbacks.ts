@@ -31,10 +31,17 @@ export interface WebhookDelivery {
 function assertLoopback(target: string): void {
   const host = new URL(target).hostname;
   if (!(host === "localhost" || host.startsWith("127.") || host === "[::1]"))
-    throw new Error(`the Twilio stand-in only posts to loopback URLs (got ${host}); pass postTo with the local address`);
+    throw new Error(
+      `the Twilio stand-in only posts to loopback URLs (got ${host}); pass postTo with the local address`,
+    );
 }
 
-export async function postSigned(authToken: string, url: string, params: Record<string, string>, opts: PostOptions = {}): Promise<WebhookDelivery> {
+export async function postSigned(
+  authToken: string,
+  url: string,
+  params: Record<string, string>,
+  opts: PostOptions = {},
+): Promise<WebhookDelivery> {
   const postedTo = opts.postTo ?? url;
   assertLoopback(postedTo);
   const signature = twilio.getExpectedTwilioSignature(opts.authToken ?? authToken, url, params);
@@ -47,9 +54,20 @@ export async function postSigned(authToken: string, url: string, params: Record<
     "X-Home-Region": "us1",
   };
   if (!opts.omitSignature) headers["X-Twilio-Signature"] = signature;
-  const res = await fetch(postedTo, { method: "POST", headers, body: new URLSearchParams(sentParams).toString(), redirect: "manual", signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(postedTo, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams(sentParams).toString(),
+    redirect: "manual",
+    signal: AbortSignal.timeout(15_000),
+  });
   return {
-    url, postedTo, params: sentParams, ...(opts.omitSignature ? {} : { signature }),
-    status: res.status, contentType: res.headers.get("content-type"), body: await res.text(),
+    url,
+    postedTo,
+    params: sentParams,
+    ...(opts.omitSignature ? {} : { signature }),
+    status: res.status,
+    contentType: res.headers.get("content-type"),
+    body: await res.text(),
   };
 }

@@ -17,12 +17,31 @@ export function sendJson(res: Res, status: number, body: unknown, headers: Recor
 }
 
 /** {"code","message","more_info","status"} as api.twilio.com/2010-04-01 answers every error. */
-export function twilioError(res: Res, status: number, code: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): void {
-  sendJson(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status, ...extra }, headers);
+export function twilioError(
+  res: Res,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
+): void {
+  sendJson(
+    res,
+    status,
+    { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status, ...extra },
+    headers,
+  );
 }
 
 export function authenticateError(res: Res): void {
-  twilioError(res, 401, 20003, "Authenticate", { "WWW-Authenticate": 'Basic realm="Twilio API"' }, { detail: "Your AccountSid or AuthToken was incorrect." });
+  twilioError(
+    res,
+    401,
+    20003,
+    "Authenticate",
+    { "WWW-Authenticate": 'Basic realm="Twilio API"' },
+    { detail: "Your AccountSid or AuthToken was incorrect." },
+  );
 }
 
 /** "Thu, 24 Aug 2023 05:01:45 +0000", the format of every date_* field. */

@@ -77,12 +77,20 @@ export interface TwilioStandIn {
   number(e164: string): { sid: string; phoneNumber: string; smsUrl: string; smsMethod: string } | undefined;
   /** A text reaches one of the account's numbers: stored, then posted, signed, to `url`
    *  (default: the number's SmsUrl). */
-  inbound(url: string | undefined, msg: InboundInput, opts?: PostOptions): Promise<WebhookDelivery & { sid: string; mediaUrls: string[] }>;
+  inbound(
+    url: string | undefined,
+    msg: InboundInput,
+    opts?: PostOptions,
+  ): Promise<WebhookDelivery & { sid: string; mediaUrls: string[] }>;
   /** Message history without any webhook (texts that arrived while Tatu was down). */
   addMessage(input: HistoryInput): { sid: string; mediaSids: string[] };
   /** Moves a message to `status` and posts the signed status callback to its StatusCallback
    *  (undefined when it has none). */
-  deliverStatus(sid: string, status: CallbackStatus, opts?: PostOptions & { errorCode?: number }): Promise<WebhookDelivery | undefined>;
+  deliverStatus(
+    sid: string,
+    status: CallbackStatus,
+    opts?: PostOptions & { errorCode?: number },
+  ): Promise<WebhookDelivery | undefined>;
   /** Any signed form POST (Twilio-style) to `url`, signed with the server account's token
    *  unless opts.authToken says otherwise. */
   postWebhook(url: string, params: Record<string, string>, opts?: PostOptions): Promise<WebhookDelivery>;
@@ -103,7 +111,16 @@ const DEFAULT_NUMBER = "+15017122661";
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 /** Twilio's lookup fields on inbound webhooks (blank when unknown). */
-const GEO = { FromCity: "", FromState: "", FromZip: "", FromCountry: "US", ToCity: "", ToState: "", ToZip: "", ToCountry: "US" };
+const GEO = {
+  FromCity: "",
+  FromState: "",
+  FromZip: "",
+  FromCountry: "US",
+  ToCity: "",
+  ToState: "",
+  ToZip: "",
+  ToCountry: "US",
+};
 
 export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: string } = {}): Promise<TwilioStandIn> {
   const state = new TwilioState();
@@ -116,7 +133,8 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
   const addNumberTo = (account: TwilioState, e164: string, friendlyName?: string) => {
     if (!E164.test(e164)) throw new Error(`not an E.164 number: ${e164}`);
     const owner = ownerOfNumber(e164);
-    if (owner && owner !== account) throw new Error(`${e164} already belongs to the Twilio account ${owner.accountSid}`);
+    if (owner && owner !== account)
+      throw new Error(`${e164} already belongs to the Twilio account ${owner.accountSid}`);
     const n = account.addNumber(e164, friendlyName);
     return { sid: n.sid, phoneNumber: n.phoneNumber };
   };
@@ -126,7 +144,12 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
   let autoDeliver = false;
   let base = "";
 
-  const post = async (url: string, params: Record<string, string>, o: PostOptions = {}, account: TwilioState = state) => {
+  const post = async (
+    url: string,
+    params: Record<string, string>,
+    o: PostOptions = {},
+    account: TwilioState = state,
+  ) => {
     const d = await postSigned(account.authToken, url, params, o);
     deliveries.push(d);
     return d;
@@ -140,8 +163,14 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
     account.setStatus(m, status, failed ? (o.errorCode ?? 30008) : undefined, failed ? "Unknown error" : undefined);
     if (!m.statusCallback) return undefined;
     const params: Record<string, string> = {
-      SmsSid: m.sid, SmsStatus: status, MessageStatus: status, To: m.to, MessageSid: m.sid,
-      AccountSid: account.accountSid, From: m.from, ApiVersion: API_VERSION,
+      SmsSid: m.sid,
+      SmsStatus: status,
+      MessageStatus: status,
+      To: m.to,
+      MessageSid: m.sid,
+      AccountSid: account.accountSid,
+      From: m.from,
+      ApiVersion: API_VERSION,
     };
     if (failed) params.ErrorCode = String(m.errorCode);
     if (status === "delivered" || status === "undelivered") params.RawDlrDoneDate = rawDlr(new Date());
@@ -152,7 +181,11 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
   const onCreated = (m: MessageRecord) => {
     if (!autoDeliver || !m.statusCallback) return;
     setImmediate(() => {
-      deliverStatus(m.sid, "sent").then(() => deliverStatus(m.sid, "delivered")).catch(() => { /* recorded in deliveries when it got an answer */ });
+      deliverStatus(m.sid, "sent")
+        .then(() => deliverStatus(m.sid, "delivered"))
+        .catch(() => {
+          /* recorded in deliveries when it got an answer */
+        });
     });
   };
 
@@ -175,7 +208,8 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const mediaUrl = (account: TwilioState, m: MessageRecord, meSid: string) => `${base}${account.accountPath()}/Messages/${m.sid}/Media/${meSid}`;
+  const mediaUrl = (account: TwilioState, m: MessageRecord, meSid: string) =>
+    `${base}${account.accountPath()}/Messages/${m.sid}/Media/${meSid}`;
 
   return {
     url: base,
@@ -187,11 +221,19 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
       TWILIO_PHONE_NUMBER: defaultNumber,
       TWILIO_API_BASE_URL: base,
     }),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
     addAccount: () => {
       const account = new TwilioState();
       accounts.set(account.accountSid, account);
-      return { accountSid: account.accountSid, authToken: account.authToken, addNumber: (e164, o) => addNumberTo(account, e164, o?.friendlyName) };
+      return {
+        accountSid: account.accountSid,
+        authToken: account.authToken,
+        addNumber: (e164, o) => addNumberTo(account, e164, o?.friendlyName),
+      };
     },
     addNumber: (e164, o) => addNumberTo(state, e164, o?.friendlyName),
     number: (e164) => {
@@ -201,19 +243,43 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
     async inbound(url, msg, o = {}) {
       const account = ownerOfNumber(msg.to);
       const number = account?.numbers.get(msg.to);
-      if (!account || !number) throw new Error(`${msg.to} is not a number of any Twilio account here (addNumber first)`);
+      if (!account || !number)
+        throw new Error(`${msg.to} is not a number of any Twilio account here (addNumber first)`);
       const target = url ?? number.smsUrl;
       const at = msg.at ?? new Date();
       const m = account.addMessage({
-        from: msg.from, to: msg.to, body: msg.body ?? "", direction: "inbound", status: "received",
-        dateCreated: at, dateSent: at, errorCode: null, errorMessage: null, media: msg.media,
+        from: msg.from,
+        to: msg.to,
+        body: msg.body ?? "",
+        direction: "inbound",
+        status: "received",
+        dateCreated: at,
+        dateSent: at,
+        errorCode: null,
+        errorMessage: null,
+        media: msg.media,
       });
       const params: Record<string, string> = {
-        ToCountry: GEO.ToCountry, ToState: GEO.ToState, SmsMessageSid: m.sid, NumMedia: String(m.media.length),
-        ToCity: GEO.ToCity, FromZip: GEO.FromZip, SmsSid: m.sid, FromState: GEO.FromState, SmsStatus: "received",
-        FromCity: GEO.FromCity, Body: m.body, FromCountry: GEO.FromCountry, To: m.to, ToZip: GEO.ToZip,
-        NumSegments: String(segments(m.body)), ReferralNumMedia: "0", MessageSid: m.sid,
-        AccountSid: account.accountSid, From: m.from, ApiVersion: API_VERSION,
+        ToCountry: GEO.ToCountry,
+        ToState: GEO.ToState,
+        SmsMessageSid: m.sid,
+        NumMedia: String(m.media.length),
+        ToCity: GEO.ToCity,
+        FromZip: GEO.FromZip,
+        SmsSid: m.sid,
+        FromState: GEO.FromState,
+        SmsStatus: "received",
+        FromCity: GEO.FromCity,
+        Body: m.body,
+        FromCountry: GEO.FromCountry,
+        To: m.to,
+        ToZip: GEO.ToZip,
+        NumSegments: String(segments(m.body)),
+        ReferralNumMedia: "0",
+        MessageSid: m.sid,
+        AccountSid: account.accountSid,
+        From: m.from,
+        ApiVersion: API_VERSION,
       };
       const mediaUrls = m.media.map((x) => mediaUrl(account, m, x.sid));
       m.media.forEach((x, i) => {
@@ -229,21 +295,36 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
       // History lives on the account owning the studio's side of the text.
       const account = ownerOfNumber(inbound ? input.to : input.from) ?? state;
       const m = account.addMessage({
-        from: input.from, to: input.to, body: input.body ?? "",
+        from: input.from,
+        to: input.to,
+        body: input.body ?? "",
         direction: inbound ? "inbound" : "outbound-api",
         status: inbound ? "received" : (input.status ?? "delivered"),
-        dateCreated: at, dateSent: inbound || (input.status ?? "delivered") !== "queued" ? at : null,
-        errorCode: null, errorMessage: null, media: input.media,
+        dateCreated: at,
+        dateSent: inbound || (input.status ?? "delivered") !== "queued" ? at : null,
+        errorCode: null,
+        errorMessage: null,
+        media: input.media,
       });
       return { sid: m.sid, mediaSids: m.media.map((x) => x.sid) };
     },
     deliverStatus,
     postWebhook: (url, params, o) => post(url, params, o),
-    optOut: (e164) => { for (const a of accounts.values()) a.optedOut.add(e164); },
+    optOut: (e164) => {
+      for (const a of accounts.values()) a.optedOut.add(e164);
+    },
     // `after` delays the first of the n failures only; the rest follow back to back.
-    failNext: (n, fault) => { for (let i = 0; i < n; i++) faults.push({ ...fault, after: i === 0 ? fault.after : 0 }); },
-    setAutoDeliver: (on) => { autoDeliver = on; },
-    message: (sid) => { const a = ownerOfMessage(sid); const m = a?.messages.get(sid); return m && a!.messageJson(m); },
+    failNext: (n, fault) => {
+      for (let i = 0; i < n; i++) faults.push({ ...fault, after: i === 0 ? fault.after : 0 });
+    },
+    setAutoDeliver: (on) => {
+      autoDeliver = on;
+    },
+    message: (sid) => {
+      const a = ownerOfMessage(sid);
+      const m = a?.messages.get(sid);
+      return m && a!.messageJson(m);
+    },
     sent: () => [...accounts.values()].flatMap((a) => a.sent).sort((x, y) => x.at.getTime() - y.at.getTime()),
     deliveries: () => [...deliveries],
     requests: () => [...log],
@@ -260,7 +341,8 @@ function answerFault(res: http.ServerResponse, fault: Fault): void {
     503: [20503, "Service Unavailable"],
   };
   const [code, message] = defaults[fault.status] ?? [20500, "An internal server error has occurred"];
-  const headers: Record<string, string> = fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {};
+  const headers: Record<string, string> =
+    fault.retryAfter !== undefined ? { "Retry-After": String(fault.retryAfter) } : {};
   twilioError(res, fault.status, fault.code ?? code, fault.message ?? message, headers);
 }
 

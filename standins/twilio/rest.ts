@@ -8,7 +8,16 @@
 //   Accounts/{AC}/IncomingPhoneNumbers/{PN}.json     GET · POST update (SmsUrl, SmsMethod…)
 // plus /mms-cdn/{AC}/{token}, the "CDN" the media redirect points at (no auth, like a signed URL).
 import { API_VERSION, segments, type MediaRecord, type MessageRecord, type TwilioState } from "./state.ts";
-import { authenticateError, basicAuth, parseForm, readBody, sendJson, twilioError, type Req, type Res } from "./http.ts";
+import {
+  authenticateError,
+  basicAuth,
+  parseForm,
+  readBody,
+  sendJson,
+  twilioError,
+  type Req,
+  type Res,
+} from "./http.ts";
 
 export const CDN_PREFIX = "/mms-cdn/";
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -51,7 +60,10 @@ export async function handleRest(ctx: RestContext, req: Req, res: Res, url: URL)
     if (method === "GET" && p[3]) return sendJson(res, 200, state.mediaJson(media));
     if (method === "GET") {
       // api.twilio.com answers the content URL with a redirect to a short-lived CDN URL.
-      res.writeHead(302, { Location: `${ctx.base}${CDN_PREFIX}${state.accountSid}/${media.cdnToken}`, "Content-Length": "0" });
+      res.writeHead(302, {
+        Location: `${ctx.base}${CDN_PREFIX}${state.accountSid}/${media.cdnToken}`,
+        "Content-Length": "0",
+      });
       return void res.end();
     }
   } else if (rest === "/IncomingPhoneNumbers.json") {
@@ -69,7 +81,8 @@ export async function handleRest(ctx: RestContext, req: Req, res: Res, url: URL)
       const form = parseForm(await readBody(req));
       const one = (k: string) => form.get(k)?.[0];
       const smsMethod = one("SmsMethod");
-      if (smsMethod !== undefined && !/^(GET|POST)$/i.test(smsMethod)) return twilioError(res, 400, 21609, `SmsMethod is not valid: ${smsMethod}`);
+      if (smsMethod !== undefined && !/^(GET|POST)$/i.test(smsMethod))
+        return twilioError(res, 400, 21609, `SmsMethod is not valid: ${smsMethod}`);
       if (one("SmsUrl") !== undefined) n.smsUrl = one("SmsUrl")!;
       if (smsMethod !== undefined) n.smsMethod = smsMethod.toUpperCase();
       if (one("FriendlyName") !== undefined) n.friendlyName = one("FriendlyName")!;
@@ -92,16 +105,28 @@ function serveCdn(ctx: RestContext, res: Res, url: URL): void {
   const [accountSid = "", token = ""] = url.pathname.slice(CDN_PREFIX.length).split("/");
   const media: MediaRecord | undefined = ctx.accounts.get(accountSid)?.cdn.get(token);
   if (!media) {
-    const body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
     res.writeHead(403, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(body) });
     return void res.end(body);
   }
-  res.writeHead(200, { "Content-Type": media.contentType, "Content-Length": media.content.length, "Cache-Control": "private, max-age=300" });
+  res.writeHead(200, {
+    "Content-Type": media.contentType,
+    "Content-Length": media.content.length,
+    "Cache-Control": "private, max-age=300",
+  });
   res.end(media.content);
 }
 
 /** Legacy 2010-04-01 paging: one array key plus page meta; next_page_uri carries a PageToken. */
-function sendPage<T extends { sid: string }>(res: Res, url: URL, key: string, all: T[], toJson: (x: T) => unknown, filters: Record<string, string>): void {
+function sendPage<T extends { sid: string }>(
+  res: Res,
+  url: URL,
+  key: string,
+  all: T[],
+  toJson: (x: T) => unknown,
+  filters: Record<string, string>,
+): void {
   const pageSize = Math.min(1000, Math.max(1, Number(url.searchParams.get("PageSize") ?? 50) || 50));
   const page = Math.max(0, Number(url.searchParams.get("Page") ?? 0) || 0);
   const token = url.searchParams.get("PageToken");
@@ -114,13 +139,15 @@ function sendPage<T extends { sid: string }>(res: Res, url: URL, key: string, al
   }
   const items = all.slice(start, start + pageSize);
   const path = url.pathname;
-  const q = (extra: Record<string, string>) => `${path}?${new URLSearchParams({ ...filters, PageSize: String(pageSize), ...extra })}`;
+  const q = (extra: Record<string, string>) =>
+    `${path}?${new URLSearchParams({ ...filters, PageSize: String(pageSize), ...extra })}`;
   const last = items[items.length - 1];
   sendJson(res, 200, {
     [key]: items.map(toJson),
     end: start + Math.max(items.length - 1, 0),
     first_page_uri: q({ Page: "0" }),
-    next_page_uri: last && start + items.length < all.length ? q({ Page: String(page + 1), PageToken: `PA${last.sid}` }) : null,
+    next_page_uri:
+      last && start + items.length < all.length ? q({ Page: String(page + 1), PageToken: `PA${last.sid}` }) : null,
     page,
     page_size: pageSize,
     previous_page_uri: page > 0 ? q({ Page: String(page - 1) }) : null,
@@ -148,7 +175,10 @@ function listMessages(state: TwilioState, res: Res, url: URL): void {
     const lo = parseDateFilter(v, "start");
     const hi = parseDateFilter(v, "end");
     if (Number.isNaN(lo)) return twilioError(res, 400, 20001, `Invalid value for ${k}: ${v}`);
-    if (k === "DateSent") { bounds.gte = lo; bounds.lte = hi; }
+    if (k === "DateSent") {
+      bounds.gte = lo;
+      bounds.lte = hi;
+    }
     if (k === "DateSent>") bounds.gte = lo;
     if (k === "DateSent<") bounds.lte = hi;
   }
@@ -162,7 +192,7 @@ function listMessages(state: TwilioState, res: Res, url: URL): void {
       return (bounds.gte === undefined || t >= bounds.gte) && (bounds.lte === undefined || t <= bounds.lte);
     })
     // Most recent first (date sent, else created), newest creation breaking ties.
-    .sort((a, b) => ((b.dateSent ?? b.dateCreated).getTime() - (a.dateSent ?? a.dateCreated).getTime()) || b.seq - a.seq);
+    .sort((a, b) => (b.dateSent ?? b.dateCreated).getTime() - (a.dateSent ?? a.dateCreated).getTime() || b.seq - a.seq);
   sendPage(res, url, "messages", list, (m) => state.messageJson(m), filters);
 }
 
@@ -176,17 +206,40 @@ function createMessage(ctx: RestContext, state: TwilioState, res: Res, form: Map
   if (!from) return twilioError(res, 400, 21603, "A 'From' phone number is required.");
   if (!E164.test(to)) return twilioError(res, 400, 21211, `Invalid 'To' Phone Number: ${to}`);
   if (!state.numbers.has(from))
-    return twilioError(res, 400, 21606, `The From phone number ${from} is not a valid, SMS-capable inbound phone number or short code for your account.`);
+    return twilioError(
+      res,
+      400,
+      21606,
+      `The From phone number ${from} is not a valid, SMS-capable inbound phone number or short code for your account.`,
+    );
   if (!body.trim() && !mediaUrl.length) return twilioError(res, 400, 21602, "Message body is required.");
-  if (body.length > 1600) return twilioError(res, 400, 21617, "The concatenated message body exceeds the 1600 character limit.");
+  if (body.length > 1600)
+    return twilioError(res, 400, 21617, "The concatenated message body exceeds the 1600 character limit.");
   if (state.optedOut.has(to)) return twilioError(res, 400, 21610, "Attempt to send to unsubscribed recipient");
 
   const now = new Date();
   const msg = state.addMessage({
-    from, to, body, direction: "outbound-api", status: "queued", dateCreated: now, dateSent: null,
-    errorCode: null, errorMessage: null, statusCallback: one("StatusCallback"),
+    from,
+    to,
+    body,
+    direction: "outbound-api",
+    status: "queued",
+    dateCreated: now,
+    dateSent: null,
+    errorCode: null,
+    errorMessage: null,
+    statusCallback: one("StatusCallback"),
   });
-  state.sent.push({ sid: msg.sid, accountSid: state.accountSid, from, to, body, statusCallback: msg.statusCallback, mediaUrl: [...mediaUrl], at: now });
+  state.sent.push({
+    sid: msg.sid,
+    accountSid: state.accountSid,
+    from,
+    to,
+    body,
+    statusCallback: msg.statusCallback,
+    mediaUrl: [...mediaUrl],
+    at: now,
+  });
   const json = state.messageJson(msg);
   // Media the caller links is fetched by Twilio later; the create answer already counts it.
   json.num_media = String(mediaUrl.length);

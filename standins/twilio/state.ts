@@ -17,9 +17,28 @@ export interface NumberRecord {
   dateUpdated: Date;
 }
 
-export interface MediaRecord { sid: string; messageSid: string; contentType: string; content: Buffer; dateCreated: Date; cdnToken: string }
+export interface MediaRecord {
+  sid: string;
+  messageSid: string;
+  contentType: string;
+  content: Buffer;
+  dateCreated: Date;
+  cdnToken: string;
+}
 
-export type MessageStatus = "accepted" | "scheduled" | "queued" | "sending" | "sent" | "delivered" | "undelivered" | "failed" | "read" | "received" | "receiving" | "canceled";
+export type MessageStatus =
+  | "accepted"
+  | "scheduled"
+  | "queued"
+  | "sending"
+  | "sent"
+  | "delivered"
+  | "undelivered"
+  | "failed"
+  | "read"
+  | "received"
+  | "receiving"
+  | "canceled";
 
 export interface MessageRecord {
   sid: string;
@@ -71,9 +90,15 @@ export class TwilioState {
     if (existing) return existing;
     const now = new Date();
     const rec: NumberRecord = {
-      sid: sid("PN"), phoneNumber, friendlyName: friendlyName ?? formatNumber(phoneNumber),
-      smsUrl: "https://demo.twilio.com/welcome/sms/reply", smsMethod: "POST", statusCallback: "", voiceUrl: "",
-      dateCreated: now, dateUpdated: now,
+      sid: sid("PN"),
+      phoneNumber,
+      friendlyName: friendlyName ?? formatNumber(phoneNumber),
+      smsUrl: "https://demo.twilio.com/welcome/sms/reply",
+      smsMethod: "POST",
+      statusCallback: "",
+      voiceUrl: "",
+      dateCreated: now,
+      dateUpdated: now,
     };
     this.numbers.set(phoneNumber, rec);
     return rec;
@@ -83,11 +108,28 @@ export class TwilioState {
     return [...this.numbers.values()].find((n) => n.sid === pnSid);
   }
 
-  addMessage(m: Omit<MessageRecord, "sid" | "seq" | "media" | "dateUpdated"> & { media?: { contentType: string; content: Buffer }[] }): MessageRecord {
+  addMessage(
+    m: Omit<MessageRecord, "sid" | "seq" | "media" | "dateUpdated"> & {
+      media?: { contentType: string; content: Buffer }[];
+    },
+  ): MessageRecord {
     const media = m.media ?? [];
-    const rec: MessageRecord = { ...m, sid: sid(media.length ? "MM" : "SM"), seq: ++this.seq, dateUpdated: m.dateCreated, media: [] };
+    const rec: MessageRecord = {
+      ...m,
+      sid: sid(media.length ? "MM" : "SM"),
+      seq: ++this.seq,
+      dateUpdated: m.dateCreated,
+      media: [],
+    };
     rec.media = media.map((x) => {
-      const r: MediaRecord = { sid: sid("ME"), messageSid: rec.sid, contentType: x.contentType, content: Buffer.from(x.content), dateCreated: m.dateCreated, cdnToken: randomBytes(20).toString("hex") };
+      const r: MediaRecord = {
+        sid: sid("ME"),
+        messageSid: rec.sid,
+        contentType: x.contentType,
+        content: Buffer.from(x.content),
+        dateCreated: m.dateCreated,
+        cdnToken: randomBytes(20).toString("hex"),
+      };
       this.cdn.set(r.cdnToken, r);
       return r;
     });
@@ -98,7 +140,8 @@ export class TwilioState {
   setStatus(rec: MessageRecord, status: MessageStatus, errorCode?: number, errorMessage?: string): void {
     rec.status = status;
     rec.dateUpdated = new Date();
-    if ((status === "sent" || status === "delivered" || status === "read") && !rec.dateSent) rec.dateSent = rec.dateUpdated;
+    if ((status === "sent" || status === "delivered" || status === "read") && !rec.dateSent)
+      rec.dateSent = rec.dateUpdated;
     if (errorCode !== undefined) {
       rec.errorCode = errorCode;
       rec.errorMessage = errorMessage ?? null;
@@ -106,7 +149,9 @@ export class TwilioState {
   }
 
   // --- JSON resources -----------------------------------------------------------------
-  accountPath(): string { return `/${API_VERSION}/Accounts/${this.accountSid}`; }
+  accountPath(): string {
+    return `/${API_VERSION}/Accounts/${this.accountSid}`;
+  }
 
   messageJson(m: MessageRecord): Record<string, unknown> {
     const uri = `${this.accountPath()}/Messages/${m.sid}`;

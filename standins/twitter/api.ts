@@ -25,26 +25,41 @@ export type Endpoint =
   | "POST /2/dm_conversations/with/:participant_id/messages"
   | "POST /1.1/oauth/invalidate_token";
 
-interface Route { endpoint: Endpoint | "media"; params: string[] }
+interface Route {
+  endpoint: Endpoint | "media";
+  params: string[];
+}
 
 export function matchRoute(method: string, path: string): Route | undefined {
   let m: RegExpMatchArray | null;
   if (method === "GET" && path === "/2/users/me") return { endpoint: "GET /2/users/me", params: [] };
   if (method === "GET" && path === "/2/dm_events") return { endpoint: "GET /2/dm_events", params: [] };
-  if (method === "POST" && (m = path.match(/^\/2\/dm_conversations\/with\/([^/]+)\/messages$/))) return { endpoint: "POST /2/dm_conversations/with/:participant_id/messages", params: [decodeURIComponent(m[1]!)] };
-  if (method === "POST" && (m = path.match(/^\/2\/dm_conversations\/([^/]+)\/messages$/))) return { endpoint: "POST /2/dm_conversations/:dm_conversation_id/messages", params: [decodeURIComponent(m[1]!)] };
-  if (method === "POST" && (path === "/1.1/oauth/invalidate_token" || path === "/1.1/oauth/invalidate_token.json")) return { endpoint: "POST /1.1/oauth/invalidate_token", params: [] };
-  if (method === "GET" && (m = path.match(/^\/1\.1\/ton\/data\/dm\/(\d+)\/(\d+)\/([^/]+)$/))) return { endpoint: "media", params: [m[1]!, m[2]!, decodeURIComponent(m[3]!)] };
+  if (method === "POST" && (m = path.match(/^\/2\/dm_conversations\/with\/([^/]+)\/messages$/)))
+    return { endpoint: "POST /2/dm_conversations/with/:participant_id/messages", params: [decodeURIComponent(m[1]!)] };
+  if (method === "POST" && (m = path.match(/^\/2\/dm_conversations\/([^/]+)\/messages$/)))
+    return { endpoint: "POST /2/dm_conversations/:dm_conversation_id/messages", params: [decodeURIComponent(m[1]!)] };
+  if (method === "POST" && (path === "/1.1/oauth/invalidate_token" || path === "/1.1/oauth/invalidate_token.json"))
+    return { endpoint: "POST /1.1/oauth/invalidate_token", params: [] };
+  if (method === "GET" && (m = path.match(/^\/1\.1\/ton\/data\/dm\/(\d+)\/(\d+)\/([^/]+)$/)))
+    return { endpoint: "media", params: [m[1]!, m[2]!, decodeURIComponent(m[3]!)] };
   return undefined;
 }
 
-export async function handleApi(ctx: ApiContext, route: Route, req: Req, res: Res, url: URL, body: Buffer): Promise<void> {
+export async function handleApi(
+  ctx: ApiContext,
+  route: Route,
+  req: Req,
+  res: Res,
+  url: URL,
+  body: Buffer,
+): Promise<void> {
   const v = ctx.verifier.verify(req, url, body, {
     consumer: (k) => (k === ctx.consumerKey ? ctx.consumerSecret : undefined),
     token: (t) => ctx.state.accessTokens.get(t)?.secret,
   });
   if (!v.ok || !v.request.token) {
-    if (route.endpoint === "POST /1.1/oauth/invalidate_token") return sendV1Error(res, 401, 89, "Invalid or expired token.");
+    if (route.endpoint === "POST /1.1/oauth/invalidate_token")
+      return sendV1Error(res, 401, 89, "Invalid or expired token.");
     return sendProblem(res, 401);
   }
   const token = v.request.token;
@@ -71,18 +86,62 @@ export async function handleApi(ctx: ApiContext, route: Route, req: Req, res: Re
   }
 }
 
-const EVENT_FIELDS = new Set(["id", "text", "event_type", "created_at", "dm_conversation_id", "sender_id", "participant_ids", "referenced_tweets", "attachments"]);
+const EVENT_FIELDS = new Set([
+  "id",
+  "text",
+  "event_type",
+  "created_at",
+  "dm_conversation_id",
+  "sender_id",
+  "participant_ids",
+  "referenced_tweets",
+  "attachments",
+]);
 const EXPANSIONS = new Set(["attachments.media_keys", "referenced_tweets.id", "sender_id", "participant_ids"]);
-const USER_FIELDS = new Set(["id", "name", "username", "created_at", "description", "profile_image_url", "protected", "verified", "location", "url"]);
-const MEDIA_FIELDS = new Set(["media_key", "type", "url", "duration_ms", "height", "width", "preview_image_url", "alt_text", "public_metrics", "variants"]);
+const USER_FIELDS = new Set([
+  "id",
+  "name",
+  "username",
+  "created_at",
+  "description",
+  "profile_image_url",
+  "protected",
+  "verified",
+  "location",
+  "url",
+]);
+const MEDIA_FIELDS = new Set([
+  "media_key",
+  "type",
+  "url",
+  "duration_ms",
+  "height",
+  "width",
+  "preview_image_url",
+  "alt_text",
+  "public_metrics",
+  "variants",
+]);
 
-function listParam(res: Res, url: URL, name: string, allowed: Set<string>, h: Record<string, string>): string[] | undefined {
+function listParam(
+  res: Res,
+  url: URL,
+  name: string,
+  allowed: Set<string>,
+  h: Record<string, string>,
+): string[] | undefined {
   const raw = url.searchParams.get(name);
   if (raw === null) return [];
   const items = raw.split(",").filter(Boolean);
   const bad = items.find((i) => !allowed.has(i));
   if (bad !== undefined) {
-    sendInvalidRequest(res, name, bad, `The \`${name}\` query parameter value [${bad}] is not one of [${[...allowed].join(",")}]`, h);
+    sendInvalidRequest(
+      res,
+      name,
+      bad,
+      `The \`${name}\` query parameter value [${bad}] is not one of [${[...allowed].join(",")}]`,
+      h,
+    );
     return undefined;
   }
   return items;
@@ -93,27 +152,45 @@ function encodeToken(gen: number, beforeId: string): string {
   return Buffer.from(`${gen}:${beforeId}`).toString("base64url");
 }
 function decodeToken(token: string, gen: number): string | undefined {
-  const m = Buffer.from(token, "base64url").toString("utf8").match(/^(\d+):(\d+)$/);
+  const m = Buffer.from(token, "base64url")
+    .toString("utf8")
+    .match(/^(\d+):(\d+)$/);
   return m && Number(m[1]) === gen ? m[2] : undefined;
 }
 
 function dmEvents(ctx: ApiContext, res: Res, url: URL, userId: string, h: Record<string, string>): void {
-  const fields = listParam(res, url, "dm_event.fields", EVENT_FIELDS, h); if (!fields) return;
-  const expansions = listParam(res, url, "expansions", EXPANSIONS, h); if (!expansions) return;
-  const userFields = listParam(res, url, "user.fields", USER_FIELDS, h); if (!userFields) return;
-  const mediaFields = listParam(res, url, "media.fields", MEDIA_FIELDS, h); if (!mediaFields) return;
+  const fields = listParam(res, url, "dm_event.fields", EVENT_FIELDS, h);
+  if (!fields) return;
+  const expansions = listParam(res, url, "expansions", EXPANSIONS, h);
+  if (!expansions) return;
+  const userFields = listParam(res, url, "user.fields", USER_FIELDS, h);
+  if (!userFields) return;
+  const mediaFields = listParam(res, url, "media.fields", MEDIA_FIELDS, h);
+  if (!mediaFields) return;
   const maxRaw = url.searchParams.get("max_results");
   const max = maxRaw === null ? 100 : Number(maxRaw);
   if (!Number.isInteger(max) || max < 1 || max > 100)
-    return sendInvalidRequest(res, "max_results", maxRaw ?? "", `The \`max_results\` query parameter value [${maxRaw}] is not between 1 and 100`, h);
+    return sendInvalidRequest(
+      res,
+      "max_results",
+      maxRaw ?? "",
+      `The \`max_results\` query parameter value [${maxRaw}] is not between 1 and 100`,
+      h,
+    );
   const types = url.searchParams.get("event_types");
-  if (types && !types.split(",").includes("MessageCreate"))
-    return sendJson(res, 200, { meta: { result_count: 0 } }, h); // only MessageCreate events exist here
+  if (types && !types.split(",").includes("MessageCreate")) return sendJson(res, 200, { meta: { result_count: 0 } }, h); // only MessageCreate events exist here
   const token = url.searchParams.get("pagination_token");
   let before: bigint | undefined;
   if (token !== null) {
     const id = decodeToken(token, ctx.state.paginationGeneration);
-    if (!id) return sendInvalidRequest(res, "pagination_token", token, `The \`pagination_token\` query parameter value [${token}] is not valid`, h);
+    if (!id)
+      return sendInvalidRequest(
+        res,
+        "pagination_token",
+        token,
+        `The \`pagination_token\` query parameter value [${token}] is not valid`,
+        h,
+      );
     before = BigInt(id);
   }
 
@@ -125,19 +202,27 @@ function dmEvents(ctx: ApiContext, res: Res, url: URL, userId: string, h: Record
   const includes: Record<string, unknown[]> = {};
   if (expansions.includes("sender_id")) {
     const ids = [...new Set(pageEvents.map((e) => e.senderId))];
-    includes.users = ids.map((id) => ctx.state.users.get(id)).filter((u) => u !== undefined).map((u) => {
-      const out: Record<string, unknown> = { id: u.id, name: u.name, username: u.username };
-      if (userFields.includes("protected")) out.protected = false;
-      return out;
-    });
+    includes.users = ids
+      .map((id) => ctx.state.users.get(id))
+      .filter((u) => u !== undefined)
+      .map((u) => {
+        const out: Record<string, unknown> = { id: u.id, name: u.name, username: u.username };
+        if (userFields.includes("protected")) out.protected = false;
+        return out;
+      });
   }
   if (expansions.includes("attachments.media_keys")) {
-    const media = pageEvents.flatMap((e) => e.mediaKeys).map((k) => ctx.state.media.get(k)).filter((m) => m !== undefined);
-    if (media.length) includes.media = media.map((m) => {
-      const out: Record<string, unknown> = { media_key: m.mediaKey, type: m.type };
-      if (mediaFields.includes("url") && m.type === "photo") out.url = mediaUrl(ctx.base, m.eventId, m.mediaKey, m.filename);
-      return out;
-    });
+    const media = pageEvents
+      .flatMap((e) => e.mediaKeys)
+      .map((k) => ctx.state.media.get(k))
+      .filter((m) => m !== undefined);
+    if (media.length)
+      includes.media = media.map((m) => {
+        const out: Record<string, unknown> = { media_key: m.mediaKey, type: m.type };
+        if (mediaFields.includes("url") && m.type === "photo")
+          out.url = mediaUrl(ctx.base, m.eventId, m.mediaKey, m.filename);
+        return out;
+      });
   }
   const last = pageEvents[pageEvents.length - 1]!;
   const meta: Record<string, unknown> = { result_count: pageEvents.length };
@@ -169,7 +254,11 @@ function media(ctx: ApiContext, res: Res, userId: string, [eventId, mediaId]: st
 }
 
 function sendDm(
-  ctx: ApiContext, res: Res, userId: string, body: Buffer, h: Record<string, string>,
+  ctx: ApiContext,
+  res: Res,
+  userId: string,
+  body: Buffer,
+  h: Record<string, string>,
   target: { conversationId: string } | { participantId: string },
 ): void {
   let json: { text?: unknown; attachments?: unknown };
@@ -180,8 +269,15 @@ function sendDm(
   }
   const text = typeof json.text === "string" ? json.text : undefined;
   if (Array.isArray(json.attachments) && json.attachments.length)
-    return sendInvalidRequest(res, "attachments", JSON.stringify(json.attachments), "The media_id is not valid (the stand-in has no media upload)", h);
-  if (!text) return sendInvalidRequest(res, "text", "", "The `text` field is required when no attachments are given", h);
+    return sendInvalidRequest(
+      res,
+      "attachments",
+      JSON.stringify(json.attachments),
+      "The media_id is not valid (the stand-in has no media upload)",
+      h,
+    );
+  if (!text)
+    return sendInvalidRequest(res, "text", "", "The `text` field is required when no attachments are given", h);
 
   let participants: string[];
   if ("participantId" in target) {
@@ -200,7 +296,15 @@ function sendDm(
 
   const at = new Date();
   const conversationId = ctx.state.conversationId(userId, other.id);
-  const event = ctx.state.addEvent({ id: ctx.state.snowflake(at), conversationId, senderId: userId, participantIds: [userId, other.id], text, createdAt: at, mediaKeys: [] });
+  const event = ctx.state.addEvent({
+    id: ctx.state.snowflake(at),
+    conversationId,
+    senderId: userId,
+    participantIds: [userId, other.id],
+    text,
+    createdAt: at,
+    mediaKeys: [],
+  });
   const list = ctx.state.sent.get(userId) ?? [];
   list.push({ eventId: event.id, conversationId, senderId: userId, recipientIds: [other.id], text, at });
   ctx.state.sent.set(userId, list);

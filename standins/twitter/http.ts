@@ -10,25 +10,48 @@ export function sendForm(res: Res, fields: Record<string, string>): void {
 }
 
 const TITLES: Record<number, string> = {
-  400: "Invalid Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests",
-  500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+  400: "Invalid Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
 };
 
 /** v2 problem shape, e.g. {"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}. */
-export function sendProblem(res: Res, status: number, headers: Record<string, string> = {}, extra: { detail?: string; type?: string; [k: string]: unknown } = {}): void {
+export function sendProblem(
+  res: Res,
+  status: number,
+  headers: Record<string, string> = {},
+  extra: { detail?: string; type?: string; [k: string]: unknown } = {},
+): void {
   const title = TITLES[status] ?? "Error";
   const { detail = title, type = "about:blank", ...rest } = extra;
   sendJson(res, status, { title, detail, type, status, ...rest }, headers);
 }
 
 /** v2 400 for a bad query parameter (type …/problems/invalid-request). */
-export function sendInvalidRequest(res: Res, parameter: string, value: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, 400, {
-    errors: [{ parameters: { [parameter]: [value] }, message }],
-    title: "Invalid Request",
-    detail: "One or more parameters to your request was invalid.",
-    type: "https://api.twitter.com/2/problems/invalid-request",
-  }, headers);
+export function sendInvalidRequest(
+  res: Res,
+  parameter: string,
+  value: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(
+    res,
+    400,
+    {
+      errors: [{ parameters: { [parameter]: [value] }, message }],
+      title: "Invalid Request",
+      detail: "One or more parameters to your request was invalid.",
+      type: "https://api.twitter.com/2/problems/invalid-request",
+    },
+    headers,
+  );
 }
 
 /** v1.1 / OAuth endpoints: {"errors":[{"code":32,"message":"Could not authenticate you."}]}. */
@@ -36,8 +59,16 @@ export function sendV1Error(res: Res, status: number, code: number, message: str
   sendJson(res, status, { errors: [{ code, message }] });
 }
 
-export interface WindowSpec { limit: number; remaining: number; resetInSec: number }
-interface Window { limit: number; remaining: number; reset: number }
+export interface WindowSpec {
+  limit: number;
+  remaining: number;
+  resetInSec: number;
+}
+interface Window {
+  limit: number;
+  remaining: number;
+  reset: number;
+}
 
 const WINDOW_SEC = 15 * 60;
 
@@ -70,10 +101,20 @@ export class RateLimits {
       w = template && template.reset > now ? { ...template } : this.fresh(endpoint, now);
       this.windows.set(key, w);
     }
-    if (w.reset <= now) { w = this.fresh(endpoint, now); this.windows.set(key, w); }
+    if (w.reset <= now) {
+      w = this.fresh(endpoint, now);
+      this.windows.set(key, w);
+    }
     const ok = w.remaining > 0;
     if (ok) w.remaining--;
-    return { ok, headers: { "x-rate-limit-limit": String(w.limit), "x-rate-limit-remaining": String(w.remaining), "x-rate-limit-reset": String(w.reset) } };
+    return {
+      ok,
+      headers: {
+        "x-rate-limit-limit": String(w.limit),
+        "x-rate-limit-remaining": String(w.remaining),
+        "x-rate-limit-reset": String(w.reset),
+      },
+    };
   }
 
   private fresh(endpoint: string, now: number): Window {

@@ -12,9 +12,20 @@ import { opaque, type SentRecord, type User, TwitterState } from "./state.ts";
 
 export type { Endpoint, SentRecord, User, WindowSpec };
 
-export interface DmAttachment { filename: string; contentType: string; content: Buffer }
+export interface DmAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
 
-export interface DmEventView { id: string; dm_conversation_id: string; sender_id: string; text: string; created_at: string; media_keys: string[] }
+export interface DmEventView {
+  id: string;
+  dm_conversation_id: string;
+  sender_id: string;
+  text: string;
+  created_at: string;
+  media_keys: string[];
+}
 
 export interface Fault {
   status: number;
@@ -48,11 +59,16 @@ export interface TwitterStandIn {
   requests(): string[];
 }
 
-export async function startTwitterStandIn(opts: {
-  port?: number; consumerKey?: string; consumerSecret?: string; callbackUrls?: string[];
-  /** Requests per 15-minute window for every endpoint unless set with setRateLimit (default 300). */
-  defaultRateLimit?: number;
-} = {}): Promise<TwitterStandIn> {
+export async function startTwitterStandIn(
+  opts: {
+    port?: number;
+    consumerKey?: string;
+    consumerSecret?: string;
+    callbackUrls?: string[];
+    /** Requests per 15-minute window for every endpoint unless set with setRateLimit (default 300). */
+    defaultRateLimit?: number;
+  } = {},
+): Promise<TwitterStandIn> {
   const state = new TwitterState();
   const verifier = new OAuth1Verifier();
   const limits = new RateLimits(opts.defaultRateLimit ?? 300);
@@ -70,9 +86,12 @@ export async function startTwitterStandIn(opts: {
     const body = method === "POST" ? await readBody(req) : Buffer.alloc(0);
     const oauthCtx = { state, verifier, consumerKey, consumerSecret, callbackUrls: opts.callbackUrls };
 
-    if (method === "POST" && url.pathname === "/oauth/request_token") return handleRequestToken(oauthCtx, req, res, url, body);
-    if (method === "GET" && (url.pathname === "/oauth/authorize" || url.pathname === "/oauth/authenticate")) return handleAuthorize(oauthCtx, res, url);
-    if (method === "POST" && url.pathname === "/oauth/access_token") return handleAccessToken(oauthCtx, req, res, url, body);
+    if (method === "POST" && url.pathname === "/oauth/request_token")
+      return handleRequestToken(oauthCtx, req, res, url, body);
+    if (method === "GET" && (url.pathname === "/oauth/authorize" || url.pathname === "/oauth/authenticate"))
+      return handleAuthorize(oauthCtx, res, url);
+    if (method === "POST" && url.pathname === "/oauth/access_token")
+      return handleAccessToken(oauthCtx, req, res, url, body);
 
     const route = matchRoute(method, url.pathname);
     if (!route) return sendProblem(res, 404, {}, { detail: `No route for ${line}.` });
@@ -94,42 +113,95 @@ export async function startTwitterStandIn(opts: {
   return {
     url: base,
     env: () => ({ TWITTER_API_KEY: consumerKey, TWITTER_API_SECRET: consumerSecret, TWITTER_API_BASE_URL: base }),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
     addUser: (input) => state.addUser(input),
-    consentAs: (userId) => { state.consentAs = userId; },
+    consentAs: (userId) => {
+      state.consentAs = userId;
+    },
     dm: (from, to, msg) => dm(state, from, to, msg),
     sent: (userId) => [...(state.sent.get(userId) ?? [])],
-    failNext: (n, fault) => { for (let i = 0; i < n; i++) faults.push(fault); },
+    failNext: (n, fault) => {
+      for (let i = 0; i < n; i++) faults.push(fault);
+    },
     setRateLimit: (endpoint, spec, userId) => limits.set(endpoint, spec, userId),
-    revokeTokens: (userId) => { for (const [t, a] of state.accessTokens) if (a.userId === userId) state.accessTokens.delete(t); },
-    expirePaginationTokens: () => { state.paginationGeneration++; },
+    revokeTokens: (userId) => {
+      for (const [t, a] of state.accessTokens) if (a.userId === userId) state.accessTokens.delete(t);
+    },
+    expirePaginationTokens: () => {
+      state.paginationGeneration++;
+    },
     requests: () => [...log],
   };
 }
 
-function dm(state: TwitterState, fromId: string, toId: string, msg: { text: string; attachments?: DmAttachment[]; at?: Date }): DmEventView {
+function dm(
+  state: TwitterState,
+  fromId: string,
+  toId: string,
+  msg: { text: string; attachments?: DmAttachment[]; at?: Date },
+): DmEventView {
   state.mustUser(fromId);
   state.mustUser(toId);
   const at = msg.at ?? new Date();
   const id = state.snowflake(at);
   const mediaKeys = (msg.attachments ?? []).map((a) => {
-    const type = a.contentType.startsWith("video/") ? "video" : a.contentType === "image/gif" ? "animated_gif" : "photo";
+    const type = a.contentType.startsWith("video/")
+      ? "video"
+      : a.contentType === "image/gif"
+        ? "animated_gif"
+        : "photo";
     const mediaKey = `${type === "photo" ? 3 : type === "video" ? 7 : 16}_${state.snowflake(at)}`;
-    state.media.set(mediaKey, { mediaKey, type, filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content), eventId: id });
+    state.media.set(mediaKey, {
+      mediaKey,
+      type,
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.content),
+      eventId: id,
+    });
     return mediaKey;
   });
   const conversationId = state.conversationId(fromId, toId);
-  const e = state.addEvent({ id, conversationId, senderId: fromId, participantIds: [fromId, toId], text: msg.text, createdAt: at, mediaKeys });
-  return { id: e.id, dm_conversation_id: e.conversationId, sender_id: e.senderId, text: e.text, created_at: e.createdAt.toISOString(), media_keys: [...mediaKeys] };
+  const e = state.addEvent({
+    id,
+    conversationId,
+    senderId: fromId,
+    participantIds: [fromId, toId],
+    text: msg.text,
+    createdAt: at,
+    mediaKeys,
+  });
+  return {
+    id: e.id,
+    dm_conversation_id: e.conversationId,
+    sender_id: e.senderId,
+    text: e.text,
+    created_at: e.createdAt.toISOString(),
+    media_keys: [...mediaKeys],
+  };
 }
 
-const FAULT_DETAIL: Record<number, string> = { 401: "Unauthorized", 403: "Forbidden", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable" };
+const FAULT_DETAIL: Record<number, string> = {
+  401: "Unauthorized",
+  403: "Forbidden",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
 
 function answerFault(res: http.ServerResponse, fault: Fault): void {
   if (fault.status === 429) {
     // X sends no Retry-After: the window's end is x-rate-limit-reset (epoch seconds).
     const reset = Math.floor(Date.now() / 1000) + (fault.resetInSec ?? 60);
-    return sendProblem(res, 429, { "x-rate-limit-limit": "15", "x-rate-limit-remaining": "0", "x-rate-limit-reset": String(reset) });
+    return sendProblem(res, 429, {
+      "x-rate-limit-limit": "15",
+      "x-rate-limit-remaining": "0",
+      "x-rate-limit-reset": String(reset),
+    });
   }
   if (fault.status === 403) {
     // The v1.1 answer when the app lacks the "Direct Messages" permission.

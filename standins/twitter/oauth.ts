@@ -15,7 +15,8 @@ export interface OAuthContext {
   callbackUrls?: string[];
 }
 
-const consumerSecrets = (ctx: OAuthContext) => (key: string) => (key === ctx.consumerKey ? ctx.consumerSecret : undefined);
+const consumerSecrets = (ctx: OAuthContext) => (key: string) =>
+  key === ctx.consumerKey ? ctx.consumerSecret : undefined;
 
 export function handleRequestToken(ctx: OAuthContext, req: Req, res: Res, url: URL, body: Buffer): void {
   const v = ctx.verifier.verify(req, url, body, { consumer: consumerSecrets(ctx), token: () => undefined });
@@ -34,16 +35,27 @@ export function handleRequestToken(ctx: OAuthContext, req: Req, res: Res, url: U
 }
 
 function page(res: Res, title: string, text: string): void {
-  sendText(res, 200, `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`, "text/html; charset=utf-8");
+  sendText(
+    res,
+    200,
+    `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`,
+    "text/html; charset=utf-8",
+  );
 }
 
 /** The stand-in "user" decides at once, as set by consentAs(): approve, cancel, or not yet. */
 export function handleAuthorize(ctx: OAuthContext, res: Res, url: URL): void {
   const token = url.searchParams.get("oauth_token") ?? "";
   const rt = ctx.state.requestTokens.get(token);
-  if (!rt) return page(res, "X / Error", "Whoa there! The request token for this page is invalid. It may have already been used, or expired because it is too old. Please go back to the site or application that sent you here and try again; it was probably just a mistake.");
+  if (!rt)
+    return page(
+      res,
+      "X / Error",
+      "Whoa there! The request token for this page is invalid. It may have already been used, or expired because it is too old. Please go back to the site or application that sent you here and try again; it was probably just a mistake.",
+    );
   const who = ctx.state.consentAs;
-  if (who === undefined || (who !== null && !ctx.state.users.has(who))) return page(res, "X / Authorize an application", "Sign in to X to continue.");
+  if (who === undefined || (who !== null && !ctx.state.users.has(who)))
+    return page(res, "X / Authorize an application", "Sign in to X to continue.");
   if (rt.callback === "oob") {
     if (who === null) return page(res, "X / Authorize an application", "You did not authorize the application.");
     rt.verifier = String(1_000_000 + Math.floor(Math.random() * 9_000_000));
@@ -84,5 +96,10 @@ export function handleAccessToken(ctx: OAuthContext, req: Req, res: Res, url: UR
     access = [`${user.id}-${opaque(30)}`, { secret: opaque(32), userId: user.id }];
     ctx.state.accessTokens.set(access[0], access[1]);
   }
-  sendForm(res, { oauth_token: access[0], oauth_token_secret: access[1].secret, user_id: user.id, screen_name: user.username });
+  sendForm(res, {
+    oauth_token: access[0],
+    oauth_token_secret: access[1].secret,
+    user_id: user.id,
+    screen_name: user.username,
+  });
 }

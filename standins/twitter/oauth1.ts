@@ -34,7 +34,9 @@ export function signatureBaseString(method: string, baseUri: string, params: [st
 }
 
 export function hmacSha1(base: string, consumerSecret: string, tokenSecret = ""): string {
-  return createHmac("sha1", `${pct(consumerSecret)}&${pct(tokenSecret)}`).update(base).digest("base64");
+  return createHmac("sha1", `${pct(consumerSecret)}&${pct(tokenSecret)}`)
+    .update(base)
+    .digest("base64");
 }
 
 /** §3.4.1.2: scheme and host lowercased, default ports dropped, no query or fragment. */
@@ -77,13 +79,15 @@ export class OAuth1Verifier {
       : [];
     // X counts a protocol parameter repeated in the query/body with the header's value once
     // (twitter-api-v2 sends oauth_token both in the header and in the access_token body).
-    for (const [k, v] of [...url.searchParams, ...form]) if (!(k.startsWith("oauth_") && header.get(k) === v)) params.push([k, v]);
+    for (const [k, v] of [...url.searchParams, ...form])
+      if (!(k.startsWith("oauth_") && header.get(k) === v)) params.push([k, v]);
 
     const oauth = new Map(params.filter(([k]) => k.startsWith("oauth_")));
     const signature = header.get("oauth_signature");
     const consumerKey = oauth.get("oauth_consumer_key");
     if (!signature || !consumerKey) return { ok: false, reason: "missing oauth_signature or oauth_consumer_key" };
-    if (oauth.get("oauth_signature_method") !== "HMAC-SHA1") return { ok: false, reason: "unsupported signature method" };
+    if (oauth.get("oauth_signature_method") !== "HMAC-SHA1")
+      return { ok: false, reason: "unsupported signature method" };
     const version = oauth.get("oauth_version");
     if (version !== undefined && version !== "1.0") return { ok: false, reason: "unsupported oauth_version" };
     const consumerSecret = secrets.consumer(consumerKey);
@@ -94,10 +98,15 @@ export class OAuth1Verifier {
 
     const timestamp = Number(oauth.get("oauth_timestamp"));
     const nonce = oauth.get("oauth_nonce");
-    if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > MAX_SKEW_SEC) return { ok: false, reason: "timestamp out of bounds" };
+    if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > MAX_SKEW_SEC)
+      return { ok: false, reason: "timestamp out of bounds" };
     if (!nonce) return { ok: false, reason: "missing nonce" };
 
-    const expected = hmacSha1(signatureBaseString(req.method ?? "GET", baseUri(req, url), params), consumerSecret, tokenSecret);
+    const expected = hmacSha1(
+      signatureBaseString(req.method ?? "GET", baseUri(req, url), params),
+      consumerSecret,
+      tokenSecret,
+    );
     const a = Buffer.from(expected);
     const b = Buffer.from(signature);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, reason: "signature mismatch" };

@@ -2,7 +2,12 @@
 // request/access tokens and what was sent through the API.
 import { randomBytes } from "node:crypto";
 
-export interface User { id: string; username: string; name: string; /** false: refuses DMs (send answers 403). */ dmsOpen: boolean }
+export interface User {
+  id: string;
+  username: string;
+  name: string /** false: refuses DMs (send answers 403). */;
+  dmsOpen: boolean;
+}
 
 export interface StoredMedia {
   mediaKey: string;
@@ -23,7 +28,14 @@ export interface DmEvent {
   mediaKeys: string[];
 }
 
-export interface SentRecord { eventId: string; conversationId: string; senderId: string; recipientIds: string[]; text: string; at: Date }
+export interface SentRecord {
+  eventId: string;
+  conversationId: string;
+  senderId: string;
+  recipientIds: string[];
+  text: string;
+  at: Date;
+}
 
 export interface RequestToken {
   secret: string;
@@ -32,7 +44,10 @@ export interface RequestToken {
   userId?: string;
 }
 
-export interface AccessToken { secret: string; userId: string }
+export interface AccessToken {
+  secret: string;
+  userId: string;
+}
 
 /** X's snowflake epoch (2010-11-04): ids encode their creation time, so newer means larger. */
 const EPOCH = 1288834974657n;
@@ -57,14 +72,22 @@ export class TwitterState {
     const ms = BigInt(at.getTime()) - EPOCH;
     for (let seq = 0n; ; seq++) {
       const id = ((ms << 22n) | (1n << 12n) | seq).toString();
-      if (!this.usedIds.has(id)) { this.usedIds.add(id); return id; }
+      if (!this.usedIds.has(id)) {
+        this.usedIds.add(id);
+        return id;
+      }
     }
   }
 
   addUser(input: { id?: string; username: string; name: string; dmsOpen?: boolean }): User {
     const id = input.id ?? (this.nextUserId += 7919n).toString();
     if (!/^\d+$/.test(id)) throw new Error(`X user ids are numeric strings, got ${id}`);
-    const user: User = { id, username: input.username.replace(/^@/, ""), name: input.name, dmsOpen: input.dmsOpen ?? true };
+    const user: User = {
+      id,
+      username: input.username.replace(/^@/, ""),
+      name: input.name,
+      dmsOpen: input.dmsOpen ?? true,
+    };
     this.users.set(id, user);
     return user;
   }

@@ -7,10 +7,25 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 
 export interface StandInDeployment {
-  uid: string; name: string; projectId: string; url: string; created: number; createdAt: number; ready: number;
-  state: "READY"; readyState: "READY"; readySubstate: "PROMOTED" | "STAGED"; target: "production" | null; isRollbackCandidate: boolean;
+  uid: string;
+  name: string;
+  projectId: string;
+  url: string;
+  created: number;
+  createdAt: number;
+  ready: number;
+  state: "READY";
+  readyState: "READY";
+  readySubstate: "PROMOTED" | "STAGED";
+  target: "production" | null;
+  isRollbackCandidate: boolean;
 }
-export interface StandInEnv { id: string; key: string; target: string[]; type: "encrypted" | "plain" | "sensitive" }
+export interface StandInEnv {
+  id: string;
+  key: string;
+  target: string[];
+  type: "encrypted" | "plain" | "sensitive";
+}
 
 export interface VercelStandIn {
   url: string;
@@ -32,7 +47,9 @@ export interface VercelStandIn {
 
 const rid = (prefix: string) => `${prefix}_${randomBytes(8).toString("hex")}`;
 
-export async function startVercelStandIn(opts: { port?: number; env?: { key: string; target: string[] }[]; deployments?: number } = {}): Promise<VercelStandIn> {
+export async function startVercelStandIn(
+  opts: { port?: number; env?: { key: string; target: string[] }[]; deployments?: number } = {},
+): Promise<VercelStandIn> {
   const token = `vercel_${randomBytes(16).toString("hex")}`;
   const projectId = rid("prj");
   const teamId = rid("team");
@@ -43,14 +60,25 @@ export async function startVercelStandIn(opts: { port?: number; env?: { key: str
   let lastRollbackTarget: Record<string, unknown> | null = null;
   let clock = Date.now() - 86_400_000;
 
-  const setEnv = (key: string, target: string[]) => envs.set(key, { id: envs.get(key)?.id ?? randomBytes(8).toString("base64url"), key, target, type: "encrypted" });
+  const setEnv = (key: string, target: string[]) =>
+    envs.set(key, { id: envs.get(key)?.id ?? randomBytes(8).toString("base64url"), key, target, type: "encrypted" });
   for (const e of opts.env ?? []) setEnv(e.key, e.target);
   const deploy = (): StandInDeployment => {
     clock += 3_600_000;
     const uid = rid("dpl");
     const d: StandInDeployment = {
-      uid, name: "tatu", projectId, url: `tatu-${uid.slice(4, 13)}-team.vercel.app`, created: clock, createdAt: clock, ready: clock + 60_000,
-      state: "READY", readyState: "READY", readySubstate: "PROMOTED", target: "production", isRollbackCandidate: true,
+      uid,
+      name: "tatu",
+      projectId,
+      url: `tatu-${uid.slice(4, 13)}-team.vercel.app`,
+      created: clock,
+      createdAt: clock,
+      ready: clock + 60_000,
+      state: "READY",
+      readyState: "READY",
+      readySubstate: "PROMOTED",
+      target: "production",
+      isRollbackCandidate: true,
     };
     deployments.push(d);
     productionId = uid;
@@ -66,11 +94,13 @@ export async function startVercelStandIn(opts: { port?: number; env?: { key: str
       res.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
       res.end(body === undefined ? "" : JSON.stringify(body));
     };
-    const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) => send(status, { error: { code, message, ...extra } });
+    const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
+      send(status, { error: { code, message, ...extra } });
     req.resume();
     req.on("end", () => {
       // Expired/revoked tokens answer 403 with invalidToken, as the live API does.
-      if (req.headers.authorization !== `Bearer ${token}`) return error(403, "forbidden", "Not authorized", { invalidToken: true });
+      if (req.headers.authorization !== `Bearer ${token}`)
+        return error(403, "forbidden", "Not authorized", { invalidToken: true });
       const p = url.pathname.split("/").filter(Boolean);
       const projectMatches = (id: string | undefined) => id === projectId || id === "tatu";
       // Team-owned project: without the team scope it is not found.
@@ -80,31 +110,64 @@ export async function startVercelStandIn(opts: { port?: number; env?: { key: str
         if (!projectMatches(p[2])) return error(404, "not_found", "Project not found");
         return send(200, {
           envs: [...envs.values()].map((e) => ({
-            type: e.type, value: `eyJ2IjoidjIiLCJ${randomBytes(12).toString("base64url")}`, target: e.target, configurationId: null, id: e.id, key: e.key,
-            createdAt: 1_700_000_000_000, updatedAt: 1_700_000_000_000, createdBy: "standin", updatedBy: null, decrypted: false,
+            type: e.type,
+            value: `eyJ2IjoidjIiLCJ${randomBytes(12).toString("base64url")}`,
+            target: e.target,
+            configurationId: null,
+            id: e.id,
+            key: e.key,
+            createdAt: 1_700_000_000_000,
+            updatedAt: 1_700_000_000_000,
+            createdBy: "standin",
+            updatedBy: null,
+            decrypted: false,
           })),
         });
       }
       if (req.method === "GET" && p.length === 3 && p[0] === "v9" && p[1] === "projects") {
         if (!projectMatches(p[2])) return error(404, "not_found", "Project not found");
         const prod = byId(productionId)!;
-        return send(200, { id: projectId, name: "tatu", accountId: teamId, targets: { production: { id: prod.uid, url: prod.url, createdAt: prod.created, readyState: "READY" } }, lastRollbackTarget });
+        return send(200, {
+          id: projectId,
+          name: "tatu",
+          accountId: teamId,
+          targets: { production: { id: prod.uid, url: prod.url, createdAt: prod.created, readyState: "READY" } },
+          lastRollbackTarget,
+        });
       }
       if (req.method === "GET" && p.length === 2 && /^v(6|7)$/.test(p[0]!) && p[1] === "deployments") {
         const q = url.searchParams;
-        if (q.get("projectId") && !projectMatches(q.get("projectId")!)) return send(200, { pagination: { count: 0, next: null, prev: null }, deployments: [] });
+        if (q.get("projectId") && !projectMatches(q.get("projectId")!))
+          return send(200, { pagination: { count: 0, next: null, prev: null }, deployments: [] });
         let list = [...deployments].sort((a, b) => b.created - a.created);
         if (q.get("target") === "production") list = list.filter((d) => d.target === "production");
         const limit = Math.min(Number(q.get("limit") ?? 20) || 20, 100);
         list = list.slice(0, limit);
-        return send(200, { pagination: { count: list.length, next: null, prev: list[0]?.created ?? null }, deployments: list });
+        return send(200, {
+          pagination: { count: list.length, next: null, prev: list[0]?.created ?? null },
+          deployments: list,
+        });
       }
-      if (req.method === "POST" && p.length === 5 && /^v(1|9)$/.test(p[0]!) && p[1] === "projects" && p[3] === "rollback") {
+      if (
+        req.method === "POST" &&
+        p.length === 5 &&
+        /^v(1|9)$/.test(p[0]!) &&
+        p[1] === "projects" &&
+        p[3] === "rollback"
+      ) {
         if (!projectMatches(p[2])) return error(404, "not_found", "Project not found");
         const target = byId(p[4]!);
-        if (!target || target.target !== "production") return error(400, "bad_request", "The deployment is not a production deployment of this project.");
-        if (target.uid === productionId) return error(409, "conflict", "This deployment is already serving production.");
-        lastRollbackTarget = { fromDeploymentId: productionId, toDeploymentId: target.uid, jobStatus: "succeeded", requestedAt: Date.now(), type: "rollback" };
+        if (!target || target.target !== "production")
+          return error(400, "bad_request", "The deployment is not a production deployment of this project.");
+        if (target.uid === productionId)
+          return error(409, "conflict", "This deployment is already serving production.");
+        lastRollbackTarget = {
+          fromDeploymentId: productionId,
+          toDeploymentId: target.uid,
+          jobStatus: "succeeded",
+          requestedAt: Date.now(),
+          type: "rollback",
+        };
         productionId = target.uid;
         return send(201);
       }
@@ -115,14 +178,26 @@ export async function startVercelStandIn(opts: { port?: number; env?: { key: str
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
-    url: base, token, projectId, teamId,
-    env: () => ({ VERCEL_TOKEN: token, VERCEL_PROJECT_ID: projectId, VERCEL_TEAM_ID: teamId, VERCEL_API_BASE_URL: base }),
+    url: base,
+    token,
+    projectId,
+    teamId,
+    env: () => ({
+      VERCEL_TOKEN: token,
+      VERCEL_PROJECT_ID: projectId,
+      VERCEL_TEAM_ID: teamId,
+      VERCEL_API_BASE_URL: base,
+    }),
     setEnv,
     removeEnv: (key) => void envs.delete(key),
     deploy,
     deployments: () => [...deployments],
     production: () => byId(productionId)!,
     requests: () => [...log],
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

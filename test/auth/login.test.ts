@@ -4,8 +4,12 @@ import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { latestVerificationToken, PASSWORD, signedInUser } from "../helpers/accounts.ts";
 
 let app: TestApp;
-beforeAll(async () => { app = await startTestApp({ env: { ADMIN_EMAILS: "boss@example.test" } }); });
-afterAll(async () => { await app?.close(); });
+beforeAll(async () => {
+  app = await startTestApp({ env: { ADMIN_EMAILS: "boss@example.test" } });
+});
+afterAll(async () => {
+  await app?.close();
+});
 
 async function signup(email = uniqueEmail()) {
   const res = await app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "Lou", role: "customer" });
@@ -19,7 +23,11 @@ describe("POST /api/auth/login", () => {
     const client = app.client();
     const blocked = await client.post("/api/auth/login", { email, password: PASSWORD });
     expect(blocked.status).toBe(403);
-    expect(blocked.body.error).toMatchObject({ code: "EMAIL_NOT_VERIFIED", message: expect.stringMatching(/verify your email/i), canResend: true });
+    expect(blocked.body.error).toMatchObject({
+      code: "EMAIL_NOT_VERIFIED",
+      message: expect.stringMatching(/verify your email/i),
+      canResend: true,
+    });
     expect(blocked.headers.getSetCookie()).toEqual([]);
 
     await client.get(`/api/auth/verify-email?token=${await latestVerificationToken(app, email)}`);
@@ -105,7 +113,10 @@ describe("rate limits", () => {
     const limited = await startTestApp({ env: { RATE_LIMIT_LOGIN_FAILURES: "3/15m" } });
     try {
       const { email } = await signedInUser(limited);
-      for (let i = 0; i < 3; i++) expect((await limited.client().post("/api/auth/login", { email, password: `wrong-${i}-pass` })).status).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await limited.client().post("/api/auth/login", { email, password: `wrong-${i}-pass` })).status).toBe(
+          401,
+        );
       const blocked = await limited.client().post("/api/auth/login", { email, password: PASSWORD });
       expect(blocked.status).toBe(429);
       expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(800);
@@ -131,7 +142,9 @@ describe("rate limits", () => {
       const res = await b.client().post("/api/auth/signup", body(), ip);
       expect(res.status).toBe(429);
       expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
-      expect((await b.client().post("/api/auth/signup", body(), { "x-forwarded-for": "203.0.113.8" })).status).toBe(201);
+      expect((await b.client().post("/api/auth/signup", body(), { "x-forwarded-for": "203.0.113.8" })).status).toBe(
+        201,
+      );
     } finally {
       await a.close();
       await b.close();

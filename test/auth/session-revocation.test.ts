@@ -10,7 +10,9 @@ import { openSocket, type Socket } from "../helpers/realtime.ts";
 /** The close code, or a clear failure when the server leaves the socket open. */
 async function closeCode(sock: Socket, ms = 10_000): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the socket was still open ${ms} ms after the session ended`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the socket was still open ${ms} ms after the session ended`)), ms);
+  });
   try {
     return (await Promise.race([sock.closed, timeout])).code;
   } finally {
@@ -19,8 +21,12 @@ async function closeCode(sock: Socket, ms = 10_000): Promise<number> {
 }
 
 let app: TestApp;
-beforeAll(async () => { app = await startTestApp(); });
-afterAll(async () => { await app?.close(); });
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
 
 describe("logout cookies", () => {
   it("with an https NEXTAUTH_URL, logout clears the __Host- cookies with Secure and Path=/", async () => {
@@ -28,7 +34,9 @@ describe("logout cookies", () => {
     try {
       const { client } = await signedInUser(https);
       expect(client.cookie("__Host-tatu_session")).toBeTruthy();
-      const res = await client.post("/api/auth/logout", undefined, { "x-csrf-token": client.cookie("__Host-tatu_csrf")! });
+      const res = await client.post("/api/auth/logout", undefined, {
+        "x-csrf-token": client.cookie("__Host-tatu_csrf")!,
+      });
       expect(res.status).toBe(200);
       const cleared = res.headers.getSetCookie();
       for (const name of ["__Host-tatu_session", "__Host-tatu_csrf"]) {

@@ -4,13 +4,19 @@ import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { latestVerificationToken, PASSWORD } from "../helpers/accounts.ts";
 
 let app: TestApp;
-beforeAll(async () => { app = await startTestApp(); });
-afterAll(async () => { await app?.close(); });
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
 
 describe("POST /api/auth/signup", () => {
   it("creates an account: 201 with userId and verificationEmailSent", async () => {
     const email = uniqueEmail();
-    const res = await app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "Ann Artist", role: "artist" });
+    const res = await app
+      .client()
+      .post("/api/auth/signup", { email, password: PASSWORD, name: "Ann Artist", role: "artist" });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ userId: expect.any(String), verificationEmailSent: true });
     const user = await app.ctx.db.user.findUniqueOrThrow({ where: { id: res.body.userId } });
@@ -21,15 +27,24 @@ describe("POST /api/auth/signup", () => {
 
   it("normalises the email; a duplicate of an unverified address is answered like a fresh signup, of a verified one with 409", async () => {
     const email = uniqueEmail("dup");
-    const first = await app.client().post("/api/auth/signup", { email: `  ${email.toUpperCase()} `, password: PASSWORD, name: "A", role: "customer" });
+    const first = await app.client().post("/api/auth/signup", {
+      email: `  ${email.toUpperCase()} `,
+      password: PASSWORD,
+      name: "A",
+      role: "customer",
+    });
     expect(first.status).toBe(201);
-    const again = await app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "B", role: "customer" });
+    const again = await app
+      .client()
+      .post("/api/auth/signup", { email, password: PASSWORD, name: "B", role: "customer" });
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect(await app.ctx.db.user.count({ where: { email } })).toBe(1);
 
     await app.client().get(`/api/auth/verify-email?token=${await latestVerificationToken(app, email)}`);
-    const taken = await app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "C", role: "customer" });
+    const taken = await app
+      .client()
+      .post("/api/auth/signup", { email, password: PASSWORD, name: "C", role: "customer" });
     expect(taken.status).toBe(409);
     expect(taken.body.error).toMatchObject({ code: "EMAIL_TAKEN", message: expect.stringMatching(/already exists/) });
   });
@@ -37,14 +52,18 @@ describe("POST /api/auth/signup", () => {
   it("many concurrent signups for the same email make one account", async () => {
     const email = uniqueEmail("race");
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "R", role: "customer" })),
+      Array.from({ length: 6 }, () =>
+        app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "R", role: "customer" }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
     expect(await app.ctx.db.user.count({ where: { email } })).toBe(1);
   });
 
   it("answers 400 with an error per field for invalid input", async () => {
-    const res = await app.client().post("/api/auth/signup", { email: "not-an-email", password: "short", role: "admin" });
+    const res = await app
+      .client()
+      .post("/api/auth/signup", { email: "not-an-email", password: "short", role: "admin" });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
     expect(Object.keys(res.body.error.fields).sort()).toEqual(["email", "name", "password", "role"]);
@@ -52,7 +71,9 @@ describe("POST /api/auth/signup", () => {
   });
 
   it("rejects weak passwords made of letters only", async () => {
-    const res = await app.client().post("/api/auth/signup", { email: uniqueEmail(), password: "onlyletters", name: "W", role: "artist" });
+    const res = await app
+      .client()
+      .post("/api/auth/signup", { email: uniqueEmail(), password: "onlyletters", name: "W", role: "artist" });
     expect(res.status).toBe(400);
     expect(res.body.error.fields.password).toMatch(/number or symbol/);
   });
@@ -62,8 +83,20 @@ describe("POST /api/auth/signup", () => {
     ["a JSON array", "[1,2]", "application/json", 400, "VALIDATION_FAILED"],
     ["JSON null", "null", "application/json", 400, "VALIDATION_FAILED"],
     ["a number", "42", "application/json", 400, "VALIDATION_FAILED"],
-    ["nested garbage", '{"email":{"$ne":1},"password":[],"name":{},"role":null}', "application/json", 400, "VALIDATION_FAILED"],
-    ["form-encoded body", "email=a%40b.c&password=x", "application/x-www-form-urlencoded", 415, "UNSUPPORTED_MEDIA_TYPE"],
+    [
+      "nested garbage",
+      '{"email":{"$ne":1},"password":[],"name":{},"role":null}',
+      "application/json",
+      400,
+      "VALIDATION_FAILED",
+    ],
+    [
+      "form-encoded body",
+      "email=a%40b.c&password=x",
+      "application/x-www-form-urlencoded",
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    ],
     ["plain text", "hello", "text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"],
     ["an empty body", "", "application/json", 400, "VALIDATION_FAILED"],
   ])("never 500s: %s → %s", async (_label, body, type, status, code) => {
@@ -84,7 +117,9 @@ describe("POST /api/auth/signup", () => {
 
 describe("email verification", () => {
   async function signup(email = uniqueEmail()) {
-    const res = await app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "Vera", role: "customer" });
+    const res = await app
+      .client()
+      .post("/api/auth/signup", { email, password: PASSWORD, name: "Vera", role: "customer" });
     expect(res.status).toBe(201);
     return { email, userId: res.body.userId as string };
   }
@@ -117,7 +152,10 @@ describe("email verification", () => {
   it("rejects an expired token (24 h) with its reason", async () => {
     const { email, userId } = await signup();
     const token = await latestVerificationToken(app, email);
-    await app.ctx.db.emailVerificationToken.updateMany({ where: { userId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await app.ctx.db.emailVerificationToken.updateMany({
+      where: { userId },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     const res = await app.client().get(`/api/auth/verify-email?token=${token}`);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: "TOKEN_EXPIRED", message: expect.stringMatching(/expired/) });

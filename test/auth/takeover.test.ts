@@ -3,13 +3,23 @@
 // verifies, or resets the password. Plus password reset, change and "sign out everywhere".
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
-import { anotherSession, latestResetToken, latestVerificationToken, PASSWORD, signedInUser } from "../helpers/accounts.ts";
+import {
+  anotherSession,
+  latestResetToken,
+  latestVerificationToken,
+  PASSWORD,
+  signedInUser,
+} from "../helpers/accounts.ts";
 import { openSocket } from "../helpers/realtime.ts";
 
 const ADMIN = uniqueEmail("boss");
 let app: TestApp;
-beforeAll(async () => { app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN } }); });
-afterAll(async () => { await app?.close(); });
+beforeAll(async () => {
+  app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN } });
+});
+afterAll(async () => {
+  await app?.close();
+});
 
 const ATTACKER_PW = "attacker-knows-1";
 const OWNER_PW = "owner-chose-this-2";
@@ -19,7 +29,14 @@ const login = (email: string, password: string) => app.client().post("/api/auth/
 async function waitClosed(sock: { closed: Promise<{ code: number }> }): Promise<number> {
   let t: NodeJS.Timeout | undefined;
   try {
-    return (await Promise.race([sock.closed, new Promise<never>((_, rej) => { t = setTimeout(() => rej(new Error("socket still open 10 s after its session was revoked")), 10_000); })])).code;
+    return (
+      await Promise.race([
+        sock.closed,
+        new Promise<never>((_, rej) => {
+          t = setTimeout(() => rej(new Error("socket still open 10 s after its session was revoked")), 10_000);
+        }),
+      ])
+    ).code;
   } finally {
     clearTimeout(t);
   }
@@ -28,12 +45,16 @@ async function waitClosed(sock: { closed: Promise<{ code: number }> }): Promise<
 describe("pre-registration takeover", () => {
   it("the owner's own signup for an address an attacker registered first wins once the owner verifies", async () => {
     const email = uniqueEmail("victim");
-    const attacker = await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" });
+    const attacker = await app
+      .client()
+      .post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" });
     expect(attacker.status).toBe(201);
     const attackerLink = await latestVerificationToken(app, email);
 
     // The owner signs up later: answered like any signup (no hint that the address was taken).
-    const owner = await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive Owner", role: "customer" });
+    const owner = await app
+      .client()
+      .post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive Owner", role: "customer" });
     expect(owner.status).toBe(201);
     expect(Object.keys(owner.body).sort()).toEqual(Object.keys(attacker.body).sort());
     const ownerLink = await latestVerificationToken(app, email);
@@ -50,9 +71,17 @@ describe("pre-registration takeover", () => {
   });
 
   it("an attacker who pre-registers an ADMIN_EMAILS address holds nothing once the owner resets the password", async () => {
-    expect((await app.client().post("/api/auth/signup", { email: ADMIN, password: ATTACKER_PW, name: "Mallory", role: "artist" })).status).toBe(201);
+    expect(
+      (
+        await app
+          .client()
+          .post("/api/auth/signup", { email: ADMIN, password: ATTACKER_PW, name: "Mallory", role: "artist" })
+      ).status,
+    ).toBe(201);
     expect((await app.client().post("/api/auth/forgot-password", { email: ADMIN })).status).toBe(202);
-    const reset = await app.client().post("/api/auth/reset-password", { token: await latestResetToken(app, ADMIN), password: OWNER_PW });
+    const reset = await app
+      .client()
+      .post("/api/auth/reset-password", { token: await latestResetToken(app, ADMIN), password: OWNER_PW });
     expect(reset.status, reset.text).toBe(200);
 
     expect((await login(ADMIN, ATTACKER_PW)).status).toBe(401);
@@ -63,30 +92,53 @@ describe("pre-registration takeover", () => {
 
   it("a second signup for an unverified address never changes the password until its own link is used", async () => {
     const email = uniqueEmail("pending");
-    expect((await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive", role: "customer" })).status).toBe(201);
-    expect((await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" })).status).toBe(201);
+    expect(
+      (await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive", role: "customer" }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" }))
+        .status,
+    ).toBe(201);
     // The owner verifies with their own (first) link: the attacker's later signup is void.
-    const ownerLink = (await app.client().get(`/api/dev/outbox?to=${encodeURIComponent(email)}`)).body.emails.at(-1).links[0] as string;
-    expect((await app.client().get(`/api/auth/verify-email?token=${new URL(ownerLink).searchParams.get("token")}`)).status).toBe(200);
+    const ownerLink = (await app.client().get(`/api/dev/outbox?to=${encodeURIComponent(email)}`)).body.emails.at(-1)
+      .links[0] as string;
+    expect(
+      (await app.client().get(`/api/auth/verify-email?token=${new URL(ownerLink).searchParams.get("token")}`)).status,
+    ).toBe(200);
     expect((await login(email, ATTACKER_PW)).status).toBe(401);
     expect((await login(email, OWNER_PW)).status).toBe(200);
   });
 
   it("a resend for an address several signups used mails a choose-your-password link, not a verification of one of them", async () => {
     const email = uniqueEmail("twice");
-    expect((await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" })).status).toBe(201);
-    expect((await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive", role: "customer" })).status).toBe(201);
+    expect(
+      (await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive", role: "customer" }))
+        .status,
+    ).toBe(201);
     expect((await app.client().post("/api/auth/resend-verification", { email })).status).toBe(202);
     const newest = (await app.client().get(`/api/dev/outbox?to=${encodeURIComponent(email)}`)).body.emails[0];
     expect(newest.links[0]).toMatch(/\/reset-password\?token=/);
-    expect((await app.client().post("/api/auth/reset-password", { token: await latestResetToken(app, email), password: NEW_PW })).status).toBe(200);
+    expect(
+      (
+        await app
+          .client()
+          .post("/api/auth/reset-password", { token: await latestResetToken(app, email), password: NEW_PW })
+      ).status,
+    ).toBe(200);
     expect((await login(email, ATTACKER_PW)).status).toBe(401);
     expect((await login(email, NEW_PW)).status).toBe(200);
   });
 
   it("a signup for a verified address still answers 409 EMAIL_TAKEN and changes nothing", async () => {
     const { email } = await signedInUser(app);
-    const res = await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "M", role: "artist" });
+    const res = await app
+      .client()
+      .post("/api/auth/signup", { email, password: ATTACKER_PW, name: "M", role: "artist" });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("EMAIL_TAKEN");
     expect((await login(email, PASSWORD)).status).toBe(200);
@@ -148,9 +200,17 @@ describe("password reset", () => {
 
   it("reset verifies an address that was never verified", async () => {
     const email = uniqueEmail("never");
-    expect((await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "N", role: "customer" })).status).toBe(201);
+    expect(
+      (await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "N", role: "customer" })).status,
+    ).toBe(201);
     await app.client().post("/api/auth/forgot-password", { email });
-    expect((await app.client().post("/api/auth/reset-password", { token: await latestResetToken(app, email), password: NEW_PW })).status).toBe(200);
+    expect(
+      (
+        await app
+          .client()
+          .post("/api/auth/reset-password", { token: await latestResetToken(app, email), password: NEW_PW })
+      ).status,
+    ).toBe(200);
     expect((await login(email, NEW_PW)).status).toBe(200);
   });
 
@@ -158,11 +218,16 @@ describe("password reset", () => {
     const { email } = await signedInUser(app);
     await app.client().post("/api/auth/forgot-password", { email });
     const token = await latestResetToken(app, email);
-    await app.ctx.db.passwordResetToken.updateMany({ where: { user: { email } }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await app.ctx.db.passwordResetToken.updateMany({
+      where: { user: { email } },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     const expired = await app.client().post("/api/auth/reset-password", { token, password: NEW_PW });
     expect(expired.status).toBe(400);
     expect(expired.body.error.code).toBe("TOKEN_EXPIRED");
-    expect((await app.client().post("/api/auth/reset-password", { token: "nope", password: NEW_PW })).body.error.code).toBe("TOKEN_INVALID");
+    expect(
+      (await app.client().post("/api/auth/reset-password", { token: "nope", password: NEW_PW })).body.error.code,
+    ).toBe("TOKEN_INVALID");
     const bad = await app.client().post("/api/auth/reset-password", { password: NEW_PW });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields.token).toBeDefined();
@@ -189,7 +254,10 @@ describe("change password and sign out everywhere", () => {
     const other = await anotherSession(app, email);
     const otherSock = await openSocket(app.url, other);
 
-    const wrong = await client.post("/api/auth/change-password", { currentPassword: "not-it-123", newPassword: NEW_PW });
+    const wrong = await client.post("/api/auth/change-password", {
+      currentPassword: "not-it-123",
+      newPassword: NEW_PW,
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.fields.currentPassword).toMatch(/incorrect/i);
 

@@ -18,30 +18,55 @@ let app: TestApp;
 let artist: BookableArtist;
 let serviceId: string;
 const ZONE = "Europe/Berlin";
-const at = (days: number, h: number) => DateTime.now().setZone(ZONE).plus({ days }).startOf("day").set({ hour: h }).toUTC().toISO()!;
+const at = (days: number, h: number) =>
+  DateTime.now().setZone(ZONE).plus({ days }).startOf("day").set({ hour: h }).toUTC().toISO()!;
 const webhookUrl = () => `${app.url}/api/webhooks/stripe`;
 const appointment = (client: HttpClient, id: string) => client.get(`/api/bookings/appointments/${id}`);
 
 /** Request → offer → accept → deposit paid through the verified webhook. */
-async function paidProject(start: string): Promise<{ customer: User; appointmentId: string; projectId: string; requestId: string }> {
+async function paidProject(
+  start: string,
+): Promise<{ customer: User; appointmentId: string; projectId: string; requestId: string }> {
   const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Full sleeve, koi and waves", placement: "left arm", size: "sleeve" });
-  const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start }], title: "Koi sleeve" });
+  const req = await customer.client.post("/api/bookings/requests", {
+    artistId: artist.userId,
+    idea: "Full sleeve, koi and waves",
+    placement: "left arm",
+    size: "sleeve",
+  });
+  const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+    serviceId,
+    slots: [{ start }],
+    title: "Koi sleeve",
+  });
   expect(offer.body.depositCents).toBe(8000);
   const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
   expect(accepted.body).toMatchObject({ status: "pending_deposit", checkoutUrl: expect.any(String) });
   const { appointmentId } = accepted.body;
   const session = stripe.sessions().find((s) => s.metadata.appointmentId === appointmentId)!;
   expect((await stripe.completeCheckout(session.id, webhookUrl())).status).toBe(200);
-  await until(async () => (await appointment(customer.client, appointmentId)).body.status === "confirmed", 5000, "the deposit confirmation");
+  await until(
+    async () => (await appointment(customer.client, appointmentId)).body.status === "confirmed",
+    5000,
+    "the deposit confirmation",
+  );
   const first = (await appointment(customer.client, appointmentId)).body;
-  expect(first.project).toMatchObject({ depositStatus: "paid", depositCents: 8000, depositAppointmentId: appointmentId });
+  expect(first.project).toMatchObject({
+    depositStatus: "paid",
+    depositCents: 8000,
+    depositAppointmentId: appointmentId,
+  });
   return { customer, appointmentId, projectId: first.project.id, requestId: req.body.id };
 }
 
 suiteResources(async (track) => {
   stripe = track(await startStripeStandIn());
-  ({ app, artist } = await startBookingApp(track, stripe.env(), { zone: ZONE, name: "Mo", cancelNoticeHours: 48, service: { name: "Sleeve session", durationMinutes: 180, depositCents: 8000 } }));
+  ({ app, artist } = await startBookingApp(track, stripe.env(), {
+    zone: ZONE,
+    name: "Mo",
+    cancelNoticeHours: 48,
+    service: { name: "Sleeve session", durationMinutes: 180, depositCents: 8000 },
+  }));
   serviceId = artist.serviceId;
 });
 
@@ -59,7 +84,12 @@ describe("multi-session project with one deposit", () => {
     const second = await artist.client.post("/api/bookings/appointments", { projectId, serviceId, start: at(17, 10) });
     expect(second.status).toBe(201);
     expect(second.body.status).toBe("confirmed");
-    const third = await artist.client.post("/api/bookings/appointments", { projectId, serviceId, start: at(24, 10), applyDeposit: true });
+    const third = await artist.client.post("/api/bookings/appointments", {
+      projectId,
+      serviceId,
+      start: at(24, 10),
+      applyDeposit: true,
+    });
     expect(third.status).toBe(201);
     sessions.push(second.body.appointmentId, third.body.appointmentId);
 
@@ -80,10 +110,14 @@ describe("multi-session project with one deposit", () => {
 
   it("cancelling sessions without the deposit leaves the deposit untouched", async () => {
     const refunds = stripe.refunds().length;
-    const byCustomer = await customer.client.post(`/api/bookings/appointments/${sessions[1]}/cancel`, { reason: "moving it" });
+    const byCustomer = await customer.client.post(`/api/bookings/appointments/${sessions[1]}/cancel`, {
+      reason: "moving it",
+    });
     expect(byCustomer.body).toMatchObject({ status: "cancelled", cancelledBy: "customer", depositOutcome: null });
     // The first session, which the deposit was paid with, no longer holds it either.
-    const byArtist = await artist.client.post(`/api/bookings/appointments/${sessions[0]}/cancel`, { reason: "split differently" });
+    const byArtist = await artist.client.post(`/api/bookings/appointments/${sessions[0]}/cancel`, {
+      reason: "split differently",
+    });
     expect(byArtist.body).toMatchObject({ status: "cancelled", cancelledBy: "artist", depositOutcome: null });
     expect(stripe.refunds()).toHaveLength(refunds);
     const last = (await appointment(customer.client, sessions[2]!)).body;
@@ -92,17 +126,34 @@ describe("multi-session project with one deposit", () => {
   });
 
   it("cancelling the deposit session with enough notice refunds the deposit, as the policy says", async () => {
-    const res = await customer.client.post(`/api/bookings/appointments/${sessions[2]}/cancel`, { reason: "cannot make it" });
-    expect(res.body).toMatchObject({ status: "cancelled", cancelledBy: "customer", depositOutcome: "refunded", policy: { cancelNoticeHours: 48 } });
+    const res = await customer.client.post(`/api/bookings/appointments/${sessions[2]}/cancel`, {
+      reason: "cannot make it",
+    });
+    expect(res.body).toMatchObject({
+      status: "cancelled",
+      cancelledBy: "customer",
+      depositOutcome: "refunded",
+      policy: { cancelNoticeHours: 48 },
+    });
     expect(res.body.policy.noticeGivenHours).toBeGreaterThanOrEqual(48);
     const paidWith = stripe.sessions().find((s) => s.metadata.projectId === projectId)!;
-    expect(stripe.refunds().filter((r) => r.payment_intent === paidWith.payment_intent)).toEqual([expect.objectContaining({ amount: 8000 })]);
-    expect((await appointment(customer.client, sessions[2]!)).body).toMatchObject({ depositOutcome: "refunded", project: { depositStatus: "refunded" } });
+    expect(stripe.refunds().filter((r) => r.payment_intent === paidWith.payment_intent)).toEqual([
+      expect.objectContaining({ amount: 8000 }),
+    ]);
+    expect((await appointment(customer.client, sessions[2]!)).body).toMatchObject({
+      depositOutcome: "refunded",
+      project: { depositStatus: "refunded" },
+    });
   });
 
   it("a deposit moved to a session inside the notice period is kept when the customer cancels it", async () => {
     const p = await paidProject(at(20, 14));
-    const soon = await artist.client.post("/api/bookings/appointments", { projectId: p.projectId, serviceId, start: at(1, 14), applyDeposit: true });
+    const soon = await artist.client.post("/api/bookings/appointments", {
+      projectId: p.projectId,
+      serviceId,
+      start: at(1, 14),
+      applyDeposit: true,
+    });
     expect(soon.status).toBe(201);
     const refunds = stripe.refunds().length;
     const res = await p.customer.client.post(`/api/bookings/appointments/${soon.body.appointmentId}/cancel`, {});
@@ -114,12 +165,26 @@ describe("multi-session project with one deposit", () => {
 
   it("only the project's artist adds sessions; other people get 403/404", async () => {
     const p = await paidProject(at(30, 10));
-    const byCustomer = await p.customer.client.post("/api/bookings/appointments", { projectId: p.projectId, serviceId, start: at(31, 10) });
+    const byCustomer = await p.customer.client.post("/api/bookings/appointments", {
+      projectId: p.projectId,
+      serviceId,
+      start: at(31, 10),
+    });
     expect([byCustomer.status, byCustomer.body.error.code]).toEqual([403, "ARTIST_ONLY"]);
     const other = await signedInUser(app, { role: "artist" });
-    await app.ctx.db.artistProfile.create({ data: { userId: other.userId, displayName: "Other", timeZone: ZONE, visible: true } });
-    const otherService = (await app.ctx.db.service.create({ data: { artistId: other.userId, kind: "session", name: "Other", durationMinutes: 60 } })).id;
-    const byOther = await other.client.post("/api/bookings/appointments", { projectId: p.projectId, serviceId: otherService, start: at(31, 10) });
+    await app.ctx.db.artistProfile.create({
+      data: { userId: other.userId, displayName: "Other", timeZone: ZONE, visible: true },
+    });
+    const otherService = (
+      await app.ctx.db.service.create({
+        data: { artistId: other.userId, kind: "session", name: "Other", durationMinutes: 60 },
+      })
+    ).id;
+    const byOther = await other.client.post("/api/bookings/appointments", {
+      projectId: p.projectId,
+      serviceId: otherService,
+      start: at(31, 10),
+    });
     expect(byOther.status).toBe(404);
     expect((await appointment(other.client, p.appointmentId)).status).toBe(404);
     expect((await other.client.get(`/api/bookings/requests/${p.requestId}`)).status).toBe(404);
@@ -130,23 +195,43 @@ describe("multi-session project with one deposit", () => {
 
   it("sessions are only added once the customer has booked the project", async () => {
     const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Back piece, phoenix", placement: "back", size: "40 cm" });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: at(40, 10) }] });
+    const req = await customer.client.post("/api/bookings/requests", {
+      artistId: artist.userId,
+      idea: "Back piece, phoenix",
+      placement: "back",
+      size: "40 cm",
+    });
+    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+      serviceId,
+      slots: [{ start: at(40, 10) }],
+    });
     const projectId = (await artist.client.get(`/api/bookings/requests/${req.body.id}`)).body.project.id;
     // Offered but not accepted: the customer has agreed to nothing yet.
     const early = await artist.client.post("/api/bookings/appointments", { projectId, serviceId, start: at(41, 10) });
     expect([early.status, early.body.error?.code]).toEqual([409, "PROJECT_NOT_BOOKED"]);
     await artist.client.post(`/api/bookings/requests/${req.body.id}/decline`, { reason: "fully booked" });
-    const declined = await artist.client.post("/api/bookings/appointments", { projectId, serviceId, start: at(41, 10) });
+    const declined = await artist.client.post("/api/bookings/appointments", {
+      projectId,
+      serviceId,
+      start: at(41, 10),
+    });
     expect([declined.status, declined.body.error?.code]).toEqual([409, "PROJECT_NOT_BOOKED"]);
     expect(await app.ctx.db.appointment.count({ where: { projectId } })).toBe(0);
   });
 
   it("rejects bad input with a clear 4xx", async () => {
     const p = await paidProject(at(33, 10));
-    const res = await artist.client.post("/api/bookings/appointments", { projectId: p.projectId, serviceId, start: "tomorrow" });
+    const res = await artist.client.post("/api/bookings/appointments", {
+      projectId: p.projectId,
+      serviceId,
+      start: "tomorrow",
+    });
     expect(res.status).toBe(400);
-    const clash = await artist.client.post("/api/bookings/appointments", { projectId: p.projectId, serviceId, start: at(33, 11) });
+    const clash = await artist.client.post("/api/bookings/appointments", {
+      projectId: p.projectId,
+      serviceId,
+      start: at(33, 11),
+    });
     expect(clash.status).toBe(409);
   });
 });

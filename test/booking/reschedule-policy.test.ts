@@ -17,26 +17,40 @@ let stripe: StripeStandIn;
 let app: TestApp;
 let artist: BookableArtist;
 let serviceId: string;
-const HOUR = 3_600_000, DAY = 24 * HOUR;
+const HOUR = 3_600_000,
+  DAY = 24 * HOUR;
 const HORIZON_DAYS = 200;
 /** A whole hour `h` hours from now (the artist works around the clock, in UTC). */
 const ahead = (ms: number) => new Date(Math.ceil((Date.now() + ms) / HOUR) * HOUR).toISOString();
 const webhookUrl = () => `${app.url}/api/webhooks/stripe`;
-const appointment = async (client: HttpClient, id: string) => (await client.get(`/api/bookings/appointments/${id}`)).body;
+const appointment = async (client: HttpClient, id: string) =>
+  (await client.get(`/api/bookings/appointments/${id}`)).body;
 const same = (a: string, b: string) => new Date(a).getTime() === new Date(b).getTime();
 
 /** Request → offer → accept → deposit paid through the verified webhook. */
 async function paidAppointment(start: string): Promise<{ customer: User; appointmentId: string; requestId: string }> {
   const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Swallow, fine line", placement: "wrist", size: "5 cm" });
-  const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start }] });
+  const req = await customer.client.post("/api/bookings/requests", {
+    artistId: artist.userId,
+    idea: "Swallow, fine line",
+    placement: "wrist",
+    size: "5 cm",
+  });
+  const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+    serviceId,
+    slots: [{ start }],
+  });
   expect(offer.status, offer.text).toBe(200);
   const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
   expect(accepted.body).toMatchObject({ status: "pending_deposit", checkoutUrl: expect.any(String) });
   const { appointmentId } = accepted.body;
   const session = stripe.sessions().find((s) => s.metadata.appointmentId === appointmentId)!;
   expect((await stripe.completeCheckout(session.id, webhookUrl())).status).toBe(200);
-  await until(async () => (await appointment(customer.client, appointmentId)).status === "confirmed", 5000, "the deposit confirmation");
+  await until(
+    async () => (await appointment(customer.client, appointmentId)).status === "confirmed",
+    5000,
+    "the deposit confirmation",
+  );
   return { customer, appointmentId, requestId: req.body.id };
 }
 const refundsFor = (appointmentId: string) => {
@@ -46,7 +60,17 @@ const refundsFor = (appointmentId: string) => {
 
 suiteResources(async (track) => {
   stripe = track(await startStripeStandIn());
-  ({ app, artist } = await startBookingApp(track, { ...stripe.env(), BOOKING_HORIZON_DAYS: String(HORIZON_DAYS) }, { zone: "UTC", name: "Ro", hours: { start: "00:00", end: "24:00" }, cancelNoticeHours: 48, service: { name: "Small piece", durationMinutes: 60, depositCents: 5000 } }));
+  ({ app, artist } = await startBookingApp(
+    track,
+    { ...stripe.env(), BOOKING_HORIZON_DAYS: String(HORIZON_DAYS) },
+    {
+      zone: "UTC",
+      name: "Ro",
+      hours: { start: "00:00", end: "24:00" },
+      cancelNoticeHours: 48,
+      service: { name: "Small piece", durationMinutes: 60, depositCents: 5000 },
+    },
+  ));
   serviceId = artist.serviceId;
 });
 
@@ -57,7 +81,9 @@ describe("moving a paid appointment cannot turn a kept deposit into a refund", (
     const later = ahead(120 * DAY);
 
     // Inside the 48 h notice window the move only asks the artist; the time stays as it is.
-    const asked = await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: later });
+    const asked = await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, {
+      start: later,
+    });
     expect(asked.status, asked.text).toBe(202);
     expect(asked.body).toMatchObject({ appointmentId, approval: "pending", rescheduledBy: "customer" });
     expect(same(asked.body.requestedStart, later)).toBe(true);
@@ -76,8 +102,15 @@ describe("moving a paid appointment cannot turn a kept deposit into a refund", (
 
     // ...and the customer cancelling months before the new time still forfeits the deposit:
     // notice is measured before the start the deposit was paid for.
-    const cancelled = await customer.client.post(`/api/bookings/appointments/${appointmentId}/cancel`, { reason: "changed my mind" });
-    expect(cancelled.body).toMatchObject({ status: "cancelled", cancelledBy: "customer", depositOutcome: "kept", policy: { cancelNoticeHours: 48 } });
+    const cancelled = await customer.client.post(`/api/bookings/appointments/${appointmentId}/cancel`, {
+      reason: "changed my mind",
+    });
+    expect(cancelled.body).toMatchObject({
+      status: "cancelled",
+      cancelledBy: "customer",
+      depositOutcome: "kept",
+      policy: { cancelNoticeHours: 48 },
+    });
     expect(cancelled.body.policy.noticeGivenHours).toBeLessThan(48);
     expect(refundsFor(appointmentId)).toEqual([]);
     expect((await appointment(customer.client, appointmentId)).project.depositStatus).toBe("kept");
@@ -87,9 +120,14 @@ describe("moving a paid appointment cannot turn a kept deposit into a refund", (
     const { customer, appointmentId } = await paidAppointment(ahead(30 * HOUR));
     // Time passes: the appointment was yesterday and nobody came.
     const start = new Date(Math.floor((Date.now() - DAY) / HOUR) * HOUR);
-    await app.ctx.db.appointment.update({ where: { id: appointmentId }, data: { start, end: new Date(start.getTime() + HOUR), blockEnd: new Date(start.getTime() + HOUR) } });
+    await app.ctx.db.appointment.update({
+      where: { id: appointmentId },
+      data: { start, end: new Date(start.getTime() + HOUR), blockEnd: new Date(start.getTime() + HOUR) },
+    });
 
-    const res = await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: ahead(90 * DAY) });
+    const res = await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, {
+      start: ahead(90 * DAY),
+    });
     expect([res.status, res.body.error?.code]).toEqual([409, "APPOINTMENT_IN_PAST"]);
     expect(res.body.error.message).toMatch(/already (started|passed)/);
     const unchanged = await appointment(customer.client, appointmentId);
@@ -104,10 +142,15 @@ describe("moving a paid appointment cannot turn a kept deposit into a refund", (
   it("inside the window the artist can decline: the appointment stays where it was", async () => {
     const original = ahead(36 * HOUR);
     const { customer, appointmentId } = await paidAppointment(original);
-    expect((await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: ahead(10 * DAY) })).status).toBe(202);
+    expect(
+      (await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: ahead(10 * DAY) }))
+        .status,
+    ).toBe(202);
     // A second request replaces the first one.
     const second = ahead(11 * DAY);
-    expect((await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: second })).status).toBe(202);
+    expect(
+      (await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: second })).status,
+    ).toBe(202);
     expect(same((await appointment(artist.client, appointmentId)).requestedStart, second)).toBe(true);
 
     const declined = await artist.client.post(`/api/bookings/appointments/${appointmentId}/reschedule/decline`, {});
@@ -126,7 +169,9 @@ describe("moving a paid appointment cannot turn a kept deposit into a refund", (
     const original = ahead(5 * DAY);
     const { customer, appointmentId } = await paidAppointment(original);
     const later = ahead(40 * DAY);
-    const moved = await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: later });
+    const moved = await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, {
+      start: later,
+    });
     expect(moved.status, moved.text).toBe(200);
     expect(moved.body).toMatchObject({ rescheduledBy: "customer", approval: "not_needed" });
     const a = await appointment(customer.client, appointmentId);
@@ -157,7 +202,10 @@ describe("approving and declining is the appointment's artist's alone", () => {
     const original = ahead(26 * HOUR);
     const { customer, appointmentId } = await paidAppointment(original);
     const requested = ahead(15 * DAY);
-    expect((await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: requested })).status).toBe(202);
+    expect(
+      (await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: requested }))
+        .status,
+    ).toBe(202);
     const otherArtist = await signedInUser(app, { role: "artist" });
     const otherCustomer = (await paidAppointment(ahead(27 * HOUR))).customer;
     for (const action of ["approve", "decline"]) {
@@ -178,11 +226,22 @@ describe("approving and declining is the appointment's artist's alone", () => {
 describe("starts in the past or beyond the horizon are refused with 400", () => {
   it("offers", async () => {
     const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Moth", placement: "chest", size: "15 cm" });
-    const past = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: ahead(-3 * HOUR) }] });
+    const req = await customer.client.post("/api/bookings/requests", {
+      artistId: artist.userId,
+      idea: "Moth",
+      placement: "chest",
+      size: "15 cm",
+    });
+    const past = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+      serviceId,
+      slots: [{ start: ahead(-3 * HOUR) }],
+    });
     expect([past.status, past.body.error?.code]).toEqual([400, "START_IN_PAST"]);
     expect(past.body.error.message).toMatch(/past/);
-    const far = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: ahead(3 * DAY) }, { start: ahead((HORIZON_DAYS + 5) * DAY) }] });
+    const far = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+      serviceId,
+      slots: [{ start: ahead(3 * DAY) }, { start: ahead((HORIZON_DAYS + 5) * DAY) }],
+    });
     expect([far.status, far.body.error?.code]).toEqual([400, "BEYOND_BOOKING_HORIZON"]);
     expect(far.body.error.message).toContain(`${HORIZON_DAYS} days`);
     expect((await artist.client.get(`/api/bookings/requests/${req.body.id}`)).body.status).toBe("pending");
@@ -192,16 +251,28 @@ describe("starts in the past or beyond the horizon are refused with 400", () => 
     const start = ahead(60 * DAY);
     const { customer, appointmentId, requestId } = await paidAppointment(start);
     for (const who of [customer, artist]) {
-      const past = await who.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: ahead(-2 * HOUR) });
+      const past = await who.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, {
+        start: ahead(-2 * HOUR),
+      });
       expect([past.status, past.body.error?.code]).toEqual([400, "START_IN_PAST"]);
-      const far = await who.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: ahead((HORIZON_DAYS + 1) * DAY) });
+      const far = await who.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, {
+        start: ahead((HORIZON_DAYS + 1) * DAY),
+      });
       expect([far.status, far.body.error?.code]).toEqual([400, "BEYOND_BOOKING_HORIZON"]);
     }
     expect(same((await appointment(customer.client, appointmentId)).start, start)).toBe(true);
     const projectId = (await artist.client.get(`/api/bookings/requests/${requestId}`)).body.project.id;
-    const session = await artist.client.post("/api/bookings/appointments", { projectId, serviceId, start: ahead(-5 * HOUR) });
+    const session = await artist.client.post("/api/bookings/appointments", {
+      projectId,
+      serviceId,
+      start: ahead(-5 * HOUR),
+    });
     expect([session.status, session.body.error?.code]).toEqual([400, "START_IN_PAST"]);
-    const farSession = await artist.client.post("/api/bookings/appointments", { projectId, serviceId, start: ahead((HORIZON_DAYS + 30) * DAY) });
+    const farSession = await artist.client.post("/api/bookings/appointments", {
+      projectId,
+      serviceId,
+      start: ahead((HORIZON_DAYS + 30) * DAY),
+    });
     expect([farSession.status, farSession.body.error?.code]).toEqual([400, "BEYOND_BOOKING_HORIZON"]);
     expect(await app.ctx.db.appointment.count({ where: { projectId } })).toBe(1);
   });

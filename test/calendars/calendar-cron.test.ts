@@ -20,9 +20,11 @@ let jo: User, kai: User;
 let studioA: MerchantHandle, studioB: MerchantHandle, studioC: MerchantHandle;
 const connections: Record<string, string> = {}; // studio name → connection id
 
-const cron = (path: string, secret = app.ctx.config.cronSecret) => app.client().post(path, undefined, { authorization: `Bearer ${secret}` });
+const cron = (path: string, secret = app.ctx.config.cronSecret) =>
+  app.client().post(path, undefined, { authorization: `Bearer ${secret}` });
 const jobOf = async (connectionId: string) => (await bull.getJob(calendarSyncJobId(connectionId))) as Job | undefined;
-const runsOf = (connectionId: string) => app.ctx.db.jobRun.findMany({ where: { kind: "job", name: "sync-calendar", jobId: calendarSyncJobId(connectionId) } });
+const runsOf = (connectionId: string) =>
+  app.ctx.db.jobRun.findMany({ where: { kind: "job", name: "sync-calendar", jobId: calendarSyncJobId(connectionId) } });
 const drain = async () => {
   const res = await cron("/api/worker/sync");
   expect(res.status).toBe(200);
@@ -41,9 +43,16 @@ beforeAll(async () => {
   studioA = square.addMerchant({ businessName: "Studio A" });
   studioB = square.addMerchant({ businessName: "Studio B" });
   studioC = square.addMerchant({ businessName: "Studio C" });
-  app = await startTestApp({ env: { SQUARE_API_BASE_URL: square.url, WORKER_SYNC_BUDGET_MS: "20000", CALENDAR_SYNC_DAYS: "60" }, redis: true, databaseUrl: await isolatedDatabaseUrl() });
+  app = await startTestApp({
+    env: { SQUARE_API_BASE_URL: square.url, WORKER_SYNC_BUDGET_MS: "20000", CALENDAR_SYNC_DAYS: "60" },
+    redis: true,
+    databaseUrl: await isolatedDatabaseUrl(),
+  });
   expect(app.ctx.queue.mode).toBe("bullmq");
-  bull = new Queue(QUEUE_NAME, { connection: redisConnection(app.ctx.config)!, prefix: `${app.ctx.config.redisPrefix}:bull` });
+  bull = new Queue(QUEUE_NAME, {
+    connection: redisConnection(app.ctx.config)!,
+    prefix: `${app.ctx.config.redisPrefix}:bull`,
+  });
   jo = await signedInUser(app, { role: "artist" });
   kai = await signedInUser(app, { role: "artist" });
 });
@@ -64,12 +73,26 @@ describe("/api/cron/sync-calendars with Redis", () => {
     connections.B = await connectSquare(jo, studioB);
     connections.C = await connectSquare(kai, studioC);
     // A connection that waits for a reconnect is not synced by the cron.
-    const stale = await app.ctx.db.calendarConnection.create({ data: { userId: kai.userId, accountId: (await app.ctx.db.calendarConnection.findUniqueOrThrow({ where: { id: connections.C } })).accountId, provider: "square", calendarExternalId: "TM-gone", name: "Gone", status: "reauth_required" } });
+    const stale = await app.ctx.db.calendarConnection.create({
+      data: {
+        userId: kai.userId,
+        accountId: (await app.ctx.db.calendarConnection.findUniqueOrThrow({ where: { id: connections.C } })).accountId,
+        provider: "square",
+        calendarExternalId: "TM-gone",
+        name: "Gone",
+        status: "reauth_required",
+      },
+    });
 
     // Each connect queued its first sync; the cron finds them all queued already.
     for (const id of Object.values(connections)) expect(await (await jobOf(id))!.getState()).toBe("waiting");
     const whileQueued = await cron("/api/cron/sync-calendars");
-    expect(whileQueued.body).toMatchObject({ cron: "sync-calendars", mode: "bullmq", skipped: false, counts: { enqueued: 0, duplicate: 3 } });
+    expect(whileQueued.body).toMatchObject({
+      cron: "sync-calendars",
+      mode: "bullmq",
+      skipped: false,
+      counts: { enqueued: 0, duplicate: 3 },
+    });
     expect((await drain()).processed).toBe(3);
     for (const id of Object.values(connections)) expect(await (await jobOf(id))!.getState()).toBe("completed");
 
@@ -80,7 +103,9 @@ describe("/api/cron/sync-calendars with Redis", () => {
     expect(second.body.counts).toMatchObject({ enqueued: 0, duplicate: 3 });
     expect((await app.ctx.queue.counts()).waiting).toBe(3);
     expect(await jobOf(stale.id)).toBeUndefined();
-    const before = Object.fromEntries(await Promise.all(Object.values(connections).map(async (id) => [id, (await runsOf(id)).length] as const)));
+    const before = Object.fromEntries(
+      await Promise.all(Object.values(connections).map(async (id) => [id, (await runsOf(id)).length] as const)),
+    );
     expect((await drain()).processed).toBe(3);
     for (const id of Object.values(connections)) expect((await runsOf(id)).length).toBe(before[id]! + 1);
 
@@ -96,7 +121,15 @@ describe("/api/cron/sync-calendars with Redis", () => {
     expect(await runsOf(stale.id)).toEqual([]);
 
     const list = (await jo.client.get("/api/calendars")).body.items;
-    expect(list.map((c: { lastSuccessAt: string | null; needsReconnect: boolean }) => [Boolean(c.lastSuccessAt), c.needsReconnect])).toEqual([[true, false], [true, false]]);
+    expect(
+      list.map((c: { lastSuccessAt: string | null; needsReconnect: boolean }) => [
+        Boolean(c.lastSuccessAt),
+        c.needsReconnect,
+      ]),
+    ).toEqual([
+      [true, false],
+      [true, false],
+    ]);
   });
 
   it("an auth failure from the provider marks the connection for reconnect, without retries", async () => {
@@ -113,7 +146,12 @@ describe("/api/cron/sync-calendars with Redis", () => {
     expect(runs).toHaveLength(runsBefore + 1);
     expect(runs.at(-1)).toMatchObject({ status: "error", attempt: 1 });
 
-    const list = (await jo.client.get("/api/calendars")).body.items as { id: string; needsReconnect: boolean; status: string; lastError: string | null }[];
+    const list = (await jo.client.get("/api/calendars")).body.items as {
+      id: string;
+      needsReconnect: boolean;
+      status: string;
+      lastError: string | null;
+    }[];
     const b = list.find((c) => c.id === connections.B)!;
     expect(b).toMatchObject({ needsReconnect: true, status: "reauth_required", lastError: expect.any(String) });
     expect(b.lastError).not.toContain(studioB.token);
@@ -130,9 +168,24 @@ describe("/api/cron/sync-calendars with Redis", () => {
 
   it("a calendar write whose answer was lost is retried by the queue without a second booking", async () => {
     // Kai takes bookings through Tatu; Square (studio C) is Kai's Tatu calendar.
-    const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]));
-    await app.ctx.db.artistProfile.create({ data: { userId: kai.userId, displayName: "Kai", timeZone: "Europe/Berlin", workingHours: week, bufferMinutes: 0, visible: true } });
-    const serviceId = (await app.ctx.db.service.create({ data: { artistId: kai.userId, kind: "session", name: "Session", durationMinutes: 60 } })).id;
+    const week = Object.fromEntries(
+      ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [{ start: "10:00", end: "18:00" }]]),
+    );
+    await app.ctx.db.artistProfile.create({
+      data: {
+        userId: kai.userId,
+        displayName: "Kai",
+        timeZone: "Europe/Berlin",
+        workingHours: week,
+        bufferMinutes: 0,
+        visible: true,
+      },
+    });
+    const serviceId = (
+      await app.ctx.db.service.create({
+        data: { artistId: kai.userId, kind: "session", name: "Session", durationMinutes: 60 },
+      })
+    ).id;
     const start = new Date(Date.now() + 3 * 86_400_000);
     start.setUTCHours(12, 0, 0, 0);
 
@@ -141,18 +194,39 @@ describe("/api/cron/sync-calendars with Redis", () => {
     const stop = app.ctx.queue.startWorker(app.ctx, 1);
     try {
       const customer = await signedInUser(app, { role: "customer" });
-      const req = await customer.client.post("/api/bookings/requests", { artistId: kai.userId, idea: "Lighthouse", placement: "shin", size: "10 cm" });
-      await kai.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: start.toISOString() }] });
-      const { appointmentId } = (await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: start.toISOString() })).body;
-      await until(async () => (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState === "synced", 20_000, "the retried write");
+      const req = await customer.client.post("/api/bookings/requests", {
+        artistId: kai.userId,
+        idea: "Lighthouse",
+        placement: "shin",
+        size: "10 cm",
+      });
+      await kai.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+        serviceId,
+        slots: [{ start: start.toISOString() }],
+      });
+      const { appointmentId } = (
+        await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: start.toISOString() })
+      ).body;
+      await until(
+        async () =>
+          (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState === "synced",
+        20_000,
+        "the retried write",
+      );
       const ours = square.bookings(studioC.merchantId).filter((b) => b.seller_note.includes(appointmentId));
       expect(ours).toHaveLength(1);
-      expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarEventId).toBe(ours[0]!.id);
+      expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarEventId).toBe(
+        ours[0]!.id,
+      );
       // The only appointment in this database: its write ran twice, the retry succeeded.
       // (The appointment is updated inside the job, so its run row may still be finishing.)
-      const writes = () => app.ctx.db.jobRun.findMany({ where: { kind: "job", name: "calendar-write" }, orderBy: { startedAt: "asc" } });
+      const writes = () =>
+        app.ctx.db.jobRun.findMany({ where: { kind: "job", name: "calendar-write" }, orderBy: { startedAt: "asc" } });
       await until(async () => (await writes()).every((w) => w.status !== "running"), 5000, "the write's run record");
-      expect((await writes()).map((w) => [w.attempt, w.status])).toEqual([[1, "error"], [2, "ok"]]);
+      expect((await writes()).map((w) => [w.attempt, w.status])).toEqual([
+        [1, "error"],
+        [2, "ok"],
+      ]);
     } finally {
       await stop();
     }

@@ -11,7 +11,15 @@ import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { confirmedAppointment as bookAppointment, expectDeletedInCalendar, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, syncNow, type BookableArtist } from "../helpers/booking.ts";
+import {
+  confirmedAppointment as bookAppointment,
+  expectDeletedInCalendar,
+  expectHealthyAndPrivate,
+  freeStarts as freeStartsOf,
+  startBookingApp,
+  syncNow,
+  type BookableArtist,
+} from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -37,10 +45,23 @@ const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: {
 
 /** An event as another client (Apple Calendar on the phone) writes it. */
 function ics(uid: string, start: string, end: string, summary: string): string {
-  return ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Apple Inc.//iPhone OS 18.0//EN", "BEGIN:VEVENT", `UID:${uid}`, `DTSTAMP:${utcStamp(new Date().toISOString())}`,
-    `DTSTART:${utcStamp(start)}`, `DTEND:${utcStamp(end)}`, `SUMMARY:${summary}`, "END:VEVENT", "END:VCALENDAR", ""].join("\r\n");
+  return [
+    "BEGIN:VCALENDAR",
+    "VERSION:2.0",
+    "PRODID:-//Apple Inc.//iPhone OS 18.0//EN",
+    "BEGIN:VEVENT",
+    `UID:${uid}`,
+    `DTSTAMP:${utcStamp(new Date().toISOString())}`,
+    `DTSTART:${utcStamp(start)}`,
+    `DTEND:${utcStamp(end)}`,
+    `SUMMARY:${summary}`,
+    "END:VEVENT",
+    "END:VCALENDAR",
+    "",
+  ].join("\r\n");
 }
-const dav = (method: string, url: string, body?: string) => peer.request(appleId, appPassword, method, url, body, body ? { "content-type": "text/calendar; charset=utf-8" } : {});
+const dav = (method: string, url: string, body?: string) =>
+  peer.request(appleId, appPassword, method, url, body, body ? { "content-type": "text/calendar; charset=utf-8" } : {});
 /** Tatu's object for an appointment, as the server holds it (undefined when gone). */
 async function tatuObject(appointmentId: string): Promise<string | undefined> {
   const res = await dav("GET", new URL(`${encodeURIComponent(`tatu-${appointmentId}@tatu.app`)}.ics`, calendar).href);
@@ -58,25 +79,50 @@ suiteResources(async (track) => {
 
 describe("Apple Calendar (CalDAV)", () => {
   it("a wrong app password is a clear 400; the right one connects the calendar as Tatu's and syncs it", async () => {
-    await peer.putIcs(appleId, appPassword, new URL("lunch.ics", calendar).href, ics("lunch-1@apple.test", at(12), at(13), "Lunch with Sam"));
+    await peer.putIcs(
+      appleId,
+      appPassword,
+      new URL("lunch.ics", calendar).href,
+      ics("lunch-1@apple.test", at(12), at(13), "Lunch with Sam"),
+    );
 
-    const wrong = await artist.client.post("/api/calendars/apple/connect", { appleId, appPassword: "wxyz-wxyz-wxyz-wxyz" });
+    const wrong = await artist.client.post("/api/calendars/apple/connect", {
+      appleId,
+      appPassword: "wxyz-wxyz-wxyz-wxyz",
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.message).toEqual(expect.any(String));
     expect(JSON.stringify(wrong.body)).not.toContain("wxyz");
     const invalid = await artist.client.post("/api/calendars/apple/connect", { appleId: "not-an-email", appPassword });
     expect(invalid.status).toBe(400);
-    const internal = await artist.client.post("/api/calendars/apple/connect", { appleId, appPassword, serverUrl: "http://169.254.169.254/latest/" });
+    const internal = await artist.client.post("/api/calendars/apple/connect", {
+      appleId,
+      appPassword,
+      serverUrl: "http://169.254.169.254/latest/",
+    });
     expect(internal.status).toBe(400);
-    expect(internal.body.error).toMatchObject({ code: "CALDAV_SERVER_NOT_ALLOWED", message: expect.stringMatching(/public https address/) });
+    expect(internal.body.error).toMatchObject({
+      code: "CALDAV_SERVER_NOT_ALLOWED",
+      message: expect.stringMatching(/public https address/),
+    });
 
     const res = await artist.client.post("/api/calendars/apple/connect", { appleId, appPassword });
     expect(res.status).toBe(201);
     expect(res.body.items).toHaveLength(1);
-    expect(res.body.items[0]).toMatchObject({ provider: "apple-calendar", name: "Home", isPrimary: true, readOnly: false, status: "active" });
+    expect(res.body.items[0]).toMatchObject({
+      provider: "apple-calendar",
+      name: "Home",
+      isPrimary: true,
+      readOnly: false,
+      status: "active",
+    });
     connectionId = res.body.items[0].id;
     expect(JSON.stringify(res.body)).not.toContain(appPassword);
-    await until(async () => Boolean((await artist.client.get("/api/calendars")).body.items[0].lastSuccessAt), 10_000, "the first calendar sync");
+    await until(
+      async () => Boolean((await artist.client.get("/api/calendars")).body.items[0].lastSuccessAt),
+      10_000,
+      "the first calendar sync",
+    );
     const free = await freeStarts();
     expect(free).not.toContain(iso(at(12)));
     expect(free).toContain(iso(at(11)));
@@ -87,7 +133,9 @@ describe("Apple Calendar (CalDAV)", () => {
     await peer.putIcs(appleId, appPassword, url, ics("dentist-1@apple.test", at(15), at(16), "Dentist"));
     await sync();
     expect(await freeStarts()).not.toContain(iso(at(15)));
-    const block = await app.ctx.db.busyBlock.findFirstOrThrow({ where: { connectionId, iCalUID: "dentist-1@apple.test" } });
+    const block = await app.ctx.db.busyBlock.findFirstOrThrow({
+      where: { connectionId, iCalUID: "dentist-1@apple.test" },
+    });
     expect(JSON.stringify(block)).not.toContain("Dentist");
 
     await peer.putIcs(appleId, appPassword, url, ics("dentist-1@apple.test", at(16), at(17), "Dentist"));
@@ -112,7 +160,11 @@ describe("Apple Calendar (CalDAV)", () => {
     await until(async () => (await appt(appointmentId)).calendarState === "synced", 5000, "the written state");
 
     await artist.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: at(14) });
-    await until(async () => (await tatuObject(appointmentId))?.includes(`DTSTART;TZID=${ZONE}:${berlinWall(at(14))}`) === true, 10_000, "the moved object");
+    await until(
+      async () => (await tatuObject(appointmentId))?.includes(`DTSTART;TZID=${ZONE}:${berlinWall(at(14))}`) === true,
+      10_000,
+      "the moved object",
+    );
     expect(await tatuObject(appointmentId)).toMatch(/SEQUENCE:1/);
 
     await sync();

@@ -11,7 +11,15 @@ import { TATU_PROPERTY_ID } from "../../service/providers/outlook-calendar/event
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { confirmedAppointment as bookAppointment, expectDeletedInCalendar, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, syncNow, type BookableArtist } from "../helpers/booking.ts";
+import {
+  confirmedAppointment as bookAppointment,
+  expectDeletedInCalendar,
+  expectHealthyAndPrivate,
+  freeStarts as freeStartsOf,
+  startBookingApp,
+  syncNow,
+  type BookableArtist,
+} from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -31,8 +39,15 @@ const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
 const sync = () => syncNow(artist.client, connectionId);
 const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: { id } });
 /** Tatu's events in Outlook for an appointment (by Tatu's extended property). */
-const tagged = (appointmentId: string) => ms.calendarEvents(mailbox, outlookCalendar)
-  .filter((e) => Object.entries(e.extendedProperties).some(([k, v]) => k.toLowerCase() === TATU_PROPERTY_ID.toLowerCase() && v === appointmentId) && !e.isCancelled);
+const tagged = (appointmentId: string) =>
+  ms
+    .calendarEvents(mailbox, outlookCalendar)
+    .filter(
+      (e) =>
+        Object.entries(e.extendedProperties).some(
+          ([k, v]) => k.toLowerCase() === TATU_PROPERTY_ID.toLowerCase() && v === appointmentId,
+        ) && !e.isCancelled,
+    );
 /** Outlook keeps local wall time + zone; this reads it back as an instant. */
 const startOf = (e: { start: { dateTime: string; timeZone: string } }) => {
   const zone = e.start.timeZone === "W. Europe Standard Time" ? ZONE : e.start.timeZone;
@@ -53,7 +68,11 @@ describe("Outlook Calendar", () => {
     const early = await artist.client.post("/api/calendars/outlook", {});
     expect([early.status, early.body.error.code]).toEqual([409, "GRANT_REQUIRED"]);
     // Busy time that exists before connecting is picked up by the first sync.
-    ms.calendarEvent(mailbox, outlookCalendar, { subject: "Lunch with Sam", start: new Date(at(12)), end: new Date(at(13)) });
+    ms.calendarEvent(mailbox, outlookCalendar, {
+      subject: "Lunch with Sam",
+      start: new Date(at(12)),
+      end: new Date(at(13)),
+    });
 
     ms.consentAs(mailbox);
     const start = await artist.client.raw("GET", "/api/integrations/outlook/auth");
@@ -66,22 +85,43 @@ describe("Outlook Calendar", () => {
     const res = await artist.client.post("/api/calendars/outlook", {});
     expect(res.status).toBe(201);
     const primary = res.body.items.find((c: { isPrimary: boolean }) => c.isPrimary);
-    expect(primary).toMatchObject({ provider: "outlook-calendar", status: "active", readOnly: false, name: "Calendar" });
+    expect(primary).toMatchObject({
+      provider: "outlook-calendar",
+      status: "active",
+      readOnly: false,
+      name: "Calendar",
+    });
     connectionId = primary.id;
-    await until(async () => (await artist.client.get("/api/calendars")).body.items.every((c: { lastSuccessAt: string | null }) => c.lastSuccessAt), 5000, "the first calendar sync");
+    await until(
+      async () =>
+        (await artist.client.get("/api/calendars")).body.items.every(
+          (c: { lastSuccessAt: string | null }) => c.lastSuccessAt,
+        ),
+      5000,
+      "the first calendar sync",
+    );
     expect(await freeStarts()).not.toContain(iso(at(12)));
     expect(await freeStarts()).toContain(iso(at(11)));
   });
 
   it("new, moved and deleted Outlook events change availability; titles are not kept", async () => {
-    const ev = ms.calendarEvent(mailbox, outlookCalendar, { subject: "Dentist", start: new Date(at(15)), end: new Date(at(16)) });
+    const ev = ms.calendarEvent(mailbox, outlookCalendar, {
+      subject: "Dentist",
+      start: new Date(at(15)),
+      end: new Date(at(16)),
+    });
     await sync();
     expect(await freeStarts()).not.toContain(iso(at(15)));
     const block = await app.ctx.db.busyBlock.findFirstOrThrow({ where: { userId: artist.userId, externalId: ev.id } });
     expect(JSON.stringify(block)).not.toContain("Dentist");
     expect(block.iCalUID).toBe(ev.iCalUId);
 
-    ms.calendarEvent(mailbox, outlookCalendar, { op: "modify", id: ev.id, start: new Date(at(16)), end: new Date(at(17)) });
+    ms.calendarEvent(mailbox, outlookCalendar, {
+      op: "modify",
+      id: ev.id,
+      start: new Date(at(16)),
+      end: new Date(at(17)),
+    });
     await sync();
     const free = await freeStarts();
     expect(free).toContain(iso(at(15)));
@@ -100,10 +140,18 @@ describe("Outlook Calendar", () => {
     const written = tagged(appointmentId)[0]!;
     expect(iso(startOf(written))).toBe(iso(at(11)));
     expect(written.subject).toContain("Tattoo");
-    await until(async () => (await appt(appointmentId)).calendarEventId === written.id, 5000, "the event id on the appointment");
+    await until(
+      async () => (await appt(appointmentId)).calendarEventId === written.id,
+      5000,
+      "the event id on the appointment",
+    );
 
     await artist.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: at(14) });
-    await until(() => tagged(appointmentId).length === 1 && iso(startOf(tagged(appointmentId)[0]!)) === iso(at(14)), 5000, "the moved event");
+    await until(
+      () => tagged(appointmentId).length === 1 && iso(startOf(tagged(appointmentId)[0]!)) === iso(at(14)),
+      5000,
+      "the moved event",
+    );
     expect(tagged(appointmentId)[0]!.id).toBe(written.id); // moved, not re-created
 
     // Synced back twice: Tatu's own event is one busy row linked to the appointment, in sync.
@@ -129,7 +177,12 @@ describe("Outlook Calendar", () => {
     await until(async () => Boolean((await appt(appointmentId)).calendarEventId), 5000, "the written event");
     const { calendarEventId } = await appt(appointmentId);
 
-    ms.calendarEvent(mailbox, outlookCalendar, { op: "modify", id: calendarEventId!, start: new Date(at(17)), end: new Date(at(18)) });
+    ms.calendarEvent(mailbox, outlookCalendar, {
+      op: "modify",
+      id: calendarEventId!,
+      start: new Date(at(17)),
+      end: new Date(at(18)),
+    });
     await sync();
     expect((await appt(appointmentId)).calendarState).toBe("moved_in_calendar");
 
@@ -140,6 +193,9 @@ describe("Outlook Calendar", () => {
 
   it("lists the connection with health, and another user gets 404 on it", async () => {
     const other = await expectHealthyAndPrivate(app, artist.client, connectionId);
-    expect((await other.get(`/api/calendars/busy?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(23))}`)).body.items).toEqual([]);
+    expect(
+      (await other.get(`/api/calendars/busy?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(23))}`)).body
+        .items,
+    ).toEqual([]);
   });
 });

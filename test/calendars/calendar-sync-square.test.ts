@@ -9,10 +9,23 @@
 // calendar is a team member of the studio, not a calendar list entry.
 import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startSquareStandIn, type Booking, type MerchantHandle, type SquareStandIn } from "../../standins/square/index.ts";
+import {
+  startSquareStandIn,
+  type Booking,
+  type MerchantHandle,
+  type SquareStandIn,
+} from "../../standins/square/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { confirmedAppointment as bookAppointment, expectDeletedInCalendar, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, syncNow, type BookableArtist } from "../helpers/booking.ts";
+import {
+  confirmedAppointment as bookAppointment,
+  expectDeletedInCalendar,
+  expectHealthyAndPrivate,
+  freeStarts as freeStartsOf,
+  startBookingApp,
+  syncNow,
+  type BookableArtist,
+} from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -33,7 +46,10 @@ const sync = (id = connectionId) => syncNow(artist.client, id);
 const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: { id } });
 const CANCELLED = ["CANCELLED_BY_SELLER", "CANCELLED_BY_CUSTOMER", "DECLINED"];
 /** Tatu's live Square bookings for an appointment (marked in the seller note). */
-const tagged = (appointmentId: string): Booking[] => square.bookings(studio.merchantId).filter((b) => b.seller_note.includes(`Tatu appointment: ${appointmentId}`) && !CANCELLED.includes(b.status));
+const tagged = (appointmentId: string): Booking[] =>
+  square
+    .bookings(studio.merchantId)
+    .filter((b) => b.seller_note.includes(`Tatu appointment: ${appointmentId}`) && !CANCELLED.includes(b.status));
 
 const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Anchor");
 
@@ -41,7 +57,8 @@ suiteResources(async (track) => {
   square = track(await startSquareStandIn());
   // A shared studio: the owner Jo and the artist using Tatu, Kai; both take appointments.
   studio = square.addMerchant({
-    businessName: "Ink & Iron", locations: [{ timezone: ZONE }],
+    businessName: "Ink & Iron",
+    locations: [{ timezone: ZONE }],
     teamMembers: [{ givenName: "Jo", isOwner: true }, { givenName: "Kai" }],
     services: [{ name: "Tattoo session", durationMinutes: 60, teamMemberIndexes: [0, 1] }],
   });
@@ -57,8 +74,20 @@ describe("Square Appointments", () => {
     expect((await artist.client.post("/api/calendars/square/connect", {})).status).toBe(400);
 
     // Bookings that exist before connecting: Kai's own, and Jo's.
-    square.booking({ action: "create", merchantId: studio.merchantId, teamMemberId: kai, startAt: new Date(at(12)), durationMinutes: 60 });
-    square.booking({ action: "create", merchantId: studio.merchantId, teamMemberId: jo, startAt: new Date(at(16)), durationMinutes: 60 });
+    square.booking({
+      action: "create",
+      merchantId: studio.merchantId,
+      teamMemberId: kai,
+      startAt: new Date(at(12)),
+      durationMinutes: 60,
+    });
+    square.booking({
+      action: "create",
+      merchantId: studio.merchantId,
+      teamMemberId: jo,
+      startAt: new Date(at(16)),
+      durationMinutes: 60,
+    });
 
     const res = await artist.client.post("/api/calendars/square/connect", { accessToken: studio.token });
     expect(res.status).toBe(201);
@@ -68,7 +97,14 @@ describe("Square Appointments", () => {
     expect(byName.Jo).toMatchObject({ provider: "square", isPrimary: true });
     expect(byName.Kai).toMatchObject({ provider: "square", isPrimary: false, timeZone: ZONE });
     connectionId = byName.Kai.id;
-    await until(async () => (await artist.client.get("/api/calendars")).body.items.every((c: { lastSuccessAt: string | null }) => c.lastSuccessAt), 5000, "the first calendar syncs");
+    await until(
+      async () =>
+        (await artist.client.get("/api/calendars")).body.items.every(
+          (c: { lastSuccessAt: string | null }) => c.lastSuccessAt,
+        ),
+      5000,
+      "the first calendar syncs",
+    );
     const free = await freeStarts();
     expect(free).not.toContain(iso(at(12)));
     expect(free).not.toContain(iso(at(16))); // every connected calendar counts as busy
@@ -84,7 +120,14 @@ describe("Square Appointments", () => {
   });
 
   it("new, moved and cancelled Square bookings change availability; notes are not kept", async () => {
-    const b = square.booking({ action: "create", merchantId: studio.merchantId, teamMemberId: kai, startAt: new Date(at(15)), durationMinutes: 60, sellerNote: "Private: Dentist" });
+    const b = square.booking({
+      action: "create",
+      merchantId: studio.merchantId,
+      teamMemberId: kai,
+      startAt: new Date(at(15)),
+      durationMinutes: 60,
+      sellerNote: "Private: Dentist",
+    });
     await sync();
     expect(await freeStarts()).not.toContain(iso(at(15)));
     const block = await app.ctx.db.busyBlock.findFirstOrThrow({ where: { connectionId, externalId: b.id } });
@@ -108,10 +151,18 @@ describe("Square Appointments", () => {
     expect(iso(written.start_at)).toBe(iso(at(11)));
     expect(written.appointment_segments.map((s) => [s.team_member_id, s.duration_minutes])).toEqual([[kai, 60]]);
     expect(written.seller_note).toContain(`tatu-${appointmentId}@tatu.app`);
-    await until(async () => (await appt(appointmentId)).calendarEventId === written.id, 5000, "the booking id on the appointment");
+    await until(
+      async () => (await appt(appointmentId)).calendarEventId === written.id,
+      5000,
+      "the booking id on the appointment",
+    );
 
     await artist.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: at(14) });
-    await until(() => tagged(appointmentId).length === 1 && iso(tagged(appointmentId)[0]!.start_at) === iso(at(14)), 5000, "the moved booking");
+    await until(
+      () => tagged(appointmentId).length === 1 && iso(tagged(appointmentId)[0]!.start_at) === iso(at(14)),
+      5000,
+      "the moved booking",
+    );
     expect(tagged(appointmentId)[0]!.id).toBe(written.id);
 
     await sync();
@@ -138,11 +189,21 @@ describe("Square Appointments", () => {
     await until(async () => Boolean((await appt(appointmentId)).calendarEventId), 5000, "the written booking");
     const { calendarEventId } = await appt(appointmentId);
 
-    square.booking({ action: "modify", merchantId: studio.merchantId, id: calendarEventId!, startAt: new Date(at(16)) });
+    square.booking({
+      action: "modify",
+      merchantId: studio.merchantId,
+      id: calendarEventId!,
+      startAt: new Date(at(16)),
+    });
     await sync();
     expect((await appt(appointmentId)).calendarState).toBe("moved_in_calendar");
 
-    square.booking({ action: "cancel", merchantId: studio.merchantId, id: calendarEventId!, status: "CANCELLED_BY_CUSTOMER" });
+    square.booking({
+      action: "cancel",
+      merchantId: studio.merchantId,
+      id: calendarEventId!,
+      status: "CANCELLED_BY_CUSTOMER",
+    });
     await sync();
     await expectDeletedInCalendar(app, appointmentId);
   });

@@ -6,7 +6,13 @@ import { DateTime } from "luxon";
 import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { confirmedAppointment as bookAppointment, expectHealthyAndPrivate, freeStarts as freeStartsOf, startBookingApp, type BookableArtist } from "../helpers/booking.ts";
+import {
+  confirmedAppointment as bookAppointment,
+  expectHealthyAndPrivate,
+  freeStarts as freeStartsOf,
+  startBookingApp,
+  type BookableArtist,
+} from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -44,11 +50,22 @@ describe("Google Calendar", () => {
     expect(primary).toMatchObject({ provider: "google-calendar", status: "active" });
     calendarId = primary.id;
     // The first read runs right after connecting.
-    await until(async () => (await artist.client.get("/api/calendars")).body.items.every((c: { lastSuccessAt: string | null }) => c.lastSuccessAt), 5000, "the first calendar sync");
+    await until(
+      async () =>
+        (await artist.client.get("/api/calendars")).body.items.every(
+          (c: { lastSuccessAt: string | null }) => c.lastSuccessAt,
+        ),
+      5000,
+      "the first calendar sync",
+    );
   });
 
   it("busy time in the calendar is not offered; a deleted event frees it again after a lost sync token", async () => {
-    const ev = google.calendarEvent(mailbox, mailbox, { summary: "Dentist", start: { dateTime: at(15), timeZone: "UTC" }, end: { dateTime: at(16), timeZone: "UTC" } });
+    const ev = google.calendarEvent(mailbox, mailbox, {
+      summary: "Dentist",
+      start: { dateTime: at(15), timeZone: "UTC" },
+      end: { dateTime: at(16), timeZone: "UTC" },
+    });
     expect((await artist.client.post(`/api/calendars/${calendarId}/sync`)).body.status).toBe("ok");
     expect(await freeStarts()).not.toContain(iso(at(15)));
     expect(await freeStarts()).toContain(iso(at(16)));
@@ -64,21 +81,38 @@ describe("Google Calendar", () => {
 
   it("a confirmed appointment is written to the calendar, moved with it, and removed when cancelled", async () => {
     const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Rose", placement: "ankle", size: "5 cm" });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId: artist.serviceId, slots: [{ start: at(11) }] });
+    const req = await customer.client.post("/api/bookings/requests", {
+      artistId: artist.userId,
+      idea: "Rose",
+      placement: "ankle",
+      size: "5 cm",
+    });
+    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+      serviceId: artist.serviceId,
+      slots: [{ start: at(11) }],
+    });
     const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(11) });
     expect(accepted.body.status).toBe("confirmed");
     const appointmentId = accepted.body.appointmentId;
-    const tagged = () => google.calendarEvents(mailbox, mailbox).filter((e) => e.extendedProperties?.private?.tatuAppointmentId === appointmentId && e.status !== "cancelled");
+    const tagged = () =>
+      google
+        .calendarEvents(mailbox, mailbox)
+        .filter((e) => e.extendedProperties?.private?.tatuAppointmentId === appointmentId && e.status !== "cancelled");
     await until(() => tagged().length === 1, 5000, "the calendar event");
     expect(iso(tagged()[0]!.start!.dateTime!)).toBe(iso(at(11)));
     expect(tagged()[0]!.iCalUID).toBe(`tatu-${appointmentId}@tatu.app`);
 
     await artist.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: at(13) });
-    await until(() => tagged().length === 1 && iso(tagged()[0]!.start!.dateTime!) === iso(at(13)), 5000, "the moved event");
+    await until(
+      () => tagged().length === 1 && iso(tagged()[0]!.start!.dateTime!) === iso(at(13)),
+      5000,
+      "the moved event",
+    );
     // Synced back, Tatu's own event does not block a second time, and the appointment is in sync.
     await artist.client.post(`/api/calendars/${calendarId}/sync`);
-    expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState).toBe("synced");
+    expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState).toBe(
+      "synced",
+    );
 
     await customer.client.post(`/api/bookings/appointments/${appointmentId}/cancel`, {});
     await until(() => tagged().length === 0, 5000, "the event removed");
@@ -86,30 +120,64 @@ describe("Google Calendar", () => {
 
   it("an appointment's event deleted in the calendar is recorded on the appointment", async () => {
     const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Star", placement: "wrist", size: "2 cm" });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId: artist.serviceId, slots: [{ start: at(10) }] });
-    const { appointmentId } = (await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(10) })).body;
-    await until(async () => Boolean((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarEventId), 5000, "the written event");
+    const req = await customer.client.post("/api/bookings/requests", {
+      artistId: artist.userId,
+      idea: "Star",
+      placement: "wrist",
+      size: "2 cm",
+    });
+    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+      serviceId: artist.serviceId,
+      slots: [{ start: at(10) }],
+    });
+    const { appointmentId } = (
+      await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(10) })
+    ).body;
+    await until(
+      async () =>
+        Boolean((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarEventId),
+      5000,
+      "the written event",
+    );
     const { calendarEventId } = await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } });
     google.calendarEvent(mailbox, mailbox, { id: calendarEventId!, deleted: true });
     await artist.client.post(`/api/calendars/${calendarId}/sync`);
-    expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState).toBe("deleted_in_calendar");
+    expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState).toBe(
+      "deleted_in_calendar",
+    );
   });
 
   it("a write lost to a provider outage is retried by the next sync-calendars cron, once", async () => {
     const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Moth", placement: "chest", size: "8 cm" });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId: artist.serviceId, slots: [{ start: at(14) }] });
+    const req = await customer.client.post("/api/bookings/requests", {
+      artistId: artist.userId,
+      idea: "Moth",
+      placement: "chest",
+      size: "8 cm",
+    });
+    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+      serviceId: artist.serviceId,
+      slots: [{ start: at(14) }],
+    });
     google.failNext(1, { status: 503, match: "/events" }); // Calendar is down for the write
-    const { appointmentId } = (await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(14) })).body;
-    const state = async () => (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState;
+    const { appointmentId } = (
+      await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(14) })
+    ).body;
+    const state = async () =>
+      (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState;
     await until(async () => google.requests().some((r) => r.status === 503), 5000, "the failed write");
-    const tagged = () => google.calendarEvents(mailbox, mailbox).filter((e) => e.extendedProperties?.private?.tatuAppointmentId === appointmentId && e.status !== "cancelled");
+    const tagged = () =>
+      google
+        .calendarEvents(mailbox, mailbox)
+        .filter((e) => e.extendedProperties?.private?.tatuAppointmentId === appointmentId && e.status !== "cancelled");
     expect(tagged()).toHaveLength(0);
     expect(await state()).toBe("write_pending");
 
     await new Promise((r) => setTimeout(r, 5_500)); // older than the inline sweep's grace
-    const cron = () => app.client().post("/api/cron/sync-calendars", undefined, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+    const cron = () =>
+      app
+        .client()
+        .post("/api/cron/sync-calendars", undefined, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
     expect((await cron()).status).toBe(200);
     await until(async () => (await state()) === "synced", 10_000, "the retried write");
     expect(tagged()).toHaveLength(1);
@@ -119,7 +187,11 @@ describe("Google Calendar", () => {
 
   it("lists connections with health, and another user cannot touch them", async () => {
     const list = await artist.client.get("/api/calendars");
-    expect(list.body.items.find((c: { id: string }) => c.id === calendarId)).toMatchObject({ lastError: null, needsReconnect: false, lastSuccessAt: expect.any(String) });
+    expect(list.body.items.find((c: { id: string }) => c.id === calendarId)).toMatchObject({
+      lastError: null,
+      needsReconnect: false,
+      lastSuccessAt: expect.any(String),
+    });
     const other = await signedInUser(app, { role: "artist" });
     expect((await other.client.post(`/api/calendars/${calendarId}/sync`)).status).toBe(404);
     expect((await other.client.delete(`/api/calendars/${calendarId}`)).status).toBe(404);

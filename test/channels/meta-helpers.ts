@@ -3,7 +3,15 @@
 // inbox-style dedup, and webhook requests signed with an HMAC computed here (node:crypto),
 // independent of the code under test.
 import { createHmac, randomBytes } from "node:crypto";
-import type { ChannelProvider, NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
+import type {
+  ChannelProvider,
+  NewAccount,
+  OAuthConnect,
+  ProviderAccount,
+  ProviderEnv,
+  SyncOptions,
+  SyncPage,
+} from "../../service/providers/kit/channel.ts";
 import type { RawWebhook } from "../../service/providers/kit/webhook.ts";
 import type { MetaStandIn } from "../../standins/meta/index.ts";
 
@@ -12,15 +20,24 @@ import { drainInto, sha256, Store, testProviderEnv } from "../helpers/providers.
 export const PUBLIC_URL = "https://tatu.example.com";
 export const REDIRECT_URI = `${PUBLIC_URL}/api/integrations/facebook/callback`;
 
-export const providerEnv = (overrides: Record<string, string>): ProviderEnv => testProviderEnv("meta", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
+export const providerEnv = (overrides: Record<string, string>): ProviderEnv =>
+  testProviderEnv("meta", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
 
 export { sha256 };
 
 /** What the user's browser does: open the login dialog and follow the redirect back. */
-export async function authorize(env: ProviderEnv, provider: ChannelProvider, standIn: MetaStandIn, userId: string, redirectUri = REDIRECT_URI): Promise<URL> {
+export async function authorize(
+  env: ProviderEnv,
+  provider: ChannelProvider,
+  standIn: MetaStandIn,
+  userId: string,
+  redirectUri = REDIRECT_URI,
+): Promise<URL> {
   standIn.consentAs(userId);
   const state = randomBytes(12).toString("base64url");
-  const url = new URL((provider.connect as OAuthConnect).authorizationUrl(env, { state, redirectUri, codeChallenge: "unused-by-meta" }));
+  const url = new URL(
+    (provider.connect as OAuthConnect).authorizationUrl(env, { state, redirectUri, codeChallenge: "unused-by-meta" }),
+  );
   const res = await fetch(url, { redirect: "manual" });
   if (res.status !== 302) throw new Error(`login dialog answered ${res.status}`);
   const back = new URL(res.headers.get("location")!);
@@ -28,7 +45,9 @@ export async function authorize(env: ProviderEnv, provider: ChannelProvider, sta
   return back;
 }
 
-export interface TestAccount extends ProviderAccount { connected: NewAccount }
+export interface TestAccount extends ProviderAccount {
+  connected: NewAccount;
+}
 
 export function accountFrom(connected: NewAccount): TestAccount {
   const account: TestAccount = {
@@ -46,23 +65,44 @@ export function accountFrom(connected: NewAccount): TestAccount {
   return account;
 }
 
-export async function connect(env: ProviderEnv, provider: ChannelProvider, standIn: MetaStandIn, userId: string): Promise<NewAccount> {
+export async function connect(
+  env: ProviderEnv,
+  provider: ChannelProvider,
+  standIn: MetaStandIn,
+  userId: string,
+): Promise<NewAccount> {
   const back = await authorize(env, provider, standIn, userId);
   const code = back.searchParams.get("code");
   if (!code) throw new Error(`no code: ${back.searchParams.get("error_reason")}`);
-  return (provider.connect as OAuthConnect).exchangeCode(env, { code, redirectUri: REDIRECT_URI, codeVerifier: "unused-by-meta" });
+  return (provider.connect as OAuthConnect).exchangeCode(env, {
+    code,
+    redirectUri: REDIRECT_URI,
+    codeVerifier: "unused-by-meta",
+  });
 }
 
 export { Store };
 
-export async function drain(provider: ChannelProvider, env: ProviderEnv, account: ProviderAccount, store: Store, opts: SyncOptions = {}, stopAfter = Infinity): Promise<SyncPage[]> {
+export async function drain(
+  provider: ChannelProvider,
+  env: ProviderEnv,
+  account: ProviderAccount,
+  store: Store,
+  opts: SyncOptions = {},
+  stopAfter = Infinity,
+): Promise<SyncPage[]> {
   return drainInto(provider.sync(env, account, store.cursor, opts), store, stopAfter);
 }
 
 /** A webhook request as Tatu's endpoint receives it, signed here with node:crypto. */
-export function signedWebhook(payload: unknown, secret: string, opts: { header?: string | null; body?: Buffer } = {}): RawWebhook {
+export function signedWebhook(
+  payload: unknown,
+  secret: string,
+  opts: { header?: string | null; body?: Buffer } = {},
+): RawWebhook {
   const rawBody = opts.body ?? Buffer.from(JSON.stringify(payload));
-  const header = opts.header === undefined ? `sha256=${createHmac("sha256", secret).update(rawBody).digest("hex")}` : opts.header;
+  const header =
+    opts.header === undefined ? `sha256=${createHmac("sha256", secret).update(rawBody).digest("hex")}` : opts.header;
   return {
     rawBody,
     headers: { "content-type": "application/json", ...(header !== null ? { "x-hub-signature-256": header } : {}) },

@@ -2,7 +2,14 @@
 // stand-in, the browser leg of the OAuth dance, and sync draining with inbox-style dedup.
 import { randomBytes } from "node:crypto";
 import { outlookProvider } from "../../service/providers/outlook/index.ts";
-import type { NewAccount, OAuthConnect, ProviderAccount, ProviderEnv, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
+import type {
+  NewAccount,
+  OAuthConnect,
+  ProviderAccount,
+  ProviderEnv,
+  SyncOptions,
+  SyncPage,
+} from "../../service/providers/kit/channel.ts";
 import type { MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 
 import { drainInto, pkce, sha256, Store as InboxStore, testProviderEnv } from "../helpers/providers.ts";
@@ -10,12 +17,18 @@ import { drainInto, pkce, sha256, Store as InboxStore, testProviderEnv } from ".
 export const REDIRECT_URI = "https://tatu.example.com/api/integrations/outlook/callback";
 export const oauth = outlookProvider.connect as OAuthConnect;
 
-export const providerEnv = (overrides: Record<string, string>): ProviderEnv => testProviderEnv("outlook", { NEXTAUTH_URL: "https://tatu.example.com", ...overrides });
+export const providerEnv = (overrides: Record<string, string>): ProviderEnv =>
+  testProviderEnv("outlook", { NEXTAUTH_URL: "https://tatu.example.com", ...overrides });
 
 export { pkce, sha256 };
 
 /** What the user's browser does: open the authorize URL, follow the consent redirect back. */
-export async function authorize(env: ProviderEnv, standIn: MicrosoftStandIn, email: string, challenge: string): Promise<{ code: string; url: URL }> {
+export async function authorize(
+  env: ProviderEnv,
+  standIn: MicrosoftStandIn,
+  email: string,
+  challenge: string,
+): Promise<{ code: string; url: URL }> {
   standIn.consentAs(email);
   const state = randomBytes(12).toString("base64url");
   const url = new URL(oauth.authorizationUrl(env, { state, redirectUri: REDIRECT_URI, codeChallenge: challenge }));
@@ -28,7 +41,10 @@ export async function authorize(env: ProviderEnv, standIn: MicrosoftStandIn, ema
   return { code, url };
 }
 
-export interface TestAccount extends ProviderAccount { saves: Record<string, unknown>[]; connected: NewAccount }
+export interface TestAccount extends ProviderAccount {
+  saves: Record<string, unknown>[];
+  connected: NewAccount;
+}
 
 export async function connect(env: ProviderEnv, standIn: MicrosoftStandIn, email: string): Promise<TestAccount> {
   const { verifier, challenge } = pkce();
@@ -53,10 +69,19 @@ export async function connect(env: ProviderEnv, standIn: MicrosoftStandIn, email
 /** The inbox stand-in, plus the subjects it kept. */
 export class Store extends InboxStore {
   subjects(direction: "inbound" | "outbound" = "inbound"): string[] {
-    return [...this.byId.values()].filter((m) => m.direction === direction).map((m) => m.subject ?? "").sort();
+    return [...this.byId.values()]
+      .filter((m) => m.direction === direction)
+      .map((m) => m.subject ?? "")
+      .sort();
   }
 }
 
-export async function drain(env: ProviderEnv, account: ProviderAccount, store: Store, opts: SyncOptions = {}, stopAfter = Infinity): Promise<SyncPage[]> {
+export async function drain(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  store: Store,
+  opts: SyncOptions = {},
+  stopAfter = Infinity,
+): Promise<SyncPage[]> {
   return drainInto(outlookProvider.sync(env, account, store.cursor, opts), store, stopAfter);
 }

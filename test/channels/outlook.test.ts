@@ -22,17 +22,28 @@ beforeAll(async () => {
   standIn = await startMicrosoftStandIn();
   env = providerEnv(standIn.env());
 });
-afterAll(async () => { await standIn?.close(); });
+afterAll(async () => {
+  await standIn?.close();
+});
 
 describe("connect (OAuth v2, common tenant, PKCE)", () => {
   it("asks for mail + calendar with offline access, S256 PKCE and the configured redirect", () => {
-    const url = new URL(oauth.authorizationUrl(env, { state: "s1", redirectUri: REDIRECT_URI, codeChallenge: "c".repeat(43) }));
+    const url = new URL(
+      oauth.authorizationUrl(env, { state: "s1", redirectUri: REDIRECT_URI, codeChallenge: "c".repeat(43) }),
+    );
     expect(url.origin + url.pathname).toBe(`${standIn.url}/common/oauth2/v2.0/authorize`);
     expect(Object.fromEntries(url.searchParams)).toMatchObject({
-      client_id: standIn.env().OUTLOOK_CLIENT_ID, response_type: "code", response_mode: "query", redirect_uri: REDIRECT_URI,
-      state: "s1", code_challenge: "c".repeat(43), code_challenge_method: "S256",
+      client_id: standIn.env().OUTLOOK_CLIENT_ID,
+      response_type: "code",
+      response_mode: "query",
+      redirect_uri: REDIRECT_URI,
+      state: "s1",
+      code_challenge: "c".repeat(43),
+      code_challenge_method: "S256",
     });
-    expect(url.searchParams.get("scope")!.split(" ")).toEqual(expect.arrayContaining(["offline_access", "User.Read", "Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite"]));
+    expect(url.searchParams.get("scope")!.split(" ")).toEqual(
+      expect.arrayContaining(["offline_access", "User.Read", "Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite"]),
+    );
     expect(oauth.redirectUri(env)).toBe(REDIRECT_URI);
   });
 
@@ -41,7 +52,9 @@ describe("connect (OAuth v2, common tenant, PKCE)", () => {
     standIn.addUser(email);
     const { challenge } = pkce();
     const { code } = await authorize(env, standIn, email, challenge);
-    const err = await rejection(oauth.exchangeCode(env, { code, redirectUri: REDIRECT_URI, codeVerifier: pkce().verifier }));
+    const err = await rejection(
+      oauth.exchangeCode(env, { code, redirectUri: REDIRECT_URI, codeVerifier: pkce().verifier }),
+    );
     expect(err.errorClass).toBe("auth");
     expect(err.code).toBe("OUTLOOK_CODE_REJECTED");
     expect(err.message).toContain("AADSTS501481");
@@ -56,7 +69,11 @@ describe("connect (OAuth v2, common tenant, PKCE)", () => {
   });
 
   it("labels msn.com / live.* / outlook.* addresses", async () => {
-    for (const [domain, label] of [["msn.com", "MSN"], ["live.co.uk", "Live"], ["outlook.com", "Outlook.com"]] as const) {
+    for (const [domain, label] of [
+      ["msn.com", "MSN"],
+      ["live.co.uk", "Live"],
+      ["outlook.com", "Outlook.com"],
+    ] as const) {
       const email = mailbox("alias", domain);
       standIn.addUser(email);
       expect((await connect(env, standIn, email)).connected.aliasLabel).toBe(label);
@@ -69,8 +86,17 @@ describe("a Hotmail account end to end", () => {
     const email = mailbox("rosa", "hotmail.com");
     const { id: graphUserId } = standIn.addUser(email, { displayName: "Rosa Tattoo" });
     const account = await connect(env, standIn, email);
-    expect(account.connected).toMatchObject({ externalId: graphUserId, address: email, displayName: "Rosa Tattoo", aliasLabel: "Hotmail" });
-    expect(account.connected.credentials).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), expiresAt: expect.any(Number) });
+    expect(account.connected).toMatchObject({
+      externalId: graphUserId,
+      address: email,
+      displayName: "Rosa Tattoo",
+      aliasLabel: "Hotmail",
+    });
+    expect(account.connected.credentials).toMatchObject({
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      expiresAt: expect.any(Number),
+    });
 
     const asked = standIn.deliver(email, {
       from: { name: "Client Carla", address: "carla@example.net" },
@@ -82,9 +108,15 @@ describe("a Hotmail account end to end", () => {
     const inbound = [...store.byId.values()];
     expect(inbound).toHaveLength(1);
     expect(inbound[0]).toMatchObject({
-      externalId: asked.id, threadKey: asked.conversationId, rfc822MessageId: asked.internetMessageId,
-      direction: "inbound", from: { name: "Client Carla", handle: "carla@example.net" }, to: [{ handle: email }],
-      subject: "Sleeve consultation", seen: false, attachments: [],
+      externalId: asked.id,
+      threadKey: asked.conversationId,
+      rfc822MessageId: asked.internetMessageId,
+      direction: "inbound",
+      from: { name: "Client Carla", handle: "carla@example.net" },
+      to: [{ handle: email }],
+      subject: "Sleeve consultation",
+      seen: false,
+      attachments: [],
     });
     expect(inbound[0]!.html).toContain("<b>sleeve</b>");
     expect(inbound[0]!.text).toBe("Hi Rosa,\nCould we talk about a sleeve? & prices");
@@ -98,16 +130,28 @@ describe("a Hotmail account end to end", () => {
       replyTo: { externalId: asked.id, rfc822MessageId: asked.internetMessageId },
       attachments: [{ filename: "sketch.png", contentType: "image/png", content: sketch }],
     });
-    expect(sent).toMatchObject({ status: "sent", threadKey: asked.conversationId, inReplyTo: asked.internetMessageId, references: [asked.internetMessageId] });
+    expect(sent).toMatchObject({
+      status: "sent",
+      threadKey: asked.conversationId,
+      inReplyTo: asked.internetMessageId,
+      references: [asked.internetMessageId],
+    });
 
     const out = standIn.sent(email);
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({
-      via: "send", id: sent.externalId, internetMessageId: sent.rfc822MessageId, conversationId: asked.conversationId,
-      subject: "RE: Sleeve consultation", to: ["carla@example.net"], inReplyTo: asked.internetMessageId,
+      via: "send",
+      id: sent.externalId,
+      internetMessageId: sent.rfc822MessageId,
+      conversationId: asked.conversationId,
+      subject: "RE: Sleeve consultation",
+      to: ["carla@example.net"],
+      inReplyTo: asked.internetMessageId,
       body: { contentType: "text", content: "Sure! Sketch attached." },
     });
-    expect(out[0]!.attachments.map((a) => [a.name, a.contentType, sha256(a.content)])).toEqual([["sketch.png", "image/png", sha256(sketch)]]);
+    expect(out[0]!.attachments.map((a) => [a.name, a.contentType, sha256(a.content)])).toEqual([
+      ["sketch.png", "image/png", sha256(sketch)],
+    ]);
 
     // The Sent Items copy comes back under the same id: the inbox dedups it, no double reply.
     const before = store.byId.size;
@@ -115,7 +159,13 @@ describe("a Hotmail account end to end", () => {
     const outbound = [...store.byId.values()].filter((m) => m.direction === "outbound");
     expect(store.byId.size).toBe(before + 1);
     expect(outbound).toHaveLength(1);
-    expect(outbound[0]).toMatchObject({ externalId: sent.externalId, threadKey: asked.conversationId, from: { handle: email }, to: [{ handle: "carla@example.net" }], seen: true });
+    expect(outbound[0]).toMatchObject({
+      externalId: sent.externalId,
+      threadKey: asked.conversationId,
+      from: { handle: email },
+      to: [{ handle: "carla@example.net" }],
+      seen: true,
+    });
     expect(outbound[0]!.attachments.map((a) => sha256(a.content))).toEqual([sha256(sketch)]);
   });
 
@@ -124,11 +174,24 @@ describe("a Hotmail account end to end", () => {
     standIn.addUser(email);
     const account = await connect(env, standIn, email);
     const sent = await outlookProvider.send(env, account, {
-      threadKey: "local-thread", subject: "Your booking", to: [{ handle: "max@example.org" }], cc: [{ handle: "desk@example.org" }],
-      text: "See you Friday", html: "<p>See you <b>Friday</b></p>", attachments: [],
+      threadKey: "local-thread",
+      subject: "Your booking",
+      to: [{ handle: "max@example.org" }],
+      cc: [{ handle: "desk@example.org" }],
+      text: "See you Friday",
+      html: "<p>See you <b>Friday</b></p>",
+      attachments: [],
     });
     const out = standIn.sent(email);
-    expect(out).toMatchObject([{ id: sent.externalId, subject: "Your booking", to: ["max@example.org"], cc: ["desk@example.org"], body: { contentType: "html", content: "<p>See you <b>Friday</b></p>" } }]);
+    expect(out).toMatchObject([
+      {
+        id: sent.externalId,
+        subject: "Your booking",
+        to: ["max@example.org"],
+        cc: ["desk@example.org"],
+        body: { contentType: "html", content: "<p>See you <b>Friday</b></p>" },
+      },
+    ]);
     expect(sent.threadKey).toBe(out[0]!.conversationId);
   });
 });
@@ -138,9 +201,17 @@ describe("sync (delta queries)", () => {
     const email = mailbox("delta");
     standIn.addUser(email);
     const account = await connect(env, standIn, email);
-    for (let i = 0; i < 3; i++) standIn.deliver(email, { from: "old@example.com", subject: `old ${i}`, text: "x", receivedAt: days(60) });
+    for (let i = 0; i < 3; i++)
+      standIn.deliver(email, { from: "old@example.com", subject: `old ${i}`, text: "x", receivedAt: days(60) });
     const recent = Array.from({ length: PAGE_SIZE + 5 }, (_, i) =>
-      standIn.deliver(email, { from: "fan@example.com", subject: `recent ${String(i).padStart(2, "0")}`, text: `body ${i}`, receivedAt: days(2), isRead: i === 0 }));
+      standIn.deliver(email, {
+        from: "fan@example.com",
+        subject: `recent ${String(i).padStart(2, "0")}`,
+        text: `body ${i}`,
+        receivedAt: days(2),
+        isRead: i === 0,
+      }),
+    );
 
     const store = new Store();
     const pages = await drain(env, account, store, { since: days(30) });
@@ -151,7 +222,10 @@ describe("sync (delta queries)", () => {
     expect(store.byId.get(recent[0]!.id)!.seen).toBe(true);
     expect(store.byId.get(recent[1]!.id)!.seen).toBe(false);
 
-    const fresh = [standIn.deliver(email, { from: "fan@example.com", subject: "new A", text: "a" }), standIn.deliver(email, { from: "fan@example.com", subject: "new B", text: "b" })];
+    const fresh = [
+      standIn.deliver(email, { from: "fan@example.com", subject: "new A", text: "a" }),
+      standIn.deliver(email, { from: "fan@example.com", subject: "new B", text: "b" }),
+    ];
     const yieldedBefore = store.yielded;
     await drain(env, account, store);
     expect(store.yielded - yieldedBefore).toBe(2);
@@ -166,7 +240,8 @@ describe("sync (delta queries)", () => {
     const email = mailbox("cap");
     standIn.addUser(email);
     const account = await connect(env, standIn, email);
-    for (let i = 0; i < 8; i++) standIn.deliver(email, { from: "a@example.com", subject: `m${i}`, text: ".", receivedAt: days(10 - i) });
+    for (let i = 0; i < 8; i++)
+      standIn.deliver(email, { from: "a@example.com", subject: `m${i}`, text: ".", receivedAt: days(10 - i) });
     const store = new Store();
     await drain(env, account, store, { since: days(30), maxMessages: 3 });
     expect(store.subjects()).toEqual(["m5", "m6", "m7"]);
@@ -179,7 +254,10 @@ describe("sync (delta queries)", () => {
     const email = mailbox("resume");
     standIn.addUser(email);
     const account = await connect(env, standIn, email);
-    const delivered = Array.from({ length: PAGE_SIZE * 2 + 3 }, (_, i) => standIn.deliver(email, { from: "c@example.com", subject: `r${i}`, text: "." }).id);
+    const delivered = Array.from(
+      { length: PAGE_SIZE * 2 + 3 },
+      (_, i) => standIn.deliver(email, { from: "c@example.com", subject: `r${i}`, text: "." }).id,
+    );
 
     const store = new Store();
     await drain(env, account, store, { since: days(1) }, 1); // "crash" after the first committed page
@@ -200,7 +278,10 @@ describe("sync (delta queries)", () => {
     const email = mailbox("expired");
     standIn.addUser(email);
     const account = await connect(env, standIn, email);
-    const first = Array.from({ length: 4 }, (_, i) => standIn.deliver(email, { from: "d@example.com", subject: `e${i}`, text: ".", receivedAt: days(3) }).id);
+    const first = Array.from(
+      { length: 4 },
+      (_, i) => standIn.deliver(email, { from: "d@example.com", subject: `e${i}`, text: ".", receivedAt: days(3) }).id,
+    );
     const store = new Store();
     await drain(env, account, store, { since: days(7) });
     expect(store.byId.size).toBe(4);
@@ -229,7 +310,9 @@ describe("attachments", () => {
     const pdf = randomBytes(300_000);
     const png = randomBytes(2_000);
     standIn.deliver(email, {
-      from: "e@example.com", subject: "reference pics", html: '<p>see <img src="cid:ref1@x"></p>',
+      from: "e@example.com",
+      subject: "reference pics",
+      html: '<p>see <img src="cid:ref1@x"></p>',
       attachments: [
         { filename: "design brief.pdf", contentType: "application/pdf", content: pdf },
         { filename: "ref.png", contentType: "image/png", content: png, inline: true, contentId: "ref1@x" },
@@ -237,7 +320,14 @@ describe("attachments", () => {
       ],
     });
     // Only an inline image: Graph says hasAttachments=false, the cid: reference still fetches it.
-    standIn.deliver(email, { from: "e@example.com", subject: "inline only", html: '<img src="cid:only@x">', attachments: [{ filename: "only.png", contentType: "image/png", content: png, inline: true, contentId: "only@x" }] });
+    standIn.deliver(email, {
+      from: "e@example.com",
+      subject: "inline only",
+      html: '<img src="cid:only@x">',
+      attachments: [
+        { filename: "only.png", contentType: "image/png", content: png, inline: true, contentId: "only@x" },
+      ],
+    });
 
     const store = new Store();
     await drain(env, account, store, { since: days(1) });
@@ -246,7 +336,9 @@ describe("attachments", () => {
       { filename: "design brief.pdf", contentType: "application/pdf", content: sha256(pdf) },
       { filename: "ref.png", contentType: "image/png", content: sha256(png), contentId: "ref1@x" },
     ]);
-    expect(bySubject.get("inline only")!.attachments.map((a) => [a.filename, sha256(a.content), a.contentId])).toEqual([["only.png", sha256(png), "only@x"]]);
+    expect(bySubject.get("inline only")!.attachments.map((a) => [a.filename, sha256(a.content), a.contentId])).toEqual([
+      ["only.png", sha256(png), "only@x"],
+    ]);
   });
 });
 
@@ -289,7 +381,15 @@ describe("tokens and errors", () => {
     expect(err).toMatchObject({ errorClass: "auth", code: "OUTLOOK_REAUTH_REQUIRED" });
     expect(err.message).toContain("AADSTS70000");
     expect(err.message).not.toContain((account.credentials as { refreshToken: string }).refreshToken);
-    const sendErr = await rejection(outlookProvider.send(env, account, { threadKey: "t", to: [{ handle: "x@example.com" }], cc: [], text: "hi", attachments: [] }));
+    const sendErr = await rejection(
+      outlookProvider.send(env, account, {
+        threadKey: "t",
+        to: [{ handle: "x@example.com" }],
+        cc: [],
+        text: "hi",
+        attachments: [],
+      }),
+    );
     expect(sendErr.errorClass).toBe("auth");
     expect(outlookProvider.classifyError(err)).toBe(err);
   });
@@ -326,11 +426,21 @@ describe("tokens and errors", () => {
     const account = await connect(env, standIn, email);
     const store = new Store();
     await drain(env, account, store, { since: days(1) });
-    const id = standIn.deliver(email, { from: "g@example.com", subject: "throttled", text: ".", attachments: [{ filename: "a.txt", contentType: "text/plain", content: Buffer.from("hello") }] }).id;
+    const id = standIn.deliver(email, {
+      from: "g@example.com",
+      subject: "throttled",
+      text: ".",
+      attachments: [{ filename: "a.txt", contentType: "text/plain", content: Buffer.from("hello") }],
+    }).id;
 
     standIn.failNext(1, { status: 429, retryAfter: 7 });
     const err = await rejection(drain(env, account, store));
-    expect(err).toMatchObject({ errorClass: "rate_limit", code: "OUTLOOK_RATE_LIMITED", retryAfterMs: 7000, status: 429 });
+    expect(err).toMatchObject({
+      errorClass: "rate_limit",
+      code: "OUTLOOK_RATE_LIMITED",
+      retryAfterMs: 7000,
+      status: 429,
+    });
 
     // Throttled while fetching the attachment (after the delta page): the page is not
     // committed, so the next run fetches it again instead of skipping the message.
@@ -361,7 +471,13 @@ describe("tokens and errors", () => {
     const account = await connect(env, standIn, email);
     standIn.deliver(email, { from: "h@example.com", subject: "hello", text: "." });
     const result = await outlookProvider.smoke(env, account);
-    expect(result).toEqual({ ok: true, checks: [{ name: "profile", ok: true, detail: "signed in" }, { name: "inbox", ok: true, detail: "inbox readable" }] });
+    expect(result).toEqual({
+      ok: true,
+      checks: [
+        { name: "profile", ok: true, detail: "signed in" },
+        { name: "inbox", ok: true, detail: "inbox readable" },
+      ],
+    });
     standIn.revokeRefreshTokens(email);
     standIn.expireAccessTokens();
     const broken = await outlookProvider.smoke(env, account);

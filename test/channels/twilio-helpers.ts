@@ -5,7 +5,14 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import twilio from "twilio";
-import type { InboundMessage, NewAccount, ProviderAccount, ProviderEnv, SyncCursor, SyncPage } from "../../service/providers/kit/channel.ts";
+import type {
+  InboundMessage,
+  NewAccount,
+  ProviderAccount,
+  ProviderEnv,
+  SyncCursor,
+  SyncPage,
+} from "../../service/providers/kit/channel.ts";
 import type { RawWebhook } from "../../service/providers/kit/webhook.ts";
 
 import { sha256, testProviderEnv } from "../helpers/providers.ts";
@@ -14,7 +21,8 @@ export const PUBLIC_URL = "https://tatu.example.com";
 export const INBOUND_URL = `${PUBLIC_URL}/api/webhooks/twilio`;
 export const STATUS_URL = `${PUBLIC_URL}/api/webhooks/twilio/status`;
 
-export const providerEnv = (overrides: Record<string, string>): ProviderEnv => testProviderEnv("twilio", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
+export const providerEnv = (overrides: Record<string, string>): ProviderEnv =>
+  testProviderEnv("twilio", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
 
 export { sha256 };
 
@@ -30,12 +38,17 @@ export function accountFrom(connected: NewAccount): ProviderAccount {
     externalId: connected.externalId,
     address: connected.address,
     credentials: connected.credentials,
-    async saveCredentials() { throw new Error("twilio accounts have no tokens to refresh"); },
+    async saveCredentials() {
+      throw new Error("twilio accounts have no tokens to refresh");
+    },
   };
 }
 
 /** A RawWebhook for `params`, signed by the twilio library for `signedUrl` (verify checks `publicUrl`). */
-export function signedWebhook(params: Record<string, string>, o: { token: string; signedUrl: string; publicUrl?: string; body?: Record<string, string> }): RawWebhook {
+export function signedWebhook(
+  params: Record<string, string>,
+  o: { token: string; signedUrl: string; publicUrl?: string; body?: Record<string, string> },
+): RawWebhook {
   const signature = twilio.getExpectedTwilioSignature(o.token, o.signedUrl, params);
   return {
     rawBody: Buffer.from(new URLSearchParams(o.body ?? params).toString()),
@@ -66,7 +79,11 @@ export async function startCapture(reply: { contentType: string; body: string })
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -77,7 +94,11 @@ export function lastAsRaw(capture: Capture, publicUrl: string): RawWebhook {
   return { rawBody: r.rawBody, headers: r.headers, publicUrl };
 }
 
-export interface Drained { pages: SyncPage[]; messages: InboundMessage[]; cursor: SyncCursor | null }
+export interface Drained {
+  pages: SyncPage[];
+  messages: InboundMessage[];
+  cursor: SyncCursor | null;
+}
 
 export async function drain(pages: AsyncIterable<SyncPage>, stopAfter = Infinity): Promise<Drained> {
   const out: Drained = { pages: [], messages: [], cursor: null };

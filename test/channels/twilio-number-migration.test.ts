@@ -16,7 +16,11 @@ const name = `tatu_mig_twilio_${randomBytes(4).toString("hex")}`;
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client(url);
   await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 afterAll(async () => {
@@ -27,18 +31,25 @@ describe(`migration ${MIGRATION}`, () => {
   it("resolves a number connected by several users (oldest kept, others disabled), then enforces one live account per number", async () => {
     await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${name}"`));
     const url = databaseUrl(name);
-    const earlier = fs.readdirSync(dir).filter((d) => d < MIGRATION && fs.existsSync(path.join(dir, d, "migration.sql"))).sort();
+    const earlier = fs
+      .readdirSync(dir)
+      .filter((d) => d < MIGRATION && fs.existsSync(path.join(dir, d, "migration.sql")))
+      .sort();
     await withClient(url, async (c) => {
       for (const m of earlier) await c.query(fs.readFileSync(path.join(dir, m, "migration.sql"), "utf8"));
       // Today's data: three users hold +15550000001 (the attacker connected it twice over), one a
       // disconnected copy; +15550000002 is held once.
       const users = [randomUUID(), randomUUID(), randomUUID()];
       for (const [i, id] of users.entries())
-        await c.query(`INSERT INTO "User" (id, email, name, role, "passwordHash", "updatedAt") VALUES ($1, $2, 'U', 'artist', 'x', now())`, [id, `u${i}-${randomBytes(3).toString("hex")}@example.test`]);
-      const acct = (user: string, number: string, created: string, status = "active") => c.query(
-        `INSERT INTO "ConnectedAccount" (id, "userId", provider, "externalId", address, credentials, scopes, status, "createdAt", "updatedAt") VALUES ($1, $2, 'twilio', $3, $3, 'sealed', '{}', $4::"AccountStatus", $5::timestamp, now())`,
-        [randomUUID(), user, number, status, created],
-      );
+        await c.query(
+          `INSERT INTO "User" (id, email, name, role, "passwordHash", "updatedAt") VALUES ($1, $2, 'U', 'artist', 'x', now())`,
+          [id, `u${i}-${randomBytes(3).toString("hex")}@example.test`],
+        );
+      const acct = (user: string, number: string, created: string, status = "active") =>
+        c.query(
+          `INSERT INTO "ConnectedAccount" (id, "userId", provider, "externalId", address, credentials, scopes, status, "createdAt", "updatedAt") VALUES ($1, $2, 'twilio', $3, $3, 'sealed', '{}', $4::"AccountStatus", $5::timestamp, now())`,
+          [randomUUID(), user, number, status, created],
+        );
       await acct(users[1]!, "+15550000001", "2026-11-02T10:00:00Z");
       await acct(users[0]!, "+15550000001", "2026-11-01T10:00:00Z"); // the oldest: kept
       await acct(users[2]!, "+15550000001", "2026-11-03T10:00:00Z", "reauth_required");
@@ -46,7 +57,9 @@ describe(`migration ${MIGRATION}`, () => {
 
       await c.query(fs.readFileSync(path.join(dir, MIGRATION, "migration.sql"), "utf8"));
 
-      const rows = (await c.query(`SELECT "userId", "externalId", status, "lastError" FROM "ConnectedAccount" ORDER BY "createdAt"`)).rows;
+      const rows = (
+        await c.query(`SELECT "userId", "externalId", status, "lastError" FROM "ConnectedAccount" ORDER BY "createdAt"`)
+      ).rows;
       expect(rows.map((r) => [r.userId, r.externalId, r.status])).toEqual([
         [users[0], "+15550000001", "active"],
         [users[1], "+15550000001", "disabled"],
@@ -54,11 +67,18 @@ describe(`migration ${MIGRATION}`, () => {
         [users[2], "+15550000002", "active"],
       ]);
       expect(rows[1].lastError).toMatch(/connected by another studio/);
-      const assigned = (await c.query(`SELECT "phoneNumber", "userId" FROM "TwilioNumberAssignment" ORDER BY "phoneNumber"`)).rows;
-      expect(assigned).toEqual([{ phoneNumber: "+15550000001", userId: users[0] }, { phoneNumber: "+15550000002", userId: users[2] }]);
+      const assigned = (
+        await c.query(`SELECT "phoneNumber", "userId" FROM "TwilioNumberAssignment" ORDER BY "phoneNumber"`)
+      ).rows;
+      expect(assigned).toEqual([
+        { phoneNumber: "+15550000001", userId: users[0] },
+        { phoneNumber: "+15550000002", userId: users[2] },
+      ]);
 
       // From now on the database itself refuses a second live account for a number.
-      await expect(acct(users[1]!, "+15550000002", "2026-12-01T10:00:00Z")).rejects.toThrow(/ConnectedAccount_twilio_number_owner/);
+      await expect(acct(users[1]!, "+15550000002", "2026-12-01T10:00:00Z")).rejects.toThrow(
+        /ConnectedAccount_twilio_number_owner/,
+      );
       await acct(users[1]!, "+15550000002", "2026-12-01T10:00:00Z", "disabled"); // history is fine
     });
   });

@@ -10,7 +10,15 @@ import { formEncode, send } from "../../service/providers/kit/twilio/transport.t
 import { classifyTwilioError } from "../../service/providers/kit/twilio/errors.ts";
 
 it("form bodies decode to what the SDK's qs encoding sends (repeated keys, empty for null, undefined left out)", () => {
-  const data = { To: "+14155550100", Body: "Hi & bye = 100% ✓", MediaUrl: ["https://a.test/1.jpg", "https://a.test/2.png"], StatusCallback: undefined, ProvideFeedback: true, ValidityPeriod: 60, Empty: null };
+  const data = {
+    To: "+14155550100",
+    Body: "Hi & bye = 100% ✓",
+    MediaUrl: ["https://a.test/1.jpg", "https://a.test/2.png"],
+    StatusCallback: undefined,
+    ProvideFeedback: true,
+    ValidityPeriod: 60,
+    Empty: null,
+  };
   const ours = new URLSearchParams(formEncode(data));
   const sdk = new URLSearchParams(qs.stringify(data, { arrayFormat: "repeat" }));
   expect([...ours.entries()]).toEqual([...sdk.entries()]);

@@ -2,7 +2,14 @@
 // browser leg of the OAuth 1.0a dance, and sync draining with inbox-style dedup.
 import { randomBytes } from "node:crypto";
 import { twitterProvider } from "../../service/providers/twitter/index.ts";
-import type { NewAccount, OAuth1Connect, ProviderAccount, ProviderEnv, SyncOptions, SyncPage } from "../../service/providers/kit/channel.ts";
+import type {
+  NewAccount,
+  OAuth1Connect,
+  ProviderAccount,
+  ProviderEnv,
+  SyncOptions,
+  SyncPage,
+} from "../../service/providers/kit/channel.ts";
 import type { TwitterStandIn, User } from "../../standins/twitter/index.ts";
 
 import { drainInto, sha256, Store as InboxStore, testProviderEnv } from "../helpers/providers.ts";
@@ -11,7 +18,8 @@ export const PUBLIC_URL = "https://tatu.example.com";
 export const CALLBACK = `${PUBLIC_URL}/api/integrations/twitter/callback`;
 export const oauth1 = twitterProvider.connect as OAuth1Connect;
 
-export const providerEnv = (overrides: Record<string, string>): ProviderEnv => testProviderEnv("twitter", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
+export const providerEnv = (overrides: Record<string, string>): ProviderEnv =>
+  testProviderEnv("twitter", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
 
 export { sha256 };
 export const days = (n: number) => new Date(Date.now() - n * 86_400_000);
@@ -25,7 +33,9 @@ export async function approve(standIn: TwitterStandIn, userId: string, url: stri
   return new URL(res.headers.get("location")!);
 }
 
-export interface TestAccount extends ProviderAccount { connected: NewAccount }
+export interface TestAccount extends ProviderAccount {
+  connected: NewAccount;
+}
 
 export async function connect(env: ProviderEnv, standIn: TwitterStandIn, user: User): Promise<TestAccount> {
   const { url, token, tokenSecret } = await oauth1.requestToken(env, { callbackUrl: CALLBACK });
@@ -40,7 +50,9 @@ export async function connect(env: ProviderEnv, standIn: TwitterStandIn, user: U
     address: connected.address,
     credentials: connected.credentials,
     connected,
-    async saveCredentials(next) { account.credentials = next; },
+    async saveCredentials(next) {
+      account.credentials = next;
+    },
   };
   return account;
 }
@@ -52,6 +64,12 @@ export class Store extends InboxStore {
   }
 }
 
-export async function drain(env: ProviderEnv, account: ProviderAccount, store: Store, opts: SyncOptions = {}, stopAfter = Infinity): Promise<SyncPage[]> {
+export async function drain(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  store: Store,
+  opts: SyncOptions = {},
+  stopAfter = Infinity,
+): Promise<SyncPage[]> {
   return drainInto(twitterProvider.sync(env, account, store.cursor, opts), store, stopAfter);
 }

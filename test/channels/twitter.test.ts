@@ -10,7 +10,19 @@ import { PAGE_SIZE } from "../../service/providers/twitter/events.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
 import type { ProviderEnv } from "../../service/providers/kit/channel.ts";
 import { startTwitterStandIn, type DmEventView, type TwitterStandIn, type User } from "../../standins/twitter/index.ts";
-import { approve, CALLBACK, connect, days, drain, oauth1, providerEnv, sha256, Store, tag, type TestAccount } from "./twitter-helpers.ts";
+import {
+  approve,
+  CALLBACK,
+  connect,
+  days,
+  drain,
+  oauth1,
+  providerEnv,
+  sha256,
+  Store,
+  tag,
+  type TestAccount,
+} from "./twitter-helpers.ts";
 
 import { rejection } from "../helpers/rejection.ts";
 
@@ -36,19 +48,25 @@ async function connectedPair(): Promise<{ me: User; carla: User; account: TestAc
 /** n DMs, oldest first, one minute apart, ending `endDaysAgo` days ago. */
 function seed(from: User, to: User, n: number, label: string, endDaysAgo = 0): DmEventView[] {
   const end = Date.now() - endDaysAgo * 86_400_000 - 60_000;
-  return Array.from({ length: n }, (_, i) => standIn.dm(from.id, to.id, { text: `${label} ${i}`, at: new Date(end - (n - 1 - i) * 60_000) }));
+  return Array.from({ length: n }, (_, i) =>
+    standIn.dm(from.id, to.id, { text: `${label} ${i}`, at: new Date(end - (n - 1 - i) * 60_000) }),
+  );
 }
 
 beforeAll(async () => {
   standIn = await startTwitterStandIn();
   env = providerEnv(standIn.env());
 });
-afterAll(async () => { await standIn?.close(); });
+afterAll(async () => {
+  await standIn?.close();
+});
 
 describe("connect (OAuth 1.0a)", () => {
   it("requests a token, sends the user to /oauth/authorize and trades the verifier for the account", async () => {
     expect(oauth1.callbackUrl(env)).toBe(CALLBACK);
-    expect(oauth1.callbackUrl(providerEnv({ ...standIn.env(), TWITTER_OAUTH_CALLBACK: "https://other.example/cb" }))).toBe("https://other.example/cb");
+    expect(
+      oauth1.callbackUrl(providerEnv({ ...standIn.env(), TWITTER_OAUTH_CALLBACK: "https://other.example/cb" })),
+    ).toBe("https://other.example/cb");
 
     const me = artist();
     const { url, token, tokenSecret } = await oauth1.requestToken(env, { callbackUrl: CALLBACK });
@@ -64,7 +82,12 @@ describe("connect (OAuth 1.0a)", () => {
 
     const account = await oauth1.exchange(env, { token, tokenSecret, verifier });
     expect(account).toMatchObject({ externalId: me.id, address: `@${me.username}`, displayName: me.name, scopes: [] });
-    expect(account.credentials).toMatchObject({ accessToken: expect.any(String), accessSecret: expect.any(String), userId: me.id, screenName: me.username });
+    expect(account.credentials).toMatchObject({
+      accessToken: expect.any(String),
+      accessSecret: expect.any(String),
+      userId: me.id,
+      screenName: me.username,
+    });
 
     // A request token is good for one exchange only.
     expect((await rejection(oauth1.exchange(env, { token, tokenSecret, verifier }))).errorClass).toBe("auth");
@@ -74,20 +97,31 @@ describe("connect (OAuth 1.0a)", () => {
     const me = artist();
     const { url, token, tokenSecret } = await oauth1.requestToken(env, { callbackUrl: CALLBACK });
     const verifier = (await approve(standIn, me.id, url)).searchParams.get("oauth_verifier")!;
-    expect((await rejection(oauth1.exchange(env, { token, tokenSecret, verifier: `${verifier}x` }))).errorClass).toBe("auth");
-    expect((await rejection(oauth1.exchange(env, { token, tokenSecret: `${tokenSecret}x`, verifier }))).errorClass).toBe("auth");
+    expect((await rejection(oauth1.exchange(env, { token, tokenSecret, verifier: `${verifier}x` }))).errorClass).toBe(
+      "auth",
+    );
+    expect(
+      (await rejection(oauth1.exchange(env, { token, tokenSecret: `${tokenSecret}x`, verifier }))).errorClass,
+    ).toBe("auth");
     const wrongApp = providerEnv({ ...standIn.env(), TWITTER_API_SECRET: "not-the-secret" });
     const refused = await rejection(oauth1.requestToken(wrongApp, { callbackUrl: CALLBACK }));
     expect(refused.code).toBe("TWITTER_AUTH");
-    expect((refused.cause as ApiResponseError).data).toEqual({ errors: [{ code: 32, message: "Could not authenticate you." }] });
+    expect((refused.cause as ApiResponseError).data).toEqual({
+      errors: [{ code: 32, message: "Could not authenticate you." }],
+    });
   });
 
   it("a callback URL not registered in the X app is refused with a clear code", async () => {
     const strict = await startTwitterStandIn({ callbackUrls: ["https://registered.example/cb"] });
     try {
       const strictEnv = providerEnv(strict.env());
-      expect(await rejection(oauth1.requestToken(strictEnv, { callbackUrl: CALLBACK }))).toMatchObject({ errorClass: "permanent", code: "TWITTER_CALLBACK_NOT_APPROVED" });
-      await expect(oauth1.requestToken(strictEnv, { callbackUrl: "https://registered.example/cb" })).resolves.toMatchObject({ token: expect.any(String) });
+      expect(await rejection(oauth1.requestToken(strictEnv, { callbackUrl: CALLBACK }))).toMatchObject({
+        errorClass: "permanent",
+        code: "TWITTER_CALLBACK_NOT_APPROVED",
+      });
+      await expect(
+        oauth1.requestToken(strictEnv, { callbackUrl: "https://registered.example/cb" }),
+      ).resolves.toMatchObject({ token: expect.any(String) });
     } finally {
       await strict.close();
     }
@@ -115,12 +149,17 @@ describe("connect (OAuth 1.0a)", () => {
 
     const replay = await fetch(`${standIn.url}/oauth/request_token`, {
       method: "POST",
-      headers: { Authorization: captured!.authorization, "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+      headers: {
+        Authorization: captured!.authorization,
+        "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+      },
       body: captured!.body,
     });
     expect(replay.status).toBe(401);
 
-    const tampered = await new TwitterApi(keys, { plugins: [onto(true)], httpAgent: agent }).generateAuthLink(CALLBACK).catch((e: unknown) => e);
+    const tampered = await new TwitterApi(keys, { plugins: [onto(true)], httpAgent: agent })
+      .generateAuthLink(CALLBACK)
+      .catch((e: unknown) => e);
     expect(captured!.body).toContain("evil.example.com");
     expect(tampered).toBeInstanceOf(ApiResponseError);
     expect((tampered as ApiResponseError).code).toBe(401);
@@ -135,7 +174,11 @@ describe("sync", () => {
     const account = await connect(env, standIn, me);
     seed(carla, me, 5, "too old", 40); // outside X's 30 days anyway
     seed(carla, me, 3, "before window", 12);
-    const inWindow = [...seed(carla, me, 120, "carla", 2), ...seed(dani, me, 90, "dani", 1), ...seed(me, carla, 20, "reply", 0.5)];
+    const inWindow = [
+      ...seed(carla, me, 120, "carla", 2),
+      ...seed(dani, me, 90, "dani", 1),
+      ...seed(me, carla, 20, "reply", 0.5),
+    ];
 
     const store = new Store();
     const first = await drain(env, account, store, { since: days(10) });
@@ -170,13 +213,22 @@ describe("sync", () => {
     const inbound = store.byId.get(asked.id)!;
     const outbound = store.byId.get(answered.id)!;
     expect(inbound).toMatchObject({
-      direction: "inbound", threadKey: asked.dm_conversation_id, text: "Can I book a flash piece?", seen: false,
-      from: { handle: carla.id, name: `Carla (@${carla.username})` }, to: [{ handle: me.id, name: `@${me.username}` }], cc: [], attachments: [],
+      direction: "inbound",
+      threadKey: asked.dm_conversation_id,
+      text: "Can I book a flash piece?",
+      seen: false,
+      from: { handle: carla.id, name: `Carla (@${carla.username})` },
+      to: [{ handle: me.id, name: `@${me.username}` }],
+      cc: [],
+      attachments: [],
     });
     expect(inbound.sentAt.toISOString()).toBe(asked.created_at);
     expect(outbound).toMatchObject({
-      direction: "outbound", threadKey: asked.dm_conversation_id, seen: true,
-      from: { handle: me.id }, to: [{ handle: carla.id }],
+      direction: "outbound",
+      threadKey: asked.dm_conversation_id,
+      seen: true,
+      from: { handle: me.id },
+      to: [{ handle: carla.id }],
     });
     expect(asked.dm_conversation_id).toBe(answered.dm_conversation_id);
   });
@@ -202,7 +254,10 @@ describe("sync", () => {
     const burst = seed(carla, me, 250, "burst", 1);
     await drain(env, account, store, {}, 1); // "crash" after the first page
     expect(store.byId.size).toBe(2 + PAGE_SIZE);
-    expect(store.cursor).toMatchObject({ newest: early.at(-1)!.id, walk: { top: burst.at(-1)!.id, boundary: early.at(-1)!.id } });
+    expect(store.cursor).toMatchObject({
+      newest: early.at(-1)!.id,
+      walk: { top: burst.at(-1)!.id, boundary: early.at(-1)!.id },
+    });
 
     const meanwhile = standIn.dm(carla.id, me.id, { text: "are you there?" });
     await drain(env, account, store);
@@ -233,14 +288,24 @@ describe("sync", () => {
   it("downloads DM photos byte-identical; leaves out photos over ATTACHMENT_MAX_MB", async () => {
     const { me, carla, account } = await connectedPair();
     const photo = randomBytes(300_000);
-    const withPhoto = standIn.dm(carla.id, me.id, { text: "reference pic", attachments: [{ filename: "ref.jpg", contentType: "image/jpeg", content: photo }], at: days(0.3) });
-    const huge = standIn.dm(carla.id, me.id, { text: "big one", attachments: [{ filename: "big.png", contentType: "image/png", content: randomBytes(1_300_000) }], at: days(0.2) });
+    const withPhoto = standIn.dm(carla.id, me.id, {
+      text: "reference pic",
+      attachments: [{ filename: "ref.jpg", contentType: "image/jpeg", content: photo }],
+      at: days(0.3),
+    });
+    const huge = standIn.dm(carla.id, me.id, {
+      text: "big one",
+      attachments: [{ filename: "big.png", contentType: "image/png", content: randomBytes(1_300_000) }],
+      at: days(0.2),
+    });
 
     const small = providerEnv({ ...standIn.env(), ATTACHMENT_MAX_MB: "1" });
     const store = new Store();
     await drain(small, account, store, { since: days(1) });
     const got = store.byId.get(withPhoto.id)!;
-    expect(got.attachments.map((a) => [a.filename, a.contentType, sha256(a.content)])).toEqual([["ref.jpg", "image/jpeg", sha256(photo)]]);
+    expect(got.attachments.map((a) => [a.filename, a.contentType, sha256(a.content)])).toEqual([
+      ["ref.jpg", "image/jpeg", sha256(photo)],
+    ]);
     expect(store.byId.get(huge.id)).toMatchObject({ text: "big one", attachments: [] });
   });
 });
@@ -254,7 +319,12 @@ describe("rate limits and errors", () => {
     expect(err).toMatchObject({ errorClass: "rate_limit", code: "TWITTER_RATE_LIMITED", status: 429 });
     expect(err.retryAfterMs).toBeGreaterThan(110_000);
     expect(err.retryAfterMs).toBeLessThanOrEqual(121_000);
-    expect((err.cause as ApiResponseError).data).toEqual({ title: "Too Many Requests", detail: "Too Many Requests", type: "about:blank", status: 429 });
+    expect((err.cause as ApiResponseError).data).toEqual({
+      title: "Too Many Requests",
+      detail: "Too Many Requests",
+      type: "about:blank",
+      status: 429,
+    });
 
     // A reset already behind us still waits at least a second.
     standIn.failNext(1, { status: 429, resetInSec: -5, match: "/2/dm_events" });
@@ -289,14 +359,23 @@ describe("rate limits and errors", () => {
     standIn.failNext(1, { status: 503, match: "/2/dm_events" });
     expect((await rejection(twitterProvider.sync(env, account, null, {}))).errorClass).toBe("transient");
     standIn.failNext(1, { status: 403, match: "/2/dm_events" });
-    expect(await rejection(twitterProvider.sync(env, account, null, {}))).toMatchObject({ errorClass: "permanent", code: "TWITTER_DM_FORBIDDEN" });
+    expect(await rejection(twitterProvider.sync(env, account, null, {}))).toMatchObject({
+      errorClass: "permanent",
+      code: "TWITTER_DM_FORBIDDEN",
+    });
 
     expect(await twitterProvider.smoke(env, account)).toMatchObject({ ok: true });
     standIn.revokeTokens(me.id);
-    expect(await rejection(twitterProvider.sync(env, account, null, {}))).toMatchObject({ errorClass: "auth", code: "TWITTER_AUTH" });
+    expect(await rejection(twitterProvider.sync(env, account, null, {}))).toMatchObject({
+      errorClass: "auth",
+      code: "TWITTER_AUTH",
+    });
     const draft = { threadKey: convo, to: [{ handle: carla.id }], cc: [], text: "hello?", attachments: [] };
     expect((await rejection(twitterProvider.send(env, account, draft))).errorClass).toBe("auth");
-    expect(await twitterProvider.smoke(env, account)).toMatchObject({ ok: false, checks: [{ name: "profile", ok: false }] });
+    expect(await twitterProvider.smoke(env, account)).toMatchObject({
+      ok: false,
+      checks: [{ name: "profile", ok: false }],
+    });
     await expect(twitterProvider.disconnect!(env, account)).resolves.toBeUndefined();
   });
 });
@@ -316,12 +395,30 @@ describe("send and disconnect", () => {
     const store = new Store();
     await drain(env, account, store, { since: days(1) });
 
-    const sent = await twitterProvider.send(env, account, { threadKey: asked.dm_conversation_id, to: [{ handle: carla.id }], cc: [], text: "About 120€ 🌹", attachments: [] });
+    const sent = await twitterProvider.send(env, account, {
+      threadKey: asked.dm_conversation_id,
+      to: [{ handle: carla.id }],
+      cc: [],
+      text: "About 120€ 🌹",
+      attachments: [],
+    });
     expect(sent).toMatchObject({ status: "sent", threadKey: asked.dm_conversation_id });
-    expect(standIn.sent(me.id)).toEqual([expect.objectContaining({ eventId: sent.externalId, conversationId: asked.dm_conversation_id, recipientIds: [carla.id], text: "About 120€ 🌹" })]);
+    expect(standIn.sent(me.id)).toEqual([
+      expect.objectContaining({
+        eventId: sent.externalId,
+        conversationId: asked.dm_conversation_id,
+        recipientIds: [carla.id],
+        text: "About 120€ 🌹",
+      }),
+    ]);
 
     await drain(env, account, store);
-    expect(store.byId.get(sent.externalId)).toMatchObject({ direction: "outbound", threadKey: asked.dm_conversation_id, text: "About 120€ 🌹", to: [{ handle: carla.id }] });
+    expect(store.byId.get(sent.externalId)).toMatchObject({
+      direction: "outbound",
+      threadKey: asked.dm_conversation_id,
+      text: "About 120€ 🌹",
+      to: [{ handle: carla.id }],
+    });
     expect(store.byId.size).toBe(2);
   });
 
@@ -329,9 +426,18 @@ describe("send and disconnect", () => {
     const closed = standIn.addUser({ username: `closed_${tag()}`, name: "Closed", dmsOpen: false });
     const convo = standIn.dm(closed.id, me.id, { text: "hey" }).dm_conversation_id;
     const draft = { threadKey: convo, to: [{ handle: closed.id }], cc: [], text: "hi back", attachments: [] };
-    expect(await rejection(twitterProvider.send(env, account, draft))).toMatchObject({ errorClass: "permanent", status: 403 });
-    expect(await rejection(twitterProvider.send(env, account, { ...draft, attachments: [{ filename: "a.png", contentType: "image/png", content: Buffer.from("x") }] })))
-      .toMatchObject({ errorClass: "permanent", code: "TWITTER_ATTACHMENTS_UNSUPPORTED" });
+    expect(await rejection(twitterProvider.send(env, account, draft))).toMatchObject({
+      errorClass: "permanent",
+      status: 403,
+    });
+    expect(
+      await rejection(
+        twitterProvider.send(env, account, {
+          ...draft,
+          attachments: [{ filename: "a.png", contentType: "image/png", content: Buffer.from("x") }],
+        }),
+      ),
+    ).toMatchObject({ errorClass: "permanent", code: "TWITTER_ATTACHMENTS_UNSUPPORTED" });
     expect(twitterProvider.capabilities.attachments).toBe(false);
   });
 

@@ -15,7 +15,14 @@ import { removeDataDir, sharedEnv } from "./helpers/secrets.ts";
 /** Bound on any answer, outage or not (the pool's connect timeout is 5 s; a refused connection is immediate). */
 const MAX_ANSWER_MS = 5_000;
 
-interface Answer { kind: "inbox" | "signup"; at: number; status: number; ms: number; retryAfter: string | null; body: any }
+interface Answer {
+  kind: "inbox" | "signup";
+  at: number;
+  status: number;
+  ms: number;
+  retryAfter: string | null;
+  body: any;
+}
 
 const shared = sharedEnv();
 let pg: PrivatePostgres;
@@ -39,14 +46,38 @@ async function request(kind: Answer["kind"], client: HttpClient): Promise<Answer
   const start = Date.now();
   const signal = AbortSignal.timeout(30_000);
   try {
-    const res = kind === "inbox"
-      ? await fetch(`${app.url}/api/inbox/conversations`, { headers: { cookie: `tatu_session=${client.cookie("tatu_session")}` }, signal })
-      : await fetch(`${app.url}/api/auth/signup`, { method: "POST", headers: { "content-type": "application/json" }, signal,
-          body: JSON.stringify({ email: `pg-chaos-${randomBytes(5).toString("hex")}@example.test`, password: PASSWORD, name: "Chaos", role: "customer" }) });
+    const res =
+      kind === "inbox"
+        ? await fetch(`${app.url}/api/inbox/conversations`, {
+            headers: { cookie: `tatu_session=${client.cookie("tatu_session")}` },
+            signal,
+          })
+        : await fetch(`${app.url}/api/auth/signup`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            signal,
+            body: JSON.stringify({
+              email: `pg-chaos-${randomBytes(5).toString("hex")}@example.test`,
+              password: PASSWORD,
+              name: "Chaos",
+              role: "customer",
+            }),
+          });
     const text = await res.text();
     let body: unknown = text;
-    try { body = JSON.parse(text); } catch { /* not JSON */ }
-    return { kind, at: start, status: res.status, ms: Date.now() - start, retryAfter: res.headers.get("retry-after"), body };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return {
+      kind,
+      at: start,
+      status: res.status,
+      ms: Date.now() - start,
+      retryAfter: res.headers.get("retry-after"),
+      body,
+    };
   } catch (err) {
     return { kind, at: start, status: 0, ms: Date.now() - start, retryAfter: null, body: (err as Error).message };
   }
@@ -63,7 +94,14 @@ function startLoad() {
     }
   };
   const lanes = Promise.all([...users.map((u) => lane("inbox", u)), lane("signup", users[0]!)]);
-  return { answers, stop: async () => { stopped = true; await lanes; return answers; } };
+  return {
+    answers,
+    stop: async () => {
+      stopped = true;
+      await lanes;
+      return answers;
+    },
+  };
 }
 
 const describeAnswer = (a: Answer) => `${a.kind} → ${a.status} in ${a.ms} ms: ${JSON.stringify(a.body).slice(0, 200)}`;
@@ -78,9 +116,15 @@ describe("PostgreSQL restarted under load", () => {
 
     await pg.crash();
     const down = Date.now();
-    await poll(async () => (await app.client().get("/api/health/ready")).status === 503, { ms: 10_000, what: "readiness to report the database down" });
+    await poll(async () => (await app.client().get("/api/health/ready")).status === 503, {
+      ms: 10_000,
+      what: "readiness to report the database down",
+    });
     const ready = await app.client().get("/api/health/ready", { authorization: `Bearer ${app.ctx.config.cronSecret}` });
-    expect(ready.body).toMatchObject({ status: "not_ready", checks: { database: { ok: false, error: expect.any(String) } } });
+    expect(ready.body).toMatchObject({
+      status: "not_ready",
+      checks: { database: { ok: false, error: expect.any(String) } },
+    });
     expect((await app.client().get("/api/health")).status).toBe(200); // liveness: the process is fine
     await new Promise((r) => setTimeout(r, 4000));
 
@@ -88,7 +132,10 @@ describe("PostgreSQL restarted under load", () => {
     await pg.start();
     const up = Date.now();
     // The same process recovers on its own: the pool reconnects on the next request.
-    await poll(async () => (await request("inbox", users[1]!)).status === 200, { ms: 15_000, what: "signed-in requests to succeed again" });
+    await poll(async () => (await request("inbox", users[1]!)).status === 200, {
+      ms: 15_000,
+      what: "signed-in requests to succeed again",
+    });
     const recoveredMs = Date.now() - up;
     await new Promise((r) => setTimeout(r, 1000));
     const answers = await load.stop();

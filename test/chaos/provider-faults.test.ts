@@ -26,13 +26,20 @@ let accountId: string;
 
 beforeAll(async () => {
   google = await startGoogleStandIn();
-  app = await startTestApp({ env: { ...shared, ...google.env(), ...knobs }, redis: true, databaseUrl: await isolatedDatabaseUrl() });
+  app = await startTestApp({
+    env: { ...shared, ...google.env(), ...knobs },
+    redis: true,
+    databaseUrl: await isolatedDatabaseUrl(),
+  });
   google.addMailbox(EMAIL, { name: "Faulty Artist" });
   await seedThreads(google, EMAIL, { threads: 3, perThread: 2, tag: "f0" });
   worker = await spawnWorker(workerEnv(app, { ...shared, ...google.env() }, knobs));
   const user = await signedInUser(app);
   accountId = await connectGmailThroughApi(app, user, google, EMAIL); // enqueues the first sync
-  await poll(async () => (await app.ctx.db.syncRun.count({ where: { accountId, status: "ok" } })) === 1, { ms: 30_000, what: "the first sync" });
+  await poll(async () => (await app.ctx.db.syncRun.count({ where: { accountId, status: "ok" } })) === 1, {
+    ms: 30_000,
+    what: "the first sync",
+  });
 });
 
 afterAll(async () => {
@@ -45,11 +52,26 @@ afterAll(async () => {
 const runs = () => app.ctx.db.syncRun.findMany({ where: { accountId }, orderBy: { startedAt: "asc" } });
 const account = () => app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id: accountId } });
 
-interface Case { name: string; fault: FailOptions; errorClass: "rate_limit" | "transient"; minDelayMs: number }
+interface Case {
+  name: string;
+  fault: FailOptions;
+  errorClass: "rate_limit" | "transient";
+  minDelayMs: number;
+}
 const cases: Case[] = [
-  { name: "429 with Retry-After: 2", fault: { status: 429, retryAfter: 2 }, errorClass: "rate_limit", minDelayMs: 2000 },
+  {
+    name: "429 with Retry-After: 2",
+    fault: { status: 429, retryAfter: 2 },
+    errorClass: "rate_limit",
+    minDelayMs: 2000,
+  },
   { name: "500", fault: { status: 500 }, errorClass: "transient", minDelayMs: BACKOFF_MS },
-  { name: "a hang (no answer until the client's timeout)", fault: { mode: "hang" }, errorClass: "transient", minDelayMs: BACKOFF_MS },
+  {
+    name: "a hang (no answer until the client's timeout)",
+    fault: { mode: "hang" },
+    errorClass: "transient",
+    minDelayMs: BACKOFF_MS,
+  },
   { name: "a malformed JSON body", fault: { mode: "malformed" }, errorClass: "transient", minDelayMs: BACKOFF_MS },
 ];
 
@@ -62,21 +84,34 @@ describe("provider faults during a queued Gmail sync", () => {
       expect((await cron(app, "/api/cron/sync-messages")).body.counts).toMatchObject({ enqueued: 1 });
 
       // The failed attempt: recorded, classified, and not an auth problem.
-      await poll(async () => (await runs()).some((r, k) => k >= before && r.status === "error"), { ms: TIMEOUT_MS + 15_000, what: "the failed attempt" });
+      await poll(async () => (await runs()).some((r, k) => k >= before && r.status === "error"), {
+        ms: TIMEOUT_MS + 15_000,
+        what: "the failed attempt",
+      });
       expect(await account()).toMatchObject({ status: "active", lastErrorClass: c.errorClass });
 
       // The retry, after the backoff, succeeds.
-      await poll(async () => (await runs()).length === before + 2 && (await runs()).at(-1)!.status === "ok", { ms: c.minDelayMs + 20_000, what: "the retry to succeed" });
+      await poll(async () => (await runs()).length === before + 2 && (await runs()).at(-1)!.status === "ok", {
+        ms: c.minDelayMs + 20_000,
+        what: "the retry to succeed",
+      });
       const [failed, ok] = (await runs()).slice(before);
       expect(failed).toMatchObject({ status: "error", errorClass: c.errorClass });
       expect(ok).toMatchObject({ status: "ok", inserted: 2 });
       const waited = ok!.startedAt.getTime() - failed!.finishedAt!.getTime();
       expect(waited, "the retry waited for its backoff / Retry-After").toBeGreaterThanOrEqual(c.minDelayMs - 250);
       // The job's run record closes just after the sync run it wraps: wait for it to close.
-      const jobRuns = () => app.ctx.db.jobRun.findMany({ where: { jobId: syncJobId(accountId) }, orderBy: { startedAt: "asc" } });
-      await poll(async () => (await jobRuns()).at(-1)?.status !== "running", { ms: 10_000, what: "the retry's job run to close" });
+      const jobRuns = () =>
+        app.ctx.db.jobRun.findMany({ where: { jobId: syncJobId(accountId) }, orderBy: { startedAt: "asc" } });
+      await poll(async () => (await jobRuns()).at(-1)?.status !== "running", {
+        ms: 10_000,
+        what: "the retry's job run to close",
+      });
       const attempts = await jobRuns();
-      expect(attempts.slice(-2).map((a) => [a.attempt, a.status])).toEqual([[1, "error"], [2, "ok"]]);
+      expect(attempts.slice(-2).map((a) => [a.attempt, a.status])).toEqual([
+        [1, "error"],
+        [2, "ok"],
+      ]);
 
       expect(await account()).toMatchObject({ status: "active", lastError: null, lastErrorClass: null });
       expect(await inboxMismatches(app.ctx, accountId, groundTruth(google, EMAIL))).toEqual([]);

@@ -11,7 +11,14 @@ import { spawnWorker, type ServiceProcess } from "./helpers/processes.ts";
 import { privateRedis, type PrivateRedis } from "./helpers/redis.ts";
 import { cron, messageCounts, poll, workerEnv } from "./helpers/scenario.ts";
 import { removeDataDir, sharedEnv, uniquePrefix } from "./helpers/secrets.ts";
-import { connectedMessengerPage, errorMessage, exactlyOnce, signedMessengerWebhooks, startLoad, type MessengerPage } from "./helpers/webhooks.ts";
+import {
+  connectedMessengerPage,
+  errorMessage,
+  exactlyOnce,
+  signedMessengerWebhooks,
+  startLoad,
+  type MessengerPage,
+} from "./helpers/webhooks.ts";
 
 const knobs = { WORKER_STALLED_SECONDS: "5", WEBHOOK_SWEEP_AFTER_SECONDS: "3", WORKER_CONCURRENCY: "4" };
 const shared = sharedEnv();
@@ -29,7 +36,10 @@ beforeAll(async () => {
     env: { ...shared, ...meta.env(), ...knobs, REDIS_URL: redis.url, TATU_REDIS_PREFIX: uniquePrefix("redis") },
     databaseUrl: await isolatedDatabaseUrl(),
   });
-  ({ page, accountId } = await connectedMessengerPage(app.ctx, meta, { email: "chaos-redis@example.test", pageName: "Chaos Redis Tattoo" }));
+  ({ page, accountId } = await connectedMessengerPage(app.ctx, meta, {
+    email: "chaos-redis@example.test",
+    pageName: "Chaos Redis Tattoo",
+  }));
 });
 
 afterAll(async () => {
@@ -51,7 +61,11 @@ describe("Redis restarted under webhook load", () => {
     worker = await spawnWorker(workerEnv(app, { ...shared, ...meta.env() }, knobs));
     expect((await ready()).status).toBe(200);
 
-    const load = startLoad(app.url, signedMessengerWebhooks(meta, page.id, 800, "redis"), { concurrency: 4, gapMs: 20, timeoutMs: 20_000 });
+    const load = startLoad(app.url, signedMessengerWebhooks(meta, page.id, 800, "redis"), {
+      concurrency: 4,
+      gapMs: 20,
+      timeoutMs: 20_000,
+    });
     await poll(async () => load.sent().length >= 50, { ms: 30_000, what: "some webhooks before the outage" });
 
     await redis.kill();
@@ -59,11 +73,20 @@ describe("Redis restarted under webhook load", () => {
     // Readiness says so (bounded: the check itself times out after 2 s) while liveness holds.
     await poll(async () => (await ready()).status === 503, { ms: 10_000, what: "readiness to report Redis down" });
     const duringOutage = await ready();
-    expect(duringOutage.body).toMatchObject({ status: "not_ready", checks: { redis: { ok: false, error: expect.any(String) }, database: { ok: true } } });
+    expect(duringOutage.body).toMatchObject({
+      status: "not_ready",
+      checks: { redis: { ok: false, error: expect.any(String) }, database: { ok: true } },
+    });
     expect((await app.client().get("/api/health")).status).toBe(200);
     // Rate-limited routes (their counters live in Redis) still answer, quickly.
     for (const probe of [
-      () => app.client().post("/api/auth/signup", { email: `redis-down-${Date.now()}@example.test`, password: "correct-horse-9", name: "Chaos", role: "customer" }),
+      () =>
+        app.client().post("/api/auth/signup", {
+          email: `redis-down-${Date.now()}@example.test`,
+          password: "correct-horse-9",
+          name: "Chaos",
+          role: "customer",
+        }),
       () => app.client().get("/api/artists?lat=52.5&lng=13.4&radiusKm=10"),
     ]) {
       const start = Date.now();
@@ -93,11 +116,14 @@ describe("Redis restarted under webhook load", () => {
     const acked = deliveries.filter((d) => d.status === 200).map((d) => d.eventId);
 
     // Redis lost its queue (no persistence): the sweep re-enqueues what was stored but not processed.
-    await poll(async () => {
-      if ((await exactlyOnce(app.ctx, accountId, acked)).unprocessed.length === 0) return true;
-      expect((await cron(app, "/api/cron/sync-messages")).status).toBe(200);
-      return false;
-    }, { ms: 90_000, everyMs: 1000, what: "every acknowledged webhook to be processed" });
+    await poll(
+      async () => {
+        if ((await exactlyOnce(app.ctx, accountId, acked)).unprocessed.length === 0) return true;
+        expect((await cron(app, "/api/cron/sync-messages")).status).toBe(200);
+        return false;
+      },
+      { ms: 90_000, everyMs: 1000, what: "every acknowledged webhook to be processed" },
+    );
     expect(await exactlyOnce(app.ctx, accountId, acked)).toEqual({ events: [], messages: [], unprocessed: [] });
     // No message stored twice either (the page's own sync on the cron reads the same Graph
     // conversations the webhooks announced: the overlap must collapse).

@@ -13,7 +13,8 @@ import { connectGmailThroughApi, cron, messageCounts, poll, workerEnv } from "./
 import { removeDataDir, sharedEnv } from "./helpers/secrets.ts";
 
 const EMAIL = "chaos.sync@gmail.com";
-const THREADS = 80, PER_THREAD = 5; // 400 messages: 4 pages of the worker's 100
+const THREADS = 80,
+  PER_THREAD = 5; // 400 messages: 4 pages of the worker's 100
 const knobs = { SYNC_LEASE_SECONDS: "10", WORKER_STALLED_SECONDS: "5", WORKER_CONCURRENCY: "2" };
 
 const shared = sharedEnv();
@@ -23,7 +24,11 @@ const workers: ServiceProcess[] = [];
 
 beforeAll(async () => {
   google = await startGoogleStandIn();
-  app = await startTestApp({ env: { ...shared, ...google.env(), ...knobs }, redis: true, databaseUrl: await isolatedDatabaseUrl() });
+  app = await startTestApp({
+    env: { ...shared, ...google.env(), ...knobs },
+    redis: true,
+    databaseUrl: await isolatedDatabaseUrl(),
+  });
   google.addMailbox(EMAIL, { name: "Chaos Artist" });
   await seedThreads(google, EMAIL, { threads: THREADS, perThread: PER_THREAD, tag: "chaos" });
 });
@@ -65,15 +70,23 @@ describe("kill -9 a worker in the middle of a mailbox sync", () => {
       const account = await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id: accountId } });
       const running = await app.ctx.db.syncRun.count({ where: { accountId, status: "running" } });
       const queue = await app.ctx.queue.counts(); // idle: no cron-queued sync still to start
-      return (await stored()) >= truth.size && account.lastSuccessAt !== null && account.syncLeaseOwner === null && running === 0
-        && queue.waiting + queue.active + queue.delayed === 0;
+      return (
+        (await stored()) >= truth.size &&
+        account.lastSuccessAt !== null &&
+        account.syncLeaseOwner === null &&
+        running === 0 &&
+        queue.waiting + queue.active + queue.delayed === 0
+      );
     };
-    await poll(async () => {
-      if (await finished()) return true;
-      const res = await cron(app, "/api/cron/sync-messages");
-      expect(res.status).toBe(200);
-      return false;
-    }, { ms: 120_000, everyMs: 1000, what: "the new worker to finish the sync" });
+    await poll(
+      async () => {
+        if (await finished()) return true;
+        const res = await cron(app, "/api/cron/sync-messages");
+        expect(res.status).toBe(200);
+        return false;
+      },
+      { ms: 120_000, everyMs: 1000, what: "the new worker to finish the sync" },
+    );
 
     // Ground truth: the stand-in's mailbox, each message once, threads and unread counts right.
     expect(await inboxMismatches(app.ctx, accountId, truth)).toEqual([]);
@@ -83,7 +96,11 @@ describe("kill -9 a worker in the middle of a mailbox sync", () => {
     // and a run after it succeeded.
     const runs = await app.ctx.db.syncRun.findMany({ where: { accountId }, orderBy: { startedAt: "asc" } });
     expect(runs.filter((r) => r.status === "running")).toEqual([]);
-    expect(runs.find((r) => r.id === orphan.id)).toMatchObject({ status: "error", errorClass: "transient", finishedAt: expect.any(Date) });
+    expect(runs.find((r) => r.id === orphan.id)).toMatchObject({
+      status: "error",
+      errorClass: "transient",
+      finishedAt: expect.any(Date),
+    });
     expect(runs.at(-1)).toMatchObject({ status: "ok" });
     const account = await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id: accountId } });
     expect(account).toMatchObject({ status: "active", lastError: null, syncLeaseUntil: null });

@@ -8,7 +8,13 @@ import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.
 import { spawnApi, spawnWorker, type ServiceProcess } from "./helpers/processes.ts";
 import { cron, messageCounts, poll, workerEnv } from "./helpers/scenario.ts";
 import { removeDataDir, sharedEnv } from "./helpers/secrets.ts";
-import { connectedMessengerPage, deliver, exactlyOnce, signedMessengerWebhooks, type MessengerPage } from "./helpers/webhooks.ts";
+import {
+  connectedMessengerPage,
+  deliver,
+  exactlyOnce,
+  signedMessengerWebhooks,
+  type MessengerPage,
+} from "./helpers/webhooks.ts";
 
 const N = 300;
 const knobs = { WORKER_STALLED_SECONDS: "5", WEBHOOK_SWEEP_AFTER_SECONDS: "3", WORKER_CONCURRENCY: "4" };
@@ -21,8 +27,16 @@ const workers: ServiceProcess[] = [];
 
 beforeAll(async () => {
   meta = await startMetaStandIn();
-  app = await startTestApp({ env: { ...shared, ...meta.env(), ...knobs }, redis: true, databaseUrl: await isolatedDatabaseUrl(), publicUrl: true });
-  ({ page, accountId } = await connectedMessengerPage(app.ctx, meta, { email: "chaos-webhooks@example.test", pageName: "Chaos Tattoo" }));
+  app = await startTestApp({
+    env: { ...shared, ...meta.env(), ...knobs },
+    redis: true,
+    databaseUrl: await isolatedDatabaseUrl(),
+    publicUrl: true,
+  });
+  ({ page, accountId } = await connectedMessengerPage(app.ctx, meta, {
+    email: "chaos-webhooks@example.test",
+    pageName: "Chaos Tattoo",
+  }));
 });
 
 afterAll(async () => {
@@ -44,7 +58,11 @@ describe("kill -9 a worker in the middle of a webhook batch", () => {
     const batch = signedMessengerWebhooks(meta, page.id, N, "kill9");
     const sending = deliver(api.url, batch, { concurrency: 6 });
     // Kill while the worker is busy: some events processed, most still queued or in flight.
-    await poll(async () => (await processed()) >= 40, { ms: 60_000, everyMs: 10, what: "the worker to process some webhooks" });
+    await poll(async () => (await processed()) >= 40, {
+      ms: 60_000,
+      everyMs: 10,
+      what: "the worker to process some webhooks",
+    });
     await first.kill9();
     const atKill = await processed();
 
@@ -60,11 +78,14 @@ describe("kill -9 a worker in the middle of a webhook batch", () => {
 
     const second = await spawnWorker(env);
     workers.push(second);
-    await poll(async () => {
-      if ((await exactlyOnce(app.ctx, accountId, acked)).unprocessed.length === 0) return true;
-      expect((await cron(app, "/api/cron/sync-messages")).status).toBe(200); // the sweep re-enqueues stale events
-      return false;
-    }, { ms: 90_000, everyMs: 1000, what: "every acknowledged webhook to be processed" });
+    await poll(
+      async () => {
+        if ((await exactlyOnce(app.ctx, accountId, acked)).unprocessed.length === 0) return true;
+        expect((await cron(app, "/api/cron/sync-messages")).status).toBe(200); // the sweep re-enqueues stale events
+        return false;
+      },
+      { ms: 90_000, everyMs: 1000, what: "every acknowledged webhook to be processed" },
+    );
 
     expect(await exactlyOnce(app.ctx, accountId, acked)).toEqual({ events: [], messages: [], unprocessed: [] });
     // Nothing beyond them either: as many messages on the page's inbox as webhooks acknowledged.

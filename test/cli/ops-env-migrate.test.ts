@@ -17,7 +17,11 @@ const dbUrl = databaseUrl(dbName);
 const admin = async (sql: string) => {
   const c = new pg.Client(ADMIN_URL);
   await c.connect();
-  try { await c.query(sql); } finally { await c.end(); }
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
 };
 
 const nextauthSecret = secret();
@@ -40,14 +44,23 @@ let dir: string;
 let vercel: VercelStandIn;
 const writeEnv = (name: string, vars: Record<string, string>) => {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}="${v}"`).join("\n") + "\n# a comment\n");
+  fs.writeFileSync(
+    file,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join("\n") + "\n# a comment\n",
+  );
   return file;
 };
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-env-"));
   await admin(`CREATE DATABASE "${dbName}"`);
-  vercel = await startVercelStandIn({ env: Object.keys(productionEnv).filter((k) => k !== "NODE_ENV").map((key) => ({ key, target: ["production", "preview"] })) });
+  vercel = await startVercelStandIn({
+    env: Object.keys(productionEnv)
+      .filter((k) => k !== "NODE_ENV")
+      .map((key) => ({ key, target: ["production", "preview"] })),
+  });
 });
 afterAll(async () => {
   await vercel?.close();
@@ -62,7 +75,9 @@ describe("tatu env check", () => {
     expect(res.exitCode).toBe(0);
     const step = res.json.steps[0];
     expect(step.ok).toBe(true);
-    expect(step.details.groups.auth.present).toEqual(expect.arrayContaining(["NEXTAUTH_SECRET", "CRON_SECRET", "TOKEN_ENCRYPTION_KEY"]));
+    expect(step.details.groups.auth.present).toEqual(
+      expect.arrayContaining(["NEXTAUTH_SECRET", "CRON_SECRET", "TOKEN_ENCRYPTION_KEY"]),
+    );
     const nextauth = step.details.vars.find((v: { name: string }) => v.name === "NEXTAUTH_SECRET");
     expect(nextauth).toMatchObject({ status: "present", launchCritical: true, secret: true, value: "[set]" });
     // Non-secrets are shown (they help); the human table groups by integration.
@@ -74,21 +89,34 @@ describe("tatu env check", () => {
 
   it("fails (exit 1) on a missing launch-critical variable and an invalid format, naming them", async () => {
     const { CRON_SECRET: _omit, ...rest } = productionEnv;
-    const file = writeEnv("broken.env", { ...rest, TOKEN_ENCRYPTION_KEY: "too-short-key", TWILIO_PHONE_NUMBER: "555-1234" });
+    const file = writeEnv("broken.env", {
+      ...rest,
+      TOKEN_ENCRYPTION_KEY: "too-short-key",
+      TWILIO_PHONE_NUMBER: "555-1234",
+    });
     const res = await tatu(["--json", "env", "check", "--env-file", file], {}, secrets);
     expect(res.exitCode).toBe(1);
     expect(res.json.ok).toBe(false);
     const vars = res.json.steps[0].details.vars as { name: string; status: string; problem?: string }[];
     expect(vars.find((v) => v.name === "CRON_SECRET")).toMatchObject({ status: "missing" });
-    expect(vars.find((v) => v.name === "TOKEN_ENCRYPTION_KEY")).toMatchObject({ status: "invalid", problem: "has the wrong format" });
+    expect(vars.find((v) => v.name === "TOKEN_ENCRYPTION_KEY")).toMatchObject({
+      status: "invalid",
+      problem: "has the wrong format",
+    });
     expect(vars.find((v) => v.name === "TWILIO_PHONE_NUMBER")?.problem).toMatch(/E\.164/);
     expect(res.stdout).not.toContain("too-short-key");
   });
 
   it("--only narrows to one integration; an unknown one is a usage error (exit 2)", async () => {
-    const res = await tatu(["--json", "env", "check", "--only", "twilio"], { TWILIO_AUTH_TOKEN: "tw-secret-abcdef123" }, ["tw-secret-abcdef123"]);
+    const res = await tatu(
+      ["--json", "env", "check", "--only", "twilio"],
+      { TWILIO_AUTH_TOKEN: "tw-secret-abcdef123" },
+      ["tw-secret-abcdef123"],
+    );
     expect(res.exitCode).toBe(0);
-    expect(new Set(res.json.steps[0].details.vars.map((v: { integration: string }) => v.integration))).toEqual(new Set(["twilio"]));
+    expect(new Set(res.json.steps[0].details.vars.map((v: { integration: string }) => v.integration))).toEqual(
+      new Set(["twilio"]),
+    );
     const bad = await tatu(["--json", "env", "check", "--only", "twillio"], {});
     expect(bad.exitCode).toBe(2);
     expect(bad.json.error).toMatch(/unknown integration "twillio"/);
@@ -102,18 +130,28 @@ describe("tatu env check", () => {
 
     vercel.removeEnv("CRON_SECRET");
     vercel.setEnv("SMTP_URL", ["preview"]);
-    const missing = await tatu(["--json", "env", "check", "--env-file", file, "--vercel"], {}, [...secrets, vercel.token]);
+    const missing = await tatu(["--json", "env", "check", "--env-file", file, "--vercel"], {}, [
+      ...secrets,
+      vercel.token,
+    ]);
     expect(missing.exitCode).toBe(1);
     expect(missing.json.steps[1].summary).toMatch(/CRON_SECRET/);
     expect(missing.json.steps[1].summary).toMatch(/SMTP_URL only in preview/);
     // Preview has SMTP_URL but never had CRON_SECRET.
-    const preview = await tatu(["--json", "env", "check", "--env-file", file, "--vercel", "--target", "preview"], {}, [...secrets, vercel.token]);
+    const preview = await tatu(["--json", "env", "check", "--env-file", file, "--vercel", "--target", "preview"], {}, [
+      ...secrets,
+      vercel.token,
+    ]);
     expect(preview.json.steps[1].summary).toMatch(/CRON_SECRET/);
     expect(preview.json.steps[1].summary).not.toMatch(/SMTP_URL/);
     expect(vercel.requests().every((r) => !r.path.includes("decrypt"))).toBe(true);
 
     // A revoked token: Vercel answers 403 invalidToken; the CLI says so.
-    const file2 = writeEnv("vercel-bad.env", { ...productionEnv, ...vercel.env(), VERCEL_TOKEN: "expired-token-value" });
+    const file2 = writeEnv("vercel-bad.env", {
+      ...productionEnv,
+      ...vercel.env(),
+      VERCEL_TOKEN: "expired-token-value",
+    });
     const denied = await tatu(["--json", "env", "check", "--env-file", file2, "--vercel"], {}, ["expired-token-value"]);
     expect(denied.exitCode).toBe(1);
     expect(denied.json.steps[1].summary).toMatch(/403.*invalid or expired/);
@@ -138,10 +176,18 @@ describe("tatu migrate", () => {
   }, 150_000);
 
   it("exits 3 with one clear line when the database is unreachable, without the password", async () => {
-    const res = await tatu(["migrate", "status"], { DATABASE_URL: "postgresql://app:pw-not-shown-123@127.0.0.1:1/tatu" }, ["pw-not-shown-123"]);
+    const res = await tatu(
+      ["migrate", "status"],
+      { DATABASE_URL: "postgresql://app:pw-not-shown-123@127.0.0.1:1/tatu" },
+      ["pw-not-shown-123"],
+    );
     expect(res.exitCode).toBe(3);
     expect(res.stdout).toMatch(/database 127\.0\.0\.1:1\/tatu is unreachable \(ECONNREFUSED/);
-    const json = await tatu(["--json", "migrate", "deploy"], { DATABASE_URL: "postgresql://app:pw-not-shown-123@127.0.0.1:1/tatu" }, ["pw-not-shown-123"]);
+    const json = await tatu(
+      ["--json", "migrate", "deploy"],
+      { DATABASE_URL: "postgresql://app:pw-not-shown-123@127.0.0.1:1/tatu" },
+      ["pw-not-shown-123"],
+    );
     expect(json.exitCode).toBe(3);
     expect(json.json).toMatchObject({ ok: false, exitCode: 3, steps: [{ id: "migrate.deploy", unreachable: true }] });
   });

@@ -8,7 +8,12 @@ import { stripVTControlCharacters } from "node:util";
 import { execa } from "execa";
 import { expect } from "vitest";
 
-export interface CliRun { exitCode: number; stdout: string; stderr: string; json: any }
+export interface CliRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -23,9 +28,17 @@ export const secret = (prefix = "") => `${prefix}${randomBytes(24).toString("bas
  * `node cli/bin.mjs …` with only the given environment (plus PATH/HOME), no TTY, CI unset.
  * Asserts that none of `secrets` appears in stdout or stderr.
  */
-export async function tatu(args: string[], env: Record<string, string>, secrets: string[] = [], opts: { input?: string; timeout?: number } = {}): Promise<CliRun> {
+export async function tatu(
+  args: string[],
+  env: Record<string, string>,
+  secrets: string[] = [],
+  opts: { input?: string; timeout?: number } = {},
+): Promise<CliRun> {
   const res = await execa("node", ["cli/bin.mjs", ...args], {
-    cwd: root, reject: false, extendEnv: false, timeout: opts.timeout ?? 45_000,
+    cwd: root,
+    reject: false,
+    extendEnv: false,
+    timeout: opts.timeout ?? 45_000,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/root", TATU_OPERATOR: "ci-test", ...env },
     ...(opts.input !== undefined ? { input: opts.input } : { stdin: "ignore" }),
   });
@@ -34,7 +47,11 @@ export async function tatu(args: string[], env: Record<string, string>, secrets:
     expect(res.stderr, "a secret leaked to stderr").not.toContain(s);
   }
   let json: any;
-  try { json = JSON.parse(res.stdout); } catch { /* not --json */ }
+  try {
+    json = JSON.parse(res.stdout);
+  } catch {
+    /* not --json */
+  }
   return { exitCode: res.exitCode ?? -1, stdout: res.stdout, stderr: res.stderr, json };
 }
 
@@ -42,11 +59,25 @@ export async function tatu(args: string[], env: Record<string, string>, secrets:
  * Runs the CLI in a pseudo-terminal (util-linux `script`), typing `keys` once the prompt
  * text shows up, so @inquirer prompts run exactly as for a person.
  */
-export async function tatuInTerminal(args: string[], env: Record<string, string>, answers: { prompt: RegExp; keys: string }[], secrets: string[] = []): Promise<{ exitCode: number; output: string }> {
+export async function tatuInTerminal(
+  args: string[],
+  env: Record<string, string>,
+  answers: { prompt: RegExp; keys: string }[],
+  secrets: string[] = [],
+): Promise<{ exitCode: number; output: string }> {
   const command = ["node", "cli/bin.mjs", ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const proc = execa("script", ["-qfec", command, "/dev/null"], {
-    cwd: root, reject: false, extendEnv: false, timeout: 45_000,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/root", TERM: "dumb", TATU_OPERATOR: "tty-operator", ...env },
+    cwd: root,
+    reject: false,
+    extendEnv: false,
+    timeout: 45_000,
+    env: {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME ?? "/root",
+      TERM: "dumb",
+      TATU_OPERATOR: "tty-operator",
+      ...env,
+    },
   });
   let output = "";
   let seen = 0; // answered prompts must not match again

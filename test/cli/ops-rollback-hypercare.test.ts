@@ -17,7 +17,11 @@ import { until } from "../helpers/realtime.ts";
 vi.setConfig({ testTimeout: 90_000 });
 
 const prefix = `tatu-test-ops-${randomBytes(4).toString("hex")}`;
-const appSecrets = { CRON_SECRET: secret("cron-"), FACEBOOK_APP_SECRET: secret("fb-"), FACEBOOK_WEBHOOK_VERIFY_TOKEN: secret("verify-") };
+const appSecrets = {
+  CRON_SECRET: secret("cron-"),
+  FACEBOOK_APP_SECRET: secret("fb-"),
+  FACEBOOK_WEBHOOK_VERIFY_TOKEN: secret("verify-"),
+};
 /** The app's only (the CLI's gate would otherwise add a Stripe webhook test). */
 const STRIPE_WEBHOOK_SECRET = secret("whsec_");
 
@@ -30,9 +34,21 @@ beforeAll(async () => {
   [vercel, sentry] = await Promise.all([startVercelStandIn({ deployments: 3 }), startSentryStandIn()]);
   databaseUrl = await isolatedDatabaseUrl();
   // The app reports to the Sentry stand-in through the real @sentry/node SDK.
-  app = await startTestApp({ databaseUrl, redis: prefix, env: { ...appSecrets, STRIPE_WEBHOOK_SECRET, SENTRY_DSN: sentry.dsn } });
+  app = await startTestApp({
+    databaseUrl,
+    redis: prefix,
+    env: { ...appSecrets, STRIPE_WEBHOOK_SECRET, SENTRY_DSN: sentry.dsn },
+  });
   launchDir = tempLaunchDir();
-  cliEnv = { ...appSecrets, ...vercel.env(), ...sentry.env(), DATABASE_URL: databaseUrl, REDIS_URL, TATU_REDIS_PREFIX: prefix, TATU_LAUNCH_DIR: launchDir };
+  cliEnv = {
+    ...appSecrets,
+    ...vercel.env(),
+    ...sentry.env(),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    TATU_REDIS_PREFIX: prefix,
+    TATU_LAUNCH_DIR: launchDir,
+  };
   secrets = [...Object.values(appSecrets), STRIPE_WEBHOOK_SECRET, vercel.token, sentry.authToken];
 });
 afterAll(async () => {
@@ -45,7 +61,13 @@ afterAll(async () => {
 
 const incidents = () => {
   const file = path.join(launchDir, "incidents.jsonl");
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+    : [];
 };
 
 describe("tatu rollback", () => {
@@ -65,47 +87,100 @@ describe("tatu rollback", () => {
     const sql = path.join(launchDir, "0001-probe.sql");
     fs.writeFileSync(sql, "CREATE TABLE tatu_rollback_probe (id int); INSERT INTO tatu_rollback_probe VALUES (1);");
 
-    const res = await tatu(["--json", "--yes", "--url", app.url, "rollback", "--provider", "facebook", "--sql", sql, "--title", "Inbox sync failing", "--severity", "sev1"], cliEnv, secrets);
+    const res = await tatu(
+      [
+        "--json",
+        "--yes",
+        "--url",
+        app.url,
+        "rollback",
+        "--provider",
+        "facebook",
+        "--sql",
+        sql,
+        "--title",
+        "Inbox sync failing",
+        "--severity",
+        "sev1",
+      ],
+      cliEnv,
+      secrets,
+    );
     expect(res.exitCode, res.stdout).toBe(0);
-    expect(res.json.steps.map((s: { id: string }) => s.id)).toEqual(["cron.disable-sync", "provider.disable", "rollback.vercel", "rollback.sql", "incident.record"]);
+    expect(res.json.steps.map((s: { id: string }) => s.id)).toEqual([
+      "cron.disable-sync",
+      "provider.disable",
+      "rollback.vercel",
+      "rollback.sql",
+      "incident.record",
+    ]);
 
     // Production really moved back to the previous deployment (not an older one).
     expect(vercel.production().uid).toBe(previous!.uid);
     expect(vercel.production().uid).not.toBe(older!.uid);
-    expect(res.json.steps[2].details).toMatchObject({ from: current!.uid, to: previous!.uid, nowServing: previous!.uid });
-    for (const cron of ["sync-messages", "sync-calendars", "worker-sync"]) expect(await app.ctx.switches.isEnabled(`cron.${cron}`)).toBe(false);
+    expect(res.json.steps[2].details).toMatchObject({
+      from: current!.uid,
+      to: previous!.uid,
+      nowServing: previous!.uid,
+    });
+    for (const cron of ["sync-messages", "sync-calendars", "worker-sync"])
+      expect(await app.ctx.switches.isEnabled(`cron.${cron}`)).toBe(false);
     expect(await app.ctx.switches.isEnabled("cron.appointment-reminders")).toBe(true);
     expect(await app.ctx.switches.isEnabled("provider.facebook")).toBe(false);
-    expect(await app.ctx.db.$queryRawUnsafe<{ id: number }[]>("SELECT id FROM tatu_rollback_probe")).toEqual([{ id: 1 }]);
+    expect(await app.ctx.db.$queryRawUnsafe<{ id: number }[]>("SELECT id FROM tatu_rollback_probe")).toEqual([
+      { id: 1 },
+    ]);
 
     const [incident] = incidents();
-    expect(incident).toMatchObject({ severity: "sev1", title: "Inbox sync failing", operator: "ci-test", source: "tatu rollback" });
+    expect(incident).toMatchObject({
+      severity: "sev1",
+      title: "Inbox sync failing",
+      operator: "ci-test",
+      source: "tatu rollback",
+    });
     expect(incident.mitigations.join("\n")).toContain(`${current!.uid} → ${previous!.uid}`);
     for (const s of secrets) expect(JSON.stringify(incident)).not.toContain(s);
   });
 
   it("a failing action is reported (exit 1) and the incident still recorded", async () => {
-    const res = await tatu(["--json", "--yes", "--url", app.url, "rollback", "--skip-vercel", "--sql", path.join(launchDir, "missing.sql")], cliEnv, secrets);
+    const res = await tatu(
+      ["--json", "--yes", "--url", app.url, "rollback", "--skip-vercel", "--sql", path.join(launchDir, "missing.sql")],
+      cliEnv,
+      secrets,
+    );
     expect(res.exitCode).toBe(2); // validated before anything changes
     const broken = path.join(launchDir, "0002-broken.sql");
     fs.writeFileSync(broken, "SELECT * FROM no_such_table;");
-    const failed = await tatu(["--json", "--yes", "--url", app.url, "rollback", "--skip-vercel", "--sql", broken], cliEnv, secrets);
+    const failed = await tatu(
+      ["--json", "--yes", "--url", app.url, "rollback", "--skip-vercel", "--sql", broken],
+      cliEnv,
+      secrets,
+    );
     expect(failed.exitCode).toBe(1);
-    expect(failed.json.steps.find((s: { id: string }) => s.id === "rollback.sql").summary).toMatch(/failed and was rolled back: relation "no_such_table" does not exist/);
+    expect(failed.json.steps.find((s: { id: string }) => s.id === "rollback.sql").summary).toMatch(
+      /failed and was rolled back: relation "no_such_table" does not exist/,
+    );
     expect(incidents()).toHaveLength(2);
   });
   it("in a terminal each action is asked: a declined Vercel rollback is skipped and recorded", async () => {
     const serving = vercel.production().uid;
-    const run = await tatuInTerminal(["--url", app.url, "rollback", "--provider", "twilio", "--title", "SMS delays"], cliEnv, [
-      { prompt: /Disable the sync crons/, keys: "y\r" },
-      { prompt: /Disable provider\.twilio/, keys: "y\r" },
-      { prompt: /Roll back the Vercel production deployment/, keys: "n\r" },
-    ], secrets);
+    const run = await tatuInTerminal(
+      ["--url", app.url, "rollback", "--provider", "twilio", "--title", "SMS delays"],
+      cliEnv,
+      [
+        { prompt: /Disable the sync crons/, keys: "y\r" },
+        { prompt: /Disable provider\.twilio/, keys: "y\r" },
+        { prompt: /Roll back the Vercel production deployment/, keys: "n\r" },
+      ],
+      secrets,
+    );
     expect(run.exitCode, run.output).toBe(0);
     expect(run.output).toMatch(/rollback\.vercel .*skipped: declined/);
     expect(vercel.production().uid).toBe(serving);
     expect(await app.ctx.switches.isEnabled("provider.twilio")).toBe(false);
-    expect((await app.ctx.db.switch.findUnique({ where: { name: "provider.twilio" } }))?.updatedBy).toBe("tty-operator");
+    expect((await app.ctx.db.switch.findUnique({ where: { name: "provider.twilio" } }))?.updatedBy).toBe(
+      "tty-operator",
+    );
     expect(incidents().at(-1)).toMatchObject({ title: "SMS delays", operator: "tty-operator" });
   });
 });
@@ -122,52 +197,134 @@ describe("tatu hypercare", () => {
   });
 
   it("a Sentry error spike → ROLLBACK RECOMMENDED with the command (exit 1)", async () => {
-    for (let i = 0; i < 3; i++) reportError(new Error(`signup exploded ${i}`), { errorId: randomUUID(), path: "/api/auth/signup" });
+    for (let i = 0; i < 3; i++)
+      reportError(new Error(`signup exploded ${i}`), { errorId: randomUUID(), path: "/api/auth/signup" });
     await flushSentry(5000);
     await until(() => sentry.events().length >= 3, 10_000, "three Sentry events");
-    expect(sentry.events().map((e) => e.message).sort()).toEqual(["signup exploded 0", "signup exploded 1", "signup exploded 2"]);
+    expect(
+      sentry
+        .events()
+        .map((e) => e.message)
+        .sort(),
+    ).toEqual(["signup exploded 0", "signup exploded 1", "signup exploded 2"]);
     const res = await tatu(["--url", app.url, "hypercare", "--once", "--max-sentry-errors", "3"], cliEnv, secrets);
     expect(res.exitCode).toBe(1);
     expect(res.stdout).toMatch(/ROLLBACK RECOMMENDED: 3 errors in Sentry in the last hour \(threshold 3\)/);
     expect(res.stdout).toContain(`run: tatu rollback --url ${app.url}`);
-    expect(incidents().at(-1)).toMatchObject({ severity: "sev2", title: "Rollback trigger: sentry-errors", source: "tatu hypercare" });
+    expect(incidents().at(-1)).toMatchObject({
+      severity: "sev2",
+      title: "Rollback trigger: sentry-errors",
+      source: "tatu hypercare",
+    });
   });
 
   it("watches on a schedule until --for ends, re-running the configured smokes; an unreachable service is exit 3", async () => {
-    const res = await tatu(["--json", "--url", app.url, "hypercare", "--every", "1s", "--for", "2500ms", "--smoke-every", "1s", "--max-signature-failures", "100", "--max-sentry-errors", "1000"], { ...cliEnv, TATU_SMOKE_PROVIDERS: "search" }, secrets);
+    const res = await tatu(
+      [
+        "--json",
+        "--url",
+        app.url,
+        "hypercare",
+        "--every",
+        "1s",
+        "--for",
+        "2500ms",
+        "--smoke-every",
+        "1s",
+        "--max-signature-failures",
+        "100",
+        "--max-sentry-errors",
+        "1000",
+      ],
+      { ...cliEnv, TATU_SMOKE_PROVIDERS: "search" },
+      secrets,
+    );
     expect(res.exitCode, res.stdout).toBe(0);
     const ids = res.json.steps.map((s: { id: string }) => s.id);
     expect(ids.filter((id: string) => id === "hypercare.once").length).toBeGreaterThanOrEqual(2);
     expect(ids).toContain("smoke.search");
-    const down = await tatu(["--json", "--url", `http://127.0.0.1:${await freePort()}`, "hypercare", "--once"], cliEnv, secrets);
+    const down = await tatu(
+      ["--json", "--url", `http://127.0.0.1:${await freePort()}`, "hypercare", "--once"],
+      cliEnv,
+      secrets,
+    );
     expect(down.exitCode).toBe(3);
-    expect(down.json).toMatchObject({ rollbackRecommended: false, steps: [{ unreachable: true, summary: expect.stringMatching(/^cannot evaluate: .* is unreachable: ECONNREFUSED/) }] });
+    expect(down.json).toMatchObject({
+      rollbackRecommended: false,
+      steps: [
+        { unreachable: true, summary: expect.stringMatching(/^cannot evaluate: .* is unreachable: ECONNREFUSED/) },
+      ],
+    });
     expect(incidents().at(-1).title).not.toMatch(/unreachable/); // "could not look" is not an incident
   });
 
   it("1,000 forged webhooks from many addresses are not a rollback trigger (a warning at most)", async () => {
     for (let batch = 0; batch < 20; batch++) {
-      const statuses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-        fetch(`${app.url}/api/webhooks/instagram`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${"0".repeat(64)}`, "x-forwarded-for": `203.0.113.${(batch * 50 + i) % 100 + 1}` }, body: "{}" }).then((r) => r.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          fetch(`${app.url}/api/webhooks/instagram`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+              "x-forwarded-for": `203.0.113.${((batch * 50 + i) % 100) + 1}`,
+            },
+            body: "{}",
+          }).then((r) => r.status),
+        ),
+      );
       expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
     }
-    const res = await tatu(["--json", "--url", app.url, "hypercare", "--once", "--max-sentry-errors", "1000"], cliEnv, secrets);
+    const res = await tatu(
+      ["--json", "--url", app.url, "hypercare", "--once", "--max-sentry-errors", "1000"],
+      cliEnv,
+      secrets,
+    );
     expect(res.exitCode, res.stdout).toBe(0);
     expect(res.json.rollbackRecommended).toBe(false);
-    expect(res.json.warnings.join("\n")).toMatch(/instagram: \d+ webhooks? with a bad signature .*not a rollback trigger/);
+    expect(res.json.warnings.join("\n")).toMatch(
+      /instagram: \d+ webhooks? with a bad signature .*not a rollback trigger/,
+    );
     expect(res.stdout).not.toContain("ROLLBACK RECOMMENDED");
   }, 300_000);
 
   it("the real provider's deliveries failing their signature (a wrong secret) → ROLLBACK RECOMMENDED pointing at it", async () => {
     const stripeAddress = "192.0.2.44";
-    const post = (body: string, secret: string) => fetch(`${app.url}/api/webhooks/stripe`, { method: "POST", body, headers: { "content-type": "application/json", "x-forwarded-for": stripeAddress, "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: body, secret }) } });
-    const event = () => JSON.stringify({ id: `evt_${randomBytes(12).toString("hex")}`, object: "event", type: "tatu.hypercare_test", created: Math.floor(Date.now() / 1000), data: { object: { id: "obj_1" } } });
+    const post = (body: string, secret: string) =>
+      fetch(`${app.url}/api/webhooks/stripe`, {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          "x-forwarded-for": stripeAddress,
+          "stripe-signature": Stripe.webhooks.generateTestHeaderString({ payload: body, secret }),
+        },
+      });
+    const event = () =>
+      JSON.stringify({
+        id: `evt_${randomBytes(12).toString("hex")}`,
+        object: "event",
+        type: "tatu.hypercare_test",
+        created: Math.floor(Date.now() / 1000),
+        data: { object: { id: "obj_1" } },
+      });
     // Stripe delivers fine, then the secret is rotated on Stripe's side only: its deliveries fail.
     for (let i = 0; i < 6; i++) expect((await post(event(), STRIPE_WEBHOOK_SECRET)).status).toBe(200);
     for (let i = 0; i < 10; i++) expect((await post(event(), "whsec_rotated_on_stripe_only")).status).toBe(400);
-    const res = await tatu(["--json", "--url", app.url, "hypercare", "--once", "--max-sentry-errors", "1000"], cliEnv, secrets);
+    const res = await tatu(
+      ["--json", "--url", app.url, "hypercare", "--once", "--max-sentry-errors", "1000"],
+      cliEnv,
+      secrets,
+    );
     expect(res.exitCode, res.stdout).toBe(1);
-    expect(res.json.triggers).toEqual([expect.objectContaining({ id: "webhook-rejection-ratio", message: expect.stringMatching(/^stripe: 10 of 16 deliveries from its known senders failed the signature check in the last 15 min/) })]);
+    expect(res.json.triggers).toEqual([
+      expect.objectContaining({
+        id: "webhook-rejection-ratio",
+        message: expect.stringMatching(
+          /^stripe: 10 of 16 deliveries from its known senders failed the signature check in the last 15 min/,
+        ),
+      }),
+    ]);
     expect(res.json.rollbackCommand).toBe(`tatu rollback --url ${app.url} --provider stripe`);
   });
 });
@@ -180,9 +337,25 @@ describe("tatu gate --vercel", () => {
     expect(nogo.json).toMatchObject({ decision: "NO-GO", failed: ["env.vercel"] });
     expect(nogo.json.steps[0].summary).toMatch(/launch-critical missing \(.*NEXTAUTH_SECRET/);
 
-    for (const key of ["NEXTAUTH_URL", "NEXTAUTH_SECRET", "CRON_SECRET", "TOKEN_ENCRYPTION_KEY", "DATABASE_URL", "SMTP_URL", "EMAIL_FROM"]) vercel.setEnv(key, ["production"]);
+    for (const key of [
+      "NEXTAUTH_URL",
+      "NEXTAUTH_SECRET",
+      "CRON_SECRET",
+      "TOKEN_ENCRYPTION_KEY",
+      "DATABASE_URL",
+      "SMTP_URL",
+      "EMAIL_FROM",
+    ])
+      vercel.setEnv(key, ["production"]);
     const go = await tatu(["--json", "--url", app.url, "gate", "--vercel"], env, secrets);
     expect(go.exitCode, go.stdout).toBe(0);
-    expect(go.json.steps.map((s: { id: string }) => s.id)).toEqual(["env.vercel", "migrate.status", "health.ready", "webhooks.facebook", "webhooks.instagram", "smoke.signup"]);
+    expect(go.json.steps.map((s: { id: string }) => s.id)).toEqual([
+      "env.vercel",
+      "migrate.status",
+      "health.ready",
+      "webhooks.facebook",
+      "webhooks.instagram",
+      "smoke.signup",
+    ]);
   });
 });

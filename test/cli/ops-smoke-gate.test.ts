@@ -34,24 +34,57 @@ async function connectVia(client: HttpClient, route: string) {
 beforeAll(async () => {
   [google, meta] = await Promise.all([startGoogleStandIn(), startMetaStandIn()]);
   databaseUrl = await isolatedDatabaseUrl();
-  app = await startTestApp({ databaseUrl, publicUrl: true, env: { ...google.env(), ...meta.env(), CRON_SECRET: cronSecret } });
+  app = await startTestApp({
+    databaseUrl,
+    publicUrl: true,
+    env: { ...google.env(), ...meta.env(), CRON_SECRET: cronSecret },
+  });
   smoke = await signedInUser(app, { role: "artist" });
 
   // The smoke account's providers, connected as a person would.
   google.addMailbox(gmailAddress, { name: "Smoke Studio" });
-  await google.deliver(gmailAddress, { from: "QA Person <qa@example.test>", subject: "Smoke thread", text: "Reply here, smoke test." });
+  await google.deliver(gmailAddress, {
+    from: "QA Person <qa@example.test>",
+    subject: "Smoke thread",
+    text: "Reply here, smoke test.",
+  });
   google.consentAs(gmailAddress);
   await connectVia(smoke.client, "google");
   const owner = meta.addUser({ name: "Smoke Owner" });
   const page = meta.addPage(owner.id, { name: "Smoke Tattoo", instagram: { username: "smoke.tattoo" } });
   meta.consentAs(owner.id);
   await connectVia(smoke.client, "facebook");
-  expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, meta.customerMessage(page.id, { psid: newPsid(), name: "QA Fan", text: "smoke hello" }))).status).toBe(200);
-  expect((await meta.postWebhook(`${app.url}/api/webhooks/instagram`, meta.customerMessage(page.instagram!.id, { psid: newPsid(), name: "QA Insta", text: "smoke hi" }))).status).toBe(200);
-  await until(async () => (await smoke.client.get("/api/inbox/conversations")).body.items.length === 3, 15_000, "gmail, facebook and instagram conversations");
+  expect(
+    (
+      await meta.postWebhook(
+        `${app.url}/api/webhooks/facebook`,
+        meta.customerMessage(page.id, { psid: newPsid(), name: "QA Fan", text: "smoke hello" }),
+      )
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await meta.postWebhook(
+        `${app.url}/api/webhooks/instagram`,
+        meta.customerMessage(page.instagram!.id, { psid: newPsid(), name: "QA Insta", text: "smoke hi" }),
+      )
+    ).status,
+  ).toBe(200);
+  await until(
+    async () => (await smoke.client.get("/api/inbox/conversations")).body.items.length === 3,
+    15_000,
+    "gmail, facebook and instagram conversations",
+  );
 
   const m = meta.env();
-  cliEnv = { TATU_SMOKE_EMAIL: smoke.email, TATU_SMOKE_PASSWORD: PASSWORD, FACEBOOK_APP_ID: m.FACEBOOK_APP_ID!, FACEBOOK_APP_SECRET: m.FACEBOOK_APP_SECRET!, FACEBOOK_WEBHOOK_VERIFY_TOKEN: m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!, CRON_SECRET: cronSecret };
+  cliEnv = {
+    TATU_SMOKE_EMAIL: smoke.email,
+    TATU_SMOKE_PASSWORD: PASSWORD,
+    FACEBOOK_APP_ID: m.FACEBOOK_APP_ID!,
+    FACEBOOK_APP_SECRET: m.FACEBOOK_APP_SECRET!,
+    FACEBOOK_WEBHOOK_VERIFY_TOKEN: m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!,
+    CRON_SECRET: cronSecret,
+  };
   secrets = [PASSWORD, m.FACEBOOK_APP_SECRET!, m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!, cronSecret];
 }, 60_000);
 afterAll(async () => {
@@ -61,26 +94,46 @@ afterAll(async () => {
 
 describe("tatu smoke", () => {
   it("signup, gmail, facebook, instagram, search in parallel: every item passes and the replies really went out", async () => {
-    const res = await tatu(["--json", "--url", app.url, "smoke", "signup", "gmail", "facebook", "instagram", "search"], cliEnv, secrets);
+    const res = await tatu(
+      ["--json", "--url", app.url, "smoke", "signup", "gmail", "facebook", "instagram", "search"],
+      cliEnv,
+      secrets,
+    );
     expect(res.exitCode, res.stdout).toBe(0);
     const byId = Object.fromEntries(res.json.steps.map((s: { id: string }) => [s.id, s]));
     expect(byId["smoke.signup"].details.items.map((i: { name: string; ok: boolean }) => [i.name, i.ok])).toEqual([
-      ["signup.create-customer", true], ["signup.response-shape", true], ["signup.unverified-guidance", true],
-      ["signup.resend", true], ["signup.verify-link", true], ["signup.login-verified", true],
+      ["signup.create-customer", true],
+      ["signup.response-shape", true],
+      ["signup.unverified-guidance", true],
+      ["signup.resend", true],
+      ["signup.verify-link", true],
+      ["signup.login-verified", true],
     ]);
     // The provider's own checks run by the service between health and the manual sync.
-    const providerChecks = { "smoke.gmail": ["credentials", "users.getProfile", "users.messages.list"], "smoke.facebook": ["page", "granted scopes", "webhook subscription"], "smoke.instagram": ["instagram account", "granted scopes", "webhook subscription"] } as Record<string, string[]>;
+    const providerChecks = {
+      "smoke.gmail": ["credentials", "users.getProfile", "users.messages.list"],
+      "smoke.facebook": ["page", "granted scopes", "webhook subscription"],
+      "smoke.instagram": ["instagram account", "granted scopes", "webhook subscription"],
+    } as Record<string, string[]>;
     for (const id of ["smoke.gmail", "smoke.facebook", "smoke.instagram"])
-      expect(byId[id].details.items.map((i: { name: string }) => i.name), id).toEqual(["connected", "healthy", ...providerChecks[id]!, "reply", "manual sync", "round trip"]);
+      expect(
+        byId[id].details.items.map((i: { name: string }) => i.name),
+        id,
+      ).toEqual(["connected", "healthy", ...providerChecks[id]!, "reply", "manual sync", "round trip"]);
     // Each reply came back from its provider: Gmail's SENT copy and Meta's conversation on the sync after the send.
     for (const id of ["smoke.gmail", "smoke.facebook", "smoke.instagram"])
-      expect(byId[id].details.items.find((i: { name: string }) => i.name === "round trip"), id).toMatchObject({ ok: true, note: expect.stringMatching(/reported the reply back by (sync|webhook)/) });
+      expect(
+        byId[id].details.items.find((i: { name: string }) => i.name === "round trip"),
+        id,
+      ).toMatchObject({ ok: true, note: expect.stringMatching(/reported the reply back by (sync|webhook)/) });
     // The providers received the smoke replies.
     expect(google.sent(gmailAddress).some((s) => s.parsed.text?.includes("Tatu launch smoke test"))).toBe(true);
     // Parallel: the wall time is close to the slowest smoke, not the sum.
     const { wallMs, slowestMs, sumMs } = res.json.timing;
     expect(wallMs).toBeLessThan(sumMs);
-    console.log(`smoke parallel: wall ${wallMs} ms, slowest ${slowestMs} ms, sum ${sumMs} ms (ratio ${(wallMs / slowestMs).toFixed(2)})`);
+    console.log(
+      `smoke parallel: wall ${wallMs} ms, slowest ${slowestMs} ms, sum ${sumMs} ms (ratio ${(wallMs / slowestMs).toFixed(2)})`,
+    );
   });
 
   it("a reply the provider never reports back fails the round trip, with the reason", async () => {
@@ -89,16 +142,26 @@ describe("tatu smoke", () => {
     const known = new Set(google.sent(gmailAddress).map((s) => s.id));
     const remover = (async () => {
       while (!stop) {
-        for (const s of google.sent(gmailAddress)) if (!known.has(s.id)) { known.add(s.id); google.deleteMessage(gmailAddress, s.id); }
+        for (const s of google.sent(gmailAddress))
+          if (!known.has(s.id)) {
+            known.add(s.id);
+            google.deleteMessage(gmailAddress, s.id);
+          }
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
     try {
-      const res = await tatu(["--json", "--url", app.url, "smoke", "gmail"], { ...cliEnv, TATU_SMOKE_ROUNDTRIP_SECONDS: "2" }, secrets);
+      const res = await tatu(
+        ["--json", "--url", app.url, "smoke", "gmail"],
+        { ...cliEnv, TATU_SMOKE_ROUNDTRIP_SECONDS: "2" },
+        secrets,
+      );
       expect(res.exitCode, res.stdout).toBe(1);
       const items = res.json.steps[0].details.items as { name: string; ok: boolean; note: string }[];
       expect(items.filter((i) => !i.ok).map((i) => i.name)).toEqual(["round trip"]);
-      expect(items.find((i) => i.name === "round trip")!.note).toMatch(/did not report the reply back within 2 s after the sync/);
+      expect(items.find((i) => i.name === "round trip")!.note).toMatch(
+        /did not report the reply back within 2 s after the sync/,
+      );
     } finally {
       stop = true;
       await remover;
@@ -109,7 +172,11 @@ describe("tatu smoke", () => {
     const missing = await tatu(["--url", app.url, "smoke", "outlook"], cliEnv, secrets);
     expect(missing.exitCode).toBe(1);
     expect(missing.stdout).toMatch(/✖ smoke\.outlook .*no connected outlook account/);
-    const wrong = await tatu(["--json", "--url", app.url, "smoke", "gmail"], { ...cliEnv, TATU_SMOKE_PASSWORD: "wrong-password-123" }, ["wrong-password-123"]);
+    const wrong = await tatu(
+      ["--json", "--url", app.url, "smoke", "gmail"],
+      { ...cliEnv, TATU_SMOKE_PASSWORD: "wrong-password-123" },
+      ["wrong-password-123"],
+    );
     expect(wrong.exitCode).toBe(1);
     expect(wrong.json.steps[0].summary).toMatch(/cannot sign in: 401/);
     expect((await tatu(["--json", "--url", app.url, "smoke", "myspace"], cliEnv)).exitCode).toBe(2);
@@ -123,21 +190,34 @@ describe("tatu meta check", () => {
   it("automated items pass; manual items fail without a TTY, need --reason with --yes, and pass with it", async () => {
     const plain = await tatu(["--json", "--url", app.url, "meta", "check"], cliEnv, secrets);
     expect(plain.exitCode).toBe(1);
-    const auto = plain.json.steps.filter((s: { id: string }) => ["meta.env", "meta.webhook-facebook", "meta.webhook-instagram", "meta.accounts"].includes(s.id));
+    const auto = plain.json.steps.filter((s: { id: string }) =>
+      ["meta.env", "meta.webhook-facebook", "meta.webhook-instagram", "meta.accounts"].includes(s.id),
+    );
     expect(auto.map((s: { ok: boolean }) => s.ok)).toEqual([true, true, true, true]);
     expect(plain.json.steps.find((s: { id: string }) => s.id === "meta.app-review")).toMatchObject({ ok: false });
 
     expect((await tatu(["--json", "--yes", "--url", app.url, "meta", "check"], cliEnv, secrets)).exitCode).toBe(2);
-    const confirmed = await tatu(["--json", "--yes", "--url", app.url, "meta", "check", "--reason", "approved in Meta dashboard 2026-11-20"], cliEnv, secrets);
+    const confirmed = await tatu(
+      ["--json", "--yes", "--url", app.url, "meta", "check", "--reason", "approved in Meta dashboard 2026-11-20"],
+      cliEnv,
+      secrets,
+    );
     expect(confirmed.exitCode).toBe(0);
-    expect(confirmed.json.steps.find((s: { id: string }) => s.id === "meta.app-review").summary).toBe("confirmed with --yes by ci-test: approved in Meta dashboard 2026-11-20");
+    expect(confirmed.json.steps.find((s: { id: string }) => s.id === "meta.app-review").summary).toBe(
+      "confirmed with --yes by ci-test: approved in Meta dashboard 2026-11-20",
+    );
   });
   it("in a terminal the operator confirms manual items with a note; one declined → exit 1", async () => {
     // The start of each title (long ones wrap in the terminal).
     const titleRe = (t: string) => new RegExp(t.slice(0, 30).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    const answers = metaManualItems.flatMap((item, i) => i < metaManualItems.length - 1
-      ? [{ prompt: titleRe(item.title), keys: "y\r" }, { prompt: /Note \(optional\)/, keys: `checked ${i}\r` }]
-      : [{ prompt: titleRe(item.title), keys: "n\r" }]);
+    const answers = metaManualItems.flatMap((item, i) =>
+      i < metaManualItems.length - 1
+        ? [
+            { prompt: titleRe(item.title), keys: "y\r" },
+            { prompt: /Note \(optional\)/, keys: `checked ${i}\r` },
+          ]
+        : [{ prompt: titleRe(item.title), keys: "n\r" }],
+    );
     const run = await tatuInTerminal(["--url", app.url, "meta", "check"], cliEnv, answers, secrets);
     expect(run.exitCode, run.output).toBe(1);
     expect(run.output).toMatch(/✔ meta\.app-review .*confirmed by tty-operator: checked 4/);
@@ -149,14 +229,26 @@ describe("tatu gate", () => {
   it("GO (exit 0, JSON summary) with env, migrations, readiness, webhooks and the configured smokes; NO-GO names what failed", async () => {
     const env = {
       ...cliEnv,
-      NEXTAUTH_URL: app.url, NEXTAUTH_SECRET: secret(), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      DATABASE_URL: databaseUrl, SMTP_URL: "smtp://127.0.0.1:2525", EMAIL_FROM: "Tatu <hello@example.test>",
+      NEXTAUTH_URL: app.url,
+      NEXTAUTH_SECRET: secret(),
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      DATABASE_URL: databaseUrl,
+      SMTP_URL: "smtp://127.0.0.1:2525",
+      EMAIL_FROM: "Tatu <hello@example.test>",
       TATU_SMOKE_PROVIDERS: "signup,gmail",
     };
     const go = await tatu(["--json", "gate"], env, [...secrets, env.NEXTAUTH_SECRET, env.TOKEN_ENCRYPTION_KEY]);
     expect(go.exitCode, go.stdout).toBe(0);
     expect(go.json).toMatchObject({ decision: "GO", failed: [] });
-    expect(go.json.steps.map((s: { id: string }) => s.id)).toEqual(["env.check", "migrate.status", "health.ready", "webhooks.facebook", "webhooks.instagram", "smoke.signup", "smoke.gmail"]);
+    expect(go.json.steps.map((s: { id: string }) => s.id)).toEqual([
+      "env.check",
+      "migrate.status",
+      "health.ready",
+      "webhooks.facebook",
+      "webhooks.instagram",
+      "smoke.signup",
+      "smoke.gmail",
+    ]);
 
     const nogo = await tatu(["--json", "gate"], { ...env, TATU_SMOKE_PROVIDERS: "signup,hotmail" }, secrets);
     expect(nogo.exitCode).toBe(1);

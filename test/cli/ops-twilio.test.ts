@@ -20,9 +20,18 @@ let cliEnv: Record<string, string>;
 beforeAll(async () => {
   twilio = await startTwilioStandIn();
   twilio.setAutoDeliver(true); // like the real Twilio: sent + delivered callbacks
-  app = await startTestApp({ publicUrl: true, databaseUrl: await isolatedDatabaseUrl(), env: { ...twilio.env(), CRON_SECRET: cronSecret } });
+  app = await startTestApp({
+    publicUrl: true,
+    databaseUrl: await isolatedDatabaseUrl(),
+    env: { ...twilio.env(), CRON_SECRET: cronSecret },
+  });
   smoke = await signedInUser(app, { role: "artist" });
-  cliEnv = { CRON_SECRET: cronSecret, TATU_SMOKE_EMAIL: smoke.email, TATU_SMOKE_PASSWORD: PASSWORD, TATU_SMOKE_ROUNDTRIP_SECONDS: "20" };
+  cliEnv = {
+    CRON_SECRET: cronSecret,
+    TATU_SMOKE_EMAIL: smoke.email,
+    TATU_SMOKE_PASSWORD: PASSWORD,
+    TATU_SMOKE_ROUNDTRIP_SECONDS: "20",
+  };
 }, 60_000);
 afterAll(async () => {
   await app?.close();
@@ -33,30 +42,60 @@ describe("tatu provider twilio", () => {
   it("assign lets only that artist connect the server number; bad input is a usage error (exit 2); list and unassign", async () => {
     const number = twilio.env().TWILIO_PHONE_NUMBER!;
     const other = await signedInUser(app, { role: "artist" });
-    expect((await other.client.post("/api/integrations/twilio/connect", {})).body.error.code).toBe("TWILIO_NUMBER_NOT_ASSIGNED");
+    expect((await other.client.post("/api/integrations/twilio/connect", {})).body.error.code).toBe(
+      "TWILIO_NUMBER_NOT_ASSIGNED",
+    );
 
-    const bad = await tatu(["--json", "--url", app.url, "provider", "twilio", "assign", "555-0100", smoke.email], cliEnv, [cronSecret]);
+    const bad = await tatu(
+      ["--json", "--url", app.url, "provider", "twilio", "assign", "555-0100", smoke.email],
+      cliEnv,
+      [cronSecret],
+    );
     expect(bad.exitCode).toBe(2);
-    const noSecret = await tatu(["--json", "--url", app.url, "provider", "twilio", "assign", number, smoke.email], {}, []);
+    const noSecret = await tatu(
+      ["--json", "--url", app.url, "provider", "twilio", "assign", number, smoke.email],
+      {},
+      [],
+    );
     expect(noSecret.exitCode).toBe(2);
-    const unknown = await tatu(["--json", "--url", app.url, "provider", "twilio", "assign", number, "nobody@example.test"], cliEnv, [cronSecret]);
+    const unknown = await tatu(
+      ["--json", "--url", app.url, "provider", "twilio", "assign", number, "nobody@example.test"],
+      cliEnv,
+      [cronSecret],
+    );
     expect(unknown.exitCode).toBe(1);
     expect(unknown.json.steps[0].summary).toMatch(/No Tatu account uses/);
 
-    const res = await tatu(["--json", "--url", app.url, "provider", "twilio", "assign", number, smoke.email], cliEnv, [cronSecret]);
+    const res = await tatu(["--json", "--url", app.url, "provider", "twilio", "assign", number, smoke.email], cliEnv, [
+      cronSecret,
+    ]);
     expect(res.exitCode, res.stdout + res.stderr).toBe(0);
-    expect(res.json.steps[0]).toMatchObject({ id: "provider.twilio.assign", ok: true, details: { assignment: { phoneNumber: number, email: smoke.email } } });
+    expect(res.json.steps[0]).toMatchObject({
+      id: "provider.twilio.assign",
+      ok: true,
+      details: { assignment: { phoneNumber: number, email: smoke.email } },
+    });
     expect((await smoke.client.post("/api/integrations/twilio/connect", {})).status).toBe(201);
-    expect((await other.client.post("/api/integrations/twilio/connect", {})).body.error.code).toBe("TWILIO_NUMBER_NOT_ASSIGNED");
+    expect((await other.client.post("/api/integrations/twilio/connect", {})).body.error.code).toBe(
+      "TWILIO_NUMBER_NOT_ASSIGNED",
+    );
 
     const list = await tatu(["--json", "--url", app.url, "provider", "twilio", "list"], cliEnv, [cronSecret]);
     expect(list.exitCode).toBe(0);
-    expect(list.json.steps[0].details.items).toEqual([expect.objectContaining({ phoneNumber: number, email: smoke.email, connected: true })]);
+    expect(list.json.steps[0].details.items).toEqual([
+      expect.objectContaining({ phoneNumber: number, email: smoke.email, connected: true }),
+    ]);
 
     // Unassigning a number nobody holds is a failed step; confirming is needed without --yes.
     const spare = "+15017120000";
-    expect((await tatu(["--json", "--url", app.url, "provider", "twilio", "unassign", spare], cliEnv, [cronSecret])).exitCode).toBe(2);
-    expect((await tatu(["--json", "--yes", "--url", app.url, "provider", "twilio", "unassign", spare], cliEnv, [cronSecret])).exitCode).toBe(1);
+    expect(
+      (await tatu(["--json", "--url", app.url, "provider", "twilio", "unassign", spare], cliEnv, [cronSecret]))
+        .exitCode,
+    ).toBe(2);
+    expect(
+      (await tatu(["--json", "--yes", "--url", app.url, "provider", "twilio", "unassign", spare], cliEnv, [cronSecret]))
+        .exitCode,
+    ).toBe(1);
   });
 });
 
@@ -64,17 +103,34 @@ describe("tatu smoke sms", () => {
   it("checks the assigned server number and the studio's own Twilio account: replies go out through each account and come back", async () => {
     const own = twilio.addAccount();
     const ownNumber = own.addNumber("+15017122663").phoneNumber;
-    const connected = await smoke.client.post("/api/integrations/twilio/connect", { phoneNumber: ownNumber, accountSid: own.accountSid, authToken: own.authToken });
+    const connected = await smoke.client.post("/api/integrations/twilio/connect", {
+      phoneNumber: ownNumber,
+      accountSid: own.accountSid,
+      authToken: own.authToken,
+    });
     expect(connected.status, connected.text).toBe(201);
     for (const to of [twilio.env().TWILIO_PHONE_NUMBER!, ownNumber])
-      expect((await twilio.inbound(undefined, { from: "+14155550142", to, body: `smoke hello ${randomBytes(2).toString("hex")}` })).status).toBe(200);
-    await until(async () => (await smoke.client.get("/api/inbox/conversations?channel=twilio")).body.items.length === 2, 15_000, "both texts");
+      expect(
+        (
+          await twilio.inbound(undefined, {
+            from: "+14155550142",
+            to,
+            body: `smoke hello ${randomBytes(2).toString("hex")}`,
+          })
+        ).status,
+      ).toBe(200);
+    await until(
+      async () => (await smoke.client.get("/api/inbox/conversations?channel=twilio")).body.items.length === 2,
+      15_000,
+      "both texts",
+    );
 
     const res = await tatu(["--json", "--url", app.url, "smoke", "sms"], cliEnv, [PASSWORD, own.authToken, cronSecret]);
     expect(res.exitCode, res.stdout).toBe(0);
     const names = res.json.steps[0].details.items.map((i: { name: string }) => i.name);
     for (const prefix of [`server number ${twilio.env().TWILIO_PHONE_NUMBER}`, `own Twilio account ${ownNumber}`])
-      for (const check of ["connected", "healthy", "number", "messages", "reply", "manual sync", "round trip"]) expect(names).toContain(`${prefix}: ${check}`);
+      for (const check of ["connected", "healthy", "number", "messages", "reply", "manual sync", "round trip"])
+        expect(names).toContain(`${prefix}: ${check}`);
     const bodies = twilio.sent().filter((s) => s.body.includes("Tatu launch smoke test"));
     expect(bodies.map((s) => s.accountSid).sort()).toEqual([twilio.accountSid, own.accountSid].sort());
   });

@@ -15,46 +15,83 @@ it("rehearses the whole launch: GO, every automated item run, rollback path take
   const started = Date.now();
   // Only PATH and HOME: no provider credentials, no DATABASE_URL, no REDIS_URL.
   const res = await execa("node", [BIN, "launch", "--rehearse", "--json"], {
-    cwd: ROOT, reject: false, extendEnv: false, timeout: 240_000,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? dir, CI: "true", NO_COLOR: "1", TATU_LAUNCH_DIR: launchDir, TATU_OPERATOR: "ci-rehearsal" },
+    cwd: ROOT,
+    reject: false,
+    extendEnv: false,
+    timeout: 240_000,
+    env: {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME ?? dir,
+      CI: "true",
+      NO_COLOR: "1",
+      TATU_LAUNCH_DIR: launchDir,
+      TATU_OPERATOR: "ci-rehearsal",
+    },
   });
   const wallMs = Date.now() - started;
   let out: any;
-  try { out = JSON.parse(res.stdout); } catch { throw new Error(`no JSON summary (exit ${res.exitCode}):\n${res.stdout}\n${res.stderr}`); }
+  try {
+    out = JSON.parse(res.stdout);
+  } catch {
+    throw new Error(`no JSON summary (exit ${res.exitCode}):\n${res.stdout}\n${res.stderr}`);
+  }
   const r = out.rehearsalReport ?? {};
-  console.log(`tatu launch --rehearse: ${(wallMs / 1000).toFixed(1)} s wall; ${(r.processWallMs / 1000).toFixed(1)} s in the process; phases ${JSON.stringify(r.timings)}; database ${r.databaseTemplate}`);
+  console.log(
+    `tatu launch --rehearse: ${(wallMs / 1000).toFixed(1)} s wall; ${(r.processWallMs / 1000).toFixed(1)} s in the process; phases ${JSON.stringify(r.timings)}; database ${r.databaseTemplate}`,
+  );
 
   const launch = loadRunbook("launch", path.join(ROOT, "runbooks"));
   const byId = new Map<string, any>(out.items.map((i: { id: string }) => [i.id, i]));
-  const notGood = out.items.filter((i: any) => !["passed", "confirmed", "skipped", "go", "overridden"].includes(i.outcome) && !(i.id === "t24.env-vars"));
+  const notGood = out.items.filter(
+    (i: any) =>
+      !["passed", "confirmed", "skipped", "go", "overridden"].includes(i.outcome) && !(i.id === "t24.env-vars"),
+  );
   expect(notGood, JSON.stringify(notGood, null, 2)).toEqual([]);
   expect({ exitCode: res.exitCode, verdict: out.verdict }).toEqual({ exitCode: 0, verdict: "GO" });
 
   for (const item of launch.items) {
     const got = byId.get(item.id);
-    if (item.kind === "manual") expect(got, item.id).toMatchObject({ outcome: "confirmed", summary: "rehearsal: auto-confirmed" });
-    if (item.kind === "automated" && item.id !== "t2h.yahoo") expect(["passed", "failed"], `${item.id}: ${got.summary}`).toContain(got.outcome);
+    if (item.kind === "manual")
+      expect(got, item.id).toMatchObject({ outcome: "confirmed", summary: "rehearsal: auto-confirmed" });
+    if (item.kind === "automated" && item.id !== "t2h.yahoo")
+      expect(["passed", "failed"], `${item.id}: ${got.summary}`).toContain(got.outcome);
   }
   // Yahoo needs a real IMAP server: the local Dovecot peer when this machine has one (it does
   // where the test suite runs), otherwise a skip that says so — never a faked pass.
   const yahoo = byId.get("t2h.yahoo");
   if (yahoo.outcome === "skipped") expect(yahoo.reason).toMatch(/no IMAP\/CalDAV server given/);
-  else expect(yahoo).toMatchObject({ outcome: "passed", summary: expect.stringMatching(/yahoo: connected, healthy, imap login, imap status INBOX, reply, manual sync, round trip ok/) });
+  else
+    expect(yahoo).toMatchObject({
+      outcome: "passed",
+      summary: expect.stringMatching(
+        /yahoo: connected, healthy, imap login, imap status INBOX, reply, manual sync, round trip ok/,
+      ),
+    });
   // The one thing a rehearsal cannot have is SMTP (mail goes to the dev outbox): the env check
   // fails for exactly that, and Go/No-Go #1 goes through on the Release Commander's logged override.
   const env = byId.get("t24.env-vars");
   if (env.outcome === "failed") {
     expect(env.summary).toMatch(/1 launch-critical missing \(SMTP_URL\); 0 invalid/);
-    expect(byId.get("t30.go-no-go-1")).toMatchObject({ outcome: "overridden", reason: expect.stringMatching(/SMTP_URL is deliberately unset/) });
+    expect(byId.get("t30.go-no-go-1")).toMatchObject({
+      outcome: "overridden",
+      reason: expect.stringMatching(/SMTP_URL is deliberately unset/),
+    });
   }
   expect(byId.get("t0.go-no-go-2").outcome).toBe("go");
-  expect(byId.get("signoff.final")).toMatchObject({ outcome: "go", summary: expect.stringMatching(/no open Sev-1\/Sev-2/) });
+  expect(byId.get("signoff.final")).toMatchObject({
+    outcome: "go",
+    summary: expect.stringMatching(/no open Sev-1\/Sev-2/),
+  });
 
   const report = out.rehearsalReport;
   expect(report.incidentBlockedSignoff).toBe(true);
   expect(report.rollback.verdict).toBe("GO");
   expect(report.rollback.items.filter((i: any) => i.step).map((i: any) => [i.step, i.outcome])).toEqual([
-    ["cron.disable-sync", "passed"], ["provider.disable", "passed"], ["rollback.vercel", "passed"], ["health.ready", "passed"], ["cron.enable-all", "passed"],
+    ["cron.disable-sync", "passed"],
+    ["provider.disable", "passed"],
+    ["rollback.vercel", "passed"],
+    ["health.ready", "passed"],
+    ["cron.enable-all", "passed"],
   ]);
 
   // The launch log, for people and for machines, inside the rehearsal's own folder.
@@ -64,14 +101,21 @@ it("rehearses the whole launch: GO, every automated item run, rollback path take
   expect(md).toMatch(/mitigation `INC-1` \| resolved/);
   expect(md).toMatch(/\*\*sign-off\*\* \| ✍️ signed/);
   expect(md).toMatch(/\*\*Result: GO\*\*/);
-  const jsonl = fs.readFileSync(out.log.jsonl, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-  expect(jsonl.filter((e) => e.type === "item")).toHaveLength(launch.items.filter((i) => i.kind !== "gate" && i.kind !== "signoff").length);
+  const jsonl = fs
+    .readFileSync(out.log.jsonl, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  expect(jsonl.filter((e) => e.type === "item")).toHaveLength(
+    launch.items.filter((i) => i.kind !== "gate" && i.kind !== "signoff").length,
+  );
   expect(path.dirname(path.dirname(out.log.markdown))).toBe(report.launchDir);
   expect(report.launchDir.startsWith(launchDir)).toBe(true);
   // The simulated incident stays in the rehearsal folder: the real launch's sign-off never sees it.
   expect(fs.existsSync(path.join(launchDir, "incidents.jsonl"))).toBe(false);
 
   // Stand-in secrets (Stripe keys, webhook secrets) never reach the output or the logs.
-  for (const text of [res.stdout, res.stderr, md, JSON.stringify(jsonl)]) expect(text).not.toMatch(/whsec_[0-9a-f]{16,}|sk_test_[0-9a-f]{16,}/);
+  for (const text of [res.stdout, res.stderr, md, JSON.stringify(jsonl)])
+    expect(text).not.toMatch(/whsec_[0-9a-f]{16,}|sk_test_[0-9a-f]{16,}/);
   fs.rmSync(dir, { recursive: true, force: true });
 }, 300_000);

@@ -31,11 +31,29 @@ describe("non-interactive confirmations", () => {
     const yesOnly = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--resume", "--yes"]);
     expect(yesOnly.exitCode).toBe(2); // --yes alone is not enough: the reason is what gets logged
 
-    const confirmed = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--resume", "--yes", "--reason", "checked on the staging dashboard"]);
+    const confirmed = await tatu(sb, [
+      "runbook",
+      "run",
+      "demo",
+      ...TARGET,
+      "--resume",
+      "--yes",
+      "--reason",
+      "checked on the staging dashboard",
+    ]);
     expect(confirmed.exitCode).toBe(0);
     const after = onlyRun(sb);
-    expect(after.state.items["first.manual"]).toMatchObject({ outcome: "confirmed", confirmedBy: "tester", reason: "checked on the staging dashboard" });
-    expect(after.log.find((e) => e.item === "first.manual")).toMatchObject({ type: "item", outcome: "confirmed", reason: "checked on the staging dashboard", operator: "tester" });
+    expect(after.state.items["first.manual"]).toMatchObject({
+      outcome: "confirmed",
+      confirmedBy: "tester",
+      reason: "checked on the staging dashboard",
+    });
+    expect(after.log.find((e) => e.item === "first.manual")).toMatchObject({
+      type: "item",
+      outcome: "confirmed",
+      reason: "checked on the staging dashboard",
+      operator: "tester",
+    });
     expect(runsOf(sb).filter((r) => r === "test.ok2")).toHaveLength(1); // not repeated by either resume
   }, 60_000);
 });
@@ -43,7 +61,12 @@ describe("non-interactive confirmations", () => {
 describe("resume", () => {
   it("after kill -9 mid-step, --resume repeats only the unfinished item", async () => {
     const sb = sandbox();
-    const child = execa("node", [BIN, "runbook", "run", "demo", ...TARGET, "--yes", "--reason", "rehearsed"], { cwd: sb.dir, reject: false, extendEnv: false, env: { ...sb.env, TEST_SLOW_MS: "60000" } });
+    const child = execa("node", [BIN, "runbook", "run", "demo", ...TARGET, "--yes", "--reason", "rehearsed"], {
+      cwd: sb.dir,
+      reject: false,
+      extendEnv: false,
+      env: { ...sb.env, TEST_SLOW_MS: "60000" },
+    });
     await until(() => fs.existsSync(sb.marker), 30_000, "the slow step to start");
     child.kill("SIGKILL");
     const killed = await child;
@@ -55,7 +78,11 @@ describe("resume", () => {
     expect(mid.state.items["first.slow"]).toBeUndefined();
     expect(fs.readdirSync(mid.dir).filter((f) => f.endsWith(".tmp"))).toEqual([]); // no half-written state
 
-    const resumed = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--resume", "--yes", "--reason", "rehearsed", "--json"], { env: { TEST_SLOW_MS: "0" } });
+    const resumed = await tatu(
+      sb,
+      ["runbook", "run", "demo", ...TARGET, "--resume", "--yes", "--reason", "rehearsed", "--json"],
+      { env: { TEST_SLOW_MS: "0" } },
+    );
     expect(resumed.exitCode).toBe(0);
     const summary = JSON.parse(resumed.stdout);
     expect(summary).toMatchObject({ verdict: "GO", runId: mid.id });
@@ -63,7 +90,9 @@ describe("resume", () => {
     expect(runsOf(sb)).toEqual(["test.ok", "test.ok2", "test.slow", "test.slow", "test.ok"]);
     const end = onlyRun(sb);
     expect(end.state.items["first.ok"].attempts).toBe(1);
-    expect(end.log.filter((e) => e.type === "run.resume")).toEqual([expect.objectContaining({ done: ["first.ok", "first.ok2"] })]);
+    expect(end.log.filter((e) => e.type === "run.resume")).toEqual([
+      expect.objectContaining({ done: ["first.ok", "first.ok2"] }),
+    ]);
     expect(end.log.filter((e) => e.type === "run.start")).toHaveLength(1); // the same run, appended to
   }, 90_000);
 
@@ -84,10 +113,21 @@ describe("skips", () => {
     const empty = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--skip", "first.manual= "]);
     expect(empty.exitCode).toBe(2);
 
-    const ok = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--skip", "first.manual=owner is on leave, covered by first.ok", "--yes"]);
+    const ok = await tatu(sb, [
+      "runbook",
+      "run",
+      "demo",
+      ...TARGET,
+      "--skip",
+      "first.manual=owner is on leave, covered by first.ok",
+      "--yes",
+    ]);
     expect(ok.exitCode).toBe(0);
     const run = onlyRun(sb);
-    expect(run.state.items["first.manual"]).toMatchObject({ outcome: "skipped", reason: "owner is on leave, covered by first.ok" });
+    expect(run.state.items["first.manual"]).toMatchObject({
+      outcome: "skipped",
+      reason: "owner is on leave, covered by first.ok",
+    });
     expect(run.md).toMatch(/first\.manual.*skipped.*owner is on leave/);
   }, 60_000);
 });
@@ -95,7 +135,17 @@ describe("skips", () => {
 describe("Go/No-Go gates", () => {
   it("block on a failed or missing required item; only the Release Commander overrides, with a logged reason", async () => {
     const sb = sandbox();
-    const blocked = await tatu(sb, ["runbook", "run", "failing", ...TARGET, ...ROLES, "--yes", "--reason", "seen", "--json"]);
+    const blocked = await tatu(sb, [
+      "runbook",
+      "run",
+      "failing",
+      ...TARGET,
+      ...ROLES,
+      "--yes",
+      "--reason",
+      "seen",
+      "--json",
+    ]);
     expect(blocked.exitCode).toBe(1);
     const summary = JSON.parse(blocked.stdout);
     expect(summary).toMatchObject({ verdict: "NO-GO", status: "blocked" });
@@ -109,16 +159,47 @@ describe("Go/No-Go gates", () => {
     const gateEntry = onlyRun(sb).log.find((e) => e.type === "gate");
     expect(gateEntry).toMatchObject({ decision: "blocked", failed: ["check.broken", "check.unknown"] });
 
-    const notRc = await tatu(sb, ["runbook", "run", "failing", ...TARGET, "--resume", "--override", "check.gate=known flaky check", "--override-by", "Mallory"]);
+    const notRc = await tatu(sb, [
+      "runbook",
+      "run",
+      "failing",
+      ...TARGET,
+      "--resume",
+      "--override",
+      "check.gate=known flaky check",
+      "--override-by",
+      "Mallory",
+    ]);
     expect(notRc.exitCode).toBe(2);
     expect(notRc.stderr).toMatch(/only the Release Commander \(Ada\)/);
 
-    const overridden = await tatu(sb, ["runbook", "run", "failing", ...TARGET, "--resume", "--override", "check.gate=known flaky check, fix tracked in #42", "--override-by", "Ada", "--yes", "--json"]);
+    const overridden = await tatu(sb, [
+      "runbook",
+      "run",
+      "failing",
+      ...TARGET,
+      "--resume",
+      "--override",
+      "check.gate=known flaky check, fix tracked in #42",
+      "--override-by",
+      "Ada",
+      "--yes",
+      "--json",
+    ]);
     expect(overridden.exitCode).toBe(0);
     expect(JSON.parse(overridden.stdout).verdict).toBe("GO");
     const run = onlyRun(sb);
-    expect(run.state.items["check.gate"]).toMatchObject({ outcome: "overridden", overriddenBy: "Ada", reason: "known flaky check, fix tracked in #42" });
-    expect(run.log.filter((e) => e.type === "gate").at(-2)).toMatchObject({ decision: "overridden", overriddenBy: "Ada", reason: "known flaky check, fix tracked in #42", failed: ["check.broken", "check.unknown"] });
+    expect(run.state.items["check.gate"]).toMatchObject({
+      outcome: "overridden",
+      overriddenBy: "Ada",
+      reason: "known flaky check, fix tracked in #42",
+    });
+    expect(run.log.filter((e) => e.type === "gate").at(-2)).toMatchObject({
+      decision: "overridden",
+      overriddenBy: "Ada",
+      reason: "known flaky check, fix tracked in #42",
+      failed: ["check.broken", "check.unknown"],
+    });
     expect(run.md).toMatch(/check\.gate.*OVERRIDDEN.*overridden by Ada: known flaky check/);
     expect(run.state.items["check.broken"].outcome).toBe("failed"); // the override does not rewrite history
   }, 90_000);
@@ -134,7 +215,14 @@ describe("Go/No-Go gates", () => {
 describe("sign-off", () => {
   it("is refused while a Sev-2 incident is open, and given once it is resolved", async () => {
     const sb = sandbox();
-    const incident = await tatu(sb, ["log", "incident", "Webhook 5xx spike on /api/webhooks/twilio", "--sev", "2", "--json"]);
+    const incident = await tatu(sb, [
+      "log",
+      "incident",
+      "Webhook 5xx spike on /api/webhooks/twilio",
+      "--sev",
+      "2",
+      "--json",
+    ]);
     expect(incident.exitCode).toBe(0);
     const id = JSON.parse(incident.stdout).incident.id;
     expect(id).toBe("INC-1");
@@ -151,7 +239,14 @@ describe("sign-off", () => {
 
     const badSev = await tatu(sb, ["log", "incident", "x", "--sev", "7"]);
     expect(badSev.exitCode).toBe(2);
-    const resolved = await tatu(sb, ["log", "mitigation", "Rolled back the Twilio webhook change", "--incident", id, "--resolve"]);
+    const resolved = await tatu(sb, [
+      "log",
+      "mitigation",
+      "Rolled back the Twilio webhook change",
+      "--incident",
+      id,
+      "--resolve",
+    ]);
     expect(resolved.exitCode).toBe(0);
     const signed = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--resume", "--yes", "--json"]);
     expect(signed.exitCode).toBe(0);
@@ -159,20 +254,31 @@ describe("sign-off", () => {
     expect(run.log.map((e) => e.type)).toEqual(expect.arrayContaining(["mitigation", "signoff"]));
     expect(run.log.filter((e) => e.type === "signoff").map((e) => e.decision)).toEqual(["refused", "signed"]);
     const list = JSON.parse((await tatu(sb, ["log", "incidents", "--json"])).stdout).incidents;
-    expect(list.map((i: { id: string; open: boolean }) => [i.id, i.open])).toEqual([["INC-1", false], ["INC-2", true]]);
+    expect(list.map((i: { id: string; open: boolean }) => [i.id, i.open])).toEqual([
+      ["INC-1", false],
+      ["INC-2", true],
+    ]);
   }, 90_000);
 });
 
 describe("exit codes and listing", () => {
   it("exits 3 when the target cannot be reached, with the JSON summary printed", async () => {
     const sb = sandbox();
-    const res = await tatu(sb, ["runbook", "run", "signup-smoke", "--url", "http://127.0.0.1:9", "--yes", "--reason", "dry run", "--json"], { env: { TATU_RUNBOOKS_DIR: path.join(ROOT, "runbooks") } });
+    const res = await tatu(
+      sb,
+      ["runbook", "run", "signup-smoke", "--url", "http://127.0.0.1:9", "--yes", "--reason", "dry run", "--json"],
+      { env: { TATU_RUNBOOKS_DIR: path.join(ROOT, "runbooks") } },
+    );
     expect(res.exitCode).toBe(3);
     const out = JSON.parse(res.stdout);
     expect(out).toMatchObject({ ok: false, exitCode: 3, verdict: "NO-GO" });
     expect(out.items.find((i: { id: string }) => i.id === "signup.create-customer").summary).toMatch(/unreachable/);
     // Items sharing one step in a section run it once.
-    expect(out.items.filter((i: { summary: string }) => /same run of smoke\.signup as signup\.create-customer/.test(i.summary))).toHaveLength(5);
+    expect(
+      out.items.filter((i: { summary: string }) =>
+        /same run of smoke\.signup as signup\.create-customer/.test(i.summary),
+      ),
+    ).toHaveLength(5);
   }, 60_000);
 
   it("lists runbooks and shows items, flagging steps that are not registered", async () => {
@@ -181,8 +287,14 @@ describe("exit codes and listing", () => {
     expect(list.runbooks.map((b: { name: string }) => b.name)).toEqual(["demo", "failing"]);
     const show = await tatu(sb, ["runbook", "show", "failing", "--json"]);
     const items = JSON.parse(show.stdout).items;
-    expect(items.find((i: { id: string }) => i.id === "check.unknown")).toMatchObject({ step: "test.nope", stepRegistered: false });
-    expect(items.find((i: { id: string }) => i.id === "check.broken")).toMatchObject({ step: "test.fail", stepRegistered: true });
+    expect(items.find((i: { id: string }) => i.id === "check.unknown")).toMatchObject({
+      step: "test.nope",
+      stepRegistered: false,
+    });
+    expect(items.find((i: { id: string }) => i.id === "check.broken")).toMatchObject({
+      step: "test.fail",
+      stepRegistered: true,
+    });
     const human = await tatu(sb, ["runbook", "show", "failing"]);
     expect(human.stdout).toMatch(/check\.unknown\s+\[step test\.nope \(no step registered\)\]/);
     const missing = await tatu(sb, ["runbook", "show", "nope"]);

@@ -18,10 +18,18 @@ function terminal(sb: Sandbox, args: string[]) {
   const env: Record<string, string> = { ...sb.env, TERM: "xterm", TEST_SLOW_MS: "0" };
   delete env.CI; // interactive only outside CI
   // A wide terminal, so prompts are not wrapped at 80 columns.
-  const child = execa("script", ["-qfec", `stty cols 250 rows 50; exec ${cmd}`, "/dev/null"], { cwd: sb.dir, env, extendEnv: false, reject: false, stdin: "pipe" });
+  const child = execa("script", ["-qfec", `stty cols 250 rows 50; exec ${cmd}`, "/dev/null"], {
+    cwd: sb.dir,
+    env,
+    extendEnv: false,
+    reject: false,
+    stdin: "pipe",
+  });
   let screen = "";
   let consumed = 0;
-  child.stdout!.on("data", (d: Buffer) => { screen += d.toString("utf8"); });
+  child.stdout!.on("data", (d: Buffer) => {
+    screen += d.toString("utf8");
+  });
   return {
     child,
     text: () => screen.replace(ANSI, ""),
@@ -30,8 +38,12 @@ function terminal(sb: Sandbox, args: string[]) {
       for (;;) {
         const rest = screen.replace(ANSI, "").slice(consumed);
         const m = prompt.exec(rest);
-        if (m) { consumed += m.index + m[0].length; break; }
-        if (Date.now() > end || child.exitCode !== null) throw new Error(`prompt ${prompt} never appeared; screen:\n${screen.replace(ANSI, "")}`);
+        if (m) {
+          consumed += m.index + m[0].length;
+          break;
+        }
+        if (Date.now() > end || child.exitCode !== null)
+          throw new Error(`prompt ${prompt} never appeared; screen:\n${screen.replace(ANSI, "")}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       await new Promise((r) => setTimeout(r, 150)); // let inquirer attach to the input
@@ -53,7 +65,11 @@ describe("interactive run in a terminal", () => {
     expect(res.exitCode, t.text()).toBe(0);
     expect(t.text()).toMatch(/demo: GO/);
     const run = onlyRun(sb);
-    expect(run.state.items["first.manual"]).toMatchObject({ outcome: "confirmed", confirmedBy: "Grace Hopper", note: "checked the dashboard" });
+    expect(run.state.items["first.manual"]).toMatchObject({
+      outcome: "confirmed",
+      confirmedBy: "Grace Hopper",
+      note: "checked the dashboard",
+    });
     expect(run.state.items["first.manual"].confirmedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/);
     expect(run.log.find((e) => e.type === "signoff")).toMatchObject({ decision: "signed" });
   }, 60_000);
@@ -65,15 +81,25 @@ describe("interactive run in a terminal", () => {
     await t.answer(/Why is check\.broken skipped\?/, "known issue in the stand-in" + ENTER);
     await t.answer(/check\.optional — Optional manual\./, DOWN + ENTER); // "Not done"
     await t.answer(/What is missing\?/, ENTER);
-    await t.answer(/check\.gate is NO-GO \(not done: check\.unknown\)\. Override as the Release Commander \(Ada\)\?/, "y" + ENTER);
+    await t.answer(
+      /check\.gate is NO-GO \(not done: check\.unknown\)\. Override as the Release Commander \(Ada\)\?/,
+      "y" + ENTER,
+    );
     await t.answer(/Release Commander name/, "Ada" + ENTER);
     await t.answer(/Reason for the override/, "step ships tomorrow" + ENTER);
     await t.answer(/sign off as Ada\?/, "y" + ENTER);
     const res = await t.child;
     expect(res.exitCode, t.text()).toBe(0);
     const run = onlyRun(sb);
-    expect(run.state.items["check.broken"]).toMatchObject({ outcome: "skipped", reason: "known issue in the stand-in" });
+    expect(run.state.items["check.broken"]).toMatchObject({
+      outcome: "skipped",
+      reason: "known issue in the stand-in",
+    });
     expect(run.state.items["check.optional"]).toMatchObject({ outcome: "failed" }); // optional: does not block
-    expect(run.state.items["check.gate"]).toMatchObject({ outcome: "overridden", overriddenBy: "Ada", reason: "step ships tomorrow" });
+    expect(run.state.items["check.gate"]).toMatchObject({
+      outcome: "overridden",
+      overriddenBy: "Ada",
+      reason: "step ships tomorrow",
+    });
   }, 60_000);
 });

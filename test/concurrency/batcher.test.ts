@@ -8,17 +8,23 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 describe("single-flight batcher", () => {
   it("answers each caller with its own result and shares one write per burst", async () => {
     const writes: number[][] = [];
-    const b = createBatcher<number, number>(async (items) => { writes.push(items); await tick(); return items.map((n) => n * 10); });
+    const b = createBatcher<number, number>(async (items) => {
+      writes.push(items);
+      await tick();
+      return items.map((n) => n * 10);
+    });
     const results = await Promise.all([1, 2, 3].map((n) => b.push(n)));
     expect(results).toEqual([10, 20, 30]);
     expect(writes).toEqual([[1, 2, 3]]);
   });
 
   it("collects callers arriving during a write into the next write, never two writes at once", async () => {
-    let active = 0, maxActive = 0;
+    let active = 0,
+      maxActive = 0;
     const writes: number[][] = [];
     const b = createBatcher<number, number>(async (items) => {
-      active++; maxActive = Math.max(maxActive, active);
+      active++;
+      maxActive = Math.max(maxActive, active);
       writes.push(items);
       await tick();
       active--;
@@ -34,7 +40,10 @@ describe("single-flight batcher", () => {
 
   it("rejects only the callers of a failed write; the next burst succeeds", async () => {
     let fail = true;
-    const b = createBatcher<string, string>(async (items) => { if (fail) throw new Error("db down"); return items; });
+    const b = createBatcher<string, string>(async (items) => {
+      if (fail) throw new Error("db down");
+      return items;
+    });
     await expect(Promise.all([b.push("a"), b.push("b")])).rejects.toThrow("db down");
     fail = false;
     expect(await b.push("c")).toBe("c");
@@ -42,7 +51,13 @@ describe("single-flight batcher", () => {
 
   it("splits bursts larger than maxBatch", async () => {
     const sizes: number[] = [];
-    const b = createBatcher<number, number>(async (items) => { sizes.push(items.length); return items; }, { maxBatch: 2 });
+    const b = createBatcher<number, number>(
+      async (items) => {
+        sizes.push(items.length);
+        return items;
+      },
+      { maxBatch: 2 },
+    );
     await Promise.all([1, 2, 3, 4, 5].map((n) => b.push(n)));
     expect(sizes).toEqual([2, 2, 1]);
   });
@@ -51,7 +66,13 @@ describe("single-flight batcher", () => {
 describe("gathering, and callers that share one promise", () => {
   it("waits gatherMs for company before the first write", async () => {
     const writes: number[][] = [];
-    const b = createBatcher<number, number>(async (items) => { writes.push(items); return items; }, { gatherMs: 20 });
+    const b = createBatcher<number, number>(
+      async (items) => {
+        writes.push(items);
+        return items;
+      },
+      { gatherMs: 20 },
+    );
     const first = b.push(1);
     await new Promise((r) => setTimeout(r, 5)); // well inside the window: joins the same write
     const second = b.push(2);
@@ -63,11 +84,17 @@ describe("gathering, and callers that share one promise", () => {
     const tracked: Promise<void>[] = [];
     const writes: string[][] = [];
     let release!: () => void;
-    const b = createBatcher<string, void>(async (items) => {
-      writes.push(items);
-      if (writes.length === 1) await new Promise<void>((r) => { release = r; });
-      return items.map(() => undefined);
-    }, { gatherMs: 5, track: (p) => tracked.push(p) });
+    const b = createBatcher<string, void>(
+      async (items) => {
+        writes.push(items);
+        if (writes.length === 1)
+          await new Promise<void>((r) => {
+            release = r;
+          });
+        return items.map(() => undefined);
+      },
+      { gatherMs: 5, track: (p) => tracked.push(p) },
+    );
     const early = [b.add("a"), b.add("b")];
     await new Promise((r) => setImmediate(r));
     early.push(b.add("c"));
@@ -79,14 +106,24 @@ describe("gathering, and callers that share one promise", () => {
     expect(late[0]).not.toBe(early[0]);
     release();
     await Promise.all([...early, ...late]);
-    expect(writes).toEqual([["a", "b", "c"], ["d", "e"]]);
+    expect(writes).toEqual([
+      ["a", "b", "c"],
+      ["d", "e"],
+    ]);
     expect(tracked).toEqual([early[0], late[0]]);
   });
 
   it("add(): a failed flush rejects its shared promise; push() and add() callers share writes", async () => {
     let fail = true;
     const writes: number[][] = [];
-    const b = createBatcher<number, number>(async (items) => { writes.push(items); if (fail) throw new Error("redis down"); return items; }, { gatherMs: 1 });
+    const b = createBatcher<number, number>(
+      async (items) => {
+        writes.push(items);
+        if (fail) throw new Error("redis down");
+        return items;
+      },
+      { gatherMs: 1 },
+    );
     await expect(b.add(1)).rejects.toThrow("redis down");
     fail = false;
     const [pushed] = await Promise.all([b.push(2), b.add(3)]);

@@ -12,7 +12,6 @@ import pkg from "../../package.json" with { type: "json" };
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-embedded-"));
 let proc: ResultPromise | undefined;
 
-
 async function start(port: number): Promise<HttpClient> {
   // Only what a fresh shell has: PATH and HOME. Nothing from this test run leaks in.
   // Exactly what `npm start` runs, without npm in between (npm does not pass SIGTERM on):
@@ -20,14 +19,29 @@ async function start(port: number): Promise<HttpClient> {
   const commands = pkg.scripts.start.split(" && ").map((c) => c.split(" "));
   for (const [cmd, ...args] of commands.slice(0, -1)) await execa(cmd!, args, { preferLocal: true });
   const [cmd, ...args] = commands.at(-1)!;
-  proc = execa(cmd!, args, { preferLocal: true, env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), TATU_DATA_DIR: dataDir, LOG_LEVEL: "warn" }, extendEnv: false, reject: false, all: true });
+  proc = execa(cmd!, args, {
+    preferLocal: true,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      TATU_DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+    },
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
       if ((await fetch(`${base}/api/health/ready`)).status === 200) return new HttpClient(base);
-    } catch { /* not listening yet */ }
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`service did not become ready:\n${(await proc).all}`);
+    } catch {
+      /* not listening yet */
+    }
+    if (proc.exitCode !== null || Date.now() > deadline)
+      throw new Error(`service did not become ready:\n${(await proc).all}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -50,7 +64,12 @@ it("boots on embedded defaults, keeps accounts across a restart", async () => {
   // The details need the bearer: the dev CRON_SECRET the first start generated under the data dir.
   const { CRON_SECRET } = JSON.parse(fs.readFileSync(path.join(dataDir, "dev-secrets.json"), "utf8"));
   const ready = await client.get("/api/health/ready", { authorization: `Bearer ${CRON_SECRET}` });
-  expect(ready.body.checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, redis: { configured: false }, queue: { mode: "inline" } });
+  expect(ready.body.checks).toMatchObject({
+    database: { ok: true },
+    migrations: { ok: true },
+    redis: { configured: false },
+    queue: { mode: "inline" },
+  });
 
   const email = "first-try@example.test";
   const password = "tattoo-ink-42";

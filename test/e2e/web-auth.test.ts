@@ -51,7 +51,16 @@ async function logIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.locator("#login-form [type=submit]").click();
-  await expect.poll(() => page.locator("[data-testid=signed-in]").innerText().catch(() => ""), POLL).toContain(email);
+  await expect
+    .poll(
+      () =>
+        page
+          .locator("[data-testid=signed-in]")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toContain(email);
 }
 
 it("signs up, verifies from the email link, logs in and out", async () => {
@@ -128,13 +137,24 @@ it("recovers a forgotten password from the login page through the emailed link",
   await expect.poll(() => page.locator("#reset-password-error").innerText(), POLL).toMatch(/at least 8/);
   await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await page.locator("#reset-form [type=submit]").click();
-  await expect.poll(() => page.locator("#reset").getAttribute("data-state").catch(() => null), POLL).toBe("success");
+  await expect
+    .poll(
+      () =>
+        page
+          .locator("#reset")
+          .getAttribute("data-state")
+          .catch(() => null),
+      POLL,
+    )
+    .toBe("success");
 
   await page.locator("#reset").getByRole("link", { name: "Log in" }).click();
   await page.waitForURL(/\/login$/);
   await logIn(page, email, NEW_PASSWORD);
   // The link worked once.
-  expect((await app.client().post("/api/auth/reset-password", { token, password: "yet-another-5" })).body.error.code).toBe("TOKEN_USED");
+  expect(
+    (await app.client().post("/api/auth/reset-password", { token, password: "yet-another-5" })).body.error.code,
+  ).toBe("TOKEN_USED");
   await page.close();
 });
 
@@ -159,7 +179,9 @@ it("changes the password and signs out everywhere from the account page", async 
   await page.getByLabel("Current password").fill(PASSWORD);
   await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await page.locator("#change-password-form [type=submit]").click();
-  await expect.poll(() => page.locator("#change-title ~ [data-testid=status]").innerText(), POLL).toMatch(/password changed/i);
+  await expect
+    .poll(() => page.locator("#change-title ~ [data-testid=status]").innerText(), POLL)
+    .toMatch(/password changed/i);
   expect((await other.get("/api/auth/me")).status).toBe(401); // the other device is out
   await expect.poll(() => page.locator("#sessions li").count(), POLL).toBe(1);
 

@@ -23,10 +23,18 @@ export async function latestResetToken(app: TestApp, email: string): Promise<str
 }
 
 /** A verified, signed-in user with their own cookie jar. */
-export async function signedInUser(app: TestApp, opts: { email?: string; role?: "artist" | "customer" } = {}): Promise<{ client: HttpClient; email: string; userId: string }> {
+export async function signedInUser(
+  app: TestApp,
+  opts: { email?: string; role?: "artist" | "customer" } = {},
+): Promise<{ client: HttpClient; email: string; userId: string }> {
   const client = app.client();
   const email = opts.email ?? uniqueEmail();
-  const signup = await client.post("/api/auth/signup", { email, password: PASSWORD, name: "Test User", role: opts.role ?? "artist" });
+  const signup = await client.post("/api/auth/signup", {
+    email,
+    password: PASSWORD,
+    name: "Test User",
+    role: opts.role ?? "artist",
+  });
   if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${signup.text}`);
   const token = await latestVerificationToken(app, email);
   const verify = await client.get(`/api/auth/verify-email?token=${token}`);

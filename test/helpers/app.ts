@@ -36,7 +36,15 @@ export function uniqueEmail(tag = "user"): string {
  * env: extra environment for this instance. `redis: true` connects to the real Redis with a
  * prefix unique to this test (or the given one, to make two instances share it).
  */
-export async function startTestApp(opts: { env?: Record<string, string>; redis?: boolean | string; databaseUrl?: string; publicUrl?: boolean; jobs?: Catalog } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: {
+    env?: Record<string, string>;
+    redis?: boolean | string;
+    databaseUrl?: string;
+    publicUrl?: boolean;
+    jobs?: Catalog;
+  } = {},
+): Promise<TestApp> {
   // publicUrl: NEXTAUTH_URL is this instance's real address (providers that sign the URL they call, e.g. Twilio).
   const port = opts.publicUrl ? await freePort() : 0;
   const prefix = typeof opts.redis === "string" ? opts.redis : `tatu-test-${randomBytes(4).toString("hex")}`;
@@ -59,7 +67,11 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
   // Capturing for the suite-wide secret scan: info-level logs into a file, masking on as in production.
   const logFile = newLogFile();
   const log = logFile
-    ? createLogger({ level: config.logLevel === "silent" ? "info" : config.logLevel, secrets: secretValues(config), destination: pino.destination({ dest: logFile, sync: true }) })
+    ? createLogger({
+        level: config.logLevel === "silent" ? "info" : config.logLevel,
+        secrets: secretValues(config),
+        destination: pino.destination({ dest: logFile, sync: true }),
+      })
     : createLogger({ level: config.logLevel });
   const booted = await boot({ config, log, jobs: opts.jobs });
   const http = await startHttpServer(booted.ctx, port, "127.0.0.1");
@@ -69,7 +81,11 @@ export async function startTestApp(opts: { env?: Record<string, string>; redis?:
     client: () => new HttpClient(http.url),
     async close() {
       await http.close();
-      if (captureDir) recordSecrets([...configuredSecrets(booted.ctx.config), ...(await storedProviderSecrets(booted.ctx).catch(() => []))]);
+      if (captureDir)
+        recordSecrets([
+          ...configuredSecrets(booted.ctx.config),
+          ...(await storedProviderSecrets(booted.ctx).catch(() => [])),
+        ]);
       // Leave the shared Redis as we found it: drop this instance's keys (not a shared prefix's).
       if (opts.redis === true && booted.ctx.redis) {
         const keys = await booted.ctx.redis.keys(`${prefix}:*`).catch(() => [] as string[]);

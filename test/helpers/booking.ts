@@ -8,7 +8,12 @@ import { isolatedDatabaseUrl, startTestApp, type TestApp } from "./app.ts";
 import type { HttpClient } from "./http.ts";
 import type { Track } from "./suite.ts";
 
-export interface BookableArtist { client: HttpClient; userId: string; email: string; serviceId: string }
+export interface BookableArtist {
+  client: HttpClient;
+  userId: string;
+  email: string;
+  serviceId: string;
+}
 
 export interface BookableOptions {
   zone: string;
@@ -26,22 +31,55 @@ export async function bookableArtist(app: TestApp, opts: BookableOptions): Promi
   const hours = opts.hours ?? { start: "10:00", end: "18:00" };
   const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [hours]]));
   const policy = opts.cancelNoticeHours === undefined ? {} : { cancelNoticeHours: opts.cancelNoticeHours };
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: opts.name ?? "Jo", timeZone: opts.zone, workingHours: week, bufferMinutes: 0, visible: true, ...policy } });
-  const service = await app.ctx.db.service.create({ data: { artistId: artist.userId, kind: "session", ...(opts.service ?? { name: "Session", durationMinutes: 60 }) } });
+  await app.ctx.db.artistProfile.create({
+    data: {
+      userId: artist.userId,
+      displayName: opts.name ?? "Jo",
+      timeZone: opts.zone,
+      workingHours: week,
+      bufferMinutes: 0,
+      visible: true,
+      ...policy,
+    },
+  });
+  const service = await app.ctx.db.service.create({
+    data: { artistId: artist.userId, kind: "session", ...(opts.service ?? { name: "Session", durationMinutes: 60 }) },
+  });
   return { ...artist, serviceId: service.id };
 }
 
 /** The app on an isolated database, pointed at the stand-ins by `env` (closed after the
  *  suite through `track`), and an artist bookable in `opts.zone`. */
-export async function startBookingApp(track: Track, env: Record<string, string>, opts: BookableOptions): Promise<{ app: TestApp; artist: BookableArtist }> {
+export async function startBookingApp(
+  track: Track,
+  env: Record<string, string>,
+  opts: BookableOptions,
+): Promise<{ app: TestApp; artist: BookableArtist }> {
   const app = track(await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env }));
   return { app, artist: await bookableArtist(app, opts) };
 }
 
-export async function confirmedAppointment(app: TestApp, artist: BookableArtist, start: string, idea = "Swallow"): Promise<{ appointmentId: string; customer: { client: HttpClient } }> {
+export async function confirmedAppointment(
+  app: TestApp,
+  artist: BookableArtist,
+  start: string,
+  idea = "Swallow",
+): Promise<{ appointmentId: string; customer: { client: HttpClient } }> {
   const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea, placement: "forearm", size: "8 cm" });
-  expect((await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId: artist.serviceId, slots: [{ start }] })).status).toBe(200);
+  const req = await customer.client.post("/api/bookings/requests", {
+    artistId: artist.userId,
+    idea,
+    placement: "forearm",
+    size: "8 cm",
+  });
+  expect(
+    (
+      await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+        serviceId: artist.serviceId,
+        slots: [{ start }],
+      })
+    ).status,
+  ).toBe(200);
   const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
   expect(accepted.body.status).toBe("confirmed");
   return { appointmentId: accepted.body.appointmentId, customer };
@@ -49,14 +87,26 @@ export async function confirmedAppointment(app: TestApp, artist: BookableArtist,
 
 /** Start times of the free 60-minute slots between two instants, as ISO strings. */
 export async function freeStarts(app: TestApp, artistId: string, from: string, to: string): Promise<string[]> {
-  const res = await app.client().get(`/api/artists/${artistId}/availability?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&durationMinutes=60`);
+  const res = await app
+    .client()
+    .get(
+      `/api/artists/${artistId}/availability?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&durationMinutes=60`,
+    );
   return res.body.slots.map((s: { start: string }) => new Date(s.start).toISOString());
 }
 
 /** The owner sees the connection healthy; another artist gets 404 on it and sees nothing. */
-export async function expectHealthyAndPrivate(app: TestApp, owner: HttpClient, connectionId: string): Promise<HttpClient> {
+export async function expectHealthyAndPrivate(
+  app: TestApp,
+  owner: HttpClient,
+  connectionId: string,
+): Promise<HttpClient> {
   const list = await owner.get("/api/calendars");
-  expect(list.body.items.find((c: { id: string }) => c.id === connectionId)).toMatchObject({ lastError: null, needsReconnect: false, lastSuccessAt: expect.any(String) });
+  expect(list.body.items.find((c: { id: string }) => c.id === connectionId)).toMatchObject({
+    lastError: null,
+    needsReconnect: false,
+    lastSuccessAt: expect.any(String),
+  });
   const other = await signedInUser(app, { role: "artist" });
   expect((await other.client.post(`/api/calendars/${connectionId}/sync`)).status).toBe(404);
   expect((await other.client.put(`/api/calendars/${connectionId}`, { isPrimary: true })).status).toBe(404);

@@ -10,7 +10,8 @@ import type { Secret } from "../security/secrets-scan.ts";
 export const captureDir = process.env.TATU_TEST_CAPTURE_DIR || undefined;
 
 let seq = 0;
-const file = (kind: string, ext: string) => path.join(captureDir!, `${kind}-${process.pid}-${Date.now()}-${seq++}.${ext}`);
+const file = (kind: string, ext: string) =>
+  path.join(captureDir!, `${kind}-${process.pid}-${Date.now()}-${seq++}.${ext}`);
 
 /** A fresh log file for one app instance (undefined when not capturing). */
 export function newLogFile(): string | undefined {
@@ -29,10 +30,19 @@ export function recordSecrets(secrets: Secret[]): void {
 export async function recordResponse(method: string, url: string, res: Response): Promise<void> {
   if (!captureDir) return;
   const type = res.headers.get("content-type") ?? "";
-  const body = res.status >= 400 || /json|text\/plain/.test(type) ? await res.clone().text().catch(() => "") : "";
+  const body =
+    res.status >= 400 || /json|text\/plain/.test(type)
+      ? await res
+          .clone()
+          .text()
+          .catch(() => "")
+      : "";
   const lines: string[] = [];
   res.headers.forEach((v, k) => lines.push(`${k}: ${v}`));
   const headers = lines.join("\n");
   fs.mkdirSync(captureDir, { recursive: true });
-  fs.appendFileSync(path.join(captureDir, `http-${process.pid}.log`), `${method} ${url} → ${res.status}\n${headers}\n\n${body}\n\n`);
+  fs.appendFileSync(
+    path.join(captureDir, `http-${process.pid}.log`),
+    `${method} ${url} → ${res.status}\n${headers}\n\n${body}\n\n`,
+  );
 }

@@ -38,7 +38,9 @@ export default async function setup(project: TestProject) {
   project.provide("runId", runId);
   return async () => {
     await admin(async (c) => {
-      const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${runId}%`]);
+      const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE $1", [
+        `${runId}%`,
+      ]);
       for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     });
   };
@@ -60,5 +62,9 @@ export async function isolatedDatabase(runId: string, template: string): Promise
 }
 
 declare module "vitest" {
-  export interface ProvidedContext { databaseUrl: string; templateDatabase: string; runId: string }
+  export interface ProvidedContext {
+    databaseUrl: string;
+    templateDatabase: string;
+    runId: string;
+  }
 }

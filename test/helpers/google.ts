@@ -31,18 +31,31 @@ export async function consent(url: string): Promise<URLSearchParams> {
   return new URL(res.headers.get("location")!).searchParams;
 }
 
-export interface Connected { account: ProviderAccount; saved: Record<string, unknown>[] }
+export interface Connected {
+  account: ProviderAccount;
+  saved: Record<string, unknown>[];
+}
 
 /** The real connect flow for an existing mailbox: authorization URL → consent → code exchange
  *  with the PKCE verifier; `saved` records each credentials refresh. */
 export async function connectMailbox(email: string): Promise<Connected> {
   google.consentAs(email);
   const { verifier, challenge } = pkce();
-  const q = await consent(connect.authorizationUrl(env, { state: "s", redirectUri: REDIRECT, codeChallenge: challenge }));
-  const created = await connect.exchangeCode(env, { code: q.get("code")!, redirectUri: REDIRECT, codeVerifier: verifier });
+  const q = await consent(
+    connect.authorizationUrl(env, { state: "s", redirectUri: REDIRECT, codeChallenge: challenge }),
+  );
+  const created = await connect.exchangeCode(env, {
+    code: q.get("code")!,
+    redirectUri: REDIRECT,
+    codeVerifier: verifier,
+  });
   const saved: Record<string, unknown>[] = [];
   const account: ProviderAccount = {
-    id: `acc-${email}`, userId: "user-1", externalId: created.externalId, address: created.address, credentials: created.credentials,
+    id: `acc-${email}`,
+    userId: "user-1",
+    externalId: created.externalId,
+    address: created.address,
+    credentials: created.credentials,
     saveCredentials: async (next) => {
       saved.push(next);
       account.credentials = next;

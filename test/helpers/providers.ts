@@ -22,7 +22,11 @@ export function pkce(): { verifier: string; challenge: string } {
 /** A silent ProviderEnv whose data dir is a fresh temp dir `tatu-<tag>-…` (in `dataDir`). */
 export function testProviderEnv(tag: string, env: Record<string, string>): ProviderEnv & { dataDir: string } {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `tatu-${tag}-`));
-  return { config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dataDir, ...env }), log: createLogger({ level: "silent" }), dataDir };
+  return {
+    config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dataDir, ...env }),
+    log: createLogger({ level: "silent" }),
+    dataDir,
+  };
 }
 
 /** Stands in for the inbox: keeps every message once per externalId, counts re-deliveries. */
@@ -41,7 +45,11 @@ export class Store {
 
 /** Like the inbox: each page's messages and cursor committed together, the cursor through JSON
  *  (a database column); the loop may "crash" (break) after any page (`stopAfter`). */
-export async function drainInto(pages: AsyncIterable<SyncPage>, store: Store, stopAfter = Infinity): Promise<SyncPage[]> {
+export async function drainInto(
+  pages: AsyncIterable<SyncPage>,
+  store: Store,
+  stopAfter = Infinity,
+): Promise<SyncPage[]> {
   const out: SyncPage[] = [];
   for await (const page of pages) {
     store.add({ messages: page.messages, cursor: JSON.parse(JSON.stringify(page.cursor)) as SyncCursor });
@@ -55,12 +63,18 @@ export async function drainInto(pages: AsyncIterable<SyncPage>, store: Store, st
  *  at a stand-in) fails loudly instead of trying the internet. Returns the undo. */
 export function guardNetwork(): () => void {
   const real = { http: http.request, https: https.request };
-  const hostOf = (arg: unknown) => (typeof arg === "string" ? new URL(arg).hostname : arg instanceof URL ? arg.hostname : (arg as { hostname?: string; host?: string })?.hostname ?? (arg as { host?: string })?.host ?? "");
-  const guard = <F extends (...a: never[]) => unknown>(fn: F): F => ((...args: Parameters<F>) => {
-    const host = hostOf(args[0]);
-    if (host !== "127.0.0.1" && host !== "localhost") throw new Error(`test tried to reach ${host}`);
-    return fn(...args);
-  }) as F;
+  const hostOf = (arg: unknown) =>
+    typeof arg === "string"
+      ? new URL(arg).hostname
+      : arg instanceof URL
+        ? arg.hostname
+        : ((arg as { hostname?: string; host?: string })?.hostname ?? (arg as { host?: string })?.host ?? "");
+  const guard = <F extends (...a: never[]) => unknown>(fn: F): F =>
+    ((...args: Parameters<F>) => {
+      const host = hostOf(args[0]);
+      if (host !== "127.0.0.1" && host !== "localhost") throw new Error(`test tried to reach ${host}`);
+      return fn(...args);
+    }) as F;
   http.request = guard(real.http);
   https.request = guard(real.https);
   return () => {
@@ -69,11 +83,18 @@ export function guardNetwork(): () => void {
   };
 }
 
-interface StandIn { env(): Record<string, string>; close(): Promise<void> }
+interface StandIn {
+  env(): Record<string, string>;
+  close(): Promise<void>;
+}
 
 /** Suite hooks for a provider test against a stand-in: the network guard, the stand-in and a
  *  ProviderEnv on its env() (handed to `ready`), all undone after the suite. */
-export function standInSuite<S extends StandIn>(tag: string, start: () => Promise<S>, ready: (standIn: S, env: ProviderEnv) => void): void {
+export function standInSuite<S extends StandIn>(
+  tag: string,
+  start: () => Promise<S>,
+  ready: (standIn: S, env: ProviderEnv) => void,
+): void {
   suiteResources(async (track) => {
     const unguard = guardNetwork();
     track({ close: async () => unguard() });

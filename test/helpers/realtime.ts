@@ -16,7 +16,9 @@ export async function openSocket(baseUrl: string, client: HttpClient): Promise<S
   const ws = new WebSocket(`${baseUrl.replace("http", "ws")}/ws?token=${encodeURIComponent(body.token)}`);
   const events: any[] = [];
   ws.on("message", (m) => events.push(JSON.parse(String(m))));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   await new Promise<void>((resolve, reject) => {
     ws.once("error", reject);
     const check = () => (events.some((e) => e.type === "ready") ? resolve() : setTimeout(check, 10));
@@ -29,7 +31,10 @@ export async function openSocket(baseUrl: string, client: HttpClient): Promise<S
       for (;;) {
         const hit = events.find(pred);
         if (hit) return hit;
-        if (Date.now() > end) throw new Error(`no matching realtime event within ${ms} ms; got ${JSON.stringify(events.map((e) => e.type))}`);
+        if (Date.now() > end)
+          throw new Error(
+            `no matching realtime event within ${ms} ms; got ${JSON.stringify(events.map((e) => e.type))}`,
+          );
         await new Promise((r) => setTimeout(r, 10));
       }
     },

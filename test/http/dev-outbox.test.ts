@@ -5,12 +5,19 @@ import { afterEach, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 let app: TestApp | undefined;
-afterEach(async () => { await app?.close(); app = undefined; });
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
 
 const productionEnv = () => ({
-  NODE_ENV: "production", NEXTAUTH_URL: "https://tatu.example.test", NEXTAUTH_SECRET: randomBytes(48).toString("base64url"),
-  CRON_SECRET: randomBytes(24).toString("base64url"), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-  SMTP_URL: "smtp://127.0.0.1:2525", EMAIL_FROM: "Tatu <no-reply@tatu.example.test>",
+  NODE_ENV: "production",
+  NEXTAUTH_URL: "https://tatu.example.test",
+  NEXTAUTH_SECRET: randomBytes(48).toString("base64url"),
+  CRON_SECRET: randomBytes(24).toString("base64url"),
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  SMTP_URL: "smtp://127.0.0.1:2525",
+  EMAIL_FROM: "Tatu <no-reply@tatu.example.test>",
 });
 
 it("is served by default outside production (the embedded default sets DEV_OUTBOX)", async () => {

@@ -9,10 +9,13 @@ import { migrationNames } from "../../service/db/migrations.ts";
 
 let app: TestApp;
 const ADMIN = `health-admin-${randomBytes(4).toString("hex")}@example.test`;
-beforeAll(async () => { app = await startTestApp({ redis: true, env: { ADMIN_EMAILS: ADMIN } }); });
+beforeAll(async () => {
+  app = await startTestApp({ redis: true, env: { ADMIN_EMAILS: ADMIN } });
+});
 const bearerOf = (a: TestApp) => ({ authorization: `Bearer ${a.ctx.config.cronSecret}` });
-afterAll(async () => { await app?.close(); });
-
+afterAll(async () => {
+  await app?.close();
+});
 
 describe("health", () => {
   it("GET /api/health answers 200 (liveness)", async () => {

@@ -17,18 +17,43 @@ let server: RunningServer;
 
 beforeAll(async () => {
   const config = loadConfig({
-    NODE_ENV: "test", DATABASE_URL: inject("databaseUrl"), TATU_DATA_DIR: `/tmp/tatu-test-${inject("runId")}`,
-    TATU_SCHEDULER: "off", CRON_SECRET, LOG_LEVEL: "debug", RATE_LIMIT_SIGNUP: "1000/10m",
+    NODE_ENV: "test",
+    DATABASE_URL: inject("databaseUrl"),
+    TATU_DATA_DIR: `/tmp/tatu-test-${inject("runId")}`,
+    TATU_SCHEDULER: "off",
+    CRON_SECRET,
+    LOG_LEVEL: "debug",
+    RATE_LIMIT_SIGNUP: "1000/10m",
   });
-  const destination = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
-  booted = await boot({ config, log: createLogger({ level: "debug", secrets: secretValues(config), destination: destination as never }) });
+  const destination = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  booted = await boot({
+    config,
+    log: createLogger({ level: "debug", secrets: secretValues(config), destination: destination as never }),
+  });
   server = await startHttpServer(booted.ctx, 0, "127.0.0.1");
 });
-afterAll(async () => { await server?.close(); await booted?.close(); });
+afterAll(async () => {
+  await server?.close();
+  await booted?.close();
+});
 
 it("logs JSON lines with request ids and no passwords, cookies, tokens or secret values", async () => {
-  await new HttpClient(server.url).post("/api/auth/signup", { email: uniqueEmail("log"), password: PASSWORD, name: "Logan", role: "artist" }, { "x-request-id": "req-log-1" });
-  const testApp = { url: server.url, ctx: booted.ctx, client: () => new HttpClient(server.url), close: async () => undefined };
+  await new HttpClient(server.url).post(
+    "/api/auth/signup",
+    { email: uniqueEmail("log"), password: PASSWORD, name: "Logan", role: "artist" },
+    { "x-request-id": "req-log-1" },
+  );
+  const testApp = {
+    url: server.url,
+    ctx: booted.ctx,
+    client: () => new HttpClient(server.url),
+    close: async () => undefined,
+  };
   const { client } = await signedInUser(testApp); // signup, verify, login: session cookie set
   await client.get("/api/cron/sync-messages", { authorization: `Bearer ${CRON_SECRET}` });
   booted.ctx.log.info(`operator pasted ${CRON_SECRET} by mistake`);

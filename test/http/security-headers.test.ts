@@ -20,7 +20,16 @@ afterAll(async () => {
 /** The CSP as directive → sources. */
 function csp(header: string | null): Record<string, string[]> {
   expect(header, "Content-Security-Policy header").toBeTruthy();
-  return Object.fromEntries(header!.split(";").map((d) => d.trim()).filter(Boolean).map((d) => { const [k, ...v] = d.split(/\s+/); return [k!, v]; }));
+  return Object.fromEntries(
+    header!
+      .split(";")
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => {
+        const [k, ...v] = d.split(/\s+/);
+        return [k!, v];
+      }),
+  );
 }
 
 describe("pages of the SPA", () => {
@@ -75,7 +84,10 @@ describe("API answers", () => {
     it(`${path} is data, never a document: default-src 'none', no framing, nosniff`, async () => {
       const res = await fetch(app.url + path);
       expect(res.headers.get("content-type")).toMatch(/application\/json/);
-      expect(csp(res.headers.get("content-security-policy"))).toEqual({ "default-src": ["'none'"], "frame-ancestors": ["'none'"] });
+      expect(csp(res.headers.get("content-security-policy"))).toEqual({
+        "default-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+      });
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("x-frame-options")).toBe("DENY");
     });
@@ -92,7 +104,9 @@ describe("over https", () => {
 
 describe("vercel.json (the static build on Vercel)", () => {
   it("sends exactly the headers Express sends on pages (https, default tiles), on every non-API path", () => {
-    const vercel = JSON.parse(fs.readFileSync("vercel.json", "utf8")) as { routes: { src?: string; headers?: Record<string, string>; continue?: boolean; handle?: string }[] };
+    const vercel = JSON.parse(fs.readFileSync("vercel.json", "utf8")) as {
+      routes: { src?: string; headers?: Record<string, string>; continue?: boolean; handle?: string }[];
+    };
     // Legacy `routes` cannot be combined with a top-level `headers` key: a header route that continues.
     const withHeaders = vercel.routes.filter((r) => r.headers);
     expect(withHeaders).toHaveLength(1);
@@ -100,7 +114,8 @@ describe("vercel.json (the static build on Vercel)", () => {
     expect(route.continue).toBe(true);
     expect(vercel.routes.indexOf(route)).toBe(0);
     const re = new RegExp(`^${route.src}$`);
-    for (const path of ["/", "/index.html", "/artists", "/artists/x/y", "/assets/index-abc.js"]) expect(re.test(path), path).toBe(true);
+    for (const path of ["/", "/index.html", "/artists", "/artists/x/y", "/assets/index-abc.js"])
+      expect(re.test(path), path).toBe(true);
     expect(re.test("/api/health"), "API answers get Express's own headers").toBe(false);
     const lower = Object.fromEntries(Object.entries(route.headers!).map(([k, v]) => [k.toLowerCase(), v]));
     expect(lower).toEqual(headersOf(pageHeaders({ https: true })));
@@ -117,6 +132,8 @@ describe("tileSource", () => {
   });
 
   it("an invalid VITE_TILE_URL stops the boot with a clear message", async () => {
-    await expect(startTestApp({ env: { VITE_TILE_URL: "https://tiles.example.net/x.png" } })).rejects.toThrow(/VITE_TILE_URL is invalid: must contain \{z\}, \{x\} and \{y\}/);
+    await expect(startTestApp({ env: { VITE_TILE_URL: "https://tiles.example.net/x.png" } })).rejects.toThrow(
+      /VITE_TILE_URL is invalid: must contain \{z\}, \{x\} and \{y\}/,
+    );
   });
 });

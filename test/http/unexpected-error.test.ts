@@ -32,11 +32,24 @@ afterAll(() => new Promise<void>((r) => sentry.close(() => r())));
 it("answers 500 with an error id, logs it, and reports it to Sentry without leaking internals", async () => {
   await initSentry(`http://publickey@127.0.0.1:${sentryPort}/1`, "test");
   const lines: string[] = [];
-  const log = createLogger({ level: "info", destination: new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } }) as never });
+  const log = createLogger({
+    level: "info",
+    destination: new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }) as never,
+  });
 
   const app = express();
-  app.use((req, _res, next) => { (req as unknown as { log: typeof log }).log = log; next(); });
-  app.get("/boom", () => { throw new Error("db password is hunter2 at /srv/secret/path"); });
+  app.use((req, _res, next) => {
+    (req as unknown as { log: typeof log }).log = log;
+    next();
+  });
+  app.get("/boom", () => {
+    throw new Error("db password is hunter2 at /srv/secret/path");
+  });
   app.use(errorHandler);
   const server = app.listen(0, "127.0.0.1");
   await new Promise((r) => server.once("listening", r));
@@ -44,7 +57,11 @@ it("answers 500 with an error id, logs it, and reports it to Sentry without leak
     const res = await fetch(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/boom`);
     const body = await res.json();
     expect(res.status).toBe(500);
-    expect(body.error).toEqual({ code: "INTERNAL", message: expect.stringMatching(/went wrong/), errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(body.error).toEqual({
+      code: "INTERNAL",
+      message: expect.stringMatching(/went wrong/),
+      errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(JSON.stringify(body)).not.toMatch(/hunter2|\/srv|at /);
     expect(lines.some((l) => l.includes(body.error.errorId) && l.includes('"level":"error"'))).toBe(true);
 

@@ -4,8 +4,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 
 let app: TestApp;
-beforeAll(async () => { app = await startTestApp(); });
-afterAll(async () => { await app?.close(); });
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
 
 it("a NUL character in a query value answers 400 INVALID_TEXT", async () => {
   const res = await app.client().get("/api/dev/outbox?to=%00");

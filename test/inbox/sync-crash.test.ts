@@ -40,7 +40,10 @@ afterAll(async () => {
 });
 
 /** A sync of the account in its own OS process, against the same database and stand-in. */
-function syncInChild(accountId: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
+function syncInChild(accountId: string): {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+} {
   const child = spawn(process.execPath, ["--import", "tsx", CHILD, accountId], {
     env: {
       PATH: process.env.PATH,
@@ -55,11 +58,13 @@ function syncInChild(accountId: string): { child: ChildProcess; exited: Promise<
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "", stderr = "";
+  let stdout = "",
+    stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.once("exit", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, exited };
 }
 
@@ -76,7 +81,11 @@ describe("kill -9 in the middle of a back-fill", () => {
     const { child, exited } = syncInChild(accountId);
     // Kill as soon as a few pages are committed: the kill lands wherever the child is (fetching
     // the next page, or inside its transaction), which is the point.
-    await until(async () => (await stored()) >= 3 * PAGE || child.exitCode !== null, 25_000, "the child to commit some pages");
+    await until(
+      async () => (await stored()) >= 3 * PAGE || child.exitCode !== null,
+      25_000,
+      "the child to commit some pages",
+    );
     child.kill("SIGKILL");
     const dead = await exited;
     expect(dead.signal, `child exited on its own: ${dead.stdout}${dead.stderr}`).toBe("SIGKILL");
@@ -92,7 +101,10 @@ describe("kill -9 in the middle of a back-fill", () => {
     expect(await syncAccount(app.ctx, { accountId, trigger: "manual" })).toEqual({ status: "busy" });
 
     // The lease lasts 2 minutes; rather than wait, expire it the way time would.
-    await app.ctx.db.connectedAccount.update({ where: { id: accountId }, data: { syncLeaseUntil: new Date(Date.now() - 1000) } });
+    await app.ctx.db.connectedAccount.update({
+      where: { id: accountId },
+      data: { syncLeaseUntil: new Date(Date.now() - 1000) },
+    });
     const resumed = await syncAccount(app.ctx, { accountId, trigger: "manual" });
     expect(resumed).toMatchObject({ status: "ok" });
     if (resumed.status !== "ok") return;
@@ -101,18 +113,36 @@ describe("kill -9 in the middle of a back-fill", () => {
     expect(resumed.inserted).toBe(600 - committed);
 
     expect(await inboxMismatches(app.ctx, accountId, truth)).toEqual([]);
-    const attachments = await app.ctx.db.attachment.groupBy({ by: ["messageId"], where: { message: { accountId } }, _count: true });
+    const attachments = await app.ctx.db.attachment.groupBy({
+      by: ["messageId"],
+      where: { message: { accountId } },
+      _count: true,
+    });
     expect(attachments).toHaveLength(60);
     expect(attachments.every((a) => a._count === 1)).toBe(true);
     const account = await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id: accountId } });
-    expect(account).toMatchObject({ status: "active", syncLeaseUntil: null, syncLeaseOwner: null, lastError: null, syncCursor: { phase: "incremental" } });
+    expect(account).toMatchObject({
+      status: "active",
+      syncLeaseUntil: null,
+      syncLeaseOwner: null,
+      lastError: null,
+      syncCursor: { phase: "incremental" },
+    });
 
     // And the next sync finds nothing new.
-    expect(await syncAccount(app.ctx, { accountId, trigger: "manual" })).toMatchObject({ status: "ok", fetched: 0, inserted: 0 });
+    expect(await syncAccount(app.ctx, { accountId, trigger: "manual" })).toMatchObject({
+      status: "ok",
+      fetched: 0,
+      inserted: 0,
+    });
     // Overlap is harmless: a full re-walk of the window ("re-sync since") fetches all 600
     // again and changes nothing, unread counts included.
     const since = new Date(Date.now() - 30 * 86_400_000);
-    expect(await syncAccount(app.ctx, { accountId, trigger: "resync", since })).toMatchObject({ status: "ok", fetched: 600, inserted: 0 });
+    expect(await syncAccount(app.ctx, { accountId, trigger: "resync", since })).toMatchObject({
+      status: "ok",
+      fetched: 600,
+      inserted: 0,
+    });
     expect(await inboxMismatches(app.ctx, accountId, truth)).toEqual([]);
     crashedAccountId = accountId;
   });
@@ -157,7 +187,11 @@ describe("two syncs of one account at the same time", () => {
 
     const { exited } = syncInChild(accountId);
     // Wait until the child has taken the lease (its first page is committed), then race it.
-    await until(async () => (await app.ctx.db.message.count({ where: { accountId } })) > 0, 25_000, "the child's first page");
+    await until(
+      async () => (await app.ctx.db.message.count({ where: { accountId } })) > 0,
+      25_000,
+      "the child's first page",
+    );
     const here = await syncAccount(app.ctx, { accountId, trigger: "manual" });
     const there = await exited;
     expect(there.code, there.stderr).toBe(0);

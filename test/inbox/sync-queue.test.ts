@@ -15,7 +15,8 @@ import { openSocket, until } from "../helpers/realtime.ts";
 import { connectGmail, groundTruth, inboxMismatches, seedThreads } from "./fixtures/gmail.ts";
 
 type User = { client: HttpClient; email: string; userId: string };
-const cron = (app: TestApp, path: string) => app.client().post(path, undefined, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+const cron = (app: TestApp, path: string) =>
+  app.client().post(path, undefined, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
 
 describe("with Redis (BullMQ)", () => {
   let google: GoogleStandIn;
@@ -27,9 +28,16 @@ describe("with Redis (BullMQ)", () => {
 
   beforeAll(async () => {
     google = await startGoogleStandIn();
-    app = await startTestApp({ env: { ...google.env(), WORKER_SYNC_BUDGET_MS: "20000" }, redis: true, databaseUrl: await isolatedDatabaseUrl() });
+    app = await startTestApp({
+      env: { ...google.env(), WORKER_SYNC_BUDGET_MS: "20000" },
+      redis: true,
+      databaseUrl: await isolatedDatabaseUrl(),
+    });
     expect(app.ctx.queue.mode).toBe("bullmq");
-    bull = new Queue(QUEUE_NAME, { connection: redisConnection(app.ctx.config)!, prefix: `${app.ctx.config.redisPrefix}:bull` });
+    bull = new Queue(QUEUE_NAME, {
+      connection: redisConnection(app.ctx.config)!,
+      prefix: `${app.ctx.config.redisPrefix}:bull`,
+    });
     user = await signedInUser(app);
   });
   afterAll(async () => {
@@ -48,7 +56,12 @@ describe("with Redis (BullMQ)", () => {
 
     const first = await cron(app, "/api/cron/sync-messages");
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ cron: "sync-messages", mode: "bullmq", skipped: false, counts: { enqueued: 3, duplicate: 0 } });
+    expect(first.body).toMatchObject({
+      cron: "sync-messages",
+      mode: "bullmq",
+      skipped: false,
+      counts: { enqueued: 3, duplicate: 0 },
+    });
     for (const id of ids) expect(await (await job(id)).getState()).toBe("waiting");
 
     const again = await cron(app, "/api/cron/sync-messages");
@@ -93,7 +106,10 @@ describe("with Redis (BullMQ)", () => {
       const dueAt = Math.floor(score / 0x1000);
       expect(dueAt - delayed.processedOn!).toBeGreaterThanOrEqual(3000);
       // Meanwhile the account is healthy, only told to slow down.
-      expect(await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "active", lastErrorClass: "rate_limit" });
+      expect(await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id } })).toMatchObject({
+        status: "active",
+        lastErrorClass: "rate_limit",
+      });
 
       await until(async () => (await (await job(id)).getState()) === "completed", 15_000, "the retry to succeed");
       const done = await job(id);
@@ -104,10 +120,23 @@ describe("with Redis (BullMQ)", () => {
     }
 
     const runs = await app.ctx.db.syncRun.findMany({ where: { accountId: id }, orderBy: { startedAt: "asc" } });
-    expect(runs.map((r) => [r.status, r.errorClass])).toEqual([["error", "rate_limit"], ["ok", null]]);
-    const attempts = await app.ctx.db.jobRun.findMany({ where: { jobId: syncJobId(id) }, orderBy: { startedAt: "asc" } });
-    expect(attempts.map((r) => [r.attempt, r.status])).toEqual([[1, "error"], [2, "ok"]]);
-    expect(await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "active", lastError: null, lastErrorClass: null });
+    expect(runs.map((r) => [r.status, r.errorClass])).toEqual([
+      ["error", "rate_limit"],
+      ["ok", null],
+    ]);
+    const attempts = await app.ctx.db.jobRun.findMany({
+      where: { jobId: syncJobId(id) },
+      orderBy: { startedAt: "asc" },
+    });
+    expect(attempts.map((r) => [r.attempt, r.status])).toEqual([
+      [1, "error"],
+      [2, "ok"],
+    ]);
+    expect(await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: "active",
+      lastError: null,
+      lastErrorClass: null,
+    });
     expect(await inboxMismatches(app.ctx, id, groundTruth(google, email))).toEqual([]);
   });
 
@@ -132,8 +161,13 @@ describe("with Redis (BullMQ)", () => {
     expect(failed.attemptsMade).toBe(1);
     expect(failed.failedReason).toMatch(/GOOGLE_INVALID_GRANT|GMAIL_UNAUTHENTICATED/);
     expect(await app.ctx.db.jobRun.count({ where: { jobId: syncJobId(id) } })).toBe(1);
-    expect(await app.ctx.db.syncRun.findMany({ where: { accountId: id }, select: { status: true, errorClass: true } })).toEqual([{ status: "error", errorClass: "auth" }]);
-    expect(await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "reauth_required", lastErrorClass: "auth" });
+    expect(
+      await app.ctx.db.syncRun.findMany({ where: { accountId: id }, select: { status: true, errorClass: true } }),
+    ).toEqual([{ status: "error", errorClass: "auth" }]);
+    expect(await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: "reauth_required",
+      lastErrorClass: "auth",
+    });
     expect(await app.ctx.db.message.count({ where: { accountId: id } })).toBe(0);
 
     // The cron leaves it alone until the user reconnects.
@@ -161,31 +195,50 @@ describe("without Redis: the outbox sweep", () => {
   it("a reply that met a 500 stays pending, then the sync-messages cron sends it exactly once", async () => {
     const email = "outbox.artist@gmail.com";
     const id = await connectGmail(app.ctx, google, user.userId, email);
-    const original = await google.deliver(email, { from: "Jo Customer <jo@example.test>", subject: "Koi sleeve", text: "Could you do a koi sleeve?" });
+    const original = await google.deliver(email, {
+      from: "Jo Customer <jo@example.test>",
+      subject: "Koi sleeve",
+      text: "Could you do a koi sleeve?",
+    });
     expect((await user.client.post(`/api/integrations/${id}/sync`)).body).toMatchObject({ status: "ok", inserted: 1 });
     const conversationId: string = (await user.client.get("/api/inbox/conversations")).body.items[0].id;
 
     google.failNext(1, { status: 500, match: "/messages/send" });
-    const reply = await user.client.post(`/api/inbox/conversations/${conversationId}/reply`, { text: "Yes! Let's book a consult." });
+    const reply = await user.client.post(`/api/inbox/conversations/${conversationId}/reply`, {
+      text: "Yes! Let's book a consult.",
+    });
     expect(reply.status).toBe(202);
     expect(reply.body).toMatchObject({ messageId: expect.any(String), status: "pending" });
-    expect(google.requests().filter((r) => r.path.includes("/messages/send")).map((r) => r.status)).toEqual([500]);
+    expect(
+      google
+        .requests()
+        .filter((r) => r.path.includes("/messages/send"))
+        .map((r) => r.status),
+    ).toEqual([500]);
     expect(google.sent(email)).toHaveLength(0);
 
     // A reply younger than a minute is left to its own job: the sweep does not touch it.
     await cron(app, "/api/cron/sync-messages");
     expect(google.sent(email)).toHaveLength(0);
-    expect(await app.ctx.db.message.findUniqueOrThrow({ where: { id: reply.body.messageId } })).toMatchObject({ status: "pending" });
+    expect(await app.ctx.db.message.findUniqueOrThrow({ where: { id: reply.body.messageId } })).toMatchObject({
+      status: "pending",
+    });
 
     // The sweep retries replies pending for over a minute; age this one instead of waiting.
-    await app.ctx.db.message.update({ where: { id: reply.body.messageId }, data: { createdAt: new Date(Date.now() - 2 * 60_000) } });
+    await app.ctx.db.message.update({
+      where: { id: reply.body.messageId },
+      data: { createdAt: new Date(Date.now() - 2 * 60_000) },
+    });
     const swept = await cron(app, "/api/cron/sync-messages");
     expect(swept.body).toMatchObject({ mode: "inline", skipped: false });
     const sent = google.sent(email);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.parsed.text).toContain("book a consult");
     expect(sent[0]!.parsed.inReplyTo).toBe(original.messageId);
-    expect(await app.ctx.db.message.findUniqueOrThrow({ where: { id: reply.body.messageId } })).toMatchObject({ status: "sent", externalId: sent[0]!.id });
+    expect(await app.ctx.db.message.findUniqueOrThrow({ where: { id: reply.body.messageId } })).toMatchObject({
+      status: "sent",
+      externalId: sent[0]!.id,
+    });
 
     // Later runs neither send it again nor store Gmail's Sent copy as a second message.
     await cron(app, "/api/cron/sync-messages");

@@ -17,7 +17,11 @@ const users: User[] = [];
 
 async function connectedArtist(mailbox: string): Promise<User> {
   google.addMailbox(mailbox, { name: mailbox });
-  await google.deliver(mailbox, { from: "Sam Rivera <sam@example.test>", subject: "Fine-line rose", text: "Do you have time for a small rose on the wrist?" });
+  await google.deliver(mailbox, {
+    from: "Sam Rivera <sam@example.test>",
+    subject: "Fine-line rose",
+    text: "Do you have time for a small rose on the wrist?",
+  });
   const artist = await signedInUser(app, { role: "artist" });
   google.consentAs(mailbox);
   const start = await artist.client.raw("GET", "/api/integrations/google/auth");
@@ -26,14 +30,21 @@ async function connectedArtist(mailbox: string): Promise<User> {
   const done = await artist.client.raw("GET", callback.pathname + callback.search);
   const accountId = new URL(done.headers.get("location")!).searchParams.get("connected")!;
   // The connect's first sync has finished (its lease is free again) before any manual sync.
-  await until(async () => (await app.ctx.db.syncRun.count({ where: { accountId, status: { not: "running" } } })) === 1, 10_000, "the first sync");
+  await until(
+    async () => (await app.ctx.db.syncRun.count({ where: { accountId, status: { not: "running" } } })) === 1,
+    10_000,
+    "the first sync",
+  );
   const conversationId = (await artist.client.get("/api/inbox/conversations")).body.items[0].id;
   return { ...artist, accountId, conversationId };
 }
 
 beforeAll(async () => {
   [google, openai] = await Promise.all([startGoogleStandIn(), startOpenAIStandIn()]);
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ...google.env(), ...openai.env(), RATE_LIMIT_SYNC_NOW: "3/10m", RATE_LIMIT_SUGGEST_REPLY: "2/10m" } });
+  app = await startTestApp({
+    databaseUrl: await isolatedDatabaseUrl(),
+    env: { ...google.env(), ...openai.env(), RATE_LIMIT_SYNC_NOW: "3/10m", RATE_LIMIT_SUGGEST_REPLY: "2/10m" },
+  });
   users.push(await connectedArtist("limits.one@gmail.test"), await connectedArtist("limits.two@gmail.test"));
 });
 afterAll(async () => {
@@ -44,7 +55,8 @@ afterAll(async () => {
 describe("per-user limits", () => {
   it("manual syncs: the fourth within the window answers 429 with Retry-After and never reaches the provider", async () => {
     const [one, two] = users as [User, User];
-    for (let i = 0; i < 3; i++) expect((await one.client.post(`/api/integrations/${one.accountId}/sync`)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await one.client.post(`/api/integrations/${one.accountId}/sync`)).status).toBe(200);
     const runs = await app.ctx.db.syncRun.count({ where: { accountId: one.accountId } });
     const limited = await one.client.post(`/api/integrations/${one.accountId}/sync`);
     expect(limited.status).toBe(429);
@@ -57,12 +69,16 @@ describe("per-user limits", () => {
 
   it("suggested replies: the third within the window answers 429 with Retry-After, no OpenAI call made", async () => {
     const [one, two] = users as [User, User];
-    for (let i = 0; i < 2; i++) expect((await one.client.post(`/api/inbox/conversations/${one.conversationId}/suggest-reply`)).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await one.client.post(`/api/inbox/conversations/${one.conversationId}/suggest-reply`)).status).toBe(200);
     const calls = openai.requests().length;
     const limited = await one.client.post(`/api/inbox/conversations/${one.conversationId}/suggest-reply`);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(limited.body.error).toMatchObject({ code: "RATE_LIMITED", message: expect.stringMatching(/suggested replies/i) });
+    expect(limited.body.error).toMatchObject({
+      code: "RATE_LIMITED",
+      message: expect.stringMatching(/suggested replies/i),
+    });
     expect(openai.requests().length).toBe(calls);
     expect((await two.client.post(`/api/inbox/conversations/${two.conversationId}/suggest-reply`)).status).toBe(200);
   });

@@ -6,10 +6,19 @@ import { createCatalog, defineJob } from "../../service/jobs/define.ts";
 
 describe("job catalog", () => {
   it("lists every job the service enqueues, and a source for every fan-out cron", () => {
-    for (const name of ["sync-account", "send-message", "process-webhook", "process-webhooks", "sync-calendar", "calendar-write", "appointment-reminders-batch"])
+    for (const name of [
+      "sync-account",
+      "send-message",
+      "process-webhook",
+      "process-webhooks",
+      "sync-calendar",
+      "calendar-write",
+      "appointment-reminders-batch",
+    ])
       expect(jobCatalog.job(name)?.name).toBe(name);
     expect(jobCatalog.job("no-such-job")).toBeUndefined();
-    for (const cron of ["sync-messages", "sync-calendars", "appointment-reminders"] as const) expect(jobCatalog.sources(cron).length).toBeGreaterThan(0);
+    for (const cron of ["sync-messages", "sync-calendars", "appointment-reminders"] as const)
+      expect(jobCatalog.sources(cron).length).toBeGreaterThan(0);
   });
 
   it("parses a stored payload with the job's schema (defaults applied, wrong shapes refused)", () => {
@@ -26,7 +35,10 @@ describe("job catalog", () => {
     const first = async () => [a.spec({})];
     const second = async () => [];
     const base = createCatalog({ jobs: [a], sources: { "sync-messages": [first] } });
-    const more = base.with({ jobs: [defineJob("b", z.object({}), async () => undefined)], sources: { "sync-messages": [second], "sync-calendars": [second] } });
+    const more = base.with({
+      jobs: [defineJob("b", z.object({}), async () => undefined)],
+      sources: { "sync-messages": [second], "sync-calendars": [second] },
+    });
     expect(more.job("b")?.name).toBe("b");
     expect(more.sources("sync-messages")).toEqual([first, second]);
     expect(more.sources("sync-calendars")).toEqual([second]);

@@ -21,7 +21,10 @@ const jobs = jobCatalog.with({
     "sync-messages": [
       async () => {
         sourceCalls++;
-        return [testSyncAccount.spec({ account: "gmail-1" }, { provider: "gmail" }), testSyncAccount.spec({ account: "twilio-1" }, { provider: "twilio" })];
+        return [
+          testSyncAccount.spec({ account: "gmail-1" }, { provider: "gmail" }),
+          testSyncAccount.spec({ account: "twilio-1" }, { provider: "twilio" }),
+        ];
       },
     ],
   },
@@ -29,8 +32,12 @@ const jobs = jobCatalog.with({
 
 let app: TestApp;
 const ADMIN = "ops-admin@example.test";
-beforeAll(async () => { app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN }, jobs }); });
-afterAll(async () => { await app?.close(); });
+beforeAll(async () => {
+  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { ADMIN_EMAILS: ADMIN }, jobs });
+});
+afterAll(async () => {
+  await app?.close();
+});
 const bearer = () => ({ authorization: `Bearer ${app.ctx.config.cronSecret}` });
 
 describe("cron routes", () => {
@@ -58,26 +65,40 @@ describe("cron routes", () => {
     const res = await app.client().get("/api/cron/sync-messages", bearer());
     expect(res.body).toMatchObject({ cron: "sync-messages", skipped: false, counts: { done: 2, failed: 0 } });
     expect(synced.sort()).toEqual(["gmail-1", "twilio-1"]);
-    const run = await app.ctx.db.jobRun.findFirstOrThrow({ where: { kind: "cron", name: "sync-messages" }, orderBy: { startedAt: "desc" } });
+    const run = await app.ctx.db.jobRun.findFirstOrThrow({
+      where: { kind: "cron", name: "sync-messages" },
+      orderBy: { startedAt: "desc" },
+    });
     expect(run.status).toBe("ok");
     expect(run.finishedAt).toBeInstanceOf(Date);
   });
 
   it("a disabled cron answers 200 {skipped:true, reason:'disabled'} and does nothing", async () => {
-    await app.client().put("/api/admin/switches/cron.sync-messages", { enabled: false, reason: "rollback drill" }, bearer());
+    await app
+      .client()
+      .put("/api/admin/switches/cron.sync-messages", { enabled: false, reason: "rollback drill" }, bearer());
     const calls = sourceCalls;
     const res = await app.client().get("/api/cron/sync-messages", bearer());
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ skipped: true, reason: "disabled" });
     expect(sourceCalls).toBe(calls);
-    expect((await app.ctx.db.jobRun.findFirstOrThrow({ where: { kind: "cron", name: "sync-messages" }, orderBy: { startedAt: "desc" } })).status).toBe("skipped");
+    expect(
+      (
+        await app.ctx.db.jobRun.findFirstOrThrow({
+          where: { kind: "cron", name: "sync-messages" },
+          orderBy: { startedAt: "desc" },
+        })
+      ).status,
+    ).toBe("skipped");
 
     await app.client().put("/api/admin/switches/cron.sync-messages", { enabled: true }, bearer());
     expect((await app.client().get("/api/cron/sync-messages", bearer())).body.skipped).toBe(false);
   });
 
   it("a provider kill switch skips only that provider's work", async () => {
-    await app.client().put("/api/admin/switches/provider.twilio", { enabled: false, reason: "Twilio webhook storm" }, bearer());
+    await app
+      .client()
+      .put("/api/admin/switches/provider.twilio", { enabled: false, reason: "Twilio webhook storm" }, bearer());
     synced.length = 0;
     const res = await app.client().get("/api/cron/sync-messages", bearer());
     expect(res.body.counts).toMatchObject({ done: 1, skipped: 1 });
@@ -91,7 +112,21 @@ describe("admin switches API", () => {
     const res = await app.client().get("/api/admin/switches", bearer());
     expect(res.status).toBe(200);
     const names = res.body.switches.map((s: { name: string }) => s.name);
-    expect(names).toEqual(expect.arrayContaining(["cron.sync-messages", "cron.sync-calendars", "cron.worker-sync", "cron.appointment-reminders", "provider.gmail", "provider.outlook", "provider.yahoo", "provider.facebook", "provider.instagram", "provider.twitter", "provider.twilio"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "cron.sync-messages",
+        "cron.sync-calendars",
+        "cron.worker-sync",
+        "cron.appointment-reminders",
+        "provider.gmail",
+        "provider.outlook",
+        "provider.yahoo",
+        "provider.facebook",
+        "provider.instagram",
+        "provider.twitter",
+        "provider.twilio",
+      ]),
+    );
   });
 
   it("refuses anonymous (401) and non-admin users (403)", async () => {
@@ -103,34 +138,73 @@ describe("admin switches API", () => {
 
   it("lets an admin session flip a switch, recording who and why", async () => {
     const { client } = await signedInUser(app, { email: ADMIN });
-    const res = await client.put("/api/admin/switches/cron.sync-calendars", { enabled: false, reason: "Google 5xx spike" });
+    const res = await client.put("/api/admin/switches/cron.sync-calendars", {
+      enabled: false,
+      reason: "Google 5xx spike",
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ name: "cron.sync-calendars", enabled: false, reason: "Google 5xx spike", updatedBy: ADMIN });
-    expect((await app.client().get("/api/cron/sync-calendars", bearer())).body).toMatchObject({ skipped: true, reason: "disabled" });
+    expect(res.body).toMatchObject({
+      name: "cron.sync-calendars",
+      enabled: false,
+      reason: "Google 5xx spike",
+      updatedBy: ADMIN,
+    });
+    expect((await app.client().get("/api/cron/sync-calendars", bearer())).body).toMatchObject({
+      skipped: true,
+      reason: "disabled",
+    });
     await client.put("/api/admin/switches/cron.sync-calendars", { enabled: true });
   });
 
   it("records the operator name sent by the CLI with the bearer", async () => {
-    const res = await app.client().put("/api/admin/switches/provider.gmail", { enabled: true, reason: "re-enable" }, { ...bearer(), "x-tatu-operator": "Rita (release commander)" });
+    const res = await app
+      .client()
+      .put(
+        "/api/admin/switches/provider.gmail",
+        { enabled: true, reason: "re-enable" },
+        { ...bearer(), "x-tatu-operator": "Rita (release commander)" },
+      );
     expect(res.body.updatedBy).toBe("Rita (release commander)");
   });
 
   it("keeps an append-only history of switch changes: who, when, reason, before/after", async () => {
-    const flip = (enabled: boolean, reason: string, headers: Record<string, string> = bearer()) => app.client().put("/api/admin/switches/provider.square", { enabled, reason }, headers);
-    expect((await flip(false, "Square 5xx", { ...bearer(), "x-tatu-operator": "Rita (release commander)" })).status).toBe(200);
+    const flip = (enabled: boolean, reason: string, headers: Record<string, string> = bearer()) =>
+      app.client().put("/api/admin/switches/provider.square", { enabled, reason }, headers);
+    expect(
+      (await flip(false, "Square 5xx", { ...bearer(), "x-tatu-operator": "Rita (release commander)" })).status,
+    ).toBe(200);
     expect((await flip(true, "Square recovered")).status).toBe(200);
 
     const res = await app.client().get("/api/admin/switches/history?name=provider.square", bearer());
     expect(res.status).toBe(200);
     expect(res.body.changes).toEqual([
-      { id: expect.any(String), name: "provider.square", at: expect.any(String), by: "cron-secret", reason: "Square recovered", before: { enabled: false }, after: { enabled: true } },
-      { id: expect.any(String), name: "provider.square", at: expect.any(String), by: "Rita (release commander)", reason: "Square 5xx", before: { enabled: true }, after: { enabled: false } },
+      {
+        id: expect.any(String),
+        name: "provider.square",
+        at: expect.any(String),
+        by: "cron-secret",
+        reason: "Square recovered",
+        before: { enabled: false },
+        after: { enabled: true },
+      },
+      {
+        id: expect.any(String),
+        name: "provider.square",
+        at: expect.any(String),
+        by: "Rita (release commander)",
+        reason: "Square 5xx",
+        before: { enabled: true },
+        after: { enabled: false },
+      },
     ]);
     expect(Date.parse(res.body.changes[1].at)).toBeLessThanOrEqual(Date.parse(res.body.changes[0].at));
     // An admin session reads it too (signed up by the test above); a plain user does not.
     const admin = app.client();
     expect((await admin.post("/api/auth/login", { email: ADMIN, password: PASSWORD })).status).toBe(200);
-    expect((await admin.get("/api/admin/switches/history?kind=provider")).body.changes[0]).toMatchObject({ name: "provider.square", reason: "Square recovered" });
+    expect((await admin.get("/api/admin/switches/history?kind=provider")).body.changes[0]).toMatchObject({
+      name: "provider.square",
+      reason: "Square recovered",
+    });
     const { client: user } = await signedInUser(app);
     expect((await user.get("/api/admin/switches/history")).status).toBe(403);
 
@@ -138,7 +212,9 @@ describe("admin switches API", () => {
     expect((await app.client().get("/api/admin/switches/history")).status).toBe(401);
     expect((await app.client().get("/api/admin/switches/history?limit=0", bearer())).status).toBe(400);
     expect((await app.client().get("/api/admin/switches/history?name=cron.nope", bearer())).status).toBe(404);
-    expect((await app.client().request("DELETE", "/api/admin/switches/history", { headers: bearer() })).status).toBe(404);
+    expect((await app.client().request("DELETE", "/api/admin/switches/history", { headers: bearer() })).status).toBe(
+      404,
+    );
     await expect(app.ctx.db.switchChange.deleteMany({})).rejects.toThrow(/append-only/);
     await expect(app.ctx.db.switchChange.updateMany({ data: { by: "someone else" } })).rejects.toThrow(/append-only/);
     expect(await app.ctx.db.switchChange.count({ where: { name: "provider.square" } })).toBe(2);

@@ -9,13 +9,19 @@ import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.
 
 // Test jobs: behaviour a real sync has — succeed, fail a few times then succeed, or keep failing.
 const attemptsSeen = new Map<string, number>();
-const testOk = defineJob("test-ok", z.object({ n: z.number().int().default(1) }), async (_ctx, data) => ({ handled: data.n }));
-const testFlaky = defineJob("test-flaky", z.object({ key: z.string(), failTimes: z.number().int() }), async (_ctx, data) => {
-  const n = (attemptsSeen.get(data.key) ?? 0) + 1;
-  attemptsSeen.set(data.key, n);
-  if (n <= data.failTimes) throw new Error(`provider timeout (attempt ${n})`);
-  return { handled: 1 };
-});
+const testOk = defineJob("test-ok", z.object({ n: z.number().int().default(1) }), async (_ctx, data) => ({
+  handled: data.n,
+}));
+const testFlaky = defineJob(
+  "test-flaky",
+  z.object({ key: z.string(), failTimes: z.number().int() }),
+  async (_ctx, data) => {
+    const n = (attemptsSeen.get(data.key) ?? 0) + 1;
+    attemptsSeen.set(data.key, n);
+    if (n <= data.failTimes) throw new Error(`provider timeout (attempt ${n})`);
+    return { handled: 1 };
+  },
+);
 const testBroken = defineJob("test-broken", z.object({}), async () => {
   throw new Error("provider says 500");
 });
@@ -33,8 +39,17 @@ const waitFor = async <T>(fn: () => Promise<T | undefined | false>, ms = 10_000)
 
 describe("with Redis (BullMQ)", () => {
   let app: TestApp;
-  beforeAll(async () => { app = await startTestApp({ redis: true, databaseUrl: await isolatedDatabaseUrl(), env: { WORKER_SYNC_BUDGET_MS: "3000" }, jobs }); });
-  afterAll(async () => { await app?.close(); });
+  beforeAll(async () => {
+    app = await startTestApp({
+      redis: true,
+      databaseUrl: await isolatedDatabaseUrl(),
+      env: { WORKER_SYNC_BUDGET_MS: "3000" },
+      jobs,
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
   const drain = () => app.client().get("/api/worker/sync", { authorization: `Bearer ${app.ctx.config.cronSecret}` });
 
   it("enqueue adds a job; /api/worker/sync drains the queue and reports what it processed", async () => {
@@ -43,7 +58,12 @@ describe("with Redis (BullMQ)", () => {
     expect((await app.ctx.queue.counts()).waiting).toBe(3);
     const res = await drain();
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ cron: "worker-sync", mode: "bullmq", skipped: false, counts: { processed: 3, failed: 0, timedOut: 0 } });
+    expect(res.body).toMatchObject({
+      cron: "worker-sync",
+      mode: "bullmq",
+      skipped: false,
+      counts: { processed: 3, failed: 0, timedOut: 0 },
+    });
     expect((await app.ctx.queue.counts()).waiting).toBe(0);
   });
 
@@ -58,14 +78,21 @@ describe("with Redis (BullMQ)", () => {
   });
 
   it("retries a failing job with exponential backoff until it succeeds, recording every attempt", async () => {
-    const { id } = await enqueue(app.ctx, testFlaky.spec({ key: "flaky-1", failTimes: 2 }), { attempts: 4, backoffMs: 100 });
+    const { id } = await enqueue(app.ctx, testFlaky.spec({ key: "flaky-1", failTimes: 2 }), {
+      attempts: 4,
+      backoffMs: 100,
+    });
     await waitFor(async () => {
       await drain();
       const job = await app.ctx.db.jobRun.findFirst({ where: { jobId: id, status: "ok" } });
       return job ?? false;
     });
     const runs = await app.ctx.db.jobRun.findMany({ where: { jobId: id }, orderBy: { startedAt: "asc" } });
-    expect(runs.map((r) => [r.attempt, r.status])).toEqual([[1, "error"], [2, "error"], [3, "ok"]]);
+    expect(runs.map((r) => [r.attempt, r.status])).toEqual([
+      [1, "error"],
+      [2, "error"],
+      [3, "ok"],
+    ]);
     expect(runs[0]!.error).toMatch(/provider timeout/);
     // Backoff: the second retry waited longer than the first.
     const gap1 = runs[1]!.startedAt.getTime() - runs[0]!.finishedAt!.getTime();
@@ -86,14 +113,17 @@ describe("with Redis (BullMQ)", () => {
     const stop = app.ctx.queue.startWorker(app.ctx, 2);
     try {
       const { id } = await enqueue(app.ctx, testOk.spec({ n: 7 }));
-      const run = await waitFor(() => app.ctx.db.jobRun.findFirst({ where: { jobId: id, status: "ok" } }).then((r) => r ?? false));
+      const run = await waitFor(() =>
+        app.ctx.db.jobRun.findFirst({ where: { jobId: id, status: "ok" } }).then((r) => r ?? false),
+      );
       expect(run.counts).toEqual({ handled: 7 });
     } finally {
       await stop();
     }
   });
   /** Our own handle on a queue of the app's Redis prefix, to store jobs as another release would. */
-  const rawQueue = (name: string) => new Queue(name, { connection: redisConnection(app.ctx.config)!, prefix: `${app.ctx.config.redisPrefix}:bull` });
+  const rawQueue = (name: string) =>
+    new Queue(name, { connection: redisConnection(app.ctx.config)!, prefix: `${app.ctx.config.redisPrefix}:bull` });
 
   it("checks the payload when enqueueing: a wrong one is a programming error and throws", () => {
     expect(() => testOk.spec({ n: "seven" } as never)).toThrow(/Job "test-ok" enqueued with an invalid payload/);
@@ -103,8 +133,15 @@ describe("with Redis (BullMQ)", () => {
   it("fails a stored payload that no longer fits its schema once, for good, instead of retrying it", async () => {
     const raw = rawQueue(QUEUE_NAME);
     try {
-      const job = await raw.add("test-ok", { name: "test-ok", data: { n: "seven" } }, { attempts: 3, backoff: { type: "fixed", delay: 10 } });
-      await waitFor(async () => { await drain(); return (await job.getState()) === "failed"; });
+      const job = await raw.add(
+        "test-ok",
+        { name: "test-ok", data: { n: "seven" } },
+        { attempts: 3, backoff: { type: "fixed", delay: 10 } },
+      );
+      await waitFor(async () => {
+        await drain();
+        return (await job.getState()) === "failed";
+      });
       const runs = await app.ctx.db.jobRun.findMany({ where: { jobId: job.id } });
       expect(runs.map((r) => r.status)).toEqual(["error"]);
       expect(runs[0]!.error).toMatch(/payload of job "test-ok" does not fit its schema, not retried/);
@@ -119,12 +156,16 @@ describe("with Redis (BullMQ)", () => {
     try {
       const viaDrain = await legacy.add("test-ok", { name: "test-ok", data: { n: 11 } });
       expect((await drain()).body.counts).toMatchObject({ processed: 1, failed: 0 });
-      expect((await app.ctx.db.jobRun.findFirstOrThrow({ where: { jobId: viaDrain.id } })).counts).toEqual({ handled: 11 });
+      expect((await app.ctx.db.jobRun.findFirstOrThrow({ where: { jobId: viaDrain.id } })).counts).toEqual({
+        handled: 11,
+      });
 
       const viaWorker = await legacy.add("test-ok", { name: "test-ok", data: { n: 12 } });
       const stop = app.ctx.queue.startWorker(app.ctx, 1);
       try {
-        const run = await waitFor(() => app.ctx.db.jobRun.findFirst({ where: { jobId: viaWorker.id, status: "ok" } }).then((r) => r ?? false));
+        const run = await waitFor(() =>
+          app.ctx.db.jobRun.findFirst({ where: { jobId: viaWorker.id, status: "ok" } }).then((r) => r ?? false),
+        );
         expect(run.counts).toEqual({ handled: 12 });
       } finally {
         await stop();
@@ -140,8 +181,12 @@ describe("without Redis (inline fallback)", () => {
   let app: TestApp;
   // Its own database: "nothing to drain" must not depend on what other test files left behind
   // (active accounts, stale webhooks, pending replies all feed the sync-messages fan-out).
-  beforeAll(async () => { app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), jobs }); });
-  afterAll(async () => { await app?.close(); });
+  beforeAll(async () => {
+    app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), jobs });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
 
   it("runs the job at once and records the outcome", async () => {
     expect(app.ctx.queue.mode).toBe("inline");

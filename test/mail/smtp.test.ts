@@ -6,7 +6,11 @@ import { deadPort } from "../helpers/net.ts";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { PASSWORD } from "../helpers/accounts.ts";
 
-interface Received { from: string; to: string[]; raw: string }
+interface Received {
+  from: string;
+  to: string[];
+  raw: string;
+}
 
 function startSmtp(): Promise<{ port: number; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
@@ -17,27 +21,43 @@ function startSmtp(): Promise<{ port: number; received: Received[]; close(): Pro
       let raw = "";
       stream.on("data", (c) => (raw += c));
       stream.on("end", () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address), raw });
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+        });
         callback();
       });
     },
   });
   return new Promise((resolve) =>
     server.listen(0, "127.0.0.1", () =>
-      resolve({ port: (server.server.address() as net.AddressInfo).port, received, close: () => new Promise((r) => server.close(() => r())) }),
+      resolve({
+        port: (server.server.address() as net.AddressInfo).port,
+        received,
+        close: () => new Promise((r) => server.close(() => r())),
+      }),
     ),
   );
 }
-
 
 describe("verification email over SMTP", () => {
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let app: TestApp;
   beforeAll(async () => {
     smtp = await startSmtp();
-    app = await startTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, EMAIL_FROM: "Tatu <hello@tatu.test>", NEXTAUTH_URL: "https://tatu.example.com" } });
+    app = await startTestApp({
+      env: {
+        SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+        EMAIL_FROM: "Tatu <hello@tatu.test>",
+        NEXTAUTH_URL: "https://tatu.example.com",
+      },
+    });
   });
-  afterAll(async () => { await app?.close(); await smtp?.close(); });
+  afterAll(async () => {
+    await app?.close();
+    await smtp?.close();
+  });
 
   it("sends the link on NEXTAUTH_URL from EMAIL_FROM, and the link verifies the account", async () => {
     const email = uniqueEmail("smtp");
@@ -57,7 +77,10 @@ describe("verification email over SMTP", () => {
     const email = uniqueEmail("secure");
     await app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "Sec", role: "artist" });
     const mail = smtp.received.find((m) => m.to.includes(email))!;
-    const token = mail.raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=").match(/token=([\w-]+)/)![1]!;
+    const token = mail.raw
+      .replace(/=\r?\n/g, "")
+      .replace(/=3D/g, "=")
+      .match(/token=([\w-]+)/)![1]!;
     await app.client().get(`/api/auth/verify-email?token=${token}`);
     const login = await app.client().post("/api/auth/login", { email, password: PASSWORD });
     const cookie = login.headers.getSetCookie().find((c) => c.startsWith("__Host-tatu_session="))!;
@@ -68,12 +91,18 @@ describe("verification email over SMTP", () => {
 
 describe("a failing mail server", () => {
   let app: TestApp;
-  beforeAll(async () => { app = await startTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${await deadPort()}` } }); });
-  afterAll(async () => { await app?.close(); });
+  beforeAll(async () => {
+    app = await startTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${await deadPort()}` } });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
 
   it("does not fail signup: 201 with verificationEmailSent false, account kept", async () => {
     const email = uniqueEmail("nomail");
-    const res = await app.client().post("/api/auth/signup", { email, password: PASSWORD, name: "Nia", role: "customer" });
+    const res = await app
+      .client()
+      .post("/api/auth/signup", { email, password: PASSWORD, name: "Nia", role: "customer" });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ userId: expect.any(String), verificationEmailSent: false });
     expect(await app.ctx.db.user.count({ where: { email } })).toBe(1);

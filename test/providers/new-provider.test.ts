@@ -65,7 +65,9 @@ let helpers: { accounts: typeof import("../helpers/accounts.ts"); app: typeof im
 /** The tracked tree (plus the generated Prisma client) in a temp folder; node_modules and web/ are links. */
 function copyRepo(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-new-provider-"));
-  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: repo, encoding: "utf8" }).split("\n").filter((f) => f && !f.startsWith("web/"));
+  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: repo, encoding: "utf8" })
+    .split("\n")
+    .filter((f) => f && !f.startsWith("web/"));
   for (const f of files) {
     if (!fs.existsSync(path.join(repo, f))) continue;
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
@@ -88,7 +90,10 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(copy, "service/providers/echo"));
   fs.writeFileSync(path.join(copy, "service/providers/echo/meta.ts"), ECHO_META);
   fs.writeFileSync(path.join(copy, "service/providers/echo/index.ts"), ECHO_INDEX);
-  execFileSync(process.execPath, [path.join(repo, "node_modules/tsx/dist/cli.mjs"), "scripts/gen-providers.ts"], { cwd: copy, encoding: "utf8" });
+  execFileSync(process.execPath, [path.join(repo, "node_modules/tsx/dist/cli.mjs"), "scripts/gen-providers.ts"], {
+    cwd: copy,
+    encoding: "utf8",
+  });
   // The copy's own service and test helpers (another module graph than this file's).
   const load = async <T>(rel: string) => (await import(pathToFileURL(path.join(copy, rel)).href)) as T;
   helpers = { accounts: await load("test/helpers/accounts.ts"), app: await load("test/helpers/app.ts") };
@@ -103,9 +108,21 @@ afterAll(async () => {
 });
 
 it("touches only its own folder and the generated registry", () => {
-  const changed = git("status", "--porcelain", "--untracked-files=all").split("\n").filter(Boolean).map((l) => l.slice(3)).sort();
-  expect(changed).toEqual(["service/providers/catalog.generated.ts", "service/providers/echo/index.ts", "service/providers/echo/meta.ts", "service/providers/registry.generated.ts"]);
-  const diff = git("diff", "--numstat").trim().split("\n").map((l) => l.split("\t"));
+  const changed = git("status", "--porcelain", "--untracked-files=all")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.slice(3))
+    .sort();
+  expect(changed).toEqual([
+    "service/providers/catalog.generated.ts",
+    "service/providers/echo/index.ts",
+    "service/providers/echo/meta.ts",
+    "service/providers/registry.generated.ts",
+  ]);
+  const diff = git("diff", "--numstat")
+    .trim()
+    .split("\n")
+    .map((l) => l.split("\t"));
   for (const [added, removed] of diff) expect([Number(added), Number(removed)]).toEqual([2, 1]); // one import + the list line
 });
 
@@ -128,7 +145,16 @@ it("is offered by the integrations API, drawn on the Integrations page, connects
   await expect.poll(() => card.locator('[data-error-for="handle"]').innerText(), POLL).toBe("Enter your Echo handle.");
   await card.getByLabel("Echo handle").fill("studio-echo");
   await card.getByRole("button", { name: "Connect Echo" }).click();
-  await expect.poll(() => card.getByTestId("account").getAttribute("data-status").catch(() => null), POLL).toBe("active");
+  await expect
+    .poll(
+      () =>
+        card
+          .getByTestId("account")
+          .getAttribute("data-status")
+          .catch(() => null),
+      POLL,
+    )
+    .toBe("active");
 
   await page.goto("/inbox");
   await expect.poll(() => page.getByText("Hello from Echo").count(), POLL).toBeGreaterThan(0);

@@ -36,8 +36,12 @@ async function tokenFor(app: TestApp) {
 
 describe("realtime on one instance (no Redis)", () => {
   let app: TestApp;
-  beforeAll(async () => { app = await startTestApp(); });
-  afterAll(async () => { await app?.close(); });
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
 
   it("GET /api/realtime/token needs a session", async () => {
     expect((await app.client().get("/api/realtime/token")).status).toBe(401);
@@ -71,7 +75,10 @@ describe("realtime across two replicas (Redis pub/sub)", () => {
     a = await startTestApp({ redis: shared });
     b = await startTestApp({ redis: shared });
   });
-  afterAll(async () => { await a?.close(); await b?.close(); });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
 
   it("an event raised on replica A reaches a client connected to replica B", async () => {
     const user = await tokenFor(a); // token issued by A is valid on B (same secret)

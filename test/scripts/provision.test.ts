@@ -4,8 +4,14 @@ import { describe, expect, it } from "vitest";
 import { missingLine, packagesFor, requirements, unmet, type Probe } from "../../scripts/provision.mjs";
 
 const ALL = [
-  "/usr/bin/chromium", "/usr/sbin/dovecot", "/usr/lib/dovecot/imap", "/usr/lib/dovecot/imap-login", "/usr/lib/dovecot/lmtp",
-  "/usr/lib/dovecot/submission", "/usr/lib/dovecot/submission-login", "/usr/bin/radicale",
+  "/usr/bin/chromium",
+  "/usr/sbin/dovecot",
+  "/usr/lib/dovecot/imap",
+  "/usr/lib/dovecot/imap-login",
+  "/usr/lib/dovecot/lmtp",
+  "/usr/lib/dovecot/submission",
+  "/usr/lib/dovecot/submission-login",
+  "/usr/bin/radicale",
 ];
 const probe = (files: string[], modules = ["/usr/bin/python3 radicale"]): Probe => ({
   exists: (f) => files.includes(f),
@@ -24,11 +30,20 @@ describe("provisioning plan", () => {
   it("installs dovecot-submissiond when only the submission service is missing (dovecot-imapd alone is not enough)", () => {
     const { install, line } = plan(probe(ALL.filter((f) => !f.includes("submission"))));
     expect(install).toEqual(["dovecot-submissiond"]);
-    expect(line).toBe("✗ Missing: Dovecot submission (/usr/lib/dovecot/submission, /usr/lib/dovecot/submission-login): apt-get install -y dovecot-submissiond");
+    expect(line).toBe(
+      "✗ Missing: Dovecot submission (/usr/lib/dovecot/submission, /usr/lib/dovecot/submission-login): apt-get install -y dovecot-submissiond",
+    );
   });
 
   it("installs exactly the missing packages of a bare machine", () => {
-    expect(plan(probe([], [])).install).toEqual(["chromium", "dovecot-core", "dovecot-imapd", "dovecot-lmtpd", "dovecot-submissiond", "radicale"]);
+    expect(plan(probe([], [])).install).toEqual([
+      "chromium",
+      "dovecot-core",
+      "dovecot-imapd",
+      "dovecot-lmtpd",
+      "dovecot-submissiond",
+      "radicale",
+    ]);
   });
 
   it("needs Debian python3's radicale module as well as /usr/bin/radicale", () => {
@@ -36,8 +51,15 @@ describe("provisioning plan", () => {
   });
 
   it("only checks a caller's own build (CHROMIUM_PATH, DOVECOT_PATH, RADICALE_PYTHON), never installs over it", () => {
-    const env = { CHROMIUM_PATH: "/opt/chrome", DOVECOT_PATH: "/opt/dovecot/sbin/dovecot", RADICALE_PYTHON: "/opt/py/bin/python3" };
-    expect(plan(probe(["/opt/chrome", "/opt/dovecot/sbin/dovecot"], ["/opt/py/bin/python3 radicale"]), env)).toEqual({ install: [], line: null });
+    const env = {
+      CHROMIUM_PATH: "/opt/chrome",
+      DOVECOT_PATH: "/opt/dovecot/sbin/dovecot",
+      RADICALE_PYTHON: "/opt/py/bin/python3",
+    };
+    expect(plan(probe(["/opt/chrome", "/opt/dovecot/sbin/dovecot"], ["/opt/py/bin/python3 radicale"]), env)).toEqual({
+      install: [],
+      line: null,
+    });
     const { install, line } = plan(probe(["/opt/chrome"], []), env);
     expect(install).toEqual([]);
     expect(line).toBe(

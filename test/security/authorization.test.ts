@@ -10,33 +10,44 @@ import { listRoutes } from "./router-walk.ts";
 import { startWorld, type World } from "./world.ts";
 
 let w: World;
-beforeAll(async () => { w = await startWorld(); }, 90_000);
-afterAll(async () => { await w?.close(); });
+beforeAll(async () => {
+  w = await startWorld();
+}, 90_000);
+afterAll(async () => {
+  await w?.close();
+});
 
 const entries = Object.entries(authMatrix);
 const send = (client: HttpClient, method: string, p: Probe): Promise<Res> =>
-  p.form ? client.request(method, p.path, { body: p.form() }) : client.request(method, p.path, p.json === undefined ? {} : { json: p.json });
+  p.form
+    ? client.request(method, p.path, { body: p.form() })
+    : client.request(method, p.path, p.json === undefined ? {} : { json: p.json });
 
 /** Everything of A's that a stranger's request could change, read straight from the database. */
 async function snapshotOfA() {
-  const { db } = w.app.ctx, i = w.ids;
-  return JSON.stringify(await Promise.all([
-    db.conversation.findUnique({ where: { id: i.conversationId }, select: { unreadCount: true, archivedAt: true } }),
-    db.message.count({ where: { conversationId: i.conversationId } }),
-    db.attachment.findUnique({ where: { id: i.attachmentId }, select: { id: true } }),
-    db.connectedAccount.findUnique({ where: { id: i.accountId }, select: { status: true, credentials: true } }),
-    db.calendarConnection.findUnique({ where: { id: i.calendarId }, select: { isPrimary: true, status: true } }),
-    db.bookingRequest.findUnique({ where: { id: i.requestId }, select: { status: true } }),
-    db.appointment.findMany({ where: { projectId: i.projectId }, select: { id: true, status: true, start: true } }),
-    db.service.findUnique({ where: { id: i.serviceId }, select: { name: true, active: true } }),
-    db.portfolioImage.findUnique({ where: { id: i.imageId }, select: { caption: true, position: true } }),
-    db.connectedAccount.count({ where: { userId: w.b.userId } }),
-  ]));
+  const { db } = w.app.ctx,
+    i = w.ids;
+  return JSON.stringify(
+    await Promise.all([
+      db.conversation.findUnique({ where: { id: i.conversationId }, select: { unreadCount: true, archivedAt: true } }),
+      db.message.count({ where: { conversationId: i.conversationId } }),
+      db.attachment.findUnique({ where: { id: i.attachmentId }, select: { id: true } }),
+      db.connectedAccount.findUnique({ where: { id: i.accountId }, select: { status: true, credentials: true } }),
+      db.calendarConnection.findUnique({ where: { id: i.calendarId }, select: { isPrimary: true, status: true } }),
+      db.bookingRequest.findUnique({ where: { id: i.requestId }, select: { status: true } }),
+      db.appointment.findMany({ where: { projectId: i.projectId }, select: { id: true, status: true, start: true } }),
+      db.service.findUnique({ where: { id: i.serviceId }, select: { name: true, active: true } }),
+      db.portfolioImage.findUnique({ where: { id: i.imageId }, select: { caption: true, position: true } }),
+      db.connectedAccount.count({ where: { userId: w.b.userId } }),
+    ]),
+  );
 }
 
 describe("the matrix covers the router", () => {
   it("every /api route has an entry and every entry is a route", () => {
-    const routes = listRoutes(createApp(w.app.ctx)).filter((r) => r.path.startsWith("/api/")).map((r) => `${r.method} ${r.path}`);
+    const routes = listRoutes(createApp(w.app.ctx))
+      .filter((r) => r.path.startsWith("/api/"))
+      .map((r) => `${r.method} ${r.path}`);
     expect(routes.length).toBeGreaterThan(50);
     const missing = routes.filter((r) => !(r in authMatrix));
     const stale = Object.keys(authMatrix).filter((k) => !routes.includes(k));
@@ -93,7 +104,10 @@ describe("a second user cannot reach A's data", () => {
     for (const [key, access] of entries) {
       if (access.kind !== "admin" && access.kind !== "cron") continue;
       const [method, path] = splitKey(key);
-      const res = await send(w.b.client, method, { path: path.replace(":name", "cron.sync-messages"), json: method === "PUT" ? { enabled: false } : undefined });
+      const res = await send(w.b.client, method, {
+        path: path.replace(":name", "cron.sync-messages"),
+        json: method === "PUT" ? { enabled: false } : undefined,
+      });
       expect(res.status, `${key} as B`).toBe(access.kind === "admin" ? 403 : 401);
     }
   });
@@ -109,7 +123,12 @@ describe("customers cannot reach an artist's data", () => {
       if (access.kind !== "owned") continue;
       const [method] = splitKey(key);
       const res = await send(w.stranger.client, method, await access.probe(w.ids, w));
-      expect.soft(access.customer ?? access.deny ?? defaultDeny, `${key} as customer D answered ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
+      expect
+        .soft(
+          access.customer ?? access.deny ?? defaultDeny,
+          `${key} as customer D answered ${res.status} ${res.text.slice(0, 200)}`,
+        )
+        .toContain(res.status);
       expect.soft(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
     }
     expect(await snapshotOfA()).toBe(before);
@@ -122,7 +141,9 @@ describe("customers cannot reach an artist's data", () => {
       if (access.kind !== "owned" || access.party === "allowed") continue;
       const [method] = splitKey(key);
       const res = await send(w.customer.client, method, await access.probe(w.ids, w));
-      expect.soft(access.party ?? defaultDeny, `${key} as A's customer C answered ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
+      expect
+        .soft(access.party ?? defaultDeny, `${key} as A's customer C answered ${res.status} ${res.text.slice(0, 200)}`)
+        .toContain(res.status);
       expect.soft(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
       checked++;
     }
@@ -137,7 +158,9 @@ describe("customers cannot reach an artist's data", () => {
       if (access.kind !== "self" || !access.probe) continue;
       const [method] = splitKey(key);
       const res = await send(w.stranger.client, method, access.probe(w.ids));
-      expect.soft(access.customer ?? access.ok ?? [200], `${key} as customer D: ${res.text.slice(0, 200)}`).toContain(res.status);
+      expect
+        .soft(access.customer ?? access.ok ?? [200], `${key} as customer D: ${res.text.slice(0, 200)}`)
+        .toContain(res.status);
       for (const id of aIds) expect(res.text, `${key} leaks one of A's ids to a customer`).not.toContain(id);
       count++;
     }
@@ -149,7 +172,10 @@ describe("customers cannot reach an artist's data", () => {
       if (access.kind !== "admin" && access.kind !== "cron") continue;
       const [method, path] = splitKey(key);
       for (const who of [w.customer, w.stranger]) {
-        const res = await send(who.client, method, { path: path.replace(":name", "cron.sync-messages").replace(":e164", "%2B14155550100"), json: method === "PUT" ? { enabled: false } : undefined });
+        const res = await send(who.client, method, {
+          path: path.replace(":name", "cron.sync-messages").replace(":e164", "%2B14155550100"),
+          json: method === "PUT" ? { enabled: false } : undefined,
+        });
         expect(res.status, `${key} as a customer`).toBe(access.kind === "admin" ? 403 : 401);
       }
     }
@@ -163,7 +189,15 @@ describe("anonymous callers", () => {
     for (const [key, access] of entries) {
       if (access.kind === "public" || access.kind === "webhook") continue;
       const [method, path] = splitKey(key);
-      const probe = access.kind === "owned" ? await access.probe(w.ids, w) : access.kind === "self" && access.probe ? access.probe(w.ids) : { path: path.replace(/:(\w+)/g, "00000000-0000-4000-8000-000000000000"), json: method === "GET" ? undefined : {} };
+      const probe =
+        access.kind === "owned"
+          ? await access.probe(w.ids, w)
+          : access.kind === "self" && access.probe
+            ? access.probe(w.ids)
+            : {
+                path: path.replace(/:(\w+)/g, "00000000-0000-4000-8000-000000000000"),
+                json: method === "GET" ? undefined : {},
+              };
       const res = await send(anon, method, probe);
       expect(res.status, `${key} anonymously: ${res.text.slice(0, 200)}`).toBe(401);
       expect(res.body.error.message).toEqual(expect.any(String));

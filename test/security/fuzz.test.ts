@@ -8,7 +8,13 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { secretValues } from "../../service/config/load.ts";
 import { createApp } from "../../service/http/app.ts";
 import { maskSecrets } from "../../service/observability/logger.ts";
-import { describe as describeRequest, fuzzRequest, toFetch, type FuzzContext, type FuzzRequest } from "./fuzz-requests.ts";
+import {
+  describe as describeRequest,
+  fuzzRequest,
+  toFetch,
+  type FuzzContext,
+  type FuzzRequest,
+} from "./fuzz-requests.ts";
 import { listRoutes } from "./router-walk.ts";
 import { startWorld, type World } from "./world.ts";
 
@@ -17,10 +23,18 @@ const PARALLEL = 24;
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 let w: World;
-beforeAll(async () => { w = await startWorld({ env: { WORKER_SYNC_BUDGET_MS: "200" } }); }, 90_000);
-afterAll(async () => { await w?.close(); });
+beforeAll(async () => {
+  w = await startWorld({ env: { WORKER_SYNC_BUDGET_MS: "200" } });
+}, 90_000);
+afterAll(async () => {
+  await w?.close();
+});
 
-interface Outcome { req: FuzzRequest; status: number; problem?: string }
+interface Outcome {
+  req: FuzzRequest;
+  status: number;
+  problem?: string;
+}
 
 const connectionRetries: string[] = [];
 
@@ -44,9 +58,17 @@ async function sendOne(req: FuzzRequest, ctx: FuzzContext, attempt = 1): Promise
   if (res.status >= 500) return { req, status: res.status, problem: text.slice(0, 300) };
   if (res.status >= 400 && req.method !== "HEAD") {
     let body: { error?: { code?: unknown; message?: unknown } } | undefined;
-    try { body = JSON.parse(text); } catch { /* checked below */ }
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* checked below */
+    }
     if (typeof body?.error?.code !== "string" || typeof body.error.message !== "string" || !body.error.message)
-      return { req, status: res.status, problem: `not a JSON error: ${res.headers.get("content-type")} ${text.slice(0, 200)}` };
+      return {
+        req,
+        status: res.status,
+        problem: `not a JSON error: ${res.headers.get("content-type")} ${text.slice(0, 200)}`,
+      };
   }
   return { req, status: res.status };
 }
@@ -54,16 +76,23 @@ async function sendOne(req: FuzzRequest, ctx: FuzzContext, attempt = 1): Promise
 it(`${TOTAL} malformed requests across every route: no 5xx, every 4xx a JSON error with a message`, async () => {
   const routes = listRoutes(createApp(w.app.ctx)).filter((r) => r.path.startsWith("/api/"));
   const ctx: FuzzContext = {
-    ids: w.ids, config: w.config, publicUrl: w.app.url,
-    session: { cookie: `tatu_session=${w.a.client.cookie("tatu_session")}; tatu_csrf=${w.a.client.csrf}`, csrf: w.a.client.csrf! },
+    ids: w.ids,
+    config: w.config,
+    publicUrl: w.app.url,
+    session: {
+      cookie: `tatu_session=${w.a.client.cookie("tatu_session")}; tatu_csrf=${w.a.client.csrf}`,
+      csrf: w.a.client.csrf!,
+    },
   };
   const requests = fc.sample(fuzzRequest(routes, ctx), { numRuns: TOTAL, seed: SEED });
   const outcomes: Outcome[] = [];
   let next = 0;
   const started = Date.now();
-  await Promise.all(Array.from({ length: PARALLEL }, async () => {
-    while (next < requests.length) outcomes.push(await sendOne(requests[next++]!, ctx));
-  }));
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (next < requests.length) outcomes.push(await sendOne(requests[next++]!, ctx));
+    }),
+  );
   const seconds = (Date.now() - started) / 1000;
 
   const byStatus = new Map<number, number>();
@@ -73,15 +102,22 @@ it(`${TOTAL} malformed requests across every route: no 5xx, every 4xx a JSON err
     perRoute.set(o.req.route, (perRoute.get(o.req.route) ?? 0) + 1);
   }
   const secrets = secretValues(w.config);
-  const failures = outcomes.filter((o) => o.problem).map((o) => maskSecrets(`${o.status} ${o.problem} ← ${describeRequest(o.req)}`, secrets));
-  console.log(`fuzz seed=${SEED}: ${outcomes.length} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...byStatus].sort()))}; connection retries ${JSON.stringify(connectionRetries)}`);
+  const failures = outcomes
+    .filter((o) => o.problem)
+    .map((o) => maskSecrets(`${o.status} ${o.problem} ← ${describeRequest(o.req)}`, secrets));
+  console.log(
+    `fuzz seed=${SEED}: ${outcomes.length} requests in ${seconds.toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries([...byStatus].sort()))}; connection retries ${JSON.stringify(connectionRetries)}`,
+  );
 
   expect(outcomes.length).toBe(TOTAL);
   expect(TOTAL).toBeGreaterThanOrEqual(Number(process.env.FUZZ_RUNS ? 1 : 10_000));
   expect(failures.slice(0, 10), `${failures.length} bad answers (FUZZ_SEED=${SEED})`).toEqual([]);
   expect(connectionRetries.length, "connections dropped under a request").toBeLessThanOrEqual(Math.ceil(TOTAL / 1000));
   // Every route was exercised, and not only its front door: some requests got past validation.
-  for (const r of routes) expect(perRoute.get(`${r.method} ${r.path}`) ?? 0, `${r.method} ${r.path}`).toBeGreaterThanOrEqual(Math.floor(TOTAL / routes.length / 4));
+  for (const r of routes)
+    expect(perRoute.get(`${r.method} ${r.path}`) ?? 0, `${r.method} ${r.path}`).toBeGreaterThanOrEqual(
+      Math.floor(TOTAL / routes.length / 4),
+    );
   expect([...byStatus.keys()].filter((s) => s >= 200 && s < 300).length).toBeGreaterThan(0);
   // The app is still healthy afterwards.
   expect((await w.app.client().get("/api/health/ready")).status).toBe(200);
@@ -114,9 +150,13 @@ it("requests the HTTP parser refuses still get a JSON error", async () => {
   expect((await long.json()).error).toMatchObject({ code: "HEADERS_TOO_LARGE", message: expect.any(String) });
   const { port } = new URL(w.app.url);
   const raw = await new Promise<string>((resolve, reject) => {
-    const socket = net.connect(Number(port), "127.0.0.1", () => socket.write("GARBAGE /api/health HTTP/9.9\r\n\0\r\n\r\n"));
+    const socket = net.connect(Number(port), "127.0.0.1", () =>
+      socket.write("GARBAGE /api/health HTTP/9.9\r\n\0\r\n\r\n"),
+    );
     let out = "";
-    socket.on("data", (d) => { out += String(d); });
+    socket.on("data", (d) => {
+      out += String(d);
+    });
     socket.on("end", () => resolve(out));
     socket.on("error", reject);
   });

@@ -33,24 +33,47 @@ import { signedWebhook } from "../channels/meta-helpers.ts";
 const PUBLIC = "93.184.216.34";
 
 /** A TCP listener on 127.0.0.1 that counts connections (and answers HTTP, should one arrive). */
-async function internalService(): Promise<{ port: number; origin: string; connections: () => number; close(): Promise<void> }> {
+async function internalService(): Promise<{
+  port: number;
+  origin: string;
+  connections: () => number;
+  close(): Promise<void>;
+}> {
   let connections = 0;
-  const server = http.createServer((req, res) => { req.resume(); res.end("internal secret"); });
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.end("internal secret");
+  });
   server.on("connection", () => connections++);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
-  return { port, origin: `http://127.0.0.1:${port}`, connections: () => connections, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 /** Answers `first` to the first question about a name, 127.0.0.1 to every later one. */
 function rebindingResolver(first = PUBLIC): Resolve & { calls: number } {
-  const resolve = Object.assign(async () => [{ address: resolve.calls++ === 0 ? first : "127.0.0.1", family: 4 }], { calls: 0 });
+  const resolve = Object.assign(async () => [{ address: resolve.calls++ === 0 ? first : "127.0.0.1", family: 4 }], {
+    calls: 0,
+  });
   return resolve;
 }
 
 function env(overrides: Record<string, string> = {}): ProviderEnv {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-outbound-"));
-  return { config: loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: dir, NEXTAUTH_URL: "https://tatu.example.com", ...overrides }), log: createLogger({ level: "silent" }) };
+  return {
+    config: loadConfig({
+      NODE_ENV: "test",
+      TATU_DATA_DIR: dir,
+      NEXTAUTH_URL: "https://tatu.example.com",
+      ...overrides,
+    }),
+    log: createLogger({ level: "silent" }),
+  };
 }
 
 let restoreDns = () => {};
@@ -73,12 +96,21 @@ function hostileDns(name: string, first = PUBLIC): void {
   dns.promises.lookup = (async (host: string, options?: { all?: boolean }) =>
     host === name ? answer(options?.all) : original.promises(host, options as never)) as typeof dns.promises.lookup;
   syncBuiltinESMExports();
-  restoreDns = () => { dns.lookup = original.lookup; dns.promises.lookup = original.promises; syncBuiltinESMExports(); restoreDns = () => {}; };
+  restoreDns = () => {
+    dns.lookup = original.lookup;
+    dns.promises.lookup = original.promises;
+    syncBuiltinESMExports();
+    restoreDns = () => {};
+  };
 }
 
 let internal: Awaited<ReturnType<typeof internalService>>;
-beforeAll(async () => { internal = await internalService(); });
-afterAll(async () => { await internal?.close(); });
+beforeAll(async () => {
+  internal = await internalService();
+});
+afterAll(async () => {
+  await internal?.close();
+});
 
 describe("the guard checks the address when it connects", () => {
   it("a name that rebinds to 127.0.0.1 after passing a check never reaches 127.0.0.1 (fetch and node agents)", async () => {
@@ -89,7 +121,12 @@ describe("the guard checks the address when it connects", () => {
       await guard.check(url); // first answer: public — the check passes
       await expect(guard.fetch(url)).rejects.toMatchObject({ code: "OUTBOUND_ADDRESS_REFUSED", reason: "address" });
       const viaAgent = await new Promise<unknown>((resolveReq) => {
-        http.get(url, { agent: guard.agentFor("http:") }, (res) => { res.resume(); resolveReq(res.statusCode); }).on("error", resolveReq);
+        http
+          .get(url, { agent: guard.agentFor("http:") }, (res) => {
+            res.resume();
+            resolveReq(res.statusCode);
+          })
+          .on("error", resolveReq);
       });
       expect(viaAgent).toMatchObject({ code: "OUTBOUND_ADDRESS_REFUSED" });
       expect(resolve.calls).toBe(3);
@@ -100,12 +137,33 @@ describe("the guard checks the address when it connects", () => {
   });
 
   it("literal private, loopback, link-local, metadata, ULA, CGNAT and IPv4-mapped addresses are refused without a connection", async () => {
-    const guard = outboundGuard({ resolve: async () => { throw new Error("literal addresses are not looked up"); } });
+    const guard = outboundGuard({
+      resolve: async () => {
+        throw new Error("literal addresses are not looked up");
+      },
+    });
     try {
-      for (const host of ["127.0.0.1", "[::1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "169.254.169.254", "[fd00:ec2::254]", "10.0.0.7", "100.64.0.1", "192.168.1.1", "0.0.0.0"]) {
-        await expect(guard.fetch(`http://${host}:${internal.port}/`), host).rejects.toMatchObject({ code: "OUTBOUND_ADDRESS_REFUSED" });
+      for (const host of [
+        "127.0.0.1",
+        "[::1]",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "169.254.169.254",
+        "[fd00:ec2::254]",
+        "10.0.0.7",
+        "100.64.0.1",
+        "192.168.1.1",
+        "0.0.0.0",
+      ]) {
+        await expect(guard.fetch(`http://${host}:${internal.port}/`), host).rejects.toMatchObject({
+          code: "OUTBOUND_ADDRESS_REFUSED",
+        });
         const viaAgent = await new Promise<unknown>((done) => {
-          https.get(`https://${host}:${internal.port}/`, { agent: guard.agentFor("https:") }, (res) => done(res.statusCode)).on("error", done);
+          https
+            .get(`https://${host}:${internal.port}/`, { agent: guard.agentFor("https:") }, (res) =>
+              done(res.statusCode),
+            )
+            .on("error", done);
         });
         expect(viaAgent, host).toMatchObject({ code: "OUTBOUND_ADDRESS_REFUSED" });
       }
@@ -113,16 +171,22 @@ describe("the guard checks the address when it connects", () => {
     } finally {
       await guard.close();
     }
-    for (const a of ["17.253.144.10", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"]) expect(isPublicAddress(a), a).toBe(true);
+    for (const a of ["17.253.144.10", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+      expect(isPublicAddress(a), a).toBe(true);
   });
 
   it("a configured origin is trusted by origin only: another port on the same loopback is still refused", async () => {
     const other = await internalService();
-    const guard = outboundGuard({ trustedOrigins: [other.origin], resolve: async () => [{ address: "127.0.0.1", family: 4 }] });
+    const guard = outboundGuard({
+      trustedOrigins: [other.origin],
+      resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+    });
     try {
       expect(await (await guard.fetch(`${other.origin}/ok`)).text()).toBe("internal secret");
       await expect(guard.fetch(`${internal.origin}/`)).rejects.toMatchObject({ code: "OUTBOUND_ADDRESS_REFUSED" });
-      await expect(guard.fetch(`http://localhost:${other.port}/`)).rejects.toMatchObject({ code: "OUTBOUND_ADDRESS_REFUSED" });
+      await expect(guard.fetch(`http://localhost:${other.port}/`)).rejects.toMatchObject({
+        code: "OUTBOUND_ADDRESS_REFUSED",
+      });
       expect(internal.connections()).toBe(0);
       expect(other.connections()).toBe(1);
     } finally {
@@ -145,7 +209,11 @@ describe("CalDAV: a server name that rebinds after the check", () => {
     try {
       hostileDns("calendar.rebind.test");
       const connect = caldavProvider.connect as CalendarCredentialsConnect;
-      const form = connect.schema.parse({ appleId: "someone@tatu.test", appPassword: "abcd-efgh-ijkl-mnop", serverUrl: `https://calendar.rebind.test:${port}/` });
+      const form = connect.schema.parse({
+        appleId: "someone@tatu.test",
+        appPassword: "abcd-efgh-ijkl-mnop",
+        serverUrl: `https://calendar.rebind.test:${port}/`,
+      });
       const err = await connect.connect(env(), form).catch((e: unknown) => e);
       expect(connections).toBe(0);
       expect(err).toMatchObject({ errorClass: "permanent", code: "CALDAV_SERVER_NOT_ALLOWED" });
@@ -157,20 +225,31 @@ describe("CalDAV: a server name that rebinds after the check", () => {
 
 describe("media links from webhook payloads", () => {
   let meta: MetaStandIn;
-  beforeAll(async () => { meta = await startMetaStandIn(); });
-  afterAll(async () => { await meta?.close(); });
+  beforeAll(async () => {
+    meta = await startMetaStandIn();
+  });
+  afterAll(async () => {
+    await meta?.close();
+  });
 
   it("Meta: an attachment URL pointing at 127.0.0.1 or the metadata service is refused and never contacted; the stand-in's CDN still downloads", async () => {
     const metaEnv = env(meta.env());
     const secret = meta.env().FACEBOOK_APP_SECRET!;
     const user = meta.addUser({ name: "Rosa" });
     const page = meta.addPage(user.id, { name: "Rosa Ink" });
-    const genuine = meta.customerMessage(page.id, { psid: newPsid(), attachments: [{ filename: "arm.jpg", contentType: "image/jpeg", content: Buffer.from("jpeg bytes") }] });
+    const genuine = meta.customerMessage(page.id, {
+      psid: newPsid(),
+      attachments: [{ filename: "arm.jpg", contentType: "image/jpeg", content: Buffer.from("jpeg bytes") }],
+    });
     const cdnUrl = facebookWebhook.parse(metaEnv, signedWebhook(genuine, secret))[0]!.remoteAttachments![0]!.url;
     // The configured stand-in (META_GRAPH_BASE_URL) is where the legitimate CDN link points.
     expect((await facebookWebhook.download!(metaEnv, { url: cdnUrl })).content.toString()).toBe("jpeg bytes");
 
-    for (const hostile of [`${internal.origin}/admin`, `http://localhost:${internal.port}/`, "http://169.254.169.254/latest/meta-data/iam/security-credentials/"]) {
+    for (const hostile of [
+      `${internal.origin}/admin`,
+      `http://localhost:${internal.port}/`,
+      "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    ]) {
       const payload = JSON.parse(JSON.stringify(genuine).replaceAll(JSON.stringify(cdnUrl).slice(1, -1), hostile));
       const req = signedWebhook(payload, secret);
       expect(facebookWebhook.verify(metaEnv, req)).toMatchObject({ ok: true });
@@ -186,10 +265,18 @@ describe("media links from webhook payloads", () => {
     // Stands in for the Twilio API: the media resource redirects wherever the test says.
     let location = "";
     const seen: string[] = [];
-    const api = http.createServer((req, res) => { seen.push(`${req.url} ${req.headers.authorization ? "with" : "without"} credentials`); req.resume(); res.writeHead(302, { location }).end(); });
+    const api = http.createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers.authorization ? "with" : "without"} credentials`);
+      req.resume();
+      res.writeHead(302, { location }).end();
+    });
     await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
     const base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-    const twilioEnv = env({ TWILIO_ACCOUNT_SID: `AC${"1".repeat(32)}`, TWILIO_AUTH_TOKEN: "token", TWILIO_API_BASE_URL: base });
+    const twilioEnv = env({
+      TWILIO_ACCOUNT_SID: `AC${"1".repeat(32)}`,
+      TWILIO_AUTH_TOKEN: "token",
+      TWILIO_API_BASE_URL: base,
+    });
     const media = `https://api.twilio.com/2010-04-01/Accounts/AC${"1".repeat(32)}/Messages/MM${"2".repeat(32)}/Media/ME${"3".repeat(32)}`;
     try {
       for (const target of [`${internal.origin}/steal`, "http://169.254.169.254/latest/meta-data/"]) {
@@ -211,7 +298,9 @@ describe("media links from webhook payloads", () => {
     const creds = { accessToken: "1-token", accessSecret: "token-secret", userId: "1", screenName: "studio" };
     hostileDns("ton.x.com", "127.0.0.1");
     try {
-      expect(await downloadTwitterMedia(xEnv, creds, "https://ton.x.com/1.1/ton/data/dm/1/2/photo.jpg", 1_000_000)).toEqual({ ok: false, reason: "refused" });
+      expect(
+        await downloadTwitterMedia(xEnv, creds, "https://ton.x.com/1.1/ton/data/dm/1/2/photo.jpg", 1_000_000),
+      ).toEqual({ ok: false, reason: "refused" });
     } finally {
       restoreDns();
     }

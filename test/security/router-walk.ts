@@ -2,7 +2,10 @@
 // (Express 5 / router 2: each layer keeps its `rawPath`; nested routers expose `.stack`).
 import type express from "express";
 
-export interface RouteEntry { method: string; path: string }
+export interface RouteEntry {
+  method: string;
+  path: string;
+}
 
 interface Layer {
   rawPath?: string | string[];
@@ -23,7 +26,8 @@ function walk(stack: Layer[], base: string, out: RouteEntry[]): void {
     }
     const nested = layer.handle?.stack;
     if (Array.isArray(nested)) {
-      if (typeof layer.rawPath !== "string") throw new Error(`router mounted on a non-string path: ${String(layer.rawPath)}`);
+      if (typeof layer.rawPath !== "string")
+        throw new Error(`router mounted on a non-string path: ${String(layer.rawPath)}`);
       walk(nested, join(base, layer.rawPath), out);
     }
   }

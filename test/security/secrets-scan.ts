@@ -7,9 +7,18 @@ import { envNames, envRegistry } from "../../service/config/registry.ts";
 import type { Config } from "../../service/config/load.ts";
 import { openJson } from "../../service/security/secret-box.ts";
 
-export interface Secret { name: string; value: string }
-export interface Captured { where: string; text: string }
-export interface Finding { secret: string; where: string }
+export interface Secret {
+  name: string;
+  value: string;
+}
+export interface Captured {
+  where: string;
+  text: string;
+}
+export interface Finding {
+  secret: string;
+  where: string;
+}
 
 /** Shorter values would match by chance (and the logger does not mask them either). */
 export const MIN_SECRET_LENGTH = 8;
@@ -22,8 +31,11 @@ export function configuredSecrets(config: Config): Secret[] {
     if (envRegistry[name].secret && typeof value === "string" && !byValue.has(value)) byValue.set(value, name);
   }
   const derived: [string, string][] = [
-    ["sessionSecret", config.sessionSecret], ["jwtSecret", config.jwtSecret], ["cronSecret", config.cronSecret],
-    ["tokenEncryptionKey(base64)", config.tokenEncryptionKey.toString("base64")], ["tokenEncryptionKey(hex)", config.tokenEncryptionKey.toString("hex")],
+    ["sessionSecret", config.sessionSecret],
+    ["jwtSecret", config.jwtSecret],
+    ["cronSecret", config.cronSecret],
+    ["tokenEncryptionKey(base64)", config.tokenEncryptionKey.toString("base64")],
+    ["tokenEncryptionKey(hex)", config.tokenEncryptionKey.toString("hex")],
   ];
   for (const [name, value] of derived) if (!byValue.has(value)) byValue.set(value, name);
   return [...byValue].map(([value, name]) => ({ name, value }));
@@ -37,9 +49,12 @@ export async function storedProviderSecrets(ctx: AppContext): Promise<Secret[]> 
   const rows = await ctx.db.connectedAccount.findMany({ select: { provider: true, credentials: true } });
   const out: Secret[] = [];
   const walk = (provider: string, path: string, v: unknown) => {
-    if (typeof v === "string") { if (SECRET_FIELD.test(path.split(".").at(-1) ?? "")) out.push({ name: `${provider} credentials.${path}`, value: v }); }
-    else if (Array.isArray(v)) v.forEach((x) => walk(provider, path, x));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(provider, path ? `${path}.${k}` : k, x);
+    if (typeof v === "string") {
+      if (SECRET_FIELD.test(path.split(".").at(-1) ?? ""))
+        out.push({ name: `${provider} credentials.${path}`, value: v });
+    } else if (Array.isArray(v)) v.forEach((x) => walk(provider, path, x));
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) walk(provider, path ? `${path}.${k}` : k, x);
   };
   for (const row of rows) walk(row.provider, "", openJson<unknown>(ctx.config.tokenEncryptionKey, row.credentials));
   return out;
@@ -51,7 +66,13 @@ function worthScanning(s: Secret, notSecret: Set<string>): boolean {
 }
 
 function encodings(value: string): string[] {
-  const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), Buffer.from(value).toString("base64"), Buffer.from(value).toString("base64url")]);
+  const forms = new Set([
+    value,
+    JSON.stringify(value).slice(1, -1),
+    encodeURIComponent(value),
+    Buffer.from(value).toString("base64"),
+    Buffer.from(value).toString("base64url"),
+  ]);
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
 

@@ -12,7 +12,9 @@ import type { HttpClient } from "../helpers/http.ts";
 
 const MB = 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
-type Part = { name: string; value: string } | { name: string; filename: string; type: string; size: number; fill: number };
+type Part =
+  | { name: string; value: string }
+  | { name: string; filename: string; type: string; size: number; fill: number };
 type User = { client: HttpClient; userId: string };
 
 let app: TestApp;
@@ -23,7 +25,9 @@ let conversationId: string;
 function storedFiles(userId: string): string[] {
   const root = path.join(app.ctx.config.dataDir, "attachments", userId);
   if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(root, f)).isFile());
+  return (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) =>
+    fs.statSync(path.join(root, f)).isFile(),
+  );
 }
 
 /**
@@ -31,13 +35,19 @@ function storedFiles(userId: string): string[] {
  * Writes with backpressure and stops writing as soon as an answer arrives; `sent` is how many
  * body bytes had been handed to the socket by then. `declareLength: false` sends it chunked.
  */
-function postForm(client: HttpClient, urlPath: string, parts: Part[], opts: { declareLength?: boolean } = {}): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders; sent: number; total: number }> {
+function postForm(
+  client: HttpClient,
+  urlPath: string,
+  parts: Part[],
+  opts: { declareLength?: boolean } = {},
+): Promise<{ status: number; body: any; headers: http.IncomingHttpHeaders; sent: number; total: number }> {
   const boundary = `----tatu${Math.random().toString(16).slice(2)}`;
   const segments: (Buffer | { size: number; chunk: Buffer })[] = [];
   for (const p of parts) {
-    const head = "filename" in p
-      ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n`
-      : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}`;
+    const head =
+      "filename" in p
+        ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\nContent-Type: ${p.type}\r\n\r\n`
+        : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value}`;
     segments.push(Buffer.from(head));
     if ("filename" in p) segments.push({ size: p.size, chunk: Buffer.alloc(CHUNK_BYTES, p.fill) });
     segments.push(Buffer.from("\r\n"));
@@ -45,13 +55,25 @@ function postForm(client: HttpClient, urlPath: string, parts: Part[], opts: { de
   segments.push(Buffer.from(`--${boundary}--\r\n`));
   const total = segments.reduce<number>((n, s) => n + (Buffer.isBuffer(s) ? s.length : s.size), 0);
   const url = new URL(client.base + urlPath);
-  const cookie = ["tatu_session", "__Host-tatu_session", "tatu_csrf", "__Host-tatu_csrf"].map((k) => [k, client.cookie(k)]).filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join("; ");
+  const cookie = ["tatu_session", "__Host-tatu_session", "tatu_csrf", "__Host-tatu_csrf"]
+    .map((k) => [k, client.cookie(k)])
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("; ");
   return new Promise((resolve, reject) => {
     let answered = false;
     let sent = 0;
     const req = http.request({
-      host: url.hostname, port: url.port, path: url.pathname, method: "POST",
-      headers: { "content-type": `multipart/form-data; boundary=${boundary}`, cookie, "x-csrf-token": client.csrf ?? "", ...(opts.declareLength === false ? {} : { "content-length": String(total) }) },
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      headers: {
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+        cookie,
+        "x-csrf-token": client.csrf ?? "",
+        ...(opts.declareLength === false ? {} : { "content-length": String(total) }),
+      },
     });
     req.on("response", (res) => {
       answered = true;
@@ -60,22 +82,39 @@ function postForm(client: HttpClient, urlPath: string, parts: Part[], opts: { de
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString();
         let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* not JSON */ }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
         resolve({ status: res.statusCode!, body, headers: res.headers, sent, total });
       });
     });
     // Writing into a socket the server closed after answering is expected; before an answer it is a failure.
-    req.on("error", (err) => { if (!answered) reject(err); });
-    const write = (b: Buffer) => new Promise<void>((ok) => {
-      sent += b.length;
-      if (req.write(b)) return ok();
-      const go = () => { req.off("drain", go); req.off("response", go); req.off("close", go); ok(); };
-      req.on("drain", go).on("response", go).on("close", go);
+    req.on("error", (err) => {
+      if (!answered) reject(err);
     });
+    const write = (b: Buffer) =>
+      new Promise<void>((ok) => {
+        sent += b.length;
+        if (req.write(b)) return ok();
+        const go = () => {
+          req.off("drain", go);
+          req.off("response", go);
+          req.off("close", go);
+          ok();
+        };
+        req.on("drain", go).on("response", go).on("close", go);
+      });
     void (async () => {
       for (const s of segments) {
-        if (Buffer.isBuffer(s)) { if (answered) return; await write(s); continue; }
-        for (let left = s.size; left > 0 && !answered && !req.destroyed; left -= CHUNK_BYTES) await write(left >= CHUNK_BYTES ? s.chunk : s.chunk.subarray(0, left));
+        if (Buffer.isBuffer(s)) {
+          if (answered) return;
+          await write(s);
+          continue;
+        }
+        for (let left = s.size; left > 0 && !answered && !req.destroyed; left -= CHUNK_BYTES)
+          await write(left >= CHUNK_BYTES ? s.chunk : s.chunk.subarray(0, left));
       }
       if (!answered && !req.destroyed) req.end();
     })();
@@ -83,28 +122,87 @@ function postForm(client: HttpClient, urlPath: string, parts: Part[], opts: { de
 }
 
 const requestFields = (artistId: string): Part[] => [
-  { name: "artistId", value: artistId }, { name: "idea", value: "Koi sleeve, colour" }, { name: "placement", value: "left arm" }, { name: "size", value: "full sleeve" },
+  { name: "artistId", value: artistId },
+  { name: "idea", value: "Koi sleeve, colour" },
+  { name: "placement", value: "left arm" },
+  { name: "size", value: "full sleeve" },
 ];
 /** A file of `size` generated bytes; the name picks the byte, so different names are different files. */
-const png = (size: number, filename = "ref.png"): Part => ({ name: "files", filename, type: "image/png", size, fill: [...filename].reduce((n, c) => (n * 31 + c.charCodeAt(0)) & 0xff, 7) });
+const png = (size: number, filename = "ref.png"): Part => ({
+  name: "files",
+  filename,
+  type: "image/png",
+  size,
+  fill: [...filename].reduce((n, c) => (n * 31 + c.charCodeAt(0)) & 0xff, 7),
+});
 
 beforeAll(async () => {
   app = await startTestApp({
     databaseUrl: await isolatedDatabaseUrl(),
     env: { UPLOAD_REQUEST_MAX_MB: "4", UPLOAD_QUOTA_MB: "6", RATE_LIMIT_BOOKING_REQUESTS: "3/1h" },
   });
-  [owner, stranger, artist] = await Promise.all([signedInUser(app, { role: "artist" }), signedInUser(app, { role: "artist" }), signedInUser(app, { role: "artist" })]);
-  const account = await app.ctx.db.connectedAccount.create({ data: { userId: owner.userId, provider: "gmail", externalId: "owner@gmail.test", address: "owner@gmail.test", credentials: "v1.x.y.z", scopes: [] } });
-  const conv = await app.ctx.db.conversation.create({ data: { userId: owner.userId, accountId: account.id, channel: "gmail", threadKey: "t-1", subject: "Sleeve idea", lastMessageAt: new Date() } });
-  await app.ctx.db.message.create({ data: { userId: owner.userId, accountId: account.id, conversationId: conv.id, externalId: "m-1", direction: "inbound", fromHandle: "sam@example.test", to: [], cc: [], text: "Koi?", sentAt: new Date(), status: "received" } });
+  [owner, stranger, artist] = await Promise.all([
+    signedInUser(app, { role: "artist" }),
+    signedInUser(app, { role: "artist" }),
+    signedInUser(app, { role: "artist" }),
+  ]);
+  const account = await app.ctx.db.connectedAccount.create({
+    data: {
+      userId: owner.userId,
+      provider: "gmail",
+      externalId: "owner@gmail.test",
+      address: "owner@gmail.test",
+      credentials: "v1.x.y.z",
+      scopes: [],
+    },
+  });
+  const conv = await app.ctx.db.conversation.create({
+    data: {
+      userId: owner.userId,
+      accountId: account.id,
+      channel: "gmail",
+      threadKey: "t-1",
+      subject: "Sleeve idea",
+      lastMessageAt: new Date(),
+    },
+  });
+  await app.ctx.db.message.create({
+    data: {
+      userId: owner.userId,
+      accountId: account.id,
+      conversationId: conv.id,
+      externalId: "m-1",
+      direction: "inbound",
+      fromHandle: "sam@example.test",
+      to: [],
+      cc: [],
+      text: "Koi?",
+      sentAt: new Date(),
+      status: "received",
+    },
+  });
   conversationId = conv.id;
-  await app.ctx.db.artistProfile.create({ data: { userId: artist.userId, displayName: "Jo Ink", timeZone: "Europe/Berlin", workingHours: {}, visible: true, styles: [] } });
+  await app.ctx.db.artistProfile.create({
+    data: {
+      userId: artist.userId,
+      displayName: "Jo Ink",
+      timeZone: "Europe/Berlin",
+      workingHours: {},
+      visible: true,
+      styles: [],
+    },
+  });
 });
-afterAll(async () => { await app?.close(); });
+afterAll(async () => {
+  await app?.close();
+});
 
 describe("inbox reply uploads", () => {
   it("a stranger's 100 MB post to someone else's conversation is refused 404 before the body is read; nothing stored", async () => {
-    const res = await postForm(stranger.client, `/api/inbox/conversations/${conversationId}/reply`, [{ name: "text", value: "hi" }, png(100 * MB, "huge.png")]);
+    const res = await postForm(stranger.client, `/api/inbox/conversations/${conversationId}/reply`, [
+      { name: "text", value: "hi" },
+      png(100 * MB, "huge.png"),
+    ]);
     expect([res.status, res.body.error?.code]).toEqual([404, "NOT_FOUND"]);
     // The answer came while almost all of the body was still unsent (a few MB at most sat in socket buffers).
     expect(res.sent).toBeLessThan(res.total / 4);
@@ -117,7 +215,9 @@ describe("inbox reply uploads", () => {
     const declared = await postForm(owner.client, `/api/inbox/conversations/${conversationId}/reply`, parts);
     expect([declared.status, declared.body.error?.code]).toEqual([413, "UPLOAD_TOO_LARGE"]);
     expect(declared.body.error.message).toMatch(/at most 4 MB/);
-    const streamed = await postForm(owner.client, `/api/inbox/conversations/${conversationId}/reply`, parts, { declareLength: false });
+    const streamed = await postForm(owner.client, `/api/inbox/conversations/${conversationId}/reply`, parts, {
+      declareLength: false,
+    });
     expect([streamed.status, streamed.body.error?.code]).toEqual([413, "UPLOAD_TOO_LARGE"]);
     expect(storedFiles(owner.userId)).toEqual([]);
     expect(await app.ctx.db.message.count({ where: { conversationId, direction: "outbound" } })).toBe(0);
@@ -128,7 +228,9 @@ describe("booking request uploads", () => {
   it("a 100 MB request (five 20 MB references, sent chunked) → 413 UPLOAD_TOO_LARGE, no request, nothing stored", async () => {
     const customer = await signedInUser(app, { role: "customer" });
     const files = Array.from({ length: 5 }, (_, i) => png(20 * MB, `ref-${i}.png`));
-    const res = await postForm(customer.client, "/api/bookings/requests", [...requestFields(artist.userId), ...files], { declareLength: false });
+    const res = await postForm(customer.client, "/api/bookings/requests", [...requestFields(artist.userId), ...files], {
+      declareLength: false,
+    });
     expect([res.status, res.body.error?.code]).toEqual([413, "UPLOAD_TOO_LARGE"]);
     expect(storedFiles(customer.userId)).toEqual([]);
     expect(await app.ctx.db.bookingRequest.count({ where: { customerId: customer.userId } })).toBe(0);
@@ -136,9 +238,24 @@ describe("booking request uploads", () => {
 
   it("references for an artist who does not take requests are refused before any byte is stored", async () => {
     const closed = await signedInUser(app, { role: "artist" });
-    await app.ctx.db.artistProfile.create({ data: { userId: closed.userId, displayName: "Closed Books", timeZone: "UTC", workingHours: {}, visible: true, styles: [], bookingOpen: false } });
+    await app.ctx.db.artistProfile.create({
+      data: {
+        userId: closed.userId,
+        displayName: "Closed Books",
+        timeZone: "UTC",
+        workingHours: {},
+        visible: true,
+        styles: [],
+        bookingOpen: false,
+      },
+    });
     const customer = await signedInUser(app, { role: "customer" });
-    const res = await postForm(customer.client, "/api/bookings/requests", [...requestFields(closed.userId), png(2 * MB)], { declareLength: false });
+    const res = await postForm(
+      customer.client,
+      "/api/bookings/requests",
+      [...requestFields(closed.userId), png(2 * MB)],
+      { declareLength: false },
+    );
     expect([res.status, res.body.error?.code]).toEqual([409, "BOOKING_CLOSED"]);
     expect(storedFiles(customer.userId)).toEqual([]);
   });
@@ -146,11 +263,17 @@ describe("booking request uploads", () => {
   it("stored bytes per user are capped (UPLOAD_QUOTA_MB): 413 STORAGE_QUOTA_EXCEEDED naming the quota, nothing more stored", async () => {
     const customer = await signedInUser(app, { role: "customer" });
     for (let i = 0; i < 2; i++) {
-      const ok = await postForm(customer.client, "/api/bookings/requests", [...requestFields(artist.userId), png(3 * MB, `ok-${i}.png`)]);
+      const ok = await postForm(customer.client, "/api/bookings/requests", [
+        ...requestFields(artist.userId),
+        png(3 * MB, `ok-${i}.png`),
+      ]);
       expect(ok.status).toBe(201);
     }
     expect(storedFiles(customer.userId)).toHaveLength(2);
-    const over = await postForm(customer.client, "/api/bookings/requests", [...requestFields(artist.userId), png(1024, "one-more.png")]);
+    const over = await postForm(customer.client, "/api/bookings/requests", [
+      ...requestFields(artist.userId),
+      png(1024, "one-more.png"),
+    ]);
     expect([over.status, over.body.error?.code]).toEqual([413, "STORAGE_QUOTA_EXCEEDED"]);
     expect(over.body.error.message).toMatch(/storage quota of 6 MB/);
     expect(storedFiles(customer.userId)).toHaveLength(2);
@@ -160,18 +283,47 @@ describe("booking request uploads", () => {
   it("booking requests are limited per user (RATE_LIMIT_BOOKING_REQUESTS): 429 with Retry-After before the body is read", async () => {
     const customer = await signedInUser(app, { role: "customer" });
     for (let i = 0; i < 3; i++)
-      expect((await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: `Piece ${i}`, placement: "arm", size: "10 cm" })).status).toBe(201);
-    const json = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "One more", placement: "arm", size: "10 cm" });
+      expect(
+        (
+          await customer.client.post("/api/bookings/requests", {
+            artistId: artist.userId,
+            idea: `Piece ${i}`,
+            placement: "arm",
+            size: "10 cm",
+          })
+        ).status,
+      ).toBe(201);
+    const json = await customer.client.post("/api/bookings/requests", {
+      artistId: artist.userId,
+      idea: "One more",
+      placement: "arm",
+      size: "10 cm",
+    });
     expect(json.status).toBe(429);
     expect(Number(json.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(json.body.error).toMatchObject({ code: "RATE_LIMITED", message: expect.stringMatching(/many booking requests/i) });
-    const upload = await postForm(customer.client, "/api/bookings/requests", [...requestFields(artist.userId), png(50 * MB)]);
+    expect(json.body.error).toMatchObject({
+      code: "RATE_LIMITED",
+      message: expect.stringMatching(/many booking requests/i),
+    });
+    const upload = await postForm(customer.client, "/api/bookings/requests", [
+      ...requestFields(artist.userId),
+      png(50 * MB),
+    ]);
     expect(upload.status).toBe(429);
     expect(upload.sent).toBeLessThan(upload.total / 4);
     expect(storedFiles(customer.userId)).toEqual([]);
     expect(await app.ctx.db.bookingRequest.count({ where: { customerId: customer.userId } })).toBe(3);
     // Other customers are not affected.
     const other = await signedInUser(app, { role: "customer" });
-    expect((await other.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Swallow", placement: "arm", size: "8 cm" })).status).toBe(201);
+    expect(
+      (
+        await other.client.post("/api/bookings/requests", {
+          artistId: artist.userId,
+          idea: "Swallow",
+          placement: "arm",
+          size: "8 cm",
+        })
+      ).status,
+    ).toBe(201);
   });
 });

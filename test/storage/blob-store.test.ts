@@ -37,7 +37,9 @@ afterAll(async () => {
 });
 
 const storeFor = (kind: "local" | "s3", overrides: Record<string, string> = {}): BlobStore =>
-  createBlobStore(loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: tmp, ...(kind === "s3" ? s3.env() : {}), ...overrides }));
+  createBlobStore(
+    loadConfig({ NODE_ENV: "test", TATU_DATA_DIR: tmp, ...(kind === "s3" ? s3.env() : {}), ...overrides }),
+  );
 
 describe.each(["local", "s3"] as const)("%s blob store", (kind) => {
   it("is the store the env vars select", () => {
@@ -93,7 +95,8 @@ describe.each(["local", "s3"] as const)("%s blob store", (kind) => {
     setImmediate(() => failing.destroy(new Error("over the cap")));
     await expect(store.putStream("user_stream/uploads/broken", failing, "image/png")).rejects.toThrow("over the cap");
     expect(await store.get("user_stream/uploads/broken")).toBeUndefined();
-    if (kind === "local") expect(await fs.promises.readdir(path.join(tmp, "attachments", "user_stream", "uploads"))).toEqual(["ok"]);
+    if (kind === "local")
+      expect(await fs.promises.readdir(path.join(tmp, "attachments", "user_stream", "uploads"))).toEqual(["ok"]);
   });
 
   it("accepts a second put of the same key, and the latest bytes win", async () => {
@@ -106,7 +109,21 @@ describe.each(["local", "s3"] as const)("%s blob store", (kind) => {
 });
 
 describe("local blob store keys", () => {
-  const bad = ["../escape", "user_1/../../escape", "..", ".", "user_1/.", "/abs/key", "user_1//x", "user_1/", "a b", "a\\b", "naïve", "a\0b", ""];
+  const bad = [
+    "../escape",
+    "user_1/../../escape",
+    "..",
+    ".",
+    "user_1/.",
+    "/abs/key",
+    "user_1//x",
+    "user_1/",
+    "a b",
+    "a\\b",
+    "naïve",
+    "a\0b",
+    "",
+  ];
 
   it.each(bad)("rejects %j on put, get and delete without touching the disk outside the store", async (key) => {
     const store = storeFor("local");
@@ -122,19 +139,32 @@ describe("s3 blob store against the stand-in", () => {
   it("rejects a put signed with the wrong secret key (403 SignatureDoesNotMatch) and stores nothing", async () => {
     const store = storeFor("s3", { S3_SECRET_ACCESS_KEY: "not-the-right-secret" });
     const key = "user_3/00/wrong-secret";
-    const err = await store.put(key, Buffer.from("nope"), "text/plain").then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ name: "SignatureDoesNotMatch", Code: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
+    const err = await store.put(key, Buffer.from("nope"), "text/plain").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      name: "SignatureDoesNotMatch",
+      Code: "SignatureDoesNotMatch",
+      $metadata: { httpStatusCode: 403 },
+    });
     expect(s3.objects().has(key)).toBe(false);
   });
 
   it("rejects an unknown access key id (403 InvalidAccessKeyId)", async () => {
     const store = storeFor("s3", { S3_ACCESS_KEY_ID: "AKIAUNKNOWNKEY000000" });
-    await expect(store.get("user_1/00/anything")).rejects.toMatchObject({ name: "InvalidAccessKeyId", $metadata: { httpStatusCode: 403 } });
+    await expect(store.get("user_1/00/anything")).rejects.toMatchObject({
+      name: "InvalidAccessKeyId",
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
   it("rejects a bucket that does not exist (404 NoSuchBucket) instead of calling the object missing", async () => {
     const store = storeFor("s3", { S3_BUCKET: "some-other-bucket" });
-    await expect(store.get("user_1/00/anything")).rejects.toMatchObject({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } });
+    await expect(store.get("user_1/00/anything")).rejects.toMatchObject({
+      name: "NoSuchBucket",
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it("surfaces a server error on get as a rejection, not as a missing object", async () => {
@@ -146,7 +176,16 @@ describe("s3 blob store against the stand-in", () => {
     // The SDK retries 5xx (3 attempts by default): fail every one of them.
     s3.failNext(3, { status: 500, code: "InternalError" });
     await expect(store.get(key)).rejects.toMatchObject({ name: "InternalError", $metadata: { httpStatusCode: 500 } });
-    expect(s3.requests().slice(seen).map((r) => [r.method, r.status])).toEqual([["GET", 500], ["GET", 500], ["GET", 500]]);
+    expect(
+      s3
+        .requests()
+        .slice(seen)
+        .map((r) => [r.method, r.status]),
+    ).toEqual([
+      ["GET", 500],
+      ["GET", 500],
+      ["GET", 500],
+    ]);
     expect(await readAll(await store.get(key))).toEqual(body);
   });
 
@@ -155,34 +194,84 @@ describe("s3 blob store against the stand-in", () => {
     expect(anon.status).toBe(403);
     expect(await anon.text()).toMatch(/<Code>AccessDenied<\/Code>/);
 
-    const client = new S3Client({ region: s3.region, endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: s3.env().S3_ACCESS_KEY_ID, secretAccessKey: s3.env().S3_SECRET_ACCESS_KEY } });
-    await expect(client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: "user_1/00/missing" }))).rejects.toMatchObject({ name: "NotFound", $metadata: { httpStatusCode: 404 } });
+    const client = new S3Client({
+      region: s3.region,
+      endpoint: s3.url,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.env().S3_ACCESS_KEY_ID, secretAccessKey: s3.env().S3_SECRET_ACCESS_KEY },
+    });
+    await expect(
+      client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: "user_1/00/missing" })),
+    ).rejects.toMatchObject({ name: "NotFound", $metadata: { httpStatusCode: 404 } });
     client.destroy();
   });
 
   it("rejects requests altered after signing: body (XAmzContentSHA256Mismatch) and headers (SignatureDoesNotMatch)", async () => {
     const tampered = (alter: (req: { body: unknown; headers: Record<string, string> }) => void) => {
-      const client = new S3Client({ region: s3.region, endpoint: s3.url, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: s3.env().S3_ACCESS_KEY_ID, secretAccessKey: s3.env().S3_SECRET_ACCESS_KEY } });
+      const client = new S3Client({
+        region: s3.region,
+        endpoint: s3.url,
+        forcePathStyle: true,
+        maxAttempts: 1,
+        credentials: { accessKeyId: s3.env().S3_ACCESS_KEY_ID, secretAccessKey: s3.env().S3_SECRET_ACCESS_KEY },
+      });
       const tamper: FinalizeRequestMiddleware<object, MetadataBearer> = (next) => async (args) => {
         alter(args.request as { body: unknown; headers: Record<string, string> });
         return next(args);
       };
-      client.middlewareStack.addRelativeTo(tamper, { relation: "after", toMiddleware: "httpSigningMiddleware", name: "tamper" });
+      client.middlewareStack.addRelativeTo(tamper, {
+        relation: "after",
+        toMiddleware: "httpSigningMiddleware",
+        name: "tamper",
+      });
       return client;
     };
-    const put = (c: S3Client) => c.send(new PutObjectCommand({ Bucket: s3.bucket, Key: "user_4/tampered", Body: Buffer.from("hello"), ContentType: "text/plain" }));
-    await expect(put(tampered((r) => { r.body = Buffer.from("HELLO"); }))).rejects.toMatchObject({ name: "XAmzContentSHA256Mismatch", $metadata: { httpStatusCode: 400 } });
-    await expect(put(tampered((r) => { r.headers["content-type"] = "text/html"; }))).rejects.toMatchObject({ name: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
+    const put = (c: S3Client) =>
+      c.send(
+        new PutObjectCommand({
+          Bucket: s3.bucket,
+          Key: "user_4/tampered",
+          Body: Buffer.from("hello"),
+          ContentType: "text/plain",
+        }),
+      );
+    await expect(
+      put(
+        tampered((r) => {
+          r.body = Buffer.from("HELLO");
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "XAmzContentSHA256Mismatch", $metadata: { httpStatusCode: 400 } });
+    await expect(
+      put(
+        tampered((r) => {
+          r.headers["content-type"] = "text/html";
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
     expect(s3.objects().has("user_4/tampered")).toBe(false);
     await expect(put(tampered(() => {}))).resolves.toBeDefined();
     expect(s3.objects().get("user_4/tampered")?.body.toString()).toBe("hello");
   });
 
   it("decodes the SDK's aws-chunked stream uploads (trailing CRC32) and keys with spaces and plus signs", async () => {
-    const client = new S3Client({ region: s3.region, endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: s3.env().S3_ACCESS_KEY_ID, secretAccessKey: s3.env().S3_SECRET_ACCESS_KEY } });
+    const client = new S3Client({
+      region: s3.region,
+      endpoint: s3.url,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.env().S3_ACCESS_KEY_ID, secretAccessKey: s3.env().S3_SECRET_ACCESS_KEY },
+    });
     const body = randomBytes(200_000);
     const key = "user_1/odd name+plus (1).bin";
-    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: Readable.from([body.subarray(0, 70_000), body.subarray(70_000)]), ContentLength: body.length, ContentType: "application/pdf" }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: key,
+        Body: Readable.from([body.subarray(0, 70_000), body.subarray(70_000)]),
+        ContentLength: body.length,
+        ContentType: "application/pdf",
+      }),
+    );
     const stored = s3.objects().get(key);
     expect(stored?.checksum?.algorithm).toBe("crc32");
     expect(stored?.contentEncoding).toBeUndefined();

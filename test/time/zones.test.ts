@@ -1,6 +1,14 @@
 // The service's time-zone toolkit: the DST rules every provider and booking rely on.
 import { describe, expect, it } from "vitest";
-import { canonicalZone, isoWithOffset, isZone, offsetMs, utcToWallClock, wallClockInstants, wallClockToUtc } from "../../service/time/zones.ts";
+import {
+  canonicalZone,
+  isoWithOffset,
+  isZone,
+  offsetMs,
+  utcToWallClock,
+  wallClockInstants,
+  wallClockToUtc,
+} from "../../service/time/zones.ts";
 
 const iso = (d: Date) => d.toISOString();
 
@@ -28,7 +36,10 @@ describe("time zones", () => {
   });
 
   it("reads a repeated fall-back time as its first occurrence", () => {
-    expect(wallClockInstants("2026-10-25T02:30:00", "Europe/Berlin").map(iso)).toEqual(["2026-10-25T00:30:00.000Z", "2026-10-25T01:30:00.000Z"]);
+    expect(wallClockInstants("2026-10-25T02:30:00", "Europe/Berlin").map(iso)).toEqual([
+      "2026-10-25T00:30:00.000Z",
+      "2026-10-25T01:30:00.000Z",
+    ]);
     expect(iso(wallClockToUtc("2026-10-25T02:30:00", "Europe/Berlin"))).toBe("2026-10-25T00:30:00.000Z");
     expect(iso(wallClockToUtc("2026-11-01T01:30:00", "America/New_York"))).toBe("2026-11-01T05:30:00.000Z");
   });

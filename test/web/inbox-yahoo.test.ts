@@ -13,9 +13,15 @@ import { startMailPeer, type MailPeer } from "../../standins/peers/dovecot.ts";
 import { freshWebBuild, loggedInPage, POLL, screenshots } from "./support.ts";
 
 // A real 1×1 PNG: the thread must show it as an image preview.
-const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082", "hex");
-const artistMail = "ink.studio@yahoo.test", appPassword = "abcd efgh ijkl mnop";
-const customerMail = "jo.customer@example.test", customerPass = "customer-pass-1";
+const PNG = Buffer.from(
+  "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
+  "hex",
+);
+const artistMail = "ink.studio@yahoo.test",
+  appPassword = "abcd efgh ijkl mnop";
+const customerMail = "jo.customer@example.test",
+  customerPass = "customer-pass-1";
 
 let peer: MailPeer;
 let app: TestApp;
@@ -39,7 +45,14 @@ afterAll(async () => {
 });
 
 async function customerInbox(): Promise<ParsedMail[]> {
-  const c = new ImapFlow({ host: peer.imap.host, port: peer.imap.port, secure: false, doSTARTTLS: false, auth: { user: customerMail, pass: customerPass }, logger: false });
+  const c = new ImapFlow({
+    host: peer.imap.host,
+    port: peer.imap.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: customerMail, pass: customerPass },
+    logger: false,
+  });
   await c.connect();
   const lock = await c.getMailboxLock("INBOX", { readOnly: true });
   try {
@@ -65,23 +78,57 @@ it("connects Yahoo, shows new mail live, and replies through SMTP with threading
   await yahoo.getByLabel("Yahoo email address").fill(artistMail);
   await yahoo.getByLabel("App password").fill("wrong-password-1");
   await yahoo.getByRole("button", { name: "Connect Yahoo" }).click();
-  await expect.poll(() => yahoo.getByRole("alert").allInnerTexts().then((t) => t.join(" ")), POLL).toMatch(/app password/i);
+  await expect
+    .poll(
+      () =>
+        yahoo
+          .getByRole("alert")
+          .allInnerTexts()
+          .then((t) => t.join(" ")),
+      POLL,
+    )
+    .toMatch(/app password/i);
   await yahoo.getByLabel("App password").fill(appPassword);
   await yahoo.getByRole("button", { name: "Connect Yahoo" }).click();
-  await expect.poll(() => yahoo.getByTestId("account").getAttribute("data-status").catch(() => null), POLL).toBe("active");
+  await expect
+    .poll(
+      () =>
+        yahoo
+          .getByTestId("account")
+          .getAttribute("data-status")
+          .catch(() => null),
+      POLL,
+    )
+    .toBe("active");
   expect(await yahoo.getByTestId("account").innerText()).toContain(artistMail);
   await screenshots(page, "integrations");
 
   await page.goto("/inbox");
   await expect.poll(() => page.getByText(/No messages yet/).count(), POLL).toBe(1);
-  await page.evaluate(() => { (window as unknown as { stillSamePage: boolean }).stillSamePage = true; });
+  await page.evaluate(() => {
+    (window as unknown as { stillSamePage: boolean }).stillSamePage = true;
+  });
 
   // The customer writes (real SMTP submission into the artist's Yahoo mailbox)…
-  const t = nodemailer.createTransport({ host: peer.smtp.host, port: peer.smtp.port, secure: false, ignoreTLS: true, auth: { user: customerMail, pass: customerPass } });
-  const sent = await t.sendMail({ from: `Jo Customer <${customerMail}>`, to: artistMail, subject: "Sleeve idea", text: "Hi! Could you do a koi sleeve?", attachments: [{ filename: "ref.png", content: PNG, contentType: "image/png" }] });
+  const t = nodemailer.createTransport({
+    host: peer.smtp.host,
+    port: peer.smtp.port,
+    secure: false,
+    ignoreTLS: true,
+    auth: { user: customerMail, pass: customerPass },
+  });
+  const sent = await t.sendMail({
+    from: `Jo Customer <${customerMail}>`,
+    to: artistMail,
+    subject: "Sleeve idea",
+    text: "Hi! Could you do a koi sleeve?",
+    attachments: [{ filename: "ref.png", content: PNG, contentType: "image/png" }],
+  });
   t.close();
   // …and the scheduler's next tick syncs every mailbox through the queue.
-  const cron = await app.client().post("/api/cron/sync-messages", undefined, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+  const cron = await app
+    .client()
+    .post("/api/cron/sync-messages", undefined, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
   expect(cron.status).toBe(200);
 
   const row = page.getByTestId("conversation").filter({ hasText: "Sleeve idea" });
@@ -94,9 +141,21 @@ it("connects Yahoo, shows new mail live, and replies through SMTP with threading
   // The thread: text and the image attachment as a loaded preview.
   await row.click();
   await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
-  await expect.poll(() => page.getByTestId("message").first().innerText().catch(() => ""), POLL).toContain("koi sleeve");
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId("message")
+          .first()
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toContain("koi sleeve");
   const preview = page.getByRole("img", { name: "ref.png" });
-  await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth).catch(() => 0), POLL).toBe(1);
+  await expect
+    .poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth).catch(() => 0), POLL)
+    .toBe(1);
 
   // Reply with a file attached.
   await page.getByLabel(/Reply via Yahoo/).fill("Love it — let's book a consult.");
@@ -104,12 +163,26 @@ it("connects Yahoo, shows new mail live, and replies through SMTP with threading
   await page.getByRole("button", { name: "Send" }).click();
   const outbound = page.locator(".message.outbound");
   await expect.poll(() => outbound.innerText().catch(() => ""), POLL).toContain("book a consult");
-  await expect.poll(() => outbound.locator(".pill").innerText().catch(() => ""), POLL).toMatch(/sent/);
+  await expect
+    .poll(
+      () =>
+        outbound
+          .locator(".pill")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toMatch(/sent/);
   await screenshots(page, "inbox-thread");
 
   // What the customer's mail server received: a threaded reply with the attachment.
   let reply: ParsedMail | undefined;
-  await expect.poll(async () => (reply = (await customerInbox()).find((m) => m.subject === "Re: Sleeve idea")) !== undefined, POLL).toBe(true);
+  await expect
+    .poll(
+      async () => (reply = (await customerInbox()).find((m) => m.subject === "Re: Sleeve idea")) !== undefined,
+      POLL,
+    )
+    .toBe(true);
   expect(reply!.inReplyTo).toBe(sent.messageId);
   const refs = ([] as string[]).concat(reply!.references ?? []);
   expect(refs).toContain(sent.messageId);

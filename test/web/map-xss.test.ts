@@ -32,7 +32,16 @@ beforeAll(async () => {
   browser = await launchBrowser();
   for (const h of HOSTILE) {
     const a = await signedInUser(app, { role: "artist" });
-    const res = await a.client.put("/api/me/artist-profile", { visible: true, bookingOpen: true, timeZone: "Europe/Berlin", displayName: h.name, city: "Berlin", styles: ["blackwork"], lat: h.lat, lng: h.lng });
+    const res = await a.client.put("/api/me/artist-profile", {
+      visible: true,
+      bookingOpen: true,
+      timeZone: "Europe/Berlin",
+      displayName: h.name,
+      city: "Berlin",
+      styles: ["blackwork"],
+      lat: h.lat,
+      lng: h.lng,
+    });
     if (res.status !== 201) throw new Error(`profile: ${res.status} ${res.text}`);
     artistId = a.userId;
   }
@@ -43,14 +52,21 @@ afterAll(async () => {
   await tiles?.close();
 });
 
-async function watched(opts: { as?: string } = {}): Promise<{ page: Page; dialogs: string[]; console: string[]; close(): Promise<void> }> {
+async function watched(
+  opts: { as?: string } = {},
+): Promise<{ page: Page; dialogs: string[]; console: string[]; close(): Promise<void> }> {
   const context = await newContext(browser, app, { init: tileConfigScript(tiles.template) + WATCH });
   if (opts.as) await logIn(context, opts.as);
   const page = await context.newPage();
   const dialogs: string[] = [];
   const console: string[] = [];
-  page.on("dialog", (d) => { dialogs.push(d.message()); void d.dismiss(); });
-  page.on("console", (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) console.push(m.text()); });
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on("console", (m) => {
+    if (/Content.Security.Policy|Refused to/i.test(m.text())) console.push(m.text());
+  });
   return { page, dialogs, console, close: () => context.close() };
 }
 
@@ -61,7 +77,17 @@ it("a hostile display name is literal text in the marker's tooltip and popup, an
   await expect.poll(() => markers.count(), POLL).toBe(HOSTILE.length);
   await expect.poll(() => page.locator("img.leaflet-tile-loaded").count(), POLL).toBeGreaterThan(0);
   // The list shows the names as text too.
-  await expect.poll(() => page.getByTestId("artist-result").locator("h2").allInnerTexts().then((t) => t.sort()), POLL).toEqual(HOSTILE.map((h) => h.name).sort());
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId("artist-result")
+          .locator("h2")
+          .allInnerTexts()
+          .then((t) => t.sort()),
+      POLL,
+    )
+    .toEqual(HOSTILE.map((h) => h.name).sort());
 
   const shown: string[] = [];
   const found: { tooltip: number; popup: number; links: (string | null)[]; popupText: string | null }[] = [];
@@ -70,13 +96,20 @@ it("a hostile display name is literal text in the marker's tooltip and popup, an
     await markers.nth(i).hover();
     const tooltip = page.locator(".leaflet-tooltip");
     await expect.poll(() => tooltip.count(), POLL).toBe(1);
-    const tip = await tooltip.evaluate((el) => ({ text: el.textContent, elements: el.querySelectorAll("img, script, svg, a").length }));
+    const tip = await tooltip.evaluate((el) => ({
+      text: el.textContent,
+      elements: el.querySelectorAll("img, script, svg, a").length,
+    }));
     shown.push(tip.text ?? "");
     // Popup: opens on click; its one link leads to the profile and reads as the name.
     await markers.nth(i).click({ force: true });
     const popup = page.locator(".leaflet-popup-content");
     await expect.poll(() => popup.count(), POLL).toBe(1);
-    const pop = await popup.evaluate((el) => ({ text: el.textContent, links: Array.from(el.querySelectorAll("a")).map((a) => a.getAttribute("href")), other: el.querySelectorAll("img, script, svg").length }));
+    const pop = await popup.evaluate((el) => ({
+      text: el.textContent,
+      links: Array.from(el.querySelectorAll("a")).map((a) => a.getAttribute("href")),
+      other: el.querySelectorAll("img, script, svg").length,
+    }));
     found.push({ tooltip: tip.elements, popup: pop.other, links: pop.links, popupText: pop.text });
     await page.mouse.move(5, 5);
     await page.keyboard.press("Escape");
@@ -87,7 +120,12 @@ it("a hostile display name is literal text in the marker's tooltip and popup, an
   // Literal text: the name as typed, no element made from it, one link to the profile.
   expect(shown.sort()).toEqual(HOSTILE.map((h) => h.name).sort());
   for (const f of found) {
-    expect(f).toEqual({ tooltip: 0, popup: 0, links: [expect.stringMatching(/^\/artists\/[0-9a-f-]{36}$/)], popupText: expect.any(String) });
+    expect(f).toEqual({
+      tooltip: 0,
+      popup: 0,
+      links: [expect.stringMatching(/^\/artists\/[0-9a-f-]{36}$/)],
+      popupText: expect.any(String),
+    });
     expect(shown).toContain(f.popupText);
   }
   // A normal page of ours trips no CSP rule (the names are text, so nothing even tries).
@@ -109,7 +147,11 @@ it("the pages a visitor and an artist open report no CSP violation, and the live
   const artist = await signedInUser(app, { role: "artist" });
   const signedIn = await watched({ as: artist.email });
   const ready: string[] = [];
-  signedIn.page.on("websocket", (ws) => ws.on("framereceived", (f) => { if (String(f.payload).includes('"ready"')) ready.push(ws.url()); }));
+  signedIn.page.on("websocket", (ws) =>
+    ws.on("framereceived", (f) => {
+      if (String(f.payload).includes('"ready"')) ready.push(ws.url());
+    }),
+  );
   for (const path of ["/inbox", "/integrations", "/calendar", "/profile", "/bookings"]) {
     await signedIn.page.goto(path);
     await signedIn.page.waitForLoadState("networkidle");

@@ -8,7 +8,8 @@ import { signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";
 import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";
 
-const HOUR = 3_600_000, DAY = 24 * HOUR;
+const HOUR = 3_600_000,
+  DAY = 24 * HOUR;
 const ALL_DAY = { start: "00:00", end: "24:00" };
 let app: TestApp;
 let browser: Browser;
@@ -23,25 +24,69 @@ const localInput = (d: Date) => {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 };
 
-async function confirmedAppointment(start: Date): Promise<{ customer: { client: HttpClient; email: string }; appointmentId: string }> {
+async function confirmedAppointment(
+  start: Date,
+): Promise<{ customer: { client: HttpClient; email: string }; appointmentId: string }> {
   const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", { artistId: artist.userId, idea: "Tiny moon", placement: "ankle", size: "3 cm" });
-  expect((await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, { serviceId, slots: [{ start: start.toISOString() }] })).status).toBe(200);
-  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: start.toISOString() });
+  const req = await customer.client.post("/api/bookings/requests", {
+    artistId: artist.userId,
+    idea: "Tiny moon",
+    placement: "ankle",
+    size: "3 cm",
+  });
+  expect(
+    (
+      await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+        serviceId,
+        slots: [{ start: start.toISOString() }],
+      })
+    ).status,
+  ).toBe(200);
+  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, {
+    start: start.toISOString(),
+  });
   expect(accepted.body.status).toBe("confirmed");
   return { customer, appointmentId: accepted.body.appointmentId };
 }
-const startOf = async (id: string) => (await artist.client.get(`/api/bookings/appointments/${id}`)).body as { start: string; requestedStart: string | null };
+const startOf = async (id: string) =>
+  (await artist.client.get(`/api/bookings/appointments/${id}`)).body as {
+    start: string;
+    requestedStart: string | null;
+  };
 
-webSuite(() => ({}), (s) => ({ app, browser } = s));
+webSuite(
+  () => ({}),
+  (s) => ({ app, browser } = s),
+);
 
 beforeAll(async () => {
   artist = await signedInUser(app, { role: "artist" });
-  expect((await artist.client.put("/api/me/artist-profile", {
-    displayName: "Noa Dotwork", city: "Berlin", country: "DE", styles: ["dotwork"], lat: 52.52, lng: 13.4, visible: true,
-    timeZone: "UTC", bufferMinutes: 0, cancelNoticeHours: 48, workingHours: Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [ALL_DAY]])),
-  })).status).toBe(201);
-  serviceId = (await artist.client.post("/api/me/artist-profile/services", { kind: "session", name: "Small piece", durationMinutes: 60, depositCents: 0, currency: "eur" })).body.id;
+  expect(
+    (
+      await artist.client.put("/api/me/artist-profile", {
+        displayName: "Noa Dotwork",
+        city: "Berlin",
+        country: "DE",
+        styles: ["dotwork"],
+        lat: 52.52,
+        lng: 13.4,
+        visible: true,
+        timeZone: "UTC",
+        bufferMinutes: 0,
+        cancelNoticeHours: 48,
+        workingHours: Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [ALL_DAY]])),
+      })
+    ).status,
+  ).toBe(201);
+  serviceId = (
+    await artist.client.post("/api/me/artist-profile/services", {
+      kind: "session",
+      name: "Small piece",
+      durationMinutes: 60,
+      depositCents: 0,
+      currency: "eur",
+    })
+  ).body.id;
 });
 
 it("a move inside the notice window waits for the artist, who approves it on the calendar page", async () => {
@@ -56,7 +101,16 @@ it("a move inside the notice window waits for the artist, who approves it on the
   await card.getByRole("button", { name: "Reschedule" }).click();
   await card.getByLabel("New time").fill(localInput(wanted));
   await card.getByRole("button", { name: "Ask for this time" }).click();
-  await expect.poll(() => card.getByTestId("reschedule-pending").innerText().catch(() => ""), POLL).toMatch(/Awaiting artist approval/);
+  await expect
+    .poll(
+      () =>
+        card
+          .getByTestId("reschedule-pending")
+          .innerText()
+          .catch(() => ""),
+      POLL,
+    )
+    .toMatch(/Awaiting artist approval/);
   await screenshots(cp, "my-bookings-reschedule-pending");
   // Nothing moved yet.
   const waiting = await startOf(appointmentId);
@@ -82,7 +136,13 @@ it("a move inside the notice window waits for the artist, who approves it on the
 it("the artist declines: the appointment keeps its time and the customer no longer sees a pending request", async () => {
   const original = ahead(30 * HOUR);
   const { customer, appointmentId } = await confirmedAppointment(original);
-  expect((await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, { start: ahead(12 * DAY).toISOString() })).status).toBe(202);
+  expect(
+    (
+      await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, {
+        start: ahead(12 * DAY).toISOString(),
+      })
+    ).status,
+  ).toBe(202);
 
   const ap = await loggedInPage(browser, app, artist.email);
   await ap.goto("/calendar");

@@ -23,7 +23,11 @@ export async function freshWebBuild(): Promise<void> {
   await ensureWebBuild({ quiet: true });
 }
 
-export async function newContext(browser: Browser, app: TestApp, opts: { init?: string } = {}): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  app: TestApp,
+  opts: { init?: string } = {},
+): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: DESKTOP, baseURL: app.url });
   context.setDefaultTimeout(15_000);
   if (opts.init) await context.addInitScript(opts.init);
@@ -37,7 +41,12 @@ export async function logIn(context: BrowserContext, email: string, password = P
 }
 
 /** A page in a new browser context signed in as `email` (its context: `page.context()`). */
-export async function loggedInPage(browser: Browser, app: TestApp, email: string, opts: { init?: string } = {}): Promise<Page> {
+export async function loggedInPage(
+  browser: Browser,
+  app: TestApp,
+  email: string,
+  opts: { init?: string } = {},
+): Promise<Page> {
   const context = await newContext(browser, app, opts);
   await logIn(context, email);
   return context.newPage();
@@ -48,7 +57,10 @@ type AppOptions = Omit<NonNullable<Parameters<typeof startTestApp>[0]>, "databas
 /** Suite hooks of a browser test: `setUp` starts what the app needs (each handed to `track`
  *  is closed after the suite) and returns the app's options; then the app on an isolated
  *  database, a fresh web build and Chromium, handed to `ready`. */
-export function webSuite(setUp: (track: Track) => AppOptions | Promise<AppOptions>, ready: (s: { app: TestApp; browser: Browser }) => void): void {
+export function webSuite(
+  setUp: (track: Track) => AppOptions | Promise<AppOptions>,
+  ready: (s: { app: TestApp; browser: Browser }) => void,
+): void {
   suiteResources(async (track) => {
     await freshWebBuild();
     const options = await setUp(track);
@@ -72,7 +84,10 @@ export async function showWeekOf(page: Page, day: Date): Promise<void> {
 export async function screenshots(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize() ?? DESKTOP;
-  for (const [suffix, size] of [["desktop", DESKTOP], ["375", PHONE]] as const) {
+  for (const [suffix, size] of [
+    ["desktop", DESKTOP],
+    ["375", PHONE],
+  ] as const) {
     await page.setViewportSize(size);
     await page.waitForTimeout(250); // layout + map resize settle
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${suffix}.png`), fullPage: true });
@@ -83,23 +98,50 @@ export async function screenshots(page: Page, name: string): Promise<void> {
 // A 256×256 PNG tile (solid light grey), generated once.
 function tilePng(): Buffer {
   // Minimal PNG encoder: 8-bit RGB, filter 0 on every row, one deflated IDAT.
-  const w = 256, h = 256;
+  const w = 256,
+    h = 256;
   const raw = Buffer.alloc((w * 3 + 1) * h, 0xe5);
   for (let y = 0; y < h; y++) raw[y * (w * 3 + 1)] = 0; // filter byte
-  const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
-  const crc = (b: Buffer) => { let c = 0xffffffff; for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
   const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
     const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
     return Buffer.concat([len, td, c]);
   };
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlib.deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
-export interface TileStub { url: string; template: string; requests: string[]; close(): Promise<void> }
+export interface TileStub {
+  url: string;
+  template: string;
+  requests: string[];
+  close(): Promise<void>;
+}
 
 /** A tiny tile server (there is no internet here): every /{z}/{x}/{y}.png is the same PNG. */
 export async function startTileStub(): Promise<TileStub> {
@@ -108,12 +150,20 @@ export async function startTileStub(): Promise<TileStub> {
   const server = http.createServer((req, res) => {
     requests.push(req.url ?? "");
     if (!/^\/\d+\/\d+\/\d+\.png$/.test(req.url ?? "")) return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": "image/png", "content-length": png.length, "access-control-allow-origin": "*" }).end(png);
+    res
+      .writeHead(200, { "content-type": "image/png", "content-length": png.length, "access-control-allow-origin": "*" })
+      .end(png);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, template: `${url}/{z}/{x}/{y}.png`, requests, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url,
+    template: `${url}/{z}/{x}/{y}.png`,
+    requests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 /** The runtime map setting the SPA reads (window.TATU_CONFIG), as a deployment would inject it. */
-export const tileConfigScript = (template: string) => `window.TATU_CONFIG = { tileUrl: ${JSON.stringify(template)}, tileAttribution: "test tiles" };`;
+export const tileConfigScript = (template: string) =>
+  `window.TATU_CONFIG = { tileUrl: ${JSON.stringify(template)}, tileAttribution: "test tiles" };`;

@@ -15,11 +15,20 @@ let meta: MetaStandIn, twilio: TwilioStandIn, x: TwitterStandIn;
 let app: TestApp;
 let artist: { client: HttpClient; email: string; userId: string };
 let page: ReturnType<MetaStandIn["addPage"]>;
-const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082", "hex");
+const PNG = Buffer.from(
+  "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
+  "hex",
+);
 
-const conversations = async (channel: string) => (await artist.client.get(`/api/inbox/conversations?channel=${channel}`)).body.items;
-const messagesOf = async (conversationId: string) => (await artist.client.get(`/api/inbox/conversations/${conversationId}/messages`)).body.items;
-const shuffle = <T>(xs: T[]) => xs.map((v) => [Math.random(), v] as const).sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+const conversations = async (channel: string) =>
+  (await artist.client.get(`/api/inbox/conversations?channel=${channel}`)).body.items;
+const messagesOf = async (conversationId: string) =>
+  (await artist.client.get(`/api/inbox/conversations/${conversationId}/messages`)).body.items;
+const shuffle = <T>(xs: T[]) =>
+  xs
+    .map((v) => [Math.random(), v] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, v]) => v);
 
 /** Browser hop: our /auth → provider consent → our /callback → 303 to /integrations. */
 async function connectVia(route: string) {
@@ -34,7 +43,11 @@ async function connectVia(route: string) {
 
 beforeAll(async () => {
   [meta, twilio, x] = await Promise.all([startMetaStandIn(), startTwilioStandIn(), startTwitterStandIn()]);
-  app = await startTestApp({ publicUrl: true, databaseUrl: await isolatedDatabaseUrl(), env: { ...meta.env(), ...twilio.env(), ...x.env() } });
+  app = await startTestApp({
+    publicUrl: true,
+    databaseUrl: await isolatedDatabaseUrl(),
+    env: { ...meta.env(), ...twilio.env(), ...x.env() },
+  });
   artist = await signedInUser(app, { role: "artist" });
 });
 afterAll(async () => {
@@ -50,17 +63,26 @@ describe("Facebook Messenger and Instagram", () => {
     const back = await connectVia("facebook");
     expect(back.searchParams.get("connected")).toBeTruthy();
     const items = (await artist.client.get("/api/integrations")).body.items;
-    expect(items.map((a: { provider: string; address: string }) => [a.provider, a.address]).sort()).toEqual([["facebook", "Black Lotus Tattoo"], ["instagram", "@blacklotus.ink"]]);
+    expect(items.map((a: { provider: string; address: string }) => [a.provider, a.address]).sort()).toEqual([
+      ["facebook", "Black Lotus Tattoo"],
+      ["instagram", "@blacklotus.ink"],
+    ]);
     expect(meta.subscriptions().map((s) => s.pageId)).toContain(page.id);
   });
 
   it("the smoke check reads the granted scopes and the webhook subscription from Meta", async () => {
     const items = (await artist.client.get("/api/integrations")).body.items as { id: string; provider: string }[];
     for (const provider of ["facebook", "instagram"]) {
-      const smoke = await artist.client.post(`/api/integrations/${items.find((a) => a.provider === provider)!.id}/smoke`);
+      const smoke = await artist.client.post(
+        `/api/integrations/${items.find((a) => a.provider === provider)!.id}/smoke`,
+      );
       expect(smoke.status).toBe(200);
       expect(smoke.body).toMatchObject({ provider, ok: true });
-      expect(smoke.body.checks.map((c: { name: string }) => c.name)).toEqual([provider === "facebook" ? "page" : "instagram account", "granted scopes", "webhook subscription"]);
+      expect(smoke.body.checks.map((c: { name: string }) => c.name)).toEqual([
+        provider === "facebook" ? "page" : "instagram account",
+        "granted scopes",
+        "webhook subscription",
+      ]);
     }
     // A Page owner who later removes a permission in their Facebook settings: the smoke names it.
     const user = meta.addUser({ name: "Partial Owner" });
@@ -68,10 +90,15 @@ describe("Facebook Messenger and Instagram", () => {
     meta.consentAs(user.id);
     await connectVia("facebook");
     meta.revokePermission(user.id, "pages_messaging");
-    const half = ((await artist.client.get("/api/integrations")).body.items as { id: string; address: string }[]).find((a) => a.address === "Half Granted")!;
+    const half = ((await artist.client.get("/api/integrations")).body.items as { id: string; address: string }[]).find(
+      (a) => a.address === "Half Granted",
+    )!;
     const smoke = await artist.client.post(`/api/integrations/${half.id}/smoke`);
     expect(smoke.body.ok).toBe(false);
-    expect(smoke.body.checks.find((c: { name: string }) => c.name === "granted scopes")).toMatchObject({ ok: false, detail: "not granted: pages_messaging" });
+    expect(smoke.body.checks.find((c: { name: string }) => c.name === "granted scopes")).toMatchObject({
+      ok: false,
+      detail: "not granted: pages_messaging",
+    });
     expect(JSON.stringify(smoke.body)).not.toContain(meta.env().FACEBOOK_APP_SECRET!);
     const other = (await signedInUser(app, { role: "artist" })).client;
     expect((await other.post(`/api/integrations/${half.id}/smoke`)).status).toBe(404);
@@ -81,12 +108,18 @@ describe("Facebook Messenger and Instagram", () => {
   it("a signed message lands in the inbox once and is pushed live; replays and shuffled receipts change nothing", async () => {
     const socket = await openSocket(app.url, artist.client);
     const psid = newPsid();
-    const msg = meta.customerMessage(page.id, { psid, name: "Rae Ortiz", text: "Hi! Do you do walk-ins?", attachments: [{ filename: "idea.png", contentType: "image/png", content: PNG }] });
+    const msg = meta.customerMessage(page.id, {
+      psid,
+      name: "Rae Ortiz",
+      text: "Hi! Do you do walk-ins?",
+      attachments: [{ filename: "idea.png", contentType: "image/png", content: PNG }],
+    });
     const first = await meta.postWebhook(`${app.url}/api/webhooks/facebook`, msg);
     expect(first.status).toBe(200);
     const pushed = await socket.waitFor((e) => e.type === "message.created" && e.channel === "facebook", 5000);
     socket.close();
-    for (let i = 0; i < 2; i++) expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, msg)).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, msg)).status).toBe(200);
 
     const [conv] = await conversations("facebook");
     expect(conv).toMatchObject({ id: pushed.conversationId, contact: { handle: psid }, unreadCount: 1 });
@@ -97,7 +130,9 @@ describe("Facebook Messenger and Instagram", () => {
     expect(await app.ctx.db.webhookEvent.count({ where: { source: "facebook", status: { not: "rejected" } } })).toBe(1);
 
     // Reply, then Meta's echo, delivery and read receipt arrive shuffled, each three times.
-    const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, { text: "Walk-ins on Saturdays!" });
+    const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, {
+      text: "Walk-ins on Saturdays!",
+    });
     expect(reply.body.status).toBe("sent");
     const [sent] = meta.sent(page.id);
     expect(sent).toMatchObject({ recipientId: psid, text: "Walk-ins on Saturdays!", messagingType: "RESPONSE" });
@@ -108,39 +143,71 @@ describe("Facebook Messenger and Instagram", () => {
       meta.deliveryReceipt(page.id, { psid, mids: [stored.externalId] }),
       meta.readReceipt(page.id, { psid, watermark: new Date(Date.now() + 1000) }),
     ];
-    for (const p of shuffle([...payloads, ...payloads, ...payloads])) expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, p)).status).toBe(200);
-    await until(async () => (await app.ctx.db.message.findUniqueOrThrow({ where: { id: stored.id } })).status === "read", 5000, "the read receipt");
-    await until(async () => (await app.ctx.db.webhookEvent.count({ where: { source: "facebook", status: "received" } })) === 0, 5000, "processing");
+    for (const p of shuffle([...payloads, ...payloads, ...payloads]))
+      expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, p)).status).toBe(200);
+    await until(
+      async () => (await app.ctx.db.message.findUniqueOrThrow({ where: { id: stored.id } })).status === "read",
+      5000,
+      "the read receipt",
+    );
+    await until(
+      async () => (await app.ctx.db.webhookEvent.count({ where: { source: "facebook", status: "received" } })) === 0,
+      5000,
+      "processing",
+    );
     expect(await app.ctx.db.message.count({ where: { conversationId: conv.id } })).toBe(2); // the echo is our reply, not a third message
     // Meta reported the reply back: the round trip `tatu smoke facebook` checks.
-    expect((await messagesOf(conv.id))[0]).toMatchObject({ id: stored.id, seenBack: { via: "webhook", at: expect.any(String) } });
+    expect((await messagesOf(conv.id))[0]).toMatchObject({
+      id: stored.id,
+      seenBack: { via: "webhook", at: expect.any(String) },
+    });
   });
 
   it("rejects forged, tampered and unsigned posts with 401 and stores no message", async () => {
     const msg = meta.customerMessage(page.id, { psid: newPsid(), text: "forged" });
-    expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, msg, { secret: "not-the-app-secret" })).status).toBe(401);
+    expect(
+      (await meta.postWebhook(`${app.url}/api/webhooks/facebook`, msg, { secret: "not-the-app-secret" })).status,
+    ).toBe(401);
     expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, msg, { tamper: true })).status).toBe(401);
     expect((await meta.postWebhook(`${app.url}/api/webhooks/facebook`, msg, { omitSignature: true })).status).toBe(401);
     expect(await app.ctx.db.message.count({ where: { text: "forged" } })).toBe(0);
-    const m = (await app.client().get("/api/admin/metrics", { authorization: `Bearer ${app.ctx.config.cronSecret}` })).body;
+    const m = (await app.client().get("/api/admin/metrics", { authorization: `Bearer ${app.ctx.config.cronSecret}` }))
+      .body;
     expect(m.windows["15m"].providers.facebook.webhooksRejectedSignature).toBe(3);
   });
 
   it("Instagram messages land in their own conversation and are answered through Instagram", async () => {
     const igsid = newPsid();
-    await meta.postWebhook(`${app.url}/api/webhooks/instagram`, meta.customerMessage(page.instagram!.id, { psid: igsid, name: "lena.draws", text: "Love your flash sheet!" }));
+    await meta.postWebhook(
+      `${app.url}/api/webhooks/instagram`,
+      meta.customerMessage(page.instagram!.id, { psid: igsid, name: "lena.draws", text: "Love your flash sheet!" }),
+    );
     await until(async () => (await conversations("instagram")).length === 1, 5000, "the Instagram message");
     const [conv] = await conversations("instagram");
-    const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, { text: "Thank you! Which piece?" });
+    const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, {
+      text: "Thank you! Which piece?",
+    });
     expect(reply.body.status).toBe("sent");
-    expect(meta.sent(page.instagram!.id)).toEqual([expect.objectContaining({ recipientId: igsid, text: "Thank you! Which piece?" })]);
+    expect(meta.sent(page.instagram!.id)).toEqual([
+      expect.objectContaining({ recipientId: igsid, text: "Thank you! Which piece?" }),
+    ]);
   });
 
   it("enforces the 24-hour window with a clear error the UI can show", async () => {
     const psid = newPsid();
-    await meta.postWebhook(`${app.url}/api/webhooks/facebook`, meta.customerMessage(page.id, { psid, text: "Old question", at: new Date(Date.now() - 25 * 3_600_000) }));
-    await until(async () => (await conversations("facebook")).some((c: { contact: { handle: string } }) => c.contact.handle === psid), 5000, "the old message");
-    const conv = (await conversations("facebook")).find((c: { contact: { handle: string } }) => c.contact.handle === psid);
+    await meta.postWebhook(
+      `${app.url}/api/webhooks/facebook`,
+      meta.customerMessage(page.id, { psid, text: "Old question", at: new Date(Date.now() - 25 * 3_600_000) }),
+    );
+    await until(
+      async () =>
+        (await conversations("facebook")).some((c: { contact: { handle: string } }) => c.contact.handle === psid),
+      5000,
+      "the old message",
+    );
+    const conv = (await conversations("facebook")).find(
+      (c: { contact: { handle: string } }) => c.contact.handle === psid,
+    );
     const detail = await artist.client.get(`/api/inbox/conversations/${conv.id}`);
     expect(detail.body.replyWindow).toMatchObject({ hours: 24, open: false });
     const res = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, { text: "Sorry for the delay" });
@@ -154,21 +221,41 @@ describe("SMS through Twilio", () => {
   let number: string;
   it("connects the studio number and points its SMS webhook at Tatu", async () => {
     // A number of the server's account: an admin assigned it to this artist first.
-    const assigned = await app.client().put(`/api/admin/twilio-numbers/${encodeURIComponent(twilio.env().TWILIO_PHONE_NUMBER!)}`, { email: artist.email }, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+    const assigned = await app
+      .client()
+      .put(
+        `/api/admin/twilio-numbers/${encodeURIComponent(twilio.env().TWILIO_PHONE_NUMBER!)}`,
+        { email: artist.email },
+        { authorization: `Bearer ${app.ctx.config.cronSecret}` },
+      );
     expect(assigned.status).toBe(200);
     const res = await artist.client.post("/api/integrations/twilio/connect", {});
     expect(res.status).toBe(201);
     number = res.body.account.address;
     expect(twilio.number(number)!.smsUrl).toBe(`${app.url}/api/webhooks/twilio`);
     // Assigned, but not on the server's Twilio account.
-    await app.client().put("/api/admin/twilio-numbers/%2B15550001111", { email: artist.email }, { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+    await app
+      .client()
+      .put(
+        "/api/admin/twilio-numbers/%2B15550001111",
+        { email: artist.email },
+        { authorization: `Bearer ${app.ctx.config.cronSecret}` },
+      );
     const unknown = await artist.client.post("/api/integrations/twilio/connect", { phoneNumber: "+15550001111" });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe("TWILIO_NUMBER_NOT_FOUND");
   });
 
   it("stores an MMS once (replayed 3×) with its pictures, and rejects unsigned or forged posts with 403", async () => {
-    const delivery = await twilio.inbound(undefined, { from: "+14155550123", to: number, body: "Here are my refs", media: [{ contentType: "image/png", content: PNG }, { contentType: "image/png", content: Buffer.concat([PNG, Buffer.from([0])]) }] });
+    const delivery = await twilio.inbound(undefined, {
+      from: "+14155550123",
+      to: number,
+      body: "Here are my refs",
+      media: [
+        { contentType: "image/png", content: PNG },
+        { contentType: "image/png", content: Buffer.concat([PNG, Buffer.from([0])]) },
+      ],
+    });
     expect(delivery.status).toBe(200);
     expect(delivery.body).toContain("<Response>");
     for (let i = 0; i < 2; i++) await twilio.postWebhook(`${app.url}/api/webhooks/twilio`, delivery.params);
@@ -178,14 +265,26 @@ describe("SMS through Twilio", () => {
     const msgs = await messagesOf(conv.id);
     expect(msgs).toHaveLength(1);
     expect(msgs[0].attachments).toHaveLength(2);
-    expect((await twilio.postWebhook(`${app.url}/api/webhooks/twilio`, delivery.params, { omitSignature: true })).status).toBe(403);
-    expect((await twilio.postWebhook(`${app.url}/api/webhooks/twilio`, delivery.params, { tamper: true })).status).toBe(403);
-    expect((await twilio.postWebhook(`${app.url}/api/webhooks/twilio`, delivery.params, { authToken: "someone-elses-token" })).status).toBe(403);
+    expect(
+      (await twilio.postWebhook(`${app.url}/api/webhooks/twilio`, delivery.params, { omitSignature: true })).status,
+    ).toBe(403);
+    expect((await twilio.postWebhook(`${app.url}/api/webhooks/twilio`, delivery.params, { tamper: true })).status).toBe(
+      403,
+    );
+    expect(
+      (
+        await twilio.postWebhook(`${app.url}/api/webhooks/twilio`, delivery.params, {
+          authToken: "someone-elses-token",
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it("replies by SMS and follows status callbacks to delivered, even out of order", async () => {
     const [conv] = await conversations("twilio");
-    const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, { text: "Got them — see you Friday" });
+    const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, {
+      text: "Got them — see you Friday",
+    });
     expect(reply.status).toBe(202);
     // The send runs from the queue after the 202 (inline: in the background).
     await until(() => twilio.sent().some((s) => s.body === "Got them — see you Friday"), 5000, "the SMS send");
@@ -196,7 +295,12 @@ describe("SMS through Twilio", () => {
     await twilio.deliverStatus(sent.sid, "delivered");
     await twilio.deliverStatus(sent.sid, "sent"); // late and out of order: must not move it back
     await twilio.deliverStatus(sent.sid, "delivered"); // duplicate
-    await until(async () => (await app.ctx.db.webhookEvent.count({ where: { source: "twilio-status", status: "received" } })) === 0, 5000, "status processing");
+    await until(
+      async () =>
+        (await app.ctx.db.webhookEvent.count({ where: { source: "twilio-status", status: "received" } })) === 0,
+      5000,
+      "status processing",
+    );
     expect((await app.ctx.db.message.findUniqueOrThrow({ where: { id: stored.id } })).status).toBe("delivered");
   });
 });
@@ -218,12 +322,16 @@ describe("X direct messages", () => {
     const back = await connectVia("twitter");
     expect(back.searchParams.get("connected")).toBeTruthy();
     x.dm(fan.id, me.id, { text: "Are you booking in December?" });
-    const cron = await app.client().get("/api/cron/sync-messages", { authorization: `Bearer ${app.ctx.config.cronSecret}` });
+    const cron = await app
+      .client()
+      .get("/api/cron/sync-messages", { authorization: `Bearer ${app.ctx.config.cronSecret}` });
     expect(cron.status).toBe(200);
     await until(async () => (await conversations("twitter")).length === 1, 8000, "the DM");
     const [conv] = await conversations("twitter");
     expect(conv.contact.handle).toBe(fan.id);
-    const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, { text: "Yes! DM me your idea." });
+    const reply = await artist.client.post(`/api/inbox/conversations/${conv.id}/reply`, {
+      text: "Yes! DM me your idea.",
+    });
     expect(reply.body.status).toBe("sent");
     expect(x.sent(me.id)).toEqual([expect.objectContaining({ text: "Yes! DM me your idea." })]);
   });

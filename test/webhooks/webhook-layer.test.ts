@@ -11,23 +11,43 @@ const SECRET = "whsec_test_tatu_layer_0123456789";
 const VERIFY_TOKEN = "meta-verify-token-for-tests";
 let app: TestApp;
 const handled: string[] = [];
-onStripeEvent("test.tatu_layer", async (_ctx, event) => { handled.push(event.id); });
+onStripeEvent("test.tatu_layer", async (_ctx, event) => {
+  handled.push(event.id);
+});
 
-const event = (id: string) => JSON.stringify({ id, object: "event", type: "test.tatu_layer", created: Math.floor(Date.now() / 1000), data: { object: { id: "obj_1" } } });
+const event = (id: string) =>
+  JSON.stringify({
+    id,
+    object: "event",
+    type: "test.tatu_layer",
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: "obj_1" } },
+  });
 const sign = (payload: string, opts: { secret?: string; timestamp?: number } = {}) =>
   Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? SECRET, timestamp: opts.timestamp });
 const post = (body: string, headers: Record<string, string>) =>
-  fetch(`${app.url}/api/webhooks/stripe`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+  fetch(`${app.url}/api/webhooks/stripe`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+  });
 const metrics = async () => {
-  const res = await fetch(`${app.url}/api/admin/metrics`, { headers: { authorization: `Bearer ${app.ctx.config.cronSecret}` } });
+  const res = await fetch(`${app.url}/api/admin/metrics`, {
+    headers: { authorization: `Bearer ${app.ctx.config.cronSecret}` },
+  });
   expect(res.status).toBe(200);
   return res.json();
 };
 
 beforeAll(async () => {
-  app = await startTestApp({ databaseUrl: await isolatedDatabaseUrl(), env: { STRIPE_WEBHOOK_SECRET: SECRET, FACEBOOK_WEBHOOK_VERIFY_TOKEN: VERIFY_TOKEN, WEBHOOK_BODY_LIMIT_KB: "16" } });
+  app = await startTestApp({
+    databaseUrl: await isolatedDatabaseUrl(),
+    env: { STRIPE_WEBHOOK_SECRET: SECRET, FACEBOOK_WEBHOOK_VERIFY_TOKEN: VERIFY_TOKEN, WEBHOOK_BODY_LIMIT_KB: "16" },
+  });
 });
-afterAll(async () => { await app?.close(); });
+afterAll(async () => {
+  await app?.close();
+});
 
 describe("Stripe webhook endpoint", () => {
   it("accepts a signed event, stores it once and processes it once, however often it is replayed", async () => {
@@ -48,7 +68,9 @@ describe("Stripe webhook endpoint", () => {
     const body = event("evt_layer_bad");
     const before = (await metrics()).windows["15m"].providers.stripe.webhooksRejectedSignature;
     const rowsBefore = await app.ctx.db.webhookEvent.count();
-    const stale = await post(body, { "stripe-signature": sign(body, { timestamp: Math.floor(Date.now() / 1000) - 600 }) });
+    const stale = await post(body, {
+      "stripe-signature": sign(body, { timestamp: Math.floor(Date.now() / 1000) - 600 }),
+    });
     const wrong = await post(body, { "stripe-signature": sign(body, { secret: "whsec_someone_else" }) });
     const tampered = await post(body.replace("obj_1", "obj_2"), { "stripe-signature": sign(body) });
     const missing = await post(body, {});
@@ -73,9 +95,21 @@ describe("Stripe webhook endpoint", () => {
     const huge = JSON.stringify({ id: "evt_huge", object: "event", type: "x", pad: "x".repeat(17 * 1024) });
     const tooBig = await post(huge, { "stripe-signature": sign(huge) });
     expect(tooBig.status).toBe(413);
-    const form = await fetch(`${app.url}/api/webhooks/stripe`, { method: "POST", body: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = await fetch(`${app.url}/api/webhooks/stripe`, {
+      method: "POST",
+      body: "a=b",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(415);
-    expect((await fetch(`${app.url}/api/webhooks/nope`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${app.url}/api/webhooks/nope`, {
+          method: "POST",
+          body: "{}",
+          headers: { "content-type": "application/json" },
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it("counts accepted and rejected webhooks per provider in /api/admin/metrics", async () => {
@@ -92,14 +126,24 @@ describe("Stripe webhook endpoint", () => {
 describe("Meta verification handshake", () => {
   for (const source of ["facebook", "instagram"]) {
     it(`GET /api/webhooks/${source} echoes hub.challenge only for the right verify token`, async () => {
-      const ok = await fetch(`${app.url}/api/webhooks/${source}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+      const ok = await fetch(
+        `${app.url}/api/webhooks/${source}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`,
+      );
       expect(ok.status).toBe(200);
       expect(ok.headers.get("content-type")).toMatch(/^text\/plain/);
       expect(await ok.text()).toBe("1158201444");
-      const wrong = await fetch(`${app.url}/api/webhooks/${source}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1158201444`);
+      const wrong = await fetch(
+        `${app.url}/api/webhooks/${source}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1158201444`,
+      );
       expect(wrong.status).toBe(403);
       expect(await wrong.text()).not.toContain("1158201444");
-      expect((await fetch(`${app.url}/api/webhooks/${source}?hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`)).status).toBe(403);
+      expect(
+        (
+          await fetch(
+            `${app.url}/api/webhooks/${source}?hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`,
+          )
+        ).status,
+      ).toBe(403);
     });
   }
 });

@@ -40,39 +40,69 @@ afterAll(async () => {
 });
 
 const post = (payload: unknown) => meta.postWebhook(`${app.url}/api/webhooks/facebook`, payload);
-const jobRuns = (name: string) => app.ctx.db.jobRun.findMany({ where: { kind: "job", name }, orderBy: { startedAt: "asc" } });
+const jobRuns = (name: string) =>
+  app.ctx.db.jobRun.findMany({ where: { kind: "job", name }, orderBy: { startedAt: "asc" } });
 
 it("a burst is queued as a few batch jobs and every message lands exactly once", async () => {
   const before = (await jobRuns("process-webhook")).length;
-  const burst = Array.from({ length: 60 }, (_, i) => meta.customerMessage(page.id, { psid: newPsid(), name: `Fan ${i}`, text: `burst ${i}` }));
+  const burst = Array.from({ length: 60 }, (_, i) =>
+    meta.customerMessage(page.id, { psid: newPsid(), name: `Fan ${i}`, text: `burst ${i}` }),
+  );
   const answers = await Promise.all(burst.map(post));
   expect(answers.map((a) => a.status)).toEqual(burst.map(() => 200));
-  await until(async () => (await app.ctx.db.message.count({ where: { text: { startsWith: "burst " } } })) === 60, 20_000, "all 60 messages");
-  await until(async () => (await app.ctx.db.webhookEvent.count({ where: { source: "facebook", status: "received" } })) === 0, 20_000, "processing");
+  await until(
+    async () => (await app.ctx.db.message.count({ where: { text: { startsWith: "burst " } } })) === 60,
+    20_000,
+    "all 60 messages",
+  );
+  await until(
+    async () => (await app.ctx.db.webhookEvent.count({ where: { source: "facebook", status: "received" } })) === 0,
+    20_000,
+    "processing",
+  );
 
-  const texts = (await app.ctx.db.message.findMany({ where: { text: { startsWith: "burst " } }, select: { text: true } })).map((m) => m.text);
+  const texts = (
+    await app.ctx.db.message.findMany({ where: { text: { startsWith: "burst " } }, select: { text: true } })
+  ).map((m) => m.text);
   expect(new Set(texts).size).toBe(60);
   const batches = await jobRuns("process-webhooks");
   const singles = (await jobRuns("process-webhook")).length - before;
   // Concurrent requests share INSERTs and queue adds: far fewer jobs than events, none over the cap.
   expect(batches.length).toBeGreaterThan(0);
   expect(batches.length + singles).toBeLessThan(60);
-  const processed = batches.reduce((n, r) => n + Number((r.counts as Record<string, number>).processed ?? 0), 0) + singles;
+  const processed =
+    batches.reduce((n, r) => n + Number((r.counts as Record<string, number>).processed ?? 0), 0) + singles;
   expect(processed).toBe(60);
-  for (const r of batches) expect(Number((r.counts as Record<string, number>).processed)).toBeLessThanOrEqual(WEBHOOK_BATCH_MAX);
+  for (const r of batches)
+    expect(Number((r.counts as Record<string, number>).processed)).toBeLessThanOrEqual(WEBHOOK_BATCH_MAX);
 });
 
 it("an event of a batch that has to wait is retried as its own job; the rest of the batch is done once", async () => {
   // A delivery receipt for a message Tatu has not recorded yet ("retry") rides in a burst of messages.
   const psid = newPsid();
   const receipt = meta.deliveryReceipt(page.id, { psid, mids: ["m_not_recorded_yet"] });
-  const burst = [receipt, ...Array.from({ length: 20 }, (_, i) => meta.customerMessage(page.id, { psid: newPsid(), text: `mixed ${i}` }))];
+  const burst = [
+    receipt,
+    ...Array.from({ length: 20 }, (_, i) => meta.customerMessage(page.id, { psid: newPsid(), text: `mixed ${i}` })),
+  ];
   expect((await Promise.all(burst.map(post))).every((a) => a.status === 200)).toBe(true);
-  await until(async () => (await app.ctx.db.message.count({ where: { text: { startsWith: "mixed " } } })) === 20, 20_000, "the 20 messages");
+  await until(
+    async () => (await app.ctx.db.message.count({ where: { text: { startsWith: "mixed " } } })) === 20,
+    20_000,
+    "the 20 messages",
+  );
 
-  const receiptEvent = await app.ctx.db.webhookEvent.findFirstOrThrow({ where: { source: "facebook", payload: { path: ["status", "kind"], equals: "message" } }, orderBy: { receivedAt: "desc" } });
+  const receiptEvent = await app.ctx.db.webhookEvent.findFirstOrThrow({
+    where: { source: "facebook", payload: { path: ["status", "kind"], equals: "message" } },
+    orderBy: { receivedAt: "desc" },
+  });
   // Its own job exists and keeps retrying it (with backoff) while the others are processed.
-  await until(async () => (await app.ctx.db.jobRun.count({ where: { name: "process-webhook", jobId: `webhook_${receiptEvent.id}` } })) >= 1, 20_000, "the receipt's own job");
+  await until(
+    async () =>
+      (await app.ctx.db.jobRun.count({ where: { name: "process-webhook", jobId: `webhook_${receiptEvent.id}` } })) >= 1,
+    20_000,
+    "the receipt's own job",
+  );
   const fresh = await app.ctx.db.webhookEvent.findUniqueOrThrow({ where: { id: receiptEvent.id } });
   expect(fresh.status).toBe("received");
   expect(fresh.error).toMatch(/waiting for the message/);
@@ -85,7 +115,13 @@ it("events handed to the queue within one gather window go out as one add of ful
   const ids: string[][] = [];
   for (let i = 0; i < 60; i++) {
     const body = Buffer.from(JSON.stringify(meta.customerMessage(page.id, { psid: newPsid(), text: `gathered ${i}` })));
-    ids.push(await storeItems(app.ctx, "facebook", handler.parse(providerEnv(app.ctx), { rawBody: body, headers: {}, publicUrl: "" })));
+    ids.push(
+      await storeItems(
+        app.ctx,
+        "facebook",
+        handler.parse(providerEnv(app.ctx), { rawBody: body, headers: {}, publicUrl: "" }),
+      ),
+    );
   }
   const before = new Set((await jobRuns("process-webhooks")).map((r) => r.jobId));
   // Acknowledgements a few event-loop turns apart still share the add (it waits ENQUEUE_GATHER_MS).
@@ -94,8 +130,18 @@ it("events handed to the queue within one gather window go out as one add of ful
   handed.push(...ids.slice(30).map((mine) => enqueueProcessing(app.ctx, "facebook", mine)));
   expect(new Set(handed).size).toBe(1); // one flush carries them all
   await Promise.all(handed);
-  await until(async () => (await app.ctx.db.message.count({ where: { text: { startsWith: "gathered " } } })) === 60, 20_000, "all 60 messages");
-  await until(async () => (await jobRuns("process-webhooks")).filter((r) => !before.has(r.jobId) && r.finishedAt).length === 3, 20_000, "three batch jobs");
+  await until(
+    async () => (await app.ctx.db.message.count({ where: { text: { startsWith: "gathered " } } })) === 60,
+    20_000,
+    "all 60 messages",
+  );
+  await until(
+    async () => (await jobRuns("process-webhooks")).filter((r) => !before.has(r.jobId) && r.finishedAt).length === 3,
+    20_000,
+    "three batch jobs",
+  );
   const mine = (await jobRuns("process-webhooks")).filter((r) => !before.has(r.jobId));
-  expect(mine.map((r) => Number((r.counts as Record<string, number>).processed)).sort((a, b) => a - b)).toEqual([10, 25, 25]);
+  expect(mine.map((r) => Number((r.counts as Record<string, number>).processed)).sort((a, b) => a - b)).toEqual([
+    10, 25, 25,
+  ]);
 });

@@ -22,7 +22,10 @@ export function setCsrfToken(token: string | undefined | null): void {
 }
 
 function csrfFromCookie(): string {
-  const hit = document.cookie.split(";").map((c) => c.trim()).find((c) => c.startsWith("tatu_csrf=") || c.startsWith("__Host-tatu_csrf="));
+  const hit = document.cookie
+    .split(";")
+    .map((c) => c.trim())
+    .find((c) => c.startsWith("tatu_csrf=") || c.startsWith("__Host-tatu_csrf="));
   return hit ? decodeURIComponent(hit.slice(hit.indexOf("=") + 1)) : "";
 }
 
@@ -60,9 +63,16 @@ export async function api<T = unknown>(path: string, opts: RequestOptions = {}):
   }
   if (!res.ok) {
     const e = ((data as { error?: Record<string, unknown> } | null)?.error ?? {}) as Record<string, unknown>;
-    throw new ApiError(res.status, String(e.code ?? `HTTP_${res.status}`), String(e.message ?? GENERIC_MESSAGE), (e.fields as Record<string, string>) ?? {}, e);
+    throw new ApiError(
+      res.status,
+      String(e.code ?? `HTTP_${res.status}`),
+      String(e.message ?? GENERIC_MESSAGE),
+      (e.fields as Record<string, string>) ?? {},
+      e,
+    );
   }
   return data as T;
 }
 
-export const messageOf = (err: unknown): string => (err instanceof ApiError ? err.message : err instanceof Error ? err.message : GENERIC_MESSAGE);
+export const messageOf = (err: unknown): string =>
+  err instanceof ApiError ? err.message : err instanceof Error ? err.message : GENERIC_MESSAGE;

@@ -6,7 +6,10 @@ import { ApiError, messageOf } from "./api.ts";
 export type FieldErrors = Record<string, string>;
 
 /** Validates with the API's own schema (the same messages the API would answer). */
-export function check<T extends z.ZodType>(schema: T, value: unknown): { ok: true; data: z.output<T> } | { ok: false; fields: FieldErrors } {
+export function check<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+): { ok: true; data: z.output<T> } | { ok: false; fields: FieldErrors } {
   const r = schema.safeParse(value);
   if (r.success) return { ok: true, data: r.data };
   const fields: FieldErrors = {};
@@ -21,7 +24,10 @@ export function focusFirstInvalid(form: HTMLFormElement | null): void {
   requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
 }
 
-export interface StatusState { info?: string; error?: string }
+export interface StatusState {
+  info?: string;
+  error?: string;
+}
 
 /** What a form that posts to the API needs: field errors, a status line and a busy flag. */
 export function useApiForm() {

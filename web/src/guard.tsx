@@ -5,7 +5,17 @@ import { useMe } from "./session.ts";
 import type { Role, User } from "./types.ts";
 import { ErrorBox, Loading, PageTitle } from "./ui.tsx";
 
-export function RequireUser({ role, admin, title, children }: { role?: Role; admin?: boolean; title: string; children: (user: User) => ReactNode }) {
+export function RequireUser({
+  role,
+  admin,
+  title,
+  children,
+}: {
+  role?: Role;
+  admin?: boolean;
+  title: string;
+  children: (user: User) => ReactNode;
+}) {
   const me = useMe();
   const location = useLocation();
   if (me.isLoading) return <Loading />;
@@ -16,15 +26,28 @@ export function RequireUser({ role, admin, title, children }: { role?: Role; adm
       <>
         <PageTitle>{title}</PageTitle>
         <p>Log in to continue.</p>
-        <p><Link className="button" to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`}>Log in</Link> or <Link to="/signup">create an account</Link></p>
+        <p>
+          <Link className="button" to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`}>
+            Log in
+          </Link>{" "}
+          or <Link to="/signup">create an account</Link>
+        </p>
       </>
     );
   if ((role && user.role !== role) || (admin && !user.isAdmin))
     return (
       <>
         <PageTitle>{title}</PageTitle>
-        <p role="alert">{admin ? "This page is for Tatu admins." : role === "artist" ? "This page is for artist accounts." : "This page is for customer accounts."}</p>
-        <p><Link to="/">Back to the home page</Link></p>
+        <p role="alert">
+          {admin
+            ? "This page is for Tatu admins."
+            : role === "artist"
+              ? "This page is for artist accounts."
+              : "This page is for customer accounts."}
+        </p>
+        <p>
+          <Link to="/">Back to the home page</Link>
+        </p>
       </>
     );
   return <>{children(user)}</>;

@@ -12,25 +12,37 @@ export function LogoutButton({ id, className }: { id: string; className?: string
   const [busy, setBusy] = useState(false);
   return (
     <>
-      <button type="button" id={id} className={className} disabled={busy} onClick={async () => {
-        setBusy(true);
-        setError("");
-        try {
-          await api("/api/auth/logout", { method: "POST" });
-        } catch (err) {
-          if (!(err instanceof ApiError && err.status === 401)) {
-            setError(messageOf(err));
-            setBusy(false);
-            return;
+      <button
+        type="button"
+        id={id}
+        className={className}
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError("");
+          try {
+            await api("/api/auth/logout", { method: "POST" });
+          } catch (err) {
+            if (!(err instanceof ApiError && err.status === 401)) {
+              setError(messageOf(err));
+              setBusy(false);
+              return;
+            }
           }
-        }
-        setCsrfToken(null);
-        qc.setQueryData(ME_KEY, null);
-        qc.removeQueries({ predicate: (q) => q.queryKey[0] !== "me" });
-        setBusy(false);
-        navigate("/");
-      }}>Log out</button>
-      {error ? <span role="alert" className="msg-error">{error}</span> : null}
+          setCsrfToken(null);
+          qc.setQueryData(ME_KEY, null);
+          qc.removeQueries({ predicate: (q) => q.queryKey[0] !== "me" });
+          setBusy(false);
+          navigate("/");
+        }}
+      >
+        Log out
+      </button>
+      {error ? (
+        <span role="alert" className="msg-error">
+          {error}
+        </span>
+      ) : null}
     </>
   );
 }

@@ -31,14 +31,19 @@ const Ops = lazy(() => import("./pages/Ops.tsx"));
 
 const queryClient = new QueryClient({
   defaultOptions: {
-    queries: { retry: (n, err) => !(err instanceof ApiError && err.status >= 400 && err.status < 500) && n < 2, refetchOnWindowFocus: true, staleTime: 10_000 },
+    queries: {
+      retry: (n, err) => !(err instanceof ApiError && err.status >= 400 && err.status < 500) && n < 2,
+      refetchOnWindowFocus: true,
+      staleTime: 10_000,
+    },
   },
 });
 
 function useOnline(): boolean {
   const [online, setOnline] = useState(typeof navigator === "undefined" ? true : navigator.onLine);
   useEffect(() => {
-    const up = () => setOnline(true), down = () => setOnline(false);
+    const up = () => setOnline(true),
+      down = () => setOnline(false);
     window.addEventListener("online", up);
     window.addEventListener("offline", down);
     return () => {
@@ -51,8 +56,18 @@ function useOnline(): boolean {
 
 function Banners({ live }: { live: LiveState }) {
   const online = useOnline();
-  if (!online) return <div className="banner banner-warn" role="status" data-testid="offline-banner">You're offline. Changes will load again when the connection is back.</div>;
-  if (live === "reconnecting") return <div className="banner banner-warn" role="status" data-testid="live-banner">Live updates paused — reconnecting…</div>;
+  if (!online)
+    return (
+      <div className="banner banner-warn" role="status" data-testid="offline-banner">
+        You're offline. Changes will load again when the connection is back.
+      </div>
+    );
+  if (live === "reconnecting")
+    return (
+      <div className="banner banner-warn" role="status" data-testid="live-banner">
+        Live updates paused — reconnecting…
+      </div>
+    );
   return null;
 }
 
@@ -63,21 +78,53 @@ function Shell({ children }: { children: ReactNode }) {
   const location = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [location.pathname]);
-  const link = (to: string, text: string) => <li><NavLink to={to}>{text}</NavLink></li>;
+  const link = (to: string, text: string) => (
+    <li>
+      <NavLink to={to}>{text}</NavLink>
+    </li>
+  );
   return (
     <>
-      <a className="skip-link" href="#main">Skip to content</a>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="site-header">
-        <Link className="brand" to="/">Tatu</Link>
-        <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="site-nav" onClick={() => setMenuOpen((o) => !o)}>Menu</button>
+        <Link className="brand" to="/">
+          Tatu
+        </Link>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="site-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          Menu
+        </button>
         <nav id="site-nav" aria-label="Main" className={menuOpen ? "open" : ""}>
           <ul>
             {link("/artists", "Find an artist")}
-            {user?.role === "artist" ? <>{link("/inbox", "Inbox")}{link("/calendar", "Calendar")}{link("/integrations", "Integrations")}{link("/profile", "My profile")}</> : null}
+            {user?.role === "artist" ? (
+              <>
+                {link("/inbox", "Inbox")}
+                {link("/calendar", "Calendar")}
+                {link("/integrations", "Integrations")}
+                {link("/profile", "My profile")}
+              </>
+            ) : null}
             {user?.role === "customer" ? link("/bookings", "My bookings") : null}
             {user?.isAdmin ? link("/ops", "Ops") : null}
             {user ? link("/account", "Account") : null}
-            {user ? <li><LogoutButton id="nav-logout" className="link-button" /></li> : me.isLoading ? null : <>{link("/login", "Log in")}{link("/signup", "Sign up")}</>}
+            {user ? (
+              <li>
+                <LogoutButton id="nav-logout" className="link-button" />
+              </li>
+            ) : me.isLoading ? null : (
+              <>
+                {link("/login", "Log in")}
+                {link("/signup", "Sign up")}
+              </>
+            )}
           </ul>
         </nav>
       </header>
@@ -92,9 +139,13 @@ function Shell({ children }: { children: ReactNode }) {
 function NotFound() {
   return (
     <>
-      <h1 id="page-title" tabIndex={-1}>Page not found</h1>
+      <h1 id="page-title" tabIndex={-1}>
+        Page not found
+      </h1>
       <p>We couldn't find that page.</p>
-      <p><Link to="/">Go to the home page</Link></p>
+      <p>
+        <Link to="/">Go to the home page</Link>
+      </p>
     </>
   );
 }

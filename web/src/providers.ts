@@ -3,10 +3,20 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "./api.ts";
 
-export interface ProviderSummary { id: string; label: string; kind: "channel" | "calendar" | "payments"; mark?: string; shortName: string }
+export interface ProviderSummary {
+  id: string;
+  label: string;
+  kind: "channel" | "calendar" | "payments";
+  mark?: string;
+  shortName: string;
+}
 
 export function useProviders(): ProviderSummary[] {
-  const q = useQuery({ queryKey: ["providers"], queryFn: () => api<{ items: ProviderSummary[] }>("/api/providers"), staleTime: Infinity });
+  const q = useQuery({
+    queryKey: ["providers"],
+    queryFn: () => api<{ items: ProviderSummary[] }>("/api/providers"),
+    staleTime: Infinity,
+  });
   return q.data?.items ?? [];
 }
 

@@ -5,7 +5,11 @@ import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api } from "./api.ts";
 
 export type LiveState = "off" | "connecting" | "open" | "reconnecting";
-interface LiveEvent { type: string; conversationId?: string; [k: string]: unknown }
+interface LiveEvent {
+  type: string;
+  conversationId?: string;
+  [k: string]: unknown;
+}
 
 function apply(qc: QueryClient, e: LiveEvent): void {
   if (e.type.startsWith("message.") || e.type === "conversation.updated" || e.type === "inbox.synced") {
@@ -15,7 +19,8 @@ function apply(qc: QueryClient, e: LiveEvent): void {
       void qc.invalidateQueries({ queryKey: ["conversation", e.conversationId] });
     }
   }
-  if (e.type === "account.status" || e.type === "inbox.synced") void qc.invalidateQueries({ queryKey: ["integrations"] });
+  if (e.type === "account.status" || e.type === "inbox.synced")
+    void qc.invalidateQueries({ queryKey: ["integrations"] });
   if (e.type.startsWith("booking.") || e.type.startsWith("appointment.")) {
     void qc.invalidateQueries({ queryKey: ["requests"] });
     void qc.invalidateQueries({ queryKey: ["appointments"] });

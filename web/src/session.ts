@@ -17,5 +17,10 @@ export async function fetchMe(): Promise<User | null> {
 }
 
 export function useMe() {
-  return useQuery({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: 60_000, retry: (n, err) => err instanceof ApiError && err.status === 0 && n < 2 });
+  return useQuery({
+    queryKey: ME_KEY,
+    queryFn: fetchMe,
+    staleTime: 60_000,
+    retry: (n, err) => err instanceof ApiError && err.status === 0 && n < 2,
+  });
 }

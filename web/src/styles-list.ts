@@ -3,4 +3,10 @@
 import { ARTIST_STYLES } from "../../service/artists/styles.ts";
 
 export const STYLES = ARTIST_STYLES;
-export const styleLabel = (s: string) => (s === "neo-traditional" ? "Neo-traditional" : s.split("-").map((w) => (w[0] ?? "").toUpperCase() + w.slice(1)).join(" "));
+export const styleLabel = (s: string) =>
+  s === "neo-traditional"
+    ? "Neo-traditional"
+    : s
+        .split("-")
+        .map((w) => (w[0] ?? "").toUpperCase() + w.slice(1))
+        .join(" ");

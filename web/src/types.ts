@@ -1,74 +1,223 @@
 // Shapes of the API answers the screens read (mirrors of service/* views; dates arrive as ISO strings).
 export type Role = "artist" | "customer";
-export interface User { id: string; email: string; name: string; role: Role; isAdmin?: boolean }
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  isAdmin?: boolean;
+}
 
 export interface ConversationItem {
-  id: string; channel: string; accountId: string;
+  id: string;
+  channel: string;
+  accountId: string;
   contact: { name: string | null; handle: string | null };
-  subject: string | null; snippet: string | null; lastMessageAt: string; unreadCount: number; archived: boolean;
+  subject: string | null;
+  snippet: string | null;
+  lastMessageAt: string;
+  unreadCount: number;
+  archived: boolean;
 }
 export interface Conversation {
-  id: string; channel: string; subject: string | null; lastMessageAt: string; unreadCount: number; archived: boolean;
+  id: string;
+  channel: string;
+  subject: string | null;
+  lastMessageAt: string;
+  unreadCount: number;
+  archived: boolean;
   replyWindow: { hours: number; open: boolean; closesAt: string | null } | null;
   account: { id: string; provider: string; address: string; aliasLabel: string | null; status: string; label: string };
-  contact: { id: string; name: string | null; identities: { kind: string; handle: string; name: string | null }[] } | null;
+  contact: {
+    id: string;
+    name: string | null;
+    identities: { kind: string; handle: string; name: string | null }[];
+  } | null;
 }
-export interface Attachment { id: string; filename: string; contentType: string; size: number; url: string }
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  url: string;
+}
 export interface Message {
-  id: string; direction: "inbound" | "outbound"; status: string; statusError: string | null;
-  from: { name: string | null; handle: string | null }; subject: string | null; text: string | null; html: string | null; sentAt: string;
+  id: string;
+  direction: "inbound" | "outbound";
+  status: string;
+  statusError: string | null;
+  from: { name: string | null; handle: string | null };
+  subject: string | null;
+  text: string | null;
+  html: string | null;
+  sentAt: string;
   /** HTML bodies: their own sandboxed document, and how many remote images it holds back. */
-  htmlUrl?: string; remoteImages?: number;
+  htmlUrl?: string;
+  remoteImages?: number;
   attachments: Attachment[];
 }
-export interface Page<T> { items: T[]; nextCursor: string | null }
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
 
 export interface Account {
-  id: string; provider: string; label: string; address: string; aliasLabel: string | null; displayName: string | null;
-  status: string; lastSyncAt: string | null; lastSuccessAt: string | null; lastError: string | null; lastErrorAt: string | null; needsReconnect: boolean;
+  id: string;
+  provider: string;
+  label: string;
+  address: string;
+  aliasLabel: string | null;
+  displayName: string | null;
+  status: string;
+  lastSyncAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  needsReconnect: boolean;
 }
 /** SMS: whether the server has its own Twilio account, and its numbers assigned to the caller. */
-export interface TwilioInfo { serverAccount: boolean; assignedNumbers: string[] }
+export interface TwilioInfo {
+  serverAccount: boolean;
+  assignedNumbers: string[];
+}
 /** How the server describes a provider's connect form (its meta.ts `ui`). */
 export interface ProviderUi {
   custom?: "sms";
-  form?: { submit: string; fields: { name: string; label: string; type?: string; placeholder?: string; autoComplete?: string; hint?: string }[]; howTo?: { title: string; steps: string[]; note?: string } };
+  form?: {
+    submit: string;
+    fields: {
+      name: string;
+      label: string;
+      type?: string;
+      placeholder?: string;
+      autoComplete?: string;
+      hint?: string;
+    }[];
+    howTo?: { title: string; steps: string[]; note?: string };
+  };
 }
-export interface ProviderInfo { id: string; label: string; route: string; connect: "oauth" | "oauth1" | "credentials"; configured: boolean; ui: ProviderUi }
-export interface CalendarProviderInfo { id: string; label: string; route: string; connect: "shared-grant" | "credentials"; grantProvider?: string; ui: ProviderUi }
+export interface ProviderInfo {
+  id: string;
+  label: string;
+  route: string;
+  connect: "oauth" | "oauth1" | "credentials";
+  configured: boolean;
+  ui: ProviderUi;
+}
+export interface CalendarProviderInfo {
+  id: string;
+  label: string;
+  route: string;
+  connect: "shared-grant" | "credentials";
+  grantProvider?: string;
+  ui: ProviderUi;
+}
 export interface Calendar {
-  id: string; provider: string; label: string; name: string; timeZone: string | null; readOnly: boolean; isPrimary: boolean;
-  status: string; needsReconnect: boolean; lastSyncAt: string | null; lastSuccessAt: string | null; lastError: string | null;
+  id: string;
+  provider: string;
+  label: string;
+  name: string;
+  timeZone: string | null;
+  readOnly: boolean;
+  isPrimary: boolean;
+  status: string;
+  needsReconnect: boolean;
+  lastSyncAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
 }
 
 export interface ArtistSummary {
-  id: string; displayName: string; studio: string | null; styles: string[]; city: string | null; country: string | null;
-  location: { lat: number; lng: number }; distanceKm: number | null; bookingOpen: boolean; portfolioPreview: string | null;
+  id: string;
+  displayName: string;
+  studio: string | null;
+  styles: string[];
+  city: string | null;
+  country: string | null;
+  location: { lat: number; lng: number };
+  distanceKm: number | null;
+  bookingOpen: boolean;
+  portfolioPreview: string | null;
 }
-export interface Service { id: string; kind: "consultation" | "session"; name: string; durationMinutes: number; depositCents: number; currency: string; active?: boolean }
+export interface Service {
+  id: string;
+  kind: "consultation" | "session";
+  name: string;
+  durationMinutes: number;
+  depositCents: number;
+  currency: string;
+  active?: boolean;
+}
 export interface PublicArtist {
-  id: string; displayName: string; studio: string | null; styles: string[]; bio: string | null; city: string | null; country: string | null;
-  location: { lat: number; lng: number }; bookingOpen: boolean; timeZone: string; cancelNoticeHours: number;
+  id: string;
+  displayName: string;
+  studio: string | null;
+  styles: string[];
+  bio: string | null;
+  city: string | null;
+  country: string | null;
+  location: { lat: number; lng: number };
+  bookingOpen: boolean;
+  timeZone: string;
+  cancelNoticeHours: number;
   portfolio: { id: string; url: string; contentType: string; caption: string | null }[];
   services: Service[];
 }
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
 export interface OwnProfile {
-  id: string; displayName: string; studio: string | null; styles: string[]; bio: string | null; city: string | null; country: string | null;
-  lat: number | null; lng: number | null; visible: boolean; bookingOpen: boolean; timeZone: string;
-  workingHours: Record<Weekday, { start: string; end: string }[]>; bufferMinutes: number; cancelNoticeHours: number;
-  portfolio: { id: string; url: string; caption: string | null }[]; services: Service[];
+  id: string;
+  displayName: string;
+  studio: string | null;
+  styles: string[];
+  bio: string | null;
+  city: string | null;
+  country: string | null;
+  lat: number | null;
+  lng: number | null;
+  visible: boolean;
+  bookingOpen: boolean;
+  timeZone: string;
+  workingHours: Record<Weekday, { start: string; end: string }[]>;
+  bufferMinutes: number;
+  cancelNoticeHours: number;
+  portfolio: { id: string; url: string; caption: string | null }[];
+  services: Service[];
 }
 export interface BookingRequest {
-  id: string; artistId: string; customerId: string; serviceId: string | null; idea: string; placement: string; size: string; budget: string | null;
-  status: "pending" | "offered" | "declined" | "booked" | "cancelled" | string; offeredSlots: { start: string; end: string }[] | null; declineReason: string | null;
-  createdAt: string; references: { id: string; filename: string; contentType: string; size: number }[];
+  id: string;
+  artistId: string;
+  customerId: string;
+  serviceId: string | null;
+  idea: string;
+  placement: string;
+  size: string;
+  budget: string | null;
+  status: "pending" | "offered" | "declined" | "booked" | "cancelled" | string;
+  offeredSlots: { start: string; end: string }[] | null;
+  declineReason: string | null;
+  createdAt: string;
+  references: { id: string; filename: string; contentType: string; size: number }[];
   project: { id: string; depositCents: number; currency: string; depositStatus: string } | null;
 }
 export interface Appointment {
-  id: string; artistId: string; customerId: string; projectId: string | null; start: string; end: string; status: string; timeZone: string; calendarState: string | null;
+  id: string;
+  artistId: string;
+  customerId: string;
+  projectId: string | null;
+  start: string;
+  end: string;
+  status: string;
+  timeZone: string;
+  calendarState: string | null;
   /** A customer's new time waiting for the artist's approval (inside the cancellation-notice window). */
   requestedStart: string | null;
 }
 /** What POST /api/bookings/appointments/:id/reschedule answers (202 with approval "pending" when the artist must agree). */
-export interface RescheduleAnswer { appointmentId: string; start: string; end: string; approval: "pending" | "not_needed"; requestedStart?: string; message?: string }
+export interface RescheduleAnswer {
+  appointmentId: string;
+  start: string;
+  end: string;
+  approval: "pending" | "not_needed";
+  requestedStart?: string;
+  message?: string;
+}

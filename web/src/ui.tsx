@@ -4,15 +4,35 @@ import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "rea
 import { ApiError, messageOf } from "./api.ts";
 import { useProviders } from "./providers.ts";
 
-export function Field(props: { form: string; name: string; label: string; error?: string; hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
+export function Field(
+  props: {
+    form: string;
+    name: string;
+    label: string;
+    error?: string;
+    hint?: ReactNode;
+  } & InputHTMLAttributes<HTMLInputElement>,
+) {
   const { form, name, label, error, hint, ...input } = props;
   const id = `${form}-${name}`;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {hint ? <p className="hint" id={`${id}-hint`}>{hint}</p> : null}
-      <input id={id} name={name} aria-invalid={error ? true : undefined} aria-describedby={`${id}-error${hint ? ` ${id}-hint` : ""}`} {...input} />
-      <p id={`${id}-error`} className="field-error" data-error-for={name}>{error ?? ""}</p>
+      {hint ? (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      <input
+        id={id}
+        name={name}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={`${id}-error${hint ? ` ${id}-hint` : ""}`}
+        {...input}
+      />
+      <p id={`${id}-error`} className="field-error" data-error-for={name}>
+        {error ?? ""}
+      </p>
     </div>
   );
 }
@@ -21,15 +41,23 @@ export function Field(props: { form: string; name: string; label: string; error?
 export function Status({ info, error, children }: { info?: ReactNode; error?: ReactNode; children?: ReactNode }) {
   return (
     <div className="status" data-testid="status">
-      <p className="msg" role="status" aria-live="polite">{info}</p>
-      <p className="msg msg-error" role="alert">{error}</p>
+      <p className="msg" role="status" aria-live="polite">
+        {info}
+      </p>
+      <p className="msg msg-error" role="alert">
+        {error}
+      </p>
       {children}
     </div>
   );
 }
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
-  return <p className="loading" role="status" aria-live="polite"><span className="spinner" aria-hidden="true" /> {label}</p>;
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </p>
+  );
 }
 
 export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
@@ -38,8 +66,18 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
   return (
     <div className="error-box" role="alert">
       <p>{messageOf(error)}</p>
-      {fields.length ? <ul>{fields.map(([k, m]) => <li key={k}>{k === "_" ? m : `${k}: ${m}`}</li>)}</ul> : null}
-      {retry ? <button type="button" className="secondary" onClick={retry}>Try again</button> : null}
+      {fields.length ? (
+        <ul>
+          {fields.map(([k, m]) => (
+            <li key={k}>{k === "_" ? m : `${k}: ${m}`}</li>
+          ))}
+        </ul>
+      ) : null}
+      {retry ? (
+        <button type="button" className="secondary" onClick={retry}>
+          Try again
+        </button>
+      ) : null}
     </div>
   );
 }
@@ -56,19 +94,39 @@ export function PageTitle({ children, title }: { children: ReactNode; title?: st
     document.title = text === "Tatu" ? "Tatu" : `${text} · Tatu`;
     ref.current?.focus({ preventScroll: true });
   }, [text]);
-  return <h1 id="page-title" tabIndex={-1} ref={ref}>{children}</h1>;
+  return (
+    <h1 id="page-title" tabIndex={-1} ref={ref}>
+      {children}
+    </h1>
+  );
 }
 
 /** A channel's letter mark (from its meta.ts via GET /api/providers) with its name for screen readers. */
 export function ChannelIcon({ channel }: { channel: string }) {
   const p = useProviders().find((x) => x.id === channel);
   const name = p?.shortName ?? channel;
-  return <span className={`channel channel-${channel}`} title={name}><span aria-hidden="true">{p?.mark ?? "•"}</span><span className="sr-only">{name}</span></span>;
+  return (
+    <span className={`channel channel-${channel}`} title={name}>
+      <span aria-hidden="true">{p?.mark ?? "•"}</span>
+      <span className="sr-only">{name}</span>
+    </span>
+  );
 }
 
 export const fmtDateTime = (iso: string | null | undefined, timeZone?: string) =>
-  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", ...(timeZone ? { timeZone } : {}) }) : "never";
-export const fmtTime = (iso: string, timeZone?: string) => new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", ...(timeZone ? { timeZone } : {}) });
+  iso
+    ? new Date(iso).toLocaleString(undefined, {
+        dateStyle: "medium",
+        timeStyle: "short",
+        ...(timeZone ? { timeZone } : {}),
+      })
+    : "never";
+export const fmtTime = (iso: string, timeZone?: string) =>
+  new Date(iso).toLocaleTimeString(undefined, {
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(timeZone ? { timeZone } : {}),
+  });
 export function fmtAgo(iso: string | null | undefined): string {
   if (!iso) return "never";
   const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
@@ -77,4 +135,5 @@ export function fmtAgo(iso: string | null | undefined): string {
   if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
   return fmtDateTime(iso);
 }
-export const money = (cents: number, currency: string) => new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
+export const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);

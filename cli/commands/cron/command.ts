@@ -1,12 +1,17 @@
 // tatu cron status | disable [name|--all] | enable [name|--all]
 import type { CommandSpec, ExampleSpec } from "../spec.ts";
 
-const cronName = { name: "[name]", description: "sync-messages | sync-calendars | worker-sync | appointment-reminders (the app's list: `tatu cron status`)" };
+const cronName = {
+  name: "[name]",
+  description:
+    "sync-messages | sync-calendars | worker-sync | appointment-reminders (the app's list: `tatu cron status`)",
+};
 const reason = { flags: "--reason <text>", description: "why (recorded with the switch)" };
 
 /** disable and enable differ only in their words and action. */
 const toggle = (verb: "disable" | "enable", description: string, example: ExampleSpec): CommandSpec => ({
-  name: verb, description,
+  name: verb,
+  description,
   arguments: [cronName],
   options: [{ flags: "--all", description: `${verb} every cron` }, reason],
   examples: [example],
@@ -20,12 +25,25 @@ export const cronCommand: CommandSpec = {
     {
       name: "status",
       description: "list the cron switches and their last changes (who, when, why; exit 1 when any cron is disabled)",
-      examples: [{ what: "Every cron switch and its recent changes", command: "tatu cron status --url https://tatu.example.com" }],
+      examples: [
+        {
+          what: "Every cron switch and its recent changes",
+          command: "tatu cron status --url https://tatu.example.com",
+        },
+      ],
       action: () => import("./status.ts").then((m) => m.cronStatus),
     },
-    toggle("disable", "DESTRUCTIVE: stop a cron from running (or --all) until re-enabled; asks for confirmation unless --yes",
-      { what: "Pause the mail sync during an incident", command: "tatu cron disable sync-messages --reason \"Gmail quota incident\" --url https://tatu.example.com" }),
-    toggle("enable", "re-enable a cron (or --all)",
-      { what: "Every cron back on after the incident", command: "tatu cron enable --all --reason \"incident resolved\" --url https://tatu.example.com" }),
+    toggle(
+      "disable",
+      "DESTRUCTIVE: stop a cron from running (or --all) until re-enabled; asks for confirmation unless --yes",
+      {
+        what: "Pause the mail sync during an incident",
+        command: 'tatu cron disable sync-messages --reason "Gmail quota incident" --url https://tatu.example.com',
+      },
+    ),
+    toggle("enable", "re-enable a cron (or --all)", {
+      what: "Every cron back on after the incident",
+      command: 'tatu cron enable --all --reason "incident resolved" --url https://tatu.example.com',
+    }),
   ],
 };

@@ -8,11 +8,24 @@ import type { CommandBody } from "../action.ts";
 
 export const envCheck: CommandBody = async (run) => {
   const only = run.opts.only as string | undefined;
-  if (only && !(integrations as readonly string[]).includes(only)) throw new CliExit(EXIT.usage, `unknown integration "${only}" (one of: ${integrations.join(", ")})`);
+  if (only && !(integrations as readonly string[]).includes(only))
+    throw new CliExit(EXIT.usage, `unknown integration "${only}" (one of: ${integrations.join(", ")})`);
   const local = envCheckResult(run.env, only);
-  const steps: ReportedStep[] = [{ id: "env.check", title: `Environment${run.opts.envFile ? ` (${run.opts.envFile})` : ""}`, ...local }];
-  if (run.opts.vercel) steps.push({ id: "env.vercel", title: `Vercel project (${run.opts.target})`, ...(await vercelEnvResult(run.env, run.opts.target as string, only)) });
-  return { command: run.name, exitCode: exitCodeOf(steps), steps, notes: run.mode.json ? [] : groupLines(local.details as { vars: VarReport[] }) };
+  const steps: ReportedStep[] = [
+    { id: "env.check", title: `Environment${run.opts.envFile ? ` (${run.opts.envFile})` : ""}`, ...local },
+  ];
+  if (run.opts.vercel)
+    steps.push({
+      id: "env.vercel",
+      title: `Vercel project (${run.opts.target})`,
+      ...(await vercelEnvResult(run.env, run.opts.target as string, only)),
+    });
+  return {
+    command: run.name,
+    exitCode: exitCodeOf(steps),
+    steps,
+    notes: run.mode.json ? [] : groupLines(local.details as { vars: VarReport[] }),
+  };
 };
 
 /** Human table: one block per integration, one line per variable. */
@@ -24,7 +37,14 @@ function groupLines(details: { vars: VarReport[] }): string[] {
     lines.push(`\n[${group}]`);
     for (const v of vars) {
       const mark = v.status === "present" ? "✔" : v.status === "invalid" ? "✖" : v.launchCritical ? "✖" : "·";
-      const what = v.status === "present" ? v.value : v.status === "invalid" ? `invalid: ${v.problem}` : v.launchCritical ? "MISSING (launch-critical)" : "not set (optional)";
+      const what =
+        v.status === "present"
+          ? v.value
+          : v.status === "invalid"
+            ? `invalid: ${v.problem}`
+            : v.launchCritical
+              ? "MISSING (launch-critical)"
+              : "not set (optional)";
       lines.push(`  ${mark} ${v.name.padEnd(30)} ${what}`);
     }
   }

@@ -14,8 +14,17 @@ export const gate: CommandBody = async (run) => {
   steps.push(...(await runInParallel(parallel, ctx)));
   const exitCode = exitCodeOf(steps);
   return {
-    command: run.name, exitCode, steps,
+    command: run.name,
+    exitCode,
+    steps,
     extra: { decision: exitCode === 0 ? "GO" : "NO-GO", failed: steps.filter((s) => !s.ok).map((s) => s.id) },
-    notes: [exitCode === 0 ? "GO" : `NO-GO: ${steps.filter((s) => !s.ok).map((s) => s.id).join(", ")}`],
+    notes: [
+      exitCode === 0
+        ? "GO"
+        : `NO-GO: ${steps
+            .filter((s) => !s.ok)
+            .map((s) => s.id)
+            .join(", ")}`,
+    ],
   };
 };

@@ -18,9 +18,28 @@ function parseDuration(text: string): number {
 }
 
 export const hypercare: CommandBody = async (run) => {
-  const o = run.opts as { every: string; for: string; once?: boolean; smokeEvery: string; max5xx: number; maxSignatureFailures: number; maxWebhookFailures: number; maxRejectionRatio: number; maxSentryErrors: number };
-  const every = parseDuration(o.every), total = parseDuration(o.for), smokeEvery = parseDuration(o.smokeEvery);
-  const t: Thresholds = { ...defaultThresholds, serverErrors15m: o.max5xx, signatureFailures15m: o.maxSignatureFailures, webhookFailures15m: o.maxWebhookFailures, rejectionRatio: o.maxRejectionRatio, sentryErrors1h: o.maxSentryErrors };
+  const o = run.opts as {
+    every: string;
+    for: string;
+    once?: boolean;
+    smokeEvery: string;
+    max5xx: number;
+    maxSignatureFailures: number;
+    maxWebhookFailures: number;
+    maxRejectionRatio: number;
+    maxSentryErrors: number;
+  };
+  const every = parseDuration(o.every),
+    total = parseDuration(o.for),
+    smokeEvery = parseDuration(o.smokeEvery);
+  const t: Thresholds = {
+    ...defaultThresholds,
+    serverErrors15m: o.max5xx,
+    signatureFailures15m: o.maxSignatureFailures,
+    webhookFailures15m: o.maxWebhookFailures,
+    rejectionRatio: o.maxRejectionRatio,
+    sentryErrors1h: o.maxSentryErrors,
+  };
   const ctx = run.stepContext(run.baseUrl);
   const started = Date.now();
   const steps: ReportedStep[] = [];
@@ -28,27 +47,75 @@ export const hypercare: CommandBody = async (run) => {
   for (let round = 1; ; round++) {
     const at = Date.now();
     const { result, report } = await hypercareOnce(ctx, t);
-    const step: ReportedStep = { id: "hypercare.once", title: `check ${round} (+${Math.round((at - started) / 60_000)} min)`, ...result, durationMs: Date.now() - at };
+    const step: ReportedStep = {
+      id: "hypercare.once",
+      title: `check ${round} (+${Math.round((at - started) / 60_000)} min)`,
+      ...result,
+      durationMs: Date.now() - at,
+    };
     steps.push(step);
-    if (!run.mode.json && !o.once) process.stdout.write(`${new Date(at).toISOString()} ${step.ok ? "ok" : "ALERT"} — ${step.summary}\n`);
-    if (step.unreachable) return { command: run.name, exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, warnings: report.warnings } };
+    if (!run.mode.json && !o.once)
+      process.stdout.write(`${new Date(at).toISOString()} ${step.ok ? "ok" : "ALERT"} — ${step.summary}\n`);
+    if (step.unreachable)
+      return {
+        command: run.name,
+        exitCode: exitCodeOf(steps),
+        steps,
+        extra: { rollbackRecommended: false, warnings: report.warnings },
+      };
     if (!step.ok) {
       // Into the launch log: sign-off then waits until someone records a mitigation.
-      recordIncident({ severity: "sev2", title: `Rollback trigger: ${report.triggers.map((x) => x.id).join(", ")}`, operator: run.operator, source: "tatu hypercare", details: { triggers: report.triggers, rollbackCommand: report.rollbackCommand } }, run.env);
+      recordIncident(
+        {
+          severity: "sev2",
+          title: `Rollback trigger: ${report.triggers.map((x) => x.id).join(", ")}`,
+          operator: run.operator,
+          source: "tatu hypercare",
+          details: { triggers: report.triggers, rollbackCommand: report.rollbackCommand },
+        },
+        run.env,
+      );
       return {
-        command: run.name, exitCode: exitCodeOf(steps), steps,
-        extra: { rollbackRecommended: true, rollbackCommand: report.rollbackCommand, triggers: report.triggers, warnings: report.warnings },
-        notes: [`ROLLBACK RECOMMENDED: ${report.triggers.map((x) => x.message).join("; ")}`, `  run: ${report.rollbackCommand}`],
+        command: run.name,
+        exitCode: exitCodeOf(steps),
+        steps,
+        extra: {
+          rollbackRecommended: true,
+          rollbackCommand: report.rollbackCommand,
+          triggers: report.triggers,
+          warnings: report.warnings,
+        },
+        notes: [
+          `ROLLBACK RECOMMENDED: ${report.triggers.map((x) => x.message).join("; ")}`,
+          `  run: ${report.rollbackCommand}`,
+        ],
       };
     }
     if (o.once || Date.now() - started + every > total) break;
     await new Promise((r) => setTimeout(r, every));
     if (Date.now() >= nextSmoke) {
       nextSmoke += smokeEvery;
-      const smokes = await runInParallel(configuredSmokes(run.env).map((n) => smokeSteps[n]!), ctx);
+      const smokes = await runInParallel(
+        configuredSmokes(run.env).map((n) => smokeSteps[n]!),
+        ctx,
+      );
       steps.push(...smokes);
-      if (smokes.some((s) => !s.ok)) return { command: run.name, exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, smokeFailed: true } };
+      if (smokes.some((s) => !s.ok))
+        return {
+          command: run.name,
+          exitCode: exitCodeOf(steps),
+          steps,
+          extra: { rollbackRecommended: false, smokeFailed: true },
+        };
     }
   }
-  return { command: run.name, exitCode: exitCodeOf(steps), steps, extra: { rollbackRecommended: false, warnings: (steps.at(-1)?.details as { warnings?: string[] } | undefined)?.warnings ?? [] } };
+  return {
+    command: run.name,
+    exitCode: exitCodeOf(steps),
+    steps,
+    extra: {
+      rollbackRecommended: false,
+      warnings: (steps.at(-1)?.details as { warnings?: string[] } | undefined)?.warnings ?? [],
+    },
+  };
 };

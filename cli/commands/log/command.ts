@@ -10,7 +10,12 @@ export const logCommand: CommandSpec = {
       description: "record an incident (Sev-1/Sev-2 block sign-off until resolved)",
       arguments: [{ name: "<title>", description: "what is happening, in one line" }],
       options: [{ flags: "--sev <n>", description: "severity: 1 (critical) … 3 (minor)", default: "2" }],
-      examples: [{ what: "A Sev-2 that blocks sign-off until it is resolved", command: "tatu log incident \"Outlook replies stuck in pending\" --sev 2" }],
+      examples: [
+        {
+          what: "A Sev-2 that blocks sign-off until it is resolved",
+          command: 'tatu log incident "Outlook replies stuck in pending" --sev 2',
+        },
+      ],
       action: () => import("./incident.ts").then((m) => m.logIncidentCommand),
     },
     {
@@ -21,7 +26,12 @@ export const logCommand: CommandSpec = {
         { flags: "--incident <id>", description: "the incident it mitigates (INC-n, see `tatu log incidents`)" },
         { flags: "--resolve", description: "the incident is resolved (no longer blocks sign-off)" },
       ],
-      examples: [{ what: "Close INC-1", command: "tatu log mitigation \"Outlook disabled, queue drained\" --incident INC-1 --resolve" }],
+      examples: [
+        {
+          what: "Close INC-1",
+          command: 'tatu log mitigation "Outlook disabled, queue drained" --incident INC-1 --resolve',
+        },
+      ],
       action: () => import("./mitigation.ts").then((m) => m.logMitigationCommand),
     },
     {

@@ -8,7 +8,8 @@ const url = "--url https://tatu.example.com";
 
 export const providerCommand: CommandSpec = {
   name: "provider",
-  description: "provider kill switches, their history and Twilio number assignments of the deployed app (admin API, bearer CRON_SECRET)",
+  description:
+    "provider kill switches, their history and Twilio number assignments of the deployed app (admin API, bearer CRON_SECRET)",
   subcommands: [
     {
       name: "status",
@@ -19,10 +20,16 @@ export const providerCommand: CommandSpec = {
     },
     {
       name: "disable",
-      description: "DESTRUCTIVE: turn one provider integration off (connect, sync, send) without touching the rest; asks for confirmation unless --yes",
+      description:
+        "DESTRUCTIVE: turn one provider integration off (connect, sync, send) without touching the rest; asks for confirmation unless --yes",
       arguments: [provider],
       options: [reason],
-      examples: [{ what: "Turn Facebook off while Meta has an outage", command: `tatu provider disable facebook --reason "Meta outage" ${url}` }],
+      examples: [
+        {
+          what: "Turn Facebook off while Meta has an outage",
+          command: `tatu provider disable facebook --reason "Meta outage" ${url}`,
+        },
+      ],
       action: () => import("./toggle.ts").then((m) => m.providerDisable),
     },
     {
@@ -35,7 +42,8 @@ export const providerCommand: CommandSpec = {
     },
     {
       name: "twilio",
-      description: "which artist may connect which number of the server's Twilio account (admin API, bearer CRON_SECRET)",
+      description:
+        "which artist may connect which number of the server's Twilio account (admin API, bearer CRON_SECRET)",
       subcommands: [
         {
           name: "assign",
@@ -44,7 +52,12 @@ export const providerCommand: CommandSpec = {
             { name: "<number>", description: "E.164 number of the server's Twilio account, e.g. +15551234567" },
             { name: "<email>", description: "the artist's Tatu account email" },
           ],
-          examples: [{ what: "Give a studio the server's number", command: `tatu provider twilio assign +15551234567 ink@studio.example ${url}` }],
+          examples: [
+            {
+              what: "Give a studio the server's number",
+              command: `tatu provider twilio assign +15551234567 ink@studio.example ${url}`,
+            },
+          ],
           action: () => import("./twilio.ts").then((m) => m.twilioAssign),
         },
         {

@@ -7,6 +7,11 @@ export const providerStatus: CommandBody = async (run, [name]) => {
   const switchName = name ? providerSwitchName(name) : undefined;
   const at = Date.now();
   const result = await switchesOf(run.stepContext(run.baseUrl), switchName);
-  const step = { id: "provider.status", title: `Provider switches${switchName ? ` (${switchName})` : ""}`, ...result, durationMs: Date.now() - at };
+  const step = {
+    id: "provider.status",
+    title: `Provider switches${switchName ? ` (${switchName})` : ""}`,
+    ...result,
+    durationMs: Date.now() - at,
+  };
   return switchStatusOutcome(run.name, step, run.mode.json);
 };

@@ -31,24 +31,33 @@ async function outcome(run: Invocation, verb: string, body: (api: AdminApi) => P
 }
 
 export const twilioAssign: CommandBody = async (run, [rawNumber, rawEmail]) => {
-  const number = numberArg(rawNumber!), email = emailArg(rawEmail!);
+  const number = numberArg(rawNumber!),
+    email = emailArg(rawEmail!);
   return outcome(run, "assign", async (api) => {
     const r = await api.assignTwilioNumber(number, email);
-    return pass(`${number} assigned to ${r.assignment.email}${r.disconnected ? ` (${r.disconnected} other connection(s) disconnected)` : ""} (by ${run.operator})`, r);
+    return pass(
+      `${number} assigned to ${r.assignment.email}${r.disconnected ? ` (${r.disconnected} other connection(s) disconnected)` : ""} (by ${run.operator})`,
+      r,
+    );
   });
 };
 
 export const twilioUnassign: CommandBody = async (run, [rawNumber]) => {
   const number = numberArg(rawNumber!);
-  if (!(await run.confirm(`Unassign ${number} (its studio stops receiving texts on it)?`))) throw new CliExit(EXIT.usage, "not confirmed: nothing changed");
+  if (!(await run.confirm(`Unassign ${number} (its studio stops receiving texts on it)?`)))
+    throw new CliExit(EXIT.usage, "not confirmed: nothing changed");
   return outcome(run, "unassign", async (api) => {
     const r = await api.unassignTwilioNumber(number);
-    return pass(`${number} unassigned${r.disconnected ? ` (${r.disconnected} connection(s) disconnected)` : ""} (by ${run.operator})`, r);
+    return pass(
+      `${number} unassigned${r.disconnected ? ` (${r.disconnected} connection(s) disconnected)` : ""} (by ${run.operator})`,
+      r,
+    );
   });
 };
 
-export const twilioList: CommandBody = (run) => outcome(run, "list", async (api) => {
-  const r = await api.twilioNumbers();
-  const lines = r.items.map((a) => `${a.phoneNumber} → ${a.email}${a.connected ? " (connected)" : ""}`);
-  return pass(r.items.length ? lines.join(", ") : "no number is assigned", r);
-});
+export const twilioList: CommandBody = (run) =>
+  outcome(run, "list", async (api) => {
+    const r = await api.twilioNumbers();
+    const lines = r.items.map((a) => `${a.phoneNumber} → ${a.email}${a.connected ? " (connected)" : ""}`);
+    return pass(r.items.length ? lines.join(", ") : "no number is assigned", r);
+  });

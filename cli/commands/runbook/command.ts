@@ -4,15 +4,27 @@ import { envFileOption } from "../options.ts";
 import type { CommandSpec, OptionSpec } from "../spec.ts";
 
 export const runbookRunOptions: readonly OptionSpec[] = [
-  { flags: "--resume [run-id]", description: "continue the newest unfinished run (or the given one); finished items are not repeated" },
+  {
+    flags: "--resume [run-id]",
+    description: "continue the newest unfinished run (or the given one); finished items are not repeated",
+  },
   ...ROLE_FLAGS.map((r) => ({
     flags: `${r.flag} <name>`,
-    description: r.key === "releaseCommander" ? `${r.label} (recorded at the start; the only one who can override a gate)` : r.label,
+    description:
+      r.key === "releaseCommander"
+        ? `${r.label} (recorded at the start; the only one who can override a gate)`
+        : r.label,
   })),
-  { flags: "--window <text>", description: "launch window, e.g. \"2026-12-01 14:00-16:00 UTC\"" },
-  { flags: "--reason <text>", description: "with --yes: confirms manual items non-interactively; the reason is logged" },
+  { flags: "--window <text>", description: 'launch window, e.g. "2026-12-01 14:00-16:00 UTC"' },
+  {
+    flags: "--reason <text>",
+    description: "with --yes: confirms manual items non-interactively; the reason is logged",
+  },
   { flags: "--skip <item=reason...>", description: "skip an item; the reason is required and logged (repeatable)" },
-  { flags: "--override <gate=reason...>", description: "override a blocked Go/No-Go gate (needs --override-by = the Release Commander)" },
+  {
+    flags: "--override <gate=reason...>",
+    description: "override a blocked Go/No-Go gate (needs --override-by = the Release Commander)",
+  },
   { flags: "--override-by <name>", description: "the Release Commander's name, for --override" },
   envFileOption("read variables from a dotenv file over the environment"),
 ];
@@ -30,17 +42,26 @@ export const runbookCommand: CommandSpec = {
       name: "show",
       description: "the items of a runbook: id, kind, bound step (and whether it is registered)",
       arguments: [{ name: "<name>", description: "runbook name (see `tatu runbook list`)" }],
-      examples: [{ what: "The rollback runbook's items and the steps they run", command: "tatu runbook show rollback" }],
+      examples: [
+        { what: "The rollback runbook's items and the steps they run", command: "tatu runbook show rollback" },
+      ],
       action: () => import("./show.ts").then((m) => m.runbookShow),
     },
     {
       name: "run",
-      description: "run a runbook: automated items execute, manual ones are confirmed; resumable with --resume. Items bound to steps that change production (migrate deploy, switches, Vercel rollback) ask first, or take --yes",
+      description:
+        "run a runbook: automated items execute, manual ones are confirmed; resumable with --resume. Items bound to steps that change production (migrate deploy, switches, Vercel rollback) ask first, or take --yes",
       arguments: [{ name: "<name>", description: "runbook name" }],
       options: runbookRunOptions,
       examples: [
-        { what: "The signup smoke checklist against staging", command: "tatu runbook run signup-smoke --url https://staging.tatu.example.com" },
-        { what: "Continue the last unfinished run, skipping an item with a logged reason", command: "tatu runbook run provider-qa --resume --skip \"qa.twitter=X API outage\"" },
+        {
+          what: "The signup smoke checklist against staging",
+          command: "tatu runbook run signup-smoke --url https://staging.tatu.example.com",
+        },
+        {
+          what: "Continue the last unfinished run, skipping an item with a logged reason",
+          command: 'tatu runbook run provider-qa --resume --skip "qa.twitter=X API outage"',
+        },
       ],
       action: () => import("./run.ts").then((m) => m.runbookRun),
     },

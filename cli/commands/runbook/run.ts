@@ -15,7 +15,8 @@ function pairs(values: string[] | undefined, flag: string): Map<string, string> 
   const out = new Map<string, string>();
   for (const v of values ?? []) {
     const i = v.indexOf("=");
-    if (i <= 0 || !v.slice(i + 1).trim()) throw new CliExit(EXIT.usage, `${flag} "${v}": expected ${flag} "<item-id>=<reason>" (a reason is required)`);
+    if (i <= 0 || !v.slice(i + 1).trim())
+      throw new CliExit(EXIT.usage, `${flag} "${v}": expected ${flag} "<item-id>=<reason>" (a reason is required)`);
     out.set(v.slice(0, i).trim(), v.slice(i + 1).trim());
   }
   return out;
@@ -28,15 +29,25 @@ export async function runRunbook(run: Invocation, name: string): Promise<number>
   const needsTarget = runbook.items.some((i) => i.kind === "automated" && i.step !== "launch.roles");
   const baseUrl = needsTarget ? run.baseUrl : (o.url ?? run.env.NEXTAUTH_URL ?? "");
   const overrideBy = typeof o.overrideBy === "string" ? o.overrideBy : undefined;
-  const overrides = new Map([...pairs(o.override as string[] | undefined, "--override")].map(([k, reason]) => {
-    if (!overrideBy) throw new CliExit(EXIT.usage, "--override needs --override-by <Release Commander's name>");
-    return [k, { by: overrideBy, reason }];
-  }));
+  const overrides = new Map(
+    [...pairs(o.override as string[] | undefined, "--override")].map(([k, reason]) => {
+      if (!overrideBy) throw new CliExit(EXIT.usage, "--override needs --override-by <Release Commander's name>");
+      return [k, { by: overrideBy, reason }];
+    }),
+  );
   if (typeof o.reason === "string" && !o.reason.trim()) throw new CliExit(EXIT.usage, "--reason must not be empty");
   const summary = await executeRun({
-    runbook, ctx: run.stepContext(baseUrl), mode: run.mode, prompter: inquirerPrompter, reporter: createReporter(run.mode),
-    resume: o.resume as boolean | string | undefined, roles: o as never, reason: o.reason as string | undefined,
-    skips: pairs(o.skip as string[] | undefined, "--skip"), overrides, env: run.env,
+    runbook,
+    ctx: run.stepContext(baseUrl),
+    mode: run.mode,
+    prompter: inquirerPrompter,
+    reporter: createReporter(run.mode),
+    resume: o.resume as boolean | string | undefined,
+    roles: o as never,
+    reason: o.reason as string | undefined,
+    skips: pairs(o.skip as string[] | undefined, "--skip"),
+    overrides,
+    env: run.env,
   });
   printSummary(run.mode, summary);
   return summary.exitCode;

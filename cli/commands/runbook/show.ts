@@ -9,7 +9,13 @@ export const runbookShow: CommandBody = async (run, [name]) => {
   const b = loadRunbook(name!, runbooksDir(run.env));
   const items = b.items.map((i) => ({ ...i, stepRegistered: i.step ? Boolean(findStep(i.step)) : undefined }));
   if (run.mode.json) {
-    process.stdout.write(JSON.stringify({ command: run.name, ok: true, exitCode: 0, name: b.name, title: b.title, file: b.file, items }, null, 2) + "\n");
+    process.stdout.write(
+      JSON.stringify(
+        { command: run.name, ok: true, exitCode: 0, name: b.name, title: b.title, file: b.file, items },
+        null,
+        2,
+      ) + "\n",
+    );
     return EXIT.ok;
   }
   process.stdout.write(`${b.title} (${b.file})\n`);

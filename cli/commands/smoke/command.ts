@@ -6,13 +6,23 @@ import type { CommandSpec } from "../spec.ts";
 export const smokeCommand: CommandSpec = {
   name: "smoke",
   summary: "signup and per-provider smoke tests against --url (all: in parallel)",
-  description: "smoke tests against --url: `signup` runs the signup checklist with a fresh address, reading the verification mail from the dev outbox or, with TATU_SMOKE_SIGNUP_EMAIL + TATU_SMOKE_IMAP_URL, a test mailbox; provider smokes sign in as TATU_SMOKE_EMAIL / TATU_SMOKE_PASSWORD (a dedicated test account), check its connected account is healthy, run a manual sync and send a reply on its newest conversation",
+  description:
+    "smoke tests against --url: `signup` runs the signup checklist with a fresh address, reading the verification mail from the dev outbox or, with TATU_SMOKE_SIGNUP_EMAIL + TATU_SMOKE_IMAP_URL, a test mailbox; provider smokes sign in as TATU_SMOKE_EMAIL / TATU_SMOKE_PASSWORD (a dedicated test account), check its connected account is healthy, run a manual sync and send a reply on its newest conversation",
   arguments: [{ name: "<names...>", description: `${smokeNames.join(" | ")} | all (several allowed)` }],
   options: [envFileOption("read TATU_SMOKE_* from this dotenv file")],
   examples: [
-    { what: "Sign up a fresh account on staging (verification mail from the dev outbox)", command: "tatu smoke signup --url https://staging.tatu.example.com" },
-    { what: "Gmail and SMS round trips as the smoke account", command: "tatu smoke gmail sms --url https://tatu.example.com --env-file .env.smoke" },
-    { what: "Every smoke in parallel, one JSON document for CI", command: "tatu smoke all --json --url https://tatu.example.com" },
+    {
+      what: "Sign up a fresh account on staging (verification mail from the dev outbox)",
+      command: "tatu smoke signup --url https://staging.tatu.example.com",
+    },
+    {
+      what: "Gmail and SMS round trips as the smoke account",
+      command: "tatu smoke gmail sms --url https://tatu.example.com --env-file .env.smoke",
+    },
+    {
+      what: "Every smoke in parallel, one JSON document for CI",
+      command: "tatu smoke all --json --url https://tatu.example.com",
+    },
   ],
   action: () => import("./action.ts").then((m) => m.smoke),
 };

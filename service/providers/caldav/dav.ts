@@ -27,24 +27,48 @@ const httpUrl = z.url({ protocol: /^https?$/, message: "Enter an http(s) URL of 
 
 /** The connect form (and the stored credentials' shape). */
 export const credentialsSchema = z.object({
-  appleId: z.string().trim().toLowerCase().pipe(z.email({ message: "Enter the email address of your Apple Account (Apple ID)." })),
-  appPassword: z.string().transform(normaliseAppPassword).pipe(z.string().min(1, "Enter an app-specific password (account.apple.com → Sign-In and Security → App-Specific Passwords).")),
+  appleId: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ message: "Enter the email address of your Apple Account (Apple ID)." })),
+  appPassword: z
+    .string()
+    .transform(normaliseAppPassword)
+    .pipe(
+      z
+        .string()
+        .min(1, "Enter an app-specific password (account.apple.com → Sign-In and Security → App-Specific Passwords)."),
+    ),
   serverUrl: z.string().trim().pipe(httpUrl).optional(),
 });
 export type AppleCredentials = z.output<typeof credentialsSchema>;
 
 /** What every request of one account needs: who signs in, where, and the fetch that only goes
  *  where the outbound guard allows (server-guard.ts). */
-export interface Creds { appleId: string; appPassword: string; serverUrl: string; fetch: typeof fetch }
+export interface Creds {
+  appleId: string;
+  appPassword: string;
+  serverUrl: string;
+  fetch: typeof fetch;
+}
 
 export function credsFor(env: ProviderEnv, input: AppleCredentials): Creds {
-  return { appleId: input.appleId, appPassword: input.appPassword, serverUrl: input.serverUrl ?? defaultServerUrl(env), fetch: guardedFetch(caldavGuard(env)) };
+  return {
+    appleId: input.appleId,
+    appPassword: input.appPassword,
+    serverUrl: input.serverUrl ?? defaultServerUrl(env),
+    fetch: guardedFetch(caldavGuard(env)),
+  };
 }
 
 /** Stored credentials of a connected account; unreadable ones need a reconnect, not retries. */
 export function credentialsOf(env: ProviderEnv, account: ProviderAccount): Creds {
   const parsed = credentialsSchema.safeParse(account.credentials);
-  if (!parsed.success) throw new ProviderError("auth", "The stored Apple Calendar sign-in is incomplete. Reconnect the account.", { code: "CREDENTIALS_INVALID" });
+  if (!parsed.success)
+    throw new ProviderError("auth", "The stored Apple Calendar sign-in is incomplete. Reconnect the account.", {
+      code: "CREDENTIALS_INVALID",
+    });
   return credsFor(env, parsed.data);
 }
 
@@ -63,14 +87,23 @@ export class CalDavHttpError extends Error {
 
 /** No HTTP answer at all (refused, reset, DNS, timeout). */
 export class CalDavNetworkError extends Error {
-  constructor(readonly origin: string, cause: unknown) {
+  constructor(
+    readonly origin: string,
+    cause: unknown,
+  ) {
     super(`CalDAV server ${origin} could not be reached`, { cause });
     this.name = "CalDavNetworkError";
   }
 }
 
 /** DAV preconditions worth telling apart (RFC 4918 §16, RFC 6578 §3.7, RFC 4791 §5.3.2.1). */
-const conditions = ["valid-sync-token", "number-of-matches-within-limits", "need-privileges", "no-uid-conflict", "valid-calendar-data"];
+const conditions = [
+  "valid-sync-token",
+  "number-of-matches-within-limits",
+  "need-privileges",
+  "no-uid-conflict",
+  "valid-calendar-data",
+];
 
 /** The fetch every CalDAV request uses: through the outbound guard (each URL and redirect hop
  *  checked, the address checked when the connection opens, so a server cannot bounce the
@@ -83,16 +116,25 @@ export function guardedFetch(guard: OutboundGuard): typeof fetch {
     const method = init?.method ?? "GET";
     let res: Response;
     try {
-      res = await guard.fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS), maxRedirects: MAX_REDIRECTS });
+      res = await guard.fetch(url, {
+        ...init,
+        signal: init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        maxRedirects: MAX_REDIRECTS,
+      });
     } catch (err) {
       const refused = refusalOf(err);
       if (refused) throw serverRefusal(refused);
-      if (err instanceof RedirectLimitError) throw new CalDavHttpError(err.status, method, undefined, "too many redirects");
+      if (err instanceof RedirectLimitError)
+        throw new CalDavHttpError(err.status, method, undefined, "too many redirects");
       throw new CalDavNetworkError(url.origin, err);
     }
     if (res.status < 400) return res;
     let body = "";
-    try { body = (await res.text()).slice(0, 8192); } catch { /* the status says enough */ }
+    try {
+      body = (await res.text()).slice(0, 8192);
+    } catch {
+      /* the status says enough */
+    }
     const condition = conditions.find((c) => body.includes(c));
     throw new CalDavHttpError(res.status, method, parseRetryAfter(res.headers.get("retry-after")), condition);
   };
@@ -125,11 +167,15 @@ export function calendarUrl(c: Creds, calendarId: string): URL {
   try {
     u = new URL(calendarId);
   } catch {
-    throw new ProviderError("permanent", "This calendar's address is not valid. Reconnect the calendar.", { code: "CALDAV_BAD_CALENDAR" });
+    throw new ProviderError("permanent", "This calendar's address is not valid. Reconnect the calendar.", {
+      code: "CALDAV_BAD_CALENDAR",
+    });
   }
   const server = new URL(c.serverUrl);
   if (u.protocol !== "https:" && u.origin !== server.origin) {
-    throw new ProviderError("permanent", "This calendar's address is not on a secure connection.", { code: "CALDAV_BAD_CALENDAR" });
+    throw new ProviderError("permanent", "This calendar's address is not on a secure connection.", {
+      code: "CALDAV_BAD_CALENDAR",
+    });
   }
   if (!u.pathname.endsWith("/")) u.pathname += "/";
   u.hash = "";
@@ -140,9 +186,16 @@ export function calendarUrl(c: Creds, calendarId: string): URL {
  *  externalIds must match between what we write and what sync reports. */
 export function canonicalHref(href: string, base: URL): string {
   const path = new URL(href, base).pathname;
-  return path.split("/").map((seg) => {
-    try { return encodeURIComponent(decodeURIComponent(seg)); } catch { return seg; }
-  }).join("/");
+  return path
+    .split("/")
+    .map((seg) => {
+      try {
+        return encodeURIComponent(decodeURIComponent(seg));
+      } catch {
+        return seg;
+      }
+    })
+    .join("/");
 }
 
 /** tsdav turns XML text into numbers/booleans where it can, and CDATA into {_cdata}. */
@@ -175,19 +228,37 @@ export async function collectionState(c: Creds, url: URL): Promise<CollectionSta
   });
   const p = res?.props ?? {};
   const reports = p.supportedReportSet?.supportedReport;
-  const names = (Array.isArray(reports) ? reports : reports ? [reports] : []).flatMap((r: { report?: object }) => Object.keys(r?.report ?? {}));
-  return { ctag: text(p.getctag), syncToken: text(p.syncToken), timezone: text(p.calendarTimezone), supportsSyncCollection: names.includes("syncCollection") };
+  const names = (Array.isArray(reports) ? reports : reports ? [reports] : []).flatMap((r: { report?: object }) =>
+    Object.keys(r?.report ?? {}),
+  );
+  return {
+    ctag: text(p.getctag),
+    syncToken: text(p.syncToken),
+    timezone: text(p.calendarTimezone),
+    supportsSyncCollection: names.includes("syncCollection"),
+  };
 }
 
 /** RFC 6578 sync-collection; a rejected token surfaces as CalDavHttpError(condition "valid-sync-token"). */
-export async function syncCollectionReport(c: Creds, url: URL, syncToken: string): Promise<{ changed: Map<string, string | undefined>; removed: Set<string>; syncToken?: string; truncated: boolean }> {
+export async function syncCollectionReport(
+  c: Creds,
+  url: URL,
+  syncToken: string,
+): Promise<{ changed: Map<string, string | undefined>; removed: Set<string>; syncToken?: string; truncated: boolean }> {
   const res = await davRequest({
     url: url.href,
     init: {
       method: "REPORT",
       namespace: "d",
       headers: { ...authHeaders(c), depth: "0" },
-      body: { "sync-collection": { _attributes: { "xmlns:d": "DAV:" }, "sync-token": syncToken, "sync-level": 1, prop: { getetag: {} } } },
+      body: {
+        "sync-collection": {
+          _attributes: { "xmlns:d": "DAV:" },
+          "sync-token": syncToken,
+          "sync-level": 1,
+          prop: { getetag: {} },
+        },
+      },
     },
     fetch: c.fetch,
   });
@@ -216,7 +287,13 @@ export async function syncCollectionReport(c: Creds, url: URL, syncToken: string
 
 /** Every member's etag (Depth 1 PROPFIND): the ctag/etag fallback's view of the collection. */
 export async function listEtags(c: Creds, url: URL): Promise<Map<string, string>> {
-  const res = await propfind({ url: url.href, props: { "d:getetag": {} }, depth: "1", headers: authHeaders(c), fetch: c.fetch });
+  const res = await propfind({
+    url: url.href,
+    props: { "d:getetag": {} },
+    depth: "1",
+    headers: authHeaders(c),
+    fetch: c.fetch,
+  });
   const out = new Map<string, string>();
   const self = canonicalHref(url.pathname, url);
   for (const r of res) {
@@ -246,18 +323,34 @@ function calendarReport(c: Creds, url: URL, report: string, query: Record<string
 export async function queryHrefsFrom(c: Creds, url: URL, from: Date): Promise<string[]> {
   const res = await calendarReport(c, url, "calendar-query", {
     "d:prop": { "d:getetag": {} },
-    filter: { "comp-filter": { _attributes: { name: "VCALENDAR" }, "comp-filter": { _attributes: { name: "VEVENT" }, "time-range": { _attributes: { start: icalUtc(from) } } } } },
+    filter: {
+      "comp-filter": {
+        _attributes: { name: "VCALENDAR" },
+        "comp-filter": { _attributes: { name: "VEVENT" }, "time-range": { _attributes: { start: icalUtc(from) } } },
+      },
+    },
   });
   const self = canonicalHref(url.pathname, url);
-  return res.filter((r) => r.href && r.ok).map((r) => canonicalHref(r.href!, url)).filter((h) => h !== self && !h.endsWith("/"));
+  return res
+    .filter((r) => r.href && r.ok)
+    .map((r) => canonicalHref(r.href!, url))
+    .filter((h) => h !== self && !h.endsWith("/"));
 }
 
-export interface FetchedObject { href: string; status: number; etag?: string; data?: string }
+export interface FetchedObject {
+  href: string;
+  status: number;
+  etag?: string;
+  data?: string;
+}
 
 /** calendar-multiget (RFC 4791 §7.9); a member gone meanwhile comes back with status 404. */
 export async function multiget(c: Creds, url: URL, hrefs: string[]): Promise<FetchedObject[]> {
   if (!hrefs.length) return [];
-  const res = await calendarReport(c, url, "calendar-multiget", { "d:prop": { "d:getetag": {}, "c:calendar-data": {} }, "d:href": hrefs });
+  const res = await calendarReport(c, url, "calendar-multiget", {
+    "d:prop": { "d:getetag": {}, "c:calendar-data": {} },
+    "d:href": hrefs,
+  });
   const byHref = new Map<string, FetchedObject>();
   for (const r of res) {
     if (!r.href) continue;
@@ -277,6 +370,12 @@ export function icalUtc(d: Date): string {
 
 /** One object's current etag (for servers that do not return ETag on PUT). */
 export async function objectEtag(c: Creds, objectUrl: URL): Promise<string | undefined> {
-  const [res] = await propfind({ url: objectUrl.href, props: { "d:getetag": {} }, depth: "0", headers: authHeaders(c), fetch: c.fetch });
+  const [res] = await propfind({
+    url: objectUrl.href,
+    props: { "d:getetag": {} },
+    depth: "0",
+    headers: authHeaders(c),
+    fetch: c.fetch,
+  });
   return text(res?.props?.getetag);
 }

@@ -13,7 +13,10 @@ const MAX_OCCURRENCES = 20_000;
 /** Instance ids remembered per object (for tombstones), more than a year of daily events. */
 export const MAX_INSTANCE_IDS = 500;
 
-export interface Window { from: Date; until: Date }
+export interface Window {
+  from: Date;
+  until: Date;
+}
 
 export interface ParsedObject {
   events: CalendarEvent[];
@@ -33,7 +36,9 @@ export function calendarZone(calendarTimezone: string | undefined): ICAL.Timezon
       if (iana) return new IanaTimezone(tzid, iana);
       return new ICAL.Timezone({ component: vtz, tzid });
     }
-  } catch { /* an unreadable calendar-timezone: fall back */ }
+  } catch {
+    /* an unreadable calendar-timezone: fall back */
+  }
   return ICAL.Timezone.utcTimezone;
 }
 
@@ -50,7 +55,18 @@ function isFloating(t: ICAL.Time): boolean {
 /** The UTC instant of a DATE or DATE-TIME value. */
 export function instant(t: ICAL.Time, calZone: ICAL.Timezone): Date {
   if (t.isDate || isFloating(t)) {
-    const wall = new ICAL.Time({ year: t.year, month: t.month, day: t.day, hour: t.isDate ? 0 : t.hour, minute: t.isDate ? 0 : t.minute, second: t.isDate ? 0 : t.second, isDate: false }, calZone);
+    const wall = new ICAL.Time(
+      {
+        year: t.year,
+        month: t.month,
+        day: t.day,
+        hour: t.isDate ? 0 : t.hour,
+        minute: t.isDate ? 0 : t.minute,
+        second: t.isDate ? 0 : t.second,
+        isDate: false,
+      },
+      calZone,
+    );
     return new Date(wall.toUnixTime() * 1000);
   }
   return new Date(t.toUnixTime() * 1000);
@@ -93,7 +109,13 @@ function preferTzdata(root: ICAL.Component): void {
   }
 }
 
-interface Fields { status: CalendarEvent["status"]; transparent: boolean; tatuAppointmentId?: string; title?: string; uid?: string }
+interface Fields {
+  status: CalendarEvent["status"];
+  transparent: boolean;
+  tatuAppointmentId?: string;
+  title?: string;
+  uid?: string;
+}
 
 function fieldsOf(comp: ICAL.Component): Fields {
   const status = String(comp.getFirstPropertyValue("status") ?? "").toUpperCase();
@@ -131,8 +153,13 @@ function span(comp: ICAL.Component, calZone: ICAL.Timezone): { start: Date; end:
     if (duration instanceof ICAL.Duration) {
       // Nominal days/weeks follow the wall clock (RFC 5545 §3.3.6); hours are exact.
       const wall = dtstart.clone();
-      wall.addDuration(ICAL.Duration.fromData({ weeks: duration.weeks, days: duration.days, isNegative: duration.isNegative }));
-      end = new Date(instant(wall, calZone).getTime() + (duration.isNegative ? -1 : 1) * 1000 * (duration.hours * 3600 + duration.minutes * 60 + duration.seconds));
+      wall.addDuration(
+        ICAL.Duration.fromData({ weeks: duration.weeks, days: duration.days, isNegative: duration.isNegative }),
+      );
+      end = new Date(
+        instant(wall, calZone).getTime() +
+          (duration.isNegative ? -1 : 1) * 1000 * (duration.hours * 3600 + duration.minutes * 60 + duration.seconds),
+      );
     } else {
       end = dtstart.isDate ? instant(dayAfter(dtstart), calZone) : start;
     }
@@ -152,9 +179,21 @@ function overlaps(start: Date, end: Date, w: Window): boolean {
   return start < w.until && end > w.from;
 }
 
-function event(externalId: string, s: { start: Date; end: Date; allDay: boolean }, f: Fields, etag: string | undefined, uid: string | undefined): CalendarEvent {
+function event(
+  externalId: string,
+  s: { start: Date; end: Date; allDay: boolean },
+  f: Fields,
+  etag: string | undefined,
+  uid: string | undefined,
+): CalendarEvent {
   return {
-    externalId, iCalUID: uid, start: s.start, end: s.end, allDay: s.allDay, status: f.status, transparent: f.transparent,
+    externalId,
+    iCalUID: uid,
+    start: s.start,
+    end: s.end,
+    allDay: s.allDay,
+    status: f.status,
+    transparent: f.transparent,
     ...(f.tatuAppointmentId ? { tatuAppointmentId: f.tatuAppointmentId } : {}),
     ...(f.title !== undefined ? { title: f.title } : {}),
     ...(etag ? { etag } : {}),
@@ -162,7 +201,13 @@ function event(externalId: string, s: { start: Date; end: Date; allDay: boolean 
 }
 
 /** All VEVENTs of one calendar object resource, recurring ones expanded inside `window`. */
-export function parseObject(href: string, etag: string | undefined, ics: string, calZone: ICAL.Timezone, window: Window): ParsedObject {
+export function parseObject(
+  href: string,
+  etag: string | undefined,
+  ics: string,
+  calZone: ICAL.Timezone,
+  window: Window,
+): ParsedObject {
   const jcal = ICAL.parse(ics);
   const roots = (Array.isArray(jcal[0]) ? jcal : [jcal]).map((j: unknown[]) => new ICAL.Component(j));
   const events: CalendarEvent[] = [];
@@ -174,7 +219,8 @@ export function parseObject(href: string, etag: string | undefined, ics: string,
     for (const ve of root.getAllSubcomponents("vevent")) {
       const uid = String(ve.getFirstPropertyValue("uid") ?? "");
       const g = byUid.get(uid) ?? { overrides: [] };
-      if (ve.hasProperty("recurrence-id")) g.overrides.push(ve); else g.master ??= ve;
+      if (ve.hasProperty("recurrence-id")) g.overrides.push(ve);
+      else g.master ??= ve;
       byUid.set(uid, g);
     }
     let first = true;
@@ -196,7 +242,10 @@ export function parseObject(href: string, etag: string | undefined, ics: string,
           const rid = timeValue(o, "recurrence-id");
           if (!s || !rid) continue;
           const id = `${base}#${recurrenceKey(rid, calZone)}`;
-          if (overlaps(s.start, s.end, window)) { events.push(event(id, s, fieldsOf(o), etag, uid || undefined)); instanceIds.push(id); }
+          if (overlaps(s.start, s.end, window)) {
+            events.push(event(id, s, fieldsOf(o), etag, uid || undefined));
+            instanceIds.push(id);
+          }
         }
         continue;
       }
@@ -207,7 +256,17 @@ export function parseObject(href: string, etag: string | undefined, ics: string,
   return { events, instanceIds };
 }
 
-function expand(base: string, uid: string | undefined, master: ICAL.Component, overrides: ICAL.Component[], etag: string | undefined, calZone: ICAL.Timezone, window: Window, events: CalendarEvent[], ids: string[]): void {
+function expand(
+  base: string,
+  uid: string | undefined,
+  master: ICAL.Component,
+  overrides: ICAL.Component[],
+  etag: string | undefined,
+  calZone: ICAL.Timezone,
+  window: Window,
+  events: CalendarEvent[],
+  ids: string[],
+): void {
   const masterSpan = span(master, calZone);
   const dtstart = timeValue(master, "dtstart");
   if (!masterSpan || !dtstart) return;
@@ -215,7 +274,18 @@ function expand(base: string, uid: string | undefined, master: ICAL.Component, o
   // RFC 5545 §3.8.5.3: every instance has the master's exact duration (all-day: its days).
   const durationMs = masterSpan.end.getTime() - masterSpan.start.getTime();
   const dtend = timeValue(master, "dtend");
-  const allDayDays = dtstart.isDate ? Math.max(1, dtend ? Math.round((Date.UTC(dtend.year, dtend.month - 1, dtend.day) - Date.UTC(dtstart.year, dtstart.month - 1, dtstart.day)) / 86_400_000) : 1) : 0;
+  const allDayDays = dtstart.isDate
+    ? Math.max(
+        1,
+        dtend
+          ? Math.round(
+              (Date.UTC(dtend.year, dtend.month - 1, dtend.day) -
+                Date.UTC(dtstart.year, dtstart.month - 1, dtstart.day)) /
+                86_400_000,
+            )
+          : 1,
+      )
+    : 0;
 
   const ev = new ICAL.Event(master, { exceptions: overrides });
   const visited = new Set<ICAL.Component>();
@@ -231,9 +301,16 @@ function expand(base: string, uid: string | undefined, master: ICAL.Component, o
     if (override) {
       // An override of this very instance carries its own times; a RANGE=THISANDFUTURE
       // override of an earlier one shifts this instance (ical.js computes the shift).
-      const direct = recurrenceKey(timeValue(override, "recurrence-id") ?? rid, calZone) === recurrenceKey(rid, calZone);
+      const direct =
+        recurrenceKey(timeValue(override, "recurrence-id") ?? rid, calZone) === recurrenceKey(rid, calZone);
       if (direct) visited.add(override);
-      s = direct ? span(override, calZone) : { start: instant(details.startDate, calZone), end: instant(details.endDate, calZone), allDay: details.startDate.isDate };
+      s = direct
+        ? span(override, calZone)
+        : {
+            start: instant(details.startDate, calZone),
+            end: instant(details.endDate, calZone),
+            allDay: details.startDate.isDate,
+          };
     } else if (dtstart.isDate) {
       const last = rid.clone();
       last.adjust(allDayDays, 0, 0, 0);

@@ -4,11 +4,28 @@
 // points elsewhere (the tests use a real Radicale).
 import { createObject, deleteObject, updateObject } from "tsdav";
 import type { NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import type { CalendarCredentialsConnect, CalendarInfo, CalendarProvider, EventDraft, WrittenEvent } from "../kit/calendar.ts";
+import type {
+  CalendarCredentialsConnect,
+  CalendarInfo,
+  CalendarProvider,
+  EventDraft,
+  WrittenEvent,
+} from "../kit/calendar.ts";
 import { ProviderError } from "../kit/errors.ts";
 import {
-  authHeaders, calendarUrl, canonicalHref, CalDavHttpError, credentialsOf, credentialsSchema, credsFor,
-  login, multiget, objectEtag, text, type AppleCredentials, type Creds,
+  authHeaders,
+  calendarUrl,
+  canonicalHref,
+  CalDavHttpError,
+  credentialsOf,
+  credentialsSchema,
+  credsFor,
+  login,
+  multiget,
+  objectEtag,
+  text,
+  type AppleCredentials,
+  type Creds,
 } from "./dav.ts";
 import { classifyCalDavError } from "./errors.ts";
 import { assertServerAllowed } from "./server-guard.ts";
@@ -50,7 +67,9 @@ const WRITE_PRIVILEGES = ["all", "write", "writeContent", "bind"];
 function readOnlyFrom(privilegeSet: unknown): boolean | undefined {
   if (!privilegeSet || typeof privilegeSet !== "object") return undefined;
   const list = (privilegeSet as { privilege?: unknown }).privilege;
-  const privileges = (Array.isArray(list) ? list : list ? [list] : []).flatMap((p) => (p && typeof p === "object" ? Object.keys(p) : []));
+  const privileges = (Array.isArray(list) ? list : list ? [list] : []).flatMap((p) =>
+    p && typeof p === "object" ? Object.keys(p) : [],
+  );
   if (!privileges.length) return undefined;
   return !privileges.some((p) => WRITE_PRIVILEGES.includes(p));
 }
@@ -60,20 +79,34 @@ async function listCalendars(env: ProviderEnv, account: ProviderAccount): Promis
     const client = await login(credentialsOf(env, account));
     const calendars = await client.fetchCalendars({
       props: {
-        "d:displayname": {}, "cs:getctag": {}, "d:sync-token": {}, "d:resourcetype": {}, "c:calendar-timezone": {},
-        "c:supported-calendar-component-set": {}, "d:current-user-privilege-set": {},
+        "d:displayname": {},
+        "cs:getctag": {},
+        "d:sync-token": {},
+        "d:resourcetype": {},
+        "c:calendar-timezone": {},
+        "c:supported-calendar-component-set": {},
+        "d:current-user-privilege-set": {},
       },
       projectedProps: { currentUserPrivilegeSet: true },
     });
-    return calendars
-      // Busy time lives in VEVENTs: reminder lists (VTODO-only collections) are not calendars here.
-      .filter((c) => !c.components?.length || c.components.includes("VEVENT"))
-      .map((c) => {
-        const name = text(c.displayName) ?? decodeURIComponent(new URL(c.url).pathname.split("/").filter(Boolean).pop() ?? "Calendar");
-        const timeZone = calendarZoneName(typeof c.timezone === "string" && c.timezone ? c.timezone : undefined);
-        const readOnly = readOnlyFrom(c.projectedProps?.currentUserPrivilegeSet);
-        return { externalId: c.url, name, ...(timeZone ? { timeZone } : {}), ...(readOnly !== undefined ? { readOnly } : {}) };
-      });
+    return (
+      calendars
+        // Busy time lives in VEVENTs: reminder lists (VTODO-only collections) are not calendars here.
+        .filter((c) => !c.components?.length || c.components.includes("VEVENT"))
+        .map((c) => {
+          const name =
+            text(c.displayName) ??
+            decodeURIComponent(new URL(c.url).pathname.split("/").filter(Boolean).pop() ?? "Calendar");
+          const timeZone = calendarZoneName(typeof c.timezone === "string" && c.timezone ? c.timezone : undefined);
+          const readOnly = readOnlyFrom(c.projectedProps?.currentUserPrivilegeSet);
+          return {
+            externalId: c.url,
+            name,
+            ...(timeZone ? { timeZone } : {}),
+            ...(readOnly !== undefined ? { readOnly } : {}),
+          };
+        })
+    );
   } catch (err) {
     throw classifyCalDavError(err);
   }
@@ -89,7 +122,11 @@ function objectUrlFor(calendar: URL, uid: string): URL {
 /** An event id → its object URL (instance ids carry `#<recurrence instant>`). */
 function objectUrlOf(calendar: URL, externalId: string): URL {
   const u = new URL(externalId.split("#")[0]!, calendar);
-  if (u.origin !== calendar.origin || !canonicalHref(u.pathname, calendar).startsWith(canonicalHref(calendar.pathname, calendar))) throw new ProviderError("permanent", "This event does not belong to the calendar.", { code: "CALDAV_BAD_EVENT" });
+  if (
+    u.origin !== calendar.origin ||
+    !canonicalHref(u.pathname, calendar).startsWith(canonicalHref(calendar.pathname, calendar))
+  )
+    throw new ProviderError("permanent", "This event does not belong to the calendar.", { code: "CALDAV_BAD_EVENT" });
   return u;
 }
 
@@ -104,7 +141,10 @@ async function replace(c: Creds, calendar: URL, objectUrl: URL, draft: EventDraf
   for (let attempt = 0; ; attempt++) {
     const [current] = await multiget(c, calendar, [href]);
     if (!current || current.status !== 200) {
-      throw new ProviderError("permanent", "The event no longer exists at Apple Calendar.", { code: "CALDAV_NOT_FOUND", status: 404 });
+      throw new ProviderError("permanent", "The event no longer exists at Apple Calendar.", {
+        code: "CALDAV_NOT_FOUND",
+        status: 404,
+      });
     }
     try {
       const res = await updateObject({
@@ -122,7 +162,12 @@ async function replace(c: Creds, calendar: URL, objectUrl: URL, draft: EventDraf
   }
 }
 
-async function createEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, draft: EventDraft): Promise<WrittenEvent> {
+async function createEvent(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  draft: EventDraft,
+): Promise<WrittenEvent> {
   try {
     const c = credentialsOf(env, account);
     const calendar = calendarUrl(c, calendarId);
@@ -145,7 +190,13 @@ async function createEvent(env: ProviderEnv, account: ProviderAccount, calendarI
   }
 }
 
-async function updateEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string, draft: EventDraft): Promise<WrittenEvent> {
+async function updateEvent(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  externalId: string,
+  draft: EventDraft,
+): Promise<WrittenEvent> {
   try {
     const c = credentialsOf(env, account);
     const calendar = calendarUrl(c, calendarId);
@@ -155,7 +206,12 @@ async function updateEvent(env: ProviderEnv, account: ProviderAccount, calendarI
   }
 }
 
-async function deleteEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string): Promise<void> {
+async function deleteEvent(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  externalId: string,
+): Promise<void> {
   try {
     const c = credentialsOf(env, account);
     const calendar = calendarUrl(c, calendarId);
@@ -175,7 +231,11 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
     checks.push({ name: "caldav calendars", ok: true, detail: `${calendars.length} calendars` });
   } catch (err) {
     const e = classifyCalDavError(err);
-    checks.push({ name: checks.length ? "caldav calendars" : "caldav login", ok: false, detail: `${e.code}: ${e.message}` });
+    checks.push({
+      name: checks.length ? "caldav calendars" : "caldav login",
+      ok: false,
+      detail: `${e.code}: ${e.message}`,
+    });
   }
   return { ok: checks.every((c) => c.ok), checks };
 }

@@ -27,10 +27,17 @@ export function caldavGuard(env: ProviderEnv): OutboundGuard {
 
 /** A refusal as the user sees it: a mistake in the form (CALDAV_SERVER_NOT_ALLOWED), never retried. */
 export function serverRefusal(refused: OutboundRefusedError): ProviderError {
-  const why = refused.reason === "scheme" ? "it is not an https address"
-    : refused.reason === "unresolvable" ? `the name ${refused.host} does not resolve`
-    : "its address is not on the public internet";
-  return new ProviderError("permanent", `Tatu cannot connect to this CalDAV server: ${why}. Use your calendar provider's public https address (for iCloud, leave the server empty).`, { code: "CALDAV_SERVER_NOT_ALLOWED", cause: refused });
+  const why =
+    refused.reason === "scheme"
+      ? "it is not an https address"
+      : refused.reason === "unresolvable"
+        ? `the name ${refused.host} does not resolve`
+        : "its address is not on the public internet";
+  return new ProviderError(
+    "permanent",
+    `Tatu cannot connect to this CalDAV server: ${why}. Use your calendar provider's public https address (for iCloud, leave the server empty).`,
+    { code: "CALDAV_SERVER_NOT_ALLOWED", cause: refused },
+  );
 }
 
 /** Throws CALDAV_SERVER_NOT_ALLOWED for a server a user may not use, before anything is sent

@@ -13,7 +13,17 @@ import type ICAL from "ical.js";
 import { z } from "zod";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage } from "../kit/calendar.ts";
-import { CalDavHttpError, calendarUrl, collectionState, credentialsOf, listEtags, multiget, queryHrefsFrom, syncCollectionReport, type Creds } from "./dav.ts";
+import {
+  CalDavHttpError,
+  calendarUrl,
+  collectionState,
+  credentialsOf,
+  listEtags,
+  multiget,
+  queryHrefsFrom,
+  syncCollectionReport,
+  type Creds,
+} from "./dav.ts";
 import { calendarZone, instanceInstant, parseObject } from "./ical.ts";
 
 export interface SyncSettings {
@@ -33,7 +43,9 @@ const cursorSchema = z.object({
   /** Instance ids emitted per recurring object (window-bounded), for tombstones. */
   inst: z.record(z.string(), z.array(z.string())).optional(),
   /** A change set being fetched: hrefs still to go, and the state to record once done. */
-  pending: z.object({ hrefs: z.array(z.string()), syncToken: z.string().optional(), ctag: z.string().optional() }).optional(),
+  pending: z
+    .object({ hrefs: z.array(z.string()), syncToken: z.string().optional(), ctag: z.string().optional() })
+    .optional(),
 });
 type Cursor = z.infer<typeof cursorSchema>;
 
@@ -55,27 +67,46 @@ function inWindow(id: string, calZone: ICAL.Timezone, opts: CalendarSyncOptions)
 }
 
 /** Tombstones for everything we emitted for `href` (a deleted object). */
-function forgetObject(cursor: Cursor, href: string, calZone: ICAL.Timezone, opts: CalendarSyncOptions): CalendarEvent[] {
+function forgetObject(
+  cursor: Cursor,
+  href: string,
+  calZone: ICAL.Timezone,
+  opts: CalendarSyncOptions,
+): CalendarEvent[] {
   const ids = cursor.inst?.[href];
-  const out = ids ? ids.filter((id) => inWindow(id, calZone, opts)).map((id) => tombstone(id, calZone)) : [tombstone(href, calZone)];
+  const out = ids
+    ? ids.filter((id) => inWindow(id, calZone, opts)).map((id) => tombstone(id, calZone))
+    : [tombstone(href, calZone)];
   if (cursor.inst) delete cursor.inst[href];
   if (cursor.etags) delete cursor.etags[href];
   return out;
 }
 
 export function createSyncEvents(settings: SyncSettings) {
-  return async function* syncEvents(env: ProviderEnv, account: ProviderAccount, calendarId: string, cursorIn: CalendarCursor | null, opts: CalendarSyncOptions): AsyncIterable<CalendarSyncPage> {
+  return async function* syncEvents(
+    env: ProviderEnv,
+    account: ProviderAccount,
+    calendarId: string,
+    cursorIn: CalendarCursor | null,
+    opts: CalendarSyncOptions,
+  ): AsyncIterable<CalendarSyncPage> {
     const creds = credentialsOf(env, account);
     const url = calendarUrl(creds, calendarId);
     const state = await collectionState(creds, url);
     const calZone = calendarZone(state.timezone);
-    const mode: Cursor["mode"] = settings.syncCollection && state.supportsSyncCollection && state.syncToken ? "sync" : "etag";
+    const mode: Cursor["mode"] =
+      settings.syncCollection && state.supportsSyncCollection && state.syncToken ? "sync" : "etag";
     const parsed = cursorIn ? cursorSchema.safeParse(cursorIn) : undefined;
     const cursor = parsed?.success ? parsed.data : undefined;
 
     /** Fetches `cursor.pending` a page at a time; `firstEvents` and the fullResync flag go on
      *  the first page. `fresh`: a full read, where nothing was emitted under this cursor yet. */
-    async function* drain(c: Cursor, firstEvents: CalendarEvent[], fullResync: boolean, fresh = false): AsyncIterable<CalendarSyncPage> {
+    async function* drain(
+      c: Cursor,
+      firstEvents: CalendarEvent[],
+      fullResync: boolean,
+      fresh = false,
+    ): AsyncIterable<CalendarSyncPage> {
       let events = firstEvents;
       let first = true;
       for (;;) {
@@ -103,9 +134,11 @@ export function createSyncEvents(settings: SyncSettings) {
           // Instances (or the plain event) we emitted before and that are gone now: tombstones.
           // An object first seen as recurring may have been a plain event (id = href) before.
           const previous = before ?? (result.instanceIds && !fresh ? [obj.href] : []);
-          for (const id of previous) if (!emitted.has(id) && inWindow(id, calZone, opts)) events.push(tombstone(id, calZone));
+          for (const id of previous)
+            if (!emitted.has(id) && inWindow(id, calZone, opts)) events.push(tombstone(id, calZone));
           c.inst ??= {};
-          if (result.instanceIds) c.inst[obj.href] = result.instanceIds; else delete c.inst[obj.href];
+          if (result.instanceIds) c.inst[obj.href] = result.instanceIds;
+          else delete c.inst[obj.href];
           if (c.etags && obj.etag) c.etags[obj.href] = obj.etag;
         }
         if (pending) {
@@ -160,14 +193,23 @@ export function createSyncEvents(settings: SyncSettings) {
           // RFC 6578 §3.2: a token the server no longer knows → read everything again. Some
           // servers answer 403/409/410 without naming the precondition; the PROPFIND just
           // before succeeded with the same credentials, so that is the token too.
-          if (err instanceof CalDavHttpError && (err.condition === "valid-sync-token" || (!err.condition && [403, 409, 410].includes(err.status)))) {
+          if (
+            err instanceof CalDavHttpError &&
+            (err.condition === "valid-sync-token" || (!err.condition && [403, 409, 410].includes(err.status)))
+          ) {
             yield* full(true);
             return;
           }
           throw err;
         }
-        for (const h of res.removed) { removed.add(h); changed.delete(h); }
-        for (const [h, etag] of res.changed) { changed.set(h, etag); removed.delete(h); }
+        for (const h of res.removed) {
+          removed.add(h);
+          changed.delete(h);
+        }
+        for (const [h, etag] of res.changed) {
+          changed.set(h, etag);
+          removed.delete(h);
+        }
         if (!res.syncToken) break;
         token = res.syncToken;
         if (!res.truncated) break;
@@ -187,7 +229,8 @@ export function createSyncEvents(settings: SyncSettings) {
     const now = await listEtags(creds, url);
     const known = cursor.etags ?? {};
     const events: CalendarEvent[] = [];
-    for (const href of Object.keys(known)) if (!now.has(href)) events.push(...forgetObject(cursor, href, calZone, opts));
+    for (const href of Object.keys(known))
+      if (!now.has(href)) events.push(...forgetObject(cursor, href, calZone, opts));
     const changed = [...now].filter(([href, etag]) => known[href] !== etag).map(([href]) => href);
     // The listing becomes the known state now; changed members stay pending until fetched.
     cursor.etags = Object.fromEntries(now);

@@ -24,7 +24,10 @@ function zonedProperty(name: string, at: Date, zone: string | undefined): ICAL.P
   return prop;
 }
 
-export interface Previous { sequence?: number; created?: ICAL.Time }
+export interface Previous {
+  sequence?: number;
+  created?: ICAL.Time;
+}
 
 /** The object body for `draft`; `previous` carries SEQUENCE/CREATED forward on updates. */
 export function buildIcs(draft: EventDraft, previous?: Previous, now = new Date()): string {
@@ -63,7 +66,10 @@ export function previousOf(ics: string | undefined): Previous | undefined {
     if (!ev) return undefined;
     const seq = ev.getFirstPropertyValue("sequence");
     const created = ev.getFirstPropertyValue("created");
-    return { sequence: typeof seq === "number" ? seq : Number(seq) || 0, created: created instanceof ICAL.Time ? created : undefined };
+    return {
+      sequence: typeof seq === "number" ? seq : Number(seq) || 0,
+      created: created instanceof ICAL.Time ? created : undefined,
+    };
   } catch {
     return undefined;
   }

@@ -76,10 +76,12 @@ function transitions(zone: string, fromMs: number, untilMs: number): { at: numbe
     const next = Math.min(t + 7 * DAY, untilMs);
     const nextOff = offsetMs(zone, next);
     if (nextOff !== off) {
-      let lo = t, hi = next;
+      let lo = t,
+        hi = next;
       while (hi - lo > 1000) {
         const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-        if (offsetMs(zone, mid) === off) lo = mid; else hi = mid;
+        if (offsetMs(zone, mid) === off) lo = mid;
+        else hi = mid;
       }
       out.push({ at: hi, from: off, to: nextOff });
     }
@@ -123,5 +125,12 @@ function toIsoWall(compact: string): string {
 
 /** A property whose value is written verbatim (utc-offset values keep their seconds). */
 function rawProperty(name: string, value: string): ICAL.Property {
-  return new ICAL.Property([name, {}, "utc-offset", value.length > 5 ? `${value.slice(0, 3)}:${value.slice(3, 5)}:${value.slice(5)}` : `${value.slice(0, 3)}:${value.slice(3)}`]);
+  return new ICAL.Property([
+    name,
+    {},
+    "utc-offset",
+    value.length > 5
+      ? `${value.slice(0, 3)}:${value.slice(3, 5)}:${value.slice(5)}`
+      : `${value.slice(0, 3)}:${value.slice(3)}`,
+  ]);
 }

@@ -19,7 +19,9 @@ const IdClaims = z.object({ name: z.string().optional() }).passthrough();
 function nameFromIdToken(idToken: unknown): string | undefined {
   if (typeof idToken !== "string") return undefined;
   try {
-    const claims = IdClaims.safeParse(JSON.parse(Buffer.from(idToken.split(".")[1] ?? "", "base64url").toString("utf8")));
+    const claims = IdClaims.safeParse(
+      JSON.parse(Buffer.from(idToken.split(".")[1] ?? "", "base64url").toString("utf8")),
+    );
     return claims.success ? claims.data.name : undefined;
   } catch {
     return undefined;
@@ -53,10 +55,14 @@ export const googleConnect: OAuthConnect = {
       throw classifyGmailError(err);
     }
     if (!tokens.refresh_token)
-      throw new ProviderError("auth", "Google did not return a refresh token; connect the account again", { code: "GOOGLE_NO_REFRESH_TOKEN" });
+      throw new ProviderError("auth", "Google did not return a refresh token; connect the account again", {
+        code: "GOOGLE_NO_REFRESH_TOKEN",
+      });
     const scopes = (tokens.scope ?? "").split(" ").filter(Boolean);
     if (!scopes.some((s) => CAN_READ.includes(s)) || !scopes.some((s) => CAN_SEND.includes(s)))
-      throw new ProviderError("auth", "Tatu needs permission to read and send Gmail: connect again and allow both", { code: "GOOGLE_SCOPES_MISSING" });
+      throw new ProviderError("auth", "Tatu needs permission to read and send Gmail: connect again and allow both", {
+        code: "GOOGLE_SCOPES_MISSING",
+      });
 
     client.setCredentials(tokens);
     let address: string;

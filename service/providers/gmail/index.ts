@@ -45,12 +45,16 @@ export function createGmailProvider(overrides: Partial<GmailTuning> = {}): Chann
     async smoke(env, account): Promise<SmokeResult> {
       const { run, result } = smokeChecks((err) => classifyGmailError(err).message);
       let session: GmailSession | undefined;
-      await run("credentials", async () => { session = new GmailSession(env, account); return undefined; });
+      await run("credentials", async () => {
+        session = new GmailSession(env, account);
+        return undefined;
+      });
       if (session) {
         const s = session;
         await run("users.getProfile", async () => {
           const p = await s.call((g) => g.users.getProfile({ userId: "me" }));
-          if (p.emailAddress?.toLowerCase() !== account.address.toLowerCase()) throw new Error(`token belongs to another mailbox`);
+          if (p.emailAddress?.toLowerCase() !== account.address.toLowerCase())
+            throw new Error(`token belongs to another mailbox`);
           return `${p.messagesTotal ?? 0} messages`;
         });
         await run("users.messages.list", async () => {

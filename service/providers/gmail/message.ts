@@ -26,9 +26,15 @@ export function decodeWords(value: string): string {
   return value
     .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?)/g, "$1")
     .replace(/=\?([^?*]+)(?:\*[^?]*)?\?([BbQq])\?([^?]*)\?=/g, (_all, charset: string, enc: string, data: string) => {
-      const bytes = enc.toUpperCase() === "B"
-        ? Buffer.from(data, "base64")
-        : Buffer.from(data.replace(/_/g, " ").replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1");
+      const bytes =
+        enc.toUpperCase() === "B"
+          ? Buffer.from(data, "base64")
+          : Buffer.from(
+              data
+                .replace(/_/g, " ")
+                .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+              "latin1",
+            );
       return decodeText(bytes, charset);
     });
 }
@@ -68,7 +74,12 @@ function leaves(part: Part | undefined, out: Part[] = []): Part[] {
   return out;
 }
 
-const EXT: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "application/pdf": "pdf" };
+const EXT: Record<string, string> = {
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/gif": "gif",
+  "application/pdf": "pdf",
+};
 
 export async function toInbound(msg: gmail_v1.Schema$Message, opts: ToInboundOptions): Promise<InboundMessage> {
   const headers = msg.payload?.headers ?? undefined;
@@ -92,7 +103,9 @@ export async function toInbound(msg: gmail_v1.Schema$Message, opts: ToInboundOpt
     }
     const size = part.body?.size ?? 0;
     const contentId = headerOf(part.headers, "Content-ID")?.replace(/^<|>$/g, "");
-    const filename = part.filename ? decodeWords(part.filename) : `${contentId ?? `attachment-${i + 1}`}.${EXT[type] ?? "bin"}`;
+    const filename = part.filename
+      ? decodeWords(part.filename)
+      : `${contentId ?? `attachment-${i + 1}`}.${EXT[type] ?? "bin"}`;
     if (size > opts.maxAttachmentBytes) {
       opts.onSkipped?.({ filename, size });
       continue;
@@ -119,7 +132,9 @@ export async function toInbound(msg: gmail_v1.Schema$Message, opts: ToInboundOpt
     text: texts.length ? texts.join("\n") : html ? htmlToText(html) : "",
     ...(html !== undefined && { html }),
     // internalDate is when Google accepted the message: more reliable than the Date header.
-    sentAt: new Date(Number.isFinite(internal) && internal > 0 ? internal : Number.isNaN(dateHeader) ? Date.now() : dateHeader),
+    sentAt: new Date(
+      Number.isFinite(internal) && internal > 0 ? internal : Number.isNaN(dateHeader) ? Date.now() : dateHeader,
+    ),
     seen: !labels.includes("UNREAD"),
     ...(rfc822MessageId && { rfc822MessageId }),
     ...(inReplyTo && { inReplyTo }),
@@ -134,6 +149,13 @@ function htmlToText(html: string): string {
     .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, "")
     .replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, "\n")
     .replace(/<[^>]+>/g, "")
-    .replace(/&nbsp;/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&")
-    .replace(/[ \t]+\n/g, "\n").replace(/\n{3,}/g, "\n\n").trim();
+    .replace(/&nbsp;/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&")
+    .replace(/[ \t]+\n/g, "\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
 }

@@ -1,7 +1,8 @@
 import { defineMeta } from "../kit/meta.ts";
 
 export default defineMeta({
-  id: "gmail", order: 10,
+  id: "gmail",
+  order: 10,
   label: "Gmail",
   kind: "channel",
   requiredEnv: ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],

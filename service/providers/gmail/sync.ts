@@ -9,7 +9,14 @@
 // last successful sync is walked again instead of failing.
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
-import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
+import type {
+  InboundMessage,
+  ProviderAccount,
+  ProviderEnv,
+  SyncCursor,
+  SyncOptions,
+  SyncPage,
+} from "../kit/channel.ts";
 import { GmailSession } from "../kit/google/session.ts";
 import { toInbound } from "./message.ts";
 
@@ -34,7 +41,11 @@ const Backfill = z.object({
   fetched: z.number().int().min(0),
   max: z.number().int().min(1),
 });
-const Incremental = z.object({ phase: z.literal("incremental"), historyId: z.string().regex(/^\d+$/), syncedAt: z.number().optional() });
+const Incremental = z.object({
+  phase: z.literal("incremental"),
+  historyId: z.string().regex(/^\d+$/),
+  syncedAt: z.number().optional(),
+});
 const Cursor = z.discriminatedUnion("phase", [Backfill, Incremental]);
 type Backfill = z.infer<typeof Backfill>;
 type Incremental = z.infer<typeof Incremental>;
@@ -45,17 +56,26 @@ const ListPage = z.object({
   nextPageToken: z.string().optional(),
 });
 const HistoryPage = z.object({
-  history: z.array(z.object({
-    id: z.string(),
-    messagesAdded: z.array(z.object({ message: z.object({ id: z.string(), labelIds: z.array(z.string()).optional() }) })).optional(),
-  })).optional(),
+  history: z
+    .array(
+      z.object({
+        id: z.string(),
+        messagesAdded: z
+          .array(z.object({ message: z.object({ id: z.string(), labelIds: z.array(z.string()).optional() }) }))
+          .optional(),
+      }),
+    )
+    .optional(),
   nextPageToken: z.string().optional(),
   historyId: z.string(),
 });
 
 function parse<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
   const r = schema.safeParse(data);
-  if (!r.success) throw new ProviderError("transient", `Gmail returned an unexpected ${what} response`, { code: "GMAIL_BAD_RESPONSE" });
+  if (!r.success)
+    throw new ProviderError("transient", `Gmail returned an unexpected ${what} response`, {
+      code: "GMAIL_BAD_RESPONSE",
+    });
   return r.data;
 }
 
@@ -73,7 +93,11 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 export async function* syncGmail(
-  env: ProviderEnv, account: ProviderAccount, stored: SyncCursor | null, opts: SyncOptions, tuning: SyncTuning,
+  env: ProviderEnv,
+  account: ProviderAccount,
+  stored: SyncCursor | null,
+  opts: SyncOptions,
+  tuning: SyncTuning,
 ): AsyncGenerator<SyncPage> {
   const s = new GmailSession(env, account);
   const log = env.log.child({ provider: "gmail", accountId: account.id });
@@ -94,7 +118,9 @@ export async function* syncGmail(
       return await toInbound(msg, {
         maxAttachmentBytes: maxBytes,
         fetchAttachment: async (attachmentId) => {
-          const part = await s.call((g) => g.users.messages.attachments.get({ userId: "me", messageId: id, id: attachmentId }));
+          const part = await s.call((g) =>
+            g.users.messages.attachments.get({ userId: "me", messageId: id, id: attachmentId }),
+          );
           return Buffer.from(part.data ?? "", "base64url");
         },
         onSkipped: ({ size }) => log.warn({ messageId: id, size }, "gmail attachment over ATTACHMENT_MAX_MB left out"),
@@ -106,11 +132,19 @@ export async function* syncGmail(
     }
   };
   const fetchAll = async (ids: string[]) =>
-    (await mapLimit([...new Set(ids)], tuning.concurrency, fetchMessage)).filter((m): m is InboundMessage => m !== null);
+    (await mapLimit([...new Set(ids)], tuning.concurrency, fetchMessage)).filter(
+      (m): m is InboundMessage => m !== null,
+    );
 
   const freshBackfill = async (since: Date, max: number): Promise<Backfill> => {
     const profile = parse(Profile, await s.call((g) => g.users.getProfile({ userId: "me" })), "profile");
-    return { phase: "backfill", historyId: profile.historyId, after: Math.floor(since.getTime() / 1000), fetched: 0, max };
+    return {
+      phase: "backfill",
+      historyId: profile.historyId,
+      after: Math.floor(since.getTime() / 1000),
+      fetched: 0,
+      max,
+    };
   };
 
   /** Walks the window page by page; returns the cursor to continue incrementally from. */
@@ -120,10 +154,18 @@ export async function* syncGmail(
     while (state.fetched < state.max) {
       let page: z.infer<typeof ListPage>;
       try {
-        page = parse(ListPage, await s.call((g) => g.users.messages.list({
-          userId: "me", q: windowQuery(state.after), maxResults: Math.min(tuning.pageSize, state.max - state.fetched),
-          ...(state.pageToken && { pageToken: state.pageToken }),
-        })), "messages.list");
+        page = parse(
+          ListPage,
+          await s.call((g) =>
+            g.users.messages.list({
+              userId: "me",
+              q: windowQuery(state.after),
+              maxResults: Math.min(tuning.pageSize, state.max - state.fetched),
+              ...(state.pageToken && { pageToken: state.pageToken }),
+            }),
+          ),
+          "messages.list",
+        );
       } catch (err) {
         // A stored page token Gmail no longer honours: walk the window again (dedup absorbs it).
         if (state.pageToken && !restarted && err instanceof ProviderError && err.status === 400) {
@@ -156,27 +198,43 @@ export async function* syncGmail(
     for (;;) {
       let page: z.infer<typeof HistoryPage>;
       try {
-        page = parse(HistoryPage, await s.call((g) => g.users.history.list({
-          userId: "me", startHistoryId: start.historyId, historyTypes: ["messageAdded"], maxResults: tuning.pageSize,
-          ...(pageToken && { pageToken }),
-        })), "history.list");
+        page = parse(
+          HistoryPage,
+          await s.call((g) =>
+            g.users.history.list({
+              userId: "me",
+              startHistoryId: start.historyId,
+              historyTypes: ["messageAdded"],
+              maxResults: tuning.pageSize,
+              ...(pageToken && { pageToken }),
+            }),
+          ),
+          "history.list",
+        );
       } catch (err) {
         if (err instanceof ProviderError && err.status === 404) return false;
         throw err;
       }
       const records = page.history ?? [];
-      const ids = records.flatMap((r) => (r.messagesAdded ?? [])
-        .filter(({ message }) => {
-          const labels = message.labelIds ?? [];
-          return (labels.includes("INBOX") || labels.includes("SENT")) && !labels.some((l) => SKIP_LABELS.includes(l));
-        })
-        .map(({ message }) => message.id));
+      const ids = records.flatMap((r) =>
+        (r.messagesAdded ?? [])
+          .filter(({ message }) => {
+            const labels = message.labelIds ?? [];
+            return (
+              (labels.includes("INBOX") || labels.includes("SENT")) && !labels.some((l) => SKIP_LABELS.includes(l))
+            );
+          })
+          .map(({ message }) => message.id),
+      );
       const messages = await fetchAll(ids);
       if (page.nextPageToken) {
         // Records are ascending and strictly after startHistoryId: the last one seen is a
         // safe resume point without relying on the page token surviving a crash.
         pageToken = page.nextPageToken;
-        yield { messages, cursor: { phase: "incremental", historyId: records.at(-1)?.id ?? start.historyId, syncedAt: start.syncedAt } };
+        yield {
+          messages,
+          cursor: { phase: "incremental", historyId: records.at(-1)?.id ?? start.historyId, syncedAt: start.syncedAt },
+        };
         continue;
       }
       yield { messages, cursor: { phase: "incremental", historyId: page.historyId, syncedAt: Date.now() } };
@@ -195,5 +253,7 @@ export async function* syncGmail(
   const since = opts.since ?? (from.syncedAt ? new Date(from.syncedAt - DAY) : windowStart());
   const resumed = yield* backfill(await freshBackfill(since, opts.maxMessages ?? DEFAULT_MAX));
   if (!(yield* incremental(resumed)))
-    throw new ProviderError("transient", "Gmail history expired again right after a full re-sync", { code: "HISTORY_EXPIRED" });
+    throw new ProviderError("transient", "Gmail history expired again right after a full re-sync", {
+      code: "HISTORY_EXPIRED",
+    });
 }

@@ -46,7 +46,8 @@ export function classifyCalendarError(err: unknown): ProviderError {
   const status = e.response?.status ?? (typeof e.status === "number" ? e.status : undefined);
   const data = e.response?.data;
   // Flat OAuth errors ({error:"invalid_grant"}), network errors, no refresh token: shared grant logic.
-  if (status === undefined || (data && typeof (data as { error?: unknown }).error === "string")) return classifyGmailError(err);
+  if (status === undefined || (data && typeof (data as { error?: unknown }).error === "string"))
+    return classifyGmailError(err);
 
   const api = ApiError.safeParse(data);
   const detail = api.success ? api.data.error.errors?.[0] : undefined;
@@ -55,23 +56,62 @@ export function classifyCalendarError(err: unknown): ProviderError {
   const short = ((api.success ? api.data.error.message : undefined) ?? e.message ?? "").slice(0, 200);
   const opts = { status };
 
-  if (status === 401) return new ProviderError("auth", "Google Calendar rejected the access token", { code: "GOOGLE_CALENDAR_UNAUTHENTICATED", ...opts });
+  if (status === 401)
+    return new ProviderError("auth", "Google Calendar rejected the access token", {
+      code: "GOOGLE_CALENDAR_UNAUTHENTICATED",
+      ...opts,
+    });
   if (status === 429 || (status === 403 && reason && RATE_REASONS.has(reason))) {
     // Google documents no Retry-After for Calendar; honour one when a proxy or Google sends it.
     const retryAfterMs = parseRetryAfter(header(e.response?.headers, "retry-after"));
-    return new ProviderError("rate_limit", `Google Calendar rate limit: ${short}`, { code: "GOOGLE_CALENDAR_RATE_LIMIT", retryAfterMs, ...opts });
+    return new ProviderError("rate_limit", `Google Calendar rate limit: ${short}`, {
+      code: "GOOGLE_CALENDAR_RATE_LIMIT",
+      retryAfterMs,
+      ...opts,
+    });
   }
   if (status === 403 && reason === "insufficientPermissions")
-    return new ProviderError("auth", "The Google grant lacks calendar permission: reconnect Google and allow calendar access", { code: "GOOGLE_CALENDAR_SCOPE_MISSING", ...opts });
-  if (status === 403 && (reason === "requiredAccessLevel" || reason === "forbidden" || reason === "forbiddenForNonOrganizer"))
-    return new ProviderError("permanent", "Tatu may not write to this Google calendar", { code: "GOOGLE_CALENDAR_READ_ONLY", ...opts });
-  if (status === 404) return new ProviderError("permanent", "Google Calendar: calendar or event not found", { code: CODES.notFound, ...opts });
+    return new ProviderError(
+      "auth",
+      "The Google grant lacks calendar permission: reconnect Google and allow calendar access",
+      { code: "GOOGLE_CALENDAR_SCOPE_MISSING", ...opts },
+    );
+  if (
+    status === 403 &&
+    (reason === "requiredAccessLevel" || reason === "forbidden" || reason === "forbiddenForNonOrganizer")
+  )
+    return new ProviderError("permanent", "Tatu may not write to this Google calendar", {
+      code: "GOOGLE_CALENDAR_READ_ONLY",
+      ...opts,
+    });
+  if (status === 404)
+    return new ProviderError("permanent", "Google Calendar: calendar or event not found", {
+      code: CODES.notFound,
+      ...opts,
+    });
   if (status === 410)
     return reason === "deleted"
-      ? new ProviderError("permanent", "Google Calendar: the event was already deleted", { code: CODES.eventGone, ...opts })
-      : new ProviderError("permanent", "Google Calendar: the sync token is no longer valid", { code: CODES.syncTokenGone, ...opts });
-  if (status === 409) return new ProviderError("permanent", `Google Calendar: ${short || "duplicate"}`, { code: CODES.duplicate, ...opts });
-  if (status === 400 && location === "pageToken") return new ProviderError("permanent", "Google Calendar: page token no longer valid", { code: CODES.badPageToken, ...opts });
+      ? new ProviderError("permanent", "Google Calendar: the event was already deleted", {
+          code: CODES.eventGone,
+          ...opts,
+        })
+      : new ProviderError("permanent", "Google Calendar: the sync token is no longer valid", {
+          code: CODES.syncTokenGone,
+          ...opts,
+        });
+  if (status === 409)
+    return new ProviderError("permanent", `Google Calendar: ${short || "duplicate"}`, {
+      code: CODES.duplicate,
+      ...opts,
+    });
+  if (status === 400 && location === "pageToken")
+    return new ProviderError("permanent", "Google Calendar: page token no longer valid", {
+      code: CODES.badPageToken,
+      ...opts,
+    });
   const cls = classifyHttpStatus(status);
-  return new ProviderError(cls, `Google Calendar answered ${status}${short ? `: ${short}` : ""}`, { code: `GOOGLE_CALENDAR_HTTP_${status}`, ...opts });
+  return new ProviderError(cls, `Google Calendar answered ${status}${short ? `: ${short}` : ""}`, {
+    code: `GOOGLE_CALENDAR_HTTP_${status}`,
+    ...opts,
+  });
 }

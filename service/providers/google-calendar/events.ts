@@ -36,7 +36,9 @@ function instant(t: Time, calendarZone: string): { at: Date; allDay: boolean } |
   }
   if (!t.dateTime) return undefined;
   // RFC 3339 with an offset is absolute; without one it is wall time in its zone.
-  const at = /(Z|[+-]\d{2}:?\d{2})$/i.test(t.dateTime) ? new Date(t.dateTime) : wallInstant(t.dateTime, t.timeZone ?? calendarZone);
+  const at = /(Z|[+-]\d{2}:?\d{2})$/i.test(t.dateTime)
+    ? new Date(t.dateTime)
+    : wallInstant(t.dateTime, t.timeZone ?? calendarZone);
   return at && !Number.isNaN(at.getTime()) ? { at, allDay: false } : undefined;
 }
 
@@ -48,7 +50,9 @@ export function toCalendarEvent(raw: calendar_v3.Schema$Event, calendarZone: str
   if (!parsed.success) return undefined;
   const ev = parsed.data;
   const status = ev.status === "cancelled" ? "cancelled" : ev.status === "tentative" ? "tentative" : "confirmed";
-  const start = (ev.start && instant(ev.start, calendarZone)) ?? (ev.originalStartTime && instant(ev.originalStartTime, calendarZone));
+  const start =
+    (ev.start && instant(ev.start, calendarZone)) ??
+    (ev.originalStartTime && instant(ev.originalStartTime, calendarZone));
   const end = (ev.end && instant(ev.end, calendarZone)) ?? start;
   if (!start && status !== "cancelled") return undefined;
   const appointmentId = ev.extendedProperties?.private?.[APPOINTMENT_PROP] ?? undefined;
@@ -70,7 +74,9 @@ export function toCalendarEvent(raw: calendar_v3.Schema$Event, calendarZone: str
 /** The Event body for import/patch: local wall time + IANA zone, Tatu's id as a private property. */
 export function eventBody(draft: EventDraft): calendar_v3.Schema$Event {
   if (!isZone(draft.timeZone))
-    throw new ProviderError("permanent", `Unknown time zone "${draft.timeZone.slice(0, 64)}"`, { code: "GOOGLE_CALENDAR_BAD_TIME_ZONE" });
+    throw new ProviderError("permanent", `Unknown time zone "${draft.timeZone.slice(0, 64)}"`, {
+      code: "GOOGLE_CALENDAR_BAD_TIME_ZONE",
+    });
   return {
     summary: draft.title,
     description: draft.description ?? "",

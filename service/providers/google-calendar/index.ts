@@ -30,7 +30,13 @@ export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTu
   const tuning = { ...defaults, ...overrides };
   return {
     ...meta,
-    connect: { kind: "shared-grant", route: "google", grantLabel: "Google", grantProvider: "gmail", requiredScope: "https://www.googleapis.com/auth/calendar" },
+    connect: {
+      kind: "shared-grant",
+      route: "google",
+      grantLabel: "Google",
+      grantProvider: "gmail",
+      requiredScope: "https://www.googleapis.com/auth/calendar",
+    },
     classifyError: classifyCalendarError,
 
     async listCalendars(env, account): Promise<CalendarInfo[]> {
@@ -54,7 +60,8 @@ export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTu
       return out;
     },
 
-    syncEvents: (env, account, calendarId, cursor, opts) => syncGoogleEvents(env, account, calendarId, cursor, opts, tuning),
+    syncEvents: (env, account, calendarId, cursor, opts) =>
+      syncGoogleEvents(env, account, calendarId, cursor, opts, tuning),
 
     // events.import rather than insert: insert drops a client iCalUID and mints
     // "<id>@google.com", import keeps Tatu's UID (matching across calendars and with the
@@ -64,21 +71,44 @@ export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTu
       const s = new CalendarSession(env, account);
       const body = eventBody(draft);
       try {
-        return written(await s.call((c) => c.events.import({ calendarId, requestBody: { ...body, iCalUID: draft.iCalUID, status: "confirmed" } })));
+        return written(
+          await s.call((c) =>
+            c.events.import({ calendarId, requestBody: { ...body, iCalUID: draft.iCalUID, status: "confirmed" } }),
+          ),
+        );
       } catch (err) {
         if ((err as { code?: string }).code !== CODES.duplicate) throw err;
       }
-      const found = await s.call((c) => c.events.list({ calendarId, iCalUID: draft.iCalUID, showDeleted: true, maxResults: 10 }));
+      const found = await s.call((c) =>
+        c.events.list({ calendarId, iCalUID: draft.iCalUID, showDeleted: true, maxResults: 10 }),
+      );
       const existing = (found.items ?? []).find((e) => !e.recurringEventId && e.id);
-      if (!existing) throw new ProviderError("permanent", "Google Calendar: the iCalUID is taken by an event Tatu cannot see", { code: CODES.duplicate, status: 409 });
+      if (!existing)
+        throw new ProviderError("permanent", "Google Calendar: the iCalUID is taken by an event Tatu cannot see", {
+          code: CODES.duplicate,
+          status: 409,
+        });
       // A deleted event with this UID comes back to life: create means "should be there".
-      return written(await s.call((c) => c.events.patch({ calendarId, eventId: existing.id!, sendUpdates: "none", requestBody: { ...body, status: "confirmed" } })));
+      return written(
+        await s.call((c) =>
+          c.events.patch({
+            calendarId,
+            eventId: existing.id!,
+            sendUpdates: "none",
+            requestBody: { ...body, status: "confirmed" },
+          }),
+        ),
+      );
     },
 
     async updateEvent(env, account, calendarId, externalId, draft) {
       const s = new CalendarSession(env, account);
       const body = eventBody(draft);
-      return written(await s.call((c) => c.events.patch({ calendarId, eventId: externalId, sendUpdates: "none", requestBody: body })));
+      return written(
+        await s.call((c) =>
+          c.events.patch({ calendarId, eventId: externalId, sendUpdates: "none", requestBody: body }),
+        ),
+      );
     },
 
     async deleteEvent(env, account, calendarId, externalId) {
@@ -95,11 +125,21 @@ export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTu
     async smoke(env, account): Promise<SmokeResult> {
       const { run, result } = smokeChecks((err) => classifyCalendarError(err).message);
       let session: CalendarSession | undefined;
-      await run("credentials", async () => { session = new CalendarSession(env, account); return undefined; });
+      await run("credentials", async () => {
+        session = new CalendarSession(env, account);
+        return undefined;
+      });
       if (session) {
         const s = session;
-        await run("calendarList.list", async () => `${(await s.call((c) => c.calendarList.list({ maxResults: 250 }))).items?.length ?? 0} calendars`);
-        await run("events.list", async () => `${(await s.call((c) => c.events.list({ calendarId: "primary", maxResults: 1 }))).items?.length ?? 0} listed`);
+        await run(
+          "calendarList.list",
+          async () => `${(await s.call((c) => c.calendarList.list({ maxResults: 250 }))).items?.length ?? 0} calendars`,
+        );
+        await run(
+          "events.list",
+          async () =>
+            `${(await s.call((c) => c.events.list({ calendarId: "primary", maxResults: 1 }))).items?.length ?? 0} listed`,
+        );
       }
       return result();
     },

@@ -23,7 +23,13 @@ export class CalendarSession {
     } catch (err) {
       throw classifyCalendarError(err);
     }
-    this.api = calendar({ version: "v3", auth: this.grant.client, rootUrl: calendarRoot(env), retry: false, timeout: GOOGLE_REQUEST_TIMEOUT_MS });
+    this.api = calendar({
+      version: "v3",
+      auth: this.grant.client,
+      rootUrl: calendarRoot(env),
+      retry: false,
+      timeout: GOOGLE_REQUEST_TIMEOUT_MS,
+    });
   }
 
   /** One SDK call; refreshed tokens are saved before it returns; errors are ProviderErrors. */

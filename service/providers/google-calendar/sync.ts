@@ -34,10 +34,18 @@ const Cursor = z.object({
 });
 type Cursor = z.infer<typeof Cursor>;
 
-const windowOf = (opts: CalendarSyncOptions): Cursor => ({ timeMin: opts.from.toISOString(), timeMax: opts.until.toISOString() });
+const windowOf = (opts: CalendarSyncOptions): Cursor => ({
+  timeMin: opts.from.toISOString(),
+  timeMax: opts.until.toISOString(),
+});
 
 export async function* syncGoogleEvents(
-  env: ProviderEnv, account: ProviderAccount, calendarId: string, cursor: CalendarCursor | null, opts: CalendarSyncOptions, tuning: SyncTuning,
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  cursor: CalendarCursor | null,
+  opts: CalendarSyncOptions,
+  tuning: SyncTuning,
 ): AsyncGenerator<CalendarSyncPage> {
   const session = new CalendarSession(env, account);
   let state: Cursor;
@@ -62,12 +70,22 @@ export async function* syncGoogleEvents(
   let restarted = false;
   let resumedPage = state.pageToken !== undefined;
   for (;;) {
-    const common = { calendarId, singleEvents: true, showDeleted: true, maxResults: tuning.pageSize, ...(state.pageToken && { pageToken: state.pageToken }) };
+    const common = {
+      calendarId,
+      singleEvents: true,
+      showDeleted: true,
+      maxResults: tuning.pageSize,
+      ...(state.pageToken && { pageToken: state.pageToken }),
+    };
     let data: calendar_v3.Schema$Events;
     try {
-      data = await session.call((c) => c.events.list(state.syncToken
-        ? { ...common, syncToken: state.syncToken }
-        : { ...common, timeMin: state.timeMin, timeMax: state.timeMax }));
+      data = await session.call((c) =>
+        c.events.list(
+          state.syncToken
+            ? { ...common, syncToken: state.syncToken }
+            : { ...common, timeMin: state.timeMin, timeMax: state.timeMax },
+        ),
+      );
     } catch (err) {
       const e = err as ProviderError;
       // 410: Google dropped the sync token. A stored page token may also have gone stale.
@@ -93,8 +111,12 @@ export async function* syncGoogleEvents(
     }
     let next: Cursor;
     if (data.nextPageToken) next = { ...state, pageToken: data.nextPageToken };
-    else if (data.nextSyncToken) next = { syncToken: data.nextSyncToken, timeMin: state.timeMin, timeMax: state.timeMax };
-    else throw new ProviderError("transient", "Google Calendar returned a page without nextPageToken or nextSyncToken", { code: "GOOGLE_CALENDAR_NO_CURSOR" });
+    else if (data.nextSyncToken)
+      next = { syncToken: data.nextSyncToken, timeMin: state.timeMin, timeMax: state.timeMax };
+    else
+      throw new ProviderError("transient", "Google Calendar returned a page without nextPageToken or nextSyncToken", {
+        code: "GOOGLE_CALENDAR_NO_CURSOR",
+      });
 
     yield { events, cursor: { ...next }, ...(fullResync && { fullResync: true }) };
     fullResync = false;

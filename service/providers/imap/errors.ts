@@ -7,12 +7,31 @@ export const RATE_LIMIT_BACKOFF_MS = 60_000;
 
 const transientCodes = new Set([
   // Node socket / DNS layer (both SDKs pass these through)
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNABORTED",
   // imapflow
-  "NoConnection", "EConnectionClosed", "ClosedAfterConnectText", "ClosedAfterConnectTLS",
-  "CONNECT_TIMEOUT", "GREETING_TIMEOUT", "UPGRADE_TIMEOUT", "ETIMEOUT", "LockTimeout",
+  "NoConnection",
+  "EConnectionClosed",
+  "ClosedAfterConnectText",
+  "ClosedAfterConnectTLS",
+  "CONNECT_TIMEOUT",
+  "GREETING_TIMEOUT",
+  "UPGRADE_TIMEOUT",
+  "ETIMEOUT",
+  "LockTimeout",
   // nodemailer
-  "ECONNECTION", "ESOCKET", "EDNS", "ETLS", "EPROXY",
+  "ECONNECTION",
+  "ESOCKET",
+  "EDNS",
+  "ETLS",
+  "EPROXY",
 ]);
 
 /** IMAP response codes Yahoo (and others) use for "too much, come back later". */
@@ -37,22 +56,54 @@ export const authHelp =
 export function classifyYahooError(err: unknown, protocol: "imap" | "smtp" = "imap"): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = (typeof err === "object" && err !== null ? err : { message: String(err) }) as SdkError;
-  const serverText = [e.serverResponseCode, e.responseText, e.reason, typeof e.response === "string" ? e.response : ""].filter(Boolean).join(" ");
+  const serverText = [e.serverResponseCode, e.responseText, e.reason, typeof e.response === "string" ? e.response : ""]
+    .filter(Boolean)
+    .join(" ");
 
   // Checked before auth: Yahoo refuses LOGIN with "NO [UNAVAILABLE] … try again later" when
   // throttling, which imapflow also flags as authenticationFailed.
-  if (e.code === "ETHROTTLE" || throttleCodes.has(e.serverResponseCode ?? "") || /\[(UNAVAILABLE|LIMIT|THROTTLED|TSS0\d)\]|temporarily deferred/i.test(serverText)) {
-    const retryAfterMs = typeof e.throttleReset === "number" && e.throttleReset > 0 ? e.throttleReset : RATE_LIMIT_BACKOFF_MS;
-    return new ProviderError("rate_limit", "Yahoo asked Tatu to slow down.", { code: protocol === "imap" ? "IMAP_THROTTLED" : "SMTP_THROTTLED", retryAfterMs, cause: err });
+  if (
+    e.code === "ETHROTTLE" ||
+    throttleCodes.has(e.serverResponseCode ?? "") ||
+    /\[(UNAVAILABLE|LIMIT|THROTTLED|TSS0\d)\]|temporarily deferred/i.test(serverText)
+  ) {
+    const retryAfterMs =
+      typeof e.throttleReset === "number" && e.throttleReset > 0 ? e.throttleReset : RATE_LIMIT_BACKOFF_MS;
+    return new ProviderError("rate_limit", "Yahoo asked Tatu to slow down.", {
+      code: protocol === "imap" ? "IMAP_THROTTLED" : "SMTP_THROTTLED",
+      retryAfterMs,
+      cause: err,
+    });
   }
-  if (e.authenticationFailed || e.serverResponseCode === "AUTHENTICATIONFAILED" || e.serverResponseCode === "AUTHORIZATIONFAILED" || e.code === "EAUTH" || e.responseCode === 535) {
-    return new ProviderError("auth", authHelp, { code: protocol === "imap" ? "IMAP_AUTH_FAILED" : "SMTP_AUTH_FAILED", cause: err });
+  if (
+    e.authenticationFailed ||
+    e.serverResponseCode === "AUTHENTICATIONFAILED" ||
+    e.serverResponseCode === "AUTHORIZATIONFAILED" ||
+    e.code === "EAUTH" ||
+    e.responseCode === 535
+  ) {
+    return new ProviderError("auth", authHelp, {
+      code: protocol === "imap" ? "IMAP_AUTH_FAILED" : "SMTP_AUTH_FAILED",
+      cause: err,
+    });
   }
-  if ((e.code && transientCodes.has(e.code)) || (typeof e.responseCode === "number" && e.responseCode >= 400 && e.responseCode < 500)) {
-    return new ProviderError("transient", "The Yahoo mail server could not be reached.", { code: protocol === "imap" ? "IMAP_UNREACHABLE" : "SMTP_UNREACHABLE", cause: err });
+  if (
+    (e.code && transientCodes.has(e.code)) ||
+    (typeof e.responseCode === "number" && e.responseCode >= 400 && e.responseCode < 500)
+  ) {
+    return new ProviderError("transient", "The Yahoo mail server could not be reached.", {
+      code: protocol === "imap" ? "IMAP_UNREACHABLE" : "SMTP_UNREACHABLE",
+      cause: err,
+    });
   }
   if (e.code === "EENVELOPE") {
-    return new ProviderError("permanent", "Yahoo refused one of the recipients.", { code: "SMTP_RECIPIENT_REJECTED", cause: err });
+    return new ProviderError("permanent", "Yahoo refused one of the recipients.", {
+      code: "SMTP_RECIPIENT_REJECTED",
+      cause: err,
+    });
   }
-  return new ProviderError("permanent", "The Yahoo mail server rejected the request.", { code: protocol === "imap" ? "IMAP_REJECTED" : "SMTP_REJECTED", cause: err });
+  return new ProviderError("permanent", "The Yahoo mail server rejected the request.", {
+    code: protocol === "imap" ? "IMAP_REJECTED" : "SMTP_REJECTED",
+    cause: err,
+  });
 }

@@ -23,7 +23,9 @@ export async function openImap(env: ProviderEnv, creds: Credentials): Promise<Im
   });
   // Socket errors after connect are also emitted as events: without a listener they would
   // crash the process. The pending command rejects with the same error, which we classify.
-  client.on("error", (err: unknown) => env.log.debug({ err: classifyYahooError(err).code }, "yahoo imap connection error"));
+  client.on("error", (err: unknown) =>
+    env.log.debug({ err: classifyYahooError(err).code }, "yahoo imap connection error"),
+  );
   try {
     await client.connect();
   } catch (err) {
@@ -44,7 +46,10 @@ export async function closeImap(client: ImapFlow): Promise<void> {
   }
 }
 
-export interface Folder { path: string; role: "inbox" | "sent" }
+export interface Folder {
+  path: string;
+  role: "inbox" | "sent";
+}
 
 /** INBOX and the \Sent special-use folder (by name as a fallback for servers without SPECIAL-USE). */
 export async function mailFolders(client: ImapFlow): Promise<{ inbox: Folder; sent: Folder | undefined }> {

@@ -1,6 +1,13 @@
 // Yahoo Mail through IMAP/SMTP with an app password (Yahoo offers no mail API to third
 // parties). Really a generic IMAP/SMTP provider with Yahoo's hosts as defaults.
-import type { ChannelProvider, CredentialsConnect, NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
+import type {
+  ChannelProvider,
+  CredentialsConnect,
+  NewAccount,
+  ProviderAccount,
+  ProviderEnv,
+  SmokeResult,
+} from "../kit/channel.ts";
 import { classifyYahooError } from "./errors.ts";
 import { closeImap, openImap } from "./imap.ts";
 import { sendYahoo } from "./send.ts";
@@ -16,7 +23,12 @@ const connect: CredentialsConnect<typeof credentialsSchema> = {
   async connect(env: ProviderEnv, input: Credentials): Promise<NewAccount> {
     const client = await openImap(env, input);
     await closeImap(client);
-    return { externalId: input.email, address: input.email, credentials: { email: input.email, appPassword: input.appPassword }, scopes: [] };
+    return {
+      externalId: input.email,
+      address: input.email,
+      credentials: { email: input.email, appPassword: input.appPassword },
+      scopes: [],
+    };
   },
 };
 
@@ -27,10 +39,18 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
     client = await openImap(env, credentialsOf(account));
     checks.push({ name: "imap login", ok: true });
     const status = await client.status("INBOX", { messages: true, uidNext: true });
-    checks.push({ name: "imap status INBOX", ok: !!status, detail: status ? `${status.messages ?? 0} messages` : "no answer" });
+    checks.push({
+      name: "imap status INBOX",
+      ok: !!status,
+      detail: status ? `${status.messages ?? 0} messages` : "no answer",
+    });
   } catch (err) {
     const e = classifyYahooError(err, "imap");
-    checks.push({ name: checks.length ? "imap status INBOX" : "imap login", ok: false, detail: `${e.code}: ${e.message}` });
+    checks.push({
+      name: checks.length ? "imap status INBOX" : "imap login",
+      ok: false,
+      detail: `${e.code}: ${e.message}`,
+    });
   } finally {
     if (client) await closeImap(client);
   }

@@ -3,7 +3,8 @@ import { defineMeta } from "../kit/meta.ts";
 /** Generic IMAP/SMTP with an app password; Yahoo (which offers no mail API) is its first preset
  *  and keeps the stored id "yahoo". */
 export default defineMeta({
-  id: "yahoo", order: 30,
+  id: "yahoo",
+  order: 30,
   label: "Yahoo",
   kind: "channel",
   smokeNames: [{ name: "yahoo", title: "Yahoo (app password)" }],

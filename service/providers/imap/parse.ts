@@ -20,7 +20,11 @@ export function normalizeMessageId(id: string | undefined): string | undefined {
 
 function flatten(list: EmailAddress[]): Address[] {
   return list.flatMap((a) =>
-    a.group ? flatten(a.group) : a.address ? [{ handle: a.address.toLowerCase(), ...(a.name ? { name: a.name } : {}) }] : [],
+    a.group
+      ? flatten(a.group)
+      : a.address
+        ? [{ handle: a.address.toLowerCase(), ...(a.name ? { name: a.name } : {}) }]
+        : [],
   );
 }
 
@@ -37,7 +41,9 @@ export function uidExternalId(m: Pick<FetchedMeta, "folder" | "uidValidity" | "u
 export async function toInboundMessage(source: Buffer, meta: FetchedMeta): Promise<InboundMessage> {
   const mail = await simpleParser(source, { skipTextToHtml: true, skipImageLinks: true });
   const messageId = normalizeMessageId(mail.messageId);
-  const references = (Array.isArray(mail.references) ? mail.references : mail.references ? mail.references.split(/\s+/) : [])
+  const references = (
+    Array.isArray(mail.references) ? mail.references : mail.references ? mail.references.split(/\s+/) : []
+  )
     .map(normalizeMessageId)
     .filter((r): r is string => !!r);
   const from = addresses(mail.from)[0] ?? { handle: "" };

@@ -25,7 +25,8 @@ export async function sendYahoo(env: ProviderEnv, account: ProviderAccount, draf
 
   // Our externalIds are Message-IDs (or uid:… when a message had none).
   const reply = draft.replyTo;
-  const parentId = normalizeMessageId(reply?.rfc822MessageId) ?? (reply?.externalId.startsWith("<") ? reply.externalId : undefined);
+  const parentId =
+    normalizeMessageId(reply?.rfc822MessageId) ?? (reply?.externalId.startsWith("<") ? reply.externalId : undefined);
   const references = [...new Set([...(reply?.references ?? []), ...(parentId ? [parentId] : [])])];
   const subject = reply ? replySubject(draft.subject) : draft.subject;
 
@@ -40,11 +41,17 @@ export async function sendYahoo(env: ProviderEnv, account: ProviderAccount, draf
     date: sentAt,
     ...(parentId && { inReplyTo: parentId }),
     ...(references.length > 0 && { references }),
-    attachments: draft.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+    attachments: draft.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.content,
+    })),
     // Content comes only from buffers: never let a draft make us read files or URLs.
     disableFileAccess: true,
     disableUrlAccess: true,
-  }).compile().build();
+  })
+    .compile()
+    .build();
 
   const { smtp } = endpoints(env);
   const transport = nodemailer.createTransport({
@@ -68,7 +75,10 @@ export async function sendYahoo(env: ProviderEnv, account: ProviderAccount, draf
 
   // The mail is out: from here nothing may throw, or a retry would send it twice.
   await saveToSent(env, account, raw, sentAt).catch((err) =>
-    env.log.warn({ err: classifyYahooError(err).code, accountId: account.id }, "yahoo: sent, but the copy could not be saved to Sent"),
+    env.log.warn(
+      { err: classifyYahooError(err).code, accountId: account.id },
+      "yahoo: sent, but the copy could not be saved to Sent",
+    ),
   );
 
   return {

@@ -5,19 +5,35 @@ import { z } from "zod";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import { ProviderError } from "../kit/errors.ts";
 
-export interface Endpoint { host: string; port: number; secure: boolean }
+export interface Endpoint {
+  host: string;
+  port: number;
+  secure: boolean;
+}
 
 export function endpoints(env: ProviderEnv): { imap: Endpoint; smtp: Endpoint } {
   const e = env.config.env;
   return {
-    imap: { host: e.YAHOO_IMAP_HOST ?? "imap.mail.yahoo.com", port: e.YAHOO_IMAP_PORT ?? 993, secure: e.YAHOO_IMAP_SECURE ?? true },
-    smtp: { host: e.YAHOO_SMTP_HOST ?? "smtp.mail.yahoo.com", port: e.YAHOO_SMTP_PORT ?? 465, secure: e.YAHOO_SMTP_SECURE ?? true },
+    imap: {
+      host: e.YAHOO_IMAP_HOST ?? "imap.mail.yahoo.com",
+      port: e.YAHOO_IMAP_PORT ?? 993,
+      secure: e.YAHOO_IMAP_SECURE ?? true,
+    },
+    smtp: {
+      host: e.YAHOO_SMTP_HOST ?? "smtp.mail.yahoo.com",
+      port: e.YAHOO_SMTP_PORT ?? 465,
+      secure: e.YAHOO_SMTP_SECURE ?? true,
+    },
   };
 }
 
 /** The connect form. Yahoo shows app passwords in groups of four ("abcd efgh ijkl mnop"). */
 export const credentialsSchema = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email({ message: "Enter the email address of the Yahoo account." })),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ message: "Enter the email address of the Yahoo account." })),
   appPassword: z
     .string()
     .transform((s) => s.replace(/\s+/g, ""))
@@ -28,6 +44,9 @@ export type Credentials = z.output<typeof credentialsSchema>;
 /** Stored credentials of a connected account; unreadable ones need a reconnect, not retries. */
 export function credentialsOf(account: ProviderAccount): Credentials {
   const parsed = credentialsSchema.safeParse(account.credentials);
-  if (!parsed.success) throw new ProviderError("auth", "The stored Yahoo sign-in is incomplete. Reconnect the account.", { code: "CREDENTIALS_INVALID" });
+  if (!parsed.success)
+    throw new ProviderError("auth", "The stored Yahoo sign-in is incomplete. Reconnect the account.", {
+      code: "CREDENTIALS_INVALID",
+    });
   return parsed.data;
 }

@@ -9,7 +9,14 @@
 // changes \Seen and never deletes, moves or expunges anything.
 import type { FetchMessageObject, ImapFlow } from "imapflow";
 import { z } from "zod";
-import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
+import type {
+  InboundMessage,
+  ProviderAccount,
+  ProviderEnv,
+  SyncCursor,
+  SyncOptions,
+  SyncPage,
+} from "../kit/channel.ts";
 import { classifyYahooError } from "./errors.ts";
 import { closeImap, mailFolders, openImap, type Folder } from "./imap.ts";
 import { toInboundMessage, uidExternalId } from "./parse.ts";
@@ -32,7 +39,11 @@ const folderStateSchema = z.object({
 });
 type FolderState = z.infer<typeof folderStateSchema>;
 
-const cursorSchema = z.object({ v: z.literal(1), inbox: folderStateSchema.optional(), sent: folderStateSchema.optional() });
+const cursorSchema = z.object({
+  v: z.literal(1),
+  inbox: folderStateSchema.optional(),
+  sent: folderStateSchema.optional(),
+});
 type Cursor = z.infer<typeof cursorSchema>;
 
 function readCursor(env: ProviderEnv, cursor: SyncCursor | null): Cursor {
@@ -44,7 +55,12 @@ function readCursor(env: ProviderEnv, cursor: SyncCursor | null): Cursor {
   return { v: 1 };
 }
 
-export async function* syncYahoo(env: ProviderEnv, account: ProviderAccount, cursor: SyncCursor | null, opts: SyncOptions): AsyncGenerator<SyncPage> {
+export async function* syncYahoo(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  cursor: SyncCursor | null,
+  opts: SyncOptions,
+): AsyncGenerator<SyncPage> {
   const creds = credentialsOf(account);
   const state = readCursor(env, cursor);
   const client = await openImap(env, creds);
@@ -64,9 +80,18 @@ export async function* syncYahoo(env: ProviderEnv, account: ProviderAccount, cur
   }
 }
 
-interface FolderPage { messages: InboundMessage[]; state: FolderState }
+interface FolderPage {
+  messages: InboundMessage[];
+  state: FolderState;
+}
 
-async function* syncFolder(env: ProviderEnv, client: ImapFlow, folder: Folder, prev: FolderState | undefined, opts: SyncOptions): AsyncGenerator<FolderPage> {
+async function* syncFolder(
+  env: ProviderEnv,
+  client: ImapFlow,
+  folder: Folder,
+  prev: FolderState | undefined,
+  opts: SyncOptions,
+): AsyncGenerator<FolderPage> {
   const lock = await client.getMailboxLock(folder.path, { readOnly: true });
   try {
     const box = client.mailbox;
@@ -82,7 +107,13 @@ async function* syncFolder(env: ProviderEnv, client: ImapFlow, folder: Folder, p
     if (!prev || opts.full || prev.path !== folder.path || prev.uidValidity !== uidValidity) {
       // UIDs of an old UIDVALIDITY mean nothing now: walk the window again.
       const since = opts.since ?? new Date(Date.now() - DEFAULT_WINDOW_DAYS * 86_400_000);
-      state = { path: folder.path, uidValidity, uidNext, ...(highestModseq && { highestModseq }), backfill: { below: uidNext, since: since.toISOString(), left: opts.maxMessages ?? DEFAULT_MAX_MESSAGES } };
+      state = {
+        path: folder.path,
+        uidValidity,
+        uidNext,
+        ...(highestModseq && { highestModseq }),
+        backfill: { below: uidNext, since: since.toISOString(), left: opts.maxMessages ?? DEFAULT_MAX_MESSAGES },
+      };
     } else {
       state = prev;
       // `N:*` always matches the highest UID even when it is below N, hence the filter.
@@ -99,8 +130,14 @@ async function* syncFolder(env: ProviderEnv, client: ImapFlow, folder: Folder, p
 
     if (state.backfill) {
       const { below, since, left } = state.backfill;
-      const found = below > 1 && left > 0 ? (await client.search({ since: new Date(since), uid: `1:${below - 1}` }, { uid: true })) || [] : [];
-      const uids = found.filter((u) => u < below).sort((a, b) => b - a).slice(0, left);
+      const found =
+        below > 1 && left > 0
+          ? (await client.search({ since: new Date(since), uid: `1:${below - 1}` }, { uid: true })) || []
+          : [];
+      const uids = found
+        .filter((u) => u < below)
+        .sort((a, b) => b - a)
+        .slice(0, left);
       let done = 0;
       for (const page of await pages(client, uids)) {
         const messages = await fetchPage(page);
@@ -135,7 +172,8 @@ async function uidNextOf(client: ImapFlow, reported: number | undefined): Promis
 async function pages(client: ImapFlow, uids: number[]): Promise<number[][]> {
   if (uids.length === 0) return [];
   const sizes = new Map<number, number>();
-  for (const m of await client.fetchAll(uids.join(","), { uid: true, size: true }, { uid: true })) sizes.set(m.uid, m.size ?? 0);
+  for (const m of await client.fetchAll(uids.join(","), { uid: true, size: true }, { uid: true }))
+    sizes.set(m.uid, m.size ?? 0);
   const out: number[][] = [];
   let page: number[] = [];
   let bytes = 0;
@@ -154,21 +192,50 @@ async function pages(client: ImapFlow, uids: number[]): Promise<number[][]> {
   return out;
 }
 
-async function fetchMessages(env: ProviderEnv, client: ImapFlow, folder: Folder, uidValidity: number, direction: InboundMessage["direction"], uids: number[]): Promise<InboundMessage[]> {
+async function fetchMessages(
+  env: ProviderEnv,
+  client: ImapFlow,
+  folder: Folder,
+  uidValidity: number,
+  direction: InboundMessage["direction"],
+  uids: number[],
+): Promise<InboundMessage[]> {
   // `source` is fetched as BODY.PEEK[] (imapflow), which leaves \Seen alone.
-  const fetched = await client.fetchAll(uids.join(","), { uid: true, flags: true, internalDate: true, source: true }, { uid: true });
+  const fetched = await client.fetchAll(
+    uids.join(","),
+    { uid: true, flags: true, internalDate: true, source: true },
+    { uid: true },
+  );
   const byUid = new Map<number, FetchMessageObject>(fetched.map((m) => [m.uid, m]));
   const out: InboundMessage[] = [];
   for (const uid of uids) {
     const m = byUid.get(uid);
     if (!m?.source) continue;
-    const meta = { folder: folder.path, uidValidity, uid, flags: m.flags, internalDate: m.internalDate ? new Date(m.internalDate) : undefined, direction };
+    const meta = {
+      folder: folder.path,
+      uidValidity,
+      uid,
+      flags: m.flags,
+      internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
+      direction,
+    };
     try {
       out.push(await toInboundMessage(m.source, meta));
     } catch (err) {
       // A message mailparser cannot read must not stall the account: keep a placeholder.
       env.log.warn({ err: (err as Error).message, uid, folder: folder.path }, "yahoo message could not be parsed");
-      out.push({ externalId: uidExternalId(meta), direction, from: { handle: "" }, to: [], cc: [], subject: "(message could not be read)", text: "", sentAt: meta.internalDate ?? new Date(), seen: m.flags?.has("\\Seen") ?? false, attachments: [] });
+      out.push({
+        externalId: uidExternalId(meta),
+        direction,
+        from: { handle: "" },
+        to: [],
+        cc: [],
+        subject: "(message could not be read)",
+        text: "",
+        sentAt: meta.internalDate ?? new Date(),
+        seen: m.flags?.has("\\Seen") ?? false,
+        attachments: [],
+      });
     }
   }
   return out;

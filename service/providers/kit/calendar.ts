@@ -74,7 +74,11 @@ export interface EventDraft {
   customer?: { name?: string; email?: string; phone?: string };
 }
 
-export interface WrittenEvent { externalId: string; iCalUID?: string; etag?: string }
+export interface WrittenEvent {
+  externalId: string;
+  iCalUID?: string;
+  etag?: string;
+}
 
 export interface CalendarCredentialsConnect<S extends z.ZodType = z.ZodType> {
   kind: "credentials";
@@ -104,9 +108,21 @@ export interface CalendarProvider extends ProviderMeta {
   connect: SharedGrantConnect | CalendarCredentialsConnect;
   listCalendars(env: ProviderEnv, account: ProviderAccount): Promise<CalendarInfo[]>;
   /** Pages of changes since `cursor` (null: a full read of the window). */
-  syncEvents(env: ProviderEnv, account: ProviderAccount, calendarId: string, cursor: CalendarCursor | null, opts: CalendarSyncOptions): AsyncIterable<CalendarSyncPage>;
+  syncEvents(
+    env: ProviderEnv,
+    account: ProviderAccount,
+    calendarId: string,
+    cursor: CalendarCursor | null,
+    opts: CalendarSyncOptions,
+  ): AsyncIterable<CalendarSyncPage>;
   createEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, draft: EventDraft): Promise<WrittenEvent>;
-  updateEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string, draft: EventDraft): Promise<WrittenEvent>;
+  updateEvent(
+    env: ProviderEnv,
+    account: ProviderAccount,
+    calendarId: string,
+    externalId: string,
+    draft: EventDraft,
+  ): Promise<WrittenEvent>;
   /** Deleting an already-deleted event is not an error. */
   deleteEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string): Promise<void>;
   classifyError(err: unknown): ProviderError;

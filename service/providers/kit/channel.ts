@@ -10,7 +10,10 @@ import type { ProviderMeta } from "./meta.ts";
 /** A channel provider's stored id; the exact union of ids is `ChannelId` in ../catalog.ts. */
 export type ChannelId = string;
 
-export interface Address { name?: string; handle: string }
+export interface Address {
+  name?: string;
+  handle: string;
+}
 
 /** A provider cursor is opaque JSON to everyone but its provider (historyId, deltaLink, UIDs…). */
 export type SyncCursor = Record<string, unknown>;
@@ -48,7 +51,10 @@ export interface InboundMessage {
 
 /** One unit of progress: the inbox stores `messages` and `cursor` in one transaction, so a
  *  crash between pages resumes from the last committed page and never skips mail. */
-export interface SyncPage { messages: InboundMessage[]; cursor: SyncCursor }
+export interface SyncPage {
+  messages: InboundMessage[];
+  cursor: SyncCursor;
+}
 
 export interface SyncOptions {
   /** Back-fill from this date ("re-sync since"); also the window of the first sync. */
@@ -59,7 +65,11 @@ export interface SyncOptions {
   maxMessages?: number;
 }
 
-export interface OutboundAttachment { filename: string; contentType: string; content: Buffer }
+export interface OutboundAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
 
 export interface Draft {
   /** The conversation being answered. */
@@ -121,7 +131,11 @@ export interface AccountDirectory {
   credentialsOf(provider: ChannelId, providerAccountId: string): Promise<Record<string, unknown>[]>;
 }
 
-export interface ProviderEnv { config: Config; log: Logger; accounts?: AccountDirectory }
+export interface ProviderEnv {
+  config: Config;
+  log: Logger;
+  accounts?: AccountDirectory;
+}
 
 export interface OAuthConnect {
   kind: "oauth";
@@ -138,7 +152,10 @@ export interface OAuth1Connect {
   kind: "oauth1";
   route: string;
   callbackUrl(env: ProviderEnv): string;
-  requestToken(env: ProviderEnv, p: { callbackUrl: string }): Promise<{ url: string; token: string; tokenSecret: string }>;
+  requestToken(
+    env: ProviderEnv,
+    p: { callbackUrl: string },
+  ): Promise<{ url: string; token: string; tokenSecret: string }>;
   exchange(env: ProviderEnv, p: { token: string; tokenSecret: string; verifier: string }): Promise<NewAccount>;
 }
 
@@ -150,7 +167,10 @@ export interface CredentialsConnect<S extends z.ZodType = z.ZodType> {
   connect(env: ProviderEnv, input: z.output<S>): Promise<NewAccount>;
 }
 
-export interface SmokeResult { ok: boolean; checks: { name: string; ok: boolean; detail?: string }[] }
+export interface SmokeResult {
+  ok: boolean;
+  checks: { name: string; ok: boolean; detail?: string }[];
+}
 
 /** id, label and the rest of the provider's meta.ts are spread in (`{ ...meta, ... }`). */
 export interface ChannelProvider extends ProviderMeta {
@@ -162,7 +182,12 @@ export interface ChannelProvider extends ProviderMeta {
   capabilities: { attachments: boolean; webhooks: boolean; replyWindowHours?: number };
   connect: OAuthConnect | OAuth1Connect | CredentialsConnect;
   /** Pages of new messages since `cursor` (null = first sync: back-fill `since`). */
-  sync(env: ProviderEnv, account: ProviderAccount, cursor: SyncCursor | null, opts: SyncOptions): AsyncIterable<SyncPage>;
+  sync(
+    env: ProviderEnv,
+    account: ProviderAccount,
+    cursor: SyncCursor | null,
+    opts: SyncOptions,
+  ): AsyncIterable<SyncPage>;
   send(env: ProviderEnv, account: ProviderAccount, draft: Draft): Promise<SentMessage>;
   /** Revoke the grant where the provider allows it; never throws for an already-dead grant. */
   disconnect?(env: ProviderEnv, account: ProviderAccount): Promise<void>;

@@ -13,7 +13,11 @@ export class ProviderError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
 
-  constructor(errorClass: ErrorClass, message: string, opts: { code?: string; retryAfterMs?: number; status?: number; cause?: unknown } = {}) {
+  constructor(
+    errorClass: ErrorClass,
+    message: string,
+    opts: { code?: string; retryAfterMs?: number; status?: number; cause?: unknown } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = "ProviderError";
     this.errorClass = errorClass;
@@ -42,9 +46,13 @@ export function classifyHttpStatus(status: number | undefined): ErrorClass {
 /** Plain words for the connection-health banner (never provider internals or secrets). */
 export function plainWords(errorClass: ErrorClass, provider: string): string {
   switch (errorClass) {
-    case "auth": return `${provider} no longer accepts Tatu's access. Reconnect the account to resume syncing.`;
-    case "rate_limit": return `${provider} asked Tatu to slow down. Syncing resumes automatically.`;
-    case "transient": return `${provider} could not be reached. Tatu will retry automatically.`;
-    case "permanent": return `${provider} rejected the request. If this keeps happening, reconnect the account.`;
+    case "auth":
+      return `${provider} no longer accepts Tatu's access. Reconnect the account to resume syncing.`;
+    case "rate_limit":
+      return `${provider} asked Tatu to slow down. Syncing resumes automatically.`;
+    case "transient":
+      return `${provider} could not be reached. Tatu will retry automatically.`;
+    case "permanent":
+      return `${provider} rejected the request. If this keeps happening, reconnect the account.`;
   }
 }

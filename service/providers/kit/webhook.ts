@@ -22,7 +22,11 @@ export type StatusUpdate =
   | { kind: "message"; externalId: string; status: "sent" | "delivered" | "read" | "failed"; at: Date; error?: string }
   | { kind: "watermark"; counterpartHandle: string; status: "delivered" | "read"; upTo: Date };
 
-export interface RemoteAttachment { url: string; filename?: string; contentType?: string }
+export interface RemoteAttachment {
+  url: string;
+  filename?: string;
+  contentType?: string;
+}
 
 export interface WebhookItem {
   /** Unique within the source: Meta `mid` (or "read:<psid>:<watermark>"), Twilio `MessageSid`
@@ -68,5 +72,9 @@ export interface WebhookSourceHandler {
   /** The acknowledgement body (Twilio wants empty TwiML, Meta any 200). */
   ack: { contentType: string; body: string };
   /** Downloads a remote attachment (Twilio media needs the account's basic auth). */
-  download?(env: ProviderEnv, att: RemoteAttachment, account?: ProviderAccount): Promise<{ content: Buffer; contentType: string; filename: string }>;
+  download?(
+    env: ProviderEnv,
+    att: RemoteAttachment,
+    account?: ProviderAccount,
+  ): Promise<{ content: Buffer; contentType: string; filename: string }>;
 }

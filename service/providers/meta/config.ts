@@ -14,10 +14,22 @@ export const INSTAGRAM_ROUTE = "facebook-instagram";
 /** Pages the user manages, messaging them, subscribing them to webhooks, and their linked IG accounts. */
 /** What Messenger needs of a Page (connect refuses without them). */
 export const PAGE_SCOPES = ["pages_show_list", "pages_messaging", "pages_manage_metadata"];
-export const SCOPES = ["pages_show_list", "pages_messaging", "pages_manage_metadata", "instagram_basic", "instagram_manage_messages"];
+export const SCOPES = [
+  "pages_show_list",
+  "pages_messaging",
+  "pages_manage_metadata",
+  "instagram_basic",
+  "instagram_manage_messages",
+];
 
 /** Page webhook fields the app subscribes each Page to (IG fields are set on the app itself). */
-export const SUBSCRIBED_FIELDS = ["messages", "message_deliveries", "message_reads", "message_echoes", "messaging_postbacks"];
+export const SUBSCRIBED_FIELDS = [
+  "messages",
+  "message_deliveries",
+  "message_reads",
+  "message_echoes",
+  "messaging_postbacks",
+];
 
 export type MetaChannel = "facebook" | "instagram";
 
@@ -40,7 +52,9 @@ export function appCredentials(env: ProviderEnv): { appId: string; appSecret: st
   const appId = raw(env).FACEBOOK_APP_ID;
   const appSecret = raw(env).FACEBOOK_APP_SECRET;
   if (typeof appId !== "string" || !appId || typeof appSecret !== "string" || !appSecret)
-    throw new ProviderError("permanent", "Facebook is not configured: set FACEBOOK_APP_ID and FACEBOOK_APP_SECRET.", { code: "META_NOT_CONFIGURED" });
+    throw new ProviderError("permanent", "Facebook is not configured: set FACEBOOK_APP_ID and FACEBOOK_APP_SECRET.", {
+      code: "META_NOT_CONFIGURED",
+    });
   return { appId, appSecret };
 }
 

@@ -4,10 +4,18 @@ import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount } from "../kit/channel.ts";
 import type { MetaChannel } from "./config.ts";
 
-const facebook = z.object({ pageAccessToken: z.string().min(1), pageId: z.string().min(1), userAccessToken: z.string().optional() });
+const facebook = z.object({
+  pageAccessToken: z.string().min(1),
+  pageId: z.string().min(1),
+  userAccessToken: z.string().optional(),
+});
 const instagram = z.object({ pageAccessToken: z.string().min(1), pageId: z.string().min(1), igId: z.string().min(1) });
 
-export interface MetaCredentials { pageAccessToken: string; pageId: string; /** The id messages are from/to: Page id or IG account id. */ ownId: string }
+export interface MetaCredentials {
+  pageAccessToken: string;
+  pageId: string /** The id messages are from/to: Page id or IG account id. */;
+  ownId: string;
+}
 
 export function accountCredentials(channel: MetaChannel, account: ProviderAccount): MetaCredentials {
   if (channel === "facebook") {
@@ -17,5 +25,7 @@ export function accountCredentials(channel: MetaChannel, account: ProviderAccoun
     const c = instagram.safeParse(account.credentials);
     if (c.success) return { pageAccessToken: c.data.pageAccessToken, pageId: c.data.pageId, ownId: c.data.igId };
   }
-  throw new ProviderError("auth", "The stored Meta credentials are incomplete. Reconnect the account.", { code: "META_CREDENTIALS_MISSING" });
+  throw new ProviderError("auth", "The stored Meta credentials are incomplete. Reconnect the account.", {
+    code: "META_CREDENTIALS_MISSING",
+  });
 }

@@ -8,11 +8,22 @@ import { outboundGuardFor } from "../../security/outbound/policy.ts";
 import { ProviderError } from "../kit/errors.ts";
 import type { ProviderEnv } from "../kit/channel.ts";
 
-export interface Downloaded { content: Buffer; contentType: string; filename: string }
+export interface Downloaded {
+  content: Buffer;
+  contentType: string;
+  filename: string;
+}
 
 const EXTENSIONS: Record<string, string> = {
-  "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
-  "video/mp4": "mp4", "audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/aac": "aac", "application/pdf": "pdf",
+  "image/jpeg": "jpg",
+  "image/png": "png",
+  "image/gif": "gif",
+  "image/webp": "webp",
+  "video/mp4": "mp4",
+  "audio/mpeg": "mp3",
+  "audio/mp4": "m4a",
+  "audio/aac": "aac",
+  "application/pdf": "pdf",
 };
 
 function filenameOf(res: Response, url: URL, contentType: string, hint?: string): string {
@@ -28,7 +39,12 @@ function filenameOf(res: Response, url: URL, contentType: string, hint?: string)
   return ext ? `attachment.${ext}` : "attachment";
 }
 
-export async function downloadAttachment(env: ProviderEnv, rawUrl: string, maxBytes: number, hint: { filename?: string; contentType?: string } = {}): Promise<Downloaded> {
+export async function downloadAttachment(
+  env: ProviderEnv,
+  rawUrl: string,
+  maxBytes: number,
+  hint: { filename?: string; contentType?: string } = {},
+): Promise<Downloaded> {
   const url = new URL(rawUrl);
   if (url.protocol !== "https:" && url.protocol !== "http:")
     throw new ProviderError("permanent", "The attachment link is not a web address.", { code: "META_ATTACHMENT_URL" });
@@ -37,19 +53,30 @@ export async function downloadAttachment(env: ProviderEnv, rawUrl: string, maxBy
     res = await outboundGuardFor(env, "media").fetch(url, { signal: AbortSignal.timeout(120_000) });
   } catch (err) {
     if (refusalOf(err))
-      throw new ProviderError("permanent", "The attachment link points at an address Tatu does not fetch from.", { code: "META_ATTACHMENT_REFUSED", cause: err });
-    throw new ProviderError("transient", "Meta's attachment server could not be reached.", { code: "META_UNREACHABLE", cause: err });
+      throw new ProviderError("permanent", "The attachment link points at an address Tatu does not fetch from.", {
+        code: "META_ATTACHMENT_REFUSED",
+        cause: err,
+      });
+    throw new ProviderError("transient", "Meta's attachment server could not be reached.", {
+      code: "META_UNREACHABLE",
+      cause: err,
+    });
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
     // Signed CDN links expire (403/404/410): retrying will not bring them back.
     const errorClass = res.status >= 500 || res.status === 429 ? "transient" : "permanent";
-    throw new ProviderError(errorClass, `Meta's attachment server answered HTTP ${res.status}.`, { code: "META_ATTACHMENT_UNAVAILABLE", status: res.status });
+    throw new ProviderError(errorClass, `Meta's attachment server answered HTTP ${res.status}.`, {
+      code: "META_ATTACHMENT_UNAVAILABLE",
+      status: res.status,
+    });
   }
   const declared = Number(res.headers.get("content-length") ?? "");
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
-    throw new ProviderError("permanent", "The attachment is larger than ATTACHMENT_MAX_MB.", { code: "ATTACHMENT_TOO_LARGE" });
+    throw new ProviderError("permanent", "The attachment is larger than ATTACHMENT_MAX_MB.", {
+      code: "ATTACHMENT_TOO_LARGE",
+    });
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -61,11 +88,15 @@ export async function downloadAttachment(env: ProviderEnv, rawUrl: string, maxBy
       size += value.byteLength;
       if (size > maxBytes) {
         await reader.cancel().catch(() => undefined);
-        throw new ProviderError("permanent", "The attachment is larger than ATTACHMENT_MAX_MB.", { code: "ATTACHMENT_TOO_LARGE" });
+        throw new ProviderError("permanent", "The attachment is larger than ATTACHMENT_MAX_MB.", {
+          code: "ATTACHMENT_TOO_LARGE",
+        });
       }
       chunks.push(Buffer.from(value));
     }
   }
-  const contentType = (res.headers.get("content-type") ?? hint.contentType ?? "application/octet-stream").split(";")[0]!.trim();
+  const contentType = (res.headers.get("content-type") ?? hint.contentType ?? "application/octet-stream")
+    .split(";")[0]!
+    .trim();
   return { content: Buffer.concat(chunks), contentType, filename: filenameOf(res, url, contentType, hint.filename) };
 }

@@ -56,7 +56,12 @@ export class GraphClient {
       body = JSON.stringify(req.json);
       headers["Content-Type"] = "application/json";
     }
-    const res = await fetch(this.url(path, query), { method: req.method ?? (body ? "POST" : "GET"), headers, body, signal: AbortSignal.timeout(60_000) });
+    const res = await fetch(this.url(path, query), {
+      method: req.method ?? (body ? "POST" : "GET"),
+      headers,
+      body,
+      signal: AbortSignal.timeout(60_000),
+    });
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -75,12 +80,26 @@ export class GraphClient {
         { type: error?.type, fbtraceId: error?.fbtrace_id, isTransient: error?.is_transient },
       );
     }
-    if (parsed === undefined) throw new MetaApiError("Graph answered with a body that is not JSON", res.status, undefined, undefined, res.headers);
+    if (parsed === undefined)
+      throw new MetaApiError(
+        "Graph answered with a body that is not JSON",
+        res.status,
+        undefined,
+        undefined,
+        res.headers,
+      );
     return parsed as T;
   }
 }
 
-interface GraphErrorBody { message?: string; type?: string; code?: number; error_subcode?: number; fbtrace_id?: string; is_transient?: boolean }
+interface GraphErrorBody {
+  message?: string;
+  type?: string;
+  code?: number;
+  error_subcode?: number;
+  fbtrace_id?: string;
+  is_transient?: boolean;
+}
 
 function errorOf(body: unknown): GraphErrorBody | undefined {
   if (typeof body !== "object" || body === null || !("error" in body)) return undefined;

@@ -5,7 +5,16 @@ import { SmokeFinding, smokeChecks } from "../kit/smoke.ts";
 import { z } from "zod";
 import { plainWords } from "../kit/errors.ts";
 import type { ChannelProvider, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import { appCredentials, FACEBOOK_ROUTE, INSTAGRAM_ROUTE, PAGE_SCOPES, redirectUriFor, SCOPES, SUBSCRIBED_FIELDS, type MetaChannel } from "./config.ts";
+import {
+  appCredentials,
+  FACEBOOK_ROUTE,
+  INSTAGRAM_ROUTE,
+  PAGE_SCOPES,
+  redirectUriFor,
+  SCOPES,
+  SUBSCRIBED_FIELDS,
+  type MetaChannel,
+} from "./config.ts";
 import { authorizationUrl, exchangeFacebook, exchangeInstagram } from "./connect.ts";
 import { accountCredentials } from "./credentials.ts";
 import { classifyMetaError } from "./errors.ts";
@@ -26,10 +35,12 @@ async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAc
   await run(channel === "facebook" ? "page" : "instagram account", async () => {
     const creds = accountCredentials(channel, account);
     const graph = new GraphClient(env);
-    const node = z.object({ id: z.string() }).parse(await graph.call(channel === "facebook" ? "me" : creds.ownId, {
-      token: creds.pageAccessToken,
-      query: { fields: channel === "facebook" ? "id,name" : "id,username" },
-    }));
+    const node = z.object({ id: z.string() }).parse(
+      await graph.call(channel === "facebook" ? "me" : creds.ownId, {
+        token: creds.pageAccessToken,
+        query: { fields: channel === "facebook" ? "id,name" : "id,username" },
+      }),
+    );
     return node.id === creds.ownId ? "page token valid" : "the token belongs to another Page";
   });
   // What Meta says about the grant: every scope Tatu asked for still granted (App Review,
@@ -37,8 +48,14 @@ async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAc
   await run("granted scopes", async () => {
     const { appId, appSecret } = appCredentials(env);
     const creds = accountCredentials(channel, account);
-    const info = DebugToken.parse(await new GraphClient(env).call("debug_token", { token: `${appId}|${appSecret}`, query: { input_token: creds.pageAccessToken } }));
-    if (!info.data.is_valid) throw new SmokeFinding("Meta reports the Page token as no longer valid: reconnect the account.");
+    const info = DebugToken.parse(
+      await new GraphClient(env).call("debug_token", {
+        token: `${appId}|${appSecret}`,
+        query: { input_token: creds.pageAccessToken },
+      }),
+    );
+    if (!info.data.is_valid)
+      throw new SmokeFinding("Meta reports the Page token as no longer valid: reconnect the account.");
     // Messenger needs the Page scopes; an Instagram account needs the instagram_* ones too.
     const needed = channel === "facebook" ? PAGE_SCOPES : SCOPES;
     const missing = needed.filter((s) => !info.data.scopes.includes(s));
@@ -48,9 +65,12 @@ async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAc
   await run("webhook subscription", async () => {
     const { appId } = appCredentials(env);
     const creds = accountCredentials(channel, account);
-    const subs = SubscribedApps.parse(await new GraphClient(env).call(`${creds.pageId}/subscribed_apps`, { token: creds.pageAccessToken }));
+    const subs = SubscribedApps.parse(
+      await new GraphClient(env).call(`${creds.pageId}/subscribed_apps`, { token: creds.pageAccessToken }),
+    );
     const mine = subs.data.find((a) => a.id === appId);
-    if (!mine) throw new SmokeFinding("the Page is not subscribed to the app's webhooks: reconnect it to subscribe again.");
+    if (!mine)
+      throw new SmokeFinding("the Page is not subscribed to the app's webhooks: reconnect it to subscribe again.");
     const missing = SUBSCRIBED_FIELDS.filter((f) => !mine.subscribed_fields.includes(f));
     if (missing.length) throw new SmokeFinding(`subscribed without: ${missing.join(", ")}`);
     return `subscribed to ${SUBSCRIBED_FIELDS.join(", ")}`;
@@ -59,7 +79,9 @@ async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAc
 }
 
 const DebugToken = z.object({ data: z.object({ is_valid: z.boolean(), scopes: z.array(z.string()).default([]) }) });
-const SubscribedApps = z.object({ data: z.array(z.object({ id: z.string(), subscribed_fields: z.array(z.string()).default([]) })) });
+const SubscribedApps = z.object({
+  data: z.array(z.object({ id: z.string(), subscribed_fields: z.array(z.string()).default([]) })),
+});
 
 function provider(channel: MetaChannel): ChannelProvider {
   const route = channel === "facebook" ? FACEBOOK_ROUTE : INSTAGRAM_ROUTE;

@@ -13,7 +13,16 @@
 // head before the window advances, so such a jump cannot hide its older messages.
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
-import type { Address, InboundAttachment, InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
+import type {
+  Address,
+  InboundAttachment,
+  InboundMessage,
+  ProviderAccount,
+  ProviderEnv,
+  SyncCursor,
+  SyncOptions,
+  SyncPage,
+} from "../kit/channel.ts";
 import { maxAttachmentBytes, type MetaChannel } from "./config.ts";
 import { accountCredentials, type MetaCredentials } from "./credentials.ts";
 import { downloadAttachment } from "./download.ts";
@@ -25,7 +34,9 @@ export const MESSAGES_PER_REQUEST = 25;
 /** Messages taken from one conversation per round (a years-long thread is not re-walked). */
 export const MAX_PER_CONVERSATION = 500;
 
-const paging = z.object({ cursors: z.object({ after: z.string().optional() }).partial().optional(), next: z.string().optional() }).optional();
+const paging = z
+  .object({ cursors: z.object({ after: z.string().optional() }).partial().optional(), next: z.string().optional() })
+  .optional();
 const person = z.object({ id: z.string().min(1), name: z.string().optional(), username: z.string().optional() });
 const attachment = z.object({
   id: z.string().optional(),
@@ -54,17 +65,19 @@ const cursorSchema = z.object({
   v: z.literal(1),
   updatedSince: z.string().optional(),
   skip: z.array(z.string()).optional(),
-  round: z.object({
-    startedAt: z.string(),
-    after: z.string().optional(),
-    /** updated_time of the newest conversation when the round began, and the conversations at it. */
-    top: z.string().optional(),
-    topIds: z.array(z.string()),
-    /** Ids (yielded this round or before) created at or after `top`: the next round's `skip`. */
-    edge: z.array(z.string()),
-    /** What is left of opts.maxMessages (back-fills only; catch-ups walk the whole window). */
-    budget: z.number().int().nonnegative().optional(),
-  }).optional(),
+  round: z
+    .object({
+      startedAt: z.string(),
+      after: z.string().optional(),
+      /** updated_time of the newest conversation when the round began, and the conversations at it. */
+      top: z.string().optional(),
+      topIds: z.array(z.string()),
+      /** Ids (yielded this round or before) created at or after `top`: the next round's `skip`. */
+      edge: z.array(z.string()),
+      /** What is left of opts.maxMessages (back-fills only; catch-ups walk the whole window). */
+      budget: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 type Cursor = z.infer<typeof cursorSchema>;
 type Round = NonNullable<Cursor["round"]>;
@@ -77,16 +90,26 @@ const SETTLE_ATTEMPTS = 3;
 /** Graph writes "2024-03-05T10:00:00+0000"; Date.parse wants "+00:00". */
 export function graphTime(s: string): Date {
   const d = new Date(s.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
-  if (Number.isNaN(d.getTime())) throw new ProviderError("permanent", "Meta sent an unreadable time.", { code: "META_UNEXPECTED_RESPONSE" });
+  if (Number.isNaN(d.getTime()))
+    throw new ProviderError("permanent", "Meta sent an unreadable time.", { code: "META_UNEXPECTED_RESPONSE" });
   return d;
 }
 
 function newRound(opts: SyncOptions): Round {
-  return { startedAt: new Date().toISOString(), topIds: [], edge: [], ...(opts.maxMessages !== undefined ? { budget: opts.maxMessages } : {}) };
+  return {
+    startedAt: new Date().toISOString(),
+    topIds: [],
+    edge: [],
+    ...(opts.maxMessages !== undefined ? { budget: opts.maxMessages } : {}),
+  };
 }
 
 function windowOf(c: Cursor): Cursor {
-  return { v: 1, ...(c.updatedSince ? { updatedSince: c.updatedSince } : {}), ...(c.skip?.length ? { skip: c.skip } : {}) };
+  return {
+    v: 1,
+    ...(c.updatedSince ? { updatedSince: c.updatedSince } : {}),
+    ...(c.skip?.length ? { skip: c.skip } : {}),
+  };
 }
 
 class Walk {
@@ -105,18 +128,31 @@ class Walk {
   }
 
   conversations(after?: string): Promise<ConversationsPage> {
-    return this.graph.call(`${this.creds.pageId}/conversations`, {
-      token: this.creds.pageAccessToken,
-      query: { platform: this.platform, limit: CONVERSATIONS_PER_PAGE, after, fields: `id,updated_time,messages.limit(${MESSAGES_PER_REQUEST}){${MESSAGE_FIELDS}}` },
-    }).then((raw) => conversationsPage.parse(raw));
+    return this.graph
+      .call(`${this.creds.pageId}/conversations`, {
+        token: this.creds.pageAccessToken,
+        query: {
+          platform: this.platform,
+          limit: CONVERSATIONS_PER_PAGE,
+          after,
+          fields: `id,updated_time,messages.limit(${MESSAGES_PER_REQUEST}){${MESSAGE_FIELDS}}`,
+        },
+      })
+      .then((raw) => conversationsPage.parse(raw));
   }
 
   /** The conversation's messages inside the window, newest first, following its own paging. */
   async messages(conversation: ConversationsPage["data"][number], round: Round): Promise<InboundMessage[]> {
     const { graph, creds, since } = this;
     const out: InboundMessage[] = [];
-    const fetchPage = (after?: string) => graph.call(`${conversation.id}/messages`, { token: creds.pageAccessToken, query: { fields: MESSAGE_FIELDS, limit: MESSAGES_PER_REQUEST, after } }).then((r) => messagesPage.parse(r));
-    let page = conversation.messages ?? await fetchPage();
+    const fetchPage = (after?: string) =>
+      graph
+        .call(`${conversation.id}/messages`, {
+          token: creds.pageAccessToken,
+          query: { fields: MESSAGE_FIELDS, limit: MESSAGES_PER_REQUEST, after },
+        })
+        .then((r) => messagesPage.parse(r));
+    let page = conversation.messages ?? (await fetchPage());
     let taken = 0;
     for (;;) {
       for (const m of page.data) {
@@ -136,15 +172,36 @@ class Walk {
   }
 }
 
-export async function* syncMeta(env: ProviderEnv, channel: MetaChannel, account: ProviderAccount, stored: SyncCursor | null, opts: SyncOptions): AsyncGenerator<SyncPage> {
+export async function* syncMeta(
+  env: ProviderEnv,
+  channel: MetaChannel,
+  account: ProviderAccount,
+  stored: SyncCursor | null,
+  opts: SyncOptions,
+): AsyncGenerator<SyncPage> {
   const creds = accountCredentials(channel, account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
-  if (previous && !previous.success) env.log.warn({ accountId: account.id }, "meta: unreadable sync cursor, starting a new round");
+  if (previous && !previous.success)
+    env.log.warn({ accountId: account.id }, "meta: unreadable sync cursor, starting a new round");
   const prev = previous?.success ? previous.data : undefined;
   // A first sync or "re-sync since" walks opts.since; otherwise the stored window (and round).
-  const cursor: Cursor = prev && !opts.full ? prev : opts.since ? { v: 1, updatedSince: opts.since.toISOString() } : prev ? windowOf(prev) : { v: 1 };
+  const cursor: Cursor =
+    prev && !opts.full
+      ? prev
+      : opts.since
+        ? { v: 1, updatedSince: opts.since.toISOString() }
+        : prev
+          ? windowOf(prev)
+          : { v: 1 };
   let round: Round = cursor.round ?? newRound(opts);
-  const walk = new Walk(env, channel, account, creds, cursor.updatedSince ? new Date(cursor.updatedSince) : undefined, new Set(cursor.skip ?? []));
+  const walk = new Walk(
+    env,
+    channel,
+    account,
+    creds,
+    cursor.updatedSince ? new Date(cursor.updatedSince) : undefined,
+    new Set(cursor.skip ?? []),
+  );
   let restarted = false;
 
   for (;;) {
@@ -156,7 +213,10 @@ export async function* syncMeta(env: ProviderEnv, channel: MetaChannel, account:
       // A Graph cursor from an earlier run may have expired: walk the window again (dedup absorbs it).
       if (round.after && !restarted && e.errorClass === "permanent") {
         restarted = true;
-        env.log.warn({ accountId: account.id, code: e.code }, "meta: conversations cursor no longer valid, re-walking the window");
+        env.log.warn(
+          { accountId: account.id, code: e.code },
+          "meta: conversations cursor no longer valid, re-walking the window",
+        );
         round = newRound(opts);
         continue;
       }
@@ -168,9 +228,12 @@ export async function* syncMeta(env: ProviderEnv, channel: MetaChannel, account:
     let reachedOlder = false;
     for (const conv of page.data) {
       if (round.budget === 0) break;
-      if (walk.since && graphTime(conv.updated_time) < walk.since) { reachedOlder = true; break; }
+      if (walk.since && graphTime(conv.updated_time) < walk.since) {
+        reachedOlder = true;
+        break;
+      }
       if (round.top && graphTime(conv.updated_time) >= graphTime(round.top)) round.topIds.push(conv.id);
-      messages.push(...await walk.messages(conv, round));
+      messages.push(...(await walk.messages(conv, round)));
     }
 
     const after = nextCursor(page.paging);
@@ -191,21 +254,31 @@ export async function* syncMeta(env: ProviderEnv, channel: MetaChannel, account:
  *  moving, keep the old window (the next round walks it again; dedup absorbs the overlap). */
 async function settle(walk: Walk, cursor: Cursor, round: Round, messages: InboundMessage[]): Promise<Cursor> {
   if (!round.top) return { ...windowOf(cursor), updatedSince: cursor.updatedSince ?? round.startedAt };
-  const advance = (top: string): Cursor => ({ v: 1, updatedSince: graphTime(top).toISOString(), ...(round.edge.length ? { skip: [...new Set(round.edge)] } : {}) });
+  const advance = (top: string): Cursor => ({
+    v: 1,
+    updatedSince: graphTime(top).toISOString(),
+    ...(round.edge.length ? { skip: [...new Set(round.edge)] } : {}),
+  });
   // A capped back-fill already gave up the older part of the window.
   if (round.budget === 0) return advance(round.top);
   for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
     const head = await walk.conversations();
     const top = graphTime(round.top);
     const seen = new Set(round.topIds);
-    const moved = head.data.filter((c) => graphTime(c.updated_time) > top || (graphTime(c.updated_time).getTime() === top.getTime() && !seen.has(c.id)));
+    const moved = head.data.filter(
+      (c) =>
+        graphTime(c.updated_time) > top || (graphTime(c.updated_time).getTime() === top.getTime() && !seen.has(c.id)),
+    );
     if (!moved.length) return advance(round.top);
     if (moved.length === head.data.length && nextCursor(head.paging)) break;
-    for (const conv of moved) messages.push(...await walk.messages(conv, round));
+    for (const conv of moved) messages.push(...(await walk.messages(conv, round)));
     round.top = head.data[0]!.updated_time;
     round.topIds = head.data.filter((c) => c.updated_time === round.top).map((c) => c.id);
   }
-  walk.env.log.info({ accountId: walk.account.id }, "meta: conversations kept changing during sync; the next round re-walks the window");
+  walk.env.log.info(
+    { accountId: walk.account.id },
+    "meta: conversations kept changing during sync; the next round re-walks the window",
+  );
   return windowOf(cursor);
 }
 function address(p: z.infer<typeof person>): Address {
@@ -213,17 +286,28 @@ function address(p: z.infer<typeof person>): Address {
   return { handle: p.id, ...(name ? { name } : {}) };
 }
 
-async function toInbound(env: ProviderEnv, account: ProviderAccount, ownId: string, m: GraphMessage): Promise<InboundMessage> {
+async function toInbound(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  ownId: string,
+  m: GraphMessage,
+): Promise<InboundMessage> {
   const outbound = m.from.id === ownId;
   const recipients = (m.to?.data ?? []).map(address);
-  const counterpart = outbound ? recipients.find((r) => r.handle !== ownId) ?? recipients[0] : address(m.from);
-  if (!counterpart) throw new ProviderError("permanent", "Meta sent a message without a recipient.", { code: "META_UNEXPECTED_RESPONSE" });
+  const counterpart = outbound ? (recipients.find((r) => r.handle !== ownId) ?? recipients[0]) : address(m.from);
+  if (!counterpart)
+    throw new ProviderError("permanent", "Meta sent a message without a recipient.", {
+      code: "META_UNEXPECTED_RESPONSE",
+    });
   const attachments: InboundAttachment[] = [];
   for (const a of m.attachments?.data ?? []) {
     const url = a.image_data?.url ?? a.video_data?.url ?? a.file_url;
     if (!url) continue;
     try {
-      const got = await downloadAttachment(env, url, maxAttachmentBytes(env), { filename: a.name, contentType: a.mime_type });
+      const got = await downloadAttachment(env, url, maxAttachmentBytes(env), {
+        filename: a.name,
+        contentType: a.mime_type,
+      });
       attachments.push({ filename: got.filename, contentType: a.mime_type ?? got.contentType, content: got.content });
     } catch (err) {
       const e = classifyMetaError(err);

@@ -7,7 +7,14 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { InboundMessage, ProviderEnv } from "../kit/channel.ts";
-import { WebhookParseError, type RawWebhook, type RemoteAttachment, type Verification, type WebhookItem, type WebhookSourceHandler } from "../kit/webhook.ts";
+import {
+  WebhookParseError,
+  type RawWebhook,
+  type RemoteAttachment,
+  type Verification,
+  type WebhookItem,
+  type WebhookSourceHandler,
+} from "../kit/webhook.ts";
 import { appSecret, maxAttachmentBytes, type MetaChannel } from "./config.ts";
 import { downloadAttachment } from "./download.ts";
 
@@ -22,7 +29,9 @@ export function verifySignature(env: ProviderEnv, req: RawWebhook): Verification
   if (!match) return { ok: false, reason: "malformed X-Hub-Signature-256" };
   const expected = createHmac("sha256", secret).update(req.rawBody).digest();
   const given = Buffer.from(match[1]!, "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected) ? { ok: true } : { ok: false, reason: "X-Hub-Signature-256 does not match the body" };
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { ok: true }
+    : { ok: false, reason: "X-Hub-Signature-256 does not match the body" };
 }
 
 /** The GET handshake when the webhook is registered: answer hub.challenge if the token matches. */
@@ -43,37 +52,60 @@ const attachment = z.object({
   payload: z.object({ url: z.string().optional(), title: z.string().optional() }).passthrough().nullish(),
   title: z.string().optional(),
 });
-const messagingItem = z.object({
-  sender: party,
-  recipient: party,
-  timestamp: z.number().optional(),
-  message: z.object({
-    mid: z.string().min(1),
-    text: z.string().optional(),
-    is_echo: z.boolean().optional(),
-    is_deleted: z.boolean().optional(),
-    attachments: z.array(attachment).optional(),
-  }).passthrough().optional(),
-  delivery: z.object({ mids: z.array(z.string()).optional(), watermark: z.number().optional() }).optional(),
-  read: z.object({ watermark: z.number().optional(), mid: z.string().optional() }).optional(),
-  postback: z.object({ mid: z.string().optional(), title: z.string().optional(), payload: z.string().optional() }).optional(),
-}).passthrough();
+const messagingItem = z
+  .object({
+    sender: party,
+    recipient: party,
+    timestamp: z.number().optional(),
+    message: z
+      .object({
+        mid: z.string().min(1),
+        text: z.string().optional(),
+        is_echo: z.boolean().optional(),
+        is_deleted: z.boolean().optional(),
+        attachments: z.array(attachment).optional(),
+      })
+      .passthrough()
+      .optional(),
+    delivery: z.object({ mids: z.array(z.string()).optional(), watermark: z.number().optional() }).optional(),
+    read: z.object({ watermark: z.number().optional(), mid: z.string().optional() }).optional(),
+    postback: z
+      .object({ mid: z.string().optional(), title: z.string().optional(), payload: z.string().optional() })
+      .optional(),
+  })
+  .passthrough();
 type MessagingItem = z.infer<typeof messagingItem>;
 
 const envelope = z.object({
   object: z.string(),
-  entry: z.array(z.object({
-    id,
-    time: z.number().optional(),
-    messaging: z.array(z.unknown()).optional(),
-    changes: z.array(z.object({ field: z.string().optional(), value: z.unknown() })).optional(),
-  })),
+  entry: z.array(
+    z.object({
+      id,
+      time: z.number().optional(),
+      messaging: z.array(z.unknown()).optional(),
+      changes: z.array(z.object({ field: z.string().optional(), value: z.unknown() })).optional(),
+    }),
+  ),
 });
 
 /** Media Meta hosts on its CDN (downloaded while processing); link-like types go into the text. */
-const MEDIA = new Set(["image", "video", "audio", "file", "sticker", "story_mention", "ig_reel", "reel", "animated_image_share"]);
+const MEDIA = new Set([
+  "image",
+  "video",
+  "audio",
+  "file",
+  "sticker",
+  "story_mention",
+  "ig_reel",
+  "reel",
+  "animated_image_share",
+]);
 
-function message(item: MessagingItem, m: NonNullable<MessagingItem["message"]>, at: Date): { message: InboundMessage; remote: RemoteAttachment[] } {
+function message(
+  item: MessagingItem,
+  m: NonNullable<MessagingItem["message"]>,
+  at: Date,
+): { message: InboundMessage; remote: RemoteAttachment[] } {
   const outbound = m.is_echo === true;
   const own = outbound ? item.sender.id : item.recipient.id;
   const counterpart = outbound ? item.recipient.id : item.sender.id;
@@ -102,11 +134,20 @@ function message(item: MessagingItem, m: NonNullable<MessagingItem["message"]>, 
   };
 }
 
-function itemsOf(channel: MetaChannel, object: string, entry: { id: string; time?: number }, raw: unknown): WebhookItem[] {
+function itemsOf(
+  channel: MetaChannel,
+  object: string,
+  entry: { id: string; time?: number },
+  raw: unknown,
+): WebhookItem[] {
   const parsed = messagingItem.safeParse(raw);
   if (!parsed.success) return [];
   const item = parsed.data;
-  const payload = { object, entry: { id: entry.id, ...(entry.time !== undefined ? { time: entry.time } : {}) }, messaging: raw };
+  const payload = {
+    object,
+    entry: { id: entry.id, ...(entry.time !== undefined ? { time: entry.time } : {}) },
+    messaging: raw,
+  };
   const at = new Date(item.timestamp ?? entry.time ?? Date.now());
   const base = { channel, accountExternalId: entry.id, payload };
 
@@ -114,30 +155,86 @@ function itemsOf(channel: MetaChannel, object: string, entry: { id: string; time
     if (item.message.is_deleted) return [];
     const { message: m, remote } = message(item, item.message, at);
     // An echo is the account's own message: its sender is the Page / IG account.
-    return [{ ...base, eventId: m.externalId, accountExternalId: item.message.is_echo ? item.sender.id : entry.id, message: m, ...(remote.length ? { remoteAttachments: remote } : {}) }];
+    return [
+      {
+        ...base,
+        eventId: m.externalId,
+        accountExternalId: item.message.is_echo ? item.sender.id : entry.id,
+        message: m,
+        ...(remote.length ? { remoteAttachments: remote } : {}),
+      },
+    ];
   }
   if (item.postback) {
     const externalId = item.postback.mid ?? `postback:${item.sender.id}:${item.timestamp ?? entry.time ?? 0}`;
-    return [{
-      ...base,
-      eventId: externalId,
-      message: {
-        externalId, threadKey: item.sender.id, direction: "inbound", from: { handle: item.sender.id }, to: [{ handle: item.recipient.id }], cc: [],
-        text: item.postback.title ?? item.postback.payload ?? "", sentAt: at, seen: false, attachments: [],
+    return [
+      {
+        ...base,
+        eventId: externalId,
+        message: {
+          externalId,
+          threadKey: item.sender.id,
+          direction: "inbound",
+          from: { handle: item.sender.id },
+          to: [{ handle: item.recipient.id }],
+          cc: [],
+          text: item.postback.title ?? item.postback.payload ?? "",
+          sentAt: at,
+          seen: false,
+          attachments: [],
+        },
       },
-    }];
+    ];
   }
   if (item.delivery) {
     const { mids, watermark } = item.delivery;
     if (mids?.length)
-      return mids.map((mid) => ({ ...base, eventId: `delivery:${mid}`, status: { kind: "message" as const, externalId: mid, status: "delivered" as const, at: new Date(watermark ?? item.timestamp ?? Date.now()) } }));
+      return mids.map((mid) => ({
+        ...base,
+        eventId: `delivery:${mid}`,
+        status: {
+          kind: "message" as const,
+          externalId: mid,
+          status: "delivered" as const,
+          at: new Date(watermark ?? item.timestamp ?? Date.now()),
+        },
+      }));
     if (watermark === undefined) return [];
-    return [{ ...base, eventId: `delivery:${item.sender.id}:${watermark}`, status: { kind: "watermark", counterpartHandle: item.sender.id, status: "delivered", upTo: new Date(watermark) } }];
+    return [
+      {
+        ...base,
+        eventId: `delivery:${item.sender.id}:${watermark}`,
+        status: {
+          kind: "watermark",
+          counterpartHandle: item.sender.id,
+          status: "delivered",
+          upTo: new Date(watermark),
+        },
+      },
+    ];
   }
   if (item.read) {
-    if (item.read.mid) return [{ ...base, eventId: `read:${item.read.mid}`, status: { kind: "message", externalId: item.read.mid, status: "read", at } }];
+    if (item.read.mid)
+      return [
+        {
+          ...base,
+          eventId: `read:${item.read.mid}`,
+          status: { kind: "message", externalId: item.read.mid, status: "read", at },
+        },
+      ];
     if (item.read.watermark === undefined) return [];
-    return [{ ...base, eventId: `read:${item.sender.id}:${item.read.watermark}`, status: { kind: "watermark", counterpartHandle: item.sender.id, status: "read", upTo: new Date(item.read.watermark) } }];
+    return [
+      {
+        ...base,
+        eventId: `read:${item.sender.id}:${item.read.watermark}`,
+        status: {
+          kind: "watermark",
+          counterpartHandle: item.sender.id,
+          status: "read",
+          upTo: new Date(item.read.watermark),
+        },
+      },
+    ];
   }
   return [];
 }
@@ -152,7 +249,8 @@ function parser(channel: MetaChannel, object: "page" | "instagram") {
     }
     const parsed = envelope.safeParse(body);
     if (!parsed.success) throw new WebhookParseError("body is not a Meta webhook notification (object + entry[])");
-    if (parsed.data.object !== object) throw new WebhookParseError(`expected object "${object}", got "${parsed.data.object}"`);
+    if (parsed.data.object !== object)
+      throw new WebhookParseError(`expected object "${object}", got "${parsed.data.object}"`);
     const items: WebhookItem[] = [];
     let skipped = 0;
     for (const entry of parsed.data.entry) {
@@ -163,13 +261,17 @@ function parser(channel: MetaChannel, object: "page" | "instagram") {
         items.push(...got);
       }
     }
-    if (skipped) env.log.debug({ source: channel, skipped }, "meta webhook: items of kinds Tatu does not handle were skipped");
+    if (skipped)
+      env.log.debug({ source: channel, skipped }, "meta webhook: items of kinds Tatu does not handle were skipped");
     return items;
   };
 }
 
 async function download(env: ProviderEnv, att: RemoteAttachment) {
-  return downloadAttachment(env, att.url, maxAttachmentBytes(env), { filename: att.filename, contentType: att.contentType });
+  return downloadAttachment(env, att.url, maxAttachmentBytes(env), {
+    filename: att.filename,
+    contentType: att.contentType,
+  });
 }
 
 const ack = { contentType: "text/plain", body: "EVENT_RECEIVED" };

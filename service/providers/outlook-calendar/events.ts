@@ -37,7 +37,10 @@ export const graphEvent = z.object({
 });
 export type GraphEvent = z.infer<typeof graphEvent>;
 
-export const removedItem = z.object({ id: z.string().min(1), "@removed": z.object({ reason: z.string().optional() }).passthrough() });
+export const removedItem = z.object({
+  id: z.string().min(1),
+  "@removed": z.object({ reason: z.string().optional() }).passthrough(),
+});
 
 /** Reads Tatu's appointment id from an event fetched with the $expand above. */
 export function appointmentIdOf(ev: Pick<GraphEvent, "singleValueExtendedProperties">): string | undefined {
@@ -47,7 +50,7 @@ export function appointmentIdOf(ev: Pick<GraphEvent, "singleValueExtendedPropert
 
 /** Graph's dateTime (7 fractional digits, no offset) in its timeZone → instant. */
 export function instantOf(v: { dateTime: string; timeZone?: string | null }): Date {
-  const zone = !v.timeZone || isUtcName(v.timeZone) ? "UTC" : ianaZoneFor(v.timeZone) ?? "UTC";
+  const zone = !v.timeZone || isUtcName(v.timeZone) ? "UTC" : (ianaZoneFor(v.timeZone) ?? "UTC");
   return wallClockToUtc(v.dateTime, zone);
 }
 
@@ -62,7 +65,14 @@ function allDayInstant(v: { dateTime: string }, zoneName: string | null | undefi
 
 /** A tombstone: the event is gone (or moved out of the window); its times are unknown. */
 export function tombstone(id: string): CalendarEvent {
-  return { externalId: id, start: new Date(0), end: new Date(0), allDay: false, status: "cancelled", transparent: true };
+  return {
+    externalId: id,
+    start: new Date(0),
+    end: new Date(0),
+    allDay: false,
+    status: "cancelled",
+    transparent: true,
+  };
 }
 
 export function toCalendarEvent(ev: GraphEvent, tatuAppointmentId: string | undefined): CalendarEvent | undefined {
@@ -89,8 +99,14 @@ export function toCalendarEvent(ev: GraphEvent, tatuAppointmentId: string | unde
 export function graphTime(instant: Date, zone: string): { dateTime: string; timeZone: string } {
   const windows = windowsZoneFor(zone);
   const iana = windows ? ianaZoneFor(windows) : undefined;
-  if (windows && windows !== "UTC" && iana && roundTrips(instant, iana) && roundTrips(instant, zone)
-      && utcToWallClock(instant, iana) === utcToWallClock(instant, zone))
+  if (
+    windows &&
+    windows !== "UTC" &&
+    iana &&
+    roundTrips(instant, iana) &&
+    roundTrips(instant, zone) &&
+    utcToWallClock(instant, iana) === utcToWallClock(instant, zone)
+  )
     return { dateTime: utcToWallClock(instant, zone), timeZone: windows };
   return { dateTime: utcToWallClock(instant, "UTC"), timeZone: "UTC" };
 }

@@ -25,10 +25,20 @@ async function listCalendars(env: ProviderEnv, account: ProviderAccount): Promis
   const out: CalendarInfo[] = [];
   let link: string | undefined;
   for (let guard = 0; guard < 50; guard++) {
-    const page = calendarsPage.parse(await session.call(() =>
-      link ? session.api(link).get() : session.api("/me/calendars").select(["id", "name", "isDefaultCalendar", "canEdit"]).top(100).get()));
+    const page = calendarsPage.parse(
+      await session.call(() =>
+        link
+          ? session.api(link).get()
+          : session.api("/me/calendars").select(["id", "name", "isDefaultCalendar", "canEdit"]).top(100).get(),
+      ),
+    );
     for (const c of page.value)
-      out.push({ externalId: c.id, name: c.name ?? "Calendar", primary: c.isDefaultCalendar === true, readOnly: c.canEdit === false });
+      out.push({
+        externalId: c.id,
+        name: c.name ?? "Calendar",
+        primary: c.isDefaultCalendar === true,
+        readOnly: c.canEdit === false,
+      });
     link = page["@odata.nextLink"];
     if (!link) break;
   }
@@ -37,27 +47,62 @@ async function listCalendars(env: ProviderEnv, account: ProviderAccount): Promis
 
 function written(raw: unknown): WrittenEvent {
   const ev = graphEvent.parse(raw);
-  return { externalId: ev.id, ...(ev.iCalUId ? { iCalUID: ev.iCalUId } : {}), ...(ev.changeKey ? { etag: ev.changeKey } : {}) };
+  return {
+    externalId: ev.id,
+    ...(ev.iCalUId ? { iCalUID: ev.iCalUId } : {}),
+    ...(ev.changeKey ? { etag: ev.changeKey } : {}),
+  };
 }
 
-async function createEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, draft: EventDraft): Promise<WrittenEvent> {
+async function createEvent(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  draft: EventDraft,
+): Promise<WrittenEvent> {
   const session = new GraphSession(env, account);
   // transactionId makes a retried POST (timeout after Graph created it) return the same event.
   // Graph assigns iCalUId itself (read-only in v1.0): draft.iCalUID cannot be imposed.
   const body = { ...eventBody(draft), transactionId: draft.appointmentId };
-  return written(await session.call(() => session.api(`/me/calendars/${encodeId(calendarId)}/events`).header("Prefer", PREFER).post(body)));
+  return written(
+    await session.call(() =>
+      session
+        .api(`/me/calendars/${encodeId(calendarId)}/events`)
+        .header("Prefer", PREFER)
+        .post(body),
+    ),
+  );
 }
 
-async function updateEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string, draft: EventDraft): Promise<WrittenEvent> {
+async function updateEvent(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  externalId: string,
+  draft: EventDraft,
+): Promise<WrittenEvent> {
   const session = new GraphSession(env, account);
-  return written(await session.call(() =>
-    session.api(`/me/calendars/${encodeId(calendarId)}/events/${encodeId(externalId)}`).header("Prefer", PREFER).patch(eventBody(draft))));
+  return written(
+    await session.call(() =>
+      session
+        .api(`/me/calendars/${encodeId(calendarId)}/events/${encodeId(externalId)}`)
+        .header("Prefer", PREFER)
+        .patch(eventBody(draft)),
+    ),
+  );
 }
 
-async function deleteEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string): Promise<void> {
+async function deleteEvent(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  externalId: string,
+): Promise<void> {
   const session = new GraphSession(env, account);
   try {
-    await session.call(() => session.api(`/me/calendars/${encodeId(calendarId)}/events/${encodeId(externalId)}`).delete());
+    await session.call(() =>
+      session.api(`/me/calendars/${encodeId(calendarId)}/events/${encodeId(externalId)}`).delete(),
+    );
   } catch (err) {
     if (classifyOutlookError(err).status === 404) return; // already gone: the goal is met
     throw classifyOutlookError(err);
@@ -65,12 +110,16 @@ async function deleteEvent(env: ProviderEnv, account: ProviderAccount, calendarI
 }
 
 async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult> {
-  const { run, result, checks } = smokeChecks((err) => plainWords(classifyOutlookError(err).errorClass, "Outlook Calendar"));
+  const { run, result, checks } = smokeChecks((err) =>
+    plainWords(classifyOutlookError(err).errorClass, "Outlook Calendar"),
+  );
   let session: GraphSession | undefined;
   await run("calendars", async () => {
     session = new GraphSession(env, account);
     const s = session;
-    const page = calendarsPage.parse(await s.call(() => s.api("/me/calendars").select(["id", "name", "isDefaultCalendar", "canEdit"]).get()));
+    const page = calendarsPage.parse(
+      await s.call(() => s.api("/me/calendars").select(["id", "name", "isDefaultCalendar", "canEdit"]).get()),
+    );
     return `${page.value.length} calendar${page.value.length === 1 ? "" : "s"}`;
   });
   if (checks[0]?.ok && session) {
@@ -78,9 +127,20 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
     await run("calendarView", async () => {
       const now = new Date();
       const until = new Date(now.getTime() + 7 * 86_400_000);
-      const page = listPage.parse(await s.call(() => s.api("/me/calendarView")
-        .query({ startDateTime: now.toISOString().replace(/\.\d{3}Z$/, "Z"), endDateTime: until.toISOString().replace(/\.\d{3}Z$/, "Z") })
-        .select(["id"]).top(1).header("Prefer", 'outlook.timezone="UTC"').get()));
+      const page = listPage.parse(
+        await s.call(() =>
+          s
+            .api("/me/calendarView")
+            .query({
+              startDateTime: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+              endDateTime: until.toISOString().replace(/\.\d{3}Z$/, "Z"),
+            })
+            .select(["id"])
+            .top(1)
+            .header("Prefer", 'outlook.timezone="UTC"')
+            .get(),
+        ),
+      );
       return page.value.length ? "events readable" : "events readable (none this week)";
     });
   }
@@ -89,9 +149,17 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
 
 export const outlookCalendarProvider: CalendarProvider = {
   ...meta,
-  connect: { kind: "shared-grant", route: "outlook", grantLabel: "Microsoft", grantProvider: "outlook", requiredScope: "Calendars.ReadWrite" },
+  connect: {
+    kind: "shared-grant",
+    route: "outlook",
+    grantLabel: "Microsoft",
+    grantProvider: "outlook",
+    requiredScope: "Calendars.ReadWrite",
+  },
   listCalendars(env, account) {
-    return listCalendars(env, account).catch((err: unknown) => { throw classifyOutlookError(err); });
+    return listCalendars(env, account).catch((err: unknown) => {
+      throw classifyOutlookError(err);
+    });
   },
   async *syncEvents(env, account, calendarId, cursor, opts) {
     try {
@@ -101,13 +169,19 @@ export const outlookCalendarProvider: CalendarProvider = {
     }
   },
   createEvent(env, account, calendarId, draft) {
-    return createEvent(env, account, calendarId, draft).catch((err: unknown) => { throw classifyOutlookError(err); });
+    return createEvent(env, account, calendarId, draft).catch((err: unknown) => {
+      throw classifyOutlookError(err);
+    });
   },
   updateEvent(env, account, calendarId, externalId, draft) {
-    return updateEvent(env, account, calendarId, externalId, draft).catch((err: unknown) => { throw classifyOutlookError(err); });
+    return updateEvent(env, account, calendarId, externalId, draft).catch((err: unknown) => {
+      throw classifyOutlookError(err);
+    });
   },
   deleteEvent(env, account, calendarId, externalId) {
-    return deleteEvent(env, account, calendarId, externalId).catch((err: unknown) => { throw classifyOutlookError(err); });
+    return deleteEvent(env, account, calendarId, externalId).catch((err: unknown) => {
+      throw classifyOutlookError(err);
+    });
   },
   classifyError: classifyOutlookError,
   smoke,

@@ -12,7 +12,15 @@ import { deltaPages } from "../kit/microsoft/delta.ts";
 import { GraphSession, encodeId } from "../kit/microsoft/graph.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import type { CalendarCursor, CalendarEvent, CalendarSyncOptions, CalendarSyncPage } from "../kit/calendar.ts";
-import { appointmentIdOf, graphEvent, removedItem, tombstone, toCalendarEvent, TATU_PROPERTY_ID, type GraphEvent } from "./events.ts";
+import {
+  appointmentIdOf,
+  graphEvent,
+  removedItem,
+  tombstone,
+  toCalendarEvent,
+  TATU_PROPERTY_ID,
+  type GraphEvent,
+} from "./events.ts";
 
 export const PAGE_SIZE = 50;
 /** Every request asks for UTC so timed events need no zone lookup (all-day ones ignore it). */
@@ -42,21 +50,36 @@ function newRound(calendarId: string, opts: CalendarSyncOptions): Cursor {
 
 /** The stored round no longer covers what the caller wants to see. */
 function windowMoved(c: Cursor, opts: CalendarSyncOptions): boolean {
-  return Date.parse(c.until) + WINDOW_SLACK_MS < opts.until.getTime() || Date.parse(c.from) > opts.from.getTime() + WINDOW_SLACK_MS;
+  return (
+    Date.parse(c.until) + WINDOW_SLACK_MS < opts.until.getTime() ||
+    Date.parse(c.from) > opts.from.getTime() + WINDOW_SLACK_MS
+  );
 }
 
 export async function* syncOutlookCalendar(
-  env: ProviderEnv, account: ProviderAccount, calendarId: string, stored: CalendarCursor | null, opts: CalendarSyncOptions,
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  stored: CalendarCursor | null,
+  opts: CalendarSyncOptions,
 ): AsyncGenerator<CalendarSyncPage> {
   const session = new GraphSession(env, account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
   let cursor: Cursor;
   // Any stored state we cannot continue from means a full window, and stale busy blocks go.
   let fullResync = false;
-  if (previous?.success && previous.data.calendarId === calendarId && !(previous.data.delta && !previous.data.next && windowMoved(previous.data, opts))) {
+  if (
+    previous?.success &&
+    previous.data.calendarId === calendarId &&
+    !(previous.data.delta && !previous.data.next && windowMoved(previous.data, opts))
+  ) {
     cursor = previous.data;
   } else {
-    if (stored) env.log.info({ accountId: account.id, reason: previous?.success ? "window" : "unreadable" }, "outlook-calendar: starting a new sync round");
+    if (stored)
+      env.log.info(
+        { accountId: account.id, reason: previous?.success ? "window" : "unreadable" },
+        "outlook-calendar: starting a new sync round",
+      );
     cursor = newRound(calendarId, opts);
     fullResync = stored !== null;
   }
@@ -64,18 +87,25 @@ export async function* syncOutlookCalendar(
   const pages = deltaPages(session, {
     link: cursor.next ?? cursor.delta,
     prefer: PREFER,
-    start: () => session.api(`/me/calendars/${encodeId(calendarId)}/calendarView/delta`)
-      .query({ startDateTime: cursor.from, endDateTime: cursor.until })
-      .header("Prefer", PREFER),
+    start: () =>
+      session
+        .api(`/me/calendars/${encodeId(calendarId)}/calendarView/delta`)
+        .query({ startDateTime: cursor.from, endDateTime: cursor.until })
+        .header("Prefer", PREFER),
     restart: (reason) => {
-      env.log.warn({ accountId: account.id, reason }, "outlook-calendar: delta token no longer valid, re-walking the window");
+      env.log.warn(
+        { accountId: account.id, reason },
+        "outlook-calendar: delta token no longer valid, re-walking the window",
+      );
       cursor = newRound(calendarId, opts);
       fullResync = true;
     },
   });
   for await (const page of pages) {
     const events = await toEvents(session, page.items);
-    cursor = page.nextLink ? { ...cursor, next: page.nextLink, delta: undefined } : { ...cursor, next: undefined, delta: page.deltaLink };
+    cursor = page.nextLink
+      ? { ...cursor, next: page.nextLink, delta: undefined }
+      : { ...cursor, next: undefined, delta: page.deltaLink };
     const clean = JSON.parse(JSON.stringify(cursor)) as CalendarCursor; // drops the undefined keys
     yield fullResync ? { events, cursor: clean, fullResync: true } : { events, cursor: clean };
     fullResync = false;
@@ -87,14 +117,20 @@ async function toEvents(session: GraphSession, items: unknown[]): Promise<Calend
   const out: (CalendarEvent | GraphEvent)[] = [];
   for (const item of items) {
     const removed = removedItem.safeParse(item);
-    if (removed.success) { out.push(tombstone(removed.data.id)); continue; }
+    if (removed.success) {
+      out.push(tombstone(removed.data.id));
+      continue;
+    }
     const ev = graphEvent.parse(item);
     // calendarView expands series; a master would double-count its occurrences.
     if (ev.type?.toLowerCase() === "seriesmaster") continue;
     live.push(ev);
     out.push(ev);
   }
-  const tags = await appointmentIds(session, live.filter(mayBeTatus).map((e) => e.id));
+  const tags = await appointmentIds(
+    session,
+    live.filter(mayBeTatus).map((e) => e.id),
+  );
   return out.flatMap((x) => {
     if ("externalId" in x) return [x];
     const ev = toCalendarEvent(x, tags.get(x.id));
@@ -108,12 +144,14 @@ function mayBeTatus(ev: GraphEvent): boolean {
 }
 
 const batchResponse = z.object({
-  responses: z.array(z.object({
-    id: z.string(),
-    status: z.number(),
-    headers: z.record(z.string(), z.string()).nullish(),
-    body: z.unknown().optional(),
-  })),
+  responses: z.array(
+    z.object({
+      id: z.string(),
+      status: z.number(),
+      headers: z.record(z.string(), z.string()).nullish(),
+      body: z.unknown().optional(),
+    }),
+  ),
 });
 const batchError = z.object({ error: z.object({ code: z.string().optional() }).passthrough() }).partial();
 
@@ -126,7 +164,11 @@ async function appointmentIds(session: GraphSession, ids: string[]): Promise<Map
   const expand = encodeURIComponent(`singleValueExtendedProperties($filter=id eq '${TATU_PROPERTY_ID}')`);
   for (let i = 0; i < ids.length; i += BATCH_LIMIT) {
     const chunk = ids.slice(i, i + BATCH_LIMIT);
-    const requests = chunk.map((id, n) => ({ id: String(n), method: "GET", url: `/me/events/${encodeId(id)}?$select=id&$expand=${expand}` }));
+    const requests = chunk.map((id, n) => ({
+      id: String(n),
+      method: "GET",
+      url: `/me/events/${encodeId(id)}?$select=id&$expand=${expand}`,
+    }));
     const res = batchResponse.parse(await session.call(() => session.api("/$batch").post({ requests })));
     for (const r of res.responses) {
       const id = chunk[Number(r.id)];
@@ -135,7 +177,11 @@ async function appointmentIds(session: GraphSession, ids: string[]): Promise<Map
       if (r.status >= 400) {
         const headers = new Headers(Object.entries(r.headers ?? {}));
         const body = batchError.safeParse(r.body);
-        throw classifyOutlookError({ statusCode: r.status, code: body.success ? body.data.error?.code ?? null : null, headers });
+        throw classifyOutlookError({
+          statusCode: r.status,
+          code: body.success ? (body.data.error?.code ?? null) : null,
+          headers,
+        });
       }
       const tag = appointmentIdOf(graphEvent.pick({ singleValueExtendedProperties: true }).parse(r.body ?? {}));
       if (tag) found.set(id, tag);

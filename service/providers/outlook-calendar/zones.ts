@@ -19,7 +19,8 @@ const NEWER_WINDOWS: Record<string, string> = { "America/Ciudad_Juarez": "Mounta
 
 const WINDOWS_NAMES = new Map(WINDOWS_TO_IANA_MAP.map((r) => [r.windowsName.toLowerCase(), r.windowsName as string]));
 
-const UTC_NAMES = /^(utc|gmt|z|zulu|etc\/utc|etc\/gmt|etc\/universal|etc\/zulu|universal|tzone:\/\/microsoft\/utc|coordinated universal time)$/i;
+const UTC_NAMES =
+  /^(utc|gmt|z|zulu|etc\/utc|etc\/gmt|etc\/universal|etc\/zulu|universal|tzone:\/\/microsoft\/utc|coordinated universal time)$/i;
 
 export function isUtcName(name: string): boolean {
   return UTC_NAMES.test(name.trim());

@@ -30,19 +30,33 @@ export function aliasLabel(address: string): string | undefined {
 }
 
 async function profile(session: GraphSession) {
-  return meSchema.parse(await session.call(() => session.api("/me").select(["id", "displayName", "mail", "userPrincipalName"]).get()));
+  return meSchema.parse(
+    await session.call(() => session.api("/me").select(["id", "displayName", "mail", "userPrincipalName"]).get()),
+  );
 }
 
-async function exchangeCode(env: ProviderEnv, p: { code: string; redirectUri: string; codeVerifier: string }): Promise<NewAccount> {
+async function exchangeCode(
+  env: ProviderEnv,
+  p: { code: string; redirectUri: string; codeVerifier: string },
+): Promise<NewAccount> {
   try {
     const credentials = await redeemCode(env, p);
     // A throwaway account so /me goes through the same Graph session code as everything else.
-    const connecting: ProviderAccount = { id: "connecting", userId: "", externalId: "", address: "", credentials, saveCredentials: async () => {} };
+    const connecting: ProviderAccount = {
+      id: "connecting",
+      userId: "",
+      externalId: "",
+      address: "",
+      credentials,
+      saveCredentials: async () => {},
+    };
     const me = await profile(new GraphSession(env, connecting));
     // Personal accounts answer mail: null; their sign-in name is the address.
     const address = (me.mail || me.userPrincipalName || "").trim().toLowerCase();
     if (!address.includes("@"))
-      throw new ProviderError("permanent", "This Microsoft account has no mailbox address.", { code: "OUTLOOK_NO_MAILBOX" });
+      throw new ProviderError("permanent", "This Microsoft account has no mailbox address.", {
+        code: "OUTLOOK_NO_MAILBOX",
+      });
     const label = aliasLabel(address);
     return {
       externalId: me.id,
@@ -62,12 +76,16 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
   let session: GraphSession | undefined;
   await run("profile", async () => {
     session = new GraphSession(env, account);
-    return (await profile(session)).id === account.externalId ? "signed in" : "signed in as a different Microsoft account";
+    return (await profile(session)).id === account.externalId
+      ? "signed in"
+      : "signed in as a different Microsoft account";
   });
   if (session) {
     const s = session;
     await run("inbox", async () => {
-      const page = z.object({ value: z.array(z.unknown()) }).parse(await s.call(() => s.api("/me/mailFolders/inbox/messages").top(1).select(["id"]).get()));
+      const page = z
+        .object({ value: z.array(z.unknown()) })
+        .parse(await s.call(() => s.api("/me/mailFolders/inbox/messages").top(1).select(["id"]).get()));
       return page.value.length ? "inbox readable" : "inbox readable (empty)";
     });
   }

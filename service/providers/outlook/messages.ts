@@ -9,11 +9,25 @@ import { htmlToText } from "./text.ts";
 
 /** What sync asks Graph for ($select keeps delta pages small). */
 export const MESSAGE_FIELDS = [
-  "id", "conversationId", "internetMessageId", "subject", "body", "from", "sender", "toRecipients", "ccRecipients",
-  "receivedDateTime", "sentDateTime", "isRead", "isDraft", "hasAttachments",
+  "id",
+  "conversationId",
+  "internetMessageId",
+  "subject",
+  "body",
+  "from",
+  "sender",
+  "toRecipients",
+  "ccRecipients",
+  "receivedDateTime",
+  "sentDateTime",
+  "isRead",
+  "isDraft",
+  "hasAttachments",
 ];
 
-const recipient = z.object({ emailAddress: z.object({ name: z.string().nullish(), address: z.string().nullish() }).nullish() });
+const recipient = z.object({
+  emailAddress: z.object({ name: z.string().nullish(), address: z.string().nullish() }).nullish(),
+});
 
 export const graphMessage = z.object({
   id: z.string().min(1),
@@ -34,15 +48,17 @@ export const graphMessage = z.object({
 export type GraphMessage = z.infer<typeof graphMessage>;
 
 const attachmentList = z.object({
-  value: z.array(z.object({
-    "@odata.type": z.string(),
-    id: z.string(),
-    name: z.string().nullish(),
-    contentType: z.string().nullish(),
-    isInline: z.boolean().nullish(),
-    contentId: z.string().nullish(),
-    contentBytes: z.string().nullish(),
-  })),
+  value: z.array(
+    z.object({
+      "@odata.type": z.string(),
+      id: z.string(),
+      name: z.string().nullish(),
+      contentType: z.string().nullish(),
+      isInline: z.boolean().nullish(),
+      contentId: z.string().nullish(),
+      contentBytes: z.string().nullish(),
+    }),
+  ),
   "@odata.nextLink": z.string().optional(),
 });
 
@@ -65,7 +81,11 @@ function date(...candidates: (string | null | undefined)[]): Date {
   return new Date();
 }
 
-export async function fetchAttachments(session: GraphSession, log: Logger, messageId: string): Promise<InboundAttachment[]> {
+export async function fetchAttachments(
+  session: GraphSession,
+  log: Logger,
+  messageId: string,
+): Promise<InboundAttachment[]> {
   const out: InboundAttachment[] = [];
   let link: string | undefined = `/me/messages/${encodeId(messageId)}/attachments`;
   while (link) {
@@ -78,9 +98,17 @@ export async function fetchAttachments(session: GraphSession, log: Logger, messa
         continue;
       }
       // Large files may come without contentBytes in the list: fetch their raw $value.
-      const content = a.contentBytes != null
-        ? Buffer.from(a.contentBytes, "base64")
-        : Buffer.from(await session.call(() => session.api(`/me/messages/${encodeId(messageId)}/attachments/${encodeId(a.id)}/$value`).responseType(ResponseType.ARRAYBUFFER).get()) as ArrayBuffer);
+      const content =
+        a.contentBytes != null
+          ? Buffer.from(a.contentBytes, "base64")
+          : Buffer.from(
+              (await session.call(() =>
+                session
+                  .api(`/me/messages/${encodeId(messageId)}/attachments/${encodeId(a.id)}/$value`)
+                  .responseType(ResponseType.ARRAYBUFFER)
+                  .get(),
+              )) as ArrayBuffer,
+            );
       out.push({
         filename: a.name || "attachment",
         contentType: a.contentType || "application/octet-stream",
@@ -94,14 +122,22 @@ export async function fetchAttachments(session: GraphSession, log: Logger, messa
 }
 
 export async function toInbound(
-  session: GraphSession, log: Logger, m: GraphMessage, direction: "inbound" | "outbound", accountAddress: string,
+  session: GraphSession,
+  log: Logger,
+  m: GraphMessage,
+  direction: "inbound" | "outbound",
+  accountAddress: string,
 ): Promise<InboundMessage> {
   const isHtml = m.body?.contentType.toLowerCase() === "html";
   const content = m.body?.content ?? "";
   // hasAttachments is false when a message only has inline images: look for cid: references too.
   const wantsAttachments = m.hasAttachments === true || (isHtml && /\bcid:/i.test(content));
-  const from = address(m.from) ?? address(m.sender)
-    ?? (direction === "outbound" ? { handle: accountAddress.toLowerCase() } : { name: "Unknown sender", handle: "unknown-sender@invalid" });
+  const from =
+    address(m.from) ??
+    address(m.sender) ??
+    (direction === "outbound"
+      ? { handle: accountAddress.toLowerCase() }
+      : { name: "Unknown sender", handle: "unknown-sender@invalid" });
   return {
     externalId: m.id,
     ...(m.conversationId ? { threadKey: m.conversationId } : {}),
@@ -113,7 +149,8 @@ export async function toInbound(
     text: isHtml ? htmlToText(content) : content,
     ...(isHtml ? { html: content } : {}),
     // Inbound: the server's receipt time (a sender's clock can lie); outbound: when we sent it.
-    sentAt: direction === "inbound" ? date(m.receivedDateTime, m.sentDateTime) : date(m.sentDateTime, m.receivedDateTime),
+    sentAt:
+      direction === "inbound" ? date(m.receivedDateTime, m.sentDateTime) : date(m.sentDateTime, m.receivedDateTime),
     seen: m.isRead === true,
     ...(m.internetMessageId ? { rfc822MessageId: m.internetMessageId } : {}),
     attachments: wantsAttachments ? await fetchAttachments(session, log, m.id) : [],

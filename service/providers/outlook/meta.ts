@@ -2,7 +2,8 @@ import { defineMeta } from "../kit/meta.ts";
 
 /** Outlook.com personal accounts (Hotmail, MSN, Live) and work mailboxes, through Microsoft Graph. */
 export default defineMeta({
-  id: "outlook", order: 20,
+  id: "outlook",
+  order: 20,
   label: "Outlook",
   kind: "channel",
   requiredEnv: ["OUTLOOK_CLIENT_ID", "OUTLOOK_CLIENT_SECRET"],

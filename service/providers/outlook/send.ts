@@ -20,16 +20,28 @@ function recipients(list: Address[]) {
 export async function sendOutlook(env: ProviderEnv, account: ProviderAccount, draft: Draft): Promise<SentMessage> {
   for (const a of draft.attachments)
     if (a.content.length > MAX_INLINE_ATTACHMENT)
-      throw new ProviderError("permanent", `The attachment "${a.filename}" is larger than 3 MB, which Outlook cannot take in one request.`, { code: "OUTLOOK_ATTACHMENT_TOO_LARGE" });
+      throw new ProviderError(
+        "permanent",
+        `The attachment "${a.filename}" is larger than 3 MB, which Outlook cannot take in one request.`,
+        { code: "OUTLOOK_ATTACHMENT_TOO_LARGE" },
+      );
 
   const session = new GraphSession(env, account);
   const body = draft.html ? { contentType: "html", content: draft.html } : { contentType: "text", content: draft.text };
 
   // createReply puts the draft in the conversation and sets In-Reply-To/References and "RE:".
-  const created = graphMessage.parse(await session.call(() =>
-    draft.replyTo
-      ? session.api(`/me/messages/${encodeId(draft.replyTo.externalId)}/createReply`).post({})
-      : session.api("/me/messages").post({ subject: draft.subject ?? "", body, toRecipients: recipients(draft.to), ccRecipients: recipients(draft.cc) })));
+  const created = graphMessage.parse(
+    await session.call(() =>
+      draft.replyTo
+        ? session.api(`/me/messages/${encodeId(draft.replyTo.externalId)}/createReply`).post({})
+        : session.api("/me/messages").post({
+            subject: draft.subject ?? "",
+            body,
+            toRecipients: recipients(draft.to),
+            ccRecipients: recipients(draft.cc),
+          }),
+    ),
+  );
   const draftPath = `/me/messages/${encodeId(created.id)}`;
 
   try {
@@ -43,18 +55,23 @@ export async function sendOutlook(env: ProviderEnv, account: ProviderAccount, dr
       await session.call(() => session.api(draftPath).patch(patch));
     }
     for (const a of draft.attachments) {
-      await session.call(() => session.api(`${draftPath}/attachments`).post({
-        "@odata.type": "#microsoft.graph.fileAttachment",
-        name: a.filename,
-        contentType: a.contentType,
-        contentBytes: a.content.toString("base64"),
-      }));
+      await session.call(() =>
+        session.api(`${draftPath}/attachments`).post({
+          "@odata.type": "#microsoft.graph.fileAttachment",
+          name: a.filename,
+          contentType: a.contentType,
+          contentBytes: a.content.toString("base64"),
+        }),
+      );
     }
     await session.call(() => session.api(`${draftPath}/send`).post(undefined));
   } catch (err) {
     // Don't leave a half-built draft behind for the user to find (or send) in Outlook.
-    await session.call(() => session.api(draftPath).delete()).catch((e: unknown) =>
-      env.log.warn({ accountId: account.id, err: (e as Error).message }, "outlook: could not delete an unsent draft"));
+    await session
+      .call(() => session.api(draftPath).delete())
+      .catch((e: unknown) =>
+        env.log.warn({ accountId: account.id, err: (e as Error).message }, "outlook: could not delete an unsent draft"),
+      );
     throw err;
   }
 

@@ -8,7 +8,14 @@
 // folder's round restarts over that window and dedup by externalId absorbs the overlap.
 // `budget` is what is left of opts.maxMessages while a back-fill round is running.
 import { z } from "zod";
-import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
+import type {
+  InboundMessage,
+  ProviderAccount,
+  ProviderEnv,
+  SyncCursor,
+  SyncOptions,
+  SyncPage,
+} from "../kit/channel.ts";
 import { deltaPages } from "../kit/microsoft/delta.ts";
 import { GraphSession } from "../kit/microsoft/graph.ts";
 import { graphMessage, MESSAGE_FIELDS, toInbound } from "./messages.ts";
@@ -37,13 +44,20 @@ function graphInstant(d: Date): string {
 }
 
 function newRound(since: string | undefined, maxMessages: number | undefined): Cursor {
-  return { v: 1, ...(since ? { since } : {}), inbox: {}, sentitems: {}, ...(maxMessages !== undefined ? { budget: maxMessages } : {}) };
+  return {
+    v: 1,
+    ...(since ? { since } : {}),
+    inbox: {},
+    sentitems: {},
+    ...(maxMessages !== undefined ? { budget: maxMessages } : {}),
+  };
 }
 
 function initialRequest(session: GraphSession, folder: FolderName, cursor: Cursor) {
   // changeType=created: the inbox only ingests new mail (read flags and edits would be
   // dropped by dedup anyway, after re-downloading their attachments).
-  let req = session.api(`/me/mailFolders/${folder}/messages/delta`)
+  let req = session
+    .api(`/me/mailFolders/${folder}/messages/delta`)
     .select(MESSAGE_FIELDS)
     .query({ changeType: "created" })
     .header("Prefer", `odata.maxpagesize=${PAGE_SIZE}`);
@@ -53,10 +67,16 @@ function initialRequest(session: GraphSession, folder: FolderName, cursor: Curso
   return req;
 }
 
-export async function* syncOutlook(env: ProviderEnv, account: ProviderAccount, stored: SyncCursor | null, opts: SyncOptions): AsyncGenerator<SyncPage> {
+export async function* syncOutlook(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  stored: SyncCursor | null,
+  opts: SyncOptions,
+): AsyncGenerator<SyncPage> {
   const session = new GraphSession(env, account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
-  if (previous && !previous.success) env.log.warn({ accountId: account.id }, "outlook: unreadable sync cursor, starting a new round");
+  if (previous && !previous.success)
+    env.log.warn({ accountId: account.id }, "outlook: unreadable sync cursor, starting a new round");
   const window = opts.since ? graphInstant(opts.since) : previous?.success ? previous.data.since : undefined;
   let cursor: Cursor = previous?.success && !opts.full ? previous.data : newRound(window, opts.maxMessages);
 
@@ -66,7 +86,10 @@ export async function* syncOutlook(env: ProviderEnv, account: ProviderAccount, s
       prefer: `odata.maxpagesize=${PAGE_SIZE}`,
       start: () => initialRequest(session, name, cursor),
       restart: (reason) => {
-        env.log.warn({ accountId: account.id, folder: name, reason }, "outlook: delta token no longer valid, re-walking the sync window");
+        env.log.warn(
+          { accountId: account.id, folder: name, reason },
+          "outlook: delta token no longer valid, re-walking the sync window",
+        );
         cursor = { ...cursor, [name]: {} };
       },
     });

@@ -14,13 +14,17 @@ import type { EventDraft } from "../kit/calendar.ts";
 
 const CATALOG_PAGES = 10;
 
-export const shortHash = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("base64url").slice(0, 16);
+export const shortHash = (value: unknown) =>
+  createHash("sha256").update(JSON.stringify(value)).digest("base64url").slice(0, 16);
 
 export async function ensureCustomer(client: SquareClient, draft: EventDraft): Promise<string> {
   const c = draft.customer ?? {};
   const email = c.email?.trim();
   const phone = c.phone?.trim();
-  for (const filter of [email ? { emailAddress: { exact: email } } : undefined, phone ? { phoneNumber: { exact: phone } } : undefined]) {
+  for (const filter of [
+    email ? { emailAddress: { exact: email } } : undefined,
+    phone ? { phoneNumber: { exact: phone } } : undefined,
+  ]) {
     if (!filter) continue;
     const found = (await client.customers.search({ query: { filter }, limit: BigInt(1) })).customers?.[0]?.id;
     if (found) return found;
@@ -34,13 +38,22 @@ export async function ensureCustomer(client: SquareClient, draft: EventDraft): P
     referenceId: `tatu:${draft.appointmentId}`,
     note: "Added by Tatu",
   };
-  const res = await client.customers.create({ idempotencyKey: `tatu-customer-${draft.appointmentId}-${shortHash(fields)}`, ...fields });
+  const res = await client.customers.create({
+    idempotencyKey: `tatu-customer-${draft.appointmentId}-${shortHash(fields)}`,
+    ...fields,
+  });
   const id = res.customer?.id;
-  if (!id) throw new ProviderError("transient", "Square did not return the new client.", { code: "SQUARE_UNEXPECTED_RESPONSE" });
+  if (!id)
+    throw new ProviderError("transient", "Square did not return the new client.", {
+      code: "SQUARE_UNEXPECTED_RESPONSE",
+    });
   return id;
 }
 
-export interface ServiceRef { id: string; version: bigint }
+export interface ServiceRef {
+  id: string;
+  version: bigint;
+}
 
 function performs(v: Square.CatalogObject, teamMemberId: string): v is Square.CatalogObject.ItemVariation {
   if (v.type !== "ITEM_VARIATION" || v.isDeleted) return false;
@@ -49,16 +62,29 @@ function performs(v: Square.CatalogObject, teamMemberId: string): v is Square.Ca
   return !data.teamMemberIds?.length || data.teamMemberIds.includes(teamMemberId);
 }
 
-export async function bookableService(client: SquareClient, teamMemberId: string, pinned?: string): Promise<ServiceRef> {
+export async function bookableService(
+  client: SquareClient,
+  teamMemberId: string,
+  pinned?: string,
+): Promise<ServiceRef> {
   let cursor: string | undefined;
   for (let i = 0; i < CATALOG_PAGES; i++) {
-    const res = await client.catalog.search({ objectTypes: ["ITEM_VARIATION"], limit: 100, ...(cursor ? { cursor } : {}) });
+    const res = await client.catalog.search({
+      objectTypes: ["ITEM_VARIATION"],
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
     const hit = (res.objects ?? []).find((o) => performs(o, teamMemberId) && (!pinned || o.id === pinned));
-    if (hit?.id && hit.version !== undefined && hit.version !== null) return { id: hit.id, version: BigInt(hit.version) };
+    if (hit?.id && hit.version !== undefined && hit.version !== null)
+      return { id: hit.id, version: BigInt(hit.version) };
     cursor = res.cursor || undefined;
     if (!cursor) break;
   }
-  throw new ProviderError("permanent", pinned
-    ? "The Square service chosen for Tatu's appointments is no longer bookable. Pick another service or make it bookable in Square Appointments."
-    : "Square needs a service for every appointment: add a bookable service (e.g. \"Tattoo session\") for this artist in Square Appointments.", { code: "SQUARE_NO_BOOKABLE_SERVICE" });
+  throw new ProviderError(
+    "permanent",
+    pinned
+      ? "The Square service chosen for Tatu's appointments is no longer bookable. Pick another service or make it bookable in Square Appointments."
+      : 'Square needs a service for every appointment: add a bookable service (e.g. "Tattoo session") for this artist in Square Appointments.',
+    { code: "SQUARE_NO_BOOKABLE_SERVICE" },
+  );
 }

@@ -15,12 +15,17 @@ function envValue(env: ProviderEnv, name: string): string | undefined {
 }
 
 /** The SDK's SquareEnvironment values (kept here so reading config does not load the SDK). */
-export const SQUARE_HOSTS = { Production: "https://connect.squareup.com", Sandbox: "https://connect.squareupsandbox.com" } as const;
+export const SQUARE_HOSTS = {
+  Production: "https://connect.squareup.com",
+  Sandbox: "https://connect.squareupsandbox.com",
+} as const;
 
 export function apiBase(env: ProviderEnv): string {
   const explicit = envValue(env, "SQUARE_API_BASE_URL");
   if (explicit) return explicit.replace(/\/+$/, "");
-  return envValue(env, "SQUARE_ENVIRONMENT")?.toLowerCase() === "sandbox" ? SQUARE_HOSTS.Sandbox : SQUARE_HOSTS.Production;
+  return envValue(env, "SQUARE_ENVIRONMENT")?.toLowerCase() === "sandbox"
+    ? SQUARE_HOSTS.Sandbox
+    : SQUARE_HOSTS.Production;
 }
 
 /** One client per call site; no SDK retries: the sync orchestrator owns retry timing.
@@ -43,11 +48,16 @@ export type SquareCredentials = z.output<typeof credentialsSchema>;
 export function credentialsOf(account: ProviderAccount): SquareCredentials {
   const parsed = credentialsSchema.safeParse(account.credentials);
   if (!parsed.success)
-    throw new ProviderError("auth", "The saved Square connection is incomplete. Reconnect Square Appointments.", { code: "SQUARE_CREDENTIALS_INVALID" });
+    throw new ProviderError("auth", "The saved Square connection is incomplete. Reconnect Square Appointments.", {
+      code: "SQUARE_CREDENTIALS_INVALID",
+    });
   return parsed.data;
 }
 
-export async function accountClient(env: ProviderEnv, account: ProviderAccount): Promise<{ client: SquareClient; creds: SquareCredentials }> {
+export async function accountClient(
+  env: ProviderEnv,
+  account: ProviderAccount,
+): Promise<{ client: SquareClient; creds: SquareCredentials }> {
   const creds = credentialsOf(account);
   return { client: await squareClient(env, creds.accessToken), creds };
 }

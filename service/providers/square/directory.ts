@@ -7,7 +7,10 @@ export async function listLocations(client: SquareClient): Promise<Square.Locati
 }
 
 /** Team members who take appointments at `locationId` (Square Appointments' staff list). */
-export async function bookableMembers(client: SquareClient, locationId: string): Promise<Square.TeamMemberBookingProfile[]> {
+export async function bookableMembers(
+  client: SquareClient,
+  locationId: string,
+): Promise<Square.TeamMemberBookingProfile[]> {
   const out: Square.TeamMemberBookingProfile[] = [];
   let page = await client.bookings.teamMemberProfiles.list({ bookableOnly: true, locationId, limit: 100 });
   for (;;) {
@@ -18,7 +21,14 @@ export async function bookableMembers(client: SquareClient, locationId: string):
 }
 
 /** The account owner among `memberIds`, if any (the artist who pasted their own token). */
-export async function ownerAmong(client: SquareClient, locationId: string, memberIds: string[]): Promise<string | undefined> {
-  const res = await client.teamMembers.search({ query: { filter: { locationIds: [locationId], status: "ACTIVE", isOwner: true } }, limit: 10 });
+export async function ownerAmong(
+  client: SquareClient,
+  locationId: string,
+  memberIds: string[],
+): Promise<string | undefined> {
+  const res = await client.teamMembers.search({
+    query: { filter: { locationIds: [locationId], status: "ACTIVE", isOwner: true } },
+    limit: 10,
+  });
   return (res.teamMembers ?? []).find((t) => t.id && memberIds.includes(t.id))?.id;
 }

@@ -9,7 +9,11 @@ import type { CalendarEvent, EventDraft } from "../kit/calendar.ts";
 const MARKER = /^Tatu appointment: ([^\s()]+)(?: \(([^\s()]+)\))?$/m;
 const NOTE_MAX = 4096;
 
-export interface TatuMarker { appointmentId: string; iCalUID?: string; title?: string }
+export interface TatuMarker {
+  appointmentId: string;
+  iCalUID?: string;
+  title?: string;
+}
 
 /** seller_note for a Tatu appointment: title, description, then the marker line. */
 export function sellerNote(draft: EventDraft): string {
@@ -40,7 +44,10 @@ export const isCancelled = (b: Square.Booking) => CANCELLED.has(String(b.status)
  *  transition_time (clean-up buffer) is not part of the appointment and is left out. */
 export function bookingMinutes(b: Square.Booking): number {
   const segs = b.appointmentSegments ?? [];
-  return segs.reduce((sum, s, i) => sum + (s.durationMinutes ?? 0) + (i < segs.length - 1 ? (s.intermissionMinutes ?? 0) : 0), 0);
+  return segs.reduce(
+    (sum, s, i) => sum + (s.durationMinutes ?? 0) + (i < segs.length - 1 ? (s.intermissionMinutes ?? 0) : 0),
+    0,
+  );
 }
 
 /** PENDING waits for the seller's approval: tentative. NO_SHOW is set after the fact on a slot
@@ -62,7 +69,13 @@ export function toEvent(b: Square.Booking): CalendarEvent {
     status: statusOf(b),
     transparent: false,
     etag: String(b.version ?? 0),
-    ...(marker ? { tatuAppointmentId: marker.appointmentId, ...(marker.iCalUID ? { iCalUID: marker.iCalUID } : {}), ...(marker.title ? { title: marker.title } : {}) } : {}),
+    ...(marker
+      ? {
+          tatuAppointmentId: marker.appointmentId,
+          ...(marker.iCalUID ? { iCalUID: marker.iCalUID } : {}),
+          ...(marker.title ? { title: marker.title } : {}),
+        }
+      : {}),
   };
 }
 

@@ -38,7 +38,13 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
     const { client, creds } = await accountClient(env, account);
     const location = (await listLocations(client)).find((l) => l.id === creds.locationId);
     const ok = location?.status === "ACTIVE";
-    checks.push({ name: "locations", ok, detail: ok ? `location ${location?.name ?? creds.locationId} is active` : "the connected location is gone or inactive: reconnect Square" });
+    checks.push({
+      name: "locations",
+      ok,
+      detail: ok
+        ? `location ${location?.name ?? creds.locationId} is active`
+        : "the connected location is gone or inactive: reconnect Square",
+    });
   } catch (err) {
     checks.push({ name: "locations", ok: false, detail: plainWords(classifySquareError(err).errorClass, "Square") });
   }
@@ -67,7 +73,8 @@ export function createSquareProvider(overrides: Partial<SyncTuning> = {}): Calen
       }
     },
     createEvent: (env, account, calendarId, draft) => guard(() => createBooking(env, account, calendarId, draft)),
-    updateEvent: (env, account, calendarId, externalId, draft) => guard(() => updateBooking(env, account, calendarId, externalId, draft)),
+    updateEvent: (env, account, calendarId, externalId, draft) =>
+      guard(() => updateBooking(env, account, calendarId, externalId, draft)),
     deleteEvent: (env, account, _calendarId, externalId) => guard(() => cancelBooking(env, account, externalId)),
     classifyError: classifySquareError,
     smoke,

@@ -40,22 +40,27 @@ const cursorSchema = z.object({
   /** The team member (calendar) the cursor belongs to. */
   calendar: z.string(),
   known: z.record(z.string(), entry),
-  pass: z.object({
-    from: z.number(),
-    until: z.number(),
-    /** Start of the chunk being read; `until` or later once the window is read. */
-    at: z.number(),
-    /** Square's cursor inside the chunk. */
-    page: z.string().optional(),
-    seen: z.record(z.string(), entry),
-  }).optional(),
+  pass: z
+    .object({
+      from: z.number(),
+      until: z.number(),
+      /** Start of the chunk being read; `until` or later once the window is read. */
+      at: z.number(),
+      /** Square's cursor inside the chunk. */
+      page: z.string().optional(),
+      seen: z.record(z.string(), entry),
+    })
+    .optional(),
 });
 type State = z.output<typeof cursorSchema>;
 type Pass = NonNullable<State["pass"]>;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function listPage(client: SquareClient, req: Square.ListBookingsRequest): Promise<{ bookings: Square.Booking[]; cursor?: string }> {
+async function listPage(
+  client: SquareClient,
+  req: Square.ListBookingsRequest,
+): Promise<{ bookings: Square.Booking[]; cursor?: string }> {
   const page = await client.bookings.list(req);
   return { bookings: page.data, ...(page.response.cursor ? { cursor: page.response.cursor } : {}) };
 }
@@ -74,7 +79,12 @@ function missingIds(state: State, pass: Pass): string[] {
 }
 
 export async function* syncSquare(
-  env: ProviderEnv, account: ProviderAccount, calendarId: string, cursor: CalendarCursor | null, opts: CalendarSyncOptions, tuning: SyncTuning,
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  cursor: CalendarCursor | null,
+  opts: CalendarSyncOptions,
+  tuning: SyncTuning,
 ): AsyncGenerator<CalendarSyncPage> {
   const { client, creds } = await accountClient(env, account);
   const parsed = cursor === null ? undefined : cursorSchema.safeParse(cursor);
@@ -98,7 +108,11 @@ export async function* syncSquare(
   while (pass.at < pass.until) {
     const chunkEnd = Math.min(pass.at + chunkMs, pass.until);
     const req: Square.ListBookingsRequest = {
-      locationId: creds.locationId, teamMemberId: calendarId, startAtMin: iso(pass.at), startAtMax: iso(chunkEnd), limit: tuning.pageSize,
+      locationId: creds.locationId,
+      teamMemberId: calendarId,
+      startAtMin: iso(pass.at),
+      startAtMax: iso(chunkEnd),
+      limit: tuning.pageSize,
     };
     let res: Awaited<ReturnType<typeof listPage>>;
     try {
@@ -139,7 +153,8 @@ export async function* syncSquare(
       const start = state.known[id]![1];
       if (!b?.id) return tombstone(id, start);
       const ev = toEvent(b);
-      const ours = b.locationId === creds.locationId && (b.appointmentSegments ?? []).some((s) => s.teamMemberId === calendarId);
+      const ours =
+        b.locationId === creds.locationId && (b.appointmentSegments ?? []).some((s) => s.teamMemberId === calendarId);
       // Reassigned to another artist or location: no longer busy time of this calendar.
       return isCancelled(b) || ours ? ev : { ...ev, status: "cancelled" };
     });

@@ -17,13 +17,20 @@ import { bookingMinutes, isCancelled, sellerNote } from "./events.ts";
 function minutesOf(draft: EventDraft): number {
   const minutes = Math.round((draft.end.getTime() - draft.start.getTime()) / 60_000);
   if (minutes < 1 || minutes > 1440)
-    throw new ProviderError("permanent", "Square appointments last between 1 minute and 24 hours.", { code: "SQUARE_INVALID_DURATION" });
+    throw new ProviderError("permanent", "Square appointments last between 1 minute and 24 hours.", {
+      code: "SQUARE_INVALID_DURATION",
+    });
   return minutes;
 }
 
 const startAt = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
-export async function createBooking(env: ProviderEnv, account: ProviderAccount, calendarId: string, draft: EventDraft): Promise<WrittenEvent> {
+export async function createBooking(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  draft: EventDraft,
+): Promise<WrittenEvent> {
   const { client, creds } = await accountClient(env, account);
   const durationMinutes = minutesOf(draft);
   const note = sellerNote(draft);
@@ -33,12 +40,25 @@ export async function createBooking(env: ProviderEnv, account: ProviderAccount, 
   const res = await client.bookings.create({
     idempotencyKey: key,
     booking: {
-      startAt: startAt(draft.start), locationId: creds.locationId, customerId, sellerNote: note,
-      appointmentSegments: [{ durationMinutes, teamMemberId: calendarId, serviceVariationId: service.id, serviceVariationVersion: service.version }],
+      startAt: startAt(draft.start),
+      locationId: creds.locationId,
+      customerId,
+      sellerNote: note,
+      appointmentSegments: [
+        {
+          durationMinutes,
+          teamMemberId: calendarId,
+          serviceVariationId: service.id,
+          serviceVariationVersion: service.version,
+        },
+      ],
     },
   });
   const b = res.booking;
-  if (!b?.id) throw new ProviderError("transient", "Square did not return the new booking.", { code: "SQUARE_UNEXPECTED_RESPONSE" });
+  if (!b?.id)
+    throw new ProviderError("transient", "Square did not return the new booking.", {
+      code: "SQUARE_UNEXPECTED_RESPONSE",
+    });
   return { externalId: b.id, iCalUID: draft.iCalUID, etag: String(b.version ?? 0) };
 }
 
@@ -62,22 +82,39 @@ function retimed(b: Square.Booking, minutes: number, teamMemberId: string): Squa
   const last = segs[segs.length - 1]!;
   const lastMinutes = (last.durationMinutes ?? 0) + minutes - bookingMinutes(b);
   if (lastMinutes < 1)
-    throw new ProviderError("permanent", "This Square booking has several services; it cannot be made that short from Tatu. Change it in Square.", { code: "SQUARE_INVALID_DURATION" });
+    throw new ProviderError(
+      "permanent",
+      "This Square booking has several services; it cannot be made that short from Tatu. Change it in Square.",
+      { code: "SQUARE_INVALID_DURATION" },
+    );
   return segs.map((s, i) => ({
     ...s,
     teamMemberId,
-    ...(s.serviceVariationVersion !== undefined && s.serviceVariationVersion !== null ? { serviceVariationVersion: BigInt(s.serviceVariationVersion) } : {}),
+    ...(s.serviceVariationVersion !== undefined && s.serviceVariationVersion !== null
+      ? { serviceVariationVersion: BigInt(s.serviceVariationVersion) }
+      : {}),
     ...(i === segs.length - 1 ? { durationMinutes: lastMinutes } : {}),
   }));
 }
 
-export async function updateBooking(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string, draft: EventDraft): Promise<WrittenEvent> {
+export async function updateBooking(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  calendarId: string,
+  externalId: string,
+  draft: EventDraft,
+): Promise<WrittenEvent> {
   const { client } = await accountClient(env, account);
   const minutes = minutesOf(draft);
   const b = await current(client, externalId);
-  if (!b) throw new ProviderError("permanent", "This booking no longer exists in Square.", { code: "SQUARE_NOT_FOUND" });
+  if (!b)
+    throw new ProviderError("permanent", "This booking no longer exists in Square.", { code: "SQUARE_NOT_FOUND" });
   if (isCancelled(b))
-    throw new ProviderError("permanent", "This booking was cancelled in Square, so Tatu cannot move it. Book the appointment again.", { code: "SQUARE_BOOKING_CANCELLED" });
+    throw new ProviderError(
+      "permanent",
+      "This booking was cancelled in Square, so Tatu cannot move it. Book the appointment again.",
+      { code: "SQUARE_BOOKING_CANCELLED" },
+    );
   const segments = retimed(b, minutes, calendarId);
   const change: Square.Booking = {
     version: b.version ?? 0,
@@ -103,7 +140,11 @@ export async function cancelBooking(env: ProviderEnv, account: ProviderAccount, 
     if (!b || isCancelled(b)) return;
     const version = b.version ?? 0;
     try {
-      await client.bookings.cancel({ bookingId: externalId, bookingVersion: version, idempotencyKey: `tatu-cancel-${externalId}-v${version}` });
+      await client.bookings.cancel({
+        bookingId: externalId,
+        bookingVersion: version,
+        idempotencyKey: `tatu-cancel-${externalId}-v${version}`,
+      });
       return;
     } catch (err) {
       if (attempt === 0 && isVersionMismatch(err)) continue;

@@ -34,7 +34,12 @@ export const stripeWebhook: WebhookSourceHandler = {
       return { ok: true };
     } catch (err) {
       // The SDK says whether the timestamp is outside the tolerance or the signature is wrong.
-      return { ok: false, reason: /timestamp/i.test((err as Error).message) ? "stale Stripe-Signature timestamp" : "Stripe-Signature does not match" };
+      return {
+        ok: false,
+        reason: /timestamp/i.test((err as Error).message)
+          ? "stale Stripe-Signature timestamp"
+          : "Stripe-Signature does not match",
+      };
     }
   },
   parse(_env, req) {
@@ -45,7 +50,7 @@ export const stripeWebhook: WebhookSourceHandler = {
       throw new WebhookParseError("The body is not valid JSON.");
     }
     if (typeof event?.id !== "string" || typeof event.type !== "string" || event.object !== "event")
-      throw new WebhookParseError("Not a Stripe event (id, type and object:\"event\" are required).");
+      throw new WebhookParseError('Not a Stripe event (id, type and object:"event" are required).');
     return [{ eventId: event.id, eventType: event.type, payload: event }];
   },
 };

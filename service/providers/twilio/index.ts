@@ -28,10 +28,21 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
   await run("number", async () => {
     session = new TwilioSession(env, accountCredentials(env, account));
     const number = accountNumber(account);
-    const found = (await session.call((c) => c.incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 }))).find((n) => n.phoneNumber === number);
-    if (!found) return { ok: false, detail: `${number} is no longer on ${ownCredentials(account.credentials) ? "your" : "the server's"} Twilio account` };
+    const found = (await session.call((c) => c.incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 }))).find(
+      (n) => n.phoneNumber === number,
+    );
+    if (!found)
+      return {
+        ok: false,
+        detail: `${number} is no longer on ${ownCredentials(account.credentials) ? "your" : "the server's"} Twilio account`,
+      };
     const hooked = found.smsUrl === inboundWebhookUrl(env);
-    return { ok: hooked, detail: hooked ? "owned; inbound texts come to Tatu" : "owned, but its Messaging webhook points elsewhere: reconnect the number" };
+    return {
+      ok: hooked,
+      detail: hooked
+        ? "owned; inbound texts come to Tatu"
+        : "owned, but its Messaging webhook points elsewhere: reconnect the number",
+    };
   });
   if (session) {
     const s = session;

@@ -24,9 +24,20 @@ export function threadKeyFor(direction: "inbound" | "outbound", from: string, to
 }
 
 /** Media the artist can do without: a gone or oversized picture must not block the sync. */
-const SKIPPABLE = new Set(["TWILIO_MEDIA_GONE", "TWILIO_MEDIA_TOO_LARGE", "TWILIO_MEDIA_FOREIGN_URL", "TWILIO_MEDIA_BAD_URL", "TWILIO_NOT_FOUND"]);
+const SKIPPABLE = new Set([
+  "TWILIO_MEDIA_GONE",
+  "TWILIO_MEDIA_TOO_LARGE",
+  "TWILIO_MEDIA_FOREIGN_URL",
+  "TWILIO_MEDIA_BAD_URL",
+  "TWILIO_NOT_FOUND",
+]);
 
-async function mediaOf(env: ProviderEnv, session: TwilioSession, log: Logger, m: TwilioMessage): Promise<InboundAttachment[]> {
+async function mediaOf(
+  env: ProviderEnv,
+  session: TwilioSession,
+  log: Logger,
+  m: TwilioMessage,
+): Promise<InboundAttachment[]> {
   if (!Number(m.numMedia ?? 0)) return [];
   const out: InboundAttachment[] = [];
   const list = await session.call((c) => c.messages(m.sid).media.list());
@@ -46,7 +57,12 @@ async function mediaOf(env: ProviderEnv, session: TwilioSession, log: Logger, m:
   return out;
 }
 
-export async function toInbound(env: ProviderEnv, session: TwilioSession, m: TwilioMessage, direction: "inbound" | "outbound"): Promise<InboundMessage> {
+export async function toInbound(
+  env: ProviderEnv,
+  session: TwilioSession,
+  m: TwilioMessage,
+  direction: "inbound" | "outbound",
+): Promise<InboundMessage> {
   return {
     externalId: m.sid,
     threadKey: threadKeyFor(direction, m.from, m.to),

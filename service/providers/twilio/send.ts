@@ -11,15 +11,19 @@ export async function sendTwilio(env: ProviderEnv, account: ProviderAccount, dra
   // MMS needs media at public URLs Twilio can fetch; stored attachments have none yet, and
   // silently dropping a picture the artist attached would be worse than refusing.
   if (draft.attachments.length)
-    throw new ProviderError("permanent", "Pictures cannot be sent by text message yet; send the text alone.", { code: "TWILIO_ATTACHMENTS_UNSUPPORTED" });
+    throw new ProviderError("permanent", "Pictures cannot be sent by text message yet; send the text alone.", {
+      code: "TWILIO_ATTACHMENTS_UNSUPPORTED",
+    });
   const to = (draft.to[0]?.handle ?? draft.threadKey).trim();
   const session = new TwilioSession(env, accountCredentials(env, account));
-  const msg = await session.call((c) => c.messages.create({
-    from: accountNumber(account),
-    to,
-    body: draft.text,
-    statusCallback: statusWebhookUrl(env),
-  }));
+  const msg = await session.call((c) =>
+    c.messages.create({
+      from: accountNumber(account),
+      to,
+      body: draft.text,
+      statusCallback: statusWebhookUrl(env),
+    }),
+  );
   return {
     externalId: msg.sid,
     threadKey: to,

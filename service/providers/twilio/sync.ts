@@ -10,7 +10,14 @@
 // start minus an overlap (texts queued before it may get their DateSent later); dedup by
 // Message SID absorbs the overlap.
 import { z } from "zod";
-import type { InboundMessage, ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage } from "../kit/channel.ts";
+import type {
+  InboundMessage,
+  ProviderAccount,
+  ProviderEnv,
+  SyncCursor,
+  SyncOptions,
+  SyncPage,
+} from "../kit/channel.ts";
 import { TwilioSession } from "../kit/twilio/session.ts";
 import { accountCredentials } from "../kit/twilio/config.ts";
 import { classifyTwilioError } from "../kit/twilio/errors.ts";
@@ -25,12 +32,14 @@ const PHASES = ["inbound", "outbound"] as const;
 const cursorSchema = z.object({
   v: z.literal(1),
   since: z.iso.datetime(),
-  round: z.object({
-    startedAt: z.iso.datetime(),
-    phase: z.enum(PHASES),
-    next: z.string().optional(),
-    budget: z.number().int().nonnegative().optional(),
-  }).optional(),
+  round: z
+    .object({
+      startedAt: z.iso.datetime(),
+      phase: z.enum(PHASES),
+      next: z.string().optional(),
+      budget: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 type Cursor = z.infer<typeof cursorSchema>;
 
@@ -43,18 +52,35 @@ function defaultWindow(env: ProviderEnv): Date {
   return new Date(Date.now() - (env.config.env.INBOX_BACKFILL_DAYS ?? 30) * 86_400_000);
 }
 
-interface ListedPage { instances: TwilioMessage[]; nextPageUrl?: string }
+interface ListedPage {
+  instances: TwilioMessage[];
+  nextPageUrl?: string;
+}
 
-export async function* syncTwilio(env: ProviderEnv, account: ProviderAccount, stored: SyncCursor | null, opts: SyncOptions): AsyncGenerator<SyncPage> {
+export async function* syncTwilio(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  stored: SyncCursor | null,
+  opts: SyncOptions,
+): AsyncGenerator<SyncPage> {
   const session = new TwilioSession(env, accountCredentials(env, account));
   const number = accountNumber(account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
-  if (previous && !previous.success) env.log.warn({ accountId: account.id }, "twilio: unreadable sync cursor, starting a new round");
+  if (previous && !previous.success)
+    env.log.warn({ accountId: account.id }, "twilio: unreadable sync cursor, starting a new round");
 
-  let cursor: Cursor = previous?.success && !opts.full
-    ? previous.data
-    : { v: 1, since: (opts.since ?? (previous?.success ? new Date(previous.data.since) : defaultWindow(env))).toISOString() };
-  const round = cursor.round ?? { startedAt: new Date().toISOString(), phase: "inbound" as const, ...(opts.maxMessages !== undefined ? { budget: opts.maxMessages } : {}) };
+  let cursor: Cursor =
+    previous?.success && !opts.full
+      ? previous.data
+      : {
+          v: 1,
+          since: (opts.since ?? (previous?.success ? new Date(previous.data.since) : defaultWindow(env))).toISOString(),
+        };
+  const round = cursor.round ?? {
+    startedAt: new Date().toISOString(),
+    phase: "inbound" as const,
+    ...(opts.maxMessages !== undefined ? { budget: opts.maxMessages } : {}),
+  };
   cursor = { ...cursor, round };
 
   for (let phaseAt = PHASES.indexOf(round.phase); phaseAt < PHASES.length; phaseAt++) {
@@ -65,15 +91,24 @@ export async function* syncTwilio(env: ProviderEnv, account: ProviderAccount, st
       if (r.budget === 0) break;
       let page: ListedPage;
       try {
-        page = await session.call((c) => r.next
-          ? c.messages.getPage(r.next)
-          : c.messages.page({ ...(direction === "inbound" ? { to: number } : { from: number }), dateSentAfter: new Date(cursor.since), pageSize: PAGE_SIZE }));
+        page = await session.call((c) =>
+          r.next
+            ? c.messages.getPage(r.next)
+            : c.messages.page({
+                ...(direction === "inbound" ? { to: number } : { from: number }),
+                dateSentAfter: new Date(cursor.since),
+                pageSize: PAGE_SIZE,
+              }),
+        );
       } catch (err) {
         const e = classifyTwilioError(err);
         // A next-page link Twilio no longer honours: walk this direction again from the top.
         if (r.next && !restarted && e.errorClass === "permanent") {
           restarted = true;
-          env.log.warn({ accountId: account.id, direction, reason: e.code }, "twilio: next-page link refused, re-listing the window");
+          env.log.warn(
+            { accountId: account.id, direction, reason: e.code },
+            "twilio: next-page link refused, re-listing the window",
+          );
           cursor = { ...cursor, round: { ...r, next: undefined } };
           continue;
         }
@@ -93,7 +128,10 @@ export async function* syncTwilio(env: ProviderEnv, account: ProviderAccount, st
       if (more) {
         cursor = { ...cursor, round: { ...r, next: page.nextPageUrl, ...(budget !== undefined ? { budget } : {}) } };
       } else if (phaseAt + 1 < PHASES.length) {
-        cursor = { ...cursor, round: { startedAt: r.startedAt, phase: PHASES[phaseAt + 1]!, ...(budget !== undefined ? { budget } : {}) } };
+        cursor = {
+          ...cursor,
+          round: { startedAt: r.startedAt, phase: PHASES[phaseAt + 1]!, ...(budget !== undefined ? { budget } : {}) },
+        };
       } else {
         cursor = { v: 1, since: new Date(Date.parse(r.startedAt) - OVERLAP_MS).toISOString() };
       }
@@ -102,5 +140,9 @@ export async function* syncTwilio(env: ProviderEnv, account: ProviderAccount, st
     }
   }
   // A back-fill that spent its budget ends the round early.
-  if (cursor.round) yield { messages: [], cursor: { v: 1, since: new Date(Date.parse(cursor.round.startedAt) - OVERLAP_MS).toISOString() } };
+  if (cursor.round)
+    yield {
+      messages: [],
+      cursor: { v: 1, since: new Date(Date.parse(cursor.round.startedAt) - OVERLAP_MS).toISOString() },
+    };
 }

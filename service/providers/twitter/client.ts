@@ -10,7 +10,12 @@
 // form-encoded, which the SDK only parses as such for https://api.x.com/oauth/ URLs.
 import http from "node:http";
 import { z } from "zod";
-import { TwitterApi, TwitterApiPluginResponseOverride, type ITwitterApiClientPlugin, type TwitterApiTokens } from "twitter-api-v2";
+import {
+  TwitterApi,
+  TwitterApiPluginResponseOverride,
+  type ITwitterApiClientPlugin,
+  type TwitterApiTokens,
+} from "twitter-api-v2";
 import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 
@@ -51,7 +56,10 @@ function rebasePlugin(origin: string): ITwitterApiClientPlugin {
     // form-encoded token answer (JSON error bodies were already parsed as JSON).
     onAfterRequest({ url, response }) {
       if (url.origin !== origin || !url.pathname.startsWith("/oauth/") || typeof response.data !== "string") return;
-      return new TwitterApiPluginResponseOverride({ ...response, data: Object.fromEntries(new URLSearchParams(response.data)) });
+      return new TwitterApiPluginResponseOverride({
+        ...response,
+        data: Object.fromEntries(new URLSearchParams(response.data)),
+      });
     },
   };
 }
@@ -62,13 +70,23 @@ function consumer(env: ProviderEnv): { appKey: string; appSecret: string } {
   const appKey = env.config.env.TWITTER_API_KEY;
   const appSecret = env.config.env.TWITTER_API_SECRET;
   if (!appKey || !appSecret)
-    throw new ProviderError("permanent", "X is not configured (TWITTER_API_KEY / TWITTER_API_SECRET).", { code: "TWITTER_NOT_CONFIGURED" });
+    throw new ProviderError("permanent", "X is not configured (TWITTER_API_KEY / TWITTER_API_SECRET).", {
+      code: "TWITTER_NOT_CONFIGURED",
+    });
   return { appKey, appSecret };
 }
 
 /** `agent` replaces the default one (media downloads pass the outbound guard's). */
-export function twitterClient(env: ProviderEnv, tokens?: { accessToken: string; accessSecret: string }, plugins: ITwitterApiClientPlugin[] = [], agent?: http.Agent): TwitterApi {
-  const init: TwitterApiTokens = { ...consumer(env), ...(tokens ? { accessToken: tokens.accessToken, accessSecret: tokens.accessSecret } : {}) };
+export function twitterClient(
+  env: ProviderEnv,
+  tokens?: { accessToken: string; accessSecret: string },
+  plugins: ITwitterApiClientPlugin[] = [],
+  agent?: http.Agent,
+): TwitterApi {
+  const init: TwitterApiTokens = {
+    ...consumer(env),
+    ...(tokens ? { accessToken: tokens.accessToken, accessSecret: tokens.accessSecret } : {}),
+  };
   const origin = apiOrigin(env);
   return new TwitterApi(init, {
     plugins: [...(origin ? [rebasePlugin(origin)] : []), ...plugins],
@@ -78,11 +96,17 @@ export function twitterClient(env: ProviderEnv, tokens?: { accessToken: string; 
 
 export function accountCredentials(account: ProviderAccount): TwitterCredentials {
   const parsed = credentialsSchema.safeParse(account.credentials);
-  if (!parsed.success) throw new ProviderError("auth", "The stored X credentials are incomplete. Reconnect the account.", { code: "TWITTER_CREDENTIALS_MISSING" });
+  if (!parsed.success)
+    throw new ProviderError("auth", "The stored X credentials are incomplete. Reconnect the account.", {
+      code: "TWITTER_CREDENTIALS_MISSING",
+    });
   return parsed.data;
 }
 
-export function accountClient(env: ProviderEnv, account: ProviderAccount): { client: TwitterApi; creds: TwitterCredentials } {
+export function accountClient(
+  env: ProviderEnv,
+  account: ProviderAccount,
+): { client: TwitterApi; creds: TwitterCredentials } {
   const creds = accountCredentials(account);
   return { client: twitterClient(env, creds), creds };
 }

@@ -48,7 +48,8 @@ export function compareIds(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export const newerId = (a: string | undefined, b: string | undefined) => (a === undefined ? b : b === undefined ? a : compareIds(a, b) >= 0 ? a : b);
+export const newerId = (a: string | undefined, b: string | undefined) =>
+  a === undefined ? b : b === undefined ? a : compareIds(a, b) >= 0 ? a : b;
 
 /** A snowflake's own timestamp (ms since X's epoch in the top bits): the fallback send time. */
 export function snowflakeTime(id: string): Date {
@@ -100,7 +101,10 @@ async function attachments(ctx: PageContext, e: DmEvent): Promise<InboundAttachm
     const m = ctx.media.get(key);
     // Only photos have a downloadable url; videos/GIFs would need the variants API.
     if (!m || m.type !== "photo" || !m.url) {
-      ctx.log.info({ eventId: e.id, mediaType: m?.type ?? "unknown" }, "twitter: DM media without a photo url left out");
+      ctx.log.info(
+        { eventId: e.id, mediaType: m?.type ?? "unknown" },
+        "twitter: DM media without a photo url left out",
+      );
       continue;
     }
     const got = await downloadMedia(ctx.env, ctx.creds, m.url, ctx.maxAttachmentBytes);

@@ -16,7 +16,12 @@ export type MediaResult =
   | { ok: true; content: Buffer; contentType: string }
   | { ok: false; reason: "untrusted_host" | "refused" | "too_large" };
 
-export async function downloadMedia(env: ProviderEnv, creds: TwitterCredentials, url: string, maxBytes: number): Promise<MediaResult> {
+export async function downloadMedia(
+  env: ProviderEnv,
+  creds: TwitterCredentials,
+  url: string,
+  maxBytes: number,
+): Promise<MediaResult> {
   if (!trustedMediaHosts(env).has(new URL(url).host)) return { ok: false, reason: "untrusted_host" };
   let tooLarge = false;
   let refused = false;
@@ -32,19 +37,36 @@ export async function downloadMedia(env: ProviderEnv, creds: TwitterCredentials,
     let seen = 0;
     res.on("data", (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > maxBytes && !tooLarge) { tooLarge = true; res.destroy(); }
+      if (seen > maxBytes && !tooLarge) {
+        tooLarge = true;
+        res.destroy();
+      }
     });
   };
   // The SDK's documented per-request hook is the place to attach a response observer.
-  const sizeGuard: ITwitterApiClientPlugin = { onBeforeRequestConfig: ({ params }) => { params.requestEventDebugHandler = guard; } };
+  const sizeGuard: ITwitterApiClientPlugin = {
+    onBeforeRequestConfig: ({ params }) => {
+      params.requestEventDebugHandler = guard;
+    },
+  };
   const agent = outboundGuardFor(env, "media").agentFor(new URL(url).protocol);
   const client = twitterClient(env, creds, [sizeGuard], agent);
   try {
-    const res = await client.get<Buffer>(url, undefined, { prefix: "", fullResponse: true, forceParseMode: "buffer", compression: "identity", enableRateLimitSave: false });
+    const res = await client.get<Buffer>(url, undefined, {
+      prefix: "",
+      fullResponse: true,
+      forceParseMode: "buffer",
+      compression: "identity",
+      enableRateLimitSave: false,
+    });
     // An aborted response may still resolve with the bytes read so far: the flag decides.
     if (tooLarge) return { ok: false, reason: "too_large" };
     const type = res.headers["content-type"];
-    return { ok: true, content: res.data, contentType: (Array.isArray(type) ? type[0] : type)?.split(";")[0]?.trim() || "application/octet-stream" };
+    return {
+      ok: true,
+      content: res.data,
+      contentType: (Array.isArray(type) ? type[0] : type)?.split(";")[0]?.trim() || "application/octet-stream",
+    };
   } catch (err) {
     if (tooLarge) return { ok: false, reason: "too_large" };
     if (refused) return { ok: false, reason: "refused" };

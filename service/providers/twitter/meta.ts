@@ -1,7 +1,8 @@
 import { defineMeta } from "../kit/meta.ts";
 
 export default defineMeta({
-  id: "twitter", order: 60,
+  id: "twitter",
+  order: 60,
   label: "X",
   kind: "channel",
   requiredEnv: ["TWITTER_API_KEY", "TWITTER_API_SECRET"],

@@ -8,17 +8,24 @@ import type { Draft, ProviderAccount, ProviderEnv, SentMessage } from "../kit/ch
 import { accountClient } from "./client.ts";
 
 /** X's answer is {"data":{…}} although the SDK's type claims the unwrapped object. */
-const created = z.object({ data: z.object({ dm_conversation_id: z.string().min(1), dm_event_id: z.string().regex(/^\d+$/) }) });
+const created = z.object({
+  data: z.object({ dm_conversation_id: z.string().min(1), dm_event_id: z.string().regex(/^\d+$/) }),
+});
 
 /** X's DM length limit. */
 export const MAX_TEXT = 10_000;
 
 export async function sendTwitter(env: ProviderEnv, account: ProviderAccount, draft: Draft): Promise<SentMessage> {
   if (draft.attachments.length)
-    throw new ProviderError("permanent", "Attachments cannot be sent to X Direct Messages from Tatu.", { code: "TWITTER_ATTACHMENTS_UNSUPPORTED" });
+    throw new ProviderError("permanent", "Attachments cannot be sent to X Direct Messages from Tatu.", {
+      code: "TWITTER_ATTACHMENTS_UNSUPPORTED",
+    });
   const text = draft.text.trim();
   if (!text) throw new ProviderError("permanent", "An X Direct Message needs text.", { code: "TWITTER_EMPTY_MESSAGE" });
-  if ([...text].length > MAX_TEXT) throw new ProviderError("permanent", `X Direct Messages are limited to ${MAX_TEXT} characters.`, { code: "TWITTER_TEXT_TOO_LONG" });
+  if ([...text].length > MAX_TEXT)
+    throw new ProviderError("permanent", `X Direct Messages are limited to ${MAX_TEXT} characters.`, {
+      code: "TWITTER_TEXT_TOO_LONG",
+    });
 
   const { client } = accountClient(env, account);
   const participant = draft.to[0]?.handle;
@@ -27,7 +34,10 @@ export async function sendTwitter(env: ProviderEnv, account: ProviderAccount, dr
     : participant && /^\d+$/.test(participant)
       ? await client.v2.sendDmToParticipant(participant, { text })
       : undefined;
-  if (raw === undefined) throw new ProviderError("permanent", "No X conversation or recipient to send to.", { code: "TWITTER_NO_RECIPIENT" });
+  if (raw === undefined)
+    throw new ProviderError("permanent", "No X conversation or recipient to send to.", {
+      code: "TWITTER_NO_RECIPIENT",
+    });
   const { data } = created.parse(raw);
   return { externalId: data.dm_event_id, threadKey: data.dm_conversation_id, status: "sent", sentAt: new Date() };
 }

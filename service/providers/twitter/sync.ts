@@ -11,7 +11,14 @@
 // A pagination token X no longer accepts restarts the walk from the newest page with the same
 // stop rules (dedup by externalId absorbs the overlap).
 import { z } from "zod";
-import type { ProviderAccount, ProviderEnv, SyncCursor, SyncOptions, SyncPage, InboundMessage } from "../kit/channel.ts";
+import type {
+  ProviderAccount,
+  ProviderEnv,
+  SyncCursor,
+  SyncOptions,
+  SyncPage,
+  InboundMessage,
+} from "../kit/channel.ts";
 import { accountClient } from "./client.ts";
 import { classifyTwitterError } from "./errors.ts";
 import { compareIds, DM_EVENTS_QUERY, dmEventsPage, eventTime, newerId, pageContext, toInbound } from "./events.ts";
@@ -38,10 +45,16 @@ function strip<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export async function* syncTwitter(env: ProviderEnv, account: ProviderAccount, stored: SyncCursor | null, opts: SyncOptions): AsyncGenerator<SyncPage> {
+export async function* syncTwitter(
+  env: ProviderEnv,
+  account: ProviderAccount,
+  stored: SyncCursor | null,
+  opts: SyncOptions,
+): AsyncGenerator<SyncPage> {
   const { client, creds } = accountClient(env, account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
-  if (previous && !previous.success) env.log.warn({ accountId: account.id }, "twitter: unreadable sync cursor, back-filling again");
+  if (previous && !previous.success)
+    env.log.warn({ accountId: account.id }, "twitter: unreadable sync cursor, back-filling again");
   const committed: Cursor = previous?.success ? previous.data : { v: 1 };
   const since = opts.since?.toISOString() ?? committed.since;
 
@@ -54,12 +67,19 @@ export async function* syncTwitter(env: ProviderEnv, account: ProviderAccount, s
   for (;;) {
     let res;
     try {
-      res = await client.v2.get("dm_events", { ...DM_EVENTS_QUERY, ...(walk.token ? { pagination_token: walk.token } : {}) }, { fullResponse: true });
+      res = await client.v2.get(
+        "dm_events",
+        { ...DM_EVENTS_QUERY, ...(walk.token ? { pagination_token: walk.token } : {}) },
+        { fullResponse: true },
+      );
     } catch (err) {
       const e = classifyTwitterError(err);
       if (walk.token && !restarted && e.status === 400) {
         restarted = true;
-        env.log.warn({ accountId: account.id }, "twitter: pagination token refused, restarting the walk from the newest page");
+        env.log.warn(
+          { accountId: account.id },
+          "twitter: pagination token refused, restarting the walk from the newest page",
+        );
         walk = strip({ ...walk, token: undefined });
         continue;
       }
@@ -74,9 +94,18 @@ export async function* syncTwitter(env: ProviderEnv, account: ProviderAccount, s
     let done = false;
     const sinceAt = walk.since ? Date.parse(walk.since) : undefined;
     for (const e of events) {
-      if (walk.boundary && compareIds(e.id, walk.boundary) <= 0) { done = true; break; }
-      if (sinceAt !== undefined && eventTime(e).getTime() < sinceAt) { done = true; break; }
-      if (walk.budget === 0) { done = true; break; }
+      if (walk.boundary && compareIds(e.id, walk.boundary) <= 0) {
+        done = true;
+        break;
+      }
+      if (sinceAt !== undefined && eventTime(e).getTime() < sinceAt) {
+        done = true;
+        break;
+      }
+      if (walk.budget === 0) {
+        done = true;
+        break;
+      }
       if (e.event_type !== "MessageCreate") continue;
       const m = await toInbound(ctx, e);
       if (!m) continue;
@@ -94,7 +123,10 @@ export async function* syncTwitter(env: ProviderEnv, account: ProviderAccount, s
     // The 15-minute window is used up: another request would only earn a 429. The next
     // scheduled sync continues from the committed walk.
     if (res.rateLimit?.remaining === 0) {
-      env.log.info({ accountId: account.id, resetAt: new Date(res.rateLimit.reset * 1000).toISOString() }, "twitter: rate-limit window used up, continuing next sync");
+      env.log.info(
+        { accountId: account.id, resetAt: new Date(res.rateLimit.reset * 1000).toISOString() },
+        "twitter: rate-limit window used up, continuing next sync",
+      );
       return;
     }
     walk.token = next;

@@ -16,13 +16,18 @@ import { isIP, type LookupFunction } from "node:net";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
 import { isPublicAddress } from "./addresses.ts";
 
-export interface ResolvedAddress { address: string; family: number }
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
 /** Every address of a name. Tests pass their own (one that answers differently on each call). */
 export type Resolve = (hostname: string) => Promise<ResolvedAddress[]>;
 
 /** The system resolver, read through the module at call time (as Node's own sockets do). */
 export const systemResolve: Resolve = (hostname) =>
-  new Promise((ok, fail) => dns.lookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? fail(err) : ok(addresses))));
+  new Promise((ok, fail) =>
+    dns.lookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? fail(err) : ok(addresses))),
+  );
 
 export interface OutboundRules {
   /** Origins reached whatever they resolve to: provider base URLs the operator configured. */
@@ -39,10 +44,17 @@ export type RefusalReason = "scheme" | "address" | "unresolvable";
 /** A URL the rules do not let Tatu contact; nothing was sent (no socket was even opened). */
 export class OutboundRefusedError extends Error {
   readonly code = "OUTBOUND_ADDRESS_REFUSED";
-  constructor(readonly host: string, readonly reason: RefusalReason) {
-    super(reason === "scheme" ? `${host}: only https addresses are allowed`
-      : reason === "unresolvable" ? `${host}: the name does not resolve`
-      : `${host}: the address is not on the public internet`);
+  constructor(
+    readonly host: string,
+    readonly reason: RefusalReason,
+  ) {
+    super(
+      reason === "scheme"
+        ? `${host}: only https addresses are allowed`
+        : reason === "unresolvable"
+          ? `${host}: the name does not resolve`
+          : `${host}: the address is not on the public internet`,
+    );
     this.name = "OutboundRefusedError";
   }
 }
@@ -56,7 +68,10 @@ export function refusalOf(err: unknown): OutboundRefusedError | undefined {
 
 /** A chain of redirects longer than the caller allows (`status` is the last 3xx). */
 export class RedirectLimitError extends Error {
-  constructor(readonly url: string, readonly status: number) {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+  ) {
     super(`${new URL(url).origin} redirected too many times`);
     this.name = "RedirectLimitError";
   }
@@ -95,18 +110,23 @@ function originOf(protocol: string, hostname: string, port: string | number | nu
 /** Node's lookup hook, answering only with addresses that were just checked. */
 function guardedLookup(resolve: Resolve): LookupFunction {
   return (hostname, options, callback) => {
-    const want = options.family === 4 || options.family === "IPv4" ? 4 : options.family === 6 || options.family === "IPv6" ? 6 : 0;
+    const want =
+      options.family === 4 || options.family === "IPv4" ? 4 : options.family === 6 || options.family === "IPv6" ? 6 : 0;
     resolve(hostname)
       .then((all) => {
         if (!all.length) throw new OutboundRefusedError(hostname, "unresolvable");
         // One private answer refuses the name: a public name has no business pointing inside.
         if (!all.every((a) => isPublicAddress(a.address))) throw new OutboundRefusedError(hostname, "address");
         const usable = want ? all.filter((a) => a.family === want) : all;
-        if (!usable.length) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND", hostname });
+        if (!usable.length)
+          throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND", hostname });
         return usable;
       })
       .then(
-        (usable) => (options.all ? (callback as (e: null, a: ResolvedAddress[]) => void)(null, usable) : callback(null, usable[0]!.address, usable[0]!.family)),
+        (usable) =>
+          options.all
+            ? (callback as (e: null, a: ResolvedAddress[]) => void)(null, usable)
+            : callback(null, usable[0]!.address, usable[0]!.family),
         (err: NodeJS.ErrnoException) => callback(err, "", 0),
       );
   };
@@ -136,7 +156,11 @@ function createGuard(rules: OutboundRules): OutboundGuard {
 
   /** What a connection to this origin needs: nothing (trusted, or a public literal address),
    *  the checking lookup (a name), or a refusal. */
-  function decide(protocol: string, hostname: string, port: string | number | null | undefined): { lookup?: LookupFunction } | OutboundRefusedError {
+  function decide(
+    protocol: string,
+    hostname: string,
+    port: string | number | null | undefined,
+  ): { lookup?: LookupFunction } | OutboundRefusedError {
     const host = stripBrackets(hostname);
     if (protocol !== "http:" && protocol !== "https:") return new OutboundRefusedError(host, "scheme");
     if (rules.allowPrivate || trusted.has(originOf(protocol, hostname, port))) return {};
@@ -158,9 +182,13 @@ function createGuard(rules: OutboundRules): OutboundGuard {
   type Socket = ReturnType<http.Agent["createConnection"]>;
   const withGuard = (Base: typeof http.Agent, protocol: "http:" | "https:") =>
     class extends Base {
-      override createConnection(options: http.ClientRequestArgs, callback?: (err: Error | null, stream: NonNullable<Socket>) => void): Socket {
+      override createConnection(
+        options: http.ClientRequestArgs,
+        callback?: (err: Error | null, stream: NonNullable<Socket>) => void,
+      ): Socket {
         const verdict = decide(protocol, options.host ?? options.hostname ?? "localhost", options.port);
-        if (verdict instanceof OutboundRefusedError) return void process.nextTick(() => callback?.(verdict, undefined as never));
+        if (verdict instanceof OutboundRefusedError)
+          return void process.nextTick(() => callback?.(verdict, undefined as never));
         return super.createConnection(verdict.lookup ? { ...options, lookup: verdict.lookup } : options, callback);
       }
     };
@@ -190,11 +218,15 @@ function createGuard(rules: OutboundRules): OutboundGuard {
     const next = new URL(location, url);
     const headers = new Headers(init.headers);
     // Credentials stay with the origin they were meant for (what fetch itself does).
-    if (next.origin !== url.origin) for (const h of ["authorization", "cookie", "proxy-authorization"]) headers.delete(h);
+    if (next.origin !== url.origin)
+      for (const h of ["authorization", "cookie", "proxy-authorization"]) headers.delete(h);
     const method = (init.method ?? "GET").toUpperCase();
     // 303 turns into a GET, and so does a redirected POST (fetch's rule); DAV methods keep theirs.
-    const toGet = res.status === 303 ? method !== "HEAD" : (res.status === 301 || res.status === 302) && method === "POST";
-    if (toGet) for (const h of ["content-type", "content-length", "content-encoding", "content-language", "content-location"]) headers.delete(h);
+    const toGet =
+      res.status === 303 ? method !== "HEAD" : (res.status === 301 || res.status === 302) && method === "POST";
+    if (toGet)
+      for (const h of ["content-type", "content-length", "content-encoding", "content-language", "content-location"])
+        headers.delete(h);
     return go(next, { ...init, headers, ...(toGet ? { method: "GET", body: undefined } : {}) }, hops + 1, max);
   }
 

@@ -53,7 +53,11 @@ export function spawnTsx(entry: string, env: Record<string, string>): ServicePro
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => { resolve({ code, signal }); for (const w of waiters) w(); }));
+    child.once("exit", (code, signal) => {
+      resolve({ code, signal });
+      for (const w of waiters) w();
+    }),
+  );
   const isDone = () => child.exitCode !== null || child.signalCode !== null;
 
   const proc: ServiceProcess = {
@@ -61,15 +65,26 @@ export function spawnTsx(entry: string, env: Record<string, string>): ServicePro
     pid: child.pid!,
     exited,
     output: () => out,
-    waitForOutput: (text, ms = 30_000) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`${entry}: no "${text}" within ${ms} ms. Output:\n${out}`)); }, ms);
-      const check = () => {
-        if (out.includes(text)) { clearTimeout(timer); waiters.delete(check); resolve(); }
-        else if (isDone()) { clearTimeout(timer); waiters.delete(check); reject(new Error(`${entry} exited before "${text}". Output:\n${out}`)); }
-      };
-      waiters.add(check);
-      check();
-    }),
+    waitForOutput: (text, ms = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${entry}: no "${text}" within ${ms} ms. Output:\n${out}`));
+        }, ms);
+        const check = () => {
+          if (out.includes(text)) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve();
+          } else if (isDone()) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            reject(new Error(`${entry} exited before "${text}". Output:\n${out}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
     async kill9() {
       if (!isDone()) child.kill("SIGKILL");
       await exited;
@@ -89,7 +104,10 @@ export function spawnTsx(entry: string, env: Record<string, string>): ServicePro
  * `npm run worker` (service/worker.ts) as a child process. Resolves once it has logged
  * "worker running" (the env must keep LOG_LEVEL at info or lower, which this sets by default).
  */
-export async function spawnWorker(env: Record<string, string>, opts: { readyMs?: number } = {}): Promise<ServiceProcess> {
+export async function spawnWorker(
+  env: Record<string, string>,
+  opts: { readyMs?: number } = {},
+): Promise<ServiceProcess> {
   const worker = spawnTsx("service/worker.ts", { LOG_LEVEL: "info", ...env });
   try {
     await worker.waitForOutput("worker running", opts.readyMs ?? 30_000);
@@ -100,20 +118,35 @@ export async function spawnWorker(env: Record<string, string>, opts: { readyMs?:
   return worker;
 }
 
-export interface ApiProcess extends ServiceProcess { url: string; port: number }
+export interface ApiProcess extends ServiceProcess {
+  url: string;
+  port: number;
+}
 
 /**
  * `npm start`'s entry (service/main.ts) as a child process on a free port, HTTP only by default
  * (IN_PROCESS_WORKER=off, TATU_SCHEDULER=off): an API replica of a scaled-out deploy. Resolves
  * once GET /api/health answers 200. NEXTAUTH_URL defaults to the real address.
  */
-export async function spawnApi(env: Record<string, string>, opts: { port?: number; readyMs?: number } = {}): Promise<ApiProcess> {
+export async function spawnApi(
+  env: Record<string, string>,
+  opts: { port?: number; readyMs?: number } = {},
+): Promise<ApiProcess> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const api = spawnTsx("service/main.ts", { IN_PROCESS_WORKER: "off", TATU_SCHEDULER: "off", NEXTAUTH_URL: url, ...env, PORT: String(port) });
+  const api = spawnTsx("service/main.ts", {
+    IN_PROCESS_WORKER: "off",
+    TATU_SCHEDULER: "off",
+    NEXTAUTH_URL: url,
+    ...env,
+    PORT: String(port),
+  });
   const deadline = Date.now() + (opts.readyMs ?? 30_000);
   for (;;) {
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return Object.assign(api, { url, port });
     if (api.child.exitCode !== null || Date.now() > deadline) {
       await api.kill9();

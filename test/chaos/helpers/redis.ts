@@ -23,9 +23,15 @@ function ping(port: number): Promise<boolean> {
     const s = net.connect(port, "127.0.0.1");
     s.setTimeout(500);
     s.once("connect", () => s.write("PING\r\n"));
-    s.once("data", (d) => { s.destroy(); resolve(d.toString().startsWith("+PONG")); });
+    s.once("data", (d) => {
+      s.destroy();
+      resolve(d.toString().startsWith("+PONG"));
+    });
     s.once("error", () => resolve(false));
-    s.once("timeout", () => { s.destroy(); resolve(false); });
+    s.once("timeout", () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -45,7 +51,24 @@ export async function privateRedis(): Promise<PrivateRedis> {
   };
   const start = async () => {
     if (child) throw new Error("private redis already running");
-    const c = spawn(BIN, ["--daemonize", "no", "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    const c = spawn(
+      BIN,
+      [
+        "--daemonize",
+        "no",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     child = c;
     const reap = () => c.kill("SIGKILL"); // never outlive the test process
     process.once("exit", reap);

@@ -7,7 +7,11 @@ import type { TestApp } from "../../helpers/app.ts";
 import type { HttpClient } from "../../helpers/http.ts";
 
 /** What a worker process needs to share the API's database, queue and secrets. */
-export function workerEnv(app: TestApp, shared: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
+export function workerEnv(
+  app: TestApp,
+  shared: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const c = app.ctx.config;
   const redisUrl = c.redis && "url" in c.redis ? c.redis.url : undefined;
   if (!redisUrl || !c.databaseUrl) throw new Error("workerEnv: the API must run with REDIS_URL and DATABASE_URL");
@@ -24,26 +28,39 @@ export async function adminMetrics(app: TestApp) {
 }
 
 /** Connects a Gmail mailbox of the stand-in the way a user does: consent in the browser, callback. Returns the account id. */
-export async function connectGmailThroughApi(app: TestApp, user: { client: HttpClient; userId: string }, google: GoogleStandIn, email: string): Promise<string> {
+export async function connectGmailThroughApi(
+  app: TestApp,
+  user: { client: HttpClient; userId: string },
+  google: GoogleStandIn,
+  email: string,
+): Promise<string> {
   google.consentAs(email);
   const start = await user.client.raw("GET", "/api/integrations/google/auth");
   const consent = await fetch(start.headers.get("location")!, { redirect: "manual" });
   const cb = new URL(consent.headers.get("location")!);
   const back = await user.client.raw("GET", cb.pathname + cb.search);
   if (back.status !== 303) throw new Error(`OAuth callback answered ${back.status}`);
-  const row = await app.ctx.db.connectedAccount.findFirstOrThrow({ where: { userId: user.userId, provider: "gmail", address: email.toLowerCase() } });
+  const row = await app.ctx.db.connectedAccount.findFirstOrThrow({
+    where: { userId: user.userId, provider: "gmail", address: email.toLowerCase() },
+  });
   return row.id;
 }
 
 /** Rows, distinct external ids: equal when nothing is stored twice. */
-export async function messageCounts(ctx: AppContext, where: { accountId: string }): Promise<{ rows: number; distinct: number }> {
+export async function messageCounts(
+  ctx: AppContext,
+  where: { accountId: string },
+): Promise<{ rows: number; distinct: number }> {
   const [r] = await ctx.db.$queryRaw<{ rows: number; distinct: number }[]>`
     SELECT count(*)::int AS rows, count(DISTINCT "externalId")::int AS distinct FROM "Message" WHERE "accountId" = ${where.accountId}::uuid`;
   return r!;
 }
 
 /** Calls fn every `everyMs` until it returns true; fails after `ms` with `what` in the message. */
-export async function poll(fn: () => boolean | Promise<boolean>, opts: { ms: number; everyMs?: number; what: string }): Promise<void> {
+export async function poll(
+  fn: () => boolean | Promise<boolean>,
+  opts: { ms: number; everyMs?: number; what: string },
+): Promise<void> {
   const end = Date.now() + opts.ms;
   while (!(await fn())) {
     if (Date.now() > end) throw new Error(`timed out after ${opts.ms} ms waiting for ${opts.what}`);

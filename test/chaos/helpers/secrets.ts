@@ -28,5 +28,6 @@ export function sharedEnv(): SharedEnv {
 export const uniquePrefix = (tag: string) => `tatu-chaos-${tag}-${randomBytes(4).toString("hex")}`;
 
 export function removeDataDir(env: Record<string, string>): void {
-  if (env.TATU_DATA_DIR?.startsWith(path.join(os.tmpdir(), "tatu-chaos-"))) fs.rmSync(env.TATU_DATA_DIR, { recursive: true, force: true });
+  if (env.TATU_DATA_DIR?.startsWith(path.join(os.tmpdir(), "tatu-chaos-")))
+    fs.rmSync(env.TATU_DATA_DIR, { recursive: true, force: true });
 }

@@ -9,7 +9,13 @@ import { metaBatch, type SignedBatch } from "../../../bench/webhooks-data.ts";
 import type { MetaStandIn } from "../../../standins/meta/index.ts";
 
 /** One post: when it started (epoch ms), how long the answer took, status (0 = no answer) and body. */
-export interface Delivery { eventId: string; at: number; status: number; ms: number; body: string }
+export interface Delivery {
+  eventId: string;
+  at: number;
+  status: number;
+  ms: number;
+  body: string;
+}
 
 /** The error message of a JSON error answer ({error:{message}}), if any. */
 export function errorMessage(d: Delivery): string | undefined {
@@ -21,16 +27,35 @@ export function errorMessage(d: Delivery): string | undefined {
   }
 }
 
-export interface MessengerPage { id: string; name: string; accessToken: string }
+export interface MessengerPage {
+  id: string;
+  name: string;
+  accessToken: string;
+}
 
 /** A Facebook Page of a new artist, connected as the Facebook Login callback stores it (the
  *  connect flow has its own tests); returns the page and its account id. */
-export async function connectedMessengerPage(ctx: AppContext, meta: MetaStandIn, o: { email: string; pageName: string }): Promise<{ page: MessengerPage; accountId: string }> {
+export async function connectedMessengerPage(
+  ctx: AppContext,
+  meta: MetaStandIn,
+  o: { email: string; pageName: string },
+): Promise<{ page: MessengerPage; accountId: string }> {
   const page = meta.addPage(meta.addUser({ name: "Chaos Artist" }).id, { name: o.pageName });
-  const user = await ctx.db.user.create({ data: { email: o.email, name: "Chaos Artist", role: "artist", passwordHash: "!no-login", emailVerifiedAt: new Date() } });
+  const user = await ctx.db.user.create({
+    data: {
+      email: o.email,
+      name: "Chaos Artist",
+      role: "artist",
+      passwordHash: "!no-login",
+      emailVerifiedAt: new Date(),
+    },
+  });
   const account = await upsertAccount(ctx, user.id, channelProvider("facebook")!, {
-    externalId: page.id, address: page.name, displayName: page.name,
-    credentials: { pageAccessToken: page.accessToken, pageId: page.id }, scopes: ["pages_messaging"],
+    externalId: page.id,
+    address: page.name,
+    displayName: page.name,
+    credentials: { pageAccessToken: page.accessToken, pageId: page.id },
+    scopes: ["pages_messaging"],
   });
   return { page, accountId: account.id };
 }
@@ -40,19 +65,38 @@ export function signedMessengerWebhooks(meta: MetaStandIn, pageId: string, n: nu
 }
 
 /** Posts every request (at most `concurrency` at once, each bounded by `timeoutMs`); status 0 = no answer. */
-export async function deliver(baseUrl: string, batch: SignedBatch, opts: { concurrency?: number; timeoutMs?: number; gapMs?: number } = {}): Promise<Delivery[]> {
+export async function deliver(
+  baseUrl: string,
+  batch: SignedBatch,
+  opts: { concurrency?: number; timeoutMs?: number; gapMs?: number } = {},
+): Promise<Delivery[]> {
   const limit = pLimit(opts.concurrency ?? 8);
-  return Promise.all(batch.requests.map((r, i) => limit(async () => {
-    if (opts.gapMs) await new Promise((res) => setTimeout(res, opts.gapMs));
-    const start = Date.now();
-    try {
-      const res = await fetch(baseUrl + r.path, { method: r.method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) });
-      const body = await res.text();
-      return { eventId: batch.eventIds[i]!, at: start, status: res.status, ms: Date.now() - start, body };
-    } catch (err) {
-      return { eventId: batch.eventIds[i]!, at: start, status: 0, ms: Date.now() - start, body: (err as Error).message };
-    }
-  })));
+  return Promise.all(
+    batch.requests.map((r, i) =>
+      limit(async () => {
+        if (opts.gapMs) await new Promise((res) => setTimeout(res, opts.gapMs));
+        const start = Date.now();
+        try {
+          const res = await fetch(baseUrl + r.path, {
+            method: r.method,
+            headers: r.headers,
+            body: r.body,
+            signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+          });
+          const body = await res.text();
+          return { eventId: batch.eventIds[i]!, at: start, status: res.status, ms: Date.now() - start, body };
+        } catch (err) {
+          return {
+            eventId: batch.eventIds[i]!,
+            at: start,
+            status: 0,
+            ms: Date.now() - start,
+            body: (err as Error).message,
+          };
+        }
+      }),
+    ),
+  );
 }
 
 export interface ExactlyOnce {
@@ -79,13 +123,21 @@ export async function exactlyOnce(ctx: AppContext, accountId: string, acked: str
   };
 }
 
-export interface Load { stop(): Promise<Delivery[]>; sent(): Delivery[] }
+export interface Load {
+  stop(): Promise<Delivery[]>;
+  sent(): Delivery[];
+}
 
 /** Keeps posting the batch's requests in order (`concurrency` lanes, `gapMs` between posts of a
  *  lane) until stop() or the batch runs out; stop() waits for the requests in flight. */
-export function startLoad(baseUrl: string, batch: SignedBatch, opts: { concurrency?: number; gapMs?: number; timeoutMs?: number } = {}): Load {
+export function startLoad(
+  baseUrl: string,
+  batch: SignedBatch,
+  opts: { concurrency?: number; gapMs?: number; timeoutMs?: number } = {},
+): Load {
   const done: Delivery[] = [];
-  let next = 0, stopped = false;
+  let next = 0,
+    stopped = false;
   const lane = async () => {
     while (!stopped && next < batch.requests.length) {
       const i = next++;

@@ -28,11 +28,23 @@ export function ForgotPassword() {
       <PageTitle>Reset your password</PageTitle>
       <p>Enter your email. We'll send a link to choose a new password; it works once, for one hour.</p>
       <form id="forgot-form" ref={form} noValidate aria-labelledby="page-title" aria-busy={busy} onSubmit={submit}>
-        <Field form="forgot" name="email" label="Email" type="email" autoComplete="email" required error={fields.email} />
-        <button type="submit" disabled={busy}>{busy ? "Sending…" : "Send reset link"}</button>
+        <Field
+          form="forgot"
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          error={fields.email}
+        />
+        <button type="submit" disabled={busy}>
+          {busy ? "Sending…" : "Send reset link"}
+        </button>
       </form>
       <Status info={status.info} error={status.error} />
-      <p><Link to="/login">Back to log in</Link></p>
+      <p>
+        <Link to="/login">Back to log in</Link>
+      </p>
     </>
   );
 }
@@ -47,18 +59,23 @@ export function ResetPassword() {
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const input = { token, password: String(new FormData(e.currentTarget).get("password") ?? "") };
-    void send(resetPasswordBody, input, async (body) => {
-      await api("/api/auth/reset-password", { body });
-      // Every session was signed out, this browser's too.
-      setCsrfToken(null);
-      qc.setQueryData(ME_KEY, null);
-      setDone(true);
-      setStatus({ info: "Your password is set. Every device was signed out." });
-    }, {
-      onInvalid: (f) => {
-        if (f.token) setStatus({ error: "This link is missing its token. Request a new one." });
+    void send(
+      resetPasswordBody,
+      input,
+      async (body) => {
+        await api("/api/auth/reset-password", { body });
+        // Every session was signed out, this browser's too.
+        setCsrfToken(null);
+        qc.setQueryData(ME_KEY, null);
+        setDone(true);
+        setStatus({ info: "Your password is set. Every device was signed out." });
       },
-    });
+      {
+        onInvalid: (f) => {
+          if (f.token) setStatus({ error: "This link is missing its token. Request a new one." });
+        },
+      },
+    );
   }
 
   if (done)
@@ -66,23 +83,52 @@ export function ResetPassword() {
       <>
         <PageTitle title="Password set">Password set</PageTitle>
         <Status info={status.info} />
-        <div id="reset" data-state="success"><p><Link className="button" to="/login">Log in</Link></p></div>
+        <div id="reset" data-state="success">
+          <p>
+            <Link className="button" to="/login">
+              Log in
+            </Link>
+          </p>
+        </div>
       </>
     );
   return (
     <>
       <PageTitle>Choose a new password</PageTitle>
       <form id="reset-form" ref={form} noValidate aria-labelledby="page-title" aria-busy={busy} onSubmit={submit}>
-        <Field form="reset" name="password" label="New password" type="password" autoComplete="new-password" required error={fields.password} hint={PASSWORD_HINT} />
-        <button type="submit" disabled={busy || !token}>{busy ? "Saving…" : "Set password"}</button>
+        <Field
+          form="reset"
+          name="password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          error={fields.password}
+          hint={PASSWORD_HINT}
+        />
+        <button type="submit" disabled={busy || !token}>
+          {busy ? "Saving…" : "Set password"}
+        </button>
       </form>
-      <Status info={status.info} error={status.error || (!token ? "This link is missing its token. Request a new one." : undefined)} />
-      <p><Link to="/forgot-password">Request a new link</Link></p>
+      <Status
+        info={status.info}
+        error={status.error || (!token ? "This link is missing its token. Request a new one." : undefined)}
+      />
+      <p>
+        <Link to="/forgot-password">Request a new link</Link>
+      </p>
     </>
   );
 }
 
-interface SessionRow { id: string; createdAt: string; lastSeenAt: string; userAgent: string | null; ip: string | null; current: boolean }
+interface SessionRow {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
 
 function ChangePassword() {
   const qc = useQueryClient();
@@ -92,22 +138,56 @@ function ChangePassword() {
     e.preventDefault();
     const target = e.currentTarget;
     const data = new FormData(target);
-    const input = { currentPassword: String(data.get("currentPassword") ?? ""), newPassword: String(data.get("newPassword") ?? "") };
-    void send(changePasswordBody, input, async (body) => {
-      const r = await api<{ message?: string }>("/api/auth/change-password", { body });
-      target.reset();
-      setStatus({ info: r.message ?? "Password changed." });
-      void qc.invalidateQueries({ queryKey: ["sessions"] });
-    }, { onError: () => focusFirstInvalid(form.current) });
+    const input = {
+      currentPassword: String(data.get("currentPassword") ?? ""),
+      newPassword: String(data.get("newPassword") ?? ""),
+    };
+    void send(
+      changePasswordBody,
+      input,
+      async (body) => {
+        const r = await api<{ message?: string }>("/api/auth/change-password", { body });
+        target.reset();
+        setStatus({ info: r.message ?? "Password changed." });
+        void qc.invalidateQueries({ queryKey: ["sessions"] });
+      },
+      { onError: () => focusFirstInvalid(form.current) },
+    );
   }
 
   return (
     <section aria-labelledby="change-title">
       <h2 id="change-title">Change password</h2>
-      <form id="change-password-form" ref={form} noValidate aria-labelledby="change-title" aria-busy={busy} onSubmit={submit}>
-        <Field form="change" name="currentPassword" label="Current password" type="password" autoComplete="current-password" required error={fields.currentPassword} />
-        <Field form="change" name="newPassword" label="New password" type="password" autoComplete="new-password" required error={fields.newPassword} hint={PASSWORD_HINT} />
-        <button type="submit" disabled={busy}>{busy ? "Saving…" : "Change password"}</button>
+      <form
+        id="change-password-form"
+        ref={form}
+        noValidate
+        aria-labelledby="change-title"
+        aria-busy={busy}
+        onSubmit={submit}
+      >
+        <Field
+          form="change"
+          name="currentPassword"
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={fields.currentPassword}
+        />
+        <Field
+          form="change"
+          name="newPassword"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          error={fields.newPassword}
+          hint={PASSWORD_HINT}
+        />
+        <button type="submit" disabled={busy}>
+          {busy ? "Saving…" : "Change password"}
+        </button>
       </form>
       <Status info={status.info} error={status.error} />
     </section>
@@ -143,12 +223,20 @@ function Sessions() {
       <ul id="sessions">
         {(q.data?.sessions ?? []).map((s) => (
           <li key={s.id} data-current={s.current || undefined}>
-            {s.userAgent ?? "Unknown browser"}{s.ip ? ` · ${s.ip}` : ""} · last active {new Date(s.lastSeenAt).toLocaleString()}{s.current ? " (this browser)" : ""}
+            {s.userAgent ?? "Unknown browser"}
+            {s.ip ? ` · ${s.ip}` : ""} · last active {new Date(s.lastSeenAt).toLocaleString()}
+            {s.current ? " (this browser)" : ""}
           </li>
         ))}
       </ul>
-      <button type="button" id="sign-out-everywhere" className="secondary" disabled={busy} onClick={signOutEverywhere}>Sign out everywhere</button>
-      {error ? <p role="alert" className="msg-error">{error}</p> : null}
+      <button type="button" id="sign-out-everywhere" className="secondary" disabled={busy} onClick={signOutEverywhere}>
+        Sign out everywhere
+      </button>
+      {error ? (
+        <p role="alert" className="msg-error">
+          {error}
+        </p>
+      ) : null}
     </section>
   );
 }

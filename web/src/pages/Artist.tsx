@@ -15,33 +15,66 @@ export default function Artist() {
   const { id } = useParams();
   const q = useQuery({ queryKey: ["artist", id], queryFn: () => api<PublicArtist>(`/api/artists/${id}`) });
   if (q.isLoading) return <Loading label="Loading profile…" />;
-  if (q.isError) return <><PageTitle>Artist</PageTitle><ErrorBox error={q.error} retry={() => q.refetch()} /><p><Link to="/artists">Back to the search</Link></p></>;
+  if (q.isError)
+    return (
+      <>
+        <PageTitle>Artist</PageTitle>
+        <ErrorBox error={q.error} retry={() => q.refetch()} />
+        <p>
+          <Link to="/artists">Back to the search</Link>
+        </p>
+      </>
+    );
   const a = q.data!;
   return (
     <article className="profile" data-testid="artist-profile">
-      <p className="back"><Link to="/artists">← Back to the search</Link></p>
+      <p className="back">
+        <Link to="/artists">← Back to the search</Link>
+      </p>
       <PageTitle title={a.displayName}>{a.displayName}</PageTitle>
       <p className="muted">{[a.studio, a.city, a.country].filter(Boolean).join(" · ")}</p>
-      <p className="tags">{a.styles.map((s) => <span key={s} className="tag">{styleLabel(s)}</span>)}</p>
+      <p className="tags">
+        {a.styles.map((s) => (
+          <span key={s} className="tag">
+            {styleLabel(s)}
+          </span>
+        ))}
+      </p>
       {a.bio ? <p className="bio">{a.bio}</p> : null}
       <h2>Portfolio</h2>
       {a.portfolio.length ? (
         <ul className="portfolio">
-          {a.portfolio.map((p) => <li key={p.id}><img src={p.url} alt={p.caption ?? `Work by ${a.displayName}`} loading="lazy" />{p.caption ? <p className="small">{p.caption}</p> : null}</li>)}
+          {a.portfolio.map((p) => (
+            <li key={p.id}>
+              <img src={p.url} alt={p.caption ?? `Work by ${a.displayName}`} loading="lazy" />
+              {p.caption ? <p className="small">{p.caption}</p> : null}
+            </li>
+          ))}
         </ul>
-      ) : <p className="muted">No portfolio images yet.</p>}
+      ) : (
+        <p className="muted">No portfolio images yet.</p>
+      )}
       {a.services.length ? (
         <>
           <h2>Services</h2>
           <ul className="services">
-            {a.services.map((s) => <li key={s.id}><strong>{s.name}</strong> · {s.durationMinutes} min{s.depositCents ? ` · deposit ${money(s.depositCents, s.currency)}` : ""}</li>)}
+            {a.services.map((s) => (
+              <li key={s.id}>
+                <strong>{s.name}</strong> · {s.durationMinutes} min
+                {s.depositCents ? ` · deposit ${money(s.depositCents, s.currency)}` : ""}
+              </li>
+            ))}
           </ul>
         </>
       ) : null}
       <h2>Where</h2>
       <p className="small muted">Approximate area — the studio address is shared once you book.</p>
-      <LeafletMap label={`Area of ${a.displayName}`} className="map-small" initial={{ center: [a.location.lat, a.location.lng], zoom: 12 }}
-        onReady={(map) => void L.circle([a.location.lat, a.location.lng], { radius: 800, color: "#5b21b6" }).addTo(map)} />
+      <LeafletMap
+        label={`Area of ${a.displayName}`}
+        className="map-small"
+        initial={{ center: [a.location.lat, a.location.lng], zoom: 12 }}
+        onReady={(map) => void L.circle([a.location.lat, a.location.lng], { radius: 800, color: "#5b21b6" }).addTo(map)}
+      />
       <BookingRequest artist={a} />
     </article>
   );
@@ -56,20 +89,49 @@ function BookingRequest({ artist }: { artist: PublicArtist }) {
   const [error, setError] = useState("");
   const send = useMutation({
     mutationFn: (f: FormData) => api<{ id: string }>("/api/bookings/requests", { form: f }),
-    onError: (err) => { setFields(apiFields(err)); setError(messageOf(err)); focusFirstInvalid(form.current); },
+    onError: (err) => {
+      setFields(apiFields(err));
+      setError(messageOf(err));
+      focusFirstInvalid(form.current);
+    },
   });
-  if (!artist.bookingOpen) return <p className="banner banner-info">{artist.displayName} is not taking booking requests right now.</p>;
+  if (!artist.bookingOpen)
+    return <p className="banner banner-info">{artist.displayName} is not taking booking requests right now.</p>;
   if (send.isSuccess)
-    return <p className="banner banner-info" role="status" data-testid="request-sent">Request sent! {artist.displayName} will offer you times. Follow it in <Link to="/bookings">My bookings</Link>.</p>;
+    return (
+      <p className="banner banner-info" role="status" data-testid="request-sent">
+        Request sent! {artist.displayName} will offer you times. Follow it in <Link to="/bookings">My bookings</Link>.
+      </p>
+    );
   if (!me.data)
-    return <p><Link className="button" to={`/login?next=${encodeURIComponent(location.pathname)}`}>Log in to request a booking</Link></p>;
-  if (!open) return <p><button type="button" id="request-booking" onClick={() => setOpen(true)}>Request a booking</button></p>;
+    return (
+      <p>
+        <Link className="button" to={`/login?next=${encodeURIComponent(location.pathname)}`}>
+          Log in to request a booking
+        </Link>
+      </p>
+    );
+  if (!open)
+    return (
+      <p>
+        <button type="button" id="request-booking" onClick={() => setOpen(true)}>
+          Request a booking
+        </button>
+      </p>
+    );
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     setError("");
     const d = new FormData(e.currentTarget);
-    const input = { artistId: artist.id, serviceId: String(d.get("serviceId") ?? "") || undefined, idea: String(d.get("idea") ?? ""), placement: String(d.get("placement") ?? ""), size: String(d.get("size") ?? ""), budget: String(d.get("budget") ?? "") || undefined };
+    const input = {
+      artistId: artist.id,
+      serviceId: String(d.get("serviceId") ?? "") || undefined,
+      idea: String(d.get("idea") ?? ""),
+      placement: String(d.get("placement") ?? ""),
+      size: String(d.get("size") ?? ""),
+      budget: String(d.get("budget") ?? "") || undefined,
+    };
     const v = check(requestBody, input);
     if (!v.ok) {
       setFields(v.fields);
@@ -82,31 +144,62 @@ function BookingRequest({ artist }: { artist: PublicArtist }) {
     send.mutate(body);
   }
   return (
-    <form id="booking-form" ref={form} noValidate onSubmit={submit} aria-labelledby="booking-title" aria-busy={send.isPending}>
-      <h2 id="booking-title" tabIndex={-1}>Request a booking</h2>
+    <form
+      id="booking-form"
+      ref={form}
+      noValidate
+      onSubmit={submit}
+      aria-labelledby="booking-title"
+      aria-busy={send.isPending}
+    >
+      <h2 id="booking-title" tabIndex={-1}>
+        Request a booking
+      </h2>
       {artist.services.length ? (
         <div className="field">
           <label htmlFor="booking-serviceId">Service</label>
           <select id="booking-serviceId" name="serviceId" defaultValue="">
             <option value="">Not sure yet</option>
-            {artist.services.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.durationMinutes} min)</option>)}
+            {artist.services.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name} ({s.durationMinutes} min)
+              </option>
+            ))}
           </select>
         </div>
       ) : null}
       <div className="field">
         <label htmlFor="booking-idea">Your idea</label>
-        <textarea id="booking-idea" name="idea" rows={4} aria-invalid={fields.idea ? true : undefined} aria-describedby="booking-idea-error" />
-        <p id="booking-idea-error" className="field-error">{fields.idea ?? ""}</p>
+        <textarea
+          id="booking-idea"
+          name="idea"
+          rows={4}
+          aria-invalid={fields.idea ? true : undefined}
+          aria-describedby="booking-idea-error"
+        />
+        <p id="booking-idea-error" className="field-error">
+          {fields.idea ?? ""}
+        </p>
       </div>
-      <Field form="booking" name="placement" label="Placement" placeholder="e.g. left forearm" error={fields.placement} />
+      <Field
+        form="booking"
+        name="placement"
+        label="Placement"
+        placeholder="e.g. left forearm"
+        error={fields.placement}
+      />
       <Field form="booking" name="size" label="Size" placeholder="e.g. 10 cm, palm-sized" error={fields.size} />
       <Field form="booking" name="budget" label="Budget (optional)" error={fields.budget} />
       <div className="field">
         <label htmlFor="booking-files">Reference images (optional)</label>
         <input id="booking-files" name="files" type="file" accept="image/*" multiple />
       </div>
-      <p className="msg msg-error" role="alert">{error}</p>
-      <button type="submit" disabled={send.isPending}>{send.isPending ? "Sending…" : "Send request"}</button>
+      <p className="msg msg-error" role="alert">
+        {error}
+      </p>
+      <button type="submit" disabled={send.isPending}>
+        {send.isPending ? "Sending…" : "Send request"}
+      </button>
     </form>
   );
 }

@@ -11,33 +11,67 @@ export function Home() {
     <>
       <PageTitle title="Tatu">Tatu</PageTitle>
       <p className="pitch">One inbox, calendar and booking page for tattoo artists</p>
-      {me.isLoading ? <Loading /> : me.isError ? <ErrorBox error={me.error} retry={() => me.refetch()} /> : user ? (
+      {me.isLoading ? (
+        <Loading />
+      ) : me.isError ? (
+        <ErrorBox error={me.error} retry={() => me.refetch()} />
+      ) : user ? (
         <section className="session" aria-label="Your account">
-          <p data-testid="signed-in">Signed in as {user.name} ({user.email}, {user.role})</p>
+          <p data-testid="signed-in">
+            Signed in as {user.name} ({user.email}, {user.role})
+          </p>
           <ul className="links">
             {user.role === "artist" ? (
               <>
-                <li><Link className="button" to="/inbox">Open your inbox</Link></li>
-                <li><Link to="/calendar">Calendar &amp; bookings</Link></li>
-                <li><Link to="/integrations">Connect your channels</Link></li>
-                <li><Link to="/profile">Edit your public profile</Link></li>
+                <li>
+                  <Link className="button" to="/inbox">
+                    Open your inbox
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/calendar">Calendar &amp; bookings</Link>
+                </li>
+                <li>
+                  <Link to="/integrations">Connect your channels</Link>
+                </li>
+                <li>
+                  <Link to="/profile">Edit your public profile</Link>
+                </li>
               </>
             ) : (
               <>
-                <li><Link className="button" to="/artists">Find an artist</Link></li>
-                <li><Link to="/bookings">My booking requests</Link></li>
+                <li>
+                  <Link className="button" to="/artists">
+                    Find an artist
+                  </Link>
+                </li>
+                <li>
+                  <Link to="/bookings">My booking requests</Link>
+                </li>
               </>
             )}
-            {user.isAdmin ? <li><Link to="/ops">Ops status</Link></li> : null}
+            {user.isAdmin ? (
+              <li>
+                <Link to="/ops">Ops status</Link>
+              </li>
+            ) : null}
           </ul>
           <LogoutButton id="logout" className="secondary" />
         </section>
       ) : (
         <section className="session" aria-label="Get started">
           <ul className="links">
-            <li><Link className="button" to="/signup">Sign up</Link></li>
-            <li><Link to="/login">Log in</Link></li>
-            <li><Link to="/artists">Find an artist near you</Link></li>
+            <li>
+              <Link className="button" to="/signup">
+                Sign up
+              </Link>
+            </li>
+            <li>
+              <Link to="/login">Log in</Link>
+            </li>
+            <li>
+              <Link to="/artists">Find an artist near you</Link>
+            </li>
           </ul>
         </section>
       )}

@@ -11,25 +11,59 @@ export default function MyBookingsPage() {
   return <RequireUser title="My bookings">{() => <MyBookings />}</RequireUser>;
 }
 
-const REQUEST_WORDS: Record<string, string> = { pending: "Waiting for the artist", offered: "Times offered — pick one", declined: "Declined", booked: "Booked", cancelled: "Cancelled" };
+const REQUEST_WORDS: Record<string, string> = {
+  pending: "Waiting for the artist",
+  offered: "Times offered — pick one",
+  declined: "Declined",
+  booked: "Booked",
+  cancelled: "Cancelled",
+};
 
 function MyBookings() {
-  const requests = useQuery({ queryKey: ["requests", "customer"], queryFn: () => api<{ items: BookingRequest[] }>("/api/bookings/requests") });
-  const appts = useQuery({ queryKey: ["appointments", "mine"], queryFn: () => api<{ items: Appointment[] }>("/api/bookings/appointments") });
+  const requests = useQuery({
+    queryKey: ["requests", "customer"],
+    queryFn: () => api<{ items: BookingRequest[] }>("/api/bookings/requests"),
+  });
+  const appts = useQuery({
+    queryKey: ["appointments", "mine"],
+    queryFn: () => api<{ items: Appointment[] }>("/api/bookings/appointments"),
+  });
   return (
     <>
       <PageTitle>My bookings</PageTitle>
       <h2>Appointments</h2>
-      {appts.isLoading ? <Loading /> : appts.isError ? <ErrorBox error={appts.error} retry={() => appts.refetch()} /> : appts.data!.items.length === 0 ? <Empty><p>No appointments yet.</p></Empty> : (
+      {appts.isLoading ? (
+        <Loading />
+      ) : appts.isError ? (
+        <ErrorBox error={appts.error} retry={() => appts.refetch()} />
+      ) : appts.data!.items.length === 0 ? (
+        <Empty>
+          <p>No appointments yet.</p>
+        </Empty>
+      ) : (
         <ul className="cards" data-testid="my-appointments">
-          {appts.data!.items.map((a) => <AppointmentCard key={a.id} a={a} />)}
+          {appts.data!.items.map((a) => (
+            <AppointmentCard key={a.id} a={a} />
+          ))}
         </ul>
       )}
       <h2>Requests</h2>
-      {requests.isLoading ? <Loading /> : requests.isError ? <ErrorBox error={requests.error} retry={() => requests.refetch()} /> : requests.data!.items.length === 0 ? (
-        <Empty><p>No requests yet. <Link to="/artists">Find an artist</Link> and send one.</p></Empty>
+      {requests.isLoading ? (
+        <Loading />
+      ) : requests.isError ? (
+        <ErrorBox error={requests.error} retry={() => requests.refetch()} />
+      ) : requests.data!.items.length === 0 ? (
+        <Empty>
+          <p>
+            No requests yet. <Link to="/artists">Find an artist</Link> and send one.
+          </p>
+        </Empty>
       ) : (
-        <ul className="cards" data-testid="my-requests">{requests.data!.items.map((r) => <RequestCard key={r.id} r={r} />)}</ul>
+        <ul className="cards" data-testid="my-requests">
+          {requests.data!.items.map((r) => (
+            <RequestCard key={r.id} r={r} />
+          ))}
+        </ul>
       )}
     </>
   );
@@ -39,7 +73,8 @@ function RequestCard({ r }: { r: BookingRequest }) {
   const qc = useQueryClient();
   const [pick, setPick] = useState("");
   const accept = useMutation({
-    mutationFn: () => api<{ status: string; checkoutUrl?: string }>(`/api/bookings/requests/${r.id}/accept`, { body: { start: pick } }),
+    mutationFn: () =>
+      api<{ status: string; checkoutUrl?: string }>(`/api/bookings/requests/${r.id}/accept`, { body: { start: pick } }),
     onSuccess: (res) => {
       if (res.checkoutUrl) window.location.assign(res.checkoutUrl);
       void qc.invalidateQueries({ queryKey: ["requests"] });
@@ -48,23 +83,57 @@ function RequestCard({ r }: { r: BookingRequest }) {
   });
   return (
     <li className="card" data-testid="request" data-status={r.status}>
-      <p><strong>{r.idea}</strong></p>
-      <p className="muted small">{r.placement} · {r.size} · sent {fmtDateTime(r.createdAt)}</p>
-      <p><span className={`pill pill-${r.status}`}>{REQUEST_WORDS[r.status] ?? r.status}</span>{r.declineReason ? ` — ${r.declineReason}` : ""}</p>
+      <p>
+        <strong>{r.idea}</strong>
+      </p>
+      <p className="muted small">
+        {r.placement} · {r.size} · sent {fmtDateTime(r.createdAt)}
+      </p>
+      <p>
+        <span className={`pill pill-${r.status}`}>{REQUEST_WORDS[r.status] ?? r.status}</span>
+        {r.declineReason ? ` — ${r.declineReason}` : ""}
+      </p>
       {r.status === "offered" && r.offeredSlots?.length ? (
-        <form onSubmit={(e) => { e.preventDefault(); if (pick) accept.mutate(); }}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (pick) accept.mutate();
+          }}
+        >
           <fieldset>
             <legend>Pick a time</legend>
             {r.offeredSlots.map((s) => (
-              <label key={s.start} className="choice"><input type="radio" name={`slot-${r.id}`} value={s.start} checked={pick === s.start} onChange={() => setPick(s.start)} /> {fmtDateTime(s.start)} – {new Date(s.end).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}</label>
+              <label key={s.start} className="choice">
+                <input
+                  type="radio"
+                  name={`slot-${r.id}`}
+                  value={s.start}
+                  checked={pick === s.start}
+                  onChange={() => setPick(s.start)}
+                />{" "}
+                {fmtDateTime(s.start)} –{" "}
+                {new Date(s.end).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}
+              </label>
             ))}
           </fieldset>
-          {r.project?.depositCents ? <p className="small">A deposit of {money(r.project.depositCents, r.project.currency)} confirms the booking.</p> : null}
-          <p className="msg msg-error" role="alert">{accept.isError ? messageOf(accept.error) : ""}</p>
-          <button type="submit" disabled={!pick || accept.isPending}>{accept.isPending ? "Booking…" : "Accept this time"}</button>
+          {r.project?.depositCents ? (
+            <p className="small">
+              A deposit of {money(r.project.depositCents, r.project.currency)} confirms the booking.
+            </p>
+          ) : null}
+          <p className="msg msg-error" role="alert">
+            {accept.isError ? messageOf(accept.error) : ""}
+          </p>
+          <button type="submit" disabled={!pick || accept.isPending}>
+            {accept.isPending ? "Booking…" : "Accept this time"}
+          </button>
         </form>
       ) : null}
-      {accept.isSuccess ? <p role="status" className="msg" data-testid="booking-confirmed">{accept.data.status === "confirmed" ? "Booked — see you then!" : "Almost there: pay the deposit to confirm."}</p> : null}
+      {accept.isSuccess ? (
+        <p role="status" className="msg" data-testid="booking-confirmed">
+          {accept.data.status === "confirmed" ? "Booked — see you then!" : "Almost there: pay the deposit to confirm."}
+        </p>
+      ) : null}
     </li>
   );
 }
@@ -78,28 +147,60 @@ function AppointmentCard({ a }: { a: Appointment }) {
   const live = a.status === "confirmed" || a.status === "pending_deposit";
   const movable = live && new Date(a.start).getTime() > Date.now();
   const move = useMutation({
-    mutationFn: () => api<RescheduleAnswer>(`/api/bookings/appointments/${a.id}/reschedule`, { body: { start: new Date(when).toISOString() } }),
-    onSuccess: () => { setOpen(false); setWhen(""); void qc.invalidateQueries({ queryKey: ["appointments"] }); },
+    mutationFn: () =>
+      api<RescheduleAnswer>(`/api/bookings/appointments/${a.id}/reschedule`, {
+        body: { start: new Date(when).toISOString() },
+      }),
+    onSuccess: () => {
+      setOpen(false);
+      setWhen("");
+      void qc.invalidateQueries({ queryKey: ["appointments"] });
+    },
   });
   return (
     <li className="card" data-testid="appointment" data-status={a.status}>
-      <strong>{fmtDateTime(a.start, a.timeZone)}</strong> <span className={`pill pill-${a.status}`}>{a.status.replace("_", " ")}</span>
+      <strong>{fmtDateTime(a.start, a.timeZone)}</strong>{" "}
+      <span className={`pill pill-${a.status}`}>{a.status.replace("_", " ")}</span>
       {live && a.requestedStart ? (
-        <p className="small" data-testid="reschedule-pending"><span className="pill pill-pending">Awaiting artist approval</span> New time asked for: {fmtDateTime(a.requestedStart, a.timeZone)}. Until the artist approves, your appointment stays at its current time.</p>
+        <p className="small" data-testid="reschedule-pending">
+          <span className="pill pill-pending">Awaiting artist approval</span> New time asked for:{" "}
+          {fmtDateTime(a.requestedStart, a.timeZone)}. Until the artist approves, your appointment stays at its current
+          time.
+        </p>
       ) : null}
-      {move.isSuccess && move.data.approval === "not_needed" ? <p role="status" className="msg small">Moved.</p> : null}
+      {move.isSuccess && move.data.approval === "not_needed" ? (
+        <p role="status" className="msg small">
+          Moved.
+        </p>
+      ) : null}
       {movable ? (
         open ? (
-          <form onSubmit={(e) => { e.preventDefault(); if (when) move.mutate(); }} aria-busy={move.isPending}>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (when) move.mutate();
+            }}
+            aria-busy={move.isPending}
+          >
             <div className="field">
               <label htmlFor={`move-${a.id}`}>New time</label>
               <input id={`move-${a.id}`} type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
             </div>
-            <p className="msg msg-error" role="alert">{move.isError ? messageOf(move.error) : ""}</p>
-            <button type="submit" disabled={!when || move.isPending}>Ask for this time</button>{" "}
-            <button type="button" className="secondary" onClick={() => setOpen(false)}>Keep the current time</button>
+            <p className="msg msg-error" role="alert">
+              {move.isError ? messageOf(move.error) : ""}
+            </p>
+            <button type="submit" disabled={!when || move.isPending}>
+              Ask for this time
+            </button>{" "}
+            <button type="button" className="secondary" onClick={() => setOpen(false)}>
+              Keep the current time
+            </button>
           </form>
-        ) : <button type="button" className="secondary small" onClick={() => setOpen(true)}>Reschedule</button>
+        ) : (
+          <button type="button" className="secondary small" onClick={() => setOpen(true)}>
+            Reschedule
+          </button>
+        )
       ) : null}
     </li>
   );

@@ -13,7 +13,11 @@ import { ErrorBox, Field, Loading, PageTitle } from "../ui.tsx";
 import { useOwnProfile } from "./Calendar.tsx";
 
 export default function ProfileEditorPage() {
-  return <RequireUser role="artist" title="My profile">{(u) => <ProfileEditor user={u} />}</RequireUser>;
+  return (
+    <RequireUser role="artist" title="My profile">
+      {(u) => <ProfileEditor user={u} />}
+    </RequireUser>
+  );
 }
 
 function ProfileEditor({ user }: { user: User }) {
@@ -26,15 +30,31 @@ function ProfileEditor({ user }: { user: User }) {
 function Editor({ user, profile }: { user: User; profile: OwnProfile | null }) {
   const qc = useQueryClient();
   const form = useRef<HTMLFormElement>(null);
-  const [point, setPoint] = useState<{ lat: number; lng: number } | null>(profile?.lat != null && profile.lng != null ? { lat: profile.lat, lng: profile.lng } : null);
+  const [point, setPoint] = useState<{ lat: number; lng: number } | null>(
+    profile?.lat != null && profile.lng != null ? { lat: profile.lat, lng: profile.lng } : null,
+  );
   const marker = useRef<L.CircleMarker | null>(null);
   const [fields, setFields] = useState<FieldErrors>({});
   const [msg, setMsg] = useState<{ info?: string; error?: string }>({});
   const save = useMutation({
     mutationFn: (body: unknown) => api<OwnProfile>("/api/me/artist-profile", { method: "PUT", body }),
-    onMutate: () => { setFields({}); setMsg({}); },
-    onSuccess: (p) => { qc.setQueryData(["own-profile"], p); setMsg({ info: p.visible ? "Saved. Your profile is on the map." : "Saved. Your profile is hidden until you tick “Show me on the map”." }); },
-    onError: (err) => { setFields(apiFields(err)); setMsg({ error: messageOf(err) }); focusFirstInvalid(form.current); },
+    onMutate: () => {
+      setFields({});
+      setMsg({});
+    },
+    onSuccess: (p) => {
+      qc.setQueryData(["own-profile"], p);
+      setMsg({
+        info: p.visible
+          ? "Saved. Your profile is on the map."
+          : "Saved. Your profile is hidden until you tick “Show me on the map”.",
+      });
+    },
+    onError: (err) => {
+      setFields(apiFields(err));
+      setMsg({ error: messageOf(err) });
+      focusFirstInvalid(form.current);
+    },
   });
 
   function submit(e: FormEvent<HTMLFormElement>) {
@@ -43,65 +63,147 @@ function Editor({ user, profile }: { user: User; profile: OwnProfile | null }) {
     const text = (k: string) => String(d.get(k) ?? "").trim() || null;
     save.mutate({
       ...(profile ?? {}),
-      displayName: String(d.get("displayName") ?? ""), studio: text("studio"), city: text("city"), country: text("country"), bio: text("bio"),
-      styles: d.getAll("styles").map(String), visible: d.get("visible") === "on", bookingOpen: d.get("bookingOpen") === "on",
-      lat: point?.lat ?? null, lng: point?.lng ?? null,
+      displayName: String(d.get("displayName") ?? ""),
+      studio: text("studio"),
+      city: text("city"),
+      country: text("country"),
+      bio: text("bio"),
+      styles: d.getAll("styles").map(String),
+      visible: d.get("visible") === "on",
+      bookingOpen: d.get("bookingOpen") === "on",
+      lat: point?.lat ?? null,
+      lng: point?.lng ?? null,
       ...(profile ? {} : { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }),
     });
   }
 
   const place = (map: L.Map, lat: number, lng: number) => {
     marker.current?.remove();
-    marker.current = L.circleMarker([lat, lng], { radius: 9, color: "#5b21b6", fillColor: "#8b5cf6", fillOpacity: 0.9, className: "studio-marker" }).addTo(map);
+    marker.current = L.circleMarker([lat, lng], {
+      radius: 9,
+      color: "#5b21b6",
+      fillColor: "#8b5cf6",
+      fillOpacity: 0.9,
+      className: "studio-marker",
+    }).addTo(map);
   };
 
   return (
     <>
       <PageTitle>My profile</PageTitle>
-      <p className="muted">{profile?.visible ? <>Customers can find you. <Link to={`/artists/${user.id}`}>See your public page</Link>.</> : "Your profile is not public yet."}</p>
+      <p className="muted">
+        {profile?.visible ? (
+          <>
+            Customers can find you. <Link to={`/artists/${user.id}`}>See your public page</Link>.
+          </>
+        ) : (
+          "Your profile is not public yet."
+        )}
+      </p>
       <form id="profile-form" ref={form} noValidate onSubmit={submit} aria-busy={save.isPending}>
-        <Field form="profile" name="displayName" label="Name customers know you by" defaultValue={profile?.displayName ?? user.name} error={fields.displayName} />
+        <Field
+          form="profile"
+          name="displayName"
+          label="Name customers know you by"
+          defaultValue={profile?.displayName ?? user.name}
+          error={fields.displayName}
+        />
         <Field form="profile" name="studio" label="Studio" defaultValue={profile?.studio ?? ""} error={fields.studio} />
         <div className="row">
           <Field form="profile" name="city" label="City" defaultValue={profile?.city ?? ""} error={fields.city} />
-          <Field form="profile" name="country" label="Country code" maxLength={2} defaultValue={profile?.country ?? ""} error={fields.country} hint="Two letters, e.g. DE" />
+          <Field
+            form="profile"
+            name="country"
+            label="Country code"
+            maxLength={2}
+            defaultValue={profile?.country ?? ""}
+            error={fields.country}
+            hint="Two letters, e.g. DE"
+          />
         </div>
         <div className="field">
           <label htmlFor="profile-bio">About you</label>
-          <textarea id="profile-bio" name="bio" rows={4} defaultValue={profile?.bio ?? ""} aria-describedby="profile-bio-error" aria-invalid={fields.bio ? true : undefined} />
-          <p id="profile-bio-error" className="field-error">{fields.bio ?? ""}</p>
+          <textarea
+            id="profile-bio"
+            name="bio"
+            rows={4}
+            defaultValue={profile?.bio ?? ""}
+            aria-describedby="profile-bio-error"
+            aria-invalid={fields.bio ? true : undefined}
+          />
+          <p id="profile-bio-error" className="field-error">
+            {fields.bio ?? ""}
+          </p>
         </div>
         <fieldset aria-describedby="profile-styles-error">
           <legend>Styles (up to 8)</legend>
           <div className="checks">
-            {STYLES.map((s) => <label key={s} className="choice"><input type="checkbox" name="styles" value={s} defaultChecked={profile?.styles.includes(s)} /> {styleLabel(s)}</label>)}
+            {STYLES.map((s) => (
+              <label key={s} className="choice">
+                <input type="checkbox" name="styles" value={s} defaultChecked={profile?.styles.includes(s)} />{" "}
+                {styleLabel(s)}
+              </label>
+            ))}
           </div>
-          <p id="profile-styles-error" className="field-error">{fields.styles ?? ""}</p>
+          <p id="profile-styles-error" className="field-error">
+            {fields.styles ?? ""}
+          </p>
         </fieldset>
         <fieldset aria-describedby="profile-location-error">
           <legend>Studio location</legend>
-          <p className="hint small">Click the map where your studio is. The public map only shows a point rounded to about 1 km.</p>
-          <LeafletMap label="Click to set your studio location" className="map-medium"
+          <p className="hint small">
+            Click the map where your studio is. The public map only shows a point rounded to about 1 km.
+          </p>
+          <LeafletMap
+            label="Click to set your studio location"
+            className="map-medium"
             initial={point ? { center: [point.lat, point.lng], zoom: 13 } : { center: [50, 10], zoom: 4 }}
             onReady={(map) => {
               if (point) place(map, point.lat, point.lng);
               const click = (e: L.LeafletMouseEvent) => {
-                const p = { lat: Math.round(e.latlng.lat * 1e6) / 1e6, lng: Math.round(e.latlng.wrap().lng * 1e6) / 1e6 };
+                const p = {
+                  lat: Math.round(e.latlng.lat * 1e6) / 1e6,
+                  lng: Math.round(e.latlng.wrap().lng * 1e6) / 1e6,
+                };
                 place(map, p.lat, p.lng);
                 setPoint(p);
               };
               map.on("click", click);
               return () => void map.off("click", click);
-            }} />
-          <p data-testid="location" role="status">{point ? `Location set: ${point.lat.toFixed(4)}, ${point.lng.toFixed(4)}` : "No location set yet."}</p>
-          <p id="profile-location-error" className="field-error">{fields.lat ?? fields.lng ?? ""}</p>
+            }}
+          />
+          <p data-testid="location" role="status">
+            {point ? `Location set: ${point.lat.toFixed(4)}, ${point.lng.toFixed(4)}` : "No location set yet."}
+          </p>
+          <p id="profile-location-error" className="field-error">
+            {fields.lat ?? fields.lng ?? ""}
+          </p>
         </fieldset>
-        <label className="choice"><input type="checkbox" name="visible" defaultChecked={profile?.visible ?? false} aria-describedby="profile-visible-error" /> Show me on the map</label>
-        <p id="profile-visible-error" className="field-error">{fields.visible ?? ""}</p>
-        <label className="choice"><input type="checkbox" name="bookingOpen" defaultChecked={profile?.bookingOpen ?? true} /> Taking booking requests</label>
-        <p className="msg" role="status">{msg.info}</p>
-        <p className="msg msg-error" role="alert">{msg.error}</p>
-        <button type="submit" disabled={save.isPending}>{save.isPending ? "Saving…" : "Save profile"}</button>
+        <label className="choice">
+          <input
+            type="checkbox"
+            name="visible"
+            defaultChecked={profile?.visible ?? false}
+            aria-describedby="profile-visible-error"
+          />{" "}
+          Show me on the map
+        </label>
+        <p id="profile-visible-error" className="field-error">
+          {fields.visible ?? ""}
+        </p>
+        <label className="choice">
+          <input type="checkbox" name="bookingOpen" defaultChecked={profile?.bookingOpen ?? true} /> Taking booking
+          requests
+        </label>
+        <p className="msg" role="status">
+          {msg.info}
+        </p>
+        <p className="msg msg-error" role="alert">
+          {msg.error}
+        </p>
+        <button type="submit" disabled={save.isPending}>
+          {save.isPending ? "Saving…" : "Save profile"}
+        </button>
       </form>
       {profile ? <Portfolio profile={profile} /> : null}
     </>
@@ -112,34 +214,58 @@ function Portfolio({ profile }: { profile: OwnProfile }) {
   const qc = useQueryClient();
   const [error, setError] = useState("");
   const refresh = () => void qc.invalidateQueries({ queryKey: ["own-profile"] });
-  const upload = useMutation({ mutationFn: (f: FormData) => api("/api/me/artist-profile/portfolio", { form: f }), onSuccess: refresh, onError: (e) => setError(messageOf(e)) });
-  const remove = useMutation({ mutationFn: (id: string) => api(`/api/me/artist-profile/portfolio/${id}`, { method: "DELETE" }), onSuccess: refresh, onError: (e) => setError(messageOf(e)) });
+  const upload = useMutation({
+    mutationFn: (f: FormData) => api("/api/me/artist-profile/portfolio", { form: f }),
+    onSuccess: refresh,
+    onError: (e) => setError(messageOf(e)),
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => api(`/api/me/artist-profile/portfolio/${id}`, { method: "DELETE" }),
+    onSuccess: refresh,
+    onError: (e) => setError(messageOf(e)),
+  });
   return (
     <section aria-labelledby="portfolio-title">
       <h2 id="portfolio-title">Portfolio</h2>
       {profile.portfolio.length ? (
         <ul className="portfolio">
           {profile.portfolio.map((p) => (
-            <li key={p.id}><img src={p.url} alt={p.caption ?? "Portfolio image"} loading="lazy" />
-              <button type="button" className="secondary small" onClick={() => remove.mutate(p.id)}>Remove</button></li>
+            <li key={p.id}>
+              <img src={p.url} alt={p.caption ?? "Portfolio image"} loading="lazy" />
+              <button type="button" className="secondary small" onClick={() => remove.mutate(p.id)}>
+                Remove
+              </button>
+            </li>
           ))}
         </ul>
-      ) : <p className="muted">No images yet — customers book artists whose work they can see.</p>}
-      <form id="portfolio-form" onSubmit={(e) => {
-        e.preventDefault();
-        setError("");
-        const d = new FormData(e.currentTarget);
-        const body = new FormData();
-        for (const f of d.getAll("images")) if (f instanceof File && f.size) body.append("images", f, f.name);
-        const caption = String(d.get("caption") ?? "").trim();
-        if (caption) body.set("caption", caption);
-        upload.mutate(body);
-        e.currentTarget.reset();
-      }}>
-        <div className="field"><label htmlFor="portfolio-images">Images</label><input id="portfolio-images" name="images" type="file" accept="image/*" multiple /></div>
+      ) : (
+        <p className="muted">No images yet — customers book artists whose work they can see.</p>
+      )}
+      <form
+        id="portfolio-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError("");
+          const d = new FormData(e.currentTarget);
+          const body = new FormData();
+          for (const f of d.getAll("images")) if (f instanceof File && f.size) body.append("images", f, f.name);
+          const caption = String(d.get("caption") ?? "").trim();
+          if (caption) body.set("caption", caption);
+          upload.mutate(body);
+          e.currentTarget.reset();
+        }}
+      >
+        <div className="field">
+          <label htmlFor="portfolio-images">Images</label>
+          <input id="portfolio-images" name="images" type="file" accept="image/*" multiple />
+        </div>
         <Field form="portfolio" name="caption" label="Caption (optional)" />
-        <p className="msg msg-error" role="alert">{error}</p>
-        <button type="submit" className="secondary" disabled={upload.isPending}>{upload.isPending ? "Uploading…" : "Upload"}</button>
+        <p className="msg msg-error" role="alert">
+          {error}
+        </p>
+        <button type="submit" className="secondary" disabled={upload.isPending}>
+          {upload.isPending ? "Uploading…" : "Upload"}
+        </button>
       </form>
     </section>
   );

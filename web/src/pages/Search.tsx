@@ -23,7 +23,8 @@ export default function Search() {
   const bbox = parseBbox(params.get("bbox"));
   const style = params.get("style") ?? "";
   const radius = params.get("radiusKm") ?? "";
-  const lat = params.get("lat"), lng = params.get("lng");
+  const lat = params.get("lat"),
+    lng = params.get("lng");
   const text = params.get("q") ?? "";
   const [moved, setMoved] = useState(false);
   const mapRef = useRef<L.Map | null>(null);
@@ -51,7 +52,9 @@ export default function Search() {
 
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) if (v === null || v === "") next.delete(k); else next.set(k, v);
+    for (const [k, v] of Object.entries(changes))
+      if (v === null || v === "") next.delete(k);
+      else next.set(k, v);
     setParams(next, { replace: true });
   };
   const viewport = () => (mapRef.current ? clampBbox(bboxOf(mapRef.current.getBounds())) : undefined);
@@ -60,7 +63,11 @@ export default function Search() {
     if (!b) return;
     setMoved(false);
     const c = mapRef.current!.getCenter();
-    update(radius ? { bbox: null, lat: c.lat.toFixed(5), lng: c.lng.toFixed(5) } : { bbox: fmtBbox(b), lat: null, lng: null });
+    update(
+      radius
+        ? { bbox: null, lat: c.lat.toFixed(5), lng: c.lng.toFixed(5) }
+        : { bbox: fmtBbox(b), lat: null, lng: null },
+    );
   };
 
   // Markers follow the results. Names are user text: DOM nodes, never HTML strings.
@@ -69,9 +76,20 @@ export default function Search() {
     if (!group) return;
     group.clearLayers();
     for (const a of results.data?.items ?? []) {
-      L.circleMarker([a.location.lat, a.location.lng], { radius: 9, color: "#5b21b6", weight: 2, fillColor: "#8b5cf6", fillOpacity: 0.85, className: "artist-marker" })
+      L.circleMarker([a.location.lat, a.location.lng], {
+        radius: 9,
+        color: "#5b21b6",
+        weight: 2,
+        fillColor: "#8b5cf6",
+        fillOpacity: 0.85,
+        className: "artist-marker",
+      })
         .bindTooltip(textNode(a.displayName))
-        .bindPopup(linkNode(`/artists/${encodeURIComponent(a.id)}`, a.displayName, () => navigate(`/artists/${encodeURIComponent(a.id)}`)))
+        .bindPopup(
+          linkNode(`/artists/${encodeURIComponent(a.id)}`, a.displayName, () =>
+            navigate(`/artists/${encodeURIComponent(a.id)}`),
+          ),
+        )
         .addTo(group);
     }
   }, [results.data]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -80,7 +98,14 @@ export default function Search() {
   return (
     <>
       <PageTitle>Find a tattoo artist</PageTitle>
-      <form className="filters search-filters" role="search" onSubmit={(e) => { e.preventDefault(); update({ q: draftText.trim() || null }); }}>
+      <form
+        className="filters search-filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          update({ q: draftText.trim() || null });
+        }}
+      >
         <div className="field">
           <label htmlFor="search-q">Name, studio or city</label>
           <input id="search-q" type="search" value={draftText} onChange={(e) => setDraftText(e.target.value)} />
@@ -89,21 +114,36 @@ export default function Search() {
           <label htmlFor="search-style">Style</label>
           <select id="search-style" value={style} onChange={(e) => update({ style: e.target.value })}>
             <option value="">Any style</option>
-            {STYLES.map((s) => <option key={s} value={s}>{styleLabel(s)}</option>)}
+            {STYLES.map((s) => (
+              <option key={s} value={s}>
+                {styleLabel(s)}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">
           <label htmlFor="search-distance">Distance from map centre</label>
-          <select id="search-distance" value={radius} onChange={(e) => {
-            const c = mapRef.current?.getCenter();
-            if (e.target.value && c) update({ radiusKm: e.target.value, lat: c.lat.toFixed(5), lng: c.lng.toFixed(5), bbox: null });
-            else update({ radiusKm: null, lat: null, lng: null, bbox: viewport() ? fmtBbox(viewport()!) : null });
-          }}>
+          <select
+            id="search-distance"
+            value={radius}
+            onChange={(e) => {
+              const c = mapRef.current?.getCenter();
+              if (e.target.value && c)
+                update({ radiusKm: e.target.value, lat: c.lat.toFixed(5), lng: c.lng.toFixed(5), bbox: null });
+              else update({ radiusKm: null, lat: null, lng: null, bbox: viewport() ? fmtBbox(viewport()!) : null });
+            }}
+          >
             <option value="">Whole map area</option>
-            {DISTANCES.map((d) => <option key={d} value={String(d)}>Within {d} km</option>)}
+            {DISTANCES.map((d) => (
+              <option key={d} value={String(d)}>
+                Within {d} km
+              </option>
+            ))}
           </select>
         </div>
-        <button type="submit" className="secondary">Search</button>
+        <button type="submit" className="secondary">
+          Search
+        </button>
       </form>
       <div className="search-layout">
         <div className="map-wrap">
@@ -114,28 +154,71 @@ export default function Search() {
               mapRef.current = map;
               layer.current = L.layerGroup().addTo(map);
               // No area in the URL yet: search what the map shows.
-              if (!bbox && !(lat && lng)) setTimeout(() => update({ bbox: fmtBbox(clampBbox(bboxOf(map.getBounds()))) }), 0);
+              if (!bbox && !(lat && lng))
+                setTimeout(() => update({ bbox: fmtBbox(clampBbox(bboxOf(map.getBounds()))) }), 0);
               const onMove = () => setMoved(true);
               map.on("dragend zoomend", onMove);
-              return () => { map.off("dragend zoomend", onMove); mapRef.current = null; layer.current = null; };
+              return () => {
+                map.off("dragend zoomend", onMove);
+                mapRef.current = null;
+                layer.current = null;
+              };
             }}
           />
-          <button type="button" className={`search-area ${moved ? "visible" : ""}`} onClick={searchThisArea} id="search-this-area">Search this area</button>
+          <button
+            type="button"
+            className={`search-area ${moved ? "visible" : ""}`}
+            onClick={searchThisArea}
+            id="search-this-area"
+          >
+            Search this area
+          </button>
         </div>
         <section className="results" aria-label="Artists" aria-busy={results.isFetching}>
-          {!canSearch ? <Loading label="Finding your area…" /> : results.isLoading ? <Loading label="Searching…" /> : results.isError ? <ErrorBox error={results.error} retry={() => results.refetch()} /> : items.length === 0 ? (
-            <Empty><p>No artists here{style ? ` for ${styleLabel(style)}` : ""}. Zoom out or move the map, then “Search this area”.</p></Empty>
+          {!canSearch ? (
+            <Loading label="Finding your area…" />
+          ) : results.isLoading ? (
+            <Loading label="Searching…" />
+          ) : results.isError ? (
+            <ErrorBox error={results.error} retry={() => results.refetch()} />
+          ) : items.length === 0 ? (
+            <Empty>
+              <p>
+                No artists here{style ? ` for ${styleLabel(style)}` : ""}. Zoom out or move the map, then “Search this
+                area”.
+              </p>
+            </Empty>
           ) : (
             <>
-              <p className="muted small" role="status">{items.length} artist{items.length === 1 ? "" : "s"}{results.data?.nextCursor ? " (closest first — zoom in to see more)" : ""}</p>
+              <p className="muted small" role="status">
+                {items.length} artist{items.length === 1 ? "" : "s"}
+                {results.data?.nextCursor ? " (closest first — zoom in to see more)" : ""}
+              </p>
               <ul className="artist-list" data-testid="artist-list">
                 {items.map((a) => (
                   <li key={a.id} data-testid="artist-result">
-                    {a.portfolioPreview ? <img src={a.portfolioPreview} alt="" loading="lazy" /> : <span className="thumb" aria-hidden="true">✒</span>}
+                    {a.portfolioPreview ? (
+                      <img src={a.portfolioPreview} alt="" loading="lazy" />
+                    ) : (
+                      <span className="thumb" aria-hidden="true">
+                        ✒
+                      </span>
+                    )}
                     <div>
-                      <h2 className="h3"><Link to={`/artists/${a.id}`}>{a.displayName}</Link></h2>
-                      <p className="muted small">{[a.studio, a.city, a.country].filter(Boolean).join(" · ")}{a.distanceKm !== null ? ` · ${a.distanceKm} km` : ""}</p>
-                      <p className="tags">{a.styles.map((s) => <span key={s} className="tag">{styleLabel(s)}</span>)}</p>
+                      <h2 className="h3">
+                        <Link to={`/artists/${a.id}`}>{a.displayName}</Link>
+                      </h2>
+                      <p className="muted small">
+                        {[a.studio, a.city, a.country].filter(Boolean).join(" · ")}
+                        {a.distanceKm !== null ? ` · ${a.distanceKm} km` : ""}
+                      </p>
+                      <p className="tags">
+                        {a.styles.map((s) => (
+                          <span key={s} className="tag">
+                            {styleLabel(s)}
+                          </span>
+                        ))}
+                      </p>
                       {!a.bookingOpen ? <p className="small muted">Not taking bookings right now</p> : null}
                     </div>
                   </li>

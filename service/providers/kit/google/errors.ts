@@ -9,13 +9,34 @@ const ApiError = z.object({
     code: z.number().optional(),
     message: z.string().optional(),
     status: z.string().optional(),
-    errors: z.array(z.object({ reason: z.string().optional(), domain: z.string().optional() }).passthrough()).optional(),
+    errors: z
+      .array(z.object({ reason: z.string().optional(), domain: z.string().optional() }).passthrough())
+      .optional(),
   }),
 });
 const OAuthError = z.object({ error: z.string(), error_description: z.string().optional() });
 
-const RATE_REASONS = new Set(["rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded", "concurrentLimitExceeded"]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "TimeoutError", "AbortError"]);
+const RATE_REASONS = new Set([
+  "rateLimitExceeded",
+  "userRateLimitExceeded",
+  "quotaExceeded",
+  "dailyLimitExceeded",
+  "concurrentLimitExceeded",
+]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "TimeoutError",
+  "AbortError",
+]);
 
 interface GaxiosLike {
   message?: string;
@@ -60,14 +81,23 @@ export function classifyGmailError(err: unknown): ProviderError {
   if (oauth.success) {
     switch (oauth.data.error) {
       case "invalid_grant":
-        return new ProviderError("auth", "Google no longer accepts this grant (expired or revoked)", { code: "GOOGLE_INVALID_GRANT", status });
+        return new ProviderError("auth", "Google no longer accepts this grant (expired or revoked)", {
+          code: "GOOGLE_INVALID_GRANT",
+          status,
+        });
       case "unauthorized_client":
       case "invalid_token":
-        return new ProviderError("auth", `Google rejected the token (${oauth.data.error})`, { code: "GOOGLE_UNAUTHORIZED_CLIENT", status });
+        return new ProviderError("auth", `Google rejected the token (${oauth.data.error})`, {
+          code: "GOOGLE_UNAUTHORIZED_CLIENT",
+          status,
+        });
       case "invalid_client":
       case "redirect_uri_mismatch":
         // Our OAuth client configuration is wrong: reconnecting cannot fix it.
-        return new ProviderError("permanent", `Google rejected Tatu's OAuth client (${oauth.data.error})`, { code: "GOOGLE_INVALID_CLIENT", status });
+        return new ProviderError("permanent", `Google rejected Tatu's OAuth client (${oauth.data.error})`, {
+          code: "GOOGLE_INVALID_CLIENT",
+          status,
+        });
     }
   }
 
@@ -77,21 +107,38 @@ export function classifyGmailError(err: unknown): ProviderError {
     const reason = detail?.reason;
     const text = (api.success ? api.data.error.message : undefined) ?? e.message ?? "";
     const short = text.slice(0, 200);
-    if (status === 401) return new ProviderError("auth", "Gmail rejected the access token", { code: "GMAIL_UNAUTHENTICATED", status });
+    if (status === 401)
+      return new ProviderError("auth", "Gmail rejected the access token", { code: "GMAIL_UNAUTHENTICATED", status });
     if (status === 429 || (status === 403 && reason && RATE_REASONS.has(reason))) {
       const retryAfterMs = parseRetryAfter(header(e.response?.headers, "retry-after")) ?? retryAfterFromMessage(text);
-      return new ProviderError("rate_limit", `Gmail rate limit: ${short}`, { code: "GMAIL_RATE_LIMIT", status, retryAfterMs });
+      return new ProviderError("rate_limit", `Gmail rate limit: ${short}`, {
+        code: "GMAIL_RATE_LIMIT",
+        status,
+        retryAfterMs,
+      });
     }
     if (status === 403 && reason === "insufficientPermissions")
-      return new ProviderError("auth", "The Google grant lacks a Gmail permission Tatu needs", { code: "GMAIL_INSUFFICIENT_SCOPE", status });
-    if (status === 404) return new ProviderError("permanent", `Gmail: ${short || "not found"}`, { code: "GMAIL_NOT_FOUND", status });
+      return new ProviderError("auth", "The Google grant lacks a Gmail permission Tatu needs", {
+        code: "GMAIL_INSUFFICIENT_SCOPE",
+        status,
+      });
+    if (status === 404)
+      return new ProviderError("permanent", `Gmail: ${short || "not found"}`, { code: "GMAIL_NOT_FOUND", status });
     const cls = classifyHttpStatus(status);
-    return new ProviderError(cls, `Gmail answered ${status}${short ? `: ${short}` : ""}`, { code: `GMAIL_HTTP_${status}`, status });
+    return new ProviderError(cls, `Gmail answered ${status}${short ? `: ${short}` : ""}`, {
+      code: `GMAIL_HTTP_${status}`,
+      status,
+    });
   }
 
   const net = networkCode(e);
-  if (net) return new ProviderError("transient", `Google could not be reached (${net})`, { code: "GOOGLE_UNREACHABLE" });
+  if (net)
+    return new ProviderError("transient", `Google could not be reached (${net})`, { code: "GOOGLE_UNREACHABLE" });
   if (/No refresh token/i.test(e.message ?? ""))
-    return new ProviderError("auth", "No Google refresh token stored for this account", { code: "GOOGLE_NO_REFRESH_TOKEN" });
-  return new ProviderError("permanent", `Unexpected Gmail failure: ${(e.message ?? String(err)).slice(0, 200)}`, { code: "GMAIL_UNEXPECTED" });
+    return new ProviderError("auth", "No Google refresh token stored for this account", {
+      code: "GOOGLE_NO_REFRESH_TOKEN",
+    });
+  return new ProviderError("permanent", `Unexpected Gmail failure: ${(e.message ?? String(err)).slice(0, 200)}`, {
+    code: "GMAIL_UNEXPECTED",
+  });
 }

@@ -14,7 +14,12 @@ import { ProviderError } from "../errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { classifyGmailError } from "./errors.ts";
 
-export interface GoogleEndpoints { authUrl: string; tokenUrl: string; revokeUrl: string; apiRoot: string }
+export interface GoogleEndpoints {
+  authUrl: string;
+  tokenUrl: string;
+  revokeUrl: string;
+  apiRoot: string;
+}
 
 const trim = (u: string | undefined) => u?.replace(/\/+$/, "");
 
@@ -33,7 +38,9 @@ export function oauthClient(env: ProviderEnv, redirectUri?: string): OAuth2Clien
   const clientId = env.config.env.GOOGLE_CLIENT_ID;
   const clientSecret = env.config.env.GOOGLE_CLIENT_SECRET;
   if (!clientId || !clientSecret)
-    throw new ProviderError("permanent", "Gmail is not configured (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET)", { code: "GOOGLE_NOT_CONFIGURED" });
+    throw new ProviderError("permanent", "Gmail is not configured (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET)", {
+      code: "GOOGLE_NOT_CONFIGURED",
+    });
   const ep = googleEndpoints(env);
   return new OAuth2Client({
     clientId,
@@ -52,7 +59,13 @@ export const GOOGLE_REQUEST_TIMEOUT_MS = 30_000;
 const googleTimeoutMs = (env: ProviderEnv) => env.config.env.PROVIDER_TIMEOUT_MS ?? GOOGLE_REQUEST_TIMEOUT_MS;
 
 export function gmailApi(env: ProviderEnv, auth: OAuth2Client): gmail_v1.Gmail {
-  return gmail({ version: "v1", auth, rootUrl: googleEndpoints(env).apiRoot, retry: false, timeout: googleTimeoutMs(env) });
+  return gmail({
+    version: "v1",
+    auth,
+    rootUrl: googleEndpoints(env).apiRoot,
+    retry: false,
+    timeout: googleTimeoutMs(env),
+  });
 }
 
 const TOKEN_FIELDS = ["refresh_token", "access_token", "expiry_date", "scope", "token_type"] as const;
@@ -76,7 +89,9 @@ export class GmailSession {
     this.client = oauthClient(env);
     this.creds = pickTokens(account.credentials);
     if (typeof this.creds.refresh_token !== "string")
-      throw new ProviderError("auth", "No Google refresh token stored for this account", { code: "GOOGLE_NO_REFRESH_TOKEN" });
+      throw new ProviderError("auth", "No Google refresh token stored for this account", {
+        code: "GOOGLE_NO_REFRESH_TOKEN",
+      });
     this.client.setCredentials(this.creds);
     // google-auth-library emits "tokens" synchronously inside a refresh; the save is awaited
     // in call() before its result (and so before any next API call) is handed back.
@@ -118,7 +133,9 @@ export class GmailSession {
       try {
         await Promise.all(batch);
       } catch {
-        throw new ProviderError("transient", "Could not store the refreshed Google tokens", { code: "CREDENTIALS_SAVE_FAILED" });
+        throw new ProviderError("transient", "Could not store the refreshed Google tokens", {
+          code: "CREDENTIALS_SAVE_FAILED",
+        });
       }
     }
   }

@@ -15,7 +15,10 @@ const deltaPage = z.object({
 });
 
 /** One page of a round: its items and the link to resume from (exactly one of the two). */
-export type DeltaPage = { items: unknown[] } & ({ nextLink: string; deltaLink?: undefined } | { nextLink?: undefined; deltaLink: string });
+export type DeltaPage = { items: unknown[] } & (
+  | { nextLink: string; deltaLink?: undefined }
+  | { nextLink?: undefined; deltaLink: string }
+);
 
 export interface DeltaWalk {
   /** The stored nextLink (a round in progress) or deltaLink (the last finished round), if any. */
@@ -36,7 +39,9 @@ export async function* deltaPages(session: GraphSession, walk: DeltaWalk): Async
     let raw: unknown;
     try {
       const from = link;
-      raw = await session.call(() => (from ? session.api(from).header("Prefer", walk.prefer).get() : walk.start().get()));
+      raw = await session.call(() =>
+        from ? session.api(from).header("Prefer", walk.prefer).get() : walk.start().get(),
+      );
     } catch (err) {
       const e = classifyOutlookError(err);
       if (link && !restarted && (e.code === DELTA_EXPIRED || e.code === "OUTLOOK_FOREIGN_LINK")) {
@@ -52,7 +57,10 @@ export async function* deltaPages(session: GraphSession, walk: DeltaWalk): Async
     const deltaLink = page["@odata.deltaLink"];
     if (nextLink) yield { items: page.value, nextLink };
     else if (deltaLink) yield { items: page.value, deltaLink };
-    else throw new ProviderError("permanent", "Microsoft Graph ended a delta page without a next or delta link.", { code: "OUTLOOK_UNEXPECTED_RESPONSE" });
+    else
+      throw new ProviderError("permanent", "Microsoft Graph ended a delta page without a next or delta link.", {
+        code: "OUTLOOK_UNEXPECTED_RESPONSE",
+      });
     if (!nextLink) return;
     link = nextLink;
   }

@@ -9,7 +9,14 @@
 // SDK's RetryHandler/RedirectHandler are left out on purpose: retries belong to the sync
 // orchestrator (which honours Retry-After account-wide), and a bearer must never follow a
 // redirect.
-import { Client, GraphError, HTTPMessageHandler, type Context, type GraphRequest, type Middleware } from "@microsoft/microsoft-graph-client";
+import {
+  Client,
+  GraphError,
+  HTTPMessageHandler,
+  type Context,
+  type GraphRequest,
+  type Middleware,
+} from "@microsoft/microsoft-graph-client";
 import { ProviderError } from "../errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { graphRoot } from "./config.ts";
@@ -23,14 +30,18 @@ const IMMUTABLE_IDS = 'IdType="ImmutableId"';
 
 class BearerMiddleware implements Middleware {
   private next: Middleware | undefined;
-  constructor(private readonly root: string, private readonly token: () => string) {}
+  constructor(
+    private readonly root: string,
+    private readonly token: () => string,
+  ) {}
 
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === "string" ? context.request : context.request.url;
     const options = (context.options ??= {});
     const headers = new Headers(options.headers as HeadersInit | undefined);
     headers.delete("Authorization");
-    if (url.toLowerCase().startsWith(`${this.root.toLowerCase()}/`)) headers.set("Authorization", `Bearer ${this.token()}`);
+    if (url.toLowerCase().startsWith(`${this.root.toLowerCase()}/`))
+      headers.set("Authorization", `Bearer ${this.token()}`);
     headers.append("Prefer", IMMUTABLE_IDS);
     options.headers = headers as unknown as typeof options.headers;
     options.redirect = "manual";
@@ -90,7 +101,9 @@ export class GraphSession {
     if (pathOrLink.startsWith("/")) return pathOrLink;
     const prefix = `${this.root}/v1.0/`;
     if (!pathOrLink.toLowerCase().startsWith(prefix.toLowerCase()))
-      throw new ProviderError("permanent", "Microsoft Graph returned a link outside the configured Graph root.", { code: "OUTLOOK_FOREIGN_LINK" });
+      throw new ProviderError("permanent", "Microsoft Graph returned a link outside the configured Graph root.", {
+        code: "OUTLOOK_FOREIGN_LINK",
+      });
     return `/${pathOrLink.slice(prefix.length)}`;
   }
 }

@@ -15,16 +15,24 @@ export function apiBase(env: ProviderEnv): string {
   return (typeof v === "string" && v.trim() ? v.trim() : DEFAULT_API_BASE).replace(/\/+$/, "");
 }
 
-export interface ServerCredentials { accountSid: string; authToken: string }
+export interface ServerCredentials {
+  accountSid: string;
+  authToken: string;
+}
 
 /** Credentials a studio brought (its own Twilio account), as stored (sealed) with the account. */
 export function ownCredentials(credentials: Record<string, unknown>): ServerCredentials | undefined {
   const { accountSid, authToken } = credentials;
-  return typeof accountSid === "string" && typeof authToken === "string" && accountSid && authToken ? { accountSid, authToken } : undefined;
+  return typeof accountSid === "string" && typeof authToken === "string" && accountSid && authToken
+    ? { accountSid, authToken }
+    : undefined;
 }
 
 /** The Twilio account an account's calls go to: its own, else the server's. */
-export function accountCredentials(env: ProviderEnv, account: { credentials: Record<string, unknown> }): ServerCredentials {
+export function accountCredentials(
+  env: ProviderEnv,
+  account: { credentials: Record<string, unknown> },
+): ServerCredentials {
   return ownCredentials(account.credentials) ?? serverCredentials(env);
 }
 
@@ -32,7 +40,11 @@ export function serverCredentials(env: ProviderEnv): ServerCredentials {
   const accountSid = env.config.env.TWILIO_ACCOUNT_SID;
   const authToken = env.config.env.TWILIO_AUTH_TOKEN;
   if (!accountSid || !authToken)
-    throw new ProviderError("permanent", "Text messaging is not set up on this server: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are missing.", { code: "TWILIO_NOT_CONFIGURED" });
+    throw new ProviderError(
+      "permanent",
+      "Text messaging is not set up on this server: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are missing.",
+      { code: "TWILIO_NOT_CONFIGURED" },
+    );
   return { accountSid, authToken };
 }
 

@@ -4,7 +4,11 @@ import { ZodError } from "zod";
 import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../errors.ts";
 import { retryAfterOf } from "./session.ts";
 
-interface RestLike { status: number; code?: number; message?: string }
+interface RestLike {
+  status: number;
+  code?: number;
+  message?: string;
+}
 
 function restLike(err: unknown): err is RestLike {
   return typeof err === "object" && err !== null && typeof (err as { status?: unknown }).status === "number";
@@ -14,40 +18,77 @@ const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|E
 
 /** Send refusals that retrying cannot fix, with what the artist should know. */
 const PERMANENT_SEND: Record<number, [string, string]> = {
-  21211: ["TWILIO_INVALID_NUMBER", "This phone number is not valid. Check the number and include the country code (e.g. +1 555 123 4567)."],
-  21610: ["TWILIO_UNSUBSCRIBED", "This person texted STOP to your number, so messages to them are blocked until they text START."],
+  21211: [
+    "TWILIO_INVALID_NUMBER",
+    "This phone number is not valid. Check the number and include the country code (e.g. +1 555 123 4567).",
+  ],
+  21610: [
+    "TWILIO_UNSUBSCRIBED",
+    "This person texted STOP to your number, so messages to them are blocked until they text START.",
+  ],
   21614: ["TWILIO_NOT_MOBILE", "This number cannot receive text messages (it looks like a landline)."],
   21408: ["TWILIO_REGION_BLOCKED", "Texting this country is not enabled on the server's Twilio account."],
   21612: ["TWILIO_UNROUTABLE", "Twilio cannot deliver texts from your number to this number."],
   21608: ["TWILIO_UNVERIFIED_NUMBER", "The server's Twilio trial account can only text verified numbers."],
-  21606: ["TWILIO_FROM_NOT_CAPABLE", "Your studio number cannot send text messages. Reconnect it or pick another number."],
+  21606: [
+    "TWILIO_FROM_NOT_CAPABLE",
+    "Your studio number cannot send text messages. Reconnect it or pick another number.",
+  ],
   21602: ["TWILIO_EMPTY_MESSAGE", "A text message needs some text."],
 };
 
 export function classifyTwilioError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
   if (err instanceof ZodError)
-    return new ProviderError("permanent", "Twilio answered in an unexpected shape.", { code: "TWILIO_UNEXPECTED_RESPONSE", cause: err });
+    return new ProviderError("permanent", "Twilio answered in an unexpected shape.", {
+      code: "TWILIO_UNEXPECTED_RESPONSE",
+      cause: err,
+    });
   if (restLike(err)) {
     const { status } = err;
     const code = err.code ?? 0;
     if (code === 20003 || status === 401)
-      return new ProviderError("auth", "The server's Twilio setup is wrong: Twilio rejected its account credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN). Ask the administrator to fix them.", { code: "TWILIO_AUTH_FAILED", status, cause: err });
+      return new ProviderError(
+        "auth",
+        "The server's Twilio setup is wrong: Twilio rejected its account credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN). Ask the administrator to fix them.",
+        { code: "TWILIO_AUTH_FAILED", status, cause: err },
+      );
     if (code === 20429 || status === 429) {
       const ra = typeof err === "object" ? parseRetryAfter(retryAfterOf.get(err as object)) : undefined;
-      return new ProviderError("rate_limit", "Twilio asked Tatu to slow down.", { code: "TWILIO_RATE_LIMITED", status, retryAfterMs: ra ?? 1000, cause: err });
+      return new ProviderError("rate_limit", "Twilio asked Tatu to slow down.", {
+        code: "TWILIO_RATE_LIMITED",
+        status,
+        retryAfterMs: ra ?? 1000,
+        cause: err,
+      });
     }
     const known = PERMANENT_SEND[code];
     if (known) return new ProviderError("permanent", known[1], { code: known[0], status, cause: err });
     if (code === 20404 || status === 404)
-      return new ProviderError("permanent", "Twilio does not know this item (it may have been deleted).", { code: "TWILIO_NOT_FOUND", status, cause: err });
+      return new ProviderError("permanent", "Twilio does not know this item (it may have been deleted).", {
+        code: "TWILIO_NOT_FOUND",
+        status,
+        cause: err,
+      });
     const cls = classifyHttpStatus(status);
-    return new ProviderError(cls, cls === "transient" ? "Twilio could not be reached. Tatu will retry automatically." : `Twilio refused the request${code ? ` (error ${code})` : ""}.`, { code: code ? `TWILIO_${code}` : `TWILIO_HTTP_${status}`, status, cause: err });
+    return new ProviderError(
+      cls,
+      cls === "transient"
+        ? "Twilio could not be reached. Tatu will retry automatically."
+        : `Twilio refused the request${code ? ` (error ${code})` : ""}.`,
+      { code: code ? `TWILIO_${code}` : `TWILIO_HTTP_${status}`, status, cause: err },
+    );
   }
   const netCode = typeof err === "object" && err !== null ? String((err as { code?: unknown }).code ?? "") : "";
   if (NETWORK_CODES.test(netCode) || (err instanceof TypeError && /fetch failed/i.test(err.message)))
-    return new ProviderError("transient", "Twilio could not be reached. Tatu will retry automatically.", { code: "TWILIO_UNREACHABLE", cause: err });
-  return new ProviderError("transient", "Unexpected failure talking to Twilio.", { code: "TWILIO_UNEXPECTED", cause: err });
+    return new ProviderError("transient", "Twilio could not be reached. Tatu will retry automatically.", {
+      code: "TWILIO_UNREACHABLE",
+      cause: err,
+    });
+  return new ProviderError("transient", "Unexpected failure talking to Twilio.", {
+    code: "TWILIO_UNEXPECTED",
+    cause: err,
+  });
 }
 
 /** Delivery failures reported by status callbacks (ErrorCode), in plain words. */

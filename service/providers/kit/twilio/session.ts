@@ -11,7 +11,6 @@ import type { ProviderEnv } from "../channel.ts";
 import { send } from "./transport.ts";
 import { apiBase, DEFAULT_API_BASE, serverCredentials, type ServerCredentials } from "./config.ts";
 
-
 /** Moves an api.twilio.com URL onto `base` (a no-op against the real API). */
 export function rebase(uri: string, base: string): string {
   if (base === DEFAULT_API_BASE) return uri;
@@ -37,11 +36,19 @@ class RebasingRequestClient extends twilio.RequestClient {
     if (!opts.uri) throw new Error("uri is required");
     const call = callHeaders.getStore();
     if (call) call.headers = {};
-    const res = await send({
-      method: String(opts.method).toUpperCase(), uri: rebase(opts.uri, this.base), username: opts.username, password: opts.password,
-      headers: opts.headers as Record<string, string> | undefined, params: opts.params as Record<string, unknown> | undefined,
-      data: opts.data as Record<string, unknown> | undefined, timeout: opts.timeout,
-    }, REQUEST_TIMEOUT_MS);
+    const res = await send(
+      {
+        method: String(opts.method).toUpperCase(),
+        uri: rebase(opts.uri, this.base),
+        username: opts.username,
+        password: opts.password,
+        headers: opts.headers as Record<string, string> | undefined,
+        params: opts.params as Record<string, unknown> | undefined,
+        data: opts.data as Record<string, unknown> | undefined,
+        timeout: opts.timeout,
+      },
+      REQUEST_TIMEOUT_MS,
+    );
     if (call) call.headers = res.headers;
     return res as unknown as TwilioResponse.default<TData>;
   }

@@ -19,7 +19,11 @@ export interface TransportRequest {
   data?: Record<string, unknown>;
   timeout?: number;
 }
-export interface TransportResponse { statusCode: number; body: string; headers: Record<string, string | string[] | undefined> }
+export interface TransportResponse {
+  statusCode: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
 
 const agents = {
   "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }),
@@ -31,7 +35,8 @@ export function formEncode(data: Record<string, unknown>): string {
   const out = new URLSearchParams();
   for (const [key, value] of Object.entries(data)) {
     if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) out.append(key, v === null || v === undefined ? "" : String(v));
+    for (const v of Array.isArray(value) ? value : [value])
+      out.append(key, v === null || v === undefined ? "" : String(v));
   }
   return out.toString();
 }
@@ -43,7 +48,8 @@ export function send(req: TransportRequest, defaultTimeoutMs: number): Promise<T
     if (query) url.search = url.search ? `${url.search}&${query}` : `?${query}`;
   }
   const headers: Record<string, string> = { Connection: "keep-alive", ...(req.headers ?? {}) };
-  if (req.username && req.password) headers.Authorization = `Basic ${Buffer.from(`${req.username}:${req.password}`).toString("base64")}`;
+  if (req.username && req.password)
+    headers.Authorization = `Basic ${Buffer.from(`${req.username}:${req.password}`).toString("base64")}`;
   let body: string | undefined;
   if (req.data) {
     body = headers["Content-Type"] === "application/json" ? JSON.stringify(req.data) : formEncode(req.data);
@@ -53,13 +59,25 @@ export function send(req: TransportRequest, defaultTimeoutMs: number): Promise<T
   const timeout = req.timeout ?? defaultTimeoutMs;
   const lib = url.protocol === "https:" ? https : http;
   return new Promise<TransportResponse>((resolve, reject) => {
-    const r = lib.request(url, { method: req.method, headers, agent: agents[url.protocol as "http:" | "https:"] }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-      res.on("error", reject);
-    });
-    r.setTimeout(timeout, () => r.destroy(Object.assign(new Error(`timeout of ${timeout}ms exceeded`), { code: "ECONNABORTED" })));
+    const r = lib.request(
+      url,
+      { method: req.method, headers, agent: agents[url.protocol as "http:" | "https:"] },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            statusCode: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            headers: res.headers,
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    r.setTimeout(timeout, () =>
+      r.destroy(Object.assign(new Error(`timeout of ${timeout}ms exceeded`), { code: "ECONNABORTED" })),
+    );
     r.on("error", reject);
     r.end(body);
   });
