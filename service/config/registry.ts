@@ -651,6 +651,14 @@ export const envRegistry = {
     format: z.enum(["true", "false"]).transform((v) => v === "true"),
     description: "SMTP over implicit TLS (true) or plain/STARTTLS (false); default true.",
   }),
+  IMAP_ALLOW_PRIVATE_SERVERS: spec({
+    integration: "yahoo",
+    launchCritical: false,
+    secret: false,
+    format: z.enum(["true", "false"]).transform((v) => v === "true"),
+    description:
+      'Let users connect "Other IMAP" mail servers on private/loopback addresses and without TLS (a self-hosted install\'s LAN server); default false: only public addresses, TLS required.',
+  }),
   FACEBOOK_APP_ID: spec({
     integration: "meta",
     launchCritical: false,

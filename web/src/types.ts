@@ -81,20 +81,30 @@ export interface TwilioInfo {
   assignedNumbers: string[];
 }
 /** How the server describes a provider's connect form (its meta.ts `ui`). */
+export interface FormField {
+  name: string;
+  label: string;
+  type?: string;
+  placeholder?: string;
+  autoComplete?: string;
+  hint?: string;
+}
+export interface HowTo {
+  title: string;
+  steps: string[];
+  note?: string;
+}
+/** One choice of a form with presets (IMAP: Yahoo, iCloud Mail, …); what it leaves out comes from the form. */
+export interface FormPreset {
+  id: string;
+  label: string;
+  fields?: FormField[];
+  submit?: string;
+  howTo?: HowTo;
+}
 export interface ProviderUi {
   custom?: "sms";
-  form?: {
-    submit: string;
-    fields: {
-      name: string;
-      label: string;
-      type?: string;
-      placeholder?: string;
-      autoComplete?: string;
-      hint?: string;
-    }[];
-    howTo?: { title: string; steps: string[]; note?: string };
-  };
+  form?: { submit: string; fields: FormField[]; howTo?: HowTo; presets?: FormPreset[]; presetLabel?: string };
 }
 export interface ProviderInfo {
   id: string;

@@ -50,7 +50,7 @@ interface SdkError {
 }
 
 export const authHelp =
-  "Yahoo did not accept the email and app password. Create an app password at Yahoo (Account info → Account security → Generate app password) and use it instead of your normal password.";
+  "The mail server did not accept the email and app password. Create an app password at your mail service (Yahoo: Account info → Account security → Generate app password) and use it instead of your normal password.";
 
 /** `auth` code differs by protocol so support can tell a sign-in from a sending problem. */
 export function classifyYahooError(err: unknown, protocol: "imap" | "smtp" = "imap"): ProviderError {
@@ -69,7 +69,7 @@ export function classifyYahooError(err: unknown, protocol: "imap" | "smtp" = "im
   ) {
     const retryAfterMs =
       typeof e.throttleReset === "number" && e.throttleReset > 0 ? e.throttleReset : RATE_LIMIT_BACKOFF_MS;
-    return new ProviderError("rate_limit", "Yahoo asked Tatu to slow down.", {
+    return new ProviderError("rate_limit", "The mail server asked Tatu to slow down.", {
       code: protocol === "imap" ? "IMAP_THROTTLED" : "SMTP_THROTTLED",
       retryAfterMs,
       cause: err,
@@ -91,18 +91,18 @@ export function classifyYahooError(err: unknown, protocol: "imap" | "smtp" = "im
     (e.code && transientCodes.has(e.code)) ||
     (typeof e.responseCode === "number" && e.responseCode >= 400 && e.responseCode < 500)
   ) {
-    return new ProviderError("transient", "The Yahoo mail server could not be reached.", {
+    return new ProviderError("transient", "The mail server could not be reached.", {
       code: protocol === "imap" ? "IMAP_UNREACHABLE" : "SMTP_UNREACHABLE",
       cause: err,
     });
   }
   if (e.code === "EENVELOPE") {
-    return new ProviderError("permanent", "Yahoo refused one of the recipients.", {
+    return new ProviderError("permanent", "The mail server refused one of the recipients.", {
       code: "SMTP_RECIPIENT_REJECTED",
       cause: err,
     });
   }
-  return new ProviderError("permanent", "The Yahoo mail server rejected the request.", {
+  return new ProviderError("permanent", "The mail server rejected the request.", {
     code: protocol === "imap" ? "IMAP_REJECTED" : "SMTP_REJECTED",
     cause: err,
   });
