@@ -140,6 +140,7 @@ export const envRegistry = {
   YAHOO_SMTP_HOST: spec({ integration: "yahoo", launchCritical: false, secret: false, format: nonEmpty, description: "SMTP host for sending; default smtp.mail.yahoo.com." }),
   YAHOO_SMTP_PORT: spec({ integration: "yahoo", launchCritical: false, secret: false, format: port, description: "SMTP port; default 465." }),
   YAHOO_SMTP_SECURE: spec({ integration: "yahoo", launchCritical: false, secret: false, format: z.enum(["true", "false"]).transform((v) => v === "true"), description: "SMTP over implicit TLS (true) or plain/STARTTLS (false); default true." }),
+  IMAP_ALLOW_PRIVATE_SERVERS: spec({ integration: "yahoo", launchCritical: false, secret: false, format: z.enum(["true", "false"]).transform((v) => v === "true"), description: "Let users connect \"Other IMAP\" mail servers on private/loopback addresses and without TLS (a self-hosted install's LAN server); default false: only public addresses, TLS required." }),
   FACEBOOK_APP_ID: spec({ integration: "meta", launchCritical: false, secret: false, format: nonEmpty, description: "Meta for Developers → App → Settings → Basic → App ID." }),
   FACEBOOK_APP_SECRET: spec({ integration: "meta", launchCritical: false, secret: true, format: nonEmpty, description: "Meta app secret (also signs webhooks: X-Hub-Signature-256)." }),
   FACEBOOK_WEBHOOK_VERIFY_TOKEN: spec({ integration: "meta", launchCritical: false, secret: true, format: nonEmpty, description: "Any random string; the same value goes in Meta's webhook settings." }),

@@ -30,9 +30,13 @@ export interface Account {
 /** SMS: whether the server has its own Twilio account, and its numbers assigned to the caller. */
 export interface TwilioInfo { serverAccount: boolean; assignedNumbers: string[] }
 /** How the server describes a provider's connect form (its meta.ts `ui`). */
+export interface FormField { name: string; label: string; type?: string; placeholder?: string; autoComplete?: string; hint?: string }
+export interface HowTo { title: string; steps: string[]; note?: string }
+/** One choice of a form with presets (IMAP: Yahoo, iCloud Mail, …); what it leaves out comes from the form. */
+export interface FormPreset { id: string; label: string; fields?: FormField[]; submit?: string; howTo?: HowTo }
 export interface ProviderUi {
   custom?: "sms";
-  form?: { submit: string; fields: { name: string; label: string; type?: string; placeholder?: string; autoComplete?: string; hint?: string }[]; howTo?: { title: string; steps: string[]; note?: string } };
+  form?: { submit: string; fields: FormField[]; howTo?: HowTo; presets?: FormPreset[]; presetLabel?: string };
 }
 export interface ProviderInfo { id: string; label: string; route: string; connect: "oauth" | "oauth1" | "credentials"; configured: boolean; ui: ProviderUi }
 export interface CalendarProviderInfo { id: string; label: string; route: string; connect: "shared-grant" | "credentials"; grantProvider?: string; ui: ProviderUi }

@@ -31,7 +31,7 @@ interface SdkError {
 }
 
 export const authHelp =
-  "Yahoo did not accept the email and app password. Create an app password at Yahoo (Account info → Account security → Generate app password) and use it instead of your normal password.";
+  "The mail server did not accept the email and app password. Create an app password at your mail service (Yahoo: Account info → Account security → Generate app password) and use it instead of your normal password.";
 
 /** `auth` code differs by protocol so support can tell a sign-in from a sending problem. */
 export function classifyYahooError(err: unknown, protocol: "imap" | "smtp" = "imap"): ProviderError {
@@ -43,16 +43,16 @@ export function classifyYahooError(err: unknown, protocol: "imap" | "smtp" = "im
   // throttling, which imapflow also flags as authenticationFailed.
   if (e.code === "ETHROTTLE" || throttleCodes.has(e.serverResponseCode ?? "") || /\[(UNAVAILABLE|LIMIT|THROTTLED|TSS0\d)\]|temporarily deferred/i.test(serverText)) {
     const retryAfterMs = typeof e.throttleReset === "number" && e.throttleReset > 0 ? e.throttleReset : RATE_LIMIT_BACKOFF_MS;
-    return new ProviderError("rate_limit", "Yahoo asked Tatu to slow down.", { code: protocol === "imap" ? "IMAP_THROTTLED" : "SMTP_THROTTLED", retryAfterMs, cause: err });
+    return new ProviderError("rate_limit", "The mail server asked Tatu to slow down.", { code: protocol === "imap" ? "IMAP_THROTTLED" : "SMTP_THROTTLED", retryAfterMs, cause: err });
   }
   if (e.authenticationFailed || e.serverResponseCode === "AUTHENTICATIONFAILED" || e.serverResponseCode === "AUTHORIZATIONFAILED" || e.code === "EAUTH" || e.responseCode === 535) {
     return new ProviderError("auth", authHelp, { code: protocol === "imap" ? "IMAP_AUTH_FAILED" : "SMTP_AUTH_FAILED", cause: err });
   }
   if ((e.code && transientCodes.has(e.code)) || (typeof e.responseCode === "number" && e.responseCode >= 400 && e.responseCode < 500)) {
-    return new ProviderError("transient", "The Yahoo mail server could not be reached.", { code: protocol === "imap" ? "IMAP_UNREACHABLE" : "SMTP_UNREACHABLE", cause: err });
+    return new ProviderError("transient", "The mail server could not be reached.", { code: protocol === "imap" ? "IMAP_UNREACHABLE" : "SMTP_UNREACHABLE", cause: err });
   }
   if (e.code === "EENVELOPE") {
-    return new ProviderError("permanent", "Yahoo refused one of the recipients.", { code: "SMTP_RECIPIENT_REJECTED", cause: err });
+    return new ProviderError("permanent", "The mail server refused one of the recipients.", { code: "SMTP_RECIPIENT_REJECTED", cause: err });
   }
-  return new ProviderError("permanent", "The Yahoo mail server rejected the request.", { code: protocol === "imap" ? "IMAP_REJECTED" : "SMTP_REJECTED", cause: err });
+  return new ProviderError("permanent", "The mail server rejected the request.", { code: protocol === "imap" ? "IMAP_REJECTED" : "SMTP_REJECTED", cause: err });
 }

@@ -1,18 +1,22 @@
 // One short-lived imapflow connection per operation (sync run, send, smoke): Yahoo drops
-// idle sessions anyway, and nothing here needs IDLE.
+// idle sessions anyway, and nothing here needs IDLE. The server is checked first (server-guard.ts).
 import { ImapFlow } from "imapflow";
 import type { ProviderEnv } from "../kit/channel.ts";
 import { classifyYahooError } from "./errors.ts";
+import { dialTarget } from "./server-guard.ts";
 import { endpoints, type Credentials } from "./settings.ts";
 
 export async function openImap(env: ProviderEnv, creds: Credentials): Promise<ImapFlow> {
-  const { imap } = endpoints(env);
+  const { imap } = endpoints(env, creds);
+  const dial = await dialTarget(env, imap);
   const client = new ImapFlow({
-    host: imap.host,
+    host: dial.host,
+    ...(dial.servername && { servername: dial.servername }),
     port: imap.port,
     secure: imap.secure,
-    // Plain IMAP is only for local test servers (YAHOO_IMAP_SECURE=false); never upgrade there.
-    doSTARTTLS: imap.secure ? undefined : false,
+    // Plain IMAP is for local test servers (YAHOO_IMAP_SECURE=false: never upgrade there) and
+    // LAN servers the operator allowed; a user's own server must speak STARTTLS otherwise.
+    doSTARTTLS: imap.secure ? undefined : imap.startTls === "never" ? false : imap.startTls === "required" ? true : undefined,
     auth: { user: creds.email, pass: creds.appPassword },
     logger: false, // its debug output can hold mail content; our own logs say what happened
     disableAutoIdle: true,

@@ -1,10 +1,13 @@
-// Yahoo Mail through IMAP/SMTP with an app password (Yahoo offers no mail API to third
-// parties). Really a generic IMAP/SMTP provider with Yahoo's hosts as defaults.
+// Mail through IMAP/SMTP with an app password: Yahoo (which offers no mail API to third
+// parties), iCloud Mail, Fastmail, Zoho or any server the user names (presets.ts). The stored
+// id stays "yahoo", Yahoo being the first preset.
 import type { ChannelProvider, CredentialsConnect, NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
 import { classifyYahooError } from "./errors.ts";
 import { closeImap, openImap } from "./imap.ts";
 import { sendYahoo } from "./send.ts";
-import { credentialsOf, credentialsSchema, type Credentials } from "./settings.ts";
+import { presetOf } from "./presets.ts";
+import { dialTarget } from "./server-guard.ts";
+import { credentialsOf, credentialsSchema, endpoints, type Credentials } from "./settings.ts";
 import { syncYahoo } from "./sync.ts";
 import meta from "./meta.ts";
 
@@ -12,11 +15,18 @@ const connect: CredentialsConnect<typeof credentialsSchema> = {
   kind: "credentials",
   route: "yahoo",
   schema: credentialsSchema,
-  /** A real IMAP login: wrong app password → auth/IMAP_AUTH_FAILED, server down → transient/IMAP_UNREACHABLE. */
+  /** A real IMAP login: wrong app password → auth/IMAP_AUTH_FAILED, server down → transient/IMAP_UNREACHABLE,
+   *  a user's server on a private address → auth/IMAP_SERVER_NOT_ALLOWED (SMTP's checked too, sending comes later). */
   async connect(env: ProviderEnv, input: Credentials): Promise<NewAccount> {
+    await dialTarget(env, endpoints(env, input).smtp);
     const client = await openImap(env, input);
     await closeImap(client);
-    return { externalId: input.email, address: input.email, credentials: { email: input.email, appPassword: input.appPassword }, scopes: [] };
+    // Stored as before for Yahoo; the others keep their preset (and servers), and the list
+    // shows which service they are on.
+    const { preset = "yahoo", email, appPassword } = input;
+    if (preset === "yahoo") return { externalId: email, address: email, credentials: { email, appPassword }, scopes: [] };
+    const service = preset === "other" ? input.imapHost : presetOf(preset).label;
+    return { externalId: email, address: email, aliasLabel: `${email} (${service})`, credentials: { ...input }, scopes: [] };
   },
 };
 

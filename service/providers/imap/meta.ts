@@ -1,4 +1,23 @@
-import { defineMeta } from "../kit/meta.ts";
+import { defineMeta, type FormField } from "../kit/meta.ts";
+import { presets } from "./presets.ts";
+
+/** What every preset asks; "Other IMAP" also asks for its servers. */
+function fieldsFor(service: string, own: boolean): FormField[] {
+  const common: FormField[] = [
+    { name: "email", label: own ? "Email address" : `${service} email address`, type: "email", autoComplete: "email" },
+    { name: "appPassword", label: "App password", type: "password", autoComplete: "off" },
+  ];
+  if (!own) return common;
+  return [
+    ...common,
+    { name: "imapHost", label: "IMAP server", placeholder: "imap.example.com", autoComplete: "off" },
+    { name: "imapPort", label: "IMAP port", placeholder: "993", autoComplete: "off", hint: "993 uses TLS; other ports must offer STARTTLS." },
+    { name: "smtpHost", label: "SMTP server", placeholder: "smtp.example.com", autoComplete: "off" },
+    { name: "smtpPort", label: "SMTP port", placeholder: "465", autoComplete: "off", hint: "465 uses TLS; other ports (587) must offer STARTTLS." },
+  ];
+}
+
+const yahoo = presets[0];
 
 /** Generic IMAP/SMTP with an app password; Yahoo (which offers no mail API) is its first preset
  *  and keeps the stored id "yahoo". */
@@ -12,19 +31,16 @@ export default defineMeta({
     shortName: "Yahoo",
     form: {
       submit: "Connect Yahoo",
-      fields: [
-        { name: "email", label: "Yahoo email address", type: "email", autoComplete: "email" },
-        { name: "appPassword", label: "App password", type: "password", autoComplete: "off" },
-      ],
-      howTo: {
-        title: "How to get a Yahoo app password",
-        steps: [
-          "Sign in at login.yahoo.com and open Account security.",
-          "Choose Generate app password (turn on 2-step verification first if asked).",
-          "Name it “Tatu”, then copy the 16 letters Yahoo shows (spaces are fine).",
-        ],
-        note: "Tatu uses it only to read and send your mail. Remove it at Yahoo any time to cut access.",
-      },
+      fields: fieldsFor(yahoo.label, false),
+      howTo: yahoo.howTo,
+      presetLabel: "Mail service",
+      presets: presets.map((p) => ({
+        id: p.id,
+        label: p.label,
+        fields: fieldsFor(p.label, p.id === "other"),
+        submit: p.id === "other" ? "Connect mail account" : `Connect ${p.label}`,
+        howTo: p.howTo,
+      })),
     },
   },
 });

@@ -8,6 +8,7 @@ import type { Address, Draft, ProviderAccount, ProviderEnv, SentMessage } from "
 import { classifyYahooError } from "./errors.ts";
 import { closeImap, mailFolders, openImap } from "./imap.ts";
 import { normalizeMessageId } from "./parse.ts";
+import { dialTarget } from "./server-guard.ts";
 import { credentialsOf, endpoints } from "./settings.ts";
 
 function replySubject(subject: string | undefined): string | undefined {
@@ -46,12 +47,16 @@ export async function sendYahoo(env: ProviderEnv, account: ProviderAccount, draf
     disableUrlAccess: true,
   }).compile().build();
 
-  const { smtp } = endpoints(env);
+  const { smtp } = endpoints(env, creds);
+  const dial = await dialTarget(env, smtp);
   const transport = nodemailer.createTransport({
-    host: smtp.host,
+    host: dial.host,
+    ...(dial.servername && { servername: dial.servername }),
     port: smtp.port,
     secure: smtp.secure,
-    // secure=false: plain, upgraded with STARTTLS whenever the server offers it.
+    // secure=false: plain, upgraded with STARTTLS whenever the server offers it (required
+    // for a preset's port 587 and a user's own server).
+    ...(smtp.startTls === "required" && { requireTLS: true }),
     auth: { user: creds.email, pass: creds.appPassword },
     connectionTimeout: 20_000,
     greetingTimeout: 15_000,

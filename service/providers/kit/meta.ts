@@ -16,6 +16,17 @@ export interface FormField {
   hint?: string;
 }
 
+export interface HowTo { title: string; steps: readonly string[]; note?: string }
+
+/** One choice of a form with presets; what it leaves out comes from the form. */
+export interface FormPreset {
+  id: string;
+  label: string;
+  fields?: readonly FormField[];
+  submit?: string;
+  howTo?: HowTo;
+}
+
 export interface ProviderUi {
   /** Channels: the letter mark of the inbox list (letters, not emoji: every system renders them). */
   mark?: string;
@@ -25,7 +36,12 @@ export interface ProviderUi {
   form?: {
     fields: readonly FormField[];
     submit: string;
-    howTo?: { title: string; steps: readonly string[]; note?: string };
+    howTo?: HowTo;
+    /** Services the provider serves alike (IMAP: Yahoo, iCloud Mail, …): the form offers a choice,
+     *  sends the chosen id as `preset`, and draws that preset's fields, submit and how-to. */
+    presets?: readonly FormPreset[];
+    /** The label of that choice (default "Service"). */
+    presetLabel?: string;
   };
   /** A connect flow the web app draws itself (SMS: assigned numbers or the studio's own account). */
   custom?: "sms";

@@ -112,6 +112,20 @@ function guardedLookup(resolve: Resolve): LookupFunction {
   };
 }
 
+/** Every address of a name, all of them public, or an OutboundRefusedError. For clients that
+ *  open their own sockets (IMAP, SMTP): they connect to one of these, naming the host for TLS. */
+export async function publicAddressesOf(host: string, resolve: Resolve = systemResolve): Promise<ResolvedAddress[]> {
+  let all: ResolvedAddress[];
+  try {
+    all = await resolve(host);
+  } catch {
+    throw new OutboundRefusedError(host, "unresolvable");
+  }
+  if (!all.length) throw new OutboundRefusedError(host, "unresolvable");
+  if (!all.every((a) => isPublicAddress(a.address))) throw new OutboundRefusedError(host, "address");
+  return all;
+}
+
 const cache = new Map<string, OutboundGuard>();
 
 /** The guard for a set of rules. Guards with the system resolver are shared (one connection
@@ -204,15 +218,7 @@ function createGuard(rules: OutboundRules): OutboundGuard {
       const verdict = decide(url.protocol, url.hostname, url.port);
       if (verdict instanceof OutboundRefusedError) throw verdict;
       if (!verdict.lookup) return;
-      const host = stripBrackets(url.hostname);
-      let all: ResolvedAddress[];
-      try {
-        all = await resolve(host);
-      } catch {
-        throw new OutboundRefusedError(host, "unresolvable");
-      }
-      if (!all.length) throw new OutboundRefusedError(host, "unresolvable");
-      if (!all.every((a) => isPublicAddress(a.address))) throw new OutboundRefusedError(host, "address");
+      await publicAddressesOf(stripBrackets(url.hostname), resolve);
     },
     fetch: (input, init = {}) => go(new URL(input), init, 0, init.maxRedirects ?? DEFAULT_MAX_REDIRECTS),
     dispatcher,

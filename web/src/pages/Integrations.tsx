@@ -111,22 +111,36 @@ function useConnect(path: string) {
 }
 
 /** A provider's credentials form, drawn from its meta.ts: fields, an optional how-to, the
- *  submit label. Secrets never stay in the page once the provider accepted them. */
+ *  submit label, and a choice of presets when it serves several services alike (sent as
+ *  `preset`; each may bring its own fields, submit and how-to). Secrets never stay in the page
+ *  once the provider accepted them. */
 function CredentialsForm({ id, path, ui, howToOpen }: { id: string; path: string; ui: ProviderUi; howToOpen?: boolean }) {
   const { m, fields, msg } = useConnect(path);
+  const [presetId, setPresetId] = useState(ui.form?.presets?.[0]?.id);
   const form = ui.form;
   if (!form) return null;
+  const preset = form.presets?.find((p) => p.id === presetId);
+  const shown = { fields: preset?.fields ?? form.fields, submit: preset?.submit ?? form.submit, howTo: preset?.howTo ?? form.howTo };
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const el = e.currentTarget;
     const d = new FormData(el);
-    m.mutate(Object.fromEntries(form!.fields.map((f) => [f.name, String(d.get(f.name) ?? "")])), { onSuccess: () => el.reset() });
+    const body = Object.fromEntries(shown.fields.map((f) => [f.name, String(d.get(f.name) ?? "")]));
+    m.mutate(preset ? { preset: preset.id, ...body } : body, { onSuccess: () => el.reset() });
   }
   return (
     <form id={`${id}-form`} noValidate onSubmit={submit} aria-busy={m.isPending}>
-      {form.howTo ? <HowTo {...form.howTo} open={howToOpen} /> : null}
-      {form.fields.map((f) => <Field key={f.name} form={id} name={f.name} label={f.label} type={f.type} placeholder={f.placeholder} autoComplete={f.autoComplete} hint={f.hint} error={fields[f.name]} />)}
-      <button type="submit" disabled={m.isPending}>{m.isPending ? "Checking…" : form.submit}</button>
+      {form.presets?.length ? (
+        <div className="field">
+          <label htmlFor={`${id}-preset`}>{form.presetLabel ?? "Service"}</label>
+          <select id={`${id}-preset`} name="preset" value={presetId} onChange={(e) => setPresetId(e.target.value)}>
+            {form.presets.map((p) => <option key={p.id} value={p.id}>{p.label}</option>)}
+          </select>
+        </div>
+      ) : null}
+      {shown.howTo ? <HowTo key={presetId} {...shown.howTo} open={howToOpen} /> : null}
+      {shown.fields.map((f) => <Field key={f.name} form={id} name={f.name} label={f.label} type={f.type} placeholder={f.placeholder} autoComplete={f.autoComplete} hint={f.hint} error={fields[f.name]} />)}
+      <button type="submit" disabled={m.isPending}>{m.isPending ? "Checking…" : shown.submit}</button>
       <p className="msg" role="status">{msg.info}</p>
       <p className="msg msg-error" role="alert">{msg.error}</p>
     </form>
