@@ -9,12 +9,12 @@ import { imapProvider } from "../../service/providers/imap/index.ts";
 import meta from "../../service/providers/imap/meta.ts";
 import { presets } from "../../service/providers/imap/presets.ts";
 import { dialTarget } from "../../service/providers/imap/server-guard.ts";
-import { credentialsOf, endpoints, type Endpoint } from "../../service/providers/imap/settings.ts";
+import { credentialsOf, credentialsSchema, endpoints, type Endpoint } from "../../service/providers/imap/settings.ts";
 import type { Resolve } from "../../service/security/outbound/guard.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { startMailPeer, type MailPeer } from "../../standins/peers/dovecot.ts";
 
-const connect = imapProvider.connect as CredentialsConnect;
+const connect = imapProvider.connect as CredentialsConnect<typeof credentialsSchema>;
 const envWith = (overrides: Record<string, string> = {}): ProviderEnv => ({ config: loadConfig({ NODE_ENV: "test", ...overrides }), log: createLogger({ level: "silent" }) });
 const issuesOf = (input: unknown) => {
   const r = connect.schema.safeParse(input);
@@ -121,8 +121,8 @@ describe("against a real Dovecot", () => {
 
   it("sending from a stored Other IMAP account is guarded too (the SMTP socket is never opened)", async () => {
     const credentials = connect.schema.parse(lan());
-    const account: ProviderAccount = { id: "acc-lan", userId: "u", externalId: "lan@tatu.test", address: "lan@tatu.test", credentials, saveCredentials: async () => {} };
-    const draft = { to: [{ handle: "lan@tatu.test" }], cc: [], text: "hi", attachments: [] };
+    const account: ProviderAccount = { id: "acc-lan", userId: "u", externalId: "lan@tatu.test", address: "lan@tatu.test", credentials: { ...credentials }, saveCredentials: async () => {} };
+    const draft = { threadKey: "lan@tatu.test", to: [{ handle: "lan@tatu.test" }], cc: [], text: "hi", attachments: [] };
     await expect(imapProvider.send(envWith(), account, draft)).rejects.toMatchObject({ errorClass: "auth", code: "IMAP_SERVER_NOT_ALLOWED" });
     await expect(imapProvider.send(envWith({ IMAP_ALLOW_PRIVATE_SERVERS: "true" }), account, draft)).resolves.toMatchObject({ status: "sent" });
   });
