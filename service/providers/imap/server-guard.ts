@@ -16,11 +16,12 @@ import type { Endpoint } from "./settings.ts";
 /** Where to open the socket: an address, and the name TLS must verify when it differs. */
 export interface Dial { host: string; servername?: string }
 
-/** A refusal as the user sees it. `auth` class: the sign-in details must change (a connect
- *  answers 400, a stored account asks for a reconnect), and retrying cannot help. */
+/** A refusal as the user sees it. A private address is `auth` class: the sign-in details must
+ *  change (a connect answers 400, a stored account asks for a reconnect) and retrying cannot
+ *  help; a name that does not resolve (now) is like a server that does not answer. */
 export function serverRefusal(refused: OutboundRefusedError): ProviderError {
-  const why = refused.reason === "unresolvable" ? `the name ${refused.host} does not resolve` : "its address is not on the public internet";
-  return new ProviderError("auth", `Tatu cannot connect to this mail server: ${why}. Use your mail provider's public IMAP and SMTP server names.`, { code: "IMAP_SERVER_NOT_ALLOWED", cause: refused });
+  if (refused.reason === "unresolvable") return new ProviderError("transient", `The mail server ${refused.host} could not be found.`, { code: "IMAP_UNREACHABLE", cause: refused });
+  return new ProviderError("auth", "Tatu cannot connect to this mail server: its address is not on the public internet. Use your mail provider's public IMAP and SMTP server names.", { code: "IMAP_SERVER_NOT_ALLOWED", cause: refused });
 }
 
 /** The checked target for one connection (or IMAP_SERVER_NOT_ALLOWED, before anything is sent). */
