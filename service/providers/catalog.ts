@@ -1,7 +1,7 @@
 // Every provider's facts, derived from the generated catalog of meta.ts files: the id unions,
 // the kill-switch list, webhook sources and `tatu smoke` names. SDK-free: the CLI imports it.
 import { providerMetas } from "./catalog.generated.ts";
-import type { ProviderKind, ProviderMeta, SmokeName } from "./kit/meta.ts";
+import type { ProviderMeta, SmokeName } from "./kit/meta.ts";
 
 type Meta = (typeof providerMetas)[number];
 export type ProviderId = Meta["id"];
@@ -15,14 +15,6 @@ const metas: readonly ProviderMeta[] = [...providerMetas].sort((a, b) => a.order
 /** Every provider with a kill switch (`provider.<id>`). */
 export const providerIds = metas.map((m) => m.id) as ProviderId[];
 export const webhookSources = metas.flatMap((m) => m.webhookSources ?? []) as WebhookSource[];
-
-export function providerMeta(id: string): ProviderMeta | undefined {
-  return metas.find((m) => m.id === id);
-}
-
-export function providersOfKind(kind: ProviderKind): ProviderMeta[] {
-  return metas.filter((m) => m.kind === kind);
-}
 
 /** Providers that receive webhooks, in listing order. */
 export function providersWithWebhooks(): string[] {

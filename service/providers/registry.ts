@@ -64,15 +64,6 @@ export function registerProvider(def: ProviderDefinition): void {
   for (const h of def.webhooks ?? []) webhookHandlers[h.source] = h;
 }
 
-/** Swaps a channel implementation (tests with other tuning); returns the undo. */
-export function replaceChannelProvider(p: ChannelProvider): () => void {
-  const before = channelProviders[p.id];
-  channelProviders[p.id] = classified(p);
-  return () => {
-    if (before) channelProviders[p.id] = before;
-  };
-}
-
 for (const def of [...(providerModules as readonly ProviderDefinition[])].sort((a, b) => a.order - b.order))
   registerProvider(def);
 

@@ -28,10 +28,9 @@ export { classifyMetaError } from "./errors.ts";
 export { facebookWebhook, instagramWebhook, hubChallenge } from "./webhook.ts";
 
 const metaOf = (channel: MetaChannel) => meta.find((m) => m.id === channel)!;
-const LABEL: Record<MetaChannel, string> = { facebook: metaOf("facebook").label, instagram: metaOf("instagram").label };
 
 async function smoke(env: ProviderEnv, channel: MetaChannel, account: ProviderAccount): Promise<SmokeResult> {
-  const { run, result } = smokeChecks((err) => plainWords(classifyMetaError(err).errorClass, LABEL[channel]));
+  const { run, result } = smokeChecks((err) => plainWords(classifyMetaError(err).errorClass, metaOf(channel).label));
   await run(channel === "facebook" ? "page" : "instagram account", async () => {
     const creds = accountCredentials(channel, account);
     const graph = new GraphClient(env);
