@@ -4,12 +4,13 @@
 // points elsewhere (the tests use a real Radicale).
 import { createObject, deleteObject, updateObject } from "tsdav";
 import type { NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import type {
-  CalendarCredentialsConnect,
-  CalendarInfo,
-  CalendarProvider,
-  EventDraft,
-  WrittenEvent,
+import {
+  classifyingFailures,
+  type CalendarCredentialsConnect,
+  type CalendarInfo,
+  type CalendarProvider,
+  type EventDraft,
+  type WrittenEvent,
 } from "../kit/calendar.ts";
 import { ProviderError } from "../kit/errors.ts";
 import {
@@ -75,41 +76,37 @@ function readOnlyFrom(privilegeSet: unknown): boolean | undefined {
 }
 
 async function listCalendars(env: ProviderEnv, account: ProviderAccount): Promise<CalendarInfo[]> {
-  try {
-    const client = await login(credentialsOf(env, account));
-    const calendars = await client.fetchCalendars({
-      props: {
-        "d:displayname": {},
-        "cs:getctag": {},
-        "d:sync-token": {},
-        "d:resourcetype": {},
-        "c:calendar-timezone": {},
-        "c:supported-calendar-component-set": {},
-        "d:current-user-privilege-set": {},
-      },
-      projectedProps: { currentUserPrivilegeSet: true },
-    });
-    return (
-      calendars
-        // Busy time lives in VEVENTs: reminder lists (VTODO-only collections) are not calendars here.
-        .filter((c) => !c.components?.length || c.components.includes("VEVENT"))
-        .map((c) => {
-          const name =
-            text(c.displayName) ??
-            decodeURIComponent(new URL(c.url).pathname.split("/").filter(Boolean).pop() ?? "Calendar");
-          const timeZone = calendarZoneName(typeof c.timezone === "string" && c.timezone ? c.timezone : undefined);
-          const readOnly = readOnlyFrom(c.projectedProps?.currentUserPrivilegeSet);
-          return {
-            externalId: c.url,
-            name,
-            ...(timeZone ? { timeZone } : {}),
-            ...(readOnly !== undefined ? { readOnly } : {}),
-          };
-        })
-    );
-  } catch (err) {
-    throw classifyCalDavError(err);
-  }
+  const client = await login(credentialsOf(env, account));
+  const calendars = await client.fetchCalendars({
+    props: {
+      "d:displayname": {},
+      "cs:getctag": {},
+      "d:sync-token": {},
+      "d:resourcetype": {},
+      "c:calendar-timezone": {},
+      "c:supported-calendar-component-set": {},
+      "d:current-user-privilege-set": {},
+    },
+    projectedProps: { currentUserPrivilegeSet: true },
+  });
+  return (
+    calendars
+      // Busy time lives in VEVENTs: reminder lists (VTODO-only collections) are not calendars here.
+      .filter((c) => !c.components?.length || c.components.includes("VEVENT"))
+      .map((c) => {
+        const name =
+          text(c.displayName) ??
+          decodeURIComponent(new URL(c.url).pathname.split("/").filter(Boolean).pop() ?? "Calendar");
+        const timeZone = calendarZoneName(typeof c.timezone === "string" && c.timezone ? c.timezone : undefined);
+        const readOnly = readOnlyFrom(c.projectedProps?.currentUserPrivilegeSet);
+        return {
+          externalId: c.url,
+          name,
+          ...(timeZone ? { timeZone } : {}),
+          ...(readOnly !== undefined ? { readOnly } : {}),
+        };
+      })
+  );
 }
 
 const ICS_HEADERS = { "content-type": "text/calendar; charset=utf-8" };
@@ -162,65 +159,41 @@ async function replace(c: Creds, calendar: URL, objectUrl: URL, draft: EventDraf
   }
 }
 
-async function createEvent(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  calendarId: string,
-  draft: EventDraft,
-): Promise<WrittenEvent> {
+const createEvent: CalendarProvider["createEvent"] = async (env, account, calendarId, draft) => {
+  const c = credentialsOf(env, account);
+  const calendar = calendarUrl(c, calendarId);
+  const objectUrl = objectUrlFor(calendar, draft.iCalUID);
   try {
-    const c = credentialsOf(env, account);
-    const calendar = calendarUrl(c, calendarId);
-    const objectUrl = objectUrlFor(calendar, draft.iCalUID);
-    try {
-      const res = await createObject({
-        url: objectUrl.href,
-        data: buildIcs(draft),
-        headers: { ...authHeaders(c), ...ICS_HEADERS, "if-none-match": "*" },
-        fetch: c.fetch,
-      });
-      return await written(c, calendar, objectUrl, res, draft.iCalUID);
-    } catch (err) {
-      // Already there: a retried create after a lost answer. Same UID, same appointment.
-      if (err instanceof CalDavHttpError && err.status === 412) return await replace(c, calendar, objectUrl, draft);
-      throw err;
-    }
+    const res = await createObject({
+      url: objectUrl.href,
+      data: buildIcs(draft),
+      headers: { ...authHeaders(c), ...ICS_HEADERS, "if-none-match": "*" },
+      fetch: c.fetch,
+    });
+    return await written(c, calendar, objectUrl, res, draft.iCalUID);
   } catch (err) {
-    throw classifyCalDavError(err);
+    // Already there: a retried create after a lost answer. Same UID, same appointment.
+    if (err instanceof CalDavHttpError && err.status === 412) return await replace(c, calendar, objectUrl, draft);
+    throw err;
   }
-}
+};
 
-async function updateEvent(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  calendarId: string,
-  externalId: string,
-  draft: EventDraft,
-): Promise<WrittenEvent> {
-  try {
-    const c = credentialsOf(env, account);
-    const calendar = calendarUrl(c, calendarId);
-    return await replace(c, calendar, objectUrlOf(calendar, externalId), draft);
-  } catch (err) {
-    throw classifyCalDavError(err);
-  }
-}
+const updateEvent: CalendarProvider["updateEvent"] = async (env, account, calendarId, externalId, draft) => {
+  const c = credentialsOf(env, account);
+  const calendar = calendarUrl(c, calendarId);
+  return await replace(c, calendar, objectUrlOf(calendar, externalId), draft);
+};
 
-async function deleteEvent(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  calendarId: string,
-  externalId: string,
-): Promise<void> {
+const deleteEvent: CalendarProvider["deleteEvent"] = async (env, account, calendarId, externalId) => {
+  const c = credentialsOf(env, account);
+  const calendar = calendarUrl(c, calendarId);
   try {
-    const c = credentialsOf(env, account);
-    const calendar = calendarUrl(c, calendarId);
     await deleteObject({ url: objectUrlOf(calendar, externalId).href, headers: authHeaders(c), fetch: c.fetch });
   } catch (err) {
     if (err instanceof CalDavHttpError && (err.status === 404 || err.status === 410)) return;
-    throw classifyCalDavError(err);
+    throw err;
   }
-}
+};
 
 async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult> {
   const checks: SmokeResult["checks"] = [];
@@ -247,17 +220,10 @@ export function createCaldavProvider(options: CaldavOptions = {}): CalendarProvi
   return {
     ...meta,
     connect: connect as CalendarCredentialsConnect,
-    listCalendars,
-    async *syncEvents(env, account, calendarId, cursor, opts) {
-      try {
-        yield* sync(env, account, calendarId, cursor, opts);
-      } catch (err) {
-        throw classifyCalDavError(err);
-      }
-    },
-    createEvent,
-    updateEvent,
-    deleteEvent,
+    ...classifyingFailures(
+      { listCalendars, syncEvents: sync, createEvent, updateEvent, deleteEvent },
+      classifyCalDavError,
+    ),
     classifyError: classifyCalDavError,
     smoke,
   };

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import type { ProviderError } from "./errors.ts";
 import type { ProviderMeta } from "./meta.ts";
-import type { NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "./channel.ts";
+import type { CredentialsConnect, ProviderAccount, ProviderEnv, SmokeResult } from "./channel.ts";
 
 /** A calendar provider's stored id; the exact union is `CalendarProviderId` in ../catalog.ts. */
 export type CalendarProviderId = string;
@@ -80,14 +80,9 @@ export interface WrittenEvent {
   etag?: string;
 }
 
-export interface CalendarCredentialsConnect<S extends z.ZodType = z.ZodType> {
-  kind: "credentials";
-  /** POST /api/calendars/<route>/connect */
-  route: string;
-  schema: S;
-  /** Verifies against the provider; throws ProviderError (auth → 400 with its code). */
-  connect(env: ProviderEnv, input: z.output<S>): Promise<NewAccount>;
-}
+/** A calendar signed in with its own credentials (Apple, Square): the channels' credentials connect,
+ *  posted to /api/calendars/<route>/connect (auth failures answer 400 with their code). */
+export type CalendarCredentialsConnect<S extends z.ZodType = z.ZodType> = CredentialsConnect<S>;
 
 /** Google/Microsoft calendars use the mailbox's grant: the ConnectedAccount of this provider. */
 export interface SharedGrantConnect {
@@ -127,4 +122,38 @@ export interface CalendarProvider extends ProviderMeta {
   deleteEvent(env: ProviderEnv, account: ProviderAccount, calendarId: string, externalId: string): Promise<void>;
   classifyError(err: unknown): ProviderError;
   smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult>;
+}
+
+/** The calendar I/O of a provider, which `classifyingFailures` wraps. */
+export type CalendarOperations = Pick<
+  CalendarProvider,
+  "listCalendars" | "syncEvents" | "createEvent" | "updateEvent" | "deleteEvent"
+>;
+
+/** `ops` with every failure rethrown through the provider's classifier (which passes ProviderErrors
+ *  through), so the calendar sync and the booking writes only ever see ProviderErrors. */
+export function classifyingFailures(
+  ops: CalendarOperations,
+  classify: (err: unknown) => ProviderError,
+): CalendarOperations {
+  const guard = async <T>(op: () => Promise<T>): Promise<T> => {
+    try {
+      return await op();
+    } catch (err) {
+      throw classify(err);
+    }
+  };
+  return {
+    listCalendars: (...args) => guard(() => ops.listCalendars(...args)),
+    async *syncEvents(...args) {
+      try {
+        yield* ops.syncEvents(...args);
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+    createEvent: (...args) => guard(() => ops.createEvent(...args)),
+    updateEvent: (...args) => guard(() => ops.updateEvent(...args)),
+    deleteEvent: (...args) => guard(() => ops.deleteEvent(...args)),
+  };
 }

@@ -27,6 +27,13 @@ export class ProviderError extends Error {
   }
 }
 
+/** The ProviderErrors of one classification, with the failure (`cause`) and its HTTP status bound
+ *  once, so each rule of a provider's classifier states only its class, words and code. */
+export function failureOf(cause: unknown, status?: number) {
+  return (errorClass: ErrorClass, message: string, code: string, retryAfterMs?: number): ProviderError =>
+    new ProviderError(errorClass, message, { code, status, retryAfterMs, cause });
+}
+
 /** Retry-After is either seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;

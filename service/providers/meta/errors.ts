@@ -1,7 +1,7 @@
 // Maps Graph answers (and network failures) to the four ProviderError classes. Meta signals
 // most failures with HTTP 400 and a numeric `code`, so the code decides, not the status.
 import { ZodError } from "zod";
-import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../kit/errors.ts";
+import { ProviderError, classifyHttpStatus, failureOf, parseRetryAfter } from "../kit/errors.ts";
 import { MetaApiError } from "./graph.ts";
 
 /** Outside the 24-hour messaging window: Messenger 10/2018278, Instagram 10/2534022. */
@@ -40,75 +40,53 @@ export function regainAccessMs(headers: Headers): number | undefined {
 
 export function classifyMetaError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
+  const fail = failureOf(err);
   if (err instanceof ZodError)
-    return new ProviderError("permanent", "Meta answered in an unexpected shape.", {
-      code: "META_UNEXPECTED_RESPONSE",
-      cause: err,
-    });
+    return fail("permanent", "Meta answered in an unexpected shape.", "META_UNEXPECTED_RESPONSE");
   if (err instanceof MetaApiError) {
     const { status, code, subcode } = err;
     const retryAfterMs = parseRetryAfter(err.headers.get("retry-after")) ?? regainAccessMs(err.headers);
+    const answered = failureOf(err, status);
     if (
       code === 10 &&
       (subcode === undefined ? /outside of allowed window/i.test(err.message) : WINDOW_SUBCODES.has(subcode))
     )
-      return new ProviderError(
+      return answered(
         "permanent",
         "The 24-hour reply window has closed: Meta only allows replies within 24 hours of the person's last message.",
-        { code: "REPLY_WINDOW_CLOSED", status, cause: err },
+        "REPLY_WINDOW_CLOSED",
       );
     // The token endpoint's answers to a wrong FACEBOOK_APP_SECRET / FACEBOOK_APP_ID: retrying won't help.
     if ((code === 1 && /client secret/i.test(err.message)) || code === 101)
-      return new ProviderError(
+      return answered(
         "permanent",
         "Meta rejected Tatu's app credentials: check FACEBOOK_APP_ID and FACEBOOK_APP_SECRET.",
-        { code: "META_NOT_CONFIGURED", status, cause: err },
+        "META_NOT_CONFIGURED",
       );
     if (code === 190 || code === 102 || (code === undefined && status === 401))
-      return new ProviderError("auth", "Meta no longer accepts Tatu's access token. Reconnect the account.", {
-        code: "META_AUTH",
-        status,
-        cause: err,
-      });
+      return answered("auth", "Meta no longer accepts Tatu's access token. Reconnect the account.", "META_AUTH");
     if (code !== undefined && PERMISSION_CODES.has(code))
-      return new ProviderError(
+      return answered(
         "auth",
         "Tatu lacks a Meta permission for this account. Reconnect it and allow every requested permission.",
-        { code: "META_PERMISSION", status, cause: err },
+        "META_PERMISSION",
       );
     if (status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code)))
-      return new ProviderError("rate_limit", "Meta asked Tatu to slow down.", {
-        code: "META_RATE_LIMITED",
-        status,
-        retryAfterMs,
-        cause: err,
-      });
+      return answered("rate_limit", "Meta asked Tatu to slow down.", "META_RATE_LIMITED", retryAfterMs);
     if (code === 1 || code === 2 || status >= 500 || err.extra.isTransient)
-      return new ProviderError("transient", "Meta had a temporary problem.", {
-        code: "META_TEMPORARY",
-        status,
-        retryAfterMs,
-        cause: err,
-      });
+      return answered("transient", "Meta had a temporary problem.", "META_TEMPORARY", retryAfterMs);
     if (code === 551)
-      return new ProviderError("permanent", "This person isn't available on Messenger right now.", {
-        code: "META_RECIPIENT_UNAVAILABLE",
-        status,
-        cause: err,
-      });
+      return answered("permanent", "This person isn't available on Messenger right now.", "META_RECIPIENT_UNAVAILABLE");
     if (code === 100 && subcode === 2018001)
-      return new ProviderError("permanent", "Meta does not know this recipient for the Page.", {
-        code: "META_UNKNOWN_RECIPIENT",
-        status,
-        cause: err,
-      });
-    return new ProviderError(
+      return answered("permanent", "Meta does not know this recipient for the Page.", "META_UNKNOWN_RECIPIENT");
+    return answered(
       classifyHttpStatus(status),
       `Meta answered HTTP ${status}${code !== undefined ? ` (code ${code})` : ""}.`,
-      { code: code !== undefined ? `META_ERROR_${code}` : `META_HTTP_${status}`, status, retryAfterMs, cause: err },
+      code !== undefined ? `META_ERROR_${code}` : `META_HTTP_${status}`,
+      retryAfterMs,
     );
   }
   if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError" || err instanceof TypeError))
-    return new ProviderError("transient", "Meta could not be reached.", { code: "META_UNREACHABLE", cause: err });
-  return new ProviderError("transient", "Unexpected failure talking to Meta.", { code: "META_UNEXPECTED", cause: err });
+    return fail("transient", "Meta could not be reached.", "META_UNREACHABLE");
+  return fail("transient", "Unexpected failure talking to Meta.", "META_UNEXPECTED");
 }

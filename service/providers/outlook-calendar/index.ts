@@ -6,7 +6,7 @@ import { plainWords } from "../kit/errors.ts";
 import { classifyOutlookError } from "../kit/microsoft/errors.ts";
 import { GraphSession, encodeId } from "../kit/microsoft/graph.ts";
 import type { ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import type { CalendarInfo, CalendarProvider, EventDraft, WrittenEvent } from "../kit/calendar.ts";
+import { classifyingFailures, type CalendarInfo, type CalendarProvider, type WrittenEvent } from "../kit/calendar.ts";
 import { eventBody, graphEvent } from "./events.ts";
 import { PREFER, syncOutlookCalendar } from "./sync.ts";
 import meta from "./meta.ts";
@@ -54,12 +54,7 @@ function written(raw: unknown): WrittenEvent {
   };
 }
 
-async function createEvent(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  calendarId: string,
-  draft: EventDraft,
-): Promise<WrittenEvent> {
+const createEvent: CalendarProvider["createEvent"] = async (env, account, calendarId, draft) => {
   const session = new GraphSession(env, account);
   // transactionId makes a retried POST (timeout after Graph created it) return the same event.
   // Graph assigns iCalUId itself (read-only in v1.0): draft.iCalUID cannot be imposed.
@@ -72,15 +67,9 @@ async function createEvent(
         .post(body),
     ),
   );
-}
+};
 
-async function updateEvent(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  calendarId: string,
-  externalId: string,
-  draft: EventDraft,
-): Promise<WrittenEvent> {
+const updateEvent: CalendarProvider["updateEvent"] = async (env, account, calendarId, externalId, draft) => {
   const session = new GraphSession(env, account);
   return written(
     await session.call(() =>
@@ -90,14 +79,9 @@ async function updateEvent(
         .patch(eventBody(draft)),
     ),
   );
-}
+};
 
-async function deleteEvent(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  calendarId: string,
-  externalId: string,
-): Promise<void> {
+const deleteEvent: CalendarProvider["deleteEvent"] = async (env, account, calendarId, externalId) => {
   const session = new GraphSession(env, account);
   try {
     await session.call(() =>
@@ -107,7 +91,7 @@ async function deleteEvent(
     if (classifyOutlookError(err).status === 404) return; // already gone: the goal is met
     throw classifyOutlookError(err);
   }
-}
+};
 
 async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult> {
   const { run, result, checks } = smokeChecks((err) =>
@@ -156,33 +140,10 @@ export const outlookCalendarProvider: CalendarProvider = {
     grantProvider: "outlook",
     requiredScope: "Calendars.ReadWrite",
   },
-  listCalendars(env, account) {
-    return listCalendars(env, account).catch((err: unknown) => {
-      throw classifyOutlookError(err);
-    });
-  },
-  async *syncEvents(env, account, calendarId, cursor, opts) {
-    try {
-      yield* syncOutlookCalendar(env, account, calendarId, cursor, opts);
-    } catch (err) {
-      throw classifyOutlookError(err);
-    }
-  },
-  createEvent(env, account, calendarId, draft) {
-    return createEvent(env, account, calendarId, draft).catch((err: unknown) => {
-      throw classifyOutlookError(err);
-    });
-  },
-  updateEvent(env, account, calendarId, externalId, draft) {
-    return updateEvent(env, account, calendarId, externalId, draft).catch((err: unknown) => {
-      throw classifyOutlookError(err);
-    });
-  },
-  deleteEvent(env, account, calendarId, externalId) {
-    return deleteEvent(env, account, calendarId, externalId).catch((err: unknown) => {
-      throw classifyOutlookError(err);
-    });
-  },
+  ...classifyingFailures(
+    { listCalendars, syncEvents: syncOutlookCalendar, createEvent, updateEvent, deleteEvent },
+    classifyOutlookError,
+  ),
   classifyError: classifyOutlookError,
   smoke,
 };

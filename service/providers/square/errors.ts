@@ -4,7 +4,7 @@
 import type { SquareError as SquareErrorType } from "square";
 import { loadedSquareSdk } from "./sdk.ts";
 import { ZodError } from "zod";
-import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../kit/errors.ts";
+import { ProviderError, classifyHttpStatus, failureOf, parseRetryAfter } from "../kit/errors.ts";
 
 /** Square's "version mismatch": CONFLICT on bookings (409), VERSION_MISMATCH on other APIs. */
 const VERSION_CODES = new Set(["CONFLICT", "VERSION_MISMATCH"]);
@@ -36,76 +36,64 @@ export function isVersionMismatch(err: unknown): boolean {
 
 export function classifySquareError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
+  const fail = failureOf(err);
   if (err instanceof ZodError)
-    return new ProviderError("permanent", "Square answered in an unexpected shape.", {
-      code: "SQUARE_UNEXPECTED_RESPONSE",
-      cause: err,
-    });
+    return fail("permanent", "Square answered in an unexpected shape.", "SQUARE_UNEXPECTED_RESPONSE");
   const sdk = loadedSquareSdk();
   if (sdk && err instanceof sdk.SquareTimeoutError)
-    return new ProviderError("transient", "Square did not answer in time. Tatu will retry automatically.", {
-      code: "SQUARE_TIMEOUT",
-      cause: err,
-    });
+    return fail("transient", "Square did not answer in time. Tatu will retry automatically.", "SQUARE_TIMEOUT");
   if (isSquareError(err)) {
     const status = err.statusCode;
     const codes = squareCodes(err);
     const categories = err.errors.map((e) => String(e.category));
+    const answered = failureOf(err, status);
     if (status === 401)
-      return new ProviderError(
+      return answered(
         "auth",
         "Square no longer accepts Tatu's access token. Reconnect Square Appointments with a valid access token.",
-        { code: "SQUARE_AUTH_FAILED", status, cause: err },
+        "SQUARE_AUTH_FAILED",
       );
     if (status === 403 && (categories.includes("AUTHENTICATION_ERROR") || codes.some((c) => SCOPE_CODES.has(c))))
-      return new ProviderError(
+      return answered(
         "auth",
         "The Square access token lacks permission for appointments. Reconnect with a token that can read and write appointments, customers and the catalog.",
-        { code: "SQUARE_FORBIDDEN", status, cause: err },
+        "SQUARE_FORBIDDEN",
       );
     if (status === 403)
-      return new ProviderError(
+      return answered(
         "permanent",
         "Square refused the change: writing appointments through the API needs a Square Appointments Plus or Premium subscription.",
-        { code: "SQUARE_SUBSCRIPTION_REQUIRED", status, cause: err },
+        "SQUARE_SUBSCRIPTION_REQUIRED",
       );
     if (status === 429 || codes.includes("RATE_LIMITED")) {
       const ra = parseRetryAfter(err.rawResponse?.headers?.get?.("retry-after"));
-      return new ProviderError("rate_limit", "Square asked Tatu to slow down.", {
-        code: "SQUARE_RATE_LIMITED",
-        status,
-        retryAfterMs: ra ?? 1000,
-        cause: err,
-      });
+      return answered("rate_limit", "Square asked Tatu to slow down.", "SQUARE_RATE_LIMITED", ra ?? 1000);
     }
     if (isVersionMismatch(err))
-      return new ProviderError(
+      return answered(
         "permanent",
         "The booking was changed in Square while Tatu was updating it. Tatu picks up the change on the next calendar sync; try again after that.",
-        { code: "SQUARE_VERSION_MISMATCH", status, cause: err },
+        "SQUARE_VERSION_MISMATCH",
       );
     if (isSquareNotFound(err))
-      return new ProviderError("permanent", "Square does not know this booking or item (it may have been removed).", {
-        code: "SQUARE_NOT_FOUND",
-        status,
-        cause: err,
-      });
+      return answered(
+        "permanent",
+        "Square does not know this booking or item (it may have been removed).",
+        "SQUARE_NOT_FOUND",
+      );
     if (codes.includes("IDEMPOTENCY_KEY_REUSED"))
-      return new ProviderError("permanent", "Square saw a different request with the same idempotency key.", {
-        code: "SQUARE_IDEMPOTENCY_KEY_REUSED",
-        status,
-        cause: err,
-      });
+      return answered(
+        "permanent",
+        "Square saw a different request with the same idempotency key.",
+        "SQUARE_IDEMPOTENCY_KEY_REUSED",
+      );
     const cls = classifyHttpStatus(status);
     const code = codes[0] && codes[0] !== "Unknown" ? `SQUARE_${codes[0]}` : `SQUARE_HTTP_${status ?? "ERROR"}`;
     const message =
       cls === "transient"
         ? "Square could not be reached. Tatu will retry automatically."
         : `Square refused the request (${codes[0] ?? `HTTP ${status}`}).`;
-    return new ProviderError(cls, message, { code, ...(status !== undefined ? { status } : {}), cause: err });
+    return answered(cls, message, code);
   }
-  return new ProviderError("transient", "Unexpected failure talking to Square.", {
-    code: "SQUARE_UNEXPECTED",
-    cause: err,
-  });
+  return fail("transient", "Unexpected failure talking to Square.", "SQUARE_UNEXPECTED");
 }

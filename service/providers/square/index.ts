@@ -7,7 +7,7 @@
 // the same code runs against the stand-in (standins/square).
 import { plainWords } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import type { CalendarInfo, CalendarProvider } from "../kit/calendar.ts";
+import { classifyingFailures, type CalendarInfo, type CalendarProvider } from "../kit/calendar.ts";
 import { accountClient } from "./config.ts";
 import { squareConnect } from "./connect.ts";
 import { bookableMembers, listLocations } from "./directory.ts";
@@ -54,28 +54,20 @@ async function smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeR
 /** The provider with its tuning knobs (tests use small pages to exercise resumable cursors). */
 export function createSquareProvider(overrides: Partial<SyncTuning> = {}): CalendarProvider {
   const tuning = { ...syncDefaults, ...overrides };
-  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw classifySquareError(err);
-    }
-  };
   return {
     ...meta,
     connect: squareConnect,
-    listCalendars: (env, account) => guard(() => listCalendars(env, account)),
-    async *syncEvents(env, account, calendarId, cursor, opts) {
-      try {
-        yield* syncSquare(env, account, calendarId, cursor, opts, tuning);
-      } catch (err) {
-        throw classifySquareError(err);
-      }
-    },
-    createEvent: (env, account, calendarId, draft) => guard(() => createBooking(env, account, calendarId, draft)),
-    updateEvent: (env, account, calendarId, externalId, draft) =>
-      guard(() => updateBooking(env, account, calendarId, externalId, draft)),
-    deleteEvent: (env, account, _calendarId, externalId) => guard(() => cancelBooking(env, account, externalId)),
+    ...classifyingFailures(
+      {
+        listCalendars,
+        syncEvents: (env, account, calendarId, cursor, opts) =>
+          syncSquare(env, account, calendarId, cursor, opts, tuning),
+        createEvent: createBooking,
+        updateEvent: updateBooking,
+        deleteEvent: (env, account, _calendarId, externalId) => cancelBooking(env, account, externalId),
+      },
+      classifySquareError,
+    ),
     classifyError: classifySquareError,
     smoke,
   };

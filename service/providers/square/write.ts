@@ -8,7 +8,7 @@
 import type { Square, SquareClient } from "square";
 import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
-import type { EventDraft, WrittenEvent } from "../kit/calendar.ts";
+import type { CalendarProvider, EventDraft } from "../kit/calendar.ts";
 import { accountClient } from "./config.ts";
 import { bookableService, ensureCustomer, shortHash } from "./booking-inputs.ts";
 import { isSquareNotFound, isVersionMismatch } from "./errors.ts";
@@ -25,12 +25,7 @@ function minutesOf(draft: EventDraft): number {
 
 const startAt = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
-export async function createBooking(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  calendarId: string,
-  draft: EventDraft,
-): Promise<WrittenEvent> {
+export const createBooking: CalendarProvider["createEvent"] = async (env, account, calendarId, draft) => {
   const { client, creds } = await accountClient(env, account);
   const durationMinutes = minutesOf(draft);
   const note = sellerNote(draft);
@@ -60,7 +55,7 @@ export async function createBooking(
       code: "SQUARE_UNEXPECTED_RESPONSE",
     });
   return { externalId: b.id, iCalUID: draft.iCalUID, etag: String(b.version ?? 0) };
-}
+};
 
 async function current(client: SquareClient, bookingId: string): Promise<Square.Booking | undefined> {
   try {
@@ -97,13 +92,7 @@ function retimed(b: Square.Booking, minutes: number, teamMemberId: string): Squa
   }));
 }
 
-export async function updateBooking(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  calendarId: string,
-  externalId: string,
-  draft: EventDraft,
-): Promise<WrittenEvent> {
+export const updateBooking: CalendarProvider["updateEvent"] = async (env, account, calendarId, externalId, draft) => {
   const { client } = await accountClient(env, account);
   const minutes = minutesOf(draft);
   const b = await current(client, externalId);
@@ -128,7 +117,7 @@ export async function updateBooking(
     booking: change,
   });
   return { externalId, iCalUID: draft.iCalUID, etag: String(res.booking?.version ?? "") };
-}
+};
 
 /** Cancels (Square never deletes bookings). Gone or already cancelled is fine. A version
  *  race (the merchant touched it meanwhile) is retried once with the fresh version: the

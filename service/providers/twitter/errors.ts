@@ -2,7 +2,7 @@
 // a 429 carries x-rate-limit-reset (epoch seconds, end of the 15-minute window).
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from "twitter-api-v2";
 import { ZodError } from "zod";
-import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../kit/errors.ts";
+import { ProviderError, classifyHttpStatus, failureOf, parseRetryAfter } from "../kit/errors.ts";
 
 /** Milliseconds until an x-rate-limit-reset instant, at least one second. */
 export function untilReset(resetEpochSec: number | undefined, now = Date.now()): number | undefined {
@@ -36,64 +36,38 @@ function errorText(data: unknown): string {
 
 export function classifyTwitterError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
+  const fail = failureOf(err);
   if (err instanceof ZodError)
-    return new ProviderError("permanent", "X answered in an unexpected shape.", {
-      code: "TWITTER_UNEXPECTED_RESPONSE",
-      cause: err,
-    });
+    return fail("permanent", "X answered in an unexpected shape.", "TWITTER_UNEXPECTED_RESPONSE");
   if (err instanceof ApiResponseError) {
     const status = err.code;
+    const answered = failureOf(err, status);
     if (status === 429 || status === 420) {
       const reset = err.rateLimit?.reset ?? Number(header(err.headers, "x-rate-limit-reset"));
       const retryAfterMs = untilReset(reset) ?? parseRetryAfter(header(err.headers, "retry-after"));
-      return new ProviderError("rate_limit", "X asked Tatu to slow down.", {
-        code: "TWITTER_RATE_LIMITED",
-        status,
-        retryAfterMs,
-        cause: err,
-      });
+      return answered("rate_limit", "X asked Tatu to slow down.", "TWITTER_RATE_LIMITED", retryAfterMs);
     }
-    if (status === 401)
-      return new ProviderError("auth", "X no longer accepts this account's access token.", {
-        code: "TWITTER_AUTH",
-        status,
-        cause: err,
-      });
+    if (status === 401) return answered("auth", "X no longer accepts this account's access token.", "TWITTER_AUTH");
     if (status === 403 && /callback url not approved/i.test(errorText(err.data)))
-      return new ProviderError("permanent", "X refused the callback URL: add it to the X app's callback URLs.", {
-        code: "TWITTER_CALLBACK_NOT_APPROVED",
-        status,
-        cause: err,
-      });
+      return answered(
+        "permanent",
+        "X refused the callback URL: add it to the X app's callback URLs.",
+        "TWITTER_CALLBACK_NOT_APPROVED",
+      );
     if (status === 403) {
       // The app lacks the Direct Messages permission (v1 code 93), the recipient does not
       // accept DMs, or a plain v2 "Forbidden": reconnecting changes none of them, no retry.
       const dm = /direct message|\b93\b|not permitted|cannot send|not allowed/i.test(errorText(err.data));
-      return new ProviderError(
-        "permanent",
-        dm ? "X refused access to these Direct Messages." : "X refused the request.",
-        { code: dm ? "TWITTER_DM_FORBIDDEN" : "TWITTER_FORBIDDEN", status, cause: err },
-      );
+      return dm
+        ? answered("permanent", "X refused access to these Direct Messages.", "TWITTER_DM_FORBIDDEN")
+        : answered("permanent", "X refused the request.", "TWITTER_FORBIDDEN");
     }
     if (status === 404)
-      return new ProviderError("permanent", "The X conversation or message no longer exists.", {
-        code: "TWITTER_NOT_FOUND",
-        status,
-        cause: err,
-      });
-    if (status === 400)
-      return new ProviderError("permanent", "X rejected the request as invalid.", {
-        code: "TWITTER_INVALID_REQUEST",
-        status,
-        cause: err,
-      });
-    return new ProviderError(classifyHttpStatus(status), `X answered ${status}.`, {
-      code: `TWITTER_HTTP_${status}`,
-      status,
-      cause: err,
-    });
+      return answered("permanent", "The X conversation or message no longer exists.", "TWITTER_NOT_FOUND");
+    if (status === 400) return answered("permanent", "X rejected the request as invalid.", "TWITTER_INVALID_REQUEST");
+    return answered(classifyHttpStatus(status), `X answered ${status}.`, `TWITTER_HTTP_${status}`);
   }
   if (err instanceof ApiRequestError || err instanceof ApiPartialResponseError)
-    return new ProviderError("transient", "X could not be reached.", { code: "TWITTER_UNREACHABLE", cause: err });
-  return new ProviderError("transient", "Unexpected failure talking to X.", { code: "TWITTER_UNEXPECTED", cause: err });
+    return fail("transient", "X could not be reached.", "TWITTER_UNREACHABLE");
+  return fail("transient", "Unexpected failure talking to X.", "TWITTER_UNEXPECTED");
 }

@@ -1,7 +1,7 @@
 // Maps twilio SDK failures (RestException with the Twilio error code, axios network errors)
 // to the four ProviderError classes. Messages are for the studio: plain words, no internals.
 import { ZodError } from "zod";
-import { ProviderError, classifyHttpStatus, parseRetryAfter } from "../errors.ts";
+import { ProviderError, classifyHttpStatus, failureOf, parseRetryAfter } from "../errors.ts";
 import { retryAfterOf } from "./session.ts";
 
 interface RestLike {
@@ -39,56 +39,40 @@ const PERMANENT_SEND: Record<number, [string, string]> = {
 
 export function classifyTwilioError(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
+  const fail = failureOf(err);
   if (err instanceof ZodError)
-    return new ProviderError("permanent", "Twilio answered in an unexpected shape.", {
-      code: "TWILIO_UNEXPECTED_RESPONSE",
-      cause: err,
-    });
+    return fail("permanent", "Twilio answered in an unexpected shape.", "TWILIO_UNEXPECTED_RESPONSE");
   if (restLike(err)) {
     const { status } = err;
     const code = err.code ?? 0;
+    const answered = failureOf(err, status);
     if (code === 20003 || status === 401)
-      return new ProviderError(
+      return answered(
         "auth",
         "The server's Twilio setup is wrong: Twilio rejected its account credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN). Ask the administrator to fix them.",
-        { code: "TWILIO_AUTH_FAILED", status, cause: err },
+        "TWILIO_AUTH_FAILED",
       );
     if (code === 20429 || status === 429) {
       const ra = typeof err === "object" ? parseRetryAfter(retryAfterOf.get(err as object)) : undefined;
-      return new ProviderError("rate_limit", "Twilio asked Tatu to slow down.", {
-        code: "TWILIO_RATE_LIMITED",
-        status,
-        retryAfterMs: ra ?? 1000,
-        cause: err,
-      });
+      return answered("rate_limit", "Twilio asked Tatu to slow down.", "TWILIO_RATE_LIMITED", ra ?? 1000);
     }
     const known = PERMANENT_SEND[code];
-    if (known) return new ProviderError("permanent", known[1], { code: known[0], status, cause: err });
+    if (known) return answered("permanent", known[1], known[0]);
     if (code === 20404 || status === 404)
-      return new ProviderError("permanent", "Twilio does not know this item (it may have been deleted).", {
-        code: "TWILIO_NOT_FOUND",
-        status,
-        cause: err,
-      });
+      return answered("permanent", "Twilio does not know this item (it may have been deleted).", "TWILIO_NOT_FOUND");
     const cls = classifyHttpStatus(status);
-    return new ProviderError(
+    return answered(
       cls,
       cls === "transient"
         ? "Twilio could not be reached. Tatu will retry automatically."
         : `Twilio refused the request${code ? ` (error ${code})` : ""}.`,
-      { code: code ? `TWILIO_${code}` : `TWILIO_HTTP_${status}`, status, cause: err },
+      code ? `TWILIO_${code}` : `TWILIO_HTTP_${status}`,
     );
   }
   const netCode = typeof err === "object" && err !== null ? String((err as { code?: unknown }).code ?? "") : "";
   if (NETWORK_CODES.test(netCode) || (err instanceof TypeError && /fetch failed/i.test(err.message)))
-    return new ProviderError("transient", "Twilio could not be reached. Tatu will retry automatically.", {
-      code: "TWILIO_UNREACHABLE",
-      cause: err,
-    });
-  return new ProviderError("transient", "Unexpected failure talking to Twilio.", {
-    code: "TWILIO_UNEXPECTED",
-    cause: err,
-  });
+    return fail("transient", "Twilio could not be reached. Tatu will retry automatically.", "TWILIO_UNREACHABLE");
+  return fail("transient", "Unexpected failure talking to Twilio.", "TWILIO_UNEXPECTED");
 }
 
 /** Delivery failures reported by status callbacks (ErrorCode), in plain words. */
