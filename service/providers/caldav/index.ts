@@ -5,7 +5,7 @@
 import { createObject, deleteObject, updateObject } from "tsdav";
 import type { NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
 import {
-  classifyingFailures,
+  classifyCalendarFailures,
   type CalendarCredentialsConnect,
   type CalendarInfo,
   type CalendarProvider,
@@ -220,7 +220,7 @@ export function createCaldavProvider(options: CaldavOptions = {}): CalendarProvi
   return {
     ...meta,
     connect: connect as CalendarCredentialsConnect,
-    ...classifyingFailures(
+    ...classifyCalendarFailures(
       { listCalendars, syncEvents: sync, createEvent, updateEvent, deleteEvent },
       classifyCalDavError,
     ),

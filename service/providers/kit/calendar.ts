@@ -4,7 +4,7 @@
 // service/booking. Credentials live on a ConnectedAccount (Google/Microsoft: the same grant
 // as the mailbox; Apple/Square: their own), decrypted into a ProviderAccount.
 import type { z } from "zod";
-import type { ProviderError } from "./errors.ts";
+import { classified, classifiedPages, type ProviderError } from "./errors.ts";
 import type { ProviderMeta } from "./meta.ts";
 import type { CredentialsConnect, ProviderAccount, ProviderEnv, SmokeResult } from "./channel.ts";
 
@@ -124,7 +124,7 @@ export interface CalendarProvider extends ProviderMeta {
   smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult>;
 }
 
-/** The calendar I/O of a provider, which `classifyingFailures` wraps. */
+/** The calendar I/O of a provider, which `classifyCalendarFailures` wraps. */
 export type CalendarOperations = Pick<
   CalendarProvider,
   "listCalendars" | "syncEvents" | "createEvent" | "updateEvent" | "deleteEvent"
@@ -132,28 +132,15 @@ export type CalendarOperations = Pick<
 
 /** `ops` with every failure rethrown through the provider's classifier (which passes ProviderErrors
  *  through), so the calendar sync and the booking writes only ever see ProviderErrors. */
-export function classifyingFailures(
+export function classifyCalendarFailures(
   ops: CalendarOperations,
   classify: (err: unknown) => ProviderError,
 ): CalendarOperations {
-  const guard = async <T>(op: () => Promise<T>): Promise<T> => {
-    try {
-      return await op();
-    } catch (err) {
-      throw classify(err);
-    }
-  };
   return {
-    listCalendars: (...args) => guard(() => ops.listCalendars(...args)),
-    async *syncEvents(...args) {
-      try {
-        yield* ops.syncEvents(...args);
-      } catch (err) {
-        throw classify(err);
-      }
-    },
-    createEvent: (...args) => guard(() => ops.createEvent(...args)),
-    updateEvent: (...args) => guard(() => ops.updateEvent(...args)),
-    deleteEvent: (...args) => guard(() => ops.deleteEvent(...args)),
+    listCalendars: (...args) => classified(classify, () => ops.listCalendars(...args)),
+    syncEvents: (...args) => classifiedPages(classify, () => ops.syncEvents(...args)),
+    createEvent: (...args) => classified(classify, () => ops.createEvent(...args)),
+    updateEvent: (...args) => classified(classify, () => ops.updateEvent(...args)),
+    deleteEvent: (...args) => classified(classify, () => ops.deleteEvent(...args)),
   };
 }

@@ -4,7 +4,7 @@
 import type { z } from "zod";
 import type { Config } from "../../config/load.ts";
 import type { Logger } from "../../observability/logger.ts";
-import type { ErrorClass, ProviderError } from "./errors.ts";
+import { classified, classifiedPages, type ErrorClass, type ProviderError } from "./errors.ts";
 import type { ProviderMeta } from "./meta.ts";
 
 /** A channel provider's stored id; the exact union of ids is `ChannelId` in ../catalog.ts. */
@@ -195,6 +195,18 @@ export interface ChannelProvider extends ProviderMeta {
   classifyError(err: unknown): ProviderError;
   /** A cheap authenticated round trip (`tatu smoke <provider>`). */
   smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult>;
+}
+
+/** `ops` with every failure rethrown through the provider's classifier (which passes ProviderErrors
+ *  through), so the inbox's sync and send jobs only ever see ProviderErrors. */
+export function classifyChannelFailures(
+  ops: Pick<ChannelProvider, "sync" | "send">,
+  classify: (err: unknown) => ProviderError,
+): Pick<ChannelProvider, "sync" | "send"> {
+  return {
+    sync: (...args) => classifiedPages(classify, () => ops.sync(...args)),
+    send: (...args) => classified(classify, () => ops.send(...args)),
+  };
 }
 
 export type { ErrorClass };

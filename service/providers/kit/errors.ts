@@ -34,6 +34,27 @@ export function failureOf(cause: unknown, status?: number) {
     new ProviderError(errorClass, message, { code, status, retryAfterMs, cause });
 }
 
+/** `op`'s result, or its failure rethrown through the provider's classifier. */
+export async function classified<T>(classify: (err: unknown) => ProviderError, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw classify(err);
+  }
+}
+
+/** `pages()`, with a failure at any page rethrown through the provider's classifier. */
+export async function* classifiedPages<T>(
+  classify: (err: unknown) => ProviderError,
+  pages: () => AsyncIterable<T>,
+): AsyncGenerator<T> {
+  try {
+    yield* pages();
+  } catch (err) {
+    throw classify(err);
+  }
+}
+
 /** Retry-After is either seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
   if (!value) return undefined;

@@ -6,7 +6,12 @@ import { plainWords } from "../kit/errors.ts";
 import { classifyOutlookError } from "../kit/microsoft/errors.ts";
 import { GraphSession, encodeId } from "../kit/microsoft/graph.ts";
 import type { ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import { classifyingFailures, type CalendarInfo, type CalendarProvider, type WrittenEvent } from "../kit/calendar.ts";
+import {
+  classifyCalendarFailures,
+  type CalendarInfo,
+  type CalendarProvider,
+  type WrittenEvent,
+} from "../kit/calendar.ts";
 import { eventBody, graphEvent } from "./events.ts";
 import { PREFER, syncOutlookCalendar } from "./sync.ts";
 import meta from "./meta.ts";
@@ -140,7 +145,7 @@ export const outlookCalendarProvider: CalendarProvider = {
     grantProvider: "outlook",
     requiredScope: "Calendars.ReadWrite",
   },
-  ...classifyingFailures(
+  ...classifyCalendarFailures(
     { listCalendars, syncEvents: syncOutlookCalendar, createEvent, updateEvent, deleteEvent },
     classifyOutlookError,
   ),

@@ -3,7 +3,14 @@
 import { smokeChecks } from "../kit/smoke.ts";
 import { z } from "zod";
 import { ProviderError, plainWords } from "../kit/errors.ts";
-import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
+import {
+  classifyChannelFailures,
+  type ChannelProvider,
+  type NewAccount,
+  type ProviderAccount,
+  type ProviderEnv,
+  type SmokeResult,
+} from "../kit/channel.ts";
 import { defaultRedirectUri, ROUTE, SCOPES } from "../kit/microsoft/config.ts";
 import { classifyOutlookError } from "../kit/microsoft/errors.ts";
 import { GraphSession } from "../kit/microsoft/graph.ts";
@@ -103,20 +110,7 @@ export const outlookProvider: ChannelProvider = {
     exchangeCode,
     redirectUri: defaultRedirectUri,
   },
-  async *sync(env, account, cursor, opts) {
-    try {
-      yield* syncOutlook(env, account, cursor, opts);
-    } catch (err) {
-      throw classifyOutlookError(err);
-    }
-  },
-  async send(env, account, draft) {
-    try {
-      return await sendOutlook(env, account, draft);
-    } catch (err) {
-      throw classifyOutlookError(err);
-    }
-  },
+  ...classifyChannelFailures({ sync: syncOutlook, send: sendOutlook }, classifyOutlookError),
   // The identity platform has no revocation endpoint for auth-code grants: disconnecting
   // means the inbox drops the stored tokens (the user can also remove Tatu at
   // https://account.live.com/consent/Manage). Nothing to call here.

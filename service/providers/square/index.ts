@@ -7,7 +7,7 @@
 // the same code runs against the stand-in (standins/square).
 import { plainWords } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
-import { classifyingFailures, type CalendarInfo, type CalendarProvider } from "../kit/calendar.ts";
+import { classifyCalendarFailures, type CalendarInfo, type CalendarProvider } from "../kit/calendar.ts";
 import { accountClient } from "./config.ts";
 import { squareConnect } from "./connect.ts";
 import { bookableMembers, listLocations } from "./directory.ts";
@@ -57,7 +57,7 @@ export function createSquareProvider(overrides: Partial<SyncTuning> = {}): Calen
   return {
     ...meta,
     connect: squareConnect,
-    ...classifyingFailures(
+    ...classifyCalendarFailures(
       {
         listCalendars,
         syncEvents: (env, account, calendarId, cursor, opts) =>

@@ -2,7 +2,13 @@
 // Twilio account (TWILIO_*, assigned to it by an admin) or of its own Twilio account.
 // Texts arrive by webhook (webhook.ts); sync() only catches up on what a webhook missed.
 import { plainWords } from "../kit/errors.ts";
-import type { ChannelProvider, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
+import {
+  classifyChannelFailures,
+  type ChannelProvider,
+  type ProviderAccount,
+  type ProviderEnv,
+  type SmokeResult,
+} from "../kit/channel.ts";
 import { TwilioSession } from "../kit/twilio/session.ts";
 import { accountCredentials, inboundWebhookUrl, ownCredentials } from "../kit/twilio/config.ts";
 import { twilioConnect } from "./connect.ts";
@@ -61,20 +67,7 @@ export const twilioProvider: ChannelProvider & ProviderDefinition = {
   // Inbound MMS pictures are stored; sending pictures needs public media URLs (not yet).
   capabilities: { attachments: false, webhooks: true },
   connect: twilioConnect,
-  async *sync(env, account, cursor, opts) {
-    try {
-      yield* syncTwilio(env, account, cursor, opts);
-    } catch (err) {
-      throw classifyTwilioError(err);
-    }
-  },
-  async send(env, account, draft) {
-    try {
-      return await sendTwilio(env, account, draft);
-    } catch (err) {
-      throw classifyTwilioError(err);
-    }
-  },
+  ...classifyChannelFailures({ sync: syncTwilio, send: sendTwilio }, classifyTwilioError),
   // The number stays on its Twilio account and its webhook is left in place (a reconnect needs
   // it). Nothing to revoke: the stored credentials are dropped by the disconnect itself.
   async disconnect() {},

@@ -2,13 +2,14 @@
 // expire), v2 dm_events polling, replies into the conversation. See sync.ts for the cursor.
 import { z } from "zod";
 import { ProviderError, plainWords } from "../kit/errors.ts";
-import type {
-  ChannelProvider,
-  NewAccount,
-  OAuth1Connect,
-  ProviderAccount,
-  ProviderEnv,
-  SmokeResult,
+import {
+  classifyChannelFailures,
+  type ChannelProvider,
+  type NewAccount,
+  type OAuth1Connect,
+  type ProviderAccount,
+  type ProviderEnv,
+  type SmokeResult,
 } from "../kit/channel.ts";
 import { accountClient, rebase, ROUTE, twitterClient } from "./client.ts";
 import { classifyTwitterError } from "./errors.ts";
@@ -116,20 +117,7 @@ export const twitterProvider: ChannelProvider = {
   // Photos arrive with synced DMs; sending attachments is not supported (see send.ts).
   capabilities: { attachments: false, webhooks: false },
   connect,
-  async *sync(env, account, cursor, opts) {
-    try {
-      yield* syncTwitter(env, account, cursor, opts);
-    } catch (err) {
-      throw classifyTwitterError(err);
-    }
-  },
-  async send(env, account, draft) {
-    try {
-      return await sendTwitter(env, account, draft);
-    } catch (err) {
-      throw classifyTwitterError(err);
-    }
-  },
+  ...classifyChannelFailures({ sync: syncTwitter, send: sendTwitter }, classifyTwitterError),
   disconnect,
   classifyError: classifyTwitterError,
   smoke,
