@@ -8,6 +8,7 @@ import { ProviderError, parseRetryAfter } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import { RedirectLimitError, refusalOf, type OutboundGuard } from "../../security/outbound/guard.ts";
 import { caldavGuard, defaultServerUrl, ICLOUD_CALDAV_URL, serverRefusal } from "./server-guard.ts";
+import { storedCredentials } from "../kit/credentials.ts";
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 5;
@@ -64,12 +65,11 @@ export function credsFor(env: ProviderEnv, input: AppleCredentials): Creds {
 
 /** Stored credentials of a connected account; unreadable ones need a reconnect, not retries. */
 export function credentialsOf(env: ProviderEnv, account: ProviderAccount): Creds {
-  const parsed = credentialsSchema.safeParse(account.credentials);
-  if (!parsed.success)
-    throw new ProviderError("auth", "The stored Apple Calendar sign-in is incomplete. Reconnect the account.", {
-      code: "CREDENTIALS_INVALID",
-    });
-  return credsFor(env, parsed.data);
+  const stored = storedCredentials(credentialsSchema, account, {
+    message: "The stored Apple Calendar sign-in is incomplete. Reconnect the account.",
+    code: "CREDENTIALS_INVALID",
+  });
+  return credsFor(env, stored);
 }
 
 /** An HTTP answer ≥ 400. `condition` is the DAV precondition named in the error body, if any. */

@@ -43,14 +43,9 @@ export function createGmailProvider(overrides: Partial<GmailTuning> = {}): Chann
     },
 
     async smoke(env, account): Promise<SmokeResult> {
-      const { run, result } = smokeChecks((err) => classifyGmailError(err).message);
-      let session: GmailSession | undefined;
-      await run("credentials", async () => {
-        session = new GmailSession(env, account);
-        return undefined;
-      });
-      if (session) {
-        const s = session;
+      const { run, open, result } = smokeChecks((err) => classifyGmailError(err).message);
+      const s = await open("credentials", () => new GmailSession(env, account));
+      if (s) {
         await run("users.getProfile", async () => {
           const p = await s.call((g) => g.users.getProfile({ userId: "me" }));
           if (p.emailAddress?.toLowerCase() !== account.address.toLowerCase())

@@ -123,14 +123,9 @@ export function createGoogleCalendarProvider(overrides: Partial<GoogleCalendarTu
     },
 
     async smoke(env, account): Promise<SmokeResult> {
-      const { run, result } = smokeChecks((err) => classifyCalendarError(err).message);
-      let session: CalendarSession | undefined;
-      await run("credentials", async () => {
-        session = new CalendarSession(env, account);
-        return undefined;
-      });
-      if (session) {
-        const s = session;
+      const { run, open, result } = smokeChecks((err) => classifyCalendarError(err).message);
+      const s = await open("credentials", () => new CalendarSession(env, account));
+      if (s) {
         await run(
           "calendarList.list",
           async () => `${(await s.call((c) => c.calendarList.list({ maxResults: 250 }))).items?.length ?? 0} calendars`,

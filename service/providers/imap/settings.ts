@@ -4,8 +4,8 @@
 // --rehearse` the same).
 import { z } from "zod";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
-import { ProviderError } from "../kit/errors.ts";
 import { presetIds, presetOf, type PresetId } from "./presets.ts";
+import { storedCredentials } from "../kit/credentials.ts";
 
 export interface Endpoint {
   host: string;
@@ -132,10 +132,8 @@ export function endpoints(env: ProviderEnv, creds: Credentials): { imap: Endpoin
 
 /** Stored credentials of a connected account; unreadable ones need a reconnect, not retries. */
 export function credentialsOf(account: ProviderAccount): Credentials {
-  const parsed = credentialsSchema.safeParse(account.credentials);
-  if (!parsed.success)
-    throw new ProviderError("auth", "The stored mail sign-in is incomplete. Reconnect the account.", {
-      code: "CREDENTIALS_INVALID",
-    });
-  return parsed.data;
+  return storedCredentials(credentialsSchema, account, {
+    message: "The stored mail sign-in is incomplete. Reconnect the account.",
+    code: "CREDENTIALS_INVALID",
+  });
 }

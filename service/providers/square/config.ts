@@ -4,8 +4,8 @@
 import type { SquareClient } from "square";
 import { z } from "zod";
 import { loadSquareSdk } from "./sdk.ts";
-import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
+import { storedCredentials } from "../kit/credentials.ts";
 
 export const ROUTE = "square";
 
@@ -46,12 +46,10 @@ export const credentialsSchema = z.object({
 export type SquareCredentials = z.output<typeof credentialsSchema>;
 
 export function credentialsOf(account: ProviderAccount): SquareCredentials {
-  const parsed = credentialsSchema.safeParse(account.credentials);
-  if (!parsed.success)
-    throw new ProviderError("auth", "The saved Square connection is incomplete. Reconnect Square Appointments.", {
-      code: "SQUARE_CREDENTIALS_INVALID",
-    });
-  return parsed.data;
+  return storedCredentials(credentialsSchema, account, {
+    message: "The saved Square connection is incomplete. Reconnect Square Appointments.",
+    code: "SQUARE_CREDENTIALS_INVALID",
+  });
 }
 
 export async function accountClient(

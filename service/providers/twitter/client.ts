@@ -18,6 +18,7 @@ import {
 } from "twitter-api-v2";
 import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
+import { storedCredentials } from "../kit/credentials.ts";
 
 export const SDK_ORIGIN = "https://api.x.com";
 export const ROUTE = "twitter";
@@ -95,12 +96,10 @@ export function twitterClient(
 }
 
 export function accountCredentials(account: ProviderAccount): TwitterCredentials {
-  const parsed = credentialsSchema.safeParse(account.credentials);
-  if (!parsed.success)
-    throw new ProviderError("auth", "The stored X credentials are incomplete. Reconnect the account.", {
-      code: "TWITTER_CREDENTIALS_MISSING",
-    });
-  return parsed.data;
+  return storedCredentials(credentialsSchema, account, {
+    message: "The stored X credentials are incomplete. Reconnect the account.",
+    code: "TWITTER_CREDENTIALS_MISSING",
+  });
 }
 
 export function accountClient(

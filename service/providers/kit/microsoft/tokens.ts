@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ProviderError, parseRetryAfter } from "../errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { clientCredentials, loginBase, SCOPES } from "./config.ts";
+import { storedCredentials } from "../credentials.ts";
 
 export const credentialsSchema = z.object({
   accessToken: z.string().min(1),
@@ -164,12 +165,10 @@ export class TokenManager {
     private readonly env: ProviderEnv,
     private readonly account: ProviderAccount,
   ) {
-    const parsed = credentialsSchema.safeParse(account.credentials);
-    if (!parsed.success)
-      throw new ProviderError("auth", "The stored Outlook connection is incomplete. Reconnect the account.", {
-        code: "OUTLOOK_CREDENTIALS_INVALID",
-      });
-    this.creds = parsed.data;
+    this.creds = storedCredentials(credentialsSchema, account, {
+      message: "The stored Outlook connection is incomplete. Reconnect the account.",
+      code: "OUTLOOK_CREDENTIALS_INVALID",
+    });
   }
 
   async accessToken(): Promise<string> {
