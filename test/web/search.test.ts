@@ -9,7 +9,17 @@ import { beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { newContext, POLL, screenshots, startTileStub, tileConfigScript, type TileStub, webSuite } from "./support.ts";
+import {
+  newContext,
+  POLL,
+  screenshots,
+  startTileStub,
+  textOf,
+  textsOf,
+  tileConfigScript,
+  type TileStub,
+  webSuite,
+} from "./support.ts";
 
 const PNG = Buffer.from(
   "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
@@ -166,16 +176,7 @@ it("shows artists on the map and in the list, filters by style, searches the mov
   await page.getByRole("link", { name: "Mira Blackwork" }).click();
   await page.waitForURL(new RegExp(`/artists/${ids.mira}$`));
   const profile = page.getByTestId("artist-profile");
-  await expect
-    .poll(
-      () =>
-        profile
-          .getByRole("heading", { level: 1 })
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toBe("Mira Blackwork");
+  await expect.poll(() => textOf(profile.getByRole("heading", { level: 1 })), POLL).toBe("Mira Blackwork");
   expect(await profile.innerText()).toMatch(/Nadel Studio[\s\S]*Blackwork[\s\S]*Fine Line[\s\S]*Bold black work/);
   const img = profile.getByRole("img", { name: "Koi, healed" });
   await expect
@@ -207,15 +208,6 @@ it("the style list the filters offer is the API's vocabulary", async () => {
 
   // An unknown style in a shared link is the API's clear 400, shown — not a blank page.
   await page.goto(`/artists?bbox=${BERLIN_BBOX}&style=steampunk`);
-  await expect
-    .poll(
-      () =>
-        page
-          .getByRole("alert")
-          .allInnerTexts()
-          .then((t) => t.join(" ")),
-      POLL,
-    )
-    .toMatch(/Unknown style/);
+  await expect.poll(() => textsOf(page.getByRole("alert")), POLL).toMatch(/Unknown style/);
   await context.close();
 });
