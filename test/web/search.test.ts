@@ -15,7 +15,6 @@ import {
   screenshots,
   startTileStub,
   textOf,
-  textsOf,
   tileConfigScript,
   type TileStub,
   webSuite,
@@ -208,6 +207,15 @@ it("the style list the filters offer is the API's vocabulary", async () => {
 
   // An unknown style in a shared link is the API's clear 400, shown — not a blank page.
   await page.goto(`/artists?bbox=${BERLIN_BBOX}&style=steampunk`);
-  await expect.poll(() => textsOf(page.getByRole("alert")), POLL).toMatch(/Unknown style/);
+  await expect
+    .poll(
+      () =>
+        page
+          .getByRole("alert")
+          .allInnerTexts()
+          .then((t) => t.join(" ")),
+      POLL,
+    )
+    .toMatch(/Unknown style/);
   await context.close();
 });
