@@ -3,11 +3,11 @@
 // when the session expires, and refunded or kept by the artist's cancellation policy.
 import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startStripeStandIn, type StripeStandIn } from "../../standins/stripe/index.ts";
+import type { StripeStandIn } from "../../standins/stripe/index.ts";
 import type { TestApp } from "../helpers/app.ts";
-import { signedInUser } from "../helpers/accounts.ts";
 import { until } from "../helpers/realtime.ts";
-import { startBookingApp, type BookableArtist } from "../helpers/booking.ts";
+import type { BookableArtist } from "../helpers/booking.ts";
+import { offeredRequest, startDepositBookingApp } from "../helpers/booking-requests.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
@@ -24,19 +24,13 @@ async function book(start: string): Promise<{
   customer: { client: HttpClient };
   accepted: { appointmentId: string; status: string; checkoutUrl?: string };
 }> {
-  const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", {
-    artistId: artist.userId,
+  const { customer, requestId, offer } = await offeredRequest(app, artist, serviceId, start, {
     idea: "Dragon",
     placement: "back",
     size: "30 cm",
   });
-  const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
-    serviceId,
-    slots: [{ start }],
-  });
   expect(offer.body.depositCents).toBe(5000);
-  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
+  const accepted = await customer.client.post(`/api/bookings/requests/${requestId}/accept`, { start });
   expect(accepted.status).toBe(201);
   return { customer, accepted: accepted.body };
 }
@@ -45,8 +39,7 @@ const sessionFor = (appointmentId: string) =>
   stripe.sessions().find((s) => s.metadata.appointmentId === appointmentId)!;
 
 suiteResources(async (track) => {
-  stripe = track(await startStripeStandIn());
-  ({ app, artist } = await startBookingApp(track, stripe.env(), {
+  ({ stripe, app, artist } = await startDepositBookingApp(track, {
     zone: ZONE,
     name: "Jo",
     cancelNoticeHours: 48,

@@ -4,11 +4,11 @@
 // deposit session follows the artist's policy (refunded with enough notice, kept without).
 import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
-import { startStripeStandIn, type StripeStandIn } from "../../standins/stripe/index.ts";
+import type { StripeStandIn } from "../../standins/stripe/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { until } from "../helpers/realtime.ts";
-import { startBookingApp, type BookableArtist } from "../helpers/booking.ts";
+import { acceptAndPayDeposit, offeredRequest, startDepositBookingApp } from "../helpers/booking-requests.ts";
+import type { BookableArtist } from "../helpers/booking.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
@@ -20,48 +20,33 @@ let serviceId: string;
 const ZONE = "Europe/Berlin";
 const at = (days: number, h: number) =>
   DateTime.now().setZone(ZONE).plus({ days }).startOf("day").set({ hour: h }).toUTC().toISO()!;
-const webhookUrl = () => `${app.url}/api/webhooks/stripe`;
 const appointment = (client: HttpClient, id: string) => client.get(`/api/bookings/appointments/${id}`);
 
 /** Request → offer → accept → deposit paid through the verified webhook. */
 async function paidProject(
   start: string,
 ): Promise<{ customer: User; appointmentId: string; projectId: string; requestId: string }> {
-  const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", {
-    artistId: artist.userId,
-    idea: "Full sleeve, koi and waves",
-    placement: "left arm",
-    size: "sleeve",
-  });
-  const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
+  const { customer, requestId, offer } = await offeredRequest(
+    app,
+    artist,
     serviceId,
-    slots: [{ start }],
-    title: "Koi sleeve",
-  });
-  expect(offer.body.depositCents).toBe(8000);
-  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
-  expect(accepted.body).toMatchObject({ status: "pending_deposit", checkoutUrl: expect.any(String) });
-  const { appointmentId } = accepted.body;
-  const session = stripe.sessions().find((s) => s.metadata.appointmentId === appointmentId)!;
-  expect((await stripe.completeCheckout(session.id, webhookUrl())).status).toBe(200);
-  await until(
-    async () => (await appointment(customer.client, appointmentId)).body.status === "confirmed",
-    5000,
-    "the deposit confirmation",
+    start,
+    { idea: "Full sleeve, koi and waves", placement: "left arm", size: "sleeve" },
+    { title: "Koi sleeve" },
   );
+  expect(offer.body.depositCents).toBe(8000);
+  const appointmentId = await acceptAndPayDeposit(app, stripe, customer, requestId, start);
   const first = (await appointment(customer.client, appointmentId)).body;
   expect(first.project).toMatchObject({
     depositStatus: "paid",
     depositCents: 8000,
     depositAppointmentId: appointmentId,
   });
-  return { customer, appointmentId, projectId: first.project.id, requestId: req.body.id };
+  return { customer, appointmentId, projectId: first.project.id, requestId };
 }
 
 suiteResources(async (track) => {
-  stripe = track(await startStripeStandIn());
-  ({ app, artist } = await startBookingApp(track, stripe.env(), {
+  ({ stripe, app, artist } = await startDepositBookingApp(track, {
     zone: ZONE,
     name: "Mo",
     cancelNoticeHours: 48,
@@ -194,22 +179,16 @@ describe("multi-session project with one deposit", () => {
   });
 
   it("sessions are only added once the customer has booked the project", async () => {
-    const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", {
-      artistId: artist.userId,
+    const { requestId } = await offeredRequest(app, artist, serviceId, at(40, 10), {
       idea: "Back piece, phoenix",
       placement: "back",
       size: "40 cm",
     });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
-      serviceId,
-      slots: [{ start: at(40, 10) }],
-    });
-    const projectId = (await artist.client.get(`/api/bookings/requests/${req.body.id}`)).body.project.id;
+    const projectId = (await artist.client.get(`/api/bookings/requests/${requestId}`)).body.project.id;
     // Offered but not accepted: the customer has agreed to nothing yet.
     const early = await artist.client.post("/api/bookings/appointments", { projectId, serviceId, start: at(41, 10) });
     expect([early.status, early.body.error?.code]).toEqual([409, "PROJECT_NOT_BOOKED"]);
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/decline`, { reason: "fully booked" });
+    await artist.client.post(`/api/bookings/requests/${requestId}/decline`, { reason: "fully booked" });
     const declined = await artist.client.post("/api/bookings/appointments", {
       projectId,
       serviceId,

@@ -4,11 +4,11 @@
 // for, a missed appointment cannot be moved by the customer, and no start may lie in the past
 // or beyond the booking horizon (BOOKING_HORIZON_DAYS) — for offers, sessions and reschedules.
 import { describe, expect, it } from "vitest";
-import { startStripeStandIn, type StripeStandIn } from "../../standins/stripe/index.ts";
+import type { StripeStandIn } from "../../standins/stripe/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { until } from "../helpers/realtime.ts";
-import { startBookingApp, type BookableArtist } from "../helpers/booking.ts";
+import { acceptAndPayDeposit, offeredRequest, startDepositBookingApp } from "../helpers/booking-requests.ts";
+import type { BookableArtist } from "../helpers/booking.ts";
 import { suiteResources } from "../helpers/suite.ts";
 import type { HttpClient } from "../helpers/http.ts";
 
@@ -22,36 +22,20 @@ const HOUR = 3_600_000,
 const HORIZON_DAYS = 200;
 /** A whole hour `h` hours from now (the artist works around the clock, in UTC). */
 const ahead = (ms: number) => new Date(Math.ceil((Date.now() + ms) / HOUR) * HOUR).toISOString();
-const webhookUrl = () => `${app.url}/api/webhooks/stripe`;
 const appointment = async (client: HttpClient, id: string) =>
   (await client.get(`/api/bookings/appointments/${id}`)).body;
 const same = (a: string, b: string) => new Date(a).getTime() === new Date(b).getTime();
 
 /** Request → offer → accept → deposit paid through the verified webhook. */
 async function paidAppointment(start: string): Promise<{ customer: User; appointmentId: string; requestId: string }> {
-  const customer = await signedInUser(app, { role: "customer" });
-  const req = await customer.client.post("/api/bookings/requests", {
-    artistId: artist.userId,
+  const { customer, requestId, offer } = await offeredRequest(app, artist, serviceId, start, {
     idea: "Swallow, fine line",
     placement: "wrist",
     size: "5 cm",
   });
-  const offer = await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
-    serviceId,
-    slots: [{ start }],
-  });
   expect(offer.status, offer.text).toBe(200);
-  const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start });
-  expect(accepted.body).toMatchObject({ status: "pending_deposit", checkoutUrl: expect.any(String) });
-  const { appointmentId } = accepted.body;
-  const session = stripe.sessions().find((s) => s.metadata.appointmentId === appointmentId)!;
-  expect((await stripe.completeCheckout(session.id, webhookUrl())).status).toBe(200);
-  await until(
-    async () => (await appointment(customer.client, appointmentId)).status === "confirmed",
-    5000,
-    "the deposit confirmation",
-  );
-  return { customer, appointmentId, requestId: req.body.id };
+  const appointmentId = await acceptAndPayDeposit(app, stripe, customer, requestId, start);
+  return { customer, appointmentId, requestId };
 }
 const refundsFor = (appointmentId: string) => {
   const paidWith = stripe.sessions().find((s) => s.metadata.appointmentId === appointmentId)!;
@@ -59,10 +43,8 @@ const refundsFor = (appointmentId: string) => {
 };
 
 suiteResources(async (track) => {
-  stripe = track(await startStripeStandIn());
-  ({ app, artist } = await startBookingApp(
+  ({ stripe, app, artist } = await startDepositBookingApp(
     track,
-    { ...stripe.env(), BOOKING_HORIZON_DAYS: String(HORIZON_DAYS) },
     {
       zone: "UTC",
       name: "Ro",
@@ -70,6 +52,7 @@ suiteResources(async (track) => {
       cancelNoticeHours: 48,
       service: { name: "Small piece", durationMinutes: 60, depositCents: 5000 },
     },
+    { BOOKING_HORIZON_DAYS: String(HORIZON_DAYS) },
   ));
   serviceId = artist.serviceId;
 });

@@ -9,6 +9,7 @@ import { QUEUE_NAME, redisConnection } from "../../service/jobs/queue.ts";
 import { startSquareStandIn, type MerchantHandle, type SquareStandIn } from "../../standins/square/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
+import { offeredRequest } from "../helpers/booking-requests.ts";
 import type { HttpClient } from "../helpers/http.ts";
 import { until } from "../helpers/realtime.ts";
 
@@ -193,19 +194,13 @@ describe("/api/cron/sync-calendars with Redis", () => {
     square.failNext(1, { status: 503, match: "POST /v2/bookings", afterHandling: true });
     const stop = app.ctx.queue.startWorker(app.ctx, 1);
     try {
-      const customer = await signedInUser(app, { role: "customer" });
-      const req = await customer.client.post("/api/bookings/requests", {
-        artistId: kai.userId,
+      const { customer, requestId } = await offeredRequest(app, kai, serviceId, start.toISOString(), {
         idea: "Lighthouse",
         placement: "shin",
         size: "10 cm",
       });
-      await kai.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
-        serviceId,
-        slots: [{ start: start.toISOString() }],
-      });
       const { appointmentId } = (
-        await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: start.toISOString() })
+        await customer.client.post(`/api/bookings/requests/${requestId}/accept`, { start: start.toISOString() })
       ).body;
       await until(
         async () =>

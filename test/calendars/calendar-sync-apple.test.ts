@@ -10,19 +10,10 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { DateTime } from "luxon";
 import type { TestApp } from "../helpers/app.ts";
-import { signedInUser } from "../helpers/accounts.ts";
-import {
-  confirmedAppointment as bookAppointment,
-  expectDeletedInCalendar,
-  expectHealthyAndPrivate,
-  freeStarts as freeStartsOf,
-  startBookingApp,
-  syncNow,
-  type BookableArtist,
-} from "../helpers/booking.ts";
+import { expectDeletedInCalendar, expectHealthyAndPrivate, syncNow, type BookableArtist } from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
-import type { HttpClient } from "../helpers/http.ts";
+import { calendarSyncSuite, iso, ZONE } from "./sync-suite.ts";
 import { startCalDavPeer, type CalDavPeer } from "../../standins/peers/radicale.ts";
 
 let peer: CalDavPeer;
@@ -32,16 +23,12 @@ let connectionId: string;
 let calendar: string; // the Radicale calendar's URL
 const appleId = `studio.jo.${randomBytes(3).toString("hex")}@icloud.test`;
 const appPassword = "abcd-efgh-ijkl-mnop";
-const ZONE = "Europe/Berlin";
-const day = DateTime.now().setZone(ZONE).plus({ days: 7 }).startOf("day");
-const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()!;
-const iso = (v: string | Date) => new Date(v).toISOString();
+const suite = calendarSyncSuite(7, "Moth");
+const { at, freeStarts, appt, confirmedAppointment } = suite;
 const utcStamp = (v: string) => DateTime.fromISO(v).toUTC().toFormat("yyyyMMdd'T'HHmmss'Z'");
 const berlinWall = (v: string) => DateTime.fromISO(v).setZone(ZONE).toFormat("yyyyMMdd'T'HHmmss");
 
-const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
 const sync = () => syncNow(artist.client, connectionId);
-const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: { id } });
 
 /** An event as another client (Apple Calendar on the phone) writes it. */
 function ics(uid: string, start: string, end: string, summary: string): string {
@@ -68,13 +55,11 @@ async function tatuObject(appointmentId: string): Promise<string | undefined> {
   return res.status === 200 ? res.body : undefined;
 }
 
-const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Moth");
-
 suiteResources(async (track) => {
   peer = track(await startCalDavPeer());
   await peer.addUser(appleId, appPassword);
   calendar = await peer.makeCalendar(appleId, appPassword, "home", { displayName: "Home", timeZone: ZONE });
-  ({ app, artist } = await startBookingApp(track, peer.env(), { zone: ZONE, name: "Jo" }));
+  ({ app, artist } = await suite.start(track, peer.env(), "Jo"));
 }, 30_000);
 
 describe("Apple Calendar (CalDAV)", () => {

@@ -10,19 +10,10 @@ import { DateTime } from "luxon";
 import { TATU_PROPERTY_ID } from "../../service/providers/outlook-calendar/events.ts";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 import type { TestApp } from "../helpers/app.ts";
-import { signedInUser } from "../helpers/accounts.ts";
-import {
-  confirmedAppointment as bookAppointment,
-  expectDeletedInCalendar,
-  expectHealthyAndPrivate,
-  freeStarts as freeStartsOf,
-  startBookingApp,
-  syncNow,
-  type BookableArtist,
-} from "../helpers/booking.ts";
+import { expectDeletedInCalendar, expectHealthyAndPrivate, syncNow, type BookableArtist } from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
-import type { HttpClient } from "../helpers/http.ts";
+import { calendarSyncSuite, iso, ZONE } from "./sync-suite.ts";
 
 let ms: MicrosoftStandIn;
 let app: TestApp;
@@ -30,14 +21,9 @@ let artist: BookableArtist;
 let connectionId: string;
 let outlookCalendar: string; // Graph's id of the default calendar
 const mailbox = "studio.jo@outlook.com";
-const ZONE = "Europe/Berlin";
-const day = DateTime.now().setZone(ZONE).plus({ days: 5 }).startOf("day");
-const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()!;
-const iso = (v: string | Date) => new Date(v).toISOString();
-
-const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
+const suite = calendarSyncSuite(5, "Swallow");
+const { at, freeStarts, appt, confirmedAppointment } = suite;
 const sync = () => syncNow(artist.client, connectionId);
-const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: { id } });
 /** Tatu's events in Outlook for an appointment (by Tatu's extended property). */
 const tagged = (appointmentId: string) =>
   ms
@@ -54,13 +40,11 @@ const startOf = (e: { start: { dateTime: string; timeZone: string } }) => {
   return DateTime.fromISO(e.start.dateTime, { zone }).toUTC().toISO()!;
 };
 
-const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Swallow");
-
 suiteResources(async (track) => {
   ms = track(await startMicrosoftStandIn());
   ms.addUser(mailbox, { displayName: "Studio Jo" });
   outlookCalendar = ms.defaultCalendarId(mailbox);
-  ({ app, artist } = await startBookingApp(track, ms.env(), { zone: ZONE, name: "Jo" }));
+  ({ app, artist } = await suite.start(track, ms.env(), "Jo"));
 });
 
 describe("Outlook Calendar", () => {
@@ -92,14 +76,7 @@ describe("Outlook Calendar", () => {
       name: "Calendar",
     });
     connectionId = primary.id;
-    await until(
-      async () =>
-        (await artist.client.get("/api/calendars")).body.items.every(
-          (c: { lastSuccessAt: string | null }) => c.lastSuccessAt,
-        ),
-      5000,
-      "the first calendar sync",
-    );
+    await suite.untilEveryCalendarSynced();
     expect(await freeStarts()).not.toContain(iso(at(12)));
     expect(await freeStarts()).toContain(iso(at(11)));
   });

@@ -8,7 +8,6 @@
 // no iCalUID (Tatu's appointment id and UID ride in the booking's seller_note), and a
 // calendar is a team member of the studio, not a calendar list entry.
 import { describe, expect, it } from "vitest";
-import { DateTime } from "luxon";
 import {
   startSquareStandIn,
   type Booking,
@@ -16,42 +15,27 @@ import {
   type SquareStandIn,
 } from "../../standins/square/index.ts";
 import type { TestApp } from "../helpers/app.ts";
-import { signedInUser } from "../helpers/accounts.ts";
-import {
-  confirmedAppointment as bookAppointment,
-  expectDeletedInCalendar,
-  expectHealthyAndPrivate,
-  freeStarts as freeStartsOf,
-  startBookingApp,
-  syncNow,
-  type BookableArtist,
-} from "../helpers/booking.ts";
+import { expectDeletedInCalendar, expectHealthyAndPrivate, syncNow, type BookableArtist } from "../helpers/booking.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
-import type { HttpClient } from "../helpers/http.ts";
+import { calendarSyncSuite, iso, ZONE } from "./sync-suite.ts";
 
 let square: SquareStandIn;
 let studio: MerchantHandle;
 let app: TestApp;
 let artist: BookableArtist;
 let connectionId: string; // Kai's calendar: the artist's own
-const ZONE = "Europe/Berlin";
-const day = DateTime.now().setZone(ZONE).plus({ days: 6 }).startOf("day");
-const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()!;
-const iso = (v: string | Date) => new Date(v).toISOString();
 let jo: string, kai: string; // Square team member ids
 
-const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
+const suite = calendarSyncSuite(6, "Anchor");
+const { at, freeStarts, appt, confirmedAppointment } = suite;
 const sync = (id = connectionId) => syncNow(artist.client, id);
-const appt = (id: string) => app.ctx.db.appointment.findUniqueOrThrow({ where: { id } });
 const CANCELLED = ["CANCELLED_BY_SELLER", "CANCELLED_BY_CUSTOMER", "DECLINED"];
 /** Tatu's live Square bookings for an appointment (marked in the seller note). */
 const tagged = (appointmentId: string): Booking[] =>
   square
     .bookings(studio.merchantId)
     .filter((b) => b.seller_note.includes(`Tatu appointment: ${appointmentId}`) && !CANCELLED.includes(b.status));
-
-const confirmedAppointment = (start: string) => bookAppointment(app, artist, start, "Anchor");
 
 suiteResources(async (track) => {
   square = track(await startSquareStandIn());
@@ -63,7 +47,7 @@ suiteResources(async (track) => {
     services: [{ name: "Tattoo session", durationMinutes: 60, teamMemberIndexes: [0, 1] }],
   });
   [jo, kai] = studio.teamMemberIds as [string, string];
-  ({ app, artist } = await startBookingApp(track, { SQUARE_API_BASE_URL: square.url }, { zone: ZONE, name: "Kai" }));
+  ({ app, artist } = await suite.start(track, { SQUARE_API_BASE_URL: square.url }, "Kai"));
 });
 
 describe("Square Appointments", () => {
@@ -97,14 +81,7 @@ describe("Square Appointments", () => {
     expect(byName.Jo).toMatchObject({ provider: "square", isPrimary: true });
     expect(byName.Kai).toMatchObject({ provider: "square", isPrimary: false, timeZone: ZONE });
     connectionId = byName.Kai.id;
-    await until(
-      async () =>
-        (await artist.client.get("/api/calendars")).body.items.every(
-          (c: { lastSuccessAt: string | null }) => c.lastSuccessAt,
-        ),
-      5000,
-      "the first calendar syncs",
-    );
+    await suite.untilEveryCalendarSynced("the first calendar syncs");
     const free = await freeStarts();
     expect(free).not.toContain(iso(at(12)));
     expect(free).not.toContain(iso(at(16))); // every connected calendar counts as busy

@@ -2,37 +2,26 @@
 // time blocks availability, confirmed appointments are written to the primary calendar and
 // follow reschedules/cancellations, and changes made in the calendar are recorded.
 import { describe, expect, it } from "vitest";
-import { DateTime } from "luxon";
 import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
 import type { TestApp } from "../helpers/app.ts";
-import { signedInUser } from "../helpers/accounts.ts";
-import {
-  confirmedAppointment as bookAppointment,
-  expectHealthyAndPrivate,
-  freeStarts as freeStartsOf,
-  startBookingApp,
-  type BookableArtist,
-} from "../helpers/booking.ts";
+import { expectHealthyAndPrivate, type BookableArtist } from "../helpers/booking.ts";
+import { offeredRequest } from "../helpers/booking-requests.ts";
 import { until } from "../helpers/realtime.ts";
 import { suiteResources } from "../helpers/suite.ts";
-import type { HttpClient } from "../helpers/http.ts";
+import { calendarSyncSuite, iso } from "./sync-suite.ts";
 
 let google: GoogleStandIn;
 let app: TestApp;
 let artist: BookableArtist;
 let calendarId: string; // our connection id
 const mailbox = "studio.jo@gmail.test";
-const ZONE = "Europe/Berlin";
-const day = DateTime.now().setZone(ZONE).plus({ days: 5 }).startOf("day");
-const at = (h: number, m = 0) => day.set({ hour: h, minute: m }).toUTC().toISO()!;
-
-const freeStarts = () => freeStartsOf(app, artist.userId, at(9), at(19));
-const iso = (v: string) => new Date(v).toISOString();
+const suite = calendarSyncSuite(5, "Rose");
+const { at, freeStarts, appt, confirmedAppointment } = suite;
 
 suiteResources(async (track) => {
   google = track(await startGoogleStandIn());
   google.addMailbox(mailbox, { name: "Studio Jo" });
-  ({ app, artist } = await startBookingApp(track, google.env(), { zone: ZONE, name: "Jo" }));
+  ({ app, artist } = await suite.start(track, google.env(), "Jo"));
 });
 
 describe("Google Calendar", () => {
@@ -50,14 +39,7 @@ describe("Google Calendar", () => {
     expect(primary).toMatchObject({ provider: "google-calendar", status: "active" });
     calendarId = primary.id;
     // The first read runs right after connecting.
-    await until(
-      async () =>
-        (await artist.client.get("/api/calendars")).body.items.every(
-          (c: { lastSuccessAt: string | null }) => c.lastSuccessAt,
-        ),
-      5000,
-      "the first calendar sync",
-    );
+    await suite.untilEveryCalendarSynced();
   });
 
   it("busy time in the calendar is not offered; a deleted event frees it again after a lost sync token", async () => {
@@ -80,20 +62,7 @@ describe("Google Calendar", () => {
   });
 
   it("a confirmed appointment is written to the calendar, moved with it, and removed when cancelled", async () => {
-    const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", {
-      artistId: artist.userId,
-      idea: "Rose",
-      placement: "ankle",
-      size: "5 cm",
-    });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
-      serviceId: artist.serviceId,
-      slots: [{ start: at(11) }],
-    });
-    const accepted = await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(11) });
-    expect(accepted.body.status).toBe("confirmed");
-    const appointmentId = accepted.body.appointmentId;
+    const { appointmentId, customer } = await confirmedAppointment(at(11));
     const tagged = () =>
       google
         .calendarEvents(mailbox, mailbox)
@@ -110,61 +79,32 @@ describe("Google Calendar", () => {
     );
     // Synced back, Tatu's own event does not block a second time, and the appointment is in sync.
     await artist.client.post(`/api/calendars/${calendarId}/sync`);
-    expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState).toBe(
-      "synced",
-    );
+    expect((await appt(appointmentId)).calendarState).toBe("synced");
 
     await customer.client.post(`/api/bookings/appointments/${appointmentId}/cancel`, {});
     await until(() => tagged().length === 0, 5000, "the event removed");
   });
 
   it("an appointment's event deleted in the calendar is recorded on the appointment", async () => {
-    const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", {
-      artistId: artist.userId,
-      idea: "Star",
-      placement: "wrist",
-      size: "2 cm",
-    });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
-      serviceId: artist.serviceId,
-      slots: [{ start: at(10) }],
-    });
-    const { appointmentId } = (
-      await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(10) })
-    ).body;
-    await until(
-      async () =>
-        Boolean((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarEventId),
-      5000,
-      "the written event",
-    );
-    const { calendarEventId } = await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } });
+    const { appointmentId } = await confirmedAppointment(at(10));
+    await until(async () => Boolean((await appt(appointmentId)).calendarEventId), 5000, "the written event");
+    const { calendarEventId } = await appt(appointmentId);
     google.calendarEvent(mailbox, mailbox, { id: calendarEventId!, deleted: true });
     await artist.client.post(`/api/calendars/${calendarId}/sync`);
-    expect((await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState).toBe(
-      "deleted_in_calendar",
-    );
+    expect((await appt(appointmentId)).calendarState).toBe("deleted_in_calendar");
   });
 
   it("a write lost to a provider outage is retried by the next sync-calendars cron, once", async () => {
-    const customer = await signedInUser(app, { role: "customer" });
-    const req = await customer.client.post("/api/bookings/requests", {
-      artistId: artist.userId,
+    const { customer, requestId } = await offeredRequest(app, artist, artist.serviceId, at(14), {
       idea: "Moth",
       placement: "chest",
       size: "8 cm",
     });
-    await artist.client.post(`/api/bookings/requests/${req.body.id}/offer`, {
-      serviceId: artist.serviceId,
-      slots: [{ start: at(14) }],
-    });
     google.failNext(1, { status: 503, match: "/events" }); // Calendar is down for the write
     const { appointmentId } = (
-      await customer.client.post(`/api/bookings/requests/${req.body.id}/accept`, { start: at(14) })
+      await customer.client.post(`/api/bookings/requests/${requestId}/accept`, { start: at(14) })
     ).body;
-    const state = async () =>
-      (await app.ctx.db.appointment.findUniqueOrThrow({ where: { id: appointmentId } })).calendarState;
+    const state = async () => (await appt(appointmentId)).calendarState;
     await until(async () => google.requests().some((r) => r.status === 503), 5000, "the failed write");
     const tagged = () =>
       google
@@ -186,15 +126,6 @@ describe("Google Calendar", () => {
   }, 40_000);
 
   it("lists connections with health, and another user cannot touch them", async () => {
-    const list = await artist.client.get("/api/calendars");
-    expect(list.body.items.find((c: { id: string }) => c.id === calendarId)).toMatchObject({
-      lastError: null,
-      needsReconnect: false,
-      lastSuccessAt: expect.any(String),
-    });
-    const other = await signedInUser(app, { role: "artist" });
-    expect((await other.client.post(`/api/calendars/${calendarId}/sync`)).status).toBe(404);
-    expect((await other.client.delete(`/api/calendars/${calendarId}`)).status).toBe(404);
-    expect((await other.client.get("/api/calendars")).body.items).toEqual([]);
+    await expectHealthyAndPrivate(app, artist.client, calendarId);
   });
 });

@@ -9,6 +9,8 @@ import {
   POLL,
   screenshots,
   startTileStub,
+  textOf,
+  textsOf,
   tileConfigScript,
   type TileStub,
   webSuite,
@@ -66,16 +68,7 @@ it("an admin sees readiness and metrics and flips a switch; others are told the 
   const page = await loggedInPage(browser, app, admin.email);
   page.on("dialog", (d) => void d.accept("paused for the ops test"));
   await page.goto("/ops");
-  await expect
-    .poll(
-      () =>
-        page
-          .getByTestId("readiness")
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toBe("Ready");
+  await expect.poll(() => textOf(page.getByTestId("readiness")), POLL).toBe("Ready");
   await expect.poll(() => page.getByTestId("metrics").locator("tbody tr").count(), POLL).toBeGreaterThan(1);
   expect(await page.getByTestId("queue").innerText()).toMatch(/mode: inline/);
 
@@ -94,16 +87,7 @@ it("an admin sees readiness and metrics and flips a switch; others are told the 
   await expect.poll(() => toggle.isChecked(), POLL).toBe(false);
   // The change shows up in the switch history: switch, before → after, who, why.
   await expect
-    .poll(
-      () =>
-        page
-          .getByTestId("switch-history")
-          .locator("tbody tr")
-          .first()
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
+    .poll(() => textOf(page.getByTestId("switch-history").locator("tbody tr").first()), POLL)
     .toMatch(
       new RegExp(`cron\\.sync-messages\\s+on → off\\s+${ADMIN.replace(/[.+]/g, "\\$&")}\\s+paused for the ops test`),
     );
@@ -113,15 +97,6 @@ it("an admin sees readiness and metrics and flips a switch; others are told the 
   const other = await signedInUser(app, { role: "artist" });
   const p2 = await loggedInPage(browser, app, other.email);
   await p2.goto("/ops");
-  await expect
-    .poll(
-      () =>
-        p2
-          .getByRole("alert")
-          .allInnerTexts()
-          .then((t) => t.join(" ")),
-      POLL,
-    )
-    .toMatch(/for Tatu admins/);
+  await expect.poll(() => textsOf(p2.getByRole("alert")), POLL).toMatch(/for Tatu admins/);
   await p2.context().close();
 });

@@ -14,7 +14,7 @@ import { ingestMessages } from "../../service/inbox/ingest.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { DESKTOP, freshWebBuild, logIn, POLL } from "./support.ts";
+import { DESKTOP, freshWebBuild, logIn, POLL, textOf } from "./support.ts";
 
 const PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
@@ -140,7 +140,7 @@ it("a tracking pixel is not requested until the artist loads remote images; inli
   const page = await context.newPage();
   await page.goto(`/inbox/${m.conversationId}`);
   const body = page.frameLocator("iframe.message-html").locator("body");
-  await expect.poll(() => body.innerText().catch(() => ""), POLL).toContain("Hello from the newsletter");
+  await expect.poll(() => textOf(body), POLL).toContain("Hello from the newsletter");
   const frame = await messageFrame(page);
   // Every image of the message has finished (loaded or not): a remote fetch would have reached
   // the sender's server by now. It has heard nothing.
@@ -237,7 +237,7 @@ it("a hostile email runs no script: <img onerror>, <svg onload>, javascript: lin
   });
   await page.goto(`/inbox/${m.conversationId}`);
   const body = page.frameLocator("iframe.message-html").locator("body");
-  await expect.poll(() => body.innerText().catch(() => ""), POLL).toContain("Please see the invoice");
+  await expect.poll(() => textOf(body), POLL).toContain("Please see the invoice");
   await page.waitForLoadState("networkidle");
   const frame = await messageFrame(page);
   const dom = await frame.evaluate(() => ({

@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";
+import { loggedInPage, POLL, screenshots, textOf, textsOf, webSuite } from "./support.ts";
 
 let meta: MetaStandIn;
 let app: TestApp;
@@ -30,26 +30,9 @@ it("connects Facebook through its login, shows Messenger live, and explains the 
   await page.getByTestId("provider-facebook").getByRole("link", { name: "Connect Facebook" }).click();
   // Our /auth → Meta's dialog → our /callback → back on Integrations with the result.
   await page.waitForURL(/\/integrations\?.*connected=/);
+  await expect.poll(() => textsOf(page.getByRole("status")), POLL).toMatch(/Connected/);
   await expect
-    .poll(
-      () =>
-        page
-          .getByRole("status")
-          .allInnerTexts()
-          .then((t) => t.join(" ")),
-      POLL,
-    )
-    .toMatch(/Connected/);
-  await expect
-    .poll(
-      () =>
-        page
-          .getByTestId("provider-facebook")
-          .getByTestId("account")
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
+    .poll(() => textOf(page.getByTestId("provider-facebook").getByTestId("account")), POLL)
     .toContain("Black Lotus Tattoo");
   expect(await page.getByTestId("provider-instagram").getByTestId("account").innerText()).toContain("@blacklotus.ink");
 
@@ -95,28 +78,10 @@ it("connects Facebook through its login, shows Messenger live, and explains the 
 
   // Inside the window: replying is open, and the page says until when.
   await page.getByTestId("conversation").filter({ hasText: "walk-ins" }).click();
-  await expect
-    .poll(
-      () =>
-        page
-          .getByTestId("reply-window")
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toMatch(/within 24 hours[\s\S]*reply until/);
+  await expect.poll(() => textOf(page.getByTestId("reply-window")), POLL).toMatch(/within 24 hours[\s\S]*reply until/);
   await page.getByLabel(/Reply via/).fill("Walk-ins on Saturdays!");
   await page.getByRole("button", { name: "Send" }).click();
-  await expect
-    .poll(
-      () =>
-        page
-          .locator(".message.outbound .pill")
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toMatch(/sent|delivered|read/);
+  await expect.poll(() => textOf(page.locator(".message.outbound .pill")), POLL).toMatch(/sent|delivered|read/);
   expect(meta.sent(fbPage.id)).toEqual([
     expect.objectContaining({ recipientId: fresh, text: "Walk-ins on Saturdays!" }),
   ]);
@@ -124,14 +89,7 @@ it("connects Facebook through its login, shows Messenger live, and explains the 
   // After it: explained, and the reply box is off.
   await page.getByTestId("conversation").filter({ hasText: "Still free in May?" }).click();
   await expect
-    .poll(
-      () =>
-        page
-          .getByTestId("reply-window")
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
+    .poll(() => textOf(page.getByTestId("reply-window")), POLL)
     .toMatch(/24-hour reply window closed[\s\S]*as soon as they write again/);
   expect(await page.getByLabel(/Reply via/).isDisabled()).toBe(true);
   await screenshots(page, "inbox-meta-window-closed");

@@ -10,7 +10,7 @@ import { launchBrowser } from "../helpers/browser.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { startMailPeer, type MailPeer } from "../../standins/peers/dovecot.ts";
-import { freshWebBuild, loggedInPage, POLL, screenshots } from "./support.ts";
+import { freshWebBuild, loggedInPage, POLL, screenshots, textOf, textsOf } from "./support.ts";
 
 // A real 1×1 PNG: the thread must show it as an image preview.
 const PNG = Buffer.from(
@@ -78,16 +78,7 @@ it("connects Yahoo, shows new mail live, and replies through SMTP with threading
   await yahoo.getByLabel("Yahoo email address").fill(artistMail);
   await yahoo.getByLabel("App password").fill("wrong-password-1");
   await yahoo.getByRole("button", { name: "Connect Yahoo" }).click();
-  await expect
-    .poll(
-      () =>
-        yahoo
-          .getByRole("alert")
-          .allInnerTexts()
-          .then((t) => t.join(" ")),
-      POLL,
-    )
-    .toMatch(/app password/i);
+  await expect.poll(() => textsOf(yahoo.getByRole("alert")), POLL).toMatch(/app password/i);
   await yahoo.getByLabel("App password").fill(appPassword);
   await yahoo.getByRole("button", { name: "Connect Yahoo" }).click();
   await expect
@@ -141,17 +132,7 @@ it("connects Yahoo, shows new mail live, and replies through SMTP with threading
   // The thread: text and the image attachment as a loaded preview.
   await row.click();
   await page.waitForURL(/\/inbox\/[0-9a-f-]{36}$/);
-  await expect
-    .poll(
-      () =>
-        page
-          .getByTestId("message")
-          .first()
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toContain("koi sleeve");
+  await expect.poll(() => textOf(page.getByTestId("message").first()), POLL).toContain("koi sleeve");
   const preview = page.getByRole("img", { name: "ref.png" });
   await expect
     .poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth).catch(() => 0), POLL)
@@ -162,17 +143,8 @@ it("connects Yahoo, shows new mail live, and replies through SMTP with threading
   await page.getByLabel("Attach files").setInputFiles({ name: "sketch.png", mimeType: "image/png", buffer: PNG });
   await page.getByRole("button", { name: "Send" }).click();
   const outbound = page.locator(".message.outbound");
-  await expect.poll(() => outbound.innerText().catch(() => ""), POLL).toContain("book a consult");
-  await expect
-    .poll(
-      () =>
-        outbound
-          .locator(".pill")
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toMatch(/sent/);
+  await expect.poll(() => textOf(outbound), POLL).toContain("book a consult");
+  await expect.poll(() => textOf(outbound.locator(".pill")), POLL).toMatch(/sent/);
   await screenshots(page, "inbox-thread");
 
   // What the customer's mail server received: a threaded reply with the attachment.

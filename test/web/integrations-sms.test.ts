@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";
+import { loggedInPage, POLL, screenshots, textOf, textsOf, webSuite } from "./support.ts";
 
 let twilio: TwilioStandIn, app: TestApp, browser: Browser;
 
@@ -25,7 +25,7 @@ it("offers the assigned Tatu number, connects your own Twilio account, and shows
   const page = await loggedInPage(browser, app, artist.email);
   await page.goto("/integrations");
   const card = page.getByTestId("provider-twilio");
-  await expect.poll(() => card.innerText().catch(() => ""), POLL).toMatch(/No Tatu number is assigned to you/);
+  await expect.poll(() => textOf(card), POLL).toMatch(/No Tatu number is assigned to you/);
 
   // An admin assigns the server's number: the card offers it, and it connects.
   const number = twilio.env().TWILIO_PHONE_NUMBER!;
@@ -42,16 +42,7 @@ it("offers the assigned Tatu number, connects your own Twilio account, and shows
   ).toBe(200);
   await page.reload();
   await card.getByRole("button", { name: `Connect ${number}` }).click();
-  await expect
-    .poll(
-      () =>
-        card
-          .getByTestId("account")
-          .allInnerTexts()
-          .then((t) => t.join(" ")),
-      POLL,
-    )
-    .toContain(number);
+  await expect.poll(() => textsOf(card.getByTestId("account")), POLL).toContain(number);
 
   // The rival connected this Twilio account's number first: the 409 is shown as the server said it.
   expect(
@@ -79,15 +70,6 @@ it("offers the assigned Tatu number, connects your own Twilio account, and shows
   });
   expect((await rival.client.delete(`/api/integrations/${held.id}`)).status).toBe(200);
   await card.getByRole("button", { name: "Connect my Twilio number" }).click();
-  await expect
-    .poll(
-      () =>
-        card
-          .getByTestId("account")
-          .allInnerTexts()
-          .then((t) => t.join(" ")),
-      POLL,
-    )
-    .toContain(ownNumber);
+  await expect.poll(() => textsOf(card.getByTestId("account")), POLL).toContain(ownNumber);
   await page.context().close();
 }, 90_000);

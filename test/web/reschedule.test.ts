@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";
-import { loggedInPage, POLL, screenshots, webSuite } from "./support.ts";
+import { loggedInPage, POLL, screenshots, textOf, webSuite } from "./support.ts";
 
 const HOUR = 3_600_000,
   DAY = 24 * HOUR;
@@ -101,16 +101,7 @@ it("a move inside the notice window waits for the artist, who approves it on the
   await card.getByRole("button", { name: "Reschedule" }).click();
   await card.getByLabel("New time").fill(localInput(wanted));
   await card.getByRole("button", { name: "Ask for this time" }).click();
-  await expect
-    .poll(
-      () =>
-        card
-          .getByTestId("reschedule-pending")
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toMatch(/Awaiting artist approval/);
+  await expect.poll(() => textOf(card.getByTestId("reschedule-pending")), POLL).toMatch(/Awaiting artist approval/);
   await screenshots(cp, "my-bookings-reschedule-pending");
   // Nothing moved yet.
   const waiting = await startOf(appointmentId);

@@ -9,7 +9,16 @@ import { beforeAll, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import type { TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
-import { newContext, POLL, screenshots, startTileStub, tileConfigScript, type TileStub, webSuite } from "./support.ts";
+import {
+  newContext,
+  POLL,
+  screenshots,
+  startTileStub,
+  textOf,
+  tileConfigScript,
+  type TileStub,
+  webSuite,
+} from "./support.ts";
 
 const PNG = Buffer.from(
   "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
@@ -166,16 +175,7 @@ it("shows artists on the map and in the list, filters by style, searches the mov
   await page.getByRole("link", { name: "Mira Blackwork" }).click();
   await page.waitForURL(new RegExp(`/artists/${ids.mira}$`));
   const profile = page.getByTestId("artist-profile");
-  await expect
-    .poll(
-      () =>
-        profile
-          .getByRole("heading", { level: 1 })
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toBe("Mira Blackwork");
+  await expect.poll(() => textOf(profile.getByRole("heading", { level: 1 })), POLL).toBe("Mira Blackwork");
   expect(await profile.innerText()).toMatch(/Nadel Studio[\s\S]*Blackwork[\s\S]*Fine Line[\s\S]*Bold black work/);
   const img = profile.getByRole("img", { name: "Koi, healed" });
   await expect

@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { launchBrowser } from "../helpers/browser.ts";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { PASSWORD } from "../helpers/accounts.ts";
-import { freshWebBuild, newContext, POLL, screenshots } from "./support.ts";
+import { freshWebBuild, newContext, POLL, screenshots, textOf } from "./support.ts";
 
 let app: TestApp;
 let browser: Browser;
@@ -52,16 +52,7 @@ it("a customer signs up, verifies from the emailed link, and logs in", async () 
   await screenshots(page, "login-error");
   await page.getByLabel("Password").fill(PASSWORD);
   await page.locator("#login-form").getByRole("button", { name: "Log in" }).click();
-  await expect
-    .poll(
-      () =>
-        page
-          .getByTestId("signed-in")
-          .innerText()
-          .catch(() => ""),
-      POLL,
-    )
-    .toContain(`${email}, customer`);
+  await expect.poll(() => textOf(page.getByTestId("signed-in")), POLL).toContain(`${email}, customer`);
   // A customer's navigation: search and their bookings, not the artist's inbox.
   await expect.poll(() => page.getByRole("navigation", { name: "Main" }).innerText()).toMatch(/My bookings/);
   expect(await page.getByRole("navigation", { name: "Main" }).innerText()).not.toMatch(/Inbox/);

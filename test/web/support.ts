@@ -1,11 +1,12 @@
 // Shared pieces of the browser tests: a fresh web build, Chromium pages signed in through the
-// real login API, screenshots at desktop and phone widths, and a local map-tile server.
+// real login API, the text a poll waits for, screenshots at desktop and phone widths, and a
+// local map-tile server.
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { ensureWebBuild } from "../../scripts/ensure-web-build.mjs";
 import { PASSWORD } from "../helpers/accounts.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
@@ -17,6 +18,11 @@ export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 740 };
 /** The service hashes passwords with scrypt and pages poll: seconds, not the default 1 s. */
 export const POLL = { timeout: 20_000, interval: 100 };
+
+/** For `expect.poll`: the locator's text, or "" while it is not on the page (yet). */
+export const textOf = (locator: Locator): Promise<string> => locator.innerText().catch(() => "");
+/** For `expect.poll`: the texts of everything the locator matches, joined by spaces. */
+export const textsOf = (locator: Locator): Promise<string> => locator.allInnerTexts().then((t) => t.join(" "));
 
 /** The browser tests run against the current sources, never a stale web/dist. */
 export async function freshWebBuild(): Promise<void> {
