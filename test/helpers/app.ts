@@ -95,3 +95,16 @@ export async function startTestApp(
     },
   };
 }
+
+/** A TestApp of its own for one test (other env, other limits), closed after `use` even when it throws. */
+export async function withTestApp<T>(
+  opts: Parameters<typeof startTestApp>[0],
+  use: (app: TestApp) => Promise<T>,
+): Promise<T> {
+  const app = await startTestApp(opts);
+  try {
+    return await use(app);
+  } finally {
+    await app.close();
+  }
+}
