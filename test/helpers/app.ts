@@ -10,6 +10,7 @@ import type { AppContext } from "../../service/context.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { startHttpServer } from "../../service/server.ts";
 import { HttpClient } from "./http.ts";
+import { until } from "./realtime.ts";
 import { isolatedDatabase } from "./global-setup.ts";
 import { captureDir, newLogFile, recordSecrets } from "./capture.ts";
 import { configuredSecrets, storedProviderSecrets } from "../security/secrets-scan.ts";
@@ -107,4 +108,13 @@ export async function withTestApp<T>(
   } finally {
     await app.close();
   }
+}
+
+/** Waits until `app` has processed every webhook of `source` it stored (none left "received"). */
+export function webhooksProcessed(app: TestApp, source: string, ms: number, what = "processing"): Promise<void> {
+  return until(
+    async () => (await app.ctx.db.webhookEvent.count({ where: { source, status: "received" } })) === 0,
+    ms,
+    what,
+  );
 }
