@@ -1,37 +1,21 @@
 // Logout and every other session revocation end what the session holds: its cookies are cleared
 // with the attributes they were set with (a `__Host-` cookie is only replaced when the clearing
 // Set-Cookie is `Secure; Path=/` too), and its WebSockets close — on every replica.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import { startTestApp, withTestApp, type TestApp } from "../helpers/app.ts";
 import { anotherSession, signedInUser } from "../helpers/accounts.ts";
-import { openSocket, type Socket } from "../helpers/realtime.ts";
-
-/** The close code, or a clear failure when the server leaves the socket open. */
-async function closeCode(sock: Socket, ms = 10_000): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the socket was still open ${ms} ms after the session ended`)), ms);
-  });
-  try {
-    return (await Promise.race([sock.closed, timeout])).code;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { closeCode, openSocket } from "../helpers/realtime.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  await app?.close();
+suiteResources(async (track) => {
+  app = track(await startTestApp());
 });
 
 describe("logout cookies", () => {
   it("with an https NEXTAUTH_URL, logout clears the __Host- cookies with Secure and Path=/", async () => {
-    const https = await startTestApp({ env: { NEXTAUTH_URL: "https://tatu.example.test" } });
-    try {
+    await withTestApp({ env: { NEXTAUTH_URL: "https://tatu.example.test" } }, async (https) => {
       const { client } = await signedInUser(https);
       expect(client.cookie("__Host-tatu_session")).toBeTruthy();
       const res = await client.post("/api/auth/logout", undefined, {
@@ -46,9 +30,7 @@ describe("logout cookies", () => {
         expect(c).toMatch(/;\s*Path=\//i);
         expect(c).not.toMatch(/Domain=/i);
       }
-    } finally {
-      await https.close();
-    }
+    });
   });
 });
 

@@ -1,14 +1,12 @@
 // The runbook's signup smoke checklist, against the real service and Postgres.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { latestVerificationToken, PASSWORD } from "../helpers/accounts.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  await app?.close();
+suiteResources(async (track) => {
+  app = track(await startTestApp());
 });
 
 describe("POST /api/auth/signup", () => {

@@ -1,8 +1,8 @@
 // Issue 15 item 3: someone who signs up with another person's address (an ADMIN_EMAILS one
 // included) never ends up holding a working login once the real owner acts — signs up too,
 // verifies, or resets the password. Plus password reset, change and "sign out everywhere".
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
+import { describe, expect, it } from "vitest";
+import { startTestApp, uniqueEmail, withTestApp, type TestApp } from "../helpers/app.ts";
 import {
   anotherSession,
   latestResetToken,
@@ -10,51 +10,33 @@ import {
   PASSWORD,
   signedInUser,
 } from "../helpers/accounts.ts";
-import { openSocket } from "../helpers/realtime.ts";
+import { closeCode, openSocket } from "../helpers/realtime.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 const ADMIN = uniqueEmail("boss");
 let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ env: { ADMIN_EMAILS: ADMIN } });
-});
-afterAll(async () => {
-  await app?.close();
+suiteResources(async (track) => {
+  app = track(await startTestApp({ env: { ADMIN_EMAILS: ADMIN } }));
 });
 
 const ATTACKER_PW = "attacker-knows-1";
 const OWNER_PW = "owner-chose-this-2";
 const NEW_PW = "brand-new-secret-3";
 const login = (email: string, password: string) => app.client().post("/api/auth/login", { email, password });
-
-async function waitClosed(sock: { closed: Promise<{ code: number }> }): Promise<number> {
-  let t: NodeJS.Timeout | undefined;
-  try {
-    return (
-      await Promise.race([
-        sock.closed,
-        new Promise<never>((_, rej) => {
-          t = setTimeout(() => rej(new Error("socket still open 10 s after its session was revoked")), 10_000);
-        }),
-      ])
-    ).code;
-  } finally {
-    clearTimeout(t);
-  }
-}
+const signup = (email: string, password: string, name: string, role: "artist" | "customer") =>
+  app.client().post("/api/auth/signup", { email, password, name, role });
+const resetPassword = (token: string, password: string) =>
+  app.client().post("/api/auth/reset-password", { token, password });
 
 describe("pre-registration takeover", () => {
   it("the owner's own signup for an address an attacker registered first wins once the owner verifies", async () => {
     const email = uniqueEmail("victim");
-    const attacker = await app
-      .client()
-      .post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" });
+    const attacker = await signup(email, ATTACKER_PW, "Mallory", "artist");
     expect(attacker.status).toBe(201);
     const attackerLink = await latestVerificationToken(app, email);
 
     // The owner signs up later: answered like any signup (no hint that the address was taken).
-    const owner = await app
-      .client()
-      .post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive Owner", role: "customer" });
+    const owner = await signup(email, OWNER_PW, "Olive Owner", "customer");
     expect(owner.status).toBe(201);
     expect(Object.keys(owner.body).sort()).toEqual(Object.keys(attacker.body).sort());
     const ownerLink = await latestVerificationToken(app, email);
@@ -71,17 +53,9 @@ describe("pre-registration takeover", () => {
   });
 
   it("an attacker who pre-registers an ADMIN_EMAILS address holds nothing once the owner resets the password", async () => {
-    expect(
-      (
-        await app
-          .client()
-          .post("/api/auth/signup", { email: ADMIN, password: ATTACKER_PW, name: "Mallory", role: "artist" })
-      ).status,
-    ).toBe(201);
+    expect((await signup(ADMIN, ATTACKER_PW, "Mallory", "artist")).status).toBe(201);
     expect((await app.client().post("/api/auth/forgot-password", { email: ADMIN })).status).toBe(202);
-    const reset = await app
-      .client()
-      .post("/api/auth/reset-password", { token: await latestResetToken(app, ADMIN), password: OWNER_PW });
+    const reset = await resetPassword(await latestResetToken(app, ADMIN), OWNER_PW);
     expect(reset.status, reset.text).toBe(200);
 
     expect((await login(ADMIN, ATTACKER_PW)).status).toBe(401);
@@ -92,14 +66,8 @@ describe("pre-registration takeover", () => {
 
   it("a second signup for an unverified address never changes the password until its own link is used", async () => {
     const email = uniqueEmail("pending");
-    expect(
-      (await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive", role: "customer" }))
-        .status,
-    ).toBe(201);
-    expect(
-      (await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" }))
-        .status,
-    ).toBe(201);
+    expect((await signup(email, OWNER_PW, "Olive", "customer")).status).toBe(201);
+    expect((await signup(email, ATTACKER_PW, "Mallory", "artist")).status).toBe(201);
     // The owner verifies with their own (first) link: the attacker's later signup is void.
     const ownerLink = (await app.client().get(`/api/dev/outbox?to=${encodeURIComponent(email)}`)).body.emails.at(-1)
       .links[0] as string;
@@ -112,33 +80,19 @@ describe("pre-registration takeover", () => {
 
   it("a resend for an address several signups used mails a choose-your-password link, not a verification of one of them", async () => {
     const email = uniqueEmail("twice");
-    expect(
-      (await app.client().post("/api/auth/signup", { email, password: ATTACKER_PW, name: "Mallory", role: "artist" }))
-        .status,
-    ).toBe(201);
-    expect(
-      (await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "Olive", role: "customer" }))
-        .status,
-    ).toBe(201);
+    expect((await signup(email, ATTACKER_PW, "Mallory", "artist")).status).toBe(201);
+    expect((await signup(email, OWNER_PW, "Olive", "customer")).status).toBe(201);
     expect((await app.client().post("/api/auth/resend-verification", { email })).status).toBe(202);
     const newest = (await app.client().get(`/api/dev/outbox?to=${encodeURIComponent(email)}`)).body.emails[0];
     expect(newest.links[0]).toMatch(/\/reset-password\?token=/);
-    expect(
-      (
-        await app
-          .client()
-          .post("/api/auth/reset-password", { token: await latestResetToken(app, email), password: NEW_PW })
-      ).status,
-    ).toBe(200);
+    expect((await resetPassword(await latestResetToken(app, email), NEW_PW)).status).toBe(200);
     expect((await login(email, ATTACKER_PW)).status).toBe(401);
     expect((await login(email, NEW_PW)).status).toBe(200);
   });
 
   it("a signup for a verified address still answers 409 EMAIL_TAKEN and changes nothing", async () => {
     const { email } = await signedInUser(app);
-    const res = await app
-      .client()
-      .post("/api/auth/signup", { email, password: ATTACKER_PW, name: "M", role: "artist" });
+    const res = await signup(email, ATTACKER_PW, "M", "artist");
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("EMAIL_TAKEN");
     expect((await login(email, PASSWORD)).status).toBe(200);
@@ -146,16 +100,13 @@ describe("pre-registration takeover", () => {
 
   it("admin rights need a password the owner set: a verified admin row without it is not an admin", async () => {
     const email = uniqueEmail("boss3");
-    const admin = await startTestApp({ env: { ADMIN_EMAILS: email } });
-    try {
+    await withTestApp({ env: { ADMIN_EMAILS: email } }, async (admin) => {
       const a = await signedInUser(admin, { email });
       expect((await a.client.get("/api/auth/me")).body.user.isAdmin).toBe(true);
       await admin.ctx.db.user.update({ where: { id: a.userId }, data: { passwordSetByOwnerAt: null } });
       expect((await a.client.get("/api/auth/me")).body.user.isAdmin).toBe(false);
       expect((await a.client.get("/api/admin/switches")).status).toBe(403);
-    } finally {
-      await admin.close();
-    }
+    });
   });
 });
 
@@ -182,35 +133,27 @@ describe("password reset", () => {
     await app.client().post("/api/auth/forgot-password", { email });
     const token = await latestResetToken(app, email);
 
-    const weak = await app.client().post("/api/auth/reset-password", { token, password: "short" });
+    const weak = await resetPassword(token, "short");
     expect(weak.status).toBe(400);
     expect(weak.body.error.fields.password).toMatch(/at least 8/);
 
-    const ok = await app.client().post("/api/auth/reset-password", { token, password: NEW_PW });
+    const ok = await resetPassword(token, NEW_PW);
     expect(ok.status).toBe(200);
     expect((await client.get("/api/auth/me")).status).toBe(401);
-    expect(await waitClosed(sock)).toBe(4001);
+    expect(await closeCode(sock)).toBe(4001);
     expect((await login(email, PASSWORD)).status).toBe(401);
     expect((await login(email, NEW_PW)).status).toBe(200);
 
-    const again = await app.client().post("/api/auth/reset-password", { token, password: "another-one-4" });
+    const again = await resetPassword(token, "another-one-4");
     expect(again.status).toBe(400);
     expect(again.body.error.code).toBe("TOKEN_USED");
   });
 
   it("reset verifies an address that was never verified", async () => {
     const email = uniqueEmail("never");
-    expect(
-      (await app.client().post("/api/auth/signup", { email, password: OWNER_PW, name: "N", role: "customer" })).status,
-    ).toBe(201);
+    expect((await signup(email, OWNER_PW, "N", "customer")).status).toBe(201);
     await app.client().post("/api/auth/forgot-password", { email });
-    expect(
-      (
-        await app
-          .client()
-          .post("/api/auth/reset-password", { token: await latestResetToken(app, email), password: NEW_PW })
-      ).status,
-    ).toBe(200);
+    expect((await resetPassword(await latestResetToken(app, email), NEW_PW)).status).toBe(200);
     expect((await login(email, NEW_PW)).status).toBe(200);
   });
 
@@ -222,29 +165,24 @@ describe("password reset", () => {
       where: { user: { email } },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
-    const expired = await app.client().post("/api/auth/reset-password", { token, password: NEW_PW });
+    const expired = await resetPassword(token, NEW_PW);
     expect(expired.status).toBe(400);
     expect(expired.body.error.code).toBe("TOKEN_EXPIRED");
-    expect(
-      (await app.client().post("/api/auth/reset-password", { token: "nope", password: NEW_PW })).body.error.code,
-    ).toBe("TOKEN_INVALID");
+    expect((await resetPassword("nope", NEW_PW)).body.error.code).toBe("TOKEN_INVALID");
     const bad = await app.client().post("/api/auth/reset-password", { password: NEW_PW });
     expect(bad.status).toBe(400);
     expect(bad.body.error.fields.token).toBeDefined();
   });
 
   it("limits reset emails per address (429 with Retry-After)", async () => {
-    const limited = await startTestApp({ env: { RATE_LIMIT_PASSWORD_RESET: "2/1h" } });
-    try {
+    await withTestApp({ env: { RATE_LIMIT_PASSWORD_RESET: "2/1h" } }, async (limited) => {
       const email = uniqueEmail("spam");
       expect((await limited.client().post("/api/auth/forgot-password", { email })).status).toBe(202);
       expect((await limited.client().post("/api/auth/forgot-password", { email })).status).toBe(202);
       const res = await limited.client().post("/api/auth/forgot-password", { email });
       expect(res.status).toBe(429);
       expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
-    } finally {
-      await limited.close();
-    }
+    });
   });
 });
 
@@ -265,7 +203,7 @@ describe("change password and sign out everywhere", () => {
     expect(ok.status, ok.text).toBe(200);
     expect((await client.get("/api/auth/me")).status).toBe(200);
     expect((await other.get("/api/auth/me")).status).toBe(401);
-    expect(await waitClosed(otherSock)).toBe(4001);
+    expect(await closeCode(otherSock)).toBe(4001);
     expect((await login(email, NEW_PW)).status).toBe(200);
   });
 
@@ -284,6 +222,6 @@ describe("change password and sign out everywhere", () => {
     expect(res.body.revoked).toBe(2);
     expect((await client.get("/api/auth/me")).status).toBe(401);
     expect((await other.get("/api/auth/me")).status).toBe(401);
-    expect(await waitClosed(sock)).toBe(4001);
+    expect(await closeCode(sock)).toBe(4001);
   });
 });

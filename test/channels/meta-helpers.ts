@@ -3,19 +3,19 @@
 // inbox-style dedup, and webhook requests signed with an HMAC computed here (node:crypto),
 // independent of the code under test.
 import { createHmac, randomBytes } from "node:crypto";
-import type {
-  ChannelProvider,
-  NewAccount,
-  OAuthConnect,
-  ProviderAccount,
-  ProviderEnv,
-  SyncOptions,
-  SyncPage,
-} from "../../service/providers/kit/channel.ts";
+import type { ChannelProvider, NewAccount, OAuthConnect, ProviderEnv } from "../../service/providers/kit/channel.ts";
 import type { RawWebhook } from "../../service/providers/kit/webhook.ts";
 import type { MetaStandIn } from "../../standins/meta/index.ts";
 
-import { drainInto, sha256, Store, testProviderEnv } from "../helpers/providers.ts";
+import {
+  drainSync,
+  followConsent,
+  sha256,
+  Store,
+  testAccount,
+  testProviderEnv,
+  type TestAccount,
+} from "../helpers/providers.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";
 export const REDIRECT_URI = `${PUBLIC_URL}/api/integrations/facebook/callback`;
@@ -38,31 +38,16 @@ export async function authorize(
   const url = new URL(
     (provider.connect as OAuthConnect).authorizationUrl(env, { state, redirectUri, codeChallenge: "unused-by-meta" }),
   );
-  const res = await fetch(url, { redirect: "manual" });
-  if (res.status !== 302) throw new Error(`login dialog answered ${res.status}`);
-  const back = new URL(res.headers.get("location")!);
+  const back = await followConsent(url, "login dialog");
   if (back.searchParams.get("state") !== state) throw new Error("state was not echoed");
   return back;
 }
 
-export interface TestAccount extends ProviderAccount {
-  connected: NewAccount;
-}
+export type { TestAccount };
 
 export function accountFrom(connected: NewAccount): TestAccount {
-  const account: TestAccount = {
-    id: `acct-${randomBytes(4).toString("hex")}`,
-    userId: "user-1",
-    externalId: connected.externalId,
-    address: connected.address,
-    // Through JSON, as the inbox stores them (encrypted) and hands them back.
-    credentials: JSON.parse(JSON.stringify(connected.credentials)) as Record<string, unknown>,
-    connected,
-    async saveCredentials(next) {
-      account.credentials = next;
-    },
-  };
-  return account;
+  // Through JSON, as the inbox stores them (encrypted) and hands them back.
+  return testAccount(connected, JSON.parse(JSON.stringify(connected.credentials)) as Record<string, unknown>);
 }
 
 export async function connect(
@@ -81,18 +66,7 @@ export async function connect(
   });
 }
 
-export { Store };
-
-export async function drain(
-  provider: ChannelProvider,
-  env: ProviderEnv,
-  account: ProviderAccount,
-  store: Store,
-  opts: SyncOptions = {},
-  stopAfter = Infinity,
-): Promise<SyncPage[]> {
-  return drainInto(provider.sync(env, account, store.cursor, opts), store, stopAfter);
-}
+export { drainSync as drain, Store };
 
 /** A webhook request as Tatu's endpoint receives it, signed here with node:crypto. */
 export function signedWebhook(

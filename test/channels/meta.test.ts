@@ -4,7 +4,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hubChallenge } from "../../service/providers/meta/index.ts";
 import { channelProvider } from "../../service/providers/registry.ts";
 import { facebookWebhook, instagramWebhook } from "../../service/providers/meta/webhook.ts";
@@ -26,6 +26,7 @@ import {
 } from "./meta-helpers.ts";
 
 import { rejection } from "../helpers/rejection.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 // As the service uses them: through the registry, which classifies what they throw.
 const facebookProvider = channelProvider("facebook")!;
@@ -53,13 +54,10 @@ function draft(to: string, text: string, attachments: Draft["attachments"] = [])
   return { threadKey: to, to: [{ handle: to }], cc: [], text, attachments };
 }
 
-beforeAll(async () => {
-  standIn = await startMetaStandIn();
+suiteResources(async (track) => {
+  standIn = track(await startMetaStandIn());
   env = providerEnv(standIn.env());
   secret = standIn.env().FACEBOOK_APP_SECRET!;
-});
-afterAll(async () => {
-  await standIn?.close();
 });
 
 describe("connect (Facebook Login → Pages → Instagram)", () => {

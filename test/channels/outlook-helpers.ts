@@ -2,17 +2,19 @@
 // stand-in, the browser leg of the OAuth dance, and sync draining with inbox-style dedup.
 import { randomBytes } from "node:crypto";
 import { outlookProvider } from "../../service/providers/outlook/index.ts";
-import type {
-  NewAccount,
-  OAuthConnect,
-  ProviderAccount,
-  ProviderEnv,
-  SyncOptions,
-  SyncPage,
-} from "../../service/providers/kit/channel.ts";
+import type { OAuthConnect, ProviderAccount, ProviderEnv, SyncOptions } from "../../service/providers/kit/channel.ts";
 import type { MicrosoftStandIn } from "../../standins/microsoft/index.ts";
 
-import { drainInto, pkce, sha256, Store as InboxStore, testProviderEnv } from "../helpers/providers.ts";
+import {
+  drainSync,
+  followConsent,
+  pkce,
+  sha256,
+  Store as InboxStore,
+  testAccount,
+  testProviderEnv,
+  type TestAccount,
+} from "../helpers/providers.ts";
 
 export const REDIRECT_URI = "https://tatu.example.com/api/integrations/outlook/callback";
 export const oauth = outlookProvider.connect as OAuthConnect;
@@ -20,7 +22,7 @@ export const oauth = outlookProvider.connect as OAuthConnect;
 export const providerEnv = (overrides: Record<string, string>): ProviderEnv =>
   testProviderEnv("outlook", { NEXTAUTH_URL: "https://tatu.example.com", ...overrides });
 
-export { pkce, sha256 };
+export { pkce, sha256, type TestAccount };
 
 /** What the user's browser does: open the authorize URL, follow the consent redirect back. */
 export async function authorize(
@@ -32,38 +34,17 @@ export async function authorize(
   standIn.consentAs(email);
   const state = randomBytes(12).toString("base64url");
   const url = new URL(oauth.authorizationUrl(env, { state, redirectUri: REDIRECT_URI, codeChallenge: challenge }));
-  const res = await fetch(url, { redirect: "manual" });
-  if (res.status !== 302) throw new Error(`authorize answered ${res.status}`);
-  const back = new URL(res.headers.get("location")!);
+  const back = await followConsent(url, "authorize");
   if (back.searchParams.get("state") !== state) throw new Error("state was not echoed");
   const code = back.searchParams.get("code");
   if (!code) throw new Error(`no code: ${back.searchParams.get("error_description")}`);
   return { code, url };
 }
 
-export interface TestAccount extends ProviderAccount {
-  saves: Record<string, unknown>[];
-  connected: NewAccount;
-}
-
 export async function connect(env: ProviderEnv, standIn: MicrosoftStandIn, email: string): Promise<TestAccount> {
   const { verifier, challenge } = pkce();
   const { code } = await authorize(env, standIn, email, challenge);
-  const connected = await oauth.exchangeCode(env, { code, redirectUri: REDIRECT_URI, codeVerifier: verifier });
-  const account: TestAccount = {
-    id: `acct-${randomBytes(4).toString("hex")}`,
-    userId: "user-1",
-    externalId: connected.externalId,
-    address: connected.address,
-    credentials: connected.credentials,
-    saves: [],
-    connected,
-    async saveCredentials(next) {
-      account.saves.push(next);
-      account.credentials = next;
-    },
-  };
-  return account;
+  return testAccount(await oauth.exchangeCode(env, { code, redirectUri: REDIRECT_URI, codeVerifier: verifier }));
 }
 
 /** The inbox stand-in, plus the subjects it kept. */
@@ -76,12 +57,10 @@ export class Store extends InboxStore {
   }
 }
 
-export async function drain(
+export const drain = (
   env: ProviderEnv,
   account: ProviderAccount,
   store: Store,
-  opts: SyncOptions = {},
-  stopAfter = Infinity,
-): Promise<SyncPage[]> {
-  return drainInto(outlookProvider.sync(env, account, store.cursor, opts), store, stopAfter);
-}
+  opts?: SyncOptions,
+  stopAfter?: number,
+) => drainSync(outlookProvider, env, account, store, opts, stopAfter);

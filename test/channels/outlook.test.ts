@@ -1,7 +1,7 @@
 // Outlook (Hotmail/Live/MSN) provider against the Microsoft identity + Graph stand-in,
 // through the real @microsoft/microsoft-graph-client SDK.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outlookProvider } from "../../service/providers/outlook/index.ts";
 import { PAGE_SIZE } from "../../service/providers/outlook/sync.ts";
 import { ProviderError } from "../../service/providers/kit/errors.ts";
@@ -11,6 +11,7 @@ import { deadPort } from "../helpers/net.ts";
 import { authorize, connect, drain, oauth, pkce, providerEnv, REDIRECT_URI, sha256, Store } from "./outlook-helpers.ts";
 
 import { rejection } from "../helpers/rejection.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 let standIn: MicrosoftStandIn;
 let env: ProviderEnv;
@@ -18,12 +19,9 @@ let env: ProviderEnv;
 const days = (n: number) => new Date(Date.now() - n * 86_400_000);
 const mailbox = (tag: string, domain = "outlook.com") => `${tag}-${randomBytes(3).toString("hex")}@${domain}`;
 
-beforeAll(async () => {
-  standIn = await startMicrosoftStandIn();
+suiteResources(async (track) => {
+  standIn = track(await startMicrosoftStandIn());
   env = providerEnv(standIn.env());
-});
-afterAll(async () => {
-  await standIn?.close();
 });
 
 describe("connect (OAuth v2, common tenant, PKCE)", () => {

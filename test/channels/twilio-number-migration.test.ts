@@ -5,37 +5,26 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { ADMIN_URL, databaseUrl } from "../helpers/global-setup.ts";
+import { ADMIN_URL, databaseUrl, withPgClient } from "../helpers/global-setup.ts";
 
 const dir = path.resolve(import.meta.dirname, "../../prisma/migrations");
 const MIGRATION = "20261206110000_twilio_number_owner";
 const name = `tatu_mig_twilio_${randomBytes(4).toString("hex")}`;
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 afterAll(async () => {
-  await withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await withPgClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 });
 
 describe(`migration ${MIGRATION}`, () => {
   it("resolves a number connected by several users (oldest kept, others disabled), then enforces one live account per number", async () => {
-    await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${name}"`));
+    await withPgClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${name}"`));
     const url = databaseUrl(name);
     const earlier = fs
       .readdirSync(dir)
       .filter((d) => d < MIGRATION && fs.existsSync(path.join(dir, d, "migration.sql")))
       .sort();
-    await withClient(url, async (c) => {
+    await withPgClient(url, async (c) => {
       for (const m of earlier) await c.query(fs.readFileSync(path.join(dir, m, "migration.sql"), "utf8"));
       // Today's data: three users hold +15550000001 (the attacker connected it twice over), one a
       // disconnected copy; +15550000002 is held once.

@@ -2,30 +2,29 @@
 // hostile signed-in user would run them (a free account, a browser-level HTTP client) against
 // the real service and the Twilio stand-in, which plays the server's account and studios' own.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp, webhooksProcessed } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";
 import { until } from "../helpers/realtime.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 let twilio: TwilioStandIn, app: TestApp;
 const cronSecret = `cron-${randomBytes(16).toString("hex")}`;
 const admin = () => ({ authorization: `Bearer ${cronSecret}` });
 const n = () => `+1415${String(1_000_000 + Math.floor(Math.random() * 8_999_999))}`;
 
-beforeAll(async () => {
-  twilio = await startTwilioStandIn();
-  app = await startTestApp({
-    publicUrl: true,
-    databaseUrl: await isolatedDatabaseUrl(),
-    env: { ...twilio.env(), CRON_SECRET: cronSecret },
-  });
+suiteResources(async (track) => {
+  twilio = track(await startTwilioStandIn());
+  app = track(
+    await startTestApp({
+      publicUrl: true,
+      databaseUrl: await isolatedDatabaseUrl(),
+      env: { ...twilio.env(), CRON_SECRET: cronSecret },
+    }),
+  );
 }, 60_000);
-afterAll(async () => {
-  await app?.close();
-  await twilio?.close();
-});
 
 const connect = (c: HttpClient, body: Record<string, string> = {}) => c.post("/api/integrations/twilio/connect", body);
 const assign = (number: string, email: string) =>
@@ -42,6 +41,18 @@ async function assignedAndConnected(artist: { client: HttpClient; email: string 
   expect((await connect(artist.client, { phoneNumber: number })).status).toBe(201);
   return number;
 }
+/** A new studio-owned account of the stand-in holding one new number, and the connect body for it. */
+function ownAccountWithNumber() {
+  const own = twilio.addAccount();
+  const number = n();
+  own.addNumber(number);
+  return { own, number, body: { phoneNumber: number, accountSid: own.accountSid, authToken: own.authToken } };
+}
+/** The params of an inbound text as Twilio posts them, under a fresh MessageSid. */
+const inboundSms = <F extends Record<string, string>>(fields: F) => ({
+  MessageSid: `SM${randomBytes(16).toString("hex")}`,
+  ...fields,
+});
 const smsThreads = async (c: HttpClient) =>
   (await c.get("/api/inbox/conversations?channel=twilio")).body.items as { id: string; snippet: string }[];
 
@@ -143,10 +154,7 @@ describe("only artists connect inbox channels", () => {
 
 describe("one live account per number", () => {
   it("two studios with the same Twilio credentials connect one number at once: exactly one wins, the other gets 409 TWILIO_NUMBER_IN_USE", async () => {
-    const own = twilio.addAccount();
-    const number = n();
-    own.addNumber(number);
-    const body = { phoneNumber: number, accountSid: own.accountSid, authToken: own.authToken };
+    const { number, body } = ownAccountWithNumber();
     const users = await Promise.all([signedInUser(app), signedInUser(app), signedInUser(app)]);
     const answers = await Promise.all(users.map((u) => connect(u.client, body)));
     expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409]);
@@ -199,14 +207,8 @@ describe("a studio's own Twilio account", () => {
 
   it("connects with its own credentials (sealed at rest), sends and syncs through its own account, and its webhooks verify with its own token", async () => {
     const studio = await signedInUser(app);
-    const own = twilio.addAccount();
-    const number = n();
-    own.addNumber(number);
-    const res = await connect(studio.client, {
-      phoneNumber: number,
-      accountSid: own.accountSid,
-      authToken: own.authToken,
-    });
+    const { own, number, body } = ownAccountWithNumber();
+    const res = await connect(studio.client, body);
     expect(res.status, res.text).toBe(201);
     expect(res.body.account).toMatchObject({ address: number, twilioAccount: "own" });
     expect(JSON.stringify(res.body)).not.toContain(own.authToken);
@@ -240,20 +242,9 @@ describe("a studio's own Twilio account", () => {
 
   it("a webhook signed with the server's token but naming the studio's AccountSid, or naming an unknown AccountSid, is rejected like a bad signature", async () => {
     const studio = await signedInUser(app);
-    const own = twilio.addAccount();
-    const number = n();
-    own.addNumber(number);
-    expect(
-      (await connect(studio.client, { phoneNumber: number, accountSid: own.accountSid, authToken: own.authToken }))
-        .status,
-    ).toBe(201);
-    const params = {
-      MessageSid: `SM${randomBytes(16).toString("hex")}`,
-      From: "+14155550124",
-      To: number,
-      Body: "forged",
-      AccountSid: own.accountSid,
-    };
+    const { own, number, body } = ownAccountWithNumber();
+    expect((await connect(studio.client, body)).status).toBe(201);
+    const params = inboundSms({ From: "+14155550124", To: number, Body: "forged", AccountSid: own.accountSid });
     const url = `${app.url}/api/webhooks/twilio`;
     expect((await twilio.postWebhook(url, params)).status).toBe(403); // the server's token
     expect(
@@ -272,27 +263,16 @@ describe("a studio's own Twilio account", () => {
     const victim = await signedInUser(app),
       attacker = await signedInUser(app);
     const victimNumber = await assignedAndConnected(victim);
-    const evil = twilio.addAccount();
-    const evilNumber = n();
-    evil.addNumber(evilNumber);
-    expect(
-      (
-        await connect(attacker.client, {
-          phoneNumber: evilNumber,
-          accountSid: evil.accountSid,
-          authToken: evil.authToken,
-        })
-      ).status,
-    ).toBe(201);
+    const { own: evil, body } = ownAccountWithNumber();
+    expect((await connect(attacker.client, body)).status).toBe(201);
     // Validly signed by the attacker's own account, but "To" the victim's number.
-    const forged = {
-      MessageSid: `SM${randomBytes(16).toString("hex")}`,
+    const forged = inboundSms({
       From: "+14155550125",
       To: victimNumber,
       Body: "pay here: evil.example",
       AccountSid: evil.accountSid,
       NumMedia: "0",
-    };
+    });
     expect(
       (await twilio.postWebhook(`${app.url}/api/webhooks/twilio`, forged, { authToken: evil.authToken })).status,
     ).toBe(200);
@@ -333,11 +313,7 @@ describe("inbound texts reach the one account owning the number", () => {
       10_000,
       "both texts",
     );
-    await until(
-      async () => (await app.ctx.db.webhookEvent.count({ where: { source: "twilio", status: "received" } })) === 0,
-      10_000,
-      "processing",
-    );
+    await webhooksProcessed(app, "twilio", 10_000);
     expect((await smsThreads(a.client)).map((c) => c.snippet)).toEqual(["for A only"]);
     expect((await smsThreads(b.client)).map((c) => c.snippet)).toEqual(["for B only"]);
     expect(await app.ctx.db.message.count({ where: { text: "for A only" } })).toBe(1);

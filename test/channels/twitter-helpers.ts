@@ -2,17 +2,18 @@
 // browser leg of the OAuth 1.0a dance, and sync draining with inbox-style dedup.
 import { randomBytes } from "node:crypto";
 import { twitterProvider } from "../../service/providers/twitter/index.ts";
-import type {
-  NewAccount,
-  OAuth1Connect,
-  ProviderAccount,
-  ProviderEnv,
-  SyncOptions,
-  SyncPage,
-} from "../../service/providers/kit/channel.ts";
+import type { OAuth1Connect, ProviderAccount, ProviderEnv, SyncOptions } from "../../service/providers/kit/channel.ts";
 import type { TwitterStandIn, User } from "../../standins/twitter/index.ts";
 
-import { drainInto, sha256, Store as InboxStore, testProviderEnv } from "../helpers/providers.ts";
+import {
+  drainSync,
+  followConsent,
+  sha256,
+  Store as InboxStore,
+  testAccount,
+  testProviderEnv,
+  type TestAccount,
+} from "../helpers/providers.ts";
 
 export const PUBLIC_URL = "https://tatu.example.com";
 export const CALLBACK = `${PUBLIC_URL}/api/integrations/twitter/callback`;
@@ -21,20 +22,14 @@ export const oauth1 = twitterProvider.connect as OAuth1Connect;
 export const providerEnv = (overrides: Record<string, string>): ProviderEnv =>
   testProviderEnv("twitter", { NEXTAUTH_URL: PUBLIC_URL, ...overrides });
 
-export { sha256 };
+export { sha256, type TestAccount };
 export const days = (n: number) => new Date(Date.now() - n * 86_400_000);
 export const tag = () => randomBytes(3).toString("hex");
 
 /** The user's browser: open the authorize link, get redirected back to the callback. */
 export async function approve(standIn: TwitterStandIn, userId: string, url: string): Promise<URL> {
   standIn.consentAs(userId);
-  const res = await fetch(url, { redirect: "manual" });
-  if (res.status !== 302) throw new Error(`authorize answered ${res.status}`);
-  return new URL(res.headers.get("location")!);
-}
-
-export interface TestAccount extends ProviderAccount {
-  connected: NewAccount;
+  return followConsent(url, "authorize");
 }
 
 export async function connect(env: ProviderEnv, standIn: TwitterStandIn, user: User): Promise<TestAccount> {
@@ -42,19 +37,7 @@ export async function connect(env: ProviderEnv, standIn: TwitterStandIn, user: U
   const back = await approve(standIn, user.id, url);
   const verifier = back.searchParams.get("oauth_verifier");
   if (back.searchParams.get("oauth_token") !== token || !verifier) throw new Error(`unexpected callback ${back}`);
-  const connected = await oauth1.exchange(env, { token, tokenSecret, verifier });
-  const account: TestAccount = {
-    id: `acct-${tag()}`,
-    userId: "user-1",
-    externalId: connected.externalId,
-    address: connected.address,
-    credentials: connected.credentials,
-    connected,
-    async saveCredentials(next) {
-      account.credentials = next;
-    },
-  };
-  return account;
+  return testAccount(await oauth1.exchange(env, { token, tokenSecret, verifier }));
 }
 
 /** The inbox stand-in, plus the texts it kept. */
@@ -64,12 +47,10 @@ export class Store extends InboxStore {
   }
 }
 
-export async function drain(
+export const drain = (
   env: ProviderEnv,
   account: ProviderAccount,
   store: Store,
-  opts: SyncOptions = {},
-  stopAfter = Infinity,
-): Promise<SyncPage[]> {
-  return drainInto(twitterProvider.sync(env, account, store.cursor, opts), store, stopAfter);
-}
+  opts?: SyncOptions,
+  stopAfter?: number,
+) => drainSync(twitterProvider, env, account, store, opts, stopAfter);

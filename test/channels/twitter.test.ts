@@ -3,7 +3,7 @@
 // rate-limit windows, sending into a conversation.
 import http from "node:http";
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ApiResponseError, TwitterApi, type ITwitterApiClientPlugin } from "twitter-api-v2";
 import { twitterProvider } from "../../service/providers/twitter/index.ts";
 import { PAGE_SIZE } from "../../service/providers/twitter/events.ts";
@@ -25,6 +25,7 @@ import {
 } from "./twitter-helpers.ts";
 
 import { rejection } from "../helpers/rejection.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 let standIn: TwitterStandIn;
 let env: ProviderEnv;
@@ -53,12 +54,9 @@ function seed(from: User, to: User, n: number, label: string, endDaysAgo = 0): D
   );
 }
 
-beforeAll(async () => {
-  standIn = await startTwitterStandIn();
+suiteResources(async (track) => {
+  standIn = track(await startTwitterStandIn());
   env = providerEnv(standIn.env());
-});
-afterAll(async () => {
-  await standIn?.close();
 });
 
 describe("connect (OAuth 1.0a)", () => {

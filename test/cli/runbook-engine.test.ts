@@ -4,9 +4,24 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
-import { BIN, onlyRun, removeSandboxes, ROLES, ROOT, runsOf, sandbox, TARGET, tatu } from "./runbook-helpers.ts";
+import {
+  BIN,
+  onlyRun,
+  removeSandboxes,
+  ROLES,
+  ROOT,
+  runsOf,
+  sandbox,
+  TARGET,
+  tatu,
+  type Sandbox,
+} from "./runbook-helpers.ts";
 
 afterAll(removeSandboxes);
+
+/** `tatu runbook run <name>` against the unreachable TARGET, with `args` after. */
+const runbook = (sb: Sandbox, name: string, args: string[], opts?: { env?: Record<string, string> }) =>
+  tatu(sb, ["runbook", "run", name, ...TARGET, ...args], opts);
 
 const until = async (check: () => boolean, ms: number, what: string) => {
   const end = Date.now() + ms;
@@ -19,7 +34,7 @@ const until = async (check: () => boolean, ms: number, what: string) => {
 describe("non-interactive confirmations", () => {
   it("fails a manual item without --yes --reason (exit 2), keeping what already passed", async () => {
     const sb = sandbox();
-    const res = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--json"]);
+    const res = await runbook(sb, "demo", ["--json"]);
     expect(res.exitCode).toBe(2);
     const out = JSON.parse(res.stdout);
     expect(out).toMatchObject({ ok: false, exitCode: 2 });
@@ -28,19 +43,10 @@ describe("non-interactive confirmations", () => {
     expect(Object.keys(run.state.items)).toEqual(["first.ok", "first.ok2", "first.slow"]);
     expect(run.state.items["first.manual"]).toBeUndefined();
 
-    const yesOnly = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--resume", "--yes"]);
+    const yesOnly = await runbook(sb, "demo", ["--resume", "--yes"]);
     expect(yesOnly.exitCode).toBe(2); // --yes alone is not enough: the reason is what gets logged
 
-    const confirmed = await tatu(sb, [
-      "runbook",
-      "run",
-      "demo",
-      ...TARGET,
-      "--resume",
-      "--yes",
-      "--reason",
-      "checked on the staging dashboard",
-    ]);
+    const confirmed = await runbook(sb, "demo", ["--resume", "--yes", "--reason", "checked on the staging dashboard"]);
     expect(confirmed.exitCode).toBe(0);
     const after = onlyRun(sb);
     expect(after.state.items["first.manual"]).toMatchObject({
@@ -78,11 +84,9 @@ describe("resume", () => {
     expect(mid.state.items["first.slow"]).toBeUndefined();
     expect(fs.readdirSync(mid.dir).filter((f) => f.endsWith(".tmp"))).toEqual([]); // no half-written state
 
-    const resumed = await tatu(
-      sb,
-      ["runbook", "run", "demo", ...TARGET, "--resume", "--yes", "--reason", "rehearsed", "--json"],
-      { env: { TEST_SLOW_MS: "0" } },
-    );
+    const resumed = await runbook(sb, "demo", ["--resume", "--yes", "--reason", "rehearsed", "--json"], {
+      env: { TEST_SLOW_MS: "0" },
+    });
     expect(resumed.exitCode).toBe(0);
     const summary = JSON.parse(resumed.stdout);
     expect(summary).toMatchObject({ verdict: "GO", runId: mid.id });
@@ -98,7 +102,7 @@ describe("resume", () => {
 
   it("refuses --resume when there is nothing to resume", async () => {
     const sb = sandbox();
-    const res = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--resume"]);
+    const res = await runbook(sb, "demo", ["--resume"]);
     expect(res.exitCode).toBe(2);
     expect(res.stderr).toMatch(/no earlier run of "demo"/);
   }, 30_000);
@@ -107,21 +111,13 @@ describe("resume", () => {
 describe("skips", () => {
   it("need a reason, which is recorded", async () => {
     const sb = sandbox();
-    const bare = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--skip", "first.manual"]);
+    const bare = await runbook(sb, "demo", ["--skip", "first.manual"]);
     expect(bare.exitCode).toBe(2);
     expect(bare.stderr).toMatch(/a reason is required/);
-    const empty = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--skip", "first.manual= "]);
+    const empty = await runbook(sb, "demo", ["--skip", "first.manual= "]);
     expect(empty.exitCode).toBe(2);
 
-    const ok = await tatu(sb, [
-      "runbook",
-      "run",
-      "demo",
-      ...TARGET,
-      "--skip",
-      "first.manual=owner is on leave, covered by first.ok",
-      "--yes",
-    ]);
+    const ok = await runbook(sb, "demo", ["--skip", "first.manual=owner is on leave, covered by first.ok", "--yes"]);
     expect(ok.exitCode).toBe(0);
     const run = onlyRun(sb);
     expect(run.state.items["first.manual"]).toMatchObject({
@@ -135,17 +131,7 @@ describe("skips", () => {
 describe("Go/No-Go gates", () => {
   it("block on a failed or missing required item; only the Release Commander overrides, with a logged reason", async () => {
     const sb = sandbox();
-    const blocked = await tatu(sb, [
-      "runbook",
-      "run",
-      "failing",
-      ...TARGET,
-      ...ROLES,
-      "--yes",
-      "--reason",
-      "seen",
-      "--json",
-    ]);
+    const blocked = await runbook(sb, "failing", [...ROLES, "--yes", "--reason", "seen", "--json"]);
     expect(blocked.exitCode).toBe(1);
     const summary = JSON.parse(blocked.stdout);
     expect(summary).toMatchObject({ verdict: "NO-GO", status: "blocked" });
@@ -159,33 +145,13 @@ describe("Go/No-Go gates", () => {
     const gateEntry = onlyRun(sb).log.find((e) => e.type === "gate");
     expect(gateEntry).toMatchObject({ decision: "blocked", failed: ["check.broken", "check.unknown"] });
 
-    const notRc = await tatu(sb, [
-      "runbook",
-      "run",
-      "failing",
-      ...TARGET,
-      "--resume",
-      "--override",
-      "check.gate=known flaky check",
-      "--override-by",
-      "Mallory",
-    ]);
+    const overrideGate = (by: string, reason: string, ...more: string[]) =>
+      runbook(sb, "failing", ["--resume", "--override", `check.gate=${reason}`, "--override-by", by, ...more]);
+    const notRc = await overrideGate("Mallory", "known flaky check");
     expect(notRc.exitCode).toBe(2);
     expect(notRc.stderr).toMatch(/only the Release Commander \(Ada\)/);
 
-    const overridden = await tatu(sb, [
-      "runbook",
-      "run",
-      "failing",
-      ...TARGET,
-      "--resume",
-      "--override",
-      "check.gate=known flaky check, fix tracked in #42",
-      "--override-by",
-      "Ada",
-      "--yes",
-      "--json",
-    ]);
+    const overridden = await overrideGate("Ada", "known flaky check, fix tracked in #42", "--yes", "--json");
     expect(overridden.exitCode).toBe(0);
     expect(JSON.parse(overridden.stdout).verdict).toBe("GO");
     const run = onlyRun(sb);
@@ -206,7 +172,7 @@ describe("Go/No-Go gates", () => {
 
   it("asks for the roles up front when the runbook records them (exit 2 without the flags)", async () => {
     const sb = sandbox();
-    const res = await tatu(sb, ["runbook", "run", "failing", ...TARGET, "--release-commander", "Ada"]);
+    const res = await runbook(sb, "failing", ["--release-commander", "Ada"]);
     expect(res.exitCode).toBe(2);
     expect(res.stderr).toMatch(/--backend, --frontend, --qa, --observer, --window/);
   }, 30_000);
@@ -229,7 +195,7 @@ describe("sign-off", () => {
     const minor = await tatu(sb, ["log", "incident", "Typo on the login page", "--sev", "3"]);
     expect(minor.exitCode).toBe(0);
 
-    const refused = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--yes", "--reason", "ok", "--json"]);
+    const refused = await runbook(sb, "demo", ["--yes", "--reason", "ok", "--json"]);
     expect(refused.exitCode).toBe(1);
     const signoff = JSON.parse(refused.stdout).items.find((i: { id: string }) => i.id === "last.signoff");
     expect(signoff).toMatchObject({ outcome: "blocked" });
@@ -248,7 +214,7 @@ describe("sign-off", () => {
       "--resolve",
     ]);
     expect(resolved.exitCode).toBe(0);
-    const signed = await tatu(sb, ["runbook", "run", "demo", ...TARGET, "--resume", "--yes", "--json"]);
+    const signed = await runbook(sb, "demo", ["--resume", "--yes", "--json"]);
     expect(signed.exitCode).toBe(0);
     const run = onlyRun(sb);
     expect(run.log.map((e) => e.type)).toEqual(expect.arrayContaining(["mitigation", "signoff"]));

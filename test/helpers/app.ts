@@ -10,6 +10,7 @@ import type { AppContext } from "../../service/context.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { startHttpServer } from "../../service/server.ts";
 import { HttpClient } from "./http.ts";
+import { until } from "./realtime.ts";
 import { isolatedDatabase } from "./global-setup.ts";
 import { captureDir, newLogFile, recordSecrets } from "./capture.ts";
 import { configuredSecrets, storedProviderSecrets } from "../security/secrets-scan.ts";
@@ -94,4 +95,26 @@ export async function startTestApp(
       await booted.close();
     },
   };
+}
+
+/** A TestApp of its own for one test (other env, other limits), closed after `use` even when it throws. */
+export async function withTestApp<T>(
+  opts: Parameters<typeof startTestApp>[0],
+  use: (app: TestApp) => Promise<T>,
+): Promise<T> {
+  const app = await startTestApp(opts);
+  try {
+    return await use(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Waits until `app` has processed every webhook of `source` it stored (none left "received"). */
+export function webhooksProcessed(app: TestApp, source: string, ms: number, what = "processing"): Promise<void> {
+  return until(
+    async () => (await app.ctx.db.webhookEvent.count({ where: { source, status: "received" } })) === 0,
+    ms,
+    what,
+  );
 }

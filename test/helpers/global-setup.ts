@@ -13,8 +13,9 @@ export function databaseUrl(name: string): string {
   return u.toString();
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client(ADMIN_URL);
+/** A pg client on `url` for the length of `fn`, ended after it (also when it throws). */
+export async function withPgClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client(url);
   await c.connect();
   try {
     return await fn(c);
@@ -22,6 +23,8 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
     await c.end();
   }
 }
+
+const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withPgClient(ADMIN_URL, fn);
 
 /**
  * A migrated template database nobody connects to, so test files that change global state

@@ -6,7 +6,16 @@ import http from "node:http";
 import https from "node:https";
 import os from "node:os";
 import path from "node:path";
-import type { InboundMessage, ProviderEnv, SyncCursor, SyncPage } from "../../service/providers/kit/channel.ts";
+import type {
+  ChannelProvider,
+  InboundMessage,
+  NewAccount,
+  ProviderAccount,
+  ProviderEnv,
+  SyncCursor,
+  SyncOptions,
+  SyncPage,
+} from "../../service/providers/kit/channel.ts";
 import { loadConfig } from "../../service/config/load.ts";
 import { createLogger } from "../../service/observability/logger.ts";
 import { suiteResources } from "./suite.ts";
@@ -57,6 +66,49 @@ export async function drainInto(
     if (out.length >= stopAfter) break;
   }
   return out;
+}
+
+/** `provider`'s sync of `account`, from the store's cursor, drained into the store (see drainInto). */
+export function drainSync(
+  provider: ChannelProvider,
+  env: ProviderEnv,
+  account: ProviderAccount,
+  store: Store,
+  opts: SyncOptions = {},
+  stopAfter = Infinity,
+): Promise<SyncPage[]> {
+  return drainInto(provider.sync(env, account, store.cursor, opts), store, stopAfter);
+}
+
+/** A connected account held in memory the way the inbox holds it; what the provider saves
+ *  replaces the credentials and is kept, in order, in `saves`. */
+export interface TestAccount extends ProviderAccount {
+  saves: Record<string, unknown>[];
+  connected: NewAccount;
+}
+
+export function testAccount(connected: NewAccount, credentials = connected.credentials): TestAccount {
+  const account: TestAccount = {
+    id: `acct-${randomBytes(4).toString("hex")}`,
+    userId: "user-1",
+    externalId: connected.externalId,
+    address: connected.address,
+    credentials,
+    saves: [],
+    connected,
+    async saveCredentials(next) {
+      account.saves.push(next);
+      account.credentials = next;
+    },
+  };
+  return account;
+}
+
+/** The browser leg of a consent screen: open `url`, expect a 302 and return where it points. */
+export async function followConsent(url: string | URL, what: string): Promise<URL> {
+  const res = await fetch(url, { redirect: "manual" });
+  if (res.status !== 302) throw new Error(`${what} answered ${res.status}`);
+  return new URL(res.headers.get("location")!);
 }
 
 /** SDKs send through http(s).request: anything not for loopback (an SDK URL we failed to re-root

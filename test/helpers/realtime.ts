@@ -51,3 +51,16 @@ export async function until(fn: () => boolean | Promise<boolean>, ms = 5000, wha
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** The code the server closed `sock` with, or a clear failure when it leaves the socket open. */
+export async function closeCode(sock: Socket, ms = 10_000): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the socket was still open ${ms} ms after the session ended`)), ms);
+  });
+  try {
+    return (await Promise.race([sock.closed, timeout])).code;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -5,6 +5,7 @@ import { SMTPServer } from "smtp-server";
 import { deadPort } from "../helpers/net.ts";
 import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { PASSWORD } from "../helpers/accounts.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 interface Received {
   from: string;
@@ -91,11 +92,8 @@ describe("verification email over SMTP", () => {
 
 describe("a failing mail server", () => {
   let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${await deadPort()}` } });
-  });
-  afterAll(async () => {
-    await app?.close();
+  suiteResources(async (track) => {
+    app = track(await startTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${await deadPort()}` } }));
   });
 
   it("does not fail signup: 201 with verificationEmailSent false, account kept", async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 function connect(app: TestApp, token?: string): Promise<{ ws: WebSocket; messages: any[] }> {
   const url = app.url.replace("http", "ws") + "/ws" + (token ? `?token=${encodeURIComponent(token)}` : "");
@@ -36,11 +37,8 @@ async function tokenFor(app: TestApp) {
 
 describe("realtime on one instance (no Redis)", () => {
   let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp();
-  });
-  afterAll(async () => {
-    await app?.close();
+  suiteResources(async (track) => {
+    app = track(await startTestApp());
   });
 
   it("GET /api/realtime/token needs a session", async () => {

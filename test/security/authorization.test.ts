@@ -2,26 +2,68 @@
 // auth-matrix.ts, and for every route acting on a user's data, a second user (B) using
 // artist A's real ids is refused (404 like a missing id, or the entry's documented answer)
 // and A's data is unchanged afterwards. Anonymous callers get 401 on everything not public.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../../service/http/app.ts";
 import type { HttpClient, Res } from "../helpers/http.ts";
-import { authMatrix, defaultDeny, splitKey, type Probe } from "./auth-matrix.ts";
+import { suiteResources } from "../helpers/suite.ts";
+import { authMatrix, defaultDeny, splitKey, type Access, type Probe } from "./auth-matrix.ts";
 import { listRoutes } from "./router-walk.ts";
 import { startWorld, type World } from "./world.ts";
 
 let w: World;
-beforeAll(async () => {
-  w = await startWorld();
+suiteResources(async (track) => {
+  w = track(await startWorld());
 }, 90_000);
-afterAll(async () => {
-  await w?.close();
-});
 
 const entries = Object.entries(authMatrix);
 const send = (client: HttpClient, method: string, p: Probe): Promise<Res> =>
   p.form
     ? client.request(method, p.path, { body: p.form() })
     : client.request(method, p.path, p.json === undefined ? {} : { json: p.json });
+
+/** Sends every owned route's probe (A's ids) as `client`; `refusals(access)` lists the answers that
+ *  count as a refusal there (undefined: route not probed). Each answer must be one of them and say
+ *  why. Returns how many routes were probed. */
+async function probeOwnedAs(
+  client: HttpClient,
+  as: string,
+  refusals: (access: Extract<Access, { kind: "owned" }>) => number[] | undefined,
+  check: typeof expect.soft = expect,
+): Promise<number> {
+  let probed = 0;
+  for (const [key, access] of entries) {
+    if (access.kind !== "owned") continue;
+    const want = refusals(access);
+    if (!want) continue;
+    const [method] = splitKey(key);
+    const res = await send(client, method, await access.probe(w.ids, w));
+    check(want, `${key} as ${as} answered ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
+    check(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
+    probed++;
+  }
+  return probed;
+}
+
+/** Sends every self route's probe as `client`: each must answer one of `allowed(access)` and
+ *  mention none of A's ids. Returns how many routes were probed. */
+async function probeSelfAs(
+  client: HttpClient,
+  as: string,
+  allowed: (access: Extract<Access, { kind: "self" }>) => number[],
+  check: typeof expect.soft = expect,
+): Promise<number> {
+  const aIds = Object.values(w.ids);
+  let probed = 0;
+  for (const [key, access] of entries) {
+    if (access.kind !== "self" || !access.probe) continue;
+    const [method] = splitKey(key);
+    const res = await send(client, method, access.probe(w.ids));
+    check(allowed(access), `${key} as ${as}: ${res.text.slice(0, 200)}`).toContain(res.status);
+    for (const id of aIds) expect(res.text, `${key} leaks one of A's ids to ${as}`).not.toContain(id);
+    probed++;
+  }
+  return probed;
+}
 
 /** Everything of A's that a stranger's request could change, read straight from the database. */
 async function snapshotOfA() {
@@ -70,32 +112,12 @@ describe("a second user cannot reach A's data", () => {
 
   it("B gets 404 (or the documented refusal) on every route acting on A's ids, and nothing of A's changes", async () => {
     const before = await snapshotOfA();
-    const answers: string[] = [];
-    for (const [key, access] of owned) {
-      if (access.kind !== "owned") continue;
-      const [method] = splitKey(key);
-      const res = await send(w.b.client, method, await access.probe(w.ids, w));
-      const deny = access.deny ?? defaultDeny;
-      expect(deny, `${key} as B answered ${res.status} ${res.text.slice(0, 200)}`).toContain(res.status);
-      expect(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
-      answers.push(`${res.status} ${key}`);
-    }
-    expect(answers).toHaveLength(owned.length);
+    expect(await probeOwnedAs(w.b.client, "B", (a) => a.deny ?? defaultDeny)).toBe(owned.length);
     expect(await snapshotOfA()).toBe(before);
   });
 
   it("B's own lists and pages mention none of A's ids", async () => {
-    const aIds = Object.values(w.ids);
-    let probed = 0;
-    for (const [key, access] of entries) {
-      if (access.kind !== "self" || !access.probe) continue;
-      const [method] = splitKey(key);
-      const res = await send(w.b.client, method, access.probe(w.ids));
-      expect(access.ok ?? [200], `${key} as B: ${res.text.slice(0, 200)}`).toContain(res.status);
-      for (const id of aIds) expect(res.text, `${key} leaks one of A's ids`).not.toContain(id);
-      probed++;
-    }
-    expect(probed).toBeGreaterThanOrEqual(8);
+    expect(await probeSelfAs(w.b.client, "B", (a) => a.ok ?? [200])).toBeGreaterThanOrEqual(8);
     // ...while A's own list does show A's conversation (the check above can fail).
     expect((await w.a.client.get("/api/inbox/conversations")).text).toContain(w.ids.conversationId);
   });
@@ -114,57 +136,23 @@ describe("a second user cannot reach A's data", () => {
 });
 
 describe("customers cannot reach an artist's data", () => {
-  const owned = entries.filter(([, a]) => a.kind === "owned");
-  const probed = entries.filter(([, a]) => a.kind === "self" && a.probe);
-
   it("a customer with no tie to A (D) gets B's refusal, or the documented customer answer, on every route acting on A's ids", async () => {
     const before = await snapshotOfA();
-    for (const [key, access] of owned) {
-      if (access.kind !== "owned") continue;
-      const [method] = splitKey(key);
-      const res = await send(w.stranger.client, method, await access.probe(w.ids, w));
-      expect
-        .soft(
-          access.customer ?? access.deny ?? defaultDeny,
-          `${key} as customer D answered ${res.status} ${res.text.slice(0, 200)}`,
-        )
-        .toContain(res.status);
-      expect.soft(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
-    }
+    await probeOwnedAs(w.stranger.client, "customer D", (a) => a.customer ?? a.deny ?? defaultDeny, expect.soft);
     expect(await snapshotOfA()).toBe(before);
   });
 
   it("A's own customer (C) reaches only the booking they are party to: every other route on A's ids is refused", async () => {
     const before = await snapshotOfA();
-    let checked = 0;
-    for (const [key, access] of owned) {
-      if (access.kind !== "owned" || access.party === "allowed") continue;
-      const [method] = splitKey(key);
-      const res = await send(w.customer.client, method, await access.probe(w.ids, w));
-      expect
-        .soft(access.party ?? defaultDeny, `${key} as A's customer C answered ${res.status} ${res.text.slice(0, 200)}`)
-        .toContain(res.status);
-      expect.soft(res.body?.error?.message, `${key}: a refusal says why`).toEqual(expect.any(String));
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(25);
+    const refusals = (a: Extract<Access, { kind: "owned" }>) =>
+      a.party === "allowed" ? undefined : (a.party ?? defaultDeny);
+    expect(await probeOwnedAs(w.customer.client, "A's customer C", refusals, expect.soft)).toBeGreaterThan(25);
     expect(await snapshotOfA()).toBe(before);
   });
 
   it("a customer's own lists and pages mention none of A's ids; artist-only pages answer 403", async () => {
-    const aIds = Object.values(w.ids);
-    let count = 0;
-    for (const [key, access] of probed) {
-      if (access.kind !== "self" || !access.probe) continue;
-      const [method] = splitKey(key);
-      const res = await send(w.stranger.client, method, access.probe(w.ids));
-      expect
-        .soft(access.customer ?? access.ok ?? [200], `${key} as customer D: ${res.text.slice(0, 200)}`)
-        .toContain(res.status);
-      for (const id of aIds) expect(res.text, `${key} leaks one of A's ids to a customer`).not.toContain(id);
-      count++;
-    }
-    expect(count).toBeGreaterThanOrEqual(8);
+    const allowed = (a: Extract<Access, { kind: "self" }>) => a.customer ?? a.ok ?? [200];
+    expect(await probeSelfAs(w.stranger.client, "customer D", allowed, expect.soft)).toBeGreaterThanOrEqual(8);
   });
 
   it("operator routes refuse customers: admin → 403, cron → 401", async () => {

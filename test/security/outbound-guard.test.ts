@@ -16,7 +16,7 @@ import { syncBuiltinESMExports } from "node:module";
 import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { caldavProvider } from "../../service/providers/caldav/index.ts";
 import type { CalendarCredentialsConnect } from "../../service/providers/kit/calendar.ts";
 import type { ProviderEnv } from "../../service/providers/kit/channel.ts";
@@ -29,6 +29,7 @@ import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta
 import { isPublicAddress } from "../../service/security/outbound/addresses.ts";
 import { outboundGuard, type Resolve } from "../../service/security/outbound/guard.ts";
 import { signedWebhook } from "../channels/meta-helpers.ts";
+import { suiteResources } from "../helpers/suite.ts";
 
 const PUBLIC = "93.184.216.34";
 
@@ -105,11 +106,8 @@ function hostileDns(name: string, first = PUBLIC): void {
 }
 
 let internal: Awaited<ReturnType<typeof internalService>>;
-beforeAll(async () => {
-  internal = await internalService();
-});
-afterAll(async () => {
-  await internal?.close();
+suiteResources(async (track) => {
+  internal = track(await internalService());
 });
 
 describe("the guard checks the address when it connects", () => {
@@ -225,11 +223,8 @@ describe("CalDAV: a server name that rebinds after the check", () => {
 
 describe("media links from webhook payloads", () => {
   let meta: MetaStandIn;
-  beforeAll(async () => {
-    meta = await startMetaStandIn();
-  });
-  afterAll(async () => {
-    await meta?.close();
+  suiteResources(async (track) => {
+    meta = track(await startMetaStandIn());
   });
 
   it("Meta: an attachment URL pointing at 127.0.0.1 or the metadata service is refused and never contacted; the stand-in's CDN still downloads", async () => {

@@ -6,18 +6,16 @@
 import { createHmac, randomBytes } from "node:crypto";
 import Stripe from "stripe";
 import twilio from "twilio";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { webhookSources, type WebhookSource } from "../../service/providers/catalog.ts";
 import { newPsid } from "../../standins/meta/index.ts";
+import { suiteResources } from "../helpers/suite.ts";
 import { startWorld, type World } from "./world.ts";
 
 let w: World;
-beforeAll(async () => {
-  w = await startWorld();
+suiteResources(async (track) => {
+  w = track(await startWorld());
 }, 90_000);
-afterAll(async () => {
-  await w?.close();
-});
 
 /** What each source answers to a bad signature (README: 401 Meta / 403 Twilio / 400 Stripe). */
 const REJECT_STATUS: Record<WebhookSource, number> = {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMetaStandIn, newPsid, type MetaStandIn } from "../../standins/meta/index.ts";
 import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { startTwitterStandIn, type TwitterStandIn } from "../../standins/twitter/index.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp, webhooksProcessed } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { openSocket, until } from "../helpers/realtime.ts";
 import type { HttpClient } from "../helpers/http.ts";
@@ -150,11 +150,7 @@ describe("Facebook Messenger and Instagram", () => {
       5000,
       "the read receipt",
     );
-    await until(
-      async () => (await app.ctx.db.webhookEvent.count({ where: { source: "facebook", status: "received" } })) === 0,
-      5000,
-      "processing",
-    );
+    await webhooksProcessed(app, "facebook", 5000);
     expect(await app.ctx.db.message.count({ where: { conversationId: conv.id } })).toBe(2); // the echo is our reply, not a third message
     // Meta reported the reply back: the round trip `tatu smoke facebook` checks.
     expect((await messagesOf(conv.id))[0]).toMatchObject({
@@ -295,12 +291,7 @@ describe("SMS through Twilio", () => {
     await twilio.deliverStatus(sent.sid, "delivered");
     await twilio.deliverStatus(sent.sid, "sent"); // late and out of order: must not move it back
     await twilio.deliverStatus(sent.sid, "delivered"); // duplicate
-    await until(
-      async () =>
-        (await app.ctx.db.webhookEvent.count({ where: { source: "twilio-status", status: "received" } })) === 0,
-      5000,
-      "status processing",
-    );
+    await webhooksProcessed(app, "twilio-status", 5000, "status processing");
     expect((await app.ctx.db.message.findUniqueOrThrow({ where: { id: stored.id } })).status).toBe("delivered");
   });
 });

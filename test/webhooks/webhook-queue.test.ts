@@ -8,7 +8,7 @@ import { enqueueProcessing, WEBHOOK_BATCH_MAX } from "../../service/webhooks/job
 import { storeItems } from "../../service/webhooks/store.ts";
 import { webhookHandler } from "../../service/providers/registry.ts";
 import { providerEnv } from "../../service/integrations/accounts.ts";
-import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
+import { isolatedDatabaseUrl, startTestApp, type TestApp, webhooksProcessed } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import type { HttpClient } from "../helpers/http.ts";
 import { until } from "../helpers/realtime.ts";
@@ -55,11 +55,7 @@ it("a burst is queued as a few batch jobs and every message lands exactly once",
     20_000,
     "all 60 messages",
   );
-  await until(
-    async () => (await app.ctx.db.webhookEvent.count({ where: { source: "facebook", status: "received" } })) === 0,
-    20_000,
-    "processing",
-  );
+  await webhooksProcessed(app, "facebook", 20_000);
 
   const texts = (
     await app.ctx.db.message.findMany({ where: { text: { startsWith: "burst " } }, select: { text: true } })
