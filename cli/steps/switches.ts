@@ -83,7 +83,13 @@ export function cronSwitchNames(name: string | undefined, all: boolean, known: s
   if (!name) throw new CliExit(EXIT.usage, "name a cron or pass --all");
   const full = `cron.${name.replace(/^cron\./, "")}`;
   if (!known.includes(full))
-    throw new CliExit(EXIT.usage, `unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
+    throw new CliExit(
+      EXIT.usage,
+      `unknown cron "${name}"${didYouMean(
+        full.slice(5),
+        known.map((n) => n.slice(5)),
+      )} (one of: ${known.map((n) => n.slice(5)).join(", ")})`,
+    );
   return [full];
 }
 
