@@ -82,13 +82,11 @@ export function cronSwitchNames(name: string | undefined, all: boolean, known: s
   if (all) return known;
   if (!name) throw new CliExit(EXIT.usage, "name a cron or pass --all");
   const full = `cron.${name.replace(/^cron\./, "")}`;
+  const names = known.map((n) => n.slice(5));
   if (!known.includes(full))
     throw new CliExit(
       EXIT.usage,
-      `unknown cron "${name}"${didYouMean(
-        full.slice(5),
-        known.map((n) => n.slice(5)),
-      )} (one of: ${known.map((n) => n.slice(5)).join(", ")})`,
+      `unknown cron "${name}"${didYouMean(full.slice(5), names)} (one of: ${names.join(", ")})`,
     );
   return [full];
 }
