@@ -98,12 +98,57 @@ export const cliEnvRegistry = {
     description:
       "Test mailbox `tatu smoke signup` reads the verification mail from, e.g. imaps://qa%40example.com:app-password@imap.example.com:993.",
   },
+  TATU_SMOKE_ROUNDTRIP_SECONDS: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: z.string().regex(/^\d+$/, "must be a whole number of seconds"),
+    description:
+      "How long a provider smoke waits for its sent reply to come back from the provider (Sent copy, echo or delivery webhook); default 30.",
+  },
   TATU_OPERATOR: {
     integration: "core",
     launchCritical: false,
     secret: false,
     format: nonEmpty,
     description: "Who runs the CLI (sent as X-Tatu-Operator with switch changes); default: the OS user.",
+  },
+  TATU_LAUNCH_DIR: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description:
+      "Folder of the runbook runs' state, launch logs and incidents.jsonl; default .tatu/launch under the working directory.",
+  },
+  TATU_RUNBOOKS_DIR: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description: "Folder the runbooks are read from; default the runbooks/ folder next to the CLI.",
+  },
+  TATU_STEP_MODULES: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description: "Comma-separated paths of extra step modules (defineStep) runbook items may bind to; unset: none.",
+  },
+  TATU_REHEARSAL_IMAP: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: z.enum(["off"], { error: 'must be "off" (or unset)' }),
+    description:
+      "`off`: `tatu launch --rehearse` does not start the local Dovecot peer, and skips the Yahoo item with that reason.",
+  },
+  TATU_REHEARSAL_LOG_LEVEL: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: envRegistry.LOG_LEVEL.format,
+    description: "pino log level of the service `tatu launch --rehearse` starts; default silent.",
   },
 } satisfies Record<string, EnvVarSpec>;
 

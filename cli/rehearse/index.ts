@@ -113,10 +113,10 @@ export async function rehearse(run: Invocation): Promise<number> {
       TATU_SMOKE_EMAIL: seeded.email,
       TATU_SMOKE_PASSWORD: seeded.password,
       TATU_SMOKE_SEARCH: "lat=52.52&lng=13.405&radiusKm=25",
-      TATU_PROVIDER: "facebook",
     };
     installSecretMasking(secretsIn(stepEnv));
-    const ctx = { ...run.stepContext(service.url), env: stepEnv };
+    // The rollback disables the integration the simulated incident names, as --provider would.
+    const ctx = { ...run.stepContext(service.url), env: stepEnv, choices: { provider: "facebook" } };
     const dir = runbooksDir(run.env);
     const roleOf = (key: string) =>
       typeof run.opts[key] === "string" ? (run.opts[key] as string) : `rehearsal-${key}`;

@@ -157,6 +157,7 @@ export class RunbookEngine {
       });
       return;
     }
+    const ctx = await this.withChoice(item, step);
     if (step.destructive && !this.o.rehearsal && !this.o.mode.yes) {
       if (!this.o.mode.interactive)
         throw new CliExit(
@@ -171,7 +172,7 @@ export class RunbookEngine {
     }
     for (;;) {
       const result = await this.o.reporter.running(item, step, () =>
-        runStepSafely(step, { ...this.o.ctx, run: this.state } as RunStepContext),
+        runStepSafely(step, { ...ctx, run: this.state } as RunStepContext),
       );
       this.memo.set(key, { item: item.id, result });
       if (result.ok || !this.o.mode.interactive || this.o.rehearsal) {
@@ -206,6 +207,19 @@ export class RunbookEngine {
         });
       return;
     }
+  }
+
+  /** A step that needs a person's choice (which provider): the flag's value, else asked now; without a person, exit 2. */
+  private async withChoice(item: RunbookItem, step: Step): Promise<StepContext> {
+    const c = step.choice;
+    if (!c || this.o.ctx.choices?.[c.key]) return this.o.ctx;
+    if (!this.o.mode.interactive || this.o.rehearsal)
+      throw new CliExit(
+        EXIT.usage,
+        `item ${item.id} runs ${step.id}, which needs a person to decide ${c.question}: pass ${c.flag} (one of: ${c.options.join(", ")}), or run in a terminal to choose.`,
+      );
+    const value = await this.o.prompter.choose(item, step, c);
+    return { ...this.o.ctx, choices: { ...this.o.ctx.choices, [c.key]: value } };
   }
 
   /** A resumed run: an earlier item of the same section already ran this step. */

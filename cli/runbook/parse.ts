@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliExit, EXIT } from "../output/exit-codes.ts";
+import { didYouMean } from "../output/suggest.ts";
 
 export type ItemKind = "automated" | "manual" | "gate" | "signoff";
 
@@ -114,6 +115,8 @@ export function loadRunbook(name: string, dir = runbooksDir()): Runbook {
     throw new RunbookError(`"${name}" is not a runbook name (see \`tatu runbook list\`)`);
   const file = path.join(dir, `${name}.md`);
   if (!fs.existsSync(file))
-    throw new RunbookError(`no runbook "${name}" in ${dir} (have: ${listRunbookNames(dir).join(", ") || "none"})`);
+    throw new RunbookError(
+      `no runbook "${name}"${didYouMean(name, listRunbookNames(dir))} in ${dir} (have: ${listRunbookNames(dir).join(", ") || "none"})`,
+    );
   return parseRunbook(fs.readFileSync(file, "utf8"), name, path.relative(process.cwd(), file) || file);
 }

@@ -1,7 +1,7 @@
 // Everything the engine asks a person, behind one interface (the inquirer implementation
 // below; tests drive it through a pseudo-terminal).
 import { confirm, input, select } from "@inquirer/prompts";
-import type { Step, StepResult } from "../steps/types.ts";
+import type { Step, StepChoice, StepResult } from "../steps/types.ts";
 import type { RunbookItem } from "./parse.ts";
 
 export type ManualAnswer =
@@ -15,6 +15,8 @@ export interface Prompter {
   confirmManual(item: RunbookItem, operator: string): Promise<ManualAnswer>;
   onFailure(item: RunbookItem, result: StepResult): Promise<FailureChoice>;
   confirmDestructive(item: RunbookItem, step: Step): Promise<boolean>;
+  /** The value of a step's choice (which provider to disable), picked from its options. */
+  choose(item: RunbookItem, step: Step, choice: StepChoice): Promise<string>;
   overrideGate(
     item: RunbookItem,
     failed: string[],
@@ -63,6 +65,12 @@ export const inquirerPrompter: Prompter = {
     return confirm({
       message: `${item.id} runs ${step.id} (${step.title}), which changes production. Run it now?`,
       default: false,
+    });
+  },
+  choose(item, step, choice) {
+    return select({
+      message: `${item.id} runs ${step.id}: ${choice.question}?`,
+      choices: choice.options.map((o) => ({ name: o, value: o })),
     });
   },
   async overrideGate(item, failed, rc) {

@@ -2,12 +2,12 @@
 // operator recorded (X-Tatu-Operator).
 import { z } from "zod";
 import { CliExit, EXIT } from "../output/exit-codes.ts";
+import { didYouMean } from "../output/suggest.ts";
 import type { Outcome, ReportedStep } from "../output/print.ts";
 import { AdminApi, providerIds, syncCrons, type SwitchChange, type SwitchState } from "../clients/tatu-admin-api.ts";
-import { envValue } from "../environment.ts";
 import { stepWithParams } from "./params.ts";
 import { exitCodeOf, fail, guarded, pass } from "./results.ts";
-import type { Step, StepContext, StepResult } from "./types.ts";
+import type { Step, StepChoice, StepContext, StepResult } from "./types.ts";
 
 const admin = (ctx: StepContext) => new AdminApi(ctx.baseUrl, ctx.env, ctx.operator);
 const line = (s: SwitchState) => `${s.name}=${s.enabled ? "on" : "off"}`;
@@ -82,15 +82,22 @@ export function cronSwitchNames(name: string | undefined, all: boolean, known: s
   if (all) return known;
   if (!name) throw new CliExit(EXIT.usage, "name a cron or pass --all");
   const full = `cron.${name.replace(/^cron\./, "")}`;
+  const names = known.map((n) => n.slice(5));
   if (!known.includes(full))
-    throw new CliExit(EXIT.usage, `unknown cron "${name}" (one of: ${known.map((n) => n.slice(5)).join(", ")})`);
+    throw new CliExit(
+      EXIT.usage,
+      `unknown cron "${name}"${didYouMean(full.slice(5), names)} (one of: ${names.join(", ")})`,
+    );
   return [full];
 }
 
 export function providerSwitchName(provider: string): string {
   const bare = provider.replace(/^provider\./, "");
   if (!(providerIds as readonly string[]).includes(bare))
-    throw new CliExit(EXIT.usage, `unknown provider "${provider}" (one of: ${providerIds.join(", ")})`);
+    throw new CliExit(
+      EXIT.usage,
+      `unknown provider "${provider}"${didYouMean(bare, providerIds)} (one of: ${providerIds.join(", ")})`,
+    );
   return `provider.${bare}`;
 }
 
@@ -118,10 +125,17 @@ export const cronEnableAllStep: Step = {
   run: async (ctx) => guarded(async () => setSwitches(ctx, await knownCronSwitches(ctx), true, "re-enabled")),
 };
 
-/** provider.disable / provider.enable: which provider comes from TATU_PROVIDER (a runbook item names only the step). */
+/** provider.disable / provider.enable: the provider is a person's choice (`--provider`, or asked by the runbook run). */
+const providerChoice = (enabled: boolean): StepChoice => ({
+  key: "provider",
+  flag: "--provider <id>",
+  question: `which provider integration to ${enabled ? "enable" : "disable"}`,
+  options: providerIds,
+});
+
 const providerParams = z.object({
   provider: z
-    .string({ error: "TATU_PROVIDER is not set: which provider?" })
+    .string({ error: `no provider chosen: pass --provider <id> (one of: ${providerIds.join(", ")})` })
     .transform((p) => p.replace(/^provider\./, ""))
     .pipe(
       z.enum(providerIds, {
@@ -133,10 +147,11 @@ const providerParams = z.object({
 function providerStep(id: string, enabled: boolean): Step {
   return stepWithParams({
     id,
-    title: `${enabled ? "Enable" : "Disable"} one provider integration (TATU_PROVIDER)`,
+    title: `${enabled ? "Enable" : "Disable"} one provider integration (--provider, or asked)`,
     destructive: true,
+    choice: providerChoice(enabled),
     params: providerParams,
-    readParams: (ctx) => ({ provider: envValue(ctx.env, "TATU_PROVIDER") }),
+    readParams: (ctx) => ({ provider: ctx.choices?.provider }),
     run: (ctx, { provider }) =>
       setSwitches(ctx, [`provider.${provider}`], enabled, enabled ? "re-enabled" : "disabled by the release commander"),
   });

@@ -14,6 +14,8 @@ export interface StepContext {
   /** Progress lines for people; the caller decides where they go (listr2 task output, log). */
   progress(line: string): void;
   signal?: AbortSignal;
+  /** Values people chose for steps' choices (e.g. `--provider`, or the answer at the prompt), by key. */
+  choices?: Readonly<Record<string, string>>;
 }
 
 export interface StepResult {
@@ -33,5 +35,17 @@ export interface Step {
   destructive?: boolean;
   /** What the step reads besides its context, checked before it runs (see params.ts). */
   params?: z.ZodType;
+  /** A value a person decides before the step runs (which provider to disable): a flag or the prompt. */
+  choice?: StepChoice;
   run(ctx: StepContext): Promise<StepResult>;
+}
+
+/** What a runbook run asks before the step (interactive) or takes from a flag (`ctx.choices[key]`). */
+export interface StepChoice {
+  key: string;
+  /** The command-line flag that gives it, e.g. `--provider <id>`. */
+  flag: string;
+  /** What is asked, e.g. "which provider integration to disable". */
+  question: string;
+  options: readonly string[];
 }

@@ -7,12 +7,13 @@ import { execa } from "execa";
 import { repoRoot } from "../paths.ts";
 import type { Db } from "./client.ts";
 
-const migrationsDir = path.join(repoRoot, "prisma/migrations");
+export const migrationsDir = path.join(repoRoot, "prisma/migrations");
 
-export function migrationNames(): string[] {
+/** The migration folders (those with a migration.sql), oldest first. */
+export function migrationNames(dir = migrationsDir): string[] {
   return fs
-    .readdirSync(migrationsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(migrationsDir, d.name, "migration.sql")))
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, "migration.sql")))
     .map((d) => d.name)
     .sort();
 }

@@ -359,3 +359,68 @@ describe("tatu gate --vercel", () => {
     ]);
   });
 });
+
+describe("tatu runbook run rollback", () => {
+  const restore = () =>
+    Promise.all(
+      ["provider.facebook", "provider.instagram", "cron.sync-messages", "cron.sync-calendars", "cron.worker-sync"].map(
+        (n) => app.ctx.switches.set(n, true, null, "test-reset"),
+      ),
+    );
+
+  it("without --provider and without a person it stops at rb.disable-provider (exit 2) and disables no provider; --resume --provider finishes it", async () => {
+    await restore();
+    const env = { ...cliEnv, TATU_LAUNCH_DIR: tempLaunchDir() };
+    const serving = vercel.production().uid;
+    const args = ["--url", app.url, "--yes", "runbook", "run", "rollback", "--reason", "rollback drill"];
+    const stopped = await tatu(args, env, secrets);
+    expect(stopped.exitCode, stopped.stderr).toBe(2);
+    expect(stopped.stderr).toMatch(
+      /item rb\.disable-provider runs provider\.disable, which needs a person to decide which provider integration to disable: pass --provider <id> \(one of: gmail, .*facebook.*\), or run in a terminal/,
+    );
+    const providers = (await app.ctx.switches.list()).filter((s) => s.kind === "provider");
+    expect(providers.filter((s) => !s.enabled)).toEqual([]);
+    expect(vercel.production().uid, "nothing after the stop ran").toBe(serving);
+
+    const resumed = await tatu(["--json", ...args, "--resume", "--provider", "facebook"], env, secrets);
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).toBe(0);
+    const item = resumed.json.items.find((i: { id: string }) => i.id === "rb.disable-provider");
+    expect(item).toMatchObject({ outcome: "passed", summary: expect.stringMatching(/^provider\.facebook=off/) });
+    expect(await app.ctx.switches.isEnabled("provider.facebook")).toBe(false);
+    expect(await app.ctx.switches.isEnabled("provider.instagram"), "only the chosen provider").toBe(true);
+    await restore();
+  });
+
+  it("an unknown --provider is a usage error with a suggestion, before anything runs", async () => {
+    const env = { ...cliEnv, TATU_LAUNCH_DIR: tempLaunchDir() };
+    const res = await tatu(["--url", app.url, "--yes", "runbook", "run", "rollback", "--provider", "facebok"], env);
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toMatch(/unknown provider "facebok" \(Did you mean facebook\?\)/);
+    expect(fs.readdirSync(env.TATU_LAUNCH_DIR)).toEqual([]);
+  });
+
+  it("in a terminal it asks which provider to disable and disables only that one", async () => {
+    await restore();
+    // A one-item runbook bound to the same step as rb.disable-provider.
+    const dir = tempLaunchDir();
+    fs.writeFileSync(
+      path.join(dir, "disable-one.md"),
+      "# Disable one\n\n## Quick actions\n\n- [ ] `rb.disable-provider` — The failing provider disabled. `step: provider.disable`\n",
+    );
+    const run = await tatuInTerminal(
+      ["--url", app.url, "runbook", "run", "disable-one"],
+      { ...cliEnv, TATU_LAUNCH_DIR: dir, TATU_RUNBOOKS_DIR: dir },
+      [
+        // The provider list (gmail, outlook, yahoo, facebook, instagram, …): four down picks instagram.
+        { prompt: /which provider integration to disab[\s\S]*↑↓ navigate/, keys: "\x1b[B\x1b[B\x1b[B\x1b[B\r" },
+        { prompt: /\(y\/N\)/, keys: "y\r" },
+      ],
+      secrets,
+    );
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.output).toMatch(/provider\.instagram=off \(by tty-operator\)/);
+    expect(await app.ctx.switches.isEnabled("provider.instagram")).toBe(false);
+    expect(await app.ctx.switches.isEnabled("provider.facebook")).toBe(true);
+    await restore();
+  });
+});

@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { listRunbookNames, loadRunbook, parseRunbook, RunbookError, runbooksDir } from "../../cli/runbook/parse.ts";
 import { findStep, loadSteps } from "../../cli/steps/catalog.ts";
+import { migrationNames } from "../../service/db/migrations.ts";
 import { ROOT } from "./runbook-helpers.ts";
 
 /**
@@ -90,7 +91,7 @@ describe("the runbooks in runbooks/", () => {
     ]);
   });
 
-  it("rollback has its quick actions and a prepared SQL example", () => {
+  it("rollback has its quick actions and a prepared down script for the newest migration", () => {
     const steps = loadRunbook("rollback", dir)
       .items.map((i) => i.step)
       .filter(Boolean);
@@ -101,7 +102,8 @@ describe("the runbooks in runbooks/", () => {
       "health.ready",
       "cron.enable-all",
     ]);
-    expect(fs.readFileSync(path.join(dir, "rollback/example.down.sql"), "utf8")).toMatch(/_prisma_migrations/);
+    const newest = migrationNames().at(-1);
+    expect(fs.readFileSync(path.join(dir, `rollback/${newest}.down.sql`), "utf8")).toMatch(/_prisma_migrations/);
   });
 });
 

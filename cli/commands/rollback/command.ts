@@ -28,8 +28,9 @@ export const rollbackCommand: CommandSpec = {
       command: "tatu rollback --provider gmail --url https://tatu.example.com --env-file .env.production",
     },
     {
-      what: "Without a terminal: everything confirmed by --yes, prepared SQL applied, Vercel left alone",
-      command: 'tatu rollback --yes --sql example.down.sql --skip-vercel --title "bad migration" --severity sev1',
+      what: "Without a terminal: everything confirmed by --yes, the newest migration's down script applied, Vercel left alone",
+      command:
+        'tatu rollback --yes --sql 20261206150000_reschedule_approval.down.sql --skip-vercel --title "bad migration" --severity sev1',
     },
   ],
   action: () => import("./action.ts").then((m) => m.rollback),

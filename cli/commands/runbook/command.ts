@@ -1,5 +1,7 @@
 // tatu runbook list | show <name> | run <name>; the run options are shared with `tatu launch`.
 import { ROLE_FLAGS } from "../../runbook/roles.ts";
+import { providerIds } from "../../clients/tatu-admin-api.ts";
+import { providerSwitchName } from "../../steps/switches.ts";
 import { envFileOption } from "../options.ts";
 import type { CommandSpec, OptionSpec } from "../spec.ts";
 
@@ -29,6 +31,13 @@ export const runbookRunOptions: readonly OptionSpec[] = [
   envFileOption("read variables from a dotenv file over the environment"),
 ];
 
+/** `runbook run --provider`: the provider provider.disable turns off (rollback); asked in a terminal when not given. */
+const providerChoiceOption: OptionSpec = {
+  flags: "--provider <id>",
+  description: `the provider integration the rollback disables (rb.disable-provider): ${providerIds.join(", ")}; asked in a terminal when not given`,
+  parse: (value) => providerSwitchName(value).replace(/^provider\./, ""),
+};
+
 export const runbookCommand: CommandSpec = {
   name: "runbook",
   description: "list, show and run the launch runbooks (runbooks/*.md)",
@@ -52,11 +61,15 @@ export const runbookCommand: CommandSpec = {
       description:
         "run a runbook: automated items execute, manual ones are confirmed; resumable with --resume. Items bound to steps that change production (migrate deploy, switches, Vercel rollback) ask first, or take --yes",
       arguments: [{ name: "<name>", description: "runbook name" }],
-      options: runbookRunOptions,
+      options: [...runbookRunOptions, providerChoiceOption],
       examples: [
         {
           what: "The signup smoke checklist against staging",
           command: "tatu runbook run signup-smoke --url https://staging.tatu.example.com",
+        },
+        {
+          what: "The rollback runbook for a failing Facebook integration (without --provider it asks which one)",
+          command: "tatu runbook run rollback --provider facebook --url https://tatu.example.com",
         },
         {
           what: "Continue the last unfinished run, skipping an item with a logged reason",

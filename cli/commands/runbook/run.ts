@@ -38,7 +38,10 @@ export async function runRunbook(run: Invocation, name: string): Promise<number>
   if (typeof o.reason === "string" && !o.reason.trim()) throw new CliExit(EXIT.usage, "--reason must not be empty");
   const summary = await executeRun({
     runbook,
-    ctx: run.stepContext(baseUrl),
+    ctx: {
+      ...run.stepContext(baseUrl),
+      choices: typeof o.provider === "string" ? { provider: o.provider } : undefined,
+    },
     mode: run.mode,
     prompter: inquirerPrompter,
     reporter: createReporter(run.mode),
