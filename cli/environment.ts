@@ -7,6 +7,8 @@ import { envNames, envRegistry, type EnvVarSpec } from "../service/config/regist
 
 const nonEmpty = z.string().min(1, "must not be empty");
 const httpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" });
+/** A whole number with its default: `format.parse(undefined)` gives the default. */
+const count = (dflt: number) => z.coerce.number().int("must be a whole number").min(0, "must be ≥ 0").default(dflt);
 
 /** Variables only the CLI reads (never the service). Same shape as the service registry. */
 export const cliEnvRegistry = {
@@ -64,7 +66,8 @@ export const cliEnvRegistry = {
     launchCritical: false,
     secret: false,
     format: nonEmpty,
-    description: "Comma-separated smokes `tatu gate` runs (e.g. signup,gmail,sms); unset = signup only.",
+    description:
+      "Comma-separated smokes `tatu gate` and `tatu hypercare` run (e.g. signup,gmail,sms); unset = signup only (gate), every smoke (hypercare).",
   },
   TATU_SMOKE_SEARCH: {
     integration: "core",
@@ -105,6 +108,79 @@ export const cliEnvRegistry = {
     format: z.string().regex(/^\d+$/, "must be a whole number of seconds"),
     description:
       "How long a provider smoke waits for its sent reply to come back from the provider (Sent copy, echo or delivery webhook); default 30.",
+  },
+  TATU_HYPERCARE_MAX_5XX_PER_MINUTE: {
+    integration: "monitoring",
+    launchCritical: false,
+    secret: false,
+    format: count(5),
+    description:
+      "Hypercare: a minute with more 5xx answers than this is elevated; TATU_HYPERCARE_5XX_SUSTAINED_MINUTES elevated minutes in a row trigger a rollback (default 5).",
+  },
+  TATU_HYPERCARE_5XX_SUSTAINED_MINUTES: {
+    integration: "monitoring",
+    launchCritical: false,
+    secret: false,
+    format: count(10),
+    description: "Hypercare: consecutive elevated 5xx minutes that make a sustained spike (default 10).",
+  },
+  TATU_HYPERCARE_MAX_SENTRY_ERRORS: {
+    integration: "monitoring",
+    launchCritical: false,
+    secret: false,
+    format: count(100),
+    description: "Hypercare: Sentry errors in the last hour that trigger a rollback (default 100).",
+  },
+  TATU_HYPERCARE_MAX_WAITING: {
+    integration: "queue",
+    launchCritical: false,
+    secret: false,
+    format: count(500),
+    description: "Hypercare: waiting jobs in the queue (depth) above which it warns (default 500).",
+  },
+  TATU_HYPERCARE_MAX_FAILED: {
+    integration: "queue",
+    launchCritical: false,
+    secret: false,
+    format: count(50),
+    description: "Hypercare: failed jobs in the queue above which it warns (default 50).",
+  },
+  TATU_HYPERCARE_MAX_RETRIED: {
+    integration: "queue",
+    launchCritical: false,
+    secret: false,
+    format: count(50),
+    description: "Hypercare: job retries in the last 15 min above which it warns (default 50).",
+  },
+  TATU_SENTRY_INGESTION_TIMEOUT: {
+    integration: "monitoring",
+    launchCritical: false,
+    secret: false,
+    format: count(60),
+    description: "`sentry.ingestion`: seconds to wait for the test event to show in the Sentry API (default 60).",
+  },
+  TATU_DNS_URL: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: httpUrl,
+    description:
+      "`dns.ssl`: the public URL whose DNS and TLS certificate are checked (default NEXTAUTH_URL, else --url).",
+  },
+  TATU_DNS_CA_FILE: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description:
+      "`dns.ssl`: a PEM file of extra trusted CAs (tests, the rehearsal's CA); the public roots are always trusted.",
+  },
+  TATU_DNS_MIN_CERT_DAYS: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: count(14),
+    description: "`dns.ssl`: days the TLS certificate must still be valid (default 14).",
   },
   TATU_OPERATOR: {
     integration: "core",
@@ -208,6 +284,14 @@ export function secretsIn(env: NodeJS.ProcessEnv): string[] {
     }
   }
   return [...values].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
+}
+
+/** A numeric CLI setting: its value, else the registry's default; a malformed one is a usage error. */
+export function registryNumber(env: NodeJS.ProcessEnv, name: CliEnvName): number {
+  const parsed = cliEnvRegistry[name].format.safeParse(envValue(env, name));
+  if (!parsed.success || typeof parsed.data !== "number")
+    throw new CliExit(EXIT.usage, `${name}: ${parsed.error?.issues[0]?.message ?? "must be a number"}`);
+  return parsed.data;
 }
 
 export function operatorOf(env: NodeJS.ProcessEnv): string {

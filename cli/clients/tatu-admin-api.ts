@@ -118,8 +118,11 @@ export class AdminApi {
       );
   }
 
-  async metrics(): Promise<Metrics> {
-    return metricsSchema.parse(await this.ok(this.http.get("/api/admin/metrics"), "reading metrics"));
+  /** minutes: length of the per-minute series (requests and 5xx per minute) to ask for. */
+  async metrics(minutes?: number): Promise<Metrics> {
+    return metricsSchema.parse(
+      await this.ok(this.http.get(`/api/admin/metrics${minutes ? `?minutes=${minutes}` : ""}`), "reading metrics"),
+    );
   }
 }
 
@@ -155,6 +158,8 @@ const windowMetrics = z.object({ providers: z.record(z.string(), providerMetrics
 const metricsSchema = z.object({
   generatedAt: z.string(),
   windows: z.object({ "15m": windowMetrics, "1h": windowMetrics, "24h": windowMetrics }),
+  // Oldest first, the current (partial) minute last. Older deployments do not report it.
+  perMinute: z.array(z.object({ minute: z.string(), requests: z.number(), serverErrors: z.number() })).optional(),
   queue: z.record(z.string(), z.unknown()),
 });
 export type Metrics = z.infer<typeof metricsSchema>;

@@ -26,6 +26,7 @@ import { startImapPeer } from "./imap.ts";
 import { seedSmokeAccount } from "./seed.ts";
 import { startRehearsalService } from "./service.ts";
 import { startStandIns } from "./standins.ts";
+import { createCa, issueServerCert, opensslAvailable, startTlsFront } from "./tls.ts";
 
 const SMTP_OVERRIDE =
   "rehearsal: SMTP_URL is deliberately unset — account mail goes to the dev outbox that seeding and the signup smoke read";
@@ -97,8 +98,17 @@ export async function rehearse(run: Invocation): Promise<number> {
     ...imap.peer?.env(),
   };
   let service: Awaited<ReturnType<typeof startRehearsalService>> | undefined;
+  let tlsFront: Awaited<ReturnType<typeof startTlsFront>> | undefined;
   try {
     service = await startRehearsalService(serviceEnv, port);
+    // dns.ssl checks a real handshake: the app behind a TLS front with a rehearsal CA's certificate.
+    let dnsEnv: Record<string, string> = {};
+    if (opensslAvailable()) {
+      const tlsDir = fs.mkdtempSync(path.join(dataDir, "tls-"));
+      const ca = createCa(tlsDir, "rehearsal-ca", "Tatu Rehearsal CA");
+      tlsFront = await startTlsFront(issueServerCert(tlsDir, "app", ca, 90), port);
+      dnsEnv = { TATU_DNS_URL: tlsFront.url, TATU_DNS_CA_FILE: ca.certFile };
+    }
     mark("start", t);
 
     t = Date.now();
@@ -113,6 +123,7 @@ export async function rehearse(run: Invocation): Promise<number> {
       TATU_SMOKE_EMAIL: seeded.email,
       TATU_SMOKE_PASSWORD: seeded.password,
       TATU_SMOKE_SEARCH: "lat=52.52&lng=13.405&radiusKm=25",
+      ...dnsEnv,
     };
     installSecretMasking(secretsIn(stepEnv));
     // The rollback disables the integration the simulated incident names, as --provider would.
@@ -126,6 +137,8 @@ export async function rehearse(run: Invocation): Promise<number> {
         typeof run.opts.window === "string" ? run.opts.window : `rehearsal ${new Date().toISOString().slice(0, 16)}Z`,
     };
     const skips = new Map<string, string>(imap.peer ? [] : [["t2h.yahoo", noImap(imap.unavailable!)]]);
+    if (!tlsFront)
+      skips.set("t24.dns-ssl", "rehearsal: openssl is not installed, so no certificate to serve — DNS/TLS not checked");
 
     // The rollback path: before sign-off, a simulated Sev-2 incident, the rollback runbook, the
     // mitigation that resolves it. Sign-off then proves it sees the incident closed.
@@ -239,6 +252,9 @@ export async function rehearse(run: Invocation): Promise<number> {
         incidentBlockedSignoff: incidentBlocked,
         notes: [
           ...(imap.peer ? ["Yahoo: a local Dovecot peer (IMAP + SMTP submission)"] : [skips.get("t2h.yahoo")!]),
+          tlsFront
+            ? `DNS/TLS: the app behind a TLS front at ${tlsFront.url} with a rehearsal CA's 90-day certificate`
+            : skips.get("t24.dns-ssl")!,
           "CalDAV (Apple calendars) is not seeded: the calendar smoke syncs the Google calendar",
           ...standIns.absent.map((s) => `no ${s} stand-in in standins/${s}: items that call ${s} fail here`),
         ],
@@ -260,6 +276,7 @@ export async function rehearse(run: Invocation): Promise<number> {
     }
     return exitCode;
   } finally {
+    await tlsFront?.close();
     await service?.close();
     await standIns.close();
     await imap.peer?.close().catch(() => undefined);

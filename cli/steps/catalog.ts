@@ -4,6 +4,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { launchRolesStep } from "../runbook/builtin-steps.ts";
+import { dnsSslStep } from "./dns-ssl.ts";
 import { envCheckStep, envVercelStep } from "./env.ts";
 import { gateStep } from "./gate.ts";
 import { healthReadyStep } from "./health.ts";
@@ -11,6 +12,7 @@ import { hypercareStep } from "./hypercare.ts";
 import { metaCheckStep } from "./meta.ts";
 import { migrateDeployStep, migrateStatusStep } from "./migrate.ts";
 import { rollbackVercelStep } from "./rollback.ts";
+import { sentryIngestionStep } from "./sentry-ingestion.ts";
 import { smokeSteps } from "./smoke.ts";
 import {
   cronDisableSyncStep,
@@ -29,6 +31,8 @@ export const builtinSteps: readonly Step[] = [
   migrateStatusStep,
   migrateDeployStep,
   healthReadyStep,
+  dnsSslStep,
+  sentryIngestionStep,
   ...Object.values(webhookSteps),
   ...Object.values(smokeSteps),
   cronStatusStep,

@@ -5,15 +5,24 @@
 // and the share of a provider's own deliveries (from addresses that delivered correctly signed
 // webhooks) failing the signature check — a secret rotated on one side. Raw signature failures
 // are anyone's to send (forgeries): a warning, never a rollback on their own.
+// The 5xx trigger is the runbook's "sustained 5xx spike > 10 min": TATU_HYPERCARE_5XX_SUSTAINED_MINUTES
+// consecutive minutes each above TATU_HYPERCARE_MAX_5XX_PER_MINUTE (the metrics' per-minute
+// series); a short burst only warns. Sentry: the error volume, and the top issues first seen
+// since the launch start. Queue depth, failures and retries warn above the registry's thresholds.
 import { AdminApi, type Metrics } from "../clients/tatu-admin-api.ts";
-import { envValue } from "../environment.ts";
+import { envValue, registryNumber } from "../environment.ts";
 import { HttpSession, Unreachable } from "../clients/http.ts";
 import { pass } from "./results.ts";
-import { sentryConfigured, sentryErrorsLastHour } from "../clients/sentry-api.ts";
+import { sentryConfigured, sentryErrorsLastHour, sentryNewIssues, type SentryIssue } from "../clients/sentry-api.ts";
+import { launchStartFromLog } from "./hypercare-schedule.ts";
 import type { Step, StepContext, StepResult } from "./types.ts";
 
 export interface Thresholds {
-  /** 5xx answers in the last 15 minutes (a window longer than the runbook's 10 sustained minutes). */
+  /** A minute with more 5xx answers than this is elevated… */
+  serverErrorsPerMinute: number;
+  /** …and this many elevated minutes in a row are a sustained spike: a rollback trigger. */
+  sustainedMinutes: number;
+  /** 5xx answers in the last 15 minutes that earn a warning (a burst is not a trigger). */
   serverErrors15m: number;
   /** Bad signatures in 15 min from unknown senders that earn a warning (never a trigger: forgeable). */
   signatureFailures15m: number;
@@ -24,20 +33,31 @@ export interface Thresholds {
   /** …counted once there are at least this many such deliveries. */
   rejectionRatioMinDeliveries: number;
   sentryErrors1h: number;
+  /** Queue: failed jobs, waiting jobs (depth) and retries in 15 min above which hypercare warns. */
   failedJobs: number;
+  maxWaiting: number;
+  maxRetried15m: number;
   /** Per provider: sync error share over the last hour (with at least 5 runs) that asks to disable it. */
   syncErrorRatio: number;
 }
-export const defaultThresholds: Thresholds = {
-  serverErrors15m: 20,
-  signatureFailures15m: 10,
-  webhookFailures15m: 10,
-  rejectionRatio: 0.5,
-  rejectionRatioMinDeliveries: 10,
-  sentryErrors1h: 100,
-  failedJobs: 50,
-  syncErrorRatio: 0.5,
-};
+/** The thresholds with the env registry's TATU_HYPERCARE_* values (or their registry defaults). */
+export function thresholdsFromEnv(env: NodeJS.ProcessEnv): Thresholds {
+  return {
+    serverErrorsPerMinute: registryNumber(env, "TATU_HYPERCARE_MAX_5XX_PER_MINUTE"),
+    sustainedMinutes: Math.max(1, registryNumber(env, "TATU_HYPERCARE_5XX_SUSTAINED_MINUTES")),
+    serverErrors15m: 20,
+    signatureFailures15m: 10,
+    webhookFailures15m: 10,
+    rejectionRatio: 0.5,
+    rejectionRatioMinDeliveries: 10,
+    sentryErrors1h: registryNumber(env, "TATU_HYPERCARE_MAX_SENTRY_ERRORS"),
+    failedJobs: registryNumber(env, "TATU_HYPERCARE_MAX_FAILED"),
+    maxWaiting: registryNumber(env, "TATU_HYPERCARE_MAX_WAITING"),
+    maxRetried15m: registryNumber(env, "TATU_HYPERCARE_MAX_RETRIED"),
+    syncErrorRatio: 0.5,
+  };
+}
+export const defaultThresholds: Thresholds = thresholdsFromEnv({});
 
 export interface Trigger {
   id: string;
@@ -49,8 +69,25 @@ export interface HypercareReport {
   warnings: string[];
   suspectProvider?: string;
   readings: Record<string, unknown>;
+  /** Sentry issues first seen since the launch start, most events first. */
+  newIssues?: { since: string; issues: SentryIssue[] };
   rollbackCommand?: string;
 }
+
+type Minute = NonNullable<Metrics["perMinute"]>[number];
+
+/** The longest run of consecutive minutes with more than `perMinute` 5xx answers. */
+export function longestElevatedRun(series: Minute[], perMinute: number): Minute[] {
+  let best: Minute[] = [],
+    run: Minute[] = [];
+  for (const m of series) {
+    run = m.serverErrors > perMinute ? [...run, m] : [];
+    if (run.length > best.length) best = run;
+  }
+  return best;
+}
+
+const hhmm = (iso: string) => iso.slice(11, 16);
 
 async function queueCounts(env: NodeJS.ProcessEnv): Promise<Record<string, number> | undefined> {
   const url = envValue(env, "REDIS_URL");
@@ -84,11 +121,37 @@ async function queueCounts(env: NodeJS.ProcessEnv): Promise<Record<string, numbe
 function evaluateMetrics(m: Metrics, t: Thresholds, report: HypercareReport): void {
   const w15 = m.windows["15m"],
     h1 = m.windows["1h"];
+  if (!m.perMinute)
+    report.warnings.push(
+      "the deployed app does not report 5xx per minute (an older version): the sustained 5xx spike trigger is not evaluated",
+    );
+  else {
+    const run = longestElevatedRun(m.perMinute, t.serverErrorsPerMinute);
+    const peak = run.reduce<Minute | undefined>((p, x) => (!p || x.serverErrors > p.serverErrors ? x : p), undefined);
+    report.readings.serverErrorsPerMinute = {
+      minutes: m.perMinute.length,
+      max: Math.max(0, ...m.perMinute.map((x) => x.serverErrors)),
+      longestElevatedRun: run.length,
+    };
+    const span = run.length
+      ? `${hhmm(run[0]!.minute)}–${hhmm(run.at(-1)!.minute)} UTC, peak ${peak!.serverErrors} of ${peak!.requests} requests in a minute`
+      : "";
+    if (run.length >= t.sustainedMinutes)
+      report.triggers.push({
+        id: "5xx-sustained",
+        message: `sustained 5xx spike: ${run.length} minutes in a row with more than ${t.serverErrorsPerMinute} server errors a minute (${span}; trigger at ${t.sustainedMinutes} minutes)`,
+      });
+    else if (run.length)
+      report.warnings.push(
+        `5xx above ${t.serverErrorsPerMinute}/min for ${run.length} minute(s) (${span}) — not sustained (trigger at ${t.sustainedMinutes} minutes in a row)`,
+      );
+  }
   if (w15.totals.serverErrors >= t.serverErrors15m)
-    report.triggers.push({
-      id: "5xx-spike",
-      message: `${w15.totals.serverErrors} server errors (5xx) in the last 15 min (threshold ${t.serverErrors15m})`,
-    });
+    report.warnings.push(`${w15.totals.serverErrors} server errors (5xx) in the last 15 min`);
+  if (w15.totals.jobsRetried > t.maxRetried15m)
+    report.warnings.push(
+      `${w15.totals.jobsRetried} job retries in the last 15 min (above ${t.maxRetried15m}, TATU_HYPERCARE_MAX_RETRIED)`,
+    );
   for (const [provider, p] of Object.entries(w15.providers)) {
     if (p.webhooksFailedProcessing >= t.webhookFailures15m) {
       report.triggers.push({
@@ -130,9 +193,11 @@ function evaluateMetrics(m: Metrics, t: Thresholds, report: HypercareReport): vo
   if (worstServer && worstServer[1].serverErrors > 0) report.suspectProvider ??= worstServer[0];
 }
 
+/** since: the launch start Sentry's new issues are counted from (default: the launch log's T-0, else 1 h ago). */
 export async function hypercareOnce(
   ctx: StepContext,
   t: Thresholds = defaultThresholds,
+  opts: { since?: Date } = {},
 ): Promise<{ result: StepResult; report: HypercareReport }> {
   const report: HypercareReport = { at: new Date().toISOString(), triggers: [], warnings: [], readings: {} };
   const http = new HttpSession(ctx.baseUrl);
@@ -163,7 +228,9 @@ export async function hypercareOnce(
 
   if (!unreachable) {
     try {
-      const metrics = await new AdminApi(ctx.baseUrl, ctx.env, ctx.operator).metrics();
+      const metrics = await new AdminApi(ctx.baseUrl, ctx.env, ctx.operator).metrics(
+        Math.max(30, t.sustainedMinutes * 2),
+      );
       report.readings.metrics = {
         "15m": metrics.windows["15m"].totals,
         "1h": metrics.windows["1h"].totals,
@@ -179,8 +246,12 @@ export async function hypercareOnce(
     const q = await queueCounts(ctx.env);
     if (q) {
       report.readings.queue = q;
-      if ((q.failed ?? 0) >= t.failedJobs)
-        report.warnings.push(`${q.failed} failed jobs in the queue (threshold ${t.failedJobs})`);
+      if ((q.failed ?? 0) > t.failedJobs)
+        report.warnings.push(`${q.failed} failed jobs in the queue (above ${t.failedJobs}, TATU_HYPERCARE_MAX_FAILED)`);
+      if ((q.waiting ?? 0) > t.maxWaiting)
+        report.warnings.push(
+          `${q.waiting} jobs waiting in the queue (above ${t.maxWaiting}, TATU_HYPERCARE_MAX_WAITING) — is the worker keeping up?`,
+        );
     }
   } catch (err) {
     report.warnings.push(`queue counts unavailable: ${(err as Error).message}`);
@@ -197,6 +268,12 @@ export async function hypercareOnce(
         });
     } catch (err) {
       report.warnings.push(`Sentry unavailable: ${(err as Error).message}`);
+    }
+    const since = opts.since ?? launchStartFromLog(ctx.env) ?? new Date(Date.now() - 3_600_000);
+    try {
+      report.newIssues = { since: since.toISOString(), issues: await sentryNewIssues(ctx.env, since) };
+    } catch (err) {
+      report.warnings.push(`Sentry new issues unavailable: ${(err as Error).message}`);
     }
   } else report.warnings.push("SENTRY_AUTH_TOKEN/SENTRY_ORG unset: Sentry error volume is not checked");
 
@@ -218,15 +295,37 @@ export async function hypercareOnce(
   }
   return {
     result: pass(
-      `no rollback trigger${report.warnings.length ? `; ${report.warnings.length} warning(s)` : ""}`,
+      `no rollback trigger${newIssuesLine(report)}${report.warnings.length ? `; ${report.warnings.length} warning(s)` : ""}`,
       report,
     ),
     report,
   };
 }
 
+/** "; 2 new Sentry issues since 04:30 UTC (top: TATU-1 TypeError: x ×12)" */
+function newIssuesLine(report: HypercareReport): string {
+  if (!report.newIssues) return "";
+  const { since, issues } = report.newIssues;
+  const top = issues[0];
+  return `; ${issues.length} new Sentry issue(s) since ${hhmm(since)} UTC${top ? ` (top: ${top.shortId ?? top.id} ${top.title} ×${top.count})` : ""}`;
+}
+
+/** The report's lines for people: the new Sentry issues since the launch start and the warnings. */
+export function reportLines(report: HypercareReport): string[] {
+  const lines: string[] = [];
+  if (report.newIssues) {
+    lines.push(`Sentry: ${report.newIssues.issues.length} new issue(s) since ${report.newIssues.since}`);
+    for (const i of report.newIssues.issues)
+      lines.push(
+        `  ${i.shortId ?? i.id}  ${i.title}  ×${i.count}, first seen ${i.firstSeen}${i.permalink ? `  ${i.permalink}` : ""}`,
+      );
+  }
+  for (const w of report.warnings) lines.push(`warning: ${w}`);
+  return lines;
+}
+
 export const hypercareStep: Step = {
   id: "hypercare.once",
   title: "Hypercare check: rollback triggers",
-  run: async (ctx) => (await hypercareOnce(ctx)).result,
+  run: async (ctx) => (await hypercareOnce(ctx, thresholdsFromEnv(ctx.env))).result,
 };

@@ -1,10 +1,12 @@
 // The hypercare numbers (GET /api/admin/metrics, `tatu hypercare`, the ops page): per provider
 // and per window, from rows every replica writes to Postgres and the rejection counters
-// (Redis or Postgres, webhooks/rejections.ts), plus the live queue counts.
+// (Redis or Postgres, webhooks/rejections.ts), plus the live queue counts, plus a per-minute
+// series of requests and 5xx (http/request-counts.ts) for the "sustained 5xx spike" trigger.
 import type { AppContext } from "../context.ts";
 import { providerIds } from "../providers/catalog.ts";
 import { rejectionCounts, type CountedReason } from "../webhooks/rejections.ts";
 import { providerOfSource } from "../providers/catalog.ts";
+import { perMinuteSeries } from "../http/request-counts.ts";
 
 export const windows = { "15m": 15, "1h": 60, "24h": 1440 } as const;
 export type WindowName = keyof typeof windows;
@@ -45,10 +47,13 @@ const counts = (filter: string) =>
    count(*) FILTER (WHERE ${filter} AND t >= now() - interval '60 minutes')::int AS w60,
    count(*) FILTER (WHERE ${filter})::int AS w1440`;
 
-export async function collectMetrics(ctx: AppContext) {
+/** `minutes`: length of the per-minute series (requests and 5xx per minute, oldest first). */
+export async function collectMetrics(ctx: AppContext, opts: { minutes?: number } = {}) {
   const since = "now() - interval '24 hours'";
   const q = (sql: string) => ctx.db.$queryRawUnsafe<Row[]>(sql);
-  const [rejections, accepted, failed, syncOk, syncErr, retried, errors] = await Promise.all([
+  const minutes = opts.minutes ?? 30;
+  const [perMinute, rejections, accepted, failed, syncOk, syncErr, retried, errors] = await Promise.all([
+    perMinuteSeries(ctx, minutes),
     rejectionCounts(ctx),
     // Rows with status "rejected" are from before the counters (no longer written).
     q(
@@ -117,5 +122,5 @@ export async function collectMetrics(ctx: AppContext) {
   } catch (err) {
     queue = { mode: ctx.queue.mode, error: `queue unavailable: ${(err as Error).message}` };
   }
-  return { generatedAt: new Date().toISOString(), windows: result, queue };
+  return { generatedAt: new Date().toISOString(), windows: result, perMinute, queue };
 }

@@ -29,12 +29,15 @@ const switchBody = z.object({
   reason: z.string().trim().max(500, "Keep the reason under 500 characters.").optional(),
 });
 
+/** ?minutes=N: the per-minute series covers the last N minutes (current one included). */
+const metricsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(1440).default(30) });
+
 export function adminRoutes(ctx: AppContext): Router {
   const r = Router();
   r.use(requireAdmin(ctx));
 
-  r.get("/metrics", async (_req, res) => {
-    res.json(await collectMetrics(ctx));
+  r.get("/metrics", async (req, res) => {
+    res.json(await collectMetrics(ctx, parse(metricsQuery, req.query)));
   });
 
   r.get("/switches", async (_req, res) => {

@@ -225,6 +225,8 @@ describe("tatu hypercare", () => {
         "--url",
         app.url,
         "hypercare",
+        "--first",
+        "1s",
         "--every",
         "1s",
         "--for",
