@@ -11,6 +11,7 @@ import { hypercareStep } from "./hypercare.ts";
 import { metaCheckStep } from "./meta.ts";
 import { migrateDeployStep, migrateStatusStep } from "./migrate.ts";
 import { rollbackVercelStep } from "./rollback.ts";
+import { providerScopeStep } from "./scope-switches.ts";
 import { smokeSteps } from "./smoke.ts";
 import {
   cronDisableSyncStep,
@@ -36,6 +37,7 @@ export const builtinSteps: readonly Step[] = [
   cronEnableAllStep,
   providerDisableStep,
   providerEnableStep,
+  providerScopeStep,
   rollbackVercelStep,
   hypercareStep,
   metaCheckStep,
