@@ -1,6 +1,7 @@
 // The provider stand-ins the rehearsal points the service at (the same modules the tests use):
 // Google (Gmail + Calendar), Microsoft (Outlook/Hotmail), Meta, X, Twilio, Square, Stripe,
-// OpenAI, S3 — plus Vercel and Sentry stand-ins when standins/{vercel,sentry} exist.
+// OpenAI, S3, Upstash (over the local Redis) — plus Vercel and Sentry stand-ins when
+// standins/{vercel,sentry} exist.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -13,6 +14,7 @@ import { startSquareStandIn } from "../../standins/square/index.ts";
 import { startStripeStandIn } from "../../standins/stripe/index.ts";
 import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { startTwitterStandIn, type TwitterStandIn } from "../../standins/twitter/index.ts";
+import { startUpstashStandIn } from "../../standins/upstash/index.ts";
 
 interface Closable {
   env(): Record<string, string>;
@@ -45,22 +47,36 @@ async function optionalStandIn(name: string): Promise<Closable | undefined> {
 }
 
 export async function startStandIns(publicUrl: string): Promise<StandIns> {
-  const [google, microsoft, meta, twitter, twilio, square, stripe, openai, s3, vercel, sentry] = await Promise.all([
-    startGoogleStandIn(),
-    startMicrosoftStandIn(),
-    startMetaStandIn(),
-    startTwitterStandIn({ callbackUrls: [`${publicUrl}/api/integrations/twitter/callback`] }),
-    startTwilioStandIn(),
-    startSquareStandIn(),
-    startStripeStandIn(),
-    startOpenAIStandIn(),
-    startS3StandIn(),
-    optionalStandIn("vercel"),
-    optionalStandIn("sentry"),
-  ]);
+  const [google, microsoft, meta, twitter, twilio, square, stripe, openai, s3, upstash, vercel, sentry] =
+    await Promise.all([
+      startGoogleStandIn(),
+      startMicrosoftStandIn(),
+      startMetaStandIn(),
+      startTwitterStandIn({ callbackUrls: [`${publicUrl}/api/integrations/twitter/callback`] }),
+      startTwilioStandIn(),
+      startSquareStandIn(),
+      startStripeStandIn(),
+      startOpenAIStandIn(),
+      startS3StandIn(),
+      // Upstash REST over the local Redis: the rehearsal's rate limits run where production's do.
+      startUpstashStandIn(),
+      optionalStandIn("vercel"),
+      optionalStandIn("sentry"),
+    ]);
   // Like the real Twilio: every sent message gets its "sent" and "delivered" status callbacks.
   twilio.setAutoDeliver(true);
-  const all: Record<string, Closable> = { google, microsoft, meta, twitter, twilio, square, stripe, openai, s3 };
+  const all: Record<string, Closable> = {
+    google,
+    microsoft,
+    meta,
+    twitter,
+    twilio,
+    square,
+    stripe,
+    openai,
+    s3,
+    upstash,
+  };
   const absent: string[] = [];
   if (vercel) all.vercel = vercel;
   else absent.push("vercel");

@@ -29,7 +29,9 @@ export interface EngineOptions {
   skips?: Map<string, string>;
   /** gate id → Release Commander override (`--override gate=reason --override-by name`). */
   overrides?: Map<string, { by: string; reason: string }>;
-  /** Rehearsal: manual items auto-confirmed as "rehearsal", destructive steps run without asking. */
+  /** Gates the Release Commander approved up front (`--approve <gate-id>`): GO without a prompt. */
+  approvals?: ReadonlySet<string>;
+  /** Rehearsal: manual items auto-confirmed as "rehearsal", gates approved as "rehearsal", destructive steps run without asking. */
   rehearsal?: boolean;
   /** Called before an item runs (the rehearsal injects its simulated incident here). */
   beforeItem?(item: RunbookItem, state: RunState): Promise<void>;
@@ -368,6 +370,27 @@ export class RunbookEngine {
         return false;
       }
     }
+    // A Go/No-Go is a person's decision: with every required item done, the Release Commander
+    // still says GO (or NO-GO). An override above already was their decision.
+    let approvedBy: string | undefined;
+    if (item.kind === "gate" && decision === "go") {
+      const approval = await this.approval(item, rc);
+      if (approval.decision === "no-go") {
+        this.o.log.append({
+          type: "gate",
+          item: item.id,
+          text: item.text,
+          decision: "no-go",
+          failed,
+          operator: op,
+          by: approval.by,
+          reason: approval.reason,
+        });
+        this.blocked(item, `NO-GO by ${approval.by}: ${approval.reason}`, failed, startedAt);
+        return false;
+      }
+      approvedBy = approval.by;
+    }
     this.o.log.append({
       type: "gate",
       item: item.id,
@@ -377,6 +400,7 @@ export class RunbookEngine {
       operator: op,
       overriddenBy: override?.by,
       reason: override?.reason,
+      ...(approvedBy ? { approvedBy, approvedAt: now() } : {}),
     });
     if (item.kind === "signoff")
       this.o.log.append({ type: "signoff", decision: "signed", by: rc ?? op, openIncidents: [], operator: op });
@@ -384,7 +408,9 @@ export class RunbookEngine {
       decision === "go"
         ? item.kind === "signoff"
           ? `signed off by ${rc ?? op}; no open Sev-1/Sev-2 incidents`
-          : "GO: all required items done"
+          : approvedBy === "rehearsal"
+            ? "GO: all required items done; approved as rehearsal (no person in a rehearsal)"
+            : `GO: all required items done; approved by ${approvedBy}`
         : `GO by override of ${override!.by}: ${override!.reason} (not done: ${failed.join(", ")})`;
     const rec = this.record(item, {
       outcome: decision === "go" ? "go" : "overridden",
@@ -392,10 +418,34 @@ export class RunbookEngine {
       startedAt,
       overriddenBy: override?.by,
       reason: override?.reason,
+      ...(approvedBy ? { confirmedBy: approvedBy } : {}),
       details: { failed },
     });
     this.o.reporter.item(item, rec);
     return true;
+  }
+
+  /** The Release Commander's decision at a gate whose items are all done. */
+  private async approval(
+    item: RunbookItem,
+    rc: string | undefined,
+  ): Promise<{ decision: "go"; by: string } | { decision: "no-go"; by: string; reason: string }> {
+    if (this.o.rehearsal) return { decision: "go", by: "rehearsal" };
+    if (!rc)
+      throw new CliExit(
+        EXIT.usage,
+        `${item.id} needs the Release Commander's GO, but no roles were recorded for this run.`,
+      );
+    if (this.o.approvals?.has(item.id)) return { decision: "go", by: rc };
+    if (!this.o.mode.interactive)
+      throw new CliExit(
+        EXIT.usage,
+        `${item.id}: Go/No-Go needs the Release Commander's decision — run on a terminal, or pass --approve ${item.id} (the run is saved: continue with --resume)`,
+      );
+    const answer = await this.o.prompter.decideGate(item, rc);
+    if (answer.by.trim().toLowerCase() !== rc.toLowerCase())
+      throw new CliExit(EXIT.usage, `only the Release Commander (${rc}) can decide ${item.id}, not "${answer.by}".`);
+    return answer.decision === "go" ? { decision: "go", by: rc } : { decision: "no-go", by: rc, reason: answer.reason };
   }
 
   private blocked(item: RunbookItem, summary: string, failed: string[], startedAt: string): void {

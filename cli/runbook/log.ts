@@ -38,11 +38,17 @@ export type LogEntry =
       type: "gate";
       item: string;
       text: string;
-      decision: "go" | "blocked" | "overridden";
+      /** no-go: the Release Commander's decision with every item done; blocked: items not done. */
+      decision: "go" | "blocked" | "overridden" | "no-go";
       failed: string[];
       operator: string;
       overriddenBy?: string;
       reason?: string;
+      /** Who said GO (the Release Commander, or "rehearsal") and when. */
+      approvedBy?: string;
+      approvedAt?: string;
+      /** Who said NO-GO. */
+      by?: string;
     }
   | { type: "incident"; id: string; sev: number; title: string; operator: string }
   | { type: "mitigation"; incident?: string; text: string; resolved: boolean; operator: string }
@@ -86,7 +92,7 @@ function markdownOf(e: LogEntry, at: string): string {
       return `| ${t} | \`${e.item}\`${e.step ? ` (${e.step})` : ""} | ${ICON[e.outcome] ?? ""} ${e.outcome} | ${oneLine(e.summary).replace(/\|/g, "\\|")}${extra ? ` — ${oneLine(extra)}` : ""} | ${e.operator} |\n`;
     }
     case "gate":
-      return `| ${t} | \`${e.item}\` **gate** | ${ICON[e.decision === "go" ? "go" : e.decision]} ${e.decision.toUpperCase()} | ${e.failed.length ? `failed: ${e.failed.join(", ")}` : "all required items done"}${e.overriddenBy ? ` — overridden by ${e.overriddenBy}: ${oneLine(e.reason ?? "")}` : ""} | ${e.operator} |\n`;
+      return `| ${t} | \`${e.item}\` **gate** | ${ICON[e.decision === "no-go" ? "blocked" : e.decision]} ${e.decision.toUpperCase()} | ${e.failed.length ? `failed: ${e.failed.join(", ")}` : "all required items done"}${e.overriddenBy ? ` — overridden by ${e.overriddenBy}: ${oneLine(e.reason ?? "")}` : ""}${e.approvedBy ? ` — ${e.approvedBy === "rehearsal" ? "approved as rehearsal" : `GO given by ${e.approvedBy}`}` : ""}${e.decision === "no-go" ? ` — NO-GO by ${e.by}: ${oneLine(e.reason ?? "")}` : ""} | ${e.operator} |\n`;
     case "incident":
       return `| ${t} | incident \`${e.id}\` | 🚨 Sev-${e.sev} | ${oneLine(e.title)} | ${e.operator} |\n`;
     case "mitigation":

@@ -22,6 +22,11 @@ export interface Prompter {
     failed: string[],
     releaseCommander: string | undefined,
   ): Promise<{ by: string; reason: string } | undefined>;
+  /** A gate whose items are all done: the Release Commander says GO or NO-GO (with a reason). */
+  decideGate(
+    item: RunbookItem,
+    releaseCommander: string,
+  ): Promise<{ decision: "go"; by: string } | { decision: "no-go"; by: string; reason: string }>;
   signoff(item: RunbookItem, releaseCommander: string): Promise<boolean>;
   reason(message: string): Promise<string>;
 }
@@ -82,6 +87,24 @@ export const inquirerPrompter: Prompter = {
     const by = await input({ message: "Release Commander name", validate: required("the Release Commander's name") });
     const reason = await this.reason("Reason for the override");
     return { by: by.trim(), reason };
+  },
+  async decideGate(item, rc) {
+    const decision = await select({
+      message: `${item.id} — ${item.text} Every required item is done. Your decision, ${rc}:`,
+      choices: [
+        { name: "GO", value: "go" },
+        { name: "NO-GO — stop the launch here", value: "no-go" },
+      ],
+    });
+    const by = (
+      await input({
+        message: "Release Commander name",
+        default: rc,
+        validate: required("the Release Commander's name"),
+      })
+    ).trim();
+    if (decision === "go") return { decision, by };
+    return { decision: "no-go", by, reason: await this.reason("Why NO-GO?") };
   },
   signoff(item, rc) {
     return confirm({ message: `${item.text} — sign off as ${rc}?`, default: false });

@@ -12,7 +12,17 @@ import { DONE, listRuns, loadState, newRunId, saveState, type Roles, type RunSta
 export interface RunOptions
   extends Pick<
     EngineOptions,
-    "ctx" | "mode" | "prompter" | "reporter" | "reason" | "skips" | "overrides" | "rehearsal" | "beforeItem" | "env"
+    | "ctx"
+    | "mode"
+    | "prompter"
+    | "reporter"
+    | "reason"
+    | "skips"
+    | "overrides"
+    | "approvals"
+    | "rehearsal"
+    | "beforeItem"
+    | "env"
   > {
   runbook: Runbook;
   /** true = the newest unfinished run of this runbook; a string = that run id. */
@@ -97,6 +107,10 @@ export async function executeRun(o: RunOptions): Promise<RunSummary> {
     if (!item || (item.kind !== "gate" && item.kind !== "signoff"))
       throw new CliExit(EXIT.usage, `--override ${id}: not a gate of ${o.runbook.name}`);
   }
+  for (const id of o.approvals ?? []) {
+    if (o.runbook.items.find((i) => i.id === id)?.kind !== "gate")
+      throw new CliExit(EXIT.usage, `--approve ${id}: not a Go/No-Go gate of ${o.runbook.name}`);
+  }
   const engine = new RunbookEngine({
     runbook: o.runbook,
     state,
@@ -109,6 +123,7 @@ export async function executeRun(o: RunOptions): Promise<RunSummary> {
     reason: o.reason,
     skips: o.skips,
     overrides: o.overrides,
+    approvals: o.approvals,
     rehearsal: o.rehearsal,
     beforeItem: o.beforeItem,
     env: o.env,

@@ -12,6 +12,7 @@ import { hypercareStep } from "./hypercare.ts";
 import { metaCheckStep } from "./meta.ts";
 import { migrateDeployStep, migrateStatusStep } from "./migrate.ts";
 import { rollbackVercelStep } from "./rollback.ts";
+import { providerScopeStep } from "./scope-switches.ts";
 import { sentryIngestionStep } from "./sentry-ingestion.ts";
 import { smokeSteps } from "./smoke.ts";
 import {
@@ -40,6 +41,7 @@ export const builtinSteps: readonly Step[] = [
   cronEnableAllStep,
   providerDisableStep,
   providerEnableStep,
+  providerScopeStep,
   rollbackVercelStep,
   hypercareStep,
   metaCheckStep,

@@ -34,6 +34,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   redis: { url: string } | { host: string; port: number; password?: string } | undefined;
+  /** Upstash's REST pair: rate limits use it when there is no TCP Redis (BullMQ cannot). */
+  upstash: { url: string; token: string } | undefined;
   smtpUrl: string | undefined;
   emailFrom: string;
   sessionSecret: string;
@@ -129,6 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { url: v.REDIS_URL }
       : v.REDIS_HOST
         ? { host: v.REDIS_HOST, port: v.REDIS_PORT ?? 6379, password: v.REDIS_PASSWORD }
+        : undefined,
+    upstash:
+      v.UPSTASH_REDIS_REST_URL && v.UPSTASH_REDIS_REST_TOKEN
+        ? { url: v.UPSTASH_REDIS_REST_URL, token: v.UPSTASH_REDIS_REST_TOKEN }
         : undefined,
     smtpUrl: v.SMTP_URL,
     emailFrom: v.EMAIL_FROM ?? "Tatu <no-reply@localhost>",

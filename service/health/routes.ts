@@ -58,7 +58,13 @@ export function healthRoutes(ctx: AppContext): Router {
         ? timed(async () => void (await ctx.redis!.ping()))
         : Promise.resolve<Check>({ ok: true, configured: false, note: "no Redis: jobs run inline" }),
     ]);
-    const checks = { database, migrations, redis, queue: { ok: true, mode: ctx.queue.mode } };
+    const checks = {
+      database,
+      migrations,
+      redis,
+      queue: { ok: true, mode: ctx.queue.mode, ...(ctx.queue.mode === "inline" ? { note: inlineJobsNote(ctx) } : {}) },
+      rateLimits: { ok: true, backend: ctx.limits.backend },
+    };
     const ready = database.ok && migrations.ok && redis.ok;
     const status = ready ? "ready" : "not_ready";
     res
@@ -67,4 +73,11 @@ export function healthRoutes(ctx: AppContext): Router {
       .json((await mayReadDetails(req)) ? { status, checks } : { status });
   });
   return r;
+}
+
+/** Why jobs run inline, in words an operator acts on. */
+function inlineJobsNote(ctx: AppContext): string {
+  return ctx.config.upstash
+    ? "jobs run inline in the request that triggers them: BullMQ needs a TCP Redis (REDIS_URL); the Upstash REST pair serves rate limits only"
+    : "jobs run inline in the request that triggers them (no REDIS_URL)";
 }

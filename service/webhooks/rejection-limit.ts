@@ -3,14 +3,14 @@
 // computed. Only rejections count, so a genuine provider (whose deliveries verify) is never
 // limited by someone else's forgeries; shared through Redis across replicas like the other limits.
 import type { AppContext } from "../context.ts";
-import { build } from "../http/rate-limit.ts";
+import { build, rateLimitBackend } from "../http/rate-limit.ts";
 
 export const DEFAULT_WEBHOOK_REJECTIONS_PER_IP = { points: 60, durationSec: 60 };
 const MAX_SUSPECTS = 10_000;
 
 export function rejectionLimiter(ctx: AppContext) {
   const setting = ctx.config.env.WEBHOOK_REJECTIONS_PER_IP ?? DEFAULT_WEBHOOK_REJECTIONS_PER_IP;
-  const limiter = build("webhook-rejected", setting, ctx.redis, ctx.config.redisPrefix);
+  const limiter = build("webhook-rejected", setting, rateLimitBackend(ctx.config, ctx.redis), ctx.config.redisPrefix);
   const message = "Too many rejected webhook deliveries from this address. Try again later.";
   // Addresses this process rejected within the window. Only they are looked up in the shared
   // limiter, so a genuine delivery pays no Redis round trip before its ack; another replica's

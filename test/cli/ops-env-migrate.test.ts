@@ -7,7 +7,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ADMIN_URL, databaseUrl } from "../helpers/global-setup.ts";
 import { startVercelStandIn, type VercelStandIn } from "../../standins/vercel/index.ts";
-import { secret, tatu } from "./ops-helpers.ts";
+import { launchEnv, runbooksWithScope } from "./launch-env.ts";
+import { tatu } from "./ops-helpers.ts";
 
 // Every test spawns the real CLI several times; on a loaded 2-core machine one spawn can take seconds.
 vi.setConfig({ testTimeout: 90_000 });
@@ -24,21 +25,8 @@ const admin = async (sql: string) => {
   }
 };
 
-const nextauthSecret = secret();
-const cronSecret = secret();
-const tokenKey = Buffer.alloc(32, 7).toString("base64");
-const smtpPassword = secret("smtp-");
-const productionEnv = {
-  NODE_ENV: "production",
-  NEXTAUTH_URL: "https://tatu.example.com",
-  NEXTAUTH_SECRET: nextauthSecret,
-  CRON_SECRET: cronSecret,
-  TOKEN_ENCRYPTION_KEY: tokenKey,
-  DATABASE_URL: "postgresql://app:db-password-123456@db.example.com:5432/tatu",
-  SMTP_URL: `smtps://postmark:${smtpPassword}@smtp.example.com:465`,
-  EMAIL_FROM: "Tatu <hello@tatu.example.com>",
-};
-const secrets = [nextauthSecret, cronSecret, tokenKey, smtpPassword, "db-password-123456"];
+// Everything launch day needs: the core plus every variable of the default scope (all integrations).
+const { values: productionEnv, secrets } = launchEnv();
 
 let dir: string;
 let vercel: VercelStandIn;
@@ -107,10 +95,60 @@ describe("tatu env check", () => {
     expect(res.stdout).not.toContain("too-short-key");
   });
 
+  it("requires every variable of every in-scope integration, naming each missing one; out-of-scope ones are not in this launch", async () => {
+    const { GOOGLE_CLIENT_SECRET: _g, OUTLOOK_REDIRECT_URI: _o, UPSTASH_REDIS_REST_TOKEN: _u, ...rest } = productionEnv;
+    const file = writeEnv("scoped.env", rest);
+    // Default scope (every integration the launch document names): all three are missing.
+    const all = await tatu(["--json", "env", "check", "--env-file", file], {}, secrets);
+    expect(all.exitCode).toBe(1);
+    expect(all.json.steps[0].summary).toMatch(/3 required missing/);
+    expect(all.json.steps[0].summary).toContain("GOOGLE_CLIENT_SECRET (gmail, google-calendar)");
+    expect(all.json.steps[0].summary).toContain("OUTLOOK_REDIRECT_URI (outlook, outlook-calendar)");
+    expect(all.json.steps[0].summary).toContain("UPSTASH_REDIS_REST_TOKEN (upstash)");
+
+    // A launch without Outlook and Upstash: only Gmail's secret is missing; the others are listed as out.
+    const scoped = runbooksWithScope(["gmail", "yahoo", "twilio", "stripe", "sentry"]);
+    const narrow = await tatu(["--json", "env", "check", "--env-file", file], { TATU_RUNBOOKS_DIR: scoped }, secrets);
+    expect(narrow.exitCode).toBe(1);
+    expect(narrow.json.steps[0].summary).toMatch(/1 required missing \(GOOGLE_CLIENT_SECRET \(gmail\)\)/);
+    expect(narrow.json.steps[0].details.scope.inScope).toEqual(["gmail", "yahoo", "twilio", "stripe", "sentry"]);
+    expect(narrow.json.steps[0].details.scope.notInLaunch).toContain("outlook (Outlook / Hotmail)");
+    const human = await tatu(["env", "check", "--env-file", file], { TATU_RUNBOOKS_DIR: scoped }, secrets);
+    expect(human.stdout).toMatch(/Not in this launch \(switches expected off\): Outlook \/ Hotmail, .*Upstash/);
+    expect(human.stdout).toMatch(/GOOGLE_CLIENT_SECRET\s+MISSING \(in this launch: gmail\)/);
+
+    // The healthy world: the scope's variables all set.
+    const ok = await tatu(
+      [
+        "--json",
+        "env",
+        "check",
+        "--env-file",
+        writeEnv("scoped-ok.env", { ...rest, GOOGLE_CLIENT_SECRET: "g-secret-value-1" }),
+      ],
+      { TATU_RUNBOOKS_DIR: scoped },
+      [...secrets, "g-secret-value-1"],
+    );
+    expect(ok.exitCode).toBe(0);
+    // A preview check does not apply the launch scope.
+    const preview = await tatu(["--json", "env", "check", "--env-file", file, "--target", "preview"], {}, secrets);
+    expect(preview.exitCode).toBe(0);
+    // An unknown name in the scope is a usage error, not a silent pass.
+    const typo = await tatu(["--json", "env", "check", "--env-file", file], {
+      TATU_RUNBOOKS_DIR: runbooksWithScope(["gmial"]),
+    });
+    expect(typo.exitCode).toBe(2);
+    expect(typo.json.error).toMatch(/unknown integration "gmial" in the launch scope/);
+  });
+
   it("--only narrows to one integration; an unknown one is a usage error (exit 2)", async () => {
     const res = await tatu(
       ["--json", "env", "check", "--only", "twilio"],
-      { TWILIO_AUTH_TOKEN: "tw-secret-abcdef123" },
+      {
+        TWILIO_AUTH_TOKEN: "tw-secret-abcdef123",
+        TWILIO_ACCOUNT_SID: productionEnv.TWILIO_ACCOUNT_SID,
+        TWILIO_PHONE_NUMBER: productionEnv.TWILIO_PHONE_NUMBER,
+      },
       ["tw-secret-abcdef123"],
     );
     expect(res.exitCode).toBe(0);
@@ -130,6 +168,7 @@ describe("tatu env check", () => {
 
     vercel.removeEnv("CRON_SECRET");
     vercel.setEnv("SMTP_URL", ["preview"]);
+    vercel.setEnv("TWILIO_AUTH_TOKEN", ["development"]);
     const missing = await tatu(["--json", "env", "check", "--env-file", file, "--vercel"], {}, [
       ...secrets,
       vercel.token,
@@ -137,6 +176,8 @@ describe("tatu env check", () => {
     expect(missing.exitCode).toBe(1);
     expect(missing.json.steps[1].summary).toMatch(/CRON_SECRET/);
     expect(missing.json.steps[1].summary).toMatch(/SMTP_URL only in preview/);
+    // An in-scope integration's variable scoped to the wrong target fails like a missing one.
+    expect(missing.json.steps[1].summary).toMatch(/TWILIO_AUTH_TOKEN \(twilio\) only in development/);
     // Preview has SMTP_URL but never had CRON_SECRET.
     const preview = await tatu(["--json", "env", "check", "--env-file", file, "--vercel", "--target", "preview"], {}, [
       ...secrets,

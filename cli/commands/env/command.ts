@@ -20,7 +20,8 @@ export const envCommand: CommandSpec = {
         },
         {
           flags: "--target <target>",
-          description: "Vercel target to check",
+          description:
+            "deployment target: production also requires every variable of the launch's in-scope integrations (runbooks/launch.md `scope`); with --vercel, the Vercel target checked",
           choices: ["production", "preview"],
           default: "production",
         },

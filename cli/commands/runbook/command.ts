@@ -28,6 +28,11 @@ export const runbookRunOptions: readonly OptionSpec[] = [
     description: "override a blocked Go/No-Go gate (needs --override-by = the Release Commander)",
   },
   { flags: "--override-by <name>", description: "the Release Commander's name, for --override" },
+  {
+    flags: "--approve <gate-id...>",
+    description:
+      "the Release Commander's GO for a Go/No-Go gate, given up front (non-interactive runs stop at a gate without it, exit 2); logged with who and when (repeatable)",
+  },
   envFileOption("read variables from a dotenv file over the environment"),
 ];
 

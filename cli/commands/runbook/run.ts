@@ -50,6 +50,7 @@ export async function runRunbook(run: Invocation, name: string): Promise<number>
     reason: o.reason as string | undefined,
     skips: pairs(o.skip as string[] | undefined, "--skip"),
     overrides,
+    approvals: new Set((o.approve as string[] | undefined) ?? []),
     env: run.env,
   });
   printSummary(run.mode, summary);
