@@ -5,7 +5,7 @@ import { Router, type Response } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { allChannelProviders, channelByRoute, channelProvider, asProviderError } from "../providers/registry.ts";
-import { ProviderError } from "../providers/kit/errors.ts";
+import type { ProviderError } from "../providers/kit/errors.ts";
 import type { ChannelProvider, NewAccount, OAuth1Connect } from "../providers/kit/channel.ts";
 import { badRequest, conflict, HttpError, notFound } from "../http/errors.ts";
 import { artistsOnly, requireUser } from "../http/auth-middleware.ts";
