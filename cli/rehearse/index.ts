@@ -148,6 +148,16 @@ export async function rehearse(run: Invocation): Promise<number> {
     const skips = new Map<string, string>(imap.peer ? [] : [["t2h.yahoo", noImap(imap.unavailable!)]]);
     if (!tlsFront)
       skips.set("t24.dns-ssl", "rehearsal: openssl is not installed, so no certificate to serve — DNS/TLS not checked");
+    /** What every runbook of the rehearsal runs with: this service, preset roles, answers auto-confirmed. */
+    const rehearsed = {
+      ctx,
+      mode: run.mode,
+      prompter: inquirerPrompter,
+      reporter,
+      rehearsal: true,
+      presetRoles,
+      env: stepEnv,
+    };
 
     // The rollback path: before sign-off, a simulated Sev-2 incident, the rollback runbook, the
     // mitigation that resolves it. Sign-off then proves it sees the incident closed.
@@ -187,16 +197,7 @@ export async function rehearse(run: Invocation): Promise<number> {
         `\n${incident.id} (Sev-2, simulated): ${incident.title} — sign-off is blocked: ${incidentBlocked}. Running the rollback runbook.`,
       );
       const tr = Date.now();
-      rollback = await executeRun({
-        runbook: loadRunbook("rollback", dir),
-        ctx,
-        mode: run.mode,
-        prompter: inquirerPrompter,
-        reporter,
-        rehearsal: true,
-        presetRoles,
-        env: stepEnv,
-      });
+      rollback = await executeRun({ runbook: loadRunbook("rollback", dir), ...rehearsed });
       mark("rollback", tr);
       if (!run.mode.json) say(summaryTable(rollback, run.mode.color));
       const text = `rehearsal: rollback runbook ${rollback.runId} ended ${rollback.verdict}`;
@@ -212,19 +213,7 @@ export async function rehearse(run: Invocation): Promise<number> {
     };
 
     t = Date.now();
-    const summary = await executeRun({
-      runbook: launch,
-      overrides,
-      ctx,
-      mode: run.mode,
-      prompter: inquirerPrompter,
-      reporter,
-      rehearsal: true,
-      presetRoles,
-      skips,
-      beforeItem,
-      env: stepEnv,
-    });
+    const summary = await executeRun({ runbook: launch, overrides, skips, beforeItem, ...rehearsed });
     mark("launch runbook", t);
     const wallMs = Date.now() - t0;
     // From process start: includes loading the CLI, tsx and the service modules.

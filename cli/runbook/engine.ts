@@ -177,20 +177,11 @@ export class RunbookEngine {
         runStepSafely(step, { ...ctx, run: this.state } as RunStepContext),
       );
       this.memo.set(key, { item: item.id, result });
-      if (result.ok || !this.o.mode.interactive || this.o.rehearsal) {
-        this.record(item, {
-          outcome: result.ok ? "passed" : "failed",
-          summary: result.summary,
-          details: result.details,
-          unreachable: result.unreachable,
-          startedAt,
-          step: step.id,
-        });
-        return;
-      }
-      const choice = await this.o.prompter.onFailure(item, result);
-      if (choice.action === "retry") continue;
-      if (choice.action === "skip")
+      // Only an interactive, real run asks the operator what to do with a failure.
+      const asks = !result.ok && this.o.mode.interactive && !this.o.rehearsal;
+      const choice = asks ? await this.o.prompter.onFailure(item, result) : undefined;
+      if (choice?.action === "retry") continue;
+      if (choice?.action === "skip")
         this.record(item, {
           outcome: "skipped",
           summary: `failed (${result.summary}); skipped: ${choice.reason}`,
@@ -200,7 +191,7 @@ export class RunbookEngine {
         });
       else
         this.record(item, {
-          outcome: "failed",
+          outcome: result.ok ? "passed" : "failed",
           summary: result.summary,
           details: result.details,
           unreachable: result.unreachable,

@@ -1,10 +1,10 @@
 // /api/me/artist-profile — the signed-in artist's own profile, portfolio and services.
 // Artist accounts only: a customer gets a 403 that says why.
-import { Router, type RequestHandler } from "express";
+import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
-import { forbidden, HttpError, notFound } from "../http/errors.ts";
-import { requireUser } from "../http/auth-middleware.ts";
+import { HttpError, notFound } from "../http/errors.ts";
+import { artistsOnly, requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { addImages, deleteImage, portfolioUploads, reorderImages, streamImage } from "./portfolio.ts";
 import { loadOwnProfile, ownImageUrl, ownProfileView, saveProfile, serviceView } from "./profile.ts";
@@ -13,15 +13,9 @@ import { portfolioImageUrl } from "./search.ts";
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 
-const requireArtist: RequestHandler = (req, _res, next) =>
-  next(
-    req.user?.role === "artist"
-      ? undefined
-      : forbidden(
-          "Only artist accounts have an artist profile. Sign up as an artist to get listed on the map.",
-          "ARTISTS_ONLY",
-        ),
-  );
+const requireArtist = artistsOnly(
+  "Only artist accounts have an artist profile. Sign up as an artist to get listed on the map.",
+);
 
 const profileRequired = () =>
   new HttpError(409, "PROFILE_REQUIRED", "Create your artist profile first (PUT /api/me/artist-profile).");

@@ -19,12 +19,7 @@ export function loadOwnProfile(ctx: AppContext, userId: string) {
 
 export async function saveProfile(ctx: AppContext, userId: string, p: ProfileInput) {
   const data = {
-    displayName: p.displayName,
-    studio: p.studio,
-    styles: p.styles,
-    bio: p.bio,
-    city: p.city,
-    country: p.country,
+    ...profileText(p),
     lat: p.lat,
     lng: p.lng,
     // Derived here and only here: the public point is what search, maps and distances use.
@@ -44,7 +39,22 @@ export async function saveProfile(ctx: AppContext, userId: string, p: ProfileInp
 
 export const ownImageUrl = (imageId: string) => `/api/me/artist-profile/portfolio/${imageId}`;
 
-export function serviceView(s: ProfileRow["services"][number]) {
+type TextField = "displayName" | "studio" | "styles" | "bio" | "city" | "country";
+
+/** The words of a profile, the same for the owner's input, the owner's view and the public one. */
+function profileText<P extends Record<TextField, unknown>>(p: P): Pick<P, TextField> {
+  return {
+    displayName: p.displayName,
+    studio: p.studio,
+    styles: p.styles,
+    bio: p.bio,
+    city: p.city,
+    country: p.country,
+  };
+}
+
+/** A service as customers see it: the owner's view adds whether it is offered at all. */
+function publicServiceView(s: ProfileRow["services"][number]) {
   return {
     id: s.id,
     kind: s.kind,
@@ -52,20 +62,18 @@ export function serviceView(s: ProfileRow["services"][number]) {
     durationMinutes: s.durationMinutes,
     depositCents: s.depositCents,
     currency: s.currency,
-    active: s.active,
   };
+}
+
+export function serviceView(s: ProfileRow["services"][number]) {
+  return { ...publicServiceView(s), active: s.active };
 }
 
 /** What the owner sees (and can PUT back). */
 export function ownProfileView(p: ProfileRow) {
   return {
     id: p.userId,
-    displayName: p.displayName,
-    studio: p.studio,
-    styles: p.styles,
-    bio: p.bio,
-    city: p.city,
-    country: p.country,
+    ...profileText(p),
     lat: p.lat,
     lng: p.lng,
     publicLocation: p.publicLat === null || p.publicLng === null ? null : { lat: p.publicLat, lng: p.publicLng },
@@ -108,12 +116,7 @@ export async function loadPublicProfile(ctx: AppContext, artistId: string) {
   // Built field by field (never spread from the row), so a new private column cannot leak.
   return {
     id: p.userId,
-    displayName: p.displayName,
-    studio: p.studio,
-    styles: p.styles,
-    bio: p.bio,
-    city: p.city,
-    country: p.country,
+    ...profileText(p),
     location: { lat: p.publicLat!, lng: p.publicLng! },
     bookingOpen: p.bookingOpen,
     timeZone: p.timeZone,
@@ -124,13 +127,6 @@ export async function loadPublicProfile(ctx: AppContext, artistId: string) {
       contentType: i.contentType,
       caption: i.caption,
     })),
-    services: p.services.map((s) => ({
-      id: s.id,
-      kind: s.kind,
-      name: s.name,
-      durationMinutes: s.durationMinutes,
-      depositCents: s.depositCents,
-      currency: s.currency,
-    })),
+    services: p.services.map(publicServiceView),
   };
 }

@@ -17,17 +17,22 @@
 // radius (the "box" strategy) costs O(matches), thousands of rows in a dense city.
 import type { AppContext } from "../context.ts";
 import { Prisma } from "../db/client.ts";
+import { keysetPage } from "../db/keyset.ts";
 import { decodeSearchCursor, encodeSearchCursor, queryFingerprint, type SearchKey } from "./cursor.ts";
 import { bboxBoundRadians, bboxCentre, EARTH_MEAN_RADIUS_M, wrapsAntimeridian } from "./geo.ts";
 import { DEFAULT_RADIUS_KM, type SearchQuery } from "./schemas.ts";
 
-export interface SearchItem {
+/** What a hit shows of the artist's profile, straight from its row. */
+interface ArtistWords {
   id: string;
   displayName: string;
   studio: string | null;
   styles: string[];
   city: string | null;
   country: string | null;
+}
+
+export interface SearchItem extends ArtistWords {
   /** The public (rounded) point, never the studio's exact location. */
   location: { lat: number; lng: number };
   /** Great-circle km (mean Earth radius) from the search centre, 2 decimals; null without one. */
@@ -44,13 +49,7 @@ export interface SearchResult {
   radiusKm: number | null;
 }
 
-export interface SearchRow {
-  id: string;
-  displayName: string;
-  studio: string | null;
-  styles: string[];
-  city: string | null;
-  country: string | null;
+export interface SearchRow extends ArtistWords {
   publicLat: number;
   publicLng: number;
   bookingOpen: boolean;
@@ -183,30 +182,23 @@ export function toResult(
   centre: SearchResult["centre"],
   radiusKm: number | null,
 ): SearchResult {
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  let nextCursor: string | null = null;
-  if (rows.length > limit && last) {
+  const cursorAfter = (last: SearchRow) => {
     const key: SearchKey = byDistance
       ? { kind: "distance", d: last.d!, id: last.id }
       : { kind: "name", name: last.displayName, id: last.id };
-    nextCursor = encodeSearchCursor(fingerprint, key);
-  }
-  return {
-    items: page.map((r) => ({
-      id: r.id,
-      displayName: r.displayName,
-      studio: r.studio,
-      styles: r.styles,
-      city: r.city,
-      country: r.country,
-      location: { lat: r.publicLat, lng: r.publicLng },
-      distanceKm: r.distanceKm === null ? null : Math.round(r.distanceKm * 100) / 100,
-      bookingOpen: r.bookingOpen,
-      portfolioPreview: r.previewId ? portfolioImageUrl(r.id, r.previewId) : null,
-    })),
-    nextCursor,
-    centre,
-    radiusKm,
+    return encodeSearchCursor(fingerprint, key);
   };
+  const { items, nextCursor } = keysetPage(rows, limit, cursorAfter, (r) => ({
+    id: r.id,
+    displayName: r.displayName,
+    studio: r.studio,
+    styles: r.styles,
+    city: r.city,
+    country: r.country,
+    location: { lat: r.publicLat, lng: r.publicLng },
+    distanceKm: r.distanceKm === null ? null : Math.round(r.distanceKm * 100) / 100,
+    bookingOpen: r.bookingOpen,
+    portfolioPreview: r.previewId ? portfolioImageUrl(r.id, r.previewId) : null,
+  }));
+  return { items, nextCursor, centre, radiusKm };
 }

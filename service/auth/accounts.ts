@@ -96,29 +96,74 @@ async function voidOutstandingLinks(tx: Prisma.TransactionClient, userId: string
   await tx.passwordResetToken.updateMany({ where: { userId, usedAt: null }, data: { usedAt: now } });
 }
 
-export async function verifyEmail(ctx: AppContext, token: string): Promise<{ email: string }> {
-  const row = await ctx.db.emailVerificationToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { user: true },
-  });
-  if (!row) throw new HttpError(400, "TOKEN_INVALID", "This verification link is not valid. Request a new one.");
-  if (row.usedAt)
-    throw new HttpError(
-      400,
-      "TOKEN_USED",
-      "This verification link has already been used or replaced. You can log in, or reset your password.",
-    );
-  if (row.expiresAt < new Date())
-    throw new HttpError(400, "TOKEN_EXPIRED", "This verification link has expired. Request a new one.");
-  // Single use even under concurrent clicks: only one update can flip usedAt from null.
+/** What the reader of an emailed link is told when it cannot be used, per kind of link. */
+interface LinkWording {
+  invalid: string;
+  used: string;
+  expired: string;
+}
+
+const VERIFY_LINK: LinkWording = {
+  invalid: "This verification link is not valid. Request a new one.",
+  used: "This verification link has already been used or replaced. You can log in, or reset your password.",
+  expired: "This verification link has expired. Request a new one.",
+};
+
+const RESET_LINK: LinkWording = {
+  invalid: "This password reset link is not valid. Request a new one.",
+  used: "This password reset link has already been used or replaced. Request a new one.",
+  expired: "This password reset link has expired (links work for 1 hour). Request a new one.",
+};
+
+interface LinkRow {
+  id: string;
+  userId: string;
+  usedAt: Date | null;
+  expiresAt: Date;
+}
+
+/** Both kinds of emailed link fail the same three ways: unknown, already used, expired. */
+function checkLink<R extends LinkRow>(row: R | null, say: LinkWording): R {
+  if (!row) throw new HttpError(400, "TOKEN_INVALID", say.invalid);
+  if (row.usedAt) throw new HttpError(400, "TOKEN_USED", say.used);
+  if (row.expiresAt < new Date()) throw new HttpError(400, "TOKEN_EXPIRED", say.expired);
+  return row;
+}
+
+/**
+ * Uses a checked link once, even under concurrent clicks (only one update can flip usedAt from null):
+ * applies what it confirms, voids every other outstanding link, then ends every session of the account.
+ */
+async function redeemLink(
+  ctx: AppContext,
+  row: LinkRow,
+  table: "emailVerificationToken" | "passwordResetToken",
+  say: LinkWording,
+  apply: (tx: Prisma.TransactionClient, now: Date) => Promise<unknown>,
+): Promise<void> {
   const now = new Date();
   const claimed = await ctx.db.$transaction(async (tx) => {
-    const { count } = await tx.emailVerificationToken.updateMany({
-      where: { id: row.id, usedAt: null },
-      data: { usedAt: now },
-    });
+    const once = { where: { id: row.id, usedAt: null }, data: { usedAt: now } };
+    const { count } =
+      table === "emailVerificationToken"
+        ? await tx.emailVerificationToken.updateMany(once)
+        : await tx.passwordResetToken.updateMany(once);
     if (count !== 1) return false;
-    await tx.user.update({
+    await apply(tx, now);
+    await voidOutstandingLinks(tx, row.userId, now);
+    return true;
+  });
+  if (!claimed) throw new HttpError(400, "TOKEN_USED", say.used);
+  await revokeSessions(ctx, { userId: row.userId });
+}
+
+export async function verifyEmail(ctx: AppContext, token: string): Promise<{ email: string }> {
+  const row = checkLink(
+    await ctx.db.emailVerificationToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } }),
+    VERIFY_LINK,
+  );
+  await redeemLink(ctx, row, "emailVerificationToken", VERIFY_LINK, (tx, now) =>
+    tx.user.update({
       where: { id: row.userId },
       data: {
         emailVerifiedAt: row.user.emailVerifiedAt ?? now,
@@ -128,17 +173,8 @@ export async function verifyEmail(ctx: AppContext, token: string): Promise<{ ema
         ...(row.pendingName ? { name: row.pendingName } : {}),
         ...(row.pendingRole ? { role: row.pendingRole } : {}),
       },
-    });
-    await voidOutstandingLinks(tx, row.userId, now);
-    return true;
-  });
-  if (!claimed)
-    throw new HttpError(
-      400,
-      "TOKEN_USED",
-      "This verification link has already been used or replaced. You can log in, or reset your password.",
-    );
-  await revokeSessions(ctx, { userId: row.userId });
+    }),
+  );
   return { email: row.user.email };
 }
 
@@ -194,45 +230,17 @@ export async function forgotPassword(ctx: AppContext, email: string, ip: string)
 
 /** Sets the password, verifies the address (the link reached its mailbox) and signs out everywhere. */
 export async function resetPassword(ctx: AppContext, token: string, password: string): Promise<{ email: string }> {
-  const row = await ctx.db.passwordResetToken.findUnique({
-    where: { tokenHash: hashToken(token) },
-    include: { user: true },
-  });
-  if (!row) throw new HttpError(400, "TOKEN_INVALID", "This password reset link is not valid. Request a new one.");
-  if (row.usedAt)
-    throw new HttpError(
-      400,
-      "TOKEN_USED",
-      "This password reset link has already been used or replaced. Request a new one.",
-    );
-  if (row.expiresAt < new Date())
-    throw new HttpError(
-      400,
-      "TOKEN_EXPIRED",
-      "This password reset link has expired (links work for 1 hour). Request a new one.",
-    );
+  const row = checkLink(
+    await ctx.db.passwordResetToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } }),
+    RESET_LINK,
+  );
   const passwordHash = await hashPassword(password);
-  const now = new Date();
-  const claimed = await ctx.db.$transaction(async (tx) => {
-    const { count } = await tx.passwordResetToken.updateMany({
-      where: { id: row.id, usedAt: null },
-      data: { usedAt: now },
-    });
-    if (count !== 1) return false;
-    await tx.user.update({
+  await redeemLink(ctx, row, "passwordResetToken", RESET_LINK, (tx, now) =>
+    tx.user.update({
       where: { id: row.userId },
       data: { passwordHash, emailVerifiedAt: row.user.emailVerifiedAt ?? now, passwordSetByOwnerAt: now },
-    });
-    await voidOutstandingLinks(tx, row.userId, now);
-    return true;
-  });
-  if (!claimed)
-    throw new HttpError(
-      400,
-      "TOKEN_USED",
-      "This password reset link has already been used or replaced. Request a new one.",
-    );
-  await revokeSessions(ctx, { userId: row.userId });
+    }),
+  );
   return { email: row.user.email };
 }
 

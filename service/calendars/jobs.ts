@@ -7,6 +7,7 @@ import { onAppointmentChange } from "../booking/events.ts";
 import type { ProviderId } from "../providers/catalog.ts";
 import { defineJob, enqueue } from "../jobs/define.ts";
 import type { JobSpec } from "../jobs/types.ts";
+import { syncJobCounts } from "../jobs/sync-counts.ts";
 import { syncCalendar } from "./sync.ts";
 import type { AppContext } from "../context.ts";
 import { isRetryable, writeAppointment, WRITE_PENDING } from "./write.ts";
@@ -14,17 +15,7 @@ import { isRetryable, writeAppointment, WRITE_PENDING } from "./write.ts";
 export const syncCalendarJob = defineJob(
   "sync-calendar",
   z.object({ connectionId: z.string().min(1) }),
-  async (ctx, data): Promise<Record<string, number>> => {
-    const r = await syncCalendar(ctx, data.connectionId);
-    if (r.status === "busy") return { busy: 1 };
-    if (r.status === "inactive") return { skipped: 1 };
-    if (r.status === "error") {
-      if (r.error.errorClass === "auth" || r.error.errorClass === "permanent")
-        throw new UnrecoverableError(`${r.error.code}: ${r.error.message}`);
-      throw r.error;
-    }
-    return { events: r.events };
-  },
+  async (ctx, data) => syncJobCounts(await syncCalendar(ctx, data.connectionId), (r) => ({ events: r.events })),
 );
 
 export const calendarSyncJobId = (connectionId: string) => `sync-calendar_${connectionId}`;

@@ -54,6 +54,11 @@ export function sessionMiddleware(ctx: AppContext): RequestHandler {
 
 export const requireUser: RequestHandler = (req, _res, next) => next(req.user ? undefined : unauthorized());
 
+/** Artist accounts only: anyone else gets a 403 ARTISTS_ONLY whose message says why the route is not theirs. */
+export function artistsOnly(why: string): RequestHandler {
+  return (req, _res, next) => next(req.user?.role === "artist" ? undefined : forbidden(why, "ARTISTS_ONLY"));
+}
+
 /** Bearer CRON_SECRET only (Vercel Cron's call). */
 export function requireCronSecret(ctx: AppContext): RequestHandler {
   return (req, _res, next) =>

@@ -1,13 +1,13 @@
 // The inbox's jobs: one "sync-account" per active account on every sync-messages cron (job id
 // keyed by account, so an account never queues twice); "send-message" lives in send.ts. Listed
 // in jobs/catalog.ts.
-import { UnrecoverableError } from "bullmq";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { channelProviders } from "../providers/registry.ts";
 import type { ProviderId } from "../providers/catalog.ts";
 import { defineJob } from "../jobs/define.ts";
 import type { JobSpec } from "../jobs/types.ts";
+import { syncJobCounts } from "../jobs/sync-counts.ts";
 import { sendJob } from "./send.ts";
 import { syncAccount, type SyncTrigger } from "./sync.ts";
 
@@ -23,22 +23,13 @@ export const syncAccountJob = defineJob(
     trigger: z.enum(triggers).default("cron"),
     since: z.iso.datetime().optional(),
   }),
-  async (ctx, data): Promise<Record<string, number>> => {
+  async (ctx, data) => {
     const r = await syncAccount(ctx, {
       accountId: data.accountId,
       trigger: data.trigger,
       since: data.since ? new Date(data.since) : undefined,
     });
-    if (r.status === "busy") return { busy: 1 };
-    if (r.status === "inactive") return { skipped: 1 };
-    if (r.status === "error") {
-      // auth/permanent: retrying cannot help (the user must reconnect); rate limits and
-      // transient failures go back to the queue, honouring Retry-After.
-      if (r.error.errorClass === "auth" || r.error.errorClass === "permanent")
-        throw new UnrecoverableError(`${r.error.code}: ${r.error.message}`);
-      throw r.error;
-    }
-    return { fetched: r.fetched, inserted: r.inserted };
+    return syncJobCounts(r, (ok) => ({ fetched: ok.fetched, inserted: ok.inserted }));
   },
 );
 

@@ -2,6 +2,7 @@
 // both newest first with keyset pagination (constant cost at any depth).
 import type { AppContext } from "../context.ts";
 import { Prisma } from "../db/client.ts";
+import { keysetPage } from "../db/keyset.ts";
 import { queryOn } from "../db/sql.ts";
 import { countRemoteImages } from "./content.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -60,10 +61,11 @@ export async function listConversations(
     WHERE ${Prisma.join(where, " AND ")}
     ORDER BY c."lastMessageAt" DESC, c.id DESC
     LIMIT ${f.limit + 1}`);
-  const page = rows.slice(0, f.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map((r) => ({
+  return keysetPage(
+    rows,
+    f.limit,
+    (last) => encodeCursor(last.lastMessageAt, last.id),
+    (r) => ({
       id: r.id,
       channel: r.channel,
       accountId: r.accountId,
@@ -73,9 +75,8 @@ export async function listConversations(
       lastMessageAt: r.lastMessageAt,
       unreadCount: r.unreadCount,
       archived: r.archivedAt !== null,
-    })),
-    nextCursor: rows.length > f.limit && last ? encodeCursor(last.lastMessageAt, last.id) : null,
-  };
+    }),
+  );
 }
 
 /** One conversation of the user with its contact and account, or null. */
@@ -101,10 +102,11 @@ export async function listMessages(ctx: AppContext, conversationId: string, curs
     take: limit + 1,
     include: { attachments: { select: { id: true, filename: true, contentType: true, size: true, contentId: true } } },
   });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map((m) => ({
+  return keysetPage(
+    rows,
+    limit,
+    (last) => encodeCursor(last.sentAt, last.id),
+    (m) => ({
       id: m.id,
       direction: m.direction,
       status: m.status,
@@ -122,7 +124,6 @@ export async function listMessages(ctx: AppContext, conversationId: string, curs
       // The inbox shows HTML bodies from htmlUrl (own CSP, sandboxed); remote images wait for a click.
       ...(m.html ? { htmlUrl: `/api/inbox/messages/${m.id}/html`, remoteImages: countRemoteImages(m.html) } : {}),
       attachments: m.attachments.map((a) => ({ ...a, url: `/api/attachments/${a.id}` })),
-    })),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.sentAt, last.id) : null,
-  };
+    }),
+  );
 }

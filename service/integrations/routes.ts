@@ -1,14 +1,14 @@
 // /api/integrations — connect, list, sync and disconnect the user's channel accounts.
 // OAuth providers: GET /<route>/auth → provider consent → GET /<route>/callback.
 // Credential providers (Yahoo app password): POST /<route>/connect.
-import { Router, type RequestHandler, type Response } from "express";
+import { Router, type Response } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { allChannelProviders, channelByRoute, channelProvider, asProviderError } from "../providers/registry.ts";
-import { ProviderError } from "../providers/kit/errors.ts";
+import type { ProviderError } from "../providers/kit/errors.ts";
 import type { ChannelProvider, NewAccount, OAuth1Connect } from "../providers/kit/channel.ts";
-import { badRequest, conflict, forbidden, HttpError, notFound } from "../http/errors.ts";
-import { requireUser } from "../http/auth-middleware.ts";
+import { badRequest, conflict, HttpError, notFound } from "../http/errors.ts";
+import { artistsOnly, requireUser } from "../http/auth-middleware.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
 import { enqueue } from "../jobs/define.ts";
 import { syncJob } from "../inbox/jobs.ts";
@@ -32,15 +32,9 @@ const resyncBody = z.object({
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 
 /** Inbox channels are the studio's: customers have none to connect (and must not take one). */
-const requireArtist: RequestHandler = (req, _res, next) =>
-  next(
-    req.user?.role === "artist"
-      ? undefined
-      : forbidden(
-          "Only artist accounts connect inbox channels. Sign up as an artist to connect your mailboxes, pages and numbers.",
-          "ARTISTS_ONLY",
-        ),
-  );
+const requireArtist = artistsOnly(
+  "Only artist accounts connect inbox channels. Sign up as an artist to connect your mailboxes, pages and numbers.",
+);
 
 /** Integrations API: list accounts, connect (OAuth or credentials), sync now, resync, smoke-test and disconnect. */
 export function integrationRoutes(ctx: AppContext): Router {
@@ -81,6 +75,33 @@ export function integrationRoutes(ctx: AppContext): Router {
       else ctx.background.run(job); // inline: the first sync runs on after the redirect
     }
     return rows[0]!;
+  }
+
+  /**
+   * Connects with details the caller typed and answers 201 with the new account. The provider
+   * refusing the details (an error of a class in `refusals`) is the caller's 400; anything else a 502.
+   */
+  async function connectWithDetails(
+    userId: string,
+    res: Response,
+    p: ChannelProvider,
+    refusals: ProviderError["errorClass"][],
+    connect: () => Promise<NewAccount>,
+  ): Promise<void> {
+    let acc: NewAccount;
+    try {
+      acc = await connect();
+    } catch (err) {
+      const e = asProviderError(err);
+      if (refusals.includes(e.errorClass)) throw new HttpError(400, e.code, e.message);
+      throw new HttpError(
+        502,
+        e.code,
+        `${p.label} could not be reached to check these details. Try again in a moment.`,
+      );
+    }
+    const row = await connected(userId, p, acc);
+    res.status(201).json({ account: publicAccount(row, p) });
   }
 
   const ownedAccount = async (userId: string, id: string) => {
@@ -231,20 +252,9 @@ export function integrationRoutes(ctx: AppContext): Router {
       throw new HttpError(503, "PROVIDER_DISABLED", `${p.label} is temporarily turned off. Try again later.`);
     const input = parse(twilioConnectSchema, req.body);
     const plan = await twilioConnectPlan(ctx, req.user!.id, input);
-    let acc: NewAccount;
-    try {
-      acc = await connectTwilio(providerEnv(ctx), { ...input, phoneNumber: plan.number }, plan.own);
-    } catch (err) {
-      const e = asProviderError(err);
-      if (e.errorClass === "auth" || e.errorClass === "permanent") throw new HttpError(400, e.code, e.message);
-      throw new HttpError(
-        502,
-        e.code,
-        `${p.label} could not be reached to check these details. Try again in a moment.`,
-      );
-    }
-    const row = await connected(req.user!.id, p, acc);
-    res.status(201).json({ account: publicAccount(row, p) });
+    await connectWithDetails(req.user!.id, res, p, ["auth", "permanent"], () =>
+      connectTwilio(providerEnv(ctx), { ...input, phoneNumber: plan.number }, plan.own),
+    );
   });
 
   // --- Credentials (Yahoo app password) -------------------------------------------------
@@ -253,20 +263,8 @@ export function integrationRoutes(ctx: AppContext): Router {
     if (!p || p.connect.kind !== "credentials") throw notFound("Unknown integration.");
     await usable(p);
     const input = parse(p.connect.schema, req.body);
-    let acc: NewAccount;
-    try {
-      acc = await p.connect.connect(providerEnv(ctx), input);
-    } catch (err) {
-      const e = asProviderError(err);
-      if (e.errorClass === "auth") throw new HttpError(400, e.code, e.message);
-      throw new HttpError(
-        502,
-        e.code,
-        `${p.label} could not be reached to check these details. Try again in a moment.`,
-      );
-    }
-    const row = await connected(req.user!.id, p, acc);
-    res.status(201).json({ account: publicAccount(row, p) });
+    const how = p.connect;
+    await connectWithDetails(req.user!.id, res, p, ["auth"], () => how.connect(providerEnv(ctx), input));
   });
 
   // --- One account -------------------------------------------------------------------------
