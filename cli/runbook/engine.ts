@@ -422,21 +422,19 @@ export class RunbookEngine {
     rc: string | undefined,
   ): Promise<{ decision: "go"; by: string } | { decision: "no-go"; by: string; reason: string }> {
     if (this.o.rehearsal) return { decision: "go", by: "rehearsal" };
-    if (!rc)
-      throw new CliExit(
-        EXIT.usage,
-        `${item.id} needs the Release Commander's GO, but no roles were recorded for this run.`,
-      );
-    if (this.o.approvals?.has(item.id)) return { decision: "go", by: rc };
+    // Runbooks that record no roles (provider QA, the demo ones) are decided by whoever runs them.
+    const decider = rc ?? this.o.ctx.operator;
+    if (this.o.approvals?.has(item.id)) return { decision: "go", by: decider };
     if (!this.o.mode.interactive)
       throw new CliExit(
         EXIT.usage,
         `${item.id}: Go/No-Go needs the Release Commander's decision — run on a terminal, or pass --approve ${item.id} (the run is saved: continue with --resume)`,
       );
-    const answer = await this.o.prompter.decideGate(item, rc);
-    if (answer.by.trim().toLowerCase() !== rc.toLowerCase())
+    const answer = await this.o.prompter.decideGate(item, decider);
+    if (rc && answer.by.trim().toLowerCase() !== rc.toLowerCase())
       throw new CliExit(EXIT.usage, `only the Release Commander (${rc}) can decide ${item.id}, not "${answer.by}".`);
-    return answer.decision === "go" ? { decision: "go", by: rc } : { decision: "no-go", by: rc, reason: answer.reason };
+    const by = rc ?? answer.by.trim();
+    return answer.decision === "go" ? { decision: "go", by } : { decision: "no-go", by, reason: answer.reason };
   }
 
   private blocked(item: RunbookItem, summary: string, failed: string[], startedAt: string): void {

@@ -23,6 +23,9 @@ afterAll(removeSandboxes);
 const runbook = (sb: Sandbox, name: string, args: string[], opts?: { env?: Record<string, string> }) =>
   tatu(sb, ["runbook", "run", name, ...TARGET, ...args], opts);
 
+/** The demo runbook's Go/No-Go, approved up front (a gate never passes on its own). */
+const APPROVE_GATE = ["--approve", "first.gate"];
+
 const until = async (check: () => boolean, ms: number, what: string) => {
   const end = Date.now() + ms;
   while (!check()) {
@@ -34,7 +37,7 @@ const until = async (check: () => boolean, ms: number, what: string) => {
 describe("non-interactive confirmations", () => {
   it("fails a manual item without --yes --reason (exit 2), keeping what already passed", async () => {
     const sb = sandbox();
-    const res = await runbook(sb, "demo", ["--json"]);
+    const res = await runbook(sb, "demo", [...APPROVE_GATE, "--json"]);
     expect(res.exitCode).toBe(2);
     const out = JSON.parse(res.stdout);
     expect(out).toMatchObject({ ok: false, exitCode: 2 });
@@ -43,10 +46,16 @@ describe("non-interactive confirmations", () => {
     expect(Object.keys(run.state.items)).toEqual(["first.ok", "first.ok2", "first.slow"]);
     expect(run.state.items["first.manual"]).toBeUndefined();
 
-    const yesOnly = await runbook(sb, "demo", ["--resume", "--yes"]);
+    const yesOnly = await runbook(sb, "demo", [...APPROVE_GATE, "--resume", "--yes"]);
     expect(yesOnly.exitCode).toBe(2); // --yes alone is not enough: the reason is what gets logged
 
-    const confirmed = await runbook(sb, "demo", ["--resume", "--yes", "--reason", "checked on the staging dashboard"]);
+    const confirmed = await runbook(sb, "demo", [
+      ...APPROVE_GATE,
+      "--resume",
+      "--yes",
+      "--reason",
+      "checked on the staging dashboard",
+    ]);
     expect(confirmed.exitCode).toBe(0);
     const after = onlyRun(sb);
     expect(after.state.items["first.manual"]).toMatchObject({
@@ -67,12 +76,16 @@ describe("non-interactive confirmations", () => {
 describe("resume", () => {
   it("after kill -9 mid-step, --resume repeats only the unfinished item", async () => {
     const sb = sandbox();
-    const child = execa("node", [BIN, "runbook", "run", "demo", ...TARGET, "--yes", "--reason", "rehearsed"], {
-      cwd: sb.dir,
-      reject: false,
-      extendEnv: false,
-      env: { ...sb.env, TEST_SLOW_MS: "60000" },
-    });
+    const child = execa(
+      "node",
+      [BIN, "runbook", "run", "demo", ...TARGET, ...APPROVE_GATE, "--yes", "--reason", "rehearsed"],
+      {
+        cwd: sb.dir,
+        reject: false,
+        extendEnv: false,
+        env: { ...sb.env, TEST_SLOW_MS: "60000" },
+      },
+    );
     await until(() => fs.existsSync(sb.marker), 30_000, "the slow step to start");
     child.kill("SIGKILL");
     const killed = await child;
@@ -84,9 +97,14 @@ describe("resume", () => {
     expect(mid.state.items["first.slow"]).toBeUndefined();
     expect(fs.readdirSync(mid.dir).filter((f) => f.endsWith(".tmp"))).toEqual([]); // no half-written state
 
-    const resumed = await runbook(sb, "demo", ["--resume", "--yes", "--reason", "rehearsed", "--json"], {
-      env: { TEST_SLOW_MS: "0" },
-    });
+    const resumed = await runbook(
+      sb,
+      "demo",
+      [...APPROVE_GATE, "--resume", "--yes", "--reason", "rehearsed", "--json"],
+      {
+        env: { TEST_SLOW_MS: "0" },
+      },
+    );
     expect(resumed.exitCode).toBe(0);
     const summary = JSON.parse(resumed.stdout);
     expect(summary).toMatchObject({ verdict: "GO", runId: mid.id });
@@ -102,7 +120,7 @@ describe("resume", () => {
 
   it("refuses --resume when there is nothing to resume", async () => {
     const sb = sandbox();
-    const res = await runbook(sb, "demo", ["--resume"]);
+    const res = await runbook(sb, "demo", [...APPROVE_GATE, "--resume"]);
     expect(res.exitCode).toBe(2);
     expect(res.stderr).toMatch(/no earlier run of "demo"/);
   }, 30_000);
@@ -111,13 +129,18 @@ describe("resume", () => {
 describe("skips", () => {
   it("need a reason, which is recorded", async () => {
     const sb = sandbox();
-    const bare = await runbook(sb, "demo", ["--skip", "first.manual"]);
+    const bare = await runbook(sb, "demo", [...APPROVE_GATE, "--skip", "first.manual"]);
     expect(bare.exitCode).toBe(2);
     expect(bare.stderr).toMatch(/a reason is required/);
-    const empty = await runbook(sb, "demo", ["--skip", "first.manual= "]);
+    const empty = await runbook(sb, "demo", [...APPROVE_GATE, "--skip", "first.manual= "]);
     expect(empty.exitCode).toBe(2);
 
-    const ok = await runbook(sb, "demo", ["--skip", "first.manual=owner is on leave, covered by first.ok", "--yes"]);
+    const ok = await runbook(sb, "demo", [
+      ...APPROVE_GATE,
+      "--skip",
+      "first.manual=owner is on leave, covered by first.ok",
+      "--yes",
+    ]);
     expect(ok.exitCode).toBe(0);
     const run = onlyRun(sb);
     expect(run.state.items["first.manual"]).toMatchObject({
@@ -170,6 +193,45 @@ describe("Go/No-Go gates", () => {
     expect(run.state.items["check.broken"].outcome).toBe("failed"); // the override does not rewrite history
   }, 90_000);
 
+  it("never pass on their own: without the Release Commander's GO a non-interactive run stops at the gate (exit 2); --approve is logged with who and when", async () => {
+    const sb = sandbox();
+    const unapproved = await runbook(sb, "demo", ["--yes", "--reason", "seen", "--json"]);
+    expect(unapproved.exitCode).toBe(2);
+    expect(JSON.parse(unapproved.stdout).error).toMatch(
+      /first\.gate: Go\/No-Go needs the Release Commander's decision .*--approve first\.gate/,
+    );
+    expect(onlyRun(sb).state.items["first.gate"]).toBeUndefined();
+    expect(runsOf(sb).filter((r) => r === "test.ok")).toHaveLength(1); // nothing after the gate ran
+
+    const approved = await runbook(sb, "demo", ["--resume", ...APPROVE_GATE, "--yes", "--reason", "seen", "--json"]);
+    expect(approved.exitCode).toBe(0);
+    const run = onlyRun(sb);
+    expect(run.state.items["first.gate"]).toMatchObject({ outcome: "go", confirmedBy: "tester" });
+    expect(run.log.find((e) => e.type === "gate")).toMatchObject({
+      decision: "go",
+      approvedBy: "tester",
+      approvedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(run.md).toMatch(/first\.gate.*GO given by tester/);
+
+    // --approve never turns a blocked gate green, and names only gates.
+    const sb2 = sandbox();
+    const blocked = await runbook(sb2, "failing", [
+      ...ROLES,
+      "--approve",
+      "check.gate",
+      "--yes",
+      "--reason",
+      "seen",
+      "--json",
+    ]);
+    expect(blocked.exitCode).toBe(1);
+    expect(onlyRun(sb2).state.items["check.gate"]).toMatchObject({ outcome: "blocked" });
+    const notAGate = await runbook(sandbox(), "demo", ["--approve", "first.ok"]);
+    expect(notAGate.exitCode).toBe(2);
+    expect(notAGate.stderr).toMatch(/--approve first\.ok: not a Go\/No-Go gate of demo/);
+  }, 90_000);
+
   it("asks for the roles up front when the runbook records them (exit 2 without the flags)", async () => {
     const sb = sandbox();
     const res = await runbook(sb, "failing", ["--release-commander", "Ada"]);
@@ -195,7 +257,7 @@ describe("sign-off", () => {
     const minor = await tatu(sb, ["log", "incident", "Typo on the login page", "--sev", "3"]);
     expect(minor.exitCode).toBe(0);
 
-    const refused = await runbook(sb, "demo", ["--yes", "--reason", "ok", "--json"]);
+    const refused = await runbook(sb, "demo", [...APPROVE_GATE, "--yes", "--reason", "ok", "--json"]);
     expect(refused.exitCode).toBe(1);
     const signoff = JSON.parse(refused.stdout).items.find((i: { id: string }) => i.id === "last.signoff");
     expect(signoff).toMatchObject({ outcome: "blocked" });
@@ -214,7 +276,7 @@ describe("sign-off", () => {
       "--resolve",
     ]);
     expect(resolved.exitCode).toBe(0);
-    const signed = await runbook(sb, "demo", ["--resume", "--yes", "--json"]);
+    const signed = await runbook(sb, "demo", [...APPROVE_GATE, "--resume", "--yes", "--json"]);
     expect(signed.exitCode).toBe(0);
     const run = onlyRun(sb);
     expect(run.log.map((e) => e.type)).toEqual(expect.arrayContaining(["mitigation", "signoff"]));

@@ -60,9 +60,13 @@ describe("interactive run in a terminal", () => {
     await t.answer(/Confirmed by/, "Grace Hopper" + ENTER);
     await t.answer(/When \(done at\)/, ENTER); // the default: now
     await t.answer(/Note \(optional\)/, "checked the dashboard" + ENTER);
+    // Every item done, and still the gate waits for a person's GO.
+    await t.answer(/first\.gate — \*\*Go\/No-Go\*\*\. Every required item is done\. Your decision, tester:/, ENTER); // GO
+    await t.answer(/Release Commander name/, ENTER); // the default: tester
     await t.answer(/sign off as tester\?/, "y" + ENTER);
     const res = await t.child;
     expect(res.exitCode, t.text()).toBe(0);
+    expect(onlyRun(sb).log.find((e) => e.type === "gate")).toMatchObject({ decision: "go", approvedBy: "tester" });
     expect(t.text()).toMatch(/demo: GO/);
     const run = onlyRun(sb);
     expect(run.state.items["first.manual"]).toMatchObject({
@@ -72,6 +76,30 @@ describe("interactive run in a terminal", () => {
     });
     expect(run.state.items["first.manual"].confirmedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\dZ$/);
     expect(run.log.find((e) => e.type === "signoff")).toMatchObject({ decision: "signed" });
+  }, 60_000);
+
+  it("records a NO-GO at a gate whose items are all done: who and why, and the run stops there", async () => {
+    const sb = sandbox();
+    const t = terminal(sb, ["runbook", "run", "demo", ...TARGET]);
+    await t.answer(/first\.manual — A person confirms this\./, ENTER);
+    await t.answer(/Confirmed by/, ENTER);
+    await t.answer(/When \(done at\)/, ENTER);
+    await t.answer(/Note \(optional\)/, ENTER);
+    await t.answer(/Your decision, tester:/, DOWN + ENTER); // NO-GO
+    await t.answer(/Release Commander name/, ENTER);
+    await t.answer(/Why NO-GO\?/, "support team not staffed yet" + ENTER);
+    const res = await t.child;
+    expect(res.exitCode, t.text()).toBe(1);
+    expect(t.text()).toMatch(/NO-GO by tester: support team not staffed yet/);
+    const run = onlyRun(sb);
+    expect(run.state.items["first.gate"]).toMatchObject({ outcome: "blocked" });
+    expect(run.state.items["last.ok"]).toBeUndefined();
+    expect(run.log.find((e) => e.type === "gate")).toMatchObject({
+      decision: "no-go",
+      by: "tester",
+      reason: "support team not staffed yet",
+    });
+    expect(run.md).toMatch(/first\.gate.*NO-GO by tester: support team not staffed yet/);
   }, 60_000);
 
   it("skips a failed step with a reason and lets the Release Commander override the gate", async () => {
