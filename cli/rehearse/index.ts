@@ -113,6 +113,7 @@ export async function rehearse(run: Invocation): Promise<number> {
       TATU_SMOKE_EMAIL: seeded.email,
       TATU_SMOKE_PASSWORD: seeded.password,
       TATU_SMOKE_SEARCH: "lat=52.52&lng=13.405&radiusKm=25",
+      TATU_SMOKE_SEARCH_ARTIST: "Rehearsal Ink",
       TATU_PROVIDER: "facebook",
     };
     installSecretMasking(secretsIn(stepEnv));

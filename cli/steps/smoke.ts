@@ -12,6 +12,7 @@ import { envValue } from "../environment.ts";
 import { describeResponse, HttpSession } from "../clients/http.ts";
 import { verificationLinkFromImap } from "../clients/imap-mailbox.ts";
 import { fail, guarded, pass } from "./results.ts";
+import { searchSmoke } from "./search-smoke.ts";
 import type { Step, StepContext, StepResult } from "./types.ts";
 
 /** Per-channel smokes come from each provider's meta.ts (service/providers/<id>/meta.ts). */
@@ -325,17 +326,6 @@ export async function calendarSmoke(ctx: StepContext): Promise<StepResult> {
   });
 }
 
-export async function searchSmoke(ctx: StepContext): Promise<StepResult> {
-  return guarded(async () => {
-    const query = envValue(ctx.env, "TATU_SMOKE_SEARCH");
-    const res = await new HttpSession(ctx.baseUrl).get(`/api/artists?${query ?? "q=tattoo"}`);
-    if (res.status !== 200 || !Array.isArray(res.body?.items)) return fail(`search: ${describeResponse(res)}`);
-    const n = res.body.items.length;
-    if (query && n === 0) return fail(`search: no visible artist for ${query}`, { count: n });
-    return pass(`search: ${n} artist(s) for ${query ?? "q=tattoo"}`, { count: n });
-  });
-}
-
 export function runSmoke(ctx: StepContext, name: SmokeName): Promise<StepResult> {
   if (name === "signup") return signupSmoke(ctx);
   if (name === "calendar") return calendarSmoke(ctx);
@@ -348,7 +338,7 @@ const titles: Record<SmokeName, string | undefined> = {
   signup: "Signup smoke: signup, guidance, resend, verify link, login",
   ...Object.fromEntries(catalogSmokes.map((s) => [s.name, `${s.title}: ${CHANNEL_CHECKS}`])),
   calendar: "Calendars: every connected calendar syncs",
-  search: "Map/search: visible artists answer",
+  search: "Map/search: at least one visible artist, and the expected one (TATU_SMOKE_SEARCH_ARTIST) if set",
 };
 
 export const smokeSteps = Object.fromEntries(

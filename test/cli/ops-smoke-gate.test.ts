@@ -40,6 +40,16 @@ beforeAll(async () => {
     env: { ...google.env(), ...meta.env(), CRON_SECRET: cronSecret },
   });
   smoke = await signedInUser(app, { role: "artist" });
+  // On the map, for smoke.search (TATU_SMOKE_SEARCH_ARTIST below).
+  const profile = await smoke.client.put("/api/me/artist-profile", {
+    displayName: "Smoke Studio",
+    timeZone: "Europe/Amsterdam",
+    workingHours: { mon: [{ start: "10:00", end: "18:00" }] },
+    lat: 52.37,
+    lng: 4.89,
+    visible: true,
+  });
+  expect(profile.status, profile.text).toBe(201);
 
   // The smoke account's providers, connected as a person would.
   google.addMailbox(gmailAddress, { name: "Smoke Studio" });
@@ -80,6 +90,7 @@ beforeAll(async () => {
   cliEnv = {
     TATU_SMOKE_EMAIL: smoke.email,
     TATU_SMOKE_PASSWORD: PASSWORD,
+    TATU_SMOKE_SEARCH_ARTIST: "Smoke Studio",
     FACEBOOK_APP_ID: m.FACEBOOK_APP_ID!,
     FACEBOOK_APP_SECRET: m.FACEBOOK_APP_SECRET!,
     FACEBOOK_WEBHOOK_VERIFY_TOKEN: m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!,
