@@ -9,6 +9,7 @@ import { gateStep } from "./gate.ts";
 import { healthReadyStep } from "./health.ts";
 import { hypercareStep } from "./hypercare.ts";
 import { metaCheckStep } from "./meta.ts";
+import { metaItemSteps } from "./meta-items.ts";
 import { migrateDeployStep, migrateStatusStep } from "./migrate.ts";
 import { rollbackVercelStep } from "./rollback.ts";
 import { smokeSteps } from "./smoke.ts";
@@ -39,6 +40,7 @@ export const builtinSteps: readonly Step[] = [
   rollbackVercelStep,
   hypercareStep,
   metaCheckStep,
+  ...metaItemSteps,
   gateStep,
 ];
 

@@ -2,7 +2,7 @@
 // does a configured expected artist (TATU_SMOKE_SEARCH_ARTIST: an artist id or display name)
 // that the search does not return.
 import { envValue } from "../environment.ts";
-import { describeResponse, HttpSession } from "../clients/http.ts";
+import { describeResponse, HttpSession, type HttpResponse } from "../clients/http.ts";
 import { fail, guarded, pass } from "./results.ts";
 import type { StepContext, StepResult } from "./types.ts";
 
@@ -38,7 +38,9 @@ export async function searchSmoke(ctx: StepContext): Promise<StepResult> {
     const seen: Found[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const res = await http.get(`/api/artists?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const res: HttpResponse = await http.get(
+        `/api/artists?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       if (res.status !== 200 || !Array.isArray(res.body?.items)) return fail(`search: ${describeResponse(res)}`);
       seen.push(...(res.body.items as Found[]));
       cursor = typeof res.body.nextCursor === "string" ? res.body.nextCursor : null;
