@@ -100,8 +100,25 @@ export async function signupSmoke(ctx: StepContext): Promise<StepResult> {
 
     const login = await http.post("/api/auth/login", { email, password });
     items.push(item("signup.login-verified", login.status === 200, describeResponse(login)));
+    items.push(await deleteSmokeAccount(http, email, password, login.status === 200));
     return verdict("signup", items);
   });
+}
+
+/** The smoke's account is removed again (DELETE /api/auth/me), so production does not fill with test users. */
+async function deleteSmokeAccount(
+  http: HttpSession,
+  email: string,
+  password: string,
+  signedIn: boolean,
+): Promise<Item> {
+  if (!signedIn) return item("signup.delete-account", false, `not signed in: ${email} stays (delete it by hand)`);
+  const res = await http.request("DELETE", "/api/auth/me", { json: { password } });
+  return item(
+    "signup.delete-account",
+    res.status === 200,
+    res.status === 200 ? `${email} deleted` : `${email} stays: ${describeResponse(res)}`,
+  );
 }
 
 /** The newest verification link sent to this address, from the dev outbox (non-production). */
@@ -335,7 +352,7 @@ export function runSmoke(ctx: StepContext, name: SmokeName): Promise<StepResult>
 
 const CHANNEL_CHECKS = "connected, healthy, reply goes out and comes back, manual sync";
 const titles: Record<SmokeName, string | undefined> = {
-  signup: "Signup smoke: signup, guidance, resend, verify link, login",
+  signup: "Signup smoke: signup, guidance, resend, verify link, login, account deleted again",
   ...Object.fromEntries(catalogSmokes.map((s) => [s.name, `${s.title}: ${CHANNEL_CHECKS}`])),
   calendar: "Calendars: every connected calendar syncs",
   search: "Map/search: at least one visible artist, and the expected one (TATU_SMOKE_SEARCH_ARTIST) if set",

@@ -119,7 +119,11 @@ describe("tatu smoke", () => {
       ["signup.resend", true],
       ["signup.verify-link", true],
       ["signup.login-verified", true],
+      ["signup.delete-account", true],
     ]);
+    // The smoke's throwaway account is gone again; the smoke account (another user) is untouched.
+    expect(await app.ctx.db.user.count({ where: { email: { startsWith: "tatu-smoke-" } } })).toBe(0);
+    expect(await app.ctx.db.user.count({ where: { email: smoke.email } })).toBe(1);
     // The provider's own checks run by the service between health and the manual sync.
     const providerChecks = {
       "smoke.gmail": ["credentials", "users.getProfile", "users.messages.list"],
