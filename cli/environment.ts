@@ -75,7 +75,15 @@ export const cliEnvRegistry = {
     secret: false,
     format: nonEmpty,
     description:
-      "Query string `tatu smoke search` runs (e.g. lat=52.37&lng=4.89&radiusKm=25); expects ≥ 1 visible artist. Unset: q=tattoo, any answer.",
+      "Query string `tatu smoke search` runs (e.g. lat=52.37&lng=4.89&radiusKm=25: the configured point); fails without ≥ 1 visible artist. Unset: the name in TATU_SMOKE_SEARCH_ARTIST (or the whole map for an id); neither set → the smoke fails.",
+  },
+  TATU_SMOKE_SEARCH_ARTIST: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: nonEmpty,
+    description:
+      "Artist `tatu smoke search` must find (user id or exact display name) among the results of TATU_SMOKE_SEARCH; unset: any visible artist passes.",
   },
   TATU_SMOKE_SIGNUP_DOMAIN: {
     integration: "auth",

@@ -130,6 +130,7 @@ export async function rehearse(run: Invocation): Promise<number> {
       TATU_SMOKE_PASSWORD: seeded.password,
       TATU_SMOKE_SEARCH: "lat=52.52&lng=13.405&radiusKm=25",
       ...dnsEnv,
+      TATU_SMOKE_SEARCH_ARTIST: "Rehearsal Ink",
     };
     installSecretMasking(secretsIn(stepEnv));
     // The Vercel project carries what this deployment has: the service's variables, for production.

@@ -10,6 +10,7 @@ import { gateStep } from "./gate.ts";
 import { healthReadyStep } from "./health.ts";
 import { hypercareStep } from "./hypercare.ts";
 import { metaCheckStep } from "./meta.ts";
+import { metaItemSteps } from "./meta-items.ts";
 import { migrateDeployStep, migrateStatusStep } from "./migrate.ts";
 import { rollbackVercelStep } from "./rollback.ts";
 import { providerScopeStep } from "./scope-switches.ts";
@@ -45,6 +46,7 @@ export const builtinSteps: readonly Step[] = [
   rollbackVercelStep,
   hypercareStep,
   metaCheckStep,
+  ...metaItemSteps,
   gateStep,
 ];
 

@@ -12,6 +12,7 @@ import { envValue } from "../environment.ts";
 import { describeResponse, HttpSession } from "../clients/http.ts";
 import { verificationLinkFromImap } from "../clients/imap-mailbox.ts";
 import { fail, guarded, pass } from "./results.ts";
+import { searchSmoke } from "./search-smoke.ts";
 import type { Step, StepContext, StepResult } from "./types.ts";
 
 /** Per-channel smokes come from each provider's meta.ts (service/providers/<id>/meta.ts). */
@@ -99,8 +100,25 @@ export async function signupSmoke(ctx: StepContext): Promise<StepResult> {
 
     const login = await http.post("/api/auth/login", { email, password });
     items.push(item("signup.login-verified", login.status === 200, describeResponse(login)));
+    items.push(await deleteSmokeAccount(http, email, password, login.status === 200));
     return verdict("signup", items);
   });
+}
+
+/** The smoke's account is removed again (DELETE /api/auth/me), so production does not fill with test users. */
+async function deleteSmokeAccount(
+  http: HttpSession,
+  email: string,
+  password: string,
+  signedIn: boolean,
+): Promise<Item> {
+  if (!signedIn) return item("signup.delete-account", false, `not signed in: ${email} stays (delete it by hand)`);
+  const res = await http.request("DELETE", "/api/auth/me", { json: { password } });
+  return item(
+    "signup.delete-account",
+    res.status === 200,
+    res.status === 200 ? `${email} deleted` : `${email} stays: ${describeResponse(res)}`,
+  );
 }
 
 /** The newest verification link sent to this address, from the dev outbox (non-production). */
@@ -325,17 +343,6 @@ export async function calendarSmoke(ctx: StepContext): Promise<StepResult> {
   });
 }
 
-export async function searchSmoke(ctx: StepContext): Promise<StepResult> {
-  return guarded(async () => {
-    const query = envValue(ctx.env, "TATU_SMOKE_SEARCH");
-    const res = await new HttpSession(ctx.baseUrl).get(`/api/artists?${query ?? "q=tattoo"}`);
-    if (res.status !== 200 || !Array.isArray(res.body?.items)) return fail(`search: ${describeResponse(res)}`);
-    const n = res.body.items.length;
-    if (query && n === 0) return fail(`search: no visible artist for ${query}`, { count: n });
-    return pass(`search: ${n} artist(s) for ${query ?? "q=tattoo"}`, { count: n });
-  });
-}
-
 export function runSmoke(ctx: StepContext, name: SmokeName): Promise<StepResult> {
   if (name === "signup") return signupSmoke(ctx);
   if (name === "calendar") return calendarSmoke(ctx);
@@ -345,10 +352,10 @@ export function runSmoke(ctx: StepContext, name: SmokeName): Promise<StepResult>
 
 const CHANNEL_CHECKS = "connected, healthy, reply goes out and comes back, manual sync";
 const titles: Record<SmokeName, string | undefined> = {
-  signup: "Signup smoke: signup, guidance, resend, verify link, login",
+  signup: "Signup smoke: signup, guidance, resend, verify link, login, account deleted again",
   ...Object.fromEntries(catalogSmokes.map((s) => [s.name, `${s.title}: ${CHANNEL_CHECKS}`])),
   calendar: "Calendars: every connected calendar syncs",
-  search: "Map/search: visible artists answer",
+  search: "Map/search: at least one visible artist, and the expected one (TATU_SMOKE_SEARCH_ARTIST) if set",
 };
 
 export const smokeSteps = Object.fromEntries(

@@ -14,6 +14,7 @@ import {
 } from "./accounts.ts";
 import {
   changePasswordBody,
+  deleteAccountBody,
   forgotPasswordBody,
   loginBody,
   resendBody,
@@ -21,6 +22,7 @@ import {
   signupBody,
   verifyQuery,
 } from "./schemas.ts";
+import { deleteAccount } from "./delete-account.ts";
 import { clearSessionCookies, endSession, isAdminAccount, revokeSessions, startSession } from "./sessions.ts";
 
 export function authRoutes(ctx: AppContext): Router {
@@ -105,6 +107,14 @@ export function authRoutes(ctx: AppContext): Router {
 
   r.get("/me", requireUser, (req, res) => {
     res.json({ user: req.user, csrfToken: req.csrfToken });
+  });
+
+  /** Deletes the caller's own account (password required); see delete-account.ts for what goes. */
+  r.delete("/me", requireUser, requireJsonBody, async (req, res) => {
+    const { password } = parse(deleteAccountBody, req.body);
+    await deleteAccount(ctx, { userId: req.user!.id, ip: req.ip ?? "unknown", password });
+    clearSessionCookies(ctx, res);
+    res.json({ deleted: true, message: "Your account and its data are deleted. Every device was signed out." });
   });
 
   return r;

@@ -46,4 +46,11 @@ export const changePasswordBody = z.object({
   newPassword,
 });
 
+export const deleteAccountBody = z.object({
+  password: z
+    .string({ message: "Enter your password to delete your account." })
+    .min(1, "Enter your password to delete your account.")
+    .max(200),
+});
+
 export type SignupBody = z.infer<typeof signupBody>;

@@ -3,6 +3,7 @@
 import type { AppContext } from "../context.ts";
 import type { ConnectedAccount } from "../db/generated/client.ts";
 import type { ChannelProvider, NewAccount, ProviderAccount, ProviderEnv } from "../providers/kit/channel.ts";
+import { channelProvider } from "../providers/registry.ts";
 import { openJson, sealJson } from "../security/secret-box.ts";
 
 /** What a provider may use from the service: config, logger and stored credentials looked up by provider account id. */
@@ -66,6 +67,20 @@ export function toProviderAccount(ctx: AppContext, row: ConnectedAccount): Provi
     },
   };
   return account;
+}
+
+/** Revokes the account's grant at the provider, best effort (its tokens are dropped either way). */
+export async function revokeGrant(ctx: AppContext, row: ConnectedAccount): Promise<void> {
+  const p = channelProvider(row.provider);
+  if (!p?.disconnect || row.status === "disabled") return;
+  try {
+    await p.disconnect(providerEnv(ctx), toProviderAccount(ctx, row));
+  } catch (err) {
+    ctx.log.warn(
+      { provider: row.provider, err: (err as Error).message },
+      "revoking the grant failed; tokens are dropped anyway",
+    );
+  }
 }
 
 /** The API view of a connected account: no credentials. */

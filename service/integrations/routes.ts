@@ -13,7 +13,7 @@ import { parse, requireJsonBody } from "../http/validate.ts";
 import { enqueue } from "../jobs/define.ts";
 import { syncJob } from "../inbox/jobs.ts";
 import { syncAccount } from "../inbox/sync.ts";
-import { providerEnv, publicAccount, toProviderAccount, upsertAccount } from "./accounts.ts";
+import { providerEnv, publicAccount, revokeGrant, toProviderAccount, upsertAccount } from "./accounts.ts";
 import { consumeOAuthState, createOAuthState, storeOAuth1Token } from "./oauth-state.ts";
 import { open, sealJson } from "../security/secret-box.ts";
 import { countManualSync } from "./sync-now-limit.ts";
@@ -346,16 +346,7 @@ export function integrationRoutes(ctx: AppContext): Router {
   r.delete("/:id", async (req, res) => {
     const row = await ownedAccount(req.user!.id, String(req.params.id));
     const p = channelProvider(row.provider);
-    if (p?.disconnect && row.status !== "disabled") {
-      try {
-        await p.disconnect(providerEnv(ctx), toProviderAccount(ctx, row));
-      } catch (err) {
-        ctx.log.warn(
-          { provider: row.provider, err: (err as Error).message },
-          "revoking the grant failed; tokens are dropped anyway",
-        );
-      }
-    }
+    await revokeGrant(ctx, row);
     // History stays readable; the credentials are gone and nothing syncs or sends any more.
     const updated = await ctx.db.connectedAccount.update({
       where: { id: row.id },

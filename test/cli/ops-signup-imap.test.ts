@@ -39,6 +39,9 @@ it("signs up, reads the verification mail from the test mailbox, verifies and lo
   expect(res.exitCode, res.stdout).toBe(0);
   expect(res.json.steps[0].details.items.every((i: { ok: boolean }) => i.ok)).toBe(true);
   expect(await app.ctx.db.devEmail.count({ where: { to: address } })).toBe(0); // really mailed, not the outbox
+  // The smoke deleted its account again.
+  expect(res.json.steps[0].details.items.at(-1)).toMatchObject({ name: "signup.delete-account", ok: true });
+  expect(await app.ctx.db.user.count({ where: { email: address } })).toBe(0);
 });
 
 it("a wrong mailbox password fails the verify-link item with a clear reason, password not shown", async () => {

@@ -87,6 +87,7 @@ describe("the runbooks in runbooks/", () => {
       "signup.verify-link",
       "signup.login-verified",
       "signup.unverified-guidance",
+      "signup.delete-account",
       "signup.no-sentry-errors",
     ]);
   });

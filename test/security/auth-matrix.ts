@@ -72,6 +72,11 @@ export const authMatrix: Record<string, Access> = {
   "POST /api/auth/sessions/revoke-all": { kind: "self", reason: "signs out the caller's own sessions only" },
   "POST /api/auth/logout": { kind: "self", reason: "ends the caller's own session only" },
   "GET /api/auth/me": { kind: "self", reason: "the caller's own user", probe: () => ({ path: "/api/auth/me" }) },
+  "DELETE /api/auth/me": {
+    kind: "self",
+    reason:
+      "deletes the caller's own account only (no id in the path), with the caller's password (test/auth/delete-account.test.ts)",
+  },
   "GET /api/realtime/token": {
     kind: "self",
     reason: "a token for the caller's own event stream",

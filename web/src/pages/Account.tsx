@@ -1,9 +1,14 @@
 // Password recovery (forgot → emailed link → reset) and the account's security page (change
-// password, devices signed in, sign out everywhere). Forms validate with the API's zod schemas.
+// password, devices signed in, sign out everywhere, delete the account). Forms validate with the API's zod schemas.
 import { useState, type FormEvent } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
-import { changePasswordBody, forgotPasswordBody, resetPasswordBody } from "../../../service/auth/schemas.ts";
+import {
+  changePasswordBody,
+  deleteAccountBody,
+  forgotPasswordBody,
+  resetPasswordBody,
+} from "../../../service/auth/schemas.ts";
 import { api, messageOf, setCsrfToken } from "../api.ts";
 import { focusFirstInvalid, useApiForm } from "../forms.ts";
 import { RequireUser } from "../guard.tsx";
@@ -241,6 +246,62 @@ function Sessions() {
   );
 }
 
+/** Deletes the account for good, after the person types their password. */
+function DeleteAccount() {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { form, fields, status, busy, submit: send } = useApiForm();
+
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const input = { password: String(new FormData(e.currentTarget).get("password") ?? "") };
+    void send(
+      deleteAccountBody,
+      input,
+      async (body) => {
+        await api("/api/auth/me", { method: "DELETE", body });
+        setCsrfToken(null);
+        qc.setQueryData(ME_KEY, null);
+        qc.removeQueries({ predicate: (x) => x.queryKey[0] !== "me" });
+        navigate("/login?deleted=1");
+      },
+      { onError: () => focusFirstInvalid(form.current) },
+    );
+  }
+
+  return (
+    <section aria-labelledby="delete-title">
+      <h2 id="delete-title">Delete account</h2>
+      <p>
+        This deletes your account, your connected accounts and your inbox for good, and signs out every device. Bookings
+        and payments stay with the other party, without your name.
+      </p>
+      <form
+        id="delete-account-form"
+        ref={form}
+        noValidate
+        aria-labelledby="delete-title"
+        aria-busy={busy}
+        onSubmit={submit}
+      >
+        <Field
+          form="delete"
+          name="password"
+          label="Your password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={fields.password}
+        />
+        <button type="submit" className="danger" disabled={busy}>
+          {busy ? "Deleting…" : "Delete account"}
+        </button>
+      </form>
+      <Status info={status.info} error={status.error} />
+    </section>
+  );
+}
+
 export default function Account() {
   return (
     <RequireUser title="Account security">
@@ -250,6 +311,7 @@ export default function Account() {
           <p>Signed in as {user.email}.</p>
           <ChangePassword />
           <Sessions />
+          <DeleteAccount />
         </>
       )}
     </RequireUser>

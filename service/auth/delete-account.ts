@@ -1,0 +1,61 @@
+// DELETE /api/auth/me: a person removes their account, confirmed with their password.
+// Gone: the user row and everything only they own — sessions (revoked first, sockets closed),
+// verification/reset tokens, connected accounts (grants revoked at the provider, tokens
+// deleted) with their conversations, messages, attachments and sync runs, contacts, calendar
+// connections and busy blocks, OAuth states, the artist profile with its portfolio and
+// services, Twilio number assignments, upload usage. Kept for the other party: booking
+// requests, projects, past appointments and payments (the artist's books, the customer's
+// receipts); they name the person by id only, which now resolves to nobody. An account with
+// upcoming appointments is refused (409) until they are cancelled, so nobody is left waiting
+// for a session with a deleted account.
+import type { AppContext } from "../context.ts";
+import { HttpError } from "../http/errors.ts";
+import { revokeGrant } from "../integrations/accounts.ts";
+import { verifyPassword } from "./crypto.ts";
+import { revokeSessions } from "./sessions.ts";
+
+const LIMITED = "Too many failed attempts. Try again later.";
+
+export async function deleteAccount(ctx: AppContext, opts: { userId: string; ip: string; password: string }) {
+  const user = await ctx.db.user.findUniqueOrThrow({ where: { id: opts.userId } });
+  const accountKey = `${user.email}|${opts.ip}`;
+  await ctx.limits.loginFailuresIp.check(opts.ip, LIMITED);
+  await ctx.limits.loginFailures.check(accountKey, LIMITED);
+  if (!(await verifyPassword(opts.password, user.passwordHash))) {
+    await Promise.all([ctx.limits.loginFailuresIp.hit(opts.ip), ctx.limits.loginFailures.hit(accountKey)]).catch(
+      () => undefined,
+    );
+    const message = "The password is incorrect: the account was not deleted.";
+    throw new HttpError(403, "PASSWORD_INCORRECT", message, { fields: { password: message } });
+  }
+  const upcoming = await ctx.db.appointment.count({
+    where: {
+      OR: [{ artistId: user.id }, { customerId: user.id }],
+      status: { in: ["pending_deposit", "confirmed"] },
+      end: { gt: new Date() },
+    },
+  });
+  if (upcoming)
+    throw new HttpError(
+      409,
+      "UPCOMING_APPOINTMENTS",
+      `You have ${upcoming} upcoming appointment(s): cancel them first, so nobody waits for a deleted account.`,
+    );
+
+  const accounts = await ctx.db.connectedAccount.findMany({ where: { userId: user.id } });
+  for (const row of accounts) await revokeGrant(ctx, row);
+  await revokeSessions(ctx, { userId: user.id });
+  const where = { userId: user.id };
+  await ctx.db.$transaction([
+    // Rows keyed by the user without a foreign key (the rest cascades from User / ConnectedAccount).
+    ctx.db.contact.deleteMany({ where }),
+    ctx.db.contactIdentity.deleteMany({ where }),
+    ctx.db.calendarConnection.deleteMany({ where }),
+    ctx.db.busyBlock.deleteMany({ where }),
+    ctx.db.oAuthState.deleteMany({ where }),
+    ctx.db.uploadUsage.deleteMany({ where }),
+    ctx.db.connectedAccount.deleteMany({ where }),
+    ctx.db.user.delete({ where: { id: user.id } }),
+  ]);
+  ctx.log.info({ userId: user.id, accounts: accounts.length }, "account deleted by its owner");
+}
