@@ -31,7 +31,7 @@ import {
   type ViewState,
   type ViewWindow,
 } from "./calendar-state.ts";
-import { opaque, type StandInState, type User } from "./state.ts";
+import { deltaPage, type StandInState, type User } from "./state.ts";
 import { wallClock, zoneOf } from "./zones.ts";
 
 interface Result {
@@ -429,26 +429,23 @@ function delta(
         ? { "@odata.type": "#microsoft.graph.event", id: item.removedId, "@removed": { reason: "deleted" } }
         : resource(item.instance, prefs),
     );
-  const next = round.pos + size;
-  const fresh = opaque(24);
-  if (store.views.size >= 20_000) store.views.delete(store.views.keys().next().value!);
-  const linkBase = `${ctx.base}/v1.0/me/calendars('${cal.id}')/calendarView/delta`;
-  const body: Record<string, unknown> = { "@odata.context": `${ctx.base}/v1.0/$metadata#Collection(event)` };
-  if (next < round.items.length) {
-    store.views.set(fresh, { ...round, pos: next });
-    body["@odata.nextLink"] = `${linkBase}?$skiptoken=${fresh}`;
-  } else {
-    store.views.set(fresh, {
-      kind: "delta",
-      email: user.email,
-      calendarId: cal.id,
-      generation: u.generation,
-      window: round.window,
-      snapshot: round.snapshot,
-    });
-    body["@odata.deltaLink"] = `${linkBase}?$deltatoken=${fresh}`;
-  }
-  body.value = value;
+  const more = round.pos + size < round.items.length;
+  const body = deltaPage(store.views, {
+    context: `${ctx.base}/v1.0/$metadata#Collection(event)`,
+    linkBase: `${ctx.base}/v1.0/me/calendars('${cal.id}')/calendarView/delta`,
+    value,
+    more,
+    state: more
+      ? { ...round, pos: round.pos + size }
+      : {
+          kind: "delta",
+          email: user.email,
+          calendarId: cal.id,
+          generation: u.generation,
+          window: round.window,
+          snapshot: round.snapshot,
+        },
+  });
   return { status: 200, body, headers: applied(prefs, size) };
 }
 

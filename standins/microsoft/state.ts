@@ -120,6 +120,25 @@ export function opaque(bytes = 24): string {
   return randomBytes(bytes).toString("base64url");
 }
 
+/**
+ * Ends one page of a Graph delta round (mail and calendar alike): files `state`, what the next
+ * request continues from, under a fresh token, linked as the nextLink while the round has
+ * `more` pages, else as the deltaLink that starts the next round. Sync states are server
+ * memory: past 20,000 the oldest is forgotten (and then answers 410), like Graph.
+ */
+export function deltaPage<S>(
+  states: Map<string, S>,
+  page: { context: string; linkBase: string; value: unknown[]; more: boolean; state: NoInfer<S> },
+): Record<string, unknown> {
+  const token = opaque(24);
+  if (states.size >= 20_000) states.delete(states.keys().next().value!);
+  states.set(token, page.state);
+  const link = page.more
+    ? { "@odata.nextLink": `${page.linkBase}?$skiptoken=${token}` }
+    : { "@odata.deltaLink": `${page.linkBase}?$deltatoken=${token}` };
+  return { "@odata.context": page.context, ...link, value: page.value };
+}
+
 /** Graph item ids are long base64-ish strings ending in "="; they must survive URL encoding. */
 export function newItemId(): string {
   return `AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A${opaque(18)}AAA=`;

@@ -2,9 +2,9 @@
 // Web API's stats_v2 error counts `tatu hypercare` reads — per /work/shared/notes/wire/sentry.md.
 // For tests and `tatu launch --rehearse`.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 
 export interface SentryStandIn {
   url: string;
@@ -125,9 +125,8 @@ export async function startSentryStandIn(opts: { port?: number } = {}): Promise<
       send(404, { detail: "The requested resource does not exist" });
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  const base = `http://127.0.0.1:${port}`;
+  const base = await listenLoopback(server, opts.port);
+  const { port } = new URL(base);
   const dsn = `http://${publicKey}@127.0.0.1:${port}/${projectId}`;
   return {
     url: base,
@@ -147,10 +146,6 @@ export async function startSentryStandIn(opts: { port?: number } = {}): Promise<
         events.push({ eventId: randomBytes(16).toString("hex"), at, message: "recorded by the test" });
     },
     events: () => [...events],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
