@@ -429,22 +429,18 @@ function delta(
         ? { "@odata.type": "#microsoft.graph.event", id: item.removedId, "@removed": { reason: "deleted" } }
         : resource(item.instance, prefs),
     );
-  const more = round.pos + size < round.items.length;
-  const body = deltaPage(store.views, {
+  const body = deltaPage<ViewState>(store.views, round, size, {
     context: `${ctx.base}/v1.0/$metadata#Collection(event)`,
     linkBase: `${ctx.base}/v1.0/me/calendars('${cal.id}')/calendarView/delta`,
     value,
-    more,
-    state: more
-      ? { ...round, pos: round.pos + size }
-      : {
-          kind: "delta",
-          email: user.email,
-          calendarId: cal.id,
-          generation: u.generation,
-          window: round.window,
-          snapshot: round.snapshot,
-        },
+    done: () => ({
+      kind: "delta",
+      email: user.email,
+      calendarId: cal.id,
+      generation: u.generation,
+      window: round.window,
+      snapshot: round.snapshot,
+    }),
   });
   return { status: 200, body, headers: applied(prefs, size) };
 }

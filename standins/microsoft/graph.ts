@@ -419,21 +419,17 @@ function delta(ctx: GraphContext, user: User, folder: FolderName, req: Req, res:
     return [round.query.select ? pick(full, round.query.select) : full];
   });
 
-  const more = round.pos + size < round.items.length;
-  const body = deltaPage(ctx.state.deltaStates, {
+  const body = deltaPage<DeltaState>(ctx.state.deltaStates, round, size, {
     context: `${ctx.base}/v1.0/$metadata#Collection(message)`,
     linkBase: `${ctx.base}/v1.0/me/mailfolders('${folderId(user, folder)}')/messages/delta`,
     value,
-    more,
-    state: more
-      ? { ...round, pos: round.pos + size }
-      : {
-          kind: "delta",
-          email: user.email,
-          generation: user.deltaGeneration,
-          query: round.query,
-          watermark: round.highWater,
-        },
+    done: () => ({
+      kind: "delta",
+      email: user.email,
+      generation: user.deltaGeneration,
+      query: round.query,
+      watermark: round.highWater,
+    }),
   });
   const applied = [...prefs.entries()]
     .filter(([k]) => ["odata.maxpagesize", "idtype", "outlook.body-content-type"].includes(k))
