@@ -5,7 +5,8 @@
 import type { Address, InboundMessage } from "../service/providers/kit/channel.ts";
 import { mulberry32 } from "./lib/random.ts";
 
-const FIRST = [
+/** Clients' first and last names; inbox-list seeds its contacts from the same lists. */
+export const FIRST = [
   "Sam",
   "Alex",
   "Maria",
@@ -27,7 +28,7 @@ const FIRST = [
   "Dev",
   "Elif",
 ];
-const LAST = [
+export const LAST = [
   "Rivera",
   "Kim",
   "Silva",

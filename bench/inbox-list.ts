@@ -26,7 +26,7 @@ import {
   type Section,
   truncateInbox,
 } from "./inbox-common.ts";
-import { SUBJECTS } from "./inbox-data.ts";
+import { FIRST, LAST, SUBJECTS } from "./inbox-data.ts";
 
 const settings = {
   conversations: intEnv("BENCH_INBOX_LIST_CONVERSATIONS", 100_000, 1_000),
@@ -42,50 +42,6 @@ const CURSORS = 64;
 /** A deterministic, valid version-4 UUID from a text (ids must pass the API's strict uuid checks). */
 const v4 = (expr: string) => `overlay(overlay(md5(${expr}) placing '4' from 13) placing '8' from 17)::uuid`;
 const sqlList = (xs: string[]) => `ARRAY[${xs.map((s) => `'${s.replace(/'/g, "''")}'`).join(",")}]`;
-const FIRST = [
-  "Sam",
-  "Alex",
-  "Maria",
-  "Jo",
-  "Priya",
-  "Lucas",
-  "Mei",
-  "Noah",
-  "Aisha",
-  "Tomás",
-  "Lena",
-  "Kai",
-  "Zoe",
-  "Omar",
-  "Ines",
-  "Finn",
-  "Yuki",
-  "Rosa",
-  "Dev",
-  "Elif",
-];
-const LAST = [
-  "Rivera",
-  "Kim",
-  "Silva",
-  "Novak",
-  "Patel",
-  "Moreau",
-  "Chen",
-  "Okafor",
-  "Haddad",
-  "García",
-  "Berg",
-  "Tanaka",
-  "Rossi",
-  "Nakamura",
-  "Costa",
-  "Murphy",
-  "Singh",
-  "Kowalski",
-  "Dubois",
-  "Yilmaz",
-];
 const TEXTS = [
   "Hi! I saw your latest flash on Instagram and I love the style. Would it be possible to book a session sometime next month?",
   "Saturday afternoon would be perfect for me, otherwise any weekday after 5. My budget is flexible.",

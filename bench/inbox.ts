@@ -46,7 +46,6 @@ for (const o of only)
 const settings = {
   only: new Set(only as Measurement[]),
   budgetSec: intEnv("BENCH_INBOX_BUDGET_SEC", 1_200, 60),
-  pgAdminUrl: process.env.BENCH_PG_ADMIN_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres",
 };
 
 // ---------------------------------------------------------------- cleanup + time bound
@@ -60,7 +59,7 @@ const { onCleanup, cleanup, abort } = benchRun({
 // ---------------------------------------------------------------- setup
 
 async function createDatabase(): Promise<string> {
-  const db = await scratchDatabase("inbox", settings.pgAdminUrl).catch((err: Error) => abort(err.message, 2));
+  const db = await scratchDatabase("inbox").catch((err: Error) => abort(err.message, 2));
   if (process.env.BENCH_INBOX_KEEP_DB === "1")
     console.log(`bench: BENCH_INBOX_KEEP_DB=1: database "${db.name}" is kept (drop it yourself)`);
   else onCleanup("drop database", db.drop);

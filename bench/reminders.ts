@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { AppContext } from "../service/context.ts";
+import type { ScratchDatabase } from "./lib/database.ts";
 import { DEFAULTS as REMINDER_DEFAULTS } from "../service/reminders/run.ts";
 import { intEnv } from "./lib/run.ts";
 
@@ -223,32 +224,20 @@ async function main(): Promise<void> {
   const aftercare = Math.round(settings.count / 10);
   const reminders = settings.count - aftercare;
   const artists = Math.max(1, Math.ceil(reminders / 45)); // ≤ 45 slots of 20 min each (15 h of the 24 h window)
-  const adminUrl = process.env.BENCH_PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-  const dbName = `tatu_bench_reminders_${Date.now()}_${randomBytes(3).toString("hex")}`;
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
   const prefix = `tatu-bench-reminders-${randomBytes(4).toString("hex")}`;
   const log = (s: string) => console.log(`[reminders] ${s}`);
-  const admin = async (sql: string) => {
-    const c = new pg.Client(adminUrl);
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
 
   const results: ModeResult[] = [];
   let seedMs = 0;
   let exitCode = 0;
-  const db = new pg.Client(dbUrl.toString());
+  let scratch: ScratchDatabase | undefined;
+  let db: pg.Client | undefined;
   try {
     const t0 = performance.now();
-    await admin(`CREATE DATABASE "${dbName}"`);
-    const { migrateDeploy } = await import("../service/db/migrations.ts");
-    await migrateDeploy(dbUrl.toString());
-    log(`scratch database ${dbName} migrated (${Math.round(performance.now() - t0)} ms)`);
+    const { scratchDatabase } = await import("./lib/database.ts");
+    scratch = await scratchDatabase("reminders");
+    log(`scratch database ${scratch.name} migrated (${Math.round(performance.now() - t0)} ms)`);
+    db = new pg.Client(scratch.url);
     await db.connect();
     const asOfMs = Date.now();
     const ts = performance.now();
@@ -267,7 +256,7 @@ async function main(): Promise<void> {
 
     for (const mode of modes) {
       await db.query(`TRUNCATE "Reminder", "DevEmail", "JobRun"`);
-      const r = await runMode(mode, { db, dbUrl: dbUrl.toString(), prefix: `${prefix}-${mode}`, settings, log });
+      const r = await runMode(mode, { db, dbUrl: scratch.url, prefix: `${prefix}-${mode}`, settings, log });
       results.push(r);
       for (const [name, ok, detail] of r.checks) log(`${mode}: ${ok ? "✅" : "❌"} ${name}: ${detail}`);
       if (r.checks.some(([, ok]) => !ok)) exitCode = 1;
@@ -297,10 +286,11 @@ async function main(): Promise<void> {
     console.error(`[reminders] setup failed: ${(err as Error).stack ?? err}`);
     exitCode = 2;
   } finally {
-    await db.end().catch(() => undefined);
-    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) =>
-      console.error(`[reminders] could not drop ${dbName}: ${(e as Error).message}`),
-    );
+    await db?.end().catch(() => undefined);
+    const dropped = scratch;
+    await dropped
+      ?.drop()
+      .catch((e) => console.error(`[reminders] could not drop ${dropped.name}: ${(e as Error).message}`));
     const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis
       .connect()

@@ -123,6 +123,29 @@ function summarise(latencies: number[], missing: number): WsResult {
   };
 }
 
+/**
+ * Both delivery measurements: settings.rounds + 1 rounds in which every group gets one
+ * message at a random moment of the round; `send` delivers it to group `g` and resolves with
+ * the time it left. Round 1 warms up (JIT, pools, first queries) and is not counted. Closes
+ * the groups' sockets at the end.
+ */
+async function deliveryRounds(groups: Group[], send: (g: number, round: number) => Promise<number>): Promise<WsResult> {
+  const latencies: number[] = [];
+  let missing = 0;
+  for (let round = 1; round <= settings.rounds + 1; round++) {
+    await Promise.all(
+      groups.map(async (group, g) => {
+        await new Promise((r) => setTimeout(r, Math.random() * settings.roundMs));
+        const r = await delivered(group, round, await send(g, round));
+        if (round > 1) latencies.push(...r.latencies);
+        missing += r.missing;
+      }),
+    );
+  }
+  for (const g of groups) for (const ws of g.sockets) ws.close();
+  return summarise(latencies, missing);
+}
+
 // ---------------------------------------------------------------- 1. WebSocket delivery
 
 /** Baseline: a bare ws server in this process, the same sockets in the same groups. */
@@ -142,25 +165,14 @@ async function bareWsBaseline(): Promise<WsResult> {
       openGroup([`ws://127.0.0.1:${port}/?g=${g}`], per, (m) => m.type === "message.created"),
     ),
   );
-  const latencies: number[] = [];
-  let missing = 0;
-  // Round 1 warms up (JIT, pools, first queries) and is not counted.
-  for (let round = 1; round <= settings.rounds + 1; round++) {
-    await Promise.all(
-      groups.map(async (group, g) => {
-        await new Promise((r) => setTimeout(r, Math.random() * settings.roundMs));
-        const t0 = performance.now();
-        const payload = JSON.stringify({ type: "message.created", conversationId: `c${g}`, messageId: `m${round}` });
-        for (const ws of members.get(String(g)) ?? []) ws.send(payload);
-        const r = await delivered(group, round, t0);
-        if (round > 1) latencies.push(...r.latencies);
-        missing += r.missing;
-      }),
-    );
-  }
-  for (const g of groups) for (const ws of g.sockets) ws.close();
+  const result = await deliveryRounds(groups, async (g, round) => {
+    const t0 = performance.now();
+    const payload = JSON.stringify({ type: "message.created", conversationId: `c${g}`, messageId: `m${round}` });
+    for (const ws of members.get(String(g)) ?? []) ws.send(payload);
+    return t0;
+  });
   await new Promise((r) => wss.close(r));
-  return summarise(latencies, missing);
+  return result;
 }
 
 interface Artist {
@@ -203,26 +215,14 @@ async function tatuWsDelivery(cluster: Cluster, meta: MetaStandIn, artists: Arti
     }),
   );
   log(`${groups.reduce((n, g) => n + g.sockets.length, 0)} sockets open across ${urls.length} replicas`);
-  const latencies: number[] = [];
-  let missing = 0;
-  // Round 1 warms up (JIT, pools, first queries) and is not counted.
-  for (let round = 1; round <= settings.rounds + 1; round++) {
-    await Promise.all(
-      artists.map(async (artist, i) => {
-        await new Promise((r) => setTimeout(r, Math.random() * settings.roundMs));
-        const target = cluster.replicas[(i + round) % cluster.replicas.length]!.url;
-        const payload = meta.customerMessage(artist.pageId, { psid: newPsid(), name: "Fan", text: `Round ${round}` });
-        const t0 = performance.now();
-        const res = await meta.postWebhook(`${target}/api/webhooks/facebook`, payload);
-        if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-        const r = await delivered(groups[i]!, round, t0);
-        if (round > 1) latencies.push(...r.latencies);
-        missing += r.missing;
-      }),
-    );
-  }
-  for (const g of groups) for (const ws of g.sockets) ws.close();
-  return summarise(latencies, missing);
+  return deliveryRounds(groups, async (i, round) => {
+    const target = cluster.replicas[(i + round) % cluster.replicas.length]!.url;
+    const payload = meta.customerMessage(artists[i]!.pageId, { psid: newPsid(), name: "Fan", text: `Round ${round}` });
+    const t0 = performance.now();
+    const res = await meta.postWebhook(`${target}/api/webhooks/facebook`, payload);
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+    return t0;
+  });
 }
 
 // ---------------------------------------------------------------- 2 + 3. webhooks and memory

@@ -19,12 +19,13 @@ import pg from "pg";
 import { boot, type Booted } from "../service/boot.ts";
 import { searchQuery } from "../service/artists/schemas.ts";
 import { buildSearchSql, searchArtists } from "../service/artists/search.ts";
+import { ARTIST_STYLES } from "../service/artists/styles.ts";
 import { loadConfig } from "../service/config/load.ts";
-import { migrateDeploy } from "../service/db/migrations.ts";
 import { createLogger } from "../service/observability/logger.ts";
 import { startHttpServer } from "../service/server.ts";
 import { fmtInt, fmtMs, intEnv, markdownTable, now, percentile, textTable } from "./inbox-common.ts";
 import { mulberry32 } from "./lib/random.ts";
+import { scratchDatabase } from "./lib/database.ts";
 import { benchRun } from "./lib/run.ts";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -36,7 +37,6 @@ const settings = {
   checks: intEnv("BENCH_SEARCH_CHECKS", 60, 1),
   seed: intEnv("BENCH_SEARCH_SEED", 7, 0),
   budgetSec: intEnv("BENCH_SEARCH_BUDGET_SEC", 900, 60),
-  pgAdminUrl: process.env.BENCH_PG_ADMIN_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres",
   keepDb: process.env.BENCH_SEARCH_KEEP_DB === "1",
 };
 const TARGET_RATIO = 20;
@@ -103,24 +103,6 @@ const RURAL = [
   { minLat: 36, maxLat: 60, minLng: -10, maxLng: 30 },
   { minLat: 30, maxLat: 48, minLng: -123, maxLng: -70 },
 ];
-const STYLES = [
-  "traditional",
-  "neo-traditional",
-  "blackwork",
-  "fine-line",
-  "realism",
-  "japanese",
-  "tribal",
-  "watercolor",
-  "geometric",
-  "lettering",
-  "dotwork",
-  "illustrative",
-  "trash-polka",
-  "chicano",
-  "minimalist",
-  "portrait",
-];
 
 /**
  * Set-based: one INSERT … SELECT per table. settings.artists visible artists of verified
@@ -172,7 +154,7 @@ async function seed(pool: pg.Pool): Promise<void> {
               ARRAY(SELECT st FROM unnest($2::text[]) st WHERE random() < 0.15 + 0 * g), city, country, lat, lng,
               round(lat::numeric, 2)::float8, round(lng::numeric, 2)::float8, NOT (g > $1::int AND g <= $1::int * 1.05), now()
        FROM bench_artist`,
-      [n, STYLES],
+      [n, ARTIST_STYLES],
     );
   } finally {
     c.release();
@@ -205,29 +187,13 @@ function centres(count: number): { lat: number; lng: number }[] {
 
 // ---------------------------------------------------------------- setup helpers
 
+/** A migrated scratch database, dropped at the end unless BENCH_SEARCH_KEEP_DB=1. */
 async function createDatabase(): Promise<string> {
-  const name = `tatu_bench_search_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: settings.pgAdminUrl, connectionTimeoutMillis: 10_000 });
-  try {
-    await admin.connect();
-  } catch (err) {
-    return abort(`cannot connect to PostgreSQL (set BENCH_PG_ADMIN_URL): ${(err as Error).message}`, 2);
-  }
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  if (settings.keepDb) log(`BENCH_SEARCH_KEEP_DB=1: database "${name}" is kept (drop it yourself)`);
-  else
-    onCleanup("drop database", async () => {
-      const c = new pg.Client(settings.pgAdminUrl);
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => c.end());
-    });
-  const url = new URL(settings.pgAdminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  log("creating and migrating a scratch database (prisma migrate deploy)…");
+  const db = await scratchDatabase("search").catch((err: Error) => abort(err.message, 2));
+  if (settings.keepDb) log(`BENCH_SEARCH_KEEP_DB=1: database "${db.name}" is kept (drop it yourself)`);
+  else onCleanup("drop database", db.drop);
+  return db.url;
 }
 
 /** The real app on a loopback port (service/http/app.ts mounts the artist routes). */
@@ -262,8 +228,6 @@ async function main() {
   };
 
   const databaseUrl = await createDatabase();
-  log("migrating the scratch database (prisma migrate deploy)…");
-  await migrateDeploy(databaseUrl).catch((err) => abort(`migration failed: ${(err as Error).message}`, 2));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   onCleanup("close pg pool", () => pool.end());
   let t0 = now();

@@ -5,7 +5,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import twilio from "twilio";
 import { newPsid, type MetaStandIn } from "../standins/meta/index.ts";
-import type { TwilioStandIn } from "../standins/twilio/index.ts";
+import { inboundSmsParams, type TwilioStandIn } from "../standins/twilio/index.ts";
 import type { LoadRequest } from "./webhooks-load.ts";
 
 export type BenchSource = "facebook" | "twilio";
@@ -65,18 +65,6 @@ export function metaBatch(
   return { source: "facebook", requests, eventIds };
 }
 
-/** Twilio's geo lookup fields on inbound webhooks (blank when unknown), as the stand-in sends them. */
-const GEO = {
-  FromCity: "",
-  FromState: "",
-  FromZip: "",
-  FromCountry: "US",
-  ToCity: "",
-  ToState: "",
-  ToZip: "",
-  ToCountry: "US",
-};
-
 /** Inbound SMS to `to` (recorded in the stand-in, so each has a real MessageSid), form-encoded as
  *  Twilio posts them and signed for `publicUrl` (NEXTAUTH_URL + path: what Twilio signs). */
 export function twilioBatch(
@@ -96,28 +84,7 @@ export function twilioBatch(
     const from = people[i % people.length]!;
     const text = `${TEXTS[i % TEXTS.length]} (${tag} #${i})`;
     const { sid } = tw.addMessage({ direction: "inbound", from, to, body: text });
-    const params: Record<string, string> = {
-      ToCountry: GEO.ToCountry,
-      ToState: GEO.ToState,
-      SmsMessageSid: sid,
-      NumMedia: "0",
-      ToCity: GEO.ToCity,
-      FromZip: GEO.FromZip,
-      SmsSid: sid,
-      FromState: GEO.FromState,
-      SmsStatus: "received",
-      FromCity: GEO.FromCity,
-      Body: text,
-      FromCountry: GEO.FromCountry,
-      To: to,
-      ToZip: GEO.ToZip,
-      NumSegments: "1",
-      ReferralNumMedia: "0",
-      MessageSid: sid,
-      AccountSid: tw.accountSid,
-      From: from,
-      ApiVersion: "2010-04-01",
-    };
+    const params = inboundSmsParams(tw.accountSid, { sid, from, to, body: text });
     requests.push({
       method: "POST",
       path,

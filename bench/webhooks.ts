@@ -86,7 +86,6 @@ export const settings = {
   cpuProfile: process.env.BENCH_WEBHOOKS_CPUPROF?.trim() === "1",
   cpuProfileDir: path.join(os.tmpdir(), "tatu-bench-webhooks-prof"),
   redisUrl: process.env.BENCH_REDIS_URL?.trim() || "redis://127.0.0.1:6379",
-  pgAdminUrl: process.env.BENCH_PG_ADMIN_URL?.trim() || "postgresql://postgres@127.0.0.1:5432/postgres",
 };
 
 // ---------------------------------------------------------------- cleanup + time bound
@@ -100,7 +99,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------- setup helpers
 
 async function createDatabase(): Promise<string> {
-  const db = await scratchDatabase("webhooks", settings.pgAdminUrl).catch((err: Error) => abort(err.message, 2));
+  const db = await scratchDatabase("webhooks").catch((err: Error) => abort(err.message, 2));
   onCleanup("drop database", db.drop);
   return db.url;
 }

@@ -4,7 +4,15 @@
 // insert, import, patch, delete. Same OAuth grants/tokens and injected faults as Gmail.
 // The control functions at the bottom are spread into the stand-in's handle (index.ts).
 import express, { type NextFunction, type Response } from "express";
-import { googleError, hasScope, insufficientScope, faultsAndLog, requireBearer, type Authed } from "./http.ts";
+import {
+  googleError,
+  hasScope,
+  insufficientScope,
+  faultsAndLog,
+  parameterError,
+  requireBearer,
+  type Authed,
+} from "./http.ts";
 import {
   ApiFailure,
   calendarStore,
@@ -199,37 +207,38 @@ function listEvents(store: CalendarStore, req: Req, res: Response): void {
   if (q.pageToken) {
     const pending = store.pageTokens.get(q.pageToken);
     // Google's page tokens can be replayed (a client resuming after a crash does exactly that).
-    if (!pending)
-      return googleError(res, 400, "Invalid page token value.", "invalid", {
-        extra: { location: "pageToken", locationType: "parameter" },
-      });
+    if (!pending) return parameterError(res, 400, "Invalid page token value.", "invalid", "pageToken");
     return send(pending.items, pending.nextSyncToken);
   }
 
   const singleEvents = bool(q.singleEvents, false);
   if (q.syncToken) {
     if (RESTRICTED_WITH_SYNC.some((k) => q[k] !== undefined))
-      return googleError(
+      return parameterError(
         res,
         400,
         "Sync token cannot be used with other request restrictions.",
         "syncTokenWithRequestRestrictions",
-        { extra: { location: "syncToken", locationType: "parameter" } },
+        "syncToken",
       );
     if (q.showDeleted === "false")
-      return googleError(
+      return parameterError(
         res,
         400,
         "The showDeleted parameter cannot be set to false when syncToken is provided.",
         "invalid",
-        { extra: { location: "showDeleted", locationType: "parameter" } },
+        "showDeleted",
       );
     const info = store.syncTokens.get(q.syncToken);
     if (!info || info.calendarId !== cal.id) {
-      return googleError(res, 410, "Sync token is no longer valid, a full sync is required.", "fullSyncRequired", {
-        domain: "calendar",
-        extra: { locationType: "parameter", location: "syncToken" },
-      });
+      return parameterError(
+        res,
+        410,
+        "Sync token is no longer valid, a full sync is required.",
+        "fullSyncRequired",
+        "syncToken",
+        "calendar",
+      );
     }
     // The snapshot's sync token points at the change counter as of this read.
     const items = store.list(cal, {
@@ -247,10 +256,7 @@ function listEvents(store: CalendarStore, req: Req, res: Response): void {
   if (q.timeMin && timeMin === undefined) return googleError(res, 400, "Bad Request", "badRequest");
   if (q.timeMax && timeMax === undefined) return googleError(res, 400, "Bad Request", "badRequest");
   if (timeMin !== undefined && timeMax !== undefined && timeMax <= timeMin)
-    return googleError(res, 400, "The specified time range is empty.", "timeRangeEmpty", {
-      domain: "calendar",
-      extra: { location: "timeMax", locationType: "parameter" },
-    });
+    return parameterError(res, 400, "The specified time range is empty.", "timeRangeEmpty", "timeMax", "calendar");
   if (q.orderBy === "startTime" && !singleEvents)
     return googleError(res, 400, "The requested ordering is not available for the particular query.", "invalid");
   const items = store.list(cal, {

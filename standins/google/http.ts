@@ -32,6 +32,18 @@ export function googleError(
   });
 }
 
+/** A googleError about one query parameter, named in the error item as Google does. */
+export function parameterError(
+  res: Response,
+  code: number,
+  message: string,
+  reason: string,
+  parameter: string,
+  domain?: string,
+): void {
+  googleError(res, code, message, reason, { domain, extra: { location: parameter, locationType: "parameter" } });
+}
+
 export const notFound = (res: Response) => googleError(res, 404, "Requested entity was not found.", "notFound");
 
 export function unauthenticated(res: Response): void {

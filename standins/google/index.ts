@@ -4,9 +4,9 @@
 // `tatu launch --rehearse` seed mailboxes, inject faults and read what was sent through
 // the control methods below.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { ParsedMail } from "mailparser";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 import { gmailRouter } from "./gmail.ts";
 import { calendarControl, calendarRouter, type GoogleCalendarControl } from "./calendar.ts"; // Calendar v3 (calendar.ts)
 import { googleError } from "./http.ts";
@@ -102,11 +102,7 @@ export async function startGoogleStandIn(
     googleError(res, 500, "Internal error encountered.", "backendError");
   });
   const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = await listenLoopback(server, opts.port);
 
   return {
     url,
@@ -121,11 +117,7 @@ export async function startGoogleStandIn(
       GOOGLE_OAUTH_BASE_URL: url,
       GOOGLE_API_BASE_URL: url,
     }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
     addMailbox: (email, o) => void state.addMailbox(email, o?.name),
     consentAs: (email, o) => {
       state.consentEmail = email?.toLowerCase();

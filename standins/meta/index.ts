@@ -4,7 +4,7 @@
 // Used by the Facebook/Instagram provider tests, the webhook tests and `tatu launch --rehearse`.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 import { handleGraph } from "./graph.ts";
 import { PayloadTooLarge, sendGraphError, type Res } from "./http.ts";
 import { dialog, DIALOG_PATH } from "./oauth.ts";
@@ -146,8 +146,7 @@ export async function startMetaStandIn(
       sendGraphError(res, 500, { message: "An unknown error occurred", code: 1, isTransient: true });
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenLoopback(server, opts.port);
 
   function cdn(res: Res, url: URL): void {
     const messenger = /^\/cdn\/v\/t1\.15752-9\/(\d+)\/[^/]+$/.exec(url.pathname);
@@ -182,11 +181,7 @@ export async function startMetaStandIn(
       META_GRAPH_BASE_URL: base,
       META_DIALOG_BASE_URL: base,
     }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
     addUser: (o) => {
       const u = state.addUser(o?.name);
       return { ...u };

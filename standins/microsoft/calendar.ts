@@ -3,7 +3,7 @@
 // calendarView/delta (occurrences expanded, nextLink/deltaLink, @removed, 410
 // syncStateNotFound), `Prefer: outlook.timezone`, and JSON $batch of GETs.
 import { z } from "zod";
-import { preferences, readBody, sendEmpty, sendGraphError, sendJson, type Req, type Res } from "./http.ts";
+import { parsePrefer, preferences, readBody, sendEmpty, sendGraphError, sendJson, type Req, type Res } from "./http.ts";
 import {
   calendarInstances,
   calendarStore,
@@ -31,7 +31,7 @@ import {
   type ViewState,
   type ViewWindow,
 } from "./calendar-state.ts";
-import { opaque, type StandInState, type User } from "./state.ts";
+import { deltaPage, type StandInState, type User } from "./state.ts";
 import { wallClock, zoneOf } from "./zones.ts";
 
 interface Result {
@@ -87,7 +87,7 @@ export async function handleCalendar(
   const result =
     seg.length === 1 && seg[0] === "$batch" && method === "POST"
       ? batch(ctx, user, body)
-      : dispatch(ctx, user, method, seg, url, prefs, body);
+      : dispatch(ctx, user, { method, seg, url, prefs, body });
   if (result.status >= 400) {
     const err = (result.body as { error: { code: string; message: string } }).error;
     return sendGraphError(res, result.status, err.code, err.message, result.headers);
@@ -96,17 +96,18 @@ export async function handleCalendar(
   sendJson(res, result.status, result.body, result.headers);
 }
 
-function dispatch(
-  ctx: CalendarContext,
-  user: User,
-  method: string,
-  seg: string[],
-  url: URL,
-  prefs: Map<string, string>,
-  body: unknown,
-): Result {
+/** One Graph calendar request, from the wire or from a $batch entry. */
+interface Call {
+  method: string;
+  seg: string[];
+  url: URL;
+  prefs: Map<string, string>;
+  body: unknown;
+}
+
+function dispatch(ctx: CalendarContext, user: User, call: Call): Result {
   try {
-    return route(ctx, user, method, seg, url, prefs, body);
+    return route(ctx, user, call);
   } catch (err) {
     if (err instanceof Problem)
       return { status: err.status, body: { error: { code: err.code, message: err.message } } };
@@ -114,15 +115,7 @@ function dispatch(
   }
 }
 
-function route(
-  ctx: CalendarContext,
-  user: User,
-  method: string,
-  seg: string[],
-  url: URL,
-  prefs: Map<string, string>,
-  body: unknown,
-): Result {
+function route(ctx: CalendarContext, user: User, { method, seg, url, prefs, body }: Call): Result {
   const u = userCalendars(ctx.state, user);
   const lower = seg.map((s) => s.toLowerCase());
   // /me/calendar/… is the default calendar; /me/events and /me/calendarView too.
@@ -429,26 +422,19 @@ function delta(
         ? { "@odata.type": "#microsoft.graph.event", id: item.removedId, "@removed": { reason: "deleted" } }
         : resource(item.instance, prefs),
     );
-  const next = round.pos + size;
-  const fresh = opaque(24);
-  if (store.views.size >= 20_000) store.views.delete(store.views.keys().next().value!);
-  const linkBase = `${ctx.base}/v1.0/me/calendars('${cal.id}')/calendarView/delta`;
-  const body: Record<string, unknown> = { "@odata.context": `${ctx.base}/v1.0/$metadata#Collection(event)` };
-  if (next < round.items.length) {
-    store.views.set(fresh, { ...round, pos: next });
-    body["@odata.nextLink"] = `${linkBase}?$skiptoken=${fresh}`;
-  } else {
-    store.views.set(fresh, {
+  const body = deltaPage<ViewState>(store.views, round, size, {
+    context: `${ctx.base}/v1.0/$metadata#Collection(event)`,
+    linkBase: `${ctx.base}/v1.0/me/calendars('${cal.id}')/calendarView/delta`,
+    value,
+    done: () => ({
       kind: "delta",
       email: user.email,
       calendarId: cal.id,
       generation: u.generation,
       window: round.window,
       snapshot: round.snapshot,
-    });
-    body["@odata.deltaLink"] = `${linkBase}?$deltatoken=${fresh}`;
-  }
-  body.value = value;
+    }),
+  });
   return { status: 200, body, headers: applied(prefs, size) };
 }
 
@@ -675,23 +661,14 @@ function batch(ctx: CalendarContext, user: User, body: unknown): Result {
       .split("/")
       .filter(Boolean)
       .map((s) => decodeURIComponent(s));
-    const prefs = new Map<string, string>();
-    for (const [k, v] of Object.entries(r.headers ?? {}))
-      if (k.toLowerCase() === "prefer")
-        for (const part of v.split(",")) {
-          const eq = part.indexOf("=");
-          if (eq > 0)
-            prefs.set(
-              part.slice(0, eq).trim().toLowerCase(),
-              part
-                .slice(eq + 1)
-                .trim()
-                .replace(/^"|"$/g, ""),
-            );
-        }
+    const prefs = parsePrefer(
+      Object.entries(r.headers ?? {})
+        .filter(([k]) => k.toLowerCase() === "prefer")
+        .map(([, v]) => v),
+    );
     const result =
       isCalendarPath(seg.map((s) => s.toLowerCase())) && seg[0] !== "$batch"
-        ? dispatch(ctx, user, r.method.toUpperCase(), seg, url, prefs, r.body)
+        ? dispatch(ctx, user, { method: r.method.toUpperCase(), seg, url, prefs, body: r.body })
         : {
             status: 400,
             body: { error: { code: "BadRequest", message: "The stand-in batches calendar requests only." } },

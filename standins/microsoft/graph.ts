@@ -7,6 +7,7 @@ import { z } from "zod";
 import { preferences, readBody, sendEmpty, sendGraphError, sendJson, type Req, type Res } from "./http.ts";
 import { handleCalendar, isCalendarPath } from "./calendar.ts"; // Outlook Calendar hook-in
 import {
+  deltaPage,
   folderNames,
   newConversationId,
   newInternetMessageId,
@@ -418,26 +419,18 @@ function delta(ctx: GraphContext, user: User, folder: FolderName, req: Req, res:
     return [round.query.select ? pick(full, round.query.select) : full];
   });
 
-  const next = round.pos + size;
-  const fresh = opaque(24);
-  // Sync states are server memory: old ones are forgotten (and then answer 410), like Graph.
-  if (ctx.state.deltaStates.size >= 20_000) ctx.state.deltaStates.delete(ctx.state.deltaStates.keys().next().value!);
-  const linkBase = `${ctx.base}/v1.0/me/mailfolders('${folderId(user, folder)}')/messages/delta`;
-  const body: Record<string, unknown> = { "@odata.context": `${ctx.base}/v1.0/$metadata#Collection(message)` };
-  if (next < round.items.length) {
-    ctx.state.deltaStates.set(fresh, { ...round, pos: next });
-    body["@odata.nextLink"] = `${linkBase}?$skiptoken=${fresh}`;
-  } else {
-    ctx.state.deltaStates.set(fresh, {
+  const body = deltaPage<DeltaState>(ctx.state.deltaStates, round, size, {
+    context: `${ctx.base}/v1.0/$metadata#Collection(message)`,
+    linkBase: `${ctx.base}/v1.0/me/mailfolders('${folderId(user, folder)}')/messages/delta`,
+    value,
+    done: () => ({
       kind: "delta",
       email: user.email,
       generation: user.deltaGeneration,
       query: round.query,
       watermark: round.highWater,
-    });
-    body["@odata.deltaLink"] = `${linkBase}?$deltatoken=${fresh}`;
-  }
-  body.value = value;
+    }),
+  });
   const applied = [...prefs.entries()]
     .filter(([k]) => ["odata.maxpagesize", "idtype", "outlook.body-content-type"].includes(k))
     .map(([k, v]) => (k === "odata.maxpagesize" ? `${k}=${size}` : `${k === "idtype" ? "IdType" : k}="${v}"`));

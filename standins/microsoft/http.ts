@@ -74,7 +74,12 @@ export function sendLoginErrorPage(res: Res, aadsts: number, text: string): void
 /** `Prefer` may arrive as one comma-separated header or several headers. */
 export function preferences(req: Req): Map<string, string> {
   const raw = req.headers.prefer;
-  const all = (Array.isArray(raw) ? raw : raw ? [raw] : []).flatMap((v) => v.split(","));
+  return parsePrefer(Array.isArray(raw) ? raw : raw ? [raw] : []);
+}
+
+/** The `Prefer` header values (of a request or of a $batch entry) as lower-cased name → value. */
+export function parsePrefer(headers: string[]): Map<string, string> {
+  const all = headers.flatMap((v) => v.split(","));
   const out = new Map<string, string>();
   for (const item of all) {
     const eq = item.indexOf("=");

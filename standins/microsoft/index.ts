@@ -2,7 +2,7 @@
 // Live, MSN accounts), on one loopback port: /common/oauth2/v2.0/* and /v1.0/*.
 // Used by the Outlook provider tests and by `tatu launch --rehearse`.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 import { handleGraph } from "./graph.ts";
 import { calendarControls, type CalendarControls } from "./calendar.ts"; // Outlook Calendar hook-in
 import { PayloadTooLarge, sendAadError, sendGraphError } from "./http.ts";
@@ -123,8 +123,7 @@ export async function startMicrosoftStandIn(
       sendGraphError(res, 500, "InternalServerError", err instanceof Error ? err.message : "stand-in failure");
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenLoopback(server, opts.port);
 
   return {
     url: base,
@@ -134,11 +133,7 @@ export async function startMicrosoftStandIn(
       MICROSOFT_LOGIN_BASE_URL: base,
       MICROSOFT_GRAPH_BASE_URL: base,
     }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
     addUser: (email, o) => {
       const u = state.addUser(email, o);
       return { id: u.id, email: u.email };

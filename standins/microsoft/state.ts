@@ -120,6 +120,29 @@ export function opaque(bytes = 24): string {
   return randomBytes(bytes).toString("base64url");
 }
 
+/**
+ * One page of a Graph delta round (mail and calendar alike): the `value` of items
+ * round.pos..pos+size, and a fresh token filed with what the next request continues from —
+ * the same round further on while it has items left (the nextLink), else the state `done()`
+ * builds, which starts the next round (the deltaLink). Sync states are server memory: past
+ * 20,000 the oldest is forgotten (and then answers 410), like Graph.
+ */
+export function deltaPage<S>(
+  states: Map<string, S>,
+  round: S & { pos: number; items: unknown[] },
+  size: number,
+  page: { context: string; linkBase: string; value: unknown[]; done: () => S },
+): Record<string, unknown> {
+  const token = opaque(24);
+  if (states.size >= 20_000) states.delete(states.keys().next().value!);
+  const more = round.pos + size < round.items.length;
+  states.set(token, more ? { ...round, pos: round.pos + size } : page.done());
+  const link = more
+    ? { "@odata.nextLink": `${page.linkBase}?$skiptoken=${token}` }
+    : { "@odata.deltaLink": `${page.linkBase}?$deltatoken=${token}` };
+  return { "@odata.context": page.context, ...link, value: page.value };
+}
+
 /** Graph item ids are long base64-ish strings ending in "="; they must survive URL encoding. */
 export function newItemId(): string {
   return `AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A${opaque(18)}AAA=`;

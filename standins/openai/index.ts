@@ -2,7 +2,7 @@
 // real response and error shapes, for tests and `tatu launch --rehearse`. Drafts are
 // deterministic: built from the last customer message so tests can assert on them.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 
 export interface OpenAIStandIn {
   url: string;
@@ -78,8 +78,7 @@ export async function startOpenAIStandIn(opts: { port?: number; apiKey?: string 
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const url = `${await listenLoopback(server, opts.port)}/v1`;
   return {
     url,
     apiKey,
@@ -88,10 +87,6 @@ export async function startOpenAIStandIn(opts: { port?: number; apiKey?: string 
       for (let i = 0; i < n; i++) faults.push(f);
     },
     requests: () => received,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -4,7 +4,7 @@
 // Tatu's official-SDK store at it (see env()). Anything else S3 offers answers 501.
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 import { S3Error, defaultMessages, errorXml, hostId, notImplemented } from "./errors.ts";
 import { decodePayload, type Checksum } from "./payload.ts";
 import { parseQuery, verifySigV4 } from "./sigv4.ts";
@@ -184,8 +184,7 @@ export async function startS3StandIn(opts: S3StandInOptions = {}): Promise<S3Sta
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = await listenLoopback(server, opts.port);
   return {
     url,
     bucket,
@@ -203,10 +202,6 @@ export async function startS3StandIn(opts: S3StandInOptions = {}): Promise<S3Sta
       for (let i = 0; i < n; i++) faults.push(fault);
     },
     requests: () => log,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -4,9 +4,9 @@
 // reference ("List a Project's Issues", "Retrieve an Event for a Project").
 // For tests and `tatu launch --rehearse`.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 
 export interface SentryStandIn {
   url: string;
@@ -229,9 +229,8 @@ export async function startSentryStandIn(opts: { port?: number } = {}): Promise<
       send(404, { detail: "The requested resource does not exist" });
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  port = (server.address() as AddressInfo).port;
-  base = `http://127.0.0.1:${port}`;
+  base = await listenLoopback(server, opts.port);
+  port = Number(new URL(base).port);
   const dsn = `http://${publicKey}@127.0.0.1:${port}/${projectId}`;
   return {
     url: base,
@@ -258,10 +257,6 @@ export async function startSentryStandIn(opts: { port?: number } = {}): Promise<
     dropIngestion(drop) {
       dropping = drop;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -2,9 +2,26 @@
 // text answers. What makes a provider recognisable (its error envelopes, request-id headers,
 // content types) stays in that provider's own http.ts, built on these.
 import type http from "node:http";
+import type { AddressInfo } from "node:net";
 
 export type Req = http.IncomingMessage;
 export type Res = http.ServerResponse;
+
+/** Listens on 127.0.0.1 (port 0: any free port) and resolves with the server's base URL. */
+export function listenLoopback(server: http.Server, port = 0): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+/** Stops the server, dropping kept-alive connections so that closing never waits on idle clients. */
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
 
 /** Thrown by readBody past its limit; each stand-in answers it with its provider's 413. */
 export class PayloadTooLarge extends Error {}

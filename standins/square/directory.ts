@@ -99,14 +99,21 @@ function createCustomer(state: SquareState, m: Merchant, body: Json): Json {
   return response;
 }
 
-function variationObject(v: ServiceVariation): Json {
+/** The fields every catalog object carries; `data` is its type's own (item_data, …). */
+function catalogObject(type: string, id: string, version: number, data: Json): Json {
   return {
-    type: "ITEM_VARIATION",
-    id: v.id,
-    updated_at: new Date(v.version).toISOString(),
-    version: v.version,
+    type,
+    id,
+    updated_at: new Date(version).toISOString(),
+    version,
     is_deleted: false,
     present_at_all_locations: true,
+    ...data,
+  };
+}
+
+function variationObject(v: ServiceVariation): Json {
+  return catalogObject("ITEM_VARIATION", v.id, v.version, {
     item_variation_data: {
       item_id: v.item_id,
       name: v.name,
@@ -118,19 +125,13 @@ function variationObject(v: ServiceVariation): Json {
       sellable: true,
       stockable: true,
     },
-  };
+  });
 }
 
 function itemObject(v: ServiceVariation): Json {
-  return {
-    type: "ITEM",
-    id: v.item_id,
-    updated_at: new Date(v.version).toISOString(),
-    version: v.version,
-    is_deleted: false,
-    present_at_all_locations: true,
+  return catalogObject("ITEM", v.item_id, v.version, {
     item_data: { name: v.item_name, product_type: "APPOINTMENTS_SERVICE", variations: [variationObject(v)] },
-  };
+  });
 }
 
 /** SearchCatalogObjects for the types the stand-in knows (ITEM, ITEM_VARIATION), with an

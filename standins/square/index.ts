@@ -4,7 +4,7 @@
 // booking versions and idempotency keys. The SDK reaches it through SQUARE_API_BASE_URL
 // (see env()). Used by the Square calendar tests and `tatu launch --rehearse`.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 import { routeBookings } from "./bookings.ts";
 import { routeDirectory } from "./directory.ts";
 import {
@@ -279,8 +279,7 @@ export async function startSquareStandIn(
       sendError(res, e);
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenLoopback(server, opts.port);
 
   const merchantOf = (id?: string) => (id ? state.merchant(id) : first);
 
@@ -350,11 +349,7 @@ export async function startSquareStandIn(
     url: base,
     merchant: handleOf(first),
     env: () => ({ SQUARE_API_BASE_URL: base, SQUARE_ACCESS_TOKEN: first.token }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
     addMerchant: (input) => handleOf(state.addMerchant(input)),
     booking,
     bookings: (merchantId) => [...merchantOf(merchantId).bookings.values()].map((b) => structuredClone(b)),

@@ -2,9 +2,9 @@
 // form encoding, object shapes and error bodies, and for Stripe calling us: signed
 // `checkout.session.completed` / `.expired` events (signed by the official stripe library).
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import Stripe from "stripe";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 
 export interface CheckoutSession {
   id: string;
@@ -165,8 +165,7 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
       error(404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${url.pathname}).`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenLoopback(server, opts.port);
 
   const post = async (targetUrl: string, type: string, object: CheckoutSession) => {
     const payload = JSON.stringify({
@@ -212,10 +211,6 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
       Object.assign(s, { status: "expired", url: null });
       return post(targetUrl, "checkout.session.expired", s);
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -7,7 +7,7 @@
 // The SDK reaches it through TWILIO_API_BASE_URL (see env()). Used by the Twilio provider
 // tests, the webhook end-to-end tests and `tatu launch --rehearse`.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 import { postSigned, type PostOptions, type WebhookDelivery } from "./callbacks.ts";
 import { PayloadTooLarge, twilioError } from "./http.ts";
 import { handleRest } from "./rest.ts";
@@ -122,6 +122,40 @@ const GEO = {
   ToCountry: "US",
 };
 
+/**
+ * The form fields of Twilio's inbound-SMS webhook for a stored message, in the order Twilio
+ * sends them (MediaUrlN / MediaContentTypeN are the caller's to add). Exported for the webhook
+ * benchmark, which signs and posts these itself.
+ */
+export function inboundSmsParams(
+  accountSid: string,
+  m: Pick<MessageRecord, "sid" | "from" | "to" | "body">,
+  numMedia = 0,
+): Record<string, string> {
+  return {
+    ToCountry: GEO.ToCountry,
+    ToState: GEO.ToState,
+    SmsMessageSid: m.sid,
+    NumMedia: String(numMedia),
+    ToCity: GEO.ToCity,
+    FromZip: GEO.FromZip,
+    SmsSid: m.sid,
+    FromState: GEO.FromState,
+    SmsStatus: "received",
+    FromCity: GEO.FromCity,
+    Body: m.body,
+    FromCountry: GEO.FromCountry,
+    To: m.to,
+    ToZip: GEO.ToZip,
+    NumSegments: String(segments(m.body)),
+    ReferralNumMedia: "0",
+    MessageSid: m.sid,
+    AccountSid: accountSid,
+    From: m.from,
+    ApiVersion: API_VERSION,
+  };
+}
+
 export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: string } = {}): Promise<TwilioStandIn> {
   const state = new TwilioState();
   const accounts = new Map<string, TwilioState>([[state.accountSid, state]]);
@@ -205,8 +239,7 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
       twilioError(res, 500, 20500, "An internal server error has occurred");
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenLoopback(server, opts.port);
 
   const mediaUrl = (account: TwilioState, m: MessageRecord, meSid: string) =>
     `${base}${account.accountPath()}/Messages/${m.sid}/Media/${meSid}`;
@@ -221,11 +254,7 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
       TWILIO_PHONE_NUMBER: defaultNumber,
       TWILIO_API_BASE_URL: base,
     }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
     addAccount: () => {
       const account = new TwilioState();
       accounts.set(account.accountSid, account);
@@ -259,28 +288,7 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
         errorMessage: null,
         media: msg.media,
       });
-      const params: Record<string, string> = {
-        ToCountry: GEO.ToCountry,
-        ToState: GEO.ToState,
-        SmsMessageSid: m.sid,
-        NumMedia: String(m.media.length),
-        ToCity: GEO.ToCity,
-        FromZip: GEO.FromZip,
-        SmsSid: m.sid,
-        FromState: GEO.FromState,
-        SmsStatus: "received",
-        FromCity: GEO.FromCity,
-        Body: m.body,
-        FromCountry: GEO.FromCountry,
-        To: m.to,
-        ToZip: GEO.ToZip,
-        NumSegments: String(segments(m.body)),
-        ReferralNumMedia: "0",
-        MessageSid: m.sid,
-        AccountSid: account.accountSid,
-        From: m.from,
-        ApiVersion: API_VERSION,
-      };
+      const params = inboundSmsParams(account.accountSid, m, m.media.length);
       const mediaUrls = m.media.map((x) => mediaUrl(account, m, x.sid));
       m.media.forEach((x, i) => {
         params[`MediaContentType${i}`] = x.contentType;

@@ -3,7 +3,7 @@
 // one loopback port with real HMAC-SHA1 signature checks and x-rate-limit-* windows.
 // Used by the X provider tests and by `tatu launch --rehearse`.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 import { type Endpoint, handleApi, matchRoute } from "./api.ts";
 import { PayloadTooLarge, RateLimits, readBody, sendProblem, sendV1Error, type WindowSpec } from "./http.ts";
 import { handleAccessToken, handleAuthorize, handleRequestToken } from "./oauth.ts";
@@ -107,17 +107,12 @@ export async function startTwitterStandIn(
       sendProblem(res, 500, {}, { detail: err instanceof Error ? err.message : "stand-in failure" });
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenLoopback(server, opts.port);
 
   return {
     url: base,
     env: () => ({ TWITTER_API_KEY: consumerKey, TWITTER_API_SECRET: consumerSecret, TWITTER_API_BASE_URL: base }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
     addUser: (input) => state.addUser(input),
     consentAs: (userId) => {
       state.consentAs = userId;

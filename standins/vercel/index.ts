@@ -3,8 +3,8 @@
 // deployments, and instant rollback — wire shapes per /work/shared/notes/wire/vercel.md.
 // For tests and `tatu launch --rehearse`.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
+import { closeServer, listenLoopback } from "../shared/http.ts";
 
 export interface StandInDeployment {
   uid: string;
@@ -174,8 +174,7 @@ export async function startVercelStandIn(
       error(404, "not_found", `The requested path was not found: ${req.method} ${url.pathname}`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await listenLoopback(server, opts.port);
 
   return {
     url: base,
@@ -194,10 +193,6 @@ export async function startVercelStandIn(
     deployments: () => [...deployments],
     production: () => byId(productionId)!,
     requests: () => [...log],
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
