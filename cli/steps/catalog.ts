@@ -12,13 +12,8 @@ import { metaCheckStep } from "./meta.ts";
 import { migrateDeployStep, migrateStatusStep } from "./migrate.ts";
 import { rollbackVercelStep } from "./rollback.ts";
 import { smokeSteps } from "./smoke.ts";
-import {
-  cronDisableSyncStep,
-  cronEnableAllStep,
-  cronStatusStep,
-  providerDisableStep,
-  providerEnableStep,
-} from "./switches.ts";
+import { cronStatusStep, cronTriggerSyncStep } from "./cron-status.ts";
+import { cronDisableSyncStep, cronEnableAllStep, providerDisableStep, providerEnableStep } from "./switches.ts";
 import type { Step } from "./types.ts";
 import { webhookSteps } from "./webhooks.ts";
 
@@ -32,6 +27,7 @@ export const builtinSteps: readonly Step[] = [
   ...Object.values(webhookSteps),
   ...Object.values(smokeSteps),
   cronStatusStep,
+  cronTriggerSyncStep,
   cronDisableSyncStep,
   cronEnableAllStep,
   providerDisableStep,
