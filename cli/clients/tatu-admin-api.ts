@@ -29,6 +29,32 @@ const switchChange = z.object({
 });
 export type SwitchChange = z.infer<typeof switchChange>;
 
+const cronOverview = z.object({
+  name: z.string(),
+  path: z.string(),
+  schedule: z.string(),
+  intervalMs: z.number(),
+  enabled: z.boolean(),
+  lastRun: z.object({ at: z.string(), status: z.string(), error: z.string().nullable() }).nullable(),
+  lastSuccessAt: z.string().nullable(),
+});
+export type CronOverview = z.infer<typeof cronOverview>;
+const counts = z.record(z.string(), z.number());
+const cronDryRun = z.object({
+  cron: z.string(),
+  dryRun: z.literal(true),
+  wouldRun: z.boolean(),
+  wouldEnqueue: counts,
+  wouldSkip: z.number(),
+  waiting: z.number().optional(),
+});
+export type CronDryRun = z.infer<typeof cronDryRun>;
+const cronRun = z.union([
+  z.object({ cron: z.string(), skipped: z.literal(true), reason: z.string() }),
+  z.object({ cron: z.string(), skipped: z.literal(false), counts }),
+]);
+export type CronRun = z.infer<typeof cronRun>;
+
 export class AdminApi {
   private readonly http: HttpSession;
   constructor(baseUrl: string, env: NodeJS.ProcessEnv, operator: string) {
@@ -116,6 +142,23 @@ export class AdminApi {
           `unassigning ${number}`,
         ),
       );
+  }
+
+  /** Each cron's schedule, switch, last run and last success. */
+  async crons(): Promise<{ generatedAt: string; crons: CronOverview[] }> {
+    return z
+      .object({ generatedAt: z.string(), crons: z.array(cronOverview) })
+      .parse(await this.ok(this.http.get("/api/admin/crons"), "reading the cron runs"));
+  }
+
+  /** `GET <cron path>?dryRun=1`: authenticates like Vercel's call, reports what a run would do. */
+  async cronDryRun(path: string): Promise<CronDryRun> {
+    return cronDryRun.parse(await this.ok(this.http.get(`${path}?dryRun=1`), `dry run of ${path}`));
+  }
+
+  /** POST <cron path>: one real run, as the runbook's "trigger manual sync routes". */
+  async runCron(path: string): Promise<CronRun> {
+    return cronRun.parse(await this.ok(this.http.post(path), `running ${path}`));
   }
 
   /** minutes: length of the per-minute series (requests and 5xx per minute) to ask for. */

@@ -31,6 +31,31 @@ const deployment = z
   .passthrough();
 const deploymentList = z.object({ deployments: z.array(deployment) }).passthrough();
 export type Deployment = z.infer<typeof deployment>;
+const cronDefinition = z.object({ host: z.string(), path: z.string(), schedule: z.string() }).passthrough();
+/** The project's crons (GET /v9/projects/{id}): absent when no deployment declared any. */
+const projectCrons = z
+  .object({
+    crons: z
+      .object({
+        enabledAt: z.number().nullish(),
+        disabledAt: z.number().nullish(),
+        updatedAt: z.number().nullish(),
+        deploymentId: z.string().nullish(),
+        definitions: z.array(cronDefinition),
+      })
+      .passthrough()
+      .nullish(),
+    targets: z
+      .object({ production: z.object({ createdAt: z.number().optional() }).passthrough().nullish() })
+      .passthrough()
+      .nullish(),
+  })
+  .passthrough();
+export interface ProjectCrons {
+  crons: z.infer<typeof projectCrons>["crons"];
+  /** When the deployment production serves was created (ms), if the API says. */
+  productionCreatedAt?: number;
+}
 
 export class VercelApi {
   private readonly http: HttpSession;
@@ -96,6 +121,14 @@ export class VercelApi {
     const res = await this.http.get(`/v9/projects/${encodeURIComponent(this.projectId)}${this.q()}`);
     this.check(res, "project");
     return (res.body as { targets?: { production?: { id?: string } } })?.targets?.production?.id;
+  }
+
+  /** The crons Vercel runs for the project (with when the production deployment was made). */
+  async projectCrons(): Promise<ProjectCrons> {
+    const res = await this.http.get(`/v9/projects/${encodeURIComponent(this.projectId)}${this.q()}`);
+    this.check(res, "project");
+    const p = projectCrons.parse(res.body);
+    return { crons: p.crons, productionCreatedAt: p.targets?.production?.createdAt };
   }
 
   async rollback(deploymentId: string, description: string): Promise<void> {

@@ -24,7 +24,7 @@ import { executeRun } from "../runbook/run.ts";
 import { currentRunId, DONE, launchDir, type Roles, type RunState } from "../runbook/store.ts";
 import { printSummary, summaryTable } from "../runbook/summary.ts";
 import { startImapPeer } from "./imap.ts";
-import { seedSmokeAccount } from "./seed.ts";
+import { runEachCronOnce, seedSmokeAccount } from "./seed.ts";
 import { startRehearsalService } from "./service.ts";
 import { startStandIns } from "./standins.ts";
 import { createCa, issueServerCert, opensslAvailable, startTlsFront } from "./tls.ts";
@@ -119,6 +119,7 @@ export async function rehearse(run: Invocation): Promise<number> {
 
     t = Date.now();
     const seeded = await seedSmokeAccount(service.url, standIns, imap.peer, say, serviceEnv);
+    await runEachCronOnce(service.url, serviceEnv, say);
     mark("seed", t);
 
     const stepEnv: NodeJS.ProcessEnv = {

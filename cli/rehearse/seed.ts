@@ -3,6 +3,7 @@
 // (Gmail + Google Calendar, Outlook, Hotmail, Facebook + Instagram, X, the Twilio number), each
 // with one customer message waiting so the smoke steps have a conversation to reply to.
 import { randomBytes } from "node:crypto";
+import { crons } from "../../service/jobs/cron-table.ts";
 import { AdminApi } from "../clients/tatu-admin-api.ts";
 import { describeResponse, HttpSession, type HttpResponse } from "../clients/http.ts";
 import type { ImapPeer } from "./imap.ts";
@@ -187,4 +188,20 @@ export async function seedSmokeAccount(
   }
   connected.push("sms");
   return { email, password, connected };
+}
+
+/** A fresh service has never run a cron; on launch day Vercel has been calling them since the
+ *  deploy. One run of each (as Vercel calls them, with CRON_SECRET) makes `cron.status` judge a
+ *  healthy world rather than a just-born one. */
+export async function runEachCronOnce(
+  baseUrl: string,
+  env: NodeJS.ProcessEnv,
+  progress: (line: string) => void,
+): Promise<void> {
+  progress(`running each cron once: ${crons.map((c) => c.name).join(", ")}`);
+  const api = new AdminApi(baseUrl, env, "rehearsal");
+  for (const c of crons) {
+    const run = await api.runCron(c.path);
+    if (run.skipped) throw new Error(`seeding: cron ${c.name} was skipped (${run.reason})`);
+  }
 }

@@ -16,13 +16,8 @@ import { rollbackVercelStep } from "./rollback.ts";
 import { providerScopeStep } from "./scope-switches.ts";
 import { sentryIngestionStep } from "./sentry-ingestion.ts";
 import { smokeSteps } from "./smoke.ts";
-import {
-  cronDisableSyncStep,
-  cronEnableAllStep,
-  cronStatusStep,
-  providerDisableStep,
-  providerEnableStep,
-} from "./switches.ts";
+import { cronStatusStep, cronTriggerSyncStep } from "./cron-status.ts";
+import { cronDisableSyncStep, cronEnableAllStep, providerDisableStep, providerEnableStep } from "./switches.ts";
 import type { Step } from "./types.ts";
 import { webhookSteps } from "./webhooks.ts";
 
@@ -38,6 +33,7 @@ export const builtinSteps: readonly Step[] = [
   ...Object.values(webhookSteps),
   ...Object.values(smokeSteps),
   cronStatusStep,
+  cronTriggerSyncStep,
   cronDisableSyncStep,
   cronEnableAllStep,
   providerDisableStep,

@@ -101,11 +101,7 @@ export function providerSwitchName(provider: string): string {
   return `provider.${bare}`;
 }
 
-export const cronStatusStep: Step = {
-  id: "cron.status",
-  title: "Cron jobs active (sync-messages, sync-calendars, worker-sync, reminders)",
-  run: cronStatus,
-};
+// cron.status (the switches and more) is in cron-status.ts.
 export const cronDisableSyncStep: Step = {
   id: "cron.disable-sync",
   title: "Disable the sync crons (rollback quick action)",

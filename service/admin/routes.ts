@@ -1,4 +1,4 @@
-// Admin API (bearer CRON_SECRET or an admin session): switches for crons and providers, their
+// Admin API (bearer CRON_SECRET or an admin session): the crons' last runs, switches for crons and providers, their
 // append-only change history, the hypercare metrics, and which artist may connect which of the
 // server's Twilio numbers.
 import { Router } from "express";
@@ -7,6 +7,7 @@ import type { AppContext } from "../context.ts";
 import { requireAdmin } from "../http/auth-middleware.ts";
 import { notFound } from "../http/errors.ts";
 import { parse, requireJsonBody } from "../http/validate.ts";
+import { cronOverview } from "./crons.ts";
 import { collectMetrics } from "./metrics.ts";
 import { twilioNumberRoutes } from "./twilio-numbers.ts";
 import { switchNames } from "../jobs/switches.ts";
@@ -38,6 +39,11 @@ export function adminRoutes(ctx: AppContext): Router {
 
   r.get("/metrics", async (req, res) => {
     res.json(await collectMetrics(ctx, parse(metricsQuery, req.query)));
+  });
+
+  // Each cron's schedule, switch, last run and last success (tatu cron status judges staleness).
+  r.get("/crons", async (_req, res) => {
+    res.json(await cronOverview(ctx));
   });
 
   r.get("/switches", async (_req, res) => {

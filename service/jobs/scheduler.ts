@@ -25,3 +25,11 @@ export function startScheduler(ctx: AppContext): Scheduler {
   );
   return { jobs, stop: () => jobs.forEach((j) => j.stop()) };
 }
+
+/** The longest gap between two runs of a schedule (UTC), over its next runs: a daily cron → 24 h. */
+export function cronIntervalMs(schedule: string, from = new Date()): number {
+  const runs = new Cron(schedule, { timezone: "UTC", paused: true }).nextRuns(8, from);
+  let longest = 0;
+  for (let i = 1; i < runs.length; i++) longest = Math.max(longest, runs[i]!.getTime() - runs[i - 1]!.getTime());
+  return longest;
+}

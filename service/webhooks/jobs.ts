@@ -10,7 +10,6 @@ import type { JobSpec } from "../jobs/types.ts";
 import { processWebhookEvent } from "./process.ts";
 import { providerOfSource } from "../providers/catalog.ts";
 import type { ProviderId } from "../providers/catalog.ts";
-import { pruneRejectionCounts } from "./rejections.ts";
 
 export const MAX_WEBHOOK_ATTEMPTS = 8;
 
@@ -143,11 +142,9 @@ export const processWebhooksJob = defineJob(
   },
 );
 
-/** sync-messages: events still unprocessed a while after they arrived. */
+/** sync-messages: events still unprocessed a while after they arrived. Read-only (the cron dry
+ *  run calls it); the rejection counters are pruned by the cron itself (jobs/crons.ts). */
 export async function webhookSweep(ctx: AppContext): Promise<JobSpec[]> {
-  await pruneRejectionCounts(ctx).catch((err) =>
-    ctx.log.warn({ err: (err as Error).message }, "could not prune webhook rejection counters"),
-  );
   const stale = await ctx.db.webhookEvent.findMany({
     where: {
       status: { in: ["received", "failed"] },

@@ -1,8 +1,10 @@
 // Local stand-in for the Vercel REST API parts `tatu` uses: project env vars (presence and
 // target; values only as ciphertext), the project (current production target), production
-// deployments, and instant rollback — wire shapes per /work/shared/notes/wire/vercel.md.
+// deployments, instant rollback, and the project's crons (what the deployed vercel.json declared) — wire shapes per /work/shared/notes/wire/vercel.md.
 // For tests and `tatu launch --rehearse`.
+import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { closeServer, listenLoopback } from "../shared/http.ts";
 
@@ -27,6 +29,26 @@ export interface StandInEnv {
   type: "encrypted" | "plain" | "sensitive";
 }
 
+export interface StandInCronDefinition {
+  host: string;
+  path: string;
+  schedule: string;
+}
+/** The project's `crons` as GET /v9/projects/{id} returns them. */
+export interface StandInCrons {
+  enabledAt: number;
+  disabledAt: number | null;
+  updatedAt: number;
+  deploymentId: string | null;
+  definitions: StandInCronDefinition[];
+}
+
+/** The repo's own vercel.json crons: what a deployment of this tree registers. */
+function repoCrons(): { path: string; schedule: string }[] {
+  const file = path.resolve(import.meta.dirname, "../../vercel.json");
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as { crons?: { path: string; schedule: string }[] }).crons ?? [];
+}
+
 export interface VercelStandIn {
   url: string;
   token: string;
@@ -41,6 +63,10 @@ export interface VercelStandIn {
   deployments(): StandInDeployment[];
   /** The deployment production serves now. */
   production(): StandInDeployment;
+  /** The project's crons (default: the repo's vercel.json crons, enabled, on the production deployment). */
+  crons(): StandInCrons;
+  /** Replace parts of them: other definitions (path + schedule), or disabled (`disabledAt`). */
+  setCrons(change: { definitions?: { path: string; schedule: string }[]; disabledAt?: number | null }): void;
   requests(): { method: string; path: string; status: number }[];
   close(): Promise<void>;
 }
@@ -86,6 +112,24 @@ export async function startVercelStandIn(
   };
   for (let i = 0; i < (opts.deployments ?? 3); i++) deploy();
   const byId = (id: string) => deployments.find((d) => d.uid === id);
+  const host = () => byId(productionId)?.url ?? "tatu.vercel.app";
+  const withHost = (defs: { path: string; schedule: string }[]) =>
+    defs.map((d) => ({ host: host(), path: d.path, schedule: d.schedule }));
+  let crons: StandInCrons = {
+    enabledAt: clock,
+    disabledAt: null,
+    updatedAt: clock,
+    deploymentId: productionId || null,
+    definitions: withHost(repoCrons()),
+  };
+  const setCrons = (change: { definitions?: { path: string; schedule: string }[]; disabledAt?: number | null }) => {
+    crons = {
+      ...crons,
+      ...(change.definitions && { definitions: withHost(change.definitions) }),
+      ...(change.disabledAt !== undefined && { disabledAt: change.disabledAt }),
+      updatedAt: Date.now(),
+    };
+  };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://vercel.local");
@@ -133,6 +177,7 @@ export async function startVercelStandIn(
           accountId: teamId,
           targets: { production: { id: prod.uid, url: prod.url, createdAt: prod.created, readyState: "READY" } },
           lastRollbackTarget,
+          crons,
         });
       }
       if (req.method === "GET" && p.length === 2 && /^v(6|7)$/.test(p[0]!) && p[1] === "deployments") {
@@ -192,6 +237,8 @@ export async function startVercelStandIn(
     deploy,
     deployments: () => [...deployments],
     production: () => byId(productionId)!,
+    crons: () => structuredClone(crons),
+    setCrons,
     requests: () => [...log],
     close: () => closeServer(server),
   };
