@@ -6,6 +6,7 @@ import { conflict, HttpError, unauthorized } from "../http/errors.ts";
 import type { Email } from "../mail/mailer.ts";
 import { passwordResetEmail, verificationEmail } from "../mail/templates.ts";
 import { burnPasswordCheck, hashPassword, hashToken, newToken, verifyPassword } from "./crypto.ts";
+import { confirmPassword } from "./confirm-password.ts";
 import type { SignupBody } from "./schemas.ts";
 import { revokeSessions } from "./sessions.ts";
 
@@ -250,16 +251,10 @@ export async function changePassword(
   opts: { userId: string; sessionId: string; ip: string; currentPassword: string; newPassword: string },
 ): Promise<void> {
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: opts.userId } });
-  const accountKey = `${user.email}|${opts.ip}`;
-  await ctx.limits.loginFailuresIp.check(opts.ip, LOGIN_LIMITED);
-  await ctx.limits.loginFailures.check(accountKey, LOGIN_LIMITED);
-  if (!(await verifyPassword(opts.currentPassword, user.passwordHash))) {
-    await Promise.all([ctx.limits.loginFailuresIp.hit(opts.ip), ctx.limits.loginFailures.hit(accountKey)]).catch(
-      () => undefined,
-    );
+  await confirmPassword(ctx, user, opts.ip, opts.currentPassword, () => {
     const message = "Your current password is incorrect.";
-    throw new HttpError(400, "CURRENT_PASSWORD_INCORRECT", message, { fields: { currentPassword: message } });
-  }
+    return new HttpError(400, "CURRENT_PASSWORD_INCORRECT", message, { fields: { currentPassword: message } });
+  });
   const passwordHash = await hashPassword(opts.newPassword);
   const now = new Date();
   await ctx.db.$transaction(async (tx) => {

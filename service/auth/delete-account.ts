@@ -11,23 +11,15 @@
 import type { AppContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
 import { revokeGrant } from "../integrations/accounts.ts";
-import { verifyPassword } from "./crypto.ts";
+import { confirmPassword } from "./confirm-password.ts";
 import { revokeSessions } from "./sessions.ts";
-
-const LIMITED = "Too many failed attempts. Try again later.";
 
 export async function deleteAccount(ctx: AppContext, opts: { userId: string; ip: string; password: string }) {
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: opts.userId } });
-  const accountKey = `${user.email}|${opts.ip}`;
-  await ctx.limits.loginFailuresIp.check(opts.ip, LIMITED);
-  await ctx.limits.loginFailures.check(accountKey, LIMITED);
-  if (!(await verifyPassword(opts.password, user.passwordHash))) {
-    await Promise.all([ctx.limits.loginFailuresIp.hit(opts.ip), ctx.limits.loginFailures.hit(accountKey)]).catch(
-      () => undefined,
-    );
+  await confirmPassword(ctx, user, opts.ip, opts.password, () => {
     const message = "The password is incorrect: the account was not deleted.";
-    throw new HttpError(403, "PASSWORD_INCORRECT", message, { fields: { password: message } });
-  }
+    return new HttpError(403, "PASSWORD_INCORRECT", message, { fields: { password: message } });
+  });
   const upcoming = await ctx.db.appointment.count({
     where: {
       OR: [{ artistId: user.id }, { customerId: user.id }],

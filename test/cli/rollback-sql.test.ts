@@ -12,26 +12,16 @@ import { downScriptName, migrationsWithoutDownScript } from "../../cli/steps/dow
 import { applyRollbackSql, rollbackSqlDir } from "../../cli/steps/rollback.ts";
 import type { StepContext } from "../../cli/steps/types.ts";
 import { migrateDeploy, migrationNames, migrationsDir } from "../../service/db/migrations.ts";
-import { ADMIN_URL, databaseUrl } from "../helpers/global-setup.ts";
+import { ADMIN_URL, databaseUrl, withPgClient } from "../helpers/global-setup.ts";
 import { schemaCatalog, schemaDiff } from "../helpers/schema-catalog.ts";
 
 const prefix = `tatu_rollback_sql_${randomBytes(4).toString("hex")}`;
 const created: string[] = [];
 const migrations = migrationNames();
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 async function scratchDatabase(suffix: string): Promise<string> {
   const name = `${prefix}_${suffix}`;
-  await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${name}"`));
+  await withPgClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${name}"`));
   created.push(name);
   return databaseUrl(name);
 }
@@ -58,7 +48,7 @@ async function down(url: string, file: string) {
 }
 
 afterAll(async () => {
-  await withClient(ADMIN_URL, async (c) => {
+  await withPgClient(ADMIN_URL, async (c) => {
     for (const name of created) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
 });
@@ -89,7 +79,7 @@ describe("prepared down scripts (runbooks/rollback/)", () => {
     beforeAll(async () => {
       // The expected schemas: the migrations applied one by one on a database of their own.
       const steps = await scratchDatabase("steps");
-      await withClient(steps, async (c) => {
+      await withPgClient(steps, async (c) => {
         after.push(await schemaCatalog(c));
         for (const m of migrations) {
           await up(c, m);
@@ -102,7 +92,7 @@ describe("prepared down scripts (runbooks/rollback/)", () => {
     }, 120_000);
 
     it("prisma migrate deploy gives the schema the migrations give one by one", async () => {
-      const deployed = await withClient(url, schemaCatalog);
+      const deployed = await withPgClient(url, schemaCatalog);
       expect(schemaDiff(after.at(-1)!, deployed)).toEqual([]);
     });
 
@@ -112,7 +102,7 @@ describe("prepared down scripts (runbooks/rollback/)", () => {
         const file = downScriptName(m);
         const first = await down(url, file);
         expect(first.summary, m).toBe(`applied ${file}`);
-        await withClient(url, async (c) => {
+        await withPgClient(url, async (c) => {
           expect(
             schemaDiff(after[i]!, await schemaCatalog(c)),
             `${file} leaves the schema of ${migrations[i - 1] ?? "an empty database"}`,
@@ -134,7 +124,7 @@ describe("prepared down scripts (runbooks/rollback/)", () => {
       }
       // Everything rolled back: prisma migrate deploy takes the empty database to the full schema again.
       await migrateDeploy(url);
-      expect(schemaDiff(after.at(-1)!, await withClient(url, schemaCatalog))).toEqual([]);
+      expect(schemaDiff(after.at(-1)!, await withPgClient(url, schemaCatalog))).toEqual([]);
     }, 120_000);
 
     it("a down script that forgets something fails the comparison, naming what is left", async () => {
@@ -143,7 +133,7 @@ describe("prepared down scripts (runbooks/rollback/)", () => {
       // at that migration: the index it forgets is what the comparison reports.
       const target = migrations.indexOf("20261125210000_reminder_indexes");
       const db = await scratchDatabase("incomplete");
-      await withClient(db, async (c) => {
+      await withPgClient(db, async (c) => {
         for (const m of migrations.slice(0, target + 1)) await up(c, m);
         await c.query(`CREATE TABLE "_prisma_migrations" (migration_name text)`);
       });
@@ -153,7 +143,7 @@ describe("prepared down scripts (runbooks/rollback/)", () => {
       fs.writeFileSync(broken, script);
       try {
         expect((await down(db, broken)).ok).toBe(true);
-        const diff = schemaDiff(after[target]!, await withClient(db, schemaCatalog));
+        const diff = schemaDiff(after[target]!, await withPgClient(db, schemaCatalog));
         expect(diff).toEqual([expect.stringMatching(/^\+ index CREATE INDEX "Reminder_providerId_idx"/)]);
       } finally {
         fs.rmSync(broken, { force: true });

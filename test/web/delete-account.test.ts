@@ -1,24 +1,18 @@
 // The Account page's "Delete account": a wrong password is refused with the API's message and
 // nothing is deleted; the right one deletes the account, signs the browser out and lands on
 // the login page; another user is untouched.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launchBrowser } from "../helpers/browser.ts";
-import { startTestApp, type TestApp } from "../helpers/app.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { PASSWORD, signedInUser } from "../helpers/accounts.ts";
-import { freshWebBuild, loggedInPage, POLL, screenshots } from "./support.ts";
+import { webSuite, loggedInPage, POLL, screenshots } from "./support.ts";
 
 let app: TestApp;
 let browser: Browser;
-beforeAll(async () => {
-  await freshWebBuild();
-  app = await startTestApp({ publicUrl: true });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+webSuite(
+  () => ({ publicUrl: true }),
+  (s) => ({ app, browser } = s),
+);
 
 it("a person deletes their account from the Account page, confirming with their password", async () => {
   const me = await signedInUser(app, { role: "customer" });

@@ -1,23 +1,17 @@
 // A new customer in the browser: signs up, gets the verification mail from the dev outbox,
 // opens its link, logs in — and each screen is saved at desktop and phone width.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launchBrowser } from "../helpers/browser.ts";
-import { startTestApp, uniqueEmail, type TestApp } from "../helpers/app.ts";
+import { uniqueEmail, type TestApp } from "../helpers/app.ts";
 import { PASSWORD } from "../helpers/accounts.ts";
-import { freshWebBuild, newContext, POLL, screenshots, textOf } from "./support.ts";
+import { webSuite, newContext, POLL, screenshots, textOf } from "./support.ts";
 
 let app: TestApp;
 let browser: Browser;
-beforeAll(async () => {
-  await freshWebBuild();
-  app = await startTestApp({ publicUrl: true });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+webSuite(
+  () => ({ publicUrl: true }),
+  (s) => ({ app, browser } = s),
+);
 
 it("a customer signs up, verifies from the emailed link, and logs in", async () => {
   const context = await newContext(browser, app);
