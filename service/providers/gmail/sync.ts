@@ -9,14 +9,7 @@
 // last successful sync is walked again instead of failing.
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
-import type {
-  InboundMessage,
-  ProviderAccount,
-  ProviderEnv,
-  SyncCursor,
-  SyncOptions,
-  SyncPage,
-} from "../kit/channel.ts";
+import type * as channel from "../kit/channel.ts";
 import { GmailSession } from "../kit/google/session.ts";
 import { toInbound } from "./message.ts";
 
@@ -93,12 +86,12 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 export async function* syncGmail(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  stored: SyncCursor | null,
-  opts: SyncOptions,
+  env: channel.ProviderEnv,
+  account: channel.ProviderAccount,
+  stored: channel.SyncCursor | null,
+  opts: channel.SyncOptions,
   tuning: SyncTuning,
-): AsyncGenerator<SyncPage> {
+): AsyncGenerator<channel.SyncPage> {
   const s = new GmailSession(env, account);
   const log = env.log.child({ provider: "gmail", accountId: account.id });
   const maxBytes = (env.config.env.ATTACHMENT_MAX_MB ?? 25) * 1024 * 1024;
@@ -111,7 +104,7 @@ export async function* syncGmail(
     else log.warn("unreadable gmail cursor; starting a fresh back-fill");
   }
 
-  const fetchMessage = async (id: string): Promise<InboundMessage | null> => {
+  const fetchMessage = async (id: string): Promise<channel.InboundMessage | null> => {
     try {
       const msg = await s.call((g) => g.users.messages.get({ userId: "me", id, format: "full" }));
       if (msg.labelIds?.some((l) => SKIP_LABELS.includes(l))) return null;
@@ -133,7 +126,7 @@ export async function* syncGmail(
   };
   const fetchAll = async (ids: string[]) =>
     (await mapLimit([...new Set(ids)], tuning.concurrency, fetchMessage)).filter(
-      (m): m is InboundMessage => m !== null,
+      (m): m is channel.InboundMessage => m !== null,
     );
 
   const freshBackfill = async (since: Date, max: number): Promise<Backfill> => {
@@ -148,7 +141,7 @@ export async function* syncGmail(
   };
 
   /** Walks the window page by page; returns the cursor to continue incrementally from. */
-  async function* backfill(start: Backfill): AsyncGenerator<SyncPage, Incremental> {
+  async function* backfill(start: Backfill): AsyncGenerator<channel.SyncPage, Incremental> {
     let state = start;
     let restarted = false;
     while (state.fetched < state.max) {
@@ -193,7 +186,7 @@ export async function* syncGmail(
   }
 
   /** history.list from the cursor; returns false when Google has expired the history id. */
-  async function* incremental(start: Incremental): AsyncGenerator<SyncPage, boolean> {
+  async function* incremental(start: Incremental): AsyncGenerator<channel.SyncPage, boolean> {
     let pageToken: string | undefined;
     for (;;) {
       let page: z.infer<typeof HistoryPage>;

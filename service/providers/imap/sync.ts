@@ -9,14 +9,7 @@
 // changes \Seen and never deletes, moves or expunges anything.
 import type { FetchMessageObject, ImapFlow } from "imapflow";
 import { z } from "zod";
-import type {
-  InboundMessage,
-  ProviderAccount,
-  ProviderEnv,
-  SyncCursor,
-  SyncOptions,
-  SyncPage,
-} from "../kit/channel.ts";
+import type * as channel from "../kit/channel.ts";
 import { classifyYahooError } from "./errors.ts";
 import { closeImap, mailFolders, openImap, type Folder } from "./imap.ts";
 import { toInboundMessage, uidExternalId } from "./parse.ts";
@@ -46,7 +39,7 @@ const cursorSchema = z.object({
 });
 type Cursor = z.infer<typeof cursorSchema>;
 
-function readCursor(env: ProviderEnv, cursor: SyncCursor | null): Cursor {
+function readCursor(env: channel.ProviderEnv, cursor: channel.SyncCursor | null): Cursor {
   if (!cursor) return { v: 1 };
   const parsed = cursorSchema.safeParse(cursor);
   if (parsed.success) return parsed.data;
@@ -56,11 +49,11 @@ function readCursor(env: ProviderEnv, cursor: SyncCursor | null): Cursor {
 }
 
 export async function* syncYahoo(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  cursor: SyncCursor | null,
-  opts: SyncOptions,
-): AsyncGenerator<SyncPage> {
+  env: channel.ProviderEnv,
+  account: channel.ProviderAccount,
+  cursor: channel.SyncCursor | null,
+  opts: channel.SyncOptions,
+): AsyncGenerator<channel.SyncPage> {
   const creds = credentialsOf(account);
   const state = readCursor(env, cursor);
   const client = await openImap(env, creds);
@@ -81,16 +74,16 @@ export async function* syncYahoo(
 }
 
 interface FolderPage {
-  messages: InboundMessage[];
+  messages: channel.InboundMessage[];
   state: FolderState;
 }
 
 async function* syncFolder(
-  env: ProviderEnv,
+  env: channel.ProviderEnv,
   client: ImapFlow,
   folder: Folder,
   prev: FolderState | undefined,
-  opts: SyncOptions,
+  opts: channel.SyncOptions,
 ): AsyncGenerator<FolderPage> {
   const lock = await client.getMailboxLock(folder.path, { readOnly: true });
   try {
@@ -193,13 +186,13 @@ async function pages(client: ImapFlow, uids: number[]): Promise<number[][]> {
 }
 
 async function fetchMessages(
-  env: ProviderEnv,
+  env: channel.ProviderEnv,
   client: ImapFlow,
   folder: Folder,
   uidValidity: number,
-  direction: InboundMessage["direction"],
+  direction: channel.InboundMessage["direction"],
   uids: number[],
-): Promise<InboundMessage[]> {
+): Promise<channel.InboundMessage[]> {
   // `source` is fetched as BODY.PEEK[] (imapflow), which leaves \Seen alone.
   const fetched = await client.fetchAll(
     uids.join(","),
@@ -207,7 +200,7 @@ async function fetchMessages(
     { uid: true },
   );
   const byUid = new Map<number, FetchMessageObject>(fetched.map((m) => [m.uid, m]));
-  const out: InboundMessage[] = [];
+  const out: channel.InboundMessage[] = [];
   for (const uid of uids) {
     const m = byUid.get(uid);
     if (!m?.source) continue;

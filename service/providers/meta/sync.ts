@@ -13,16 +13,7 @@
 // head before the window advances, so such a jump cannot hide its older messages.
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
-import type {
-  Address,
-  InboundAttachment,
-  InboundMessage,
-  ProviderAccount,
-  ProviderEnv,
-  SyncCursor,
-  SyncOptions,
-  SyncPage,
-} from "../kit/channel.ts";
+import type * as channel from "../kit/channel.ts";
 import { maxAttachmentBytes, type MetaChannel } from "./config.ts";
 import { accountCredentials, type MetaCredentials } from "./credentials.ts";
 import { downloadAttachment } from "./download.ts";
@@ -95,7 +86,7 @@ export function graphTime(s: string): Date {
   return d;
 }
 
-function newRound(opts: SyncOptions): Round {
+function newRound(opts: channel.SyncOptions): Round {
   return {
     startedAt: new Date().toISOString(),
     topIds: [],
@@ -116,9 +107,9 @@ class Walk {
   readonly platform: "messenger" | "instagram";
   readonly graph: GraphClient;
   constructor(
-    readonly env: ProviderEnv,
+    readonly env: channel.ProviderEnv,
     channel: MetaChannel,
-    readonly account: ProviderAccount,
+    readonly account: channel.ProviderAccount,
     readonly creds: MetaCredentials,
     readonly since: Date | undefined,
     readonly skip: Set<string>,
@@ -142,9 +133,9 @@ class Walk {
   }
 
   /** The conversation's messages inside the window, newest first, following its own paging. */
-  async messages(conversation: ConversationsPage["data"][number], round: Round): Promise<InboundMessage[]> {
+  async messages(conversation: ConversationsPage["data"][number], round: Round): Promise<channel.InboundMessage[]> {
     const { graph, creds, since } = this;
-    const out: InboundMessage[] = [];
+    const out: channel.InboundMessage[] = [];
     const fetchPage = (after?: string) =>
       graph
         .call(`${conversation.id}/messages`, {
@@ -173,12 +164,12 @@ class Walk {
 }
 
 export async function* syncMeta(
-  env: ProviderEnv,
+  env: channel.ProviderEnv,
   channel: MetaChannel,
-  account: ProviderAccount,
-  stored: SyncCursor | null,
-  opts: SyncOptions,
-): AsyncGenerator<SyncPage> {
+  account: channel.ProviderAccount,
+  stored: channel.SyncCursor | null,
+  opts: channel.SyncOptions,
+): AsyncGenerator<channel.SyncPage> {
   const creds = accountCredentials(channel, account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
   if (previous && !previous.success)
@@ -224,7 +215,7 @@ export async function* syncMeta(
     }
     if (!round.top && page.data[0]) round.top = page.data[0].updated_time;
 
-    const messages: InboundMessage[] = [];
+    const messages: channel.InboundMessage[] = [];
     let reachedOlder = false;
     for (const conv of page.data) {
       if (round.budget === 0) break;
@@ -252,7 +243,7 @@ export async function* syncMeta(
  *  possibly from the part not yet read to the part already read: re-read the head and take
  *  those conversations' window now, so the window can advance past them. If the head keeps
  *  moving, keep the old window (the next round walks it again; dedup absorbs the overlap). */
-async function settle(walk: Walk, cursor: Cursor, round: Round, messages: InboundMessage[]): Promise<Cursor> {
+async function settle(walk: Walk, cursor: Cursor, round: Round, messages: channel.InboundMessage[]): Promise<Cursor> {
   if (!round.top) return { ...windowOf(cursor), updatedSince: cursor.updatedSince ?? round.startedAt };
   const advance = (top: string): Cursor => ({
     v: 1,
@@ -281,17 +272,17 @@ async function settle(walk: Walk, cursor: Cursor, round: Round, messages: Inboun
   );
   return windowOf(cursor);
 }
-function address(p: z.infer<typeof person>): Address {
+function address(p: z.infer<typeof person>): channel.Address {
   const name = p.name ?? p.username;
   return { handle: p.id, ...(name ? { name } : {}) };
 }
 
 async function toInbound(
-  env: ProviderEnv,
-  account: ProviderAccount,
+  env: channel.ProviderEnv,
+  account: channel.ProviderAccount,
   ownId: string,
   m: GraphMessage,
-): Promise<InboundMessage> {
+): Promise<channel.InboundMessage> {
   const outbound = m.from.id === ownId;
   const recipients = (m.to?.data ?? []).map(address);
   const counterpart = outbound ? (recipients.find((r) => r.handle !== ownId) ?? recipients[0]) : address(m.from);
@@ -299,7 +290,7 @@ async function toInbound(
     throw new ProviderError("permanent", "Meta sent a message without a recipient.", {
       code: "META_UNEXPECTED_RESPONSE",
     });
-  const attachments: InboundAttachment[] = [];
+  const attachments: channel.InboundAttachment[] = [];
   for (const a of m.attachments?.data ?? []) {
     const url = a.image_data?.url ?? a.video_data?.url ?? a.file_url;
     if (!url) continue;

@@ -8,14 +8,7 @@
 // folder's round restarts over that window and dedup by externalId absorbs the overlap.
 // `budget` is what is left of opts.maxMessages while a back-fill round is running.
 import { z } from "zod";
-import type {
-  InboundMessage,
-  ProviderAccount,
-  ProviderEnv,
-  SyncCursor,
-  SyncOptions,
-  SyncPage,
-} from "../kit/channel.ts";
+import type * as channel from "../kit/channel.ts";
 import { deltaPages } from "../kit/microsoft/delta.ts";
 import { GraphSession } from "../kit/microsoft/graph.ts";
 import { graphMessage, MESSAGE_FIELDS, toInbound } from "./messages.ts";
@@ -68,11 +61,11 @@ function initialRequest(session: GraphSession, folder: FolderName, cursor: Curso
 }
 
 export async function* syncOutlook(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  stored: SyncCursor | null,
-  opts: SyncOptions,
-): AsyncGenerator<SyncPage> {
+  env: channel.ProviderEnv,
+  account: channel.ProviderAccount,
+  stored: channel.SyncCursor | null,
+  opts: channel.SyncOptions,
+): AsyncGenerator<channel.SyncPage> {
   const session = new GraphSession(env, account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
   if (previous && !previous.success)
@@ -104,7 +97,7 @@ export async function* syncOutlook(
         live = live.slice(0, budget);
         budget -= live.length;
       }
-      const messages: InboundMessage[] = [];
+      const messages: channel.InboundMessage[] = [];
       for (const m of live) messages.push(await toInbound(session, env.log, m, direction, account.address));
 
       cursor = { ...cursor, [name]: page.nextLink ? { next: page.nextLink } : { delta: page.deltaLink }, budget };

@@ -10,14 +10,7 @@
 // start minus an overlap (texts queued before it may get their DateSent later); dedup by
 // Message SID absorbs the overlap.
 import { z } from "zod";
-import type {
-  InboundMessage,
-  ProviderAccount,
-  ProviderEnv,
-  SyncCursor,
-  SyncOptions,
-  SyncPage,
-} from "../kit/channel.ts";
+import type * as channel from "../kit/channel.ts";
 import { TwilioSession } from "../kit/twilio/session.ts";
 import { accountCredentials } from "../kit/twilio/config.ts";
 import { classifyTwilioError } from "../kit/twilio/errors.ts";
@@ -43,12 +36,12 @@ const cursorSchema = z.object({
 });
 type Cursor = z.infer<typeof cursorSchema>;
 
-export function accountNumber(account: ProviderAccount): string {
+export function accountNumber(account: channel.ProviderAccount): string {
   const n = account.credentials.phoneNumber;
   return typeof n === "string" && n ? n : account.externalId;
 }
 
-function defaultWindow(env: ProviderEnv): Date {
+function defaultWindow(env: channel.ProviderEnv): Date {
   return new Date(Date.now() - (env.config.env.INBOX_BACKFILL_DAYS ?? 30) * 86_400_000);
 }
 
@@ -58,11 +51,11 @@ interface ListedPage {
 }
 
 export async function* syncTwilio(
-  env: ProviderEnv,
-  account: ProviderAccount,
-  stored: SyncCursor | null,
-  opts: SyncOptions,
-): AsyncGenerator<SyncPage> {
+  env: channel.ProviderEnv,
+  account: channel.ProviderAccount,
+  stored: channel.SyncCursor | null,
+  opts: channel.SyncOptions,
+): AsyncGenerator<channel.SyncPage> {
   const session = new TwilioSession(env, accountCredentials(env, account));
   const number = accountNumber(account);
   const previous = stored ? cursorSchema.safeParse(stored) : undefined;
@@ -121,7 +114,7 @@ export async function* syncTwilio(
         listed = listed.slice(0, budget);
         budget -= listed.length;
       }
-      const messages: InboundMessage[] = [];
+      const messages: channel.InboundMessage[] = [];
       for (const m of listed) messages.push(await toInbound(env, session, m, direction));
 
       const more = Boolean(page.nextPageUrl) && budget !== 0;
