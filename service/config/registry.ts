@@ -237,7 +237,8 @@ export const envRegistry = {
     launchCritical: false,
     secret: false,
     format: httpUrl,
-    description: "Upstash REST endpoint (Upstash console → Database → REST API).",
+    description:
+      "Upstash REST endpoint (Upstash console → Database → REST API). Without REDIS_URL, rate limits are shared through it; BullMQ cannot use it (jobs run inline).",
   }),
   UPSTASH_REDIS_REST_TOKEN: spec({
     integration: "queue",
