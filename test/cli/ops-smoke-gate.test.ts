@@ -1,6 +1,7 @@
 // `tatu smoke`, `tatu meta check` and `tatu gate` against a running service whose smoke
 // account has Gmail (Google stand-in) and a Facebook Page + Instagram account (Meta stand-in)
 // connected through the real OAuth routes: health, manual sync, a reply that really goes out.
+import { runbooksWithScope } from "./launch-env.ts";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
@@ -253,6 +254,8 @@ describe("tatu gate", () => {
       SMTP_URL: "smtp://127.0.0.1:2525",
       EMAIL_FROM: "Tatu <hello@example.test>",
       TATU_SMOKE_PROVIDERS: "signup,gmail",
+      // A launch whose scope needs no provider variables: the core ones decide the env check.
+      TATU_RUNBOOKS_DIR: runbooksWithScope(["yahoo"]),
     };
     const go = await tatu(["--json", "gate"], env, [...secrets, env.NEXTAUTH_SECRET, env.TOKEN_ENCRYPTION_KEY]);
     expect(go.exitCode, go.stdout).toBe(0);

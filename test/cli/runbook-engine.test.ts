@@ -306,7 +306,7 @@ describe("exit codes and listing", () => {
       out.items.filter((i: { summary: string }) =>
         /same run of smoke\.signup as signup\.create-customer/.test(i.summary),
       ),
-    ).toHaveLength(5);
+    ).toHaveLength(6);
   }, 60_000);
 
   it("lists runbooks and shows items, flagging steps that are not registered", async () => {

@@ -91,6 +91,7 @@ export const authMatrix: Record<string, Access> = {
   // ---- operators ----
   "GET /api/admin/metrics": { kind: "admin", reason: "hypercare metrics" },
   "GET /api/admin/switches": { kind: "admin", reason: "kill switches" },
+  "GET /api/admin/crons": { kind: "admin", reason: "cron schedules, switches and last runs (tatu cron status)" },
   "PUT /api/admin/switches/:name": { kind: "admin", reason: "flipping a kill switch" },
   "GET /api/admin/twilio-numbers": {
     kind: "admin",
