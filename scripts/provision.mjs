@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The programs the tests exec, file by file, and the Debian package each file comes from:
 // Chromium (browser tests), Dovecot with its IMAP, LMTP and submission services (standins/peers/
-// dovecot.ts) and Radicale (standins/peers/radicale.ts). Whatever is missing is installed with
+// dovecot.ts), Radicale (standins/peers/radicale.ts) and OpenSSL (test certificates for the
+// dns.ssl step and the rehearsal's TLS front). Whatever is missing is installed with
 // apt-get; what still is missing stops the run with one line naming it. Used by `npm test`
 // (scripts/test.mjs); `node scripts/provision.mjs` runs it alone.
 import { execFileSync } from "node:child_process";
@@ -45,7 +46,8 @@ export function requirements(env = process.env) {
           module: { python: "/usr/bin/python3", name: "radicale" },
         },
       ];
-  return [...chromium, ...dovecot, ...radicale];
+  const openssl = [{ name: "OpenSSL", package: "openssl", files: ["/usr/bin/openssl"] }];
+  return [...chromium, ...dovecot, ...radicale, ...openssl];
 }
 
 /** The requirements not met, given probes for a file and for a python module. */

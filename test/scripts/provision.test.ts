@@ -12,6 +12,7 @@ const ALL = [
   "/usr/lib/dovecot/submission",
   "/usr/lib/dovecot/submission-login",
   "/usr/bin/radicale",
+  "/usr/bin/openssl",
 ];
 const probe = (files: string[], modules = ["/usr/bin/python3 radicale"]): Probe => ({
   exists: (f) => files.includes(f),
@@ -43,6 +44,7 @@ describe("provisioning plan", () => {
       "dovecot-lmtpd",
       "dovecot-submissiond",
       "radicale",
+      "openssl",
     ]);
   });
 
@@ -56,11 +58,14 @@ describe("provisioning plan", () => {
       DOVECOT_PATH: "/opt/dovecot/sbin/dovecot",
       RADICALE_PYTHON: "/opt/py/bin/python3",
     };
-    expect(plan(probe(["/opt/chrome", "/opt/dovecot/sbin/dovecot"], ["/opt/py/bin/python3 radicale"]), env)).toEqual({
+    const openssl = "/usr/bin/openssl"; // not one of the overridable three: always the Debian one
+    expect(
+      plan(probe(["/opt/chrome", "/opt/dovecot/sbin/dovecot", openssl], ["/opt/py/bin/python3 radicale"]), env),
+    ).toEqual({
       install: [],
       line: null,
     });
-    const { install, line } = plan(probe(["/opt/chrome"], []), env);
+    const { install, line } = plan(probe(["/opt/chrome", openssl], []), env);
     expect(install).toEqual([]);
     expect(line).toBe(
       '✗ Missing: Dovecot (/opt/dovecot/sbin/dovecot); Radicale (/opt/py/bin/python3 -c "import radicale"): install it, or fix CHROMIUM_PATH / DOVECOT_PATH / RADICALE_PYTHON',
