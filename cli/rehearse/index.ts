@@ -12,6 +12,7 @@ import type { Invocation } from "../commands/invocation.ts";
 import { EXIT, type ExitCode } from "../output/exit-codes.ts";
 import { installSecretMasking } from "../output/mask.ts";
 import { secretsIn } from "../environment.ts";
+import { needed } from "../steps/env.ts";
 import { envRegistry } from "../../service/config/registry.ts";
 import type { RunSummary } from "../runbook/engine.ts";
 import { logIncident, logMitigation, openSevereIncidents } from "../runbook/incidents.ts";
@@ -39,9 +40,7 @@ function onlySmtpMissing(details: unknown): boolean {
     details as { vars?: { name: string; status: string; launchCritical: boolean; requiredBy?: string[] }[] } | undefined
   )?.vars;
   if (!Array.isArray(vars)) return false;
-  const bad = vars
-    .filter((v) => v.status === "invalid" || (v.status === "missing" && (v.launchCritical || v.requiredBy)))
-    .map((v) => v.name);
+  const bad = vars.filter((v) => v.status === "invalid" || (v.status === "missing" && needed(v))).map((v) => v.name);
   return bad.length === 1 && bad[0] === "SMTP_URL";
 }
 

@@ -68,7 +68,8 @@ export function assertIntegration(only: string | undefined): void {
 }
 
 /** Missing and needed: launch-critical, or listed for an in-scope integration. */
-const needed = (v: { launchCritical: boolean; requiredBy?: string[] }) => v.launchCritical || Boolean(v.requiredBy);
+export const needed = (v: { launchCritical: boolean; requiredBy?: string[] }) =>
+  v.launchCritical || Boolean(v.requiredBy);
 const neededFor = (v: { name: string; requiredBy?: string[] }) =>
   v.requiredBy ? `${v.name} (${v.requiredBy.join(", ")})` : v.name;
 
