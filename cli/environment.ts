@@ -117,6 +117,51 @@ export const cliEnvRegistry = {
     description:
       "How long a provider smoke waits for its sent reply to come back from the provider (Sent copy, echo or delivery webhook); default 30.",
   },
+  TATU_SMOKE_SENDER_SMTP_URL: {
+    integration: "core",
+    launchCritical: false,
+    secret: true,
+    format: z.url({ protocol: /^smtps?$/, message: "must be an smtp:// or smtps:// URL" }),
+    description:
+      "A second test mailbox the email smokes (gmail, outlook, hotmail, yahoo) send a fresh message from to the connected address, e.g. smtps://qa.sender%40example.com:app-password@smtp.example.com:465; unset: their inbound check fails.",
+  },
+  TATU_SMOKE_SENDER_EMAIL: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: z.email({ message: "must be an email address" }),
+    description: "From address of TATU_SMOKE_SENDER_SMTP_URL's mails; default: its user name.",
+  },
+  TATU_SMOKE_SENDER_TWILIO_ACCOUNT_SID: {
+    integration: "twilio",
+    launchCritical: false,
+    secret: false,
+    format: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be a Twilio Account SID (AC + 32 hex)"),
+    description:
+      "Twilio account of the second test number that texts the studio number in `tatu smoke sms` (the inbound check).",
+  },
+  TATU_SMOKE_SENDER_TWILIO_AUTH_TOKEN: {
+    integration: "twilio",
+    launchCritical: false,
+    secret: true,
+    format: nonEmpty,
+    description: "Auth token of TATU_SMOKE_SENDER_TWILIO_ACCOUNT_SID.",
+  },
+  TATU_SMOKE_SENDER_TWILIO_NUMBER: {
+    integration: "twilio",
+    launchCritical: false,
+    secret: false,
+    format: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number like +15017122661"),
+    description: "The second test number (E.164) `tatu smoke sms` texts the studio number from.",
+  },
+  TATU_SMOKE_INBOUND_SECONDS: {
+    integration: "core",
+    launchCritical: false,
+    secret: false,
+    format: z.string().regex(/^\d+$/, "must be a whole number of seconds"),
+    description:
+      "How long a provider smoke waits for the fresh inbound message (mail, text, or the code a person sends) to reach the unified inbox; default 60 (300 when a person sends it).",
+  },
   TATU_HYPERCARE_MAX_5XX_PER_MINUTE: {
     integration: "monitoring",
     launchCritical: false,

@@ -8,7 +8,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export interface ImapPeer {
   env(): Record<string, string>;
   addUser(email: string, password: string): Promise<void>;
-  deliver(to: string, message: { from: string; subject: string; text: string }): Promise<void>;
+  /** A message object, or the raw RFC 5322 bytes (mail the rehearsal's customer sent). */
+  deliver(to: string, message: { from: string; subject: string; text: string } | Buffer): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -24,6 +24,7 @@ import { ROLE_FLAGS } from "../runbook/roles.ts";
 import { executeRun } from "../runbook/run.ts";
 import { currentRunId, DONE, launchDir, type Roles, type RunState } from "../runbook/store.ts";
 import { printSummary, summaryTable } from "../runbook/summary.ts";
+import { startRehearsalCustomer, type RehearsalCustomer } from "./customer.ts";
 import { startImapPeer } from "./imap.ts";
 import { runEachCronOnce, seedSmokeAccount } from "./seed.ts";
 import { startRehearsalService } from "./service.ts";
@@ -104,6 +105,7 @@ export async function rehearse(run: Invocation): Promise<number> {
   };
   let service: Awaited<ReturnType<typeof startRehearsalService>> | undefined;
   let tlsFront: Awaited<ReturnType<typeof startTlsFront>> | undefined;
+  let customer: RehearsalCustomer | undefined;
   try {
     service = await startRehearsalService(serviceEnv, port);
     // dns.ssl checks a real handshake: the app behind a TLS front with a rehearsal CA's certificate.
@@ -119,6 +121,7 @@ export async function rehearse(run: Invocation): Promise<number> {
     t = Date.now();
     const seeded = await seedSmokeAccount(service.url, standIns, imap.peer, say, serviceEnv);
     await runEachCronOnce(service.url, serviceEnv, say);
+    customer = await startRehearsalCustomer(service.url, standIns, imap.peer, seeded);
     mark("seed", t);
 
     const stepEnv: NodeJS.ProcessEnv = {
@@ -131,13 +134,20 @@ export async function rehearse(run: Invocation): Promise<number> {
       TATU_SMOKE_SEARCH: "lat=52.52&lng=13.405&radiusKm=25",
       ...dnsEnv,
       TATU_SMOKE_SEARCH_ARTIST: "Rehearsal Ink",
+      ...customer.env,
     };
     installSecretMasking(secretsIn(stepEnv));
     // The Vercel project carries what this deployment has: the service's variables, for production.
     const vercel = standIns.all.vercel as { setEnv?(key: string, target: string[]): void } | undefined;
     for (const key of Object.keys(stepEnv)) if (key in envRegistry) vercel?.setEnv?.(key, ["production", "preview"]);
     // The rollback disables the integration the simulated incident names, as --provider would.
-    const ctx = { ...run.stepContext(service.url), env: stepEnv, choices: { provider: "facebook" } };
+    // Inbound smokes: the stand-in customer sends the one-time codes a person would.
+    const ctx = {
+      ...run.stepContext(service.url),
+      env: stepEnv,
+      choices: { provider: "facebook" },
+      customer: customer.customer,
+    };
     const dir = runbooksDir(run.env);
     const roleOf = (key: string) =>
       typeof run.opts[key] === "string" ? (run.opts[key] as string) : `rehearsal-${key}`;
@@ -257,6 +267,7 @@ export async function rehearse(run: Invocation): Promise<number> {
             ? `DNS/TLS: the app behind a TLS front at ${tlsFront.url} with a rehearsal CA's 90-day certificate`
             : skips.get("t24.dns-ssl")!,
           "CalDAV (Apple calendars) is not seeded: the calendar smoke syncs the Google calendar",
+          "Inbound smokes: the rehearsal's customer mails from its own mailbox, texts from its own Twilio number and sends the one-time codes on Messenger, Instagram and X",
           ...standIns.absent.map((s) => `no ${s} stand-in in standins/${s}: items that call ${s} fail here`),
         ],
       },
@@ -277,6 +288,7 @@ export async function rehearse(run: Invocation): Promise<number> {
     }
     return exitCode;
   } finally {
+    await customer?.close();
     await tlsFront?.close();
     await service?.close();
     await standIns.close();

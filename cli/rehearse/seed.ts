@@ -13,6 +13,8 @@ export interface SeededAccount {
   email: string;
   password: string;
   connected: string[];
+  /** Who the rehearsal's customer writes to on the channels where a person sends the smoke's code. */
+  social: { pageId: string; instagramId: string; xStudioId: string; xFanId: string };
 }
 
 async function ok(what: string, p: Promise<HttpResponse>, expected = [200, 201, 202]): Promise<HttpResponse> {
@@ -187,7 +189,12 @@ export async function seedSmokeAccount(
     if (sms.status !== 200) throw new Error(`seeding inbound SMS to ${to}: webhook answered ${sms.status}`);
   }
   connected.push("sms");
-  return { email, password, connected };
+  return {
+    email,
+    password,
+    connected,
+    social: { pageId: page.id, instagramId: page.instagram!.id, xStudioId: me.id, xFanId: fan.id },
+  };
 }
 
 /** A fresh service has never run a cron; on launch day Vercel has been calling them since the

@@ -176,6 +176,13 @@ export class RunbookEngine {
       const result = await this.o.reporter.running(item, step, () =>
         runStepSafely(step, { ...ctx, run: this.state } as RunStepContext),
       );
+      // Only a person could finish it (send a smoke's one-time code) and none is here: stop like
+      // a manual item does, the run saved for `--resume` in a terminal.
+      if (result.needsPerson && !this.o.mode.interactive)
+        throw new CliExit(
+          EXIT.usage,
+          `item ${item.id} (${step.id}) ${result.summary} — the run is saved: continue it in a terminal with --resume.`,
+        );
       this.memo.set(key, { item: item.id, result });
       // Only an interactive, real run asks the operator what to do with a failure.
       const asks = !result.ok && this.o.mode.interactive && !this.o.rehearsal;

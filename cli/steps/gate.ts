@@ -56,6 +56,7 @@ export const gateStep: Step = {
     return {
       ok: !bad.length,
       unreachable: results.some((r) => r.unreachable),
+      ...(bad.length > 0 && bad.every((r) => r.needsPerson) && { needsPerson: true }),
       summary: bad.length ? `NO-GO: ${bad.map((r) => r.id).join(", ")} failed` : `GO: ${results.length} checks pass`,
       details: results,
     };

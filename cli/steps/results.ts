@@ -24,7 +24,9 @@ export async function guarded(body: () => Promise<StepResult>): Promise<StepResu
   }
 }
 
+/** Unreachable (3) before a failure (1) before "only a person could finish this" (2). */
 export function exitCodeOf(results: StepResult[]): ExitCode {
   if (results.some((r) => r.unreachable)) return EXIT.unreachable;
-  return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+  if (results.some((r) => !r.ok && !r.needsPerson)) return EXIT.failed;
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.usage;
 }

@@ -16,6 +16,16 @@ export interface StepContext {
   signal?: AbortSignal;
   /** Values people chose for steps' choices (e.g. `--provider`, or the answer at the prompt), by key. */
   choices?: Readonly<Record<string, string>>;
+  /** Who sends the one-time code an inbound smoke needs a person for; the rehearsal's stand-in
+   *  customer. Unset: a person at the terminal is asked (and without one the step needs a person). */
+  customer?: Customer;
+  /** A scheduled round (hypercare): checks only a person could complete are left out. */
+  unattended?: boolean;
+}
+
+/** Writes to the studio's connected account from a test user (`text`: the smoke's one-time code). */
+export interface Customer {
+  send(smoke: string, account: { id: string; provider: string; address: string | null }, text: string): Promise<void>;
 }
 
 export interface StepResult {
@@ -26,6 +36,8 @@ export interface StepResult {
   details?: unknown;
   /** The target could not be reached at all (exit code 3 rather than 1). */
   unreachable?: boolean;
+  /** Only a person could have done what is missing (send a code from a test user): exit 2 without one. */
+  needsPerson?: boolean;
 }
 
 export interface Step {

@@ -11,7 +11,7 @@ import { closeServer, listenLoopback } from "../shared/http.ts";
 import { postSigned, type PostOptions, type WebhookDelivery } from "./callbacks.ts";
 import { PayloadTooLarge, twilioError } from "./http.ts";
 import { handleRest } from "./rest.ts";
-import { API_VERSION, segments, TwilioState, type MessageRecord, type SentRecord } from "./state.ts";
+import { API_VERSION, DEMO_SMS_URL, segments, TwilioState, type MessageRecord, type SentRecord } from "./state.ts";
 
 export type { PostOptions, SentRecord, WebhookDelivery };
 
@@ -213,6 +213,15 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
   };
 
   const onCreated = (m: MessageRecord) => {
+    // The carrier network: a text to a number some Twilio account here owns arrives there, as
+    // an inbound webhook to that number's SmsUrl (a second test number texting the studio).
+    const recipient = ownerOfNumber(m.to)?.numbers.get(m.to);
+    if (recipient?.smsUrl && recipient.smsUrl !== DEMO_SMS_URL)
+      setImmediate(() => {
+        api.inbound(undefined, { from: m.from, to: m.to, body: m.body }).catch(() => {
+          /* recorded in deliveries when it got an answer */
+        });
+      });
     if (!autoDeliver || !m.statusCallback) return;
     setImmediate(() => {
       deliverStatus(m.sid, "sent")
@@ -244,7 +253,7 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
   const mediaUrl = (account: TwilioState, m: MessageRecord, meSid: string) =>
     `${base}${account.accountPath()}/Messages/${m.sid}/Media/${meSid}`;
 
-  return {
+  const api: TwilioStandIn = {
     url: base,
     accountSid: state.accountSid,
     authToken: state.authToken,
@@ -337,6 +346,7 @@ export async function startTwilioStandIn(opts: { port?: number; phoneNumber?: st
     deliveries: () => [...deliveries],
     requests: () => [...log],
   };
+  return api;
 }
 
 function answerFault(res: http.ServerResponse, fault: Fault): void {

@@ -3,6 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { rfc2822, sid } from "./http.ts";
 
+/** What a new Twilio number answers texts with until someone configures it. */
+export const DEMO_SMS_URL = "https://demo.twilio.com/welcome/sms/reply";
 export const API_VERSION = "2010-04-01";
 
 export interface NumberRecord {
@@ -93,7 +95,7 @@ export class TwilioState {
       sid: sid("PN"),
       phoneNumber,
       friendlyName: friendlyName ?? formatNumber(phoneNumber),
-      smsUrl: "https://demo.twilio.com/welcome/sms/reply",
+      smsUrl: DEMO_SMS_URL,
       smsMethod: "POST",
       statusCallback: "",
       voiceUrl: "",

@@ -64,8 +64,11 @@ export async function tatuInTerminal(
   env: Record<string, string>,
   answers: { prompt: RegExp; keys: string }[],
   secrets: string[] = [],
+  /** Sees the whole output so far on every chunk (e.g. to act on a code the CLI shows). */
+  watch?: (output: string) => void,
 ): Promise<{ exitCode: number; output: string }> {
-  const command = ["node", "cli/bin.mjs", ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  // A new pseudo-terminal is 0 columns wide: give it a real size, or listr2 wraps every character.
+  const command = `stty cols 160 rows 50 2>/dev/null; ${["node", "cli/bin.mjs", ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")}`;
   const proc = execa("script", ["-qfec", command, "/dev/null"], {
     cwd: root,
     reject: false,
@@ -84,6 +87,7 @@ export async function tatuInTerminal(
   const pending = [...answers];
   proc.stdout!.on("data", (chunk: Buffer) => {
     output += stripVTControlCharacters(chunk.toString("utf8"));
+    watch?.(output);
     while (pending.length && pending[0]!.prompt.test(output.slice(seen))) {
       const next = pending.shift()!;
       seen = output.length;

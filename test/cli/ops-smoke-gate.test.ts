@@ -5,6 +5,7 @@ import { runbooksWithScope } from "./launch-env.ts";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startGoogleStandIn, type GoogleStandIn } from "../../standins/google/index.ts";
+import { gmailHost, startMailExchange, type MailExchange } from "../../standins/mail-exchange/index.ts";
 import { newPsid, startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { PASSWORD, signedInUser } from "../helpers/accounts.ts";
@@ -18,9 +19,11 @@ vi.setConfig({ testTimeout: 90_000 });
 
 const gmailAddress = "smoke.studio@gmail.test";
 const cronSecret = secret("cron-");
-let google: GoogleStandIn, meta: MetaStandIn, app: TestApp;
+let google: GoogleStandIn, meta: MetaStandIn, app: TestApp, exchange: MailExchange;
+const senderPassword = secret("smtp-");
 let smoke: { client: HttpClient; email: string };
 let databaseUrl: string;
+let page: { id: string; instagram?: { id: string } };
 let cliEnv: Record<string, string>;
 let secrets: string[];
 
@@ -34,6 +37,12 @@ async function connectVia(client: HttpClient, route: string) {
 
 beforeAll(async () => {
   [google, meta] = await Promise.all([startGoogleStandIn(), startMetaStandIn()]);
+  // The second test mailbox the Gmail smoke mails the studio from.
+  exchange = await startMailExchange({
+    sender: "qa.sender@example.test",
+    password: senderPassword,
+    hosts: [gmailHost(google)],
+  });
   databaseUrl = await isolatedDatabaseUrl();
   app = await startTestApp({
     databaseUrl,
@@ -62,7 +71,7 @@ beforeAll(async () => {
   google.consentAs(gmailAddress);
   await connectVia(smoke.client, "google");
   const owner = meta.addUser({ name: "Smoke Owner" });
-  const page = meta.addPage(owner.id, { name: "Smoke Tattoo", instagram: { username: "smoke.tattoo" } });
+  page = meta.addPage(owner.id, { name: "Smoke Tattoo", instagram: { username: "smoke.tattoo" } });
   meta.consentAs(owner.id);
   await connectVia(smoke.client, "facebook");
   expect(
@@ -96,22 +105,32 @@ beforeAll(async () => {
     FACEBOOK_APP_SECRET: m.FACEBOOK_APP_SECRET!,
     FACEBOOK_WEBHOOK_VERIFY_TOKEN: m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!,
     CRON_SECRET: cronSecret,
+    ...exchange.env(),
   };
-  secrets = [PASSWORD, m.FACEBOOK_APP_SECRET!, m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!, cronSecret];
+  secrets = [PASSWORD, m.FACEBOOK_APP_SECRET!, m.FACEBOOK_WEBHOOK_VERIFY_TOKEN!, cronSecret, senderPassword];
 }, 60_000);
 afterAll(async () => {
   await app?.close();
-  await Promise.all([google?.close(), meta?.close()]);
+  await Promise.all([google?.close(), meta?.close(), exchange?.close()]);
 });
 
 describe("tatu smoke", () => {
-  it("signup, gmail, facebook, instagram, search in parallel: every item passes and the replies really went out", async () => {
+  it("signup, gmail, facebook, instagram, search in parallel: every automated item passes, the replies really went out, and Messenger/Instagram need a person (exit 2)", async () => {
     const res = await tatu(
       ["--json", "--url", app.url, "smoke", "signup", "gmail", "facebook", "instagram", "search"],
       cliEnv,
       secrets,
     );
-    expect(res.exitCode, res.stdout).toBe(0);
+    // Without a terminal nobody can send Messenger's and Instagram's one-time code; all else passes.
+    expect(res.exitCode, res.stdout).toBe(2);
+    expect(
+      res.json.steps
+        .filter((s: { ok: boolean }) => !s.ok)
+        .map((s: { id: string; needsPerson?: boolean }) => [s.id, s.needsPerson]),
+    ).toEqual([
+      ["smoke.facebook", true],
+      ["smoke.instagram", true],
+    ]);
     const byId = Object.fromEntries(res.json.steps.map((s: { id: string }) => [s.id, s]));
     expect(byId["smoke.signup"].details.items.map((i: { name: string; ok: boolean }) => [i.name, i.ok])).toEqual([
       ["signup.create-customer", true],
@@ -135,7 +154,8 @@ describe("tatu smoke", () => {
       expect(
         byId[id].details.items.map((i: { name: string }) => i.name),
         id,
-      ).toEqual(["connected", "healthy", ...providerChecks[id]!, "reply", "manual sync", "round trip"]);
+      ).toEqual(["connected", "healthy", ...providerChecks[id]!, "inbound", "reply", "manual sync", "round trip"]);
+    expect(byId["smoke.gmail"].details.items.find((i: { name: string }) => i.name === "inbound").ok).toBe(true);
     // Each reply came back from its provider: Gmail's SENT copy and Meta's conversation on the sync after the send.
     for (const id of ["smoke.gmail", "smoke.facebook", "smoke.instagram"])
       expect(
@@ -203,12 +223,18 @@ describe("tatu smoke", () => {
 });
 
 describe("tatu meta check", () => {
-  it("automated items pass; manual items fail without a TTY, need --reason with --yes, and pass with it", async () => {
+  it("automated items pass but the inbound code needs a person (exit 2); manual items fail without a TTY and need --reason with --yes", async () => {
     const plain = await tatu(["--json", "--url", app.url, "meta", "check"], cliEnv, secrets);
     expect(plain.exitCode).toBe(1);
     const manual = new Set(metaManualItems().map((i) => i.id));
     const auto = plain.json.steps.filter((s: { id: string }) => !manual.has(s.id));
-    expect(auto.filter((s: { ok: boolean }) => !s.ok)).toEqual([]);
+    // Inbound on Messenger/Instagram needs a test user to send the one-time code: no person here.
+    const personOnly = (steps: { id: string; ok: boolean; needsPerson?: boolean }[]) =>
+      steps.filter((s) => !s.ok).map((s) => [s.id, s.needsPerson]);
+    expect(personOnly(auto)).toEqual([
+      ["meta.inbound-facebook", true],
+      ["meta.inbound-instagram", true],
+    ]);
     expect(auto.map((s: { id: string }) => s.id)).toContain("meta.subscribed-fields");
     expect(plain.json.steps.find((s: { id: string }) => s.id === "meta.app-review")).toMatchObject({ ok: false });
 
@@ -218,7 +244,12 @@ describe("tatu meta check", () => {
       cliEnv,
       secrets,
     );
-    expect(confirmed.exitCode).toBe(0);
+    // --yes confirms what a person checked by hand, never the inbound code nobody sent.
+    expect(confirmed.exitCode).toBe(2);
+    expect(personOnly(confirmed.json.steps)).toEqual([
+      ["meta.inbound-facebook", true],
+      ["meta.inbound-instagram", true],
+    ]);
     expect(confirmed.json.steps.find((s: { id: string }) => s.id === "meta.app-review").summary).toBe(
       "confirmed with --yes by ci-test: approved in Meta dashboard 2026-11-20",
     );
@@ -236,8 +267,24 @@ describe("tatu meta check", () => {
           ]
         : [{ prompt: titleRe(item.title), keys: "n\r" }],
     );
-    const run = await tatuInTerminal(["--url", app.url, "meta", "check"], cliEnv, answers, secrets);
+    // The person at the terminal sends each one-time code from the test user when asked.
+    const sent = new Set<string>();
+    const run = await tatuInTerminal(["--url", app.url, "meta", "check"], cliEnv, answers, secrets, (output) => {
+      for (const [, code, channel] of output.matchAll(/send exactly (TATU-\d{6}) to (Messenger|Instagram)/g)) {
+        if (sent.has(code!)) continue;
+        sent.add(code!);
+        const target = channel === "Messenger" ? "facebook" : "instagram";
+        const id = target === "facebook" ? page.id : page.instagram!.id;
+        void meta.postWebhook(
+          `${app.url}/api/webhooks/${target}`,
+          meta.customerMessage(id, { psid: newPsid(), name: "QA Person", text: code }),
+        );
+      }
+    });
+    expect(sent.size, run.output).toBe(2);
     expect(run.exitCode, run.output).toBe(1);
+    expect(run.output).toMatch(/✔ meta\.inbound-facebook/);
+    expect(run.output).toMatch(/✔ meta\.inbound-instagram/);
     expect(run.output).toMatch(new RegExp(`✔ meta\\.app-review .*confirmed by tty-operator: checked ${appReview}`));
     expect(run.output).toMatch(/✖ meta\.roundtrip-production .*not confirmed by tty-operator/);
   });

@@ -16,6 +16,8 @@ const cronSecret = secret("cron-");
 let twilio: TwilioStandIn, app: TestApp;
 let smoke: { client: HttpClient; email: string; userId: string };
 let cliEnv: Record<string, string>;
+let senderToken: string;
+const customerPhone = "+14155550143";
 
 beforeAll(async () => {
   twilio = await startTwilioStandIn();
@@ -26,11 +28,19 @@ beforeAll(async () => {
     env: { ...twilio.env(), CRON_SECRET: cronSecret },
   });
   smoke = await signedInUser(app, { role: "artist" });
+  // The second test number that texts the studio (a number of another Twilio account).
+  const phone = twilio.addAccount();
+  phone.addNumber(customerPhone);
+  senderToken = phone.authToken;
   cliEnv = {
     CRON_SECRET: cronSecret,
     TATU_SMOKE_EMAIL: smoke.email,
     TATU_SMOKE_PASSWORD: PASSWORD,
     TATU_SMOKE_ROUNDTRIP_SECONDS: "20",
+    TWILIO_API_BASE_URL: twilio.url,
+    TATU_SMOKE_SENDER_TWILIO_ACCOUNT_SID: phone.accountSid,
+    TATU_SMOKE_SENDER_TWILIO_AUTH_TOKEN: phone.authToken,
+    TATU_SMOKE_SENDER_TWILIO_NUMBER: customerPhone,
   };
 }, 60_000);
 afterAll(async () => {
@@ -125,13 +135,29 @@ describe("tatu smoke sms", () => {
       "both texts",
     );
 
-    const res = await tatu(["--json", "--url", app.url, "smoke", "sms"], cliEnv, [PASSWORD, own.authToken, cronSecret]);
+    const res = await tatu(["--json", "--url", app.url, "smoke", "sms"], cliEnv, [
+      PASSWORD,
+      own.authToken,
+      cronSecret,
+      senderToken,
+    ]);
     expect(res.exitCode, res.stdout).toBe(0);
     const names = res.json.steps[0].details.items.map((i: { name: string }) => i.name);
     for (const prefix of [`server number ${twilio.env().TWILIO_PHONE_NUMBER}`, `own Twilio account ${ownNumber}`])
-      for (const check of ["connected", "healthy", "number", "messages", "reply", "manual sync", "round trip"])
+      for (const check of [
+        "connected",
+        "healthy",
+        "number",
+        "messages",
+        "inbound",
+        "reply",
+        "manual sync",
+        "round trip",
+      ])
         expect(names).toContain(`${prefix}: ${check}`);
-    const bodies = twilio.sent().filter((s) => s.body.includes("Tatu launch smoke test"));
+    const bodies = twilio.sent().filter((s) => s.body.includes("Tatu launch smoke test") && s.from !== customerPhone);
     expect(bodies.map((s) => s.accountSid).sort()).toEqual([twilio.accountSid, own.accountSid].sort());
+    // Each number got a fresh text from the second number, and answered it there.
+    expect(bodies.map((s) => s.to)).toEqual([customerPhone, customerPhone]);
   });
 });

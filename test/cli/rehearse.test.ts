@@ -65,9 +65,13 @@ it("rehearses the whole launch: GO, every automated item run, rollback path take
     expect(yahoo).toMatchObject({
       outcome: "passed",
       summary: expect.stringMatching(
-        /yahoo: connected, healthy, imap login, imap status INBOX, reply, manual sync, round trip ok/,
+        /yahoo: connected, healthy, imap login, imap status INBOX, inbound, reply, manual sync, round trip ok/,
       ),
     });
+  // Every channel smoke's inbound check ran and passed: the rehearsal's customer mailed, texted
+  // and sent the one-time codes nobody was there to send.
+  for (const id of ["t2h.gmail", "t2h.outlook", "t2h.hotmail", "t0.sms", "t0.facebook", "t0.instagram", "t0.twitter"])
+    expect(byId.get(id), id).toMatchObject({ outcome: "passed", summary: expect.stringMatching(/\binbound\b/) });
   // The one thing a rehearsal cannot have is SMTP (mail goes to the dev outbox): the env check
   // fails for exactly that, and Go/No-Go #1 goes through on the Release Commander's logged override.
   const env = byId.get("t24.env-vars");

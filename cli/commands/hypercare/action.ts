@@ -149,7 +149,8 @@ export const hypercare: CommandBody = async (run) => {
     if (slot?.smoke) {
       const results = await runInParallel(
         smokes.map((n) => smokeSteps[n]!),
-        ctx,
+        // Rounds repeat unattended: no one is asked to send a one-time code every 15 minutes.
+        { ...ctx, unattended: true },
       );
       steps.push(...results);
       if (results.some((s) => !s.ok)) return finish({ rollbackRecommended: false, smokeFailed: true });

@@ -6,6 +6,6 @@ export default defineMeta({
   label: "Gmail",
   kind: "channel",
   requiredEnv: ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
-  smokeNames: [{ name: "gmail", title: "Gmail" }],
+  smokeNames: [{ name: "gmail", title: "Gmail", inbound: "email" }],
   ui: { mark: "G", shortName: "Gmail" },
 });

@@ -38,7 +38,7 @@ export default defineMeta({
   order: 30,
   label: "Yahoo",
   kind: "channel",
-  smokeNames: [{ name: "yahoo", title: "Yahoo (app password)" }],
+  smokeNames: [{ name: "yahoo", title: "Yahoo (app password)", inbound: "email" }],
   ui: {
     mark: "Y!",
     shortName: "Yahoo",

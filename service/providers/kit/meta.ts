@@ -62,6 +62,9 @@ export interface SmokeName {
   match?: string;
   /** Prefer accounts that do not match (falls back to any). */
   avoid?: string;
+  /** How the smoke gets a fresh message in: a mail from a second test mailbox, a text from a
+   *  second test number, or (where an account cannot message itself) a code a person sends. */
+  inbound: "email" | "sms" | "person";
 }
 
 export interface ProviderMeta {

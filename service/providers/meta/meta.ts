@@ -11,7 +11,7 @@ export default [
     kind: "channel",
     requiredEnv,
     webhookSources: ["facebook"],
-    smokeNames: [{ name: "facebook", title: "Facebook Messenger" }],
+    smokeNames: [{ name: "facebook", title: "Facebook Messenger", inbound: "person" }],
     ui: { mark: "f", shortName: "Messenger" },
   }),
   defineMeta({
@@ -21,7 +21,7 @@ export default [
     kind: "channel",
     requiredEnv,
     webhookSources: ["instagram"],
-    smokeNames: [{ name: "instagram", title: "Instagram" }],
+    smokeNames: [{ name: "instagram", title: "Instagram", inbound: "person" }],
     ui: { mark: "IG", shortName: "Instagram" },
   }),
 ] as const;

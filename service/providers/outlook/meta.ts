@@ -8,8 +8,8 @@ export default defineMeta({
   kind: "channel",
   requiredEnv: ["OUTLOOK_CLIENT_ID", "OUTLOOK_CLIENT_SECRET"],
   smokeNames: [
-    { name: "outlook", title: "Outlook", avoid: "hotmail|msn|live" },
-    { name: "hotmail", title: "Hotmail/MSN alias", match: "hotmail|msn|live" },
+    { name: "outlook", title: "Outlook", avoid: "hotmail|msn|live", inbound: "email" },
+    { name: "hotmail", title: "Hotmail/MSN alias", match: "hotmail|msn|live", inbound: "email" },
   ],
   ui: { mark: "O", shortName: "Outlook" },
 });

@@ -12,6 +12,7 @@ export default defineMeta({
       name: "sms",
       title: "Twilio SMS (the assigned server number and/or the studio's own Twilio account)",
       every: true,
+      inbound: "sms",
     },
   ],
   ui: { custom: "sms", mark: "SMS", shortName: "SMS" },

@@ -6,6 +6,6 @@ export default defineMeta({
   label: "X",
   kind: "channel",
   requiredEnv: ["TWITTER_API_KEY", "TWITTER_API_SECRET"],
-  smokeNames: [{ name: "twitter", title: "X/Twitter DMs" }],
+  smokeNames: [{ name: "twitter", title: "X/Twitter DMs", inbound: "person" }],
   ui: { mark: "X", shortName: "X" },
 });

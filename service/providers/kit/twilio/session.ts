@@ -57,16 +57,19 @@ class RebasingRequestClient extends twilio.RequestClient {
 /** Retry-After of the response that made the SDK throw (read by classifyTwilioError). */
 export const retryAfterOf = new WeakMap<object, string>();
 
+/** The SDK client for one account, its requests sent to `base` (the real API or a stand-in). */
+export function rebasedTwilioClient(base: string, creds: ServerCredentials): twilio.Twilio {
+  return twilio(creds.accountSid, creds.authToken, { httpClient: new RebasingRequestClient(base) });
+}
+
 export class TwilioSession {
   readonly client: twilio.Twilio;
   readonly creds: ServerCredentials;
-  private readonly http: RebasingRequestClient;
 
   /** `creds`: a studio's own Twilio account; the server's (TWILIO_*) when absent. */
   constructor(env: ProviderEnv, creds?: ServerCredentials) {
     this.creds = creds ?? serverCredentials(env);
-    this.http = new RebasingRequestClient(apiBase(env));
-    this.client = twilio(this.creds.accountSid, this.creds.authToken, { httpClient: this.http });
+    this.client = rebasedTwilioClient(apiBase(env), this.creds);
   }
 
   /** Runs one SDK call; a failure keeps the Retry-After its response carried. */
