@@ -38,7 +38,11 @@ export function commandAction(name: string, load: () => Promise<CommandBody>) {
   };
 }
 
-/** Commander exits 1 on a usage error; the documented code is 2 (help/version stay 0). */
+/** Commander exits 1 on a usage error; the documented code is 2 (help/version stay 0). With
+ *  --json, CI still gets its one JSON document on stdout (commander's text stays on stderr). */
 export function usageExit(err: CommanderError): never {
-  process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  if (err.exitCode === 0) process.exit(EXIT.ok);
+  if (process.argv.includes("--json"))
+    printError(detectMode({ json: true }), "tatu", EXIT.usage, err.message.replace(/^error: /, ""));
+  process.exit(EXIT.usage);
 }

@@ -48,6 +48,14 @@ describe("tatu CLI", () => {
       expect.stringContaining("unknown command 'chek'\n(Did you mean check?)"),
     ]);
     expect([bogus.exitCode, bogus.stderr]).toEqual([2, expect.stringContaining("unknown option '--bogus'")]);
+    // CI parses stdout: with --json a usage error is still one JSON document there.
+    const json = await run("--json", "lunch");
+    expect(json.exitCode).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: expect.stringContaining("unknown command 'lunch'"),
+    });
     expect([gmial.exitCode, gmial.stderr]).toEqual([
       2,
       expect.stringContaining("unknown smoke 'gmial' (Did you mean gmail?)"),

@@ -7,7 +7,7 @@ export const smokeCommand: CommandSpec = {
   name: "smoke",
   summary: "signup and per-provider smoke tests against --url (all: in parallel)",
   description:
-    "smoke tests against --url: `signup` runs the signup checklist with a fresh address, reading the verification mail from the dev outbox or, with TATU_SMOKE_SIGNUP_EMAIL + TATU_SMOKE_IMAP_URL, a test mailbox; provider smokes sign in as TATU_SMOKE_EMAIL / TATU_SMOKE_PASSWORD (a dedicated test account), check its connected account is healthy, run a manual sync and send a reply on its newest conversation",
+    "smoke tests against --url: `signup` runs the signup checklist with a fresh address, reading the verification mail from the dev outbox or, with TATU_SMOKE_SIGNUP_EMAIL + TATU_SMOKE_IMAP_URL, a test mailbox; provider smokes sign in as TATU_SMOKE_EMAIL / TATU_SMOKE_PASSWORD (a dedicated test account), check its connected account is healthy, see a fresh message arrive (a mail from TATU_SMOKE_SENDER_SMTP_URL, a text from TATU_SMOKE_SENDER_TWILIO_NUMBER, or a one-time code a person sends on Messenger, Instagram and X: without a terminal that needs a person, exit 2), reply to it, run a manual sync and see the reply come back",
   arguments: [{ name: "<names...>", description: `${smokeNames.join(" | ")} | all (several allowed)` }],
   options: [envFileOption("read TATU_SMOKE_* from this dotenv file")],
   examples: [
