@@ -3,7 +3,8 @@
 // verification/reset tokens, connected accounts (grants revoked at the provider, tokens
 // deleted) with their conversations, messages, attachments and sync runs, contacts, calendar
 // connections and busy blocks, OAuth states, the artist profile with its portfolio and
-// services, Twilio number assignments, upload usage. Kept for the other party: booking
+// services, Twilio number assignments, upload usage, and the stored files of their attachments
+// and portfolio (local disk or S3). Kept for the other party: booking
 // requests, projects, past appointments and payments (the artist's books, the customer's
 // receipts); they name the person by id only, which now resolves to nobody. An account with
 // upcoming appointments is refused (409) until they are cancelled, so nobody is left waiting
@@ -35,6 +36,7 @@ export async function deleteAccount(ctx: AppContext, opts: { userId: string; ip:
     );
 
   const accounts = await ctx.db.connectedAccount.findMany({ where: { userId: user.id } });
+  const files = await filesOnlyTheyOwn(ctx, user.id);
   for (const row of accounts) await revokeGrant(ctx, row);
   await revokeSessions(ctx, { userId: user.id });
   const where = { userId: user.id };
@@ -49,5 +51,27 @@ export async function deleteAccount(ctx: AppContext, opts: { userId: string; ip:
     ctx.db.connectedAccount.deleteMany({ where }),
     ctx.db.user.delete({ where: { id: user.id } }),
   ]);
-  ctx.log.info({ userId: user.id, accounts: accounts.length }, "account deleted by its owner");
+  // After the commit: a file whose row is gone is unreachable either way; one that fails to
+  // delete is logged as an orphan rather than undoing the deletion the person asked for.
+  const removed = await Promise.allSettled(files.map((key) => ctx.storage.delete(key)));
+  const orphans = files.filter((_, i) => removed[i]!.status === "rejected");
+  if (orphans.length)
+    ctx.log.warn({ userId: user.id, orphans }, "account deleted; some stored files could not be removed");
+  ctx.log.info({ userId: user.id, accounts: accounts.length, files: files.length }, "account deleted by its owner");
+}
+
+/** Stored files of their inbox attachments and portfolio; never one a booking request still
+ *  shows the other party (reference images stay with the request, like the request itself). */
+async function filesOnlyTheyOwn(ctx: AppContext, userId: string): Promise<string[]> {
+  const [attachments, portfolio] = await Promise.all([
+    ctx.db.attachment.findMany({ where: { userId }, select: { storageKey: true } }),
+    ctx.db.portfolioImage.findMany({ where: { artistId: userId }, select: { storageKey: true } }),
+  ]);
+  const keys = [...new Set([...attachments, ...portfolio].map((r) => r.storageKey))];
+  const kept = await ctx.db.bookingReference.findMany({
+    where: { storageKey: { in: keys } },
+    select: { storageKey: true },
+  });
+  const keep = new Set(kept.map((r) => r.storageKey));
+  return keys.filter((k) => !keep.has(k));
 }

@@ -55,6 +55,45 @@ const counts = async (userId: string) => {
   };
 };
 
+/** A stored file and whether it is still there. */
+const stored = async (key: string) => (await app.ctx.storage.get(key)) !== undefined;
+const file = async (key: string) => {
+  await app.ctx.storage.put(key, Buffer.from(`bytes of ${key}`), "image/png");
+  return key;
+};
+
+/** An inbox attachment (as a sync leaves it: row + stored bytes) on a conversation of the user. */
+async function attachmentOf(userId: string, accountId: string, key: string) {
+  const db = app.ctx.db;
+  const conv = await db.conversation.findFirstOrThrow({ where: { accountId } });
+  const message = await db.message.create({
+    data: {
+      userId,
+      accountId,
+      conversationId: conv.id,
+      externalId: `m-${key}`,
+      direction: "inbound",
+      fromHandle: "customer@example.test",
+      to: [],
+      cc: [],
+      text: "see attached",
+      sentAt: new Date(),
+      status: "received",
+    },
+  });
+  await db.attachment.create({
+    data: {
+      userId,
+      messageId: message.id,
+      filename: "ref.png",
+      contentType: "image/png",
+      size: 10,
+      sha256: "0".repeat(64),
+      storageKey: await file(key),
+    },
+  });
+}
+
 describe("DELETE /api/auth/me", () => {
   it("needs the caller's password: none → 400, wrong → 403; no route deletes another user; nothing is deleted", async () => {
     const a = await signedInUser(app);
@@ -107,5 +146,56 @@ describe("DELETE /api/auth/me", () => {
     const c = await signedInUser(app);
     expect((await c.client.request("DELETE", "/api/auth/me", { json: { password: PASSWORD } })).status).toBe(200);
     expect(await counts(b.userId)).toEqual(bBefore);
+  });
+
+  it("removes the stored files only they own (inbox attachments, portfolio) and keeps a reference image a booking request still shows the artist", async () => {
+    const artist = await signedInUser(app, { role: "artist" });
+    const customer = await signedInUser(app, { role: "customer" });
+    const db = app.ctx.db;
+    // The artist: a portfolio image and an inbox attachment.
+    await db.artistProfile.create({
+      data: { userId: artist.userId, displayName: "Deleting Ink", timeZone: "Europe/Berlin", workingHours: {} },
+    });
+    const portfolioKey = await file(`portfolio/${artist.userId}/p1`);
+    await db.portfolioImage.create({
+      data: { artistId: artist.userId, storageKey: portfolioKey, contentType: "image/png", size: 10 },
+    });
+    const { accountId } = await inboxOf(artist.userId);
+    await attachmentOf(artist.userId, accountId, `${artist.userId}/aa/attachment-1`);
+    // The customer: an inbox attachment, and a reference image on a request to another artist,
+    // which is the same stored file (what they attached in a message and sent with the request).
+    const other = await signedInUser(app, { role: "artist" });
+    const custInbox = await inboxOf(customer.userId);
+    const sharedKey = `${customer.userId}/uploads/ref-1`;
+    await attachmentOf(customer.userId, custInbox.accountId, sharedKey);
+    const ownKey = `${customer.userId}/bb/attachment-2`;
+    await attachmentOf(customer.userId, custInbox.accountId, ownKey);
+    await db.bookingRequest.create({
+      data: {
+        artistId: other.userId,
+        customerId: customer.userId,
+        idea: "rose",
+        placement: "wrist",
+        size: "small",
+        references: {
+          create: {
+            filename: "ref.png",
+            contentType: "image/png",
+            size: 10,
+            sha256: "0".repeat(64),
+            storageKey: sharedKey,
+          },
+        },
+      },
+    });
+
+    for (const u of [artist, customer])
+      expect((await u.client.request("DELETE", "/api/auth/me", { json: { password: PASSWORD } })).status).toBe(200);
+    expect(await stored(portfolioKey)).toBe(false);
+    expect(await stored(`${artist.userId}/aa/attachment-1`)).toBe(false);
+    expect(await stored(ownKey)).toBe(false);
+    // The request (and its reference image) stays with the other artist, readable.
+    expect(await stored(sharedKey)).toBe(true);
+    expect(await db.bookingReference.count({ where: { storageKey: sharedKey } })).toBe(1);
   });
 });
