@@ -15,6 +15,7 @@ import { calendarConnectRoutes } from "../integrations/calendar-connect.ts";
 import { availabilityRoutes, bookingRoutes } from "../booking/routes.ts";
 import { calendarRoutes } from "../calendars/routes.ts";
 import { artistProfileRoutes, artistRoutes } from "../artists/index.ts";
+import { homeRoutes } from "../home/routes.ts";
 import { cronRoutes } from "../jobs/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { webRoutes } from "../web/static.ts";
@@ -56,6 +57,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/artists", availabilityRoutes(ctx)); // GET /api/artists/:id/availability
   api.use("/artists", artistRoutes(ctx)); // public search + profiles
   api.use("/me/artist-profile", artistProfileRoutes(ctx));
+  api.use("/me/home", homeRoutes(ctx));
   if (devOutboxEnabled(ctx)) api.use("/dev", devRoutes(ctx)); // DEV_OUTBOX=true, never in production
   api.use(notFoundHandler);
 

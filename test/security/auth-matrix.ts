@@ -337,6 +337,13 @@ export const authMatrix: Record<string, Access> = {
     probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/cancel`, json: { reason: "B cancels" } }),
   },
 
+  // ---- the start page ----
+  "GET /api/me/home": {
+    kind: "self",
+    reason: "the caller's own appointments, requests, unread counts and setup",
+    probe: () => ({ path: "/api/me/home" }),
+  },
+
   // ---- the artist's own profile ----
   "GET /api/me/artist-profile": {
     kind: "self",

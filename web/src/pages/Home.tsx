@@ -1,8 +1,11 @@
-// Landing: who is signed in, and where to go next.
+// Landing: who is signed in, what is waiting for them (GET /api/me/home), and where to go next.
+import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
+import { api } from "../api.ts";
 import { LogoutButton } from "../logout.tsx";
 import { useMe } from "../session.ts";
 import { ErrorBox, Loading, PageTitle } from "../ui.tsx";
+import { ArtistToday, CustomerToday, type HomeData } from "./HomeToday.tsx";
 
 export function Home() {
   const me = useMe();
@@ -20,6 +23,7 @@ export function Home() {
           <p data-testid="signed-in">
             Signed in as {user.name} ({user.email}, {user.role})
           </p>
+          <Today />
           <ul className="links">
             {user.role === "artist" ? (
               <>
@@ -77,4 +81,13 @@ export function Home() {
       )}
     </>
   );
+}
+
+/** The start page's own data: appointments, requests, unread counts, setup. */
+function Today() {
+  const home = useQuery({ queryKey: ["home"], queryFn: () => api<HomeData>("/api/me/home") });
+  if (home.isLoading) return <Loading />;
+  if (home.isError) return <ErrorBox error={home.error} retry={() => home.refetch()} />;
+  const data = home.data!;
+  return data.role === "artist" ? <ArtistToday data={data} /> : <CustomerToday data={data} />;
 }
