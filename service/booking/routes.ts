@@ -1,5 +1,6 @@
 // /api/bookings — booking requests, offers, appointments; and the public availability of an
 // artist at /api/artists/:id/availability. Everything is scoped to the two parties.
+import { withParties } from "./parties.ts";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
@@ -88,7 +89,7 @@ export function bookingRoutes(ctx: AppContext): Router {
         project: { select: { id: true, depositCents: true, currency: true, depositStatus: true } },
       },
     });
-    res.json({ items });
+    res.json({ items: await withParties(ctx, req.user!.id, items) });
   });
 
   r.get("/requests/:id", async (req, res) => {
@@ -100,7 +101,7 @@ export function bookingRoutes(ctx: AppContext): Router {
       },
     });
     if (!found) throw notFound("Booking request not found.");
-    res.json(found);
+    res.json((await withParties(ctx, req.user!.id, [found]))[0]);
   });
 
   r.get("/requests/:id/references/:refId", async (req, res) => {
@@ -155,7 +156,7 @@ export function bookingRoutes(ctx: AppContext): Router {
       orderBy: { start: "asc" },
       take: 500,
     });
-    res.json({ items });
+    res.json({ items: await withParties(ctx, req.user!.id, items) });
   });
   r.post("/appointments", requireJsonBody, async (req, res) => {
     assertArtist(req.user!);
@@ -167,7 +168,7 @@ export function bookingRoutes(ctx: AppContext): Router {
       include: { project: true },
     });
     if (!a) throw notFound("Appointment not found.");
-    res.json(a);
+    res.json((await withParties(ctx, req.user!.id, [a]))[0]);
   });
   r.post("/appointments/:id/reschedule", requireJsonBody, async (req, res) => {
     const answer = await reschedule(ctx, req.user!.id, id(req.params.id), parse(rescheduleBody, req.body).start);

@@ -92,6 +92,10 @@ it("request → offer → accept → confirmed, and on the artist's calendar", a
   await expect.poll(() => card.count(), POLL).toBe(1);
   expect(await card.innerText()).toMatch(/inner wrist[\s\S]*5 cm/);
   expect(await card.getByRole("img", { name: "swallow.png" }).count()).toBe(1);
+  // Who sent it, and how to reach them: the artist knows who they are talking to.
+  expect(await card.getByTestId("request-customer").innerText()).toMatch(
+    new RegExp(`From Test User · ${customer.email.replace(/[.+]/g, "\\$&")} · first request to you`),
+  );
   await card.getByRole("button", { name: "Offer times" }).click();
   const slots = card.getByRole("checkbox");
   await expect.poll(() => slots.count(), POLL).toBeGreaterThan(1);

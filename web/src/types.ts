@@ -208,6 +208,18 @@ export interface BookingRequest {
   createdAt: string;
   references: { id: string; filename: string; contentType: string; size: number }[];
   project: { id: string; depositCents: number; currency: string; depositStatus: string } | null;
+  /** The artist's view: who sent it. */
+  customer?: CustomerCard;
+  /** The customer's view: whom it went to. */
+  artist?: { id: string; name: string };
+}
+/** A customer as their artist sees them (GET /api/bookings/* as the artist). */
+export interface CustomerCard {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  history: { requests: number; sessions: number };
 }
 export interface Appointment {
   id: string;
@@ -221,6 +233,8 @@ export interface Appointment {
   calendarState: string | null;
   /** A customer's new time waiting for the artist's approval (inside the cancellation-notice window). */
   requestedStart: string | null;
+  customer?: CustomerCard;
+  artist?: { id: string; name: string };
 }
 /** What POST /api/bookings/appointments/:id/reschedule answers (202 with approval "pending" when the artist must agree). */
 export interface RescheduleAnswer {

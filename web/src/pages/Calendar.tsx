@@ -6,7 +6,7 @@ import { Link } from "react-router-dom";
 import { api, ApiError, messageOf } from "../api.ts";
 import { apiFields, type FieldErrors } from "../forms.ts";
 import { RequireUser } from "../guard.tsx";
-import type { Appointment, BookingRequest, OwnProfile, Service, User, Weekday } from "../types.ts";
+import type { Appointment, BookingRequest, CustomerCard, OwnProfile, Service, User, Weekday } from "../types.ts";
 import { Empty, ErrorBox, Field, fmtDateTime, fmtTime, Loading, money, PageTitle } from "../ui.tsx";
 
 export default function CalendarPage() {
@@ -260,6 +260,32 @@ function Requests({ user }: { user: User }) {
   );
 }
 
+/** Who sent it: name, how to reach them, and what they did with this artist before. */
+function CustomerLine({ c }: { c: CustomerCard }) {
+  const earlier = c.history.requests - 1;
+  return (
+    <p className="small" data-testid="request-customer">
+      From <strong>{c.name}</strong>
+      {c.email ? (
+        <>
+          {" "}
+          · <a href={`mailto:${c.email}`}>{c.email}</a>
+        </>
+      ) : null}
+      {c.phone ? (
+        <>
+          {" "}
+          · <a href={`tel:${c.phone}`}>{c.phone}</a>
+        </>
+      ) : null}{" "}
+      ·{" "}
+      {earlier > 0 || c.history.sessions > 0
+        ? `${earlier} earlier request${earlier === 1 ? "" : "s"}, ${c.history.sessions} session${c.history.sessions === 1 ? "" : "s"} with you`
+        : "first request to you"}
+    </p>
+  );
+}
+
 function RequestCard({ r, userId, services }: { r: BookingRequest; userId: string; services: Service[] }) {
   const qc = useQueryClient();
   const [serviceId, setServiceId] = useState(r.serviceId ?? services[0]?.id ?? "");
@@ -312,6 +338,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
     setPicked((p) => (p.includes(s) ? p.filter((x) => x !== s) : p.length >= 10 ? p : [...p, s]));
   return (
     <li className="card" data-testid="booking-request" data-status={r.status}>
+      {r.customer ? <CustomerLine c={r.customer} /> : null}
       <p>
         <strong>{r.idea}</strong>
       </p>

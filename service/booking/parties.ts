@@ -1,0 +1,87 @@
+// Who is who in the artist's lists: each request and appointment names the customer (name,
+// email, optional phone) and their history with this artist — earlier requests and sessions —
+// so an artist knows who they are talking to. A customer's lists name the artist. Only the two
+// parties of a request or appointment ever see these (the callers filter by them first).
+import type { AppContext } from "../context.ts";
+
+export interface CustomerCard {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  /** With this artist: every request they sent, and sessions that happened (completed). */
+  history: { requests: number; sessions: number };
+}
+
+/** Customer cards by id, for the artist's view of their own requests and appointments. */
+export async function customerCards(
+  ctx: AppContext,
+  artistId: string,
+  customerIds: string[],
+): Promise<Map<string, CustomerCard>> {
+  const ids = [...new Set(customerIds)];
+  if (!ids.length) return new Map();
+  const [users, requests, sessions] = await Promise.all([
+    ctx.db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true, phone: true } }),
+    ctx.db.bookingRequest.groupBy({
+      by: ["customerId"],
+      where: { artistId, customerId: { in: ids } },
+      _count: { _all: true },
+    }),
+    ctx.db.appointment.groupBy({
+      by: ["customerId"],
+      where: { artistId, customerId: { in: ids }, status: "completed" },
+      _count: { _all: true },
+    }),
+  ]);
+  const count = (rows: { customerId: string; _count: { _all: number } }[], id: string) =>
+    rows.find((r) => r.customerId === id)?._count._all ?? 0;
+  return new Map(
+    ids.map((id) => {
+      const u = users.find((x) => x.id === id);
+      return [
+        id,
+        {
+          id,
+          // A customer who deleted their account: the booking stays, the person is gone.
+          name: u?.name ?? "Deleted account",
+          email: u?.email ?? null,
+          phone: u?.phone ?? null,
+          history: { requests: count(requests, id), sessions: count(sessions, id) },
+        },
+      ];
+    }),
+  );
+}
+
+/** The artist's public name by id, for the customer's view. */
+export async function artistNames(ctx: AppContext, artistIds: string[]): Promise<Map<string, string>> {
+  const profiles = await ctx.db.artistProfile.findMany({
+    where: { userId: { in: [...new Set(artistIds)] } },
+    select: { userId: true, displayName: true },
+  });
+  return new Map(profiles.map((p) => [p.userId, p.displayName]));
+}
+
+/** Each row with the other party: the customer's card for the artist, the artist's name for the customer. */
+export async function withParties<T extends { artistId: string; customerId: string }>(
+  ctx: AppContext,
+  viewerId: string,
+  rows: T[],
+): Promise<(T & { customer?: CustomerCard; artist?: { id: string; name: string } })[]> {
+  const asArtist = rows.filter((r) => r.artistId === viewerId);
+  const cards = await customerCards(
+    ctx,
+    viewerId,
+    asArtist.map((r) => r.customerId),
+  );
+  const names = await artistNames(
+    ctx,
+    rows.filter((r) => r.customerId === viewerId).map((r) => r.artistId),
+  );
+  return rows.map((r) =>
+    r.artistId === viewerId
+      ? { ...r, customer: cards.get(r.customerId) }
+      : { ...r, artist: { id: r.artistId, name: names.get(r.artistId) ?? "Deleted account" } },
+  );
+}
