@@ -143,8 +143,11 @@ export const processWebhooksJob = defineJob(
   },
 );
 
-/** sync-messages: events still unprocessed a while after they arrived. Read-only (the cron dry
- *  run calls it); the rejection counters are pruned by the cron itself (jobs/crons.ts). */
+/** sync-messages: events still unprocessed a while after they arrived, queued as batches like
+ *  fresh ones (after a Redis restart lost the queue, 500 events are 5 jobs, not 500). Read-only
+ *  (the cron dry run calls it); the rejection counters are pruned by the cron itself
+ *  (jobs/crons.ts). A batch still waiting from the previous sweep has the same job id and is
+ *  not queued twice; overlapping batches are harmless (processing is idempotent). */
 export async function webhookSweep(ctx: AppContext): Promise<JobSpec[]> {
   const stale = await ctx.db.webhookEvent.findMany({
     where: {
@@ -156,5 +159,7 @@ export async function webhookSweep(ctx: AppContext): Promise<JobSpec[]> {
     orderBy: { receivedAt: "asc" },
     take: 500,
   });
-  return stale.map((e) => processJob(e.id, e.source));
+  const bySource = new Map<string, string[]>();
+  for (const e of stale) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e.id]);
+  return [...bySource].flatMap(([source, ids]) => processJobs(source, ids));
 }
