@@ -2,7 +2,9 @@
 // accounts it belongs to, its messages ingested as one page per account, and what has to go
 // one event at a time (statuses, reminder callbacks, Stripe events).
 import type { AppContext } from "../context.ts";
+import { Prisma } from "../db/client.ts";
 import type { ConnectedAccount } from "../db/generated/client.ts";
+import { queryOn } from "../db/sql.ts";
 import { ingestMessages } from "../inbox/ingest.ts";
 import { applyStatus } from "../inbox/status.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
@@ -31,7 +33,9 @@ export interface Routed {
 export type AccountIndex = Map<string, ConnectedAccount[]>;
 const keyOf = (channel: string, externalId: string) => `${channel}\u0000${externalId}`;
 
-/** The accounts every event of the batch may belong to, in one query (oldest first). */
+/** The accounts every event of the batch may belong to, in one query (oldest first). Plain SQL
+ *  on the pg pool: this runs once per batch on the hot path, where Prisma's own per-query cost
+ *  was a large share of a small batch. */
 export async function accountsOf(ctx: AppContext, events: ClaimedEvent[]): Promise<AccountIndex> {
   const pairs = new Map<string, { provider: string; externalId: string }>();
   for (const { item } of events)
@@ -42,10 +46,13 @@ export async function accountsOf(ctx: AppContext, events: ClaimedEvent[]): Promi
       });
   const index: AccountIndex = new Map();
   if (!pairs.size) return index;
-  const rows = await ctx.db.connectedAccount.findMany({
-    where: { status: { not: "disabled" }, OR: [...pairs.values()] },
-    orderBy: { createdAt: "asc" },
-  });
+  const wanted = [...pairs.values()];
+  const rows = await queryOn(ctx.pg)<ConnectedAccount>(Prisma.sql`
+    SELECT a.* FROM "ConnectedAccount" a
+    JOIN unnest(${wanted.map((p) => p.provider)}::text[], ${wanted.map((p) => p.externalId)}::text[]) AS w(provider, ext)
+      ON a.provider = w.provider AND a."externalId" = w.ext
+    WHERE a.status <> 'disabled'
+    ORDER BY a."createdAt" ASC, a.id ASC`);
   for (const a of rows) {
     const k = keyOf(a.provider, a.externalId);
     const list = index.get(k);
