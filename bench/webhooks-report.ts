@@ -374,11 +374,27 @@ function targetLine(report: Report): string {
     .join("; ");
 }
 
+/** A hand-written section (e.g. a before/after comparison across commits) between these
+ *  markers survives the rewrite of RESULTS-webhooks.md: a run cannot measure another commit. */
+const KEEP_START = "<!-- kept: written by hand, carried over by bench/webhooks.ts -->";
+const KEEP_END = "<!-- end kept -->";
+
+function keptSection(file: string): string {
+  const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  const a = current.indexOf(KEEP_START),
+    b = current.indexOf(KEEP_END);
+  return a !== -1 && b > a ? `${current.slice(a, b + KEEP_END.length)}\n\n` : "";
+}
+
 export function writeResults(benchDir: string, report: Report): void {
-  fs.writeFileSync(path.join(benchDir, "RESULTS-webhooks.md"), markdown(report));
+  const results = path.join(benchDir, "RESULTS-webhooks.md");
+  const md = markdown(report);
+  const cut = md.indexOf("\n## ");
+  const kept = keptSection(results);
+  fs.writeFileSync(results, kept && cut !== -1 ? `${md.slice(0, cut + 1)}\n${kept}${md.slice(cut + 1)}` : md);
   const file = path.join(benchDir, "RESULTS.md");
   const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Tatu benchmark results\n";
-  const line = `- ${report.problems.length ? "**BROKEN run** — " : ""}Signed webhooks under load (${report.started.toISOString().slice(0, 10)}): ack throughput vs bare Express ${targetLine(report)} (target ≥ ${TARGET_RATIO}×), counts ${report.problems.length ? "see problems" : "exact"} — details in [RESULTS-webhooks.md](RESULTS-webhooks.md) ${LINK_MARK}`;
+  const line = `- ${report.problems.length ? "**BROKEN run** — " : ""}Signed webhooks under load (${report.started.toISOString().slice(0, 10)}): ack throughput vs bare Express ${targetLine(report)} (target ≥ ${TARGET_RATIO}×); end-to-end vs ack throughput / delivery p99 at ${report.settings.pacedRate}/s: ${flowLine(report)} (target ≥ ${FLOW_TARGET}× / ≤ ${DELIVERY_TARGET_MS} ms), counts ${report.problems.length ? "see problems" : "exact"} — details in [RESULTS-webhooks.md](RESULTS-webhooks.md) ${LINK_MARK}`;
   const lines = current.split("\n");
   const at = lines.findIndex((l) => l.includes(LINK_MARK));
   if (at !== -1) lines[at] = line;
