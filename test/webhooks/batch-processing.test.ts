@@ -137,3 +137,17 @@ it("a poison event fails alone and is retried alone; the rest of its batch commi
   expect(await messages("poison-batch")).toHaveLength(20);
   expect((await rows(ids.filter((id) => id !== poisonId))).every((r) => r.attempts === 1)).toBe(true);
 });
+
+it("a message carrying a NUL character is stored (as U+FFFD) without failing the webhooks stored with it", async () => {
+  const [withNul, ...others] = items(3, "nul");
+  const odd = { ...withNul!, message: { ...withNul!.message!, text: "nul \u0000 inside" } };
+  // Concurrent acknowledgements share one INSERT: the odd one must not fail its companions.
+  const ids = (await Promise.all([odd, ...others].map((i) => stored([i])))).flat();
+  expect(ids).toHaveLength(3);
+  const { failed } = await processWebhookBatch(app.ctx, ids);
+  expect(failed.size).toBe(0);
+  const texts = (
+    await app.ctx.db.message.findMany({ where: { accountId, text: { startsWith: "nul " } }, select: { text: true } })
+  ).map((m) => m.text);
+  expect(texts.sort()).toEqual(["nul 1", "nul 2", "nul \ufffd inside"]);
+});
