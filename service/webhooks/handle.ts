@@ -6,7 +6,7 @@ import { Prisma } from "../db/client.ts";
 import type { ConnectedAccount } from "../db/generated/client.ts";
 import { queryOn } from "../db/sql.ts";
 import { ingestMessages } from "../inbox/ingest.ts";
-import { applyStatus } from "../inbox/status.ts";
+import { applyMessageStatuses, applyStatus } from "../inbox/status.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import type { InboundAttachment, InboundMessage } from "../providers/kit/channel.ts";
 import { ProviderError } from "../providers/kit/errors.ts";
@@ -129,8 +129,63 @@ export async function ingestGrouped(ctx: AppContext, routed: Routed[]): Promise<
   return failures;
 }
 
-/** What does not ingest as a page: Stripe events, reminder delivery callbacks, statuses. */
-export async function handleAlone(ctx: AppContext, r: Routed): Promise<"processed" | "ignored" | "retry"> {
+type Outcome = "processed" | "ignored" | "retry";
+type MessageStatus = Extract<NonNullable<WebhookItem["status"]>, { kind: "message" }>;
+
+/** What does not ingest as a page, after the messages: Stripe events and reminder delivery
+ *  callbacks one by one, per-message statuses of the whole batch in one statement, watermarks
+ *  one by one. Answers each event's outcome, or the error that failed it (others unaffected). */
+export async function handleRest(
+  ctx: AppContext,
+  routed: Routed[],
+): Promise<{ outcomes: Map<string, Outcome>; failures: Map<string, unknown> }> {
+  const outcomes = new Map<string, Outcome>();
+  const failures = new Map<string, unknown>();
+  const statuses: { r: Routed; update: MessageStatus }[] = [];
+  for (const r of routed) {
+    try {
+      const first = await handleFirst(ctx, r);
+      if (first === "message-status") statuses.push({ r, update: r.event.item.status as MessageStatus });
+      else outcomes.set(r.event.id, first);
+    } catch (err) {
+      failures.set(r.event.id, err);
+    }
+  }
+  if (!statuses.length) return { outcomes, failures };
+
+  const pairs = statuses.flatMap(({ r, update }) => r.accounts.map((account) => ({ id: r.event.id, account, update })));
+  let unknown: boolean[];
+  try {
+    unknown = await applyMessageStatuses(ctx, pairs);
+  } catch (err) {
+    // The statement failed for the whole batch: apply them one by one, so one bad event fails alone.
+    ctx.log.warn({ statuses: pairs.length, err: (err as Error).message }, "webhook batch statuses failed; one by one");
+    unknown = [];
+    for (const p of pairs)
+      unknown.push(
+        await applyStatus(ctx, p.account, p.update).then(
+          (x) => x.unknown,
+          (e: unknown) => {
+            failures.set(p.id, e);
+            return false;
+          },
+        ),
+      );
+  }
+  const unknownPer = new Map<string, number>();
+  pairs.forEach((p, i) => {
+    if (unknown[i]) unknownPer.set(p.id, (unknownPer.get(p.id) ?? 0) + 1);
+  });
+  for (const { r } of statuses) {
+    if (failures.has(r.event.id)) continue;
+    // A status whose message is not recorded on any account yet: the callback beat our own send bookkeeping.
+    const waiting = unknownPer.get(r.event.id) === r.accounts.length && !r.event.item.message;
+    outcomes.set(r.event.id, waiting ? "retry" : "processed");
+  }
+  return { outcomes, failures };
+}
+
+async function handleFirst(ctx: AppContext, r: Routed): Promise<Outcome | "message-status"> {
   const { source, item } = r.event;
   if (item.eventType && source === "stripe") {
     const handlers = stripeHandlers(item.eventType);
@@ -140,11 +195,9 @@ export async function handleAlone(ctx: AppContext, r: Routed): Promise<"processe
   if (source === "twilio-status" && item.status && (await applyReminderDeliveryStatus(ctx, item.status)))
     return "processed";
   if (!r.accounts.length) return "ignored";
-  if (item.status) {
-    let unknown = 0;
-    for (const a of r.accounts) if ((await applyStatus(ctx, a, item.status)).unknown) unknown++;
-    if (unknown === r.accounts.length && !item.message) return "retry";
-  }
+  if (item.status?.kind === "message") return "message-status";
+  // Watermarks (Meta: read/delivered up to a time, per conversation) are never "unknown".
+  if (item.status) for (const a of r.accounts) await applyStatus(ctx, a, item.status);
   return "processed";
 }
 

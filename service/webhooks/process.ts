@@ -1,7 +1,7 @@
 // Processing stored webhook items (queue jobs, inline without Redis), set-based: a batch of
 // event ids costs one claim (read + attempts in one statement), one accounts lookup, one
-// ingest transaction per account and one statement recording every outcome — not five round
-// trips per event. A message goes into the inbox of every account it belongs to (a text: the
+// ingest transaction per account, one statement for its per-message statuses and one
+// statement recording every outcome — not five round trips per event. A message goes into the inbox of every account it belongs to (a text: the
 // one account owning the number), a status moves messages forward, a Stripe event reaches the
 // features that subscribed to its type.
 // Exactly once: a processed row is never claimed again, and the inbox dedupes by provider
@@ -13,7 +13,7 @@ import { Prisma } from "../db/client.ts";
 import { queryOn } from "../db/sql.ts";
 import type { WebhookItem } from "../providers/kit/webhook.ts";
 import { revive } from "./store.ts";
-import { accountsOf, handleAlone, ingestGrouped, routeOf, type Routed } from "./handle.ts";
+import { accountsOf, handleRest, ingestGrouped, routeOf, type Routed } from "./handle.ts";
 
 export type ProcessOutcome = "processed" | "ignored" | "already" | "retry";
 
@@ -69,14 +69,12 @@ export async function processWebhookBatch(ctx: AppContext, ids: string[]): Promi
 
   // Messages first (a status in the same batch may be about one of them), one page per account.
   for (const [id, err] of await ingestGrouped(ctx, routed)) fail(id, err);
-  for (const r of routed) {
-    if (failed.has(r.event.id)) continue;
-    try {
-      outcomes.set(r.event.id, await handleAlone(ctx, r));
-    } catch (err) {
-      fail(r.event.id, err);
-    }
-  }
+  const rest = await handleRest(
+    ctx,
+    routed.filter((r) => !failed.has(r.event.id)),
+  );
+  for (const [id, err] of rest.failures) fail(id, err);
+  for (const [id, outcome] of rest.outcomes) outcomes.set(id, outcome);
 
   for (const id of failed.keys()) outcomes.delete(id);
   await record(ctx, claimed, outcomes, failed);

@@ -9,6 +9,7 @@ import { providerEnv, upsertAccount } from "../../service/integrations/accounts.
 import type { WebhookItem } from "../../service/providers/kit/webhook.ts";
 import { storeItems } from "../../service/webhooks/store.ts";
 import { processWebhookBatch, processWebhookEvent } from "../../service/webhooks/process.ts";
+import { ingestMessages } from "../../service/inbox/ingest.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import { signedInUser } from "../helpers/accounts.ts";
 import { openSocket, until, type Socket } from "../helpers/realtime.ts";
@@ -42,12 +43,14 @@ afterAll(async () => {
 });
 
 /** Parsed like the route parses a signed Messenger delivery. */
+function parsed(payload: unknown): WebhookItem[] {
+  const body = Buffer.from(JSON.stringify(payload));
+  return webhookHandler("facebook")!.parse(providerEnv(app.ctx), { rawBody: body, headers: {}, publicUrl: "" });
+}
 function items(n: number, tag: string): WebhookItem[] {
-  const handler = webhookHandler("facebook")!;
-  return Array.from({ length: n }, (_, i) => {
-    const body = JSON.stringify(meta.customerMessage(page.id, { psid: newPsid(), text: `${tag} ${i}` }));
-    return handler.parse(providerEnv(app.ctx), { rawBody: Buffer.from(body), headers: {}, publicUrl: "" });
-  }).flat();
+  return Array.from({ length: n }, (_, i) =>
+    parsed(meta.customerMessage(page.id, { psid: newPsid(), text: `${tag} ${i}` })),
+  ).flat();
 }
 const stored = (list: WebhookItem[]) => storeItems(app.ctx, "facebook", list);
 const messages = (tag: string) =>
@@ -150,4 +153,51 @@ it("a message carrying a NUL character is stored (as U+FFFD) without failing the
     await app.ctx.db.message.findMany({ where: { accountId, text: { startsWith: "nul " } }, select: { text: true } })
   ).map((m) => m.text);
   expect(texts.sort()).toEqual(["nul 1", "nul 2", "nul \ufffd inside"]);
+});
+
+it("the statuses of a batch are applied in one go, forward only; one about an unrecorded message waits alone", async () => {
+  // Three replies the artist sent (as the send path records them).
+  const psid = newPsid();
+  const sent = ["m_sent_a", "m_sent_b", "m_sent_c"];
+  const [incoming] = items(1, "status-thread");
+  await ingestMessages(
+    app.ctx,
+    {
+      id: accountId,
+      userId: (await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id: accountId } })).userId,
+      channel: "facebook",
+      identityKind: channelProvider("facebook")!.identityKind,
+    },
+    sent.map((externalId, i) => ({
+      ...incoming!.message!,
+      externalId,
+      direction: "outbound" as const,
+      from: { handle: page.id, name: page.name },
+      to: [{ handle: psid }],
+      text: `reply ${i}`,
+      sentAt: new Date(Date.now() - 60_000 + i),
+    })),
+    { maxAttachmentBytes: 1024 * 1024 },
+  );
+  const ids = await stored([
+    ...parsed(meta.deliveryReceipt(page.id, { psid, mids: ["m_sent_a", "m_sent_b"] })),
+    ...parsed(meta.deliveryReceipt(page.id, { psid, mids: ["m_not_sent_yet"] })),
+    ...items(2, "with-statuses"),
+  ]);
+  expect(ids).toHaveLength(5);
+  const { outcomes, failed } = await processWebhookBatch(app.ctx, ids);
+  expect(failed.size).toBe(0);
+  expect(ids.map((id) => outcomes.get(id))).toEqual(["processed", "processed", "retry", "processed", "processed"]);
+  const statuses = await app.ctx.db.message.findMany({
+    where: { accountId, externalId: { in: sent } },
+    select: { externalId: true, status: true },
+    orderBy: { externalId: "asc" },
+  });
+  expect(statuses.map((m) => m.status)).toEqual(["delivered", "delivered", "sent"]);
+  expect((await rows([ids[2]!]))[0]).toMatchObject({ status: "received", error: expect.stringMatching(/waiting/) });
+  await until(
+    () => socket.events.filter((e) => e.type === "message.status" && e.status === "delivered").length >= 2,
+    10_000,
+    "two message.status events",
+  );
 });
