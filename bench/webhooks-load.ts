@@ -28,6 +28,8 @@ export interface LoadOptions {
   /** Hard stop for a "once" run (the time bound). */
   maxSec: number;
   timeoutSec?: number;
+  /** Requests per second over all connections (autocannon's overallRate); unset: as fast as answered. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -48,6 +50,8 @@ export interface LoadResult {
   statusByIndex: number[];
   /** "once" runs: whether the request was handed to a connection at all. */
   sentByIndex: boolean[];
+  /** "once" runs: when each request was handed out, epoch ms (sub-ms, comparable across threads). */
+  sentAtByIndex: number[];
   /** Requests handed out beyond the list (cycled; only after a reconnect). */
   extraSends: number;
   stoppedByTimeBound: boolean;
@@ -111,6 +115,7 @@ function generate(job: Job): Promise<LoadResult> {
   const n = job.requests.length;
   const statusByIndex = new Array<number>(n).fill(0);
   const sentByIndex = new Array<boolean>(n).fill(false);
+  const sentAtByIndex = new Array<number>(n).fill(0);
   let next = 0;
   let extraSends = 0;
   let stoppedByTimeBound = false;
@@ -128,6 +133,7 @@ function generate(job: Job): Promise<LoadResult> {
       pipelining: 1,
       timeout: job.timeoutSec ?? 10,
       ...(once ? { amount: n } : { duration: job.durationSec ?? 3 }),
+      ...(job.rate ? { overallRate: job.rate } : {}),
       requests: [
         {
           setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
@@ -135,6 +141,7 @@ function generate(job: Job): Promise<LoadResult> {
             const i = next++ % n;
             if (next > n && once) extraSends++;
             sentByIndex[i] = true;
+            sentAtByIndex[i] = performance.timeOrigin + performance.now();
             context.i = i;
             const r = job.requests[i]!;
             return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body ?? "" };
@@ -177,6 +184,7 @@ function generate(job: Job): Promise<LoadResult> {
         statusCounts,
         statusByIndex: once ? statusByIndex : [],
         sentByIndex: once ? sentByIndex : [],
+        sentAtByIndex: once ? sentAtByIndex : [],
         extraSends,
         stoppedByTimeBound,
       });

@@ -107,7 +107,7 @@ export async function ingestMessages(
     return stored;
   });
 
-  await announce(ctx, account, inserted);
+  await announce(ctx, account, inserted, Boolean(opts.cursor));
   return { fetched, inserted };
 }
 
@@ -307,11 +307,18 @@ async function upsertContacts(q: Query, account: IngestTarget, items: Prepared[]
   return result;
 }
 
-/** Realtime: one event per new message; a big back-fill sends one summary instead of a flood. */
-async function announce(ctx: AppContext, account: IngestTarget, inserted: StoredMessage[]): Promise<void> {
+/** Realtime: one event per new message; a big sync page (a back-fill) sends one summary
+ *  instead of a flood. Webhook messages are live traffic: always one event each, published
+ *  together (one pipelined round trip to Redis, not one per message). */
+async function announce(
+  ctx: AppContext,
+  account: IngestTarget,
+  inserted: StoredMessage[],
+  fromSync: boolean,
+): Promise<void> {
   if (!inserted.length) return;
   try {
-    if (inserted.length > 50) {
+    if (fromSync && inserted.length > 50) {
       await ctx.realtime.publish(account.userId, {
         type: "inbox.synced",
         accountId: account.id,
@@ -319,15 +326,18 @@ async function announce(ctx: AppContext, account: IngestTarget, inserted: Stored
       });
       return;
     }
-    for (const m of inserted)
-      await ctx.realtime.publish(account.userId, {
-        type: "message.created",
-        accountId: account.id,
-        conversationId: m.conversationId,
-        messageId: m.id,
-        direction: m.direction,
-        channel: account.channel,
-      });
+    await Promise.all(
+      inserted.map((m) =>
+        ctx.realtime.publish(account.userId, {
+          type: "message.created",
+          accountId: account.id,
+          conversationId: m.conversationId,
+          messageId: m.id,
+          direction: m.direction,
+          channel: account.channel,
+        }),
+      ),
+    );
   } catch (err) {
     // Stored is what matters; clients catch up on their next list fetch.
     ctx.log.warn({ err: (err as Error).message }, "realtime publish failed");

@@ -64,3 +64,67 @@ export async function applyStatus(
       .catch(() => undefined);
   return { applied: rows.length, unknown: false };
 }
+
+type MessageStatus = Extract<StatusUpdate, { kind: "message" }>;
+
+/** Per-message statuses of many webhooks at once (a webhook batch): one UPDATE under the same
+ *  forward-only rule as applyStatus; of several statuses for one message the furthest wins.
+ *  Answers, per item, whether its message is not recorded yet (the event is retried later). */
+export async function applyMessageStatuses(
+  ctx: AppContext,
+  items: { account: { id: string; userId: string }; update: MessageStatus }[],
+): Promise<boolean[]> {
+  if (!items.length) return [];
+  const key = (accountId: string, externalId: string) => `${accountId}\u0000${externalId}`;
+  const furthest = new Map<string, (typeof items)[number]>();
+  for (const i of items) {
+    const k = key(i.account.id, i.update.externalId);
+    const seen = furthest.get(k);
+    if (!seen || RANK[i.update.status]! > RANK[seen.update.status]!) furthest.set(k, i);
+  }
+  const v = [...furthest.values()];
+  const { rows } = await ctx.pg.query<{ id: string; conversationId: string; accountId: string; externalId: string }>(
+    `UPDATE "Message" m SET status = v.status::"DeliveryStatus", "statusError" = v.error, ${SEEN_BACK_SQL}
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[]) AS v(acc, ext, status, error, rank)
+     WHERE m."accountId" = v.acc AND m."externalId" = v.ext AND m.direction = 'outbound'
+       AND ${RANK_SQL.replace(/status/g, "m.status")} < v.rank
+     RETURNING m.id, m."conversationId", m."accountId", m."externalId"`,
+    [
+      v.map((i) => i.account.id),
+      v.map((i) => i.update.externalId),
+      v.map((i) => i.update.status),
+      v.map((i) => i.update.error ?? null),
+      v.map((i) => RANK[i.update.status]!),
+    ],
+  );
+  const applied = new Set(rows.map((r) => key(r.accountId, r.externalId)));
+  // Not applied: already at/after this status, or the send is not recorded yet (unknown).
+  const rest = v.filter((i) => !applied.has(key(i.account.id, i.update.externalId)));
+  const known = new Set<string>();
+  if (rest.length) {
+    const found = await ctx.pg.query<{ accountId: string; externalId: string }>(
+      `SELECT m."accountId", m."externalId" FROM "Message" m
+       JOIN unnest($1::uuid[], $2::text[]) AS w(acc, ext) ON m."accountId" = w.acc AND m."externalId" = w.ext`,
+      [rest.map((i) => i.account.id), rest.map((i) => i.update.externalId)],
+    );
+    for (const r of found.rows) known.add(key(r.accountId, r.externalId));
+  }
+  await Promise.all(
+    rows.map((r) => {
+      const i = furthest.get(key(r.accountId, r.externalId))!;
+      return ctx.realtime
+        .publish(i.account.userId, {
+          type: "message.status",
+          conversationId: r.conversationId,
+          messageId: r.id,
+          status: i.update.status,
+          ...(i.update.error ? { error: i.update.error } : {}),
+        })
+        .catch(() => undefined);
+    }),
+  );
+  return items.map((i) => {
+    const k = key(i.account.id, i.update.externalId);
+    return !applied.has(k) && !known.has(k);
+  });
+}

@@ -2,13 +2,12 @@
 // acknowledge → process from the queue. GET /api/webhooks/{facebook,instagram}: Meta's
 // verification handshake. Every rejection is counted (aggregated per minute, never a row per
 // request: rejections.ts) and counts against the sender's address (rejection-limit.ts).
-import pLimit from "p-limit";
 import express, { Router, type Request, type Response, type NextFunction } from "express";
 import type { AppContext } from "../context.ts";
 import { HttpError, notFound } from "../http/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
 import { enqueueProcessing } from "./jobs.ts";
-import { processWebhookEvent } from "./process.ts";
+import { processAfterAck } from "./inline.ts";
 import { allWebhookHandlers, webhookHandler } from "../providers/registry.ts";
 import { rejectionLimiter } from "./rejection-limit.ts";
 import { recordRejected, rememberSender, type RejectReason } from "./rejections.ts";
@@ -26,7 +25,6 @@ export function webhookRoutes(ctx: AppContext): Router {
   const r = Router();
   const limit = (ctx.config.env.WEBHOOK_BODY_LIMIT_KB ?? 512) * 1024;
   const rawParser = express.raw({ type: () => true, limit });
-  const inlineProcessing = pLimit(2);
   const limiter = rejectionLimiter(ctx);
 
   /** Counts the rejection; unsigned ones also count against the sender's address. */
@@ -119,22 +117,8 @@ export function webhookRoutes(ctx: AppContext): Router {
     const fresh = await storeItems(ctx, source, items);
     res.status(200).type(handler.ack.contentType).send(handler.ack.body);
     if (ctx.queue.mode === "bullmq") void enqueueProcessing(ctx, source, fresh);
-    if (ctx.queue.mode === "inline") {
-      // No queue: process after answering (the provider is not kept waiting); anything
-      // interrupted here is picked up by the sweep on the next sync-messages cron.
-      // Bounded: a burst of webhooks must not starve the acknowledgements of the next ones.
-      for (const id of fresh)
-        ctx.background.run(
-          inlineProcessing(() =>
-            processWebhookEvent(ctx, id).catch((err) =>
-              ctx.log.warn(
-                { source, id, err: (err as Error).message },
-                "webhook processing failed; the sweep retries it",
-              ),
-            ),
-          ),
-        );
-    }
+    // No queue: processed after answering (the provider is not kept waiting), in batches.
+    if (ctx.queue.mode === "inline") processAfterAck(ctx, fresh);
   };
 
   r.post("/api/webhooks/twilio/status", (req, res, next) => {

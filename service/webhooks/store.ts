@@ -26,7 +26,9 @@ async function insertBatch(ctx: AppContext, requests: StoreRequest[]): Promise<s
   // One JSON document for the whole batch: PostgreSQL parses it once, and the driver sends one
   // string instead of escaping every payload into an array literal (that escaping was the
   // largest cost of this statement on the Node side).
-  const rows = `[${requests.flatMap((w) => w.items.map((item) => `{"src":${JSON.stringify(w.source)},"eid":${JSON.stringify(item.eventId)},"payload":${serialize(item)}}`)).join(",")}]`;
+  const rows = withoutNul(
+    `[${requests.flatMap((w) => w.items.map((item) => `{"src":${JSON.stringify(w.source)},"eid":${JSON.stringify(item.eventId)},"payload":${serialize(item)}}`)).join(",")}]`,
+  );
   // The unique (source, eventId) index drops replays, also two copies inside one batch. A named
   // statement: each pooled connection parses and plans it once, not on every acknowledgement.
   const inserted = (
@@ -53,6 +55,13 @@ async function insertBatch(ctx: AppContext, requests: StoreRequest[]): Promise<s
     }
     return mine;
   });
+}
+
+/** PostgreSQL refuses U+0000 in jsonb (and text): one signed message carrying it would fail
+ *  the whole shared INSERT, i.e. every webhook acknowledged with it, on every redelivery. It is
+ *  stored as U+FFFD instead. Only an escape preceded by an even number of backslashes is one. */
+function withoutNul(json: string): string {
+  return json.includes("\\u0000") ? json.replace(/(?<=(?:^|[^\\])(?:\\\\)*)\\u0000/g, "\\ufffd") : json;
 }
 
 /** The stored JSON (dates as ISO strings). Webhook messages carry no inline bytes (their media

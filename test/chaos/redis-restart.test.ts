@@ -1,5 +1,6 @@
 // Redis dies and comes back (a PRIVATE redis-server, so the machine's shared Redis is never
-// touched) while signed Messenger webhooks keep arriving. Webhooks are durable in Postgres
+// touched) while signed Messenger webhooks keep arriving, and while the worker is in the
+// middle of a webhook batch (events claimed, ingest transaction open). Webhooks are durable in Postgres
 // before they are acknowledged, so the API keeps acknowledging (never hangs, never a 500),
 // readiness reports Redis down, the worker survives, and once Redis is back the sweep on the
 // sync-messages cron re-queues what the restart lost: every acknowledged webhook is processed
@@ -15,6 +16,7 @@ import {
   connectedMessengerPage,
   errorMessage,
   exactlyOnce,
+  holdMidBatch,
   signedMessengerWebhooks,
   startLoad,
   type MessengerPage,
@@ -68,8 +70,12 @@ describe("Redis restarted under webhook load", () => {
     });
     await poll(async () => load.sent().length >= 50, { ms: 30_000, what: "some webhooks before the outage" });
 
+    // Mid-batch: a batch has claimed its events and waits inside its transaction when Redis dies.
+    const held = await holdMidBatch(app.ctx);
+    expect(held.claimed.length, "events claimed by the batch in flight").toBeGreaterThan(0);
     await redis.kill();
     const down = Date.now();
+    await held.release(); // the batch goes on without Redis: stored, but its job cannot complete
     // Readiness says so (bounded: the check itself times out after 2 s) while liveness holds.
     await poll(async () => (await ready()).status === 503, { ms: 10_000, what: "readiness to report Redis down" });
     const duringOutage = await ready();
@@ -125,6 +131,7 @@ describe("Redis restarted under webhook load", () => {
       { ms: 90_000, everyMs: 1000, what: "every acknowledged webhook to be processed" },
     );
     expect(await exactlyOnce(app.ctx, accountId, acked)).toEqual({ events: [], messages: [], unprocessed: [] });
+    expect(held.claimed.filter((id) => !acked.includes(id))).toEqual([]);
     // No message stored twice either (the page's own sync on the cron reads the same Graph
     // conversations the webhooks announced: the overlap must collapse).
     const stored = await messageCounts(app.ctx, { accountId });

@@ -1,7 +1,9 @@
-// kill -9 the queue worker (a real `npm run worker` process) while it works through a burst of
-// signed Messenger webhooks posted to an API replica (`npm start` with IN_PROCESS_WORKER=off,
-// also its own process); a new worker and the sweep on the sync-messages cron finish the rest. Every webhook the API acknowledged with 200 ends as exactly one WebhookEvent and
-// exactly one Message — counted by Meta message id, not by the service's own counters.
+// kill -9 the queue worker (a real `npm run worker` process) in the middle of a webhook batch —
+// events claimed, their ingest transaction open — while it works through a burst of signed
+// Messenger webhooks posted to an API replica (`npm start` with IN_PROCESS_WORKER=off, also its
+// own process); a new worker and the sweep on the sync-messages cron finish the rest. Every
+// webhook the API acknowledged with 200 ends as exactly one WebhookEvent and exactly one
+// Message — counted by Meta message id, not by the service's own counters.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMetaStandIn, type MetaStandIn } from "../../standins/meta/index.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
@@ -11,7 +13,9 @@ import { removeDataDir, sharedEnv } from "./helpers/secrets.ts";
 import {
   connectedMessengerPage,
   deliver,
+  attemptsOf,
   exactlyOnce,
+  holdMidBatch,
   signedMessengerWebhooks,
   type MessengerPage,
 } from "./helpers/webhooks.ts";
@@ -63,7 +67,11 @@ describe("kill -9 a worker in the middle of a webhook batch", () => {
       everyMs: 10,
       what: "the worker to process some webhooks",
     });
+    // Mid-batch for certain: a batch has claimed its events and waits inside its transaction.
+    const held = await holdMidBatch(app.ctx);
+    expect(held.claimed.length, "events claimed by the batch in flight").toBeGreaterThan(0);
     await first.kill9();
+    await held.release(); // the dead worker's transaction is rolled back, never committed
     const atKill = await processed();
 
     const deliveries = await sending;
@@ -88,6 +96,9 @@ describe("kill -9 a worker in the middle of a webhook batch", () => {
     );
 
     expect(await exactlyOnce(app.ctx, accountId, acked)).toEqual({ events: [], messages: [], unprocessed: [] });
+    // The interrupted batch's events were acknowledged, claimed again by the new worker, and stored once.
+    expect(held.claimed.filter((id) => !acked.includes(id))).toEqual([]);
+    expect((await attemptsOf(app.ctx, held.claimed)).every((n) => n >= 2)).toBe(true);
     // Nothing beyond them either: as many messages on the page's inbox as webhooks acknowledged.
     expect(await messageCounts(app.ctx, { accountId })).toEqual({ rows: acked.length, distinct: acked.length });
     expect(second.child.exitCode).toBeNull();

@@ -156,3 +156,51 @@ export function startLoad(
     },
   };
 }
+
+export interface HeldBatch {
+  /** Event ids (Meta mids) of the events claimed by the held batches: counted, not yet recorded. */
+  claimed: string[];
+  /** Lets the held batches go on (or, for a killed worker, lets PostgreSQL roll them back). */
+  release(): Promise<void>;
+}
+
+/** Stops webhook processing in the middle of a batch, deterministically: a lock on "Message"
+ *  makes the batch's ingest wait at its INSERT, after the batch claimed its events (attempts
+ *  counted) and inside its open transaction. Resolves once a batch is waiting there. */
+export async function holdMidBatch(ctx: AppContext, opts: { ms?: number } = {}): Promise<HeldBatch> {
+  const lock = await ctx.pg.connect();
+  await lock.query("BEGIN");
+  await lock.query(`LOCK TABLE "Message" IN SHARE ROW EXCLUSIVE MODE`);
+  const release = async () => {
+    await lock.query("ROLLBACK").catch(() => undefined);
+    lock.release();
+  };
+  try {
+    const deadline = Date.now() + (opts.ms ?? 30_000);
+    for (;;) {
+      const { rows } = await ctx.pg.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO "Message"%'`,
+      );
+      if (rows[0]!.n > 0) break;
+      if (Date.now() > deadline) throw new Error("no webhook batch reached its message insert while the lock was held");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const { rows } = await ctx.pg.query<{ eventId: string }>(
+      `SELECT "eventId" FROM "WebhookEvent" WHERE source = 'facebook' AND status = 'received' AND attempts > 0`,
+    );
+    return { claimed: rows.map((r) => r.eventId), release };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+/** How often each of these Meta events was claimed for processing. */
+export async function attemptsOf(ctx: AppContext, eventIds: string[]): Promise<number[]> {
+  const { rows } = await ctx.pg.query<{ attempts: number }>(
+    `SELECT attempts FROM "WebhookEvent" WHERE source = 'facebook' AND "eventId" = ANY($1::text[])`,
+    [eventIds],
+  );
+  return rows.map((r) => r.attempts);
+}
