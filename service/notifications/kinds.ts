@@ -1,16 +1,8 @@
 // Every notification the booking loop sends, who gets it, and which ones a person may not
 // silence entirely (they record money or a commitment: at least one channel stays on).
-export const notificationKinds = [
-  "request_received",
-  "request_acknowledged",
-  "times_offered",
-  "request_declined",
-  "booking_confirmed",
-  "rescheduled",
-  "cancelled",
-  "deposit_receipt",
-] as const;
-export type NotificationKind = (typeof notificationKinds)[number];
+import { notificationKinds, type NotificationKind } from "./schemas.ts";
+
+export { notificationKinds, type NotificationKind };
 
 export const channels = ["email", "sms"] as const;
 export type Channel = (typeof channels)[number];

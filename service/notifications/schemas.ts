@@ -1,6 +1,19 @@
 // The preferences API's input, shared with the web settings page.
 import { z } from "zod";
-import { notificationKinds } from "./kinds.ts";
+
+/** Every notification kind (who gets each, and which are transactional: kinds.ts). Here, not
+ *  there, so the web settings page can validate with this schema alone. */
+export const notificationKinds = [
+  "request_received",
+  "request_acknowledged",
+  "times_offered",
+  "request_declined",
+  "booking_confirmed",
+  "rescheduled",
+  "cancelled",
+  "deposit_receipt",
+] as const;
+export type NotificationKind = (typeof notificationKinds)[number];
 
 /** E.164: a plus, then up to 15 digits, no leading zero. */
 export const e164 = z
