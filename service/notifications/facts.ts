@@ -6,6 +6,32 @@ import { studioLocation } from "./studio.ts";
 
 type Tx = Prisma.TransactionClient;
 
+/** Someone who deleted their account since: named so, and never a recipient (record.ts). */
+const GONE = "a former Tatu user";
+
+/** The parties and the artist's profile; tolerant of a deleted account on either side (a
+ *  booking change must never fail because the other party left). */
+async function parties(tx: Tx, artistId: string, customerId: string) {
+  const [artist, customer, profile] = await Promise.all([
+    tx.user.findUnique({ where: { id: artistId }, select: { id: true, name: true } }),
+    tx.user.findUnique({ where: { id: customerId }, select: { id: true, name: true } }),
+    tx.artistProfile.findUnique({ where: { userId: artistId } }),
+  ]);
+  const artistName = artist?.name ?? GONE;
+  return {
+    artist: { id: artistId, name: artistName, displayName: profile?.displayName ?? artistName },
+    customer: { id: customerId, name: customer?.name ?? GONE },
+    profile: profile ?? {
+      displayName: artistName,
+      studio: null,
+      city: null,
+      country: null,
+      timeZone: "UTC",
+      cancelNoticeHours: 48,
+    },
+  };
+}
+
 export interface Person {
   id: string;
   name: string;
@@ -58,14 +84,10 @@ export async function requestFacts(tx: Tx, requestId: string): Promise<RequestFa
     where: { id: requestId },
     include: { references: true, project: true },
   });
-  const [artist, customer, profile] = await Promise.all([
-    tx.user.findUniqueOrThrow({ where: { id: r.artistId }, select: { id: true, name: true } }),
-    tx.user.findUniqueOrThrow({ where: { id: r.customerId }, select: { id: true, name: true } }),
-    tx.artistProfile.findUniqueOrThrow({ where: { userId: r.artistId } }),
-  ]);
+  const { artist, customer, profile } = await parties(tx, r.artistId, r.customerId);
   return {
     requestId: r.id,
-    artist: { ...artist, displayName: profile.displayName },
+    artist,
     customer,
     idea: r.idea,
     placement: r.placement,
@@ -89,11 +111,7 @@ export async function requestFacts(tx: Tx, requestId: string): Promise<RequestFa
 
 export async function appointmentFacts(tx: Tx, appointmentId: string): Promise<AppointmentFacts> {
   const a = await tx.appointment.findUniqueOrThrow({ where: { id: appointmentId }, include: { project: true } });
-  const [artist, customer, profile] = await Promise.all([
-    tx.user.findUniqueOrThrow({ where: { id: a.artistId }, select: { id: true, name: true } }),
-    tx.user.findUniqueOrThrow({ where: { id: a.customerId }, select: { id: true, name: true } }),
-    tx.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } }),
-  ]);
+  const { artist, customer, profile } = await parties(tx, a.artistId, a.customerId);
   const p = a.project;
   // The deposit belongs to this appointment only when it is the one the deposit is credited to.
   const deposit =
@@ -102,7 +120,7 @@ export async function appointmentFacts(tx: Tx, appointmentId: string): Promise<A
       : null;
   return {
     appointmentId: a.id,
-    artist: { ...artist, displayName: profile.displayName },
+    artist,
     customer,
     title: p?.title ?? "Tattoo appointment",
     start: a.start.toISOString(),

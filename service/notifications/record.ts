@@ -122,8 +122,9 @@ async function plan(tx: Tx, e: BookingEvent): Promise<Planned> {
 export async function channelsFor(ctx: AppContext, tx: Tx, userId: string, kind: NotificationKind): Promise<Channel[]> {
   const [pref, user] = await Promise.all([
     tx.notificationPreference.findUnique({ where: { userId_kind: { userId, kind } } }),
-    tx.user.findUniqueOrThrow({ where: { id: userId }, select: { phone: true } }),
+    tx.user.findUnique({ where: { id: userId }, select: { phone: true } }),
   ]);
+  if (!user) return []; // the account was deleted: nobody to tell
   const choice = pref ?? defaultChoice;
   const out: Channel[] = [];
   if (choice.email) out.push("email");

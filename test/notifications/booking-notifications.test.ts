@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { startStripeStandIn, type StripeStandIn } from "../../standins/stripe/index.ts";
 import { startTwilioStandIn, type TwilioStandIn } from "../../standins/twilio/index.ts";
 import { drainNotifications, notificationSweep, recordNotifications } from "../../service/notifications/index.ts";
+import { PASSWORD } from "../helpers/accounts.ts";
 import { isolatedDatabaseUrl, startTestApp, type TestApp } from "../helpers/app.ts";
 import type { HttpClient } from "../helpers/http.ts";
 import { until } from "../helpers/realtime.ts";
@@ -302,5 +303,22 @@ describe("booking notifications", () => {
       status: "sent",
       attempts: 2,
     });
+  });
+
+  it("a party who deleted their account is named so and not written to; the booking change still goes through", async () => {
+    const leaving = await signedInOverSmtp(app, mailbox, "customer", "Lee");
+    const res = await leaving.client.post("/api/bookings/requests", {
+      artistId: artist.userId,
+      idea: "Fern",
+      placement: "ankle",
+      size: "5 cm",
+    });
+    await mailbox.waitFor(artist.email, /^New booking request from Lee$/);
+    expect((await leaving.client.request("DELETE", "/api/auth/me", { json: { password: PASSWORD } })).status).toBe(200);
+    const declined = await artist.client.post(`/api/bookings/requests/${res.body.id}/decline`, {});
+    expect(declined.status).toBe(200);
+    expect(await app.ctx.db.notificationOutbox.count({ where: { eventKey: `request_declined:${res.body.id}` } })).toBe(
+      0,
+    );
   });
 });
