@@ -136,6 +136,8 @@ export async function channelsFor(ctx: AppContext, tx: Tx, userId: string, kind:
 /** Writes the event's outbox rows in `tx` (the caller's transaction). Returns how many are new. */
 export async function recordNotifications(ctx: AppContext, tx: Tx, event: BookingEvent): Promise<number> {
   const p = await plan(tx, event);
+  // Without Stripe no deposit is asked for at accept (workflow.ts): the offer must not promise one.
+  if (p.payload.request && !ctx.config.env.STRIPE_SECRET_KEY) p.payload.request.deposit = null;
   const rows: Prisma.NotificationOutboxCreateManyInput[] = [];
   for (const s of p.sends)
     for (const channel of await channelsFor(ctx, tx, s.recipientId, s.kind))

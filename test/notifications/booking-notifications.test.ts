@@ -190,6 +190,21 @@ describe("booking notifications", () => {
     await mailbox.waitFor(artist.email, /^Cancelled: /);
   });
 
+  it("an unpaid checkout that expires: the customer is told the time was released", async () => {
+    const id = await request("Crescent moon");
+    await artist.client.post(`/api/bookings/requests/${id}/offer`, { serviceId, slots: [{ start: at(12) }] });
+    const accepted = await customer.client.post(`/api/bookings/requests/${id}/accept`, { start: at(12) });
+    expect(accepted.body.status).toBe("pending_deposit");
+    const session = stripe.sessions().find((s) => s.metadata.appointmentId === accepted.body.appointmentId)!;
+    const before = count(customer.email, /^Cancelled: .*12:00/);
+    expect((await stripe.expireCheckout(session.id, `${app.url}/api/webhooks/stripe`)).status).toBe(200);
+    const mail = await mailbox.waitFor(customer.email, /^Cancelled: .*12:00/);
+    expect(mail.text).toContain("the deposit was not paid in time, so the time was released");
+    expect(mail.text).toContain("No deposit had been paid");
+    await settled();
+    expect(count(customer.email, /^Cancelled: .*12:00/)).toBe(before + 1);
+  });
+
   it("request declined: the customer is told, with the artist's note", async () => {
     const id = await request("Tiny heart");
     await mailbox.waitFor(artist.email, /^New booking request/);
