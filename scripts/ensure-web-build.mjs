@@ -18,6 +18,7 @@ const lockFile = path.join(web, ".build.lock");
 const SHARED = [
   "service/auth/schemas.ts",
   "service/booking/schemas.ts",
+  "service/notifications/schemas.ts",
   "service/artists/styles.ts",
   "package-lock.json",
 ];

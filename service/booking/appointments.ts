@@ -60,17 +60,21 @@ export async function moveAppointment(
   start: Date,
   end: Date,
   bufferMinutes: number,
-  opts: { resetPolicyStart: boolean },
+  opts: { resetPolicyStart: boolean; inSameTransaction?: (tx: Tx) => Promise<unknown> },
 ): Promise<void> {
   const blockEnd = new Date(end.getTime() + bufferMinutes * 60_000);
   const newStart = start.toISOString();
   try {
-    await ctx.db.$executeRaw`
+    // inSameTransaction: what must commit with the move or not at all (its notifications).
+    await ctx.db.$transaction(async (tx) => {
+      await tx.$executeRaw`
       UPDATE "Appointment" SET start = ${newStart}::timestamp(3), "end" = ${end.toISOString()}::timestamp(3),
              "blockEnd" = ${blockEnd.toISOString()}::timestamp(3),
              "policyStart" = CASE WHEN ${opts.resetPolicyStart}::boolean THEN ${newStart}::timestamp(3) ELSE COALESCE("policyStart", start) END,
              "requestedStart" = NULL, "requestedAt" = NULL, "updatedAt" = now()
       WHERE id = ${id}::uuid`;
+      await opts.inSameTransaction?.(tx);
+    });
   } catch (err) {
     if (isOverlapViolation(err)) throw SLOT_TAKEN();
     throw err;

@@ -11,6 +11,7 @@ import { isSlotFree } from "./availability.ts";
 import { appointmentChanged, appointmentNotice } from "./events.ts";
 import { assertBookableStart } from "./start-rules.ts";
 import { liveAppointment } from "./workflow.ts";
+import { kickNotifications, recordNotifications } from "../notifications/index.ts";
 
 const HOUR_MS = 3_600_000;
 type Live = Awaited<ReturnType<typeof liveAppointment>>;
@@ -65,7 +66,12 @@ export async function reschedule(ctx: AppContext, userId: string, id: string, st
       },
     };
   }
-  await moveAppointment(ctx, a.id, start, end, profile.bufferMinutes, { resetPolicyStart: byArtist });
+  await moveAppointment(ctx, a.id, start, end, profile.bufferMinutes, {
+    resetPolicyStart: byArtist,
+    inSameTransaction: (tx) =>
+      recordNotifications(ctx, tx, { type: "rescheduled", appointmentId: a.id, previousStart: a.start }),
+  });
+  kickNotifications(ctx);
   await appointmentChanged(ctx, a.id, "moved");
   return {
     httpStatus: 200,
@@ -96,7 +102,12 @@ export async function approveReschedule(ctx: AppContext, userId: string, id: str
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } });
   const end = new Date(start.getTime() + durationOf(a));
   // The customer's move, agreed to: the deposit policy still measures from the original start.
-  await moveAppointment(ctx, a.id, start, end, profile.bufferMinutes, { resetPolicyStart: false });
+  await moveAppointment(ctx, a.id, start, end, profile.bufferMinutes, {
+    resetPolicyStart: false,
+    inSameTransaction: (tx) =>
+      recordNotifications(ctx, tx, { type: "rescheduled", appointmentId: a.id, previousStart: a.start }),
+  });
+  kickNotifications(ctx);
   await appointmentChanged(ctx, a.id, "moved");
   return { appointmentId: a.id, start, end, approval: "approved" };
 }

@@ -11,6 +11,7 @@ import { onStripeEvent } from "../providers/stripe/webhook.ts";
 import { insertAppointment, SLOT_TAKEN } from "./appointments.ts";
 import { isSlotFree } from "./availability.ts";
 import { appointmentChanged } from "./events.ts";
+import { kickNotifications, recordNotifications } from "../notifications/index.ts";
 import type { StoredUpload } from "../inbox/uploads.ts";
 import type { acceptBody, offerBody, requestBody, sessionBody } from "./schemas.ts";
 import { assertBookableStart } from "./start-rules.ts";
@@ -47,19 +48,24 @@ export async function createRequest(
     sha256: f.sha256,
     storageKey: f.storageKey,
   }));
-  const request = await ctx.db.bookingRequest.create({
-    data: {
-      artistId: input.artistId,
-      customerId,
-      serviceId: input.serviceId,
-      idea: input.idea,
-      placement: input.placement,
-      size: input.size,
-      budget: input.budget,
-      references: { create: refs },
-    },
-    include: { references: { select: { id: true, filename: true, contentType: true, size: true } } },
+  const request = await ctx.db.$transaction(async (tx) => {
+    const created = await tx.bookingRequest.create({
+      data: {
+        artistId: input.artistId,
+        customerId,
+        serviceId: input.serviceId,
+        idea: input.idea,
+        placement: input.placement,
+        size: input.size,
+        budget: input.budget,
+        references: { create: refs },
+      },
+      include: { references: { select: { id: true, filename: true, contentType: true, size: true } } },
+    });
+    await recordNotifications(ctx, tx, { type: "request_received", requestId: created.id });
+    return created;
   });
+  kickNotifications(ctx);
   await ctx.realtime.publish(input.artistId, { type: "booking.request", requestId: request.id }).catch(() => undefined);
   return request;
 }
@@ -83,7 +89,7 @@ export async function offerSlots(
   const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId, active: true } });
   if (!service) throw badRequest("Pick one of your active services.", "UNKNOWN_SERVICE");
   for (const s of body.slots) assertBookableStart(ctx, s.start);
-  const slots = [];
+  const slots: { start: string; end: string }[] = [];
   for (const s of body.slots) {
     if (!(await isSlotFree(ctx, artistId, s.start, service.durationMinutes)))
       throw conflict(
@@ -97,8 +103,8 @@ export async function offerSlots(
     });
   }
   const depositCents = body.depositCents ?? service.depositCents;
-  await ctx.db.$transaction([
-    ctx.db.project.upsert({
+  await ctx.db.$transaction(async (tx) => {
+    await tx.project.upsert({
       where: { requestId },
       create: {
         requestId,
@@ -109,12 +115,14 @@ export async function offerSlots(
         currency: service.currency,
       },
       update: { title: body.title ?? service.name, depositCents, currency: service.currency },
-    }),
-    ctx.db.bookingRequest.update({
+    });
+    await tx.bookingRequest.update({
       where: { id: requestId },
       data: { status: "offered", serviceId: service.id, offeredSlots: slots },
-    }),
-  ]);
+    });
+    await recordNotifications(ctx, tx, { type: "times_offered", requestId });
+  });
+  kickNotifications(ctx);
   await ctx.realtime.publish(r.customerId, { type: "booking.offer", requestId }).catch(() => undefined);
   return { requestId, status: "offered", slots, depositCents, currency: service.currency };
 }
@@ -124,7 +132,11 @@ export async function declineRequest(ctx: AppContext, artistId: string, requestI
   const r = await ownRequest(ctx, requestId, { artistId });
   if (!["pending", "offered"].includes(r.status))
     throw conflict(`This request is ${r.status} already.`, "REQUEST_CLOSED");
-  await ctx.db.bookingRequest.update({ where: { id: requestId }, data: { status: "declined", declineReason: reason } });
+  await ctx.db.$transaction(async (tx) => {
+    await tx.bookingRequest.update({ where: { id: requestId }, data: { status: "declined", declineReason: reason } });
+    await recordNotifications(ctx, tx, { type: "request_declined", requestId });
+  });
+  kickNotifications(ctx);
   await ctx.realtime.publish(r.customerId, { type: "booking.declined", requestId }).catch(() => undefined);
   return { requestId, status: "declined" };
 }
@@ -165,8 +177,11 @@ export async function acceptSlot(
       where: { id: r.project!.id },
       data: { depositAppointmentId: id, ...(needsDeposit ? { depositStatus: "pending" } : {}) },
     });
+    // With a deposit, the booking is confirmed (and announced) by Stripe's webhook instead.
+    if (!needsDeposit) await recordNotifications(ctx, tx, { type: "booking_confirmed", appointmentId: id });
     return id;
   });
+  kickNotifications(ctx);
   let checkoutUrl: string | undefined;
   if (needsDeposit) {
     const checkout = await createDepositCheckout(ctx, {
@@ -221,8 +236,10 @@ export async function addSession(ctx: AppContext, artistId: string, body: z.outp
       status: "confirmed",
     });
     if (body.applyDeposit) await tx.project.update({ where: { id: project.id }, data: { depositAppointmentId: id } });
+    await recordNotifications(ctx, tx, { type: "booking_confirmed", appointmentId: id });
     return id;
   });
+  kickNotifications(ctx);
   await appointmentChanged(ctx, id, "confirmed");
   return { appointmentId: id, status: "confirmed", start: body.start, end };
 }
@@ -252,17 +269,21 @@ export async function cancel(ctx: AppContext, userId: string, id: string, reason
   const depositHere = a.project?.depositStatus === "paid" && a.project.depositAppointmentId === a.id;
   let depositOutcome: "kept" | "refunded" | null = null;
   if (depositHere) depositOutcome = byArtist || noticeHours >= profile.cancelNoticeHours ? "refunded" : "kept";
-  await ctx.db.appointment.update({
-    where: { id: a.id },
-    data: {
-      status: "cancelled",
-      cancelledBy: byArtist ? "artist" : "customer",
-      cancelReason: reason,
-      depositOutcome,
-      requestedStart: null,
-      requestedAt: null,
-    },
+  await ctx.db.$transaction(async (tx) => {
+    await tx.appointment.update({
+      where: { id: a.id },
+      data: {
+        status: "cancelled",
+        cancelledBy: byArtist ? "artist" : "customer",
+        cancelReason: reason,
+        depositOutcome,
+        requestedStart: null,
+        requestedAt: null,
+      },
+    });
+    await recordNotifications(ctx, tx, { type: "cancelled", appointmentId: a.id });
   });
+  kickNotifications(ctx);
   if (depositHere && a.project) {
     if (depositOutcome === "refunded") {
       const payment = await ctx.db.payment.findFirst({ where: { projectId: a.project.id, status: "paid" } });
@@ -299,20 +320,30 @@ onStripeEvent("checkout.session.completed", async (ctx, event) => {
   const session = event.data.object as { id: string; payment_intent?: string | null; payment_status?: string };
   const payment = await ctx.db.payment.findUnique({ where: { stripeCheckoutSessionId: session.id } });
   if (!payment || payment.status === "paid" || session.payment_status !== "paid") return;
-  await ctx.db.$transaction([
-    ctx.db.payment.update({
+  await ctx.db.$transaction(async (tx) => {
+    await tx.payment.update({
       where: { id: payment.id },
       data: { status: "paid", stripePaymentIntentId: session.payment_intent ?? null },
-    }),
-    ctx.db.project.update({ where: { id: payment.projectId }, data: { depositStatus: "paid" } }),
-    ctx.db.appointment.updateMany({
+    });
+    await tx.project.update({ where: { id: payment.projectId }, data: { depositStatus: "paid" } });
+    const confirmed = await tx.appointment.updateMany({
       where: { id: payment.appointmentId ?? "", status: "pending_deposit" },
       data: { status: "confirmed" },
-    }),
+    });
     // The deposit pays for the appointment as it stands now: the start the policy measures from.
-    ctx.db
-      .$executeRaw`UPDATE "Appointment" SET "policyStart" = start WHERE id = ${payment.appointmentId ?? null}::uuid`,
-  ]);
+    await tx.$executeRaw`UPDATE "Appointment" SET "policyStart" = start WHERE id = ${payment.appointmentId ?? null}::uuid`;
+    // Keyed by payment and appointment: a replayed webhook records nothing new.
+    if (payment.appointmentId) {
+      await recordNotifications(ctx, tx, {
+        type: "deposit_paid",
+        appointmentId: payment.appointmentId,
+        paymentId: payment.id,
+      });
+      if (confirmed.count)
+        await recordNotifications(ctx, tx, { type: "booking_confirmed", appointmentId: payment.appointmentId });
+    }
+  });
+  kickNotifications(ctx);
   if (payment.appointmentId) await appointmentChanged(ctx, payment.appointmentId, "confirmed");
 });
 
@@ -323,10 +354,14 @@ onStripeEvent("checkout.session.expired", async (ctx, event) => {
   const freed = await ctx.db.$transaction(async (tx) => {
     await tx.payment.update({ where: { id: payment.id }, data: { status: "expired" } });
     await tx.project.update({ where: { id: payment.projectId }, data: { depositStatus: "none" } });
-    return tx.appointment.updateMany({
+    const freed = await tx.appointment.updateMany({
       where: { id: payment.appointmentId ?? "", status: "pending_deposit" },
       data: { status: "cancelled", cancelledBy: "system", cancelReason: "The deposit was not paid in time." },
     });
+    if (freed.count && payment.appointmentId)
+      await recordNotifications(ctx, tx, { type: "cancelled", appointmentId: payment.appointmentId });
+    return freed;
   });
+  kickNotifications(ctx);
   if (freed.count && payment.appointmentId) await appointmentChanged(ctx, payment.appointmentId, "cancelled");
 });

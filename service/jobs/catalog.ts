@@ -3,6 +3,7 @@
 import { calendarSyncs, calendarWriteJob, calendarWriteSweep, syncCalendarJob } from "../calendars/jobs.ts";
 import { accountSyncs, outboxSweep, syncAccountJob } from "../inbox/jobs.ts";
 import { sendMessageJob } from "../inbox/send.ts";
+import { drainNotificationsJob, notificationSweep } from "../notifications/index.ts";
 import { reminderBatches, reminderBatchJob } from "../reminders/index.ts";
 import { processWebhookJob, processWebhooksJob, webhookSweep } from "../webhooks/jobs.ts";
 import { createCatalog } from "./define.ts";
@@ -16,9 +17,10 @@ export const jobCatalog = createCatalog({
     syncCalendarJob,
     calendarWriteJob,
     reminderBatchJob,
+    drainNotificationsJob,
   ],
   sources: {
-    "sync-messages": [accountSyncs, outboxSweep, webhookSweep],
+    "sync-messages": [accountSyncs, outboxSweep, webhookSweep, notificationSweep],
     "sync-calendars": [calendarSyncs, calendarWriteSweep],
     "appointment-reminders": [reminderBatches],
   },

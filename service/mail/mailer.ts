@@ -13,6 +13,9 @@ export interface Email {
   subject: string;
   text: string;
   html?: string;
+  /** Files (an .ics) and inline images (`cid`, referenced as cid:<cid> from the HTML). SMTP
+   *  only: the dev outbox keeps the text and HTML. */
+  attachments?: { filename: string; content: string | Buffer; contentType: string; cid?: string }[];
 }
 export interface Mailer {
   readonly mode: "smtp" | "dev-outbox";

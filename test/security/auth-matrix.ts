@@ -257,6 +257,16 @@ export const authMatrix: Record<string, Access> = {
   },
   "DELETE /api/calendars/:id": { kind: "owned", probe: (i) => ({ path: `/api/calendars/${i.calendarId}` }) },
 
+  // ---- notification settings ----
+  "GET /api/notifications/preferences": {
+    kind: "self",
+    reason: "the caller's own notification settings (no id in the path)",
+    probe: () => ({ path: "/api/notifications/preferences" }),
+  },
+  "PUT /api/notifications/preferences": {
+    kind: "self",
+    reason: "changes the caller's own notification settings and phone only (test/notifications/preferences.test.ts)",
+  },
   // ---- bookings (A is the artist, C the customer; B is a stranger to both) ----
   "GET /api/bookings/requests": {
     kind: "self",

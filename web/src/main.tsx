@@ -20,6 +20,7 @@ const Auth = {
   Reset: lazy(() => import("./pages/Account.tsx").then((m) => ({ default: m.ResetPassword }))),
 };
 const Account = lazy(() => import("./pages/Account.tsx"));
+const Notifications = lazy(() => import("./pages/Notifications.tsx"));
 const Inbox = lazy(() => import("./pages/Inbox.tsx"));
 const Integrations = lazy(() => import("./pages/Integrations.tsx"));
 const Calendar = lazy(() => import("./pages/Calendar.tsx"));
@@ -161,6 +162,7 @@ function App() {
         <Route path="/forgot-password" element={<Auth.Forgot />} />
         <Route path="/reset-password" element={<Auth.Reset />} />
         <Route path="/account" element={<Account />} />
+        <Route path="/account/notifications" element={<Notifications />} />
         <Route path="/inbox" element={<Inbox />} />
         <Route path="/inbox/:id" element={<Inbox />} />
         <Route path="/integrations" element={<Integrations />} />

@@ -308,7 +308,9 @@ export default function Account() {
       {(user) => (
         <>
           <PageTitle>Account security</PageTitle>
-          <p>Signed in as {user.email}.</p>
+          <p>
+            Signed in as {user.email}. <Link to="/account/notifications">Notification settings</Link>
+          </p>
           <ChangePassword />
           <Sessions />
           <DeleteAccount />
