@@ -1,9 +1,12 @@
-// The customer's side: booking requests, the times an artist offered (pick one), appointments.
+// The customer's side: booking requests, the times an artist offered (pick one, with the deposit
+// and cancellation policy in words before accepting starts the deposit checkout), appointments
+// (with the studio's address once confirmed).
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
 import { RequireUser } from "../guard.tsx";
+import { AddressLines, PolicyText } from "../policy.tsx";
 import type { Appointment, BookingRequest, RescheduleAnswer } from "../types.ts";
 import { Empty, ErrorBox, fmtDateTime, Loading, money, PageTitle } from "../ui.tsx";
 
@@ -87,6 +90,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
         <strong>{r.idea}</strong>
       </p>
       <p className="muted small">
+        {r.artist ? `${r.artist.displayName} · ` : ""}
         {r.placement} · {r.size} · sent {fmtDateTime(r.createdAt)}
       </p>
       <p>
@@ -116,15 +120,18 @@ function RequestCard({ r }: { r: BookingRequest }) {
               </label>
             ))}
           </fieldset>
-          {r.project?.depositCents ? (
-            <p className="small">
-              A deposit of {money(r.project.depositCents, r.project.currency)} confirms the booking.
-            </p>
-          ) : null}
+          <section aria-labelledby={`offer-policy-${r.id}`}>
+            <h3 id={`offer-policy-${r.id}`} className="small-heading">
+              {r.project?.depositCents
+                ? `Deposit ${money(r.project.depositCents, r.project.currency)} and cancellation`
+                : "Cancellation"}
+            </h3>
+            <PolicyText sentences={r.policy} testId="offer-policy" id={`offer-policy-text-${r.id}`} />
+          </section>
           <p className="msg msg-error" role="alert">
             {accept.isError ? messageOf(accept.error) : ""}
           </p>
-          <button type="submit" disabled={!pick || accept.isPending}>
+          <button type="submit" disabled={!pick || accept.isPending} aria-describedby={`offer-policy-text-${r.id}`}>
             {accept.isPending ? "Booking…" : "Accept this time"}
           </button>
         </form>
@@ -161,6 +168,21 @@ function AppointmentCard({ a }: { a: Appointment }) {
     <li className="card" data-testid="appointment" data-status={a.status}>
       <strong>{fmtDateTime(a.start, a.timeZone)}</strong>{" "}
       <span className={`pill pill-${a.status}`}>{a.status.replace("_", " ")}</span>
+      {a.artist ? <p className="small">with {a.artist.displayName}</p> : null}
+      {a.address ? (
+        <div className="small">
+          <p className="small-heading">Where</p>
+          <AddressLines address={a.address} />
+        </div>
+      ) : live ? (
+        <p className="small muted">The studio's address shows here once the booking is confirmed.</p>
+      ) : null}
+      {live && a.policy ? (
+        <details className="small">
+          <summary>Deposit and cancellation policy</summary>
+          <PolicyText sentences={a.policy} />
+        </details>
+      ) : null}
       {live && a.requestedStart ? (
         <p className="small" data-testid="reschedule-pending">
           <span className="pill pill-pending">Awaiting artist approval</span> New time asked for:{" "}
