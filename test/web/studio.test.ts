@@ -313,5 +313,32 @@ it("the week view shows the studio's times from a browser in another zone, close
   await expect.poll(() => dialog.count(), POLL).toBe(1);
   await dialog.getByRole("button", { name: "Close" }).press("Enter");
   await expect.poll(() => dialog.count(), POLL).toBe(0);
+
+  // Offering times from the same browser: free times read, and another time is typed, in the studio's zone.
+  const next = await customer.client.post("/api/bookings/requests", {
+    artistId: artist.userId,
+    idea: "Second fern",
+    placement: "wrist",
+    size: "4 cm",
+  });
+  expect(next.status).toBe(201);
+  await page.reload();
+  const card = page.getByTestId("booking-request").filter({ hasText: "Second fern" });
+  await expect.poll(() => card.count(), POLL).toBe(1);
+  await card.getByRole("button", { name: "Offer times" }).click();
+  await expect.poll(() => card.getByRole("checkbox").count(), POLL).toBeGreaterThan(0);
+  for (const slot of (await card.locator(".slot").all()).slice(0, 3)) {
+    const at = await slot.getByRole("checkbox").getAttribute("value");
+    const berlin = DateTime.fromISO(at!, { zone: ZONE });
+    expect(berlin.hour).toBeGreaterThanOrEqual(10); // inside the studio's hours…
+    // …and shown as Berlin reads them (whatever space the browser's ICU puts before AM/PM)
+    expect((await slot.innerText()).trim().replace(/\s+/g, " ")).toBe(berlin.toFormat("hh:mm a"));
+  }
+  const thursday = start.plus({ days: 1 }).set({ hour: 14 });
+  await card.getByLabel("Or another time (Europe/Berlin time)").fill(thursday.toFormat("yyyy-MM-dd'T'HH:mm"));
+  await card.getByRole("button", { name: "Send offer" }).click();
+  await expect.poll(() => card.getAttribute("data-status").catch(() => null), POLL).toBe("offered");
+  const offered = (await customer.client.get(`/api/bookings/requests/${next.body.id}`)).body.offeredSlots;
+  expect(offered.map((x: { start: string }) => x.start)).toEqual([thursday.toUTC().toISO()]);
   await context.close();
 });

@@ -306,7 +306,8 @@ function RescheduleRequests({ userId }: { userId: string }) {
         {items.map((a) => (
           <li key={a.id} className="card" data-testid="reschedule-request">
             <p>
-              From <strong>{fmtDateTime(a.start)}</strong> to <strong>{fmtDateTime(a.requestedStart)}</strong>
+              From <strong>{fmtDateTime(a.start, a.timeZone)}</strong> to{" "}
+              <strong>{fmtDateTime(a.requestedStart, a.timeZone)}</strong>
             </p>
             <div className="actions">
               <button
@@ -364,6 +365,7 @@ function Requests({ user }: { user: User }) {
               key={r.id}
               r={r}
               userId={user.id}
+              zone={profile.data?.timeZone}
               services={(profile.data?.services ?? []).filter((s) => s.active !== false)}
             />
           ))}
@@ -385,7 +387,18 @@ function Requests({ user }: { user: User }) {
   );
 }
 
-function RequestCard({ r, userId, services }: { r: BookingRequest; userId: string; services: Service[] }) {
+/** A request to answer. Times read and are typed in the studio's zone (`zone`), like the week. */
+function RequestCard({
+  r,
+  userId,
+  services,
+  zone,
+}: {
+  r: BookingRequest;
+  userId: string;
+  services: Service[];
+  zone: string | undefined;
+}) {
   const qc = useQueryClient();
   const [serviceId, setServiceId] = useState(r.serviceId ?? services[0]?.id ?? "");
   const [picked, setPicked] = useState<string[]>([]);
@@ -411,7 +424,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
       api(`/api/bookings/requests/${r.id}/offer`, {
         body: {
           serviceId,
-          slots: [...picked, ...(manual ? [new Date(manual).toISOString()] : [])].map((start) => ({ start })),
+          slots: [...picked, ...(manual ? [wallTimeToIso(manual, zone)] : [])].map((start) => ({ start })),
         },
       }),
     onSuccess: () => {
@@ -428,7 +441,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
   const byDay = useMemo(() => {
     const m = new Map<string, { start: string; end: string }[]>();
     for (const s of (slots.data?.slots ?? []).slice(0, 60)) {
-      const k = new Date(s.start).toDateString();
+      const k = new Date(s.start).toLocaleDateString("en-CA", zone ? { timeZone: zone } : {});
       m.set(k, [...(m.get(k) ?? []), s]);
     }
     return [...m.entries()].slice(0, 5);
@@ -461,7 +474,8 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
       ) : null}
       {r.status === "offered" ? (
         <p className="small">
-          Offered: {(r.offeredSlots ?? []).map((s) => fmtDateTime(s.start)).join(", ")} — waiting for the customer.
+          Offered: {(r.offeredSlots ?? []).map((s) => fmtDateTime(s.start, zone)).join(", ")} — waiting for the
+          customer.
         </p>
       ) : null}
       <div className="actions">
@@ -529,6 +543,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
                           weekday: "short",
                           day: "numeric",
                           month: "short",
+                          ...(zone ? { timeZone: zone } : {}),
                         })}
                       </strong>
                     </p>
@@ -542,7 +557,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
                             checked={picked.includes(s.start)}
                             onChange={() => toggle(s.start)}
                           />{" "}
-                          {fmtTime(s.start)}
+                          {fmtTime(s.start, zone)}
                         </label>
                       ))}
                     </div>
@@ -551,7 +566,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
               )}
             </fieldset>
             <div className="field">
-              <label htmlFor={`offer-manual-${r.id}`}>Or another time</label>
+              <label htmlFor={`offer-manual-${r.id}`}>Or another time{zone ? ` (${zone} time)` : ""}</label>
               <input
                 id={`offer-manual-${r.id}`}
                 type="datetime-local"
@@ -589,6 +604,32 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
       ) : null}
     </li>
   );
+}
+
+/** A datetime-local value ("2026-12-09T14:30") read as a wall time in `zone` → an ISO instant.
+ *  Intl gives the zone's offset at an instant; one correction step settles it, also across DST. */
+function wallTimeToIso(local: string, zone: string | undefined): string {
+  if (!zone) return new Date(local).toISOString();
+  const asUtc = Date.parse(local.length === 16 ? `${local}:00Z` : `${local}Z`);
+  const offset = (at: number) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      })
+        .formatToParts(at)
+        .map((x) => [x.type, x.value]),
+    );
+    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - at;
+  };
+  const first = asUtc - offset(asUtc);
+  return new Date(asUtc - offset(first)).toISOString();
 }
 
 const WEEKDAYS: Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
