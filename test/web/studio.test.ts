@@ -199,6 +199,9 @@ it("the policy is in words before requesting and before paying; the address show
   expect(await card.getByRole("button", { name: "Accept this time" }).getAttribute("aria-describedby")).toBe(
     await policy.getAttribute("id"),
   );
+  // The offered time as the studio's clock shows it (11:00 Berlin, whatever this browser's zone).
+  expect(await card.locator("fieldset legend").innerText()).toMatch(/Europe\/Berlin time/);
+  expect(await card.locator("label.choice").first().innerText()).toMatch(/11:00\s*AM – 01:00\s*PM/);
   await card.getByRole("radio").first().check();
   await screenshots(cp, "my-bookings-policy");
   await card.getByRole("button", { name: "Accept this time" }).click();

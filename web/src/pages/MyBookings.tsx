@@ -8,7 +8,7 @@ import { api, messageOf } from "../api.ts";
 import { RequireUser } from "../guard.tsx";
 import { AddressLines, PolicyText } from "../policy.tsx";
 import type { Appointment, BookingRequest, RescheduleAnswer } from "../types.ts";
-import { Empty, ErrorBox, fmtDateTime, Loading, money, PageTitle } from "../ui.tsx";
+import { Empty, ErrorBox, fmtDateTime, fmtTime, Loading, money, PageTitle } from "../ui.tsx";
 
 export default function MyBookingsPage() {
   return <RequireUser title="My bookings">{() => <MyBookings />}</RequireUser>;
@@ -75,6 +75,8 @@ function MyBookings() {
 function RequestCard({ r }: { r: BookingRequest }) {
   const qc = useQueryClient();
   const [pick, setPick] = useState("");
+  // Offered times read as the studio's clock shows them (the appointment happens there).
+  const zone = r.artist?.timeZone;
   const accept = useMutation({
     mutationFn: () =>
       api<{ status: string; checkoutUrl?: string }>(`/api/bookings/requests/${r.id}/accept`, { body: { start: pick } }),
@@ -105,7 +107,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
           }}
         >
           <fieldset>
-            <legend>Pick a time</legend>
+            <legend>Pick a time{zone ? ` (${zone} time, where the studio is)` : ""}</legend>
             {r.offeredSlots.map((s) => (
               <label key={s.start} className="choice">
                 <input
@@ -115,8 +117,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
                   checked={pick === s.start}
                   onChange={() => setPick(s.start)}
                 />{" "}
-                {fmtDateTime(s.start)} –{" "}
-                {new Date(s.end).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}
+                {fmtDateTime(s.start, zone)} – {fmtTime(s.end, zone)}
               </label>
             ))}
           </fieldset>
