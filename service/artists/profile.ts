@@ -1,6 +1,7 @@
-// The artist's own profile (private view, exact location included) and the public view of a
-// visible artist (rounded location only, no booking internals).
+// The artist's own profile (private view, exact location and street address included) and the
+// public view of a visible artist (rounded location, city and country only, no booking internals).
 import type { AppContext } from "../context.ts";
+import { expectedDeposit, policySentences } from "../booking/policy.ts";
 import { publicCoordinate } from "./geo.ts";
 import type { ProfileInput, WorkingHours } from "./schemas.ts";
 import { portfolioImageUrl } from "./search.ts";
@@ -20,6 +21,7 @@ export function loadOwnProfile(ctx: AppContext, userId: string) {
 export async function saveProfile(ctx: AppContext, userId: string, p: ProfileInput) {
   const data = {
     ...profileText(p),
+    ...studioAddress(p),
     lat: p.lat,
     lng: p.lng,
     // Derived here and only here: the public point is what search, maps and distances use.
@@ -53,6 +55,11 @@ function profileText<P extends Record<TextField, unknown>>(p: P): Pick<P, TextFi
   };
 }
 
+/** The private part of the studio address (city and country are public profile text). */
+function studioAddress(p: { street: string | null; postcode: string | null }) {
+  return { street: p.street, postcode: p.postcode };
+}
+
 /** A service as customers see it: the owner's view adds whether it is offered at all. */
 function publicServiceView(s: ProfileRow["services"][number]) {
   return {
@@ -74,6 +81,7 @@ export function ownProfileView(p: ProfileRow) {
   return {
     id: p.userId,
     ...profileText(p),
+    ...studioAddress(p),
     lat: p.lat,
     lng: p.lng,
     publicLocation: p.publicLat === null || p.publicLng === null ? null : { lat: p.publicLat, lng: p.publicLng },
@@ -113,6 +121,8 @@ export async function loadPublicProfile(ctx: AppContext, artistId: string) {
     },
   });
   if (!p) return undefined;
+  const policy = (deposit: { depositCents: number | null; currency: string }) =>
+    policySentences({ ...deposit, cancelNoticeHours: p.cancelNoticeHours });
   // Built field by field (never spread from the row), so a new private column cannot leak.
   return {
     id: p.userId,
@@ -121,12 +131,15 @@ export async function loadPublicProfile(ctx: AppContext, artistId: string) {
     bookingOpen: p.bookingOpen,
     timeZone: p.timeZone,
     cancelNoticeHours: p.cancelNoticeHours,
+    // The deposit and cancellation policy in words, told before anyone sends a request: with no
+    // service picked yet (below), and per service (services[].policy).
+    policy: policy(expectedDeposit(p.services) ?? { depositCents: null, currency: "eur" }),
     portfolio: p.portfolio.map((i) => ({
       id: i.id,
       url: portfolioImageUrl(p.userId, i.id),
       contentType: i.contentType,
       caption: i.caption,
     })),
-    services: p.services.map(publicServiceView),
+    services: p.services.map((s) => ({ ...publicServiceView(s), policy: policy(s) })),
   };
 }

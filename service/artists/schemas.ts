@@ -68,6 +68,13 @@ const optionalText = (max: number) =>
     .nullish()
     .transform((v) => v || null);
 
+const ADDRESS_PARTS = [
+  ["street", "street and number"],
+  ["postcode", "postcode"],
+  ["city", "city"],
+  ["country", "country code"],
+] as const;
+
 /**
  * PUT /api/me/artist-profile: the whole profile (fields left out take their defaults), so a
  * client can send back what GET returned — read-only fields in it are ignored.
@@ -82,6 +89,9 @@ export const profileBody = z
       .default([])
       .transform((s) => [...new Set(s)]),
     bio: optionalText(2000),
+    // The street address is private (told to booked customers); city and country are public.
+    street: optionalText(200),
+    postcode: optionalText(20),
     city: optionalText(100),
     country: z
       .string()
@@ -91,13 +101,13 @@ export const profileBody = z
       .nullish()
       .transform((c) => c ?? null),
     lat: z
-      .number()
+      .number({ error: "Latitude is a number, e.g. 52.52." })
       .min(-90, "Latitude is between -90 and 90.")
       .max(90, "Latitude is between -90 and 90.")
       .nullish()
       .transform((v) => v ?? null),
     lng: z
-      .number()
+      .number({ error: "Longitude is a number, e.g. 13.405." })
       .min(-180, "Longitude is between -180 and 180.")
       .max(180, "Longitude is between -180 and 180.")
       .nullish()
@@ -120,6 +130,15 @@ export const profileBody = z
     cancelNoticeHours: z.number().int("Whole hours only.").min(0).max(720, "At most 720 hours (30 days).").default(48),
   })
   .superRefine((p, ctx) => {
+    // A street without its city (or a postcode alone) sends a customer nowhere: all or none.
+    if (p.street !== null || p.postcode !== null)
+      for (const [field, words] of ADDRESS_PARTS)
+        if (p[field] === null)
+          ctx.addIssue({
+            code: "custom",
+            path: [field],
+            message: `Enter the ${words} to complete the studio address.`,
+          });
     if ((p.lat === null) !== (p.lng === null))
       ctx.addIssue({
         code: "custom",

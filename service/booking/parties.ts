@@ -1,7 +1,7 @@
 // Who is who in the artist's lists: each request and appointment names the customer (name,
 // email, optional phone) and their history with this artist — earlier requests and sessions —
-// so an artist knows who they are talking to. A customer's lists name the artist. Only the two
-// parties of a request or appointment ever see these (the callers filter by them first).
+// so an artist knows who they are talking to. Only the two parties of a request or appointment
+// ever reach these rows (the callers filter by them first); the customer's card is the artist's.
 import type { AppContext } from "../context.ts";
 
 export interface CustomerCard {
@@ -54,34 +54,17 @@ export async function customerCards(
   );
 }
 
-/** The artist's public name by id, for the customer's view. */
-export async function artistNames(ctx: AppContext, artistIds: string[]): Promise<Map<string, string>> {
-  const profiles = await ctx.db.artistProfile.findMany({
-    where: { userId: { in: [...new Set(artistIds)] } },
-    select: { userId: true, displayName: true },
-  });
-  return new Map(profiles.map((p) => [p.userId, p.displayName]));
-}
-
-/** Each row with the other party: the customer's card for the artist, the artist's name for the customer. */
+/** Each row the viewer is the artist of gets the customer's card (views.ts adds the artist's
+ *  summary, the policy and — once booked — the address for both parties). */
 export async function withParties<T extends { artistId: string; customerId: string }>(
   ctx: AppContext,
   viewerId: string,
   rows: T[],
-): Promise<(T & { customer?: CustomerCard; artist?: { id: string; name: string } })[]> {
-  const asArtist = rows.filter((r) => r.artistId === viewerId);
+): Promise<(T & { customer?: CustomerCard })[]> {
   const cards = await customerCards(
     ctx,
     viewerId,
-    asArtist.map((r) => r.customerId),
+    rows.filter((r) => r.artistId === viewerId).map((r) => r.customerId),
   );
-  const names = await artistNames(
-    ctx,
-    rows.filter((r) => r.customerId === viewerId).map((r) => r.artistId),
-  );
-  return rows.map((r) =>
-    r.artistId === viewerId
-      ? { ...r, customer: cards.get(r.customerId) }
-      : { ...r, artist: { id: r.artistId, name: names.get(r.artistId) ?? "Deleted account" } },
-  );
+  return rows.map((r) => (r.artistId === viewerId ? { ...r, customer: cards.get(r.customerId) } : r));
 }

@@ -19,6 +19,7 @@ import {
   requestBody,
   rescheduleBody,
   sessionBody,
+  weekQuery,
 } from "./schemas.ts";
 import { approveReschedule, declineReschedule, reschedule } from "./reschedule.ts";
 import {
@@ -31,6 +32,8 @@ import {
   declineRequest,
   offerSlots,
 } from "./workflow.ts";
+import { withRequestPolicy, withStudio } from "./views.ts";
+import { weekView } from "./week.ts";
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 const id = (v: unknown) => {
@@ -89,7 +92,7 @@ export function bookingRoutes(ctx: AppContext): Router {
         project: { select: { id: true, depositCents: true, currency: true, depositStatus: true } },
       },
     });
-    res.json({ items: await withParties(ctx, req.user!.id, items) });
+    res.json({ items: await withParties(ctx, req.user!.id, await withRequestPolicy(ctx, items)) });
   });
 
   r.get("/requests/:id", async (req, res) => {
@@ -101,7 +104,7 @@ export function bookingRoutes(ctx: AppContext): Router {
       },
     });
     if (!found) throw notFound("Booking request not found.");
-    res.json((await withParties(ctx, req.user!.id, [found]))[0]);
+    res.json((await withParties(ctx, req.user!.id, await withRequestPolicy(ctx, [found])))[0]);
   });
 
   r.get("/requests/:id/references/:refId", async (req, res) => {
@@ -155,8 +158,16 @@ export function bookingRoutes(ctx: AppContext): Router {
       },
       orderBy: { start: "asc" },
       take: 500,
+      include: {
+        project: { select: { depositCents: true, currency: true, depositStatus: true, depositAppointmentId: true } },
+      },
     });
-    res.json({ items: await withParties(ctx, req.user!.id, items) });
+    res.json({ items: await withParties(ctx, req.user!.id, await withStudio(ctx, items)) });
+  });
+  // The artist's week in the studio's zone: days (closed or with their hours) and appointments.
+  r.get("/week", async (req, res) => {
+    assertArtist(req.user!);
+    res.json(await weekView(ctx, req.user!.id, parse(weekQuery, req.query).start));
   });
   r.post("/appointments", requireJsonBody, async (req, res) => {
     assertArtist(req.user!);
@@ -168,7 +179,7 @@ export function bookingRoutes(ctx: AppContext): Router {
       include: { project: true },
     });
     if (!a) throw notFound("Appointment not found.");
-    res.json((await withParties(ctx, req.user!.id, [a]))[0]);
+    res.json((await withParties(ctx, req.user!.id, await withStudio(ctx, [a])))[0]);
   });
   r.post("/appointments/:id/reschedule", requireJsonBody, async (req, res) => {
     const answer = await reschedule(ctx, req.user!.id, id(req.params.id), parse(rescheduleBody, req.body).start);

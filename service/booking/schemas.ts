@@ -40,3 +40,14 @@ export const availabilityQuery = z.object({
   serviceId: z.uuid().optional(),
   durationMinutes: z.coerce.number().int().min(15).max(720).optional(),
 });
+
+/** A calendar date that exists ("2026-02-30" does not). */
+const calendarDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like "2026-12-07".')
+  .refine((v) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
+  }, "There is no such date.");
+/** GET /api/bookings/week: the week holding `start` (a date in the studio's zone); this week without it. */
+export const weekQuery = z.strictObject({ start: calendarDate.optional() });

@@ -295,8 +295,16 @@ describe("services", () => {
         durationMinutes: 480,
         depositCents: 20000,
         currency: "usd",
+        // The policy in words, told before anyone requests (cancelNoticeHours 72 in validProfile).
+        policy: [
+          "A deposit of $200 is due when you accept a time; it is refunded if you cancel at least 72 hours before the appointment.",
+          "If you cancel later than that, the artist keeps the deposit. If the artist cancels, you get it back.",
+          "You can move the appointment yourself until 72 hours before it starts; after that, a new time needs the artist's approval.",
+        ],
       },
     ]);
+    // With one service, that is also the policy before a service is picked.
+    expect(pub.body.policy).toEqual(pub.body.services[0].policy);
   });
 });
 

@@ -1,5 +1,5 @@
 // Who is who: the artist's requests and appointments name the customer (name, email, phone) and
-// their history with this artist; the customer's name the artist. Nobody else's details leak:
+// their history with this artist; the customer's name the artist (views.ts). Nobody else's details leak:
 // another artist sees none of these, and a customer never sees another customer.
 import { DateTime } from "luxon";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -56,7 +56,7 @@ describe("booking requests and appointments say who is who", () => {
     // The customer's view names the artist, and carries no customer card.
     const mine = await customer.client.get("/api/bookings/requests");
     for (const r of mine.body.items) {
-      expect(r.artist).toEqual({ id: artist.userId, name: "Parties Ink" });
+      expect(r.artist).toMatchObject({ id: artist.userId, displayName: "Parties Ink" });
       expect(r.customer).toBeUndefined();
     }
   });

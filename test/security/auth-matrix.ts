@@ -309,6 +309,12 @@ export const authMatrix: Record<string, Access> = {
     reason: "the caller's appointments",
     probe: () => ({ path: "/api/bookings/appointments" }),
   },
+  "GET /api/bookings/week": {
+    kind: "self",
+    reason: "the caller's own week in their studio's zone (artist accounts only)",
+    probe: () => ({ path: "/api/bookings/week" }),
+    customer: [403],
+  },
   "POST /api/bookings/appointments": {
     kind: "owned",
     customer: [403],

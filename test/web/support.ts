@@ -6,6 +6,7 @@ import http from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
+import { DateTime } from "luxon";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { ensureWebBuild } from "../../scripts/ensure-web-build.mjs";
 import { PASSWORD } from "../helpers/accounts.ts";
@@ -77,13 +78,17 @@ export function webSuite(
 }
 
 /** Moves the calendar page's week view forward to the week holding `day` (weeks start on
- *  Monday in the browser's zone, which is this process's zone). */
-export async function showWeekOf(page: Page, day: Date): Promise<void> {
-  const monday = new Date();
-  monday.setHours(0, 0, 0, 0);
-  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7));
-  const ahead = Math.floor((day.getTime() - monday.getTime()) / (7 * 86_400_000));
-  for (let i = 0; i < ahead; i++) await page.getByRole("button", { name: "Next week →" }).click();
+ *  Monday in the studio's zone, `zone`, whatever zone the browser is in). */
+export async function showWeekOf(page: Page, day: Date, zone = "UTC"): Promise<void> {
+  const monday = (d: Date | DateTime) => (d instanceof Date ? DateTime.fromJSDate(d, { zone }) : d).startOf("week");
+  const weeks = Math.round(monday(day).diff(monday(DateTime.now().setZone(zone)), "weeks").weeks);
+  const title = page.locator("#week-title");
+  for (let i = 0; i < weeks; i++) {
+    const before = await title.innerText();
+    await page.getByRole("button", { name: "Next week →" }).click();
+    // One click per loaded week: "Next" moves from the week on screen, so wait for the next one.
+    await page.waitForFunction((b) => document.querySelector("#week-title")?.textContent !== b, before);
+  }
 }
 
 /** Saves the page at 1280 px and at 375 px wide (full page), then restores the viewport. */

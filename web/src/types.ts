@@ -157,6 +157,8 @@ export interface Service {
   depositCents: number;
   currency: string;
   active?: boolean;
+  /** The deposit and cancellation policy for this service, in sentences (public profile only). */
+  policy?: string[];
 }
 export interface PublicArtist {
   id: string;
@@ -170,6 +172,8 @@ export interface PublicArtist {
   bookingOpen: boolean;
   timeZone: string;
   cancelNoticeHours: number;
+  /** The policy in sentences before a service is picked. */
+  policy: string[];
   portfolio: { id: string; url: string; contentType: string; caption: string | null }[];
   services: Service[];
 }
@@ -180,6 +184,9 @@ export interface OwnProfile {
   studio: string | null;
   styles: string[];
   bio: string | null;
+  /** Private: shown only to customers with a confirmed booking. */
+  street: string | null;
+  postcode: string | null;
   city: string | null;
   country: string | null;
   lat: number | null;
@@ -210,8 +217,24 @@ export interface BookingRequest {
   project: { id: string; depositCents: number; currency: string; depositStatus: string } | null;
   /** The artist's view: who sent it. */
   customer?: CustomerCard;
-  /** The customer's view: whom it went to. */
-  artist?: { id: string; name: string };
+  artist: ArtistRef | null;
+  /** The deposit and cancellation policy that applies, in sentences. */
+  policy: string[];
+}
+export interface ArtistRef {
+  id: string;
+  displayName: string;
+  studio: string | null;
+  timeZone: string;
+}
+/** The studio's address, sent only with a confirmed (or completed) appointment. */
+export interface StudioAddress {
+  studio: string | null;
+  street: string;
+  postcode: string | null;
+  city: string | null;
+  country: string | null;
+  location: { lat: number; lng: number } | null;
 }
 /** A customer as their artist sees them (GET /api/bookings/* as the artist). */
 export interface CustomerCard {
@@ -234,7 +257,42 @@ export interface Appointment {
   /** A customer's new time waiting for the artist's approval (inside the cancellation-notice window). */
   requestedStart: string | null;
   customer?: CustomerCard;
-  artist?: { id: string; name: string };
+  artist?: ArtistRef | null;
+  address?: StudioAddress | null;
+  policy?: string[];
+}
+/** GET /api/bookings/week: the artist's week in the studio's zone. */
+export interface WeekView {
+  timeZone: string;
+  weekStart: string;
+  previousWeek: string;
+  nextWeek: string;
+  from: string;
+  to: string;
+  days: WeekDay[];
+}
+export interface WeekDay {
+  date: string;
+  weekday: Weekday;
+  start: string;
+  end: string;
+  today: boolean;
+  /** No working hours that day. */
+  closed: boolean;
+  hours: { start: string; end: string }[];
+  appointments: WeekAppointment[];
+}
+export interface WeekAppointment {
+  id: string;
+  start: string;
+  end: string;
+  status: string;
+  title: string | null;
+  service: string | null;
+  customer: { id: string; name: string; email: string; phone: string | null } | null;
+  deposit: { cents: number; currency: string; status: string } | null;
+  requestedStart: string | null;
+  calendarState: string | null;
 }
 /** What POST /api/bookings/appointments/:id/reschedule answers (202 with approval "pending" when the artist must agree). */
 export interface RescheduleAnswer {

@@ -1,4 +1,5 @@
-// An artist's public profile: portfolio, styles, services, and the booking request form.
+// An artist's public profile: portfolio, styles, services, the deposit and cancellation policy
+// in words (before anyone requests), and the booking request form.
 import { useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useLocation, useParams } from "react-router-dom";
@@ -6,6 +7,7 @@ import { requestBody } from "../../../service/booking/schemas.ts";
 import { api, messageOf } from "../api.ts";
 import { apiFields, check, focusFirstInvalid, type FieldErrors } from "../forms.ts";
 import { L, LeafletMap } from "../map.tsx";
+import { PolicyText } from "../policy.tsx";
 import { useMe } from "../session.ts";
 import { styleLabel } from "../styles-list.ts";
 import type { PublicArtist } from "../types.ts";
@@ -67,6 +69,10 @@ export default function Artist() {
           </ul>
         </>
       ) : null}
+      <section aria-labelledby="policy-title">
+        <h2 id="policy-title">Deposit and cancellation</h2>
+        <PolicyText sentences={a.policy} testId="artist-policy" />
+      </section>
       <h2>Where</h2>
       <p className="small muted">Approximate area — the studio address is shared once you book.</p>
       <LeafletMap
@@ -87,6 +93,8 @@ function BookingRequest({ artist }: { artist: PublicArtist }) {
   const form = useRef<HTMLFormElement>(null);
   const [fields, setFields] = useState<FieldErrors>({});
   const [error, setError] = useState("");
+  const [serviceId, setServiceId] = useState("");
+  const policy = artist.services.find((s) => s.id === serviceId)?.policy ?? artist.policy;
   const send = useMutation({
     mutationFn: (f: FormData) => api<{ id: string }>("/api/bookings/requests", { form: f }),
     onError: (err) => {
@@ -158,7 +166,12 @@ function BookingRequest({ artist }: { artist: PublicArtist }) {
       {artist.services.length ? (
         <div className="field">
           <label htmlFor="booking-serviceId">Service</label>
-          <select id="booking-serviceId" name="serviceId" defaultValue="">
+          <select
+            id="booking-serviceId"
+            name="serviceId"
+            value={serviceId}
+            onChange={(e) => setServiceId(e.target.value)}
+          >
             <option value="">Not sure yet</option>
             {artist.services.map((s) => (
               <option key={s.id} value={s.id}>
@@ -194,10 +207,14 @@ function BookingRequest({ artist }: { artist: PublicArtist }) {
         <label htmlFor="booking-files">Reference images (optional)</label>
         <input id="booking-files" name="files" type="file" accept="image/*" multiple />
       </div>
+      <section className="field" aria-labelledby="booking-policy-title" aria-live="polite">
+        <h3 id="booking-policy-title">Deposit and cancellation</h3>
+        <PolicyText sentences={policy} testId="booking-policy" id="booking-policy" />
+      </section>
       <p className="msg msg-error" role="alert">
         {error}
       </p>
-      <button type="submit" disabled={send.isPending}>
+      <button type="submit" disabled={send.isPending} aria-describedby="booking-policy">
         {send.isPending ? "Sending…" : "Send request"}
       </button>
     </form>

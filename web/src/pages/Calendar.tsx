@@ -1,12 +1,23 @@
-// The artist's week (appointments + busy time from connected calendars), booking requests to
-// answer (offer times / decline), and booking settings (hours, time zone, services, deposits).
-import { useMemo, useState, type FormEvent } from "react";
+// The artist's week in the studio's time zone (appointments + busy time from connected
+// calendars, days off closed, each appointment opening its details), booking requests to answer
+// (offer times / decline), and booking settings (hours, time zone, services, deposits).
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { api, ApiError, messageOf } from "../api.ts";
 import { apiFields, type FieldErrors } from "../forms.ts";
 import { RequireUser } from "../guard.tsx";
-import type { Appointment, BookingRequest, CustomerCard, OwnProfile, Service, User, Weekday } from "../types.ts";
+import type {
+  Appointment,
+  BookingRequest,
+  CustomerCard,
+  OwnProfile,
+  Service,
+  User,
+  WeekAppointment,
+  WeekView,
+  Weekday,
+} from "../types.ts";
 import { Empty, ErrorBox, Field, fmtDateTime, fmtTime, Loading, money, PageTitle } from "../ui.tsx";
 
 export default function CalendarPage() {
@@ -16,14 +27,6 @@ export default function CalendarPage() {
     </RequireUser>
   );
 }
-
-const DAY_MS = 86_400_000;
-function startOfWeek(d: Date): Date {
-  const x = new Date(d.getFullYear(), d.getMonth(), d.getDate());
-  x.setDate(x.getDate() - ((x.getDay() + 6) % 7)); // Monday
-  return x;
-}
-const addDays = (d: Date, n: number) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + n);
 
 export function useOwnProfile() {
   return useQuery({
@@ -59,85 +62,126 @@ interface Busy {
   calendar: string;
 }
 
+/** The artist's week, Monday to Sunday in the studio's time zone (GET /api/bookings/week works
+ *  the days out, so a browser elsewhere still sees the studio's days and times). Days without
+ *  working hours read "Closed"; each appointment opens its details. */
 function Week() {
-  const [weekStart, setWeekStart] = useState(() => startOfWeek(new Date()));
-  const from = weekStart.toISOString(),
-    to = addDays(weekStart, 7).toISOString();
-  const appts = useQuery({
-    queryKey: ["appointments", from],
-    queryFn: () => api<{ items: Appointment[] }>(`/api/bookings/appointments?from=${from}&to=${to}`),
+  // undefined = the current week in the studio's zone; otherwise the Monday the server named.
+  const [start, setStart] = useState<string | undefined>();
+  const [open, setOpen] = useState<WeekAppointment | null>(null);
+  const week = useQuery({
+    // Under "appointments": whatever refreshes appointments (live events, answers) refreshes the week.
+    queryKey: ["appointments", "week", start ?? "current"],
+    queryFn: () => api<WeekView>(`/api/bookings/week${start ? `?start=${start}` : ""}`),
   });
+  const w = week.data;
   const busy = useQuery({
-    queryKey: ["busy", from],
-    queryFn: () => api<{ items: Busy[] }>(`/api/calendars/busy?from=${from}&to=${to}`),
+    queryKey: ["busy", w?.from],
+    queryFn: () => api<{ items: Busy[] }>(`/api/calendars/busy?from=${w!.from}&to=${w!.to}`),
+    enabled: Boolean(w),
   });
-  const days = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
-  const on = (day: Date, iso: string) => {
-    const t = new Date(iso).getTime();
-    return t >= day.getTime() && t < day.getTime() + DAY_MS;
-  };
-  const label = `${weekStart.toLocaleDateString(undefined, { day: "numeric", month: "short" })} – ${addDays(weekStart, 6).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" })}`;
+  const zone = w?.timeZone;
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const dateLabel = (date: string, opts: Intl.DateTimeFormatOptions) =>
+    new Date(`${date}T12:00:00Z`).toLocaleDateString(undefined, { ...opts, timeZone: "UTC" });
+  const label = w
+    ? `${dateLabel(w.weekStart, { day: "numeric", month: "short" })} – ${dateLabel(w.days[6]!.date, { day: "numeric", month: "short", year: "numeric" })}`
+    : "";
   return (
     <section aria-labelledby="week-title">
       <div className="week-head">
-        <h2 id="week-title">Week of {label}</h2>
+        <h2 id="week-title">{w ? `Week of ${label}` : "Week"}</h2>
         <div className="actions">
-          <button type="button" className="secondary small" onClick={() => setWeekStart(addDays(weekStart, -7))}>
+          <button type="button" className="secondary small" disabled={!w} onClick={() => w && setStart(w.previousWeek)}>
             ← Previous week
           </button>
-          <button type="button" className="secondary small" onClick={() => setWeekStart(startOfWeek(new Date()))}>
+          <button type="button" className="secondary small" onClick={() => setStart(undefined)}>
             This week
           </button>
-          <button type="button" className="secondary small" onClick={() => setWeekStart(addDays(weekStart, 7))}>
+          <button type="button" className="secondary small" disabled={!w} onClick={() => w && setStart(w.nextWeek)}>
             Next week →
           </button>
         </div>
       </div>
-      <p className="muted small">
-        Times in your browser's zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}). Grey blocks are busy time
-        from your connected calendars.
-      </p>
-      {appts.isLoading ? (
+      {w ? (
+        <p className="muted small" data-testid="week-zone">
+          Times in your studio's time zone ({w.timeZone})
+          {browserZone !== w.timeZone ? `; this device is set to ${browserZone}` : ""}. Grey blocks are busy time from
+          your connected calendars.
+        </p>
+      ) : null}
+      {week.isLoading ? (
         <Loading />
-      ) : appts.isError ? (
-        <ErrorBox error={appts.error} retry={() => appts.refetch()} />
+      ) : week.isError ? (
+        week.error instanceof ApiError && week.error.status === 409 ? (
+          <p>
+            Create your <Link to="/profile">artist profile</Link> first: the week follows its time zone and hours.
+          </p>
+        ) : (
+          <ErrorBox error={week.error} retry={() => week.refetch()} />
+        )
       ) : (
         <ol className="week" data-testid="week">
-          {days.map((d) => {
-            const a = appts.data!.items.filter((x) => on(d, x.start) && x.status !== "cancelled");
+          {w!.days.map((d) => {
+            const dayStart = new Date(d.start).getTime(),
+              dayEnd = new Date(d.end).getTime();
+            const on = (iso: string) => {
+              const t = new Date(iso).getTime();
+              return t >= dayStart && t < dayEnd;
+            };
             const b = (busy.data?.items ?? []).filter(
-              (x) => on(d, x.start) || (x.allDay && new Date(x.start) <= d && new Date(x.end) > d),
+              (x) =>
+                on(x.start) ||
+                (x.allDay && new Date(x.start).getTime() <= dayStart && new Date(x.end).getTime() > dayStart),
             );
-            const today = d.toDateString() === new Date().toDateString();
+            const events = [
+              ...d.appointments.map((x) => ({ kind: "appt" as const, start: x.start, x })),
+              ...b.map((x) => ({ kind: "busy" as const, start: x.start, x })),
+            ].sort((p, q) => new Date(p.start).getTime() - new Date(q.start).getTime());
             return (
-              <li key={d.toISOString()} className={`day ${today ? "today" : ""}`}>
+              <li
+                key={d.date}
+                className={`day ${d.today ? "today" : ""} ${d.closed ? "closed" : ""}`}
+                data-testid="week-day"
+                data-date={d.date}
+                data-closed={d.closed}
+              >
                 <h3 className="day-name">
-                  {d.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" })}
-                  {today ? " (today)" : ""}
+                  {dateLabel(d.date, { weekday: "short", day: "numeric", month: "short" })}
+                  {d.today ? " (today)" : ""}
                 </h3>
-                {a.length + b.length === 0 ? <p className="muted small">Free</p> : null}
+                <p className="small muted day-hours">
+                  {d.closed ? (
+                    <strong className="closed-label">Closed</strong>
+                  ) : (
+                    `Open ${d.hours.map((h) => `${h.start}–${h.end}`).join(", ")}`
+                  )}
+                </p>
+                {!d.closed && events.length === 0 ? <p className="muted small">Free</p> : null}
                 <ul>
-                  {[
-                    ...a.map((x) => ({ kind: "appt" as const, start: x.start, x })),
-                    ...b.map((x) => ({ kind: "busy" as const, start: x.start, x })),
-                  ]
-                    .sort((p, q) => p.start.localeCompare(q.start))
-                    .map((e) =>
-                      e.kind === "appt" ? (
-                        <li key={e.x.id} className={`event appt status-${e.x.status}`} data-testid="appointment">
+                  {events.map((e) =>
+                    e.kind === "appt" ? (
+                      <li key={e.x.id} className={`event appt status-${e.x.status}`} data-testid="appointment">
+                        <button
+                          type="button"
+                          className="event-open"
+                          aria-haspopup="dialog"
+                          onClick={() => setOpen(e.x)}
+                        >
                           <strong>
-                            {fmtTime(e.x.start)}–{fmtTime(e.x.end)}
+                            {fmtTime(e.x.start, zone)}–{fmtTime(e.x.end, zone)}
                           </strong>{" "}
-                          Tattoo session{" "}
+                          {e.x.customer?.name ?? "Tattoo session"}{" "}
                           <span className={`pill pill-${e.x.status}`}>{e.x.status.replace("_", " ")}</span>
-                        </li>
-                      ) : (
-                        <li key={e.x.id} className="event busy" data-testid="busy-block">
-                          {e.x.allDay ? "All day" : `${fmtTime(e.x.start)}–${fmtTime(e.x.end)}`} Busy (
-                          {(e.x as Busy).calendar})
-                        </li>
-                      ),
-                    )}
+                        </button>
+                      </li>
+                    ) : (
+                      <li key={e.x.id} className="event busy" data-testid="busy-block">
+                        {e.x.allDay ? "All day" : `${fmtTime(e.x.start, zone)}–${fmtTime(e.x.end, zone)}`} Busy (
+                        {e.x.calendar})
+                      </li>
+                    ),
+                  )}
                 </ul>
               </li>
             );
@@ -147,7 +191,89 @@ function Week() {
       {busy.isError ? (
         <p className="msg-error small">Busy time from calendars could not be loaded: {messageOf(busy.error)}</p>
       ) : null}
+      {open && zone ? <AppointmentDialog a={open} zone={zone} onClose={() => setOpen(null)} /> : null}
     </section>
+  );
+}
+
+/** One appointment's details in a modal dialog (Escape or "Close" returns to the week). */
+function AppointmentDialog({ a, zone, onClose }: { a: WeekAppointment; zone: string; onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    ref.current?.showModal();
+    return () => opener?.focus();
+  }, []);
+  const day = new Date(a.start).toLocaleDateString(undefined, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: zone,
+  });
+  return (
+    <dialog
+      ref={ref}
+      className="appointment-dialog"
+      aria-labelledby="appointment-dialog-title"
+      data-testid="appointment-dialog"
+      onClose={onClose}
+    >
+      <h2 id="appointment-dialog-title">{a.title ?? a.service ?? "Appointment"}</h2>
+      <dl className="details">
+        <dt>Customer</dt>
+        <dd>
+          {a.customer ? (
+            <>
+              {a.customer.name}
+              <br />
+              <a href={`mailto:${a.customer.email}`}>{a.customer.email}</a>
+              {a.customer.phone ? (
+                <>
+                  <br />
+                  <a href={`tel:${a.customer.phone}`}>{a.customer.phone}</a>
+                </>
+              ) : null}
+            </>
+          ) : (
+            "Unknown (account deleted)"
+          )}
+        </dd>
+        <dt>When</dt>
+        <dd>
+          {day}, {fmtTime(a.start, zone)}–{fmtTime(a.end, zone)} ({zone})
+        </dd>
+        {a.service ? (
+          <>
+            <dt>Service</dt>
+            <dd>{a.service}</dd>
+          </>
+        ) : null}
+        <dt>Status</dt>
+        <dd>
+          <span className={`pill pill-${a.status}`}>{a.status.replace("_", " ")}</span>
+        </dd>
+        {a.deposit ? (
+          <>
+            <dt>Deposit</dt>
+            <dd>
+              {money(a.deposit.cents, a.deposit.currency)} — {a.deposit.status}
+            </dd>
+          </>
+        ) : null}
+        {a.requestedStart ? (
+          <>
+            <dt>New time asked for</dt>
+            <dd>{fmtDateTime(a.requestedStart, zone)} (waiting for your answer under Reschedule requests)</dd>
+          </>
+        ) : null}
+      </dl>
+      <form method="dialog">
+        <button type="submit" className="secondary">
+          Close
+        </button>
+      </form>
+    </dialog>
   );
 }
 
@@ -181,7 +307,8 @@ function RescheduleRequests({ userId }: { userId: string }) {
         {items.map((a) => (
           <li key={a.id} className="card" data-testid="reschedule-request">
             <p>
-              From <strong>{fmtDateTime(a.start)}</strong> to <strong>{fmtDateTime(a.requestedStart)}</strong>
+              From <strong>{fmtDateTime(a.start, a.timeZone)}</strong> to{" "}
+              <strong>{fmtDateTime(a.requestedStart, a.timeZone)}</strong>
             </p>
             <div className="actions">
               <button
@@ -239,6 +366,7 @@ function Requests({ user }: { user: User }) {
               key={r.id}
               r={r}
               userId={user.id}
+              zone={profile.data?.timeZone}
               services={(profile.data?.services ?? []).filter((s) => s.active !== false)}
             />
           ))}
@@ -286,7 +414,18 @@ function CustomerLine({ c }: { c: CustomerCard }) {
   );
 }
 
-function RequestCard({ r, userId, services }: { r: BookingRequest; userId: string; services: Service[] }) {
+/** A request to answer. Times read and are typed in the studio's zone (`zone`), like the week. */
+function RequestCard({
+  r,
+  userId,
+  services,
+  zone,
+}: {
+  r: BookingRequest;
+  userId: string;
+  services: Service[];
+  zone: string | undefined;
+}) {
   const qc = useQueryClient();
   const [serviceId, setServiceId] = useState(r.serviceId ?? services[0]?.id ?? "");
   const [picked, setPicked] = useState<string[]>([]);
@@ -312,7 +451,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
       api(`/api/bookings/requests/${r.id}/offer`, {
         body: {
           serviceId,
-          slots: [...picked, ...(manual ? [new Date(manual).toISOString()] : [])].map((start) => ({ start })),
+          slots: [...picked, ...(manual ? [wallTimeToIso(manual, zone)] : [])].map((start) => ({ start })),
         },
       }),
     onSuccess: () => {
@@ -329,7 +468,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
   const byDay = useMemo(() => {
     const m = new Map<string, { start: string; end: string }[]>();
     for (const s of (slots.data?.slots ?? []).slice(0, 60)) {
-      const k = new Date(s.start).toDateString();
+      const k = new Date(s.start).toLocaleDateString("en-CA", zone ? { timeZone: zone } : {});
       m.set(k, [...(m.get(k) ?? []), s]);
     }
     return [...m.entries()].slice(0, 5);
@@ -363,7 +502,8 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
       ) : null}
       {r.status === "offered" ? (
         <p className="small">
-          Offered: {(r.offeredSlots ?? []).map((s) => fmtDateTime(s.start)).join(", ")} — waiting for the customer.
+          Offered: {(r.offeredSlots ?? []).map((s) => fmtDateTime(s.start, zone)).join(", ")} — waiting for the
+          customer.
         </p>
       ) : null}
       <div className="actions">
@@ -431,6 +571,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
                           weekday: "short",
                           day: "numeric",
                           month: "short",
+                          ...(zone ? { timeZone: zone } : {}),
                         })}
                       </strong>
                     </p>
@@ -444,7 +585,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
                             checked={picked.includes(s.start)}
                             onChange={() => toggle(s.start)}
                           />{" "}
-                          {fmtTime(s.start)}
+                          {fmtTime(s.start, zone)}
                         </label>
                       ))}
                     </div>
@@ -453,7 +594,7 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
               )}
             </fieldset>
             <div className="field">
-              <label htmlFor={`offer-manual-${r.id}`}>Or another time</label>
+              <label htmlFor={`offer-manual-${r.id}`}>Or another time{zone ? ` (${zone} time)` : ""}</label>
               <input
                 id={`offer-manual-${r.id}`}
                 type="datetime-local"
@@ -493,6 +634,32 @@ function RequestCard({ r, userId, services }: { r: BookingRequest; userId: strin
   );
 }
 
+/** A datetime-local value ("2026-12-09T14:30") read as a wall time in `zone` → an ISO instant.
+ *  Intl gives the zone's offset at an instant; one correction step settles it, also across DST. */
+function wallTimeToIso(local: string, zone: string | undefined): string {
+  if (!zone) return new Date(local).toISOString();
+  const asUtc = Date.parse(local.length === 16 ? `${local}:00Z` : `${local}Z`);
+  const offset = (at: number) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      })
+        .formatToParts(at)
+        .map((x) => [x.type, x.value]),
+    );
+    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - at;
+  };
+  const first = asUtc - offset(asUtc);
+  return new Date(asUtc - offset(first)).toISOString();
+}
+
 const WEEKDAYS: Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const DAY_NAMES: Record<Weekday, string> = {
   mon: "Monday",
@@ -528,6 +695,7 @@ function Settings() {
     },
     onSuccess: (p) => {
       qc.setQueryData(["own-profile"], p);
+      void qc.invalidateQueries({ queryKey: ["appointments", "week"] }); // its zone and hours
       setMsg({ info: "Saved." });
     },
     onError: (err) => {

@@ -1,11 +1,14 @@
-// The customer's side: booking requests, the times an artist offered (pick one), appointments.
+// The customer's side: booking requests, the times an artist offered (pick one, with the deposit
+// and cancellation policy in words before accepting starts the deposit checkout), appointments
+// (with the studio's address once confirmed).
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
 import { RequireUser } from "../guard.tsx";
+import { AddressLines, PolicyText } from "../policy.tsx";
 import type { Appointment, BookingRequest, RescheduleAnswer } from "../types.ts";
-import { Empty, ErrorBox, fmtDateTime, Loading, money, PageTitle } from "../ui.tsx";
+import { Empty, ErrorBox, fmtDateTime, fmtTime, Loading, money, PageTitle } from "../ui.tsx";
 
 export default function MyBookingsPage() {
   return <RequireUser title="My bookings">{() => <MyBookings />}</RequireUser>;
@@ -72,6 +75,8 @@ function MyBookings() {
 function RequestCard({ r }: { r: BookingRequest }) {
   const qc = useQueryClient();
   const [pick, setPick] = useState("");
+  // Offered times read as the studio's clock shows them (the appointment happens there).
+  const zone = r.artist?.timeZone;
   const accept = useMutation({
     mutationFn: () =>
       api<{ status: string; checkoutUrl?: string }>(`/api/bookings/requests/${r.id}/accept`, { body: { start: pick } }),
@@ -87,6 +92,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
         <strong>{r.idea}</strong>
       </p>
       <p className="muted small">
+        {r.artist ? `${r.artist.displayName} · ` : ""}
         {r.placement} · {r.size} · sent {fmtDateTime(r.createdAt)}
       </p>
       <p>
@@ -101,7 +107,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
           }}
         >
           <fieldset>
-            <legend>Pick a time</legend>
+            <legend>Pick a time{zone ? ` (${zone} time, where the studio is)` : ""}</legend>
             {r.offeredSlots.map((s) => (
               <label key={s.start} className="choice">
                 <input
@@ -111,20 +117,22 @@ function RequestCard({ r }: { r: BookingRequest }) {
                   checked={pick === s.start}
                   onChange={() => setPick(s.start)}
                 />{" "}
-                {fmtDateTime(s.start)} –{" "}
-                {new Date(s.end).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}
+                {fmtDateTime(s.start, zone)} – {fmtTime(s.end, zone)}
               </label>
             ))}
           </fieldset>
-          {r.project?.depositCents ? (
-            <p className="small">
-              A deposit of {money(r.project.depositCents, r.project.currency)} confirms the booking.
-            </p>
-          ) : null}
+          <section aria-labelledby={`offer-policy-${r.id}`}>
+            <h3 id={`offer-policy-${r.id}`} className="small-heading">
+              {r.project?.depositCents
+                ? `Deposit ${money(r.project.depositCents, r.project.currency)} and cancellation`
+                : "Cancellation"}
+            </h3>
+            <PolicyText sentences={r.policy} testId="offer-policy" id={`offer-policy-text-${r.id}`} />
+          </section>
           <p className="msg msg-error" role="alert">
             {accept.isError ? messageOf(accept.error) : ""}
           </p>
-          <button type="submit" disabled={!pick || accept.isPending}>
+          <button type="submit" disabled={!pick || accept.isPending} aria-describedby={`offer-policy-text-${r.id}`}>
             {accept.isPending ? "Booking…" : "Accept this time"}
           </button>
         </form>
@@ -161,6 +169,21 @@ function AppointmentCard({ a }: { a: Appointment }) {
     <li className="card" data-testid="appointment" data-status={a.status}>
       <strong>{fmtDateTime(a.start, a.timeZone)}</strong>{" "}
       <span className={`pill pill-${a.status}`}>{a.status.replace("_", " ")}</span>
+      {a.artist ? <p className="small">with {a.artist.displayName}</p> : null}
+      {a.address ? (
+        <div className="small">
+          <p className="small-heading">Where</p>
+          <AddressLines address={a.address} />
+        </div>
+      ) : live ? (
+        <p className="small muted">The studio's address shows here once the booking is confirmed.</p>
+      ) : null}
+      {live && a.policy ? (
+        <details className="small">
+          <summary>Deposit and cancellation policy</summary>
+          <PolicyText sentences={a.policy} />
+        </details>
+      ) : null}
       {live && a.requestedStart ? (
         <p className="small" data-testid="reschedule-pending">
           <span className="pill pill-pending">Awaiting artist approval</span> New time asked for:{" "}

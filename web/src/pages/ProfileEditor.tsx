@@ -1,10 +1,12 @@
-// The artist's own public profile: name, studio, styles, bio, visibility, portfolio, and the
-// studio location set by clicking the map (only a rounded point is ever shown publicly).
-import { useRef, useState, type FormEvent } from "react";
+// The artist's own public profile: name, studio, styles, bio, visibility, portfolio, the studio
+// address (street and postcode are told only to booked customers) and the studio location, typed
+// as latitude/longitude or set by clicking the map — the map is optional, so the whole profile can
+// be published from the keyboard or a screen reader. Only a rounded point is ever shown publicly.
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
-import { apiFields, focusFirstInvalid, type FieldErrors } from "../forms.ts";
+import { apiFields, type FieldErrors } from "../forms.ts";
 import { RequireUser } from "../guard.tsx";
 import { L, LeafletMap } from "../map.tsx";
 import { STYLES, styleLabel } from "../styles-list.ts";
@@ -30,12 +32,19 @@ function ProfileEditor({ user }: { user: User }) {
 function Editor({ user, profile }: { user: User; profile: OwnProfile | null }) {
   const qc = useQueryClient();
   const form = useRef<HTMLFormElement>(null);
-  const [point, setPoint] = useState<{ lat: number; lng: number } | null>(
-    profile?.lat != null && profile.lng != null ? { lat: profile.lat, lng: profile.lng } : null,
-  );
+  // The coordinates as typed (the number inputs own them; a map click fills them in).
+  const [coords, setCoords] = useState({ lat: profile?.lat?.toString() ?? "", lng: profile?.lng?.toString() ?? "" });
+  const point = pointOf(coords);
   const marker = useRef<L.CircleMarker | null>(null);
+  const mapRef = useRef<L.Map | null>(null);
   const [fields, setFields] = useState<FieldErrors>({});
   const [msg, setMsg] = useState<{ info?: string; error?: string }>({});
+  // Bumped with each batch of field errors: focus moves to the first invalid field once React has
+  // rendered them (a keyboard or screen-reader user lands on what to fix, its error read out).
+  const [invalidShown, setInvalidShown] = useState(0);
+  useEffect(() => {
+    if (invalidShown) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [invalidShown]);
   const save = useMutation({
     mutationFn: (body: unknown) => api<OwnProfile>("/api/me/artist-profile", { method: "PUT", body }),
     onMutate: () => {
@@ -53,26 +62,53 @@ function Editor({ user, profile }: { user: User; profile: OwnProfile | null }) {
     onError: (err) => {
       setFields(apiFields(err));
       setMsg({ error: messageOf(err) });
-      focusFirstInvalid(form.current);
+      setInvalidShown((n) => n + 1);
     },
   });
+
+  // The marker follows the typed coordinates as well as the clicks.
+  useEffect(() => {
+    if (!mapRef.current) return;
+    if (point) place(mapRef.current, point.lat, point.lng);
+    else marker.current?.remove();
+  }, [point?.lat, point?.lng]);
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const d = new FormData(e.currentTarget);
     const text = (k: string) => String(d.get(k) ?? "").trim() || null;
+    // A number input holding something that is not a number reads as "": say so rather than drop it.
+    const unreadable = (["lat", "lng"] as const).filter(
+      (k) => (e.currentTarget.elements.namedItem(k) as HTMLInputElement | null)?.validity.badInput,
+    );
+    if (unreadable.length) {
+      setMsg({ error: "Some fields need attention." });
+      setFields(
+        Object.fromEntries(
+          unreadable.map((k) => [
+            k,
+            k === "lat" ? "Latitude is a number, e.g. 52.52." : "Longitude is a number, e.g. 13.405.",
+          ]),
+        ),
+      );
+      setInvalidShown((n) => n + 1);
+      return;
+    }
+    const coordinate = (v: string) => (v.trim() === "" ? null : Number(v));
     save.mutate({
       ...(profile ?? {}),
       displayName: String(d.get("displayName") ?? ""),
       studio: text("studio"),
+      street: text("street"),
+      postcode: text("postcode"),
       city: text("city"),
       country: text("country"),
       bio: text("bio"),
       styles: d.getAll("styles").map(String),
       visible: d.get("visible") === "on",
       bookingOpen: d.get("bookingOpen") === "on",
-      lat: point?.lat ?? null,
-      lng: point?.lng ?? null,
+      lat: coordinate(coords.lat),
+      lng: coordinate(coords.lng),
       ...(profile ? {} : { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }),
     });
   }
@@ -109,18 +145,49 @@ function Editor({ user, profile }: { user: User; profile: OwnProfile | null }) {
           error={fields.displayName}
         />
         <Field form="profile" name="studio" label="Studio" defaultValue={profile?.studio ?? ""} error={fields.studio} />
-        <div className="row">
-          <Field form="profile" name="city" label="City" defaultValue={profile?.city ?? ""} error={fields.city} />
+        <fieldset aria-describedby="profile-address-hint">
+          <legend>Studio address</legend>
+          <p className="hint small" id="profile-address-hint">
+            City and country are on your public profile. Street and postcode are shown only to customers with a
+            confirmed booking.
+          </p>
+          <Field
+            form="profile"
+            name="street"
+            label="Street and number"
+            autoComplete="street-address"
+            defaultValue={profile?.street ?? ""}
+            error={fields.street}
+          />
+          <div className="row">
+            <Field
+              form="profile"
+              name="postcode"
+              label="Postcode"
+              autoComplete="postal-code"
+              defaultValue={profile?.postcode ?? ""}
+              error={fields.postcode}
+            />
+            <Field
+              form="profile"
+              name="city"
+              label="City"
+              autoComplete="address-level2"
+              defaultValue={profile?.city ?? ""}
+              error={fields.city}
+            />
+          </div>
           <Field
             form="profile"
             name="country"
             label="Country code"
             maxLength={2}
+            autoComplete="country"
             defaultValue={profile?.country ?? ""}
             error={fields.country}
             hint="Two letters, e.g. DE"
           />
-        </div>
+        </fieldset>
         <div className="field">
           <label htmlFor="profile-bio">About you</label>
           <textarea
@@ -149,34 +216,65 @@ function Editor({ user, profile }: { user: User; profile: OwnProfile | null }) {
             {fields.styles ?? ""}
           </p>
         </fieldset>
-        <fieldset aria-describedby="profile-location-error">
+        <fieldset>
           <legend>Studio location</legend>
           <p className="hint small">
-            Click the map where your studio is. The public map only shows a point rounded to about 1 km.
+            Type your studio's coordinates (your maps app shows them for an address), or click the map where your studio
+            is. The public map only shows a point rounded to about 1 km.
           </p>
+          <div className="row">
+            <Field
+              form="profile"
+              name="lat"
+              label="Latitude"
+              type="number"
+              step="any"
+              min={-90}
+              max={90}
+              inputMode="decimal"
+              value={coords.lat}
+              onChange={(e) => setCoords((c) => ({ ...c, lat: e.target.value }))}
+              error={fields.lat}
+              hint="Between -90 and 90, e.g. 52.5200"
+            />
+            <Field
+              form="profile"
+              name="lng"
+              label="Longitude"
+              type="number"
+              step="any"
+              min={-180}
+              max={180}
+              inputMode="decimal"
+              value={coords.lng}
+              onChange={(e) => setCoords((c) => ({ ...c, lng: e.target.value }))}
+              error={fields.lng}
+              hint="Between -180 and 180, e.g. 13.4050"
+            />
+          </div>
           <LeafletMap
-            label="Click to set your studio location"
+            label="Map: click to set your studio location (optional)"
             className="map-medium"
             initial={point ? { center: [point.lat, point.lng], zoom: 13 } : { center: [50, 10], zoom: 4 }}
             onReady={(map) => {
+              mapRef.current = map;
               if (point) place(map, point.lat, point.lng);
               const click = (e: L.LeafletMouseEvent) => {
                 const p = {
                   lat: Math.round(e.latlng.lat * 1e6) / 1e6,
                   lng: Math.round(e.latlng.wrap().lng * 1e6) / 1e6,
                 };
-                place(map, p.lat, p.lng);
-                setPoint(p);
+                setCoords({ lat: String(p.lat), lng: String(p.lng) });
               };
               map.on("click", click);
-              return () => void map.off("click", click);
+              return () => {
+                map.off("click", click);
+                mapRef.current = null;
+              };
             }}
           />
           <p data-testid="location" role="status">
             {point ? `Location set: ${point.lat.toFixed(4)}, ${point.lng.toFixed(4)}` : "No location set yet."}
-          </p>
-          <p id="profile-location-error" className="field-error">
-            {fields.lat ?? fields.lng ?? ""}
           </p>
         </fieldset>
         <label className="choice">
@@ -208,6 +306,16 @@ function Editor({ user, profile }: { user: User; profile: OwnProfile | null }) {
       {profile ? <Portfolio profile={profile} /> : null}
     </>
   );
+}
+
+/** Both coordinates as numbers within range, or null (the API answers for anything else). */
+function pointOf(c: { lat: string; lng: string }): { lat: number; lng: number } | null {
+  if (c.lat.trim() === "" || c.lng.trim() === "") return null;
+  const lat = Number(c.lat),
+    lng = Number(c.lng);
+  return Number.isFinite(lat) && Number.isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180
+    ? { lat, lng }
+    : null;
 }
 
 function Portfolio({ profile }: { profile: OwnProfile }) {
