@@ -25,6 +25,8 @@ import {
 } from "./sql.ts";
 
 const HOUR = 3600_000;
+/** Rows in a batch job's first claim (see runReminderBatch). */
+const FIRST_CLAIM = 64;
 
 export interface ReminderOptions {
   /** Rows claimed per statement. */
@@ -200,15 +202,24 @@ export async function runReminderBatch(
     expired: 0,
   };
   const times = noTimes();
-  counts.expired = await expireHopeless(ctx.pg, w, input.range, policy);
+  // Alongside the claims: the rows it gives up on (attempts used up, too late) are never ones a
+  // claim takes (those need attempts left and a message still worth sending), and each
+  // statement re-checks its condition on the rows it locks.
+  const expiring = expireHopeless(ctx.pg, w, input.range, policy);
+  expiring.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
-  // One claim: new reminders of both kinds first, then stale claims and earlier failures.
+  // One claim: new reminders of both kinds first, then stale claims and earlier failures. The
+  // first claim of a job is small, so the senders start within one short statement (the next,
+  // full-size claim runs while they send).
+  let limit = Math.min(o.batchSize, FIRST_CLAIM);
   const claim = async (): Promise<ClaimedRow[]> => {
-    const fresh = await claimNew(ctx.pg, w, input.range, { runId, limit: o.batchSize, smsAvailable: sms });
+    const n = limit;
+    limit = o.batchSize;
+    const fresh = await claimNew(ctx.pg, w, input.range, { runId, limit: n, smsAvailable: sms });
     times.claimStatements++;
     counts.claimed += fresh.length;
-    if (fresh.length >= o.batchSize) return fresh;
-    const again = await reclaim(ctx.pg, w, input.range, { ...policy, runId, limit: o.batchSize - fresh.length });
+    if (fresh.length >= n) return fresh;
+    const again = await reclaim(ctx.pg, w, input.range, { ...policy, runId, limit: n - fresh.length });
     times.claimStatements++;
     counts.reclaimed += again.length;
     return again.length ? [...fresh, ...again] : fresh;
@@ -223,6 +234,7 @@ export async function runReminderBatch(
     onLost: (n) => (counts.lost += n),
   });
   await sendAll(ctx, feed, new Recorder(ctx, runId, times), o, counts, times);
+  counts.expired = await expiring;
   return { ...counts, ...rounded(times) };
 }
 
