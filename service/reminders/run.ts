@@ -97,6 +97,12 @@ async function smsAvailable(ctx: AppContext): Promise<boolean> {
   return twilioConfigured(ctx) && (await ctx.switches.isEnabled("provider.twilio"));
 }
 
+/** `range` cut at `splits` (ids inside it, ascending); no parts without splits. */
+function partsOf(range: Range, splits: string[]): Range[] {
+  const bounds = [range.from, ...splits, range.to];
+  return splits.length ? bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1] ?? null })) : [];
+}
+
 /** A send that threw instead of answering (a bug, not a provider's refusal): retried next run. */
 function unexpected(err: unknown): SendOutcome {
   return {
@@ -183,7 +189,7 @@ async function sendAll(
  */
 export async function runReminderBatch(
   ctx: AppContext,
-  input: { asOfMs: number; range: Range; runId?: string },
+  input: { asOfMs: number; range: Range; splits?: string[]; runId?: string },
   opts: Partial<ReminderOptions> = {},
 ): Promise<BatchCounts & PhaseTimes> {
   const o = { ...DEFAULTS, ...opts };
@@ -208,17 +214,30 @@ export async function runReminderBatch(
   const expiring = expireHopeless(ctx.pg, w, input.range, policy);
   expiring.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
-  // One claim: new reminders of both kinds first, then stale claims and earlier failures. The
-  // first claim of a job is small, so the senders start within one short statement (the next,
-  // full-size claim runs while they send).
+  // One claim: new reminders first, part by part (`splits` cut the range into parts of about one
+  // claim each, so a statement looks at one part, not at everything left of the range); then,
+  // over the whole range, new ones that turned up behind us, stale claims and earlier failures.
+  // The first claim of a job is small, so the senders start within one short statement (the
+  // next, full-size claim runs while they send).
+  const parts = partsOf(input.range, input.splits ?? []);
+  let part = 0;
   let limit = Math.min(o.batchSize, FIRST_CLAIM);
   const claim = async (): Promise<ClaimedRow[]> => {
     const n = limit;
     limit = o.batchSize;
-    const fresh = await claimNew(ctx.pg, w, input.range, { runId, limit: n, smsAvailable: sms });
+    const inPart = part < parts.length;
+    const fresh = await claimNew(ctx.pg, w, inPart ? parts[part]! : input.range, {
+      runId,
+      limit: n,
+      smsAvailable: sms,
+    });
     times.claimStatements++;
     counts.claimed += fresh.length;
     if (fresh.length >= n) return fresh;
+    if (inPart) {
+      part++; // this part has no new ones left
+      return fresh.length ? fresh : claim();
+    }
     const again = await reclaim(ctx.pg, w, input.range, { ...policy, runId, limit: n - fresh.length });
     times.claimStatements++;
     counts.reclaimed += again.length;
@@ -243,17 +262,23 @@ export const BATCH_JOB = "appointment-reminders-batch";
 /** One range of a cron run: claim → send → record (ranges open at either end are null). */
 export const reminderBatchJob = defineJob(
   BATCH_JOB,
-  z.object({ asOfMs: z.number(), from: z.string().min(1).nullable(), to: z.string().min(1).nullable() }),
+  z.object({
+    asOfMs: z.number(),
+    from: z.string().min(1).nullable(),
+    to: z.string().min(1).nullable(),
+    /** Where the range is cut into parts of about one claim (absent from jobs of older releases). */
+    splits: z.array(z.string().min(1)).max(1000).optional(),
+  }),
   async (ctx, data, job) => {
     // Unique per attempt: a retried job must not inherit the claims of the attempt that died.
     const runId = `${job.id}#${job.attempt}:${randomBytes(4).toString("hex")}`;
-    return {
-      ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range: { from: data.from, to: data.to }, runId })),
-    };
+    const range = { from: data.from, to: data.to };
+    return { ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range, splits: data.splits, runId })) };
   },
 );
 
-/** The cron's fan-out: one batch job per range of about `rangeSize` appointments with work. */
+/** The cron's fan-out: one batch job per range of about `rangeSize` appointments with work,
+ *  each cut into parts of about `batchSize`. */
 export async function planReminderJobs(
   ctx: AppContext,
   asOfMs = Date.now(),
@@ -264,11 +289,20 @@ export async function planReminderJobs(
     leaseMs: o.leaseMs,
     maxAttempts: o.maxAttempts,
     runStartedMs: await dbNowMs(ctx),
-    size: o.rangeSize,
+    size: o.batchSize,
   });
+  const perJob = Math.max(1, Math.round(o.rangeSize / o.batchSize));
+  const jobs: JobSpec[] = [];
   // The first range is open below and the last open above: work that appears between
   // planning and running still falls into some range.
-  return starts.map((from, i) =>
-    reminderBatchJob.spec({ asOfMs, from: i === 0 ? null : from, to: starts[i + 1] ?? null }),
-  );
+  for (let i = 0; i < starts.length; i += perJob)
+    jobs.push(
+      reminderBatchJob.spec({
+        asOfMs,
+        from: i === 0 ? null : starts[i]!,
+        to: starts[i + perJob] ?? null,
+        splits: starts.slice(i + 1, i + perJob),
+      }),
+    );
+  return jobs;
 }

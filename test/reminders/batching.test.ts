@@ -66,14 +66,20 @@ describe("claims ahead of the sends", () => {
   it("the cron's ranges, planned smaller than the work, cover every reminder exactly once", async () => {
     const asOf = Date.parse("2027-08-09T09:00:00Z");
     const { customers } = await book(asOf, 50);
-    const jobs = await planReminderJobs(app.ctx, asOf, { rangeSize: 7 });
-    expect(jobs.length).toBeGreaterThanOrEqual(8);
+    // Jobs of about 7 appointments, each cut into parts of about 3 (one claim each).
+    const jobs = await planReminderJobs(app.ctx, asOf, { rangeSize: 7, batchSize: 3 });
+    expect(jobs.length).toBeGreaterThanOrEqual(7);
+    const data = jobs.map((j) => j.data as { from: string | null; to: string | null; splits: string[] });
+    expect(data.every((d) => d.splits.length === 1 || d === data.at(-1))).toBe(true);
     // The ranges run at once, as BullMQ workers would run them.
     const results = await Promise.all(
-      jobs.map((j) => {
-        const d = j.data as { from: string | null; to: string | null };
-        return runReminderBatch(app.ctx, { asOfMs: asOf, range: d }, { batchSize: 3, concurrency: 2 });
-      }),
+      data.map((d) =>
+        runReminderBatch(
+          app.ctx,
+          { asOfMs: asOf, range: { from: d.from, to: d.to }, splits: d.splits },
+          { batchSize: 3, concurrency: 2 },
+        ),
+      ),
     );
     expect(results.reduce((n, r) => n + r.claimed, 0)).toBe(50);
     expect(results.reduce((n, r) => n + r.lost, 0)).toBe(0);
