@@ -566,9 +566,12 @@ ${m.checks.map(([name, pass, detail]) => `| ${name} | ${pass ? "✅" : "❌"} | 
   const kept = before.indexOf(HISTORY);
   fs.writeFileSync(out, kept >= 0 ? `${md.trimEnd()}\n\n${before.slice(kept)}` : md);
   const times = r.results
-    .map((m) => `${m.mode} ${secs(m).toFixed(1)} s ${secs(m) <= TARGET_SEC ? "✅" : "❌"}`)
+    .map(
+      (m) =>
+        `${m.mode} ${secs(m).toFixed(1)} s ${secs(m) <= TARGET_SEC ? "✅" : "❌"}${f ? ` (${(m.wallMs / f.wallMs).toFixed(2)}× the floor)` : ""}`,
+    )
     .join(", ");
-  const line = `- Reminders (${r.date.slice(0, 10)}): ${r.settings.count.toLocaleString("en")} due appointments, ${r.settings.phonePct} % by SMS (Twilio stand-in): ${times} (target ≤ ${TARGET_SEC} s); exactly-once counts ${ok ? "exact ✅" : "WRONG ❌"} — details in [RESULTS-reminders.md](RESULTS-reminders.md) <!-- reminders-bench (one line, written by bench/reminders.ts) -->`;
+  const line = `- Reminders (${r.date.slice(0, 10)}): ${r.settings.count.toLocaleString("en")} due appointments, ${r.settings.phonePct} % by SMS (Twilio stand-in): ${times} (target ≤ ${TARGET_SEC} s${f ? `; floor = the same sends without claims or records, ${(f.wallMs / 1000).toFixed(1)} s` : ""}; load average ${r.load.split(" / ")[0]}); exactly-once counts ${ok ? "exact ✅" : "WRONG ❌"} — details in [RESULTS-reminders.md](RESULTS-reminders.md) <!-- reminders-bench (one line, written by bench/reminders.ts) -->`;
   const file = path.join(benchDir, "RESULTS.md");
   const lines = (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "").split("\n");
   const at = lines.findIndex((l) => l.includes("<!-- reminders-bench"));
