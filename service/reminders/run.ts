@@ -122,7 +122,9 @@ async function sendAll(
   times: PhaseTimes,
 ): Promise<void> {
   const channels = new Channels(ctx);
-  const slots = { sms: new Slots(o.concurrency), email: new Slots(o.mailConcurrency) };
+  const sms = Math.max(1, o.concurrency);
+  const email = Math.max(1, o.mailConcurrency);
+  const slots = { sms: new Slots(sms), email: new Slots(email) };
   let fatal: unknown;
   let pauseUntil = 0;
 
@@ -173,7 +175,7 @@ async function sendAll(
   };
   // As many senders as both channels' slots: a sender holding a text that waits for a slot
   // leaves the others free to send email.
-  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) + Math.max(1, o.mailConcurrency) }, sender));
+  await Promise.all(Array.from({ length: sms + email }, sender));
   const t0 = performance.now();
   try {
     await recorder.flush();
