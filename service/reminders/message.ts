@@ -47,14 +47,29 @@ function formatter(timeZone: string, style: "date" | "time"): Intl.DateTimeForma
 // (70 instead of 160 characters a segment) for no visible gain.
 const plain = (s: string) => s.replace(/[\u202f\u00a0]/g, " ");
 
+// Appointments start on a few round slots, so a reminder run formats the same instants in the
+// same zones over and over (100,000 reminders: a few hundred distinct strings): remember them.
+const formatted = new Map<string, string>();
+
+function format(at: Date, timeZone: string, style: "date" | "time"): string {
+  const key = `${style} ${timeZone} ${at.getTime()}`;
+  let s = formatted.get(key);
+  if (s === undefined) {
+    s = plain(formatter(timeZone, style).format(at));
+    if (formatted.size >= 10_000) formatted.clear(); // bounded: keys come from the database
+    formatted.set(key, s);
+  }
+  return s;
+}
+
 /** "Friday 15 January" / "Friday, January 15" in the zone. */
 export function localDate(at: Date, timeZone: string): string {
-  return plain(formatter(timeZone, "date").format(at));
+  return format(at, timeZone, "date");
 }
 
 /** "14:30 CET" / "8:30 AM EST" in the zone. */
 export function localTime(at: Date, timeZone: string): string {
-  return plain(formatter(timeZone, "time").format(at));
+  return format(at, timeZone, "time");
 }
 
 const firstName = (name: string) => name.trim().split(/\s+/)[0] || "there";

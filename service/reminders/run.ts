@@ -1,33 +1,44 @@
-// One batch of reminders: claim (set-based) → send with bounded concurrency → record. The
-// cron plans ranges of appointment ids and enqueues one batch job per range, so several
+// One batch job of reminders: a range of appointment ids, claimed chunk by chunk (set-based)
+// ahead of the sends (feed.ts), rendered, sent with bounded concurrency and recorded in bulk
+// (recorder.ts). The cron plans ranges and enqueues one batch job per range, so several
 // workers share a run; any number of runs may overlap, since only a claim lets a run send.
 import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
 import { defineJob } from "../jobs/define.ts";
 import type { JobSpec } from "../jobs/types.ts";
-import { Channels, errorText, twilioConfigured, type SendOutcome } from "./send.ts";
+import { ClaimFeed } from "./feed.ts";
+import { noTimes, rounded, type PhaseTimes } from "./profile.ts";
+import { Recorder } from "./recorder.ts";
+import { Slots } from "./slots.ts";
+import { Channels, errorText, render, twilioConfigured, type SendOutcome } from "./send.ts";
 import {
   claimNew,
   expireHopeless,
   planRanges,
   reclaim,
-  recordResults,
   renewLease,
   type ClaimedRow,
   type Range,
-  type Result,
   type RetryPolicy,
   type Windows,
 } from "./sql.ts";
 
 const HOUR = 3600_000;
+/** Rows in a batch job's first claim (see runReminderBatch). */
+const FIRST_CLAIM = 64;
 
 export interface ReminderOptions {
-  /** Rows claimed per statement (and about the size of one fan-out range). */
+  /** Rows claimed per statement. */
   batchSize: number;
-  /** Sends in flight at once per batch. */
+  /** Appointments per batch job (one fan-out range): several claims each, so the fixed cost of
+   *  a job (its run record, lookups, the last empty claim) is paid per few thousand reminders. */
+  rangeSize: number;
+  /** Texts in flight at once per batch job (Twilio API calls). */
   concurrency: number;
+  /** Emails in flight at once per batch job. Cheap to have many: the dev outbox writes the mails
+   *  handed over together in one statement, SMTP queues them on its pooled connections. */
+  mailConcurrency: number;
   /** A claim not renewed for this long belongs to a dead run and may be taken over. */
   leaseMs: number;
   /** Renew our claims when they are this old, before starting another send. Sends are bounded
@@ -40,7 +51,9 @@ export interface ReminderOptions {
 
 export const DEFAULTS: ReminderOptions = {
   batchSize: 500,
+  rangeSize: 5000,
   concurrency: 48,
+  mailConcurrency: 200,
   leaseMs: 10 * 60_000,
   renewAfterMs: 2 * 60_000,
   maxAttempts: 5,
@@ -84,109 +97,69 @@ async function smsAvailable(ctx: AppContext): Promise<boolean> {
   return twilioConfigured(ctx) && (await ctx.switches.isEnabled("provider.twilio"));
 }
 
-/** Results are written as soon as they are known, several per statement under load. */
-class Recorder {
-  private pending: Result[] = [];
-  private running: Promise<void> | undefined;
-  failure: unknown;
-
-  constructor(
-    private readonly ctx: AppContext,
-    private readonly runId: string,
-  ) {}
-
-  add(r: Result): void {
-    this.pending.push(r);
-    this.running ??= this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (this.pending.length && !this.failure) {
-        const take = this.pending.splice(0, 1000);
-        const written = await recordResults(this.ctx.pg, this.runId, take);
-        // Fewer rows than results: another run took some over while we sent them (our lease
-        // lapsed, e.g. the process stalled for minutes). Worth a look, never silent.
-        if (written < take.length)
-          this.ctx.log.warn(
-            { runId: this.runId, results: take.length, written },
-            "reminders: results for rows no longer ours were dropped",
-          );
-      }
-    } catch (err) {
-      this.failure = err;
-    } finally {
-      this.running = undefined;
-    }
-  }
-
-  async flush(): Promise<void> {
-    while (!this.failure && (this.running || this.pending.length)) await (this.running ??= this.loop());
-    if (this.failure) throw this.failure;
-  }
+/** `range` cut at `splits` (ids inside it, ascending); no parts without splits. */
+function partsOf(range: Range, splits: string[]): Range[] {
+  const bounds = [range.from, ...splits, range.to];
+  return splits.length ? bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1] ?? null })) : [];
 }
 
-/** Sends one claimed set with at most `concurrency` sends in flight. */
+/** A send that threw instead of answering (a bug, not a provider's refusal): retried next run. */
+function unexpected(err: unknown): SendOutcome {
+  return {
+    ok: false,
+    error: errorText({ errorClass: "transient", code: "UNEXPECTED", message: String((err as Error)?.message ?? err) }),
+  };
+}
+
+/** Sends everything the feed hands out, at most `concurrency` texts and `mailConcurrency` emails
+ *  at a time; one failing send is recorded `failed` and the others go on. */
 async function sendAll(
   ctx: AppContext,
-  runId: string,
-  rows: ClaimedRow[],
+  feed: ClaimFeed,
+  recorder: Recorder,
   o: ReminderOptions,
   counts: BatchCounts,
+  times: PhaseTimes,
 ): Promise<void> {
   const channels = new Channels(ctx);
-  const recorder = new Recorder(ctx, runId);
-  const todo = rows.filter((r) => r.status === "claimed");
-  counts.optedOut += rows.length - todo.length;
-  let leaseAt = Date.now();
-  let held = new Set(todo.map((r) => r.id));
-  let renewing: Promise<void> | undefined;
+  const sms = Math.max(1, o.concurrency);
+  const email = Math.max(1, o.mailConcurrency);
+  const slots = { sms: new Slots(sms), email: new Slots(email) };
   let fatal: unknown;
   let pauseUntil = 0;
-  let next = 0;
 
-  const renew = async () => {
-    const unsent = todo
-      .slice(next)
-      .map((r) => r.id)
-      .filter((id) => held.has(id));
-    held = await renewLease(ctx.pg, runId, unsent);
-    leaseAt = Date.now();
-  };
-
-  const worker = async () => {
-    // The database gone (lease or results not writable): stop sending; unrecorded rows stay
-    // claimed and the next run after the lease settles them through the duplicate guard.
+  const sender = async () => {
+    // The database gone (claims, leases or results not writable): stop sending; unrecorded
+    // rows stay claimed and the next run after the lease settles them through the duplicate guard.
     while (!fatal && !recorder.failure) {
+      let row: ClaimedRow | undefined;
       try {
-        if (Date.now() - leaseAt > o.renewAfterMs)
-          await (renewing ??= renew().finally(() => {
-            renewing = undefined;
-          }));
+        row = await feed.next();
       } catch (err) {
         fatal ??= err;
         return;
       }
-      const row = todo[next++];
       if (!row) return;
-      if (!held.has(row.id)) {
-        counts.lost++;
-        continue;
-      }
       const wait = pauseUntil - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       let out: SendOutcome;
+      const slot = slots[row.channel];
+      await slot.take();
+      const t0 = performance.now();
       try {
-        out = await channels.send(row);
+        const message = render(row);
+        const t1 = performance.now();
+        times.renderMs += t1 - t0;
+        try {
+          out = await channels.send(row, message);
+        } finally {
+          times.sendMs += performance.now() - t1;
+          times.sends++;
+        }
       } catch (err) {
-        out = {
-          ok: false,
-          error: errorText({
-            errorClass: "transient",
-            code: "UNEXPECTED",
-            message: String((err as Error)?.message ?? err),
-          }),
-        };
+        out = unexpected(err);
+      } finally {
+        slot.give();
       }
       if (out.ok) {
         if (out.alreadySent) counts.alreadySent++;
@@ -200,8 +173,15 @@ async function sendAll(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, todo.length)) }, worker));
-  await recorder.flush();
+  // As many senders as both channels' slots: a sender holding a text that waits for a slot
+  // leaves the others free to send email.
+  await Promise.all(Array.from({ length: sms + email }, sender));
+  const t0 = performance.now();
+  try {
+    await recorder.flush();
+  } finally {
+    times.recordWaitMs += performance.now() - t0;
+  }
   if (fatal) throw fatal;
 }
 
@@ -211,13 +191,14 @@ async function sendAll(
  */
 export async function runReminderBatch(
   ctx: AppContext,
-  input: { asOfMs: number; range: Range; runId?: string },
+  input: { asOfMs: number; range: Range; splits?: string[]; runId?: string },
   opts: Partial<ReminderOptions> = {},
-): Promise<BatchCounts> {
+): Promise<BatchCounts & PhaseTimes> {
   const o = { ...DEFAULTS, ...opts };
   const runId = input.runId ?? `reminders:${randomUUID()}`;
   const w = windowsAt(input.asOfMs, o);
-  const policy: RetryPolicy = { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, runStartedMs: await dbNowMs(ctx) };
+  const [runStartedMs, sms] = await Promise.all([dbNowMs(ctx), smsAvailable(ctx)]);
+  const policy: RetryPolicy = { leaseMs: o.leaseMs, maxAttempts: o.maxAttempts, runStartedMs };
   const counts: BatchCounts = {
     claimed: 0,
     reclaimed: 0,
@@ -228,20 +209,54 @@ export async function runReminderBatch(
     lost: 0,
     expired: 0,
   };
-  const sms = await smsAvailable(ctx);
+  const times = noTimes();
+  // Alongside the claims: the rows it gives up on (attempts used up, too late) are never ones a
+  // claim takes (those need attempts left and a message still worth sending), and each
+  // statement re-checks its condition on the rows it locks.
+  const expiring = expireHopeless(ctx.pg, w, input.range, policy);
+  expiring.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
-  counts.expired = await expireHopeless(ctx.pg, w, input.range, policy);
-  for (;;) {
-    const fresh = await claimNew(ctx.pg, w, input.range, { runId, limit: o.batchSize, smsAvailable: sms });
+  // One claim: new reminders first, part by part (`splits` cut the range into parts of about one
+  // claim each, so a statement looks at one part, not at everything left of the range); then,
+  // over the whole range, new ones that turned up behind us, stale claims and earlier failures.
+  // The first claim of a job is small, so the senders start within one short statement (the
+  // next, full-size claim runs while they send).
+  const parts = partsOf(input.range, input.splits ?? []);
+  let part = 0;
+  let limit = Math.min(o.batchSize, FIRST_CLAIM);
+  const claim = async (): Promise<ClaimedRow[]> => {
+    const n = limit;
+    limit = o.batchSize;
+    const inPart = part < parts.length;
+    const fresh = await claimNew(ctx.pg, w, inPart ? parts[part]! : input.range, {
+      runId,
+      limit: n,
+      smsAvailable: sms,
+    });
+    times.claimStatements++;
     counts.claimed += fresh.length;
-    const again =
-      fresh.length < o.batchSize
-        ? await reclaim(ctx.pg, w, input.range, { ...policy, runId, limit: o.batchSize - fresh.length })
-        : [];
+    if (fresh.length >= n) return fresh;
+    if (inPart) {
+      part++; // this part has no new ones left
+      return fresh.length ? fresh : claim();
+    }
+    const again = await reclaim(ctx.pg, w, input.range, { ...policy, runId, limit: n - fresh.length });
+    times.claimStatements++;
     counts.reclaimed += again.length;
-    if (!fresh.length && !again.length) return counts;
-    await sendAll(ctx, runId, [...fresh, ...again], o, counts);
-  }
+    return again.length ? [...fresh, ...again] : fresh;
+  };
+  const feed = new ClaimFeed({
+    claim,
+    renew: (ids) => renewLease(ctx.pg, runId, ids),
+    lowWater: Math.max(o.concurrency + o.mailConcurrency, o.batchSize),
+    renewAfterMs: o.renewAfterMs,
+    times,
+    onSkipped: (n) => (counts.optedOut += n),
+    onLost: (n) => (counts.lost += n),
+  });
+  await sendAll(ctx, feed, new Recorder(ctx, runId, times), o, counts, times);
+  counts.expired = await expiring;
+  return { ...counts, ...rounded(times) };
 }
 
 export const BATCH_JOB = "appointment-reminders-batch";
@@ -249,17 +264,23 @@ export const BATCH_JOB = "appointment-reminders-batch";
 /** One range of a cron run: claim → send → record (ranges open at either end are null). */
 export const reminderBatchJob = defineJob(
   BATCH_JOB,
-  z.object({ asOfMs: z.number(), from: z.string().min(1).nullable(), to: z.string().min(1).nullable() }),
+  z.object({
+    asOfMs: z.number(),
+    from: z.string().min(1).nullable(),
+    to: z.string().min(1).nullable(),
+    /** Where the range is cut into parts of about one claim (absent from jobs of older releases). */
+    splits: z.array(z.string().min(1)).max(1000).optional(),
+  }),
   async (ctx, data, job) => {
     // Unique per attempt: a retried job must not inherit the claims of the attempt that died.
     const runId = `${job.id}#${job.attempt}:${randomBytes(4).toString("hex")}`;
-    return {
-      ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range: { from: data.from, to: data.to }, runId })),
-    };
+    const range = { from: data.from, to: data.to };
+    return { ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range, splits: data.splits, runId })) };
   },
 );
 
-/** The cron's fan-out: one batch job per range of about `batchSize` appointments with work. */
+/** The cron's fan-out: one batch job per range of about `rangeSize` appointments with work,
+ *  each cut into parts of about `batchSize`. */
 export async function planReminderJobs(
   ctx: AppContext,
   asOfMs = Date.now(),
@@ -272,9 +293,18 @@ export async function planReminderJobs(
     runStartedMs: await dbNowMs(ctx),
     size: o.batchSize,
   });
+  const perJob = Math.max(1, Math.round(o.rangeSize / o.batchSize));
+  const jobs: JobSpec[] = [];
   // The first range is open below and the last open above: work that appears between
   // planning and running still falls into some range.
-  return starts.map((from, i) =>
-    reminderBatchJob.spec({ asOfMs, from: i === 0 ? null : from, to: starts[i + 1] ?? null }),
-  );
+  for (let i = 0; i < starts.length; i += perJob)
+    jobs.push(
+      reminderBatchJob.spec({
+        asOfMs,
+        from: i === 0 ? null : starts[i]!,
+        to: starts[i + perJob] ?? null,
+        splits: starts.slice(i + 1, i + perJob),
+      }),
+    );
+  return jobs;
 }

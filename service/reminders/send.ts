@@ -16,8 +16,12 @@ import { TwilioSession } from "../providers/kit/twilio/session.ts";
 import { statusWebhookUrl } from "../providers/kit/twilio/config.ts";
 import { classifyTwilioError } from "../providers/kit/twilio/errors.ts";
 import { providerEnv } from "../integrations/accounts.ts";
+import type { Email } from "../mail/mailer.ts";
 import { reminderEmail, reminderText, type ReminderFacts } from "./message.ts";
 import type { ClaimedRow } from "./sql.ts";
+
+/** What goes out for one claimed row, rendered before the send (its own phase in the profile). */
+export type Rendered = { channel: "sms"; body: string } | { channel: "email"; mail: Email };
 
 export type SendOutcome =
   | { ok: true; providerId: string; alreadySent: boolean }
@@ -58,22 +62,31 @@ export function errorText(err: ProviderError | { errorClass: string; code?: stri
   return `[${err.errorClass}] ${err.code ? `${err.code}: ` : ""}${err.message}`.slice(0, 1000);
 }
 
-/** One per batch: a single SDK client (and its connection pool) for all texts of the batch. */
-export class Channels {
-  private twilio: TwilioSession | undefined;
+export function render(row: ClaimedRow): Rendered {
+  return row.channel === "sms"
+    ? { channel: "sms", body: reminderText(factsOf(row)) }
+    : { channel: "email", mail: reminderEmail(row.email, factsOf(row)) };
+}
 
+// One SDK client (and its keep-alive connections) per service context, shared by every batch
+// a process runs: building the twilio client per batch cost more than a few sends.
+const sessions = new WeakMap<AppContext, TwilioSession>();
+
+/** Hands rendered reminders to Twilio or the mailer; safe to call concurrently. */
+export class Channels {
   constructor(private readonly ctx: AppContext) {}
 
   private session(): TwilioSession {
-    this.twilio ??= new TwilioSession(providerEnv(this.ctx));
-    return this.twilio;
+    let s = sessions.get(this.ctx);
+    if (!s) sessions.set(this.ctx, (s = new TwilioSession(providerEnv(this.ctx))));
+    return s;
   }
 
-  async send(row: ClaimedRow): Promise<SendOutcome> {
-    return row.channel === "sms" ? this.sms(row) : this.email(row);
+  async send(row: ClaimedRow, out: Rendered): Promise<SendOutcome> {
+    return out.channel === "sms" ? this.sms(row, out.body) : this.email(row, out.mail);
   }
 
-  private async sms(row: ClaimedRow): Promise<SendOutcome> {
+  private async sms(row: ClaimedRow, body: string): Promise<SendOutcome> {
     const from = this.ctx.config.env.TWILIO_PHONE_NUMBER;
     if (!twilioConfigured(this.ctx) || !from || !row.phone)
       return {
@@ -84,7 +97,6 @@ export class Channels {
           message: "Text messaging is not set up on this server any more.",
         }),
       };
-    const body = reminderText(factsOf(row));
     try {
       const session = this.session();
       if (row.attempts > 1) {
@@ -113,8 +125,7 @@ export class Channels {
     }
   }
 
-  private async email(row: ClaimedRow): Promise<SendOutcome> {
-    const mail = reminderEmail(row.email, factsOf(row));
+  private async email(row: ClaimedRow, mail: Email): Promise<SendOutcome> {
     if (row.attempts > 1 && this.ctx.mailer.mode === "dev-outbox") {
       const earlier = await this.ctx.db.devEmail.findFirst({
         where: { to: mail.to, subject: mail.subject, text: mail.text, createdAt: { gte: earlierAttemptSince(row) } },

@@ -24,6 +24,13 @@ async function count(pool: pg.Pool, sql: string, values: unknown[]): Promise<num
 
 const NOW = `(now() AT TIME ZONE 'UTC')`;
 
+// Statements that address rows by id compare `status::text`, which no index serves, so the
+// planner goes through the primary key. Given `status = 'claimed'` it may pick the
+// (status, claimedAt) index instead: during a run that index holds an entry for every row
+// claimed since the last vacuum (updated rows leave dead entries), so each result statement
+// would rescan the whole run so far.
+const CLAIMED_BY_ID = `status::text = 'claimed'`;
+
 export interface Windows {
   /** The cron's "now" (epoch ms): reminders for starts in [asOf+24h, asOf+48h), aftercare for ends in [asOf-24h, asOf). */
   asOfMs: number;
@@ -227,32 +234,34 @@ export async function renewLease(pool: pg.Pool, runId: string, ids: string[]): P
     pool,
     `
     UPDATE "Reminder" SET "claimedAt" = ${NOW}
-    WHERE id = ANY($1::uuid[]) AND "claimedBy" = $2::text AND status = 'claimed'
+    WHERE id = ANY($1::uuid[]) AND "claimedBy" = $2::text AND ${CLAIMED_BY_ID}
     RETURNING id::text`,
     [ids, runId],
   );
   return new Set(held.map((x) => x.id));
 }
 
-/** Writes outcomes in one statement; a row someone else took over meanwhile is left alone. */
+/**
+ * Writes outcomes in one statement; a row someone else took over meanwhile is left alone.
+ * Rows are found by id alone and each one's outcome is looked up in a JSON object keyed by id:
+ * no join, so no join order for the planner to get wrong. (Joined to unnest(…) of the results,
+ * stale statistics — the table grows by thousands of rows a second during a run — made it loop
+ * over every result for every claimed row: 8× slower per statement at 500 results.)
+ */
 export function recordResults(pool: pg.Pool, runId: string, results: Result[]): Promise<number> {
   if (!results.length) return Promise.resolve(0);
+  const outcomes: Record<string, { s: string; p: string | null; e: string | null }> = {};
+  for (const x of results) outcomes[x.id] = { s: x.status, p: x.providerId ?? null, e: x.error ?? null };
+  const of = (field: string) => `($2::jsonb -> r.id::text ->> '${field}')`;
   return count(
     pool,
     `
-    UPDATE "Reminder" r SET status = v.status::"ReminderStatus",
-      "sentAt" = CASE WHEN v.status = 'sent' THEN ${NOW} ELSE r."sentAt" END,
-      "providerId" = COALESCE(v.pid, r."providerId"),
-      error = v.err
-    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS v(id, status, pid, err)
-    WHERE r.id = v.id AND r."claimedBy" = $5::text AND r.status = 'claimed'`,
-    [
-      results.map((x) => x.id),
-      results.map((x) => x.status),
-      results.map((x) => x.providerId ?? null),
-      results.map((x) => x.error ?? null),
-      runId,
-    ],
+    UPDATE "Reminder" r SET status = ${of("s")}::"ReminderStatus",
+      "sentAt" = CASE WHEN ${of("s")} = 'sent' THEN ${NOW} ELSE r."sentAt" END,
+      "providerId" = COALESCE(${of("p")}, r."providerId"),
+      error = ${of("e")}
+    WHERE r.id = ANY($1::uuid[]) AND r."claimedBy" = $3::text AND r.${CLAIMED_BY_ID}`,
+    [results.map((x) => x.id), JSON.stringify(outcomes), runId],
   );
 }
 
