@@ -5,6 +5,7 @@
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tatu_cluster REDIS_URL=redis://127.0.0.1:6379 \
 //     npx tsx scripts/cluster.ts --replicas 2 --workers 2
 //
+// Processes run the built service (dist/, built first when stale), as `npm start` does.
 // Every process gets the same secrets (sessions, token encryption, cron bearer), so any
 // replica accepts any session and any worker can decrypt any account's tokens.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -14,6 +15,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureServiceBuild } from "./build-service.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -63,8 +65,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-function launch(name: string, entry: string, env: Record<string, string>): ClusterProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", entry], {
+/** entry: a built entry point of dist/ ("main" or "worker"). */
+function launch(name: string, entry: "main" | "worker", env: Record<string, string>): ClusterProcess {
+  const proc = spawn(process.execPath, ["--enable-source-maps", `dist/${entry}.js`], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -97,6 +100,7 @@ async function waitFor(p: ClusterProcess, ready: () => Promise<boolean>, what: s
 }
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  await ensureServiceBuild({ quiet: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tatu-cluster-"));
   const firstPort = await freePort();
   const env: Record<string, string> = {
@@ -120,7 +124,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
   const startReplica = async (port?: number): Promise<Replica> => {
     const p = port ?? (await freePort());
-    const proc = launch(`replica-${replicas.length}`, "service/main.ts", { ...env, PORT: String(p) });
+    const proc = launch(`replica-${replicas.length}`, "main", { ...env, PORT: String(p) });
     const url = `http://127.0.0.1:${p}`;
     await waitFor(proc, async () => (await fetch(`${url}/api/health/ready`)).status === 200, "ready");
     const replica = Object.assign(proc, { url, port: p });
@@ -128,7 +132,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     return replica;
   };
   const startWorker = async (): Promise<ClusterProcess> => {
-    const proc = launch(`worker-${workers.length}`, "service/worker.ts", {
+    const proc = launch(`worker-${workers.length}`, "worker", {
       ...env,
       LOG_LEVEL: opts.workerLogLevel ?? "info",
     });

@@ -137,6 +137,12 @@ if (r.status !== 0) {
   console.error("✗ Missing: the web app build (web/dist); `npm run build:web` failed");
   process.exit(1);
 }
+// The built-service tests and the cluster run dist/ (what `npm start` runs): rebuild it when stale.
+r = spawnSync(process.execPath, ["scripts/build-service.mjs"], { stdio: "inherit" });
+if (r.status !== 0) {
+  console.error("✗ Missing: the service build (dist/); `npm run build` failed");
+  process.exit(1);
+}
 
 // Every log line and response of the main suite is captured there and scanned for secret values
 // by the global teardown (test/helpers/capture.ts); the directory is removed afterwards.

@@ -1,11 +1,9 @@
 // Builds the process-wide AppContext: config → logger → database (real or embedded) →
 // Redis → queue + job catalog, mail, realtime, switches. `close()` releases all in reverse.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { loadConfig, secretValues, type Config } from "./config/load.ts";
 import type { AppContext } from "./context.ts";
 import { createDbWithPool } from "./db/client.ts";
-import { startEmbeddedDb } from "./db/embedded.ts";
-import { migrateDeploy } from "./db/migrations.ts";
 import { createLimits } from "./http/rate-limit.ts";
 import { createBlobStore } from "./storage/index.ts";
 import { jobCatalog } from "./jobs/catalog.ts";
@@ -24,9 +22,11 @@ export interface Booted {
   close(): Promise<void>;
 }
 
-export function redisClient(config: Config, log: Logger): Redis | undefined {
+/** ioredis is imported only when Redis is configured (the embedded quick start runs without). */
+export async function redisClient(config: Config, log: Logger): Promise<Redis | undefined> {
   const r = config.redis;
   if (!r) return undefined;
+  const { Redis } = await import("ioredis");
   const opts = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false };
   const redis =
     "url" in r ? new Redis(r.url, opts) : new Redis({ host: r.host, port: r.port, password: r.password, ...opts });
@@ -48,6 +48,11 @@ export async function boot(opts: { config?: Config; log?: Logger; jobs?: Catalog
   let databaseUrl = config.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!databaseUrl) {
+    // PGlite and the migrator load only here: a deploy with DATABASE_URL never pays for them.
+    const [{ startEmbeddedDb }, { migrateDeploy }] = await Promise.all([
+      import("./db/embedded.ts"),
+      import("./db/migrations.ts"),
+    ]);
     const embedded = await startEmbeddedDb(config.dataDir);
     databaseUrl = embedded.url;
     stopEmbedded = embedded.stop;
@@ -59,7 +64,7 @@ export async function boot(opts: { config?: Config; log?: Logger; jobs?: Catalog
   // statement "" requires 4" under load): one connection serialises every query correctly.
   const poolSize = stopEmbedded ? 1 : config.databasePoolSize;
   const { db, pool } = createDbWithPool(databaseUrl, poolSize);
-  const redis = redisClient(config, log);
+  const redis = await redisClient(config, log);
   configurePasswordHashing(config.passwordHashing);
 
   const ctx: AppContext = {

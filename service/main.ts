@@ -6,10 +6,9 @@ async function main() {
   // Configuration first: a misconfigured deploy fails in a moment, before the provider SDKs
   // (googleapis alone is large) are even loaded.
   const config = loadConfig();
-  const [{ boot }, { startHttpServer }, { startScheduler }, { flushSentry, reportError }] = await Promise.all([
+  const [{ boot }, { startHttpServer }, { flushSentry, reportError }] = await Promise.all([
     import("./boot.ts"),
     import("./server.ts"),
-    import("./jobs/scheduler.ts"),
     import("./observability/sentry.ts"),
   ]);
   const { ctx, close } = await boot({ config });
@@ -17,7 +16,8 @@ async function main() {
   const stopWorker = ctx.config.inProcessWorker
     ? ctx.queue.startWorker(ctx, ctx.config.workerConcurrency)
     : async () => undefined;
-  const scheduler = ctx.config.scheduler ? startScheduler(ctx) : undefined;
+  // The scheduler (croner) only where it runs: TATU_SCHEDULER=off replicas never load it.
+  const scheduler = ctx.config.scheduler ? (await import("./jobs/scheduler.ts")).startScheduler(ctx) : undefined;
   ctx.log.info(
     {
       url: ctx.config.publicUrl,

@@ -1,8 +1,4 @@
-// Vercel function entry (plain JS, so @vercel/node needs no TypeScript build of its own):
-// registers tsx, then hands every request to the Express app in vercel.ts — the same
-// runtime path as `npm start` and the `tatu` bin.
-import { register } from "tsx/esm/api";
-
-register();
-const { default: handler } = await import("./vercel.ts");
-export default handler;
+// Vercel function entry: the service as `npm run vercel-build` built it into dist/
+// (scripts/build-service.mjs, esbuild) — plain JavaScript with source maps, so a cold start
+// loads compiled chunks instead of transpiling TypeScript. Same build as `npm start`.
+export { default } from "../dist/vercel.js";

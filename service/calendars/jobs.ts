@@ -1,7 +1,7 @@
 // Queue wiring: one "sync-calendar" job per active connection on every sync-calendars cron
 // (keyed by connection), and "calendar-write" after every appointment change. Listed in
 // jobs/catalog.ts; importing this module also subscribes the write-back to appointment changes.
-import { UnrecoverableError } from "bullmq";
+import { UnrecoverableError } from "../jobs/unrecoverable.ts";
 import { z } from "zod";
 import { onAppointmentChange } from "../booking/events.ts";
 import type { ProviderId } from "../providers/catalog.ts";

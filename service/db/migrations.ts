@@ -3,7 +3,6 @@
 // bookkeeping table so readiness can say which migrations are missing.
 import fs from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { repoRoot } from "../paths.ts";
 import type { Db } from "./client.ts";
 
@@ -19,6 +18,7 @@ export function migrationNames(dir = migrationsDir): string[] {
 }
 
 export async function migrateDeploy(databaseUrl: string): Promise<void> {
+  const { execa } = await import("execa"); // only the embedded boot and tests apply migrations
   const result = await execa(process.execPath, [path.join(repoRoot, "scripts/prisma.mjs"), "migrate", "deploy"], {
     cwd: repoRoot,
     env: { DATABASE_URL: databaseUrl },

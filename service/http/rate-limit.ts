@@ -2,14 +2,27 @@
 // through Redis (TCP) when configured, else through Upstash's REST API when only the Upstash pair
 // is set (the launch document's setup on Vercel), else in memory. Shared backends fall back to
 // memory while they are down.
+import { createRequire } from "node:module";
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type * as Flexible from "rate-limiter-flexible";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config, RateLimitSetting } from "../config/load.ts";
 import { tooManyRequests } from "./errors.ts";
 import type { Limiter } from "./limiter.ts";
 import { upstashLimiter, type UpstashClient, upstashClient } from "./upstash-limiter.ts";
 
 export type { Limiter };
+
+// Only the three limiter modules used: the package's index requires every store it supports
+// (Mongo, MySQL, DynamoDB, etcd…), a good part of what a cold start used to load.
+const requireHere = createRequire(import.meta.url);
+const RateLimiterMemory = requireHere(
+  "rate-limiter-flexible/lib/RateLimiterMemory.js",
+) as typeof Flexible.RateLimiterMemory;
+const RateLimiterRedis = requireHere(
+  "rate-limiter-flexible/lib/RateLimiterRedis.js",
+) as typeof Flexible.RateLimiterRedis;
+const RateLimiterRes = requireHere("rate-limiter-flexible/lib/RateLimiterRes.js") as typeof Flexible.RateLimiterRes;
 
 /** Where the counters live: shared across replicas (redis, upstash) or per process (memory). */
 export type RateLimitBackend =

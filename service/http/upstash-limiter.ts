@@ -2,16 +2,23 @@
 // deployments that have the launch document's UPSTASH_REDIS_REST_URL/TOKEN and no TCP Redis
 // (Vercel functions). A fixed window, like the TCP Redis limiter. While Upstash is unreachable
 // the process's own memory limiter counts instead, so a limit never turns into "no limit".
-import { Ratelimit } from "@upstash/ratelimit";
-import { Redis } from "@upstash/redis";
+import { createRequire } from "node:module";
+import type { Ratelimit as UpstashRatelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis";
 import type { RateLimitSetting } from "../config/load.ts";
 import { tooManyRequests } from "./errors.ts";
 import type { Limiter } from "./limiter.ts";
 
 export type UpstashClient = Redis;
 
+// Required only where Upstash is configured (their CommonJS builds), not at every boot.
+const requireHere = createRequire(import.meta.url);
+const upstashRedis = () => (requireHere("@upstash/redis") as { Redis: typeof Redis }).Redis;
+const upstashRatelimit = () => (requireHere("@upstash/ratelimit") as { Ratelimit: typeof UpstashRatelimit }).Ratelimit;
+
 /** One REST client per process; no retries: a limit check must not wait seconds on an outage. */
 export function upstashClient(opts: { url: string; token: string }): UpstashClient {
+  const Redis = upstashRedis();
   return new Redis({ url: opts.url, token: opts.token, retry: false, enableTelemetry: false });
 }
 
@@ -23,6 +30,7 @@ export function upstashLimiter(
   prefix: string,
   insurance: Limiter,
 ): Limiter {
+  const Ratelimit = upstashRatelimit();
   const ratelimit = new Ratelimit({
     redis: client,
     limiter: Ratelimit.fixedWindow(setting.points, `${setting.durationSec} s`),

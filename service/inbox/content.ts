@@ -3,9 +3,18 @@
 // conversation list. Showing it (renderMessageHtml) sanitises again with today's rules, and
 // leaves remote images out until the artist asks for them: a remote image is a read receipt
 // (tracking pixel) that tells the sender when, where and on what the mail was opened.
-import sanitizeHtml from "sanitize-html";
+import { createRequire } from "node:module";
+import type SanitizeHtml from "sanitize-html";
 
-const allowedTags = [...sanitizeHtml.defaults.allowedTags, "img", "span", "font", "center"];
+// sanitize-html (with postcss and htmlparser2, CommonJS) is required at the first body to
+// clean, not at boot: a process that never stores or shows a message never loads it.
+const requireHere = createRequire(import.meta.url);
+let sanitizer: { sanitizeHtml: typeof SanitizeHtml; baseOptions: SanitizeHtml.IOptions } | undefined;
+function loadSanitizer() {
+  if (sanitizer) return sanitizer;
+  const sanitizeHtml = requireHere("sanitize-html") as typeof SanitizeHtml;
+  return (sanitizer = { sanitizeHtml, baseOptions: baseOptionsOf(sanitizeHtml) });
+}
 
 // Style values: anchored allowlists per property. Nothing with a function call but colours
 // (so no url(), image-set(), expression(), var()), no escapes, no position/float/z-index.
@@ -67,8 +76,8 @@ export const allowedStyles: Record<string, RegExp[]> = {
 };
 
 const LINK_SCHEMES = ["https", "http", "mailto", "tel"];
-const baseOptions: sanitizeHtml.IOptions = {
-  allowedTags,
+const baseOptionsOf = (sanitizeHtml: typeof SanitizeHtml): SanitizeHtml.IOptions => ({
+  allowedTags: [...sanitizeHtml.defaults.allowedTags, "img", "span", "font", "center"],
   allowedAttributes: {
     ...sanitizeHtml.defaults.allowedAttributes,
     img: ["src", "alt", "width", "height", "title"],
@@ -81,10 +90,11 @@ const baseOptions: sanitizeHtml.IOptions = {
   // cid: shows inline attachments; remote http(s) images are kept for when the artist asks.
   allowedSchemesByTag: { img: ["https", "http", "cid", "data"], a: LINK_SCHEMES },
   transformTags: { a: sanitizeHtml.simpleTransform("a", { target: "_blank", rel: "noopener noreferrer nofollow" }) },
-};
+});
 
 /** An email's HTML made safe to show: sanitize-html with the inbox's allow-list. */
 export function sanitizeMessageHtml(html: string): string {
+  const { sanitizeHtml, baseOptions } = loadSanitizer();
   return sanitizeHtml(html, baseOptions);
 }
 
@@ -109,6 +119,7 @@ const isInline = (src: string | undefined) => /^\s*(cid|data):/i.test(src ?? "")
  * relative ones (which would load from us) go.
  */
 export function renderMessageHtml(html: string, opts: { remoteImages: boolean }): string {
+  const { sanitizeHtml, baseOptions } = loadSanitizer();
   return sanitizeHtml(html, {
     ...baseOptions,
     ...(opts.remoteImages ? {} : { allowedSchemesByTag: { img: ["cid", "data"], a: LINK_SCHEMES } }),

@@ -1,6 +1,5 @@
 // Suggested replies: drafts an answer from the thread with the official OpenAI SDK. It only
 // ever returns text for the artist to edit; nothing is sent from here.
-import OpenAI from "openai";
 import type { AppContext } from "../context.ts";
 import type { SessionUser } from "../auth/sessions.ts";
 import { HttpError } from "../http/errors.ts";
@@ -32,6 +31,7 @@ export async function suggestReply(
     throw new HttpError(409, "NOTHING_TO_REPLY_TO", "This conversation has no message to answer yet.");
 
   // No SDK retries: the artist is waiting, and a busy answer tells the UI when to try again.
+  const { default: OpenAI } = await import("openai"); // loaded at the first suggestion, not at boot
   const client = new OpenAI({ apiKey, baseURL: ctx.config.env.OPENAI_BASE_URL, maxRetries: 0, timeout: 20_000 });
   const thread = recent.reverse().map((m) => ({
     role: m.direction === "inbound" ? ("user" as const) : ("assistant" as const),

@@ -1,10 +1,12 @@
 // The job queue. With Redis: BullMQ (retries with exponential backoff, failed jobs kept
 // and countable). Without Redis: the same handlers run inline, the runbook's fallback.
 import { randomUUID } from "node:crypto";
-import { Queue, UnrecoverableError, Worker, type Job, type ConnectionOptions } from "bullmq";
+import { createRequire } from "node:module";
+import type { ConnectionOptions, Job, Queue, Worker } from "bullmq";
 import type { AppContext } from "../context.ts";
 import type { Config } from "../config/load.ts";
 import { recordRun, recordSkipped } from "./runs.ts";
+import { UnrecoverableError } from "./unrecoverable.ts";
 import type {
   AddOptions,
   AddResult,
@@ -24,6 +26,12 @@ export const QUEUE_NAME = "tatu-jobs";
 export const LEGACY_QUEUE_NAME = "sync";
 export const DEFAULT_ATTEMPTS = 5;
 export const DEFAULT_BACKOFF_MS = 5_000;
+
+// BullMQ (CommonJS, ~170 modules) is required when a queue or worker is first needed, not at
+// boot: an API instance answers requests before it ever enqueues, and inline mode never needs it.
+const requireHere = createRequire(import.meta.url);
+let bullmqModule: typeof import("bullmq") | undefined;
+const bullmq = () => (bullmqModule ??= requireHere("bullmq") as typeof import("bullmq"));
 
 /** Runs one attempt of a job: kill switch, catalog lookup, payload check, run record. */
 export async function runJob(ctx: AppContext, payload: JobPayload, job: JobInfo): Promise<JobCounts | void> {
@@ -75,15 +83,20 @@ const backoffStrategy = (attemptsMade: number, _type?: string, err?: Error, job?
 
 class BullQueue implements JobQueue<AppContext> {
   readonly mode = "bullmq" as const;
-  private readonly queue: Queue<JobPayload>;
+  private main?: Queue<JobPayload>;
   private legacy?: Queue<JobPayload>;
 
   constructor(
     private readonly connection: ConnectionOptions,
     private readonly prefix: string,
-  ) {
-    this.queue = new Queue<JobPayload>(QUEUE_NAME, { connection, prefix });
-    this.queue.on("error", () => undefined); // surfaced through readiness, not as crashes
+  ) {}
+
+  private get queue(): Queue<JobPayload> {
+    if (!this.main) {
+      this.main = new (bullmq().Queue)<JobPayload>(QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
+      this.main.on("error", () => undefined); // surfaced through readiness, not as crashes
+    }
+    return this.main;
   }
 
   async add(spec: JobSpec, opts: AddOptions = {}): Promise<AddResult> {
@@ -137,7 +150,7 @@ class BullQueue implements JobQueue<AppContext> {
   }
 
   private async drainQueue(ctx: AppContext, name: string, deadline: number): Promise<DrainResult> {
-    const worker = new Worker<JobPayload>(name, null, {
+    const worker = new (bullmq().Worker)<JobPayload>(name, null, {
       connection: this.connection,
       prefix: this.prefix,
       autorun: false,
@@ -188,7 +201,7 @@ class BullQueue implements JobQueue<AppContext> {
   private worker(ctx: AppContext, name: string, concurrency: number): Worker<JobPayload> {
     // A dead worker's jobs are handed to a live one after the lock lapses (lock renewed at half of it).
     const stalledMs = (ctx.config.env.WORKER_STALLED_SECONDS ?? 30) * 1000;
-    const worker = new Worker<JobPayload>(name, this.process(ctx), {
+    const worker = new (bullmq().Worker)<JobPayload>(name, this.process(ctx), {
       connection: this.connection,
       prefix: this.prefix,
       concurrency,
@@ -206,7 +219,10 @@ class BullQueue implements JobQueue<AppContext> {
   /** Jobs waiting, running or scheduled in the legacy queue. */
   private async legacyBacklog(): Promise<number> {
     if (!this.legacy) {
-      this.legacy = new Queue<JobPayload>(LEGACY_QUEUE_NAME, { connection: this.connection, prefix: this.prefix });
+      this.legacy = new (bullmq().Queue)<JobPayload>(LEGACY_QUEUE_NAME, {
+        connection: this.connection,
+        prefix: this.prefix,
+      });
       this.legacy.on("error", () => undefined);
     }
     const c = await this.legacy.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
@@ -242,7 +258,7 @@ class BullQueue implements JobQueue<AppContext> {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.queue.close(), this.legacy?.close()]);
+    await Promise.all([this.main?.close(), this.legacy?.close()]);
   }
 }
 

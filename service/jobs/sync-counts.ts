@@ -1,6 +1,6 @@
 // How a sync job (an inbox account's, a calendar connection's) turns a sync outcome into the
 // counts it reports, or into the failure the queue acts on.
-import { UnrecoverableError } from "bullmq";
+import { UnrecoverableError } from "./unrecoverable.ts";
 import type { ProviderError } from "../providers/kit/errors.ts";
 import type { JobCounts } from "./types.ts";
 

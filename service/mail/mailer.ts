@@ -1,6 +1,6 @@
 // Outgoing mail. With SMTP_URL, nodemailer sends it; without (outside production) it
 // lands in a dev outbox table, is logged with its links, and is listed at /api/dev/outbox.
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { createBatcher } from "../concurrency/batcher.ts";
 import type pg from "pg";
@@ -27,18 +27,24 @@ export function createMailer(opts: { smtpUrl?: string; from: string; pg: pg.Pool
   if (opts.smtpUrl) {
     // Short timeouts: a dead mail server must not hold a signup request for minutes.
     // Pooled: reminder runs send thousands of mails; one TLS handshake per mail would dominate.
-    const transport = nodemailer.createTransport({
-      url: opts.smtpUrl,
-      pool: true,
-      maxConnections: 5,
-      connectionTimeout: 5_000,
-      greetingTimeout: 5_000,
-      socketTimeout: 10_000,
-    } as SMTPTransport.Options);
+    // nodemailer is imported with the first mail, not at boot.
+    const smtpUrl = opts.smtpUrl;
+    let transport: Promise<Transporter> | undefined;
+    const smtp = () =>
+      (transport ??= import("nodemailer").then(({ default: nodemailer }) =>
+        nodemailer.createTransport({
+          url: smtpUrl,
+          pool: true,
+          maxConnections: 5,
+          connectionTimeout: 5_000,
+          greetingTimeout: 5_000,
+          socketTimeout: 10_000,
+        } as SMTPTransport.Options),
+      ));
     return {
       mode: "smtp",
       async send(mail) {
-        await transport.sendMail({ from: opts.from, ...mail });
+        await (await smtp()).sendMail({ from: opts.from, ...mail });
       },
     };
   }

@@ -1,14 +1,15 @@
 // Deposits through Stripe Checkout (official SDK). A deposit is confirmed only by the verified
 // `checkout.session.completed` webhook — never by the browser coming back to success_url.
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { AppContext } from "../context.ts";
 import { HttpError } from "../http/errors.ts";
+import { stripeSdk } from "../providers/stripe/sdk.ts";
 
 export function stripeClient(ctx: AppContext): Stripe | undefined {
   const key = ctx.config.env.STRIPE_SECRET_KEY;
   if (!key) return undefined;
   const base = ctx.config.env.STRIPE_API_BASE_URL ? new URL(ctx.config.env.STRIPE_API_BASE_URL) : undefined;
-  return new Stripe(key, {
+  return new (stripeSdk())(key, {
     maxNetworkRetries: 2,
     timeout: 20_000,
     ...(base

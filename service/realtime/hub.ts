@@ -3,7 +3,7 @@
 // reaches a browser connected to replica B. Revoking a session closes its sockets the same way.
 import type { Server } from "node:http";
 import type { Redis } from "ioredis";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../observability/logger.ts";
 import { verifyRealtimeToken } from "./token.ts";
 
@@ -37,7 +37,9 @@ export function createRealtime(opts: {
 }): Realtime {
   const sockets = new Map<string, Set<WebSocket>>();
   const sessionOf = new WeakMap<WebSocket, string>();
-  const wss = new WebSocketServer({ noServer: true });
+  // ws is imported with the first socket, not at boot (serverless instances never open one).
+  let wss: Promise<WebSocketServer> | undefined;
+  const wsServer = () => (wss ??= import("ws").then(({ WebSocketServer }) => new WebSocketServer({ noServer: true })));
   let subscriber: Redis | undefined;
 
   const deliver = (userId: string, event: RealtimeEvent) => {
@@ -102,7 +104,7 @@ export function createRealtime(opts: {
           return;
         }
         const { userId, sessionId } = claims;
-        wss.handleUpgrade(req, socket, head, (ws) => {
+        (await wsServer()).handleUpgrade(req, socket, head, (ws) => {
           sessionOf.set(ws, sessionId);
           const set = sockets.get(userId) ?? new Set();
           set.add(ws);
@@ -118,7 +120,7 @@ export function createRealtime(opts: {
     connectionCount: () => [...sockets.values()].reduce((n, s) => n + s.size, 0),
     async close() {
       for (const set of sockets.values()) for (const ws of set) ws.terminate();
-      wss.close();
+      (await wss)?.close();
       await subscriber?.quit().catch(() => undefined);
     },
   };

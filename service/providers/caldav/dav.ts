@@ -2,13 +2,17 @@
 // failures into typed errors, and the few DAV requests the provider makes. tsdav reports
 // most HTTP failures as data (status fields, empty lists) rather than errors, so every
 // request goes through `davFetch`, which throws on any 4xx/5xx: nothing is silently lost.
-import { DAVClient, davRequest, getBasicAuthHeaders, propfind, type DAVResponse } from "tsdav";
+import type { DAVClient, DAVResponse } from "tsdav";
 import { z } from "zod";
 import { ProviderError, parseRetryAfter } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import { RedirectLimitError, refusalOf, type OutboundGuard } from "../../security/outbound/guard.ts";
 import { caldavGuard, defaultServerUrl, ICLOUD_CALDAV_URL, serverRefusal } from "./server-guard.ts";
 import { storedCredentials } from "../kit/credentials.ts";
+import { importOnFirstUse } from "../kit/lazy-sdk.ts";
+
+/** tsdav, imported at the first CalDAV call (its ESM build: the one `import` gives everywhere). */
+export const tsdav = importOnFirstUse(() => import("tsdav"));
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 5;
@@ -140,13 +144,13 @@ export function guardedFetch(guard: OutboundGuard): typeof fetch {
   };
 }
 
-export function authHeaders(c: Creds): Record<string, string> {
-  return getBasicAuthHeaders({ username: c.appleId, password: c.appPassword });
+export async function authHeaders(c: Creds): Promise<Record<string, string>> {
+  return (await tsdav.load()).getBasicAuthHeaders({ username: c.appleId, password: c.appPassword });
 }
 
 /** tsdav's client after discovery (well-known → principal → calendar home). */
 export async function login(c: Creds): Promise<DAVClient> {
-  const client = new DAVClient({
+  const client = new (await tsdav.load()).DAVClient({
     serverUrl: c.serverUrl,
     credentials: { username: c.appleId, password: c.appPassword },
     authMethod: "Basic",
@@ -219,11 +223,11 @@ export interface CollectionState {
 }
 
 export async function collectionState(c: Creds, url: URL): Promise<CollectionState> {
-  const [res] = await propfind({
+  const [res] = await (await tsdav.load()).propfind({
     url: url.href,
     props: { "cs:getctag": {}, "d:sync-token": {}, "c:calendar-timezone": {}, "d:supported-report-set": {} },
     depth: "0",
-    headers: authHeaders(c),
+    headers: await authHeaders(c),
     fetch: c.fetch,
   });
   const p = res?.props ?? {};
@@ -245,12 +249,12 @@ export async function syncCollectionReport(
   url: URL,
   syncToken: string,
 ): Promise<{ changed: Map<string, string | undefined>; removed: Set<string>; syncToken?: string; truncated: boolean }> {
-  const res = await davRequest({
+  const res = await (await tsdav.load()).davRequest({
     url: url.href,
     init: {
       method: "REPORT",
       namespace: "d",
-      headers: { ...authHeaders(c), depth: "0" },
+      headers: { ...(await authHeaders(c)), depth: "0" },
       body: {
         "sync-collection": {
           _attributes: { "xmlns:d": "DAV:" },
@@ -287,11 +291,11 @@ export async function syncCollectionReport(
 
 /** Every member's etag (Depth 1 PROPFIND): the ctag/etag fallback's view of the collection. */
 export async function listEtags(c: Creds, url: URL): Promise<Map<string, string>> {
-  const res = await propfind({
+  const res = await (await tsdav.load()).propfind({
     url: url.href,
     props: { "d:getetag": {} },
     depth: "1",
-    headers: authHeaders(c),
+    headers: await authHeaders(c),
     fetch: c.fetch,
   });
   const out = new Map<string, string>();
@@ -306,13 +310,18 @@ export async function listEtags(c: Creds, url: URL): Promise<Map<string, string>
 }
 
 /** A CalDAV REPORT (RFC 4791 §7) at Depth 1 on a calendar collection. */
-function calendarReport(c: Creds, url: URL, report: string, query: Record<string, unknown>): Promise<DAVResponse[]> {
-  return davRequest({
+async function calendarReport(
+  c: Creds,
+  url: URL,
+  report: string,
+  query: Record<string, unknown>,
+): Promise<DAVResponse[]> {
+  return (await tsdav.load()).davRequest({
     url: url.href,
     init: {
       method: "REPORT",
       namespace: "c",
-      headers: { ...authHeaders(c), depth: "1" },
+      headers: { ...(await authHeaders(c)), depth: "1" },
       body: { [report]: { _attributes: { "xmlns:c": "urn:ietf:params:xml:ns:caldav", "xmlns:d": "DAV:" }, ...query } },
     },
     fetch: c.fetch,
@@ -370,11 +379,11 @@ export function icalUtc(d: Date): string {
 
 /** One object's current etag (for servers that do not return ETag on PUT). */
 export async function objectEtag(c: Creds, objectUrl: URL): Promise<string | undefined> {
-  const [res] = await propfind({
+  const [res] = await (await tsdav.load()).propfind({
     url: objectUrl.href,
     props: { "d:getetag": {} },
     depth: "0",
-    headers: authHeaders(c),
+    headers: await authHeaders(c),
     fetch: c.fetch,
   });
   return text(res?.props?.getetag);

@@ -2,7 +2,6 @@
 // app-specific password (Apple offers no calendar API or OAuth to third parties). Any
 // CalDAV server works the same way: CALDAV_SERVER_URL or the connect form's serverUrl
 // points elsewhere (the tests use a real Radicale).
-import { createObject, deleteObject, updateObject } from "tsdav";
 import type { NewAccount, ProviderAccount, ProviderEnv, SmokeResult } from "../kit/channel.ts";
 import {
   classifyCalendarFailures,
@@ -15,6 +14,7 @@ import {
 import { ProviderError } from "../kit/errors.ts";
 import {
   authHeaders,
+  tsdav,
   calendarUrl,
   canonicalHref,
   CalDavHttpError,
@@ -144,11 +144,11 @@ async function replace(c: Creds, calendar: URL, objectUrl: URL, draft: EventDraf
       });
     }
     try {
-      const res = await updateObject({
+      const res = await (await tsdav.load()).updateObject({
         url: objectUrl.href,
         data: buildIcs(draft, previousOf(current.data)),
         etag: current.etag,
-        headers: { ...authHeaders(c), ...ICS_HEADERS },
+        headers: { ...(await authHeaders(c)), ...ICS_HEADERS },
         fetch: c.fetch,
       });
       return await written(c, calendar, objectUrl, res, draft.iCalUID);
@@ -164,10 +164,10 @@ const createEvent: CalendarProvider["createEvent"] = async (env, account, calend
   const calendar = calendarUrl(c, calendarId);
   const objectUrl = objectUrlFor(calendar, draft.iCalUID);
   try {
-    const res = await createObject({
+    const res = await (await tsdav.load()).createObject({
       url: objectUrl.href,
       data: buildIcs(draft),
-      headers: { ...authHeaders(c), ...ICS_HEADERS, "if-none-match": "*" },
+      headers: { ...(await authHeaders(c)), ...ICS_HEADERS, "if-none-match": "*" },
       fetch: c.fetch,
     });
     return await written(c, calendar, objectUrl, res, draft.iCalUID);
@@ -188,7 +188,11 @@ const deleteEvent: CalendarProvider["deleteEvent"] = async (env, account, calend
   const c = credentialsOf(env, account);
   const calendar = calendarUrl(c, calendarId);
   try {
-    await deleteObject({ url: objectUrlOf(calendar, externalId).href, headers: authHeaders(c), fetch: c.fetch });
+    await (await tsdav.load()).deleteObject({
+      url: objectUrlOf(calendar, externalId).href,
+      headers: await authHeaders(c),
+      fetch: c.fetch,
+    });
   } catch (err) {
     if (err instanceof CalDavHttpError && (err.status === 404 || err.status === 410)) return;
     throw err;

@@ -1,6 +1,6 @@
 // Google OAuth (web-server flow with PKCE). One grant serves Gmail now and Google Calendar
 // later, so the calendar scope is asked for up front (no second consent screen).
-import { CodeChallengeMethod } from "google-auth-library";
+import type { CodeChallengeMethod } from "google-auth-library";
 import { z } from "zod";
 import { ProviderError } from "../kit/errors.ts";
 import type { NewAccount, OAuthConnect, ProviderEnv } from "../kit/channel.ts";
@@ -42,7 +42,7 @@ export const googleConnect: OAuthConnect = {
       scope: GOOGLE_SCOPES,
       state,
       code_challenge: codeChallenge,
-      code_challenge_method: CodeChallengeMethod.S256,
+      code_challenge_method: "S256" as CodeChallengeMethod, // the enum's value, without loading the SDK
     });
   },
 

@@ -3,11 +3,13 @@
 // may replace our Message-ID with its own, so the one stored is read back after sending:
 // recipients' replies reference that one.
 import { Readable } from "node:stream";
-import MailComposer from "nodemailer/lib/mail-composer";
 import { ProviderError } from "../kit/errors.ts";
 import type { Address, Draft, ProviderAccount, ProviderEnv, SentMessage } from "../kit/channel.ts";
 import { GmailSession } from "../kit/google/session.ts";
 import { headerOf, messageIds } from "./message.ts";
+import { importOnFirstUse } from "../kit/lazy-sdk.ts";
+
+const composer = importOnFirstUse(() => import("nodemailer/lib/mail-composer"));
 
 export interface SendTuning {
   /** Above this raw size the message goes through the media-upload endpoint (JSON bodies stay small). */
@@ -62,7 +64,7 @@ export async function sendGmail(
     }
   }
 
-  const raw = await new MailComposer({
+  const raw = await new (await composer.load()).default({
     from: account.address,
     to: draft.to.map(mailbox),
     cc: draft.cc.length ? draft.cc.map(mailbox) : undefined,

@@ -3,10 +3,13 @@
 // and only adds the calendar_v3 client on top of its auth. SDK retries are off (retry:false,
 // as for Gmail): a failure surfaces at once and the job queue decides when to retry.
 // The per-API package, like Gmail's (see kit/google/session.ts).
-import { calendar, type calendar_v3 } from "@googleapis/calendar";
+import type { calendar_v3 } from "@googleapis/calendar";
 import { GmailSession, GOOGLE_REQUEST_TIMEOUT_MS } from "../kit/google/session.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import { classifyCalendarError } from "./errors.ts";
+import { requireOnFirstUse } from "../kit/lazy-sdk.ts";
+
+const calendarSdk = requireOnFirstUse<typeof import("@googleapis/calendar")>("@googleapis/calendar");
 
 /** Calendar lives under www.googleapis.com (not gmail.googleapis.com); the stand-in serves both. */
 export function calendarRoot(env: ProviderEnv): string {
@@ -23,7 +26,7 @@ export class CalendarSession {
     } catch (err) {
       throw classifyCalendarError(err);
     }
-    this.api = calendar({
+    this.api = calendarSdk().calendar({
       version: "v3",
       auth: this.grant.client,
       rootUrl: calendarRoot(env),

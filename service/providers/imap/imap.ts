@@ -1,15 +1,18 @@
 // One short-lived imapflow connection per operation (sync run, send, smoke): Yahoo drops
 // idle sessions anyway, and nothing here needs IDLE. The server is checked first (server-guard.ts).
-import { ImapFlow } from "imapflow";
+import type { ImapFlow } from "imapflow";
 import type { ProviderEnv } from "../kit/channel.ts";
 import { classifyYahooError } from "./errors.ts";
 import { dialTarget } from "./server-guard.ts";
 import { endpoints, type Credentials } from "./settings.ts";
+import { importOnFirstUse } from "../kit/lazy-sdk.ts";
+
+const imapflow = importOnFirstUse(() => import("imapflow"));
 
 export async function openImap(env: ProviderEnv, creds: Credentials): Promise<ImapFlow> {
   const { imap } = endpoints(env, creds);
   const dial = await dialTarget(env, imap);
-  const client = new ImapFlow({
+  const client = new (await imapflow.load()).ImapFlow({
     host: dial.host,
     ...(dial.servername && { servername: dial.servername }),
     port: imap.port,

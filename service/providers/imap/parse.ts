@@ -1,7 +1,10 @@
 // Raw RFC 822 source → InboundMessage (mailparser). Message-IDs keep their angle brackets,
 // the same form nodemailer writes and References carries, so ids compare as plain strings.
-import { simpleParser, type AddressObject, type EmailAddress } from "mailparser";
+import type { AddressObject, EmailAddress } from "mailparser";
 import type { Address, InboundMessage } from "../kit/channel.ts";
+import { importOnFirstUse } from "../kit/lazy-sdk.ts";
+
+const mailparser = importOnFirstUse(() => import("mailparser"));
 
 export interface FetchedMeta {
   folder: string;
@@ -39,6 +42,7 @@ export function uidExternalId(m: Pick<FetchedMeta, "folder" | "uidValidity" | "u
 }
 
 export async function toInboundMessage(source: Buffer, meta: FetchedMeta): Promise<InboundMessage> {
+  const { simpleParser } = await mailparser.load();
   const mail = await simpleParser(source, { skipTextToHtml: true, skipImageLinks: true });
   const messageId = normalizeMessageId(mail.messageId);
   const references = (

@@ -2,14 +2,16 @@
 // the same bytes are APPENDed to \Sent — so the Sent copy carries our Message-ID and a
 // later sync dedups it against the message the inbox stored at send time.
 import { randomUUID } from "node:crypto";
-import nodemailer from "nodemailer";
-import MailComposer from "nodemailer/lib/mail-composer";
 import type { Address, Draft, ProviderAccount, ProviderEnv, SentMessage } from "../kit/channel.ts";
 import { classifyYahooError } from "./errors.ts";
 import { closeImap, mailFolders, openImap } from "./imap.ts";
 import { normalizeMessageId } from "./parse.ts";
 import { dialTarget } from "./server-guard.ts";
 import { credentialsOf, endpoints } from "./settings.ts";
+import { importOnFirstUse } from "../kit/lazy-sdk.ts";
+
+const composer = importOnFirstUse(() => import("nodemailer/lib/mail-composer"));
+const nodemailer = importOnFirstUse(() => import("nodemailer"));
 
 function replySubject(subject: string | undefined): string | undefined {
   if (subject === undefined) return undefined;
@@ -31,7 +33,7 @@ export async function sendYahoo(env: ProviderEnv, account: ProviderAccount, draf
   const references = [...new Set([...(reply?.references ?? []), ...(parentId ? [parentId] : [])])];
   const subject = reply ? replySubject(draft.subject) : draft.subject;
 
-  const raw = await new MailComposer({
+  const raw = await new (await composer.load()).default({
     from,
     to: draft.to.map(toMailbox),
     cc: draft.cc.map(toMailbox),
@@ -56,7 +58,7 @@ export async function sendYahoo(env: ProviderEnv, account: ProviderAccount, draf
 
   const { smtp } = endpoints(env, creds);
   const dial = await dialTarget(env, smtp);
-  const transport = nodemailer.createTransport({
+  const transport = (await nodemailer.load()).default.createTransport({
     host: dial.host,
     ...(dial.servername && { servername: dial.servername }),
     port: smtp.port,

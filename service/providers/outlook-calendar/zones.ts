@@ -5,8 +5,11 @@
 // windowsZones, from windows-iana) and falls back to UTC wall time when a zone has no mapping
 // or the local time is ambiguous/non-existent (DST overlap/gap): the instant stays exact
 // either way. Wall clock ↔ UTC is the service's toolkit (service/time/zones.ts).
-import { findIana, findWindows, WINDOWS_TO_IANA_MAP } from "windows-iana";
+import { requireOnFirstUse } from "../kit/lazy-sdk.ts";
 import { canonicalZone, isZone, utcToWallClock, wallClockInstants, wallClockToUtc } from "../../time/zones.ts";
+
+/** The CLDR tables (CommonJS), required at the first zone mapped rather than at boot. */
+const windowsIana = requireOnFirstUse<typeof import("windows-iana")>("windows-iana");
 
 // windows-iana's CLDR data predates a few rule changes; these rows follow current CLDR.
 const NEWER_PRIMARY: Record<string, string | undefined> = {
@@ -17,7 +20,11 @@ const NEWER_PRIMARY: Record<string, string | undefined> = {
 };
 const NEWER_WINDOWS: Record<string, string> = { "America/Ciudad_Juarez": "Mountain Standard Time" };
 
-const WINDOWS_NAMES = new Map(WINDOWS_TO_IANA_MAP.map((r) => [r.windowsName.toLowerCase(), r.windowsName as string]));
+let windowsNames: Map<string, string> | undefined;
+const windowsNameIndex = () =>
+  (windowsNames ??= new Map(
+    windowsIana().WINDOWS_TO_IANA_MAP.map((r) => [r.windowsName.toLowerCase(), r.windowsName as string]),
+  ));
 
 const UTC_NAMES =
   /^(utc|gmt|z|zulu|etc\/utc|etc\/gmt|etc\/universal|etc\/zulu|universal|tzone:\/\/microsoft\/utc|coordinated universal time)$/i;
@@ -27,7 +34,7 @@ export function isUtcName(name: string): boolean {
 }
 
 function windowsOf(iana: string): string | undefined {
-  const win = NEWER_WINDOWS[iana] ?? findWindows(iana)[0];
+  const win = NEWER_WINDOWS[iana] ?? windowsIana().findWindows(iana)[0];
   return win && win in NEWER_PRIMARY && !NEWER_PRIMARY[win] ? undefined : win;
 }
 
@@ -44,8 +51,8 @@ export function ianaZoneFor(name: string | null | undefined): string | undefined
   if (!name) return undefined;
   const trimmed = name.trim();
   if (isUtcName(trimmed)) return "UTC";
-  const win = WINDOWS_NAMES.get(trimmed.toLowerCase());
-  if (win) return win in NEWER_PRIMARY ? NEWER_PRIMARY[win] : findIana(win, "001")[0];
+  const win = windowsNameIndex().get(trimmed.toLowerCase());
+  if (win) return win in NEWER_PRIMARY ? NEWER_PRIMARY[win] : windowsIana().findIana(win, "001")[0];
   return isIanaZone(trimmed) ? trimmed : undefined;
 }
 

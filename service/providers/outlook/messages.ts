@@ -1,10 +1,10 @@
 // Graph message resources → InboundMessage. Bodies stay as Graph stores them (html kept for
 // the inbox, which sanitises it); the text version of an html body is derived here.
-import { ResponseType } from "@microsoft/microsoft-graph-client";
 import { z } from "zod";
 import type { Logger } from "../../observability/logger.ts";
 import type { Address, InboundAttachment, InboundMessage } from "../kit/channel.ts";
 import { encodeId, type GraphSession } from "../kit/microsoft/graph.ts";
+import { graphSdk } from "../kit/microsoft/sdk.ts";
 import { htmlToText } from "./text.ts";
 
 /** What sync asks Graph for ($select keeps delta pages small). */
@@ -105,7 +105,7 @@ export async function fetchAttachments(
               (await session.call(() =>
                 session
                   .api(`/me/messages/${encodeId(messageId)}/attachments/${encodeId(a.id)}/$value`)
-                  .responseType(ResponseType.ARRAYBUFFER)
+                  .responseType(graphSdk().ResponseType.ARRAYBUFFER)
                   .get(),
               )) as ArrayBuffer,
             );

@@ -1,9 +1,10 @@
 // Stripe webhooks: `Stripe-Signature` verified by the official SDK (5-minute tolerance) over
 // the raw bytes; each event is stored once by its `evt_…` id. Features (deposits, in the
 // booking issue) subscribe to event types with onStripeEvent.
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import type { AppContext } from "../../context.ts";
 import { type WebhookSourceHandler, WebhookParseError } from "../kit/webhook.ts";
+import { stripeSdk } from "./sdk.ts";
 
 export const STRIPE_TOLERANCE_SEC = 300;
 
@@ -30,7 +31,7 @@ export const stripeWebhook: WebhookSourceHandler = {
     if (!header) return { ok: false, reason: "missing Stripe-Signature" };
     try {
       // The signature alone (constructEvent would also parse, and a malformed body is a 400 of its own).
-      Stripe.webhooks.signature!.verifyHeader(req.rawBody, header, secret, STRIPE_TOLERANCE_SEC);
+      stripeSdk().webhooks.signature!.verifyHeader(req.rawBody, header, secret, STRIPE_TOLERANCE_SEC);
       return { ok: true };
     } catch (err) {
       // The SDK says whether the timestamp is outside the tolerance or the signature is wrong.

@@ -3,7 +3,6 @@
 // Both are form-encoded and signed with X-Twilio-Signature = base64(HMAC-SHA1(auth token,
 // the exact URL Twilio requested + the POST params sorted by name)), checked with the SDK; the
 // auth token is that of the Twilio account the request names (AccountSid).
-import twilio from "twilio";
 import { z } from "zod";
 import {
   WebhookParseError,
@@ -16,8 +15,14 @@ import {
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import { accountCredentials } from "../kit/twilio/config.ts";
 import { deliveryErrorWords } from "../kit/twilio/errors.ts";
+import { requireOnFirstUse } from "../kit/lazy-sdk.ts";
 import { downloadMedia, mediaFilename, mediaSidOf } from "./media.ts";
 import { threadKeyFor } from "./messages.ts";
+
+/** Only the SDK's signature module: the acknowledgement path never needs its REST client. */
+const webhookSignatures = requireOnFirstUse<typeof import("twilio/lib/webhooks/webhooks.js")>(
+  "twilio/lib/webhooks/webhooks.js",
+);
 
 const CONTENT_TYPES = ["application/x-www-form-urlencoded"];
 /** Empty TwiML: no auto-reply (Twilio would text back whatever <Message> we returned). */
@@ -74,7 +79,7 @@ async function verify(env: ProviderEnv, req: RawWebhook): Promise<Verification> 
   const params = formParams(req.rawBody);
   const ok = tokens.some((token) => {
     try {
-      return twilio.validateRequest(token, signature, req.publicUrl, params);
+      return webhookSignatures().validateRequest(token, signature, req.publicUrl, params);
     } catch {
       return false; // an unparseable URL cannot match
     }

@@ -10,15 +10,14 @@
 // form-encoded, which the SDK only parses as such for https://api.x.com/oauth/ URLs.
 import http from "node:http";
 import { z } from "zod";
-import {
-  TwitterApi,
-  TwitterApiPluginResponseOverride,
-  type ITwitterApiClientPlugin,
-  type TwitterApiTokens,
-} from "twitter-api-v2";
+import type { ITwitterApiClientPlugin, TwitterApi, TwitterApiTokens } from "twitter-api-v2";
 import { ProviderError } from "../kit/errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../kit/channel.ts";
 import { storedCredentials } from "../kit/credentials.ts";
+import { requireOnFirstUse } from "../kit/lazy-sdk.ts";
+
+/** CommonJS (no ESM build Node would pick), so errors.ts sees the same classes. */
+export const twitterSdk = requireOnFirstUse<typeof import("twitter-api-v2")>("twitter-api-v2");
 
 export const SDK_ORIGIN = "https://api.x.com";
 export const ROUTE = "twitter";
@@ -57,7 +56,7 @@ function rebasePlugin(origin: string): ITwitterApiClientPlugin {
     // form-encoded token answer (JSON error bodies were already parsed as JSON).
     onAfterRequest({ url, response }) {
       if (url.origin !== origin || !url.pathname.startsWith("/oauth/") || typeof response.data !== "string") return;
-      return new TwitterApiPluginResponseOverride({
+      return new (twitterSdk().TwitterApiPluginResponseOverride)({
         ...response,
         data: Object.fromEntries(new URLSearchParams(response.data)),
       });
@@ -89,7 +88,7 @@ export function twitterClient(
     ...(tokens ? { accessToken: tokens.accessToken, accessSecret: tokens.accessSecret } : {}),
   };
   const origin = apiOrigin(env);
-  return new TwitterApi(init, {
+  return new (twitterSdk().TwitterApi)(init, {
     plugins: [...(origin ? [rebasePlugin(origin)] : []), ...plugins],
     ...(agent ? { httpAgent: agent } : origin?.startsWith("http:") ? { httpAgent: plainAgent } : {}),
   });

@@ -1,8 +1,8 @@
 // Maps twitter-api-v2 failures to the four ProviderError classes. X sends no Retry-After:
 // a 429 carries x-rate-limit-reset (epoch seconds, end of the 15-minute window).
-import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from "twitter-api-v2";
 import { ZodError } from "zod";
 import { ProviderError, classifyHttpStatus, failureOf, parseRetryAfter } from "../kit/errors.ts";
+import { twitterSdk } from "./client.ts";
 
 /** Milliseconds until an x-rate-limit-reset instant, at least one second. */
 export function untilReset(resetEpochSec: number | undefined, now = Date.now()): number | undefined {
@@ -39,6 +39,7 @@ export function classifyTwitterError(err: unknown): ProviderError {
   const fail = failureOf(err);
   if (err instanceof ZodError)
     return fail("permanent", "X answered in an unexpected shape.", "TWITTER_UNEXPECTED_RESPONSE");
+  const { ApiPartialResponseError, ApiRequestError, ApiResponseError } = twitterSdk();
   if (err instanceof ApiResponseError) {
     const status = err.code;
     const answered = failureOf(err, status);

@@ -12,9 +12,17 @@
 import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
+import { createRequire } from "node:module";
 import { isIP, type LookupFunction } from "node:net";
-import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
+import type * as Undici from "undici";
+import type { Dispatcher } from "undici";
 import { isPublicAddress } from "./addresses.ts";
+
+// undici (a CommonJS package of ~110 modules) is required by a guard's first request, not
+// when the modules that hold a guard are imported at boot.
+const requireHere = createRequire(import.meta.url);
+let undiciModule: typeof Undici | undefined;
+const undici = () => (undiciModule ??= requireHere("undici") as typeof Undici);
 
 export interface ResolvedAddress {
   address: string;
@@ -183,14 +191,19 @@ function createGuard(rules: OutboundRules): OutboundGuard {
     return { lookup };
   }
 
-  const plainConnect = buildConnector({});
-  const checkedConnect = buildConnector({ lookup });
-  const connect: buildConnector.connector = (opts, callback) => {
-    const verdict = decide(opts.protocol, opts.hostname, opts.port);
-    if (verdict instanceof OutboundRefusedError) return void queueMicrotask(() => callback(verdict, null));
-    return (verdict.lookup ? checkedConnect : plainConnect)(opts, callback);
+  let dispatcher: Dispatcher | undefined;
+  const dispatcherOf = (): Dispatcher => {
+    if (dispatcher) return dispatcher;
+    const { Agent, buildConnector } = undici();
+    const plainConnect = buildConnector({});
+    const checkedConnect = buildConnector({ lookup });
+    const connect: Undici.buildConnector.connector = (opts, callback) => {
+      const verdict = decide(opts.protocol, opts.hostname, opts.port);
+      if (verdict instanceof OutboundRefusedError) return void queueMicrotask(() => callback(verdict, null));
+      return (verdict.lookup ? checkedConnect : plainConnect)(opts, callback);
+    };
+    return (dispatcher = new Agent({ connect }));
   };
-  const dispatcher = new Agent({ connect });
 
   // node:http(s) agents that open their sockets through the same decision and lookup.
   type Socket = ReturnType<http.Agent["createConnection"]>;
@@ -221,7 +234,11 @@ function createGuard(rules: OutboundRules): OutboundGuard {
     const { maxRedirects: _, ...rest } = init;
     let res: Response;
     try {
-      res = (await undiciFetch(url, { ...(rest as object), redirect: "manual", dispatcher })) as unknown as Response;
+      res = (await undici().fetch(url, {
+        ...(rest as object),
+        redirect: "manual",
+        dispatcher: dispatcherOf(),
+      })) as unknown as Response;
     } catch (err) {
       throw refusalOf(err) ?? err;
     }
@@ -253,12 +270,14 @@ function createGuard(rules: OutboundRules): OutboundGuard {
       await publicAddressesOf(stripBrackets(url.hostname), resolve);
     },
     fetch: (input, init = {}) => go(new URL(input), init, 0, init.maxRedirects ?? DEFAULT_MAX_REDIRECTS),
-    dispatcher,
+    get dispatcher() {
+      return dispatcherOf();
+    },
     agentFor: (protocol) => (protocol === "http:" ? agents["http:"] : agents["https:"]),
     async close() {
       agents["http:"].destroy();
       agents["https:"].destroy();
-      await dispatcher.close();
+      await dispatcher?.close();
     },
   };
 }

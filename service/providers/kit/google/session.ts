@@ -8,11 +8,15 @@
 // here, and the job queue's backoff / Retry-After decides when to try again.
 // The per-API package (@googleapis/gmail), not googleapis: that index loads all ~300 Google
 // APIs (57 MB of heap in every process, and every major GC walks it); this one is 3 MB.
-import { gmail, type gmail_v1 } from "@googleapis/gmail";
-import { OAuth2Client } from "google-auth-library";
+import type { gmail_v1 } from "@googleapis/gmail";
+import type { OAuth2Client } from "google-auth-library";
 import { ProviderError } from "../errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { classifyGmailError } from "./errors.ts";
+import { requireOnFirstUse } from "../lazy-sdk.ts";
+
+const gmailSdk = requireOnFirstUse<typeof import("@googleapis/gmail")>("@googleapis/gmail");
+const authSdk = requireOnFirstUse<typeof import("google-auth-library")>("google-auth-library");
 
 export interface GoogleEndpoints {
   authUrl: string;
@@ -42,7 +46,7 @@ export function oauthClient(env: ProviderEnv, redirectUri?: string): OAuth2Clien
       code: "GOOGLE_NOT_CONFIGURED",
     });
   const ep = googleEndpoints(env);
-  return new OAuth2Client({
+  return new (authSdk().OAuth2Client)({
     clientId,
     clientSecret,
     redirectUri,
@@ -59,7 +63,7 @@ export const GOOGLE_REQUEST_TIMEOUT_MS = 30_000;
 const googleTimeoutMs = (env: ProviderEnv) => env.config.env.PROVIDER_TIMEOUT_MS ?? GOOGLE_REQUEST_TIMEOUT_MS;
 
 export function gmailApi(env: ProviderEnv, auth: OAuth2Client): gmail_v1.Gmail {
-  return gmail({
+  return gmailSdk().gmail({
     version: "v1",
     auth,
     rootUrl: googleEndpoints(env).apiRoot,

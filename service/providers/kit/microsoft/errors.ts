@@ -1,8 +1,9 @@
 // Maps Graph SDK failures (GraphError with statusCode/code/headers, network errors) to the
 // four ProviderError classes the sync orchestrator acts on.
-import { GraphError } from "@microsoft/microsoft-graph-client";
+import type { GraphError } from "@microsoft/microsoft-graph-client";
 import { ZodError } from "zod";
 import { ProviderError, classifyHttpStatus, failureOf, parseRetryAfter } from "../errors.ts";
+import { graphSdk } from "./sdk.ts";
 
 /** Graph's answers to an expired or unknown delta/skip token (410 Gone on Outlook). */
 const lostSyncState = /^(syncStateNotFound|resyncRequired|syncStateInvalid)$/i;
@@ -11,7 +12,7 @@ export const DELTA_EXPIRED = "OUTLOOK_DELTA_EXPIRED";
 
 function graphErrorLike(err: unknown): err is Pick<GraphError, "statusCode" | "code" | "headers"> {
   return (
-    err instanceof GraphError ||
+    err instanceof graphSdk().GraphError ||
     (typeof err === "object" &&
       err !== null &&
       "statusCode" in err &&

@@ -9,19 +9,13 @@
 // SDK's RetryHandler/RedirectHandler are left out on purpose: retries belong to the sync
 // orchestrator (which honours Retry-After account-wide), and a bearer must never follow a
 // redirect.
-import {
-  Client,
-  GraphError,
-  HTTPMessageHandler,
-  type Context,
-  type GraphRequest,
-  type Middleware,
-} from "@microsoft/microsoft-graph-client";
+import type { Client, Context, GraphRequest, Middleware } from "@microsoft/microsoft-graph-client";
 import { ProviderError } from "../errors.ts";
 import type { ProviderAccount, ProviderEnv } from "../channel.ts";
 import { graphRoot } from "./config.ts";
 import { classifyOutlookError } from "./errors.ts";
 import { TokenManager } from "./tokens.ts";
+import { graphSdk } from "./sdk.ts";
 
 /** Immutable ids survive folder moves: a stored externalId stays valid when the user files a
  *  message away, and a sent draft keeps its id in Sent Items. Graph only applies the
@@ -62,10 +56,11 @@ export class GraphSession {
   constructor(env: ProviderEnv, account: ProviderAccount) {
     this.root = graphRoot(env);
     this.tokens = new TokenManager(env, account);
-    this.client = Client.initWithMiddleware({
+    const sdk = graphSdk();
+    this.client = sdk.Client.initWithMiddleware({
       baseUrl: this.root,
       defaultVersion: "v1.0",
-      middleware: [new BearerMiddleware(this.root, () => this.bearer), new HTTPMessageHandler()],
+      middleware: [new BearerMiddleware(this.root, () => this.bearer), new sdk.HTTPMessageHandler()],
     });
   }
 
@@ -84,7 +79,7 @@ export class GraphSession {
       try {
         return await fn();
       } catch (err) {
-        if (!(err instanceof GraphError && err.statusCode === 401)) throw err;
+        if (!(err instanceof graphSdk().GraphError && err.statusCode === 401)) throw err;
         this.bearer = await this.tokens.refresh();
         return await fn();
       }

@@ -4,12 +4,15 @@
 // last response headers: RestException drops them, and Retry-After matters on a 429. The HTTP
 // itself goes through transport.ts (Node http with keep-alive) rather than the bundled axios.
 import { AsyncLocalStorage } from "node:async_hooks";
-import twilio from "twilio";
+import type twilio from "twilio";
 import type RequestClient from "twilio/lib/base/RequestClient.js";
 import type * as TwilioResponse from "twilio/lib/http/response.js";
 import type { ProviderEnv } from "../channel.ts";
 import { send } from "./transport.ts";
 import { apiBase, DEFAULT_API_BASE, serverCredentials, type ServerCredentials } from "./config.ts";
+import { requireOnFirstUse } from "../lazy-sdk.ts";
+
+const twilioSdk = requireOnFirstUse<typeof twilio>("twilio");
 
 /** Moves an api.twilio.com URL onto `base` (a no-op against the real API). */
 export function rebase(uri: string, base: string): string {
@@ -26,32 +29,37 @@ const REQUEST_TIMEOUT_MS = 30_000;
  *  Retry-After of another's answer. */
 const callHeaders = new AsyncLocalStorage<{ headers: Record<string, unknown> }>();
 
-class RebasingRequestClient extends twilio.RequestClient {
-  constructor(private readonly base: string) {
-    // No SDK-side 429 retries: the sync orchestrator owns retry timing (Retry-After).
-    super({ autoRetry: false, timeout: REQUEST_TIMEOUT_MS });
-  }
-  override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse.default<TData>> {
-    if (!opts.method) throw new Error("http method is required");
-    if (!opts.uri) throw new Error("uri is required");
-    const call = callHeaders.getStore();
-    if (call) call.headers = {};
-    const res = await send(
-      {
-        method: String(opts.method).toUpperCase(),
-        uri: rebase(opts.uri, this.base),
-        username: opts.username,
-        password: opts.password,
-        headers: opts.headers as Record<string, string> | undefined,
-        params: opts.params as Record<string, unknown> | undefined,
-        data: opts.data as Record<string, unknown> | undefined,
-        timeout: opts.timeout,
-      },
-      REQUEST_TIMEOUT_MS,
-    );
-    if (call) call.headers = res.headers;
-    return res as unknown as TwilioResponse.default<TData>;
-  }
+/** The SDK's RequestClient subclass, defined once the SDK is loaded (the first session). */
+let RebasingRequestClient: ReturnType<typeof defineRebasingClient> | undefined;
+
+function defineRebasingClient() {
+  return class RebasingRequestClient extends twilioSdk().RequestClient {
+    constructor(private readonly base: string) {
+      // No SDK-side 429 retries: the sync orchestrator owns retry timing (Retry-After).
+      super({ autoRetry: false, timeout: REQUEST_TIMEOUT_MS });
+    }
+    override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse.default<TData>> {
+      if (!opts.method) throw new Error("http method is required");
+      if (!opts.uri) throw new Error("uri is required");
+      const call = callHeaders.getStore();
+      if (call) call.headers = {};
+      const res = await send(
+        {
+          method: String(opts.method).toUpperCase(),
+          uri: rebase(opts.uri, this.base),
+          username: opts.username,
+          password: opts.password,
+          headers: opts.headers as Record<string, string> | undefined,
+          params: opts.params as Record<string, unknown> | undefined,
+          data: opts.data as Record<string, unknown> | undefined,
+          timeout: opts.timeout,
+        },
+        REQUEST_TIMEOUT_MS,
+      );
+      if (call) call.headers = res.headers;
+      return res as unknown as TwilioResponse.default<TData>;
+    }
+  };
 }
 
 /** Retry-After of the response that made the SDK throw (read by classifyTwilioError). */
@@ -59,7 +67,8 @@ export const retryAfterOf = new WeakMap<object, string>();
 
 /** The SDK client for one account, its requests sent to `base` (the real API or a stand-in). */
 export function rebasedTwilioClient(base: string, creds: ServerCredentials): twilio.Twilio {
-  return twilio(creds.accountSid, creds.authToken, { httpClient: new RebasingRequestClient(base) });
+  RebasingRequestClient ??= defineRebasingClient();
+  return twilioSdk()(creds.accountSid, creds.authToken, { httpClient: new RebasingRequestClient(base) });
 }
 
 export class TwilioSession {
