@@ -1,6 +1,7 @@
 // /api/bookings — booking requests, offers, appointments; and the public availability of an
 // artist at /api/artists/:id/availability. Everything is scoped to the two parties.
 import { withParties } from "./parties.ts";
+import { resumeCheckout } from "./resume-checkout.ts";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../context.ts";
@@ -191,6 +192,10 @@ export function bookingRoutes(ctx: AppContext): Router {
   });
   r.post("/appointments/:id/reschedule/decline", requireJsonBody, async (req, res) => {
     res.json(await declineReschedule(ctx, req.user!.id, id(req.params.id)));
+  });
+  // The customer's way back to an unpaid deposit's checkout (409 with the reason when it is gone).
+  r.post("/appointments/:id/checkout", async (req, res) => {
+    res.json(await resumeCheckout(ctx, req.user!.id, id(req.params.id)));
   });
   r.post("/appointments/:id/cancel", requireJsonBody, async (req, res) => {
     res.json(await cancel(ctx, req.user!.id, id(req.params.id), parse(cancelBody, req.body ?? {}).reason));

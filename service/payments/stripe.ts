@@ -91,3 +91,13 @@ export async function refundDeposit(ctx: AppContext, paymentIntentId: string, re
   );
   return refund.id;
 }
+
+/** The checkout a customer left before paying, if Stripe still takes payment on it (it expires
+ *  an hour after the accept; then the slot is released by the `checkout.session.expired` webhook). */
+export async function openCheckoutUrl(ctx: AppContext, checkoutSessionId: string): Promise<string | undefined> {
+  const stripe = stripeClient(ctx);
+  if (!stripe) throw new HttpError(503, "PAYMENTS_UNAVAILABLE", "Deposits are not set up on this server.");
+  const session = await stripe.checkout.sessions.retrieve(checkoutSessionId);
+  const open = session.status === "open" && (session.expires_at ?? 0) * 1000 > Date.now();
+  return open ? (session.url ?? undefined) : undefined;
+}

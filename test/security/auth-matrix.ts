@@ -347,6 +347,12 @@ export const authMatrix: Record<string, Access> = {
     note: "as for approve",
     probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/reschedule/decline`, json: {} }),
   },
+  "POST /api/bookings/appointments/:id/checkout": {
+    kind: "owned",
+    party: "allowed",
+    note: "only the appointment's customer; everyone else 404 (test/booking/resume-checkout.test.ts)",
+    probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/checkout` }),
+  },
   "POST /api/bookings/appointments/:id/cancel": {
     kind: "owned",
     party: "allowed",

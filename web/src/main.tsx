@@ -28,6 +28,7 @@ const ProfileEditor = lazy(() => import("./pages/ProfileEditor.tsx"));
 const Search = lazy(() => import("./pages/Search.tsx"));
 const Artist = lazy(() => import("./pages/Artist.tsx"));
 const MyBookings = lazy(() => import("./pages/MyBookings.tsx"));
+const Booking = lazy(() => import("./pages/Booking.tsx"));
 const Ops = lazy(() => import("./pages/Ops.tsx"));
 
 const queryClient = new QueryClient({
@@ -171,6 +172,7 @@ function App() {
         <Route path="/artists" element={<Search />} />
         <Route path="/artists/:id" element={<Artist />} />
         <Route path="/bookings" element={<MyBookings />} />
+        <Route path="/bookings/:id" element={<Booking />} />
         <Route path="/ops" element={<Ops />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -256,6 +256,8 @@ export interface Appointment {
   calendarState: string | null;
   /** A customer's new time waiting for the artist's approval (inside the cancellation-notice window). */
   requestedStart: string | null;
+  /** Why it was cancelled (e.g. the deposit was not paid in time). */
+  cancelReason?: string | null;
   customer?: CustomerCard;
   artist?: ArtistRef | null;
   address?: StudioAddress | null;

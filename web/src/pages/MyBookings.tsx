@@ -148,7 +148,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
 
 /** One appointment; a future, live one can be moved. Close to the start (inside the artist's
  *  cancellation notice) the new time waits for the artist's approval and the card says so. */
-function AppointmentCard({ a }: { a: Appointment }) {
+export function AppointmentCard({ a }: { a: Appointment }) {
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
   const [when, setWhen] = useState("");
