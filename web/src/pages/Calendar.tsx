@@ -427,7 +427,11 @@ function RequestCard({
   zone: string | undefined;
 }) {
   const qc = useQueryClient();
-  const [serviceId, setServiceId] = useState(r.serviceId ?? services[0]?.id ?? "");
+  // The artist's choice, else the request's service, else the first one — read on every render:
+  // the services may load after the card first drew (an initial state would stay empty, and the
+  // offer form would show no free times).
+  const [chosenServiceId, setServiceId] = useState("");
+  const serviceId = chosenServiceId || r.serviceId || services[0]?.id || "";
   const [picked, setPicked] = useState<string[]>([]);
   const [manual, setManual] = useState("");
   const [mode, setMode] = useState<"none" | "offer" | "decline">("none");
