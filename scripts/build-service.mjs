@@ -13,10 +13,10 @@
 // Packages stay in node_modules (resolved at run time, like under tsx) except the few small
 // pure-JS ones in BUNDLED, whose hundreds of tiny ESM/CJS files cost more to resolve and link
 // one by one than to parse as part of a chunk.
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureStampedBuild, hashFiles, treeFiles } from "./stamped-build.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
@@ -28,33 +28,21 @@ const BUNDLED = ["zod", "jose"];
 /** Node 20.19 is the oldest runtime the quick start supports (package.json engines). */
 const TARGET = "node20.19";
 
-function files(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === "node_modules" || e.name.startsWith(".")) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...files(p));
-    else out.push(p);
-  }
-  return out;
-}
-
 export function inputHash() {
-  const h = createHash("sha256");
-  const own = ["package.json", "package-lock.json", "tsconfig.json", "scripts/build-service.mjs"].map((f) =>
-    path.join(root, f),
-  );
-  const list = [...files(path.join(root, "service")), ...own.filter((f) => fs.existsSync(f))].sort();
-  for (const f of list) h.update(path.relative(root, f)).update("\0").update(fs.readFileSync(f)).update("\0");
-  return h.digest("hex");
+  const own = [
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "scripts/build-service.mjs",
+    "scripts/stamped-build.mjs",
+  ];
+  return hashFiles(root, [...treeFiles(path.join(root, "service")), ...own.map((f) => path.join(root, f))]);
 }
 
 const fresh = (hash) =>
   ENTRIES.every((e) => fs.existsSync(path.join(dist, `${path.basename(e, ".ts")}.js`))) &&
   fs.existsSync(stampFile) &&
   fs.readFileSync(stampFile, "utf8") === hash;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function build() {
   const { build: esbuild } = await import("esbuild");
@@ -90,30 +78,18 @@ async function build() {
 }
 
 /** Returns "fresh" or "built"; throws when the build fails. */
-export async function ensureServiceBuild({ force = false, quiet = false } = {}) {
-  const hash = inputHash();
-  if (!force && fresh(hash)) return "fresh";
-  // One builder at a time; the others wait and then find a fresh build.
-  for (;;) {
-    try {
-      fs.closeSync(fs.openSync(lockFile, "wx"));
-      break;
-    } catch {
-      const age = Date.now() - (fs.statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 120_000) fs.rmSync(lockFile, { force: true }); // a builder that died
-      await sleep(200);
-      if (!force && fresh(hash)) return "fresh";
-    }
-  }
-  try {
-    if (!force && fresh(hash)) return "fresh";
-    if (!quiet) console.log("· building the service (dist/)");
-    await build();
-    fs.writeFileSync(stampFile, hash);
-    return "built";
-  } finally {
-    fs.rmSync(lockFile, { force: true });
-  }
+export function ensureServiceBuild({ force = false, quiet = false } = {}) {
+  return ensureStampedBuild({
+    hash: inputHash(),
+    isFresh: fresh,
+    stampFile,
+    lockFile,
+    staleLockMs: 120_000,
+    label: "the service (dist/)",
+    force,
+    quiet,
+    build,
+  });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
