@@ -1,6 +1,10 @@
 // Local stand-in for the Stripe API parts Tatu uses (Checkout Sessions, Refunds) with Stripe's
 // form encoding, object shapes and error bodies, and for Stripe calling us: signed
 // `checkout.session.completed` / `.expired` events (signed by the official stripe library).
+// It also hosts the checkout page a session's `url` points at, so a browser pays (or leaves)
+// the way a customer does: "Pay" completes the session, posts the signed event to the webhook
+// endpoint (setWebhookEndpoint, Stripe's dashboard setting) and redirects to success_url with
+// {CHECKOUT_SESSION_ID} filled in; "Back" goes to cancel_url.
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import Stripe from "stripe";
@@ -44,8 +48,13 @@ export interface StripeStandIn {
   completeCheckout(sessionId: string, targetUrl: string): Promise<{ status: number }>;
   /** The session times out unpaid. */
   expireCheckout(sessionId: string, targetUrl: string): Promise<{ status: number }>;
+  /** Where the hosted checkout page's "Pay" sends the signed event (Stripe's webhook endpoint). */
+  setWebhookEndpoint(targetUrl: string): void;
   close(): Promise<void>;
 }
+
+const escapeHtml = (v: string) =>
+  v.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 const id = (prefix: string) => `${prefix}_test_${randomBytes(12).toString("base64url")}`;
 
@@ -69,8 +78,11 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
   const sessions = new Map<string, CheckoutSession>();
   const refunds: Refund[] = [];
   let base = "";
+  let webhookEndpoint: string | null = null;
 
   const server = http.createServer((req, res) => {
+    const hosted = (req.url ?? "").match(/^\/c\/pay\/([\w-]+)(\/pay)?$/);
+    if (hosted) return hostedCheckout(req, res, hosted[1]!, Boolean(hosted[2]));
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json", "request-id": id("req") });
       res.end(JSON.stringify(body));
@@ -187,6 +199,48 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
     return { status: res.status };
   };
 
+  const complete = (s: CheckoutSession) =>
+    Object.assign(s, {
+      status: "complete",
+      payment_status: "paid",
+      payment_intent: s.payment_intent ?? id("pi"),
+      url: null,
+    });
+
+  /** Stripe's hosted page, reduced to what a customer does there: pay, or go back. */
+  function hostedCheckout(req: http.IncomingMessage, res: http.ServerResponse, sessionId: string, pay: boolean) {
+    const s = sessions.get(sessionId);
+    const page = (status: number, body: string) => {
+      res.writeHead(status, { "content-type": "text/html; charset=utf-8" });
+      res.end(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Stripe Checkout</title></head><body>${body}</body></html>`,
+      );
+    };
+    if (!s) return page(404, "<h1>Something went wrong</h1><p>This checkout does not exist.</p>");
+    if (s.status !== "open")
+      return page(410, `<h1>This checkout is no longer available</h1><p>Status: ${s.status}.</p>`);
+    if (req.method === "GET" && !pay) {
+      const amount = `${(s.amount_total / 100).toFixed(2)} ${s.currency.toUpperCase()}`;
+      const back = s.cancel_url ? `<a href="${escapeHtml(s.cancel_url)}">← Back</a>` : "";
+      return page(
+        200,
+        `<h1>Pay ${amount}</h1>${back}<form method="post" action="/c/pay/${s.id}/pay"><button type="submit">Pay ${amount}</button></form>`,
+      );
+    }
+    if (req.method !== "POST" || !pay) return page(405, "<h1>Method not allowed</h1>");
+    req.resume();
+    req.on("end", () => {
+      if (!webhookEndpoint) return page(409, "<h1>No webhook endpoint is configured for this account.</h1>");
+      complete(s);
+      post(webhookEndpoint, "checkout.session.completed", s)
+        .catch(() => undefined) // Stripe retries a failed delivery later; the customer still returns
+        .finally(() => {
+          res.writeHead(303, { location: s.success_url.replace("{CHECKOUT_SESSION_ID}", s.id) });
+          res.end();
+        });
+    });
+  }
+
   return {
     url: base,
     secretKey,
@@ -197,12 +251,7 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
     async completeCheckout(sessionId, targetUrl) {
       const s = sessions.get(sessionId);
       if (!s) throw new Error(`unknown session ${sessionId}`);
-      Object.assign(s, {
-        status: "complete",
-        payment_status: "paid",
-        payment_intent: s.payment_intent ?? id("pi"),
-        url: null,
-      });
+      complete(s);
       return post(targetUrl, "checkout.session.completed", s);
     },
     async expireCheckout(sessionId, targetUrl) {
@@ -210,6 +259,9 @@ export async function startStripeStandIn(opts: { port?: number } = {}): Promise<
       if (!s) throw new Error(`unknown session ${sessionId}`);
       Object.assign(s, { status: "expired", url: null });
       return post(targetUrl, "checkout.session.expired", s);
+    },
+    setWebhookEndpoint(targetUrl) {
+      webhookEndpoint = targetUrl;
     },
     close: () => closeServer(server),
   };

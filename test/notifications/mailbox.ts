@@ -1,5 +1,7 @@
 // A real SMTP server (smtp-server) that keeps every message it accepts, parsed with mailparser,
-// and can refuse the next delivery to an address with a temporary error (a send that fails).
+// and can refuse the next delivery to an address with a temporary error (a send that fails), or
+// hold its answer to the next one (a sender caught between handing a message over and hearing
+// "250 OK": if the sender dies then, the message was never accepted and is dropped, as an MTA does).
 import type net from "node:net";
 import { SMTPServer } from "smtp-server";
 import { simpleParser, type ParsedMail } from "mailparser";
@@ -17,12 +19,17 @@ export interface Mailbox {
   waitFor(to: string, subject: RegExp, ms?: number): Promise<ParsedMail>;
   /** The next `n` deliveries to `to` are refused with 451 (try again later). */
   refuseNext(to: string, n?: number): void;
+  /** The next delivery to `to` is received but not answered; resolves once it is waiting. A
+   *  sender that disconnects meanwhile loses it (never accepted); release() accepts it. */
+  holdNext(to: string): { waiting: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
 export async function startMailbox(): Promise<Mailbox> {
   const received: { to: string[]; mail: ParsedMail }[] = [];
   const refusals = new Map<string, number>();
+  type Held = { session?: string; accept?: () => void; arrived: () => void };
+  const holds = new Map<string, Held>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -39,10 +46,21 @@ export async function startMailbox(): Promise<Mailbox> {
     onData(stream, session, callback) {
       simpleParser(stream)
         .then((mail) => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-          callback();
+          const to = session.envelope.rcptTo.map((r) => r.address);
+          const accept = () => {
+            received.push({ to, mail });
+            callback();
+          };
+          const held = to.map((a) => holds.get(a)).find((h) => h && !h.session);
+          if (!held) return accept();
+          Object.assign(held, { session: session.id, accept });
+          held.arrived();
         })
         .catch(callback);
+    },
+    onClose(session) {
+      // The sender went away before hearing our answer: a held message was never accepted.
+      for (const [addr, h] of holds) if (h.session === session.id) holds.delete(addr);
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
@@ -62,6 +80,19 @@ export async function startMailbox(): Promise<Mailbox> {
     },
     refuseNext(addr, n = 1) {
       refusals.set(addr, n);
+    },
+    holdNext(addr) {
+      let arrived!: () => void;
+      const waiting = new Promise<void>((r) => (arrived = r));
+      const held: Held = { arrived };
+      holds.set(addr, held);
+      return {
+        waiting,
+        release() {
+          if (holds.get(addr) === held) holds.delete(addr);
+          held.accept?.();
+        },
+      };
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
