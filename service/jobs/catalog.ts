@@ -1,5 +1,7 @@
 // Every job the queue runs and every cron job source, listed once. A new job or source is a
 // line here: nothing registers itself by being imported.
+import { depositStripeEvents } from "../booking/deposit-webhooks.ts";
+import { onStripeEvent } from "../providers/stripe/webhook.ts";
 import { calendarSyncs, calendarWriteJob, calendarWriteSweep, syncCalendarJob } from "../calendars/jobs.ts";
 import { accountSyncs, outboxSweep, syncAccountJob } from "../inbox/jobs.ts";
 import { sendMessageJob } from "../inbox/send.ts";
@@ -25,3 +27,6 @@ export const jobCatalog = createCatalog({
     "appointment-reminders": [reminderBatches],
   },
 });
+
+// Stripe events the features act on, with the jobs: boot() loads this file in every process.
+for (const [type, handler] of depositStripeEvents) onStripeEvent(type, handler);

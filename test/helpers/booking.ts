@@ -23,11 +23,13 @@ export interface BookableOptions {
   cancelNoticeHours?: number;
   /** The one session it offers (default: "Session", 60 minutes, no deposit). */
   service?: { name: string; durationMinutes: number; depositCents?: number };
+  /** An artist already signed up (e.g. verified over SMTP) instead of a new one. */
+  user?: { client: HttpClient; email: string; userId: string };
 }
 
 /** A signed-in artist open every day in their zone, with one session service. */
 export async function bookableArtist(app: TestApp, opts: BookableOptions): Promise<BookableArtist> {
-  const artist = await signedInUser(app, { role: "artist" });
+  const artist = opts.user ?? (await signedInUser(app, { role: "artist" }));
   const hours = opts.hours ?? { start: "10:00", end: "18:00" };
   const week = Object.fromEntries(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => [d, [hours]]));
   const policy = opts.cancelNoticeHours === undefined ? {} : { cancelNoticeHours: opts.cancelNoticeHours };
