@@ -130,6 +130,28 @@ describe("GET /api/clients/:customerId", () => {
     expect(res.body.notes).toEqual([]);
   });
 
+  it("a thread on another channel comes along when the inbox knows it is the same contact (another handle)", async () => {
+    // Casey's Instagram DMs, once the inbox holds them under the contact of Casey's email.
+    const ig = await connectedChannel(app, artist.userId, "instagram");
+    const dm = await receive(app, ig, { handle: "17841400000000001", name: "casey.ink" }, "Sent you my sketch");
+    const emailContact = await app.ctx.db.conversation.findUniqueOrThrow({ where: { id: conv.email } });
+    const igContact = await app.ctx.db.conversation.findUniqueOrThrow({ where: { id: dm } });
+    expect((await artist.client.get(`/api/clients/${casey.userId}`)).text).not.toContain(dm);
+    await app.ctx.db.contactIdentity.updateMany({
+      where: { contactId: igContact.contactId! },
+      data: { contactId: emailContact.contactId! },
+    });
+    await app.ctx.db.conversation.update({ where: { id: dm }, data: { contactId: emailContact.contactId } });
+
+    const res = await artist.client.get(`/api/clients/${casey.userId}`);
+    expect(res.body.conversations.find((c: { id: string }) => c.id === dm)).toMatchObject({
+      channel: "instagram",
+      matchedBy: "contact",
+      contact: { name: "casey.ink", handle: "17841400000000001" },
+      link: `/inbox/${dm}`,
+    });
+  });
+
   it("a cancelled session stays on the record with who cancelled", async () => {
     const { body } = await artist.client.get(`/api/clients/${casey.userId}`);
     const id = body.sessions[0].id as string;

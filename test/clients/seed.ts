@@ -17,12 +17,23 @@ export interface Channel {
   accountId: string;
   userId: string;
   channel: ChannelId;
-  identityKind: "email" | "sms";
+  identityKind: "email" | "sms" | "instagram";
 }
 
-/** A connected account of `userId` on `provider` (gmail: email identities; twilio: SMS). */
-export async function connectedChannel(app: TestApp, userId: string, provider: "gmail" | "twilio"): Promise<Channel> {
-  const address = provider === "gmail" ? `studio-${randomBytes(3).toString("hex")}@studio.test` : "+14155550100";
+const KIND = { gmail: "email", twilio: "sms", instagram: "instagram" } as const;
+
+/** A connected account of `userId` on `provider` (gmail: email identities; twilio: SMS; instagram: IG user ids). */
+export async function connectedChannel(
+  app: TestApp,
+  userId: string,
+  provider: "gmail" | "twilio" | "instagram",
+): Promise<Channel> {
+  const address =
+    provider === "gmail"
+      ? `studio-${randomBytes(3).toString("hex")}@studio.test`
+      : provider === "twilio"
+        ? "+14155550100"
+        : "studio.ink";
   const account = await app.ctx.db.connectedAccount.create({
     data: {
       userId,
@@ -37,7 +48,7 @@ export async function connectedChannel(app: TestApp, userId: string, provider: "
     accountId: account.id,
     userId,
     channel: provider,
-    identityKind: provider === "gmail" ? "email" : "sms",
+    identityKind: KIND[provider],
   };
 }
 
@@ -59,7 +70,9 @@ export async function receive(
         threadKey: `t-${randomBytes(6).toString("hex")}`,
         direction: "inbound",
         from,
-        to: [{ handle: ch.channel === "gmail" ? "studio@studio.test" : "+14155550100" }],
+        to: [
+          { handle: ch.channel === "gmail" ? "studio@studio.test" : ch.channel === "twilio" ? "+14155550100" : "1784" },
+        ],
         cc: [],
         ...(subject ? { subject } : {}),
         text,
