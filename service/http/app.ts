@@ -17,6 +17,7 @@ import { notificationRoutes } from "../notifications/routes.ts";
 import { calendarRoutes } from "../calendars/routes.ts";
 import { artistProfileRoutes, artistRoutes } from "../artists/index.ts";
 import { homeRoutes } from "../home/routes.ts";
+import { clientRoutes } from "../clients/routes.ts";
 import { cronRoutes } from "../jobs/routes.ts";
 import { realtimeRoutes } from "../realtime/routes.ts";
 import { webRoutes } from "../web/static.ts";
@@ -60,6 +61,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/artists", artistRoutes(ctx)); // public search + profiles
   api.use("/me/artist-profile", artistProfileRoutes(ctx));
   api.use("/me/home", homeRoutes(ctx));
+  api.use("/clients", clientRoutes(ctx)); // the artist's client records and private notes
   if (devOutboxEnabled(ctx)) api.use("/dev", devRoutes(ctx)); // DEV_OUTBOX=true, never in production
   api.use(notFoundHandler);
 

@@ -42,6 +42,13 @@ const at = (days: number) => {
   return d.toISOString();
 };
 
+/** The path of a private note A just wrote about A's customer C (notes are not in the seeded world). */
+async function noteOfA(w: World): Promise<string> {
+  const res = await w.a.client.post(`/api/clients/${w.customer.userId}/notes`, { body: "A's private note" });
+  if (res.status !== 201) throw new Error(`A's note: ${res.status} ${res.text.slice(0, 200)}`);
+  return `/api/clients/${w.customer.userId}/notes/${res.body.id}`;
+}
+
 export const authMatrix: Record<string, Access> = {
   // ---- health, auth, realtime ----
   "GET /api/health": { kind: "public", reason: "liveness probe" },
@@ -364,6 +371,40 @@ export const authMatrix: Record<string, Access> = {
     kind: "self",
     reason: "the caller's own appointments, requests, unread counts and setup",
     probe: () => ({ path: "/api/me/home" }),
+  },
+
+  // ---- client records (A's customer C; notes are A's alone) ----
+  "GET /api/clients": {
+    kind: "self",
+    customer: [403],
+    reason: "the caller's own clients (artist accounts only; test/clients/clients.test.ts)",
+    probe: () => ({ path: "/api/clients" }),
+  },
+  "GET /api/clients/:customerId": {
+    kind: "owned",
+    customer: [403],
+    party: [403],
+    note: "404 unless the person has a request or appointment with the caller; customers (C included) 403",
+    probe: (_i, w) => ({ path: `/api/clients/${w.customer.userId}` }),
+  },
+  "POST /api/clients/:customerId/notes": {
+    kind: "owned",
+    customer: [403],
+    party: [403],
+    probe: (_i, w) => ({ path: `/api/clients/${w.customer.userId}/notes`, json: { body: "B was here" } }),
+  },
+  "PATCH /api/clients/:customerId/notes/:noteId": {
+    kind: "owned",
+    customer: [403],
+    party: [403],
+    note: "a note A writes for the probe",
+    probe: async (_i, w) => ({ path: await noteOfA(w), json: { body: "B was here" } }),
+  },
+  "DELETE /api/clients/:customerId/notes/:noteId": {
+    kind: "owned",
+    customer: [403],
+    party: [403],
+    probe: async (_i, w) => ({ path: await noteOfA(w) }),
   },
 
   // ---- the artist's own profile ----

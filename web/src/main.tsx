@@ -30,6 +30,8 @@ const Artist = lazy(() => import("./pages/Artist.tsx"));
 const MyBookings = lazy(() => import("./pages/MyBookings.tsx"));
 const Booking = lazy(() => import("./pages/Booking.tsx"));
 const Ops = lazy(() => import("./pages/Ops.tsx"));
+const Clients = lazy(() => import("./pages/Clients.tsx"));
+const Client = lazy(() => import("./pages/Client.tsx"));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -110,6 +112,7 @@ function Shell({ children }: { children: ReactNode }) {
               <>
                 {link("/inbox", "Inbox")}
                 {link("/calendar", "Calendar")}
+                {link("/clients", "Clients")}
                 {link("/integrations", "Integrations")}
                 {link("/profile", "My profile")}
               </>
@@ -174,6 +177,8 @@ function App() {
         <Route path="/bookings" element={<MyBookings />} />
         <Route path="/bookings/:id" element={<Booking />} />
         <Route path="/ops" element={<Ops />} />
+        <Route path="/clients" element={<Clients />} />
+        <Route path="/clients/:id" element={<Client />} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Shell>

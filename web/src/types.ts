@@ -305,3 +305,66 @@ export interface RescheduleAnswer {
   requestedStart?: string;
   message?: string;
 }
+
+/** GET /api/clients: one of the artist's clients (anyone with a request or appointment with them). */
+export interface ClientSummary {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  deleted: boolean;
+  requests: number;
+  sessions: { total: number; completed: number };
+  lastActivityAt: string;
+  nextSessionAt: string | null;
+}
+/** A private note of the artist about a client (never shown to the customer). */
+export interface ClientNote {
+  id: string;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+}
+/** GET /api/clients/:id: the artist's record of one client. */
+export interface ClientRecord {
+  client: { id: string; name: string; email: string | null; phone: string | null; deleted: boolean };
+  conversations: {
+    id: string;
+    channel: string;
+    matchedBy: "email" | "phone" | "contact";
+    contact: { name: string | null; handle: string | null };
+    subject: string | null;
+    snippet: string | null;
+    lastMessageAt: string;
+    unreadCount: number;
+    archived: boolean;
+    link: string;
+  }[];
+  moreConversations: boolean;
+  requests: {
+    id: string;
+    idea: string;
+    placement: string;
+    size: string;
+    budget: string | null;
+    status: string;
+    declineReason: string | null;
+    createdAt: string;
+    updatedAt: string;
+    references: { id: string; filename: string; contentType: string; size: number; url: string }[];
+    project: { id: string; title: string; depositCents: number; currency: string; depositStatus: string } | null;
+  }[];
+  sessions: {
+    id: string;
+    start: string;
+    end: string;
+    timeZone: string;
+    status: string;
+    title: string | null;
+    requestId: string | null;
+    cancelledBy: string | null;
+    cancelReason: string | null;
+    deposit: { cents: number; currency: string; status: string; outcome: string | null } | null;
+  }[];
+  notes: ClientNote[];
+}

@@ -410,6 +410,10 @@ function CustomerLine({ c }: { c: CustomerCard }) {
       {earlier > 0 || c.history.sessions > 0
         ? `${earlier} earlier request${earlier === 1 ? "" : "s"}, ${c.history.sessions} session${c.history.sessions === 1 ? "" : "s"} with you`
         : "first request to you"}
+      <span>
+        {" "}
+        · <Link to={`/clients/${c.id}`}>Client record</Link>
+      </span>
     </p>
   );
 }
