@@ -122,8 +122,16 @@ it("the artist marks one appointment completed and another a no-show, after the 
 
 it("the artist adds a project's next session, opens it from the week view and moves the deposit to it", async () => {
   project = await paid(at(10, 11), "Koi sleeve");
-  // Outside the working hours is refused with the reason; inside them it is added.
+  // The artist moves it (typed as the studio's clock reads): moved at once.
   await openBooking(ap, project.appointmentId);
+  const card = ap.getByTestId("booking").getByTestId("appointment");
+  await card.getByRole("button", { name: "Reschedule" }).click();
+  await card.getByLabel("New time (Europe/Berlin time, where the studio is)").fill(wallInput(at(10, 15)));
+  await card.getByRole("button", { name: "Ask for this time" }).click();
+  await expect
+    .poll(async () => same((await get(artist.client, project.appointmentId)).start, at(10, 15)), POLL)
+    .toBe(true);
+  // The next session: outside the working hours is refused with the reason; inside them it is added.
   const next = ap.getByTestId("next-session");
   await next.getByLabel("Start (Europe/Berlin time, same service)").fill(wallInput(at(17, 20)));
   await next.getByRole("button", { name: "Add session" }).click();

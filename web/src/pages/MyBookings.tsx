@@ -10,6 +10,7 @@ import { RequireUser } from "../guard.tsx";
 import { AddressLines, PolicyText } from "../policy.tsx";
 import type { Appointment, BookingRequest, RescheduleAnswer } from "../types.ts";
 import { Empty, ErrorBox, fmtDateTime, fmtTime, Loading, money, PageTitle } from "../ui.tsx";
+import { wallTimeToIso } from "../wall-time.ts";
 
 export default function MyBookingsPage() {
   return <RequireUser title="My bookings">{() => <MyBookings />}</RequireUser>;
@@ -188,7 +189,8 @@ export function AppointmentCard({ a, policyOpen = false }: { a: Appointment; pol
   const move = useMutation({
     mutationFn: () =>
       api<RescheduleAnswer>(`/api/bookings/appointments/${a.id}/reschedule`, {
-        body: { start: new Date(when).toISOString() },
+        // Typed as the studio's clock reads, like the time the card shows.
+        body: { start: wallTimeToIso(when, a.timeZone) },
       }),
     onSuccess: () => {
       setOpen(false);
@@ -243,7 +245,7 @@ export function AppointmentCard({ a, policyOpen = false }: { a: Appointment; pol
             aria-busy={move.isPending}
           >
             <div className="field">
-              <label htmlFor={`move-${a.id}`}>New time</label>
+              <label htmlFor={`move-${a.id}`}>New time ({a.timeZone} time, where the studio is)</label>
               <input id={`move-${a.id}`} type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
             </div>
             <p className="msg msg-error" role="alert">
