@@ -100,8 +100,20 @@ export async function isSlotFree(
   durationMinutes: number,
   opts: { ignoreAppointmentId?: string } = {},
 ): Promise<boolean> {
+  return (await whyNotFree(ctx, artistId, start, durationMinutes, opts)) === null;
+}
+
+/** Why [start, start+duration) is not bookable — no artist profile, outside the working hours, or
+ *  busy (a booking, its buffer, a connected calendar) — or null when it is free. */
+export async function whyNotFree(
+  ctx: AppContext,
+  artistId: string,
+  start: Date,
+  durationMinutes: number,
+  opts: { ignoreAppointmentId?: string } = {},
+): Promise<"no_profile" | "outside_hours" | "busy" | null> {
   const profile = await ctx.db.artistProfile.findUnique({ where: { userId: artistId } });
-  if (!profile) return false;
+  if (!profile) return "no_profile";
   const end = new Date(start.getTime() + durationMinutes * 60_000);
   const hours = workingHoursSchema.parse(profile.workingHours ?? {});
   const dayFrom = new Date(start.getTime() - 86_400_000),
@@ -109,7 +121,7 @@ export async function isSlotFree(
   const inHours = workingIntervals(hours, profile.timeZone, dayFrom, dayTo).some(
     (w) => w.start <= start && end <= w.end,
   );
-  if (!inHours) return false;
+  if (!inHours) return "outside_hours";
   let busy = await busyIntervals(ctx, artistId, start, end, profile.bufferMinutes);
   if (opts.ignoreAppointmentId) {
     const own = await ctx.db.appointment.findUnique({
@@ -122,5 +134,5 @@ export async function isSlotFree(
       );
   }
   const blockEnd = end.getTime() + profile.bufferMinutes * 60_000;
-  return !busy.some((b) => b.start.getTime() < blockEnd && start.getTime() < b.end.getTime());
+  return busy.some((b) => b.start.getTime() < blockEnd && start.getTime() < b.end.getTime()) ? "busy" : null;
 }

@@ -2,7 +2,7 @@
 // without booking knowing about them.
 import type { AppContext } from "../context.ts";
 
-export type AppointmentChange = "created" | "confirmed" | "moved" | "cancelled";
+export type AppointmentChange = "created" | "confirmed" | "moved" | "cancelled" | "completed" | "no_show";
 type Listener = (ctx: AppContext, appointmentId: string, change: AppointmentChange) => Promise<void>;
 const listeners: Listener[] = [];
 

@@ -9,8 +9,9 @@ export interface CustomerCard {
   name: string;
   email: string | null;
   phone: string | null;
-  /** With this artist: every request they sent, and sessions that happened (completed). */
-  history: { requests: number; sessions: number };
+  /** With this artist: every request they sent, sessions that happened (completed), and sessions
+   *  they did not come to (no_show). */
+  history: { requests: number; sessions: number; noShows: number };
 }
 
 /** Customer cards by id, for the artist's view of their own requests and appointments. */
@@ -29,13 +30,15 @@ export async function customerCards(
       _count: { _all: true },
     }),
     ctx.db.appointment.groupBy({
-      by: ["customerId"],
-      where: { artistId, customerId: { in: ids }, status: "completed" },
+      by: ["customerId", "status"],
+      where: { artistId, customerId: { in: ids }, status: { in: ["completed", "no_show"] } },
       _count: { _all: true },
     }),
   ]);
   const count = (rows: { customerId: string; _count: { _all: number } }[], id: string) =>
     rows.find((r) => r.customerId === id)?._count._all ?? 0;
+  const completed = sessions.filter((r) => r.status === "completed");
+  const noShows = sessions.filter((r) => r.status === "no_show");
   return new Map(
     ids.map((id) => {
       const u = users.find((x) => x.id === id);
@@ -47,7 +50,7 @@ export async function customerCards(
           name: u?.name ?? "Deleted account",
           email: u?.email ?? null,
           phone: u?.phone ?? null,
-          history: { requests: count(requests, id), sessions: count(sessions, id) },
+          history: { requests: count(requests, id), sessions: count(completed, id), noShows: count(noShows, id) },
         },
       ];
     }),

@@ -61,3 +61,26 @@ export function expectedDeposit(
   if (!first) return null;
   return rest.every((s) => s.depositCents === first.depositCents && s.currency === first.currency) ? first : null;
 }
+
+export type DepositOutcome = "kept" | "refunded";
+
+/** What cancelling does to the deposit — the one rule cancel() applies and the booking page
+ *  previews before the confirm step: the artist cancelling refunds it; the customer cancelling
+ *  with at least `cancelNoticeHours` of notice gets it back, with less the artist keeps it.
+ *  null when this session holds no paid deposit. */
+export function cancelDepositOutcome(o: {
+  byArtist: boolean;
+  depositHere: boolean;
+  noticeHours: number;
+  cancelNoticeHours: number;
+}): DepositOutcome | null {
+  if (!o.depositHere) return null;
+  return o.byArtist || o.noticeHours >= o.cancelNoticeHours ? "refunded" : "kept";
+}
+
+/** Hours of notice a cancellation now gives: measured before the earlier of the current start and
+ *  policyStart (the start as paid for), so moving an appointment away first buys no refund. */
+export function noticeHoursBefore(a: { start: Date; policyStart: Date | null }, now = Date.now()): number {
+  const policyStart = a.policyStart && a.policyStart < a.start ? a.policyStart : a.start;
+  return (policyStart.getTime() - now) / 3_600_000;
+}

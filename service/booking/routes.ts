@@ -16,7 +16,9 @@ import {
   availabilityQuery,
   cancelBody,
   declineBody,
+  depositSessionBody,
   offerBody,
+  projectSessionBody,
   requestBody,
   rescheduleBody,
   sessionBody,
@@ -25,7 +27,6 @@ import {
 import { approveReschedule, declineReschedule, reschedule } from "./reschedule.ts";
 import {
   acceptSlot,
-  addSession,
   assertArtist,
   cancel,
   checkRequestTarget,
@@ -35,6 +36,9 @@ import {
 } from "./workflow.ts";
 import { withRequestPolicy, withStudio } from "./views.ts";
 import { weekView } from "./week.ts";
+import { withDetail } from "./detail.ts";
+import { recordOutcome } from "./outcomes.ts";
+import { addSession, chooseDepositSession } from "./sessions.ts";
 
 const isUuid = (v: string) => z.uuid().safeParse(v).success;
 const id = (v: unknown) => {
@@ -172,7 +176,8 @@ export function bookingRoutes(ctx: AppContext): Router {
   });
   r.post("/appointments", requireJsonBody, async (req, res) => {
     assertArtist(req.user!);
-    res.status(201).json(await addSession(ctx, req.user!.id, parse(sessionBody, req.body)));
+    const body = parse(sessionBody, req.body);
+    res.status(201).json(await addSession(ctx, req.user!.id, body.projectId, body));
   });
   r.get("/appointments/:id", async (req, res) => {
     const a = await ctx.db.appointment.findFirst({
@@ -180,7 +185,9 @@ export function bookingRoutes(ctx: AppContext): Router {
       include: { project: true },
     });
     if (!a) throw notFound("Appointment not found.");
-    res.json((await withParties(ctx, req.user!.id, await withStudio(ctx, [a])))[0]);
+    res.json(
+      await withDetail(ctx, req.user!.id, (await withParties(ctx, req.user!.id, await withStudio(ctx, [a])))[0]!),
+    );
   });
   r.post("/appointments/:id/reschedule", requireJsonBody, async (req, res) => {
     const answer = await reschedule(ctx, req.user!.id, id(req.params.id), parse(rescheduleBody, req.body).start);
@@ -199,6 +206,24 @@ export function bookingRoutes(ctx: AppContext): Router {
   });
   r.post("/appointments/:id/cancel", requireJsonBody, async (req, res) => {
     res.json(await cancel(ctx, req.user!.id, id(req.params.id), parse(cancelBody, req.body ?? {}).reason));
+  });
+  // What became of it, once started: the appointment's artist only (outcomes.ts).
+  r.post("/appointments/:id/complete", requireJsonBody, async (req, res) => {
+    assertArtist(req.user!);
+    res.json(await recordOutcome(ctx, req.user!.id, id(req.params.id), "completed"));
+  });
+  r.post("/appointments/:id/no-show", requireJsonBody, async (req, res) => {
+    assertArtist(req.user!);
+    res.json(await recordOutcome(ctx, req.user!.id, id(req.params.id), "no_show"));
+  });
+  // Multi-session projects: the next session, and which session the deposit is credited to (sessions.ts).
+  r.post("/projects/:id/sessions", requireJsonBody, async (req, res) => {
+    assertArtist(req.user!);
+    res.status(201).json(await addSession(ctx, req.user!.id, id(req.params.id), parse(projectSessionBody, req.body)));
+  });
+  r.put("/projects/:id/deposit-session", requireJsonBody, async (req, res) => {
+    assertArtist(req.user!);
+    res.json(await chooseDepositSession(ctx, req.user!.id, id(req.params.id), parse(depositSessionBody, req.body)));
   });
   return r;
 }

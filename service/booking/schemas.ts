@@ -32,6 +32,14 @@ export const sessionBody = z.object({
   start: instant,
   applyDeposit: z.boolean().optional(),
 });
+/** POST /api/bookings/projects/:id/sessions: the next session (the project's service unless named). */
+export const projectSessionBody = z.object({
+  start: instant,
+  serviceId: z.uuid("must be one of your services").optional(),
+  applyDeposit: z.boolean().optional(),
+});
+/** PUT /api/bookings/projects/:id/deposit-session */
+export const depositSessionBody = z.object({ appointmentId: z.uuid("must be a session of this project") });
 export const rescheduleBody = z.object({ start: instant });
 export const cancelBody = z.object({ reason: z.string().trim().max(1_000).optional() });
 export const availabilityQuery = z.object({

@@ -12,8 +12,10 @@ import { isSlotFree } from "./availability.ts";
 import { appointmentChanged } from "./events.ts";
 import { kickNotifications, recordNotifications } from "../notifications/index.ts";
 import type { StoredUpload } from "../inbox/uploads.ts";
-import type { acceptBody, offerBody, requestBody, sessionBody } from "./schemas.ts";
+import type { acceptBody, offerBody, requestBody } from "./schemas.ts";
 import { assertBookableStart } from "./start-rules.ts";
+import { assertSlotOpen } from "./slot-check.ts";
+import { cancelDepositOutcome, noticeHoursBefore } from "./policy.ts";
 
 /** A reference image already in the blob store (streamed there by inbox/uploads.ts). */
 export type UploadedRef = StoredUpload;
@@ -90,12 +92,7 @@ export async function offerSlots(
   for (const s of body.slots) assertBookableStart(ctx, s.start);
   const slots: { start: string; end: string }[] = [];
   for (const s of body.slots) {
-    if (!(await isSlotFree(ctx, artistId, s.start, service.durationMinutes)))
-      throw conflict(
-        `${s.start.toISOString()} is not free (outside your hours, or busy in a calendar or another booking).`,
-        "SLOT_NOT_FREE",
-        { start: s.start },
-      );
+    await assertSlotOpen(ctx, artistId, s.start, service.durationMinutes);
     slots.push({
       start: s.start.toISOString(),
       end: new Date(s.start.getTime() + service.durationMinutes * 60_000).toISOString(),
@@ -203,55 +200,18 @@ export async function acceptSlot(
   };
 }
 
-/** The artist adds another session to a project the customer has booked. */
-export async function addSession(ctx: AppContext, artistId: string, body: z.output<typeof sessionBody>) {
-  const project = await ctx.db.project.findFirst({
-    where: { id: body.projectId, artistId },
-    include: { request: { select: { status: true } } },
-  });
-  if (!project) throw notFound("Project not found.");
-  // More sessions only for a piece the customer booked (accepted a slot), not a pending offer or a declined request.
-  if (project.request.status !== "booked")
-    throw conflict(
-      "The customer has not booked this project yet; sessions can be added once they accept a slot.",
-      "PROJECT_NOT_BOOKED",
-    );
-  const service = await ctx.db.service.findFirst({ where: { id: body.serviceId, artistId } });
-  if (!service) throw badRequest("Pick one of your services.", "UNKNOWN_SERVICE");
-  assertBookableStart(ctx, body.start);
-  const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: artistId } });
-  if (!(await isSlotFree(ctx, artistId, body.start, service.durationMinutes))) throw SLOT_TAKEN();
-  const end = new Date(body.start.getTime() + service.durationMinutes * 60_000);
-  const id = await ctx.db.$transaction(async (tx) => {
-    const id = await insertAppointment(tx, {
-      artistId,
-      customerId: project.customerId,
-      projectId: project.id,
-      serviceId: service.id,
-      start: body.start,
-      end,
-      bufferMinutes: profile.bufferMinutes,
-      timeZone: profile.timeZone,
-      status: "confirmed",
-    });
-    if (body.applyDeposit) await tx.project.update({ where: { id: project.id }, data: { depositAppointmentId: id } });
-    await recordNotifications(ctx, tx, { type: "booking_confirmed", appointmentId: id });
-    return id;
-  });
-  kickNotifications(ctx);
-  await appointmentChanged(ctx, id, "confirmed");
-  return { appointmentId: id, status: "confirmed", start: body.start, end };
-}
-
-/** The appointment if the user is its artist or customer and it is not cancelled or completed; 404/409 otherwise. */
+/** The appointment if the user is its artist or customer and it is not cancelled, completed or a no-show; 404/409 otherwise. */
 export async function liveAppointment(ctx: AppContext, id: string, userId: string) {
   const a = await ctx.db.appointment.findFirst({
     where: { id, OR: [{ artistId: userId }, { customerId: userId }] },
     include: { project: true },
   });
   if (!a) throw notFound("Appointment not found.");
-  if (a.status === "cancelled" || a.status === "completed")
-    throw conflict(`This appointment is ${a.status}.`, "APPOINTMENT_CLOSED");
+  if (a.status === "cancelled" || a.status === "completed" || a.status === "no_show")
+    throw conflict(
+      `This appointment is ${a.status === "no_show" ? "marked as a no-show" : a.status}.`,
+      "APPOINTMENT_CLOSED",
+    );
   return a;
 }
 
@@ -263,11 +223,14 @@ export async function cancel(ctx: AppContext, userId: string, id: string, reason
   const a = await liveAppointment(ctx, id, userId);
   const byArtist = userId === a.artistId;
   const profile = await ctx.db.artistProfile.findUniqueOrThrow({ where: { userId: a.artistId } });
-  const policyStart = a.policyStart && a.policyStart < a.start ? a.policyStart : a.start;
-  const noticeHours = (policyStart.getTime() - Date.now()) / 3_600_000;
+  const noticeHours = noticeHoursBefore(a);
   const depositHere = a.project?.depositStatus === "paid" && a.project.depositAppointmentId === a.id;
-  let depositOutcome: "kept" | "refunded" | null = null;
-  if (depositHere) depositOutcome = byArtist || noticeHours >= profile.cancelNoticeHours ? "refunded" : "kept";
+  const depositOutcome = cancelDepositOutcome({
+    byArtist,
+    depositHere,
+    noticeHours,
+    cancelNoticeHours: profile.cancelNoticeHours,
+  });
   await ctx.db.$transaction(async (tx) => {
     await tx.appointment.update({
       where: { id: a.id },

@@ -41,7 +41,7 @@ describe("booking requests and appointments say who is who", () => {
       name: "Robin Regular",
       email: me.email,
       phone: "+351912345678",
-      history: { requests: 2, sessions: 1 },
+      history: { requests: 2, sessions: 1, noShows: 0 },
     };
     const list = await artist.client.get("/api/bookings/requests?as=artist");
     expect(list.body.items.map((r: { idea: string; customer: unknown }) => [r.idea, r.customer])).toEqual([

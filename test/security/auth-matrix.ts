@@ -365,6 +365,37 @@ export const authMatrix: Record<string, Access> = {
     party: "allowed",
     probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/cancel`, json: { reason: "B cancels" } }),
   },
+  "POST /api/bookings/appointments/:id/complete": {
+    kind: "owned",
+    customer: [403],
+    party: [403],
+    note: "only the appointment's artist records the outcome (test/booking/outcomes.test.ts)",
+    probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/complete`, json: {} }),
+  },
+  "POST /api/bookings/appointments/:id/no-show": {
+    kind: "owned",
+    customer: [403],
+    party: [403],
+    note: "as for complete",
+    probe: (i) => ({ path: `/api/bookings/appointments/${i.appointmentId}/no-show`, json: {} }),
+  },
+  "POST /api/bookings/projects/:id/sessions": {
+    kind: "owned",
+    customer: [403],
+    party: [403],
+    note: "the next session of A's project (test/booking/outcomes.test.ts)",
+    probe: (i) => ({ path: `/api/bookings/projects/${i.projectId}/sessions`, json: { start: at(15) } }),
+  },
+  "PUT /api/bookings/projects/:id/deposit-session": {
+    kind: "owned",
+    customer: [403],
+    party: [403],
+    note: "which session of A's project the deposit is credited to",
+    probe: (i) => ({
+      path: `/api/bookings/projects/${i.projectId}/deposit-session`,
+      json: { appointmentId: i.appointmentId },
+    }),
+  },
 
   // ---- the start page ----
   "GET /api/me/home": {

@@ -242,7 +242,7 @@ export interface CustomerCard {
   name: string;
   email: string | null;
   phone: string | null;
-  history: { requests: number; sessions: number };
+  history: { requests: number; sessions: number; noShows?: number };
 }
 export interface Appointment {
   id: string;
@@ -262,6 +262,29 @@ export interface Appointment {
   artist?: ArtistRef | null;
   address?: StudioAddress | null;
   policy?: string[];
+  /** When the artist marked it completed or a no-show. */
+  outcomeAt?: string | null;
+  depositOutcome?: "kept" | "refunded" | null;
+  /** GET /api/bookings/appointments/:id only: the project, its sessions, and what cancelling / a no-show does. */
+  project?: AppointmentProject | null;
+  sessions?: { id: string; start: string; end: string; status: string }[];
+  consequences?: BookingConsequences;
+}
+export interface AppointmentProject {
+  id: string;
+  title: string;
+  depositCents: number;
+  currency: string;
+  depositStatus: "none" | "pending" | "paid" | "refunded" | "kept";
+  depositAppointmentId: string | null;
+}
+/** What a destructive step would do to the deposit held by this session (0 cents: none held). */
+export interface BookingConsequences {
+  depositCents: number;
+  currency: string;
+  cancelNoticeHours: number;
+  cancel: "kept" | "refunded" | null;
+  noShow: "kept" | null;
 }
 /** GET /api/bookings/week: the artist's week in the studio's zone. */
 export interface WeekView {

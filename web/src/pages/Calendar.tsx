@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
+import { wallTimeToIso } from "../wall-time.ts";
 import { api, ApiError, messageOf } from "../api.ts";
 import { apiFields, type FieldErrors } from "../forms.ts";
 import { RequireUser } from "../guard.tsx";
@@ -268,6 +269,12 @@ function AppointmentDialog({ a, zone, onClose }: { a: WeekAppointment; zone: str
           </>
         ) : null}
       </dl>
+      <p>
+        <Link to={`/bookings/${a.id}`} data-testid="open-booking">
+          Open the booking
+        </Link>{" "}
+        <span className="small muted">(reschedule, cancel, completed or no-show, sessions and deposit)</span>
+      </p>
       <form method="dialog">
         <button type="submit" className="secondary">
           Close
@@ -640,32 +647,6 @@ function RequestCard({
       ) : null}
     </li>
   );
-}
-
-/** A datetime-local value ("2026-12-09T14:30") read as a wall time in `zone` → an ISO instant.
- *  Intl gives the zone's offset at an instant; one correction step settles it, also across DST. */
-function wallTimeToIso(local: string, zone: string | undefined): string {
-  if (!zone) return new Date(local).toISOString();
-  const asUtc = Date.parse(local.length === 16 ? `${local}:00Z` : `${local}Z`);
-  const offset = (at: number) => {
-    const p = Object.fromEntries(
-      new Intl.DateTimeFormat("en-US", {
-        timeZone: zone,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "2-digit",
-        day: "2-digit",
-        hour: "2-digit",
-        minute: "2-digit",
-        second: "2-digit",
-      })
-        .formatToParts(at)
-        .map((x) => [x.type, x.value]),
-    );
-    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - at;
-  };
-  const first = asUtc - offset(asUtc);
-  return new Date(asUtc - offset(first)).toISOString();
 }
 
 const WEEKDAYS: Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];

@@ -1,14 +1,16 @@
 // The customer's side: booking requests, the times an artist offered (pick one, with the deposit
 // and cancellation policy in words before accepting starts the deposit checkout), appointments
-// (with the studio's address once confirmed).
-import { useState } from "react";
+// (with the studio's address once confirmed). The "times offered" email links each time here as
+// /bookings?request=<id>&slot=<iso>: that time comes preselected, waiting for "Accept this time".
+import { useEffect, useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
 import { RequireUser } from "../guard.tsx";
 import { AddressLines, PolicyText } from "../policy.tsx";
 import type { Appointment, BookingRequest, RescheduleAnswer } from "../types.ts";
 import { Empty, ErrorBox, fmtDateTime, fmtTime, Loading, money, PageTitle } from "../ui.tsx";
+import { wallTimeToIso } from "../wall-time.ts";
 
 export default function MyBookingsPage() {
   return <RequireUser title="My bookings">{() => <MyBookings />}</RequireUser>;
@@ -23,6 +25,8 @@ const REQUEST_WORDS: Record<string, string> = {
 };
 
 function MyBookings() {
+  const [search] = useSearchParams();
+  const linked = { request: search.get("request"), slot: search.get("slot") };
   const requests = useQuery({
     queryKey: ["requests", "customer"],
     queryFn: () => api<{ items: BookingRequest[] }>("/api/bookings/requests"),
@@ -64,7 +68,7 @@ function MyBookings() {
       ) : (
         <ul className="cards" data-testid="my-requests">
           {requests.data!.items.map((r) => (
-            <RequestCard key={r.id} r={r} />
+            <RequestCard key={r.id} r={r} linkedSlot={linked.request === r.id ? linked.slot : null} />
           ))}
         </ul>
       )}
@@ -72,9 +76,21 @@ function MyBookings() {
   );
 }
 
-function RequestCard({ r }: { r: BookingRequest }) {
+/** The offered slot an emailed link names (compared as instants: the link's ISO text may differ). */
+function offeredMatch(r: BookingRequest, slot: string | null): string | undefined {
+  const t = slot ? new Date(slot).getTime() : Number.NaN;
+  return r.offeredSlots?.find((s) => new Date(s.start).getTime() === t)?.start;
+}
+
+function RequestCard({ r, linkedSlot }: { r: BookingRequest; linkedSlot: string | null }) {
   const qc = useQueryClient();
-  const [pick, setPick] = useState("");
+  const fromLink = r.status === "offered" ? offeredMatch(r, linkedSlot) : undefined;
+  const [pick, setPick] = useState(fromLink ?? "");
+  const card = useRef<HTMLLIElement>(null);
+  // Opened from the email: bring the card into view, its chosen time waiting for the confirmation.
+  useEffect(() => {
+    if (linkedSlot) card.current?.scrollIntoView({ block: "center" });
+  }, [linkedSlot]);
   // Offered times read as the studio's clock shows them (the appointment happens there).
   const zone = r.artist?.timeZone;
   const accept = useMutation({
@@ -87,7 +103,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
     },
   });
   return (
-    <li className="card" data-testid="request" data-status={r.status}>
+    <li className="card" data-testid="request" data-status={r.status} ref={card}>
       <p>
         <strong>{r.idea}</strong>
       </p>
@@ -99,6 +115,22 @@ function RequestCard({ r }: { r: BookingRequest }) {
         <span className={`pill pill-${r.status}`}>{REQUEST_WORDS[r.status] ?? r.status}</span>
         {r.declineReason ? ` — ${r.declineReason}` : ""}
       </p>
+      {linkedSlot && !accept.isSuccess ? (
+        fromLink ? (
+          pick === fromLink ? (
+            <p role="status" className="msg" data-testid="linked-slot">
+              You chose {fmtDateTime(fromLink, zone)} in the email. Read the policy below, then confirm with "Accept
+              this time".
+            </p>
+          ) : null
+        ) : (
+          <p role="status" className="msg" data-testid="linked-slot">
+            {r.status === "offered"
+              ? "The time in the email is no longer on offer; pick one of the times below."
+              : `The times in the email are no longer on offer: this request is ${(REQUEST_WORDS[r.status] ?? r.status).toLowerCase()}.`}
+          </p>
+        )
+      ) : null}
       {r.status === "offered" && r.offeredSlots?.length ? (
         <form
           onSubmit={(e) => {
@@ -148,7 +180,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
 
 /** One appointment; a future, live one can be moved. Close to the start (inside the artist's
  *  cancellation notice) the new time waits for the artist's approval and the card says so. */
-export function AppointmentCard({ a }: { a: Appointment }) {
+export function AppointmentCard({ a, policyOpen = false }: { a: Appointment; policyOpen?: boolean }) {
   const qc = useQueryClient();
   const [open, setOpen] = useState(false);
   const [when, setWhen] = useState("");
@@ -157,7 +189,8 @@ export function AppointmentCard({ a }: { a: Appointment }) {
   const move = useMutation({
     mutationFn: () =>
       api<RescheduleAnswer>(`/api/bookings/appointments/${a.id}/reschedule`, {
-        body: { start: new Date(when).toISOString() },
+        // Typed as the studio's clock reads, like the time the card shows.
+        body: { start: wallTimeToIso(when, a.timeZone) },
       }),
     onSuccess: () => {
       setOpen(false);
@@ -175,11 +208,17 @@ export function AppointmentCard({ a }: { a: Appointment }) {
           <p className="small-heading">Where</p>
           <AddressLines address={a.address} />
         </div>
-      ) : live ? (
+      ) : a.status === "pending_deposit" ? (
         <p className="small muted">The studio's address shows here once the booking is confirmed.</p>
+      ) : a.status === "confirmed" ? (
+        <p className="small muted" data-testid="no-address">
+          {a.customer
+            ? "Your studio's street address is not in your profile yet: add it so customers know where to go."
+            : "The artist has not entered the studio's street address yet: ask them where to go."}
+        </p>
       ) : null}
       {live && a.policy ? (
-        <details className="small">
+        <details className="small" open={policyOpen}>
           <summary>Deposit and cancellation policy</summary>
           <PolicyText sentences={a.policy} />
         </details>
@@ -206,7 +245,7 @@ export function AppointmentCard({ a }: { a: Appointment }) {
             aria-busy={move.isPending}
           >
             <div className="field">
-              <label htmlFor={`move-${a.id}`}>New time</label>
+              <label htmlFor={`move-${a.id}`}>New time ({a.timeZone} time, where the studio is)</label>
               <input id={`move-${a.id}`} type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />
             </div>
             <p className="msg msg-error" role="alert">
