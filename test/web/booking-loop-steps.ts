@@ -62,18 +62,19 @@ export function slotLinks(mail: ParsedMail): string[] {
 }
 
 /** The customer opens an offered time's link from the email and accepts it: the browser lands
- *  on Stripe's hosted checkout. Returns the appointment id (from the checkout's return URL). */
+ *  on Stripe's hosted checkout. */
 export async function acceptFromEmail(customer: Person, link: string): Promise<void> {
   const p = customer.page;
   await p.goto(link);
-  const slot = new URL(link).searchParams.get("slot")!;
-  const radios = p.getByRole("radio");
-  await expect.poll(() => radios.count(), POLL).toBeGreaterThan(0);
-  const values = await radios.evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
-  await radios
-    .nth(values.findIndex((v) => new Date(v).getTime() === new Date(slot).getTime()))
-    .check({ timeout: 5000 }); // TEMP
-  const confirm = p.getByRole("button", { name: "Accept this time" });
+  // The link chooses its time; nothing is booked until the customer confirms it.
+  const card = p.getByTestId("request").filter({ has: p.getByTestId("linked-slot") });
+  await expect.poll(() => textOf(card.getByTestId("linked-slot")), POLL).toMatch(/^You chose .+ in the email\./);
+  const slot = new Date(new URL(link).searchParams.get("slot")!).getTime();
+  const checked = await card
+    .getByRole("radio")
+    .evaluateAll((els) => els.filter((e) => (e as HTMLInputElement).checked).map((e) => (e as HTMLInputElement).value));
+  expect(checked.map((v) => new Date(v).getTime())).toEqual([slot]);
+  const confirm = card.getByRole("button", { name: "Accept this time" });
   await expect.poll(() => confirm.isEnabled().catch(() => false), POLL).toBe(true);
   await Promise.all([p.waitForURL(/\/c\/pay\//, { timeout: POLL.timeout }), confirm.click()]);
 }
