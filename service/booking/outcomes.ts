@@ -6,6 +6,7 @@
 // aftercare select confirmed/completed appointments only, so a no-show gets neither.
 import type { AppContext } from "../context.ts";
 import { conflict, notFound } from "../http/errors.ts";
+import { kickNotifications, recordNotifications } from "../notifications/index.ts";
 import { appointmentChanged } from "./events.ts";
 
 export type Outcome = "completed" | "no_show";
@@ -57,8 +58,11 @@ export async function recordOutcome(ctx: AppContext, artistId: string, id: strin
     });
     if (done.count && depositOutcome && p)
       await tx.project.update({ where: { id: p.id }, data: { depositStatus: "kept" } });
+    if (done.count && outcome === "no_show")
+      await recordNotifications(ctx, tx, { type: "no_show", appointmentId: a.id });
     return done.count;
   });
+  kickNotifications(ctx);
   if (!updated) throw conflict("This appointment changed meanwhile; reload to see its status.", "APPOINTMENT_CLOSED");
   await appointmentChanged(ctx, a.id, outcome);
   return {

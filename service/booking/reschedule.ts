@@ -47,10 +47,17 @@ export async function reschedule(ctx: AppContext, userId: string, id: string, st
 
   if (!byArtist && (a.start.getTime() - now) / HOUR_MS < profile.cancelNoticeHours) {
     // A newer request replaces an older one; the slot is checked again when the artist approves.
-    await ctx.db.appointment.update({
-      where: { id: a.id },
-      data: { requestedStart: start, requestedAt: new Date(now) },
+    const requestedAt = new Date(now);
+    await ctx.db.$transaction(async (tx) => {
+      await tx.appointment.update({ where: { id: a.id }, data: { requestedStart: start, requestedAt } });
+      await recordNotifications(ctx, tx, {
+        type: "reschedule_requested",
+        appointmentId: a.id,
+        requestedStart: start,
+        requestedAt,
+      });
     });
+    kickNotifications(ctx);
     await appointmentNotice(ctx, a, "appointment.reschedule_requested", { requestedStart: start, requestedEnd: end });
     return {
       httpStatus: 202,
@@ -115,7 +122,16 @@ export async function approveReschedule(ctx: AppContext, userId: string, id: str
 /** The artist declines the customer's requested time; the appointment keeps its time and the customer is told. */
 export async function declineReschedule(ctx: AppContext, userId: string, id: string) {
   const a = await awaitingApproval(ctx, userId, id);
-  await ctx.db.appointment.update({ where: { id: a.id }, data: { requestedStart: null, requestedAt: null } });
+  await ctx.db.$transaction(async (tx) => {
+    await tx.appointment.update({ where: { id: a.id }, data: { requestedStart: null, requestedAt: null } });
+    await recordNotifications(ctx, tx, {
+      type: "reschedule_declined",
+      appointmentId: a.id,
+      requestedStart: a.requestedStart,
+      requestedAt: a.requestedAt ?? a.requestedStart,
+    });
+  });
+  kickNotifications(ctx);
   await appointmentNotice(ctx, a, "appointment.reschedule_declined", { requestedStart: a.requestedStart });
   return { appointmentId: a.id, start: a.start, end: a.end, approval: "declined" };
 }

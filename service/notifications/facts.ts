@@ -76,6 +76,8 @@ export interface AppointmentFacts {
   cancelReason: string | null;
   depositOutcome: string | null;
   previousStart?: string;
+  /** The time a customer asked to move to (reschedule_requested / _declined). */
+  requestedStart?: string;
   payment?: { id: string; cents: number; currency: string; paidAt: string };
 }
 

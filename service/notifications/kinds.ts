@@ -24,6 +24,10 @@ export const kindInfo: Record<NotificationKind, KindInfo> = {
   rescheduled: { label: "Appointment moved", audience: "both", transactional: false },
   cancelled: { label: "Appointment cancelled", audience: "both", transactional: true },
   deposit_receipt: { label: "Deposit receipt", audience: "customer", transactional: true },
+  reschedule_requested: { label: "A customer asks for a new time", audience: "artist", transactional: false },
+  reschedule_declined: { label: "New time declined", audience: "customer", transactional: false },
+  // Says the deposit was kept: money, so it cannot be silenced entirely.
+  no_show: { label: "Missed appointment", audience: "customer", transactional: true },
 };
 
 /** Without a saved choice: email on, SMS off (texts are opt-in). */

@@ -18,7 +18,10 @@ export type BookingEvent =
   | { type: "booking_confirmed"; appointmentId: string }
   | { type: "rescheduled"; appointmentId: string; previousStart: Date }
   | { type: "cancelled"; appointmentId: string }
-  | { type: "deposit_paid"; appointmentId: string; paymentId: string };
+  | { type: "deposit_paid"; appointmentId: string; paymentId: string }
+  | { type: "reschedule_requested"; appointmentId: string; requestedStart: Date; requestedAt: Date }
+  | { type: "reschedule_declined"; appointmentId: string; requestedStart: Date; requestedAt: Date }
+  | { type: "no_show"; appointmentId: string };
 
 export interface NotificationPayload {
   request?: RequestFacts;
@@ -102,6 +105,28 @@ async function plan(tx: Tx, e: BookingEvent): Promise<Planned> {
           { kind: "cancelled", recipientId: appointment.customer.id },
           { kind: "cancelled", recipientId: appointment.artist.id },
         ],
+      };
+    }
+    case "reschedule_requested":
+    case "reschedule_declined": {
+      const appointment = {
+        ...(await appointmentFacts(tx, e.appointmentId)),
+        requestedStart: e.requestedStart.toISOString(),
+      };
+      // One event per request (a newer request is a new one), answered once.
+      const to = e.type === "reschedule_requested" ? appointment.artist.id : appointment.customer.id;
+      return {
+        eventKey: `${e.type}:${e.appointmentId}:${e.requestedAt.getTime()}`,
+        payload: { appointment },
+        sends: [{ kind: e.type, recipientId: to }],
+      };
+    }
+    case "no_show": {
+      const appointment = await appointmentFacts(tx, e.appointmentId);
+      return {
+        eventKey: `no_show:${e.appointmentId}`,
+        payload: { appointment },
+        sends: [{ kind: "no_show", recipientId: appointment.customer.id }],
       };
     }
     case "deposit_paid": {

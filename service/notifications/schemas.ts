@@ -12,6 +12,9 @@ export const notificationKinds = [
   "rescheduled",
   "cancelled",
   "deposit_receipt",
+  "reschedule_requested",
+  "reschedule_declined",
+  "no_show",
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

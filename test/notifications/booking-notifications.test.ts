@@ -178,6 +178,27 @@ describe("booking notifications", () => {
     }
   });
 
+  it("a customer's move inside the notice: the artist is asked, and the customer told when it is declined", async () => {
+    // Time passes: the appointment is a day away, inside the 48-hour notice.
+    const soon = new Date(Math.ceil((Date.now() + 24 * 3_600_000) / 3_600_000) * 3_600_000);
+    const end = new Date(soon.getTime() + 3 * 3_600_000);
+    await app.ctx.db.appointment.update({ where: { id: appointmentId }, data: { start: soon, end, blockEnd: end } });
+    const asked = await customer.client.post(`/api/bookings/appointments/${appointmentId}/reschedule`, {
+      start: at(15),
+    });
+    expect(asked.status).toBe(202);
+    const ask = await mailbox.waitFor(artist.email, /^Casey asks to move /);
+    expect(ask.text).toContain(`to ${day.toFormat("cccc d LLLL yyyy")}, 15:00 (Europe/Berlin)`);
+    expect(ask.text).toMatch(/Approve or decline: http\S+\/calendar/);
+    const declined = await artist.client.post(`/api/bookings/appointments/${appointmentId}/reschedule/decline`, {});
+    expect(declined.status).toBe(200);
+    const kept = await mailbox.waitFor(customer.email, /^Jo kept your appointment at /);
+    expect(kept.text).toContain(`could not move your appointment to ${day.toFormat("cccc d LLLL yyyy")}, 15:00`);
+    await settled();
+    expect(count(artist.email, /^Casey asks to move /)).toBe(1);
+    expect(count(customer.email, /^Jo kept your appointment at /)).toBe(1);
+  });
+
   it("cancelled: both are told, with the refund outcome", async () => {
     const res = await artist.client.post(`/api/bookings/appointments/${appointmentId}/cancel`, {
       reason: "<i>ill</i>",

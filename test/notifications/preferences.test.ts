@@ -31,6 +31,7 @@ describe("notification preferences", () => {
       "booking_confirmed",
       "rescheduled",
       "cancelled",
+      "reschedule_requested",
     ]);
     expect(c.kinds.map((k: { kind: string }) => k.kind)).toEqual([
       "request_acknowledged",
@@ -40,6 +41,8 @@ describe("notification preferences", () => {
       "rescheduled",
       "cancelled",
       "deposit_receipt",
+      "reschedule_declined",
+      "no_show",
     ]);
     expect(c.kinds.find((k: { kind: string }) => k.kind === "deposit_receipt")).toMatchObject({
       email: true,

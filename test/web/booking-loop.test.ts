@@ -179,7 +179,11 @@ it("request → offer → accept → deposit → back on the booking → resched
     await exactlyTheseMails(mailbox, mira.email, [...customerBooked("Nordlicht"), /^Appointment moved to /])
   )[4]!;
   expect(icsEvent(moved).start.getTime()).toBe(wanted.toMillis());
-  await exactlyTheseMails(mailbox, artist.email, [...artistBooked("Mira Sol"), /^Appointment moved to /]);
+  await exactlyTheseMails(mailbox, artist.email, [
+    ...artistBooked("Mira Sol"),
+    /^Mira Sol asks to move /,
+    /^Appointment moved to /,
+  ]);
 
   // The day comes and goes: the artist marks the session completed on the booking page.
   await startedAgo(appointmentId, 26);
@@ -212,6 +216,10 @@ it("request → offer → accept → deposit → no-show: the deposit is kept, e
   expect(await appointment(appointmentId)).toMatchObject({ status: "no_show", depositOutcome: "kept" });
   expect(stripe.refunds()).toHaveLength(0);
   await screenshots(artist.page, "loop-no-show");
+  const missed = (
+    await exactlyTheseMails(mailbox, leo.email, [...customerBooked("Kranich Ink"), /^Missed appointment: /])
+  )[4]!;
+  expect(missed.text).toMatch(/The €50\.00 deposit is kept by the artist/);
 }, 180_000);
 
 it("a checkout left unpaid: back on the booking with the way to pay, then released when Stripe expires it", async () => {

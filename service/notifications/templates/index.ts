@@ -236,6 +236,44 @@ export function render(kind: NotificationKind, payload: NotificationPayload, to:
       ];
       return out;
     }
+    case "reschedule_requested": {
+      const ap = a!;
+      const asked = when(ap.requestedStart!, ap.timeZone);
+      const answerUrl = `${links.base}/calendar`;
+      return base(
+        links,
+        `${ap.customer.name} asks to move ${when(ap.start, ap.timeZone)}`,
+        `${hi}\n\n${ap.customer.name} asks to move their appointment from ${when(ap.start, ap.timeZone)} to ${asked}. It is inside your ${ap.cancelNoticeHours}-hour notice, so it waits for you: until you approve, the appointment keeps its time.\n\n${appointmentLines(ap)}\n\nApprove or decline: ${answerUrl}`,
+        html`<p>${hi}</p><p>${ap.customer.name} asks to move their appointment from ${when(ap.start, ap.timeZone)} to <strong>${asked}</strong>. It is inside your ${String(ap.cancelNoticeHours)}-hour notice, so it waits for you: until you approve, the appointment keeps its time.</p>${appointmentTable(ap)}<p><a href="${answerUrl}">Approve or decline</a></p>`,
+        `Tatu: ${ap.customer.name} asks to move ${when(ap.start, ap.timeZone)} to ${asked}. ${answerUrl}`,
+      );
+    }
+    case "reschedule_declined": {
+      const ap = a!;
+      const url = appointmentUrl(links, ap);
+      return base(
+        links,
+        `${ap.artist.displayName} kept your appointment at ${when(ap.start, ap.timeZone)}`,
+        `${hi}\n\n${ap.artist.displayName} could not move your appointment to ${when(ap.requestedStart!, ap.timeZone)}. It stays at ${when(ap.start, ap.timeZone)}.\n\n${appointmentLines(ap)}\n\nThe appointment: ${url}`,
+        html`<p>${hi}</p><p>${ap.artist.displayName} could not move your appointment to ${when(ap.requestedStart!, ap.timeZone)}. It stays at <strong>${when(ap.start, ap.timeZone)}</strong>.</p>${appointmentTable(ap)}<p><a href="${url}">Open the appointment</a></p>`,
+        `Tatu: ${ap.artist.displayName} kept your appointment at ${when(ap.start, ap.timeZone)}. ${url}`,
+      );
+    }
+    case "no_show": {
+      const ap = a!;
+      const deposit =
+        ap.deposit && ap.depositOutcome === "kept"
+          ? `The ${money(ap.deposit.cents, ap.deposit.currency)} deposit is kept by the artist, as the policy you agreed to says.`
+          : "";
+      const url = appointmentUrl(links, ap);
+      return base(
+        links,
+        `Missed appointment: ${when(ap.start, ap.timeZone)}`,
+        `${hi}\n\n${ap.artist.displayName} recorded that you did not come to your appointment.\n${deposit}\n\n${appointmentLines(ap)}\n\nTo book again, send ${ap.artist.displayName} a new request. The appointment: ${url}`,
+        html`<p>${hi}</p><p>${ap.artist.displayName} recorded that you did not come to your appointment.</p>${deposit ? html`<p>${deposit}</p>` : ""}${appointmentTable(ap)}<p>To book again, send ${ap.artist.displayName} a new request. <a href="${url}">Open the appointment</a></p>`,
+        `Tatu: you missed your appointment with ${ap.artist.displayName} on ${when(ap.start, ap.timeZone)}. ${deposit}`,
+      );
+    }
     case "deposit_receipt": {
       const ap = a!;
       const pay = ap.payment!;
