@@ -14,6 +14,8 @@ import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import { defineJob, enqueue } from "../jobs/define.ts";
 import { replySubject, snippetOf } from "./content.ts";
 import type { StoredUpload } from "./uploads.ts";
+import { sendTatuMessage } from "../threads/send.ts";
+import { TATU_PROVIDER } from "../threads/channel.ts";
 
 /** An attachment already in the blob store (streamed there by inbox/uploads.ts). */
 export type UploadedFile = StoredUpload;
@@ -145,7 +147,8 @@ export const sendMessageJob = defineJob(
 export const sendJob = (messageId: string, channel: string) =>
   sendMessageJob.spec(
     { messageId, maxAttempts: SEND_ATTEMPTS },
-    { jobId: `send-message_${messageId}`, provider: channel as ProviderId },
+    // The built-in Tatu channel is no provider: no kill switch stops it.
+    { jobId: `send-message_${messageId}`, ...(channel === TATU_PROVIDER ? {} : { provider: channel as ProviderId }) },
   );
 
 export type SendResult = { status: "sent" | "failed" | "already" } | { status: "retry"; error: ProviderError };
@@ -161,6 +164,8 @@ export async function sendOutbound(
     where: { id: messageId },
     include: { attachments: true, conversation: { include: { account: true } } },
   });
+  // The Tatu channel: marked sent and the customer told, in one transaction (threads/send.ts).
+  if (m?.conversation.account.provider === TATU_PROVIDER) return sendTatuMessage(ctx, m.id);
   // Handed to the provider already (its id replaced our local one): a retried job never re-sends.
   if (!m || m.status !== "pending" || !m.externalId.startsWith("local:")) return { status: "already" };
   const account = m.conversation.account;

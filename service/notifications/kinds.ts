@@ -24,6 +24,7 @@ export const kindInfo: Record<NotificationKind, KindInfo> = {
   rescheduled: { label: "Appointment moved", audience: "both", transactional: false },
   cancelled: { label: "Appointment cancelled", audience: "both", transactional: true },
   deposit_receipt: { label: "Deposit receipt", audience: "customer", transactional: true },
+  artist_message: { label: "Messages from your artist", audience: "customer", transactional: false },
 };
 
 /** Without a saved choice: email on, SMS off (texts are opt-in). */

@@ -5,7 +5,14 @@
 import { createHash } from "node:crypto";
 import type { AppContext } from "../context.ts";
 import type { Prisma } from "../db/client.ts";
-import { appointmentFacts, requestFacts, type AppointmentFacts, type RequestFacts } from "./facts.ts";
+import {
+  appointmentFacts,
+  messageFacts,
+  requestFacts,
+  type AppointmentFacts,
+  type MessageFacts,
+  type RequestFacts,
+} from "./facts.ts";
 import { defaultChoice, kindInfo, type Channel, type NotificationKind } from "./kinds.ts";
 import { smsConfigured } from "./sms.ts";
 
@@ -18,11 +25,13 @@ export type BookingEvent =
   | { type: "booking_confirmed"; appointmentId: string }
   | { type: "rescheduled"; appointmentId: string; previousStart: Date }
   | { type: "cancelled"; appointmentId: string }
-  | { type: "deposit_paid"; appointmentId: string; paymentId: string };
+  | { type: "deposit_paid"; appointmentId: string; paymentId: string }
+  | { type: "artist_message"; messageId: string };
 
 export interface NotificationPayload {
   request?: RequestFacts;
   appointment?: AppointmentFacts;
+  message?: MessageFacts;
 }
 
 interface Planned {
@@ -112,6 +121,14 @@ async function plan(tx: Tx, e: BookingEvent): Promise<Planned> {
         eventKey: `deposit_receipt:${e.paymentId}`,
         payload: { appointment },
         sends: [{ kind: "deposit_receipt", recipientId: appointment.customer.id }],
+      };
+    }
+    case "artist_message": {
+      const message = await messageFacts(tx, e.messageId);
+      return {
+        eventKey: `artist_message:${e.messageId}`,
+        payload: { message },
+        sends: [{ kind: "artist_message", recipientId: message.customer.id }],
       };
     }
   }

@@ -12,6 +12,7 @@ export const notificationKinds = [
   "rescheduled",
   "cancelled",
   "deposit_receipt",
+  "artist_message",
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
