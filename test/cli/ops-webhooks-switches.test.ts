@@ -141,7 +141,7 @@ describe("tatu cron / provider", () => {
 
     const on = await tatu(["--json", "--url", app.url, "cron", "enable", "--all"], cliEnv, secretValues);
     expect(on.exitCode).toBe(0);
-    expect(on.json.steps[0].details.switches).toHaveLength(4);
+    expect(on.json.steps[0].details.switches).toHaveLength(5);
     expect(await isEnabled("cron.sync-messages")).toBe(true);
   });
 

@@ -40,6 +40,7 @@ describe("notification preferences", () => {
       "rescheduled",
       "cancelled",
       "deposit_receipt",
+      "artist_message",
     ]);
     expect(c.kinds.find((k: { kind: string }) => k.kind === "deposit_receipt")).toMatchObject({
       email: true,

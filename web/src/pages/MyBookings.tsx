@@ -9,6 +9,7 @@ import { RequireUser } from "../guard.tsx";
 import { AddressLines, PolicyText } from "../policy.tsx";
 import type { Appointment, BookingRequest, RescheduleAnswer } from "../types.ts";
 import { Empty, ErrorBox, fmtDateTime, fmtTime, Loading, money, PageTitle } from "../ui.tsx";
+import { RequestMessages } from "./RequestMessages.tsx";
 
 export default function MyBookingsPage() {
   return <RequireUser title="My bookings">{() => <MyBookings />}</RequireUser>;
@@ -142,6 +143,7 @@ function RequestCard({ r }: { r: BookingRequest }) {
           {accept.data.status === "confirmed" ? "Booked — see you then!" : "Almost there: pay the deposit to confirm."}
         </p>
       ) : null}
+      <RequestMessages requestId={r.id} />
     </li>
   );
 }
