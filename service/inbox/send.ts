@@ -9,7 +9,7 @@ import type { AppContext } from "../context.ts";
 import { channelProvider, asProviderError } from "../providers/registry.ts";
 import { ProviderError, plainWords } from "../providers/kit/errors.ts";
 import type { Address, Draft } from "../providers/kit/channel.ts";
-import { conflict, notFound } from "../http/errors.ts";
+import { badRequest, conflict, notFound } from "../http/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import { defineJob, enqueue } from "../jobs/define.ts";
 import { replySubject, snippetOf } from "./content.ts";
@@ -40,6 +40,9 @@ export async function createReply(
       conv.account.status === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED",
     );
 
+  // The customer reads Tatu messages on their booking and in the email: text only, for now.
+  if (conv.account.provider === TATU_PROVIDER && input.files.length)
+    throw badRequest("Files cannot be sent on Tatu bookings yet: send the text alone.", "ATTACHMENTS_NOT_SUPPORTED");
   const replyTo =
     (await ctx.db.message.findFirst({
       where: { conversationId, direction: "inbound" },

@@ -31,15 +31,16 @@ export interface Thread {
 
 /** The artist's Tatu channel, created on first use (concurrent first uses end with one row). */
 async function tatuAccount(tx: Tx, key: Buffer, artistId: string): Promise<string> {
+  const where = {
+    userId_provider_externalId: { userId: artistId, provider: TATU_PROVIDER, externalId: TATU_PROVIDER },
+  };
+  const known = await tx.connectedAccount.findUnique({ where, select: { id: true } });
+  if (known) return known.id;
   await tx.$executeRaw`
     INSERT INTO "ConnectedAccount" (id, "userId", provider, "externalId", address, "displayName", credentials, scopes, status, "createdAt", "updatedAt")
     VALUES (gen_random_uuid(), ${artistId}::uuid, ${TATU_PROVIDER}, ${TATU_PROVIDER}, ${ADDRESS}, ${TATU_LABEL}, ${sealJson(key, {})}, '{}', 'active', now(), now())
     ON CONFLICT ("userId", provider, "externalId") DO NOTHING`;
-  const row = await tx.connectedAccount.findUniqueOrThrow({
-    where: { userId_provider_externalId: { userId: artistId, provider: TATU_PROVIDER, externalId: TATU_PROVIDER } },
-    select: { id: true },
-  });
-  return row.id;
+  return (await tx.connectedAccount.findUniqueOrThrow({ where, select: { id: true } })).id;
 }
 
 /** The artist's contact for the customer, by email (the same contact their mail threads use). */
@@ -63,8 +64,13 @@ async function customerContact(tx: Tx, artistId: string, customer: { email: stri
 }
 
 /** The artist–customer thread, opened (account, contact, conversation) if it is not yet. */
-export async function openThread(ctx: AppContext, tx: Tx, artistId: string, customerId: string): Promise<Thread> {
-  const customer = await tx.user.findUniqueOrThrow({ where: { id: customerId }, select: { email: true, name: true } });
+export async function openThread(
+  ctx: AppContext,
+  tx: Tx,
+  artistId: string,
+  customerId: string,
+  known?: { email: string; name: string },
+): Promise<Thread> {
   const accountId = await tatuAccount(tx, ctx.config.tokenEncryptionKey, artistId);
   const threadKey = customerThreadKey(customerId);
   const existing = await tx.conversation.findUnique({
@@ -72,6 +78,8 @@ export async function openThread(ctx: AppContext, tx: Tx, artistId: string, cust
     select: { id: true },
   });
   if (existing) return { artistId, customerId, accountId, conversationId: existing.id };
+  const customer =
+    known ?? (await tx.user.findUniqueOrThrow({ where: { id: customerId }, select: { email: true, name: true } }));
   const contactId = await customerContact(tx, artistId, customer);
   await tx.$executeRaw`
     INSERT INTO "Conversation" (id, "userId", "accountId", "contactId", "contactName", "contactHandle", channel, "threadKey", subject, "lastMessageAt", "unreadCount", "createdAt")
@@ -142,11 +150,11 @@ export async function postRequest(
     createdAt: Date;
   },
 ): Promise<Posted> {
-  const thread = await openThread(ctx, tx, request.artistId, request.customerId);
   const customer = await tx.user.findUniqueOrThrow({
     where: { id: request.customerId },
     select: { email: true, name: true },
   });
+  const thread = await openThread(ctx, tx, request.artistId, request.customerId, customer);
   const text = requestText(request);
   const m = await tx.message.create({
     data: {

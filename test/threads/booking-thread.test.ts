@@ -173,6 +173,17 @@ describe("the artist answers from the inbox", () => {
     expect(thread.body.items[0]).toMatchObject({ from: "customer", mine: true });
   });
 
+  it("files are refused on the Tatu channel (the customer could not get them), nothing is stored", async () => {
+    const before = (await inboxMessages()).length;
+    const form = new FormData();
+    form.set("text", "see attached");
+    form.append("files", new Blob([Buffer.from("sketch")], { type: "text/plain" }), "sketch.txt");
+    const res = await artist.client.form(`/api/inbox/conversations/${conversationId}/reply`, form);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("ATTACHMENTS_NOT_SUPPORTED");
+    expect(await inboxMessages()).toHaveLength(before);
+  });
+
   it("the customer writes back on their booking: it lands in the artist's inbox", async () => {
     const bad = await customer.client.post(`/api/bookings/requests/${requestId}/messages`, { text: "   " });
     expect(bad.status).toBe(400);
