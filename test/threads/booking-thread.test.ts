@@ -72,7 +72,7 @@ const sendRequest = async (who: User, idea: string) => {
   return res.body.id as string;
 };
 /** The reply mailbox over IMAP, as a person would look at it. */
-const replyBox = async <T>(use: (c: ImapFlow) => Promise<T>): Promise<T> => {
+const replyBox = async <T>(use: (c: ImapFlow) => Promise<T>, mailbox = "INBOX"): Promise<T> => {
   const c = new ImapFlow({
     host: peer.imap.host,
     port: peer.imap.port,
@@ -82,7 +82,7 @@ const replyBox = async <T>(use: (c: ImapFlow) => Promise<T>): Promise<T> => {
     logger: false,
   });
   await c.connect();
-  const lock = await c.getMailboxLock("INBOX");
+  const lock = await c.getMailboxLock(mailbox);
   try {
     return await use(c);
   } finally {
@@ -90,12 +90,13 @@ const replyBox = async <T>(use: (c: ImapFlow) => Promise<T>): Promise<T> => {
     await c.logout();
   }
 };
-const flagsOf = (messageId: string) =>
+const flagsOf = (messageId: string, mailbox = "INBOX") =>
   replyBox(async (c) => {
+    if (!(c.mailbox && c.mailbox.exists)) return null;
     for await (const m of c.fetch("1:*", { envelope: true, flags: true }))
       if (m.envelope?.messageId === messageId) return [...(m.flags ?? [])];
     return null;
-  });
+  }, mailbox);
 
 describe("booking requests in the artist's inbox", () => {
   it("a request opens a Tatu bookings conversation with the request's words, unread, announced live", async () => {
@@ -233,6 +234,21 @@ describe("replies to notification emails", () => {
     expect(await flagsOf("<casey-reply-1@example.test>")).toContain("\\Seen");
     const conv = (await artist.client.get("/api/inbox/conversations?channel=tatu")).body.items[0];
     expect(conv.unreadCount).toBeGreaterThan(0);
+  });
+
+  it("with a Processed folder, handled mail is moved there (seen); flagged mail stays in the inbox", async () => {
+    await replyBox(async (c) => void (await c.mailboxCreate("Processed")));
+    await peer.deliver(replyTo, {
+      from: customer.email,
+      to: replyTo,
+      subject: "Re: Jo sent you a message",
+      messageId: "<casey-reply-2@example.test>",
+      text: "Also: can I bring a friend?",
+    });
+    await pollReplies();
+    expect(await flagsOf("<casey-reply-2@example.test>")).toBeNull();
+    expect(await flagsOf("<casey-reply-2@example.test>", "Processed")).toContain("\\Seen");
+    expect((await inboxMessages()).filter((m) => m.text === "Also: can I bring a friend?")).toHaveLength(1);
   });
 
   it("the same mail delivered again (a redelivery) is not stored twice", async () => {
