@@ -44,9 +44,14 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Every address the mail was delivered to: To, Cc, and the delivery headers the server adds. */
 function recipients(mail: ReplyMail): string[] {
   const list = (v: ReplyMail["to"]) => (v ? (Array.isArray(v) ? v : [v]).flatMap((a) => a.value) : []);
-  const header = (name: string) => {
+  // mailparser gives address headers (Delivered-To) as { value: [{ address }] }, others as strings.
+  const header = (name: string): string[] => {
     const v = mail.headers.get(name);
-    return (Array.isArray(v) ? v : v ? [v] : []).map((x) => String(typeof x === "object" ? "" : x));
+    return (Array.isArray(v) ? v : v ? [v] : []).flatMap((x: unknown) => {
+      if (typeof x === "string") return [x];
+      const value = (x as { value?: unknown } | null)?.value;
+      return Array.isArray(value) ? value.map((a: { address?: string }) => a.address ?? "") : [];
+    });
   };
   return [
     ...list(mail.to).map((a) => a.address ?? ""),

@@ -251,6 +251,18 @@ describe("replies to notification emails", () => {
     expect((await inboxMessages()).filter((m) => m.text === "Also: can I bring a friend?")).toHaveLength(1);
   });
 
+  it("a reply whose headers do not name the thread address (a Bcc) is found by its delivery address", async () => {
+    await peer.deliver(replyTo, {
+      from: customer.email,
+      to: "someone-else@example.test",
+      subject: "Fwd: my sketch",
+      messageId: "<casey-bcc-1@example.test>",
+      text: "Bcc'd you on this one",
+    });
+    await pollReplies();
+    expect((await inboxMessages()).filter((m) => m.text === "Bcc'd you on this one")).toHaveLength(1);
+  });
+
   it("the same mail delivered again (a redelivery) is not stored twice", async () => {
     const before = (await inboxMessages()).length;
     await peer.deliver(replyTo, {
