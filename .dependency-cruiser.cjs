@@ -5,7 +5,7 @@ const STANDINS = "^(standins|service/sandbox)/";
 const PROVIDER = "^service/providers/(?!kit/)[^/]+/";
 const REGISTRY = "^service/providers/[^/]+\\.ts$";
 const FEATURES =
-  "^service/(inbox|calendars|webhooks|booking|reminders|integrations|artists|auth|admin|payments|jobs|realtime|health|dev|web|storage|mail|home|clients)/";
+  "^service/(inbox|calendars|webhooks|booking|reminders|integrations|artists|auth|admin|payments|jobs|realtime|health|dev|web|storage|mail|home|clients|threads)/";
 const COMPOSITION = "^service/(http/|boot\\.ts$|main\\.ts$|server\\.ts$|worker\\.ts$|vercel[^/]*$|context\\.ts$)";
 const FOUNDATION = "^service/(config|observability|db|security|concurrency|time)/|^service/paths\\.ts$";
 // The web app's only way into service/: the zod request schemas and the style vocabulary, so it

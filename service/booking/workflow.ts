@@ -16,6 +16,7 @@ import type { acceptBody, offerBody, requestBody } from "./schemas.ts";
 import { assertBookableStart } from "./start-rules.ts";
 import { assertSlotOpen } from "./slot-check.ts";
 import { cancelDepositOutcome, noticeHoursBefore } from "./policy.ts";
+import { announcePosted, postRequest } from "../threads/thread.ts";
 
 /** A reference image already in the blob store (streamed there by inbox/uploads.ts). */
 export type UploadedRef = StoredUpload;
@@ -49,7 +50,7 @@ export async function createRequest(
     sha256: f.sha256,
     storageKey: f.storageKey,
   }));
-  const request = await ctx.db.$transaction(async (tx) => {
+  const { created: request, posted } = await ctx.db.$transaction(async (tx) => {
     const created = await tx.bookingRequest.create({
       data: {
         artistId: input.artistId,
@@ -64,9 +65,12 @@ export async function createRequest(
       include: { references: { select: { id: true, filename: true, contentType: true, size: true } } },
     });
     await recordNotifications(ctx, tx, { type: "request_received", requestId: created.id });
-    return created;
+    // The request as the customer's message in their thread with the artist (the inbox), in this transaction.
+    const posted = await postRequest(ctx, tx, created);
+    return { created, posted };
   });
   kickNotifications(ctx);
+  await announcePosted(ctx, posted, "inbound");
   await ctx.realtime.publish(input.artistId, { type: "booking.request", requestId: request.id }).catch(() => undefined);
   return request;
 }

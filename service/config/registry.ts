@@ -334,6 +334,24 @@ export const envRegistry = {
     description: 'Sender of account emails, e.g. "Tatu <hello@tatu.example.com>".',
     devDefault: "Tatu <no-reply@localhost>",
   }),
+  NOTIFY_REPLY_ADDRESS: spec({
+    integration: "mail",
+    launchCritical: false,
+    secret: false,
+    format: z.email({ message: "must be an email address" }).refine((v) => !v.split("@")[0]!.includes("+"), {
+      message: "must not contain a + (Tatu adds +<token> itself)",
+    }),
+    description:
+      "Mailbox that receives replies to booking notification emails, e.g. replies@tatu.example: mails go out with Reply-To replies+<token>@tatu.example (the mail server must deliver plus-addresses to it). Unset: no Reply-To, replies are not read.",
+  }),
+  NOTIFY_REPLY_IMAP_URL: spec({
+    integration: "mail",
+    launchCritical: false,
+    secret: true,
+    format: z.url({ protocol: /^imaps?$/, message: "must be an imap:// or imaps:// URL" }),
+    description:
+      "IMAP login of the NOTIFY_REPLY_ADDRESS mailbox, e.g. imaps://user:pass@imap.example.com:993/INBOX; the notify-replies cron reads it every minute. Unset: no poller.",
+  }),
 
   // --- rate limits ------------------------------------------------------------------
   RATE_LIMIT_SIGNUP: spec({

@@ -64,6 +64,7 @@ export function healthRoutes(ctx: AppContext): Router {
       redis,
       queue: { ok: true, mode: ctx.queue.mode, ...(ctx.queue.mode === "inline" ? { note: inlineJobsNote(ctx) } : {}) },
       rateLimits: { ok: true, backend: ctx.limits.backend },
+      notificationReplies: notificationReplies(ctx),
     };
     const ready = database.ok && migrations.ok && redis.ok;
     const status = ready ? "ready" : "not_ready";
@@ -73,6 +74,19 @@ export function healthRoutes(ctx: AppContext): Router {
       .json((await mayReadDetails(req)) ? { status, checks } : { status });
   });
   return r;
+}
+
+/** Replies to notification emails: read into their threads only with both variables set. */
+function notificationReplies(ctx: AppContext) {
+  const { NOTIFY_REPLY_ADDRESS: address, NOTIFY_REPLY_IMAP_URL: imap } = ctx.config.env;
+  if (address && imap) return { ok: true, configured: true };
+  return {
+    ok: true,
+    configured: false,
+    note: address
+      ? "NOTIFY_REPLY_IMAP_URL is unset: notification mails carry a Reply-To, but nothing reads the replies"
+      : "NOTIFY_REPLY_ADDRESS is unset: notification mails carry no Reply-To and replies are not read",
+  };
 }
 
 /** Why jobs run inline, in words an operator acts on. */

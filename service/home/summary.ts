@@ -4,6 +4,7 @@
 // bookings and open requests. Read-only; everything scoped to the caller.
 import { DateTime } from "luxon";
 import type { AppContext } from "../context.ts";
+import { TATU_PROVIDER } from "../threads/channel.ts";
 
 /** Appointments shown: from the start of today in the studio's zone, this many days ahead. */
 const DAYS_AHEAD = 7;
@@ -33,7 +34,7 @@ export async function artistHome(ctx: AppContext, userId: string) {
     ctx.db.user.findUniqueOrThrow({ where: { id: userId }, select: { emailVerifiedAt: true } }),
     ctx.db.artistProfile.findUnique({ where: { userId } }),
     ctx.db.service.count({ where: { artistId: userId, active: true } }),
-    ctx.db.connectedAccount.count({ where: { userId, status: { not: "disabled" } } }),
+    ctx.db.connectedAccount.count({ where: { userId, status: { not: "disabled" }, provider: { not: TATU_PROVIDER } } }),
     ctx.db.calendarConnection.count({ where: { userId } }),
   ]);
   const zone = profile?.timeZone ?? "UTC";

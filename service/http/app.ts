@@ -13,6 +13,7 @@ import { integrationRoutes } from "../integrations/routes.ts";
 import { providersRoute } from "../integrations/providers-route.ts";
 import { calendarConnectRoutes } from "../integrations/calendar-connect.ts";
 import { availabilityRoutes, bookingRoutes } from "../booking/routes.ts";
+import { threadRoutes } from "../threads/routes.ts";
 import { notificationRoutes } from "../notifications/routes.ts";
 import { calendarRoutes } from "../calendars/routes.ts";
 import { artistProfileRoutes, artistRoutes } from "../artists/index.ts";
@@ -54,6 +55,7 @@ export function createApp(ctx: AppContext): express.Express {
   api.use("/integrations", integrationRoutes(ctx));
   api.use("/attachments", attachmentRoutes(ctx));
   api.use("/bookings", bookingRoutes(ctx));
+  api.use("/bookings", threadRoutes(ctx)); // /requests/:id/messages: the customer's side of the thread
   api.use("/notifications", notificationRoutes(ctx));
   api.use("/calendars", calendarConnectRoutes(ctx)); // connect + remove (integrations own every kind)
   api.use("/calendars", calendarRoutes(ctx));

@@ -11,6 +11,7 @@ import { messageHtmlRoutes } from "./message-html.ts";
 import { getConversation, listConversations, listMessages } from "./queries.ts";
 import { createReply, replyWindow } from "./send.ts";
 import { suggestReply } from "./suggest.ts";
+import { TATU_LABEL, TATU_PROVIDER } from "../threads/channel.ts";
 import { beforeBody, streamUploads, uploadedFiles, withStoredUploads } from "./uploads.ts";
 
 const listQuery = z.object({
@@ -70,7 +71,12 @@ export function inboxRoutes(ctx: AppContext): Router {
       lastMessageAt: c.lastMessageAt,
       unreadCount: c.unreadCount,
       archived: c.archivedAt !== null,
-      account: { ...c.account, label: channelProvider(c.account.provider)?.label ?? c.account.provider },
+      account: {
+        ...c.account,
+        label:
+          channelProvider(c.account.provider)?.label ??
+          (c.account.provider === TATU_PROVIDER ? TATU_LABEL : c.account.provider),
+      },
       contact: c.contact ? { id: c.contact.id, name: c.contact.name, identities: c.contact.identities } : null,
     });
   });

@@ -9,11 +9,13 @@ import type { AppContext } from "../context.ts";
 import { channelProvider, asProviderError } from "../providers/registry.ts";
 import { ProviderError, plainWords } from "../providers/kit/errors.ts";
 import type { Address, Draft } from "../providers/kit/channel.ts";
-import { conflict, notFound } from "../http/errors.ts";
+import { badRequest, conflict, notFound } from "../http/errors.ts";
 import { providerEnv, toProviderAccount } from "../integrations/accounts.ts";
 import { defineJob, enqueue } from "../jobs/define.ts";
 import { replySubject, snippetOf } from "./content.ts";
 import type { StoredUpload } from "./uploads.ts";
+import { sendTatuMessage } from "../threads/send.ts";
+import { TATU_PROVIDER } from "../threads/channel.ts";
 
 /** An attachment already in the blob store (streamed there by inbox/uploads.ts). */
 export type UploadedFile = StoredUpload;
@@ -38,6 +40,9 @@ export async function createReply(
       conv.account.status === "reauth_required" ? "ACCOUNT_NEEDS_RECONNECT" : "ACCOUNT_DISABLED",
     );
 
+  // The customer reads Tatu messages on their booking and in the email: text only, for now.
+  if (conv.account.provider === TATU_PROVIDER && input.files.length)
+    throw badRequest("Files cannot be sent on Tatu bookings yet: send the text alone.", "ATTACHMENTS_NOT_SUPPORTED");
   const replyTo =
     (await ctx.db.message.findFirst({
       where: { conversationId, direction: "inbound" },
@@ -145,7 +150,8 @@ export const sendMessageJob = defineJob(
 export const sendJob = (messageId: string, channel: string) =>
   sendMessageJob.spec(
     { messageId, maxAttempts: SEND_ATTEMPTS },
-    { jobId: `send-message_${messageId}`, provider: channel as ProviderId },
+    // The built-in Tatu channel is no provider: no kill switch stops it.
+    { jobId: `send-message_${messageId}`, ...(channel === TATU_PROVIDER ? {} : { provider: channel as ProviderId }) },
   );
 
 export type SendResult = { status: "sent" | "failed" | "already" } | { status: "retry"; error: ProviderError };
@@ -161,6 +167,8 @@ export async function sendOutbound(
     where: { id: messageId },
     include: { attachments: true, conversation: { include: { account: true } } },
   });
+  // The Tatu channel: marked sent and the customer told, in one transaction (threads/send.ts).
+  if (m?.conversation.account.provider === TATU_PROVIDER) return sendTatuMessage(ctx, m.id);
   // Handed to the provider already (its id replaced our local one): a retried job never re-sends.
   if (!m || m.status !== "pending" || !m.externalId.startsWith("local:")) return { status: "already" };
   const account = m.conversation.account;

@@ -17,6 +17,7 @@ import { providerEnv, publicAccount, revokeGrant, toProviderAccount, upsertAccou
 import { consumeOAuthState, createOAuthState, storeOAuth1Token } from "./oauth-state.ts";
 import { open, sealJson } from "../security/secret-box.ts";
 import { countManualSync } from "./sync-now-limit.ts";
+import { TATU_PROVIDER } from "../threads/channel.ts";
 import { connectTwilio, connectSchema as twilioConnectSchema } from "../providers/twilio/connect.ts";
 import { isNumberTaken, numberInUse, twilioConnectPlan } from "./twilio-numbers.ts";
 
@@ -105,14 +106,17 @@ export function integrationRoutes(ctx: AppContext): Router {
   }
 
   const ownedAccount = async (userId: string, id: string) => {
-    const row = isUuid(id) ? await ctx.db.connectedAccount.findFirst({ where: { id, userId } }) : null;
+    // The built-in Tatu bookings channel is no integration: nothing to disconnect or sync.
+    const row = isUuid(id)
+      ? await ctx.db.connectedAccount.findFirst({ where: { id, userId, provider: { not: TATU_PROVIDER } } })
+      : null;
     if (!row) throw notFound("Connected account not found.");
     return row;
   };
 
   r.get("/", async (req, res) => {
     const rows = await ctx.db.connectedAccount.findMany({
-      where: { userId: req.user!.id },
+      where: { userId: req.user!.id, provider: { not: TATU_PROVIDER } },
       orderBy: { createdAt: "asc" },
     });
     const serverTwilio = Boolean(ctx.config.env.TWILIO_ACCOUNT_SID && ctx.config.env.TWILIO_AUTH_TOKEN);

@@ -7,6 +7,7 @@ import { accountSyncs, outboxSweep, syncAccountJob } from "../inbox/jobs.ts";
 import { sendMessageJob } from "../inbox/send.ts";
 import { drainNotificationsJob, notificationSweep } from "../notifications/index.ts";
 import { reminderBatches, reminderBatchJob } from "../reminders/index.ts";
+import { pollRepliesJob, replyPolls } from "../threads/poller.ts";
 import { processWebhookJob, processWebhooksJob, webhookSweep } from "../webhooks/jobs.ts";
 import { createCatalog } from "./define.ts";
 
@@ -20,11 +21,13 @@ export const jobCatalog = createCatalog({
     calendarWriteJob,
     reminderBatchJob,
     drainNotificationsJob,
+    pollRepliesJob,
   ],
   sources: {
     "sync-messages": [accountSyncs, outboxSweep, webhookSweep, notificationSweep],
     "sync-calendars": [calendarSyncs, calendarWriteSweep],
     "appointment-reminders": [reminderBatches],
+    "notify-replies": [replyPolls],
   },
 });
 

@@ -33,6 +33,12 @@ export const crons = [
     schedule: "0 9 * * *",
     description: "Send the day's appointment reminders.",
   },
+  {
+    name: "notify-replies",
+    path: "/api/cron/notify-replies",
+    schedule: "* * * * *",
+    description: "Read replies to notification emails (NOTIFY_REPLY_IMAP_URL) into their booking threads.",
+  },
 ] as const satisfies readonly CronDef[];
 
 export type CronName = (typeof crons)[number]["name"];

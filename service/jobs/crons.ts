@@ -38,6 +38,7 @@ const runners: Record<CronName, (ctx: AppContext) => Promise<JobCounts>> = {
   "sync-messages": syncMessages,
   "sync-calendars": (ctx) => fanOut(ctx, "sync-calendars"),
   "appointment-reminders": (ctx) => fanOut(ctx, "appointment-reminders"),
+  "notify-replies": (ctx) => fanOut(ctx, "notify-replies"),
   // The serverless worker also enqueues the message syncs (job ids dedupe against the
   // sync-messages cron), so mail keeps flowing even when only this route is scheduled.
   "worker-sync": async (ctx) => {
@@ -81,6 +82,7 @@ const dryRunSources: Record<CronName, FanoutCron> = {
   "sync-messages": "sync-messages",
   "sync-calendars": "sync-calendars",
   "appointment-reminders": "appointment-reminders",
+  "notify-replies": "notify-replies",
   "worker-sync": "sync-messages",
 };
 

@@ -72,7 +72,7 @@ export interface JobDef<Ctx, Data = unknown> {
 }
 
 /** The crons that fan out to jobs (worker-sync drains instead). */
-export type FanoutCron = "sync-messages" | "sync-calendars" | "appointment-reminders";
+export type FanoutCron = "sync-messages" | "sync-calendars" | "appointment-reminders" | "notify-replies";
 /** Returns the jobs one run of a cron should enqueue. */
 export type JobSource<Ctx> = (ctx: Ctx) => Promise<JobSpec[]>;
 

@@ -13,6 +13,8 @@ export interface Email {
   subject: string;
   text: string;
   html?: string;
+  /** Where replies go (a notification's thread address, threads/reply-address.ts). */
+  replyTo?: string;
   /** Files (an .ics) and inline images (`cid`, referenced as cid:<cid> from the HTML). SMTP
    *  only: the dev outbox keeps the text and HTML. */
   attachments?: { filename: string; content: string | Buffer; contentType: string; cid?: string }[];

@@ -14,6 +14,7 @@ import type { Channel, NotificationKind } from "./kinds.ts";
 import type { NotificationPayload } from "./record.ts";
 import { sendSms } from "./sms.ts";
 import { render, type Rendered } from "./templates/index.ts";
+import { replyConfig, replyToFor } from "../threads/reply-address.ts";
 
 const BATCH = 20;
 const LEASE_SECONDS = 120;
@@ -56,8 +57,10 @@ async function toEmail(ctx: AppContext, row: Claimed, msg: Rendered): Promise<Em
     for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
     inline.push({ filename: img.filename, content: Buffer.concat(chunks), contentType: img.contentType, cid: img.cid });
   }
+  const replyTo = await replyToFor(ctx, row);
   return {
     to: row.email,
+    ...(replyTo ? { replyTo } : {}),
     subject: msg.subject,
     text: msg.text,
     html: msg.html,
@@ -68,7 +71,15 @@ async function toEmail(ctx: AppContext, row: Claimed, msg: Rendered): Promise<Em
 type Outcome = { ok: true; providerId: string } | { ok: false; permanent: boolean; error: string };
 
 async function deliver(ctx: AppContext, row: Claimed): Promise<Outcome> {
-  const msg = render(row.kind, row.payload, { id: row.recipientId, name: row.name }, { base: ctx.config.publicUrl });
+  const msg = render(
+    row.kind,
+    row.payload,
+    { id: row.recipientId, name: row.name },
+    {
+      base: ctx.config.publicUrl,
+      replies: Boolean(replyConfig(ctx)),
+    },
+  );
   if (row.channel === "sms") {
     if (!row.phone) return { ok: false, permanent: true, error: "The person removed their phone number." };
     const r = await sendSms(ctx, row.phone, msg.sms);

@@ -136,3 +136,36 @@ export async function appointmentFacts(tx: Tx, appointmentId: string): Promise<A
     depositOutcome: a.depositOutcome,
   };
 }
+
+/** An artist's message in their Tatu thread with a customer (the "message from your artist" mail). */
+export interface MessageFacts {
+  messageId: string;
+  conversationId: string;
+  artist: Person & { displayName: string };
+  customer: Person;
+  text: string;
+  /** The customer's latest request with this artist: where the mail links to. */
+  requestId: string | null;
+}
+
+export async function messageFacts(tx: Tx, messageId: string): Promise<MessageFacts> {
+  const m = await tx.message.findUniqueOrThrow({
+    where: { id: messageId },
+    select: { id: true, text: true, conversationId: true, userId: true, conversation: { select: { threadKey: true } } },
+  });
+  const customerId = m.conversation.threadKey.replace(/^customer:/, "");
+  const { artist, customer } = await parties(tx, m.userId, customerId);
+  const latest = await tx.bookingRequest.findFirst({
+    where: { artistId: m.userId, customerId },
+    orderBy: { createdAt: "desc" },
+    select: { id: true },
+  });
+  return {
+    messageId: m.id,
+    conversationId: m.conversationId,
+    artist,
+    customer,
+    text: m.text,
+    requestId: latest?.id ?? null,
+  };
+}

@@ -28,6 +28,7 @@ export const kindInfo: Record<NotificationKind, KindInfo> = {
   reschedule_declined: { label: "New time declined", audience: "customer", transactional: false },
   // Says the deposit was kept: money, so it cannot be silenced entirely.
   no_show: { label: "Missed appointment", audience: "customer", transactional: true },
+  artist_message: { label: "Messages from your artist", audience: "customer", transactional: false },
 };
 
 /** Without a saved choice: email on, SMS off (texts are opt-in). */

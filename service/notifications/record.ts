@@ -5,7 +5,14 @@
 import { createHash } from "node:crypto";
 import type { AppContext } from "../context.ts";
 import type { Prisma } from "../db/client.ts";
-import { appointmentFacts, requestFacts, type AppointmentFacts, type RequestFacts } from "./facts.ts";
+import {
+  appointmentFacts,
+  messageFacts,
+  requestFacts,
+  type AppointmentFacts,
+  type MessageFacts,
+  type RequestFacts,
+} from "./facts.ts";
 import { defaultChoice, kindInfo, type Channel, type NotificationKind } from "./kinds.ts";
 import { smsConfigured } from "./sms.ts";
 
@@ -21,11 +28,13 @@ export type BookingEvent =
   | { type: "deposit_paid"; appointmentId: string; paymentId: string }
   | { type: "reschedule_requested"; appointmentId: string; requestedStart: Date; requestedAt: Date }
   | { type: "reschedule_declined"; appointmentId: string; requestedStart: Date; requestedAt: Date }
-  | { type: "no_show"; appointmentId: string };
+  | { type: "no_show"; appointmentId: string }
+  | { type: "artist_message"; messageId: string };
 
 export interface NotificationPayload {
   request?: RequestFacts;
   appointment?: AppointmentFacts;
+  message?: MessageFacts;
 }
 
 interface Planned {
@@ -137,6 +146,14 @@ async function plan(tx: Tx, e: BookingEvent): Promise<Planned> {
         eventKey: `deposit_receipt:${e.paymentId}`,
         payload: { appointment },
         sends: [{ kind: "deposit_receipt", recipientId: appointment.customer.id }],
+      };
+    }
+    case "artist_message": {
+      const message = await messageFacts(tx, e.messageId);
+      return {
+        eventKey: `artist_message:${e.messageId}`,
+        payload: { message },
+        sends: [{ kind: "artist_message", recipientId: message.customer.id }],
       };
     }
   }

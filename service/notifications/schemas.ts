@@ -15,6 +15,7 @@ export const notificationKinds = [
   "reschedule_requested",
   "reschedule_declined",
   "no_show",
+  "artist_message",
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

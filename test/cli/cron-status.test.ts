@@ -73,9 +73,9 @@ describe("tatu cron status", () => {
       vercel.token,
     ]);
     expect(res.exitCode, res.stdout + res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/ok +vercel\.json declares the 4 crons/);
-    expect(res.stdout).toMatch(/ok +Vercel project runs the 4 crons/);
-    expect(res.stdout).toMatch(/ok +CRON_SECRET accepted by the 4 cron routes \(dry run\)/);
+    expect(res.stdout).toMatch(/ok +vercel\.json declares the 5 crons/);
+    expect(res.stdout).toMatch(/ok +Vercel project runs the 5 crons/);
+    expect(res.stdout).toMatch(/ok +CRON_SECRET accepted by the 5 cron routes \(dry run\)/);
     expect(res.stdout).toMatch(
       /Last runs:\n {2}ok +sync-messages "\*\/10 \* \* \* \*": last run \S+ ok; last success \d+ min ago/,
     );

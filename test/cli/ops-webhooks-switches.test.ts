@@ -115,7 +115,7 @@ describe("tatu cron / provider", () => {
       await fetch(`${app.url}${c.path}`, { headers: { authorization: `Bearer ${secrets.CRON_SECRET}` } });
     const status = await tatu(["--json", "--url", app.url, "cron", "status"], cliEnv, secretValues);
     expect(status.exitCode, status.stdout).toBe(0);
-    expect(status.json.steps[0].summary).toMatch(/^all 4 crons active; /);
+    expect(status.json.steps[0].summary).toMatch(/^all 5 crons active; /);
 
     const refused = await tatu(["--json", "--url", app.url, "cron", "disable", "sync-messages"], cliEnv, secretValues);
     expect(refused.exitCode).toBe(2);
@@ -141,7 +141,7 @@ describe("tatu cron / provider", () => {
 
     const on = await tatu(["--json", "--url", app.url, "cron", "enable", "--all"], cliEnv, secretValues);
     expect(on.exitCode).toBe(0);
-    expect(on.json.steps[0].details.switches).toHaveLength(4);
+    expect(on.json.steps[0].details.switches).toHaveLength(5);
     expect(await isEnabled("cron.sync-messages")).toBe(true);
   });
 

@@ -61,6 +61,10 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** The artist's "Tatu bookings" conversation with Casey, which a booking request opens. */
+const bookingThread = async (artistId: string) =>
+  (await app.ctx.db.conversation.findFirstOrThrow({ where: { userId: artistId, channel: "tatu" } })).id;
+
 describe("GET /api/clients/:customerId", () => {
   it("shows the contact, the conversations linked by email and by phone (no one else's), the request with its reference, and the session", async () => {
     // A session: the artist offers a time and Casey accepts (no deposit on this service).
@@ -82,7 +86,10 @@ describe("GET /api/clients/:customerId", () => {
       deleted: false,
     });
     const byId = Object.fromEntries(res.body.conversations.map((c: { id: string }) => [c.id, c]));
-    expect(Object.keys(byId).sort()).toEqual([conv.email, conv.sms].sort());
+    // The request opened the artist's "Tatu bookings" thread with Casey: on the record too.
+    const thread = await bookingThread(artist.userId);
+    expect(Object.keys(byId).sort()).toEqual([conv.email, conv.sms, thread].sort());
+    expect(byId[thread]).toMatchObject({ channel: "tatu", matchedBy: "email" });
     expect(byId[conv.email]).toMatchObject({
       channel: "gmail",
       matchedBy: "email",
@@ -289,7 +296,9 @@ describe("private notes", () => {
     expect(theirs.body.notes).toEqual([]);
     expect(theirs.text).not.toContain(mine.body);
     // Their own inbox's conversation with Casey is on their record, this artist's are not.
-    expect(theirs.body.conversations.map((c: { id: string }) => c.id)).toEqual([conv.otherArtist]);
+    expect(theirs.body.conversations.map((c: { id: string }) => c.id).sort()).toEqual(
+      [conv.otherArtist, await bookingThread(other.userId)].sort(),
+    );
 
     const edit = await other.client.request("PATCH", `${notesPath()}/${mine.id}`, { json: { body: "Hijacked" } });
     expect(edit.status).toBe(404);

@@ -84,7 +84,11 @@ describe("GET /api/me/home", () => {
       timeZone: ZONE,
       appointments: [{ start: new Date(start).toISOString(), status: "confirmed", customer: { name: customerName } }],
       requests: { waiting: 1, oldest: [{ idea: "Koi on the calf", customer: { id: asker.userId, name: askerName } }] },
-      unread: [{ channel: "gmail", conversations: 1 }],
+      // Each customer's requests are a thread in the built-in Tatu bookings channel, unread until opened.
+      unread: [
+        { channel: "gmail", conversations: 1 },
+        { channel: "tatu", conversations: 2 },
+      ],
       depositsPending: 0,
       setupComplete: false,
     });

@@ -48,6 +48,7 @@ describe("cron routes", () => {
       { path: "/api/cron/sync-calendars", schedule: "*/15 * * * *" },
       { path: "/api/worker/sync", schedule: "*/5 * * * *" },
       { path: "/api/cron/appointment-reminders", schedule: "0 9 * * *" },
+      { path: "/api/cron/notify-replies", schedule: "* * * * *" },
     ]);
     expect(vercel.crons).toEqual(crons.map((c) => ({ path: c.path, schedule: c.schedule })));
   });

@@ -43,6 +43,7 @@ describe("notification preferences", () => {
       "deposit_receipt",
       "reschedule_declined",
       "no_show",
+      "artist_message",
     ]);
     expect(c.kinds.find((k: { kind: string }) => k.kind === "deposit_receipt")).toMatchObject({
       email: true,

@@ -2,7 +2,7 @@
 // typed in the plain part, and the .ics is valid iCalendar that ical.js reads back.
 import ICAL from "ical.js";
 import { describe, expect, it } from "vitest";
-import type { AppointmentFacts, RequestFacts } from "../../service/notifications/facts.ts";
+import type { AppointmentFacts, MessageFacts, RequestFacts } from "../../service/notifications/facts.ts";
 import { notificationKinds } from "../../service/notifications/kinds.ts";
 import { studioLocation } from "../../service/notifications/studio.ts";
 import { render } from "../../service/notifications/templates/index.ts";
@@ -41,11 +41,24 @@ const appointment: AppointmentFacts = {
   previousStart: "2026-12-14T13:00:00.000Z",
   payment: { id: "p1", cents: 5000, currency: "eur", paidAt: "2026-12-07T10:00:00.000Z" },
 };
+const message: MessageFacts = {
+  messageId: "m1",
+  conversationId: "c1",
+  artist: request.artist,
+  customer: request.customer,
+  text: `${EVIL}\n\nsecond paragraph`,
+  requestId: "r1",
+};
 
 describe("notification templates", () => {
   for (const kind of notificationKinds)
     it(`${kind}: user text is escaped in the HTML part and as typed in the text part`, () => {
-      const out = render(kind, { request, appointment }, { id: "customer", name: EVIL }, { base: "https://tatu.test" });
+      const out = render(
+        kind,
+        { request, appointment, message },
+        { id: "customer", name: EVIL },
+        { base: "https://tatu.test" },
+      );
       expect(out.html).not.toMatch(/<script|<img src=x|onerror=alert\(2\)>/);
       expect(out.html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
       expect(out.text).toContain(EVIL);

@@ -116,6 +116,8 @@ export const authMatrix: Record<string, Access> = {
   "POST /api/cron/sync-calendars": { kind: "cron", reason: "operator-triggered cron run" },
   "GET /api/cron/appointment-reminders": { kind: "cron", reason: "Vercel Cron" },
   "POST /api/cron/appointment-reminders": { kind: "cron", reason: "operator-triggered cron run" },
+  "GET /api/cron/notify-replies": { kind: "cron", reason: "Vercel Cron" },
+  "POST /api/cron/notify-replies": { kind: "cron", reason: "operator-triggered cron run" },
   "GET /api/worker/sync": { kind: "cron", reason: "serverless queue drain" },
   "POST /api/worker/sync": { kind: "cron", reason: "serverless queue drain" },
 
@@ -290,6 +292,17 @@ export const authMatrix: Record<string, Access> = {
     kind: "owned",
     party: "allowed",
     probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/references/${i.referenceId}` }),
+  },
+  "GET /api/bookings/requests/:id/messages": {
+    kind: "owned",
+    party: "allowed",
+    probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/messages` }),
+  },
+  "POST /api/bookings/requests/:id/messages": {
+    kind: "owned",
+    note: "the customer writes into their thread with the artist; the artist answers from the inbox (403 for them)",
+    party: "allowed",
+    probe: (i) => ({ path: `/api/bookings/requests/${i.requestId}/messages`, json: { text: "B writes in" } }),
   },
   "POST /api/bookings/requests/:id/offer": {
     kind: "owned",

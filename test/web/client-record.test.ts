@@ -46,12 +46,17 @@ it("an artist opens a client's record from a request, sees the linked conversati
   await expect.poll(() => textOf(page.locator("h1")), POLL).toBe("Casey Client");
   expect(await textOf(page.getByTestId("client-contact"))).toContain(casey.email);
 
-  // The conversation linked by the customer's email, opening in the inbox; nobody else's.
+  // The conversations linked by the customer's email, opening in the inbox — the mail thread and
+  // the "Tatu bookings" thread the request opened; nobody else's.
   const conversations = page.getByTestId("client-conversation");
   await expect.poll(() => textsOf(conversations), POLL).toContain("About my swallow");
-  expect(await conversations.count()).toBe(1);
-  expect(await textOf(conversations)).toContain("Could we do it a bit smaller?");
-  expect(await conversations.getByRole("link").getAttribute("href")).toBe(`/inbox/${conversationId}`);
+  expect(await conversations.count()).toBe(2);
+  const mailThread = conversations.filter({ hasText: "About my swallow" });
+  expect(await textOf(mailThread)).toContain("Could we do it a bit smaller?");
+  expect(await mailThread.getByRole("link").getAttribute("href")).toBe(`/inbox/${conversationId}`);
+  const thread = await app.ctx.db.conversation.findFirstOrThrow({ where: { userId: artist.userId, channel: "tatu" } });
+  const bookings = conversations.filter({ hasNot: page.getByText("About my swallow") });
+  expect(await bookings.getByRole("link").getAttribute("href")).toBe(`/inbox/${thread.id}`);
 
   // The request, its idea as text, and its reference image loaded.
   const req = page.getByTestId("client-request");

@@ -4,7 +4,7 @@ import type { CommandSpec, ExampleSpec } from "../spec.ts";
 const cronName = {
   name: "[name]",
   description:
-    "sync-messages | sync-calendars | worker-sync | appointment-reminders (the app's list: `tatu cron status`)",
+    "sync-messages | sync-calendars | worker-sync | appointment-reminders | notify-replies (the app's list: `tatu cron status`)",
 };
 const reason = { flags: "--reason <text>", description: "why (recorded with the switch)" };
 

@@ -26,6 +26,8 @@ export interface Rendered {
 
 interface Links {
   base: string;
+  /** Replies to this mail reach the thread (NOTIFY_REPLY_ADDRESS is set). */
+  replies?: boolean;
 }
 
 /** At most this many reference images ride along as thumbnails; larger files are linked. */
@@ -108,7 +110,8 @@ function cancelledBy(a: AppointmentFacts): string {
 
 export function render(kind: NotificationKind, payload: NotificationPayload, to: Recipient, links: Links): Rendered {
   const r = payload.request,
-    a = payload.appointment;
+    a = payload.appointment,
+    m = payload.message;
   const hi = `Hi ${to.name},`;
   switch (kind) {
     case "request_received": {
@@ -285,6 +288,17 @@ export function render(kind: NotificationKind, payload: NotificationPayload, to:
         `${hi}\n\nWe received your deposit.\n\nAmount: ${amount}\nFor: ${ap.title}\nPaid: ${when(pay.paidAt, ap.timeZone)}\nReceipt number: ${pay.id}\n\n${appointmentLines(ap)}\n\nPolicy: ${policy}`,
         html`<p>${hi}</p><p>We received your deposit.</p><table><tr><th align="left">Amount</th><td>${amount}</td></tr><tr><th align="left">For</th><td>${ap.title}</td></tr><tr><th align="left">Paid</th><td>${when(pay.paidAt, ap.timeZone)}</td></tr><tr><th align="left">Receipt number</th><td>${pay.id}</td></tr></table>${appointmentTable(ap)}<p><strong>Policy:</strong> ${policy}</p>`,
         `Tatu: deposit of ${amount} to ${ap.artist.displayName} received. Receipt ${pay.id}.`,
+      );
+    }
+    case "artist_message": {
+      const msg = m!;
+      const url = msg.requestId ? `${links.base}/bookings?request=${msg.requestId}` : `${links.base}/bookings`;
+      return base(
+        links,
+        `${msg.artist.displayName} sent you a message`,
+        `${hi}\n\n${msg.artist.displayName} wrote:\n\n${msg.text}\n\n${links.replies ? "Answer by replying to this email, or on your booking" : "Answer on your booking"}: ${url}`,
+        html`<p>${hi}</p><p>${msg.artist.displayName} wrote:</p><blockquote style="margin:0 0 0 8px;padding-left:12px;border-left:3px solid #ccc">${paragraphs(msg.text)}</blockquote><p>${links.replies ? "Answer by replying to this email, or " : "Answer "}<a href="${url}">on your booking</a>.</p>`,
+        `Tatu: ${msg.artist.displayName} sent you a message: ${msg.text.slice(0, 160)} ${url}`,
       );
     }
   }

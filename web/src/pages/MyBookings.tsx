@@ -11,6 +11,7 @@ import { AddressLines, PolicyText } from "../policy.tsx";
 import type { Appointment, BookingRequest, RescheduleAnswer } from "../types.ts";
 import { Empty, ErrorBox, fmtDateTime, fmtTime, Loading, money, PageTitle } from "../ui.tsx";
 import { wallTimeToIso } from "../wall-time.ts";
+import { RequestMessages } from "./RequestMessages.tsx";
 
 export default function MyBookingsPage() {
   return <RequireUser title="My bookings">{() => <MyBookings />}</RequireUser>;
@@ -174,6 +175,7 @@ function RequestCard({ r, linkedSlot }: { r: BookingRequest; linkedSlot: string 
           {accept.data.status === "confirmed" ? "Booked — see you then!" : "Almost there: pay the deposit to confirm."}
         </p>
       ) : null}
+      <RequestMessages requestId={r.id} />
     </li>
   );
 }
