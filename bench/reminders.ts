@@ -395,6 +395,10 @@ async function runMode(
              count(*) FILTER (WHERE u."remindersOptOut") skipped
       FROM "Appointment" a JOIN "User" u ON u.id = a."customerId"`);
     const [claimers] = await q<{ n: string }>(`SELECT count(DISTINCT "claimedBy") n FROM "Reminder"`);
+    // Why sends failed, if any did (the next run retries them; the check below still fails).
+    const failures = await q<{ error: string; n: string }>(
+      `SELECT COALESCE(error, '?') AS error, count(*) n FROM "Reminder" WHERE status = 'failed' GROUP BY 1 ORDER BY 2 DESC LIMIT 5`,
+    );
     const twilio = await standInCounts(standIn);
 
     // ---- a second run finds nothing to do
@@ -441,7 +445,7 @@ async function runMode(
       [
         "nothing failed or left claimed",
         count("failed") === 0 && count("claimed") === 0 && Number(rows!.retried) === 0,
-        `failed ${count("failed")}, claimed ${count("claimed")}, attempts > 1: ${rows!.retried}`,
+        `failed ${count("failed")}, claimed ${count("claimed")}, attempts > 1: ${rows!.retried}${failures.length ? ` — errors: ${failures.map((f) => `${f.n}× ${f.error}`).join("; ")}` : ""}`,
       ],
       [
         "second run sends nothing",

@@ -261,6 +261,20 @@ export async function runReminderBatch(
 
 export const BATCH_JOB = "appointment-reminders-batch";
 
+// One batch job at a time per process (per service context). A batch is already parallel inside
+// (claims ahead of the sends, `concurrency` texts and `mailConcurrency` emails in flight); two in
+// one process (a worker's job concurrency) only split its CPU and database connections between
+// two sets of claims, senders and result writes: measured with 2 worker processes × 2 jobs, claims
+// took ~4× as long and the run ~3× (bench/RESULTS-reminders.md). Other job kinds keep the
+// worker's slots; a second batch waits here, in arrival order, and more processes still share
+// a run.
+const batchGates = new WeakMap<AppContext, Slots>();
+function batchGate(ctx: AppContext): Slots {
+  let g = batchGates.get(ctx);
+  if (!g) batchGates.set(ctx, (g = new Slots(1)));
+  return g;
+}
+
 /** One range of a cron run: claim → send → record (ranges open at either end are null). */
 export const reminderBatchJob = defineJob(
   BATCH_JOB,
@@ -275,7 +289,13 @@ export const reminderBatchJob = defineJob(
     // Unique per attempt: a retried job must not inherit the claims of the attempt that died.
     const runId = `${job.id}#${job.attempt}:${randomBytes(4).toString("hex")}`;
     const range = { from: data.from, to: data.to };
-    return { ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range, splits: data.splits, runId })) };
+    const gate = batchGate(ctx);
+    await gate.take();
+    try {
+      return { ...(await runReminderBatch(ctx, { asOfMs: data.asOfMs, range, splits: data.splits, runId })) };
+    } finally {
+      gate.give();
+    }
   },
 );
 

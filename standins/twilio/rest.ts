@@ -21,6 +21,7 @@ import {
 
 export const CDN_PREFIX = "/mms-cdn/";
 const E164 = /^\+[1-9]\d{6,14}$/;
+const ACCOUNT_PATH = new RegExp(`^/${API_VERSION}/Accounts/(AC[0-9a-f]{32})(/.*)$`);
 
 export interface RestContext {
   /** Every Twilio account the stand-in plays, by AccountSid. */
@@ -33,7 +34,7 @@ export interface RestContext {
 export async function handleRest(ctx: RestContext, req: Req, res: Res, url: URL): Promise<void> {
   if (url.pathname.startsWith(CDN_PREFIX)) return serveCdn(ctx, res, url);
 
-  const m = new RegExp(`^/${API_VERSION}/Accounts/(AC[0-9a-f]{32})(/.*)$`).exec(url.pathname);
+  const m = ACCOUNT_PATH.exec(url.pathname);
   if (!m) return twilioError(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
   // Basic auth with one account's SID + token reaches that account's resources only.
   const auth = basicAuth(req);

@@ -116,11 +116,21 @@ export class TwilioState {
     },
   ): MessageRecord {
     const media = m.media ?? [];
+    // One object literal of a fixed shape (no spread): every send of a busy run creates one.
     const rec: MessageRecord = {
-      ...m,
       sid: sid(media.length ? "MM" : "SM"),
       seq: ++this.seq,
+      from: m.from,
+      to: m.to,
+      body: m.body,
+      direction: m.direction,
+      status: m.status,
+      dateCreated: m.dateCreated,
       dateUpdated: m.dateCreated,
+      dateSent: m.dateSent,
+      errorCode: m.errorCode,
+      errorMessage: m.errorMessage,
+      statusCallback: m.statusCallback,
       media: [],
     };
     rec.media = media.map((x) => {
