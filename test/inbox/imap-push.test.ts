@@ -11,6 +11,8 @@ import type { HttpClient } from "../helpers/http.ts";
 import { IdleManager, backoffMs } from "../../service/inbox/push/idle-manager.ts";
 import { accountSyncs } from "../../service/inbox/jobs.ts";
 import { syncAccount } from "../../service/inbox/sync.ts";
+import { channelProvider } from "../../service/providers/registry.ts";
+import { providerEnv, toProviderAccount } from "../../service/integrations/accounts.ts";
 
 let peer: MailPeer;
 let app: TestApp;
@@ -187,6 +189,31 @@ describe("IMAP push (IDLE)", () => {
     expect((await one.client.delete(`/api/integrations/${one.accountId}`)).status).toBeLessThan(300);
     await until(() => !b.holding().has(one.accountId), 10_000, "IDLE closed on disconnect");
     expect(idling(b, two.accountId)).toBe(true);
+  });
+});
+
+describe("the IDLE connection (providers/imap/idle.ts)", () => {
+  it("re-issues IDLE after a NOOP on schedule and still hears new mail", async () => {
+    const two = users[1]!;
+    const row = await app.ctx.db.connectedAccount.findUniqueOrThrow({ where: { id: two.accountId } });
+    let notices = 0;
+    const watch = await channelProvider("yahoo")!.watch!(providerEnv(app.ctx), toProviderAccount(app.ctx, row), {
+      onNewMail: () => notices++,
+      refreshMs: 100,
+    });
+    try {
+      // Ten refresh periods go by (each a DONE, NOOP and a new IDLE on the wire)...
+      const start = Date.now();
+      await until(() => Date.now() - start > 1_000, 5_000, "ten refresh periods");
+      await until(() => watch.healthy(), 5_000, "the connection idling");
+      // ...and the connection still hears the mailbox.
+      await peer.deliver(mailboxes[1]!.email, { from: "Jo <jo@example.test>", subject: "After refreshes", text: "x" });
+      await until(() => notices > 0, 10_000, "the new-mail notice");
+    } finally {
+      await watch.close();
+    }
+    expect(await watch.closed).toBeUndefined();
+    expect(watch.healthy()).toBe(false);
   });
 });
 

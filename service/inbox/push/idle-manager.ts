@@ -33,6 +33,8 @@ interface Held {
   failures: number;
   retryAt: number;
   syncWanted: boolean;
+  /** When the lease was last taken or renewed. */
+  renewedAt: number;
 }
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -83,7 +85,13 @@ export class IdleManager {
   /** One round (also run by the timer); never overlaps itself. */
   tick(): Promise<void> {
     this.ticking ??= this.round()
-      .catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, "imap push round failed"))
+      .catch(async (err: unknown) => {
+        this.ctx.log.warn({ err: (err as Error).message }, "imap push round failed");
+        // Redis unreachable: a lease not renewed in time may be another worker's by now.
+        const now = Date.now();
+        for (const [id, h] of [...this.held])
+          if (now - h.renewedAt >= this.o.leaseMs * 0.9) await this.drop(id, { lost: true });
+      })
       .finally(() => (this.ticking = undefined));
     return this.ticking;
   }
@@ -114,7 +122,9 @@ export class IdleManager {
         await this.drop(id, { lost: true });
         continue;
       }
-      if (this.held.get(id)?.watch?.healthy()) await redis.set(k.ok(id), this.owner, "PX", leaseMs);
+      const h = this.held.get(id);
+      if (h) h.renewedAt = Date.now();
+      if (h?.watch?.healthy()) await redis.set(k.ok(id), this.owner, "PX", leaseMs);
       else await redis.del(k.ok(id));
     }
 
@@ -126,7 +136,14 @@ export class IdleManager {
       if (this.held.size >= share || this.stopped) break;
       if (this.held.has(id)) continue;
       if ((await redis.set(k.lease(id), this.owner, "PX", leaseMs, "NX")) !== "OK") continue;
-      this.held.set(id, { provider, connecting: false, failures: 0, retryAt: 0, syncWanted: false });
+      this.held.set(id, {
+        provider,
+        connecting: false,
+        failures: 0,
+        retryAt: 0,
+        syncWanted: false,
+        renewedAt: Date.now(),
+      });
     }
 
     const now = Date.now();
