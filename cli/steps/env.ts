@@ -88,10 +88,11 @@ const notInLaunchNote = (scope: LaunchScope | undefined) =>
 export function backendsOf(env: NodeJS.ProcessEnv) {
   const tcpRedis = Boolean(envValue(env, "REDIS_URL") || envValue(env, "REDIS_HOST"));
   const upstash = Boolean(envValue(env, "UPSTASH_REDIS_REST_URL") && envValue(env, "UPSTASH_REDIS_REST_TOKEN"));
-  const imapPush =
-    tcpRedis && envValue(env, "IMAP_IDLE_MAX_PER_WORKER") !== "0"
-      ? "IMAP push: on where `npm run worker` or `npm start` runs (IDLE)"
-      : "IMAP push: off (no long-running worker)";
+  const imapPush = !tcpRedis
+    ? "IMAP push: off (no long-running worker)"
+    : envValue(env, "IMAP_IDLE_MAX_PER_WORKER") === "0"
+      ? "IMAP push: off (IMAP_IDLE_MAX_PER_WORKER=0)"
+      : "IMAP push: on where `npm run worker` or `npm start` runs (IDLE)";
   return {
     jobs: tcpRedis ? "bullmq" : "inline",
     rateLimits: tcpRedis ? "redis" : upstash ? "upstash" : "memory",

@@ -12,6 +12,7 @@ import { IdleManager, backoffMs } from "../../service/inbox/push/idle-manager.ts
 import { accountSyncs } from "../../service/inbox/jobs.ts";
 import { syncAccount } from "../../service/inbox/sync.ts";
 import { channelProvider } from "../../service/providers/registry.ts";
+import { backendsOf } from "../../cli/steps/env.ts";
 import { providerEnv, toProviderAccount } from "../../service/integrations/accounts.ts";
 
 let peer: MailPeer;
@@ -225,6 +226,15 @@ describe("without Redis", () => {
       ).body;
       expect(body.checks.imapPush).toEqual({ ok: true, mode: "off", note: "IMAP push: off (no long-running worker)" });
     });
+  });
+
+  it("tatu env check names the push mode with the backends", () => {
+    expect(backendsOf({}).imapPush).toBe("IMAP push: off (no long-running worker)");
+    expect(backendsOf({}).note).toContain("IMAP push: off (no long-running worker)");
+    expect(backendsOf({ REDIS_URL: "redis://127.0.0.1:6379" }).imapPush).toMatch(/^IMAP push: on/);
+    expect(backendsOf({ REDIS_URL: "redis://127.0.0.1:6379", IMAP_IDLE_MAX_PER_WORKER: "0" }).imapPush).toBe(
+      "IMAP push: off (IMAP_IDLE_MAX_PER_WORKER=0)",
+    );
   });
 
   it("reconnect delays grow exponentially with jitter and stay capped", () => {

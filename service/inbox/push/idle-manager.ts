@@ -39,6 +39,7 @@ interface Held {
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const CONNECTS_AT_ONCE = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** Exponential backoff with jitter (half fixed, half random), capped. */
@@ -146,8 +147,15 @@ export class IdleManager {
       });
     }
 
+    // Logins spread over rounds: a worker taking 200 mailboxes does not open 200 at once.
     const now = Date.now();
-    for (const [id, h] of this.held) if (!h.watch && !h.connecting && h.retryAt <= now) void this.connect(id, h);
+    let connecting = [...this.held.values()].filter((h) => h.connecting).length;
+    for (const [id, h] of this.held) {
+      if (connecting >= CONNECTS_AT_ONCE) break;
+      if (h.watch || h.connecting || h.retryAt > now) continue;
+      connecting++;
+      void this.connect(id, h);
+    }
   }
 
   /** Not connected first: a surplus gives away what costs nothing to give. */

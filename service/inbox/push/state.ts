@@ -59,6 +59,8 @@ export async function liveWorkers(ctx: AppContext, now = Date.now()): Promise<Ma
 /** The readiness line: whether new IMAP mail arrives by push or only by polling. */
 export async function pushStatus(ctx: AppContext): Promise<{ ok: true; mode: "on" | "off"; note: string }> {
   const off = { ok: true as const, mode: "off" as const, note: "IMAP push: off (no long-running worker)" };
+  if (ctx.config.env.IMAP_IDLE_MAX_PER_WORKER === 0)
+    return { ...off, note: "IMAP push: off (IMAP_IDLE_MAX_PER_WORKER=0)" };
   if (!pushPossible(ctx)) return off;
   const workers = await liveWorkers(ctx).catch(() => new Map<string, WorkerBeat>());
   if (workers.size === 0) return off;
