@@ -158,9 +158,9 @@ export class IdleManager {
     }
   }
 
-  /** Not connected first: a surplus gives away what costs nothing to give. */
+  /** Connected first, so a surplus (the tail) gives away what costs nothing to give. */
   private rank(id: string): number {
-    return this.held.get(id)?.watch ? 0 : -1;
+    return this.held.get(id)?.watch ? 0 : 1;
   }
 
   /** Active accounts of push-capable providers whose provider switch is on. */
