@@ -96,5 +96,15 @@ describe("kill -9 a worker holding IMAP IDLE connections", () => {
       where: { accountId: ids[0]!, trigger: { in: ["cron", "manual"] } },
     });
     expect(crons).toBe(0);
+
+    // The API's readiness counts the live IDLE workers (the dead one's heartbeat has expired).
+    const ready = async () =>
+      (await app.client().get("/api/health/ready", { authorization: `Bearer ${app.ctx.config.cronSecret}` })).body
+        .checks.imapPush.note;
+    await until(
+      async () => (await ready()) === "IMAP push: on (1 worker, 2 mailboxes in IDLE)",
+      30_000,
+      "readiness to count one worker",
+    );
   });
 });
