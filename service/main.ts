@@ -16,6 +16,10 @@ async function main() {
   const stopWorker = ctx.config.inProcessWorker
     ? ctx.queue.startWorker(ctx, ctx.config.workerConcurrency)
     : async () => undefined;
+  // IMAP IDLE lives with the worker: a long-running process on Redis (none on HTTP-only replicas).
+  const push = ctx.config.inProcessWorker
+    ? (await import("./inbox/push/idle-manager.ts")).startImapPush(ctx)
+    : undefined;
   // The scheduler (croner) only where it runs: TATU_SCHEDULER=off replicas never load it.
   const scheduler = ctx.config.scheduler ? (await import("./jobs/scheduler.ts")).startScheduler(ctx) : undefined;
   ctx.log.info(
@@ -44,6 +48,7 @@ async function main() {
     ctx.log.info({ signal }, "shutting down");
     scheduler?.stop();
     await http.close();
+    await push?.stop();
     await stopWorker();
     await close();
     await flushSentry();

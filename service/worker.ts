@@ -1,6 +1,7 @@
 // `npm run worker`: queue workers alone (long-running hosts next to a serverless API).
 import { ConfigError } from "./config/load.ts";
 import { boot } from "./boot.ts";
+import { startImapPush } from "./inbox/push/idle-manager.ts";
 
 async function main() {
   const { ctx, close } = await boot();
@@ -13,8 +14,10 @@ async function main() {
   }
   const concurrency = ctx.config.workerConcurrency;
   const stop = ctx.queue.startWorker(ctx, concurrency);
+  const push = startImapPush(ctx);
   ctx.log.info({ concurrency }, "worker running");
   const shutdown = async () => {
+    await push?.stop();
     await stop();
     await close();
     process.exit(0);

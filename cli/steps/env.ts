@@ -88,14 +88,22 @@ const notInLaunchNote = (scope: LaunchScope | undefined) =>
 export function backendsOf(env: NodeJS.ProcessEnv) {
   const tcpRedis = Boolean(envValue(env, "REDIS_URL") || envValue(env, "REDIS_HOST"));
   const upstash = Boolean(envValue(env, "UPSTASH_REDIS_REST_URL") && envValue(env, "UPSTASH_REDIS_REST_TOKEN"));
+  const imapPush = !tcpRedis
+    ? "IMAP push: off (no long-running worker)"
+    : envValue(env, "IMAP_IDLE_MAX_PER_WORKER") === "0"
+      ? "IMAP push: off (IMAP_IDLE_MAX_PER_WORKER=0)"
+      : "IMAP push: on where `npm run worker` or `npm start` runs (IDLE)";
   return {
     jobs: tcpRedis ? "bullmq" : "inline",
     rateLimits: tcpRedis ? "redis" : upstash ? "upstash" : "memory",
-    note: tcpRedis
-      ? "jobs on BullMQ (TCP Redis); rate limits in Redis"
-      : upstash
-        ? "jobs will run inline (BullMQ needs a TCP Redis: REDIS_URL or REDIS_HOST; the Upstash REST pair cannot carry a queue); rate limits in Upstash"
-        : "jobs will run inline (no REDIS_URL) and rate limits are per process (no Redis, no Upstash)",
+    imapPush,
+    note: `${
+      tcpRedis
+        ? "jobs on BullMQ (TCP Redis); rate limits in Redis"
+        : upstash
+          ? "jobs will run inline (BullMQ needs a TCP Redis: REDIS_URL or REDIS_HOST; the Upstash REST pair cannot carry a queue); rate limits in Upstash"
+          : "jobs will run inline (no REDIS_URL) and rate limits are per process (no Redis, no Upstash)"
+    }; ${imapPush}`,
   } as const;
 }
 

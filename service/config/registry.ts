@@ -678,6 +678,22 @@ export const envRegistry = {
     description:
       'Let users connect "Other IMAP" mail servers on private/loopback addresses and without TLS (a self-hosted install\'s LAN server); default false: only public addresses, TLS required.',
   }),
+  IMAP_IDLE_MAX_PER_WORKER: spec({
+    integration: "yahoo",
+    launchCritical: false,
+    secret: false,
+    format: z.coerce.number().int().min(0).max(10_000),
+    description:
+      "IMAP push: mailboxes one long-running worker (`npm run worker`, `npm start`) keeps in IDLE for new mail in seconds; the rest keep polling. 0 turns push off. Default 200.",
+  }),
+  IMAP_IDLE_LEASE_SECONDS: spec({
+    integration: "yahoo",
+    launchCritical: false,
+    secret: false,
+    format: z.coerce.number().int().min(3).max(600),
+    description:
+      "IMAP push: how long a worker's claim on a mailbox's IDLE connection lasts without renewal (renewed every quarter of it): the longest a dead worker's mailboxes wait before another worker takes them. Default 20.",
+  }),
   FACEBOOK_APP_ID: spec({
     integration: "meta",
     launchCritical: false,

@@ -7,6 +7,7 @@ import type { AppContext } from "../context.ts";
 import { loadSession } from "../auth/sessions.ts";
 import { pendingMigrations } from "../db/migrations.ts";
 import { hasCronSecret } from "../http/auth-middleware.ts";
+import { pushStatus } from "../inbox/push/state.ts";
 
 interface Check {
   ok: boolean;
@@ -65,6 +66,7 @@ export function healthRoutes(ctx: AppContext): Router {
       queue: { ok: true, mode: ctx.queue.mode, ...(ctx.queue.mode === "inline" ? { note: inlineJobsNote(ctx) } : {}) },
       rateLimits: { ok: true, backend: ctx.limits.backend },
       notificationReplies: notificationReplies(ctx),
+      imapPush: await pushStatus(ctx),
     };
     const ready = database.ok && migrations.ok && redis.ok;
     const status = ready ? "ready" : "not_ready";

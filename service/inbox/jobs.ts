@@ -8,13 +8,14 @@ import type { ProviderId } from "../providers/catalog.ts";
 import { defineJob } from "../jobs/define.ts";
 import type { JobSpec } from "../jobs/types.ts";
 import { syncJobCounts } from "../jobs/sync-counts.ts";
+import { healthyPush } from "./push/state.ts";
 import { sendJob } from "./send.ts";
 import { syncAccount, type SyncTrigger } from "./sync.ts";
 
 /** The queue job id of an account's sync: one per account, so an account never queues twice. */
 export const syncJobId = (accountId: string) => `sync-account_${accountId}`;
 
-const triggers = ["cron", "manual", "resync", "connect"] as const satisfies readonly SyncTrigger[];
+const triggers = ["cron", "manual", "resync", "connect", "push"] as const satisfies readonly SyncTrigger[];
 
 export const syncAccountJob = defineJob(
   "sync-account",
@@ -41,13 +42,24 @@ export function syncJob(accountId: string, provider: string, trigger: SyncTrigge
   );
 }
 
-/** sync-messages: every active mailbox/social account. */
+/** With healthy push (IMAP IDLE), the cron only catches up this often. */
+const PUSH_CATCH_UP_MS = 10 * 60_000;
+
+/** sync-messages: every active mailbox/social account; one whose push is healthy only when its
+ *  last sync is 10 minutes old (polling stays the safety net). */
 export async function accountSyncs(ctx: AppContext): Promise<JobSpec[]> {
   const rows = await ctx.db.connectedAccount.findMany({
     where: { status: "active", provider: { in: Object.keys(channelProviders) } },
-    select: { id: true, provider: true },
+    select: { id: true, provider: true, lastSyncAt: true },
   });
-  return rows.map((r) => syncJob(r.id, r.provider, "cron"));
+  const pushed = await healthyPush(
+    ctx,
+    rows.filter((r) => channelProviders[r.provider]?.watch).map((r) => r.id),
+  );
+  const caughtUp = Date.now() - PUSH_CATCH_UP_MS;
+  return rows
+    .filter((r) => !pushed.has(r.id) || !r.lastSyncAt || r.lastSyncAt.getTime() <= caughtUp)
+    .map((r) => syncJob(r.id, r.provider, "cron"));
 }
 
 /** sync-messages outbox sweep: replies still pending a minute after they were written (their

@@ -12,7 +12,7 @@ import { ingestPage } from "./ingest.ts";
 /** SYNC_LEASE_SECONDS (default 2 min): renewed every page, so it only bounds how long a crashed sync blocks the account. */
 const leaseMs = (ctx: AppContext) => (ctx.config.env.SYNC_LEASE_SECONDS ?? 120) * 1000;
 
-export type SyncTrigger = "cron" | "manual" | "resync" | "connect";
+export type SyncTrigger = "cron" | "manual" | "resync" | "connect" | "push";
 export interface SyncRequest {
   accountId: string;
   trigger: SyncTrigger;

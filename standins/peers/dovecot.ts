@@ -34,6 +34,8 @@ export interface MailPeer {
   /** Recent Dovecot log lines (for failure messages). */
   logs(): string;
   close(): Promise<void>;
+  /** Drops every open IMAP session of `email` (doveadm kick), as a server restart would. */
+  kick(email: string): Promise<void>;
 }
 
 const LOCALHOST = "127.0.0.1";
@@ -262,6 +264,15 @@ export async function startMailPeer(opts: MailPeerOptions = {}): Promise<MailPee
       YAHOO_SMTP_SECURE: "false",
     }),
     logs: () => running.log.join("\n"),
+    async kick(email) {
+      const { execFile } = await import("node:child_process");
+      const doveadm = path.join(path.dirname(DOVECOT), "..", "bin", "doveadm");
+      await new Promise<void>((resolve, reject) =>
+        execFile(doveadm, ["-c", path.join(dir, "dovecot.conf"), "kick", email.toLowerCase()], (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -11,6 +11,7 @@ import type {
 } from "../kit/channel.ts";
 import { classifyYahooError } from "./errors.ts";
 import { closeImap, openImap } from "./imap.ts";
+import { watchInbox } from "./idle.ts";
 import { sendYahoo } from "./send.ts";
 import { presetOf } from "./presets.ts";
 import { dialTarget } from "./server-guard.ts";
@@ -81,6 +82,8 @@ export const imapProvider: ChannelProvider = {
   async disconnect() {},
   classifyError: (err) => classifyYahooError(err),
   smoke,
+  // New mail in seconds on long-running workers (service/inbox/push); polling stays the safety net.
+  watch: watchInbox,
 };
 
 export default imapProvider;

@@ -195,6 +195,23 @@ export interface ChannelProvider extends ProviderMeta {
   classifyError(err: unknown): ProviderError;
   /** A cheap authenticated round trip (`tatu smoke <provider>`). */
   smoke(env: ProviderEnv, account: ProviderAccount): Promise<SmokeResult>;
+  /** Push (IMAP IDLE): one live connection that calls onNewMail when mail arrives; absent → polling only. */
+  watch?(env: ProviderEnv, account: ProviderAccount, opts: WatchOptions): Promise<MailboxWatch>;
+}
+
+export interface WatchOptions {
+  /** New mail arrived (or may have, e.g. after a reconnect): the caller syncs the account. */
+  onNewMail(): void;
+  /** Break and re-issue IDLE (with a NOOP) at least this often; servers may drop a session idle for 29 min. */
+  refreshMs: number;
+}
+
+export interface MailboxWatch {
+  /** Resolves when the connection ends for any reason (with the error when it failed). */
+  readonly closed: Promise<Error | undefined>;
+  /** The connection is up and waiting in IDLE. */
+  healthy(): boolean;
+  close(): Promise<void>;
 }
 
 /** `ops` with every failure rethrown through the provider's classifier (which passes ProviderErrors
