@@ -405,14 +405,18 @@ function OwnTwilioForm() {
   );
 }
 
+/** Connected, and its first sync has neither succeeded nor failed yet. */
+const firstSyncRunning = (c: Calendar) => c.status === "active" && !c.lastSuccessAt && !c.lastError;
+
 function Calendars({ accounts }: { accounts: Account[] }) {
   const qc = useQueryClient();
-  // A new connection syncs in the background: poll until its first sync has run.
+  // A new connection syncs in the background: poll until its first sync has ended (succeeded or
+  // failed) — not merely started, or a "Sync now" answered "already running" meanwhile leaves the
+  // card at "never" until a reload.
   const q = useQuery({
     queryKey: ["calendars"],
     queryFn: () => api<{ items: Calendar[]; providers: CalendarProviderInfo[] }>("/api/calendars"),
-    refetchInterval: (query) =>
-      query.state.data?.items.some((c) => c.status === "active" && !c.lastSyncAt) ? 2000 : false,
+    refetchInterval: (query) => (query.state.data?.items.some(firstSyncRunning) ? 2000 : false),
   });
   const [msg, setMsg] = useState<{ info?: string; error?: string }>({});
   const run = useMutation({
@@ -448,9 +452,7 @@ function Calendars({ accounts }: { accounts: Account[] }) {
                 {c.isPrimary ? <span className="pill">Tatu writes here</span> : null}
               </p>
               <p className="muted small">
-                {c.lastSyncAt || c.status !== "active"
-                  ? `Last successful sync: ${fmtAgo(c.lastSuccessAt)}`
-                  : "First sync running…"}
+                {firstSyncRunning(c) ? "First sync running…" : `Last successful sync: ${fmtAgo(c.lastSuccessAt)}`}
                 {c.readOnly ? " · read-only" : ""}
               </p>
               {c.lastError ? <p className="msg-error">{c.lastError}</p> : null}
