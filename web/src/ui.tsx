@@ -87,6 +87,19 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 /** Sets the document title and moves focus to the page heading on navigation. */
+/** "Load more" under a paged list (a useInfiniteQuery); nothing once the last page is in. */
+export function LoadMore({
+  list,
+}: {
+  list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+}) {
+  return list.hasNextPage ? (
+    <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>
+      Load more
+    </button>
+  ) : null;
+}
+
 export function PageTitle({ children, title }: { children: ReactNode; title?: string }) {
   const ref = useRef<HTMLHeadingElement>(null);
   const text = title ?? (typeof children === "string" ? children : "Tatu");

@@ -7,7 +7,7 @@ import { Link } from "react-router-dom";
 import { api } from "../api.ts";
 import { RequireUser } from "../guard.tsx";
 import type { ClientSummary, Page } from "../types.ts";
-import { Empty, ErrorBox, fmtAgo, fmtDateTime, Loading, PageTitle } from "../ui.tsx";
+import { Empty, ErrorBox, fmtAgo, fmtDateTime, Loading, LoadMore, PageTitle } from "../ui.tsx";
 
 export default function ClientsPage() {
   return (
@@ -101,16 +101,7 @@ function Clients() {
           ))}
         </ul>
       )}
-      {list.hasNextPage ? (
-        <button
-          type="button"
-          className="secondary"
-          disabled={list.isFetchingNextPage}
-          onClick={() => list.fetchNextPage()}
-        >
-          Load more
-        </button>
-      ) : null}
+      <LoadMore list={list} />
     </>
   );
 }

@@ -6,7 +6,7 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, messageOf } from "../api.ts";
 import { RequireUser } from "../guard.tsx";
 import type { Account, Conversation, ConversationItem, Message, Page, ProviderInfo } from "../types.ts";
-import { ChannelIcon, Empty, ErrorBox, fmtAgo, fmtDateTime, Loading, PageTitle } from "../ui.tsx";
+import { ChannelIcon, Empty, ErrorBox, fmtAgo, fmtDateTime, Loading, LoadMore, PageTitle } from "../ui.tsx";
 import { useChannelName, useChannels } from "../providers.ts";
 
 export default function InboxPage() {
@@ -136,16 +136,7 @@ function Inbox() {
               ))}
             </ul>
           )}
-          {list.hasNextPage ? (
-            <button
-              type="button"
-              className="secondary"
-              disabled={list.isFetchingNextPage}
-              onClick={() => list.fetchNextPage()}
-            >
-              Load more
-            </button>
-          ) : null}
+          <LoadMore list={list} />
         </section>
         <section className="thread" aria-label="Conversation">
           {id ? (
